@@ -1,0 +1,267 @@
+/* nav-checker.c: the interface of connectivity checkers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "netavanue/netavanue.h"
+
+/**
+ * NavChecker:
+ *
+ * Runs the connectivity checks of ICE (RFC 8445 §6–§8): pairs local and
+ * remote candidates, checks them, nominates, and tells which pair each
+ * component uses through [signal@Nav.Checker::selected-pair].  The ICE tier
+ * provides the implementation; the agent feeds it the candidates its
+ * gatherers find and those the peer sends.
+ *
+ * Since: 1.0
+ */
+
+G_DEFINE_INTERFACE (NavChecker, nav_checker, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_PAIR_STATE_CHANGED,
+  SIGNAL_SELECTED_PAIR,
+  SIGNAL_COMPONENT_STATE_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+nav_checker_default_init (NavCheckerInterface *iface)
+{
+  /**
+   * NavChecker:context:
+   *
+   * The main context of the checker's timers and signals; %NULL at
+   * construction means the thread-default context.
+   *
+   * Since: 1.0
+   */
+  g_object_interface_install_property (iface,
+      g_param_spec_boxed ("context", NULL, NULL,
+                          G_TYPE_MAIN_CONTEXT,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                          G_PARAM_STATIC_STRINGS));
+
+  /**
+   * NavChecker:controlling-mode:
+   *
+   * Whether the agent is in the controlling role (RFC 8445 §6.1.1).
+   *
+   * Since: 1.0
+   */
+  g_object_interface_install_property (iface,
+      g_param_spec_boolean ("controlling-mode", NULL, NULL,
+                            FALSE,
+                            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * NavChecker::pair-state-changed:
+   * @self: the checker
+   * @local: the pair's local candidate
+   * @remote: the pair's remote candidate
+   * @state: the pair's new state
+   *
+   * Emitted when a candidate pair changes state.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_PAIR_STATE_CHANGED] =
+    g_signal_new ("pair-state-changed", G_TYPE_FROM_INTERFACE (iface),
+                  G_SIGNAL_RUN_LAST,
+                  G_STRUCT_OFFSET (NavCheckerInterface, pair_state_changed),
+                  NULL, NULL, NULL,
+                  G_TYPE_NONE, 3,
+                  NAV_TYPE_CANDIDATE, NAV_TYPE_CANDIDATE, NAV_TYPE_PAIR_STATE);
+
+  /**
+   * NavChecker::selected-pair:
+   * @self: the checker
+   * @stream_id: the stream
+   * @component_id: the component
+   * @local: the selected pair's local candidate (its owner is the
+   *   transport to send through)
+   * @remote: the selected pair's remote candidate
+   *
+   * Emitted when a component's selected pair is chosen or changes.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_SELECTED_PAIR] =
+    g_signal_new ("selected-pair", G_TYPE_FROM_INTERFACE (iface),
+                  G_SIGNAL_RUN_LAST,
+                  G_STRUCT_OFFSET (NavCheckerInterface, selected_pair),
+                  NULL, NULL, NULL,
+                  G_TYPE_NONE, 4,
+                  G_TYPE_UINT, G_TYPE_UINT,
+                  NAV_TYPE_CANDIDATE, NAV_TYPE_CANDIDATE);
+
+  /**
+   * NavChecker::component-state-changed:
+   * @self: the checker
+   * @stream_id: the stream
+   * @component_id: the component
+   * @state: the new state
+   *
+   * Emitted when a component changes state.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_COMPONENT_STATE_CHANGED] =
+    g_signal_new ("component-state-changed", G_TYPE_FROM_INTERFACE (iface),
+                  G_SIGNAL_RUN_LAST,
+                  G_STRUCT_OFFSET (NavCheckerInterface, component_state_changed),
+                  NULL, NULL, NULL,
+                  G_TYPE_NONE, 3,
+                  G_TYPE_UINT, G_TYPE_UINT, NAV_TYPE_COMPONENT_STATE);
+}
+
+/**
+ * nav_checker_set_local_credentials:
+ * @self: a checker
+ * @stream_id: the stream
+ * @ufrag: the local username fragment
+ * @pwd: the local password
+ *
+ * Sets the credentials the peer's checks must carry (RFC 8445 §7.2.2).
+ *
+ * Since: 1.0
+ */
+void
+nav_checker_set_local_credentials (NavChecker  *self,
+                                   guint        stream_id,
+                                   const gchar *ufrag,
+                                   const gchar *pwd)
+{
+  g_return_if_fail (NAV_IS_CHECKER (self));
+  g_return_if_fail (ufrag != NULL && pwd != NULL);
+
+  NAV_CHECKER_GET_IFACE (self)->set_local_credentials (self, stream_id, ufrag, pwd);
+}
+
+/**
+ * nav_checker_set_remote_credentials:
+ * @self: a checker
+ * @stream_id: the stream
+ * @ufrag: the peer's username fragment
+ * @pwd: the peer's password
+ *
+ * Sets the credentials of the peer, used to sign our checks.
+ *
+ * Since: 1.0
+ */
+void
+nav_checker_set_remote_credentials (NavChecker  *self,
+                                    guint        stream_id,
+                                    const gchar *ufrag,
+                                    const gchar *pwd)
+{
+  g_return_if_fail (NAV_IS_CHECKER (self));
+  g_return_if_fail (ufrag != NULL && pwd != NULL);
+
+  NAV_CHECKER_GET_IFACE (self)->set_remote_credentials (self, stream_id, ufrag, pwd);
+}
+
+/**
+ * nav_checker_add_local_candidate:
+ * @self: a checker
+ * @candidate: a local candidate, with its owner set
+ *
+ * Adds a local candidate; the checker copies it.
+ *
+ * Since: 1.0
+ */
+void
+nav_checker_add_local_candidate (NavChecker         *self,
+                                 const NavCandidate *candidate)
+{
+  g_return_if_fail (NAV_IS_CHECKER (self));
+  g_return_if_fail (candidate != NULL);
+
+  NAV_CHECKER_GET_IFACE (self)->add_local_candidate (self, candidate);
+}
+
+/**
+ * nav_checker_add_remote_candidate:
+ * @self: a checker
+ * @candidate: a candidate of the peer
+ *
+ * Adds a remote candidate; the checker copies it.
+ *
+ * Since: 1.0
+ */
+void
+nav_checker_add_remote_candidate (NavChecker         *self,
+                                  const NavCandidate *candidate)
+{
+  g_return_if_fail (NAV_IS_CHECKER (self));
+  g_return_if_fail (candidate != NULL);
+
+  NAV_CHECKER_GET_IFACE (self)->add_remote_candidate (self, candidate);
+}
+
+/**
+ * nav_checker_remote_gathering_done:
+ * @self: a checker
+ * @stream_id: the stream
+ *
+ * Tells the checker the peer will send no more candidates for the stream
+ * (RFC 8838 §8.2, end-of-candidates), so that a failed check list can be
+ * declared failed.
+ *
+ * Since: 1.0
+ */
+void
+nav_checker_remote_gathering_done (NavChecker *self,
+                                   guint       stream_id)
+{
+  g_return_if_fail (NAV_IS_CHECKER (self));
+
+  if (NAV_CHECKER_GET_IFACE (self)->remote_gathering_done != NULL)
+    NAV_CHECKER_GET_IFACE (self)->remote_gathering_done (self, stream_id);
+}
+
+/**
+ * nav_checker_start:
+ * @self: a checker
+ * @stream_id: the stream
+ * @error: return location for a #GError
+ *
+ * Starts the connectivity checks of a stream.
+ *
+ * Returns: %TRUE when the checks started
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_checker_start (NavChecker  *self,
+                   guint        stream_id,
+                   GError     **error)
+{
+  g_return_val_if_fail (NAV_IS_CHECKER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return NAV_CHECKER_GET_IFACE (self)->start (self, stream_id, error);
+}
+
+/**
+ * nav_checker_remove_stream:
+ * @self: a checker
+ * @stream_id: the stream
+ *
+ * Forgets a stream, its pairs and its timers.
+ *
+ * Since: 1.0
+ */
+void
+nav_checker_remove_stream (NavChecker *self,
+                           guint       stream_id)
+{
+  g_return_if_fail (NAV_IS_CHECKER (self));
+
+  if (NAV_CHECKER_GET_IFACE (self)->remove_stream != NULL)
+    NAV_CHECKER_GET_IFACE (self)->remove_stream (self, stream_id);
+}

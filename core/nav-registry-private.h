@@ -1,0 +1,26 @@
+/* nav-registry-private.h: constructors of the registry's info objects
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "netavanue/netavanue.h"
+
+G_BEGIN_DECLS
+
+NavModuleInfo         *_nav_module_info_new        (const gchar               *filename);
+void                   _nav_module_info_set_descriptor (NavModuleInfo         *self,
+                                                        const NavModuleDescriptor *descriptor);
+void                   _nav_module_info_set_error  (NavModuleInfo             *self,
+                                                    const gchar               *error);
+void                   _nav_module_info_set_loaded (NavModuleInfo             *self,
+                                                    GTypeModule               *module);
+GTypeModule           *_nav_module_info_get_type_module (NavModuleInfo        *self);
+
+NavImplementationInfo *_nav_implementation_info_new (GIOExtension             *extension,
+                                                     const gchar              *extension_point,
+                                                     NavModuleInfo            *module);
+
+void                   _nav_registry_ensure_extension_points (void);
+
+G_END_DECLS

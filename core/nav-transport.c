@@ -1,0 +1,395 @@
+/* nav-transport.c: the interface of everything that carries datagrams
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "netavanue/netavanue.h"
+
+/**
+ * NavTransport:
+ *
+ * Something that sends a datagram or a frame to an address and receives
+ * them: a UDP socket ([class@Nav.UdpTransport]), a TCP connection with
+ * RFC 4571 framing (the `tcp-framing` plugin), a TURN allocation (a relay
+ * *is* a transport), or whatever a plugin adds.
+ *
+ * Every transport belongs to one `GMainContext`, given at construction
+ * through the [property@Nav.Transport:context] property: its sources are
+ * attached there and its signals are emitted there.  Sending never blocks.
+ *
+ * Received messages go to the receive function set with
+ * [method@Nav.Transport.set_receive_func], the allocation-free path used
+ * by the agent's demultiplexer, and to the [signal@Nav.Transport::received]
+ * signal when something is connected to it.
+ *
+ * Since: 1.0
+ */
+
+G_DEFINE_INTERFACE (NavTransport, nav_transport, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_RECEIVED,
+  SIGNAL_CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+typedef struct {
+  NavTransportReceiveFunc func;
+  gpointer user_data;
+  GDestroyNotify destroy;
+} ReceiveHandler;
+
+static GQuark receive_handler_quark;
+
+static void
+receive_handler_free (gpointer data)
+{
+  ReceiveHandler *handler = data;
+
+  if (handler->destroy != NULL)
+    handler->destroy (handler->user_data);
+  g_free (handler);
+}
+
+static void
+nav_transport_default_init (NavTransportInterface *iface)
+{
+  receive_handler_quark = g_quark_from_static_string ("nav-transport-receive-handler");
+
+  /**
+   * NavTransport:context:
+   *
+   * The main context every source of the transport is attached to, and
+   * where its signals are emitted.  %NULL at construction means the
+   * thread-default main context of the constructing thread.
+   *
+   * Since: 1.0
+   */
+  g_object_interface_install_property (iface,
+      g_param_spec_boxed ("context", NULL, NULL,
+                          G_TYPE_MAIN_CONTEXT,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                          G_PARAM_STATIC_STRINGS));
+
+  /**
+   * NavTransport:local-address:
+   *
+   * The local address the transport sends from.  Implementations that
+   * bind a socket may let it be set at construction (the address to
+   * bind; port 0 for any) and report the bound address afterwards.
+   *
+   * Since: 1.0
+   */
+  g_object_interface_install_property (iface,
+      g_param_spec_boxed ("local-address", NULL, NULL,
+                          NAV_TYPE_ADDRESS,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * NavTransport::received:
+   * @self: the transport
+   * @data: the message
+   * @from: where it came from
+   *
+   * Emitted for each message received, in the transport's main context,
+   * when a handler is connected.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_RECEIVED] =
+    g_signal_new ("received", G_TYPE_FROM_INTERFACE (iface),
+                  G_SIGNAL_RUN_LAST,
+                  G_STRUCT_OFFSET (NavTransportInterface, received),
+                  NULL, NULL, NULL,
+                  G_TYPE_NONE, 2,
+                  G_TYPE_BYTES,
+                  NAV_TYPE_ADDRESS | G_SIGNAL_TYPE_STATIC_SCOPE);
+
+  /**
+   * NavTransport::closed:
+   * @self: the transport
+   * @error: (nullable): why, or %NULL when closed by
+   *   [method@Nav.Transport.close]
+   *
+   * Emitted once when the transport closes: on request, on a fatal socket
+   * error, or when a connection-oriented peer goes away.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_CLOSED] =
+    g_signal_new ("closed", G_TYPE_FROM_INTERFACE (iface),
+                  G_SIGNAL_RUN_LAST,
+                  G_STRUCT_OFFSET (NavTransportInterface, closed),
+                  NULL, NULL, NULL,
+                  G_TYPE_NONE, 1,
+                  G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+/**
+ * nav_transport_send: (skip)
+ * @self: a transport
+ * @to: (nullable): the destination; %NULL for connection-oriented
+ *   transports to their peer
+ * @data: (array length=len): the message
+ * @len: the length of @data
+ * @error: return location for a #GError
+ *
+ * Sends one message without blocking.
+ *
+ * Returns: %TRUE when the message was sent or queued; %FALSE with @error
+ *   set (in [error@Nav.TransportError]) otherwise
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_transport_send (NavTransport      *self,
+                    const NavAddress  *to,
+                    const guint8      *data,
+                    gsize              len,
+                    GError           **error)
+{
+  NavTransportInterface *iface;
+
+  g_return_val_if_fail (NAV_IS_TRANSPORT (self), FALSE);
+  g_return_val_if_fail (data != NULL || len == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  iface = NAV_TRANSPORT_GET_IFACE (self);
+  g_return_val_if_fail (iface->send != NULL, FALSE);
+
+  return iface->send (self, to, data, len, error);
+}
+
+/**
+ * nav_transport_send_bytes: (rename-to nav_transport_send)
+ * @self: a transport
+ * @to: (nullable): the destination; %NULL for connection-oriented
+ *   transports to their peer
+ * @data: the message
+ * @error: return location for a #GError
+ *
+ * Sends one message without blocking; the #GBytes form of
+ * [method@Nav.Transport.send] for bindings.
+ *
+ * Returns: %TRUE when the message was sent or queued
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_transport_send_bytes (NavTransport      *self,
+                          const NavAddress  *to,
+                          GBytes            *data,
+                          GError           **error)
+{
+  gsize len;
+  const guint8 *buf;
+
+  g_return_val_if_fail (data != NULL, FALSE);
+
+  buf = g_bytes_get_data (data, &len);
+  return nav_transport_send (self, to, buf, len, error);
+}
+
+/**
+ * nav_transport_get_local_address:
+ * @self: a transport
+ *
+ * Returns: (transfer none) (nullable): the address the transport sends
+ *   from, %NULL when it has none (yet)
+ *
+ * Since: 1.0
+ */
+const NavAddress *
+nav_transport_get_local_address (NavTransport *self)
+{
+  NavTransportInterface *iface;
+
+  g_return_val_if_fail (NAV_IS_TRANSPORT (self), NULL);
+
+  iface = NAV_TRANSPORT_GET_IFACE (self);
+  if (iface->get_local_address == NULL)
+    return NULL;
+  return iface->get_local_address (self);
+}
+
+/**
+ * nav_transport_get_protocol:
+ * @self: a transport
+ *
+ * Returns: the transport protocol of the candidates the transport serves
+ *
+ * Since: 1.0
+ */
+NavCandidateTransport
+nav_transport_get_protocol (NavTransport *self)
+{
+  NavTransportInterface *iface;
+
+  g_return_val_if_fail (NAV_IS_TRANSPORT (self), NAV_CANDIDATE_TRANSPORT_UDP);
+
+  iface = NAV_TRANSPORT_GET_IFACE (self);
+  if (iface->get_protocol == NULL)
+    return NAV_CANDIDATE_TRANSPORT_UDP;
+  return iface->get_protocol (self);
+}
+
+/**
+ * nav_transport_is_reliable:
+ * @self: a transport
+ *
+ * Returns: %TRUE when messages arrive in order and without loss
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_transport_is_reliable (NavTransport *self)
+{
+  NavTransportInterface *iface;
+
+  g_return_val_if_fail (NAV_IS_TRANSPORT (self), FALSE);
+
+  iface = NAV_TRANSPORT_GET_IFACE (self);
+  if (iface->is_reliable == NULL)
+    return FALSE;
+  return iface->is_reliable (self);
+}
+
+/**
+ * nav_transport_close:
+ * @self: a transport
+ *
+ * Closes the transport; later sends fail with
+ * %NAV_TRANSPORT_ERROR_CLOSED.  Closing twice does nothing.
+ *
+ * Since: 1.0
+ */
+void
+nav_transport_close (NavTransport *self)
+{
+  NavTransportInterface *iface;
+
+  g_return_if_fail (NAV_IS_TRANSPORT (self));
+
+  iface = NAV_TRANSPORT_GET_IFACE (self);
+  if (iface->close != NULL)
+    iface->close (self);
+}
+
+/**
+ * nav_transport_get_context:
+ * @self: a transport
+ *
+ * Returns: (transfer none): the main context of the transport
+ *
+ * Since: 1.0
+ */
+GMainContext *
+nav_transport_get_context (NavTransport *self)
+{
+  GMainContext *context = NULL;
+
+  g_return_val_if_fail (NAV_IS_TRANSPORT (self), NULL);
+
+  g_object_get (self, "context", &context, NULL);
+  if (context == NULL)
+    return g_main_context_default ();
+  /* The transport holds its own reference for its whole life. */
+  g_main_context_unref (context);
+  return context;
+}
+
+/**
+ * nav_transport_set_receive_func: (skip)
+ * @self: a transport
+ * @func: (nullable): the function to call for each received message, or
+ *   %NULL to remove it
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data when the function is replaced or
+ *   the transport finalized
+ *
+ * Sets the allocation-free receive path.  There is one such function per
+ * transport; setting another replaces it.  The
+ * [signal@Nav.Transport::received] signal is still emitted when handlers
+ * are connected.
+ *
+ * Since: 1.0
+ */
+void
+nav_transport_set_receive_func (NavTransport            *self,
+                                NavTransportReceiveFunc  func,
+                                gpointer                 user_data,
+                                GDestroyNotify           destroy)
+{
+  ReceiveHandler *handler = NULL;
+
+  g_return_if_fail (NAV_IS_TRANSPORT (self));
+
+  if (func != NULL)
+    {
+      handler = g_new0 (ReceiveHandler, 1);
+      handler->func = func;
+      handler->user_data = user_data;
+      handler->destroy = destroy;
+    }
+  g_object_set_qdata_full (G_OBJECT (self), receive_handler_quark, handler,
+                           handler != NULL ? receive_handler_free : NULL);
+}
+
+/**
+ * nav_transport_deliver: (skip)
+ * @self: a transport
+ * @data: (array length=len): a received message
+ * @len: its length
+ * @from: where it came from
+ *
+ * For implementations: hands one received message to the receive function
+ * and to the [signal@Nav.Transport::received] handlers.  Call it in the
+ * transport's main context with no lock held.
+ *
+ * Since: 1.0
+ */
+void
+nav_transport_deliver (NavTransport     *self,
+                       const guint8     *data,
+                       gsize             len,
+                       const NavAddress *from)
+{
+  ReceiveHandler *handler;
+
+  g_return_if_fail (NAV_IS_TRANSPORT (self));
+  g_return_if_fail (from != NULL);
+
+  handler = g_object_get_qdata (G_OBJECT (self), receive_handler_quark);
+  if (handler != NULL)
+    handler->func (self, data, len, from, handler->user_data);
+
+  if (g_signal_has_handler_pending (self, signals[SIGNAL_RECEIVED], 0, FALSE))
+    {
+      g_autoptr (GBytes) bytes = g_bytes_new (data, len);
+
+      g_signal_emit (self, signals[SIGNAL_RECEIVED], 0, bytes, from);
+    }
+}
+
+/**
+ * nav_transport_emit_closed:
+ * @self: a transport
+ * @error: (nullable): why it closed, %NULL when on request
+ *
+ * For implementations: emits [signal@Nav.Transport::closed].
+ *
+ * Since: 1.0
+ */
+void
+nav_transport_emit_closed (NavTransport *self,
+                           const GError *error)
+{
+  g_return_if_fail (NAV_IS_TRANSPORT (self));
+
+  g_signal_emit (self, signals[SIGNAL_CLOSED], 0, error);
+}

@@ -1,0 +1,140 @@
+/* nav-checker.h: the interface of connectivity checkers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#if !defined (__NAV_INSIDE__) && !defined (NAV_COMPILATION)
+#error "Only <netavanue/netavanue.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+#include <netavanue/nav-version.h>
+#include <netavanue/nav-candidate.h>
+
+G_BEGIN_DECLS
+
+/**
+ * NAV_CHECKER_EXTENSION_POINT_NAME:
+ *
+ * The name of the extension point where [iface@Nav.Checker]
+ * implementations register.
+ */
+#define NAV_CHECKER_EXTENSION_POINT_NAME "nav-checker"
+
+/**
+ * NavPairState:
+ * @NAV_PAIR_STATE_FROZEN: waiting for a pair of the same foundation.
+ * @NAV_PAIR_STATE_WAITING: ready to be checked.
+ * @NAV_PAIR_STATE_IN_PROGRESS: a check was sent, no answer yet.
+ * @NAV_PAIR_STATE_SUCCEEDED: a check succeeded.
+ * @NAV_PAIR_STATE_FAILED: the check failed or timed out.
+ *
+ * The states of a candidate pair (RFC 8445 §6.1.2.6).
+ *
+ * Since: 1.0
+ */
+typedef enum {
+  NAV_PAIR_STATE_FROZEN,
+  NAV_PAIR_STATE_WAITING,
+  NAV_PAIR_STATE_IN_PROGRESS,
+  NAV_PAIR_STATE_SUCCEEDED,
+  NAV_PAIR_STATE_FAILED,
+} NavPairState;
+
+#define NAV_TYPE_CHECKER (nav_checker_get_type ())
+NAV_AVAILABLE_IN_ALL
+G_DECLARE_INTERFACE (NavChecker, nav_checker, NAV, CHECKER, GObject)
+
+/**
+ * NavCheckerInterface:
+ * @g_iface: the parent interface.
+ * @set_local_credentials: sets a stream's local username fragment and
+ *   password.
+ * @set_remote_credentials: sets a stream's remote username fragment and
+ *   password.
+ * @add_local_candidate: adds a local candidate (with its owning transport).
+ * @add_remote_candidate: adds a remote candidate.
+ * @remote_gathering_done: the peer will send no more candidates for the
+ *   stream (RFC 8838 end-of-candidates).
+ * @start: starts the checks of a stream.
+ * @remove_stream: forgets a stream, its pairs and its timers.
+ * @pair_state_changed: class handler of the signal.
+ * @selected_pair: class handler of the signal.
+ * @component_state_changed: class handler of the signal.
+ *
+ * The virtual methods of [iface@Nav.Checker].
+ *
+ * Since: 1.0
+ */
+struct _NavCheckerInterface
+{
+  GTypeInterface g_iface;
+
+  void     (*set_local_credentials)  (NavChecker         *self,
+                                      guint               stream_id,
+                                      const gchar        *ufrag,
+                                      const gchar        *pwd);
+  void     (*set_remote_credentials) (NavChecker         *self,
+                                      guint               stream_id,
+                                      const gchar        *ufrag,
+                                      const gchar        *pwd);
+  void     (*add_local_candidate)    (NavChecker         *self,
+                                      const NavCandidate *candidate);
+  void     (*add_remote_candidate)   (NavChecker         *self,
+                                      const NavCandidate *candidate);
+  void     (*remote_gathering_done)  (NavChecker         *self,
+                                      guint               stream_id);
+  gboolean (*start)                  (NavChecker         *self,
+                                      guint               stream_id,
+                                      GError            **error);
+  void     (*remove_stream)          (NavChecker         *self,
+                                      guint               stream_id);
+
+  /* signals */
+  void     (*pair_state_changed)     (NavChecker         *self,
+                                      NavCandidate       *local,
+                                      NavCandidate       *remote,
+                                      NavPairState        state);
+  void     (*selected_pair)          (NavChecker         *self,
+                                      guint               stream_id,
+                                      guint               component_id,
+                                      NavCandidate       *local,
+                                      NavCandidate       *remote);
+  void     (*component_state_changed) (NavChecker        *self,
+                                       guint              stream_id,
+                                       guint              component_id,
+                                       NavComponentState  state);
+
+  /*< private >*/
+  gpointer padding[8];
+};
+
+NAV_AVAILABLE_IN_ALL
+void     nav_checker_set_local_credentials  (NavChecker         *self,
+                                             guint               stream_id,
+                                             const gchar        *ufrag,
+                                             const gchar        *pwd);
+NAV_AVAILABLE_IN_ALL
+void     nav_checker_set_remote_credentials (NavChecker         *self,
+                                             guint               stream_id,
+                                             const gchar        *ufrag,
+                                             const gchar        *pwd);
+NAV_AVAILABLE_IN_ALL
+void     nav_checker_add_local_candidate    (NavChecker         *self,
+                                             const NavCandidate *candidate);
+NAV_AVAILABLE_IN_ALL
+void     nav_checker_add_remote_candidate   (NavChecker         *self,
+                                             const NavCandidate *candidate);
+NAV_AVAILABLE_IN_ALL
+void     nav_checker_remote_gathering_done  (NavChecker         *self,
+                                             guint               stream_id);
+NAV_AVAILABLE_IN_ALL
+gboolean nav_checker_start                  (NavChecker         *self,
+                                             guint               stream_id,
+                                             GError            **error);
+NAV_AVAILABLE_IN_ALL
+void     nav_checker_remove_stream          (NavChecker         *self,
+                                             guint               stream_id);
+
+G_END_DECLS

@@ -1,0 +1,87 @@
+/* nav-gatherer.h: the interface of candidate gatherers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#if !defined (__NAV_INSIDE__) && !defined (NAV_COMPILATION)
+#error "Only <netavanue/netavanue.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+#include <netavanue/nav-version.h>
+#include <netavanue/nav-candidate.h>
+
+G_BEGIN_DECLS
+
+/**
+ * NAV_GATHERER_EXTENSION_POINT_NAME:
+ *
+ * The name of the extension point where [iface@Nav.Gatherer]
+ * implementations register.
+ */
+#define NAV_GATHERER_EXTENSION_POINT_NAME "nav-gatherer"
+
+#define NAV_TYPE_GATHERER (nav_gatherer_get_type ())
+NAV_AVAILABLE_IN_ALL
+G_DECLARE_INTERFACE (NavGatherer, nav_gatherer, NAV, GATHERER, GObject)
+
+/**
+ * NavGathererInterface:
+ * @g_iface: the parent interface.
+ * @gather: starts gathering the candidates of one component.  @bases holds
+ *   the component's host candidates (with their owning transports) that
+ *   other gatherers build on; a gatherer that makes its own bases (the host
+ *   gatherer) ignores it.  Emits [signal@Nav.Gatherer::candidate-gathered]
+ *   for each candidate, then [signal@Nav.Gatherer::done] exactly once, even
+ *   on failure; never synchronously from this call.
+ * @stop: stops every gathering under way; [signal@Nav.Gatherer::done] is
+ *   still emitted for each.
+ * @candidate_gathered: class handler of the signal.
+ * @done: class handler of the signal.
+ *
+ * The virtual methods of [iface@Nav.Gatherer].
+ *
+ * Since: 1.0
+ */
+struct _NavGathererInterface
+{
+  GTypeInterface g_iface;
+
+  void (*gather)             (NavGatherer  *self,
+                              guint         stream_id,
+                              guint         component_id,
+                              GPtrArray    *bases);
+  void (*stop)               (NavGatherer  *self);
+
+  /* signals */
+  void (*candidate_gathered) (NavGatherer  *self,
+                              NavCandidate *candidate);
+  void (*done)               (NavGatherer  *self,
+                              guint         stream_id,
+                              guint         component_id);
+
+  /*< private >*/
+  gpointer padding[8];
+};
+
+NAV_AVAILABLE_IN_ALL
+void          nav_gatherer_gather      (NavGatherer  *self,
+                                        guint         stream_id,
+                                        guint         component_id,
+                                        GPtrArray    *bases);
+NAV_AVAILABLE_IN_ALL
+void          nav_gatherer_stop        (NavGatherer  *self);
+NAV_AVAILABLE_IN_ALL
+GMainContext *nav_gatherer_get_context (NavGatherer  *self);
+
+/* For implementations */
+NAV_AVAILABLE_IN_ALL
+void          nav_gatherer_emit_candidate_gathered (NavGatherer  *self,
+                                                    NavCandidate *candidate);
+NAV_AVAILABLE_IN_ALL
+void          nav_gatherer_emit_done               (NavGatherer  *self,
+                                                    guint         stream_id,
+                                                    guint         component_id);
+
+G_END_DECLS

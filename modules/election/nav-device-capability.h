@@ -1,0 +1,26 @@
+/* nav-device-capability.h: what a device can offer as a hub
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <netavanue/netavanue.h>
+
+G_BEGIN_DECLS
+
+#define NAV_TYPE_DEVICE_CAPABILITY (nav_device_capability_get_type ())
+G_DECLARE_FINAL_TYPE (NavDeviceCapability, nav_device_capability, NAV, DEVICE_CAPABILITY, GObject)
+
+void                 nav_device_capability_register      (GTypeModule *module);
+
+NavDeviceCapability *nav_device_capability_new           (void);
+guint                nav_device_capability_get_cpu_count (NavDeviceCapability *self);
+guint64              nav_device_capability_get_memory_bytes (NavDeviceCapability *self);
+gboolean             nav_device_capability_get_on_battery (NavDeviceCapability *self);
+guint                nav_device_capability_get_score     (NavDeviceCapability *self);
+
+guint                nav_device_capability_compute_score (guint    cpu_count,
+                                                          guint64  memory_bytes,
+                                                          gboolean on_battery);
+
+G_END_DECLS

@@ -1,0 +1,1334 @@
+/* nav-stun-client.c: STUN Binding client over UDP, TCP and TLS
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "nav-stun-client.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <linux/errqueue.h>
+
+#include <glib/gi18n-lib.h>
+#include <glib-unix.h>
+
+/**
+ * NavStunClient:
+ *
+ * Runs STUN Binding transactions (RFC 8489 §6.2): over UDP with
+ * retransmissions (RTO, Rc, Rm), over TCP and TLS with the Ti timeout.
+ * Server names are resolved with #GResolver, optionally through SRV
+ * records (`_stun._udp`, `_stun._tcp`, `_stuns._tcp`, RFC 8489 §8).
+ *
+ * Over UDP the client keeps one socket per address family for its whole
+ * life, so that successive requests share a local transport address, as
+ * NAT behaviour discovery (RFC 5780 §4) requires.
+ */
+
+G_DEFINE_QUARK (nav-stun-client-error-quark, nav_stun_client_error)
+
+typedef struct
+{
+  NavStunClient *client;
+  int fd;
+  NavAddress local;
+  GSource *source;
+} UdpSocket;
+
+struct _NavStunClient
+{
+  GObject parent_instance;
+
+  GMainContext *context;
+  NavStunRetransmitParams params;
+  GSocketFamily family;
+  gchar *local_ip;
+  gchar *tls_ca_file;
+  gboolean tls_insecure;
+  gboolean use_srv;
+  gchar *software;
+
+  UdpSocket *udp[2];            /* IPv4, IPv6 */
+  GHashTable *pending;          /* transaction id → Request (UDP only) */
+};
+
+G_DEFINE_TYPE (NavStunClient, nav_stun_client, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_CONTEXT,
+  PROP_FAMILY,
+  PROP_LOCAL_IP,
+  PROP_TLS_CA_FILE,
+  PROP_TLS_INSECURE,
+  PROP_USE_SRV,
+  PROP_SOFTWARE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+const gchar *
+nav_stun_protocol_to_string (NavStunProtocol protocol)
+{
+  switch (protocol)
+    {
+    case NAV_STUN_PROTOCOL_UDP: return "udp";
+    case NAV_STUN_PROTOCOL_TCP: return "tcp";
+    case NAV_STUN_PROTOCOL_TLS: return "tls";
+    default: return "?";
+    }
+}
+
+void
+nav_stun_binding_result_free (NavStunBindingResult *result)
+{
+  if (result == NULL)
+    return;
+  g_free (result->software);
+  g_free (result);
+}
+
+/* One request in flight.  Every pending asynchronous operation holds a
+ * reference, and so does the request itself until it is finished. */
+
+typedef struct
+{
+  gint ref_count;
+  gboolean finished;
+  NavStunClient *client;        /* strong */
+  GTask *task;                  /* strong, until finished */
+  NavStunTransaction *transaction;
+  NavStunProtocol protocol;
+  NavAddress server;
+  gchar *host;                  /* for the TLS server identity */
+  UdpSocket *udp;
+  GSource *cancel_source;
+  GSource *timeout_source;
+  GCancellable *io_cancellable;
+  GIOStream *stream;
+  GSocketConnection *connection;
+  guint8 *in;
+  gsize in_len;
+  gsize in_size;
+  gboolean timed_out;
+} Request;
+
+static Request *
+request_ref (Request *r)
+{
+  r->ref_count++;
+  return r;
+}
+
+static void
+request_unref (Request *r)
+{
+  if (--r->ref_count > 0)
+    return;
+  if (r->transaction != NULL)
+    nav_stun_transaction_free (r->transaction);
+  g_clear_object (&r->io_cancellable);
+  if (r->stream != NULL)
+    g_io_stream_close (r->stream, NULL, NULL);
+  g_clear_object (&r->stream);
+  g_clear_object (&r->connection);
+  g_free (r->in);
+  g_free (r->host);
+  g_object_unref (r->client);
+  g_free (r);
+}
+
+static void
+destroy_source (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+/* Completes the request once: returns the task, stops every timer and
+ * I/O, and drops the request's own reference. */
+static void
+request_finish (Request              *r,
+                NavStunBindingResult *result,
+                GError               *error)
+{
+  GTask *task = r->task;
+
+  if (r->finished)
+    {
+      g_clear_error (&error);
+      nav_stun_binding_result_free (result);
+      return;
+    }
+  r->finished = TRUE;
+  r->task = NULL;
+  destroy_source (&r->cancel_source);
+  destroy_source (&r->timeout_source);
+  if (r->io_cancellable != NULL)
+    g_cancellable_cancel (r->io_cancellable);
+  if (r->transaction != NULL && r->protocol == NAV_STUN_PROTOCOL_UDP)
+    g_hash_table_remove (r->client->pending,
+                         nav_stun_transaction_get_id (r->transaction));
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, result,
+                           (GDestroyNotify) nav_stun_binding_result_free);
+  g_object_unref (task);
+  request_unref (r);
+}
+
+static gboolean
+on_cancelled (GCancellable *cancellable,
+              gpointer      user_data)
+{
+  Request *r = user_data;
+  GError *error = NULL;
+
+  g_cancellable_set_error_if_cancelled (cancellable, &error);
+  if (r->transaction != NULL && !nav_stun_transaction_is_done (r->transaction))
+    {
+      nav_stun_transaction_fail (r->transaction, error);
+      g_clear_error (&error);
+    }
+  else
+    request_finish (r, NULL, error);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+transaction_done (NavStunTransaction *transaction,
+                  NavStunMessage     *response,
+                  const GError       *error,
+                  gpointer            user_data)
+{
+  Request *r = user_data;
+  g_autoptr (NavStunBindingResult) result = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  if (error != NULL)
+    {
+      request_finish (r, NULL, g_error_copy (error));
+      return;
+    }
+
+  if (nav_stun_message_get_class (response) == NAV_STUN_CLASS_ERROR_RESPONSE)
+    {
+      guint code = 0;
+      g_autofree gchar *reason = NULL;
+
+      nav_stun_message_get_error_code (response, &code, &reason, NULL);
+      request_finish (r, NULL,
+                      g_error_new (NAV_STUN_CLIENT_ERROR,
+                                   NAV_STUN_CLIENT_ERROR_ERROR_RESPONSE,
+                                   _("The server answered with error %u (%s)"),
+                                   code, reason != NULL ? reason : ""));
+      return;
+    }
+
+  result = g_new0 (NavStunBindingResult, 1);
+  result->protocol = r->protocol;
+  result->server = r->server;
+  result->rtt_us = nav_stun_transaction_get_rtt (transaction);
+  result->transmissions = nav_stun_transaction_get_transmissions (transaction);
+  if (r->udp != NULL)
+    result->local = r->udp->local;
+  else if (r->connection != NULL)
+    {
+      g_autoptr (GSocketAddress) local =
+        g_socket_connection_get_local_address (r->connection, NULL);
+
+      if (local != NULL)
+        nav_address_set_from_socket_address (&result->local, local, NULL);
+    }
+
+  /* RFC 8489 §14.2; MAPPED-ADDRESS for servers of RFC 3489's time. */
+  if (!nav_stun_message_get_xor_mapped_address (response, &result->mapped, &local_error) &&
+      !nav_stun_message_get_mapped_address (response, &result->mapped, NULL))
+    {
+      request_finish (r, NULL,
+                      g_error_new (NAV_STUN_CLIENT_ERROR,
+                                   NAV_STUN_CLIENT_ERROR_BAD_RESPONSE,
+                                   _("The response has no usable mapped address: %s"),
+                                   local_error->message));
+      return;
+    }
+  result->has_response_origin =
+    nav_stun_message_get_response_origin (response, &result->response_origin, NULL);
+  result->has_other_address =
+    nav_stun_message_get_other_address (response, &result->other_address, NULL);
+  result->software = nav_stun_message_get_software (response, NULL);
+
+  request_finish (r, g_steal_pointer (&result), NULL);
+}
+
+static GBytes *
+build_request (NavStunClient             *self,
+               NavStunChangeRequestFlags  change,
+               GError                   **error)
+{
+  g_autoptr (NavStunMessageBuilder) b =
+    nav_stun_message_builder_new (NAV_STUN_CLASS_REQUEST, NAV_STUN_METHOD_BINDING, NULL);
+
+  if (change != 0 && !nav_stun_message_builder_add_change_request (b, change, error))
+    return NULL;
+  if (self->software != NULL && !nav_stun_message_builder_add_software (b, self->software, error))
+    return NULL;
+  /* FINGERPRINT lets the server and middleboxes tell STUN from other
+   * protocols (RFC 8489 §7.3); cheap, and coturn adds it too. */
+  if (!nav_stun_message_builder_add_fingerprint (b, error))
+    return NULL;
+  return nav_stun_message_builder_finish (b, error);
+}
+
+/* UDP */
+
+static guint
+id_hash (gconstpointer key)
+{
+  const guint8 *id = key;
+  guint h;
+
+  memcpy (&h, id, sizeof h);
+  return h;
+}
+
+static gboolean
+id_equal (gconstpointer a,
+          gconstpointer b)
+{
+  return memcmp (a, b, NAV_STUN_TRANSACTION_ID_LENGTH) == 0;
+}
+
+static void
+fail_pending_to (NavStunClient    *self,
+                 const NavAddress *destination,
+                 const GError     *error)
+{
+  GHashTableIter iter;
+  gpointer value;
+  GPtrArray *victims = g_ptr_array_new ();
+  guint i;
+
+  g_hash_table_iter_init (&iter, self->pending);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Request *r = value;
+
+      if (nav_address_equal (&r->server, destination))
+        g_ptr_array_add (victims, r);
+    }
+  for (i = 0; i < victims->len; i++)
+    {
+      Request *r = victims->pdata[i];
+
+      nav_stun_transaction_fail (r->transaction, error);
+    }
+  g_ptr_array_unref (victims);
+}
+
+/* ICMP errors (IP_RECVERR): a closed port on the server fails the
+ * transaction at once rather than after 39.5 s. */
+static void
+udp_drain_errors (UdpSocket *s)
+{
+  for (;;)
+    {
+      struct sockaddr_storage ss;
+      guint8 control[512];
+      guint8 dummy[64];
+      struct iovec iov = { dummy, sizeof dummy };
+      struct msghdr msg = { 0 };
+      struct cmsghdr *cmsg;
+      NavAddress offender;
+
+      msg.msg_name = &ss;
+      msg.msg_namelen = sizeof ss;
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof control;
+      if (recvmsg (s->fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+        return;
+      if (!nav_address_set_from_sockaddr (&offender, (struct sockaddr *) &ss, msg.msg_namelen))
+        continue;
+      for (cmsg = CMSG_FIRSTHDR (&msg); cmsg != NULL; cmsg = CMSG_NXTHDR (&msg, cmsg))
+        {
+          struct sock_extended_err ee;
+
+          if (!((cmsg->cmsg_level == IPPROTO_IP && cmsg->cmsg_type == IP_RECVERR) ||
+                (cmsg->cmsg_level == IPPROTO_IPV6 && cmsg->cmsg_type == IPV6_RECVERR)))
+            continue;
+          memcpy (&ee, CMSG_DATA (cmsg), sizeof ee);
+          if (ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6)
+            {
+              gchar buf[NAV_ADDRESS_STRING_LEN];
+              g_autoptr (GError) error =
+                g_error_new (NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_UNREACHABLE,
+                             _("%s is unreachable: %s"),
+                             nav_address_to_string_buf (&offender, buf),
+                             g_strerror (ee.ee_errno));
+
+              fail_pending_to (s->client, &offender, error);
+            }
+        }
+    }
+}
+
+static gboolean
+udp_readable (gint         fd,
+              GIOCondition condition,
+              gpointer     user_data)
+{
+  UdpSocket *s = user_data;
+  NavStunClient *self = s->client;
+  guint i;
+
+  g_object_ref (self);
+  udp_drain_errors (s);
+  for (i = 0; i < 64; i++)
+    {
+      guint8 buf[2048];
+      g_autoptr (NavStunMessage) msg = NULL;
+      Request *r;
+      ssize_t n = recv (fd, buf, sizeof buf, MSG_DONTWAIT);
+
+      if (n < 0)
+        {
+          if (errno == EAGAIN || errno == EWOULDBLOCK)
+            break;
+          udp_drain_errors (s);
+          continue;
+        }
+      /* Anything that does not parse, or answers no request of ours, is
+       * dropped. */
+      msg = nav_stun_message_parse (buf, n, NULL);
+      if (msg == NULL)
+        continue;
+      r = g_hash_table_lookup (self->pending, nav_stun_message_get_transaction_id (msg));
+      if (r != NULL)
+        nav_stun_transaction_handle_response (r->transaction, msg);
+    }
+  g_object_unref (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static UdpSocket *
+get_udp_socket (NavStunClient  *self,
+                GSocketFamily   family,
+                GError        **error)
+{
+  guint index = family == G_SOCKET_FAMILY_IPV6 ? 1 : 0;
+  UdpSocket *s;
+  NavAddress local;
+  struct sockaddr_storage ss;
+  socklen_t sl;
+  int fd, one = 1;
+
+  if (self->udp[index] != NULL)
+    return self->udp[index];
+
+  nav_address_init (&local);
+  if (self->local_ip != NULL)
+    {
+      if (!nav_address_set_from_string (&local, self->local_ip, NULL) &&
+          !nav_address_set_ip_from_string (&local, self->local_ip, error))
+        return NULL;
+      if (nav_address_get_family (&local) != family)
+        {
+          g_set_error (error, NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_RESOLVE_FAILED,
+                       _("The local address %s and the server are of different families"),
+                       self->local_ip);
+          return NULL;
+        }
+    }
+  else
+    nav_address_set_ip_from_string (&local, index == 1 ? "::" : "0.0.0.0", NULL);
+
+  fd = socket (index == 1 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    goto fail;
+  if (index == 1)
+    {
+      setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+      setsockopt (fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof one);
+    }
+  else
+    setsockopt (fd, IPPROTO_IP, IP_RECVERR, &one, sizeof one);
+  sl = nav_address_copy_to_sockaddr (&local, (struct sockaddr *) &ss, sizeof ss);
+  if (bind (fd, (struct sockaddr *) &ss, sl) < 0)
+    goto fail;
+  sl = sizeof ss;
+  getsockname (fd, (struct sockaddr *) &ss, &sl);
+
+  s = g_new0 (UdpSocket, 1);
+  s->client = self;
+  s->fd = fd;
+  nav_address_set_from_sockaddr (&s->local, (struct sockaddr *) &ss, sl);
+  s->source = g_unix_fd_source_new (fd, G_IO_IN | G_IO_ERR);
+  g_source_set_callback (s->source, G_SOURCE_FUNC (udp_readable), s, NULL);
+  g_source_set_static_name (s->source, "[nav-stun] client socket");
+  g_source_attach (s->source, self->context);
+  self->udp[index] = s;
+  return s;
+
+fail:
+  {
+    int saved = errno;
+
+    if (fd >= 0)
+      close (fd);
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                 _("Cannot open a UDP socket: %s"), g_strerror (saved));
+    return NULL;
+  }
+}
+
+static gboolean
+udp_send (NavStunTransaction *transaction,
+          const guint8       *data,
+          gsize               length,
+          gpointer            user_data,
+          GError            **error)
+{
+  Request *r = user_data;
+  struct sockaddr_storage ss;
+  socklen_t sl = nav_address_copy_to_sockaddr (&r->server, (struct sockaddr *) &ss, sizeof ss);
+
+  if (sendto (r->udp->fd, data, length, 0, (struct sockaddr *) &ss, sl) < 0)
+    {
+      int saved = errno;
+      gchar buf[NAV_ADDRESS_STRING_LEN];
+
+      if (saved == EAGAIN || saved == EWOULDBLOCK || saved == ENOBUFS)
+        return TRUE;    /* as if lost: the next transmission may pass */
+      if (saved == ECONNREFUSED)
+        {
+          /* an ICMP error of an earlier datagram; this one still left */
+          return TRUE;
+        }
+      g_set_error (error, NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_UNREACHABLE,
+                   _("Cannot send to %s: %s"),
+                   nav_address_to_string_buf (&r->server, buf), g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* TCP and TLS */
+
+static void stream_read (Request *r);
+
+static void
+fail_transaction (Request  *r,
+                  GError   *error)
+{
+  if (r->transaction != NULL && !nav_stun_transaction_is_done (r->transaction))
+    nav_stun_transaction_fail (r->transaction, error);
+  g_error_free (error);
+}
+
+static void
+stream_read_done (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Request *r = user_data;
+  g_autoptr (GError) error = NULL;
+  gssize n, size;
+
+  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  if (r->finished)
+    goto out;
+  if (n <= 0)
+    {
+      fail_transaction (r, g_error_new (NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_UNREACHABLE,
+                                        _("The server closed the connection: %s"),
+                                        error != NULL ? error->message : _("end of stream")));
+      goto out;
+    }
+  r->in_len += n;
+  size = nav_stun_message_peek_length (r->in, r->in_len);
+  if (size < 0)
+    {
+      fail_transaction (r, g_error_new (NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_BAD_RESPONSE,
+                                        _("The server sent something that is not STUN")));
+      goto out;
+    }
+  if (size > 0 && (gsize) size <= r->in_len)
+    {
+      g_autoptr (NavStunMessage) msg = nav_stun_message_parse (r->in, size, NULL);
+
+      if (msg != NULL && nav_stun_transaction_handle_response (r->transaction, msg))
+        goto out;
+      /* Not our answer: skip it and keep reading (RFC 8489 §6.3.3). */
+      memmove (r->in, r->in + size, r->in_len - size);
+      r->in_len -= size;
+    }
+  else if (size > 0 && (gsize) size > r->in_size)
+    {
+      r->in_size = size;
+      r->in = g_realloc (r->in, r->in_size);
+    }
+  stream_read (r);
+out:
+  request_unref (r);
+}
+
+static void
+stream_read (Request *r)
+{
+  if (r->in_len == r->in_size)
+    {
+      r->in_size *= 2;
+      r->in = g_realloc (r->in, r->in_size);
+    }
+  g_input_stream_read_async (g_io_stream_get_input_stream (r->stream),
+                             r->in + r->in_len, r->in_size - r->in_len,
+                             G_PRIORITY_DEFAULT, r->io_cancellable,
+                             stream_read_done, request_ref (r));
+}
+
+static void
+stream_write_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Request *r = user_data;
+  GError *error = NULL;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+    fail_transaction (r, error);
+  request_unref (r);
+}
+
+static gboolean
+stream_send (NavStunTransaction *transaction,
+             const guint8       *data,
+             gsize               length,
+             gpointer            user_data,
+             GError            **error)
+{
+  Request *r = user_data;
+
+  /* The data belongs to the transaction, alive as long as the request. */
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (r->stream),
+                                   data, length, G_PRIORITY_DEFAULT,
+                                   r->io_cancellable, stream_write_done,
+                                   request_ref (r));
+  return TRUE;
+}
+
+static void
+stream_ready (Request *r)
+{
+  GBytes *request = g_task_get_task_data (r->task);
+
+  /* From here on the transaction's own Ti timer runs. */
+  destroy_source (&r->timeout_source);
+  r->transaction = nav_stun_transaction_new (r->client->context, request, TRUE,
+                                             &r->client->params, stream_send,
+                                             transaction_done, r);
+  stream_read (r);
+  nav_stun_transaction_start (r->transaction);
+}
+
+static GError *
+connect_error (Request      *r,
+               const GError *error)
+{
+  gchar buf[NAV_ADDRESS_STRING_LEN];
+
+  nav_address_to_string_buf (&r->server, buf);
+  if (r->timed_out)
+    return g_error_new (NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_TIMED_OUT,
+                        _("No answer from %s over %s within %u ms"), buf,
+                        nav_stun_protocol_to_string (r->protocol),
+                        r->client->params.ti_ms);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_error_copy (error);
+  if (error->domain == G_TLS_ERROR)
+    return g_error_new (NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_TLS,
+                        _("TLS with %s failed: %s"), buf, error->message);
+  return g_error_new (NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_UNREACHABLE,
+                      _("Cannot connect to %s over %s: %s"), buf,
+                      nav_stun_protocol_to_string (r->protocol), error->message);
+}
+
+static void
+handshake_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Request *r = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
+    request_finish (r, NULL, connect_error (r, error));
+  else if (!r->finished)
+    stream_ready (r);
+  request_unref (r);
+}
+
+static gboolean
+accept_any_certificate (GTlsConnection       *connection,
+                        GTlsCertificate      *peer_cert,
+                        GTlsCertificateFlags  errors,
+                        gpointer              user_data)
+{
+  return TRUE;
+}
+
+static void
+connect_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Request *r = user_data;
+  g_autoptr (GError) error = NULL;
+  GIOStream *tls;
+
+  r->connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+  if (r->connection == NULL || r->finished)
+    {
+      if (r->connection == NULL)
+        request_finish (r, NULL, connect_error (r, error));
+      goto out;
+    }
+
+  if (r->protocol != NAV_STUN_PROTOCOL_TLS)
+    {
+      r->stream = G_IO_STREAM (g_object_ref (r->connection));
+      stream_ready (r);
+      goto out;
+    }
+
+  {
+    g_autoptr (GSocketConnectable) identity = NULL;
+
+    if (r->host != NULL)
+      identity = g_network_address_new (r->host, nav_address_get_port (&r->server));
+    tls = g_tls_client_connection_new (G_IO_STREAM (r->connection), identity, &error);
+  }
+  if (tls == NULL)
+    {
+      request_finish (r, NULL, connect_error (r, error));
+      goto out;
+    }
+  r->stream = tls;
+  if (r->client->tls_ca_file != NULL)
+    {
+      g_autoptr (GTlsDatabase) db = g_tls_file_database_new (r->client->tls_ca_file, &error);
+
+      if (db == NULL)
+        {
+          request_finish (r, NULL, connect_error (r, error));
+          goto out;
+        }
+      g_tls_connection_set_database (G_TLS_CONNECTION (tls), db);
+    }
+  if (r->client->tls_insecure)
+    g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
+  g_main_context_push_thread_default (r->client->context);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
+                                    r->io_cancellable, handshake_done, request_ref (r));
+  g_main_context_pop_thread_default (r->client->context);
+out:
+  request_unref (r);
+}
+
+static gboolean
+on_connect_timeout (gpointer user_data)
+{
+  Request *r = user_data;
+
+  r->timed_out = TRUE;
+  g_clear_pointer (&r->timeout_source, g_source_unref);
+  g_cancellable_cancel (r->io_cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+/* Requests */
+
+/* Takes @task. */
+static void
+start_request (NavStunClient             *self,
+               const NavAddress          *server,
+               const gchar               *host,
+               NavStunProtocol            protocol,
+               NavStunChangeRequestFlags  change,
+               GTask                     *task)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) request = NULL;
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  Request *r;
+
+  request = build_request (self, change, &error);
+  if (request == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  g_task_set_task_data (task, g_bytes_ref (request), (GDestroyNotify) g_bytes_unref);
+
+  r = g_new0 (Request, 1);
+  r->ref_count = 1;
+  r->client = g_object_ref (self);
+  r->task = task;
+  r->protocol = protocol;
+  r->server = *server;
+  r->host = g_strdup (host);
+  if (cancellable != NULL)
+    {
+      r->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (r->cancel_source, G_SOURCE_FUNC (on_cancelled), r, NULL);
+      g_source_attach (r->cancel_source, self->context);
+    }
+
+  if (protocol == NAV_STUN_PROTOCOL_UDP)
+    {
+      r->udp = get_udp_socket (self, nav_address_get_family (server), &error);
+      if (r->udp == NULL)
+        {
+          request_finish (r, NULL, g_steal_pointer (&error));
+          return;
+        }
+      r->transaction = nav_stun_transaction_new (self->context, request, FALSE,
+                                                 &self->params, udp_send,
+                                                 transaction_done, r);
+      g_hash_table_insert (self->pending,
+                           (gpointer) nav_stun_transaction_get_id (r->transaction), r);
+      nav_stun_transaction_start (r->transaction);
+    }
+  else
+    {
+      g_autoptr (GSocketClient) client = g_socket_client_new ();
+      g_autoptr (GSocketAddress) address = nav_address_to_socket_address (server);
+
+      r->io_cancellable = g_cancellable_new ();
+      r->in_size = 1024;
+      r->in = g_malloc (r->in_size);
+      /* Ti bounds the connection and the handshake too. */
+      r->timeout_source = g_timeout_source_new (self->params.ti_ms);
+      g_source_set_callback (r->timeout_source, on_connect_timeout, r, NULL);
+      g_source_attach (r->timeout_source, self->context);
+      g_main_context_push_thread_default (self->context);
+      g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (address),
+                                     r->io_cancellable, connect_done, request_ref (r));
+      g_main_context_pop_thread_default (self->context);
+    }
+}
+
+void
+nav_stun_client_request_async (NavStunClient             *self,
+                               const NavAddress          *server,
+                               NavStunProtocol            protocol,
+                               NavStunChangeRequestFlags  change,
+                               GCancellable              *cancellable,
+                               GAsyncReadyCallback        callback,
+                               gpointer                   user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (NAV_IS_STUN_CLIENT (self));
+  g_return_if_fail (server != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, nav_stun_client_request_async);
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+  start_request (self, server, NULL, protocol, change, task);
+}
+
+NavStunBindingResult *
+nav_stun_client_request_finish (NavStunClient  *self,
+                                GAsyncResult   *result,
+                                GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Server names */
+
+gboolean
+nav_stun_client_parse_server (const gchar      *server,
+                              NavStunProtocol   protocol,
+                              gchar           **host,
+                              guint16          *port,
+                              GError          **error)
+{
+  const gchar *s = server;
+  const gchar *colon;
+  guint64 p = protocol == NAV_STUN_PROTOCOL_TLS ? 5349 : 3478;
+
+  /* RFC 7064 URIs: stun:host[:port], stuns:host[:port] */
+  if (g_str_has_prefix (s, "stuns:"))
+    s += 6;
+  else if (g_str_has_prefix (s, "stun:"))
+    s += 5;
+
+  if (s[0] == '[')
+    {
+      const gchar *end = strchr (s, ']');
+
+      if (end == NULL)
+        goto bad;
+      *host = g_strndup (s + 1, end - s - 1);
+      colon = end[1] == ':' ? end + 1 : NULL;
+      if (end[1] != '\0' && colon == NULL)
+        goto bad_free;
+    }
+  else
+    {
+      colon = strchr (s, ':');
+      if (colon != NULL && strchr (colon + 1, ':') != NULL)
+        colon = NULL;   /* a bare IPv6 address */
+      *host = colon != NULL ? g_strndup (s, colon - s) : g_strdup (s);
+    }
+  if ((*host)[0] == '\0')
+    goto bad_free;
+  if (colon != NULL &&
+      (!g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &p, NULL)))
+    goto bad_free;
+  *port = p;
+  return TRUE;
+
+bad_free:
+  g_clear_pointer (host, g_free);
+bad:
+  g_set_error (error, NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_RESOLVE_FAILED,
+               _("“%s” is not a server address (HOST[:PORT] or [IPV6]:PORT)"), server);
+  return FALSE;
+}
+
+typedef struct
+{
+  gchar *host;
+  guint16 port;
+  NavStunProtocol protocol;
+} ResolveData;
+
+static void
+resolve_data_free (ResolveData *d)
+{
+  g_free (d->host);
+  g_free (d);
+}
+
+static void
+resolve_by_name_done (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  NavStunClient *self = g_task_get_source_object (task);
+  ResolveData *d = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  GList *addresses, *l;
+  NavAddress *found = NULL;
+
+  addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+  for (l = addresses; l != NULL && found == NULL; l = l->next)
+    {
+      GInetAddress *ia = l->data;
+
+      if (self->family != G_SOCKET_FAMILY_INVALID &&
+          g_inet_address_get_family (ia) != self->family)
+        continue;
+      {
+        g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, d->port);
+
+        found = nav_address_new_from_socket_address (sa, NULL);
+      }
+    }
+  g_resolver_free_addresses (addresses);
+  if (found == NULL)
+    {
+      g_task_return_new_error (task, NAV_STUN_CLIENT_ERROR,
+                               NAV_STUN_CLIENT_ERROR_RESOLVE_FAILED,
+                               _("Cannot resolve “%s”: %s"), d->host,
+                               error != NULL ? error->message
+                                             : _("no address of the wanted family"));
+      return;
+    }
+  g_task_return_pointer (task, found, (GDestroyNotify) nav_address_free);
+}
+
+static void
+resolve_by_name (GTask *task)
+{
+  NavStunClient *self = g_task_get_source_object (task);
+  ResolveData *d = g_task_get_task_data (task);
+  g_autoptr (GResolver) resolver = g_resolver_get_default ();
+  GResolverNameLookupFlags flags = G_RESOLVER_NAME_LOOKUP_FLAGS_DEFAULT;
+
+  if (self->family == G_SOCKET_FAMILY_IPV4)
+    flags = G_RESOLVER_NAME_LOOKUP_FLAGS_IPV4_ONLY;
+  else if (self->family == G_SOCKET_FAMILY_IPV6)
+    flags = G_RESOLVER_NAME_LOOKUP_FLAGS_IPV6_ONLY;
+  g_main_context_push_thread_default (self->context);
+  g_resolver_lookup_by_name_with_flags_async (resolver, d->host, flags,
+                                              g_task_get_cancellable (task),
+                                              resolve_by_name_done, task);
+  g_main_context_pop_thread_default (self->context);
+}
+
+static void
+resolve_srv_done (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  ResolveData *d = g_task_get_task_data (task);
+  GList *targets;
+
+  /* RFC 8489 §8.1: use the SRV target when there is one, else the name
+   * itself with the default port. */
+  targets = g_resolver_lookup_service_finish (G_RESOLVER (source), result, NULL);
+  if (targets != NULL)
+    {
+      GSrvTarget *t = targets->data;
+
+      g_free (d->host);
+      d->host = g_strdup (g_srv_target_get_hostname (t));
+      d->port = g_srv_target_get_port (t);
+      g_resolver_free_targets (targets);
+    }
+  resolve_by_name (task);
+}
+
+void
+nav_stun_client_resolve_async (NavStunClient       *self,
+                               const gchar         *server,
+                               NavStunProtocol      protocol,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GInetAddress) literal = NULL;
+  g_autoptr (GError) error = NULL;
+  ResolveData *d;
+  gboolean explicit_port;
+
+  g_return_if_fail (NAV_IS_STUN_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, nav_stun_client_resolve_async);
+  d = g_new0 (ResolveData, 1);
+  d->protocol = protocol;
+  g_task_set_task_data (task, d, (GDestroyNotify) resolve_data_free);
+  if (!nav_stun_client_parse_server (server, protocol, &d->host, &d->port, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  explicit_port = strchr (server, ']') != NULL ? strstr (server, "]:") != NULL
+                                               : (strchr (server, ':') != NULL &&
+                                                  strchr (server, ':') == strrchr (server, ':') &&
+                                                  !g_str_has_prefix (server, "stun"));
+  literal = g_inet_address_new_from_string (d->host);
+  if (literal != NULL)
+    {
+      g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (literal, d->port);
+
+      if (self->family != G_SOCKET_FAMILY_INVALID &&
+          g_inet_address_get_family (literal) != self->family)
+        {
+          g_task_return_new_error (task, NAV_STUN_CLIENT_ERROR,
+                                   NAV_STUN_CLIENT_ERROR_RESOLVE_FAILED,
+                                   _("%s is not of the requested address family"), d->host);
+          return;
+        }
+      g_task_return_pointer (task, nav_address_new_from_socket_address (sa, NULL),
+                             (GDestroyNotify) nav_address_free);
+      return;
+    }
+  if (self->use_srv && !explicit_port)
+    {
+      g_autoptr (GResolver) resolver = g_resolver_get_default ();
+
+      g_main_context_push_thread_default (self->context);
+      g_resolver_lookup_service_async (resolver,
+                                       protocol == NAV_STUN_PROTOCOL_TLS ? "stuns" : "stun",
+                                       protocol == NAV_STUN_PROTOCOL_UDP ? "udp" : "tcp",
+                                       d->host, cancellable, resolve_srv_done,
+                                       g_steal_pointer (&task));
+      g_main_context_pop_thread_default (self->context);
+      return;
+    }
+  resolve_by_name (g_steal_pointer (&task));
+}
+
+NavAddress *
+nav_stun_client_resolve_finish (NavStunClient  *self,
+                                GAsyncResult   *result,
+                                GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Resolve, then request */
+
+static void
+binding_request_done (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GError *error = NULL;
+  NavStunBindingResult *r;
+
+  r = nav_stun_client_request_finish (NAV_STUN_CLIENT (source), result, &error);
+  if (r == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, r, (GDestroyNotify) nav_stun_binding_result_free);
+}
+
+static void
+binding_resolved (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  NavStunClient *self = NAV_STUN_CLIENT (source);
+  GError *error = NULL;
+  g_autoptr (NavAddress) address = NULL;
+  GTask *inner;
+
+  address = nav_stun_client_resolve_finish (self, result, &error);
+  if (address == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  inner = g_task_new (self, g_task_get_cancellable (task),
+                      binding_request_done, g_object_ref (task));
+  g_task_set_source_tag (inner, nav_stun_client_request_async);
+  start_request (self, address, g_task_get_task_data (task),
+                 GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "protocol")),
+                 0, inner);
+}
+
+void
+nav_stun_client_binding_async (NavStunClient       *self,
+                               const gchar         *server,
+                               NavStunProtocol      protocol,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  GTask *task;
+  gchar *host = NULL;
+  guint16 port;
+
+  g_return_if_fail (NAV_IS_STUN_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, nav_stun_client_binding_async);
+  if (nav_stun_client_parse_server (server, protocol, &host, &port, NULL))
+    g_task_set_task_data (task, host, g_free);
+  g_object_set_data (G_OBJECT (task), "protocol", GINT_TO_POINTER (protocol));
+  nav_stun_client_resolve_async (self, server, protocol, cancellable,
+                                 binding_resolved, task);
+}
+
+NavStunBindingResult *
+nav_stun_client_binding_finish (NavStunClient  *self,
+                                GAsyncResult   *result,
+                                GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* GObject */
+
+void
+nav_stun_client_set_retransmit_params (NavStunClient                 *self,
+                                       const NavStunRetransmitParams *params)
+{
+  g_return_if_fail (NAV_IS_STUN_CLIENT (self));
+  self->params = *params;
+}
+
+static void
+nav_stun_client_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  NavStunClient *self = NAV_STUN_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT: g_value_set_boxed (value, self->context); break;
+    case PROP_FAMILY: g_value_set_enum (value, self->family); break;
+    case PROP_LOCAL_IP: g_value_set_string (value, self->local_ip); break;
+    case PROP_TLS_CA_FILE: g_value_set_string (value, self->tls_ca_file); break;
+    case PROP_TLS_INSECURE: g_value_set_boolean (value, self->tls_insecure); break;
+    case PROP_USE_SRV: g_value_set_boolean (value, self->use_srv); break;
+    case PROP_SOFTWARE: g_value_set_string (value, self->software); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+nav_stun_client_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  NavStunClient *self = NAV_STUN_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      g_clear_pointer (&self->context, g_main_context_unref);
+      self->context = g_value_dup_boxed (value);
+      break;
+    case PROP_FAMILY: self->family = g_value_get_enum (value); break;
+    case PROP_LOCAL_IP:
+      g_free (self->local_ip);
+      self->local_ip = g_value_dup_string (value);
+      break;
+    case PROP_TLS_CA_FILE:
+      g_free (self->tls_ca_file);
+      self->tls_ca_file = g_value_dup_string (value);
+      break;
+    case PROP_TLS_INSECURE: self->tls_insecure = g_value_get_boolean (value); break;
+    case PROP_USE_SRV: self->use_srv = g_value_get_boolean (value); break;
+    case PROP_SOFTWARE:
+      g_free (self->software);
+      self->software = g_value_dup_string (value);
+      break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+nav_stun_client_constructed (GObject *object)
+{
+  NavStunClient *self = NAV_STUN_CLIENT (object);
+
+  G_OBJECT_CLASS (nav_stun_client_parent_class)->constructed (object);
+  if (self->context == NULL)
+    self->context = g_main_context_ref_thread_default ();
+}
+
+static void
+nav_stun_client_dispose (GObject *object)
+{
+  NavStunClient *self = NAV_STUN_CLIENT (object);
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (self->udp); i++)
+    if (self->udp[i] != NULL)
+      {
+        g_source_destroy (self->udp[i]->source);
+        g_source_unref (self->udp[i]->source);
+        close (self->udp[i]->fd);
+        g_clear_pointer (&self->udp[i], g_free);
+      }
+  G_OBJECT_CLASS (nav_stun_client_parent_class)->dispose (object);
+}
+
+static void
+nav_stun_client_finalize (GObject *object)
+{
+  NavStunClient *self = NAV_STUN_CLIENT (object);
+
+  g_hash_table_unref (self->pending);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_free (self->local_ip);
+  g_free (self->tls_ca_file);
+  g_free (self->software);
+  G_OBJECT_CLASS (nav_stun_client_parent_class)->finalize (object);
+}
+
+static void
+nav_stun_client_class_init (NavStunClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+
+  object_class->get_property = nav_stun_client_get_property;
+  object_class->set_property = nav_stun_client_set_property;
+  object_class->constructed = nav_stun_client_constructed;
+  object_class->dispose = nav_stun_client_dispose;
+  object_class->finalize = nav_stun_client_finalize;
+
+  properties[PROP_CONTEXT] =
+    g_param_spec_boxed ("context", NULL, NULL, G_TYPE_MAIN_CONTEXT,
+                        rw | G_PARAM_CONSTRUCT_ONLY);
+  /**
+   * NavStunClient:family:
+   *
+   * The address family names resolve to; %G_SOCKET_FAMILY_INVALID for any.
+   */
+  properties[PROP_FAMILY] =
+    g_param_spec_enum ("family", NULL, NULL, G_TYPE_SOCKET_FAMILY,
+                       G_SOCKET_FAMILY_INVALID, rw);
+  /**
+   * NavStunClient:local-ip:
+   *
+   * The local IP address (or IP:port) UDP requests leave from.
+   */
+  properties[PROP_LOCAL_IP] =
+    g_param_spec_string ("local-ip", NULL, NULL, NULL, rw);
+  /**
+   * NavStunClient:tls-ca-file:
+   *
+   * PEM file of the certificate authorities trusted for STUN over TLS;
+   * %NULL for the system's.
+   */
+  properties[PROP_TLS_CA_FILE] =
+    g_param_spec_string ("tls-ca-file", NULL, NULL, NULL, rw);
+  properties[PROP_TLS_INSECURE] =
+    g_param_spec_boolean ("tls-insecure", NULL, NULL, FALSE, rw);
+  properties[PROP_USE_SRV] =
+    g_param_spec_boolean ("use-srv", NULL, NULL, FALSE, rw);
+  properties[PROP_SOFTWARE] =
+    g_param_spec_string ("software", NULL, NULL, NULL, rw);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+nav_stun_client_init (NavStunClient *self)
+{
+  nav_stun_retransmit_params_init (&self->params);
+  self->family = G_SOCKET_FAMILY_INVALID;
+  self->pending = g_hash_table_new (id_hash, id_equal);
+}
+
+/**
+ * nav_stun_client_new:
+ * @context: (nullable): the main context of the client's sockets and timers
+ *
+ * Returns: (transfer full): a new client
+ */
+NavStunClient *
+nav_stun_client_new (GMainContext *context)
+{
+  return g_object_new (NAV_TYPE_STUN_CLIENT, "context", context, NULL);
+}

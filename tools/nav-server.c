@@ -1,0 +1,460 @@
+/* nav-server.c: the NetAvanue server daemon (STUN now; TURN and signaling later)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <netavanue/netavanue.h>
+
+#include "nav-stun-server.h"
+
+/* Options.  Names follow coturn's turnserver where the meaning is the
+ * same, so that an operator's habits and config files carry over. */
+static gboolean opt_stun;
+static gboolean opt_turn;
+static gboolean opt_signaling;
+static gchar **opt_listening_ips;
+static gint opt_listening_port = NAV_STUN_DEFAULT_PORT;
+static gchar *opt_alt_listening_ip;
+static gint opt_alt_listening_port;
+static gint opt_tls_listening_port = NAV_STUN_DEFAULT_TLS_PORT;
+static gchar *opt_cert;
+static gchar *opt_pkey;
+static gchar *opt_config;
+static gboolean opt_no_udp;
+static gboolean opt_no_tcp;
+static gboolean opt_no_tls;
+static gchar *opt_software;
+static gint opt_tcp_idle_timeout = 30;
+static gint opt_max_tcp_connections = 4096;
+static gboolean opt_verbose;
+static gboolean opt_version;
+
+static const GOptionEntry entries[] = {
+  { "stun", 0, 0, G_OPTION_ARG_NONE, &opt_stun,
+    N_("Run the STUN server (RFC 8489; RFC 5780 with --alt-listening-ip)"), NULL },
+  { "turn", 0, 0, G_OPTION_ARG_NONE, &opt_turn,
+    N_("Run the TURN server (not available yet)"), NULL },
+  { "signaling", 0, 0, G_OPTION_ARG_NONE, &opt_signaling,
+    N_("Run the signaling server (not available yet)"), NULL },
+  { "listening-ip", 'L', 0, G_OPTION_ARG_STRING_ARRAY, &opt_listening_ips,
+    N_("Listen on this IP address; may be repeated (default: every IPv4 and IPv6 address)"), N_("IP") },
+  { "listening-port", 'p', 0, G_OPTION_ARG_INT, &opt_listening_port,
+    N_("UDP and TCP port (default: 3478; 0: any free port)"), N_("PORT") },
+  { "alt-listening-ip", 0, 0, G_OPTION_ARG_STRING, &opt_alt_listening_ip,
+    N_("Second IP address for RFC 5780 NAT behaviour discovery"), N_("IP") },
+  { "alt-listening-port", 0, 0, G_OPTION_ARG_INT, &opt_alt_listening_port,
+    N_("Second port for RFC 5780 (default: listening port plus one)"), N_("PORT") },
+  { "tls-listening-port", 0, 0, G_OPTION_ARG_INT, &opt_tls_listening_port,
+    N_("TLS port (default: 5349; 0: any free port)"), N_("PORT") },
+  { "cert", 0, 0, G_OPTION_ARG_FILENAME, &opt_cert,
+    N_("Certificate file, PEM (TLS is off without one)"), N_("FILE") },
+  { "pkey", 0, 0, G_OPTION_ARG_FILENAME, &opt_pkey,
+    N_("Private key file, PEM (default: the certificate file)"), N_("FILE") },
+  { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config,
+    N_("Read options from a file in turnserver.conf format"), N_("FILE") },
+  { "no-udp", 0, 0, G_OPTION_ARG_NONE, &opt_no_udp,
+    N_("Do not start UDP listeners"), NULL },
+  { "no-tcp", 0, 0, G_OPTION_ARG_NONE, &opt_no_tcp,
+    N_("Do not start TCP listeners"), NULL },
+  { "no-tls", 0, 0, G_OPTION_ARG_NONE, &opt_no_tls,
+    N_("Do not start TLS listeners"), NULL },
+  { "software", 0, 0, G_OPTION_ARG_STRING, &opt_software,
+    N_("SOFTWARE attribute of responses (default: none)"), N_("TEXT") },
+  { "tcp-idle-timeout", 0, 0, G_OPTION_ARG_INT, &opt_tcp_idle_timeout,
+    N_("Close TCP and TLS connections silent for this long (default: 30)"), N_("SECONDS") },
+  { "max-tcp-connections", 0, 0, G_OPTION_ARG_INT, &opt_max_tcp_connections,
+    N_("Refuse TCP and TLS connections beyond this many (default: 4096)"), N_("N") },
+  { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
+    N_("Log debug messages too"), NULL },
+  { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
+    N_("Print the version and exit"), NULL },
+  G_OPTION_ENTRY_NULL
+};
+
+/* coturn options that mean nothing to a STUN-only server, or that are
+ * always on here: accepted in config files so a turnserver.conf works. */
+static const gchar * const coturn_ignored[] = {
+  "stun-only", "no-cli", "fingerprint", "simple-log", "no-stdout-log",
+  "log-file", "syslog", "no-dtls", "realm", "lt-cred-mech", "no-auth",
+  "relay-threads", "listening-device", "relay-ip", "external-ip",
+  "min-port", "max-port", "no-multicast-peers", "pidfile", "proc-user",
+  "proc-group", "cli-ip", "cli-port", "cli-password", NULL
+};
+
+static gboolean verbose_logging;
+
+static const gchar *
+level_name (GLogLevelFlags level)
+{
+  if (level & G_LOG_LEVEL_ERROR) return "error";
+  if (level & G_LOG_LEVEL_CRITICAL) return "critical";
+  if (level & G_LOG_LEVEL_WARNING) return "warning";
+  if (level & G_LOG_LEVEL_MESSAGE) return "info";
+  if (level & G_LOG_LEVEL_INFO) return "info";
+  return "debug";
+}
+
+/* One line per event: a timestamp, then key=value pairs, like coturn's
+ * --simple-log but machine-readable. */
+static GLogWriterOutput
+log_writer (GLogLevelFlags   log_level,
+            const GLogField *fields,
+            gsize            n_fields,
+            gpointer         user_data)
+{
+  const gchar *domain = NULL, *message = NULL;
+  g_autoptr (GDateTime) now = NULL;
+  g_autofree gchar *ts = NULL;
+  gsize i;
+
+  if ((log_level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) && !verbose_logging)
+    return G_LOG_WRITER_HANDLED;
+
+  for (i = 0; i < n_fields; i++)
+    {
+      if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
+        domain = fields[i].value;
+      else if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
+        message = fields[i].value;
+    }
+  now = g_date_time_new_now_utc ();
+  ts = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
+  fprintf (stderr, "%s level=%s domain=%s %s\n", ts, level_name (log_level),
+           domain != NULL ? domain : "nav-server",
+           message != NULL ? message : "");
+  fflush (stderr);
+  return G_LOG_WRITER_HANDLED;
+}
+
+static gboolean
+is_known_option (const gchar *name)
+{
+  guint i;
+
+  for (i = 0; entries[i].long_name != NULL; i++)
+    if (g_str_equal (entries[i].long_name, name))
+      return TRUE;
+  return FALSE;
+}
+
+/* Reads a turnserver.conf-style file: one `name=value` or `name` a line,
+ * `#` starts a comment, a leading `--` is allowed.  Options are parsed
+ * with the command line's own parser, so both accept the same values. */
+static gboolean
+load_config (const gchar  *path,
+             GError      **error)
+{
+  g_autofree gchar *contents = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GOptionContext) context = NULL;
+  gchar **argv;
+  gint argc;
+  guint i;
+
+  if (!g_file_get_contents (path, &contents, NULL, error))
+    return FALSE;
+
+  g_ptr_array_add (args, g_strdup ("nav-server"));
+  lines = g_strsplit (contents, "\n", -1);
+  for (i = 0; lines[i] != NULL; i++)
+    {
+      gchar *line = g_strstrip (lines[i]);
+      gchar *eq, *name, *value = NULL;
+
+      if (line[0] == '\0' || line[0] == '#')
+        continue;
+      while (line[0] == '-')
+        line++;
+      name = line;
+      eq = strchr (line, '=');
+      if (eq != NULL)
+        {
+          *eq = '\0';
+          value = g_strstrip (eq + 1);
+          g_strstrip (name);
+          /* coturn allows quotes around values */
+          if (value[0] == '"' && strlen (value) >= 2 && value[strlen (value) - 1] == '"')
+            {
+              value[strlen (value) - 1] = '\0';
+              value++;
+            }
+        }
+      if (g_str_equal (name, "config"))
+        continue;
+      if (!is_known_option (name))
+        {
+          if (!g_strv_contains (coturn_ignored, name))
+            g_warning ("event=config-unknown-option file=\"%s\" line=%u option=\"%s\"",
+                       path, i + 1, name);
+          continue;
+        }
+      g_ptr_array_add (args, value != NULL ? g_strdup_printf ("--%s=%s", name, value)
+                                           : g_strdup_printf ("--%s", name));
+    }
+  g_ptr_array_add (args, NULL);
+
+  argc = args->len - 1;
+  argv = (gchar **) args->pdata;
+  context = g_option_context_new (NULL);
+  g_option_context_set_help_enabled (context, FALSE);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  /* g_option_context_parse() removes what it parses: give it a copy. */
+  {
+    g_autofree gchar **copy = g_memdup2 (argv, sizeof (gchar *) * (argc + 1));
+
+    if (!g_option_context_parse (context, &argc, &copy, error))
+      {
+        g_prefix_error (error, _("In %s: "), path);
+        return FALSE;
+      }
+  }
+  return TRUE;
+}
+
+static gboolean
+check_port (gint         port,
+            const gchar *name)
+{
+  if (port < 0 || port > 65535)
+    {
+      g_printerr (_("nav-server: --%s: %d is not a port number\n"), name, port);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+print_stats (NavServer   *server,
+             const gchar *when)
+{
+  g_autoptr (GVariant) stats = nav_server_get_stats (server);
+  g_autoptr (GString) line = g_string_new (NULL);
+  GVariantIter iter;
+  const gchar *key;
+  guint64 value;
+
+  g_string_append_printf (line, "event=stats when=%s", when);
+  g_variant_iter_init (&iter, stats);
+  while (g_variant_iter_next (&iter, "{&st}", &key, &value))
+    g_string_append_printf (line, " %s=%" G_GUINT64_FORMAT, key, value);
+  g_message ("%s", line->str);
+}
+
+typedef struct
+{
+  GMainLoop *loop;
+  NavServer *server;
+  const gchar *signal_name;
+} Daemon;
+
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  Daemon *d = user_data;
+
+  g_message ("event=shutdown signal=%s", d->signal_name);
+  g_main_loop_quit (d->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_sigterm (gpointer user_data)
+{
+  ((Daemon *) user_data)->signal_name = "SIGTERM";
+  return on_quit_signal (user_data);
+}
+
+static gboolean
+on_sigint (gpointer user_data)
+{
+  ((Daemon *) user_data)->signal_name = "SIGINT";
+  return on_quit_signal (user_data);
+}
+
+static gboolean
+on_sigusr1 (gpointer user_data)
+{
+  print_stats (((Daemon *) user_data)->server, "SIGUSR1");
+  return G_SOURCE_CONTINUE;
+}
+
+static const gchar *
+find_config_arg (gint    argc,
+                 gchar **argv)
+{
+  gint i;
+
+  for (i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--"))
+        break;
+      if ((g_str_equal (argv[i], "-c") || g_str_equal (argv[i], "--config")) && i + 1 < argc)
+        return argv[i + 1];
+      if (g_str_has_prefix (argv[i], "--config="))
+        return argv[i] + strlen ("--config=");
+    }
+  return NULL;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NavStunBindingServer) server = NULL;
+  Daemon d = { 0 };
+  const gchar *config_path;
+  guint sig_ids[3];
+  guint i;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  g_log_set_writer_func (log_writer, NULL, NULL);
+
+  context = g_option_context_new (_("— the NetAvanue server daemon"));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context,
+    _("Runs the servers peers need to find each other: a STUN server today;\n"
+      "TURN and signaling later.  One of --stun, --turn or --signaling is\n"
+      "required.\n"
+      "\n"
+      "The STUN server answers Binding requests (RFC 8489) over UDP and TCP on\n"
+      "the listening port and over TLS on the TLS port, on IPv4 and IPv6.\n"
+      "Requests with unknown comprehension-required attributes get a 420\n"
+      "error, malformed ones a 400; anything else that is not a STUN request\n"
+      "is dropped and counted.\n"
+      "\n"
+      "With --alt-listening-ip it also serves NAT behaviour discovery\n"
+      "(RFC 5780): it listens on both addresses and both ports, honours\n"
+      "CHANGE-REQUEST and RESPONSE-PORT and adds RESPONSE-ORIGIN and\n"
+      "OTHER-ADDRESS to its answers.  The first --listening-ip is then the\n"
+      "primary address and must not be a wildcard."));
+  g_option_context_set_description (context,
+    _("Configuration file:\n"
+      "  --config FILE reads options in coturn's turnserver.conf format: one\n"
+      "  \"name=value\" or \"name\" per line, # starts a comment, names are the\n"
+      "  long options above.  Options given on the command line win.  coturn\n"
+      "  options that do not apply to a STUN server (stun-only, no-cli,\n"
+      "  fingerprint, realm, …) are accepted and ignored.\n"
+      "\n"
+      "Signals:\n"
+      "  SIGTERM, SIGINT  stop cleanly, printing the counters\n"
+      "  SIGUSR1          print the counters\n"
+      "\n"
+      "Logs:\n"
+      "  One line per event on standard error: a UTC timestamp, then\n"
+      "  key=value pairs (level, domain, event, …).\n"
+      "\n"
+      "Exit status:\n"
+      "  0 after a clean stop, 1 when a server cannot start, 2 on a usage error.\n"
+      "\n"
+      "Examples:\n"
+      "  nav-server --stun --listening-ip=127.0.0.1 --listening-port=3478\n"
+      "  nav-server --stun -L 127.0.0.1 --alt-listening-ip=127.0.0.2\n"
+      "  nav-server --stun --cert=cert.pem --pkey=key.pem --tls-listening-port=5349\n"
+      "  nav-server -c /etc/netavanue/nav-server.conf\n"));
+
+  config_path = find_config_arg (argc, argv);
+  if (config_path != NULL && !load_config (config_path, &error))
+    {
+      g_printerr ("nav-server: %s\n", error->message);
+      return 2;
+    }
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("nav-server: %s\n", error->message);
+      g_printerr (_("Try “nav-server --help”.\n"));
+      return 2;
+    }
+  if (opt_version)
+    {
+      g_print ("nav-server %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  if (argc > 1)
+    {
+      g_printerr (_("nav-server: unexpected argument “%s”\n"), argv[1]);
+      return 2;
+    }
+  if (opt_turn || opt_signaling)
+    {
+      g_printerr (_("nav-server: --%s is not available yet\n"),
+                  opt_turn ? "turn" : "signaling");
+      return 2;
+    }
+  if (!opt_stun)
+    {
+      g_printerr (_("nav-server: nothing to run: give --stun\n"));
+      g_printerr (_("Try “nav-server --help”.\n"));
+      return 2;
+    }
+  if (!check_port (opt_listening_port, "listening-port") ||
+      !check_port (opt_alt_listening_port, "alt-listening-port") ||
+      !check_port (opt_tls_listening_port, "tls-listening-port"))
+    return 2;
+  if (opt_tcp_idle_timeout <= 0 || opt_max_tcp_connections <= 0)
+    {
+      g_printerr (_("nav-server: --tcp-idle-timeout and --max-tcp-connections must be positive\n"));
+      return 2;
+    }
+  verbose_logging = opt_verbose;
+
+  server = g_object_new (NAV_TYPE_STUN_BINDING_SERVER,
+                         "listening-ips", opt_listening_ips,
+                         "listening-port", (guint) opt_listening_port,
+                         "alt-listening-ip", opt_alt_listening_ip,
+                         "alt-listening-port", (guint) opt_alt_listening_port,
+                         "tls-listening-port", (guint) opt_tls_listening_port,
+                         "udp", !opt_no_udp,
+                         "tcp", !opt_no_tcp,
+                         "tls", !opt_no_tls,
+                         "cert-file", opt_cert,
+                         "pkey-file", opt_pkey,
+                         "software", opt_software,
+                         "tcp-idle-timeout", (guint) opt_tcp_idle_timeout * 1000,
+                         "max-tcp-connections", (guint) opt_max_tcp_connections,
+                         NULL);
+  if (!nav_server_start (NAV_SERVER (server), &error))
+    {
+      g_printerr (_("nav-server: cannot start the STUN server: %s\n"), error->message);
+      return 1;
+    }
+  g_message ("event=started server=stun version=%s", PACKAGE_VERSION);
+
+  d.loop = g_main_loop_new (NULL, FALSE);
+  d.server = NAV_SERVER (server);
+  sig_ids[0] = g_unix_signal_add (SIGTERM, on_sigterm, &d);
+  sig_ids[1] = g_unix_signal_add (SIGINT, on_sigint, &d);
+  sig_ids[2] = g_unix_signal_add (SIGUSR1, on_sigusr1, &d);
+
+  g_main_loop_run (d.loop);
+
+  for (i = 0; i < G_N_ELEMENTS (sig_ids); i++)
+    g_source_remove (sig_ids[i]);
+  print_stats (NAV_SERVER (server), "exit");
+  nav_server_stop (NAV_SERVER (server));
+  g_main_loop_unref (d.loop);
+  g_message ("event=stopped server=stun");
+
+  g_strfreev (opt_listening_ips);
+  g_free (opt_alt_listening_ip);
+  g_free (opt_cert);
+  g_free (opt_pkey);
+  g_free (opt_config);
+  g_free (opt_software);
+  return 0;
+}

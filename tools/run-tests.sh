@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The whole test suite: install what is missing, then build and run every
+# suite twice — a normal build (`build`) and a build with AddressSanitizer
+# and UndefinedBehaviorSanitizer (`build-asan`) — and the libFuzzer targets
+# for a bounded time in a clang build (`build-fuzz`).  Exits non-zero if
+# anything fails.
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+tools/setup.sh
+
+status=0
+summaries=()
+
+run_suite () {
+  local dir=$1
+  shift
+  echo "=== meson test -C $dir $*"
+  if ! meson test -C "$dir" --print-errorlogs "$@"; then
+    status=1
+  fi
+  if [ -f "$dir/meson-logs/testlog.json" ]; then
+    summaries+=("$(/usr/bin/python3 - "$dir/meson-logs/testlog.json" <<'PY'
+import json, sys
+counts = {}
+for line in open(sys.argv[1]):
+    result = json.loads(line)["result"]
+    counts[result] = counts.get(result, 0) + 1
+passed = counts.get("OK", 0) + counts.get("EXPECTEDFAIL", 0)
+skipped = counts.get("SKIP", 0)
+failed = sum(v for k, v in counts.items() if k not in ("OK", "EXPECTEDFAIL", "SKIP"))
+print(f"{passed} {failed} {skipped}")
+PY
+)")
+  fi
+}
+
+# 1. The normal build.
+meson compile -C build
+run_suite build
+
+# 2. AddressSanitizer + UndefinedBehaviorSanitizer: every suite again.
+if [ ! -f build-asan/build.ninja ]; then
+  meson setup build-asan \
+    -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+fi
+# The introspection dumper runs instrumented during the build; its
+# process-exit leak report is not ours.
+ASAN_OPTIONS=detect_leaks=0 meson compile -C build-asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
+  run_suite build-asan
+
+# 3. The libFuzzer targets, for a bounded time each (clang: libFuzzer is
+# clang's), with ASan and UBSan.
+if [ ! -f build-fuzz/build.ninja ]; then
+  CC=clang meson setup build-fuzz \
+    -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug \
+    -Dfuzzing=true -Dintrospection=false
+fi
+meson compile -C build-fuzz
+ASAN_OPTIONS=detect_leaks=1 run_suite build-fuzz --suite fuzz
+
+passed=0; failed=0; skipped=0
+for s in "${summaries[@]}"; do
+  read -r p f k <<<"$s"
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + k))
+done
+if [ $status -ne 0 ] && [ $failed -eq 0 ]; then
+  failed=1
+fi
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status
