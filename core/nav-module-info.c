@@ -30,6 +30,7 @@ struct _NavModuleInfo
   gchar *filename;
   gchar *error;
   GTypeModule *type_module;   /* owned: a GTypeModule is never finalized */
+  GArray *implemented;        /* GType: what it registered at extension points */
 };
 
 G_DEFINE_FINAL_TYPE (NavModuleInfo, nav_module_info, G_TYPE_OBJECT)
@@ -61,6 +62,7 @@ nav_module_info_finalize (GObject *object)
   g_free (self->origin);
   g_free (self->filename);
   g_free (self->error);
+  g_clear_pointer (&self->implemented, g_array_unref);
 
   G_OBJECT_CLASS (nav_module_info_parent_class)->finalize (object);
 }
@@ -200,6 +202,7 @@ nav_module_info_class_init (NavModuleInfoClass *klass)
 static void
 nav_module_info_init (NavModuleInfo *self)
 {
+  self->implemented = g_array_new (FALSE, FALSE, sizeof (GType));
 }
 
 NavModuleInfo *
@@ -260,6 +263,13 @@ GTypeModule *
 _nav_module_info_get_type_module (NavModuleInfo *self)
 {
   return self->type_module;
+}
+
+void
+_nav_module_info_add_type (NavModuleInfo *self,
+                           GType          type)
+{
+  g_array_append_val (self->implemented, type);
 }
 
 /**
@@ -411,8 +421,10 @@ compare_type_names (gconstpointer a,
  * nav_module_info_list_types:
  * @self: a module info
  *
- * Lists every type the module registered: objects, interfaces, enums,
- * flags and boxed types, sorted by name.
+ * Lists every type the module registered: the objects, interfaces, enums,
+ * flags and boxed types it registered through its `GTypeModule`, and the
+ * types it implemented extension points with (a module may register
+ * those statically), sorted by name.
  *
  * Returns: (transfer container) (element-type GType): the types; empty
  *   when the module did not load
@@ -435,6 +447,13 @@ nav_module_info_list_types (NavModuleInfo *self)
 
   for (i = 0; i < G_N_ELEMENTS (roots); i++)
     collect_types (roots[i], G_TYPE_PLUGIN (self->type_module), &list);
+  for (i = 0; i < self->implemented->len; i++)
+    {
+      gpointer type = GSIZE_TO_POINTER (g_array_index (self->implemented, GType, i));
+
+      if (g_list_find (list, type) == NULL)
+        list = g_list_prepend (list, type);
+    }
   return g_list_sort (list, compare_type_names);
 }
 

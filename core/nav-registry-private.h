@@ -16,6 +16,8 @@ void                   _nav_module_info_set_error  (NavModuleInfo             *s
 void                   _nav_module_info_set_loaded (NavModuleInfo             *self,
                                                     GTypeModule               *module);
 GTypeModule           *_nav_module_info_get_type_module (NavModuleInfo        *self);
+void                   _nav_module_info_add_type   (NavModuleInfo             *self,
+                                                    GType                      type);
 
 NavImplementationInfo *_nav_implementation_info_new (GIOExtension             *extension,
                                                      const gchar              *extension_point,

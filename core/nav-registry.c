@@ -326,7 +326,10 @@ load_module (NavRegistry *self,
           GType type = g_io_extension_get_type (l->data);
 
           if (!g_hash_table_contains (before, GSIZE_TO_POINTER (type)))
-            g_hash_table_insert (self->type_to_module, GSIZE_TO_POINTER (type), info);
+            {
+              g_hash_table_insert (self->type_to_module, GSIZE_TO_POINTER (type), info);
+              _nav_module_info_add_type (info, type);
+            }
         }
     }
 

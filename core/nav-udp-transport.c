@@ -522,8 +522,8 @@ nav_udp_transport_send (NavTransport      *transport,
       break;
     case EMSGSIZE:
       g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_MESSAGE_TOO_LARGE,
-                   _("A message of %" G_GSIZE_FORMAT " bytes does not fit in a UDP datagram"),
-                   len);
+                   _("A message of %lu bytes does not fit in a UDP datagram"),
+                   (gulong) len);
       break;
     case EAFNOSUPPORT:
       g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_ADDRESS_FAMILY,

@@ -471,9 +471,12 @@ print_properties (GType type)
       const gchar *blurb = g_param_spec_get_blurb (real);
       g_autofree gchar *flags = flags_to_string (pspec->flags);
 
+      /* GLib gives a property without a nick its name as nick. */
       if (blurb == NULL)
         blurb = g_param_spec_get_nick (real);
-      g_print ("  %-20s: %s\n", pspec->name, blurb != NULL ? blurb : "");
+      if (g_strcmp0 (blurb, pspec->name) == 0)
+        blurb = NULL;
+      g_print ("  %-20s:%s%s\n", pspec->name, blurb != NULL ? " " : "", blurb != NULL ? blurb : "");
       g_print ("%*s%s: %s\n", indent, "", _("flags"), flags);
       if (pspec->owner_type != type)
         g_print ("%*s%s: %s\n", indent, "", _("from"), g_type_name (pspec->owner_type));

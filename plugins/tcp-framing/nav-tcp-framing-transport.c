@@ -227,6 +227,8 @@ close_with_error (NavTcpFramingTransport *self,
       g_object_unref (connection);
     }
 
+  if (was == STATE_CONNECTED)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
   if (was != STATE_NEW)
     nav_transport_emit_closed (NAV_TRANSPORT (self), error);
 }
@@ -698,8 +700,8 @@ nav_tcp_framing_transport_send (NavTransport      *transport,
   if (len > NAV_TCP_FRAMING_MAX_FRAME)
     {
       g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_MESSAGE_TOO_LARGE,
-                   _("A message of %" G_GSIZE_FORMAT " bytes does not fit in an RFC 4571 frame (at most %u bytes)"),
-                   len, NAV_TCP_FRAMING_MAX_FRAME);
+                   _("A message of %lu bytes does not fit in an RFC 4571 frame (at most %u bytes)"),
+                   (gulong) len, NAV_TCP_FRAMING_MAX_FRAME);
       return FALSE;
     }
 
@@ -731,8 +733,8 @@ nav_tcp_framing_transport_send (NavTransport      *transport,
     {
       g_mutex_unlock (&self->lock);
       g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_WOULD_BLOCK,
-                   _("The TCP transport already has %" G_GSIZE_FORMAT " bytes waiting to be sent"),
-                   pending);
+                   _("The TCP transport already has %lu bytes waiting to be sent"),
+                   (gulong) pending);
       return FALSE;
     }
 

@@ -87,7 +87,10 @@ test_parse_rejects_garbage (void)
       nav_address_set_ipv4 (&addr, 0x7f000001);
       nav_address_set_port (&addr, 9);
 
-      g_test_message ("input: \"%s\"", garbage[i]);
+      {
+        g_autofree gchar *escaped = g_strescape (garbage[i], NULL);
+        g_test_message ("input: \"%s\"", escaped);
+      }
       g_assert_false (nav_address_set_from_string (&addr, garbage[i], &error));
       g_assert_error (error, NAV_ERROR, NAV_ERROR_INVALID_ADDRESS);
       /* a failed parse leaves the address as it was */
