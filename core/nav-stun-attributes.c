@@ -1770,7 +1770,7 @@ nav_stun_builder_add_error_code (NavStunMessageBuilder  *builder,
  * @builder: a builder
  * @code: the error code, 300 to 699, such as a [enum@Nav.StunErrorCode]
  * @reason: (nullable): the reason phrase, fewer than 128 characters, or
- *   %NULL for the one of [func@Nav.stun_error_code_get_reason]
+ *   %NULL for the one of `nav_stun_error_code_get_reason()`
  * @error: return location for a #GError
  *
  * Appends ERROR-CODE (RFC 8489 §14.8).
@@ -1801,7 +1801,7 @@ nav_stun_message_builder_add_error_code (NavStunMessageBuilder  *builder,
  * @error: return location for a #GError
  *
  * Appends UNKNOWN-ATTRIBUTES (RFC 8489 §14.13), for a 420 response; the
- * list comes from [func@Nav.stun_error_get_unknown_attributes] or
+ * list comes from `nav_stun_error_get_unknown_attributes()` or
  * [method@Nav.StunMessage.get_unknown_required_attributes].
  *
  * Returns: %TRUE, or %FALSE as [method@Nav.StunMessageBuilder.add_attribute]

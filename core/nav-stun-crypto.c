@@ -6,8 +6,8 @@
 
 #include <string.h>
 
-#include <gnutls/gnutls.h>
-#include <gnutls/crypto.h>
+#include <errno.h>
+#include <sys/random.h>
 #include <nettle/hmac.h>
 #include <nettle/md5.h>
 #include <nettle/memops.h>
@@ -82,11 +82,29 @@ nav_stun_memeq_secure (const guint8 *a,
   return nettle_memeql_sec (a, b, length) != 0;
 }
 
+/* Transaction ids must be uniformly random (RFC 8489 §5) and a server's
+ * nonces unpredictable: the kernel's CSPRNG.  The core deliberately does not
+ * link GnuTLS (its p11-kit destructor deadlocks instrumented programs at exit,
+ * the introspection dumper among them); TLS goes through GIO. */
 gboolean
 nav_stun_random_nonce (guint8 *buffer,
                        gsize   length)
 {
-  return gnutls_rnd (GNUTLS_RND_NONCE, buffer, length) == 0;
+  gsize done = 0;
+
+  while (done < length)
+    {
+      gssize n = getrandom (buffer + done, length - done, 0);
+
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return FALSE;
+        }
+      done += n;
+    }
+  return TRUE;
 }
 
 /**

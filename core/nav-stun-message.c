@@ -494,7 +494,7 @@ nav_stun_message_parse (const guint8  *data,
  *
  * Unknown comprehension-required attributes make the parse fail with
  * %NAV_STUN_ERROR_UNKNOWN_REQUIRED_ATTRIBUTES, whose list
- * [func@Nav.stun_error_get_unknown_attributes] returns, unless @flags has
+ * `nav_stun_error_get_unknown_attributes()` returns, unless @flags has
  * %NAV_STUN_PARSE_ALLOW_UNKNOWN_REQUIRED.
  *
  * Message integrity needs the key: check it with

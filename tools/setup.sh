@@ -15,7 +15,7 @@ packages=(
   meson ninja-build pkg-config gcc clang libclang-rt-14-dev
   libglib2.0-dev libgnutls28-dev nettle-dev zlib1g-dev
   libjson-glib-dev libsoup-3.0-dev
-  gobject-introspection libgirepository1.0-dev gettext
+  gobject-introspection libgirepository1.0-dev gettext gi-docgen
   # tests
   python3-gi gir1.2-glib-2.0 glib-networking
   coturn libnice-dev gir1.2-nice-0.1 python3-aioice
@@ -42,5 +42,5 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ ! -f build/build.ninja ]; then
-  meson setup build
+  meson setup build -Ddocs=true
 fi

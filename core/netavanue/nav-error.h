@@ -34,7 +34,7 @@ G_BEGIN_DECLS
  * @NAV_ERROR_CLOSED: the object has been closed.
  * @NAV_ERROR_TIMED_OUT: the operation did not complete in time.
  *
- * Error codes of the [const@Nav.ERROR] domain.
+ * Error codes of the `NAV_ERROR` domain.
  *
  * Since: 1.0
  */
@@ -75,7 +75,7 @@ typedef enum {
  * @NAV_TRANSPORT_ERROR_PROTOCOL: the peer sent bytes that break the framing
  *   of the transport.
  *
- * Error codes of the [const@Nav.TRANSPORT_ERROR] domain.
+ * Error codes of the `NAV_TRANSPORT_ERROR` domain.
  *
  * Since: 1.0
  */
@@ -114,7 +114,7 @@ typedef enum {
  *   does not exist on its type or cannot be set at construction.
  * @NAV_REGISTRY_ERROR_MODULE_LOAD_FAILED: a module could not be loaded.
  *
- * Error codes of the [const@Nav.REGISTRY_ERROR] domain.  When a new
+ * Error codes of the `NAV_REGISTRY_ERROR` domain.  When a new
  * object's `GInitable` initialisation fails, its own error is passed on
  * unchanged.
  *

@@ -124,7 +124,7 @@ G_BEGIN_DECLS
  * Error domain of the STUN codec.  Errors in this domain are from the
  * [error@Nav.StunError] enumeration.  An error with the code
  * %NAV_STUN_ERROR_UNKNOWN_REQUIRED_ATTRIBUTES carries the list of the
- * attributes, see [func@Nav.stun_error_get_unknown_attributes].
+ * attributes, see `nav_stun_error_get_unknown_attributes()`.
  *
  * Since: 1.0
  */
@@ -178,7 +178,7 @@ G_BEGIN_DECLS
  *   message (the channel number is outside 0x4000–0x4FFF) or is shorter
  *   than its length field says.
  *
- * Error codes of the [const@Nav.STUN_ERROR] domain.
+ * Error codes of the `NAV_STUN_ERROR` domain.
  *
  * Since: 1.0
  */

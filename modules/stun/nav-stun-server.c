@@ -70,6 +70,18 @@ typedef struct
 } Counters;
 
 typedef struct _UdpListener UdpListener;
+
+typedef struct _Batch
+{
+  struct mmsghdr rx_msgs[UDP_BATCH];
+  struct iovec rx_iov[UDP_BATCH];
+  struct sockaddr_storage rx_addr[UDP_BATCH];
+  guint8 rx_buf[UDP_BATCH][UDP_RECV_SIZE];
+  struct mmsghdr tx_msgs[UDP_BATCH];
+  struct iovec tx_iov[UDP_BATCH];
+  struct sockaddr_storage tx_addr[UDP_BATCH];
+  guint8 tx_buf[UDP_BATCH][RESPONSE_SIZE];
+} Batch;
 typedef struct _TcpConnection TcpConnection;
 
 struct _UdpListener
@@ -122,14 +134,7 @@ struct _NavStunBindingServer
 
   /* UDP batch buffers, shared by every listener: the server runs in one
    * main context, so one callback at a time uses them. */
-  struct mmsghdr rx_msgs[UDP_BATCH];
-  struct iovec rx_iov[UDP_BATCH];
-  struct sockaddr_storage rx_addr[UDP_BATCH];
-  guint8 rx_buf[UDP_BATCH][UDP_RECV_SIZE];
-  struct mmsghdr tx_msgs[UDP_BATCH];
-  struct iovec tx_iov[UDP_BATCH];
-  struct sockaddr_storage tx_addr[UDP_BATCH];
-  guint8 tx_buf[UDP_BATCH][RESPONSE_SIZE];
+  struct _Batch *batch;
 };
 
 static void nav_stun_binding_server_server_init (NavServerInterface *iface);
@@ -465,7 +470,7 @@ udp_flush (NavStunBindingServer *self,
 
   while (sent < n_tx)
     {
-      int r = sendmmsg (listener->fd, self->tx_msgs + sent, n_tx - sent, 0);
+      int r = sendmmsg (listener->fd, self->batch->tx_msgs + sent, n_tx - sent, 0);
 
       if (r < 0)
         {
@@ -498,18 +503,18 @@ udp_readable (gint         fd,
 
       for (i = 0; i < UDP_BATCH; i++)
         {
-          self->rx_iov[i].iov_base = self->rx_buf[i];
-          self->rx_iov[i].iov_len = UDP_RECV_SIZE;
-          self->rx_msgs[i].msg_hdr.msg_name = &self->rx_addr[i];
-          self->rx_msgs[i].msg_hdr.msg_namelen = sizeof self->rx_addr[i];
-          self->rx_msgs[i].msg_hdr.msg_iov = &self->rx_iov[i];
-          self->rx_msgs[i].msg_hdr.msg_iovlen = 1;
-          self->rx_msgs[i].msg_hdr.msg_control = NULL;
-          self->rx_msgs[i].msg_hdr.msg_controllen = 0;
-          self->rx_msgs[i].msg_hdr.msg_flags = 0;
+          self->batch->rx_iov[i].iov_base = self->batch->rx_buf[i];
+          self->batch->rx_iov[i].iov_len = UDP_RECV_SIZE;
+          self->batch->rx_msgs[i].msg_hdr.msg_name = &self->batch->rx_addr[i];
+          self->batch->rx_msgs[i].msg_hdr.msg_namelen = sizeof self->batch->rx_addr[i];
+          self->batch->rx_msgs[i].msg_hdr.msg_iov = &self->batch->rx_iov[i];
+          self->batch->rx_msgs[i].msg_hdr.msg_iovlen = 1;
+          self->batch->rx_msgs[i].msg_hdr.msg_control = NULL;
+          self->batch->rx_msgs[i].msg_hdr.msg_controllen = 0;
+          self->batch->rx_msgs[i].msg_hdr.msg_flags = 0;
         }
 
-      n = recvmmsg (listener->fd, self->rx_msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+      n = recvmmsg (listener->fd, self->batch->rx_msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
       if (n <= 0)
         break;
 
@@ -518,24 +523,24 @@ udp_readable (gint         fd,
         {
           NavAddress from;
           RequestInfo info = { 0 };
-          guint8 *out = self->tx_buf[n_tx];
+          guint8 *out = self->batch->tx_buf[n_tx];
           gsize len;
 
-          if (self->rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+          if (self->batch->rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
             {
               self->counters.dropped_oversize++;
               continue;
             }
           if (!nav_address_set_from_sockaddr (&from,
-                                              (struct sockaddr *) &self->rx_addr[i],
-                                              self->rx_msgs[i].msg_hdr.msg_namelen))
+                                              (struct sockaddr *) &self->batch->rx_addr[i],
+                                              self->batch->rx_msgs[i].msg_hdr.msg_namelen))
             {
               self->counters.dropped_malformed++;
               continue;
             }
           info.from = &from;
           info.via = listener;
-          len = handle_message (self, self->rx_buf[i], self->rx_msgs[i].msg_len,
+          len = handle_message (self, self->batch->rx_buf[i], self->batch->rx_msgs[i].msg_len,
                                 &info, out, RESPONSE_SIZE);
           if (len == 0)
             continue;
@@ -550,17 +555,17 @@ udp_readable (gint         fd,
               continue;
             }
 
-          self->tx_iov[n_tx].iov_base = out;
-          self->tx_iov[n_tx].iov_len = len;
-          memcpy (&self->tx_addr[n_tx], &self->rx_addr[i],
-                  self->rx_msgs[i].msg_hdr.msg_namelen);
-          self->tx_msgs[n_tx].msg_hdr.msg_name = &self->tx_addr[n_tx];
-          self->tx_msgs[n_tx].msg_hdr.msg_namelen = self->rx_msgs[i].msg_hdr.msg_namelen;
-          self->tx_msgs[n_tx].msg_hdr.msg_iov = &self->tx_iov[n_tx];
-          self->tx_msgs[n_tx].msg_hdr.msg_iovlen = 1;
-          self->tx_msgs[n_tx].msg_hdr.msg_control = NULL;
-          self->tx_msgs[n_tx].msg_hdr.msg_controllen = 0;
-          self->tx_msgs[n_tx].msg_hdr.msg_flags = 0;
+          self->batch->tx_iov[n_tx].iov_base = out;
+          self->batch->tx_iov[n_tx].iov_len = len;
+          memcpy (&self->batch->tx_addr[n_tx], &self->batch->rx_addr[i],
+                  self->batch->rx_msgs[i].msg_hdr.msg_namelen);
+          self->batch->tx_msgs[n_tx].msg_hdr.msg_name = &self->batch->tx_addr[n_tx];
+          self->batch->tx_msgs[n_tx].msg_hdr.msg_namelen = self->batch->rx_msgs[i].msg_hdr.msg_namelen;
+          self->batch->tx_msgs[n_tx].msg_hdr.msg_iov = &self->batch->tx_iov[n_tx];
+          self->batch->tx_msgs[n_tx].msg_hdr.msg_iovlen = 1;
+          self->batch->tx_msgs[n_tx].msg_hdr.msg_control = NULL;
+          self->batch->tx_msgs[n_tx].msg_hdr.msg_controllen = 0;
+          self->batch->tx_msgs[n_tx].msg_hdr.msg_flags = 0;
           n_tx++;
         }
 
@@ -1393,6 +1398,7 @@ nav_stun_binding_server_finalize (GObject *object)
   g_free (self->pkey_file);
   g_clear_object (&self->certificate);
   g_free (self->software);
+  g_free (self->batch);
 
   G_OBJECT_CLASS (nav_stun_binding_server_parent_class)->finalize (object);
 }
@@ -1497,12 +1503,15 @@ nav_stun_binding_server_class_init (NavStunBindingServerClass *klass)
     g_param_spec_uint ("max-tcp-connections", NULL, NULL, 1, G_MAXUINT, 4096,
                        rw | G_PARAM_CONSTRUCT);
 
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  for (guint i = PROP_LISTENING_IPS; i < N_PROPS; i++)
+    g_object_class_install_property (object_class, i, properties[i]);
+  properties[PROP_RUNNING] = g_object_class_find_property (object_class, "running");
 }
 
 static void
 nav_stun_binding_server_init (NavStunBindingServer *self)
 {
+  self->batch = g_new0 (Batch, 1);
 }
 
 
