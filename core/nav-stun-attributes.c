@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "netavanue/netavanue.h"
 #include "nav-stun-private.h"
@@ -145,20 +146,20 @@ nav_stun_check_text (const gchar  *text,
   if (length > max_bytes)
     {
       g_set_error (error, NAV_STUN_ERROR, NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE,
-                   "Attribute 0x%04x: %" G_GSIZE_FORMAT " bytes is over the "
-                   "limit of %" G_GSIZE_FORMAT, type, length, max_bytes);
+                   _("Attribute 0x%04x: %lu bytes is over the limit of %lu"),
+                   type, (gulong) length, (gulong) max_bytes);
       return FALSE;
     }
   if (!g_utf8_validate_len (text, length, NULL))
     {
       g_set_error (error, NAV_STUN_ERROR, NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE,
-                   "Attribute 0x%04x is not valid UTF-8", type);
+                   _("Attribute 0x%04x is not valid UTF-8"), type);
       return FALSE;
     }
   if (max_chars != G_MAXLONG && g_utf8_strlen (text, length) > max_chars)
     {
       g_set_error (error, NAV_STUN_ERROR, NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE,
-                   "Attribute 0x%04x has more than %ld characters",
+                   _("Attribute 0x%04x has more than %ld characters"),
                    type, max_chars);
       return FALSE;
     }
@@ -181,7 +182,7 @@ nav_stun_get_value (const NavStunMessage  *message,
   if (e->length < min_length || e->length > max_length)
     {
       g_set_error (error, NAV_STUN_ERROR, NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE,
-                   "Attribute 0x%04x has a bad length (%u bytes)",
+                   _("Attribute 0x%04x has a bad length (%u bytes)"),
                    type, e->length);
       return NULL;
     }
@@ -313,8 +314,8 @@ nav_stun_decode_address (const guint8  *v,
   if (length < 4)
     {
       g_set_error (error, NAV_STUN_ERROR, NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE,
-                   "Address attribute 0x%04x is too short (%" G_GSIZE_FORMAT
-                   " bytes)", type, length);
+                   _("Address attribute 0x%04x is too short (%lu bytes)"),
+                   type, (gulong) length);
       return FALSE;
     }
   port = nav_stun_read16 (v + 2);
@@ -355,14 +356,14 @@ nav_stun_decode_address (const guint8  *v,
       }
     default:
       g_set_error (error, NAV_STUN_ERROR, NAV_STUN_ERROR_BAD_ADDRESS_FAMILY,
-                   "Address attribute 0x%04x has unknown family 0x%02x",
+                   _("Address attribute 0x%04x has unknown family 0x%02x"),
                    type, v[1]);
       return FALSE;
     }
 
   g_set_error (error, NAV_STUN_ERROR, NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE,
-               "Address attribute 0x%04x has a bad length (%" G_GSIZE_FORMAT
-               " bytes) for its family", type, length);
+               _("Address attribute 0x%04x has a bad length (%lu bytes)"
+                 " for its family"), type, (gulong) length);
   return FALSE;
 }
 
@@ -641,7 +642,7 @@ nav_stun_decode_error_code (const guint8  *v,
   if (klass < 3 || klass > 6 || number > 99)
     {
       g_set_error (error, NAV_STUN_ERROR, NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE,
-                   "Attribute 0x%04x: invalid error code class %u number %u",
+                   _("Attribute 0x%04x: invalid error code class %u number %u"),
                    type, klass, number);
       return FALSE;
     }
@@ -726,8 +727,8 @@ nav_stun_message_get_unknown_attributes (const NavStunMessage  *message,
   if ((length & 1) != 0)
     {
       g_set_error (error, NAV_STUN_ERROR, NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE,
-                   "UNKNOWN-ATTRIBUTES has an odd length (%" G_GSIZE_FORMAT
-                   ")", length);
+                   _("UNKNOWN-ATTRIBUTES has an odd length (%lu)"),
+                   (gulong) length);
       return NULL;
     }
   types = g_new (guint16, length / 2);
@@ -771,7 +772,7 @@ nav_stun_message_get_password_algorithm (const NavStunMessage  *message,
     {
       g_set_error_literal (error, NAV_STUN_ERROR,
                            NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE,
-                           "PASSWORD-ALGORITHM parameters run past its end");
+                           _("PASSWORD-ALGORITHM parameters run past its end"));
       return FALSE;
     }
   *algorithm = nav_stun_read16 (v);
@@ -823,7 +824,7 @@ nav_stun_message_get_password_algorithms (const NavStunMessage  *message,
           g_free (algorithms);
           g_set_error_literal (error, NAV_STUN_ERROR,
                                NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE,
-                               "PASSWORD-ALGORITHMS runs past its end");
+                               _("PASSWORD-ALGORITHMS runs past its end"));
           return NULL;
         }
       algorithms[n++] = nav_stun_read16 (v + offset);
@@ -1118,7 +1119,7 @@ nav_stun_message_get_channel_number (const NavStunMessage  *message,
       number > NAV_STUN_CHANNEL_NUMBER_MAX)
     {
       g_set_error (error, NAV_STUN_ERROR, NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE,
-                   "Channel number 0x%04x is outside 0x4000-0x4FFF", number);
+                   _("Channel number 0x%04x is outside 0x4000-0x4FFF"), number);
       return FALSE;
     }
   *channel = number;
@@ -1198,7 +1199,7 @@ nav_stun_message_get_address_family (const NavStunMessage  *message,
       return TRUE;
     default:
       g_set_error (error, NAV_STUN_ERROR, NAV_STUN_ERROR_BAD_ADDRESS_FAMILY,
-                   "Attribute 0x%04x has unknown family 0x%02x", type, v[0]);
+                   _("Attribute 0x%04x has unknown family 0x%02x"), type, v[0]);
       return FALSE;
     }
 }
@@ -1281,7 +1282,7 @@ nav_stun_message_get_address_error_code (const NavStunMessage  *message,
       break;
     default:
       g_set_error (error, NAV_STUN_ERROR, NAV_STUN_ERROR_BAD_ADDRESS_FAMILY,
-                   "ADDRESS-ERROR-CODE has unknown family 0x%02x", v[0]);
+                   _("ADDRESS-ERROR-CODE has unknown family 0x%02x"), v[0]);
       return FALSE;
     }
   if (!nav_stun_decode_error_code (v, length,
@@ -1532,8 +1533,8 @@ nav_stun_builder_add_address (NavStunMessageBuilder  *builder,
     default:
       return nav_stun_message_builder_fail (builder, error,
                                             NAV_STUN_ERROR_BAD_ADDRESS_FAMILY,
-                                            "Attribute 0x%04x: the address is "
-                                            "neither IPv4 nor IPv6", type);
+                                            _("Attribute 0x%04x: the address is "
+                                              "neither IPv4 nor IPv6"), type);
     }
 }
 
@@ -1741,7 +1742,7 @@ nav_stun_builder_add_error_code (NavStunMessageBuilder  *builder,
   if (code < 300 || code > 699)
     return nav_stun_message_builder_fail (builder, error,
                                           NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE,
-                                          "Error code %u is outside 300-699",
+                                          _("Error code %u is outside 300-699"),
                                           code);
   if (reason == NULL)
     reason = nav_stun_error_code_get_reason (code);
@@ -1751,8 +1752,8 @@ nav_stun_builder_add_error_code (NavStunMessageBuilder  *builder,
       g_utf8_strlen (reason, length) > NAV_STUN_TEXT_MAX_CHARS)
     return nav_stun_message_builder_fail (builder, error,
                                           NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE,
-                                          "The reason phrase is not UTF-8 of "
-                                          "fewer than 128 characters");
+                                          _("The reason phrase is not UTF-8 of "
+                                            "fewer than 128 characters"));
 
   p = nav_stun_builder_open_reserve (builder, type, 4 + length, error);
   if (p == NULL)
@@ -2190,8 +2191,8 @@ nav_stun_message_builder_add_channel_number (NavStunMessageBuilder  *builder,
       channel > NAV_STUN_CHANNEL_NUMBER_MAX)
     return nav_stun_message_builder_fail (builder, error,
                                           NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE,
-                                          "Channel number 0x%04x is outside "
-                                          "0x4000-0x4FFF", channel);
+                                          _("Channel number 0x%04x is outside "
+                                            "0x4000-0x4FFF"), channel);
   return nav_stun_message_builder_add_uint32 (builder,
                                               NAV_STUN_ATTRIBUTE_CHANNEL_NUMBER,
                                               (guint32) channel << 16, error);
@@ -2236,8 +2237,8 @@ nav_stun_family_code (NavStunMessageBuilder  *builder,
     default:
       return nav_stun_message_builder_fail (builder, error,
                                             NAV_STUN_ERROR_BAD_ADDRESS_FAMILY,
-                                            "Family %d is neither IPv4 nor "
-                                            "IPv6", (gint) family);
+                                            _("Family %d is neither IPv4 nor "
+                                              "IPv6"), (gint) family);
     }
 }
 

@@ -14,6 +14,7 @@
 #include <nettle/sha1.h>
 #include <nettle/sha2.h>
 #include <zlib.h>
+#include <glib/gi18n-lib.h>
 
 #include "netavanue/netavanue.h"
 #include "nav-stun-private.h"
@@ -189,7 +190,7 @@ nav_stun_message_check_integrity (const NavStunMessage  *message,
   if (message->integrity_offset == 0 && message->integrity_sha256_offset == 0)
     {
       g_set_error_literal (error, NAV_STUN_ERROR, NAV_STUN_ERROR_NO_INTEGRITY,
-                           "The message has no message integrity");
+                           _("The message has no message integrity"));
       return FALSE;
     }
   if ((message->integrity_sha256_offset != 0 &&
@@ -201,7 +202,7 @@ nav_stun_message_check_integrity (const NavStunMessage  *message,
     {
       g_set_error_literal (error, NAV_STUN_ERROR,
                            NAV_STUN_ERROR_INTEGRITY_FAILED,
-                           "Message integrity check failed");
+                           _("Message integrity check failed"));
       return FALSE;
     }
   return TRUE;
@@ -291,15 +292,15 @@ nav_stun_message_builder_add_message_integrity_sha256 (NavStunMessageBuilder  *b
   if (mac_length < 16 || mac_length > 32 || (mac_length & 3) != 0)
     return nav_stun_message_builder_fail (builder, error,
                                           NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE,
-                                          "MESSAGE-INTEGRITY-SHA256 cannot "
-                                          "have %" G_GSIZE_FORMAT " bytes",
-                                          mac_length);
+                                          _("MESSAGE-INTEGRITY-SHA256 cannot "
+                                            "have %lu bytes"),
+                                          (gulong) mac_length);
   if (builder->state != NAV_STUN_BUILDER_OPEN &&
       builder->state != NAV_STUN_BUILDER_AFTER_INTEGRITY)
     return nav_stun_message_builder_fail (builder, error,
                                           NAV_STUN_ERROR_BAD_STATE,
-                                          "MESSAGE-INTEGRITY-SHA256 cannot "
-                                          "be added now");
+                                          _("MESSAGE-INTEGRITY-SHA256 cannot "
+                                            "be added now"));
   p = nav_stun_message_builder_reserve (builder,
                                         NAV_STUN_ATTRIBUTE_MESSAGE_INTEGRITY_SHA256,
                                         mac_length, error);
@@ -339,7 +340,7 @@ nav_stun_message_builder_add_fingerprint (NavStunMessageBuilder  *builder,
       builder->state == NAV_STUN_BUILDER_FINISHED)
     return nav_stun_message_builder_fail (builder, error,
                                           NAV_STUN_ERROR_BAD_STATE,
-                                          "FINGERPRINT cannot be added now");
+                                          _("FINGERPRINT cannot be added now"));
   p = nav_stun_message_builder_reserve (builder, NAV_STUN_ATTRIBUTE_FINGERPRINT,
                                         4, error);
   if (p == NULL)
@@ -420,7 +421,7 @@ nav_stun_prepare_opaque_string (const gchar  *string,
     {
       g_set_error_literal (error, NAV_STUN_ERROR,
                            NAV_STUN_ERROR_INVALID_STRING,
-                           "The string is not valid UTF-8");
+                           _("The string is not valid UTF-8"));
       return NULL;
     }
 
@@ -439,7 +440,7 @@ nav_stun_prepare_opaque_string (const gchar  *string,
     {
       g_set_error_literal (error, NAV_STUN_ERROR,
                            NAV_STUN_ERROR_INVALID_STRING,
-                           "The string is empty");
+                           _("The string is empty"));
       return NULL;
     }
   for (p = normalized; *p != '\0'; p = g_utf8_next_char (p))
@@ -449,7 +450,7 @@ nav_stun_prepare_opaque_string (const gchar  *string,
       if (c != ' ' && !nav_stun_opaque_char_allowed (c))
         {
           g_set_error (error, NAV_STUN_ERROR, NAV_STUN_ERROR_INVALID_STRING,
-                       "The string holds the disallowed character U+%04X",
+                       _("The string holds the disallowed character U+%04X"),
                        c);
           return NULL;
         }
@@ -526,14 +527,14 @@ nav_stun_derive_long_term_key (const gchar               *username,
       algorithm != NAV_STUN_PASSWORD_ALGORITHM_SHA256)
     {
       g_set_error (error, NAV_STUN_ERROR, NAV_STUN_ERROR_UNSUPPORTED_ALGORITHM,
-                   "Unsupported password algorithm 0x%04x", algorithm);
+                   _("Unsupported password algorithm 0x%04x"), algorithm);
       return NULL;
     }
   if (!g_utf8_validate (username, -1, NULL))
     {
       g_set_error_literal (error, NAV_STUN_ERROR,
                            NAV_STUN_ERROR_INVALID_STRING,
-                           "The username is not valid UTF-8");
+                           _("The username is not valid UTF-8"));
       return NULL;
     }
   prepared_realm = nav_stun_prepare_opaque_string (realm, error);

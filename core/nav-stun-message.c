@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "netavanue/netavanue.h"
 #include "nav-stun-private.h"
@@ -309,8 +310,9 @@ nav_stun_scan_attributes (const guint8          *data,
         {
           g_set_error (error, NAV_STUN_ERROR,
                        NAV_STUN_ERROR_BAD_ATTRIBUTE_LENGTH,
-                       "Attribute header at offset %" G_GSIZE_FORMAT
-                       " runs past the end of the message", offset);
+                       _("Attribute header at offset %lu"
+                         " runs past the end of the message"),
+                       (gulong) offset);
           return FALSE;
         }
       type = nav_stun_read16 (data + offset);
@@ -320,9 +322,9 @@ nav_stun_scan_attributes (const guint8          *data,
         {
           g_set_error (error, NAV_STUN_ERROR,
                        NAV_STUN_ERROR_BAD_ATTRIBUTE_LENGTH,
-                       "Attribute 0x%04x at offset %" G_GSIZE_FORMAT
-                       " (%u bytes) runs past the end of the message",
-                       type, offset, length);
+                       _("Attribute 0x%04x at offset %lu"
+                         " (%u bytes) runs past the end of the message"),
+                       type, (gulong) offset, length);
           return FALSE;
         }
 
@@ -336,7 +338,7 @@ nav_stun_scan_attributes (const guint8          *data,
                 {
                   g_set_error_literal (error, NAV_STUN_ERROR,
                                        NAV_STUN_ERROR_FINGERPRINT_NOT_LAST,
-                                       "An attribute follows FINGERPRINT");
+                                       _("An attribute follows FINGERPRINT"));
                   return FALSE;
                 }
               if (length != 4 ||
@@ -345,7 +347,7 @@ nav_stun_scan_attributes (const guint8          *data,
                 {
                   g_set_error_literal (error, NAV_STUN_ERROR,
                                        NAV_STUN_ERROR_BAD_FINGERPRINT,
-                                       "FINGERPRINT does not match the message");
+                                       _("FINGERPRINT does not match the message"));
                   return FALSE;
                 }
             }
@@ -365,7 +367,7 @@ nav_stun_scan_attributes (const guint8          *data,
             {
               g_set_error (error, NAV_STUN_ERROR,
                            NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE,
-                           "MESSAGE-INTEGRITY-SHA256 has %u bytes", length);
+                           _("MESSAGE-INTEGRITY-SHA256 has %u bytes"), length);
               return FALSE;
             }
           scan->integrity_sha256_offset = (guint32) offset;
@@ -384,7 +386,7 @@ nav_stun_scan_attributes (const guint8          *data,
             {
               g_set_error (error, NAV_STUN_ERROR,
                            NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE,
-                           "MESSAGE-INTEGRITY has %u bytes", length);
+                           _("MESSAGE-INTEGRITY has %u bytes"), length);
               return FALSE;
             }
           scan->integrity_offset = (guint32) offset;
@@ -438,7 +440,8 @@ nav_stun_set_unknown_error (GError        **error,
   for (i = 0; i < n_unknown; i++)
     g_string_append_printf (list, "%s0x%04x", i > 0 ? ", " : "", unknown[i]);
   e = g_error_new (NAV_STUN_ERROR, NAV_STUN_ERROR_UNKNOWN_REQUIRED_ATTRIBUTES,
-                   "Unknown comprehension-required attributes: %s", list->str);
+                   _("Unknown comprehension-required attributes: %s"),
+                   list->str);
   g_string_free (list, TRUE);
 
   priv = nav_stun_error_get_private (e);
@@ -527,44 +530,42 @@ nav_stun_message_parse_full (const guint8       *data,
   if (length < NAV_STUN_HEADER_LENGTH)
     {
       g_set_error (error, NAV_STUN_ERROR, NAV_STUN_ERROR_NOT_STUN,
-                   "%" G_GSIZE_FORMAT " bytes is too short for a STUN header",
-                   length);
+                   _("%lu bytes is too short for a STUN header"),
+                   (gulong) length);
       return NULL;
     }
   if ((data[0] & 0xC0) != 0)
     {
       g_set_error_literal (error, NAV_STUN_ERROR, NAV_STUN_ERROR_NOT_STUN,
-                           "The two leading bits of the message are not zero");
+                           _("The two leading bits of the message are not zero"));
       return NULL;
     }
   if (nav_stun_read32 (data + 4) != NAV_STUN_MAGIC_COOKIE)
     {
       g_set_error (error, NAV_STUN_ERROR, NAV_STUN_ERROR_BAD_COOKIE,
-                   "Bad magic cookie 0x%08x", nav_stun_read32 (data + 4));
+                   _("Bad magic cookie 0x%08x"), nav_stun_read32 (data + 4));
       return NULL;
     }
   body = nav_stun_read16 (data + 2);
   if ((body & 3) != 0)
     {
       g_set_error (error, NAV_STUN_ERROR, NAV_STUN_ERROR_BAD_LENGTH,
-                   "Message length %" G_GSIZE_FORMAT " is not a multiple of 4",
-                   body);
+                   _("Message length %lu is not a multiple of 4"),
+                   (gulong) body);
       return NULL;
     }
   if (body + NAV_STUN_HEADER_LENGTH > length)
     {
       g_set_error (error, NAV_STUN_ERROR, NAV_STUN_ERROR_TRUNCATED,
-                   "Message length %" G_GSIZE_FORMAT " but only %"
-                   G_GSIZE_FORMAT " bytes after the header",
-                   body, length - NAV_STUN_HEADER_LENGTH);
+                   _("Message length %lu but only %lu bytes after the header"),
+                   (gulong) body, (gulong) (length - NAV_STUN_HEADER_LENGTH));
       return NULL;
     }
   if (body + NAV_STUN_HEADER_LENGTH < length)
     {
       g_set_error (error, NAV_STUN_ERROR, NAV_STUN_ERROR_BAD_LENGTH,
-                   "Message length %" G_GSIZE_FORMAT " but %" G_GSIZE_FORMAT
-                   " bytes after the header", body,
-                   length - NAV_STUN_HEADER_LENGTH);
+                   _("Message length %lu but %lu bytes after the header"),
+                   (gulong) body, (gulong) (length - NAV_STUN_HEADER_LENGTH));
       return NULL;
     }
 
@@ -575,7 +576,7 @@ nav_stun_message_parse_full (const guint8       *data,
       scan.fingerprint_offset == 0)
     {
       g_set_error_literal (error, NAV_STUN_ERROR, NAV_STUN_ERROR_NO_FINGERPRINT,
-                           "The message has no FINGERPRINT");
+                           _("The message has no FINGERPRINT"));
       return NULL;
     }
 
@@ -881,7 +882,7 @@ nav_stun_message_find_entry (const NavStunMessage  *message,
       return &message->attributes[i];
 
   g_set_error (error, NAV_STUN_ERROR, NAV_STUN_ERROR_NO_SUCH_ATTRIBUTE,
-               "The message has no attribute 0x%04x", type);
+               _("The message has no attribute 0x%04x"), type);
   return NULL;
 }
 
@@ -1316,9 +1317,9 @@ nav_stun_message_builder_check_open (NavStunMessageBuilder  *builder,
   return nav_stun_message_builder_fail (builder, error,
                                         NAV_STUN_ERROR_BAD_STATE,
                                         builder->state == NAV_STUN_BUILDER_FINISHED
-                                        ? "The message is already finished"
-                                        : "No attribute may follow message "
-                                          "integrity or FINGERPRINT");
+                                        ? _("The message is already finished")
+                                        : _("No attribute may follow message "
+                                            "integrity or FINGERPRINT"));
 }
 
 /* Appends an attribute header and room for a value of @length bytes,
@@ -1336,7 +1337,7 @@ nav_stun_message_builder_reserve (NavStunMessageBuilder  *builder,
   if (builder->state == NAV_STUN_BUILDER_FINISHED)
     {
       nav_stun_message_builder_fail (builder, error, NAV_STUN_ERROR_BAD_STATE,
-                                     "The message is already finished");
+                                     _("The message is already finished"));
       return NULL;
     }
 
@@ -1346,9 +1347,9 @@ nav_stun_message_builder_reserve (NavStunMessageBuilder  *builder,
       NAV_STUN_MAX_MESSAGE_LENGTH - builder->length)
     {
       nav_stun_message_builder_fail (builder, error, NAV_STUN_ERROR_TOO_LARGE,
-                                     "Attribute 0x%04x of %" G_GSIZE_FORMAT
-                                     " bytes makes the message too large",
-                                     type, length);
+                                     _("Attribute 0x%04x of %lu"
+                                       " bytes makes the message too large"),
+                                     type, (gulong) length);
       return NULL;
     }
   needed = builder->length + NAV_STUN_ATTRIBUTE_HEADER_LENGTH + padded;
@@ -1358,9 +1359,9 @@ nav_stun_message_builder_reserve (NavStunMessageBuilder  *builder,
         {
           nav_stun_message_builder_fail (builder, error,
                                          NAV_STUN_ERROR_TOO_LARGE,
-                                         "Attribute 0x%04x of %" G_GSIZE_FORMAT
-                                         " bytes does not fit in the buffer",
-                                         type, length);
+                                         _("Attribute 0x%04x of %lu"
+                                           " bytes does not fit in the buffer"),
+                                         type, (gulong) length);
           return NULL;
         }
       builder->allocated = MAX (needed, builder->allocated * 2);
@@ -1391,7 +1392,7 @@ nav_stun_message_builder_take_error (NavStunMessageBuilder  *builder,
   if (builder->state == NAV_STUN_BUILDER_FINISHED)
     {
       g_set_error_literal (error, NAV_STUN_ERROR, NAV_STUN_ERROR_BAD_STATE,
-                           "The message is already finished");
+                           _("The message is already finished"));
       return FALSE;
     }
   builder->state = NAV_STUN_BUILDER_FINISHED;
@@ -1592,7 +1593,7 @@ nav_stun_channel_data_parse (const guint8  *data,
     {
       g_set_error_literal (error, NAV_STUN_ERROR,
                            NAV_STUN_ERROR_NOT_CHANNEL_DATA,
-                           "Not a ChannelData message");
+                           _("Not a ChannelData message"));
       return NULL;
     }
   if (channel != NULL)
