@@ -360,8 +360,11 @@ scan_directory (NavRegistry *self,
       return;
     }
 
+  /* GIO's rule for a module's file name (g_io_modules_scan_all_in_directory):
+   * `lib` prefix and the platform's suffix; anything else in the directory
+   * (a private helper library, say) is not a module. */
   while ((name = g_dir_read_name (dir)) != NULL)
-    if (g_str_has_suffix (name, "." G_MODULE_SUFFIX))
+    if (g_str_has_prefix (name, "lib") && g_str_has_suffix (name, "." G_MODULE_SUFFIX))
       g_ptr_array_add (names, g_strdup (name));
   g_ptr_array_sort (names, compare_strings);
 

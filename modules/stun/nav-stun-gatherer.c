@@ -290,6 +290,9 @@ nav_stun_gatherer_gather (NavGatherer *gatherer,
    * even with no server (the interface promises it never comes from
    * inside the call). */
   g->pending = 1;
+  /* GIO calls back in the thread-default context of the caller: make it
+   * the gatherer's, which need not be the one this thread runs. */
+  g_main_context_push_thread_default (self->context);
   for (i = 0; self->servers != NULL && self->servers[i] != NULL; i++)
     {
       g->pending++;
@@ -297,6 +300,7 @@ nav_stun_gatherer_gather (NavGatherer *gatherer,
                                      NAV_STUN_PROTOCOL_UDP, g->cancellable,
                                      server_resolved, g);
     }
+  g_main_context_pop_thread_default (self->context);
   {
     GSource *idle = g_idle_source_new ();
 

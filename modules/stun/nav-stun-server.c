@@ -408,7 +408,11 @@ open_socket (const NavAddress  *address,
   fd = socket (family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0)
     goto fail;
-  setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  /* TCP only: lets a restarted server bind over TIME_WAIT.  On a UDP
+   * socket Linux would let a second server bind the same port and silently
+   * take its traffic. */
+  if (type == SOCK_STREAM)
+    setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   /* One socket per family, so 0.0.0.0 and :: can share a port. */
   if (family == AF_INET6)
     setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
@@ -1231,6 +1235,19 @@ nav_stun_binding_server_get_stats (NavServer *server)
   COUNTERS (ADD_COUNTER)
 #undef ADD_COUNTER
   g_variant_builder_add (&b, "{st}", "tcp-connections", (guint64) self->n_connections);
+  /* The totals every NavServer reports. */
+  g_variant_builder_add (&b, "{st}", "received",
+                         (guint64) (self->counters.udp_received + self->counters.tcp_received));
+  g_variant_builder_add (&b, "{st}", "answered",
+                         (guint64) (self->counters.udp_responses + self->counters.tcp_responses));
+  g_variant_builder_add (&b, "{st}", "dropped",
+                         (guint64) (self->counters.dropped_not_stun +
+                                    self->counters.dropped_malformed +
+                                    self->counters.dropped_fingerprint +
+                                    self->counters.dropped_not_request +
+                                    self->counters.dropped_oversize +
+                                    self->counters.dropped_send_failed +
+                                    self->counters.dropped_build_failed));
   return g_variant_builder_end (&b);
 }
 
