@@ -2,7 +2,9 @@
 """Interop with coturn, both directions, on loopback.
 
     nav-stun-udp|nav-stun-tcp|nav-stun-tls   nav-stun against coturn's turnserver
+    nav-stun-udp6|nav-stun-tcp6               the same over IPv6 (::1)
     stunclient-plain                          turnutils_stunclient against nav-server
+    stunclient-ipv6                           the same over IPv6 (::1)
     stunclient-rfc5780                        turnutils_stunclient -f against a
                                               two-address nav-server (127.0.0.1 + .2)
 
@@ -38,10 +40,18 @@ def need(binary):
     return path
 
 
+def family(ip):
+    return socket.AF_INET6 if ':' in ip else socket.AF_INET
+
+
+def url_host(ip):
+    return '[%s]' % ip if ':' in ip else ip
+
+
 def free_port(count=1, ip='127.0.0.1'):
     """A port free for UDP and TCP, with the next count-1 ports free too."""
     for _ in range(200):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s = socket.socket(family(ip), socket.SOCK_DGRAM)
         s.bind((ip, 0))
         base = s.getsockname()[1]
         s.close()
@@ -50,7 +60,7 @@ def free_port(count=1, ip='127.0.0.1'):
         ok = True
         for p in range(base, base + count):
             for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-                t = socket.socket(socket.AF_INET, kind)
+                t = socket.socket(family(ip), kind)
                 try:
                     t.bind((ip, p))
                 except OSError:
@@ -71,7 +81,7 @@ def wait_udp(ip, port, proc):
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             fail('server exited early with status %d' % proc.returncode)
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s = socket.socket(family(ip), socket.SOCK_DGRAM)
         s.settimeout(0.2)
         try:
             s.sendto(binding_request(), (ip, port))
@@ -124,38 +134,39 @@ def run(argv):
     return p
 
 
-def nav_stun_vs_coturn(args, proto, tmp):
+def nav_stun_vs_coturn(args, proto, tmp, ip='127.0.0.1'):
     turnserver = need('turnserver')
     cert = os.path.join(tmp, 'cert.pem')
     key = os.path.join(tmp, 'key.pem')
     subprocess.run([args.make_cert, cert, key], check=True)
-    port = free_port(2)
-    tls_port = free_port(2)
+    port = free_port(2, ip)
+    tls_port = free_port(2, ip)
+    host = url_host(ip)
     log = open(os.path.join(tmp, 'turnserver.log'), 'w+')
     server = Server([turnserver, '-n', '--no-cli', '--stun-only',
-                     '--listening-ip=127.0.0.1', '--listening-port=%d' % port,
+                     '--listening-ip=' + ip, '--listening-port=%d' % port,
                      '--tls-listening-port=%d' % tls_port,
                      '--cert=' + cert, '--pkey=' + key, '--no-dtls',
                      '--log-file=stdout', '--simple-log', '-m', '0'], log)
     try:
-        wait_udp('127.0.0.1', port, server.proc)
+        wait_udp(ip, port, server.proc)
         if proto == 'tls':
-            wait_tcp('127.0.0.1', tls_port, server.proc)
-            argv = [args.nav_stun, '--tls', '--ca-file=' + cert, '127.0.0.1:%d' % tls_port]
+            wait_tcp(ip, tls_port, server.proc)
+            argv = [args.nav_stun, '--tls', '--ca-file=' + cert, '%s:%d' % (host, tls_port)]
         elif proto == 'tcp':
-            wait_tcp('127.0.0.1', port, server.proc)
-            argv = [args.nav_stun, '--tcp', '127.0.0.1:%d' % port]
+            wait_tcp(ip, port, server.proc)
+            argv = [args.nav_stun, '--tcp', '%s:%d' % (host, port)]
         else:
-            argv = [args.nav_stun, '127.0.0.1:%d' % port]
+            argv = [args.nav_stun, '%s:%d' % (host, port)]
         p = run(argv)
         if p.returncode != 0:
             fail('nav-stun exited with %d' % p.returncode)
-        mapped = re.search(r'^Mapped address: (\S+):(\d+)$', p.stdout, re.M)
+        mapped = re.search(r'^Mapped address: \[?([^\s\]]+)\]?:(\d+)$', p.stdout, re.M)
         local = re.search(r'^Local address: (\S+):(\d+)$', p.stdout, re.M)
         if not mapped or not local:
             fail('nav-stun printed no mapped/local address')
-        if mapped.group(1) != '127.0.0.1':
-            fail('mapped IP is %s, expected 127.0.0.1' % mapped.group(1))
+        if mapped.group(1) != ip:
+            fail('mapped IP is %s, expected %s' % (mapped.group(1), ip))
         if mapped.group(2) != local.group(2):
             fail('mapped port %s is not the source port %s' % (mapped.group(2), local.group(2)))
         if not re.search(r'^Round-trip time: [0-9.]+ ms$', p.stdout, re.M):
@@ -164,26 +175,26 @@ def nav_stun_vs_coturn(args, proto, tmp):
         server.stop()
         log.seek(0)
         print('# turnserver log (tail):\n' + ''.join(log.readlines()[-15:]))
-    print('ok: nav-stun over %s against coturn' % proto)
+    print('ok: nav-stun over %s against coturn on %s' % (proto, ip))
 
 
-def stunclient_vs_nav_server(args, rfc5780, tmp):
+def stunclient_vs_nav_server(args, rfc5780, tmp, ip='127.0.0.1'):
     stunclient = need('turnutils_stunclient')
-    port = free_port(2)
-    argv = [args.nav_server, '--stun', '--listening-ip=127.0.0.1',
+    port = free_port(2, ip)
+    argv = [args.nav_server, '--stun', '--listening-ip=' + ip,
             '--listening-port=%d' % port, '--no-tls', '--no-tcp']
     if rfc5780:
         argv += ['--alt-listening-ip=127.0.0.2', '--alt-listening-port=%d' % (port + 1)]
     log = open(os.path.join(tmp, 'nav-server.log'), 'w+')
     server = Server(argv, log)
     try:
-        wait_udp('127.0.0.1', port, server.proc)
+        wait_udp(ip, port, server.proc)
         if rfc5780:
             wait_udp('127.0.0.2', port + 1, server.proc)
-        p = run([stunclient] + (['-f'] if rfc5780 else []) + ['-p', str(port), '127.0.0.1'])
+        p = run([stunclient] + (['-f'] if rfc5780 else []) + ['-p', str(port), ip])
         if p.returncode != 0:
             fail('turnutils_stunclient exited with %d' % p.returncode)
-        refl = re.findall(r'UDP reflexive addr: 127\.0\.0\.1:(\d+)', p.stdout)
+        refl = re.findall(r'UDP reflexive addr: \[?%s\]?:(\d+)' % re.escape(ip), p.stdout)
         if not refl:
             fail('turnutils_stunclient saw no reflexive address')
         if rfc5780:
@@ -217,8 +228,12 @@ def main():
     ap.add_argument('case')
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix='nav-interop-') as tmp:
-        if args.case.startswith('nav-stun-'):
+        if args.case in ('nav-stun-udp6', 'nav-stun-tcp6'):
+            nav_stun_vs_coturn(args, args.case[len('nav-stun-'):-1], tmp, '::1')
+        elif args.case.startswith('nav-stun-'):
             nav_stun_vs_coturn(args, args.case[len('nav-stun-'):], tmp)
+        elif args.case == 'stunclient-ipv6':
+            stunclient_vs_nav_server(args, False, tmp, '::1')
         elif args.case == 'stunclient-plain':
             stunclient_vs_nav_server(args, False, tmp)
         elif args.case == 'stunclient-rfc5780':
