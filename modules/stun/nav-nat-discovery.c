@@ -213,6 +213,8 @@ typedef struct
   NavNatObservations obs;
   NavAddress server;
   guint pending;
+  guint filters_pending;        /* §4.4 tests still out */
+  gboolean mapping_next;        /* run the §4.3 tests II/III after them */
   GError *error;
 } Discovery;
 
@@ -302,21 +304,20 @@ step_done (GObject      *source,
         fix_local (&d->obs.local, &d->server);
         d->obs.has_other_address = r->has_other_address;
         d->obs.other_address = r->other_address;
-        if (!r->has_other_address || nav_address_equal (&r->mapped, &d->obs.local))
-          {
-            /* Without OTHER-ADDRESS the server cannot do RFC 5780; with
-             * no NAT the mapping needs no more tests, filtering does. */
-            if (!r->has_other_address)
-              break;
-          }
-        else
-          {
-            NavAddress alt = r->other_address;
-
-            /* Test II: the alternate IP address, the primary port. */
-            nav_address_set_port (&alt, nav_address_get_port (&d->server));
-            launch (task, STEP_MAP2, &alt, 0);
-          }
+        /* Without OTHER-ADDRESS the server cannot do RFC 5780. */
+        if (!r->has_other_address)
+          break;
+        /* With no NAT the mapping needs no more tests, filtering does.
+         *
+         * The filtering tests go first, and the mapping tests II and III
+         * only once they are over: a filter lets in what comes from the
+         * endpoints the inside has sent to (RFC 4787 §5), so a request
+         * already sent to the alternate address (mapping test II) would
+         * open the very hole filtering test II looks for, and a
+         * restricted cone would pass for a full cone (seen behind a real
+         * restricted-cone NAT: tests/netns). */
+        d->mapping_next = !nav_address_equal (&r->mapped, &d->obs.local);
+        d->filters_pending = 2;
         launch (task, STEP_FILTER2, &d->server,
                 NAV_STUN_CHANGE_REQUEST_IP | NAV_STUN_CHANGE_REQUEST_PORT);
         launch (task, STEP_FILTER3, &d->server, NAV_STUN_CHANGE_REQUEST_PORT);
@@ -336,10 +337,19 @@ step_done (GObject      *source,
         d->obs.map3_mapped = r->mapped;
         break;
       case STEP_FILTER2:
-        d->obs.filter2_ok = r != NULL;
-        break;
       case STEP_FILTER3:
-        d->obs.filter3_ok = r != NULL;
+        if (step == STEP_FILTER2)
+          d->obs.filter2_ok = r != NULL;
+        else
+          d->obs.filter3_ok = r != NULL;
+        if (--d->filters_pending == 0 && d->mapping_next)
+          {
+            NavAddress alt = d->obs.other_address;
+
+            /* Test II: the alternate IP address, the primary port. */
+            nav_address_set_port (&alt, nav_address_get_port (&d->server));
+            launch (task, STEP_MAP2, &alt, 0);
+          }
         break;
       }
 
@@ -364,7 +374,10 @@ discovery_free (Discovery *d)
  * @client: the client whose UDP socket the tests share
  * @server: the primary address of an RFC 5780 server
  *
- * Runs the behaviour discovery tests of RFC 5780 §4.3 and §4.4.  A test
+ * Runs the behaviour discovery tests of RFC 5780 §4.3 and §4.4: test I,
+ * then the two filtering tests together, then the mapping tests II and
+ * III (sending to the alternate address before the filtering tests would
+ * open the holes they probe for).  A test
  * with no answer is an observation, not an error: the task fails only
  * when cancelled.
  */
