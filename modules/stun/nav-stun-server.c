@@ -1024,10 +1024,10 @@ log_listener (const gchar      *proto,
 static void nav_stun_binding_server_stop (NavServer *server);
 
 static gboolean
-nav_stun_binding_server_start (NavServer  *server,
-                               GError    **error)
+start_once (NavStunBindingServer  *self,
+            GError               **error)
 {
-  NavStunBindingServer *self = NAV_STUN_BINDING_SERVER (server);
+  NavServer *server = NAV_SERVER (self);
   static const gchar * const default_ips[] = { "0.0.0.0", "::", NULL };
   const gchar * const *ips;
   guint i, port;
@@ -1190,6 +1190,34 @@ fail:
   self->running = TRUE;
   nav_stun_binding_server_stop (server);
   return FALSE;
+}
+
+/* With listening port 0 the kernel picks the UDP port and TCP (and the
+ * RFC 5780 grid) must get the same number; when some TCP socket of this
+ * machine holds it already, the whole pick is made again. */
+#define MAX_PORT_PICKS 16
+
+static gboolean
+nav_stun_binding_server_start (NavServer  *server,
+                               GError    **error)
+{
+  NavStunBindingServer *self = NAV_STUN_BINDING_SERVER (server);
+  guint attempt;
+
+  for (attempt = 1; ; attempt++)
+    {
+      g_autoptr (GError) local_error = NULL;
+
+      if (start_once (self, &local_error))
+        return TRUE;
+      if (self->listening_port != 0 || attempt == MAX_PORT_PICKS ||
+          !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_debug ("event=port-pick-retry attempt=%u reason=\"%s\"", attempt, local_error->message);
+    }
 }
 
 static void
