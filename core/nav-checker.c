@@ -265,3 +265,39 @@ nav_checker_remove_stream (NavChecker *self,
   if (NAV_CHECKER_GET_IFACE (self)->remove_stream != NULL)
     NAV_CHECKER_GET_IFACE (self)->remove_stream (self, stream_id);
 }
+
+/**
+ * nav_checker_handle_message:
+ * @self: a checker
+ * @transport: the transport that received the message
+ * @data: (array length=len): the message
+ * @len: the length of @data
+ * @from: where the message came from
+ *
+ * Offers the checker a STUN message received on @transport, the owner of
+ * one of its local candidates.  The agent demultiplexes what its
+ * transports receive (RFC 8445 §5.1.1.1: checks and data share the
+ * candidates' ports) and calls this for STUN messages only.
+ *
+ * Returns: %TRUE when the checker consumed the message; %FALSE when it is
+ *   not the checker's (for example the response to another tier's
+ *   transaction, such as a server-reflexive probe)
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_checker_handle_message (NavChecker       *self,
+                            NavTransport     *transport,
+                            const guint8     *data,
+                            gsize             len,
+                            const NavAddress *from)
+{
+  g_return_val_if_fail (NAV_IS_CHECKER (self), FALSE);
+  g_return_val_if_fail (NAV_IS_TRANSPORT (transport), FALSE);
+  g_return_val_if_fail (data != NULL || len == 0, FALSE);
+  g_return_val_if_fail (from != NULL, FALSE);
+
+  if (NAV_CHECKER_GET_IFACE (self)->handle_message == NULL)
+    return FALSE;
+  return NAV_CHECKER_GET_IFACE (self)->handle_message (self, transport, data, len, from);
+}

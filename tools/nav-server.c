@@ -14,6 +14,8 @@
 #include <netavanue/netavanue.h>
 
 #include "nav-stun-server.h"
+#include "nav-server-signaling.h"
+#include "nav-server-turn.h"
 
 /* Options.  Names follow coturn's turnserver where the meaning is the
  * same, so that an operator's habits and config files carry over. */
@@ -41,9 +43,9 @@ static const GOptionEntry entries[] = {
   { "stun", 0, 0, G_OPTION_ARG_NONE, &opt_stun,
     N_("Run the STUN server (RFC 8489; RFC 5780 with --alt-listening-ip)"), NULL },
   { "turn", 0, 0, G_OPTION_ARG_NONE, &opt_turn,
-    N_("Run the TURN server (not available yet)"), NULL },
+    N_("Run the TURN server (RFC 8656, RFC 6062, RFC 6156); it answers Binding too"), NULL },
   { "signaling", 0, 0, G_OPTION_ARG_NONE, &opt_signaling,
-    N_("Run the signaling server (not available yet)"), NULL },
+    N_("Run the signaling server: WebSocket rooms (see the --signaling-… options)"), NULL },
   { "listening-ip", 'L', 0, G_OPTION_ARG_STRING_ARRAY, &opt_listening_ips,
     N_("Listen on this IP address; may be repeated (default: every IPv4 and IPv6 address)"), N_("IP") },
   { "listening-port", 'p', 0, G_OPTION_ARG_INT, &opt_listening_port,
@@ -142,7 +144,7 @@ is_known_option (const gchar *name)
   for (i = 0; entries[i].long_name != NULL; i++)
     if (g_str_equal (entries[i].long_name, name))
       return TRUE;
-  return FALSE;
+  return nav_server_signaling_knows_option (name) || nav_server_turn_is_option (name);
 }
 
 /* Reads a turnserver.conf-style file: one `name=value` or `name` a line,
@@ -207,6 +209,8 @@ load_config (const gchar  *path,
   context = g_option_context_new (NULL);
   g_option_context_set_help_enabled (context, FALSE);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, nav_server_signaling_entries, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, nav_server_turn_entries, GETTEXT_PACKAGE);
   /* g_option_context_parse() removes what it parses: give it a copy. */
   {
     g_autofree gchar **copy = g_memdup2 (argv, sizeof (gchar *) * (argc + 1));
@@ -312,6 +316,8 @@ main (int    argc,
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (NavStunBindingServer) server = NULL;
+  NavServer *signaling = NULL;
+  NavServer *turn_server = NULL;
   Daemon d = { 0 };
   const gchar *config_path;
   guint sig_ids[3];
@@ -327,9 +333,11 @@ main (int    argc,
   context = g_option_context_new (_("— the NetAvanue server daemon"));
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, nav_server_signaling_entries, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, nav_server_turn_entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (context,
-    _("Runs the servers peers need to find each other: a STUN server today;\n"
-      "TURN and signaling later.  One of --stun, --turn or --signaling is\n"
+    _("Runs the servers peers need to find each other: STUN, TURN and\n"
+      "signaling, in one process.  One of --stun, --turn or --signaling is\n"
       "required.\n"
       "\n"
       "The STUN server answers Binding requests (RFC 8489) over UDP and TCP on\n"
@@ -343,6 +351,13 @@ main (int    argc,
       "CHANGE-REQUEST and RESPONSE-PORT and adds RESPONSE-ORIGIN and\n"
       "OTHER-ADDRESS to its answers.  The first --listening-ip is then the\n"
       "primary address and must not be a wildcard."));
+  {
+    g_autofree gchar *summary = g_strconcat (g_option_context_get_summary (context), "\n\n",
+                                             nav_server_turn_help (), "\n\n",
+                                             nav_server_signaling_help (), NULL);
+
+    g_option_context_set_summary (context, summary);
+  }
   g_option_context_set_description (context,
     _("Configuration file:\n"
       "  --config FILE reads options in coturn's turnserver.conf format: one\n"
@@ -366,7 +381,8 @@ main (int    argc,
       "  nav-server --stun --listening-ip=127.0.0.1 --listening-port=3478\n"
       "  nav-server --stun -L 127.0.0.1 --alt-listening-ip=127.0.0.2\n"
       "  nav-server --stun --cert=cert.pem --pkey=key.pem --tls-listening-port=5349\n"
-      "  nav-server -c /etc/netavanue/nav-server.conf\n"));
+      "  nav-server -c /etc/netavanue/nav-server.conf\n"
+      "  nav-server --signaling -L 127.0.0.1 --signaling-port=8080 --redis=redis://127.0.0.1:6379\n"));
 
   config_path = find_config_arg (argc, argv);
   if (config_path != NULL && !load_config (config_path, &error))
@@ -390,15 +406,15 @@ main (int    argc,
       g_printerr (_("nav-server: unexpected argument “%s”\n"), argv[1]);
       return 2;
     }
-  if (opt_turn || opt_signaling)
+  {
+    gint status = nav_server_signaling_check ();
+
+    if (status >= 0)
+      return status;
+  }
+  if (!opt_stun && !opt_turn && !opt_signaling)
     {
-      g_printerr (_("nav-server: --%s is not available yet\n"),
-                  opt_turn ? "turn" : "signaling");
-      return 2;
-    }
-  if (!opt_stun)
-    {
-      g_printerr (_("nav-server: nothing to run: give --stun\n"));
+      g_printerr (_("nav-server: nothing to run: give --stun, --turn or --signaling\n"));
       g_printerr (_("Try “nav-server --help”.\n"));
       return 2;
     }
@@ -413,7 +429,27 @@ main (int    argc,
     }
   verbose_logging = opt_verbose;
 
-  server = g_object_new (NAV_TYPE_STUN_BINDING_SERVER,
+  if (opt_turn)
+    {
+      /* The TURN server owns the ports and answers Binding itself, so
+       * --stun --turn runs it alone (nav-server-turn.c). */
+      turn_server = nav_server_turn_new (opt_listening_ips, opt_listening_port,
+                                         opt_tls_listening_port, opt_cert, opt_pkey,
+                                         opt_no_udp, opt_no_tcp, opt_no_tls, opt_software, &error);
+      if (turn_server == NULL)
+        {
+          g_printerr ("nav-server: %s\n", error->message);
+          return 2;
+        }
+      if (!nav_server_start (turn_server, &error))
+        {
+          g_printerr (_("nav-server: cannot start the TURN server: %s\n"), error->message);
+          return 1;
+        }
+      g_message ("event=started server=turn%s version=%s", opt_stun ? "+stun" : "", PACKAGE_VERSION);
+    }
+  else if (opt_stun)
+    server = g_object_new (NAV_TYPE_STUN_BINDING_SERVER,
                          "listening-ips", opt_listening_ips,
                          "listening-port", (guint) opt_listening_port,
                          "alt-listening-ip", opt_alt_listening_ip,
@@ -428,15 +464,27 @@ main (int    argc,
                          "tcp-idle-timeout", (guint) opt_tcp_idle_timeout * 1000,
                          "max-tcp-connections", (guint) opt_max_tcp_connections,
                          NULL);
-  if (!nav_server_start (NAV_SERVER (server), &error))
+  if (server != NULL && !nav_server_start (NAV_SERVER (server), &error))
     {
       g_printerr (_("nav-server: cannot start the STUN server: %s\n"), error->message);
       return 1;
     }
-  g_message ("event=started server=stun version=%s", PACKAGE_VERSION);
+  if (server != NULL)
+    g_message ("event=started server=stun version=%s", PACKAGE_VERSION);
+  if (opt_signaling)
+    {
+      signaling = nav_server_signaling_start (opt_listening_ips != NULL ? opt_listening_ips[0] : NULL,
+                                              opt_cert, opt_pkey, &error);
+      if (signaling == NULL)
+        {
+          g_printerr (_("nav-server: cannot start the signaling server: %s\n"), error->message);
+          return 1;
+        }
+      g_message ("event=started server=signaling version=%s", PACKAGE_VERSION);
+    }
 
   d.loop = g_main_loop_new (NULL, FALSE);
-  d.server = NAV_SERVER (server);
+  d.server = turn_server != NULL ? turn_server : server != NULL ? NAV_SERVER (server) : signaling;
   sig_ids[0] = g_unix_signal_add (SIGTERM, on_sigterm, &d);
   sig_ids[1] = g_unix_signal_add (SIGINT, on_sigint, &d);
   sig_ids[2] = g_unix_signal_add (SIGUSR1, on_sigusr1, &d);
@@ -445,10 +493,29 @@ main (int    argc,
 
   for (i = 0; i < G_N_ELEMENTS (sig_ids); i++)
     g_source_remove (sig_ids[i]);
-  print_stats (NAV_SERVER (server), "exit");
-  nav_server_stop (NAV_SERVER (server));
+  if (server != NULL)
+    {
+      print_stats (NAV_SERVER (server), "exit");
+      nav_server_stop (NAV_SERVER (server));
+      g_message ("event=stopped server=stun");
+    }
+  if (turn_server != NULL)
+    {
+      print_stats (turn_server, "exit");
+      nav_server_stop (turn_server);
+      g_clear_object (&turn_server);
+      g_message ("event=stopped server=turn");
+    }
+  nav_server_turn_free_options ();
+  if (signaling != NULL)
+    {
+      /* Stopping tells every client (bye, then a 1001 close). */
+      print_stats (signaling, "exit");
+      nav_server_stop (signaling);
+      g_clear_object (&signaling);
+    }
   g_main_loop_unref (d.loop);
-  g_message ("event=stopped server=stun");
+  nav_server_signaling_free_options ();
 
   g_strfreev (opt_listening_ips);
   g_free (opt_alt_listening_ip);

@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 #include <netavanue/nav-version.h>
 #include <netavanue/nav-candidate.h>
+#include <netavanue/nav-transport.h>
 
 G_BEGIN_DECLS
 
@@ -59,6 +60,9 @@ G_DECLARE_INTERFACE (NavChecker, nav_checker, NAV, CHECKER, GObject)
  *   stream (RFC 8838 end-of-candidates).
  * @start: starts the checks of a stream.
  * @remove_stream: forgets a stream, its pairs and its timers.
+ * @handle_message: offers the checker a STUN message received on one of
+ *   its local candidates' transports; returns %TRUE when the checker
+ *   consumed it (a connectivity check, its response, a consent request).
  * @pair_state_changed: class handler of the signal.
  * @selected_pair: class handler of the signal.
  * @component_state_changed: class handler of the signal.
@@ -106,8 +110,14 @@ struct _NavCheckerInterface
                                        guint              component_id,
                                        NavComponentState  state);
 
+  gboolean (*handle_message)          (NavChecker        *self,
+                                       NavTransport      *transport,
+                                       const guint8      *data,
+                                       gsize              len,
+                                       const NavAddress  *from);
+
   /*< private >*/
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 NAV_AVAILABLE_IN_ALL
@@ -136,5 +146,11 @@ gboolean nav_checker_start                  (NavChecker         *self,
 NAV_AVAILABLE_IN_ALL
 void     nav_checker_remove_stream          (NavChecker         *self,
                                              guint               stream_id);
+NAV_AVAILABLE_IN_ALL
+gboolean nav_checker_handle_message         (NavChecker         *self,
+                                             NavTransport       *transport,
+                                             const guint8       *data,
+                                             gsize               len,
+                                             const NavAddress   *from);
 
 G_END_DECLS

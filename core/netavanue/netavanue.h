@@ -22,6 +22,9 @@
 #include <netavanue/nav-host-gatherer.h>
 #include <netavanue/nav-datagram-channel.h>
 #include <netavanue/nav-stun-message.h>
+#include <netavanue/nav-agent.h>
+#include <netavanue/nav-signaling-client.h>
+#include <netavanue/nav-signaling-session.h>
 
 
 #undef __NAV_INSIDE__

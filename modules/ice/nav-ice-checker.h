@@ -18,7 +18,8 @@ G_BEGIN_DECLS
  *   libnice still offers).
  *
  * How the controlling agent nominates pairs, as libnice's
- * `NiceNominationMode`.
+ * `NiceNominationMode`.  The values are those of the core's
+ * `NavNominationMode`, so the agent sets the property with either.
  *
  * Since: 1.0
  */

@@ -116,6 +116,8 @@ typedef struct
   gsize in_len;
   gsize in_size;
   gboolean timed_out;
+  guint unsent;                 /* UDP transmissions dropped on this host */
+  gint unsent_errno;            /* and why, the last time */
 } Request;
 
 static Request *
@@ -215,6 +217,16 @@ transaction_done (NavStunTransaction *transaction,
   g_autoptr (NavStunBindingResult) result = NULL;
   g_autoptr (GError) local_error = NULL;
 
+  if (g_error_matches (error, NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_TIMED_OUT) &&
+      r->unsent > 0)
+    {
+      /* Say so when this host itself dropped requests (see udp_send). */
+      request_finish (r, NULL,
+                      g_error_new (NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_TIMED_OUT,
+                                   _("%s (%u of them dropped by this host: %s)"),
+                                   error->message, r->unsent, g_strerror (r->unsent_errno)));
+      return;
+    }
   if (error != NULL)
     {
       request_finish (r, NULL, g_error_copy (error));
@@ -509,8 +521,22 @@ udp_send (NavStunTransaction *transaction,
       int saved = errno;
       gchar buf[NAV_ADDRESS_STRING_LEN];
 
-      if (saved == EAGAIN || saved == EWOULDBLOCK || saved == ENOBUFS)
-        return TRUE;    /* as if lost: the next transmission may pass */
+      /* A datagram this host drops is a lost datagram, what the
+       * retransmissions of RFC 8489 §6.2.1 are for: the transaction goes
+       * on and times out only if every transmission is lost.
+       *   EAGAIN, ENOBUFS: the socket or device queue is full;
+       *   EPERM: netfilter dropped it on its way out (NF_DROP in OUTPUT or
+       *     POSTROUTING: a firewall or rate-limit rule, a full conntrack
+       *     table, a lossy link emulated on this host).  It is per
+       *     datagram, not a verdict on the destination: failing the
+       *     transaction on the first one turned 5 % loss into wrong NAT
+       *     types (tests/netns, netns-nat-type-loss). */
+      if (saved == EAGAIN || saved == EWOULDBLOCK || saved == ENOBUFS || saved == EPERM)
+        {
+          r->unsent++;
+          r->unsent_errno = saved;
+          return TRUE;
+        }
       if (saved == ECONNREFUSED)
         {
           /* an ICMP error of an earlier datagram; this one still left */

@@ -31,6 +31,11 @@
  * and the response is written by the codec straight into the send buffer.
  * Everything the server does not answer is counted, see
  * [method@Nav.Server.get_stats].
+ *
+ * Binding requests from RFC 3489 clients, which have no magic cookie (the
+ * ones libnice sends to discover server-reflexive candidates, for one),
+ * are answered too, as RFC 8489 §11.2 asks: with MAPPED-ADDRESS, and the
+ * request's 16-byte transaction ID echoed whole.
  */
 
 #define UDP_BATCH 64
@@ -54,6 +59,7 @@
   X (error_400,           "error-400")                                  \
   X (error_420,           "error-420")                                  \
   X (change_request,      "change-request")                             \
+  X (rfc3489_requests,    "rfc3489-requests")                           \
   X (dropped_not_stun,    "dropped-not-stun")                           \
   X (dropped_malformed,   "dropped-malformed")                          \
   X (dropped_fingerprint, "dropped-bad-fingerprint")                    \
@@ -167,6 +173,11 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* RFC 3489 §11.2.5 and §11.2.3, gone from RFC 8489: the server's address
+ * and the alternate one, for RFC 3489 clients. */
+#define STUN_ATTRIBUTE_SOURCE_ADDRESS 0x0004
+#define STUN_ATTRIBUTE_CHANGED_ADDRESS 0x0005
+
 /* Request handling, shared by every transport */
 
 typedef struct
@@ -176,6 +187,7 @@ typedef struct
   /* out: where the response goes, for CHANGE-REQUEST and RESPONSE-PORT */
   UdpListener *reply_via;
   guint reply_port;             /* 0: the source port */
+  gboolean classic;             /* an RFC 3489 request, without magic cookie */
 } RequestInfo;
 
 static gboolean
@@ -240,7 +252,13 @@ build_success (NavStunBindingServer *self,
   b = nav_stun_message_builder_new_with_buffer (NAV_STUN_CLASS_SUCCESS_RESPONSE,
                                                 NAV_STUN_METHOD_BINDING,
                                                 request + 8, out, out_size);
-  ok = nav_stun_message_builder_add_xor_mapped_address (b, info->from, NULL);
+  /* RFC 8489 §11.2: an RFC 3489 client does not know XOR-MAPPED-ADDRESS
+   * (to it a comprehension-required attribute it does not understand); it
+   * gets MAPPED-ADDRESS instead. */
+  if (info->classic)
+    ok = nav_stun_message_builder_add_mapped_address (b, info->from, NULL);
+  else
+    ok = nav_stun_message_builder_add_xor_mapped_address (b, info->from, NULL);
   if (ok && in_grid (self, info->via))
     {
       const UdpListener *origin = info->reply_via;
@@ -249,10 +267,18 @@ build_success (NavStunBindingServer *self,
 
       /* RFC 5780 §6.1: RESPONSE-ORIGIN is the address the response is
        * sent from, OTHER-ADDRESS the one differing in both IP and port
-       * from the address the request arrived at. */
-      ok = nav_stun_message_builder_add_response_origin (b, &origin->local,
-                                                         NULL) &&
-           nav_stun_message_builder_add_other_address (b, &other->local, NULL);
+       * from the address the request arrived at.  RFC 3489 clients read
+       * the same addresses in SOURCE-ADDRESS (RFC 3489 §11.2.5) and
+       * CHANGED-ADDRESS (§11.2.3). */
+      if (info->classic)
+        ok = nav_stun_message_builder_add_address (b, STUN_ATTRIBUTE_SOURCE_ADDRESS,
+                                                   &origin->local, NULL) &&
+             nav_stun_message_builder_add_address (b, STUN_ATTRIBUTE_CHANGED_ADDRESS,
+                                                   &other->local, NULL);
+      else
+        ok = nav_stun_message_builder_add_response_origin (b, &origin->local,
+                                                           NULL) &&
+             nav_stun_message_builder_add_other_address (b, &other->local, NULL);
     }
   if (ok && self->software != NULL)
     ok = nav_stun_message_builder_add_software (b, self->software, NULL);
@@ -268,15 +294,16 @@ build_success (NavStunBindingServer *self,
   return n;
 }
 
-/* Answers one message.  Returns the size of the response written to @out,
- * or 0 when the message is dropped (and counted). */
+/* Answers one message whose header has the magic cookie.  Returns the
+ * size of the response written to @out, or 0 when the message is dropped
+ * (and counted). */
 static gsize
-handle_message (NavStunBindingServer *self,
-                const guint8         *data,
-                gsize                 len,
-                RequestInfo          *info,
-                guint8               *out,
-                gsize                 out_size)
+handle_stun_message (NavStunBindingServer *self,
+                     const guint8         *data,
+                     gsize                 len,
+                     RequestInfo          *info,
+                     guint8               *out,
+                     gsize                 out_size)
 {
   g_autoptr (NavStunMessage) msg = NULL;
   g_autoptr (GError) error = NULL;
@@ -336,7 +363,9 @@ handle_message (NavStunBindingServer *self,
       return 0;
     }
 
-  fingerprint = nav_stun_message_has_fingerprint (msg);
+  /* No FINGERPRINT for RFC 3489 clients: it would cover the patched
+   * magic cookie, not the bytes they sent. */
+  fingerprint = !info->classic && nav_stun_message_has_fingerprint (msg);
 
   /* RFC 8489 §6.3.1: unknown comprehension-required attributes are
    * answered with 420, listed in UNKNOWN-ATTRIBUTES. */
@@ -390,6 +419,62 @@ handle_message (NavStunBindingServer *self,
     }
 
   return build_success (self, data, fingerprint, info, out, out_size);
+}
+
+/* RFC 8489 §11.2 (RFC 5389 §12.2): a server tells an RFC 3489 client by
+ * the absence of the magic cookie.  Only its Binding request is answered;
+ * RFC 3489's Shared Secret request is gone from STUN.  The header must
+ * otherwise be sound: the leading bits zero, the length a multiple of 4
+ * matching the datagram. */
+static gboolean
+is_classic_binding_request (const guint8 *data,
+                            gsize         len)
+{
+  guint16 body;
+
+  if (len < NAV_STUN_HEADER_LENGTH || len > UDP_RECV_SIZE)
+    return FALSE;
+  if (data[0] != 0x00 || data[1] != 0x01)
+    return FALSE;
+  if (data[4] == 0x21 && data[5] == 0x12 && data[6] == 0xA4 && data[7] == 0x42)
+    return FALSE;
+  body = (guint16) ((data[2] << 8) | data[3]);
+  return (body & 3) == 0 && (gsize) body + NAV_STUN_HEADER_LENGTH == len;
+}
+
+/* Answers one message.  Returns the size of the response written to @out,
+ * or 0 when the message is dropped (and counted). */
+static gsize
+handle_message (NavStunBindingServer *self,
+                const guint8         *data,
+                gsize                 len,
+                RequestInfo          *info,
+                guint8               *out,
+                gsize                 out_size)
+{
+  guint8 patched[UDP_RECV_SIZE];
+  gsize n;
+
+  info->classic = FALSE;
+  if (!is_classic_binding_request (data, len))
+    return handle_stun_message (self, data, len, info, out, out_size);
+
+  /* An RFC 3489 request: its attributes are laid out as in RFC 8489, so
+   * the codec reads them once the magic cookie is in place (RFC 3489 has
+   * no XOR-ed attribute, nor FINGERPRINT: one would fail its check and be
+   * dropped).  The answer carries the request's own bytes 4 to 7 back,
+   * completing its 128-bit transaction ID. */
+  self->counters.rfc3489_requests++;
+  memcpy (patched, data, len);
+  patched[4] = 0x21;
+  patched[5] = 0x12;
+  patched[6] = 0xA4;
+  patched[7] = 0x42;
+  info->classic = TRUE;
+  n = handle_stun_message (self, patched, len, info, out, out_size);
+  if (n >= NAV_STUN_HEADER_LENGTH)
+    memcpy (out + 4, data + 4, 4);
+  return n;
 }
 
 /* UDP */

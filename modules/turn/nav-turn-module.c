@@ -5,6 +5,7 @@
 #include <netavanue/netavanue.h>
 
 #include "nav-turn-server.h"
+#include "nav-turn-gatherer.h"
 
 NAV_DEFINE_MODULE ("turn",
                    "TURN client (relay transport and gatherer) and TURN server",
@@ -26,6 +27,10 @@ g_io_nav_turn_load (GIOModule *module)
   nav_turn_server_register (G_TYPE_MODULE (module));
   nav_module_implement (module, NAV_SERVER_EXTENSION_POINT_NAME,
                         NAV_TYPE_TURN_SERVER, "turn", 10);
+  /* The relay gatherer is a static type of the tier's private library, as
+   * the server is; the module is pinned, so they outlive every use. */
+  nav_module_implement (module, NAV_GATHERER_EXTENSION_POINT_NAME,
+                        NAV_TYPE_TURN_GATHERER, "turn", 10);
 }
 
 G_MODULE_EXPORT void
@@ -36,7 +41,8 @@ g_io_nav_turn_unload (GIOModule *module)
 G_MODULE_EXPORT gchar **
 g_io_nav_turn_query (void)
 {
-  const gchar *points[] = { NAV_SERVER_EXTENSION_POINT_NAME, NULL };
+  const gchar *points[] = { NAV_SERVER_EXTENSION_POINT_NAME,
+                            NAV_GATHERER_EXTENSION_POINT_NAME, NULL };
 
   return g_strdupv ((gchar **) points);
 }

@@ -11,6 +11,13 @@ G_BEGIN_DECLS
 #define NAV_TYPE_TURN_SERVER (nav_turn_server_get_type ())
 G_DECLARE_FINAL_TYPE (NavTurnServer, nav_turn_server, NAV, TURN_SERVER, GObject)
 
-void nav_turn_server_register (GTypeModule *module);
+void     nav_turn_server_register      (GTypeModule   *module);
+
+guint    nav_turn_server_get_port      (NavTurnServer *self);
+guint    nav_turn_server_get_tls_port  (NavTurnServer *self);
+guint64  nav_turn_server_get_counter   (NavTurnServer *self,
+                                        const gchar   *name);
+gchar   *nav_turn_server_make_rest_password (const gchar *secret,
+                                             const gchar *username);
 
 G_END_DECLS

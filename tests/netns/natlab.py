@@ -26,8 +26,15 @@ Router kinds (RFC 4787 behaviours):
     double-nat            outer (default port-restricted-cone) in front of
                           inner (default full-cone)
 Options per router, after a colon: peers=N, loss=PERMILLE, delay=MS,
-jitter=MS, outer=KIND, inner=KIND, e.g.
-    symmetric:loss=50:delay=100  double-nat:outer=symmetric
+jitter=MS, outer=KIND, inner=KIND, hostdrop=N, e.g.
+    symmetric:loss=50:delay=100  double-nat:outer=symmetric  open:hostdrop=2
+
+loss drops at random on the uplink, both ways.  Behind a router that is
+silent, as on a real link; for "open" the uplink is the peer's own eth0, so
+a request dropped on its way out fails the peer's sendto() with EPERM (what
+netfilter returns for a local NF_DROP).  hostdrop=N makes that
+deterministic: each peer's own firewall drops every N-th STUN datagram
+(UDP to port 3478) it sends, the first one included.
 
 Usage by hand (as root):
     natlab.py up --routers full-cone,symmetric [--verify]
@@ -51,6 +58,7 @@ import argparse
 import atexit
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -112,10 +120,12 @@ def parse_router(spec):
     if kind not in KINDS:
         raise NatLabError('unknown router kind %r (known: %s)' % (kind, ', '.join(KINDS)))
     r = {'kind': kind, 'peers': 2 if kind == 'same-lan' else 1, 'loss': 0,
-         'delay': 0, 'jitter': 0, 'outer': 'port-restricted-cone', 'inner': 'full-cone'}
+         'delay': 0, 'jitter': 0, 'outer': 'port-restricted-cone', 'inner': 'full-cone',
+         'hostdrop': 0}
     for opt in parts[1:]:
         key, sep, val = opt.partition('=')
-        if not sep or key not in ('peers', 'loss', 'delay', 'jitter', 'outer', 'inner'):
+        if not sep or key not in ('peers', 'loss', 'delay', 'jitter', 'outer', 'inner',
+                                  'hostdrop'):
             raise NatLabError('bad router option %r in %r' % (opt, spec))
         if key in ('outer', 'inner'):
             if val not in NAT_KINDS:
@@ -125,6 +135,8 @@ def parse_router(spec):
             r[key] = int(val)
     if not 0 <= r['loss'] <= 1000:
         raise NatLabError('loss is in per mille, 0..1000')
+    if r['hostdrop'] == 1 or r['hostdrop'] < 0:
+        raise NatLabError('hostdrop is 0 (off) or N >= 2 (drop every N-th)')
     if not 1 <= r['peers'] <= 200:
         raise NatLabError('peers must be 1..200')
     if kind == 'open' and r['peers'] != 1:
@@ -188,6 +200,15 @@ def nat_ruleset(kind, wan='wan0', lan='lan0'):
         '}',
     ]
     return '\n'.join(rules) + '\n'
+
+
+def hostdrop_ruleset(every, ifname):
+    """The host's own firewall drops every every-th STUN datagram it sends
+    (the first included): sendto() fails with EPERM for those."""
+    return ('table inet natlab_hostdrop {\n'
+            '  chain out { type filter hook output priority 0; policy accept;\n'
+            '    oifname "%s" udp dport %d numgen inc mod %d == 0 drop\n  }\n'
+            '}\n' % (ifname, STUN_PORT, every))
 
 
 def loss_ruleset(permille, ifname):
@@ -288,6 +309,7 @@ class Lab:
              'peer', 'name', if_b, 'netns', ns_b])
 
     def up(self):
+        sweep_stale()
         try:
             self._install_signal_handlers()
             self._build()
@@ -328,6 +350,7 @@ class Lab:
                                'ip link set eth0 up']
                 self.addresses[node] = ip
                 self._shape(scripts[ns], ns, 'eth0', r)
+                self._hostdrop(scripts[ns], ns, r)
                 continue
             outer_kind = r['kind']
             home_uplink = (wan, 'r%d' % i)
@@ -370,6 +393,7 @@ class Lab:
                                'ip addr add %s/24 dev eth0' % ip,
                                'ip link set eth0 up',
                                'ip route add default via 198.18.%d.1' % i]
+                self._hostdrop(scripts[ns], ns, r)
                 self.addresses[node] = ip
         # Configure every namespace at once: they are independent.
         running = []
@@ -404,6 +428,13 @@ class Lab:
         if gateway:
             s.append('ip route add default via %s' % gateway)
         return s
+
+    def _hostdrop(self, script, ns, r):
+        if r['hostdrop']:
+            path = os.path.join(self.workdir, 'hostdrop-%s.nft' % ns)
+            with open(path, 'w') as f:
+                f.write(hostdrop_ruleset(r['hostdrop'], 'eth0'))
+            script.append('nft -f %s' % path)
 
     def _shape(self, script, ns, ifname, r):
         if r['loss']:
@@ -642,8 +673,30 @@ def describe(r):
         s = 'double-nat (%s in front of %s)' % (r['outer'], r['inner'])
     else:
         s = r['kind']
-    extra = ['%s=%d' % (k, r[k]) for k in ('loss', 'delay', 'jitter') if r[k]]
+    extra = ['%s=%d' % (k, r[k]) for k in ('loss', 'delay', 'jitter', 'hostdrop') if r.get(k)]
     return s + (' [' + ', '.join(extra) + ']' if extra else '')
+
+
+def sweep_stale():
+    """Tear down the labs of test processes that died without tearing
+    down (SIGKILL: meson's timeout kills a test's process group, and the
+    teardown of a big lab takes seconds), with the servers still running
+    inside.  A lab is stale when the pid in its name (nlPID-...) is gone
+    and it is not a lab left up by hand (natlab.py up).  Returns the
+    namespaces removed."""
+    kept = set()
+    if os.path.isdir(STATE_DIR):
+        kept = {f[:-5] for f in os.listdir(STATE_DIR) if f.endswith('.json')}
+    out = subprocess.run(['ip', 'netns', 'list'], capture_output=True, text=True).stdout
+    stale = []
+    for line in out.splitlines():
+        ns = line.split()[0] if line.split() else ''
+        m = re.match(r'^(nl(\d+)(?:-[ab])?)-[a-z0-9]+$', ns)
+        if m and m.group(1) not in kept and not os.path.exists('/proc/%s' % m.group(2)):
+            stale.append(ns)
+    if stale:
+        teardown(stale)
+    return stale
 
 
 def teardown(namespaces, procs=()):

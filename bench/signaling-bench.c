@@ -1,0 +1,532 @@
+/* signaling-bench.c: many WebSocket clients in rooms of two exchanging
+ * offer/answer/candidates through one nav-server --signaling
+ *
+ * Starts nav-server on loopback, opens --clients WebSockets,
+ * pairs them in rooms of two, then for --seconds each pair runs one
+ * signaling session per --interval: offer, answer, two candidates each
+ * way, end-of-candidates each way (8 messages).  Each message carries its
+ * send time; the receiver records the forward latency (client → server →
+ * client, both clients in this process, one monotonic clock).
+ *
+ * Prints: connections held, messages forwarded per second, p50/p99/max
+ * latency, and the server's memory per connection (RSS after everyone
+ * joined minus RSS before the first connection, divided by the clients).
+ * There is no anchor server for signaling: the figures are printed beside
+ * the targets of issue 7 (10,000 clients, p99 < 20 ms, < 50 KiB each).
+ *
+ *   meson setup build -Dbenchmarks=true && meson compile -C build signaling-bench nav-server
+ *   build/bench/signaling-bench [--clients=10000] [--seconds=10] [--interval=2000]
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <gio/gio.h>
+
+static gint opt_clients = 10000;
+static gint opt_seconds = 10;
+static gint opt_interval_ms = 2000;
+static gint opt_window = 256;
+static gchar *opt_nav_server;
+
+static const GOptionEntry entries[] = {
+  { "clients", 0, 0, G_OPTION_ARG_INT, &opt_clients, "WebSocket clients (even)", "N" },
+  { "seconds", 0, 0, G_OPTION_ARG_INT, &opt_seconds, "Seconds of exchange", "N" },
+  { "interval", 0, 0, G_OPTION_ARG_INT, &opt_interval_ms, "Milliseconds between two sessions of a pair", "MS" },
+  { "window", 0, 0, G_OPTION_ARG_INT, &opt_window, "WebSocket handshakes in flight", "N" },
+  { "nav-server", 0, 0, G_OPTION_ARG_FILENAME, &opt_nav_server, "nav-server binary", "PATH" },
+  G_OPTION_ENTRY_NULL
+};
+
+/* The load generator is a bare epoll client, not libsoup: 10,000 GLib
+ * sources in this process would cost more than the server under test
+ * (GLib's main loop is poll(2)-based, O(sources) per iteration) and the
+ * figures would measure the bench.  It speaks just enough RFC 6455 for
+ * this: one HTTP upgrade, masked text frames out (§5.3), unmasked frames
+ * in.  The server itself frames through libsoup. */
+typedef struct _Client Client;
+
+struct _Client
+{
+  guint index;
+  gint fd;
+  gboolean upgraded;
+  gboolean closed;
+  GByteArray *in;
+  gchar id[16];
+  Client *partner;
+  gint64 next_session;                  /* offerers only */
+};
+
+static Client *clients;
+static gint epfd;
+static guint16 port;
+static guint n_connected, n_failed, n_joined, n_closed;
+static GArray *latencies;               /* guint32 µs */
+static guint64 n_received;
+static gboolean measuring;
+
+static guint16
+free_port (void)
+{
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  socklen_t l = sizeof a;
+  int fd = socket (AF_INET, SOCK_STREAM, 0);
+
+  bind (fd, (struct sockaddr *) &a, sizeof a);
+  getsockname (fd, (struct sockaddr *) &a, &l);
+  close (fd);
+  return ntohs (a.sin_port);
+}
+
+static glong
+rss_kib (GPid pid)
+{
+  g_autofree gchar *path = g_strdup_printf ("/proc/%d/status", pid);
+  g_autofree gchar *status = NULL;
+  const gchar *line;
+
+  if (!g_file_get_contents (path, &status, NULL, NULL))
+    return -1;
+  line = strstr (status, "VmRSS:");
+  return line != NULL ? strtol (line + 6, NULL, 10) : -1;
+}
+
+/* utime + stime of @pid, in clock ticks */
+static guint64
+cpu_ticks (GPid pid)
+{
+  g_autofree gchar *path = g_strdup_printf ("/proc/%d/stat", pid);
+  g_autofree gchar *stat = NULL;
+  g_auto (GStrv) fields = NULL;
+  const gchar *p;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL) || (p = strrchr (stat, ')')) == NULL)
+    return 0;
+  fields = g_strsplit (p + 2, " ", -1);
+  if (g_strv_length (fields) < 13)
+    return 0;
+  return g_ascii_strtoull (fields[11], NULL, 10) + g_ascii_strtoull (fields[12], NULL, 10);
+}
+
+static void
+write_all (Client       *c,
+           const guint8 *data,
+           gsize         len)
+{
+  while (len > 0 && !c->closed)
+    {
+      gssize n = write (c->fd, data, len);
+
+      if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        {
+          struct pollfd pfd = { .fd = c->fd, .events = POLLOUT };
+
+          poll (&pfd, 1, 100);
+          continue;
+        }
+      if (n <= 0)
+        {
+          c->closed = TRUE;
+          n_closed++;
+          return;
+        }
+      data += n;
+      len -= n;
+    }
+}
+
+static void
+send_text (Client      *c,
+           const gchar *text)
+{
+  static const guint8 mask[4] = { 0x37, 0xfa, 0x21, 0x3d };
+  gsize len = strlen (text), i, h = 0;
+  g_autofree guint8 *frame = g_malloc (len + 14);
+
+  frame[h++] = 0x81;                    /* FIN, text */
+  if (len < 126)
+    frame[h++] = 0x80 | len;
+  else
+    {
+      frame[h++] = 0x80 | 126;
+      frame[h++] = len >> 8;
+      frame[h++] = len & 0xff;
+    }
+  memcpy (frame + h, mask, 4);
+  h += 4;
+  for (i = 0; i < len; i++)
+    frame[h + i] = text[i] ^ mask[i & 3];
+  write_all (c, frame, h + len);
+}
+
+static void
+send_signal (Client      *c,
+             const gchar *type,
+             const gchar *payload_member,
+             const gchar *payload)
+{
+  gchar buf[2048];
+
+  if (payload_member != NULL)
+    g_snprintf (buf, sizeof buf, "{\"v\":1,\"type\":\"%s\",\"to\":\"%s\",\"%s\":\"%s\",\"ts\":%" G_GINT64_FORMAT "}",
+                type, c->partner->id, payload_member, payload, g_get_monotonic_time ());
+  else
+    g_snprintf (buf, sizeof buf, "{\"v\":1,\"type\":\"%s\",\"to\":\"%s\",\"ts\":%" G_GINT64_FORMAT "}",
+                type, c->partner->id, g_get_monotonic_time ());
+  send_text (c, buf);
+}
+
+#define OFFER_SDP "v=0\\r\\no=- 4611731400430051336 2 IN IP4 127.0.0.1\\r\\ns=-\\r\\nt=0 0\\r\\n" \
+  "a=group:BUNDLE 0\\r\\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\\r\\nc=IN IP4 0.0.0.0\\r\\n" \
+  "a=ice-ufrag:Yx3k\\r\\na=ice-pwd:r6Zq1ryAhQWZ8ISnTyg0Kydf\\r\\na=ice-options:trickle\\r\\n" \
+  "a=fingerprint:sha-256 7A:3C:A0:8F:51:E5:0C:5F:1D:4A:8E:60:21:41:A6:01:2F:56:9B:10:3E:4B:55:C4:5A:37:CD:8E:43:0A:BC:E9\\r\\n" \
+  "a=setup:actpass\\r\\na=mid:0\\r\\na=sctp-port:5000\\r\\n"
+#define CANDIDATE "candidate:842163049 1 udp 1677729535 192.0.2.10 46154 typ srflx raddr 10.0.0.2 rport 46154"
+
+static void
+on_text (Client      *c,
+         const gchar *text)
+{
+  const gchar *ts = strstr (text, "\"ts\":");
+
+  if (ts != NULL && measuring)
+    {
+      gint64 sent = g_ascii_strtoll (ts + 5, NULL, 10);
+      guint32 us = (guint32) MIN (g_get_monotonic_time () - sent, G_MAXUINT32);
+
+      g_array_append_val (latencies, us);
+      n_received++;
+    }
+
+  if (strstr (text, "\"type\":\"welcome\"") != NULL)
+    {
+      const gchar *p = strstr (text, "\"peer\":\"");
+
+      if (p != NULL)
+        g_strlcpy (c->id, p + 8, MIN (sizeof c->id, 13));
+      n_connected++;
+    }
+  else if (strstr (text, "\"type\":\"joined\"") != NULL)
+    n_joined++;
+  else if (strstr (text, "\"type\":\"offer\"") != NULL)
+    {
+      /* The answerer answers and trickles its candidates. */
+      send_signal (c, "answer", "sdp", OFFER_SDP);
+      send_signal (c, "candidate", "candidate", CANDIDATE);
+      send_signal (c, "candidate", "candidate", CANDIDATE);
+      send_signal (c, "end-of-candidates", NULL, NULL);
+    }
+  else if (strstr (text, "\"type\":\"error\"") != NULL && n_failed++ < 5)
+    g_printerr ("client %u: %s\n", c->index, text);
+}
+
+static void
+on_readable (Client *c)
+{
+  guint8 buf[65536];
+
+  for (;;)
+    {
+      gssize n = read (c->fd, buf, sizeof buf);
+
+      if (n < 0 && errno == EAGAIN)
+        break;
+      if (n <= 0)
+        {
+          if (!c->closed)
+            {
+              c->closed = TRUE;
+              n_closed++;
+            }
+          epoll_ctl (epfd, EPOLL_CTL_DEL, c->fd, NULL);
+          return;
+        }
+      g_byte_array_append (c->in, buf, n);
+    }
+
+  if (!c->upgraded)
+    {
+      const gchar *end = g_strstr_len ((const gchar *) c->in->data, c->in->len, "\r\n\r\n");
+
+      if (end == NULL)
+        return;
+      if (c->in->len < 12 || memcmp (c->in->data + 9, "101", 3) != 0)
+        {
+          g_printerr ("client %u: upgrade refused\n", c->index);
+          c->closed = TRUE;
+          n_closed++;
+          return;
+        }
+      c->upgraded = TRUE;
+      g_byte_array_remove_range (c->in, 0, end + 4 - (const gchar *) c->in->data);
+    }
+
+  /* Server frames: unmasked (RFC 6455 §5.1). */
+  for (;;)
+    {
+      guint8 *p = c->in->data;
+      gsize avail = c->in->len, h = 2;
+      guint64 len;
+
+      if (avail < 2)
+        break;
+      len = p[1] & 0x7f;
+      if (len == 126)
+        {
+          if (avail < 4)
+            break;
+          len = (p[2] << 8) | p[3];
+          h = 4;
+        }
+      else if (len == 127)
+        {
+          if (avail < 10)
+            break;
+          len = GUINT64_FROM_BE (*(guint64 *) (p + 2));
+          h = 10;
+        }
+      if (avail < h + len)
+        break;
+      if ((p[0] & 0x0f) == 0x1)
+        {
+          g_autofree gchar *text = g_strndup ((const gchar *) p + h, len);
+
+          on_text (c, text);
+        }
+      else if ((p[0] & 0x0f) == 0x8 && !c->closed)
+        {
+          c->closed = TRUE;
+          n_closed++;
+        }
+      g_byte_array_remove_range (c->in, 0, h + len);
+    }
+}
+
+static void
+client_connect (Client *c)
+{
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons (port),
+                           .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+  gchar req[256];
+
+  c->fd = socket (AF_INET, SOCK_STREAM, 0);
+  if (c->fd < 0 || connect (c->fd, (struct sockaddr *) &a, sizeof a) < 0)
+    {
+      if (n_failed++ < 5)
+        g_printerr ("client %u: %s\n", c->index, g_strerror (errno));
+      c->closed = TRUE;
+      return;
+    }
+  g_snprintf (req, sizeof req,
+              "GET / HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", port);
+  write_all (c, (const guint8 *) req, strlen (req));
+  fcntl (c->fd, F_SETFL, fcntl (c->fd, F_GETFL) | O_NONBLOCK);
+  c->in = g_byte_array_new ();
+  epoll_ctl (epfd, EPOLL_CTL_ADD, c->fd, &ev);
+}
+
+static void
+pump (gint timeout_ms)
+{
+  struct epoll_event events[256];
+  gint n = epoll_wait (epfd, events, G_N_ELEMENTS (events), timeout_ms), i;
+
+  for (i = 0; i < n; i++)
+    on_readable (events[i].data.ptr);
+}
+
+static gboolean
+pump_until (guint   *counter,
+            guint    target,
+            guint    limit_s)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) limit_s * G_USEC_PER_SEC;
+
+  while (*counter < target && g_get_monotonic_time () < deadline)
+    pump (10);
+  return *counter >= target;
+}
+
+static gint
+cmp_u32 (gconstpointer a,
+         gconstpointer b)
+{
+  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new ("— signaling server benchmark");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) server = NULL;
+  g_autofree gchar *port_arg = NULL;
+  g_autofree gchar *nav_server_path = NULL;
+  g_autofree gchar *dir = NULL;
+  struct rlimit rl;
+  GPid server_pid;
+  glong rss_before, rss_after;
+  guint64 cpu0, cpu1;
+  gint64 t0, t1, end;
+  guint i, pairs, cursor = 0;
+  guint32 p50 = 0, p99 = 0, pmax = 0;
+  gdouble seconds, per_conn_kib;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  opt_clients = MAX (opt_clients & ~1, 2);
+  signal (SIGPIPE, SIG_IGN);
+
+  /* Each client is a socket here and one in the server (which inherits
+   * the limit). */
+  getrlimit (RLIMIT_NOFILE, &rl);
+  rl.rlim_cur = rl.rlim_max;
+  setrlimit (RLIMIT_NOFILE, &rl);
+  if (rl.rlim_cur < (rlim_t) opt_clients + 256)
+    g_printerr ("warning: RLIMIT_NOFILE is %lu; %d clients need more (ulimit -Hn)\n",
+                (gulong) rl.rlim_cur, opt_clients);
+
+  dir = g_path_get_dirname (argv[0]);
+  nav_server_path = opt_nav_server != NULL ? g_strdup (opt_nav_server)
+                                           : g_build_filename (dir, "..", "tools", "nav-server", NULL);
+  port = free_port ();
+  port_arg = g_strdup_printf ("--signaling-port=%u", port);
+  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                             nav_server_path, "--signaling", "-L", "127.0.0.1", port_arg,
+                             "--signaling-max-connections=0", "--signaling-idle-timeout=3600",
+                             "--signaling-max-room-size=2", NULL);
+  if (server == NULL)
+    {
+      g_printerr ("cannot start %s: %s\n", nav_server_path, error->message);
+      return 1;
+    }
+  server_pid = atoi (g_subprocess_get_identifier (server));
+  g_usleep (500 * 1000);
+  rss_before = rss_kib (server_pid);
+
+  epfd = epoll_create1 (0);
+  clients = g_new0 (Client, opt_clients);
+  latencies = g_array_sized_new (FALSE, FALSE, sizeof (guint32), 1 << 20);
+
+  t0 = g_get_monotonic_time ();
+  for (i = 0; i < (guint) opt_clients; i++)
+    {
+      clients[i].index = i;
+      client_connect (&clients[i]);
+      /* Keep the server's accept queue short. */
+      if (i % (guint) opt_window == 0)
+        pump_until (&n_connected, i + 1 - n_failed, 30);
+    }
+  pump_until (&n_connected, opt_clients - n_failed, 120);
+  t1 = g_get_monotonic_time ();
+  g_print ("connected %u clients in %.1f s\n", n_connected, (t1 - t0) / 1e6);
+
+  pairs = opt_clients / 2;
+  for (i = 0; i < pairs; i++)
+    {
+      Client *a = &clients[2 * i], *b = &clients[2 * i + 1];
+      gchar join[128];
+
+      a->partner = b;
+      b->partner = a;
+      g_snprintf (join, sizeof join, "{\"v\":1,\"type\":\"join\",\"room\":\"bench-%u\"}", i);
+      send_text (a, join);
+      send_text (b, join);
+      if (i % (guint) opt_window == 0)
+        pump (0);
+    }
+  pump_until (&n_joined, n_connected, 120);
+  /* Let the peer-joined notices drain before measuring memory. */
+  end = g_get_monotonic_time () + G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end)
+    pump (10);
+  rss_after = rss_kib (server_pid);
+  g_print ("joined %u clients in %u rooms of two\n", n_joined, pairs);
+
+  /* Sessions, spread evenly over the interval. */
+  t0 = g_get_monotonic_time ();
+  for (i = 0; i < pairs; i++)
+    clients[2 * i].next_session = t0 + (gint64) i * opt_interval_ms * 1000 / pairs;
+  end = t0 + (gint64) opt_seconds * G_USEC_PER_SEC;
+  cpu0 = cpu_ticks (server_pid);
+  measuring = TRUE;
+  while (g_get_monotonic_time () < end)
+    {
+      gint64 now = g_get_monotonic_time ();
+      Client *a = &clients[2 * cursor];
+
+      while (a->next_session <= now)
+        {
+          if (!a->closed && a->id[0] != '\0' && a->partner->id[0] != '\0')
+            {
+              /* The offerer offers and trickles its candidates. */
+              send_signal (a, "offer", "sdp", OFFER_SDP);
+              send_signal (a, "candidate", "candidate", CANDIDATE);
+              send_signal (a, "candidate", "candidate", CANDIDATE);
+              send_signal (a, "end-of-candidates", NULL, NULL);
+            }
+          a->next_session += (gint64) opt_interval_ms * 1000;
+          cursor = (cursor + 1) % pairs;
+          a = &clients[2 * cursor];
+        }
+      pump (1);
+    }
+  t1 = g_get_monotonic_time ();
+  cpu1 = cpu_ticks (server_pid);
+  measuring = FALSE;
+
+  seconds = (t1 - t0) / 1e6;
+  if (latencies->len > 0)
+    {
+      g_array_sort (latencies, cmp_u32);
+      p50 = g_array_index (latencies, guint32, latencies->len / 2);
+      p99 = g_array_index (latencies, guint32, (gsize) (latencies->len * 0.99));
+      pmax = g_array_index (latencies, guint32, latencies->len - 1);
+    }
+  per_conn_kib = n_connected > 0 ? (gdouble) (rss_after - rss_before) / n_connected : 0;
+
+  g_print ("\nsignaling-bench: nav-server --signaling, %d clients in rooms of two, "
+           "one session (8 messages) per pair every %d ms, %d s\n", opt_clients, opt_interval_ms, opt_seconds);
+  g_print ("  (no anchor server for signaling: figures against the targets of issue 7)\n\n");
+  g_print ("  %-34s %12s %12s\n", "", "measured", "target");
+  g_print ("  %-34s %12u %12s  %s\n", "concurrent connections held", n_connected - n_closed, ">= 10000",
+           n_connected - n_closed >= 10000 ? "ok" : "MISSED");
+  g_print ("  %-34s %12.0f %12s\n", "messages forwarded per second", n_received / seconds, "-");
+  g_print ("  %-34s %9.2f ms %12s\n", "forward latency p50", p50 / 1000.0, "-");
+  g_print ("  %-34s %9.2f ms %9s ms  %s\n", "forward latency p99", p99 / 1000.0, "< 20",
+           p99 < 20000 ? "ok" : "MISSED");
+  g_print ("  %-34s %9.2f ms %12s\n", "forward latency max", pmax / 1000.0, "-");
+  g_print ("  %-34s %8.1f KiB %8s KiB  %s\n", "server memory per connection", per_conn_kib, "< 50",
+           per_conn_kib < 50 ? "ok" : "MISSED");
+  g_print ("  %-34s %8ld KiB -> %ld KiB\n", "server RSS before -> after join", rss_before, rss_after);
+  g_print ("  %-34s %11.0f%%\n", "server CPU during the exchange",
+           100.0 * (cpu1 - cpu0) / sysconf (_SC_CLK_TCK) / seconds);
+  g_print ("  %-34s %12" G_GUINT64_FORMAT "\n", "messages measured", n_received);
+
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  return 0;
+}

@@ -1,0 +1,335 @@
+#!/usr/bin/python3
+"""TURN relay benchmark: coturn's turnserver against nav-server --turn.
+
+The same load, coturn's own turnutils_uclient with turnutils_peer as the
+echo peer, runs against both servers in the same run, on loopback:
+
+  relay     CLIENTS clients each relay MESSAGES messages of LENGTH bytes
+            through ChannelData (UDP, or TCP with --tcp) to the peer and
+            back.  Printed: messages/s and Mbit/s relayed (both directions,
+            wall time of uclient), uclient's average round trip, the
+            server's CPU time per thousand relayed messages (from
+            /proc/PID/stat, every thread of the process), loss.
+  alloc     5 x ALLOCS allocations made and released one after the other
+            by a small client here (Allocate, 401, signed Allocate,
+            Refresh 0): allocations/s.
+  memory    5 x ALLOCS allocations held at once: server RSS growth per
+            allocation.
+
+What is compared: coturn with --relay-threads=1 (one relay thread; coturn
+still runs its listener and authentication threads besides) against
+nav-server, which does everything in one thread.  uclient itself is the
+load generator on the same two cores, so wall-time figures are bounded by
+it; CPU per message is the fairer comparison of the servers' own cost.
+
+Usage:
+  meson compile -C build nav-server
+  bench/turn-bench.py --nav-server build/tools/nav-server [--tcp]
+      [--clients 20] [--messages 2000] [--length 500] [--allocs 200]
+
+SPDX-License-Identifier: LGPL-2.1-or-later
+"""
+import argparse
+import hashlib
+import hmac
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+USER, PASSWORD, REALM = 'bench', 'bench-password', 'bench.example.org'
+IP = '127.0.0.1'
+
+
+def need(binary):
+    path = shutil.which(binary, path=os.environ.get('PATH', '') + ':/usr/bin:/usr/sbin')
+    if path is None:
+        sys.exit('turn-bench: %s is not installed (apt install coturn)' % binary)
+    return path
+
+
+def free_port(count=1):
+    for _ in range(200):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind((IP, 0))
+        base = s.getsockname()[1]
+        s.close()
+        ok = base + count <= 65535
+        for p in range(base, base + count):
+            for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+                t = socket.socket(socket.AF_INET, kind)
+                try:
+                    t.bind((IP, p))
+                except OSError:
+                    ok = False
+                finally:
+                    t.close()
+        if ok:
+            return base
+    sys.exit('turn-bench: no free port')
+
+
+def cpu_seconds(pid):
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+def rss_kib(pid):
+    with open('/proc/%d/status' % pid) as f:
+        for line in f:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1])
+    return 0
+
+
+def wait_ready(port, proc):
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit('turn-bench: server exited early (%d)' % proc.returncode)
+        try:
+            socket.create_connection((IP, port), timeout=0.3).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit('turn-bench: server never listened')
+
+
+def start_server(kind, args, port, tmp):
+    lo, hi = (20000, 29999) if kind == 'coturn' else (30000, 39999)
+    if kind == 'coturn':
+        argv = [need('turnserver'), '-n', '--no-cli', '--no-tls', '--no-dtls',
+                '--listening-ip=' + IP, '--relay-ip=' + IP, '--listening-port=%d' % port,
+                '--lt-cred-mech', '--user=%s:%s' % (USER, PASSWORD), '--realm=' + REALM,
+                '--allow-loopback-peers', '--relay-threads=1',
+                '--min-port=%d' % lo, '--max-port=%d' % hi,
+                '--log-file=stdout', '--simple-log', '--no-stdout-log', '--pidfile=' + os.path.join(tmp, 'pid')]
+    else:
+        argv = [args.nav_server, '--turn', '--no-tls',
+                '--listening-ip=' + IP, '--relay-ip=' + IP, '--listening-port=%d' % port,
+                '--lt-cred-mech', '--user=%s:%s' % (USER, PASSWORD), '--realm=' + REALM,
+                '--allow-loopback-peers', '--min-port=%d' % lo, '--max-port=%d' % hi]
+    log = open(os.path.join(tmp, kind + '.log'), 'w')
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    wait_ready(port, proc)
+    time.sleep(0.3)
+    return proc
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def stun(msg_type, attrs, key=None):
+    """A STUN message; with key, USERNAME/REALM/NONCE must be in attrs and
+    MESSAGE-INTEGRITY is appended (RFC 8489 §14.5)."""
+    body = b''
+    for t, v in attrs:
+        body += struct.pack('!HH', t, len(v)) + v + b'\0' * ((4 - len(v) % 4) % 4)
+    txid = os.urandom(12)
+    if key is not None:
+        head = struct.pack('!HHI', msg_type, len(body) + 24, 0x2112A442) + txid
+        mac = hmac.new(key, head + body, hashlib.sha1).digest()
+        body += struct.pack('!HH', 0x0008, 20) + mac
+    return struct.pack('!HHI', msg_type, len(body), 0x2112A442) + txid + body
+
+
+def stun_attr(data, wanted):
+    off = 20
+    while off + 4 <= len(data):
+        t, n = struct.unpack('!HH', data[off:off + 4])
+        if t == wanted:
+            return data[off + 4:off + 4 + n]
+        off += 4 + n + (4 - n % 4) % 4
+    return None
+
+
+def transact(sock, port, message):
+    """Sends a request, retransmitting as RFC 8489 §6.2.1 does (0.5 s
+    here); returns the answer with the same transaction ID."""
+    for _ in range(5):
+        sock.sendto(message, (IP, port))
+        deadline = time.monotonic() + 0.5
+        while True:
+            sock.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                data = sock.recv(2048)
+            except socket.timeout:
+                break
+            if data[8:20] == message[8:20]:
+                return data
+    raise OSError('no answer')
+
+
+def allocate(port, key, sock):
+    """Allocate with the 401 dance; returns the credentials, or None."""
+    transport = (0x0019, bytes([17, 0, 0, 0]))
+    first = transact(sock, port, stun(0x0003, [transport]))
+    nonce = stun_attr(first, 0x0015)
+    if nonce is None:
+        return None
+    creds = [(0x0006, USER.encode()), (0x0014, REALM.encode()), (0x0015, nonce)]
+    answer = transact(sock, port, stun(0x0003, [transport] + creds, key))
+    if struct.unpack('!H', answer[:2])[0] != 0x0103:
+        return None
+    return creds
+
+
+def release(port, key, sock, creds):
+    transact(sock, port, stun(0x0004, [(0x000D, struct.pack('!I', 0))] + creds, key))
+
+
+def allocation_rate(port, count):
+    """Allocate (with the 401 dance) and release, count times, one socket
+    each: allocations per second, the same client for both servers."""
+    key = hashlib.md5(('%s:%s:%s' % (USER, REALM, PASSWORD)).encode()).digest()
+    t0 = time.monotonic()
+    done = refused = 0
+    for _ in range(count):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(2)
+        try:
+            creds = allocate(port, key, s)
+            if creds is None:
+                refused += 1
+                continue
+            release(port, key, s, creds)
+            done += 1
+        except OSError:
+            refused += 1
+        finally:
+            s.close()
+    if refused:
+        print('turn-bench: %d of %d allocations refused or lost' % (refused, count))
+    return done / (time.monotonic() - t0)
+
+
+def memory_per_allocation(port, pid, count):
+    """RSS growth of the server while count allocations are held."""
+    key = hashlib.md5(('%s:%s:%s' % (USER, REALM, PASSWORD)).encode()).digest()
+    held = []
+    time.sleep(0.5)
+    rss0 = rss_kib(pid)
+    try:
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.settimeout(2)
+            creds = allocate(port, key, s)
+            held.append((s, creds))
+        time.sleep(0.5)
+        rss1 = rss_kib(pid)
+        ok = sum(1 for _, c in held if c is not None)
+        for s, creds in held:
+            if creds is not None:
+                release(port, key, s, creds)
+    finally:
+        for s, _ in held:
+            s.close()
+    return (rss1 - rss0) / max(1, ok)
+
+def uclient(args, port, peer_port, clients, messages, extra):
+    cmd = [need('turnutils_uclient'), '-c', '-e', IP, '-r', str(peer_port), '-p', str(port),
+           '-u', USER, '-w', PASSWORD, '-m', str(clients), '-n', str(messages),
+           '-l', str(args.length), '-z', str(args.interval)] + extra
+    if args.tcp:
+        cmd.insert(1, '-t')
+    cmd.append(IP)
+    return cmd
+
+
+def relay_run(kind, args, tmp):
+    port, peer_port = free_port(), free_port(2)
+    peer = subprocess.Popen([need('turnutils_peer'), '-L', IP, '-p', str(peer_port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = start_server(kind, args, port, tmp)
+    result = {}
+    try:
+        # relay throughput
+        cpu0 = cpu_seconds(server.pid)
+        t0 = time.monotonic()
+        p = subprocess.run(uclient(args, port, peer_port, args.clients, args.messages, []),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+        wall = time.monotonic() - t0
+        cpu = cpu_seconds(server.pid) - cpu0
+        sent = re.findall(r'tot_send_msgs=(\d+), tot_recv_msgs=(\d+)', p.stdout)
+        rtt = re.findall(r'Average round trip delay ([\d.]+) ms', p.stdout)
+        lost = re.findall(r'Total lost packets (\d+)', p.stdout)
+        s, r = (int(x) for x in sent[-1]) if sent else (0, 0)
+        if r == 0:
+            print('turn-bench: %s: uclient relayed nothing:\n%s' % (kind, '\n'.join(p.stdout.splitlines()[-8:])))
+        result['sent'], result['received'] = s, r
+        result['lost'] = int(lost[-1]) if lost else -1
+        result['wall'] = wall
+        result['msgs_per_s'] = 2 * r / wall               # to the peer and back
+        result['mbit_per_s'] = 2 * r * args.length * 8 / wall / 1e6
+        result['rtt_ms'] = float(rtt[-1]) if rtt else -1
+        result['cpu_per_1k'] = cpu / max(1, 2 * r) * 1000 * 1000  # ms per 1000 messages
+
+        # allocations per second (Allocate with the 401 dance, then Refresh 0)
+        result['allocs_per_s'] = allocation_rate(port, args.allocs * 5)
+
+        # memory per allocation: allocations held
+        result['kib_per_alloc'] = memory_per_allocation(port, server.pid, args.allocs * 5)
+    finally:
+        stop(server)
+        peer.kill()
+        peer.wait()
+    return result
+
+
+def main():
+    ap = argparse.ArgumentParser(description='TURN relay: coturn vs nav-server')
+    ap.add_argument('--nav-server', required=True)
+    ap.add_argument('--tcp', action='store_true', help='clients over TCP (default UDP)')
+    ap.add_argument('--clients', type=int, default=20)
+    ap.add_argument('--messages', type=int, default=2000)
+    ap.add_argument('--length', type=int, default=500)
+    ap.add_argument('--interval', type=int, default=1, help='uclient -z, ms between packets per client')
+    ap.add_argument('--allocs', type=int, default=200)
+    args = ap.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix='turn-bench-')
+    print('turn-bench: %d clients x %d messages of %d bytes over %s, uclient -z %d; '
+          '%d allocations' % (args.clients, args.messages, args.length,
+                              'TCP' if args.tcp else 'UDP', args.interval, args.allocs))
+    print('compared: coturn turnserver --relay-threads=1  vs  nav-server --turn (one thread)')
+    res = {}
+    for kind in ('coturn', 'nav-server'):
+        res[kind] = relay_run(kind, args, tmp)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+    rows = [('relayed messages/s (both ways)', 'msgs_per_s', '%.0f', True),
+            ('relayed Mbit/s (both ways)', 'mbit_per_s', '%.1f', True),
+            ('uclient average RTT, ms', 'rtt_ms', '%.3f', False),
+            ('server CPU ms per 1000 messages', 'cpu_per_1k', '%.3f', False),
+            ('lost messages', 'lost', '%d', False),
+            ('allocations/s', 'allocs_per_s', '%.0f', True),
+            ('server RSS KiB per allocation', 'kib_per_alloc', '%.1f', False)]
+    print('%-34s %14s %14s %10s' % ('', 'coturn', 'nav-server', 'ratio'))
+    for title, key, fmt, higher_better in rows:
+        a, b = res['coturn'][key], res['nav-server'][key]
+        if key == 'lost':
+            ratio = ''
+        elif higher_better:
+            ratio = '%.2fx' % (b / a) if a else 'n/a'
+        else:
+            ratio = '%.2fx' % (a / b) if b else 'n/a'
+        print('%-34s %14s %14s %10s' % (title, fmt % a, fmt % b, ratio))
+    print('(ratio > 1: nav-server better; for RTT, CPU and memory: coturn / nav-server)')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,7 @@
+/* nice.h: libnice's umbrella header, on NetAvanue
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "agent.h"

@@ -1,0 +1,3276 @@
+/* nav-agent.c: the ICE agent, libnice's NiceAgent API
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <errno.h>
+#include <sys/random.h>
+
+#include <glib/gi18n-lib.h>
+#include <gobject/gvaluecollector.h>
+
+#include "netavanue/netavanue.h"
+
+/**
+ * NavAgent:
+ *
+ * The object an application holds to connect to a peer with ICE: the
+ * methods, properties and signals of libnice's `NiceAgent` under the same
+ * names and argument orders, and the same SDP text.
+ *
+ * The agent asks the [class@Nav.Registry] for its parts and wires them
+ * with signals: a [class@Nav.HostGatherer] per component, the `stun`
+ * gatherer of server-reflexive candidates when
+ * [property@Nav.Agent:stun-server] is set, the `turn` gatherer of relayed
+ * candidates for each [method@Nav.Agent.set_relay_info], and the
+ * preferred [iface@Nav.Checker] (`ice`).  Gathered candidates go to the
+ * checker and to [signal@Nav.Agent::new-candidate-full]; remote ones to
+ * the checker; the checker's selected pair becomes the path of
+ * [method@Nav.Agent.send].  What the candidates' transports receive is
+ * demultiplexed: STUN goes to the checker, the rest to the function of
+ * [method@Nav.Agent.attach_recv] and to [signal@Nav.Agent::new-data].
+ *
+ * The checks start once the stream's local gathering is done (at once
+ * with [property@Nav.Agent:ice-trickle]) and its remote credentials are
+ * known.
+ *
+ * Every socket and timer is attached to the agent's main context
+ * ([property@Nav.Agent:main-context]).  The methods may be called from any
+ * thread; signals are emitted with no lock held, so handlers may call back
+ * into the agent.
+ *
+ * Since: 1.0
+ */
+
+typedef struct {
+  gchar *server;
+  guint port;
+  gchar *username;
+  gchar *password;
+  NavRelayType type;
+} RelayInfo;
+
+typedef struct _AgentStream AgentStream;
+
+typedef struct {
+  AgentStream *stream;
+  guint id;
+  NavComponentState state;
+  GPtrArray *local;             /* NavCandidate */
+  GPtrArray *remote;            /* NavCandidate */
+  NavCandidate *selected_local;
+  NavCandidate *selected_remote;
+  NavAgentRecvFunc recv_func;
+  gpointer recv_data;
+  GMainContext *recv_context;
+  GPtrArray *relays;            /* RelayInfo */
+  guint min_port;
+  guint max_port;
+  GPtrArray *gatherers;         /* NavGatherer, this component's */
+  guint pending_gatherers;
+} AgentComponent;
+
+struct _AgentStream {
+  guint id;
+  guint n_components;
+  gchar *name;
+  gchar *local_ufrag;
+  gchar *local_pwd;
+  gchar *remote_ufrag;
+  gchar *remote_pwd;
+  AgentComponent *components;   /* n_components */
+  gboolean gathering;
+  gboolean gathering_done;
+  gboolean checks_started;
+  gboolean initial_binding_seen;
+  gboolean peer_gathering_done;
+};
+
+typedef struct {
+  NavAgent *agent;              /* weak: the agent unhooks on dispose */
+  guint stream_id;
+  guint component_id;
+} Hook;
+
+typedef enum {
+  SIG_COMPONENT_STATE_CHANGED,
+  SIG_CANDIDATE_GATHERING_DONE,
+  SIG_NEW_SELECTED_PAIR,
+  SIG_NEW_SELECTED_PAIR_FULL,
+  SIG_NEW_CANDIDATE,
+  SIG_NEW_CANDIDATE_FULL,
+  SIG_NEW_REMOTE_CANDIDATE,
+  SIG_NEW_REMOTE_CANDIDATE_FULL,
+  SIG_INITIAL_BINDING_REQUEST_RECEIVED,
+  SIG_RELIABLE_TRANSPORT_WRITABLE,
+  SIG_STREAMS_REMOVED,
+  SIG_NEW_DATA,
+  N_SIGNALS
+} AgentSignal;
+
+static guint signals[N_SIGNALS];
+
+typedef struct {
+  AgentSignal signal;
+  guint stream_id;
+  guint component_id;
+  guint state;
+  NavCandidate *local;
+  NavCandidate *remote;
+} PendingSignal;
+
+struct _NavAgent
+{
+  GObject parent_instance;
+
+  GRecMutex lock;
+  GMainContext *context;
+  NavCompatibility compatibility;
+  NavChecker *checker;
+  gchar *checker_error;
+  GHashTable *streams;          /* id → AgentStream */
+  guint next_stream_id;
+  GArray *local_addresses;      /* NavAddress */
+  GHashTable *hooked;           /* NavTransport → Hook (owned by the transport) */
+  GPtrArray *pending;           /* PendingSignal */
+  guint lock_depth;             /* signals wait for the outermost unlock */
+
+  /* properties */
+  gboolean controlling_mode;
+  gchar *stun_server;
+  guint stun_server_port;
+  gboolean ice_udp;
+  gboolean ice_tcp;
+  gboolean force_relay;
+  gboolean ice_trickle;
+  NavNominationMode nomination_mode;
+  gboolean consent_freshness;
+  guint stun_pacing_timer;
+  guint max_connectivity_checks;
+  guint stun_max_retransmissions;
+  guint stun_initial_timeout;
+  guint stun_reliable_timeout;
+  gboolean full_mode;
+  gboolean upnp;
+  guint upnp_timeout;
+  gboolean reliable;
+  gboolean bytestream_tcp;
+  gboolean keepalive_conncheck;
+  gboolean support_renomination;
+  guint idle_timeout;
+  guint proxy_type;
+  gchar *proxy_ip;
+  guint proxy_port;
+  gchar *proxy_username;
+  gchar *proxy_password;
+  guint consent_interval;
+  guint consent_timeout;
+  NavAgentOption options;
+};
+
+enum {
+  PROP_0,
+  PROP_COMPATIBILITY,
+  PROP_MAIN_CONTEXT,
+  PROP_CONTROLLING_MODE,
+  PROP_STUN_SERVER,
+  PROP_STUN_SERVER_PORT,
+  PROP_ICE_UDP,
+  PROP_ICE_TCP,
+  PROP_FORCE_RELAY,
+  PROP_ICE_TRICKLE,
+  PROP_NOMINATION_MODE,
+  PROP_CONSENT_FRESHNESS,
+  PROP_STUN_PACING_TIMER,
+  PROP_MAX_CONNECTIVITY_CHECKS,
+  PROP_STUN_MAX_RETRANSMISSIONS,
+  PROP_STUN_INITIAL_TIMEOUT,
+  PROP_STUN_RELIABLE_TIMEOUT,
+  PROP_FULL_MODE,
+  PROP_UPNP,
+  PROP_UPNP_TIMEOUT,
+  PROP_RELIABLE,
+  PROP_BYTESTREAM_TCP,
+  PROP_KEEPALIVE_CONNCHECK,
+  PROP_SUPPORT_RENOMINATION,
+  PROP_IDLE_TIMEOUT,
+  PROP_PROXY_TYPE,
+  PROP_PROXY_IP,
+  PROP_PROXY_PORT,
+  PROP_PROXY_USERNAME,
+  PROP_PROXY_PASSWORD,
+  PROP_CONSENT_INTERVAL,
+  PROP_CONSENT_TIMEOUT,
+  PROP_OPTIONS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (NavAgent, nav_agent, G_TYPE_OBJECT)
+
+static void maybe_start_checks (NavAgent *agent, AgentStream *stream);
+
+/* --------------------------------------------------------------- signals */
+
+static void
+pending_free (gpointer data)
+{
+  PendingSignal *p = data;
+
+  g_clear_pointer (&p->local, nav_candidate_free);
+  g_clear_pointer (&p->remote, nav_candidate_free);
+  g_free (p);
+}
+
+static void
+queue_signal (NavAgent           *agent,
+              AgentSignal         signal,
+              guint               stream_id,
+              guint               component_id,
+              guint               state,
+              const NavCandidate *local,
+              const NavCandidate *remote)
+{
+  PendingSignal *p = g_new0 (PendingSignal, 1);
+
+  p->signal = signal;
+  p->stream_id = stream_id;
+  p->component_id = component_id;
+  p->state = state;
+  p->local = local != NULL ? nav_candidate_copy (local) : NULL;
+  p->remote = remote != NULL ? nav_candidate_copy (remote) : NULL;
+  g_ptr_array_add (agent->pending, p);
+}
+
+static void
+agent_lock (NavAgent *agent)
+{
+  g_rec_mutex_lock (&agent->lock);
+  agent->lock_depth++;
+}
+
+/* Releases the lock and emits the queued signals, as libnice does, so a
+ * handler may call back into the agent.  A nested unlock (the lock is
+ * recursive) leaves the signals to the outermost one. */
+static void
+agent_unlock_and_emit (NavAgent *agent)
+{
+  g_autoptr (GPtrArray) pending = NULL;
+  guint i;
+
+  agent->lock_depth--;
+  if (agent->pending->len == 0 || agent->lock_depth > 0)
+    {
+      g_rec_mutex_unlock (&agent->lock);
+      return;
+    }
+  pending = agent->pending;
+  agent->pending = g_ptr_array_new_with_free_func (pending_free);
+  g_rec_mutex_unlock (&agent->lock);
+
+  g_object_ref (agent);
+  for (i = 0; i < pending->len; i++)
+    {
+      PendingSignal *p = g_ptr_array_index (pending, i);
+
+      switch (p->signal)
+        {
+        case SIG_COMPONENT_STATE_CHANGED:
+          g_signal_emit (agent, signals[p->signal], 0, p->stream_id, p->component_id, p->state);
+          break;
+        case SIG_CANDIDATE_GATHERING_DONE:
+        case SIG_INITIAL_BINDING_REQUEST_RECEIVED:
+          g_signal_emit (agent, signals[p->signal], 0, p->stream_id);
+          break;
+        case SIG_NEW_SELECTED_PAIR:
+          g_signal_emit (agent, signals[p->signal], 0, p->stream_id, p->component_id,
+                         p->local->foundation, p->remote->foundation);
+          break;
+        case SIG_NEW_SELECTED_PAIR_FULL:
+          g_signal_emit (agent, signals[p->signal], 0, p->stream_id, p->component_id,
+                         p->local, p->remote);
+          break;
+        case SIG_NEW_CANDIDATE:
+          g_signal_emit (agent, signals[p->signal], 0, p->stream_id, p->component_id,
+                         p->local->foundation);
+          break;
+        case SIG_NEW_CANDIDATE_FULL:
+          g_signal_emit (agent, signals[p->signal], 0, p->local);
+          break;
+        case SIG_NEW_REMOTE_CANDIDATE:
+          g_signal_emit (agent, signals[p->signal], 0, p->stream_id, p->component_id,
+                         p->remote->foundation);
+          break;
+        case SIG_NEW_REMOTE_CANDIDATE_FULL:
+          g_signal_emit (agent, signals[p->signal], 0, p->remote);
+          break;
+        case SIG_STREAMS_REMOVED:
+          {
+            guint ids[2] = { p->stream_id, 0 };
+
+            g_signal_emit (agent, signals[p->signal], 0, ids);
+          }
+          break;
+        case SIG_RELIABLE_TRANSPORT_WRITABLE:
+        case SIG_NEW_DATA:
+        case N_SIGNALS:
+          break;
+        }
+    }
+  g_object_unref (agent);
+}
+
+/* ------------------------------------------------------------ structures */
+
+static void
+relay_info_free (gpointer data)
+{
+  RelayInfo *info = data;
+
+  g_free (info->server);
+  g_free (info->username);
+  g_free (info->password);
+  g_free (info);
+}
+
+static void
+unhook_candidates (NavAgent  *agent,
+                   GPtrArray *candidates)
+{
+  guint i;
+
+  for (i = 0; i < candidates->len; i++)
+    {
+      NavCandidate *c = g_ptr_array_index (candidates, i);
+
+      if (c->owner != NULL && g_hash_table_remove (agent->hooked, c->owner))
+        {
+          nav_transport_set_receive_func (c->owner, NULL, NULL, NULL);
+          nav_transport_close (c->owner);
+        }
+    }
+}
+
+static void
+component_clear (NavAgent       *agent,
+                 AgentComponent *component)
+{
+  guint i;
+
+  for (i = 0; i < component->gatherers->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (component->gatherers, i), agent);
+  for (i = 0; i < component->gatherers->len; i++)
+    nav_gatherer_stop (g_ptr_array_index (component->gatherers, i));
+  g_ptr_array_unref (component->gatherers);
+  unhook_candidates (agent, component->local);
+  g_ptr_array_unref (component->local);
+  g_ptr_array_unref (component->remote);
+  g_ptr_array_unref (component->relays);
+  g_clear_pointer (&component->selected_local, nav_candidate_free);
+  g_clear_pointer (&component->selected_remote, nav_candidate_free);
+  g_clear_pointer (&component->recv_context, g_main_context_unref);
+}
+
+static void
+stream_free (NavAgent    *agent,
+             AgentStream *stream)
+{
+  guint i;
+
+  for (i = 0; i < stream->n_components; i++)
+    component_clear (agent, &stream->components[i]);
+  g_free (stream->components);
+  g_free (stream->name);
+  g_free (stream->local_ufrag);
+  g_free (stream->local_pwd);
+  g_free (stream->remote_ufrag);
+  g_free (stream->remote_pwd);
+  g_free (stream);
+}
+
+static AgentStream *
+lookup_stream (NavAgent *agent,
+               guint     stream_id)
+{
+  return g_hash_table_lookup (agent->streams, GUINT_TO_POINTER (stream_id));
+}
+
+static AgentComponent *
+lookup_component (NavAgent *agent,
+                  guint     stream_id,
+                  guint     component_id)
+{
+  AgentStream *stream = lookup_stream (agent, stream_id);
+
+  if (stream == NULL || component_id < 1 || component_id > stream->n_components)
+    return NULL;
+  return &stream->components[component_id - 1];
+}
+
+static void
+set_component_state (NavAgent          *agent,
+                     AgentComponent    *component,
+                     NavComponentState  state)
+{
+  if (component->state == state)
+    return;
+  component->state = state;
+  queue_signal (agent, SIG_COMPONENT_STATE_CHANGED, component->stream->id, component->id,
+                state, NULL, NULL);
+}
+
+/* RFC 8445 §5.3: at least 24 bits of randomness in the username fragment
+ * and 128 bits in the password; ice-chars of RFC 8839 §5.4.  The lengths
+ * are libnice's: 4 and 22. */
+static gchar *
+random_ice_string (guint length)
+{
+  static const gchar ice_chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  guint8 random[64];
+  gchar *s = g_malloc (length + 1);
+  guint i;
+
+  g_assert (length <= sizeof random);
+  if (getrandom (random, length, 0) != (gssize) length)
+    for (i = 0; i < length; i++)
+      random[i] = g_random_int_range (0, 256);
+  for (i = 0; i < length; i++)
+    s[i] = ice_chars[random[i] & 63];
+  s[length] = '\0';
+  return s;
+}
+
+/* ------------------------------------------------------------- receiving */
+
+typedef struct {
+  NavAgent *agent;
+  guint stream_id;
+  guint component_id;
+  NavAgentRecvFunc func;
+  gpointer user_data;
+  GBytes *data;
+} RecvInvocation;
+
+static gboolean
+recv_invoke (gpointer user_data)
+{
+  RecvInvocation *r = user_data;
+  gsize len;
+  const gchar *data = g_bytes_get_data (r->data, &len);
+
+  r->func (r->agent, r->stream_id, r->component_id, len, (gchar *) data, r->user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+recv_invocation_free (gpointer data)
+{
+  RecvInvocation *r = data;
+
+  g_object_unref (r->agent);
+  g_bytes_unref (r->data);
+  g_free (r);
+}
+
+static void
+agent_receive (NavTransport     *transport,
+               const guint8     *data,
+               gsize             len,
+               const NavAddress *from,
+               gpointer          user_data)
+{
+  Hook *hook = user_data;
+  NavAgent *agent = hook->agent;
+  NavAgentRecvFunc func = NULL;
+  gpointer func_data = NULL;
+  GMainContext *func_context = NULL;
+  NavChecker *checker = NULL;
+
+  /* RFC 7983 §7: STUN starts with 0–3 in its first byte. */
+  if (len > 0 && data[0] < 4 && nav_stun_message_is_stun (data, len))
+    {
+      /* The class bits C1 C0 (RFC 8489 §5) are 00 for a request. */
+      gboolean request = (data[0] & 0x01) == 0 && (data[1] & 0x10) == 0;
+      AgentStream *stream;
+
+      agent_lock (agent);
+      checker = agent->checker != NULL ? g_object_ref (agent->checker) : NULL;
+      agent_unlock_and_emit (agent);
+      if (checker == NULL)
+        return;
+      if (nav_checker_handle_message (checker, transport, data, len, from) && request)
+        {
+          agent_lock (agent);
+          stream = lookup_stream (agent, hook->stream_id);
+          if (stream != NULL && !stream->initial_binding_seen)
+            {
+              stream->initial_binding_seen = TRUE;
+              queue_signal (agent, SIG_INITIAL_BINDING_REQUEST_RECEIVED, stream->id, 0, 0,
+                            NULL, NULL);
+            }
+          agent_unlock_and_emit (agent);
+        }
+      g_object_unref (checker);
+      /* Whatever the checker did not take (another tier's response, or
+       * garbage) is no application data: dropped. */
+      return;
+    }
+
+  agent_lock (agent);
+  {
+    AgentComponent *component = lookup_component (agent, hook->stream_id, hook->component_id);
+
+    if (component != NULL)
+      {
+        func = component->recv_func;
+        func_data = component->recv_data;
+        func_context = component->recv_context;
+      }
+  }
+  agent_unlock_and_emit (agent);
+
+  if (func != NULL)
+    {
+      if (func_context == NULL || func_context == agent->context ||
+          g_main_context_is_owner (func_context))
+        func (agent, hook->stream_id, hook->component_id, len, (gchar *) data, func_data);
+      else
+        {
+          RecvInvocation *r = g_new0 (RecvInvocation, 1);
+
+          r->agent = g_object_ref (agent);
+          r->stream_id = hook->stream_id;
+          r->component_id = hook->component_id;
+          r->func = func;
+          r->user_data = func_data;
+          r->data = g_bytes_new (data, len);
+          g_main_context_invoke_full (func_context, G_PRIORITY_DEFAULT, recv_invoke, r,
+                                      recv_invocation_free);
+        }
+    }
+  if (g_signal_has_handler_pending (agent, signals[SIG_NEW_DATA], 0, FALSE))
+    {
+      g_autoptr (GBytes) bytes = g_bytes_new (data, len);
+
+      g_signal_emit (agent, signals[SIG_NEW_DATA], 0, hook->stream_id, hook->component_id,
+                     bytes);
+    }
+}
+
+/* Called with the lock held. */
+static void
+hook_transport (NavAgent     *agent,
+                NavTransport *transport,
+                guint         stream_id,
+                guint         component_id)
+{
+  Hook *hook;
+
+  if (transport == NULL || g_hash_table_contains (agent->hooked, transport))
+    return;
+  hook = g_new0 (Hook, 1);
+  hook->agent = agent;
+  hook->stream_id = stream_id;
+  hook->component_id = component_id;
+  g_hash_table_add (agent->hooked, transport);
+  nav_transport_set_receive_func (transport, agent_receive, hook, g_free);
+}
+
+/* ------------------------------------------------------------- gathering */
+
+static gboolean
+has_candidate (GPtrArray          *candidates,
+               const NavCandidate *candidate)
+{
+  guint i;
+
+  for (i = 0; i < candidates->len; i++)
+    {
+      const NavCandidate *c = g_ptr_array_index (candidates, i);
+
+      if (c->transport == candidate->transport && c->type == candidate->type &&
+          nav_address_equal (&c->addr, &candidate->addr))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+on_candidate_gathered (NavGatherer  *gatherer,
+                       NavCandidate *candidate,
+                       NavAgent     *agent)
+{
+  AgentComponent *component;
+  AgentStream *stream;
+  NavChecker *checker = NULL;
+  gboolean offer;
+
+  agent_lock (agent);
+  component = lookup_component (agent, candidate->stream_id, candidate->component_id);
+  if (component == NULL || has_candidate (component->local, candidate))
+    {
+      agent_unlock_and_emit (agent);
+      return;
+    }
+  stream = component->stream;
+  hook_transport (agent, candidate->owner, candidate->stream_id, candidate->component_id);
+  g_ptr_array_add (component->local, nav_candidate_copy (candidate));
+
+  /* force-relay: the host and reflexive candidates are only the bases of
+   * relayed ones; the peer never learns them. */
+  offer = !agent->force_relay || candidate->type == NAV_CANDIDATE_TYPE_RELAYED;
+  if (offer)
+    {
+      queue_signal (agent, SIG_NEW_CANDIDATE_FULL, stream->id, component->id, 0, candidate, NULL);
+      queue_signal (agent, SIG_NEW_CANDIDATE, stream->id, component->id, 0, candidate, NULL);
+      if (agent->checker != NULL)
+        checker = g_object_ref (agent->checker);
+    }
+  agent_unlock_and_emit (agent);
+
+  if (checker != NULL)
+    {
+      nav_checker_add_local_candidate (checker, candidate);
+      g_object_unref (checker);
+    }
+}
+
+static GPtrArray *
+dup_host_bases (AgentComponent *component)
+{
+  GPtrArray *bases = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_candidate_free);
+  guint i;
+
+  for (i = 0; i < component->local->len; i++)
+    {
+      NavCandidate *c = g_ptr_array_index (component->local, i);
+
+      if (c->type == NAV_CANDIDATE_TYPE_HOST)
+        g_ptr_array_add (bases, nav_candidate_copy (c));
+    }
+  return bases;
+}
+
+static NavGatherer *
+create_gatherer (NavAgent     *agent,
+                 const gchar  *name,
+                 GError      **error,
+                 const gchar  *first_property_name,
+                 ...)
+{
+  NavRegistry *registry = nav_registry_get_default ();
+  NavImplementationInfo *info;
+  GObjectClass *klass;
+  GPtrArray *names;
+  GArray *values;
+  const gchar *prop;
+  va_list args;
+  GObject *object = NULL;
+
+  info = nav_registry_lookup (registry, NAV_GATHERER_EXTENSION_POINT_NAME, name, error);
+  if (info == NULL)
+    return NULL;
+  klass = g_type_class_ref (nav_implementation_info_get_gtype (info));
+  names = g_ptr_array_new ();
+  values = g_array_new (FALSE, TRUE, sizeof (GValue));
+  g_array_set_clear_func (values, (GDestroyNotify) g_value_unset);
+
+  g_ptr_array_add (names, (gpointer) "context");
+  g_array_set_size (values, 1);
+  g_value_init (&g_array_index (values, GValue, 0), G_TYPE_MAIN_CONTEXT);
+  g_value_set_boxed (&g_array_index (values, GValue, 0), agent->context);
+
+  /* Only the properties the implementation has: a gatherer written
+   * elsewhere may not know every option. */
+  va_start (args, first_property_name);
+  for (prop = first_property_name; prop != NULL; prop = va_arg (args, const gchar *))
+    {
+      GParamSpec *pspec = g_object_class_find_property (klass, prop);
+      GValue value = G_VALUE_INIT;
+      g_autofree gchar *collect_error = NULL;
+
+      if (pspec == NULL)
+        {
+          /* Skip the value: every optional property is a string here. */
+          (void) va_arg (args, const gchar *);
+          g_debug ("Gatherer %s has no property %s", name, prop);
+          continue;
+        }
+      G_VALUE_COLLECT_INIT (&value, pspec->value_type, args, 0, &collect_error);
+      if (collect_error != NULL)
+        break;
+      g_ptr_array_add (names, (gpointer) prop);
+      g_array_append_val (values, value);
+    }
+  va_end (args);
+
+  object = nav_registry_create_with_properties (registry, NAV_GATHERER_EXTENSION_POINT_NAME,
+                                                name, names->len,
+                                                (const gchar **) names->pdata,
+                                                (const GValue *) values->data, error);
+  g_array_unref (values);
+  g_ptr_array_unref (names);
+  g_type_class_unref (klass);
+  return object != NULL ? NAV_GATHERER (object) : NULL;
+}
+
+static void on_gatherer_done (NavGatherer *gatherer, guint stream_id, guint component_id,
+                              NavAgent *agent);
+
+static void
+start_gatherer (NavAgent       *agent,
+                AgentComponent *component,
+                NavGatherer    *gatherer,
+                GPtrArray      *bases)
+{
+  g_signal_connect (gatherer, "candidate-gathered", G_CALLBACK (on_candidate_gathered), agent);
+  g_signal_connect (gatherer, "done", G_CALLBACK (on_gatherer_done), agent);
+  g_ptr_array_add (component->gatherers, gatherer);
+  component->pending_gatherers++;
+  nav_gatherer_gather (gatherer, component->stream->id, component->id, bases);
+}
+
+static const gchar *
+relay_transport_name (NavRelayType type)
+{
+  switch (type)
+    {
+    case NAV_RELAY_TYPE_TURN_TCP:
+      return "tcp";
+    case NAV_RELAY_TYPE_TURN_TLS:
+      return "tls";
+    case NAV_RELAY_TYPE_TURN_UDP:
+    default:
+      return "udp";
+    }
+}
+
+/* The host candidates are in: start the gatherers built on them. */
+static void
+start_second_stage (NavAgent       *agent,
+                    AgentComponent *component)
+{
+  g_autoptr (GPtrArray) bases = dup_host_bases (component);
+  guint i;
+
+  if (agent->stun_server != NULL && agent->stun_server[0] != '\0' && !agent->force_relay)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree gchar *server = NULL;
+      NavGatherer *stun;
+      const gchar *servers[2] = { NULL, NULL };
+
+      server = strchr (agent->stun_server, ':') != NULL
+               ? g_strdup_printf ("[%s]:%u", agent->stun_server, agent->stun_server_port)
+               : g_strdup_printf ("%s:%u", agent->stun_server, agent->stun_server_port);
+      servers[0] = server;
+      stun = create_gatherer (agent, "stun", &error, "servers", servers, NULL);
+      if (stun == NULL)
+        g_warning (_("Server-reflexive candidates of stream %u are not gathered: %s"),
+                   component->stream->id, error->message);
+      else
+        start_gatherer (agent, component, stun, bases);
+    }
+
+  for (i = 0; i < component->relays->len; i++)
+    {
+      RelayInfo *info = g_ptr_array_index (component->relays, i);
+      g_autoptr (GError) error = NULL;
+      g_autofree gchar *server = NULL;
+      NavGatherer *turn;
+
+      server = strchr (info->server, ':') != NULL
+               ? g_strdup_printf ("[%s]:%u", info->server, info->port)
+               : g_strdup_printf ("%s:%u", info->server, info->port);
+      turn = create_gatherer (agent, "turn", &error,
+                              "server", server,
+                              "transport", relay_transport_name (info->type),
+                              "username", info->username,
+                              "password", info->password,
+                              NULL);
+      if (turn == NULL)
+        g_warning (_("Relayed candidates of stream %u are not gathered: %s"),
+                   component->stream->id, error->message);
+      else
+        start_gatherer (agent, component, turn, bases);
+    }
+}
+
+static void
+on_gatherer_done (NavGatherer *gatherer,
+                  guint        stream_id,
+                  guint        component_id,
+                  NavAgent    *agent)
+{
+  AgentComponent *component;
+  AgentStream *stream;
+  guint i;
+  gboolean all_done = TRUE;
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component == NULL || component->pending_gatherers == 0)
+    {
+      agent_unlock_and_emit (agent);
+      return;
+    }
+  stream = component->stream;
+  component->pending_gatherers--;
+  if (NAV_IS_HOST_GATHERER (gatherer))
+    start_second_stage (agent, component);
+
+  for (i = 0; i < stream->n_components; i++)
+    if (stream->components[i].pending_gatherers > 0)
+      all_done = FALSE;
+  if (all_done && stream->gathering && !stream->gathering_done)
+    {
+      stream->gathering_done = TRUE;
+      queue_signal (agent, SIG_CANDIDATE_GATHERING_DONE, stream->id, 0, 0, NULL, NULL);
+      maybe_start_checks (agent, stream);
+    }
+  agent_unlock_and_emit (agent);
+}
+
+/* ----------------------------------------------------------- the checker */
+
+static void
+on_checker_component_state (NavChecker        *checker,
+                            guint              stream_id,
+                            guint              component_id,
+                            NavComponentState  state,
+                            NavAgent          *agent)
+{
+  AgentComponent *component;
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component != NULL)
+    set_component_state (agent, component, state);
+  agent_unlock_and_emit (agent);
+}
+
+static void
+on_checker_selected_pair (NavChecker   *checker,
+                          guint         stream_id,
+                          guint         component_id,
+                          NavCandidate *local,
+                          NavCandidate *remote,
+                          NavAgent     *agent)
+{
+  AgentComponent *component;
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component != NULL)
+    {
+      g_clear_pointer (&component->selected_local, nav_candidate_free);
+      g_clear_pointer (&component->selected_remote, nav_candidate_free);
+      component->selected_local = nav_candidate_copy (local);
+      component->selected_remote = nav_candidate_copy (remote);
+      queue_signal (agent, SIG_NEW_SELECTED_PAIR_FULL, stream_id, component_id, 0, local, remote);
+      queue_signal (agent, SIG_NEW_SELECTED_PAIR, stream_id, component_id, 0, local, remote);
+    }
+  agent_unlock_and_emit (agent);
+}
+
+static void
+on_checker_pair_state (NavChecker   *checker,
+                       NavCandidate *local,
+                       NavCandidate *remote,
+                       NavPairState  state,
+                       NavAgent     *agent)
+{
+  AgentComponent *component;
+
+  agent_lock (agent);
+  component = lookup_component (agent, remote->stream_id, remote->component_id);
+  if (component != NULL)
+    {
+      /* Peer-reflexive candidates learnt by the checker (RFC 8445
+       * §7.2.5.3.1 and §7.3.1.3) are announced as libnice does. */
+      if (remote->type == NAV_CANDIDATE_TYPE_PEER_REFLEXIVE &&
+          !has_candidate (component->remote, remote))
+        {
+          g_ptr_array_add (component->remote, nav_candidate_copy (remote));
+          queue_signal (agent, SIG_NEW_REMOTE_CANDIDATE_FULL, remote->stream_id,
+                        remote->component_id, 0, NULL, remote);
+          queue_signal (agent, SIG_NEW_REMOTE_CANDIDATE, remote->stream_id,
+                        remote->component_id, 0, NULL, remote);
+        }
+      if (local->type == NAV_CANDIDATE_TYPE_PEER_REFLEXIVE &&
+          !has_candidate (component->local, local))
+        {
+          g_ptr_array_add (component->local, nav_candidate_copy (local));
+          queue_signal (agent, SIG_NEW_CANDIDATE_FULL, local->stream_id, local->component_id,
+                        0, local, NULL);
+          queue_signal (agent, SIG_NEW_CANDIDATE, local->stream_id, local->component_id,
+                        0, local, NULL);
+        }
+    }
+  agent_unlock_and_emit (agent);
+}
+
+static void
+on_checker_role (GObject    *checker,
+                 GParamSpec *pspec,
+                 NavAgent   *agent)
+{
+  gboolean controlling;
+  gboolean changed;
+
+  g_object_get (checker, "controlling-mode", &controlling, NULL);
+  agent_lock (agent);
+  changed = agent->controlling_mode != controlling;
+  agent->controlling_mode = controlling;
+  agent_unlock_and_emit (agent);
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (agent), properties[PROP_CONTROLLING_MODE]);
+}
+
+static void
+configure_checker (NavAgent *agent)
+{
+  GObjectClass *klass;
+
+  if (agent->checker == NULL)
+    return;
+  klass = G_OBJECT_GET_CLASS (agent->checker);
+  g_signal_handlers_block_by_func (agent->checker, on_checker_role, agent);
+  g_object_set (agent->checker, "controlling-mode", agent->controlling_mode, NULL);
+  g_signal_handlers_unblock_by_func (agent->checker, on_checker_role, agent);
+#define SET_IF(name, value) \
+  if (g_object_class_find_property (klass, name) != NULL) \
+    g_object_set (agent->checker, name, value, NULL)
+  SET_IF ("nomination-mode", (gint) agent->nomination_mode);
+  SET_IF ("stun-pacing-timer", MAX (agent->stun_pacing_timer, 1u));
+  SET_IF ("max-connectivity-checks", MAX (agent->max_connectivity_checks, 1u));
+  SET_IF ("consent-freshness", agent->consent_freshness);
+  SET_IF ("consent-interval", agent->consent_interval);
+  SET_IF ("consent-timeout", agent->consent_timeout);
+  SET_IF ("ice-trickle", agent->ice_trickle);
+  SET_IF ("stun-initial-timeout", MAX (agent->stun_initial_timeout, 1u));
+  SET_IF ("stun-max-retransmissions", agent->stun_max_retransmissions);
+#undef SET_IF
+}
+
+/* Called with the lock held. */
+static void
+maybe_start_checks (NavAgent    *agent,
+                    AgentStream *stream)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (agent->checker == NULL || stream->checks_started || stream->remote_ufrag == NULL)
+    return;
+  if (!stream->gathering_done && !(agent->ice_trickle && stream->gathering))
+    return;
+  stream->checks_started = TRUE;
+  if (!nav_checker_start (agent->checker, stream->id, &error))
+    g_warning ("Stream %u: the checks did not start: %s", stream->id, error->message);
+}
+
+/* ------------------------------------------------------------ public API */
+
+/**
+ * nav_agent_new:
+ * @ctx: (nullable): the main context of the agent's sockets, timers and
+ *   signals; %NULL for the thread-default one
+ * @compat: the flavour of ICE
+ *
+ * Creates an agent, as `nice_agent_new()`.
+ *
+ * Returns: (transfer full): a new agent
+ *
+ * Since: 1.0
+ */
+NavAgent *
+nav_agent_new (GMainContext     *ctx,
+               NavCompatibility  compat)
+{
+  return g_object_new (NAV_TYPE_AGENT, "main-context", ctx, "compatibility", compat, NULL);
+}
+
+/**
+ * nav_agent_new_full:
+ * @ctx: (nullable): the main context, or %NULL for the thread-default one
+ * @compat: the flavour of ICE
+ * @flags: options
+ *
+ * Creates an agent with options, as `nice_agent_new_full()`.
+ *
+ * Returns: (transfer full): a new agent
+ *
+ * Since: 1.0
+ */
+NavAgent *
+nav_agent_new_full (GMainContext     *ctx,
+                    NavCompatibility  compat,
+                    NavAgentOption    flags)
+{
+  return g_object_new (NAV_TYPE_AGENT, "main-context", ctx, "compatibility", compat,
+                       "options", flags, NULL);
+}
+
+/**
+ * nav_agent_add_local_address:
+ * @agent: an agent
+ * @addr: a local address (its port is ignored)
+ *
+ * Gathers host candidates on @addr only (with the other addresses added
+ * this way), instead of every interface, as
+ * `nice_agent_add_local_address()`.
+ *
+ * Returns: %TRUE
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_agent_add_local_address (NavAgent   *agent,
+                             NavAddress *addr)
+{
+  NavAddress copy;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), FALSE);
+  g_return_val_if_fail (addr != NULL, FALSE);
+
+  copy = *addr;
+  nav_address_set_port (&copy, 0);
+  agent_lock (agent);
+  g_array_append_val (agent->local_addresses, copy);
+  agent_unlock_and_emit (agent);
+  return TRUE;
+}
+
+/**
+ * nav_agent_add_stream:
+ * @agent: an agent
+ * @n_components: the number of components of the stream (1 to 256)
+ *
+ * Adds a stream, with random local credentials, as
+ * `nice_agent_add_stream()`.
+ *
+ * Returns: the new stream's id, or 0 on error
+ *
+ * Since: 1.0
+ */
+guint
+nav_agent_add_stream (NavAgent *agent,
+                      guint     n_components)
+{
+  AgentStream *stream;
+  guint i, id;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), 0);
+  g_return_val_if_fail (n_components >= 1 && n_components <= 256, 0);
+
+  agent_lock (agent);
+  stream = g_new0 (AgentStream, 1);
+  stream->id = id = agent->next_stream_id++;
+  stream->n_components = n_components;
+  stream->local_ufrag = random_ice_string (4);
+  stream->local_pwd = random_ice_string (22);
+  stream->components = g_new0 (AgentComponent, n_components);
+  for (i = 0; i < n_components; i++)
+    {
+      AgentComponent *component = &stream->components[i];
+
+      component->stream = stream;
+      component->id = i + 1;
+      component->state = NAV_COMPONENT_STATE_DISCONNECTED;
+      component->local = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_candidate_free);
+      component->remote = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_candidate_free);
+      component->relays = g_ptr_array_new_with_free_func (relay_info_free);
+      component->gatherers = g_ptr_array_new_with_free_func (g_object_unref);
+    }
+  g_hash_table_insert (agent->streams, GUINT_TO_POINTER (id), stream);
+  if (agent->checker != NULL)
+    nav_checker_set_local_credentials (agent->checker, id, stream->local_ufrag,
+                                       stream->local_pwd);
+  agent_unlock_and_emit (agent);
+  return id;
+}
+
+/**
+ * nav_agent_remove_stream:
+ * @agent: an agent
+ * @stream_id: a stream
+ *
+ * Removes a stream, closes its sockets and stops its checks, then emits
+ * [signal@Nav.Agent::streams-removed], as `nice_agent_remove_stream()`.
+ *
+ * Since: 1.0
+ */
+void
+nav_agent_remove_stream (NavAgent *agent,
+                         guint     stream_id)
+{
+  AgentStream *stream;
+
+  g_return_if_fail (NAV_IS_AGENT (agent));
+
+  agent_lock (agent);
+  stream = lookup_stream (agent, stream_id);
+  if (stream == NULL)
+    {
+      agent_unlock_and_emit (agent);
+      return;
+    }
+  g_hash_table_steal (agent->streams, GUINT_TO_POINTER (stream_id));
+  if (agent->checker != NULL)
+    nav_checker_remove_stream (agent->checker, stream_id);
+  stream_free (agent, stream);
+  queue_signal (agent, SIG_STREAMS_REMOVED, stream_id, 0, 0, NULL, NULL);
+  agent_unlock_and_emit (agent);
+}
+
+/**
+ * nav_agent_set_stream_name:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @name: the name, the media of the SDP `m=` line ("audio", "video",
+ *   "text", "application", "image" or "message"), unique in the agent
+ *
+ * Names a stream, as `nice_agent_set_stream_name()`.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_agent_set_stream_name (NavAgent    *agent,
+                           guint        stream_id,
+                           const gchar *name)
+{
+  static const gchar * const names[] = {
+    "audio", "video", "text", "application", "image", "message", NULL
+  };
+  AgentStream *stream;
+  GHashTableIter iter;
+  AgentStream *other;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  if (!g_strv_contains (names, name))
+    return FALSE;
+  agent_lock (agent);
+  stream = lookup_stream (agent, stream_id);
+  g_hash_table_iter_init (&iter, agent->streams);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &other))
+    if (other != stream && g_strcmp0 (other->name, name) == 0)
+      ok = FALSE;
+  if (stream == NULL)
+    ok = FALSE;
+  if (ok)
+    {
+      g_free (stream->name);
+      stream->name = g_strdup (name);
+    }
+  agent_unlock_and_emit (agent);
+  return ok;
+}
+
+/**
+ * nav_agent_get_stream_name:
+ * @agent: an agent
+ * @stream_id: a stream
+ *
+ * Returns: (nullable): the stream's name, as
+ *   `nice_agent_get_stream_name()`
+ *
+ * Since: 1.0
+ */
+const gchar *
+nav_agent_get_stream_name (NavAgent *agent,
+                           guint     stream_id)
+{
+  AgentStream *stream;
+  const gchar *name = NULL;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), NULL);
+
+  agent_lock (agent);
+  stream = lookup_stream (agent, stream_id);
+  if (stream != NULL)
+    name = stream->name;
+  agent_unlock_and_emit (agent);
+  return name;
+}
+
+/**
+ * nav_agent_set_port_range:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @min_port: the lowest port of host candidates
+ * @max_port: the highest port, or 0 for no range
+ *
+ * Restricts the ports of the component's host candidates, as
+ * `nice_agent_set_port_range()`.
+ *
+ * Since: 1.0
+ */
+void
+nav_agent_set_port_range (NavAgent *agent,
+                          guint     stream_id,
+                          guint     component_id,
+                          guint     min_port,
+                          guint     max_port)
+{
+  AgentComponent *component;
+
+  g_return_if_fail (NAV_IS_AGENT (agent));
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component != NULL)
+    {
+      component->min_port = min_port;
+      component->max_port = max_port;
+    }
+  agent_unlock_and_emit (agent);
+}
+
+/**
+ * nav_agent_set_relay_info:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @server_ip: the TURN server's IP address
+ * @server_port: its port
+ * @username: the TURN username
+ * @password: the TURN password
+ * @type: how to reach the server
+ *
+ * Adds a TURN server for the component's relayed candidates, as
+ * `nice_agent_set_relay_info()`.  They are gathered by the registry's
+ * `turn` gatherer; when no module provides it, gathering says so in a
+ * warning and goes on without relayed candidates.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_agent_set_relay_info (NavAgent     *agent,
+                          guint         stream_id,
+                          guint         component_id,
+                          const gchar  *server_ip,
+                          guint         server_port,
+                          const gchar  *username,
+                          const gchar  *password,
+                          NavRelayType  type)
+{
+  AgentComponent *component;
+  RelayInfo *info;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), FALSE);
+  g_return_val_if_fail (server_ip != NULL, FALSE);
+  g_return_val_if_fail (server_port > 0 && server_port <= 65535, FALSE);
+  g_return_val_if_fail (username != NULL && password != NULL, FALSE);
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component == NULL)
+    {
+      agent_unlock_and_emit (agent);
+      return FALSE;
+    }
+  info = g_new0 (RelayInfo, 1);
+  info->server = g_strdup (server_ip);
+  info->port = server_port;
+  info->username = g_strdup (username);
+  info->password = g_strdup (password);
+  info->type = type;
+  g_ptr_array_add (component->relays, info);
+  agent_unlock_and_emit (agent);
+  return TRUE;
+}
+
+/**
+ * nav_agent_forget_relays:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ *
+ * Forgets the TURN servers of the component, as
+ * `nice_agent_forget_relays()`; relayed candidates already gathered stay.
+ *
+ * Returns: %TRUE when the component exists
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_agent_forget_relays (NavAgent *agent,
+                         guint     stream_id,
+                         guint     component_id)
+{
+  AgentComponent *component;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), FALSE);
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component != NULL)
+    g_ptr_array_set_size (component->relays, 0);
+  agent_unlock_and_emit (agent);
+  return component != NULL;
+}
+
+/**
+ * nav_agent_gather_candidates:
+ * @agent: an agent
+ * @stream_id: a stream
+ *
+ * Starts gathering the stream's local candidates, as
+ * `nice_agent_gather_candidates()`: each is announced with
+ * [signal@Nav.Agent::new-candidate-full], then
+ * [signal@Nav.Agent::candidate-gathering-done] follows.
+ *
+ * Returns: %FALSE when the stream does not exist or already gathered
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_agent_gather_candidates (NavAgent *agent,
+                             guint     stream_id)
+{
+  AgentStream *stream;
+  guint i;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), FALSE);
+
+  agent_lock (agent);
+  stream = lookup_stream (agent, stream_id);
+  if (stream == NULL || stream->gathering)
+    {
+      agent_unlock_and_emit (agent);
+      return FALSE;
+    }
+  stream->gathering = TRUE;
+  for (i = 0; i < stream->n_components; i++)
+    {
+      AgentComponent *component = &stream->components[i];
+      NavHostGatherer *host = nav_host_gatherer_new (agent->context);
+      guint j;
+
+      g_object_set (host,
+                    "ice-udp", agent->ice_udp,
+                    "min-port", component->min_port,
+                    "max-port", component->max_port,
+                    NULL);
+      for (j = 0; j < agent->local_addresses->len; j++)
+        nav_host_gatherer_add_local_address (host, &g_array_index (agent->local_addresses,
+                                                                   NavAddress, j));
+      set_component_state (agent, component, NAV_COMPONENT_STATE_GATHERING);
+      start_gatherer (agent, component, NAV_GATHERER (host), NULL);
+    }
+  maybe_start_checks (agent, stream);
+  agent_unlock_and_emit (agent);
+  return TRUE;
+}
+
+/**
+ * nav_agent_set_remote_credentials:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @ufrag: the peer's username fragment
+ * @pwd: the peer's password
+ *
+ * Sets the peer's credentials, as `nice_agent_set_remote_credentials()`.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_agent_set_remote_credentials (NavAgent    *agent,
+                                  guint        stream_id,
+                                  const gchar *ufrag,
+                                  const gchar *pwd)
+{
+  AgentStream *stream;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), FALSE);
+
+  if (ufrag == NULL || pwd == NULL || ufrag[0] == '\0' || pwd[0] == '\0')
+    return FALSE;
+  agent_lock (agent);
+  stream = lookup_stream (agent, stream_id);
+  if (stream == NULL)
+    {
+      agent_unlock_and_emit (agent);
+      return FALSE;
+    }
+  g_free (stream->remote_ufrag);
+  g_free (stream->remote_pwd);
+  stream->remote_ufrag = g_strdup (ufrag);
+  stream->remote_pwd = g_strdup (pwd);
+  if (agent->checker != NULL)
+    nav_checker_set_remote_credentials (agent->checker, stream_id, ufrag, pwd);
+  maybe_start_checks (agent, stream);
+  agent_unlock_and_emit (agent);
+  return TRUE;
+}
+
+/**
+ * nav_agent_set_local_credentials:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @ufrag: the username fragment (4 to 256 characters)
+ * @pwd: the password (22 to 256 characters)
+ *
+ * Replaces the stream's random local credentials, as
+ * `nice_agent_set_local_credentials()`.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_agent_set_local_credentials (NavAgent    *agent,
+                                 guint        stream_id,
+                                 const gchar *ufrag,
+                                 const gchar *pwd)
+{
+  AgentStream *stream;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), FALSE);
+
+  if (ufrag == NULL || pwd == NULL || strlen (ufrag) < 4 || strlen (pwd) < 22 ||
+      strlen (ufrag) > 256 || strlen (pwd) > 256)
+    return FALSE;
+  agent_lock (agent);
+  stream = lookup_stream (agent, stream_id);
+  if (stream == NULL)
+    {
+      agent_unlock_and_emit (agent);
+      return FALSE;
+    }
+  g_free (stream->local_ufrag);
+  g_free (stream->local_pwd);
+  stream->local_ufrag = g_strdup (ufrag);
+  stream->local_pwd = g_strdup (pwd);
+  if (agent->checker != NULL)
+    nav_checker_set_local_credentials (agent->checker, stream_id, ufrag, pwd);
+  agent_unlock_and_emit (agent);
+  return TRUE;
+}
+
+/**
+ * nav_agent_get_local_credentials:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @ufrag: (out) (transfer full): the username fragment
+ * @pwd: (out) (transfer full): the password
+ *
+ * Returns the stream's local credentials, as
+ * `nice_agent_get_local_credentials()`.
+ *
+ * Returns: %TRUE when the stream exists
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_agent_get_local_credentials (NavAgent  *agent,
+                                 guint      stream_id,
+                                 gchar    **ufrag,
+                                 gchar    **pwd)
+{
+  AgentStream *stream;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), FALSE);
+  g_return_val_if_fail (ufrag != NULL && pwd != NULL, FALSE);
+
+  *ufrag = NULL;
+  *pwd = NULL;
+  agent_lock (agent);
+  stream = lookup_stream (agent, stream_id);
+  if (stream != NULL)
+    {
+      *ufrag = g_strdup (stream->local_ufrag);
+      *pwd = g_strdup (stream->local_pwd);
+      ok = TRUE;
+    }
+  agent_unlock_and_emit (agent);
+  return ok;
+}
+
+/* Called with the lock held.  RFC 8445 §9: new local credentials, the
+ * peer's forgotten with its candidates and every pair; the local
+ * candidates stay.  The selected pair keeps carrying data until the
+ * restarted checks select one. */
+static void
+restart_stream (NavAgent    *agent,
+                AgentStream *stream)
+{
+  guint i, j;
+
+  g_free (stream->local_ufrag);
+  g_free (stream->local_pwd);
+  stream->local_ufrag = random_ice_string (4);
+  stream->local_pwd = random_ice_string (22);
+  g_clear_pointer (&stream->remote_ufrag, g_free);
+  g_clear_pointer (&stream->remote_pwd, g_free);
+  stream->checks_started = FALSE;
+  stream->initial_binding_seen = FALSE;
+  stream->peer_gathering_done = FALSE;
+  if (agent->checker != NULL)
+    {
+      nav_checker_remove_stream (agent->checker, stream->id);
+      nav_checker_set_local_credentials (agent->checker, stream->id, stream->local_ufrag,
+                                         stream->local_pwd);
+    }
+  for (i = 0; i < stream->n_components; i++)
+    {
+      AgentComponent *component = &stream->components[i];
+
+      g_ptr_array_set_size (component->remote, 0);
+      for (j = 0; j < component->local->len; j++)
+        {
+          NavCandidate *c = g_ptr_array_index (component->local, j);
+
+          if (c->type == NAV_CANDIDATE_TYPE_PEER_REFLEXIVE)
+            {
+              g_ptr_array_remove_index (component->local, j--);
+              continue;
+            }
+          if (agent->checker != NULL &&
+              (!agent->force_relay || c->type == NAV_CANDIDATE_TYPE_RELAYED))
+            nav_checker_add_local_candidate (agent->checker, c);
+        }
+      if (component->selected_local == NULL)
+        set_component_state (agent, component, NAV_COMPONENT_STATE_GATHERING);
+    }
+}
+
+/**
+ * nav_agent_restart_stream:
+ * @agent: an agent
+ * @stream_id: a stream
+ *
+ * Restarts ICE on one stream (RFC 8445 §9), as
+ * `nice_agent_restart_stream()`: new local credentials, the peer's
+ * credentials and candidates forgotten, checks run again once the new
+ * remote credentials are set.  Call it to restart, and when the peer's
+ * credentials change (its restart).
+ *
+ * Returns: %TRUE when the stream exists
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_agent_restart_stream (NavAgent *agent,
+                          guint     stream_id)
+{
+  AgentStream *stream;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), FALSE);
+
+  agent_lock (agent);
+  stream = lookup_stream (agent, stream_id);
+  if (stream != NULL)
+    restart_stream (agent, stream);
+  agent_unlock_and_emit (agent);
+  return stream != NULL;
+}
+
+/**
+ * nav_agent_restart:
+ * @agent: an agent
+ *
+ * Restarts ICE on every stream, as `nice_agent_restart()`; see
+ * [method@Nav.Agent.restart_stream].
+ *
+ * Returns: %TRUE
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_agent_restart (NavAgent *agent)
+{
+  GHashTableIter iter;
+  AgentStream *stream;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), FALSE);
+
+  agent_lock (agent);
+  g_hash_table_iter_init (&iter, agent->streams);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &stream))
+    restart_stream (agent, stream);
+  agent_unlock_and_emit (agent);
+  return TRUE;
+}
+
+/* Called with the lock held. */
+static gboolean
+add_remote_candidate (NavAgent           *agent,
+                      AgentComponent     *component,
+                      const NavCandidate *candidate)
+{
+  NavCandidate *copy;
+
+  if (!nav_address_is_valid (&candidate->addr))
+    return FALSE;
+  if (has_candidate (component->remote, candidate))
+    return TRUE;
+  if (component->remote->len >= NAV_AGENT_MAX_REMOTE_CANDIDATES)
+    return FALSE;
+  copy = nav_candidate_copy (candidate);
+  copy->stream_id = component->stream->id;
+  copy->component_id = component->id;
+  nav_candidate_set_owner (copy, NULL);
+  g_ptr_array_add (component->remote, copy);
+  if (agent->checker != NULL)
+    nav_checker_add_remote_candidate (agent->checker, copy);
+  return TRUE;
+}
+
+/**
+ * nav_agent_set_remote_candidates:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @candidates: (element-type NavCandidate): the peer's candidates
+ *
+ * Adds the peer's candidates of a component, as
+ * `nice_agent_set_remote_candidates()`; with Trickle ICE it may be called
+ * again as candidates arrive.
+ *
+ * Returns: the number of candidates added, or -1 when the stream or
+ *   component does not exist
+ *
+ * Since: 1.0
+ */
+int
+nav_agent_set_remote_candidates (NavAgent     *agent,
+                                 guint         stream_id,
+                                 guint         component_id,
+                                 const GSList *candidates)
+{
+  AgentComponent *component;
+  const GSList *l;
+  int added = 0;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), -1);
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component == NULL)
+    {
+      agent_unlock_and_emit (agent);
+      return -1;
+    }
+  for (l = candidates; l != NULL; l = l->next)
+    if (add_remote_candidate (agent, component, l->data))
+      added++;
+  maybe_start_checks (agent, component->stream);
+  agent_unlock_and_emit (agent);
+  return added;
+}
+
+static GSList *
+dup_candidate_list (GPtrArray *candidates)
+{
+  GSList *list = NULL;
+  guint i;
+
+  for (i = candidates->len; i > 0; i--)
+    list = g_slist_prepend (list, nav_candidate_copy (g_ptr_array_index (candidates, i - 1)));
+  return list;
+}
+
+/**
+ * nav_agent_get_remote_candidates:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ *
+ * Returns: (element-type NavCandidate) (transfer full): the peer's
+ *   candidates, peer-reflexive ones included, as
+ *   `nice_agent_get_remote_candidates()`
+ *
+ * Since: 1.0
+ */
+GSList *
+nav_agent_get_remote_candidates (NavAgent *agent,
+                                 guint     stream_id,
+                                 guint     component_id)
+{
+  AgentComponent *component;
+  GSList *list = NULL;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), NULL);
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component != NULL)
+    list = dup_candidate_list (component->remote);
+  agent_unlock_and_emit (agent);
+  return list;
+}
+
+/**
+ * nav_agent_get_local_candidates:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ *
+ * Returns: (element-type NavCandidate) (transfer full): the local
+ *   candidates gathered so far, as `nice_agent_get_local_candidates()`
+ *
+ * Since: 1.0
+ */
+GSList *
+nav_agent_get_local_candidates (NavAgent *agent,
+                                guint     stream_id,
+                                guint     component_id)
+{
+  AgentComponent *component;
+  GSList *list = NULL;
+  guint i;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), NULL);
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component != NULL)
+    for (i = component->local->len; i > 0; i--)
+      {
+        NavCandidate *c = g_ptr_array_index (component->local, i - 1);
+
+        if (!agent->force_relay || c->type == NAV_CANDIDATE_TYPE_RELAYED)
+          list = g_slist_prepend (list, nav_candidate_copy (c));
+      }
+  agent_unlock_and_emit (agent);
+  return list;
+}
+
+/**
+ * nav_agent_peer_candidate_gathering_done:
+ * @agent: an agent
+ * @stream_id: a stream
+ *
+ * Says the peer sent all its candidates for the stream (RFC 8838
+ * end-of-candidates), as `nice_agent_peer_candidate_gathering_done()`.
+ *
+ * Returns: %TRUE when the stream exists
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_agent_peer_candidate_gathering_done (NavAgent *agent,
+                                         guint     stream_id)
+{
+  AgentStream *stream;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), FALSE);
+
+  agent_lock (agent);
+  stream = lookup_stream (agent, stream_id);
+  if (stream != NULL)
+    {
+      stream->peer_gathering_done = TRUE;
+      if (agent->checker != NULL)
+        nav_checker_remote_gathering_done (agent->checker, stream_id);
+    }
+  agent_unlock_and_emit (agent);
+  return stream != NULL;
+}
+
+/* Called without the lock: takes what the send needs. */
+static gboolean
+selected_path (NavAgent      *agent,
+               guint          stream_id,
+               guint          component_id,
+               NavTransport **transport,
+               NavAddress    *to)
+{
+  AgentComponent *component;
+  gboolean ok = FALSE;
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  /* The selected pair carries data until consent is lost, and through an
+   * ICE restart until the new checks select another (RFC 8445 §9). */
+  if (component != NULL && component->selected_local != NULL &&
+      component->selected_local->owner != NULL &&
+      component->state != NAV_COMPONENT_STATE_FAILED)
+    {
+      *transport = g_object_ref (component->selected_local->owner);
+      *to = component->selected_remote->addr;
+      ok = TRUE;
+    }
+  agent_unlock_and_emit (agent);
+  return ok;
+}
+
+/**
+ * nav_agent_send:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @len: the length of @buf
+ * @buf: (array length=len) (element-type guint8): the data
+ *
+ * Sends one datagram on the component's selected pair, as
+ * `nice_agent_send()`.
+ *
+ * Returns: @len on success, -1 when there is no selected pair or the
+ *   datagram could not be sent
+ *
+ * Since: 1.0
+ */
+gint
+nav_agent_send (NavAgent    *agent,
+                guint        stream_id,
+                guint        component_id,
+                guint        len,
+                const gchar *buf)
+{
+  NavTransport *transport = NULL;
+  NavAddress to;
+  gboolean ok;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), -1);
+  g_return_val_if_fail (buf != NULL || len == 0, -1);
+
+  if (!selected_path (agent, stream_id, component_id, &transport, &to))
+    return -1;
+  ok = nav_transport_send (transport, &to, (const guint8 *) buf, len, NULL);
+  g_object_unref (transport);
+  return ok ? (gint) len : -1;
+}
+
+/**
+ * nav_agent_send_bytes:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @data: the datagram
+ * @error: return location for a #GError
+ *
+ * Sends one datagram on the component's selected pair: the form of
+ * [method@Nav.Agent.send] for bindings.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_agent_send_bytes (NavAgent  *agent,
+                      guint      stream_id,
+                      guint      component_id,
+                      GBytes    *data,
+                      GError   **error)
+{
+  NavTransport *transport = NULL;
+  NavAddress to;
+  gboolean ok;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), FALSE);
+  g_return_val_if_fail (data != NULL, FALSE);
+
+  if (!selected_path (agent, stream_id, component_id, &transport, &to))
+    {
+      g_set_error (error, NAV_ERROR, NAV_ERROR_CLOSED,
+                   _("Stream %u component %u has no selected pair"), stream_id, component_id);
+      return FALSE;
+    }
+  ok = nav_transport_send_bytes (transport, &to, data, error);
+  g_object_unref (transport);
+  return ok;
+}
+
+/**
+ * nav_agent_attach_recv: (skip)
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @ctx: (nullable): where @func is called; %NULL for the agent's context
+ * @func: (nullable): the function that receives the component's data, or
+ *   %NULL to detach
+ * @data: data for @func
+ *
+ * Sets the receiver of a component's data, as `nice_agent_attach_recv()`.
+ * Bindings connect to [signal@Nav.Agent::new-data] instead.
+ *
+ * Returns: %TRUE when the component exists
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_agent_attach_recv (NavAgent         *agent,
+                       guint             stream_id,
+                       guint             component_id,
+                       GMainContext     *ctx,
+                       NavAgentRecvFunc  func,
+                       gpointer          data)
+{
+  AgentComponent *component;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), FALSE);
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component != NULL)
+    {
+      component->recv_func = func;
+      component->recv_data = data;
+      g_clear_pointer (&component->recv_context, g_main_context_unref);
+      if (ctx != NULL && func != NULL)
+        component->recv_context = g_main_context_ref (ctx);
+    }
+  agent_unlock_and_emit (agent);
+  return component != NULL;
+}
+
+/**
+ * nav_agent_get_selected_pair:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @local: (out) (transfer full) (optional): the selected pair's local
+ *   candidate
+ * @remote: (out) (transfer full) (optional): its remote candidate
+ *
+ * Returns the component's selected pair, as
+ * `nice_agent_get_selected_pair()` (which returns its own copies here).
+ *
+ * Returns: %TRUE when a pair is selected
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_agent_get_selected_pair (NavAgent      *agent,
+                             guint          stream_id,
+                             guint          component_id,
+                             NavCandidate **local,
+                             NavCandidate **remote)
+{
+  AgentComponent *component;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), FALSE);
+
+  if (local != NULL)
+    *local = NULL;
+  if (remote != NULL)
+    *remote = NULL;
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component != NULL && component->selected_local != NULL)
+    {
+      if (local != NULL)
+        *local = nav_candidate_copy (component->selected_local);
+      if (remote != NULL)
+        *remote = nav_candidate_copy (component->selected_remote);
+      ok = TRUE;
+    }
+  agent_unlock_and_emit (agent);
+  return ok;
+}
+
+/**
+ * nav_agent_get_component_state:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ *
+ * Returns: the component's state, as `nice_agent_get_component_state()`;
+ *   %NAV_COMPONENT_STATE_FAILED for an unknown component
+ *
+ * Since: 1.0
+ */
+NavComponentState
+nav_agent_get_component_state (NavAgent *agent,
+                               guint     stream_id,
+                               guint     component_id)
+{
+  AgentComponent *component;
+  NavComponentState state = NAV_COMPONENT_STATE_FAILED;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), NAV_COMPONENT_STATE_FAILED);
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component != NULL)
+    state = component->state;
+  agent_unlock_and_emit (agent);
+  return state;
+}
+
+/* ------------------------------------------------------------------- SDP */
+
+static const gchar *
+sdp_type (NavCandidateType type)
+{
+  switch (type)
+    {
+    case NAV_CANDIDATE_TYPE_SERVER_REFLEXIVE:
+      return "srflx";
+    case NAV_CANDIDATE_TYPE_PEER_REFLEXIVE:
+      return "prflx";
+    case NAV_CANDIDATE_TYPE_RELAYED:
+      return "relay";
+    case NAV_CANDIDATE_TYPE_HOST:
+    default:
+      return "host";
+    }
+}
+
+/* RFC 8839 §5.1, in libnice's spelling: "a=candidate:" foundation,
+ * component, "UDP"/"TCP", priority, address, port, "typ" type, then raddr
+ * and rport for reflexive and relayed candidates, tcptype for TCP. */
+static void
+append_candidate (GString            *sdp,
+                  const NavCandidate *c)
+{
+  g_autofree gchar *ip = nav_address_ip_to_string (&c->addr);
+
+  g_string_append_printf (sdp, "a=candidate:%s %u %s %u %s %u typ %s",
+                          c->foundation, c->component_id,
+                          c->transport == NAV_CANDIDATE_TRANSPORT_UDP ? "UDP" : "TCP",
+                          c->priority, ip, nav_address_get_port (&c->addr),
+                          sdp_type (c->type));
+  if (c->type != NAV_CANDIDATE_TYPE_HOST && nav_address_is_valid (&c->related_addr))
+    {
+      g_autofree gchar *raddr = nav_address_ip_to_string (&c->related_addr);
+
+      g_string_append_printf (sdp, " raddr %s rport %u", raddr,
+                              nav_address_get_port (&c->related_addr));
+    }
+  switch (c->transport)
+    {
+    case NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE:
+      g_string_append (sdp, " tcptype active");
+      break;
+    case NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE:
+      g_string_append (sdp, " tcptype passive");
+      break;
+    case NAV_CANDIDATE_TRANSPORT_TCP_SO:
+      g_string_append (sdp, " tcptype so");
+      break;
+    case NAV_CANDIDATE_TRANSPORT_UDP:
+    default:
+      break;
+    }
+}
+
+static gboolean
+offered (NavAgent           *agent,
+         const NavCandidate *c)
+{
+  if (c->type == NAV_CANDIDATE_TYPE_PEER_REFLEXIVE)
+    return FALSE;
+  return !agent->force_relay || c->type == NAV_CANDIDATE_TYPE_RELAYED;
+}
+
+/* The default candidate of RFC 8839 §4.2: relayed, else reflexive, else
+ * host; IPv4 first; UDP. */
+static const NavCandidate *
+default_candidate (NavAgent       *agent,
+                   AgentComponent *component)
+{
+  static const NavCandidateType order[] = {
+    NAV_CANDIDATE_TYPE_RELAYED, NAV_CANDIDATE_TYPE_SERVER_REFLEXIVE, NAV_CANDIDATE_TYPE_HOST
+  };
+  guint t, v, i;
+
+  for (t = 0; t < G_N_ELEMENTS (order); t++)
+    for (v = 4; v <= 6; v += 2)
+      for (i = 0; i < component->local->len; i++)
+        {
+          const NavCandidate *c = g_ptr_array_index (component->local, i);
+
+          if (c->type == order[t] && c->transport == NAV_CANDIDATE_TRANSPORT_UDP &&
+              nav_address_ip_version (&c->addr) == v && offered (agent, c))
+            return c;
+        }
+  return NULL;
+}
+
+/* Called with the lock held. */
+static void
+append_stream_sdp (NavAgent    *agent,
+                   GString     *sdp,
+                   AgentStream *stream,
+                   gboolean     include_non_ice)
+{
+  guint i, j;
+
+  if (include_non_ice)
+    {
+      const NavCandidate *rtp = default_candidate (agent, &stream->components[0]);
+      const NavCandidate *rtcp = stream->n_components > 1
+                                 ? default_candidate (agent, &stream->components[1]) : NULL;
+      g_autofree gchar *ip = rtp != NULL ? nav_address_ip_to_string (&rtp->addr)
+                                         : g_strdup ("0.0.0.0");
+
+      g_string_append_printf (sdp, "m=%s %u ICE/SDP\n",
+                              stream->name != NULL ? stream->name : "-",
+                              rtp != NULL ? nav_address_get_port (&rtp->addr) : 0);
+      g_string_append_printf (sdp, "c=IN %s %s\n",
+                              rtp != NULL && nav_address_ip_version (&rtp->addr) == 6
+                              ? "IP6" : "IP4", ip);
+      if (rtcp != NULL)
+        g_string_append_printf (sdp, "a=rtcp:%u\n", nav_address_get_port (&rtcp->addr));
+    }
+  g_string_append_printf (sdp, "a=ice-ufrag:%s\n", stream->local_ufrag);
+  g_string_append_printf (sdp, "a=ice-pwd:%s\n", stream->local_pwd);
+  for (i = 0; i < stream->n_components; i++)
+    {
+      AgentComponent *component = &stream->components[i];
+
+      for (j = 0; j < component->local->len; j++)
+        {
+          const NavCandidate *c = g_ptr_array_index (component->local, j);
+
+          if (!offered (agent, c))
+            continue;
+          append_candidate (sdp, c);
+          g_string_append_c (sdp, '\n');
+        }
+    }
+}
+
+static gint
+compare_ids (gconstpointer a,
+             gconstpointer b)
+{
+  guint ia = GPOINTER_TO_UINT (a), ib = GPOINTER_TO_UINT (b);
+
+  return ia < ib ? -1 : ia > ib;
+}
+
+static GList *
+sorted_stream_ids (NavAgent *agent)
+{
+  return g_list_sort (g_hash_table_get_keys (agent->streams), compare_ids);
+}
+
+/**
+ * nav_agent_generate_local_sdp:
+ * @agent: an agent
+ *
+ * Writes the SDP of every stream, in libnice's format
+ * (`nice_agent_generate_local_sdp()`): per stream an `m=` line with the
+ * stream's name (or `-`) and the default candidate's port, a `c=` line, an
+ * `a=rtcp:` line with two components or more, `a=ice-ufrag:`,
+ * `a=ice-pwd:` and one `a=candidate:` line per local candidate.
+ *
+ * Returns: (transfer full): the SDP text
+ *
+ * Since: 1.0
+ */
+gchar *
+nav_agent_generate_local_sdp (NavAgent *agent)
+{
+  GString *sdp = g_string_new (NULL);
+  GList *ids, *l;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), NULL);
+
+  agent_lock (agent);
+  ids = sorted_stream_ids (agent);
+  for (l = ids; l != NULL; l = l->next)
+    append_stream_sdp (agent, sdp, lookup_stream (agent, GPOINTER_TO_UINT (l->data)), TRUE);
+  g_list_free (ids);
+  agent_unlock_and_emit (agent);
+  return g_string_free (sdp, FALSE);
+}
+
+/**
+ * nav_agent_generate_local_stream_sdp:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @include_non_ice: whether to write the `m=`, `c=` and `a=rtcp:` lines
+ *
+ * Writes the SDP of one stream, as `nice_agent_generate_local_stream_sdp()`.
+ *
+ * Returns: (transfer full) (nullable): the SDP text, or %NULL when the
+ *   stream does not exist
+ *
+ * Since: 1.0
+ */
+gchar *
+nav_agent_generate_local_stream_sdp (NavAgent *agent,
+                                     guint     stream_id,
+                                     gboolean  include_non_ice)
+{
+  AgentStream *stream;
+  GString *sdp;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), NULL);
+
+  agent_lock (agent);
+  stream = lookup_stream (agent, stream_id);
+  if (stream == NULL)
+    {
+      agent_unlock_and_emit (agent);
+      return NULL;
+    }
+  sdp = g_string_new (NULL);
+  append_stream_sdp (agent, sdp, stream, include_non_ice);
+  agent_unlock_and_emit (agent);
+  return g_string_free (sdp, FALSE);
+}
+
+/**
+ * nav_agent_generate_local_candidate_sdp:
+ * @agent: an agent
+ * @candidate: a candidate
+ *
+ * Writes one `a=candidate:` line (without line end), as
+ * `nice_agent_generate_local_candidate_sdp()`.
+ *
+ * Returns: (transfer full): the line
+ *
+ * Since: 1.0
+ */
+gchar *
+nav_agent_generate_local_candidate_sdp (NavAgent     *agent,
+                                        NavCandidate *candidate)
+{
+  GString *sdp;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), NULL);
+  g_return_val_if_fail (candidate != NULL, NULL);
+
+  sdp = g_string_new (NULL);
+  append_candidate (sdp, candidate);
+  return g_string_free (sdp, FALSE);
+}
+
+static gboolean
+parse_uint (const gchar *s,
+            guint64      max,
+            guint64     *out)
+{
+  return g_ascii_string_to_unsigned (s, 10, 0, max, out, NULL);
+}
+
+static gboolean
+is_ice_chars (const gchar *s,
+              gsize        min,
+              gsize        max)
+{
+  gsize n = strlen (s), i;
+
+  if (n < min || n > max)
+    return FALSE;
+  for (i = 0; i < n; i++)
+    if (!g_ascii_isalnum (s[i]) && s[i] != '+' && s[i] != '/')
+      return FALSE;
+  return TRUE;
+}
+
+/* Parses one candidate attribute; @line may start with "a=candidate:" or
+ * "candidate:".  Untrusted input: everything is checked. */
+static NavCandidate *
+parse_candidate (const gchar *line,
+                 guint        stream_id)
+{
+  g_auto (GStrv) tokens = NULL;
+  g_autoptr (NavCandidate) c = NULL;
+  const gchar *foundation;
+  guint64 component, priority, port;
+  guint n, i;
+
+  if (g_str_has_prefix (line, "a="))
+    line += 2;
+  if (!g_str_has_prefix (line, "candidate:"))
+    return NULL;
+  line += strlen ("candidate:");
+  tokens = g_strsplit_set (line, " \r\n", -1);
+  /* Drop empty tokens of repeated spaces. */
+  for (i = 0, n = 0; tokens[i] != NULL; i++)
+    {
+      if (tokens[i][0] == '\0')
+        {
+          g_free (tokens[i]);
+          continue;
+        }
+      tokens[n++] = tokens[i];
+    }
+  tokens[n] = NULL;
+  if (n < 8 || g_strcmp0 (tokens[6], "typ") != 0)
+    return NULL;
+
+  foundation = tokens[0];
+  if (!is_ice_chars (foundation, 1, NAV_CANDIDATE_MAX_FOUNDATION - 1))
+    return NULL;
+  if (!parse_uint (tokens[1], 256, &component) || component == 0)
+    return NULL;
+  if (!parse_uint (tokens[3], G_MAXUINT32, &priority))
+    return NULL;
+  if (!parse_uint (tokens[5], 65535, &port))
+    return NULL;
+
+  if (g_ascii_strcasecmp (tokens[7], "host") == 0)
+    c = nav_candidate_new (NAV_CANDIDATE_TYPE_HOST);
+  else if (g_ascii_strcasecmp (tokens[7], "srflx") == 0)
+    c = nav_candidate_new (NAV_CANDIDATE_TYPE_SERVER_REFLEXIVE);
+  else if (g_ascii_strcasecmp (tokens[7], "prflx") == 0)
+    c = nav_candidate_new (NAV_CANDIDATE_TYPE_PEER_REFLEXIVE);
+  else if (g_ascii_strcasecmp (tokens[7], "relay") == 0)
+    c = nav_candidate_new (NAV_CANDIDATE_TYPE_RELAYED);
+  else
+    return NULL;
+
+  if (g_ascii_strcasecmp (tokens[2], "UDP") == 0)
+    c->transport = NAV_CANDIDATE_TRANSPORT_UDP;
+  else if (g_ascii_strcasecmp (tokens[2], "TCP") == 0)
+    c->transport = NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE;
+  else
+    return NULL;
+
+  if (!nav_address_set_ip_from_string (&c->addr, tokens[4], NULL))
+    return NULL;
+  nav_address_set_port (&c->addr, port);
+  c->base_addr = c->addr;
+  c->priority = priority;
+  c->stream_id = stream_id;
+  c->component_id = component;
+  nav_candidate_set_foundation (c, foundation);
+
+  /* Extensions come in name/value pairs (RFC 8839 §5.1); unknown ones
+   * (generation, network-id, …) are skipped. */
+  for (i = 8; i + 1 < n; i += 2)
+    {
+      const gchar *name = tokens[i], *value = tokens[i + 1];
+
+      if (g_strcmp0 (name, "raddr") == 0)
+        {
+          guint rport = nav_address_get_port (&c->related_addr);
+
+          if (!nav_address_set_ip_from_string (&c->related_addr, value, NULL))
+            return NULL;
+          nav_address_set_port (&c->related_addr, rport);
+        }
+      else if (g_strcmp0 (name, "rport") == 0)
+        {
+          guint64 rport;
+
+          if (!parse_uint (value, 65535, &rport))
+            return NULL;
+          if (nav_address_is_valid (&c->related_addr))
+            nav_address_set_port (&c->related_addr, rport);
+        }
+      else if (g_strcmp0 (name, "tcptype") == 0)
+        {
+          if (c->transport == NAV_CANDIDATE_TRANSPORT_UDP)
+            return NULL;
+          if (g_strcmp0 (value, "active") == 0)
+            c->transport = NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE;
+          else if (g_strcmp0 (value, "passive") == 0)
+            c->transport = NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE;
+          else if (g_strcmp0 (value, "so") == 0)
+            c->transport = NAV_CANDIDATE_TRANSPORT_TCP_SO;
+          else
+            return NULL;
+        }
+    }
+  return g_steal_pointer (&c);
+}
+
+/**
+ * nav_agent_parse_remote_candidate_sdp:
+ * @agent: an agent
+ * @stream_id: the stream the candidate is for
+ * @sdp: one `a=candidate:` line
+ *
+ * Parses one candidate line, as `nice_agent_parse_remote_candidate_sdp()`.
+ *
+ * Returns: (transfer full) (nullable): the candidate, or %NULL when the
+ *   line is not a valid candidate
+ *
+ * Since: 1.0
+ */
+NavCandidate *
+nav_agent_parse_remote_candidate_sdp (NavAgent    *agent,
+                                      guint        stream_id,
+                                      const gchar *sdp)
+{
+  g_return_val_if_fail (NAV_IS_AGENT (agent), NULL);
+  g_return_val_if_fail (sdp != NULL, NULL);
+
+  return parse_candidate (sdp, stream_id);
+}
+
+/**
+ * nav_agent_parse_remote_stream_sdp:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @sdp: the SDP of one stream
+ * @ufrag: (out) (optional) (nullable) (transfer full): the `a=ice-ufrag:`
+ * @pwd: (out) (optional) (nullable) (transfer full): the `a=ice-pwd:`
+ *
+ * Parses the SDP of one stream without applying it, as
+ * `nice_agent_parse_remote_stream_sdp()`.
+ *
+ * Returns: (element-type NavCandidate) (transfer full) (nullable): the
+ *   candidates, or %NULL on a malformed candidate line
+ *
+ * Since: 1.0
+ */
+GSList *
+nav_agent_parse_remote_stream_sdp (NavAgent     *agent,
+                                   guint         stream_id,
+                                   const gchar  *sdp,
+                                   gchar       **ufrag,
+                                   gchar       **pwd)
+{
+  g_auto (GStrv) lines = NULL;
+  GSList *candidates = NULL;
+  guint i;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), NULL);
+  g_return_val_if_fail (sdp != NULL, NULL);
+
+  if (ufrag != NULL)
+    *ufrag = NULL;
+  if (pwd != NULL)
+    *pwd = NULL;
+  lines = g_strsplit (sdp, "\n", -1);
+  for (i = 0; lines[i] != NULL; i++)
+    {
+      gchar *line = g_strchomp (lines[i]);
+
+      if (g_str_has_prefix (line, "a=ice-ufrag:") && ufrag != NULL)
+        {
+          g_free (*ufrag);
+          *ufrag = g_strdup (line + strlen ("a=ice-ufrag:"));
+        }
+      else if (g_str_has_prefix (line, "a=ice-pwd:") && pwd != NULL)
+        {
+          g_free (*pwd);
+          *pwd = g_strdup (line + strlen ("a=ice-pwd:"));
+        }
+      else if (g_str_has_prefix (line, "a=candidate:"))
+        {
+          NavCandidate *c = parse_candidate (line, stream_id);
+
+          if (c == NULL)
+            {
+              g_slist_free_full (candidates, (GDestroyNotify) nav_candidate_free);
+              return NULL;
+            }
+          candidates = g_slist_append (candidates, c);
+        }
+    }
+  return candidates;
+}
+
+/**
+ * nav_agent_parse_remote_sdp:
+ * @agent: an agent
+ * @sdp: the peer's SDP, as [method@Nav.Agent.generate_local_sdp] writes it
+ *
+ * Applies the peer's SDP, as `nice_agent_parse_remote_sdp()`: the `m=`
+ * sections go to the agent's streams in order, each section's credentials
+ * and candidates to its stream.
+ *
+ * Returns: the number of candidates added, or -1 when the SDP has more
+ *   streams than the agent or a malformed candidate line
+ *
+ * Since: 1.0
+ */
+int
+nav_agent_parse_remote_sdp (NavAgent    *agent,
+                            const gchar *sdp)
+{
+  typedef struct {
+    guint stream_id;
+    gchar *ufrag;
+    gchar *pwd;
+    GSList *candidates;
+  } Section;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GArray) sections = g_array_new (FALSE, TRUE, sizeof (Section));
+  GList *ids, *next;
+  Section *current = NULL;
+  int added = 0, ret;
+  guint i;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), -1);
+  g_return_val_if_fail (sdp != NULL, -1);
+
+  agent_lock (agent);
+  ids = sorted_stream_ids (agent);
+  agent_unlock_and_emit (agent);
+
+  ret = 0;
+  next = ids;
+  lines = g_strsplit (sdp, "\n", -1);
+  for (i = 0; lines[i] != NULL && ret == 0; i++)
+    {
+      gchar *line = g_strchomp (lines[i]);
+
+      if (g_str_has_prefix (line, "m="))
+        {
+          Section section = { 0, };
+
+          if (next == NULL)
+            {
+              ret = -1;
+              break;
+            }
+          section.stream_id = GPOINTER_TO_UINT (next->data);
+          next = next->next;
+          g_array_append_val (sections, section);
+          current = &g_array_index (sections, Section, sections->len - 1);
+        }
+      else if (current == NULL)
+        continue;
+      else if (g_str_has_prefix (line, "a=ice-ufrag:"))
+        {
+          g_free (current->ufrag);
+          current->ufrag = g_strdup (line + strlen ("a=ice-ufrag:"));
+        }
+      else if (g_str_has_prefix (line, "a=ice-pwd:"))
+        {
+          g_free (current->pwd);
+          current->pwd = g_strdup (line + strlen ("a=ice-pwd:"));
+        }
+      else if (g_str_has_prefix (line, "a=candidate:"))
+        {
+          NavCandidate *c = parse_candidate (line, current->stream_id);
+
+          if (c == NULL)
+            ret = -1;
+          else
+            current->candidates = g_slist_append (current->candidates, c);
+        }
+    }
+
+  for (i = 0; i < sections->len; i++)
+    {
+      Section *section = &g_array_index (sections, Section, i);
+
+      if (ret == 0)
+        {
+          AgentStream *stream;
+          guint c;
+
+          if (section->ufrag != NULL && section->pwd != NULL)
+            nav_agent_set_remote_credentials (agent, section->stream_id, section->ufrag,
+                                              section->pwd);
+          agent_lock (agent);
+          stream = lookup_stream (agent, section->stream_id);
+          for (c = 1; stream != NULL && c <= stream->n_components; c++)
+            {
+              GSList *of_component = NULL, *l;
+              int n;
+
+              for (l = section->candidates; l != NULL; l = l->next)
+                if (((NavCandidate *) l->data)->component_id == c)
+                  of_component = g_slist_append (of_component, l->data);
+              n = nav_agent_set_remote_candidates (agent, section->stream_id, c, of_component);
+              if (n > 0)
+                added += n;
+              g_slist_free (of_component);
+            }
+          agent_unlock_and_emit (agent);
+        }
+      g_free (section->ufrag);
+      g_free (section->pwd);
+      g_slist_free_full (section->candidates, (GDestroyNotify) nav_candidate_free);
+    }
+  g_list_free (ids);
+  return ret < 0 ? -1 : added;
+}
+
+/* ---------------------------------------------------------------- object */
+
+static void
+nav_agent_constructed (GObject *object)
+{
+  NavAgent *agent = NAV_AGENT (object);
+  g_autoptr (GError) error = NULL;
+  GObject *checker;
+
+  G_OBJECT_CLASS (nav_agent_parent_class)->constructed (object);
+
+  if (agent->context == NULL)
+    agent->context = g_main_context_ref_thread_default ();
+
+  /* libnice's nice_agent_new() nominates aggressively; RFC 8445 and the
+   * REGULAR_NOMINATION option nominate regularly. */
+  if (agent->compatibility == NAV_COMPATIBILITY_RFC8445 ||
+      (agent->options & NAV_AGENT_OPTION_REGULAR_NOMINATION))
+    agent->nomination_mode = NAV_NOMINATION_MODE_REGULAR;
+  if (agent->compatibility == NAV_COMPATIBILITY_RFC8445 ||
+      (agent->options & NAV_AGENT_OPTION_CONSENT_FRESHNESS))
+    agent->consent_freshness = TRUE;
+  if (agent->options & NAV_AGENT_OPTION_ICE_TRICKLE)
+    agent->ice_trickle = TRUE;
+  if (agent->options & NAV_AGENT_OPTION_SUPPORT_RENOMINATION)
+    agent->support_renomination = TRUE;
+  if (agent->options & NAV_AGENT_OPTION_RELIABLE)
+    agent->reliable = TRUE;
+  if (agent->options & NAV_AGENT_OPTION_LITE_MODE)
+    agent->full_mode = FALSE;
+
+  checker = nav_registry_create (nav_registry_get_default (), NAV_CHECKER_EXTENSION_POINT_NAME,
+                                 NULL, &error, "context", agent->context, NULL);
+  if (checker == NULL)
+    {
+      /* Gathering still works; the checks cannot run. */
+      agent->checker_error = g_strdup (error->message);
+      g_warning (_("No ICE checker is available: %s"), error->message);
+      return;
+    }
+  agent->checker = NAV_CHECKER (checker);
+  g_signal_connect (checker, "component-state-changed",
+                    G_CALLBACK (on_checker_component_state), agent);
+  g_signal_connect (checker, "selected-pair", G_CALLBACK (on_checker_selected_pair), agent);
+  g_signal_connect (checker, "pair-state-changed", G_CALLBACK (on_checker_pair_state), agent);
+  g_signal_connect (checker, "notify::controlling-mode", G_CALLBACK (on_checker_role), agent);
+  configure_checker (agent);
+}
+
+static void
+nav_agent_dispose (GObject *object)
+{
+  NavAgent *agent = NAV_AGENT (object);
+  GHashTableIter iter;
+  AgentStream *stream;
+
+  agent_lock (agent);
+  if (agent->checker != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (agent->checker, agent);
+      g_clear_object (&agent->checker);
+    }
+  g_hash_table_iter_init (&iter, agent->streams);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &stream))
+    {
+      g_hash_table_iter_steal (&iter);
+      stream_free (agent, stream);
+    }
+  g_ptr_array_set_size (agent->pending, 0);
+  agent->lock_depth--;
+  g_rec_mutex_unlock (&agent->lock);
+
+  G_OBJECT_CLASS (nav_agent_parent_class)->dispose (object);
+}
+
+static void
+nav_agent_finalize (GObject *object)
+{
+  NavAgent *agent = NAV_AGENT (object);
+
+  g_hash_table_unref (agent->streams);
+  g_hash_table_unref (agent->hooked);
+  g_ptr_array_unref (agent->pending);
+  g_array_unref (agent->local_addresses);
+  g_free (agent->checker_error);
+  g_free (agent->stun_server);
+  g_free (agent->proxy_ip);
+  g_free (agent->proxy_username);
+  g_free (agent->proxy_password);
+  g_clear_pointer (&agent->context, g_main_context_unref);
+  g_rec_mutex_clear (&agent->lock);
+
+  G_OBJECT_CLASS (nav_agent_parent_class)->finalize (object);
+}
+
+static void
+nav_agent_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  NavAgent *agent = NAV_AGENT (object);
+
+  agent_lock (agent);
+  switch (prop_id)
+    {
+    case PROP_COMPATIBILITY: g_value_set_enum (value, agent->compatibility); break;
+    case PROP_MAIN_CONTEXT: g_value_set_boxed (value, agent->context); break;
+    case PROP_CONTROLLING_MODE: g_value_set_boolean (value, agent->controlling_mode); break;
+    case PROP_STUN_SERVER: g_value_set_string (value, agent->stun_server); break;
+    case PROP_STUN_SERVER_PORT: g_value_set_uint (value, agent->stun_server_port); break;
+    case PROP_ICE_UDP: g_value_set_boolean (value, agent->ice_udp); break;
+    case PROP_ICE_TCP: g_value_set_boolean (value, agent->ice_tcp); break;
+    case PROP_FORCE_RELAY: g_value_set_boolean (value, agent->force_relay); break;
+    case PROP_ICE_TRICKLE: g_value_set_boolean (value, agent->ice_trickle); break;
+    case PROP_NOMINATION_MODE: g_value_set_enum (value, agent->nomination_mode); break;
+    case PROP_CONSENT_FRESHNESS: g_value_set_boolean (value, agent->consent_freshness); break;
+    case PROP_STUN_PACING_TIMER: g_value_set_uint (value, agent->stun_pacing_timer); break;
+    case PROP_MAX_CONNECTIVITY_CHECKS: g_value_set_uint (value, agent->max_connectivity_checks); break;
+    case PROP_STUN_MAX_RETRANSMISSIONS: g_value_set_uint (value, agent->stun_max_retransmissions); break;
+    case PROP_STUN_INITIAL_TIMEOUT: g_value_set_uint (value, agent->stun_initial_timeout); break;
+    case PROP_STUN_RELIABLE_TIMEOUT: g_value_set_uint (value, agent->stun_reliable_timeout); break;
+    case PROP_FULL_MODE: g_value_set_boolean (value, agent->full_mode); break;
+    case PROP_UPNP: g_value_set_boolean (value, agent->upnp); break;
+    case PROP_UPNP_TIMEOUT: g_value_set_uint (value, agent->upnp_timeout); break;
+    case PROP_RELIABLE: g_value_set_boolean (value, agent->reliable); break;
+    case PROP_BYTESTREAM_TCP: g_value_set_boolean (value, agent->bytestream_tcp); break;
+    case PROP_KEEPALIVE_CONNCHECK: g_value_set_boolean (value, agent->keepalive_conncheck); break;
+    case PROP_SUPPORT_RENOMINATION: g_value_set_boolean (value, agent->support_renomination); break;
+    case PROP_IDLE_TIMEOUT: g_value_set_uint (value, agent->idle_timeout); break;
+    case PROP_PROXY_TYPE: g_value_set_uint (value, agent->proxy_type); break;
+    case PROP_PROXY_IP: g_value_set_string (value, agent->proxy_ip); break;
+    case PROP_PROXY_PORT: g_value_set_uint (value, agent->proxy_port); break;
+    case PROP_PROXY_USERNAME: g_value_set_string (value, agent->proxy_username); break;
+    case PROP_PROXY_PASSWORD: g_value_set_string (value, agent->proxy_password); break;
+    case PROP_CONSENT_INTERVAL: g_value_set_uint (value, agent->consent_interval); break;
+    case PROP_CONSENT_TIMEOUT: g_value_set_uint (value, agent->consent_timeout); break;
+    case PROP_OPTIONS: g_value_set_flags (value, agent->options); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+  agent_unlock_and_emit (agent);
+}
+
+static void
+nav_agent_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  NavAgent *agent = NAV_AGENT (object);
+
+  agent_lock (agent);
+  switch (prop_id)
+    {
+    case PROP_COMPATIBILITY: agent->compatibility = g_value_get_enum (value); break;
+    case PROP_MAIN_CONTEXT: agent->context = g_value_dup_boxed (value); break;
+    case PROP_CONTROLLING_MODE: agent->controlling_mode = g_value_get_boolean (value); break;
+    case PROP_STUN_SERVER:
+      g_free (agent->stun_server);
+      agent->stun_server = g_value_dup_string (value);
+      break;
+    case PROP_STUN_SERVER_PORT: agent->stun_server_port = g_value_get_uint (value); break;
+    case PROP_ICE_UDP: agent->ice_udp = g_value_get_boolean (value); break;
+    case PROP_ICE_TCP: agent->ice_tcp = g_value_get_boolean (value); break;
+    case PROP_FORCE_RELAY: agent->force_relay = g_value_get_boolean (value); break;
+    case PROP_ICE_TRICKLE: agent->ice_trickle = g_value_get_boolean (value); break;
+    case PROP_NOMINATION_MODE: agent->nomination_mode = g_value_get_enum (value); break;
+    case PROP_CONSENT_FRESHNESS: agent->consent_freshness = g_value_get_boolean (value); break;
+    case PROP_STUN_PACING_TIMER: agent->stun_pacing_timer = g_value_get_uint (value); break;
+    case PROP_MAX_CONNECTIVITY_CHECKS: agent->max_connectivity_checks = g_value_get_uint (value); break;
+    case PROP_STUN_MAX_RETRANSMISSIONS: agent->stun_max_retransmissions = g_value_get_uint (value); break;
+    case PROP_STUN_INITIAL_TIMEOUT: agent->stun_initial_timeout = g_value_get_uint (value); break;
+    case PROP_STUN_RELIABLE_TIMEOUT: agent->stun_reliable_timeout = g_value_get_uint (value); break;
+    case PROP_FULL_MODE: agent->full_mode = g_value_get_boolean (value); break;
+    case PROP_UPNP: agent->upnp = g_value_get_boolean (value); break;
+    case PROP_UPNP_TIMEOUT: agent->upnp_timeout = g_value_get_uint (value); break;
+    case PROP_RELIABLE: agent->reliable = g_value_get_boolean (value); break;
+    case PROP_BYTESTREAM_TCP: agent->bytestream_tcp = g_value_get_boolean (value); break;
+    case PROP_KEEPALIVE_CONNCHECK: agent->keepalive_conncheck = g_value_get_boolean (value); break;
+    case PROP_SUPPORT_RENOMINATION: agent->support_renomination = g_value_get_boolean (value); break;
+    case PROP_IDLE_TIMEOUT: agent->idle_timeout = g_value_get_uint (value); break;
+    case PROP_PROXY_TYPE: agent->proxy_type = g_value_get_uint (value); break;
+    case PROP_PROXY_IP:
+      g_free (agent->proxy_ip);
+      agent->proxy_ip = g_value_dup_string (value);
+      break;
+    case PROP_PROXY_PORT: agent->proxy_port = g_value_get_uint (value); break;
+    case PROP_PROXY_USERNAME:
+      g_free (agent->proxy_username);
+      agent->proxy_username = g_value_dup_string (value);
+      break;
+    case PROP_PROXY_PASSWORD:
+      g_free (agent->proxy_password);
+      agent->proxy_password = g_value_dup_string (value);
+      break;
+    case PROP_CONSENT_INTERVAL: agent->consent_interval = g_value_get_uint (value); break;
+    case PROP_CONSENT_TIMEOUT: agent->consent_timeout = g_value_get_uint (value); break;
+    case PROP_OPTIONS: agent->options = g_value_get_flags (value); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+  /* The checker follows the agent's settings. */
+  if (agent->checker != NULL && prop_id != PROP_MAIN_CONTEXT && prop_id != PROP_COMPATIBILITY)
+    configure_checker (agent);
+  agent_unlock_and_emit (agent);
+}
+
+static void
+nav_agent_class_init (NavAgentClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+  GParamFlags rwc = rw | G_PARAM_CONSTRUCT;
+  GParamFlags rwco = rw | G_PARAM_CONSTRUCT_ONLY;
+
+  object_class->constructed = nav_agent_constructed;
+  object_class->dispose = nav_agent_dispose;
+  object_class->finalize = nav_agent_finalize;
+  object_class->get_property = nav_agent_get_property;
+  object_class->set_property = nav_agent_set_property;
+
+  /**
+   * NavAgent:compatibility:
+   *
+   * The flavour of ICE, as libnice's `compatibility`.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_COMPATIBILITY] =
+    g_param_spec_enum ("compatibility", NULL, NULL, NAV_TYPE_COMPATIBILITY,
+                       NAV_COMPATIBILITY_RFC5245, rwco);
+  /**
+   * NavAgent:main-context:
+   *
+   * The main context of the agent's sockets, timers and signals: a boxed
+   * `GMainContext`, where libnice's is a raw pointer.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAIN_CONTEXT] =
+    g_param_spec_boxed ("main-context", NULL, NULL, G_TYPE_MAIN_CONTEXT, rwco);
+  /**
+   * NavAgent:controlling-mode:
+   *
+   * Whether the agent is controlling (RFC 8445 §6.1.1); it follows role
+   * conflicts.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_CONTROLLING_MODE] =
+    g_param_spec_boolean ("controlling-mode", NULL, NULL, FALSE, rwc);
+  /**
+   * NavAgent:stun-server:
+   *
+   * The IP address of the STUN server for server-reflexive candidates.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_STUN_SERVER] = g_param_spec_string ("stun-server", NULL, NULL, NULL, rw);
+  /**
+   * NavAgent:stun-server-port:
+   *
+   * The port of the STUN server.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_STUN_SERVER_PORT] =
+    g_param_spec_uint ("stun-server-port", NULL, NULL, 1, 65535, 3478, rwc);
+  /**
+   * NavAgent:ice-udp:
+   *
+   * Whether UDP candidates are gathered.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_ICE_UDP] = g_param_spec_boolean ("ice-udp", NULL, NULL, TRUE, rwc);
+  /**
+   * NavAgent:ice-tcp:
+   *
+   * Whether ICE-TCP candidates (RFC 6544) are gathered; accepted, not
+   * implemented yet.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_ICE_TCP] = g_param_spec_boolean ("ice-tcp", NULL, NULL, TRUE, rwc);
+  /**
+   * NavAgent:force-relay:
+   *
+   * Whether only relayed candidates are offered and checked: the privacy
+   * mode.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_FORCE_RELAY] = g_param_spec_boolean ("force-relay", NULL, NULL, FALSE, rwc);
+  /**
+   * NavAgent:ice-trickle:
+   *
+   * Trickle ICE (RFC 8838): checks start before gathering ends, and a
+   * component fails only after the peer's end-of-candidates.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_ICE_TRICKLE] = g_param_spec_boolean ("ice-trickle", NULL, NULL, FALSE, rwc);
+  /**
+   * NavAgent:nomination-mode:
+   *
+   * How the controlling agent nominates.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_NOMINATION_MODE] =
+    g_param_spec_enum ("nomination-mode", NULL, NULL, NAV_TYPE_NOMINATION_MODE,
+                       NAV_NOMINATION_MODE_AGGRESSIVE, rwc);
+  /**
+   * NavAgent:consent-freshness:
+   *
+   * Whether consent freshness (RFC 7675) runs on selected pairs.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_CONSENT_FRESHNESS] =
+    g_param_spec_boolean ("consent-freshness", NULL, NULL, FALSE, rwc);
+  /**
+   * NavAgent:stun-pacing-timer:
+   *
+   * Ta in milliseconds (RFC 8445 §14.2).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_STUN_PACING_TIMER] =
+    g_param_spec_uint ("stun-pacing-timer", NULL, NULL, 1, G_MAXUINT, 20, rwc);
+  /**
+   * NavAgent:max-connectivity-checks:
+   *
+   * The largest number of pairs of a check list.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_CONNECTIVITY_CHECKS] =
+    g_param_spec_uint ("max-connectivity-checks", NULL, NULL, 0, G_MAXUINT, 100, rwc);
+  /**
+   * NavAgent:stun-max-retransmissions:
+   *
+   * Retransmissions of a check before its pair fails.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_STUN_MAX_RETRANSMISSIONS] =
+    g_param_spec_uint ("stun-max-retransmissions", NULL, NULL, 0, 64, 6, rwc);
+  /**
+   * NavAgent:stun-initial-timeout:
+   *
+   * The first retransmission timeout of a check, in milliseconds.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_STUN_INITIAL_TIMEOUT] =
+    g_param_spec_uint ("stun-initial-timeout", NULL, NULL, 1, G_MAXUINT, 500, rwc);
+  /**
+   * NavAgent:stun-reliable-timeout:
+   *
+   * The timeout of checks over TCP, in milliseconds; accepted.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_STUN_RELIABLE_TIMEOUT] =
+    g_param_spec_uint ("stun-reliable-timeout", NULL, NULL, 1, G_MAXUINT, 7900, rwc);
+  /**
+   * NavAgent:full-mode:
+   *
+   * Full ICE (%TRUE) or ICE-lite; only full mode is implemented.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_FULL_MODE] = g_param_spec_boolean ("full-mode", NULL, NULL, TRUE, rwc);
+  /**
+   * NavAgent:upnp:
+   *
+   * Accepted for libnice compatibility; does nothing.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_UPNP] = g_param_spec_boolean ("upnp", NULL, NULL, FALSE, rwc);
+  /**
+   * NavAgent:upnp-timeout:
+   *
+   * Accepted for libnice compatibility; does nothing.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_UPNP_TIMEOUT] =
+    g_param_spec_uint ("upnp-timeout", NULL, NULL, 100, 60000, 200, rwc);
+  /**
+   * NavAgent:reliable:
+   *
+   * Accepted for libnice compatibility; reliable streams are not
+   * implemented.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_RELIABLE] = g_param_spec_boolean ("reliable", NULL, NULL, FALSE, rwc);
+  /**
+   * NavAgent:bytestream-tcp:
+   *
+   * Accepted for libnice compatibility.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_BYTESTREAM_TCP] =
+    g_param_spec_boolean ("bytestream-tcp", NULL, NULL, FALSE, rwc);
+  /**
+   * NavAgent:keepalive-conncheck:
+   *
+   * Accepted for libnice compatibility.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_KEEPALIVE_CONNCHECK] =
+    g_param_spec_boolean ("keepalive-conncheck", NULL, NULL, FALSE, rwc);
+  /**
+   * NavAgent:support-renomination:
+   *
+   * Accepted for libnice compatibility.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_SUPPORT_RENOMINATION] =
+    g_param_spec_boolean ("support-renomination", NULL, NULL, FALSE, rwc);
+  /**
+   * NavAgent:idle-timeout:
+   *
+   * Accepted for libnice compatibility.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_IDLE_TIMEOUT] =
+    g_param_spec_uint ("idle-timeout", NULL, NULL, 0, G_MAXUINT, 5000, rwc);
+  /**
+   * NavAgent:proxy-type:
+   *
+   * Accepted for libnice compatibility; does nothing.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_PROXY_TYPE] = g_param_spec_uint ("proxy-type", NULL, NULL, 0, 3, 0, rwc);
+  /**
+   * NavAgent:proxy-ip:
+   *
+   * Accepted for libnice compatibility; does nothing.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_PROXY_IP] = g_param_spec_string ("proxy-ip", NULL, NULL, NULL, rw);
+  /**
+   * NavAgent:proxy-port:
+   *
+   * Accepted for libnice compatibility; does nothing.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_PROXY_PORT] = g_param_spec_uint ("proxy-port", NULL, NULL, 1, 65535, 1, rwc);
+  /**
+   * NavAgent:proxy-username:
+   *
+   * Accepted for libnice compatibility; does nothing.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_PROXY_USERNAME] = g_param_spec_string ("proxy-username", NULL, NULL, NULL, rw);
+  /**
+   * NavAgent:proxy-password:
+   *
+   * Accepted for libnice compatibility; does nothing.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_PROXY_PASSWORD] = g_param_spec_string ("proxy-password", NULL, NULL, NULL, rw);
+  /**
+   * NavAgent:consent-interval:
+   *
+   * Milliseconds between consent requests (RFC 7675 §5.1: 5000).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_CONSENT_INTERVAL] =
+    g_param_spec_uint ("consent-interval", NULL, NULL, 10, G_MAXUINT, 5000, rwc);
+  /**
+   * NavAgent:consent-timeout:
+   *
+   * Milliseconds without consent after which a component fails
+   * (RFC 7675 §5.1: 30000).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_CONSENT_TIMEOUT] =
+    g_param_spec_uint ("consent-timeout", NULL, NULL, 20, G_MAXUINT, 30000, rwc);
+  /**
+   * NavAgent:options:
+   *
+   * The options given to [ctor@Nav.Agent.new_full].
+   *
+   * Since: 1.0
+   */
+  properties[PROP_OPTIONS] =
+    g_param_spec_flags ("options", NULL, NULL, NAV_TYPE_AGENT_OPTION, 0, rwco);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * NavAgent::component-state-changed:
+   * @agent: the agent
+   * @stream_id: the stream
+   * @component_id: the component
+   * @state: the new [enum@Nav.ComponentState]
+   *
+   * A component changed state.
+   *
+   * Since: 1.0
+   */
+  signals[SIG_COMPONENT_STATE_CHANGED] =
+    g_signal_new ("component-state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_UINT);
+  /**
+   * NavAgent::candidate-gathering-done:
+   * @agent: the agent
+   * @stream_id: the stream
+   *
+   * Every local candidate of the stream is gathered.
+   *
+   * Since: 1.0
+   */
+  signals[SIG_CANDIDATE_GATHERING_DONE] =
+    g_signal_new ("candidate-gathering-done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  /**
+   * NavAgent::new-selected-pair:
+   * @agent: the agent
+   * @stream_id: the stream
+   * @component_id: the component
+   * @lfoundation: the local candidate's foundation
+   * @rfoundation: the remote candidate's foundation
+   *
+   * A component's selected pair changed (libnice's older form).
+   *
+   * Since: 1.0
+   */
+  signals[SIG_NEW_SELECTED_PAIR] =
+    g_signal_new ("new-selected-pair", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 4, G_TYPE_UINT, G_TYPE_UINT,
+                  G_TYPE_STRING, G_TYPE_STRING);
+  /**
+   * NavAgent::new-selected-pair-full:
+   * @agent: the agent
+   * @stream_id: the stream
+   * @component_id: the component
+   * @lcandidate: the local candidate
+   * @rcandidate: the remote candidate
+   *
+   * A component's selected pair changed.
+   *
+   * Since: 1.0
+   */
+  signals[SIG_NEW_SELECTED_PAIR_FULL] =
+    g_signal_new ("new-selected-pair-full", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 4, G_TYPE_UINT, G_TYPE_UINT,
+                  NAV_TYPE_CANDIDATE, NAV_TYPE_CANDIDATE);
+  /**
+   * NavAgent::new-candidate:
+   * @agent: the agent
+   * @stream_id: the stream
+   * @component_id: the component
+   * @foundation: the candidate's foundation
+   *
+   * A local candidate was gathered (libnice's older form).
+   *
+   * Since: 1.0
+   */
+  signals[SIG_NEW_CANDIDATE] =
+    g_signal_new ("new-candidate", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_STRING);
+  /**
+   * NavAgent::new-candidate-full:
+   * @agent: the agent
+   * @candidate: the new local candidate
+   *
+   * A local candidate was gathered, or learnt from a check
+   * (peer-reflexive).
+   *
+   * Since: 1.0
+   */
+  signals[SIG_NEW_CANDIDATE_FULL] =
+    g_signal_new ("new-candidate-full", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, NAV_TYPE_CANDIDATE);
+  /**
+   * NavAgent::new-remote-candidate:
+   * @agent: the agent
+   * @stream_id: the stream
+   * @component_id: the component
+   * @foundation: the candidate's foundation
+   *
+   * A peer-reflexive remote candidate was learnt (libnice's older form).
+   *
+   * Since: 1.0
+   */
+  signals[SIG_NEW_REMOTE_CANDIDATE] =
+    g_signal_new ("new-remote-candidate", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_STRING);
+  /**
+   * NavAgent::new-remote-candidate-full:
+   * @agent: the agent
+   * @candidate: the new remote candidate
+   *
+   * A peer-reflexive remote candidate was learnt from a check
+   * (RFC 8445 §7.3.1.3).
+   *
+   * Since: 1.0
+   */
+  signals[SIG_NEW_REMOTE_CANDIDATE_FULL] =
+    g_signal_new ("new-remote-candidate-full", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, NAV_TYPE_CANDIDATE);
+  /**
+   * NavAgent::initial-binding-request-received:
+   * @agent: the agent
+   * @stream_id: the stream
+   *
+   * The first connectivity check of the peer arrived on the stream.
+   *
+   * Since: 1.0
+   */
+  signals[SIG_INITIAL_BINDING_REQUEST_RECEIVED] =
+    g_signal_new ("initial-binding-request-received", G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  /**
+   * NavAgent::reliable-transport-writable:
+   * @agent: the agent
+   * @stream_id: the stream
+   * @component_id: the component
+   *
+   * Declared for libnice compatibility; reliable streams are not
+   * implemented, so it is never emitted.
+   *
+   * Since: 1.0
+   */
+  signals[SIG_RELIABLE_TRANSPORT_WRITABLE] =
+    g_signal_new ("reliable-transport-writable", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT);
+  /**
+   * NavAgent::streams-removed:
+   * @agent: the agent
+   * @stream_ids: (array zero-terminated=1) (element-type guint): the
+   *   removed streams
+   *
+   * Streams were removed.
+   *
+   * Since: 1.0
+   */
+  signals[SIG_STREAMS_REMOVED] =
+    g_signal_new ("streams-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  /**
+   * NavAgent::new-data:
+   * @agent: the agent
+   * @stream_id: the stream
+   * @component_id: the component
+   * @data: the datagram
+   *
+   * A datagram arrived on a component: the introspectable form of
+   * [method@Nav.Agent.attach_recv].  Emitted in the agent's main context.
+   *
+   * Since: 1.0
+   */
+  signals[SIG_NEW_DATA] =
+    g_signal_new ("new-data", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_BYTES);
+}
+
+static void
+nav_agent_init (NavAgent *agent)
+{
+  g_rec_mutex_init (&agent->lock);
+  agent->streams = g_hash_table_new (NULL, NULL);
+  agent->hooked = g_hash_table_new (NULL, NULL);
+  agent->pending = g_ptr_array_new_with_free_func (pending_free);
+  agent->local_addresses = g_array_new (FALSE, FALSE, sizeof (NavAddress));
+  agent->next_stream_id = 1;
+}

@@ -1,0 +1,459 @@
+/* nav-signaling-session.c: a NavAgent bound to a signaling room
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "netavanue/netavanue.h"
+
+/**
+ * NavSignalingSession:
+ *
+ * Binds one stream of a [class@Nav.Agent] to a room of the signaling
+ * server, so that two processes connect with a few lines: each creates an
+ * agent and a stream, a connected [class@Nav.SignalingClient], and a
+ * session on the same room, then calls
+ * [method@Nav.SignalingSession.start].
+ *
+ * Of the two peers, the one whose signaling id sorts first is the
+ * offerer and the controlling agent (RFC 8445 §6.1.1); the other
+ * answers.  Descriptions are the agent's
+ * SDP ([method@Nav.Agent.generate_local_sdp]); candidates gathered after
+ * the description was sent trickle as `candidate` messages
+ * (RFC 8838), then `end-of-candidates` once gathering is done.  Remote
+ * candidates go to [method@Nav.Agent.set_remote_candidates] as they
+ * arrive.  The session pairs with the first peer it meets in the room.
+ *
+ * ```python
+ * session = Nav.SignalingSession.new(client, agent, stream_id, "red-lion-star")
+ * session.start(None)
+ * ```
+ *
+ * Since: 1.0
+ */
+
+struct _NavSignalingSession
+{
+  GObject parent_instance;
+
+  NavSignalingClient *client;
+  NavAgent *agent;
+  guint stream_id;
+  gchar *room;
+  gchar *remote_peer;
+  gboolean started;
+  gboolean description_sent;
+  gboolean gathering_done;
+  gboolean eoc_sent;
+  GPtrArray *pending;                   /* NavCandidate*, gathered before the description */
+  GArray *client_handlers;
+  GArray *agent_handlers;
+};
+
+enum {
+  SIGNAL_NEGOTIATED,
+  SIGNAL_REMOTE_BYE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (NavSignalingSession, nav_signaling_session, G_TYPE_OBJECT)
+
+static void
+send_description (NavSignalingSession *self,
+                  gboolean             offer)
+{
+  g_autofree gchar *sdp = nav_agent_generate_local_sdp (self->agent);
+
+  if (offer)
+    nav_signaling_client_send_offer (self->client, self->room, self->remote_peer, sdp, NULL);
+  else
+    nav_signaling_client_send_answer (self->client, self->room, self->remote_peer, sdp, NULL);
+  self->description_sent = TRUE;
+  /* Candidates gathered before are in the SDP. */
+  g_ptr_array_set_size (self->pending, 0);
+  if (self->gathering_done && !self->eoc_sent)
+    {
+      nav_signaling_client_send_end_of_candidates (self->client, self->room, self->remote_peer, NULL);
+      self->eoc_sent = TRUE;
+    }
+}
+
+static void
+on_new_candidate (NavAgent     *agent,
+                  NavCandidate *candidate,
+                  gpointer      user_data)
+{
+  NavSignalingSession *self = user_data;
+  g_autofree gchar *line = NULL;
+
+  if (candidate->stream_id != self->stream_id)
+    return;
+  if (!self->description_sent)
+    {
+      g_ptr_array_add (self->pending, nav_candidate_copy (candidate));
+      return;
+    }
+  line = nav_agent_generate_local_candidate_sdp (agent, candidate);
+  nav_signaling_client_send_candidate (self->client, self->room, self->remote_peer, line, NULL);
+}
+
+static void
+on_gathering_done (NavAgent *agent,
+                   guint     stream_id,
+                   gpointer  user_data)
+{
+  NavSignalingSession *self = user_data;
+
+  if (stream_id != self->stream_id)
+    return;
+  self->gathering_done = TRUE;
+  if (self->description_sent && !self->eoc_sent)
+    {
+      nav_signaling_client_send_end_of_candidates (self->client, self->room, self->remote_peer, NULL);
+      self->eoc_sent = TRUE;
+    }
+}
+
+static gboolean
+is_ours (NavSignalingSession *self,
+         const gchar         *room,
+         const gchar         *from)
+{
+  return g_strcmp0 (room, self->room) == 0 &&
+         (self->remote_peer == NULL || g_strcmp0 (from, self->remote_peer) == 0);
+}
+
+/* The two peers learn of each other from "joined" (the peers already
+ * there) or "peer-joined", in either order; with servers sharing rooms
+ * through Redis, two racing joins may each see the other only through
+ * "peer-joined".  So the role does not depend on who came first: the
+ * peer with the smaller id offers and controls (RFC 8445 §6.1.1), the
+ * other answers.  Never both, never neither. */
+static void
+meet (NavSignalingSession *self,
+      const gchar         *peer)
+{
+  const gchar *me = nav_signaling_client_get_peer_id (self->client);
+
+  if (self->remote_peer != NULL || peer == NULL || me == NULL)
+    return;
+  self->remote_peer = g_strdup (peer);
+  if (g_strcmp0 (me, peer) < 0)
+    {
+      g_object_set (self->agent, "controlling-mode", TRUE, NULL);
+      send_description (self, TRUE);
+    }
+}
+
+static void
+on_joined (NavSignalingClient  *client,
+           const gchar         *room,
+           const gchar * const *peers,
+           gpointer             user_data)
+{
+  NavSignalingSession *self = user_data;
+
+  if (g_strcmp0 (room, self->room) == 0)
+    meet (self, peers[0]);
+}
+
+static void
+on_peer_joined (NavSignalingClient *client,
+                const gchar        *room,
+                const gchar        *peer,
+                gpointer            user_data)
+{
+  NavSignalingSession *self = user_data;
+
+  if (g_strcmp0 (room, self->room) == 0)
+    meet (self, peer);
+}
+
+static void
+on_offer (NavSignalingClient *client,
+          const gchar        *room,
+          const gchar        *from,
+          const gchar        *sdp,
+          gpointer            user_data)
+{
+  NavSignalingSession *self = user_data;
+
+  if (!is_ours (self, room, from))
+    return;
+  if (self->remote_peer == NULL)
+    self->remote_peer = g_strdup (from);
+  g_object_set (self->agent, "controlling-mode", FALSE, NULL);
+  if (nav_agent_parse_remote_sdp (self->agent, sdp) < 0)
+    {
+      g_debug ("signaling session: unusable offer from %s", from);
+      return;
+    }
+  send_description (self, FALSE);
+  g_signal_emit (self, signals[SIGNAL_NEGOTIATED], 0, self->remote_peer);
+}
+
+static void
+on_answer (NavSignalingClient *client,
+           const gchar        *room,
+           const gchar        *from,
+           const gchar        *sdp,
+           gpointer            user_data)
+{
+  NavSignalingSession *self = user_data;
+
+  if (self->remote_peer == NULL || !is_ours (self, room, from))
+    return;
+  if (nav_agent_parse_remote_sdp (self->agent, sdp) < 0)
+    {
+      g_debug ("signaling session: unusable answer from %s", from);
+      return;
+    }
+  g_signal_emit (self, signals[SIGNAL_NEGOTIATED], 0, self->remote_peer);
+}
+
+static void
+on_candidate (NavSignalingClient *client,
+              const gchar        *room,
+              const gchar        *from,
+              const gchar        *line,
+              gpointer            user_data)
+{
+  NavSignalingSession *self = user_data;
+  NavCandidate *candidate;
+  GSList list = { NULL, NULL };
+
+  if (self->remote_peer == NULL || !is_ours (self, room, from))
+    return;
+  candidate = nav_agent_parse_remote_candidate_sdp (self->agent, self->stream_id, line);
+  if (candidate == NULL)
+    {
+      g_debug ("signaling session: unusable candidate from %s: %s", from, line);
+      return;
+    }
+  list.data = candidate;
+  nav_agent_set_remote_candidates (self->agent, self->stream_id, candidate->component_id, &list);
+  nav_candidate_free (candidate);
+}
+
+static void
+on_end_of_candidates (NavSignalingClient *client,
+                      const gchar        *room,
+                      const gchar        *from,
+                      gpointer            user_data)
+{
+  NavSignalingSession *self = user_data;
+
+  if (self->remote_peer == NULL || !is_ours (self, room, from))
+    return;
+  nav_agent_peer_candidate_gathering_done (self->agent, self->stream_id);
+}
+
+static void
+on_bye (NavSignalingClient *client,
+        const gchar        *room,
+        const gchar        *from,
+        const gchar        *reason,
+        gpointer            user_data)
+{
+  NavSignalingSession *self = user_data;
+
+  if (self->remote_peer != NULL && is_ours (self, room, from))
+    g_signal_emit (self, signals[SIGNAL_REMOTE_BYE], 0, reason);
+}
+
+/**
+ * nav_signaling_session_new:
+ * @client: a connected signaling client
+ * @agent: the agent
+ * @stream_id: the agent's stream to negotiate
+ * @room: the room where the two peers meet
+ *
+ * Creates the binding; nothing happens until
+ * [method@Nav.SignalingSession.start].
+ *
+ * Returns: (transfer full): a new session
+ *
+ * Since: 1.0
+ */
+NavSignalingSession *
+nav_signaling_session_new (NavSignalingClient *client,
+                           NavAgent           *agent,
+                           guint               stream_id,
+                           const gchar        *room)
+{
+  NavSignalingSession *self;
+
+  g_return_val_if_fail (NAV_IS_SIGNALING_CLIENT (client), NULL);
+  g_return_val_if_fail (NAV_IS_AGENT (agent), NULL);
+  g_return_val_if_fail (room != NULL, NULL);
+
+  self = g_object_new (NAV_TYPE_SIGNALING_SESSION, NULL);
+  self->client = g_object_ref (client);
+  self->agent = g_object_ref (agent);
+  self->stream_id = stream_id;
+  self->room = g_strdup (room);
+  return self;
+}
+
+static void
+connect_client (NavSignalingSession *self,
+                const gchar         *name,
+                GCallback            callback)
+{
+  gulong id = g_signal_connect (self->client, name, callback, self);
+
+  g_array_append_val (self->client_handlers, id);
+}
+
+static void
+connect_agent (NavSignalingSession *self,
+               const gchar         *name,
+               GCallback            callback)
+{
+  gulong id = g_signal_connect (self->agent, name, callback, self);
+
+  g_array_append_val (self->agent_handlers, id);
+}
+
+/**
+ * nav_signaling_session_start:
+ * @self: a session
+ * @token: (nullable): the room's join token, when the server wants one
+ * @error: return location for a #GError
+ *
+ * Joins the room and starts gathering the stream's candidates; the offer
+ * or answer follows when the other peer is there.
+ *
+ * Returns: %TRUE when started
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_signaling_session_start (NavSignalingSession  *self,
+                             const gchar          *token,
+                             GError              **error)
+{
+  g_return_val_if_fail (NAV_IS_SIGNALING_SESSION (self), FALSE);
+
+  if (self->started)
+    {
+      g_set_error_literal (error, NAV_ERROR, NAV_ERROR_INVALID_ARGUMENT, _("The session is already started"));
+      return FALSE;
+    }
+  connect_client (self, "joined", G_CALLBACK (on_joined));
+  connect_client (self, "peer-joined", G_CALLBACK (on_peer_joined));
+  connect_client (self, "offer", G_CALLBACK (on_offer));
+  connect_client (self, "answer", G_CALLBACK (on_answer));
+  connect_client (self, "candidate", G_CALLBACK (on_candidate));
+  connect_client (self, "end-of-candidates", G_CALLBACK (on_end_of_candidates));
+  connect_client (self, "bye", G_CALLBACK (on_bye));
+  connect_agent (self, "new-candidate-full", G_CALLBACK (on_new_candidate));
+  connect_agent (self, "candidate-gathering-done", G_CALLBACK (on_gathering_done));
+  self->started = TRUE;
+
+  if (!nav_signaling_client_join (self->client, self->room, token, error))
+    return FALSE;
+  if (!nav_agent_gather_candidates (self->agent, self->stream_id))
+    {
+      g_set_error (error, NAV_ERROR, NAV_ERROR_FAILED, _("Cannot gather the candidates of stream %u"),
+                   self->stream_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * nav_signaling_session_get_remote_peer:
+ * @self: a session
+ *
+ * Returns: (nullable): the signaling id of the peer this session
+ *   negotiates with, once known
+ *
+ * Since: 1.0
+ */
+const gchar *
+nav_signaling_session_get_remote_peer (NavSignalingSession *self)
+{
+  g_return_val_if_fail (NAV_IS_SIGNALING_SESSION (self), NULL);
+  return self->remote_peer;
+}
+
+static void
+nav_signaling_session_dispose (GObject *object)
+{
+  NavSignalingSession *self = NAV_SIGNALING_SESSION (object);
+  guint i;
+
+  for (i = 0; self->client != NULL && i < self->client_handlers->len; i++)
+    g_signal_handler_disconnect (self->client, g_array_index (self->client_handlers, gulong, i));
+  for (i = 0; self->agent != NULL && i < self->agent_handlers->len; i++)
+    g_signal_handler_disconnect (self->agent, g_array_index (self->agent_handlers, gulong, i));
+  g_array_set_size (self->client_handlers, 0);
+  g_array_set_size (self->agent_handlers, 0);
+  g_clear_object (&self->client);
+  g_clear_object (&self->agent);
+
+  G_OBJECT_CLASS (nav_signaling_session_parent_class)->dispose (object);
+}
+
+static void
+nav_signaling_session_finalize (GObject *object)
+{
+  NavSignalingSession *self = NAV_SIGNALING_SESSION (object);
+
+  g_free (self->room);
+  g_free (self->remote_peer);
+  g_ptr_array_unref (self->pending);
+  g_array_unref (self->client_handlers);
+  g_array_unref (self->agent_handlers);
+
+  G_OBJECT_CLASS (nav_signaling_session_parent_class)->finalize (object);
+}
+
+static void
+nav_signaling_session_class_init (NavSignalingSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = nav_signaling_session_dispose;
+  object_class->finalize = nav_signaling_session_finalize;
+
+  /**
+   * NavSignalingSession::negotiated:
+   * @self: the session
+   * @peer: the remote peer's signaling id
+   *
+   * Both descriptions are known: connectivity checks run from now on
+   * (watch the agent's `component-state-changed`).
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_NEGOTIATED] =
+    g_signal_new ("negotiated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * NavSignalingSession::remote-bye:
+   * @self: the session
+   * @reason: (nullable): the reason the peer gave
+   *
+   * The remote peer ended the session.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_REMOTE_BYE] =
+    g_signal_new ("remote-bye", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+nav_signaling_session_init (NavSignalingSession *self)
+{
+  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_candidate_free);
+  self->client_handlers = g_array_new (FALSE, FALSE, sizeof (gulong));
+  self->agent_handlers = g_array_new (FALSE, FALSE, sizeof (gulong));
+}

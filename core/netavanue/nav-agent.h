@@ -1,0 +1,246 @@
+/* nav-agent.h: the ICE agent, libnice's NiceAgent API
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#if !defined (__NAV_INSIDE__) && !defined (NAV_COMPILATION)
+#error "Only <netavanue/netavanue.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+#include <netavanue/nav-version.h>
+#include <netavanue/nav-address.h>
+#include <netavanue/nav-candidate.h>
+
+G_BEGIN_DECLS
+
+/**
+ * NavCompatibility:
+ * @NAV_COMPATIBILITY_RFC5245: ICE as libnice's `NICE_COMPATIBILITY_RFC5245`
+ *   (also its `DRAFT19`): aggressive nomination by default.
+ * @NAV_COMPATIBILITY_RFC8445: ICE of RFC 8445: regular nomination and
+ *   consent freshness by default.
+ *
+ * The flavours of ICE an agent speaks.  libnice's other modes (Google,
+ * MSN, Office Communicator) are not supported.
+ *
+ * Since: 1.0
+ */
+typedef enum {
+  NAV_COMPATIBILITY_RFC5245 = 0,
+  NAV_COMPATIBILITY_RFC8445 = 6,
+} NavCompatibility;
+
+/**
+ * NavNominationMode:
+ * @NAV_NOMINATION_MODE_REGULAR: nominate one valid pair with a second
+ *   check (RFC 8445 §8.1.1).
+ * @NAV_NOMINATION_MODE_AGGRESSIVE: every check nominates (RFC 5245
+ *   §8.1.1.2).
+ *
+ * How the controlling agent nominates, as libnice's `NiceNominationMode`.
+ *
+ * Since: 1.0
+ */
+typedef enum {
+  NAV_NOMINATION_MODE_REGULAR,
+  NAV_NOMINATION_MODE_AGGRESSIVE,
+} NavNominationMode;
+
+/**
+ * NavAgentOption:
+ * @NAV_AGENT_OPTION_NONE: no option.
+ * @NAV_AGENT_OPTION_REGULAR_NOMINATION: regular nomination.
+ * @NAV_AGENT_OPTION_RELIABLE: a reliable (pseudo-TCP) stream; not
+ *   supported.
+ * @NAV_AGENT_OPTION_LITE_MODE: ICE-lite; not supported yet.
+ * @NAV_AGENT_OPTION_ICE_TRICKLE: Trickle ICE (RFC 8838).
+ * @NAV_AGENT_OPTION_SUPPORT_RENOMINATION: renomination; accepted.
+ * @NAV_AGENT_OPTION_CONSENT_FRESHNESS: consent freshness (RFC 7675).
+ * @NAV_AGENT_OPTION_BYTESTREAM_TCP: byte-stream TCP; accepted.
+ *
+ * Options of [ctor@Nav.Agent.new_full], with the values of libnice's
+ * `NiceAgentOption`.
+ *
+ * Since: 1.0
+ */
+typedef enum /*< flags >*/ {
+  NAV_AGENT_OPTION_NONE = 0,
+  NAV_AGENT_OPTION_REGULAR_NOMINATION = 1 << 0,
+  NAV_AGENT_OPTION_RELIABLE = 1 << 1,
+  NAV_AGENT_OPTION_LITE_MODE = 1 << 2,
+  NAV_AGENT_OPTION_ICE_TRICKLE = 1 << 3,
+  NAV_AGENT_OPTION_SUPPORT_RENOMINATION = 1 << 4,
+  NAV_AGENT_OPTION_CONSENT_FRESHNESS = 1 << 5,
+  NAV_AGENT_OPTION_BYTESTREAM_TCP = 1 << 6,
+} NavAgentOption;
+
+/**
+ * NAV_AGENT_MAX_REMOTE_CANDIDATES:
+ *
+ * The largest number of remote candidates of a component, as libnice's.
+ */
+#define NAV_AGENT_MAX_REMOTE_CANDIDATES 25
+
+#define NAV_TYPE_AGENT (nav_agent_get_type ())
+NAV_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (NavAgent, nav_agent, NAV, AGENT, GObject)
+
+/**
+ * NavAgentRecvFunc:
+ * @agent: the agent
+ * @stream_id: the stream
+ * @component_id: the component
+ * @len: the length of @buf
+ * @buf: (array length=len) (element-type guint8): the data
+ * @user_data: the data given to [method@Nav.Agent.attach_recv]
+ *
+ * Receives the data of a component, as libnice's `NiceAgentRecvFunc`.
+ * Bindings use the [signal@Nav.Agent::new-data] signal instead.
+ *
+ * Since: 1.0
+ */
+typedef void (*NavAgentRecvFunc) (NavAgent *agent,
+                                  guint     stream_id,
+                                  guint     component_id,
+                                  guint     len,
+                                  gchar    *buf,
+                                  gpointer  user_data);
+
+NAV_AVAILABLE_IN_ALL
+NavAgent *nav_agent_new                 (GMainContext     *ctx,
+                                         NavCompatibility  compat);
+NAV_AVAILABLE_IN_ALL
+NavAgent *nav_agent_new_full            (GMainContext     *ctx,
+                                         NavCompatibility  compat,
+                                         NavAgentOption    flags);
+
+NAV_AVAILABLE_IN_ALL
+gboolean  nav_agent_add_local_address   (NavAgent         *agent,
+                                         NavAddress       *addr);
+NAV_AVAILABLE_IN_ALL
+guint     nav_agent_add_stream          (NavAgent         *agent,
+                                         guint             n_components);
+NAV_AVAILABLE_IN_ALL
+void      nav_agent_remove_stream       (NavAgent         *agent,
+                                         guint             stream_id);
+NAV_AVAILABLE_IN_ALL
+gboolean  nav_agent_set_stream_name     (NavAgent         *agent,
+                                         guint             stream_id,
+                                         const gchar      *name);
+NAV_AVAILABLE_IN_ALL
+const gchar *nav_agent_get_stream_name  (NavAgent         *agent,
+                                         guint             stream_id);
+NAV_AVAILABLE_IN_ALL
+void      nav_agent_set_port_range      (NavAgent         *agent,
+                                         guint             stream_id,
+                                         guint             component_id,
+                                         guint             min_port,
+                                         guint             max_port);
+NAV_AVAILABLE_IN_ALL
+gboolean  nav_agent_set_relay_info      (NavAgent         *agent,
+                                         guint             stream_id,
+                                         guint             component_id,
+                                         const gchar      *server_ip,
+                                         guint             server_port,
+                                         const gchar      *username,
+                                         const gchar      *password,
+                                         NavRelayType      type);
+NAV_AVAILABLE_IN_ALL
+gboolean  nav_agent_forget_relays       (NavAgent         *agent,
+                                         guint             stream_id,
+                                         guint             component_id);
+NAV_AVAILABLE_IN_ALL
+gboolean  nav_agent_gather_candidates   (NavAgent         *agent,
+                                         guint             stream_id);
+NAV_AVAILABLE_IN_ALL
+gboolean  nav_agent_restart             (NavAgent         *agent);
+NAV_AVAILABLE_IN_ALL
+gboolean  nav_agent_restart_stream      (NavAgent         *agent,
+                                         guint             stream_id);
+NAV_AVAILABLE_IN_ALL
+gboolean  nav_agent_set_remote_credentials (NavAgent      *agent,
+                                            guint          stream_id,
+                                            const gchar   *ufrag,
+                                            const gchar   *pwd);
+NAV_AVAILABLE_IN_ALL
+gboolean  nav_agent_set_local_credentials  (NavAgent      *agent,
+                                            guint          stream_id,
+                                            const gchar   *ufrag,
+                                            const gchar   *pwd);
+NAV_AVAILABLE_IN_ALL
+gboolean  nav_agent_get_local_credentials  (NavAgent      *agent,
+                                            guint          stream_id,
+                                            gchar        **ufrag,
+                                            gchar        **pwd);
+NAV_AVAILABLE_IN_ALL
+int       nav_agent_set_remote_candidates  (NavAgent      *agent,
+                                            guint          stream_id,
+                                            guint          component_id,
+                                            const GSList  *candidates);
+NAV_AVAILABLE_IN_ALL
+GSList   *nav_agent_get_remote_candidates  (NavAgent      *agent,
+                                            guint          stream_id,
+                                            guint          component_id);
+NAV_AVAILABLE_IN_ALL
+GSList   *nav_agent_get_local_candidates   (NavAgent      *agent,
+                                            guint          stream_id,
+                                            guint          component_id);
+NAV_AVAILABLE_IN_ALL
+gboolean  nav_agent_peer_candidate_gathering_done (NavAgent *agent,
+                                                   guint     stream_id);
+NAV_AVAILABLE_IN_ALL
+gint      nav_agent_send                   (NavAgent      *agent,
+                                            guint          stream_id,
+                                            guint          component_id,
+                                            guint          len,
+                                            const gchar   *buf);
+NAV_AVAILABLE_IN_ALL
+gboolean  nav_agent_send_bytes             (NavAgent      *agent,
+                                            guint          stream_id,
+                                            guint          component_id,
+                                            GBytes        *data,
+                                            GError       **error);
+NAV_AVAILABLE_IN_ALL
+gboolean  nav_agent_attach_recv            (NavAgent         *agent,
+                                            guint             stream_id,
+                                            guint             component_id,
+                                            GMainContext     *ctx,
+                                            NavAgentRecvFunc  func,
+                                            gpointer          data);
+NAV_AVAILABLE_IN_ALL
+gboolean  nav_agent_get_selected_pair      (NavAgent      *agent,
+                                            guint          stream_id,
+                                            guint          component_id,
+                                            NavCandidate **local,
+                                            NavCandidate **remote);
+NAV_AVAILABLE_IN_ALL
+NavComponentState nav_agent_get_component_state (NavAgent *agent,
+                                                 guint     stream_id,
+                                                 guint     component_id);
+
+NAV_AVAILABLE_IN_ALL
+gchar    *nav_agent_generate_local_sdp     (NavAgent      *agent);
+NAV_AVAILABLE_IN_ALL
+gchar    *nav_agent_generate_local_stream_sdp (NavAgent   *agent,
+                                               guint       stream_id,
+                                               gboolean    include_non_ice);
+NAV_AVAILABLE_IN_ALL
+gchar    *nav_agent_generate_local_candidate_sdp (NavAgent     *agent,
+                                                  NavCandidate *candidate);
+NAV_AVAILABLE_IN_ALL
+int       nav_agent_parse_remote_sdp       (NavAgent      *agent,
+                                            const gchar   *sdp);
+NAV_AVAILABLE_IN_ALL
+GSList   *nav_agent_parse_remote_stream_sdp (NavAgent     *agent,
+                                             guint         stream_id,
+                                             const gchar  *sdp,
+                                             gchar       **ufrag,
+                                             gchar       **pwd);
+NAV_AVAILABLE_IN_ALL
+NavCandidate *nav_agent_parse_remote_candidate_sdp (NavAgent    *agent,
+                                                    guint        stream_id,
+                                                    const gchar *sdp);
+
+G_END_DECLS

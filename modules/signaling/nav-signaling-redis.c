@@ -1,0 +1,505 @@
+/* nav-signaling-redis.c: rooms shared between servers through Redis
+ *
+ * Each server holds its own WebSockets; Redis holds who is in which room
+ * and carries what crosses servers.  For a room R:
+ *
+ *   HASH     nav:room:R   peer id → instance id of the server holding it
+ *   CHANNEL  nav:room:R   envelopes {"i":instance,"k":kind,"p":peer,
+ *                         "t":to,"m":message} published by the servers
+ *                         with a peer in R, read by every server with a
+ *                         peer in R (SUBSCRIBE while it has one)
+ *
+ * Two connections, because a connection in subscribe mode takes no other
+ * command.  hiredis does the RESP parsing; its GLib adapter puts the
+ * sockets in our main context, so nothing blocks.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+#include <hiredis/adapters/glib.h>
+#include <json-glib/json-glib.h>
+#include <netavanue/netavanue.h>
+
+#include "nav-signaling-protocol.h"
+#include "nav-signaling-redis.h"
+
+#define KEY_PREFIX "nav:room:"
+/* Stale members of a crashed server vanish with the room's key. */
+#define ROOM_TTL_SECONDS 86400
+
+struct _NavSignalingRedis
+{
+  GMainContext *context;
+  gchar *host;
+  guint port;
+  gchar *instance;
+  NavSignalingRedisEventFunc func;
+  gpointer user_data;
+
+  redisAsyncContext *cmd;
+  redisAsyncContext *sub;
+  GSource *cmd_source;
+  GSource *sub_source;
+  gboolean cmd_up;
+  gboolean sub_up;
+  gboolean freeing;
+  GHashTable *subscribed;               /* room name → Subscription* */
+};
+
+/* A room's subscription, and who waits for Redis to confirm it: a join
+ * reads the room's members only after the confirmation, so that every
+ * peer-joined published after that read reaches us (two joins racing on
+ * two servers then always learn of each other, one way or the other). */
+typedef struct
+{
+  gboolean confirmed;
+  GSList *waiters;                      /* Waiter* */
+} Subscription;
+
+typedef struct
+{
+  NavSignalingRedisReadyFunc func;
+  gpointer user_data;
+} Waiter;
+
+static void
+subscription_release (Subscription *sub,
+                      gboolean      ok)
+{
+  GSList *waiters = g_slist_reverse (g_steal_pointer (&sub->waiters)), *l;
+
+  for (l = waiters; l != NULL; l = l->next)
+    {
+      Waiter *w = l->data;
+
+      w->func (ok, w->user_data);
+      g_free (w);
+    }
+  g_slist_free (waiters);
+}
+
+static void
+subscription_free (Subscription *sub)
+{
+  subscription_release (sub, FALSE);
+  g_free (sub);
+}
+
+gboolean
+nav_signaling_redis_parse_url (const gchar  *url,
+                               gchar       **host,
+                               guint        *port,
+                               GError      **error)
+{
+  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+
+  if (uri == NULL || g_strcmp0 (g_uri_get_scheme (uri), "redis") != 0 ||
+      g_uri_get_host (uri) == NULL || g_uri_get_host (uri)[0] == '\0')
+    {
+      g_set_error (error, NAV_ERROR, NAV_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not a redis://HOST:PORT URL"), url);
+      return FALSE;
+    }
+  *host = g_strdup (g_uri_get_host (uri));
+  *port = g_uri_get_port (uri) > 0 ? (guint) g_uri_get_port (uri) : 6379;
+  return TRUE;
+}
+
+static void
+on_connect (const redisAsyncContext *ac,
+            int                      status)
+{
+  NavSignalingRedis *self = ac->data;
+
+  if (status != REDIS_OK)
+    {
+      g_warning ("event=redis-connect-failed host=%s port=%u error=\"%s\"",
+                 self->host, self->port, ac->errstr);
+      return;
+    }
+  if (ac == self->cmd)
+    self->cmd_up = TRUE;
+  else
+    self->sub_up = TRUE;
+  if (self->cmd_up && self->sub_up)
+    g_message ("event=redis-connected host=%s port=%u instance=%s",
+               self->host, self->port, self->instance);
+}
+
+static void
+on_disconnect (const redisAsyncContext *ac,
+               int                      status)
+{
+  NavSignalingRedis *self = ac->data;
+
+  if (self->freeing)
+    return;
+  /* hiredis frees the context after this returns. */
+  if (ac == self->cmd)
+    {
+      self->cmd = NULL;
+      self->cmd_up = FALSE;
+    }
+  else
+    {
+      GHashTableIter iter;
+      gpointer value;
+      GSList *waiters = NULL, *l;
+
+      self->sub = NULL;
+      self->sub_up = FALSE;
+      /* Nobody will confirm these subscriptions now.  Collect first:
+       * a waiter may drop a room, and with it a subscription. */
+      g_hash_table_iter_init (&iter, self->subscribed);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          Subscription *sub = value;
+
+          waiters = g_slist_concat (waiters, g_steal_pointer (&sub->waiters));
+        }
+      for (l = waiters; l != NULL; l = l->next)
+        {
+          Waiter *w = l->data;
+
+          w->func (FALSE, w->user_data);
+          g_free (w);
+        }
+      g_slist_free (waiters);
+    }
+  g_warning ("event=redis-disconnected host=%s port=%u error=\"%s\"",
+             self->host, self->port, ac->errstr != NULL ? ac->errstr : "");
+}
+
+static redisAsyncContext *
+connect_one (NavSignalingRedis  *self,
+             GSource           **source,
+             GError            **error)
+{
+  redisAsyncContext *ac = redisAsyncConnect (self->host, (int) self->port);
+
+  if (ac == NULL || ac->err)
+    {
+      g_set_error (error, NAV_ERROR, NAV_ERROR_FAILED, _("Cannot connect to Redis at %s:%u: %s"),
+                   self->host, self->port, ac != NULL ? ac->errstr : g_strerror (ENOMEM));
+      if (ac != NULL)
+        redisAsyncFree (ac);
+      return NULL;
+    }
+  ac->data = self;
+  redisAsyncSetConnectCallback (ac, on_connect);
+  redisAsyncSetDisconnectCallback (ac, on_disconnect);
+  *source = redis_source_new (ac);
+  g_source_set_static_name (*source, "nav-signaling-redis");
+  g_source_attach (*source, self->context);
+  /* hiredis learns that a non-blocking connect finished from the first
+   * write it is asked for: ask for one. */
+  redisAsyncCommand (ac, NULL, NULL, "PING");
+  return ac;
+}
+
+NavSignalingRedis *
+nav_signaling_redis_new (const gchar                 *url,
+                         GMainContext                *context,
+                         NavSignalingRedisEventFunc   func,
+                         gpointer                     user_data,
+                         GError                     **error)
+{
+  NavSignalingRedis *self = g_new0 (NavSignalingRedis, 1);
+
+  self->context = g_main_context_ref (context);
+  self->func = func;
+  self->user_data = user_data;
+  self->instance = nav_signaling_random_code (12);
+  self->subscribed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) subscription_free);
+  if (!nav_signaling_redis_parse_url (url, &self->host, &self->port, error) ||
+      (self->cmd = connect_one (self, &self->cmd_source, error)) == NULL ||
+      (self->sub = connect_one (self, &self->sub_source, error)) == NULL)
+    {
+      nav_signaling_redis_free (self);
+      return NULL;
+    }
+  return self;
+}
+
+static void
+free_context (redisAsyncContext **ac,
+              GSource           **source)
+{
+  if (*ac != NULL)
+    redisAsyncFree (*ac);
+  *ac = NULL;
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+void
+nav_signaling_redis_free (NavSignalingRedis *self)
+{
+  /* Pending callbacks run with a NULL reply from inside redisAsyncFree. */
+  self->freeing = TRUE;
+  free_context (&self->sub, &self->sub_source);
+  free_context (&self->cmd, &self->cmd_source);
+  g_hash_table_unref (self->subscribed);
+  g_main_context_unref (self->context);
+  g_free (self->host);
+  g_free (self->instance);
+  g_free (self);
+}
+
+const gchar *
+nav_signaling_redis_get_instance (NavSignalingRedis *self)
+{
+  return self->instance;
+}
+
+gboolean
+nav_signaling_redis_is_connected (NavSignalingRedis *self)
+{
+  return self->cmd_up && self->sub_up;
+}
+
+static gchar *
+room_key (const gchar *room)
+{
+  return g_strconcat (KEY_PREFIX, room, NULL);
+}
+
+/* A message on a room channel: RESP array ["message", channel, payload].
+ * Payloads come from other servers; still parsed as untrusted. */
+static void
+on_subscription (redisAsyncContext *ac,
+                 void              *r,
+                 void              *privdata)
+{
+  NavSignalingRedis *self = privdata;
+  redisReply *reply = r;
+  g_autoptr (JsonParser) parser = NULL;
+  JsonNode *root;
+  JsonObject *env;
+  const gchar *channel, *instance, *kind, *peer, *to, *text;
+
+  if (reply == NULL || self->freeing || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
+      reply->element[0]->type != REDIS_REPLY_STRING || reply->element[1]->type != REDIS_REPLY_STRING)
+    return;
+  channel = reply->element[1]->str;
+  if (!g_str_has_prefix (channel, KEY_PREFIX))
+    return;
+  if (strcmp (reply->element[0]->str, "subscribe") == 0)
+    {
+      Subscription *sub = g_hash_table_lookup (self->subscribed, channel + strlen (KEY_PREFIX));
+
+      if (sub != NULL && !sub->confirmed)
+        {
+          sub->confirmed = TRUE;
+          subscription_release (sub, TRUE);
+        }
+      return;
+    }
+  if (strcmp (reply->element[0]->str, "message") != 0 || reply->element[2]->type != REDIS_REPLY_STRING)
+    return;
+
+  parser = json_parser_new_immutable ();
+  if (!nav_signaling_check_nesting (reply->element[2]->str, reply->element[2]->len, 4) ||
+      !json_parser_load_from_data (parser, reply->element[2]->str, reply->element[2]->len, NULL))
+    return;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return;
+  env = json_node_get_object (root);
+  instance = json_object_get_string_member_with_default (env, "i", NULL);
+  kind = json_object_get_string_member_with_default (env, "k", NULL);
+  peer = json_object_get_string_member_with_default (env, "p", NULL);
+  to = json_object_get_string_member_with_default (env, "t", NULL);
+  text = json_object_get_string_member_with_default (env, "m", NULL);
+  if (instance == NULL || kind == NULL || peer == NULL || text == NULL ||
+      !nav_signaling_id_is_valid (peer) || (to != NULL && !nav_signaling_id_is_valid (to)))
+    return;
+  /* Our own publications come back to us: already delivered locally. */
+  if (g_str_equal (instance, self->instance))
+    return;
+  self->func (self, channel + strlen (KEY_PREFIX), kind, peer, instance, to, text, self->user_data);
+}
+
+void
+nav_signaling_redis_subscribe (NavSignalingRedis          *self,
+                               const gchar                *room,
+                               NavSignalingRedisReadyFunc  func,
+                               gpointer                    user_data)
+{
+  g_autofree gchar *key = NULL;
+  Subscription *sub;
+
+  if (self->sub == NULL)
+    {
+      if (func != NULL)
+        func (FALSE, user_data);
+      return;
+    }
+  sub = g_hash_table_lookup (self->subscribed, room);
+  if (sub == NULL)
+    {
+      sub = g_new0 (Subscription, 1);
+      g_hash_table_insert (self->subscribed, g_strdup (room), sub);
+      key = room_key (room);
+      redisAsyncCommand (self->sub, on_subscription, self, "SUBSCRIBE %s", key);
+    }
+  if (func == NULL)
+    return;
+  if (sub->confirmed)
+    {
+      func (TRUE, user_data);
+      return;
+    }
+  {
+    Waiter *w = g_new0 (Waiter, 1);
+
+    w->func = func;
+    w->user_data = user_data;
+    sub->waiters = g_slist_prepend (sub->waiters, w);
+  }
+}
+
+void
+nav_signaling_redis_unsubscribe (NavSignalingRedis *self,
+                                 const gchar       *room)
+{
+  g_autofree gchar *key = NULL;
+
+  if (self->sub == NULL || !g_hash_table_remove (self->subscribed, room))
+    return;
+  key = room_key (room);
+  redisAsyncCommand (self->sub, NULL, NULL, "UNSUBSCRIBE %s", key);
+}
+
+typedef struct
+{
+  NavSignalingRedisMembersFunc func;
+  gpointer user_data;
+} MembersCall;
+
+static void
+on_members (redisAsyncContext *ac,
+            void              *r,
+            void              *privdata)
+{
+  MembersCall *call = privdata;
+  redisReply *reply = r;
+  g_autoptr (GHashTable) members = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize i;
+
+  if (reply == NULL || reply->type != REDIS_REPLY_ARRAY)
+    {
+      g_set_error (&error, NAV_ERROR, NAV_ERROR_FAILED, _("Redis did not answer"));
+      call->func (NULL, error, call->user_data);
+      g_free (call);
+      return;
+    }
+  members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (i = 0; i + 1 < reply->elements; i += 2)
+    if (reply->element[i]->type == REDIS_REPLY_STRING &&
+        reply->element[i + 1]->type == REDIS_REPLY_STRING &&
+        nav_signaling_id_is_valid (reply->element[i]->str))
+      g_hash_table_replace (members, g_strdup (reply->element[i]->str),
+                            g_strdup (reply->element[i + 1]->str));
+  call->func (members, NULL, call->user_data);
+  g_free (call);
+}
+
+void
+nav_signaling_redis_get_members (NavSignalingRedis            *self,
+                                 const gchar                  *room,
+                                 NavSignalingRedisMembersFunc  func,
+                                 gpointer                      user_data)
+{
+  g_autofree gchar *key = room_key (room);
+  MembersCall *call = g_new0 (MembersCall, 1);
+
+  call->func = func;
+  call->user_data = user_data;
+  if (self->cmd == NULL || redisAsyncCommand (self->cmd, on_members, call, "HGETALL %s", key) != REDIS_OK)
+    on_members (NULL, NULL, call);
+}
+
+static void
+publish (NavSignalingRedis *self,
+         const gchar       *room,
+         const gchar       *kind,
+         const gchar       *peer_id,
+         const gchar       *to,
+         const gchar       *text)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree gchar *payload = NULL;
+  g_autofree gchar *key = room_key (room);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "i");
+  json_builder_add_string_value (b, self->instance);
+  json_builder_set_member_name (b, "k");
+  json_builder_add_string_value (b, kind);
+  json_builder_set_member_name (b, "p");
+  json_builder_add_string_value (b, peer_id);
+  if (to != NULL)
+    {
+      json_builder_set_member_name (b, "t");
+      json_builder_add_string_value (b, to);
+    }
+  json_builder_set_member_name (b, "m");
+  json_builder_add_string_value (b, text);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  payload = json_to_string (root, FALSE);
+  /* %b: binary-safe, the payload may hold any byte. */
+  redisAsyncCommand (self->cmd, NULL, NULL, "PUBLISH %s %b", key, payload, strlen (payload));
+}
+
+void
+nav_signaling_redis_join (NavSignalingRedis *self,
+                          const gchar       *room,
+                          const gchar       *peer_id,
+                          const gchar       *event)
+{
+  g_autofree gchar *key = room_key (room);
+
+  if (self->cmd == NULL)
+    return;
+  redisAsyncCommand (self->cmd, NULL, NULL, "HSET %s %s %s", key, peer_id, self->instance);
+  redisAsyncCommand (self->cmd, NULL, NULL, "EXPIRE %s %d", key, ROOM_TTL_SECONDS);
+  publish (self, room, "peer-joined", peer_id, NULL, event);
+}
+
+void
+nav_signaling_redis_leave (NavSignalingRedis *self,
+                           const gchar       *room,
+                           const gchar       *peer_id,
+                           const gchar       *event)
+{
+  g_autofree gchar *key = room_key (room);
+
+  if (self->cmd == NULL || self->freeing)
+    return;
+  redisAsyncCommand (self->cmd, NULL, NULL, "HDEL %s %s", key, peer_id);
+  publish (self, room, "peer-left", peer_id, NULL, event);
+}
+
+void
+nav_signaling_redis_forward (NavSignalingRedis *self,
+                             const gchar       *room,
+                             const gchar       *from,
+                             const gchar       *to,
+                             const gchar       *text)
+{
+  if (self->cmd == NULL)
+    return;
+  publish (self, room, "message", from, to, text);
+}

@@ -1,0 +1,411 @@
+/* nav-turn-gatherer.c: the relayed candidate gatherer
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "nav-turn-gatherer.h"
+#include "nav-turn-relay-transport.h"
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+/**
+ * NavTurnGatherer:
+ *
+ * Finds relayed candidates (RFC 8445 §5.1.1.2): for each component it
+ * makes one allocation on the TURN server and turns each relayed address
+ * into a candidate of type relay whose owner is a
+ * [class@Nav.TurnRelayTransport] on that allocation.  The candidate's base
+ * is the relayed address itself (RFC 8445 §5.1.1.2), its related address
+ * the mapped address the server saw.
+ *
+ * Properties (all construct-time):
+ *
+ * - `server`: `HOST[:PORT]` of the TURN server (default port 3478, 5349
+ *   for TLS)
+ * - `transport`: `udp`, `tcp` or `tls`, to the server
+ * - `username`, `password`: the long-term credentials (for the TURN REST
+ *   API, `expiry:user` and the base64 HMAC, see tools/nav-turn)
+ * - `tcp-relay`: an RFC 6062 TCP allocation (needs `tcp` or `tls`)
+ * - `address-family`: `ipv4` (default), `ipv6`, or `dual` for both
+ *   (RFC 8656 §7.1 REQUESTED- and ADDITIONAL-ADDRESS-FAMILY)
+ * - `tls-ca-file`, `tls-insecure`: how the server's certificate is checked
+ * - `connect-timeout`: milliseconds allowed for the TCP connect and TLS
+ *   handshake, so that gathering never hangs on a dead server
+ *
+ * A failed allocation yields no candidate, a debug message and `done`.
+ */
+
+struct _NavTurnGatherer
+{
+  GObject parent_instance;
+
+  GMainContext *context;
+  gchar *server;
+  gchar *transport;
+  gchar *username;
+  gchar *password;
+  gboolean tcp_relay;
+  gchar *address_family;
+  gchar *tls_ca_file;
+  gboolean tls_insecure;
+  guint connect_timeout;
+
+  NavStunClient *resolver;
+  GPtrArray *gatherings;        /* of Gathering* */
+};
+
+enum {
+  PROP_0,
+  PROP_CONTEXT,
+  PROP_SERVER,
+  PROP_TRANSPORT,
+  PROP_USERNAME,
+  PROP_PASSWORD,
+  PROP_TCP_RELAY,
+  PROP_ADDRESS_FAMILY,
+  PROP_TLS_CA_FILE,
+  PROP_TLS_INSECURE,
+  PROP_CONNECT_TIMEOUT,
+  N_PROPS
+};
+
+static void nav_turn_gatherer_gatherer_init (NavGathererInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (NavTurnGatherer, nav_turn_gatherer, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (NAV_TYPE_GATHERER,
+                                                      nav_turn_gatherer_gatherer_init))
+
+typedef struct
+{
+  NavTurnGatherer *self;        /* weak: the gatherer owns the gathering */
+  guint stream_id;
+  guint component_id;
+  GCancellable *cancellable;
+  NavTurnClient *client;
+  NavTurnRelayTransport *transport;     /* kept for the candidates' life */
+  gboolean done;
+} Gathering;
+
+static void
+gathering_free (Gathering *g)
+{
+  g_cancellable_cancel (g->cancellable);
+  g_object_unref (g->cancellable);
+  g_clear_object (&g->transport);
+  g_clear_object (&g->client);
+  g_free (g);
+}
+
+static void
+gathering_done (Gathering *g)
+{
+  if (g->done)
+    return;
+  g->done = TRUE;
+  nav_gatherer_emit_done (NAV_GATHERER (g->self), g->stream_id, g->component_id);
+}
+
+static NavStunProtocol
+protocol_of (NavTurnGatherer *self)
+{
+  if (g_strcmp0 (self->transport, "tls") == 0)
+    return NAV_STUN_PROTOCOL_TLS;
+  if (g_strcmp0 (self->transport, "tcp") == 0)
+    return NAV_STUN_PROTOCOL_TCP;
+  return NAV_STUN_PROTOCOL_UDP;
+}
+
+static void
+allocated (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Gathering *g = user_data;
+  g_autoptr (GError) error = NULL;
+  NavTurnClient *client = NAV_TURN_CLIENT (source);
+
+  if (!nav_turn_client_allocate_finish (client, result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_debug ("event=relay-failed server=%s error=\"%s\"", g->self->server, error->message);
+          gathering_done (g);
+        }
+      return;
+    }
+  g->transport = nav_turn_relay_transport_new (client);
+  for (guint i = 0; i < nav_turn_client_get_n_relayed_addresses (client); i++)
+    {
+      g_autoptr (NavCandidate) c = nav_candidate_new (NAV_CANDIDATE_TYPE_RELAYED);
+      g_autofree gchar *foundation = NULL;
+      g_autofree gchar *ip = NULL;
+      const NavAddress *relayed = nav_turn_client_get_relayed_address (client, i);
+
+      c->transport = nav_transport_get_protocol (NAV_TRANSPORT (g->transport));
+      c->addr = *relayed;
+      c->base_addr = *relayed;
+      c->related_addr = *nav_turn_client_get_mapped_address (client);
+      c->stream_id = g->stream_id;
+      c->component_id = g->component_id;
+      c->priority = nav_candidate_compute_priority (NAV_CANDIDATE_TYPE_RELAYED, c->transport,
+                                                    65535 - i, g->component_id);
+      /* RFC 8445 §5.1.1.3: same type, server and transport, same
+       * foundation. */
+      ip = nav_address_ip_to_string (relayed);
+      foundation = g_strdup_printf ("%u", g_str_hash (g->self->server) ^ g_str_hash (ip) ^
+                                          (guint) c->transport ^ 0x5245u);
+      nav_candidate_set_foundation (c, foundation);
+      nav_candidate_set_owner (c, NAV_TRANSPORT (g->transport));
+      nav_gatherer_emit_candidate_gathered (NAV_GATHERER (g->self), c);
+    }
+  gathering_done (g);
+}
+
+static void
+server_resolved (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Gathering *g = user_data;
+  NavTurnGatherer *self;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NavAddress) server = nav_stun_client_resolve_finish (NAV_STUN_CLIENT (source),
+                                                                  result, &error);
+  NavTurnClientConfig cfg;
+  g_autofree gchar *host = NULL;
+  guint16 port;
+
+  if (server == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_debug ("event=relay-failed server=%s error=\"%s\"", g->self->server, error->message);
+          gathering_done (g);
+        }
+      return;
+    }
+  self = g->self;
+  nav_turn_client_config_init (&cfg);
+  cfg.server = *server;
+  cfg.protocol = protocol_of (self);
+  if (nav_stun_client_parse_server (self->server, cfg.protocol, &host, &port, NULL))
+    cfg.server_name = g_steal_pointer (&host);
+  cfg.username = g_strdup (self->username);
+  cfg.password = g_strdup (self->password);
+  cfg.tcp_relay = self->tcp_relay;
+  if (g_strcmp0 (self->address_family, "ipv6") == 0)
+    cfg.family = G_SOCKET_FAMILY_IPV6;
+  cfg.dual = g_strcmp0 (self->address_family, "dual") == 0;
+  cfg.tls_ca_file = g_strdup (self->tls_ca_file);
+  cfg.tls_insecure = self->tls_insecure;
+  cfg.connect_timeout_ms = self->connect_timeout;
+  g->client = nav_turn_client_new (self->context, &cfg);
+  nav_turn_client_config_clear (&cfg);
+  nav_turn_client_allocate_async (g->client, g->cancellable, allocated, g);
+}
+
+static void
+nav_turn_gatherer_gather (NavGatherer *gatherer,
+                          guint        stream_id,
+                          guint        component_id,
+                          GPtrArray   *bases)
+{
+  NavTurnGatherer *self = NAV_TURN_GATHERER (gatherer);
+  Gathering *g = g_new0 (Gathering, 1);
+
+  g->self = self;
+  g->stream_id = stream_id;
+  g->component_id = component_id;
+  g->cancellable = g_cancellable_new ();
+  g_ptr_array_add (self->gatherings, g);
+  if (self->server == NULL)
+    {
+      gathering_done (g);
+      return;
+    }
+  g_main_context_push_thread_default (self->context);
+  nav_stun_client_resolve_async (self->resolver, self->server, protocol_of (self),
+                                 g->cancellable, server_resolved, g);
+  g_main_context_pop_thread_default (self->context);
+}
+
+static void
+nav_turn_gatherer_stop (NavGatherer *gatherer)
+{
+  NavTurnGatherer *self = NAV_TURN_GATHERER (gatherer);
+
+  for (guint i = 0; i < self->gatherings->len; i++)
+    {
+      Gathering *g = self->gatherings->pdata[i];
+
+      if (!g->done)
+        {
+          g_cancellable_cancel (g->cancellable);
+          if (g->client != NULL && g->transport == NULL)
+            nav_turn_client_close_async (g->client, NULL, NULL, NULL);
+          gathering_done (g);
+        }
+    }
+}
+
+static void
+nav_turn_gatherer_gatherer_init (NavGathererInterface *iface)
+{
+  iface->gather = nav_turn_gatherer_gather;
+  iface->stop = nav_turn_gatherer_stop;
+}
+
+/**
+ * nav_turn_gatherer_new:
+ * @context: (nullable): the main context
+ * @server: `HOST[:PORT]` of the TURN server
+ * @username: the username
+ * @password: the password
+ *
+ * Returns: (transfer full): a gatherer allocating over UDP
+ */
+NavTurnGatherer *
+nav_turn_gatherer_new (GMainContext *context,
+                       const gchar  *server,
+                       const gchar  *username,
+                       const gchar  *password)
+{
+  return g_object_new (NAV_TYPE_TURN_GATHERER, "context", context, "server", server,
+                       "username", username, "password", password, NULL);
+}
+
+static void
+nav_turn_gatherer_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  NavTurnGatherer *self = NAV_TURN_GATHERER (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT: g_value_set_boxed (value, self->context); break;
+    case PROP_SERVER: g_value_set_string (value, self->server); break;
+    case PROP_TRANSPORT: g_value_set_string (value, self->transport); break;
+    case PROP_USERNAME: g_value_set_string (value, self->username); break;
+    case PROP_PASSWORD: g_value_set_string (value, self->password); break;
+    case PROP_TCP_RELAY: g_value_set_boolean (value, self->tcp_relay); break;
+    case PROP_ADDRESS_FAMILY: g_value_set_string (value, self->address_family); break;
+    case PROP_TLS_CA_FILE: g_value_set_string (value, self->tls_ca_file); break;
+    case PROP_TLS_INSECURE: g_value_set_boolean (value, self->tls_insecure); break;
+    case PROP_CONNECT_TIMEOUT: g_value_set_uint (value, self->connect_timeout); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+nav_turn_gatherer_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  NavTurnGatherer *self = NAV_TURN_GATHERER (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      g_clear_pointer (&self->context, g_main_context_unref);
+      self->context = g_value_dup_boxed (value);
+      break;
+    case PROP_SERVER: g_free (self->server); self->server = g_value_dup_string (value); break;
+    case PROP_TRANSPORT: g_free (self->transport); self->transport = g_value_dup_string (value); break;
+    case PROP_USERNAME: g_free (self->username); self->username = g_value_dup_string (value); break;
+    case PROP_PASSWORD: g_free (self->password); self->password = g_value_dup_string (value); break;
+    case PROP_TCP_RELAY: self->tcp_relay = g_value_get_boolean (value); break;
+    case PROP_ADDRESS_FAMILY:
+      g_free (self->address_family);
+      self->address_family = g_value_dup_string (value);
+      break;
+    case PROP_TLS_CA_FILE: g_free (self->tls_ca_file); self->tls_ca_file = g_value_dup_string (value); break;
+    case PROP_TLS_INSECURE: self->tls_insecure = g_value_get_boolean (value); break;
+    case PROP_CONNECT_TIMEOUT: self->connect_timeout = g_value_get_uint (value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+nav_turn_gatherer_constructed (GObject *object)
+{
+  NavTurnGatherer *self = NAV_TURN_GATHERER (object);
+
+  G_OBJECT_CLASS (nav_turn_gatherer_parent_class)->constructed (object);
+  if (self->context == NULL)
+    self->context = g_main_context_ref_thread_default ();
+  self->resolver = nav_stun_client_new (self->context);
+}
+
+static void
+nav_turn_gatherer_dispose (GObject *object)
+{
+  NavTurnGatherer *self = NAV_TURN_GATHERER (object);
+
+  if (self->gatherings != NULL)
+    g_ptr_array_set_size (self->gatherings, 0);
+  G_OBJECT_CLASS (nav_turn_gatherer_parent_class)->dispose (object);
+}
+
+static void
+nav_turn_gatherer_finalize (GObject *object)
+{
+  NavTurnGatherer *self = NAV_TURN_GATHERER (object);
+
+  g_ptr_array_unref (self->gatherings);
+  g_clear_object (&self->resolver);
+  g_free (self->server);
+  g_free (self->transport);
+  g_free (self->username);
+  g_free (self->password);
+  g_free (self->address_family);
+  g_free (self->tls_ca_file);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  G_OBJECT_CLASS (nav_turn_gatherer_parent_class)->finalize (object);
+}
+
+static void
+nav_turn_gatherer_class_init (NavTurnGathererClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
+
+  object_class->constructed = nav_turn_gatherer_constructed;
+  object_class->dispose = nav_turn_gatherer_dispose;
+  object_class->finalize = nav_turn_gatherer_finalize;
+  object_class->get_property = nav_turn_gatherer_get_property;
+  object_class->set_property = nav_turn_gatherer_set_property;
+
+  g_object_class_override_property (object_class, PROP_CONTEXT, "context");
+  g_object_class_install_property (object_class, PROP_SERVER,
+    g_param_spec_string ("server", NULL, "HOST[:PORT] of the TURN server", NULL, flags));
+  g_object_class_install_property (object_class, PROP_TRANSPORT,
+    g_param_spec_string ("transport", NULL, "udp, tcp or tls, to the server", "udp", flags));
+  g_object_class_install_property (object_class, PROP_USERNAME,
+    g_param_spec_string ("username", NULL, "The long-term credential's username", NULL, flags));
+  g_object_class_install_property (object_class, PROP_PASSWORD,
+    g_param_spec_string ("password", NULL, "The long-term credential's password", NULL, flags));
+  g_object_class_install_property (object_class, PROP_TCP_RELAY,
+    g_param_spec_boolean ("tcp-relay", NULL, "An RFC 6062 TCP allocation", FALSE, flags));
+  g_object_class_install_property (object_class, PROP_ADDRESS_FAMILY,
+    g_param_spec_string ("address-family", NULL, "ipv4, ipv6 or dual (RFC 8656 §7.1)",
+                         "ipv4", flags));
+  g_object_class_install_property (object_class, PROP_TLS_CA_FILE,
+    g_param_spec_string ("tls-ca-file", NULL, "Trust these certificate authorities", NULL, flags));
+  g_object_class_install_property (object_class, PROP_TLS_INSECURE,
+    g_param_spec_boolean ("tls-insecure", NULL, "Accept any TLS certificate", FALSE, flags));
+  g_object_class_install_property (object_class, PROP_CONNECT_TIMEOUT,
+    g_param_spec_uint ("connect-timeout", NULL, "Milliseconds for TCP connect and TLS handshake",
+                       1, G_MAXUINT, NAV_TURN_DEFAULT_CONNECT_TIMEOUT_MS, flags));
+}
+
+static void
+nav_turn_gatherer_init (NavTurnGatherer *self)
+{
+  self->gatherings = g_ptr_array_new_with_free_func ((GDestroyNotify) gathering_free);
+}

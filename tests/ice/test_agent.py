@@ -1,0 +1,120 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# NavAgent through GObject Introspection: two agents in one GLib.MainLoop
+# exchange SDP, connect over loopback and send data both ways, using only
+# the introspectable API (new-data signal, send_bytes, boxed candidates).
+
+import sys
+import unittest
+
+import gi
+
+gi.require_version("Nav", "1.0")
+from gi.repository import GLib, Nav  # noqa: E402
+
+TIMEOUT_SECONDS = 30  # a failure guard, never a timing assertion
+
+
+class Peer:
+    def __init__(self, controlling):
+        self.agent = Nav.Agent.new(GLib.MainContext.default(), Nav.Compatibility.RFC8445)
+        self.agent.props.controlling_mode = controlling
+        self.agent.props.stun_pacing_timer = 5
+        self.agent.add_local_address(Nav.Address.new_from_string("127.0.0.1:0"))
+        self.stream = self.agent.add_stream(1)
+        self.agent.set_stream_name(self.stream, "application")
+        self.gathered = False
+        self.state = Nav.ComponentState.DISCONNECTED
+        self.selected = None
+        self.data = []
+        self.candidates = []
+        self.agent.connect("candidate-gathering-done", self.on_gathered)
+        self.agent.connect("component-state-changed", self.on_state)
+        self.agent.connect("new-selected-pair-full", self.on_selected)
+        self.agent.connect("new-candidate-full", self.on_candidate)
+        self.agent.connect("new-data", self.on_data)
+
+    def on_gathered(self, agent, stream_id):
+        self.gathered = True
+
+    def on_state(self, agent, stream_id, component_id, state):
+        self.state = state
+
+    def on_selected(self, agent, stream_id, component_id, local, remote):
+        # No lock is held: calling back in is allowed.
+        ok, l, r = agent.get_selected_pair(stream_id, component_id)
+        assert ok and l.addr.equal(local.addr)
+        self.selected = (local, remote)
+
+    def on_candidate(self, agent, candidate):
+        self.candidates.append(candidate)
+
+    def on_data(self, agent, stream_id, component_id, data):
+        self.data.append(data.get_data())
+
+
+def run_until(loop, predicate):
+    def check():
+        if predicate():
+            loop.quit()
+            return GLib.SOURCE_REMOVE
+        return GLib.SOURCE_CONTINUE
+
+    def give_up():
+        loop.quit()
+        return GLib.SOURCE_REMOVE
+
+    GLib.timeout_add(5, check)
+    guard = GLib.timeout_add_seconds(TIMEOUT_SECONDS, give_up)
+    loop.run()
+    GLib.source_remove(guard) if predicate() else None
+    return predicate()
+
+
+class AgentTest(unittest.TestCase):
+    def test_two_agents_connect(self):
+        loop = GLib.MainLoop()
+        a, b = Peer(True), Peer(False)
+        self.assertTrue(a.agent.gather_candidates(a.stream))
+        self.assertTrue(b.agent.gather_candidates(b.stream))
+        self.assertTrue(run_until(loop, lambda: a.gathered and b.gathered))
+        self.assertTrue(a.candidates)
+        self.assertEqual(a.candidates[0].type, Nav.CandidateType.HOST)
+
+        sdp_a = a.agent.generate_local_sdp()
+        sdp_b = b.agent.generate_local_sdp()
+        self.assertTrue(sdp_a.startswith("m=application "))
+        self.assertIn("a=ice-ufrag:", sdp_a)
+        self.assertGreaterEqual(b.agent.parse_remote_sdp(sdp_a), 1)
+        self.assertGreaterEqual(a.agent.parse_remote_sdp(sdp_b), 1)
+
+        ready = Nav.ComponentState.READY
+        self.assertTrue(run_until(loop, lambda: a.state == ready and b.state == ready))
+        self.assertEqual(a.agent.get_component_state(a.stream, 1), ready)
+        self.assertIsNotNone(a.selected)
+
+        self.assertTrue(a.agent.send_bytes(a.stream, 1, GLib.Bytes.new(b"ping")))
+        self.assertEqual(b.agent.send(b.stream, 1, b"pong"), 4)
+        self.assertTrue(run_until(loop, lambda: a.data and b.data))
+        self.assertEqual(b.data[0], b"ping")
+        self.assertEqual(a.data[0], b"pong")
+
+        removed = []
+        a.agent.connect("streams-removed", lambda agent, ids: removed.append(ids))
+        a.agent.remove_stream(a.stream)
+        self.assertEqual(len(removed), 1)
+
+    def test_candidate_sdp(self):
+        agent = Nav.Agent.new(None, Nav.Compatibility.RFC5245)
+        stream = agent.add_stream(1)
+        line = "a=candidate:4 1 UDP 2015363583 fd00::2 55985 typ host"
+        cand = agent.parse_remote_candidate_sdp(stream, line)
+        self.assertIsNotNone(cand)
+        self.assertEqual(cand.addr.get_port(), 55985)
+        self.assertEqual(agent.generate_local_candidate_sdp(cand), line)
+        self.assertIsNone(agent.parse_remote_candidate_sdp(stream, "a=candidate:garbage"))
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0], "-v"])

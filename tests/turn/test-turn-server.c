@@ -1,0 +1,1449 @@
+/* test-turn-server.c: the TURN server (RFC 8656, RFC 6062), driven by a
+ * small client written against the STUN codec
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <glib/gstdio.h>
+#include <netavanue/netavanue.h>
+
+#include "nav-turn-server.h"
+#include "nav-turn-client.h"
+
+#define REALM "example.org"
+#define WAIT_MS 3000            /* only reached when something is broken */
+
+/* ---------------------------------------------------------------- */
+/* The server, in a thread of its own                                 */
+
+typedef struct
+{
+  NavTurnServer *server;
+  GMainContext *context;
+  GMainLoop *loop;
+  GThread *thread;
+  guint port;
+} Fixture;
+
+static gpointer
+server_thread (gpointer data)
+{
+  Fixture *f = data;
+
+  g_main_context_push_thread_default (f->context);
+  g_main_loop_run (f->loop);
+  g_main_context_pop_thread_default (f->context);
+  return NULL;
+}
+
+static Fixture *
+fixture_new (const gchar *first_property,
+             ...)
+{
+  const gchar *users[] = { "alice:secret", "bob:hunter2", NULL };
+  const gchar *ips[] = { "127.0.0.1", NULL };
+  g_autoptr (GError) error = NULL;
+  Fixture *f = g_new0 (Fixture, 1);
+  va_list ap;
+
+  f->context = g_main_context_new ();
+  f->loop = g_main_loop_new (f->context, FALSE);
+  g_main_context_push_thread_default (f->context);
+  f->server = g_object_new (NAV_TYPE_TURN_SERVER, NULL);
+  g_object_set (f->server,
+                "listening-ips", ips, "listening-port", 0, "relay-ip", "127.0.0.1",
+                "realm", REALM, "lt-cred-mech", TRUE, "users", users,
+                "allow-loopback-peers", TRUE, "min-port", 42000, "max-port", 43999,
+                "software", "nav-turn-test", NULL);
+  va_start (ap, first_property);
+  if (first_property != NULL)
+    g_object_set_valist (G_OBJECT (f->server), first_property, ap);
+  va_end (ap);
+  g_assert_true (nav_server_start (NAV_SERVER (f->server), &error));
+  g_assert_no_error (error);
+  g_main_context_pop_thread_default (f->context);
+  f->port = nav_turn_server_get_port (f->server);
+  g_assert_cmpuint (f->port, >, 0);
+  f->thread = g_thread_new ("turn-server", server_thread, f);
+  return f;
+}
+
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Stops the thread, then reads the counters without a race. */
+static void
+fixture_stop_thread (Fixture *f)
+{
+  if (f->thread == NULL)
+    return;
+  g_main_context_invoke (f->context, quit_loop, f->loop);
+  g_thread_join (f->thread);
+  f->thread = NULL;
+}
+
+static guint64
+counter (Fixture     *f,
+         const gchar *name)
+{
+  g_autoptr (GVariant) stats = NULL;
+  guint64 value = G_MAXUINT64;
+
+  fixture_stop_thread (f);
+  stats = nav_server_get_stats (NAV_SERVER (f->server));
+  g_assert_true (g_variant_lookup (stats, name, "t", &value));
+  return value;
+}
+
+static void
+fixture_free (Fixture *f)
+{
+  fixture_stop_thread (f);
+  nav_server_stop (NAV_SERVER (f->server));
+  g_object_unref (f->server);
+  g_main_loop_unref (f->loop);
+  g_main_context_unref (f->context);
+  g_free (f);
+}
+
+/* ---------------------------------------------------------------- */
+/* A client                                                           */
+
+typedef struct
+{
+  int fd;
+  gboolean tcp;
+  NavAddress server;
+  gchar *username;
+  gchar *password;
+  gchar *nonce;
+  GBytes *key;
+  guint8 pending[4096];
+  gsize pending_len;
+} Client;
+
+static void
+set_loopback (NavAddress *a,
+              guint       port)
+{
+  g_assert_true (nav_address_set_from_string (a, "127.0.0.1:0", NULL));
+  nav_address_set_port (a, port);
+}
+
+static Client *
+client_new (Fixture     *f,
+            gboolean     tcp,
+            const gchar *username,
+            const gchar *password)
+{
+  Client *c = g_new0 (Client, 1);
+  struct sockaddr_storage ss;
+  socklen_t sl;
+
+  set_loopback (&c->server, f->port);
+  c->tcp = tcp;
+  c->fd = socket (AF_INET, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+  g_assert_cmpint (c->fd, >=, 0);
+  sl = nav_address_copy_to_sockaddr (&c->server, (struct sockaddr *) &ss, sizeof ss);
+  g_assert_cmpint (connect (c->fd, (struct sockaddr *) &ss, sl), ==, 0);
+  if (tcp)
+    {
+      int one = 1;
+
+      setsockopt (c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+  c->username = g_strdup (username);
+  c->password = g_strdup (password);
+  return c;
+}
+
+static void
+client_free (Client *c)
+{
+  close (c->fd);
+  g_free (c->username);
+  g_free (c->password);
+  g_free (c->nonce);
+  g_clear_pointer (&c->key, g_bytes_unref);
+  g_free (c);
+}
+
+static void
+client_send (Client       *c,
+             const guint8 *data,
+             gsize         len)
+{
+  g_assert_cmpint (send (c->fd, data, len, 0), ==, (gssize) len);
+}
+
+static gboolean
+wait_readable (int fd,
+               int timeout_ms)
+{
+  struct pollfd p = { .fd = fd, .events = POLLIN };
+
+  return poll (&p, 1, timeout_ms) == 1;
+}
+
+/* Receives one frame (a STUN message or a ChannelData), or 0 bytes when
+ * none comes within @timeout_ms. */
+static gsize
+client_recv (Client *c,
+             guint8 *buf,
+             gsize   size,
+             int     timeout_ms)
+{
+  if (!c->tcp)
+    {
+      gssize n;
+
+      if (!wait_readable (c->fd, timeout_ms))
+        return 0;
+      n = recv (c->fd, buf, size, 0);
+      g_assert_cmpint (n, >, 0);
+      return n;
+    }
+  for (;;)
+    {
+      gsize need = 0;
+
+      if (c->pending_len >= 4)
+        {
+          if ((c->pending[0] & 0xC0) == 0x40)
+            need = 4 + (((c->pending[2] << 8 | c->pending[3]) + 3) & ~3u);
+          else
+            need = 20 + (c->pending[2] << 8 | c->pending[3]);
+        }
+      if (need > 0 && c->pending_len >= need)
+        {
+          gsize n = need;
+
+          g_assert_cmpuint (n, <=, size);
+          memcpy (buf, c->pending, n);
+          memmove (c->pending, c->pending + n, c->pending_len - n);
+          c->pending_len -= n;
+          return n;
+        }
+      if (!wait_readable (c->fd, timeout_ms))
+        return 0;
+      {
+        gssize n = recv (c->fd, c->pending + c->pending_len,
+                         sizeof c->pending - c->pending_len, 0);
+
+        if (n <= 0)
+          return 0;             /* closed by the server */
+        c->pending_len += n;
+      }
+    }
+}
+
+typedef void (*Fill) (NavStunMessageBuilder *b, gpointer data);
+
+/* One request, one answer (indications met on the way are skipped). */
+static NavStunMessage *
+request_once (Client   *c,
+              guint     method,
+              Fill      fill,
+              gpointer  data,
+              gboolean  sign)
+{
+  g_autoptr (NavStunMessageBuilder) b = nav_stun_message_builder_new (NAV_STUN_CLASS_REQUEST, method, NULL);
+  g_autoptr (GBytes) bytes = NULL;
+  guint8 txid[12];
+  gint64 deadline;
+
+  memcpy (txid, nav_stun_message_builder_get_transaction_id (b), 12);
+  if (fill != NULL)
+    fill (b, data);
+  if (sign && c->nonce != NULL)
+    {
+      g_assert_true (nav_stun_message_builder_add_username (b, c->username, NULL));
+      g_assert_true (nav_stun_message_builder_add_realm (b, REALM, NULL));
+      g_assert_true (nav_stun_message_builder_add_nonce (b, c->nonce, NULL));
+      g_assert_true (nav_stun_message_builder_add_message_integrity (b, g_bytes_get_data (c->key, NULL),
+                                                                     g_bytes_get_size (c->key), NULL));
+    }
+  g_assert_true (nav_stun_message_builder_add_fingerprint (b, NULL));
+  bytes = nav_stun_message_builder_finish (b, NULL);
+  g_assert_nonnull (bytes);
+  client_send (c, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+
+  deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+  while (g_get_monotonic_time () < deadline)
+    {
+      guint8 buf[4096];
+      gsize n = client_recv (c, buf, sizeof buf, WAIT_MS);
+      NavStunMessage *msg;
+
+      if (n == 0)
+        break;
+      msg = nav_stun_message_parse (buf, n, NULL);
+      if (msg != NULL && nav_stun_message_has_transaction_id (msg, txid))
+        return msg;
+      g_clear_pointer (&msg, nav_stun_message_unref);
+    }
+  g_assert_not_reached ();
+  return NULL;
+}
+
+static guint
+error_code (NavStunMessage *msg)
+{
+  guint code = 0;
+
+  if (nav_stun_message_get_class (msg) != NAV_STUN_CLASS_ERROR_RESPONSE)
+    return 0;
+  g_assert_true (nav_stun_message_get_error_code (msg, &code, NULL, NULL));
+  return code;
+}
+
+static void
+take_challenge (Client         *c,
+                NavStunMessage *msg)
+{
+  g_autofree gchar *realm = nav_stun_message_get_realm (msg, NULL);
+
+  g_assert_cmpstr (realm, ==, REALM);
+  g_free (c->nonce);
+  c->nonce = nav_stun_message_get_nonce (msg, NULL);
+  g_assert_nonnull (c->nonce);
+  g_clear_pointer (&c->key, g_bytes_unref);
+  c->key = nav_stun_derive_long_term_key (c->username, REALM, c->password,
+                                          NAV_STUN_PASSWORD_ALGORITHM_MD5, NULL);
+}
+
+/* The long-term credential dance: 401 (or 438) → REALM, NONCE → again. */
+static NavStunMessage *
+request (Client   *c,
+         guint     method,
+         Fill      fill,
+         gpointer  data)
+{
+  for (guint attempt = 0; attempt < 3; attempt++)
+    {
+      NavStunMessage *msg = request_once (c, method, fill, data, TRUE);
+      guint code = error_code (msg);
+
+      if ((code == 401 && c->nonce == NULL) || code == 438)
+        {
+          take_challenge (c, msg);
+          nav_stun_message_unref (msg);
+          continue;
+        }
+      if (nav_stun_message_get_class (msg) == NAV_STUN_CLASS_SUCCESS_RESPONSE ||
+          (code != 401 && code != 438 && code != 400))
+        {
+          /* answers to authenticated requests are signed (RFC 8489 §9.2.4) */
+          g_assert_true (nav_stun_message_check_integrity (msg, g_bytes_get_data (c->key, NULL),
+                                                           g_bytes_get_size (c->key), NULL));
+        }
+      return msg;
+    }
+  g_assert_not_reached ();
+  return NULL;
+}
+
+static void
+fill_udp (NavStunMessageBuilder *b,
+          gpointer               data)
+{
+  g_assert_true (nav_stun_message_builder_add_requested_transport (b, GPOINTER_TO_UINT (data), NULL));
+}
+
+static void
+fill_lifetime (NavStunMessageBuilder *b,
+               gpointer               data)
+{
+  g_assert_true (nav_stun_message_builder_add_uint32 (b, NAV_STUN_ATTRIBUTE_LIFETIME,
+                                                      GPOINTER_TO_UINT (data), NULL));
+}
+
+static void
+fill_peer (NavStunMessageBuilder *b,
+           gpointer               data)
+{
+  g_assert_true (nav_stun_message_builder_add_xor_address (b, NAV_STUN_ATTRIBUTE_XOR_PEER_ADDRESS,
+                                                           data, NULL));
+}
+
+typedef struct
+{
+  guint16 channel;
+  NavAddress *peer;
+} BindArgs;
+
+static void
+fill_bind (NavStunMessageBuilder *b,
+           gpointer               data)
+{
+  BindArgs *args = data;
+
+  g_assert_true (nav_stun_message_builder_add_channel_number (b, args->channel, NULL));
+  fill_peer (b, args->peer);
+}
+
+/* Allocates a UDP relay; returns its address. */
+static void
+allocate (Client     *c,
+          NavAddress *relay)
+{
+  g_autoptr (NavStunMessage) msg = request (c, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (17));
+  guint32 lifetime = 0;
+
+  g_assert_cmpint (nav_stun_message_get_class (msg), ==, NAV_STUN_CLASS_SUCCESS_RESPONSE);
+  g_assert_true (nav_stun_message_get_xor_address (msg, NAV_STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS,
+                                                   relay, NULL));
+  g_assert_true (nav_stun_message_get_uint32 (msg, NAV_STUN_ATTRIBUTE_LIFETIME, &lifetime, NULL));
+  g_assert_cmpuint (lifetime, >, 0);
+}
+
+static guint
+simple_request (Client  *c,
+                guint    method,
+                Fill     fill,
+                gpointer data)
+{
+  g_autoptr (NavStunMessage) msg = request (c, method, fill, data);
+
+  return error_code (msg);
+}
+
+/* A UDP peer on loopback */
+static int
+peer_new (NavAddress *addr)
+{
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+  int fd = socket (AF_INET, SOCK_DGRAM, 0);
+
+  g_assert_cmpint (bind (fd, (struct sockaddr *) &a, sizeof a), ==, 0);
+  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &ss, &sl), ==, 0);
+  nav_address_set_from_sockaddr (addr, (struct sockaddr *) &ss, sl);
+  return fd;
+}
+
+static gssize
+peer_recv (int         fd,
+           guint8     *buf,
+           gsize       size,
+           NavAddress *from,
+           int         timeout_ms)
+{
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+  gssize n;
+
+  if (!wait_readable (fd, timeout_ms))
+    return -1;
+  n = recvfrom (fd, buf, size, 0, (struct sockaddr *) &ss, &sl);
+  if (from != NULL)
+    nav_address_set_from_sockaddr (from, (struct sockaddr *) &ss, sl);
+  return n;
+}
+
+static void
+peer_send (int               fd,
+           const NavAddress *to,
+           const guint8     *data,
+           gsize             len)
+{
+  struct sockaddr_storage ss;
+  socklen_t sl = nav_address_copy_to_sockaddr (to, (struct sockaddr *) &ss, sizeof ss);
+
+  g_assert_cmpint (sendto (fd, data, len, 0, (struct sockaddr *) &ss, sl), ==, (gssize) len);
+}
+
+static void
+send_indication (Client           *c,
+                 const NavAddress *peer,
+                 const guint8     *data,
+                 gsize             len)
+{
+  g_autoptr (NavStunMessageBuilder) b = nav_stun_message_builder_new (NAV_STUN_CLASS_INDICATION,
+                                                                      NAV_STUN_METHOD_SEND, NULL);
+  g_autoptr (GBytes) bytes = NULL;
+
+  g_assert_true (nav_stun_message_builder_add_xor_address (b, NAV_STUN_ATTRIBUTE_XOR_PEER_ADDRESS, peer, NULL));
+  g_assert_true (nav_stun_message_builder_add_attribute (b, NAV_STUN_ATTRIBUTE_DATA, data, len, NULL));
+  bytes = nav_stun_message_builder_finish (b, NULL);
+  client_send (c, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
+static void
+send_channel_data (Client       *c,
+                   guint16       channel,
+                   const guint8 *data,
+                   gsize         len)
+{
+  g_autoptr (GBytes) frame = nav_stun_channel_data_new (channel, data, len, c->tcp);
+
+  client_send (c, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame));
+}
+
+/* A Binding round trip: the server handles a client's messages in order,
+ * so once it is answered, everything sent before has been handled. */
+static void
+sync_with_server (Client *c)
+{
+  g_autoptr (NavStunMessage) msg = request_once (c, NAV_STUN_METHOD_BINDING, NULL, NULL, FALSE);
+  NavAddress mapped;
+
+  g_assert_cmpint (nav_stun_message_get_class (msg), ==, NAV_STUN_CLASS_SUCCESS_RESPONSE);
+  g_assert_true (nav_stun_message_get_xor_mapped_address (msg, &mapped, NULL));
+}
+
+/* ---------------------------------------------------------------- */
+/* Tests                                                              */
+
+/* Binding is answered without credentials, as coturn does. */
+static void
+test_binding (void)
+{
+  Fixture *f = fixture_new (NULL);
+  Client *c = client_new (f, FALSE, "alice", "secret");
+
+  sync_with_server (c);
+  client_free (c);
+  g_assert_cmpuint (counter (f, "binding-requests"), ==, 1);
+  fixture_free (f);
+}
+
+/* RFC 8489 §11.2: the Binding request of an RFC 3489 client (no magic
+ * cookie), as libnice 0.1.21 sends for server-reflexive discovery, is
+ * answered with MAPPED-ADDRESS and its 16-byte transaction ID. */
+static void
+test_binding_rfc3489 (void)
+{
+  static const guint8 req[20] = {
+    0x00, 0x01, 0x00, 0x00, 0x44, 0xce, 0x01, 0xe7, 0x67, 0x65,
+    0x30, 0x48, 0x74, 0xd7, 0xe8, 0xb3, 0x2a, 0xe5, 0xb4, 0x6b
+  };
+  guint8 unknown_req[28] = { 0x00, 0x01, 0x00, 0x08, 9, 8, 7, 6,
+                             1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+                             0x00, 0x42, 0x00, 0x04, 'a', 'b', 'c', 'd' };
+  Fixture *f = fixture_new (NULL);
+  Client *c = client_new (f, FALSE, "alice", "secret");
+  g_autoptr (NavStunMessage) msg = NULL;
+  g_autoptr (NavStunMessage) err = NULL;
+  struct sockaddr_in local;
+  socklen_t sl = sizeof local;
+  guint8 rsp[1024];
+  NavAddress mapped;
+  guint code = 0;
+  gsize n;
+
+  g_assert_cmpint (getsockname (c->fd, (struct sockaddr *) &local, &sl), ==, 0);
+  client_send (c, req, sizeof req);
+  n = client_recv (c, rsp, sizeof rsp, WAIT_MS);
+  g_assert_cmpuint (n, >, 20);
+  g_assert_cmpmem (rsp + 4, 16, req + 4, 16);
+  rsp[4] = 0x21; rsp[5] = 0x12; rsp[6] = 0xA4; rsp[7] = 0x42;
+  msg = nav_stun_message_parse (rsp, n, NULL);
+  g_assert_nonnull (msg);
+  g_assert_cmpint (nav_stun_message_get_class (msg), ==, NAV_STUN_CLASS_SUCCESS_RESPONSE);
+  g_assert_false (nav_stun_message_has_attribute (msg, NAV_STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS));
+  g_assert_true (nav_stun_message_get_mapped_address (msg, &mapped, NULL));
+  g_assert_cmpuint (nav_address_get_port (&mapped), ==, ntohs (local.sin_port));
+
+  client_send (c, unknown_req, sizeof unknown_req);
+  n = client_recv (c, rsp, sizeof rsp, WAIT_MS);
+  g_assert_cmpuint (n, >, 20);
+  g_assert_cmpmem (rsp + 4, 16, unknown_req + 4, 16);
+  rsp[4] = 0x21; rsp[5] = 0x12; rsp[6] = 0xA4; rsp[7] = 0x42;
+  err = nav_stun_message_parse (rsp, n, NULL);
+  g_assert_nonnull (err);
+  g_assert_true (nav_stun_message_get_error_code (err, &code, NULL, NULL));
+  g_assert_cmpuint (code, ==, 420);
+  client_free (c);
+  g_assert_cmpuint (counter (f, "rfc3489-requests"), ==, 2);
+  g_assert_cmpuint (counter (f, "binding-requests"), ==, 1);
+  g_assert_cmpuint (counter (f, "dropped-not-stun"), ==, 0);
+  fixture_free (f);
+}
+
+/* RFC 8656 §7.2, RFC 8489 §9.2: 401 with REALM and NONCE, then success;
+ * a second Allocate on the same 5-tuple is 437; Refresh; Refresh 0. */
+static void
+test_allocate_refresh (void)
+{
+  Fixture *f = fixture_new (NULL);
+  Client *c = client_new (f, FALSE, "alice", "secret");
+  NavAddress relay;
+  NavStunMessage *msg;
+  guint32 lifetime = 0;
+
+  msg = request_once (c, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (17), FALSE);
+  g_assert_cmpuint (error_code (msg), ==, 401);
+  g_assert_true (nav_stun_message_has_attribute (msg, NAV_STUN_ATTRIBUTE_NONCE));
+  g_assert_true (nav_stun_message_has_attribute (msg, NAV_STUN_ATTRIBUTE_REALM));
+  nav_stun_message_unref (msg);
+
+  allocate (c, &relay);
+  {
+    g_autofree gchar *ip = nav_address_ip_to_string (&relay);
+
+    g_assert_cmpstr (ip, ==, "127.0.0.1");
+    g_assert_cmpuint (nav_address_get_port (&relay), >=, 42000);
+    g_assert_cmpuint (nav_address_get_port (&relay), <=, 43999);
+  }
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (17)), ==, 437);
+
+  msg = request (c, NAV_STUN_METHOD_REFRESH, fill_lifetime, GUINT_TO_POINTER (1200));
+  g_assert_cmpint (nav_stun_message_get_class (msg), ==, NAV_STUN_CLASS_SUCCESS_RESPONSE);
+  g_assert_true (nav_stun_message_get_uint32 (msg, NAV_STUN_ATTRIBUTE_LIFETIME, &lifetime, NULL));
+  g_assert_cmpuint (lifetime, ==, 1200);
+  nav_stun_message_unref (msg);
+
+  msg = request (c, NAV_STUN_METHOD_REFRESH, fill_lifetime, GUINT_TO_POINTER (99999));
+  g_assert_true (nav_stun_message_get_uint32 (msg, NAV_STUN_ATTRIBUTE_LIFETIME, &lifetime, NULL));
+  g_assert_cmpuint (lifetime, ==, 3600);        /* max-allocate-lifetime */
+  nav_stun_message_unref (msg);
+
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_REFRESH, fill_lifetime, GUINT_TO_POINTER (0)), ==, 0);
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_REFRESH, NULL, NULL), ==, 437);
+  client_free (c);
+  g_assert_cmpuint (counter (f, "allocations"), ==, 0);
+  g_assert_cmpuint (counter (f, "allocations-total"), ==, 1);
+  fixture_free (f);
+}
+
+/* Wrong password: 401 every time, nothing allocated. */
+static void
+test_wrong_password (void)
+{
+  Fixture *f = fixture_new (NULL);
+  Client *c = client_new (f, FALSE, "alice", "not-the-password");
+  Client *u = client_new (f, FALSE, "mallory", "secret");
+
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (17)), ==, 401);
+  g_assert_cmpuint (simple_request (u, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (17)), ==, 401);
+  client_free (c);
+  client_free (u);
+  g_assert_cmpuint (counter (f, "allocations"), ==, 0);
+  fixture_free (f);
+}
+
+/* 442 for a transport that is neither UDP nor TCP; 400 for a TCP relay
+ * asked over UDP (RFC 6062 §5.1). */
+static void
+test_unsupported_transport (void)
+{
+  Fixture *f = fixture_new (NULL);
+  Client *c = client_new (f, FALSE, "alice", "secret");
+
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (99)), ==, 442);
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (6)), ==, 400);
+  client_free (c);
+  fixture_free (f);
+}
+
+/* Permissions, Send and Data indications, channels both ways (UDP or TCP
+ * with its 4-byte padding). */
+static void
+relay_round_trip (gboolean tcp)
+{
+  Fixture *f = fixture_new (NULL);
+  Client *c = client_new (f, tcp, "alice", "secret");
+  NavAddress relay, peer, from;
+  int pfd = peer_new (&peer);
+  const guint8 hello[] = "hello, peer";
+  const guint8 odd[] = { 1, 2, 3, 4, 5 };
+  guint8 buf[4096];
+  gssize n;
+  gsize len;
+  BindArgs args = { 0x4001, &peer };
+
+  allocate (c, &relay);
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CREATE_PERMISSION, fill_peer, &peer), ==, 0);
+
+  /* Send indication → the peer, from the relayed address */
+  send_indication (c, &peer, hello, sizeof hello);
+  n = peer_recv (pfd, buf, sizeof buf, &from, WAIT_MS);
+  g_assert_cmpint (n, ==, sizeof hello);
+  g_assert_cmpmem (buf, n, hello, sizeof hello);
+  g_assert_true (nav_address_equal (&from, &relay));
+
+  /* the peer answers → a Data indication */
+  peer_send (pfd, &relay, odd, sizeof odd);
+  len = client_recv (c, buf, sizeof buf, WAIT_MS);
+  g_assert_cmpuint (len, >, 0);
+  {
+    g_autoptr (NavStunMessage) msg = nav_stun_message_parse (buf, len, NULL);
+    NavAddress xp;
+    const guint8 *data;
+    gsize dlen;
+
+    g_assert_nonnull (msg);
+    g_assert_cmpint (nav_stun_message_get_class (msg), ==, NAV_STUN_CLASS_INDICATION);
+    g_assert_cmpuint (nav_stun_message_get_method (msg), ==, NAV_STUN_METHOD_DATA);
+    g_assert_true (nav_stun_message_get_xor_address (msg, NAV_STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &xp, NULL));
+    g_assert_true (nav_address_equal (&xp, &peer));
+    data = nav_stun_message_get_attribute (msg, NAV_STUN_ATTRIBUTE_DATA, &dlen);
+    g_assert_cmpmem (data, dlen, odd, sizeof odd);
+  }
+
+  /* ChannelBind, then ChannelData both ways */
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CHANNEL_BIND, fill_bind, &args), ==, 0);
+  send_channel_data (c, 0x4001, odd, sizeof odd);
+  n = peer_recv (pfd, buf, sizeof buf, &from, WAIT_MS);
+  g_assert_cmpmem (buf, n, odd, sizeof odd);
+  peer_send (pfd, &relay, hello, sizeof hello);
+  len = client_recv (c, buf, sizeof buf, WAIT_MS);
+  g_assert_cmpuint (buf[0] << 8 | buf[1], ==, 0x4001);
+  g_assert_cmpuint (buf[2] << 8 | buf[3], ==, sizeof hello);
+  g_assert_cmpuint (len, ==, tcp ? 4 + ((sizeof hello + 3) & ~3u) : 4 + sizeof hello);
+  g_assert_cmpmem (buf + 4, sizeof hello, hello, sizeof hello);
+
+  /* the same channel for another peer is refused */
+  {
+    NavAddress other;
+    int ofd = peer_new (&other);
+    BindArgs bad = { 0x4001, &other };
+
+    g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CHANNEL_BIND, fill_bind, &bad), ==, 400);
+    close (ofd);
+  }
+  client_free (c);
+  close (pfd);
+  g_assert_cmpuint (counter (f, "packets-to-peer"), ==, 2);
+  g_assert_cmpuint (counter (f, "packets-from-peer"), ==, 2);
+  fixture_free (f);
+}
+
+static void
+test_relay_udp (void)
+{
+  relay_round_trip (FALSE);
+}
+
+static void
+test_relay_tcp (void)
+{
+  relay_round_trip (TRUE);
+}
+
+/* RFC 8656 §10.2, §11.1: nothing crosses without a permission. */
+static void
+test_permission_missing (void)
+{
+  Fixture *f = fixture_new (NULL);
+  Client *c = client_new (f, FALSE, "alice", "secret");
+  NavAddress relay, peer;
+  int pfd = peer_new (&peer);
+  guint8 buf[64];
+
+  allocate (c, &relay);
+  send_indication (c, &peer, (const guint8 *) "x", 1);
+  peer_send (pfd, &relay, (const guint8 *) "y", 1);
+  sync_with_server (c);
+  g_assert_cmpint (recv (pfd, buf, sizeof buf, MSG_DONTWAIT), <, 0);
+  client_free (c);
+  close (pfd);
+  g_assert_cmpuint (counter (f, "dropped-no-permission"), ==, 2);
+  g_assert_cmpuint (counter (f, "packets-to-peer"), ==, 0);
+  fixture_free (f);
+}
+
+/* Our own TURN client against the server: datagrams sent the moment the
+ * allocation exists, before any permission or channel, are queued by the
+ * client until CreatePermission or ChannelBind succeeds (RFC 8656 §9,
+ * §12), never dropped; the peer's answers, once the permission exists,
+ * all come back.  N is small enough for loopback socket buffers: any loss
+ * here is a bug, not congestion: 64 datagrams of 400 bytes take about
+ * 90 KB of socket buffer (truesize), under Linux's default 208 KB. */
+#define BURST_N 64
+#define BURST_SIZE 400
+
+typedef struct
+{
+  guint count;
+  guint8 seen[BURST_N];
+  gboolean allocated;
+  GError *error;
+} BurstState;
+
+static void
+burst_allocated (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  BurstState *st = user_data;
+
+  st->allocated = TRUE;
+  nav_turn_client_allocate_finish (NAV_TURN_CLIENT (source), result, &st->error);
+}
+
+static void
+burst_received (gpointer          client,
+                const guint8     *data,
+                gsize             len,
+                const NavAddress *from,
+                gpointer          user_data)
+{
+  BurstState *st = user_data;
+  guint seq;
+
+  g_assert_cmpuint (len, ==, BURST_SIZE);
+  seq = data[0] << 8 | data[1];
+  g_assert_cmpuint (seq, <, BURST_N);
+  g_assert_cmpuint (st->seen[seq], ==, 0);
+  st->seen[seq] = 1;
+  st->count++;
+}
+
+static void
+client_burst (gboolean channels)
+{
+  Fixture *f = fixture_new (NULL);
+  NavTurnClientConfig cfg;
+  g_autoptr (NavTurnClient) client = NULL;
+  BurstState st = { 0 };
+  guint8 seen[BURST_N] = { 0 };
+  guint8 buf[BURST_SIZE + 64];
+  NavAddress peer, relay;
+  int pfd = peer_new (&peer);
+  guint i, got = 0;
+  gint64 deadline;
+  int size = 1024 * 1024;
+
+  setsockopt (pfd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+
+  nav_turn_client_config_init (&cfg);
+  set_loopback (&cfg.server, f->port);
+  cfg.protocol = NAV_STUN_PROTOCOL_UDP;
+  cfg.username = g_strdup ("alice");
+  cfg.password = g_strdup ("secret");
+  cfg.use_channels = channels;
+  client = nav_turn_client_new (NULL, &cfg);
+  nav_turn_client_config_clear (&cfg);
+  nav_turn_client_set_receive_func (client, burst_received, &st);
+  nav_turn_client_allocate_async (client, NULL, burst_allocated, &st);
+  while (!st.allocated)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (st.error);
+  relay = *nav_turn_client_get_relayed_address (client, 0);
+
+  /* all of them at once, before the permission or channel exists */
+  for (i = 0; i < BURST_N; i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      memset (buf, i & 0xFF, BURST_SIZE);
+      buf[0] = i >> 8;
+      buf[1] = i & 0xFF;
+      g_assert_true (nav_turn_client_send (client, &peer, buf, BURST_SIZE, &error));
+      g_assert_no_error (error);
+    }
+  /* WAIT_MS is a failure guard, not a timing assertion */
+  deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+  while (got < BURST_N && g_get_monotonic_time () < deadline)
+    {
+      NavAddress from;
+      gssize n;
+
+      g_main_context_iteration (NULL, FALSE);
+      n = peer_recv (pfd, buf, sizeof buf, &from, 1);
+      if (n < 0)
+        continue;
+      g_assert_cmpint (n, ==, BURST_SIZE);
+      g_assert_true (nav_address_equal (&from, &relay));
+      g_assert_cmpuint (seen[buf[0] << 8 | buf[1]], ==, 0);
+      seen[buf[0] << 8 | buf[1]] = 1;
+      got++;
+    }
+  g_assert_cmpuint (got, ==, BURST_N);
+
+  /* the peer answers each right away: the permission is there now */
+  for (i = 0; i < BURST_N; i++)
+    {
+      memset (buf, 0x5A, BURST_SIZE);
+      buf[0] = i >> 8;
+      buf[1] = i & 0xFF;
+      peer_send (pfd, &relay, buf, BURST_SIZE);
+    }
+  deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+  while (st.count < BURST_N && g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (500);
+  g_assert_cmpuint (st.count, ==, BURST_N);
+
+  nav_turn_client_set_receive_func (client, NULL, NULL);
+  g_clear_object (&client);
+  close (pfd);
+  g_assert_cmpuint (counter (f, "dropped-no-permission"), ==, 0);
+  g_assert_cmpuint (counter (f, "packets-to-peer"), ==, BURST_N);
+  g_assert_cmpuint (counter (f, "packets-from-peer"), ==, BURST_N);
+  fixture_free (f);
+}
+
+static void
+test_client_burst_channel (void)
+{
+  client_burst (TRUE);
+}
+
+static void
+test_client_burst_indication (void)
+{
+  client_burst (FALSE);
+}
+
+/* Loopback refused by default; denied-peer-ip; allowed-peer-ip wins. */
+static void
+test_denied_peer (void)
+{
+  const gchar *denied[] = { "127.0.0.0-127.0.0.255", NULL };
+  const gchar *allowed[] = { "127.0.0.1", NULL };
+  Fixture *f = fixture_new ("allow-loopback-peers", FALSE, NULL);
+  Client *c = client_new (f, FALSE, "alice", "secret");
+  NavAddress relay, peer, private_peer;
+  int pfd = peer_new (&peer);
+  BindArgs args = { 0x4002, &peer };
+  guint8 buf[64];
+
+  allocate (c, &relay);
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CREATE_PERMISSION, fill_peer, &peer), ==, 403);
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CHANNEL_BIND, fill_bind, &args), ==, 403);
+  g_assert_true (nav_address_set_from_string (&private_peer, "10.1.2.3:5000", NULL));
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CREATE_PERMISSION, fill_peer, &private_peer), ==, 403);
+  g_assert_true (nav_address_set_from_string (&private_peer, "169.254.1.1:5000", NULL));
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CREATE_PERMISSION, fill_peer, &private_peer), ==, 403);
+  send_indication (c, &peer, (const guint8 *) "x", 1);
+  sync_with_server (c);
+  g_assert_cmpint (recv (pfd, buf, sizeof buf, MSG_DONTWAIT), <, 0);
+  client_free (c);
+  fixture_free (f);
+
+  f = fixture_new ("denied-peer-ip", denied, NULL);
+  c = client_new (f, FALSE, "alice", "secret");
+  allocate (c, &relay);
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CREATE_PERMISSION, fill_peer, &peer), ==, 403);
+  client_free (c);
+  fixture_free (f);
+
+  f = fixture_new ("denied-peer-ip", denied, "allowed-peer-ip", allowed, NULL);
+  c = client_new (f, FALSE, "alice", "secret");
+  allocate (c, &relay);
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CREATE_PERMISSION, fill_peer, &peer), ==, 0);
+  client_free (c);
+  close (pfd);
+  g_assert_cmpuint (counter (f, "error-403"), ==, 0);
+  fixture_free (f);
+}
+
+/* 486 beyond the user quota and the total quota. */
+static void
+test_quota (void)
+{
+  Fixture *f = fixture_new ("user-quota", 1, "total-quota", 2, NULL);
+  Client *a1 = client_new (f, FALSE, "alice", "secret");
+  Client *a2 = client_new (f, FALSE, "alice", "secret");
+  Client *b1 = client_new (f, FALSE, "bob", "hunter2");
+  Client *b2 = client_new (f, TRUE, "bob", "hunter2");
+  NavAddress relay;
+
+  allocate (a1, &relay);
+  g_assert_cmpuint (simple_request (a2, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (17)), ==, 486);
+  allocate (b1, &relay);
+  g_assert_cmpuint (simple_request (b2, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (17)), ==, 486);
+  /* released, the quota is free again */
+  g_assert_cmpuint (simple_request (a1, NAV_STUN_METHOD_REFRESH, fill_lifetime, GUINT_TO_POINTER (0)), ==, 0);
+  allocate (a2, &relay);
+  client_free (a1);
+  client_free (a2);
+  client_free (b1);
+  client_free (b2);
+  g_assert_cmpuint (counter (f, "error-486"), ==, 2);
+  fixture_free (f);
+}
+
+/* 508 when the relay port range is exhausted. */
+static void
+test_insufficient_capacity (void)
+{
+  Fixture *f = fixture_new ("min-port", 43500, "max-port", 43500, NULL);
+  Client *a = client_new (f, FALSE, "alice", "secret");
+  Client *b = client_new (f, FALSE, "bob", "hunter2");
+  NavAddress relay;
+
+  allocate (a, &relay);
+  g_assert_cmpuint (nav_address_get_port (&relay), ==, 43500);
+  g_assert_cmpuint (simple_request (b, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (17)), ==, 508);
+  client_free (a);
+  client_free (b);
+  fixture_free (f);
+}
+
+/* RFC 8489 §9.2.4: an expired nonce gets 438 and a new one. */
+static void
+test_stale_nonce (void)
+{
+  Fixture *f = fixture_new ("stale-nonce", 1, NULL);
+  Client *c = client_new (f, FALSE, "alice", "secret");
+  NavAddress relay;
+  NavStunMessage *msg;
+
+  allocate (c, &relay);
+  g_usleep (2100 * 1000);
+  msg = request_once (c, NAV_STUN_METHOD_REFRESH, NULL, NULL, TRUE);
+  g_assert_cmpuint (error_code (msg), ==, 438);
+  g_assert_true (nav_stun_message_has_attribute (msg, NAV_STUN_ATTRIBUTE_NONCE));
+  nav_stun_message_unref (msg);
+  /* with the new nonce it goes through */
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_REFRESH, NULL, NULL), ==, 0);
+  client_free (c);
+  g_assert_cmpuint (counter (f, "error-438"), >=, 1);
+  fixture_free (f);
+}
+
+/* TURN REST API credentials: expiry:name, HMAC-SHA1 of the secret. */
+static void
+test_rest_credentials (void)
+{
+  Fixture *f = fixture_new ("lt-cred-mech", FALSE, "use-auth-secret", TRUE,
+                            "static-auth-secret", "north-wind", NULL);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree gchar *user = g_strdup_printf ("%" G_GINT64_FORMAT ":carol", now + 3600);
+  g_autofree gchar *old_user = g_strdup_printf ("%" G_GINT64_FORMAT ":carol", now - 10);
+  g_autofree gchar *pass = nav_turn_server_make_rest_password ("north-wind", user);
+  g_autofree gchar *old_pass = nav_turn_server_make_rest_password ("north-wind", old_user);
+  g_autofree gchar *bad_pass = nav_turn_server_make_rest_password ("south-wind", user);
+  Client *good = client_new (f, FALSE, user, pass);
+  Client *expired = client_new (f, FALSE, old_user, old_pass);
+  Client *forged = client_new (f, FALSE, user, bad_pass);
+  Client *plain = client_new (f, FALSE, "alice", "secret");
+  NavAddress relay;
+
+  /* coturn's published example (turnserver(1)) */
+  {
+    g_autofree gchar *p = nav_turn_server_make_rest_password ("north", "1600000000:ninefingers");
+
+    g_assert_cmpuint (strlen (p), ==, 28);
+  }
+  allocate (good, &relay);
+  g_assert_cmpuint (simple_request (expired, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (17)), ==, 401);
+  g_assert_cmpuint (simple_request (forged, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (17)), ==, 401);
+  g_assert_cmpuint (simple_request (plain, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (17)), ==, 401);
+  client_free (good);
+  client_free (expired);
+  client_free (forged);
+  client_free (plain);
+  g_assert_cmpuint (counter (f, "allocations-total"), ==, 1);
+  fixture_free (f);
+}
+
+/* Allocations, permissions and channels expire (short lifetimes). */
+static void
+test_expiry (void)
+{
+  Fixture *f = fixture_new ("default-allocate-lifetime", 2, "max-allocate-lifetime", 2,
+                            "permission-lifetime", 1, "channel-lifetime", 1, NULL);
+  Client *c = client_new (f, FALSE, "alice", "secret");
+  NavAddress relay, peer;
+  int pfd = peer_new (&peer);
+  BindArgs args = { 0x4003, &peer };
+  guint8 buf[64];
+
+  allocate (c, &relay);
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CHANNEL_BIND, fill_bind, &args), ==, 0);
+  g_usleep (1300 * 1000);
+  /* channel and permission are gone; the allocation is not yet */
+  send_channel_data (c, 0x4003, (const guint8 *) "late", 4);
+  send_indication (c, &peer, (const guint8 *) "late", 4);
+  sync_with_server (c);
+  g_assert_cmpint (recv (pfd, buf, sizeof buf, MSG_DONTWAIT), <, 0);
+  g_usleep (2000 * 1000);
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_REFRESH, NULL, NULL), ==, 437);
+  client_free (c);
+  close (pfd);
+  g_assert_cmpuint (counter (f, "allocations"), ==, 0);
+  g_assert_cmpuint (counter (f, "dropped-no-channel"), ==, 1);
+  g_assert_cmpuint (counter (f, "dropped-no-permission"), ==, 1);
+  fixture_free (f);
+}
+
+/* Nothing is relayed for a client that has not authenticated. */
+static void
+test_unauthenticated_never_relayed (void)
+{
+  Fixture *f = fixture_new (NULL);
+  Client *owner = client_new (f, FALSE, "alice", "secret");
+  Client *stranger = client_new (f, FALSE, "alice", "wrong");
+  NavAddress relay, peer;
+  int pfd = peer_new (&peer);
+  BindArgs args = { 0x4004, &peer };
+  guint8 buf[64];
+
+  allocate (owner, &relay);
+  g_assert_cmpuint (simple_request (owner, NAV_STUN_METHOD_CHANNEL_BIND, fill_bind, &args), ==, 0);
+  /* another 5-tuple uses the channel number and Send: no allocation */
+  send_channel_data (stranger, 0x4004, (const guint8 *) "sneak", 5);
+  send_indication (stranger, &peer, (const guint8 *) "sneak", 5);
+  g_assert_cmpuint (simple_request (stranger, NAV_STUN_METHOD_CREATE_PERMISSION, fill_peer, &peer), ==, 401);
+  g_assert_cmpuint (simple_request (stranger, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (17)), ==, 401);
+  sync_with_server (stranger);
+  g_assert_cmpint (recv (pfd, buf, sizeof buf, MSG_DONTWAIT), <, 0);
+  client_free (owner);
+  client_free (stranger);
+  close (pfd);
+  g_assert_cmpuint (counter (f, "dropped-no-allocation"), ==, 2);
+  g_assert_cmpuint (counter (f, "packets-to-peer"), ==, 0);
+  fixture_free (f);
+}
+
+/* RFC 6156: an IPv6 relay on request; 440 for a family not served. */
+static void
+fill_family (NavStunMessageBuilder *b,
+             gpointer               data)
+{
+  fill_udp (b, GUINT_TO_POINTER (17));
+  g_assert_true (nav_stun_message_builder_add_address_family (b, NAV_STUN_ATTRIBUTE_REQUESTED_ADDRESS_FAMILY,
+                                                              GPOINTER_TO_UINT (data), NULL));
+}
+
+static void
+test_ipv6_relay (void)
+{
+  Fixture *f = fixture_new ("relay-ip", "127.0.0.1,::1", NULL);
+  Client *c = client_new (f, FALSE, "alice", "secret");
+  Client *d = client_new (f, FALSE, "bob", "hunter2");
+  NavStunMessage *msg;
+  NavAddress relay, v4peer;
+  g_autofree gchar *ip = NULL;
+
+  msg = request (c, NAV_STUN_METHOD_ALLOCATE, fill_family, GUINT_TO_POINTER (G_SOCKET_FAMILY_IPV6));
+  g_assert_cmpint (nav_stun_message_get_class (msg), ==, NAV_STUN_CLASS_SUCCESS_RESPONSE);
+  g_assert_true (nav_stun_message_get_xor_address (msg, NAV_STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS, &relay, NULL));
+  nav_stun_message_unref (msg);
+  ip = nav_address_ip_to_string (&relay);
+  g_assert_cmpstr (ip, ==, "::1");
+  /* an IPv4 peer on an IPv6 relay: 443 (RFC 8656 §9.1) */
+  g_assert_true (nav_address_set_from_string (&v4peer, "127.0.0.1:5000", NULL));
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CREATE_PERMISSION, fill_peer, &v4peer), ==, 443);
+  client_free (c);
+  fixture_free (f);
+
+  f = fixture_new (NULL);       /* IPv4 only */
+  client_free (d);
+  d = client_new (f, FALSE, "bob", "hunter2");
+  g_assert_cmpuint (simple_request (d, NAV_STUN_METHOD_ALLOCATE, fill_family,
+                                    GUINT_TO_POINTER (G_SOCKET_FAMILY_IPV6)), ==, 440);
+  client_free (d);
+  fixture_free (f);
+}
+
+/* Garbage and floods: dropped, counted, and the server still answers. */
+static void
+test_garbage_flood (void)
+{
+  Fixture *f = fixture_new (NULL);
+  Client *c = client_new (f, FALSE, "alice", "secret");
+  Client *t = client_new (f, TRUE, "alice", "secret");
+  GRand *rand = g_rand_new_with_seed (4);
+  NavAddress relay;
+  guint8 buf[1500];
+  guint i;
+
+  allocate (c, &relay);
+  for (i = 0; i < 20000; i++)
+    {
+      gsize len = g_rand_int_range (rand, 0, sizeof buf);
+
+      for (gsize j = 0; j < len; j++)
+        buf[j] = g_rand_int (rand) & 0xFF;
+      switch (i % 4)
+        {
+        case 0:                 /* a STUN header with a lying length */
+          if (len >= 20)
+            {
+              buf[0] = 0; buf[1] = 0x03;
+              buf[4] = 0x21; buf[5] = 0x12; buf[6] = 0xA4; buf[7] = 0x42;
+            }
+          break;
+        case 1:                 /* ChannelData to nowhere */
+          if (len >= 4)
+            buf[0] = 0x40 | (buf[0] & 0x3F);
+          break;
+        case 2:                 /* an RFC 3489 Binding request over random attributes */
+          if (len >= 20)
+            {
+              len = 20 + ((len - 20) & ~(gsize) 3);
+              buf[0] = 0; buf[1] = 0x01;
+              buf[2] = (len - 20) >> 8; buf[3] = (len - 20) & 0xFF;
+            }
+          break;
+        default:
+          break;
+        }
+      send (c->fd, buf, len, MSG_DONTWAIT);
+      if (i % 500 == 0)
+        sync_with_server (c);
+    }
+  sync_with_server (c);
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_REFRESH, NULL, NULL), ==, 0);
+
+  /* a TCP stream of garbage is closed, the server lives on */
+  for (i = 0; i < 64; i++)
+    buf[i] = 0xFF;
+  send (t->fd, buf, 64, MSG_NOSIGNAL);
+  g_assert_cmpuint (client_recv (t, buf, sizeof buf, WAIT_MS), ==, 0);
+  sync_with_server (c);
+
+  g_rand_free (rand);
+  client_free (c);
+  client_free (t);
+  g_assert_cmpuint (counter (f, "dropped"), >, 0);
+  g_assert_cmpuint (counter (f, "allocations"), ==, 1);
+  fixture_free (f);
+}
+
+/* The configuration is checked before anything listens. */
+static void
+test_configuration (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NavTurnServer) server = NULL;
+
+  server = g_object_new (NAV_TYPE_TURN_SERVER, "listening-ip", "127.0.0.1", "listening-port", 0, NULL);
+  g_assert_false (nav_server_start (NAV_SERVER (server), &error));
+  g_assert_error (error, NAV_ERROR, NAV_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_object_set (server, "lt-cred-mech", TRUE, NULL);
+  g_assert_false (nav_server_start (NAV_SERVER (server), &error));
+  g_assert_error (error, NAV_ERROR, NAV_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_object_set (server, "realm", REALM, "min-port", 50000, "max-port", 40000, NULL);
+  g_assert_false (nav_server_start (NAV_SERVER (server), &error));
+  g_assert_error (error, NAV_ERROR, NAV_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_object_set (server, "min-port", 40000, "max-port", 50000, "users",
+                (const gchar *[]) { "no-colon", NULL }, NULL);
+  g_assert_false (nav_server_start (NAV_SERVER (server), &error));
+  g_assert_error (error, NAV_ERROR, NAV_ERROR_INVALID_ARGUMENT);
+  g_assert_false (nav_server_get_running (NAV_SERVER (server)));
+}
+
+/* max-bps: beyond the cap, datagrams are dropped and counted. */
+static void
+test_bandwidth_cap (void)
+{
+  Fixture *f = fixture_new ("max-bps", (guint64) 1000, NULL);
+  Client *c = client_new (f, FALSE, "alice", "secret");
+  NavAddress relay, peer;
+  int pfd = peer_new (&peer);
+  guint8 payload[500] = { 0 };
+  guint i;
+
+  allocate (c, &relay);
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CREATE_PERMISSION, fill_peer, &peer), ==, 0);
+  /* 10 000 bytes against a budget of 1000 a second */
+  for (i = 0; i < 20; i++)
+    send_indication (c, &peer, payload, sizeof payload);
+  sync_with_server (c);
+  client_free (c);
+  close (pfd);
+  g_assert_cmpuint (counter (f, "dropped-bandwidth"), >, 0);
+  g_assert_cmpuint (counter (f, "packets-to-peer"), <, 20);
+  g_assert_cmpuint (counter (f, "packets-to-peer"), >, 0);
+  fixture_free (f);
+}
+
+/* Users from a file: name:password, and coturn's name:0xKEY form. */
+static void
+test_userdb (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *contents = NULL;
+  g_autoptr (GBytes) key = NULL;
+  GString *hex = g_string_new ("0x");
+  Fixture *f;
+  Client *carol, *dave, *eve;
+  NavAddress relay;
+  int fd;
+
+  key = nav_stun_derive_long_term_key ("dave", REALM, "dave-pw", NAV_STUN_PASSWORD_ALGORITHM_MD5, NULL);
+  for (gsize i = 0; i < g_bytes_get_size (key); i++)
+    g_string_append_printf (hex, "%02x", ((const guint8 *) g_bytes_get_data (key, NULL))[i]);
+  contents = g_strdup_printf ("# users\ncarol:carol-pw\n\ndave:%s\n", hex->str);
+  g_string_free (hex, TRUE);
+  fd = g_file_open_tmp ("nav-turn-userdb-XXXXXX", &path, &error);
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, contents, -1, &error));
+
+  f = fixture_new ("users", NULL, "userdb", path, NULL);
+  carol = client_new (f, FALSE, "carol", "carol-pw");
+  dave = client_new (f, FALSE, "dave", "dave-pw");
+  eve = client_new (f, FALSE, "alice", "secret");       /* not in the file */
+  allocate (carol, &relay);
+  allocate (dave, &relay);
+  g_assert_cmpuint (simple_request (eve, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (17)), ==, 401);
+  client_free (carol);
+  client_free (dave);
+  client_free (eve);
+  fixture_free (f);
+  g_unlink (path);
+}
+
+/* RFC 6062: TCP allocations, Connect and ConnectionBind, both ways. */
+static void
+fill_connection_id (NavStunMessageBuilder *b,
+                    gpointer               data)
+{
+  g_assert_true (nav_stun_message_builder_add_uint32 (b, NAV_STUN_ATTRIBUTE_CONNECTION_ID,
+                                                      GPOINTER_TO_UINT (data), NULL));
+}
+
+static int
+tcp_listener_new (NavAddress *addr)
+{
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+  int fd = socket (AF_INET, SOCK_STREAM, 0);
+
+  g_assert_cmpint (bind (fd, (struct sockaddr *) &a, sizeof a), ==, 0);
+  g_assert_cmpint (listen (fd, 4), ==, 0);
+  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &ss, &sl), ==, 0);
+  nav_address_set_from_sockaddr (addr, (struct sockaddr *) &ss, sl);
+  return fd;
+}
+
+static void
+pipe_check (int fd_a,
+            int fd_b,
+            const gchar *text)
+{
+  gchar buf[256];
+  gssize n;
+
+  g_assert_cmpint (send (fd_a, text, strlen (text), MSG_NOSIGNAL), ==, (gssize) strlen (text));
+  g_assert_true (wait_readable (fd_b, WAIT_MS));
+  n = recv (fd_b, buf, sizeof buf, 0);
+  g_assert_cmpmem (buf, n, text, strlen (text));
+}
+
+static void
+test_tcp_relay (void)
+{
+  Fixture *f = fixture_new (NULL);
+  Client *c = client_new (f, TRUE, "alice", "secret");
+  Client *data = NULL;
+  NavAddress relay, peer, from;
+  NavStunMessage *msg;
+  int lfd = tcp_listener_new (&peer);
+  int pfd, out;
+  guint32 id = 0;
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+
+  /* over TCP a TCP relay is granted (over UDP: 400, see unsupported-transport) */
+  msg = request (c, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (6));
+  g_assert_cmpint (nav_stun_message_get_class (msg), ==, NAV_STUN_CLASS_SUCCESS_RESPONSE);
+  g_assert_true (nav_stun_message_get_xor_address (msg, NAV_STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS, &relay, NULL));
+  nav_stun_message_unref (msg);
+
+  /* Connect: the server connects to the peer from the relayed address */
+  msg = request (c, NAV_STUN_METHOD_CONNECT, fill_peer, &peer);
+  g_assert_cmpint (nav_stun_message_get_class (msg), ==, NAV_STUN_CLASS_SUCCESS_RESPONSE);
+  g_assert_true (nav_stun_message_get_uint32 (msg, NAV_STUN_ATTRIBUTE_CONNECTION_ID, &id, NULL));
+  nav_stun_message_unref (msg);
+  g_assert_true (wait_readable (lfd, WAIT_MS));
+  pfd = accept (lfd, (struct sockaddr *) &ss, &sl);
+  g_assert_cmpint (pfd, >=, 0);
+  nav_address_set_from_sockaddr (&from, (struct sockaddr *) &ss, sl);
+  g_assert_true (nav_address_equal (&from, &relay));
+  /* a second Connect to the same peer: 446 */
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CONNECT, fill_peer, &peer), ==, 446);
+
+  /* ConnectionBind on a new connection, then raw bytes both ways */
+  data = client_new (f, TRUE, "alice", "secret");
+  g_assert_cmpuint (simple_request (data, NAV_STUN_METHOD_CONNECTION_BIND, fill_connection_id,
+                                    GUINT_TO_POINTER (id)), ==, 0);
+  pipe_check (data->fd, pfd, "to the peer");
+  pipe_check (pfd, data->fd, "back from the peer");
+  client_free (data);
+  close (pfd);
+
+  /* a peer connects to the relayed address: ConnectionAttempt */
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CREATE_PERMISSION, fill_peer, &peer), ==, 0);
+  out = socket (AF_INET, SOCK_STREAM, 0);
+  sl = nav_address_copy_to_sockaddr (&relay, (struct sockaddr *) &ss, sizeof ss);
+  g_assert_cmpint (connect (out, (struct sockaddr *) &ss, sl), ==, 0);
+  {
+    guint8 buf[512];
+    gsize len = client_recv (c, buf, sizeof buf, WAIT_MS);
+    g_autoptr (NavStunMessage) attempt = nav_stun_message_parse (buf, len, NULL);
+
+    g_assert_nonnull (attempt);
+    g_assert_cmpuint (nav_stun_message_get_method (attempt), ==, NAV_STUN_METHOD_CONNECTION_ATTEMPT);
+    g_assert_true (nav_stun_message_get_uint32 (attempt, NAV_STUN_ATTRIBUTE_CONNECTION_ID, &id, NULL));
+  }
+  data = client_new (f, TRUE, "alice", "secret");
+  g_assert_cmpuint (simple_request (data, NAV_STUN_METHOD_CONNECTION_BIND, fill_connection_id,
+                                    GUINT_TO_POINTER (id)), ==, 0);
+  pipe_check (out, data->fd, "hello from outside");
+  pipe_check (data->fd, out, "welcome");
+  /* an unknown CONNECTION-ID: 400 */
+  {
+    Client *other = client_new (f, TRUE, "alice", "secret");
+
+    g_assert_cmpuint (simple_request (other, NAV_STUN_METHOD_CONNECTION_BIND, fill_connection_id,
+                                      GUINT_TO_POINTER (id + 1000)), ==, 400);
+    client_free (other);
+  }
+  client_free (data);
+  close (out);
+  close (lfd);
+  client_free (c);
+  g_assert_cmpuint (counter (f, "connect-requests"), ==, 2);
+  g_assert_cmpuint (counter (f, "error-446"), ==, 1);
+  fixture_free (f);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/turn-server/configuration", test_configuration);
+  g_test_add_func ("/turn-server/binding", test_binding);
+  g_test_add_func ("/turn-server/binding-rfc3489", test_binding_rfc3489);
+  g_test_add_func ("/turn-server/allocate-refresh", test_allocate_refresh);
+  g_test_add_func ("/turn-server/wrong-password", test_wrong_password);
+  g_test_add_func ("/turn-server/unsupported-transport", test_unsupported_transport);
+  g_test_add_func ("/turn-server/relay-udp", test_relay_udp);
+  g_test_add_func ("/turn-server/relay-tcp", test_relay_tcp);
+  g_test_add_func ("/turn-server/permission-missing", test_permission_missing);
+  g_test_add_func ("/turn-server/client-burst-before-channel", test_client_burst_channel);
+  g_test_add_func ("/turn-server/client-burst-before-permission", test_client_burst_indication);
+  g_test_add_func ("/turn-server/denied-peer", test_denied_peer);
+  g_test_add_func ("/turn-server/quota", test_quota);
+  g_test_add_func ("/turn-server/insufficient-capacity", test_insufficient_capacity);
+  g_test_add_func ("/turn-server/stale-nonce", test_stale_nonce);
+  g_test_add_func ("/turn-server/rest-credentials", test_rest_credentials);
+  g_test_add_func ("/turn-server/expiry", test_expiry);
+  g_test_add_func ("/turn-server/unauthenticated-never-relayed", test_unauthenticated_never_relayed);
+  g_test_add_func ("/turn-server/ipv6-relay", test_ipv6_relay);
+  g_test_add_func ("/turn-server/garbage-flood", test_garbage_flood);
+  g_test_add_func ("/turn-server/bandwidth-cap", test_bandwidth_cap);
+  g_test_add_func ("/turn-server/userdb", test_userdb);
+  g_test_add_func ("/turn-server/tcp-relay", test_tcp_relay);
+  return g_test_run ();
+}
