@@ -22,92 +22,32 @@ A missing coturn binary is a failure, never a skip.
 SPDX-License-Identifier: LGPL-2.1-or-later
 """
 import argparse
+import importlib.util
 import os
 import re
 import shutil
 import signal
-import socket
-import struct
 import subprocess
-import sys
 import tempfile
 import time
 
-TIMEOUT = 15
 USER, PASSWORD, REALM, SECRET = 'alice', 'wonderland', 'example.org', 'north-wind'
 
 
-def fail(msg):
-    print('FAIL: ' + msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def need(binary):
-    path = shutil.which(binary, path=os.environ.get('PATH', '') + ':/usr/bin:/usr/sbin')
-    if path is None:
-        fail('%s is not installed (apt install coturn): interop tests must not skip' % binary)
-    return path
-
-
-def family(ip):
-    return socket.AF_INET6 if ':' in ip else socket.AF_INET
+# The helpers of the STUN interop test: one copy of the port picking and
+# the waiting for servers.
+_spec = importlib.util.spec_from_file_location(
+    'coturn_helpers', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'test-coturn.py'))
+helpers = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(helpers)
+fail = helpers.fail
+need = helpers.need
+wait_udp = helpers.wait_udp   # our TURN server answers Binding, as coturn does
+wait_tcp = helpers.wait_tcp
 
 
 def free_port(ip, count=1):
-    """A port free for UDP and TCP, with the next count-1 ports free too."""
-    for _ in range(200):
-        s = socket.socket(family(ip), socket.SOCK_DGRAM)
-        s.bind((ip, 0))
-        base = s.getsockname()[1]
-        s.close()
-        if base + count > 65535:
-            continue
-        ok = True
-        for p in range(base, base + count):
-            for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-                t = socket.socket(family(ip), kind)
-                try:
-                    t.bind((ip, p))
-                except OSError:
-                    ok = False
-                finally:
-                    t.close()
-        if ok:
-            return base
-    fail('no free port')
-
-
-def wait_udp(ip, port, proc):
-    """Our TURN server answers Binding (as coturn does): use it to wait."""
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            fail('server exited early with status %d' % proc.returncode)
-        s = socket.socket(family(ip), socket.SOCK_DGRAM)
-        s.settimeout(0.2)
-        try:
-            s.sendto(struct.pack('!HHI12s', 0x0001, 0, 0x2112A442, os.urandom(12)), (ip, port))
-            data, _ = s.recvfrom(2048)
-            if len(data) >= 20 and struct.unpack('!H', data[:2])[0] == 0x0101:
-                return
-        except OSError:
-            time.sleep(0.1)
-        finally:
-            s.close()
-    fail('nav-server on %s:%d never answered a Binding request' % (ip, port))
-
-
-def wait_tcp(ip, port, proc):
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            fail('server exited early with status %d' % proc.returncode)
-        try:
-            socket.create_connection((ip, port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    fail('%s:%d never accepted TCP' % (ip, port))
+    return helpers.free_port(count, ip)
 
 
 def check_uclient_output(out, clients, messages):
