@@ -3,13 +3,22 @@
  * Loads the registry and its modules, gathers the host candidates of one
  * component, carries datagrams between two UDP transports, then connects
  * two NavAgents with ICE and carries datagrams between them, printing each
- * step: candidates, states, the selected pair, setup time and throughput.
+ * step: candidates, checks, states, the selected pair, setup time and
+ * throughput.  Unless --stun/--turn name external servers, it starts a
+ * STUN and a TURN server in-process on 127.0.0.1 (through the registry,
+ * like any other implementation) and points the agents at them.
+ *
+ * With --signal ws://HOST:PORT --room NAME it runs one agent instead,
+ * which meets the peer that joins the same room of a signaling server
+ * (nav-server --signaling), connects to it, exchanges datagrams both ways
+ * and prints the selected path.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
 
 #include <locale.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <glib/gi18n.h>
 #include <netavanue/netavanue.h>
@@ -33,6 +42,10 @@ static gchar *opt_turn = NULL;
 static gchar *opt_turn_user = NULL;
 static gchar *opt_turn_password = NULL;
 static gboolean opt_relay_only = FALSE;
+static gchar *opt_signal = NULL;
+static gchar *opt_room = NULL;
+static gint opt_timeout = 30;
+static gboolean opt_verbose = FALSE;
 
 static const GOptionEntry entries[] = {
   { "loopback", 'l', 0, G_OPTION_ARG_NONE, &opt_loopback,
@@ -50,7 +63,15 @@ static const GOptionEntry entries[] = {
   { "turn-password", 0, 0, G_OPTION_ARG_STRING, &opt_turn_password,
     N_("TURN password"), N_("PASSWORD") },
   { "relay-only", 0, 0, G_OPTION_ARG_NONE, &opt_relay_only,
-    N_("Offer and check relayed candidates only (needs --turn)"), NULL },
+    N_("Offer and check relayed candidates only (through --turn, or the embedded TURN server)"), NULL },
+  { "signal", 0, 0, G_OPTION_ARG_STRING, &opt_signal,
+    N_("Run one agent and meet the peer through this signaling server"), N_("ws://HOST:PORT") },
+  { "room", 0, 0, G_OPTION_ARG_STRING, &opt_room,
+    N_("The signaling room to join (with --signal)"), N_("NAME") },
+  { "timeout", 't', 0, G_OPTION_ARG_INT, &opt_timeout,
+    N_("Seconds to wait for gathering, connection and data (default 30)"), N_("SECONDS") },
+  { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
+    N_("Show the embedded servers' log lines"), NULL },
   { NULL }
 };
 
@@ -254,33 +275,309 @@ all_received (DemoPeer *p)
   return p[0].received >= (guint) opt_count && p[1].received >= (guint) opt_count;
 }
 
+/* The first check the agent answers, and peer-reflexive candidates learned
+ * from checks (RFC 8445 §7.3.1.3): the checks as they go. */
+static void
+on_agent_first_check (NavAgent *agent,
+                      guint     stream_id,
+                      DemoPeer *peer)
+{
+  g_print (_("  %s: first connectivity check received from the peer\n"), peer->name);
+}
+
+static void
+on_agent_remote_candidate (NavAgent     *agent,
+                           NavCandidate *candidate,
+                           DemoPeer     *peer)
+{
+  gchar a[NAV_ADDRESS_STRING_LEN];
+
+  g_print (_("  %s: remote candidate learned from a check: %s (%s)\n"), peer->name,
+           nav_address_to_string_buf (&candidate->addr, a),
+           nav_candidate_type_to_string (candidate->type));
+}
+
+static void
+connect_peer_signals (DemoPeer *p)
+{
+  g_signal_connect (p->agent, "new-candidate-full", G_CALLBACK (on_agent_candidate), p);
+  g_signal_connect (p->agent, "candidate-gathering-done", G_CALLBACK (on_agent_gathered), p);
+  g_signal_connect (p->agent, "component-state-changed", G_CALLBACK (on_agent_state), p);
+  g_signal_connect (p->agent, "new-selected-pair-full", G_CALLBACK (on_agent_selected), p);
+  g_signal_connect (p->agent, "initial-binding-request-received",
+                    G_CALLBACK (on_agent_first_check), p);
+  g_signal_connect (p->agent, "new-remote-candidate-full",
+                    G_CALLBACK (on_agent_remote_candidate), p);
+}
+
+/* Prints "NAME: path LOCAL (TYPE) → REMOTE (TYPE)" from the agent's
+ * current selected pair; FALSE when there is none. */
 static gboolean
-run_agents (const guint8 *payload)
+print_selected_path (DemoPeer *p)
+{
+  NavCandidate *local = NULL, *remote = NULL;
+  gchar a[NAV_ADDRESS_STRING_LEN], b[NAV_ADDRESS_STRING_LEN];
+
+  if (!nav_agent_get_selected_pair (p->agent, p->stream, 1, &local, &remote))
+    {
+      g_print (_("  %s: no selected pair\n"), p->name);
+      return FALSE;
+    }
+  g_print (_("  %s: path %s (%s) → %s (%s)\n"), p->name,
+           nav_address_to_string_buf (&local->addr, a),
+           nav_candidate_type_to_string (local->type),
+           nav_address_to_string_buf (&remote->addr, b),
+           nav_candidate_type_to_string (remote->type));
+  nav_candidate_free (local);
+  nav_candidate_free (remote);
+  return TRUE;
+}
+
+/* Embedded servers */
+
+typedef struct {
+  GObject *stun;
+  GObject *turn;
+  gchar *stun_host;
+  guint stun_port;
+  gchar *turn_host;
+  guint turn_port;
+  gchar *turn_user;
+  gchar *turn_password;
+} Servers;
+
+static void
+servers_clear (Servers *s)
+{
+  if (s->stun != NULL)
+    nav_server_stop (NAV_SERVER (s->stun));
+  if (s->turn != NULL)
+    nav_server_stop (NAV_SERVER (s->turn));
+  g_clear_object (&s->stun);
+  g_clear_object (&s->turn);
+  g_clear_pointer (&s->stun_host, g_free);
+  g_clear_pointer (&s->turn_host, g_free);
+  g_clear_pointer (&s->turn_user, g_free);
+  g_clear_pointer (&s->turn_password, g_free);
+}
+
+/* A UDP port of 127.0.0.1 nobody holds right now. */
+static guint
+free_udp_port (void)
+{
+  g_autoptr (GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                             G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+
+  if (socket == NULL || !g_socket_bind (socket, any, FALSE, NULL))
+    return 0;
+  bound = g_socket_get_local_address (socket, NULL);
+  return bound != NULL ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)) : 0;
+}
+
+/* The embedded servers log each event as a daemon would; the demo prints
+ * its own lines instead unless --verbose. */
+static void
+quiet_log (const gchar    *domain,
+           GLogLevelFlags  level,
+           const gchar    *message,
+           gpointer        user_data)
+{
+}
+
+static gboolean
+has_property (GObject     *object,
+              const gchar *name)
+{
+  return g_object_class_find_property (G_OBJECT_GET_CLASS (object), name) != NULL;
+}
+
+static gboolean
+start_stun_server (NavRegistry *registry,
+                   Servers     *s,
+                   GError     **error)
+{
+  s->stun = nav_registry_create (registry, NAV_SERVER_EXTENSION_POINT_NAME, "stun", error,
+                                 "listening-ip", "127.0.0.1",
+                                 "listening-port", 0,
+                                 NULL);
+  if (s->stun == NULL || !nav_server_start (NAV_SERVER (s->stun), error))
+    return FALSE;
+  g_object_get (s->stun, "port", &s->stun_port, NULL);
+  s->stun_host = g_strdup ("127.0.0.1");
+  return s->stun_port != 0;
+}
+
+static gboolean
+start_turn_server (NavRegistry *registry,
+                   Servers     *s,
+                   GError     **error)
+{
+  g_autofree gchar *user_line = NULL;
+  guint attempt;
+
+  s->turn_user = g_strdup ("demo");
+  s->turn_password = g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
+  user_line = g_strdup_printf ("%s:%s", s->turn_user, s->turn_password);
+
+  /* The TURN server does not tell the port it bound for listening-port 0:
+   * pick a free one, and pick again in the unlikely case someone takes it
+   * in between. */
+  for (attempt = 0; attempt < 10; attempt++)
+    {
+      const gchar *users[] = { user_line, NULL };
+      g_autoptr (GError) local_error = NULL;
+      guint port = free_udp_port ();
+
+      g_clear_object (&s->turn);
+      s->turn = nav_registry_create (registry, NAV_SERVER_EXTENSION_POINT_NAME, "turn", error,
+                                     "listening-ip", "127.0.0.1",
+                                     "listening-port", port,
+                                     "relay-ip", "127.0.0.1",
+                                     "no-tcp", TRUE,
+                                     "no-tls", TRUE,
+                                     "lt-cred-mech", TRUE,
+                                     "realm", "netavanue.demo",
+                                     "users", users,
+                                     "allow-loopback-peers", TRUE,
+                                     NULL);
+      if (s->turn == NULL)
+        return FALSE;
+      if (nav_server_start (NAV_SERVER (s->turn), &local_error))
+        {
+          s->turn_port = port;
+          if (has_property (s->turn, "port"))
+            g_object_get (s->turn, "port", &s->turn_port, NULL);
+          s->turn_host = g_strdup ("127.0.0.1");
+          return TRUE;
+        }
+      if (attempt == 9)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+print_server_stats (const gchar *what,
+                    GObject     *server)
+{
+  g_autoptr (GVariant) stats = NULL;
+  g_autoptr (GString) line = g_string_new (NULL);
+  GVariantIter iter;
+  const gchar *key;
+  guint64 value;
+
+  if (server == NULL)
+    return;
+  stats = nav_server_get_stats (NAV_SERVER (server));
+  if (stats == NULL)
+    return;
+  g_variant_iter_init (&iter, stats);
+  while (g_variant_iter_next (&iter, "{&st}", &key, &value))
+    if (value != 0)
+      g_string_append_printf (line, " %s=%" G_GUINT64_FORMAT, key, value);
+  g_print (_("  %s:%s\n"), what, line->len > 0 ? line->str : _(" (nothing counted)"));
+}
+
+static gboolean
+run_agents (NavRegistry  *registry,
+            const guint8 *payload)
 {
   DemoPeer peers[2] = { { .name = "A" }, { .name = "B" } };
-  g_autofree gchar *stun_host = NULL, *turn_host = NULL;
+  Servers servers = { 0 };
+  g_autoptr (GError) error = NULL;
+  const gchar *stun_host = NULL, *turn_host = NULL, *turn_user, *turn_password;
   guint stun_port = 0, turn_port = 0, i;
+  gboolean embedded;
   gint64 start_us, ready_us, send_start_us;
   gboolean ok = TRUE;
   guint sent[2] = { 0, 0 };
 
-  if (opt_stun != NULL && !split_host_port (opt_stun, &stun_host, &stun_port))
+  if (opt_stun != NULL && !split_host_port (opt_stun, &servers.stun_host, &servers.stun_port))
     {
       g_printerr (_("--stun wants IP:PORT\n"));
       return FALSE;
     }
-  if (opt_turn != NULL && !split_host_port (opt_turn, &turn_host, &turn_port))
+  if (opt_turn != NULL && !split_host_port (opt_turn, &servers.turn_host, &servers.turn_port))
     {
       g_printerr (_("--turn wants IP:PORT\n"));
+      g_free (servers.stun_host);
       return FALSE;
     }
-  if (opt_relay_only && opt_turn == NULL)
+  stun_host = servers.stun_host;
+  stun_port = servers.stun_port;
+  turn_host = servers.turn_host;
+  turn_port = servers.turn_port;
+  turn_user = opt_turn_user != NULL ? opt_turn_user : "";
+  turn_password = opt_turn_password != NULL ? opt_turn_password : "";
+
+  /* Servers of our own on loopback for what the command line did not name */
+  embedded = opt_stun == NULL || opt_turn == NULL;
+  if (embedded)
     {
-      g_printerr (_("--relay-only needs --turn\n"));
-      return FALSE;
+      Servers own = { 0 };
+
+      g_print (_("Embedded servers on 127.0.0.1:\n"));
+      if (!opt_verbose)
+        {
+          g_log_set_handler ("nav-stun", G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO, quiet_log, NULL);
+          g_log_set_handler ("nav-turn", G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO, quiet_log, NULL);
+        }
+      if (opt_stun == NULL)
+        {
+          if (!start_stun_server (registry, &own, &error))
+            {
+              g_printerr (_("Cannot start the embedded STUN server: %s\n"),
+                          error != NULL ? error->message : _("no port"));
+              servers_clear (&own);
+              servers_clear (&servers);
+              return FALSE;
+            }
+          g_print (_("  STUN server %s:%u\n"), own.stun_host, own.stun_port);
+        }
+      if (opt_turn == NULL)
+        {
+          if (!start_turn_server (registry, &own, &error))
+            {
+              g_printerr (_("Cannot start the embedded TURN server: %s\n"), error->message);
+              servers_clear (&own);
+              servers_clear (&servers);
+              return FALSE;
+            }
+          g_print (_("  TURN server %s:%u (UDP, long-term credentials, user %s, realm %s)\n"),
+                   own.turn_host, own.turn_port, own.turn_user, "netavanue.demo");
+        }
+      g_print ("\n");
+      if (own.stun != NULL)
+        {
+          servers.stun = g_steal_pointer (&own.stun);
+          g_free (servers.stun_host);
+          servers.stun_host = g_steal_pointer (&own.stun_host);
+          stun_host = servers.stun_host;
+          stun_port = own.stun_port;
+        }
+      if (own.turn != NULL)
+        {
+          servers.turn = g_steal_pointer (&own.turn);
+          g_free (servers.turn_host);
+          servers.turn_host = g_steal_pointer (&own.turn_host);
+          servers.turn_user = g_steal_pointer (&own.turn_user);
+          servers.turn_password = g_steal_pointer (&own.turn_password);
+          turn_host = servers.turn_host;
+          turn_port = own.turn_port;
+          turn_user = servers.turn_user;
+          turn_password = servers.turn_password;
+        }
+      servers_clear (&own);
     }
 
-  g_print (_("Two agents (A controlling, B controlled) on this machine:\n"));
+  g_print (_("Two agents (A controlling, B controlled) on this machine%s:\n"),
+           opt_relay_only ? _(", relayed candidates only") : "");
   start_us = g_get_monotonic_time ();
   for (i = 0; i < 2; i++)
     {
@@ -288,40 +585,39 @@ run_agents (const guint8 *payload)
 
       p->agent = nav_agent_new (NULL, NAV_COMPATIBILITY_RFC8445);
       g_object_set (p->agent, "controlling-mode", i == 0, "force-relay", opt_relay_only, NULL);
-      if (stun_host != NULL)
-        g_object_set (p->agent, "stun-server", stun_host, "stun-server-port", stun_port, NULL);
-      if (opt_loopback || (stun_host == NULL && turn_host == NULL))
+      g_object_set (p->agent, "stun-server", stun_host, "stun-server-port", stun_port, NULL);
+      /* our own servers only listen on loopback: so do the agents */
+      if (opt_loopback || embedded)
         {
           g_autoptr (NavAddress) lo = nav_address_new_from_string ("127.0.0.1", NULL);
 
           nav_agent_add_local_address (p->agent, lo);
         }
       p->stream = nav_agent_add_stream (p->agent, 1);
-      if (turn_host != NULL)
-        nav_agent_set_relay_info (p->agent, p->stream, 1, turn_host, turn_port,
-                                  opt_turn_user != NULL ? opt_turn_user : "",
-                                  opt_turn_password != NULL ? opt_turn_password : "",
-                                  NAV_RELAY_TYPE_TURN_UDP);
-      g_signal_connect (p->agent, "new-candidate-full", G_CALLBACK (on_agent_candidate), p);
-      g_signal_connect (p->agent, "candidate-gathering-done", G_CALLBACK (on_agent_gathered), p);
-      g_signal_connect (p->agent, "component-state-changed", G_CALLBACK (on_agent_state), p);
-      g_signal_connect (p->agent, "new-selected-pair-full", G_CALLBACK (on_agent_selected), p);
+      nav_agent_set_relay_info (p->agent, p->stream, 1, turn_host, turn_port,
+                                turn_user, turn_password, NAV_RELAY_TYPE_TURN_UDP);
+      connect_peer_signals (p);
       nav_agent_attach_recv (p->agent, p->stream, 1, NULL, on_agent_recv, p);
       nav_agent_gather_candidates (p->agent, p->stream);
     }
-  if (!iterate_until (peers, both_gathered, 30))
+  if (!iterate_until (peers, both_gathered, opt_timeout))
     {
       g_printerr (_("Gathering did not finish\n"));
       ok = FALSE;
       goto out;
     }
+  if (servers.stun != NULL && !opt_relay_only)
+    g_print (_("  (on loopback the server-reflexive address is the host address: "
+               "the agents prune those srflx candidates, RFC 8445 §5.1.3)\n"));
+  g_print (_("  gathering done in %.1f ms; checks:\n"),
+           (g_get_monotonic_time () - start_us) / 1000.0);
   for (i = 0; i < 2; i++)
     {
       g_autofree gchar *sdp = nav_agent_generate_local_sdp (peers[i].agent);
 
       nav_agent_parse_remote_sdp (peers[1 - i].agent, sdp);
     }
-  if (!iterate_until (peers, both_ready, 30) ||
+  if (!iterate_until (peers, both_ready, opt_timeout) ||
       peers[0].state != NAV_COMPONENT_STATE_READY || peers[1].state != NAV_COMPONENT_STATE_READY)
     {
       g_printerr (_("The agents did not connect\n"));
@@ -330,6 +626,9 @@ run_agents (const guint8 *payload)
     }
   ready_us = g_get_monotonic_time ();
   g_print (_("  setup (gather → both ready): %.1f ms\n"), (ready_us - start_us) / 1000.0);
+  for (i = 0; i < 2; i++)
+    if (!print_selected_path (&peers[i]))
+      ok = FALSE;
 
   send_start_us = g_get_monotonic_time ();
   for (i = 0; i < (guint) opt_count * 2; i++)
@@ -357,7 +656,318 @@ run_agents (const guint8 *payload)
 out:
   for (i = 0; i < 2; i++)
     g_clear_object (&peers[i].agent);
+  if (servers.stun != NULL || servers.turn != NULL)
+    {
+      g_print (_("Embedded servers' counters:\n"));
+      print_server_stats (_("STUN server"), servers.stun);
+      print_server_stats (_("TURN server"), servers.turn);
+    }
+  servers_clear (&servers);
   return ok;
+}
+
+/* 5. One agent, the peer met through a signaling server */
+
+typedef struct {
+  DemoPeer peer;
+  GMainLoop *loop;
+  NavSignalingClient *client;
+  NavSignalingSession *session;
+  guint8 *payload;
+  gint64 start_us;
+  gint64 negotiated_us;
+  gint64 ready_us;
+  guint sent;
+  gboolean peer_got_ours;
+  guint linger;
+  gboolean done;
+  gint status;
+  gchar *peer_id;
+  guint tick_id;
+  guint timeout_id;
+} SignalDemo;
+
+static void
+signal_fail (SignalDemo  *demo,
+             const gchar *message)
+{
+  if (demo->done)
+    return;
+  g_printerr ("%s\n", message);
+  demo->done = TRUE;
+  demo->status = 1;
+  g_main_loop_quit (demo->loop);
+}
+
+/* Each datagram starts with "nav-demo SEQ GOT", GOT being 1 once this side
+ * has received something from the peer: both sides know when data went
+ * both ways. */
+static void
+on_signal_recv (NavAgent *agent,
+                guint     stream_id,
+                guint     component_id,
+                guint     len,
+                gchar    *buf,
+                gpointer  user_data)
+{
+  SignalDemo *demo = user_data;
+  guint seq, got;
+  g_autofree gchar *text = g_strndup (buf, MIN (len, 32));
+
+  demo->peer.received++;
+  demo->peer.bytes += len;
+  demo->peer.last_receive_us = g_get_monotonic_time ();
+  if (sscanf (text, "nav-demo %u %u", &seq, &got) == 2 && got == 1)
+    demo->peer_got_ours = TRUE;
+}
+
+static gboolean
+on_signal_tick (gpointer user_data)
+{
+  SignalDemo *demo = user_data;
+  DemoPeer *p = &demo->peer;
+  gint header;
+
+  if (demo->done)
+    {
+      demo->tick_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  if (p->state == NAV_COMPONENT_STATE_FAILED)
+    {
+      signal_fail (demo, _("ICE failed: no candidate pair works"));
+      demo->tick_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  if (p->state != NAV_COMPONENT_STATE_READY && p->state != NAV_COMPONENT_STATE_CONNECTED)
+    return G_SOURCE_CONTINUE;
+  if (demo->ready_us == 0)
+    demo->ready_us = g_get_monotonic_time ();
+
+  header = g_snprintf ((gchar *) demo->payload, opt_size, "nav-demo %u %u",
+                       demo->sent, p->received > 0 ? 1 : 0);
+  if (header >= opt_size)
+    demo->payload[opt_size - 1] = ' ';
+  else
+    demo->payload[header] = ' ';
+  if (nav_agent_send (p->agent, p->stream, 1, opt_size, (const gchar *) demo->payload) == opt_size)
+    demo->sent++;
+
+  /* Done once data went both ways; keep sending a little so the peer
+   * learns it too, then stop. */
+  if (p->received > 0 && demo->peer_got_ours && ++demo->linger >= 25)
+    {
+      demo->done = TRUE;
+      demo->status = 0;
+      g_main_loop_quit (demo->loop);
+      demo->tick_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_signal_timeout (gpointer user_data)
+{
+  SignalDemo *demo = user_data;
+  g_autofree gchar *message = NULL;
+  const gchar *phase;
+
+  if (nav_signaling_client_get_peer_id (demo->client) == NULL)
+    phase = _("not connected to the signaling server");
+  else if (demo->session == NULL || nav_signaling_session_get_remote_peer (demo->session) == NULL)
+    phase = _("no peer joined the room");
+  else if (demo->ready_us == 0)
+    phase = _("the agents did not connect");
+  else
+    phase = _("no data came back from the peer");
+  message = g_strdup_printf (_("Timed out after %d s: %s"), opt_timeout, phase);
+  demo->timeout_id = 0;
+  signal_fail (demo, message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_signal_negotiated (NavSignalingSession *session,
+                      const gchar         *peer,
+                      SignalDemo          *demo)
+{
+  gboolean controlling = FALSE;
+
+  demo->negotiated_us = g_get_monotonic_time ();
+  g_object_get (demo->peer.agent, "controlling-mode", &controlling, NULL);
+  g_print (_("  negotiated with peer %s (this agent is %s); checks:\n"), peer,
+           controlling ? _("controlling") : _("controlled"));
+}
+
+static void
+on_signal_bye (NavSignalingSession *session,
+               const gchar         *reason,
+               SignalDemo          *demo)
+{
+  g_autofree gchar *message = g_strdup_printf (_("The peer left: %s"),
+                                               reason != NULL ? reason : _("no reason given"));
+
+  if (demo->peer.received > 0 && demo->peer_got_ours)
+    {
+      /* it finished first: so do we */
+      demo->done = TRUE;
+      demo->status = 0;
+      g_main_loop_quit (demo->loop);
+      return;
+    }
+  signal_fail (demo, message);
+}
+
+static void
+on_signal_server_error (NavSignalingClient *client,
+                        gint                code,
+                        const gchar        *reason,
+                        const gchar        *ref,
+                        SignalDemo         *demo)
+{
+  g_autofree gchar *message = g_strdup_printf (_("Signaling server error %d: %s"), code, reason);
+
+  /* a full room or a refused join ends the demo; others are reported */
+  if (code == 409 || code == 401 || code == 403)
+    signal_fail (demo, message);
+  else
+    g_printerr ("%s\n", message);
+}
+
+static void
+on_signal_connected (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  SignalDemo *demo = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!nav_signaling_client_connect_finish (demo->client, result, &error))
+    {
+      g_autofree gchar *message = g_strdup_printf (_("Cannot reach the signaling server: %s"),
+                                                   error->message);
+
+      signal_fail (demo, message);
+      return;
+    }
+  if (demo->done)
+    return;
+  g_free (demo->peer_id);
+  demo->peer_id = g_strdup (nav_signaling_client_get_peer_id (demo->client));
+  demo->peer.name = demo->peer_id;
+  g_print (_("  connected to %s as %s, joining room “%s”\n"), opt_signal,
+           demo->peer.name, opt_room);
+  demo->session = nav_signaling_session_new (demo->client, demo->peer.agent,
+                                             demo->peer.stream, opt_room);
+  g_signal_connect (demo->session, "negotiated", G_CALLBACK (on_signal_negotiated), demo);
+  g_signal_connect (demo->session, "remote-bye", G_CALLBACK (on_signal_bye), demo);
+  if (!nav_signaling_session_start (demo->session, NULL, &error))
+    {
+      g_autofree gchar *message = g_strdup_printf (_("Cannot join room “%s”: %s"),
+                                                   opt_room, error->message);
+
+      signal_fail (demo, message);
+    }
+}
+
+static gboolean
+signal_uri_is_loopback (const gchar *uri)
+{
+  g_autoptr (GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
+  const gchar *host = parsed != NULL ? g_uri_get_host (parsed) : NULL;
+  g_autoptr (GInetAddress) address = NULL;
+
+  if (host == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+static gboolean
+run_signal (void)
+{
+  SignalDemo demo = { .status = 1 };
+  DemoPeer *p = &demo.peer;
+  g_autofree gchar *stun_host = NULL, *turn_host = NULL;
+  guint stun_port = 0, turn_port = 0;
+
+  if (opt_stun != NULL && !split_host_port (opt_stun, &stun_host, &stun_port))
+    {
+      g_printerr (_("--stun wants IP:PORT\n"));
+      return FALSE;
+    }
+  if (opt_turn != NULL && !split_host_port (opt_turn, &turn_host, &turn_port))
+    {
+      g_printerr (_("--turn wants IP:PORT\n"));
+      return FALSE;
+    }
+  if (opt_relay_only && opt_turn == NULL)
+    {
+      g_printerr (_("--relay-only with --signal needs --turn\n"));
+      return FALSE;
+    }
+
+  g_print (_("One agent, the peer met in room “%s” of %s:\n"), opt_room, opt_signal);
+  demo.loop = g_main_loop_new (NULL, FALSE);
+  demo.payload = g_malloc0 (opt_size);
+  demo.start_us = g_get_monotonic_time ();
+  p->name = "local";
+  p->agent = nav_agent_new (NULL, NAV_COMPATIBILITY_RFC8445);
+  g_object_set (p->agent, "force-relay", opt_relay_only, NULL);
+  if (stun_host != NULL)
+    g_object_set (p->agent, "stun-server", stun_host, "stun-server-port", stun_port, NULL);
+  /* a server on loopback means both peers are on this machine */
+  if (opt_loopback || signal_uri_is_loopback (opt_signal))
+    {
+      g_autoptr (NavAddress) lo = nav_address_new_from_string ("127.0.0.1", NULL);
+
+      nav_agent_add_local_address (p->agent, lo);
+    }
+  p->stream = nav_agent_add_stream (p->agent, 1);
+  if (turn_host != NULL)
+    nav_agent_set_relay_info (p->agent, p->stream, 1, turn_host, turn_port,
+                              opt_turn_user != NULL ? opt_turn_user : "",
+                              opt_turn_password != NULL ? opt_turn_password : "",
+                              NAV_RELAY_TYPE_TURN_UDP);
+  connect_peer_signals (p);
+  nav_agent_attach_recv (p->agent, p->stream, 1, NULL, on_signal_recv, &demo);
+
+  demo.client = nav_signaling_client_new (opt_signal);
+  g_signal_connect (demo.client, "server-error", G_CALLBACK (on_signal_server_error), &demo);
+  demo.timeout_id = g_timeout_add_seconds (opt_timeout, on_signal_timeout, &demo);
+  demo.tick_id = g_timeout_add (20, on_signal_tick, &demo);
+  nav_signaling_client_connect_async (demo.client, NULL, on_signal_connected, &demo);
+  g_main_loop_run (demo.loop);
+  g_clear_handle_id (&demo.tick_id, g_source_remove);
+  g_clear_handle_id (&demo.timeout_id, g_source_remove);
+
+  if (demo.status == 0)
+    {
+      g_print (_("  setup (start → connected): %.1f ms, of which %.1f ms after the offer/answer "
+                 "(the rest is waiting for the peer)\n"),
+               (demo.ready_us - demo.start_us) / 1000.0,
+               (demo.ready_us - MAX (demo.negotiated_us, demo.start_us)) / 1000.0);
+      if (!print_selected_path (p))
+        demo.status = 1;
+      g_print (_("  sent %u and received %u datagrams of %d bytes: data went both ways\n"),
+               demo.sent, p->received, opt_size);
+    }
+
+  g_clear_object (&demo.session);
+  g_signal_handlers_disconnect_by_data (demo.client, &demo);
+  nav_signaling_client_disconnect (demo.client);
+  /* let the close handshake go out */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_object_unref (demo.client);
+  g_object_unref (p->agent);
+  g_main_loop_unref (demo.loop);
+  g_free (demo.payload);
+  g_free (demo.peer_id);
+  return demo.status == 0;
 }
 
 static gboolean
@@ -392,7 +1002,9 @@ main (int argc, char **argv)
   option_context = g_option_context_new (NULL);
   g_option_context_set_summary (option_context,
       _("Shows NetAvanue at work on this machine: modules, host candidates, UDP transport, "
-        "and two ICE agents connecting."));
+        "and two ICE agents connecting through an embedded STUN and TURN server (or the "
+        "servers given).  With --signal and --room, runs one agent that connects to the "
+        "peer met in a room of a signaling server."));
   g_option_context_add_main_entries (option_context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (option_context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (option_context, &argc, &argv, &error))
@@ -404,6 +1016,33 @@ main (int argc, char **argv)
     {
       g_printerr (_("--count must be positive and --size between 1 and 65507\n"));
       return 2;
+    }
+  if (opt_size < 32 && opt_signal != NULL)
+    {
+      g_printerr (_("--size must be at least 32 with --signal\n"));
+      return 2;
+    }
+  if (opt_timeout < 1)
+    {
+      g_printerr (_("--timeout must be positive\n"));
+      return 2;
+    }
+  if (opt_room != NULL && opt_signal == NULL)
+    {
+      g_printerr (_("--room needs --signal ws://HOST:PORT\n"));
+      return 2;
+    }
+  if (opt_signal != NULL && (opt_room == NULL || *opt_room == '\0'))
+    {
+      g_printerr (_("--signal needs --room NAME\n"));
+      return 2;
+    }
+
+  /* One agent, one peer through a signaling server */
+  if (opt_signal != NULL)
+    {
+      g_print (_("NetAvanue %s\n\n"), NAV_VERSION_S);
+      return run_signal () ? 0 : 1;
     }
 
   demo.loop = g_main_loop_new (NULL, FALSE);
@@ -510,5 +1149,5 @@ main (int argc, char **argv)
 
   /* 4. Two agents connect with ICE and exchange datagrams */
   g_print ("\n");
-  return run_agents (payload) ? 0 : 1;
+  return run_agents (registry, payload) ? 0 : 1;
 }
