@@ -16,6 +16,7 @@
 #include "nav-stun-server.h"
 #include "nav-server-signaling.h"
 #include "nav-server-turn.h"
+#include "nav-server-stats.h"
 
 /* Options.  Names follow coturn's turnserver where the meaning is the
  * same, so that an operator's habits and config files carry over. */
@@ -37,6 +38,8 @@ static gchar *opt_software;
 static gint opt_tcp_idle_timeout = 30;
 static gint opt_max_tcp_connections = 4096;
 static gboolean opt_verbose;
+static gint opt_stats_port;
+static gchar *opt_stats_ip;
 static gboolean opt_version;
 
 static const GOptionEntry entries[] = {
@@ -74,6 +77,12 @@ static const GOptionEntry entries[] = {
     N_("Close TCP and TLS connections silent for this long (default: 30)"), N_("SECONDS") },
   { "max-tcp-connections", 0, 0, G_OPTION_ARG_INT, &opt_max_tcp_connections,
     N_("Refuse TCP and TLS connections beyond this many (default: 4096)"), N_("N") },
+  { "stats-port", 0, 0, G_OPTION_ARG_INT, &opt_stats_port,
+    N_("Serve the counters over HTTP on this port: GET /stats (JSON), /metrics "
+       "(Prometheus), /health (default: 0, off)"), N_("PORT") },
+  { "stats-ip", 0, 0, G_OPTION_ARG_STRING, &opt_stats_ip,
+    N_("Address of the --stats-port endpoint; it has no authentication "
+       "(default: 127.0.0.1)"), N_("IP") },
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
     N_("Log debug messages too"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
@@ -287,7 +296,10 @@ on_sigint (gpointer user_data)
 static gboolean
 on_sigusr1 (gpointer user_data)
 {
-  print_stats (((Daemon *) user_data)->server, "SIGUSR1");
+  Daemon *d = user_data;
+
+  if (d->server != NULL)
+    print_stats (d->server, "SIGUSR1");
   return G_SOURCE_CONTINUE;
 }
 
@@ -318,6 +330,8 @@ main (int    argc,
   g_autoptr (NavStunBindingServer) server = NULL;
   NavServer *signaling = NULL;
   NavServer *turn_server = NULL;
+  g_autoptr (NavServerStats) stats = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
   Daemon d = { 0 };
   const gchar *config_path;
   guint sig_ids[3];
@@ -370,6 +384,12 @@ main (int    argc,
       "  SIGTERM, SIGINT  stop cleanly, printing the counters\n"
       "  SIGUSR1          print the counters\n"
       "\n"
+      "Stats endpoint:\n"
+      "  --stats-port=PORT serves plain HTTP on --stats-ip (127.0.0.1 by\n"
+      "  default): GET /stats, every counter as JSON keyed by server (stun,\n"
+      "  turn, signaling); GET /metrics, the same in Prometheus text format\n"
+      "  (nav_turn_bytes_to_peer_total, nav_turn_allocations, …); GET /health.\n"
+      "\n"
       "Logs:\n"
       "  One line per event on standard error: a UTC timestamp, then\n"
       "  key=value pairs (level, domain, event, …).\n"
@@ -420,7 +440,8 @@ main (int    argc,
     }
   if (!check_port (opt_listening_port, "listening-port") ||
       !check_port (opt_alt_listening_port, "alt-listening-port") ||
-      !check_port (opt_tls_listening_port, "tls-listening-port"))
+      !check_port (opt_tls_listening_port, "tls-listening-port") ||
+      !check_port (opt_stats_port, "stats-port"))
     return 2;
   if (opt_tcp_idle_timeout <= 0 || opt_max_tcp_connections <= 0)
     {
@@ -428,6 +449,14 @@ main (int    argc,
       return 2;
     }
   verbose_logging = opt_verbose;
+
+  /* The signal handlers first: a SIGTERM while the servers start must stop
+   * the daemon cleanly too, not kill it. */
+  loop = g_main_loop_new (NULL, FALSE);
+  d.loop = loop;
+  sig_ids[0] = g_unix_signal_add (SIGTERM, on_sigterm, &d);
+  sig_ids[1] = g_unix_signal_add (SIGINT, on_sigint, &d);
+  sig_ids[2] = g_unix_signal_add (SIGUSR1, on_sigusr1, &d);
 
   if (opt_turn)
     {
@@ -483,16 +512,32 @@ main (int    argc,
       g_message ("event=started server=signaling version=%s", PACKAGE_VERSION);
     }
 
-  d.loop = g_main_loop_new (NULL, FALSE);
+  if (opt_stats_port > 0)
+    {
+      const gchar *stats_ip = opt_stats_ip != NULL ? opt_stats_ip : "127.0.0.1";
+
+      stats = nav_server_stats_new ();
+      if (server != NULL)
+        nav_server_stats_add (stats, "stun", NAV_SERVER (server));
+      if (turn_server != NULL)
+        nav_server_stats_add (stats, "turn", turn_server);
+      if (signaling != NULL)
+        nav_server_stats_add (stats, "signaling", signaling);
+      if (!nav_server_stats_listen (stats, stats_ip, (guint) opt_stats_port, &error))
+        {
+          g_printerr ("nav-server: %s\n", error->message);
+          return 1;
+        }
+      g_message ("event=stats-listening ip=%s port=%u", stats_ip, nav_server_stats_get_port (stats));
+    }
+
   d.server = turn_server != NULL ? turn_server : server != NULL ? NAV_SERVER (server) : signaling;
-  sig_ids[0] = g_unix_signal_add (SIGTERM, on_sigterm, &d);
-  sig_ids[1] = g_unix_signal_add (SIGINT, on_sigint, &d);
-  sig_ids[2] = g_unix_signal_add (SIGUSR1, on_sigusr1, &d);
 
   g_main_loop_run (d.loop);
 
   for (i = 0; i < G_N_ELEMENTS (sig_ids); i++)
     g_source_remove (sig_ids[i]);
+  g_clear_pointer (&stats, nav_server_stats_free);
   if (server != NULL)
     {
       print_stats (NAV_SERVER (server), "exit");
@@ -514,7 +559,6 @@ main (int    argc,
       nav_server_stop (signaling);
       g_clear_object (&signaling);
     }
-  g_main_loop_unref (d.loop);
   nav_server_signaling_free_options ();
 
   g_strfreev (opt_listening_ips);
@@ -523,5 +567,6 @@ main (int    argc,
   g_free (opt_pkey);
   g_free (opt_config);
   g_free (opt_software);
+  g_free (opt_stats_ip);
   return 0;
 }

@@ -84,6 +84,8 @@
   X (rfc3489_requests,      "rfc3489-requests")                         \
   X (connect_requests,      "connect-requests")                         \
   X (connection_binds,      "connection-binds")                         \
+  X (auth_md5,              "auth-md5")                                 \
+  X (auth_sha256,           "auth-sha256")                              \
   X (send_indications,      "send-indications")                         \
   X (data_indications,      "data-indications")                         \
   X (packets_to_peer,       "packets-to-peer")                          \
@@ -171,6 +173,8 @@ struct _Allocation
   gchar *username;              /* NULL without authentication */
   guint8 auth_key[32];
   gsize auth_key_len;
+  guint auth_algorithm;         /* NAV_STUN_PASSWORD_ALGORITHM_* of auth_key */
+  gboolean auth_sha256;         /* the client signs with MESSAGE-INTEGRITY-SHA256 */
   guint8 txid[12];              /* of the Allocate, for retransmissions */
 
   int relay_fd;
@@ -643,53 +647,68 @@ load_users (NavTurnServer  *self,
 
 /* Nonces are stateless: an expiry time and a MAC of it under a secret of
  * this process, so any nonce the server made can be checked without a
- * table, and none can be forged (RFC 8489 §9.2.2). */
+ * table, and none can be forged (RFC 8489 §9.2.2).
+ *
+ * Each starts with the nonce cookie "obMatJos2" and the 24 security
+ * feature bits in base64 (RFC 8489 §9.2.1): bit 0 (the first, most
+ * significant) is "Password algorithms", so "gAAA".  The MAC covers the
+ * cookie too: a man in the middle who strips PASSWORD-ALGORITHMS from a
+ * 401 to force MD5 cannot also strip the bit from the nonce, and the
+ * server then insists on the algorithm negotiation (§9.2.4). */
+#define NONCE_COOKIE "obMatJos2" "gAAA"
+#define NONCE_COOKIE_LENGTH 13
+#define NONCE_LENGTH (NONCE_COOKIE_LENGTH + 32)
+
+/* What 401 and 438 answers offer, preferred first (RFC 8489 §14.11) */
+static const guint16 offered_algorithms[] = {
+  NAV_STUN_PASSWORD_ALGORITHM_SHA256, NAV_STUN_PASSWORD_ALGORITHM_MD5
+};
+
 static void
-make_nonce (NavTurnServer *self,
-            gchar         *out /* 33 bytes */)
+nonce_mac (NavTurnServer *self,
+           const gchar   *head,  /* NONCE_COOKIE_LENGTH + 16 bytes */
+           gchar         *out    /* 17 bytes */)
 {
   g_autoptr (GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, self->nonce_secret, sizeof self->nonce_secret);
-  guint64 expiry = (guint64) (g_get_real_time () / G_USEC_PER_SEC) + self->stale_nonce;
   guint8 digest[32];
   gsize len = sizeof digest;
-  gchar head[17];
 
-  g_snprintf (head, sizeof head, "%016" G_GINT64_MODIFIER "x", expiry);
-  g_hmac_update (hmac, (const guchar *) head, 16);
+  g_hmac_update (hmac, (const guchar *) head, NONCE_COOKIE_LENGTH + 16);
   g_hmac_get_digest (hmac, digest, &len);
-  memcpy (out, head, 16);
   for (guint i = 0; i < 8; i++)
-    g_snprintf (out + 16 + 2 * i, 3, "%02x", digest[i]);
-  out[32] = '\0';
+    g_snprintf (out + 2 * i, 3, "%02x", digest[i]);
 }
 
-/* Returns 0 when valid, 438 when stale or unknown. */
+static void
+make_nonce (NavTurnServer *self,
+            gchar         *out /* NONCE_LENGTH + 1 bytes */)
+{
+  guint64 expiry = (guint64) (g_get_real_time () / G_USEC_PER_SEC) + self->stale_nonce;
+
+  g_snprintf (out, NONCE_COOKIE_LENGTH + 17, NONCE_COOKIE "%016" G_GINT64_MODIFIER "x", expiry);
+  nonce_mac (self, out, out + NONCE_COOKIE_LENGTH + 16);
+  out[NONCE_LENGTH] = '\0';
+}
+
+/* TRUE when the server made @nonce and it has not expired; otherwise
+ * the answer is 438. */
 static gboolean
 nonce_valid (NavTurnServer *self,
              const gchar   *nonce)
 {
-  g_autoptr (GHmac) hmac = NULL;
-  guint8 digest[32];
-  gsize len = sizeof digest;
   gchar mac[17];
+  gchar expiry_hex[17];
   guint64 expiry;
 
-  if (nonce == NULL || strlen (nonce) != 32)
+  if (nonce == NULL || strlen (nonce) != NONCE_LENGTH ||
+      memcmp (nonce, NONCE_COOKIE, NONCE_COOKIE_LENGTH) != 0)
     return FALSE;
-  hmac = g_hmac_new (G_CHECKSUM_SHA256, self->nonce_secret, sizeof self->nonce_secret);
-  g_hmac_update (hmac, (const guchar *) nonce, 16);
-  g_hmac_get_digest (hmac, digest, &len);
-  for (guint i = 0; i < 8; i++)
-    g_snprintf (mac + 2 * i, 3, "%02x", digest[i]);
-  if (memcmp (mac, nonce + 16, 16) != 0)
+  nonce_mac (self, nonce, mac);
+  if (memcmp (mac, nonce + NONCE_COOKIE_LENGTH + 16, 16) != 0)
     return FALSE;
-  {
-    gchar head[17];
-
-    memcpy (head, nonce, 16);
-    head[16] = '\0';
-    expiry = g_ascii_strtoull (head, NULL, 16);
-  }
+  memcpy (expiry_hex, nonce + NONCE_COOKIE_LENGTH, 16);
+  expiry_hex[16] = '\0';
+  expiry = g_ascii_strtoull (expiry_hex, NULL, 16);
   return expiry > (guint64) (g_get_real_time () / G_USEC_PER_SEC);
 }
 
@@ -714,6 +733,8 @@ typedef struct
   gchar *username;
   guint8 key[32];
   gsize key_len;
+  guint algorithm;              /* of key */
+  gboolean integrity_sha256;    /* the request had MESSAGE-INTEGRITY-SHA256 */
   guint8 *out;
   gsize out_size;
 } Request;
@@ -752,7 +773,10 @@ response_finish (Request               *r,
 
   if (r->self->software != NULL)
     ok = nav_stun_message_builder_add_software (b, r->self->software, NULL);
-  if (ok && sign && r->key_len > 0)
+  /* RFC 8489 §9.2.4: the response is signed the way the request was */
+  if (ok && sign && r->key_len > 0 && r->integrity_sha256)
+    ok = nav_stun_message_builder_add_message_integrity_sha256 (b, r->key, r->key_len, 0, NULL);
+  else if (ok && sign && r->key_len > 0)
     ok = nav_stun_message_builder_add_message_integrity (b, r->key, r->key_len, NULL);
   if (ok && r->fingerprint)
     ok = nav_stun_message_builder_add_fingerprint (b, NULL);
@@ -772,11 +796,14 @@ respond_error (Request *r,
   nav_stun_message_builder_add_error_code (b, code, nav_stun_error_code_get_reason (code), NULL);
   if (challenge)
     {
-      gchar nonce[33];
+      gchar nonce[NONCE_LENGTH + 1];
 
       make_nonce (r->self, nonce);
       nav_stun_message_builder_add_realm (b, r->self->realm != NULL ? r->self->realm : "", NULL);
       nav_stun_message_builder_add_nonce (b, nonce, NULL);
+      /* RFC 8489 §9.2.1: the nonce cookie says so; preferred first */
+      nav_stun_message_builder_add_password_algorithms (b, offered_algorithms,
+                                                        G_N_ELEMENTS (offered_algorithms), NULL);
     }
   /* RFC 8489 §9.2.4: 401 and 438 answers carry no integrity; the others
    * are signed once the client has authenticated. */
@@ -831,6 +858,38 @@ lookup_key (NavTurnServer *self,
   return TRUE;
 }
 
+/* RFC 8489 §9.2.4 with a nonce whose cookie has the "Password
+ * algorithms" bit (all of ours): a request with neither
+ * PASSWORD-ALGORITHMS nor PASSWORD-ALGORITHM uses MD5; one with both must
+ * echo the list the server offered, unchanged (or a man in the middle
+ * bid it down), and pick one of it; one with only either is malformed.
+ * Returns FALSE for a 400. */
+static gboolean
+check_password_algorithms (const NavStunMessage *msg,
+                           guint                *algorithm)
+{
+  gboolean has_list = nav_stun_message_has_attribute (msg, NAV_STUN_ATTRIBUTE_PASSWORD_ALGORITHMS);
+  gboolean has_choice = nav_stun_message_has_attribute (msg, NAV_STUN_ATTRIBUTE_PASSWORD_ALGORITHM);
+  g_autofree guint16 *list = NULL;
+  gsize n = 0, i;
+
+  *algorithm = NAV_STUN_PASSWORD_ALGORITHM_MD5;
+  if (!has_list && !has_choice)
+    return TRUE;
+  if (!has_list || !has_choice)
+    return FALSE;
+  list = nav_stun_message_get_password_algorithms (msg, &n, NULL);
+  if (list == NULL || n != G_N_ELEMENTS (offered_algorithms))
+    return FALSE;
+  for (i = 0; i < n; i++)
+    if (list[i] != offered_algorithms[i])
+      return FALSE;
+  if (!nav_stun_message_get_password_algorithm (msg, algorithm, NULL))
+    return FALSE;
+  return *algorithm == NAV_STUN_PASSWORD_ALGORITHM_MD5 ||
+         *algorithm == NAV_STUN_PASSWORD_ALGORITHM_SHA256;
+}
+
 /* RFC 8489 §9.2.4.  Returns TRUE when the request may go on; otherwise
  * the error response is in r->out and *resp its size. */
 static gboolean
@@ -870,10 +929,7 @@ authenticate (Request *r,
       *resp = respond_error (r, 401);
       return FALSE;
     }
-  if (nav_stun_message_has_attribute (r->msg, NAV_STUN_ATTRIBUTE_PASSWORD_ALGORITHM) &&
-      (!nav_stun_message_get_password_algorithm (r->msg, &algorithm, NULL) ||
-       (algorithm != NAV_STUN_PASSWORD_ALGORITHM_MD5 &&
-        algorithm != NAV_STUN_PASSWORD_ALGORITHM_SHA256)))
+  if (!check_password_algorithms (r->msg, &algorithm))
     {
       *resp = respond_error (r, 400);
       return FALSE;
@@ -885,11 +941,12 @@ authenticate (Request *r,
       *resp = respond_error (r, 441);
       return FALSE;
     }
-  if (r->alloc != NULL && r->alloc->auth_key_len > 0 &&
-      algorithm == NAV_STUN_PASSWORD_ALGORITHM_MD5 && r->alloc->auth_key_len == 16)
+  r->algorithm = algorithm;
+  r->integrity_sha256 = nav_stun_message_has_message_integrity_sha256 (r->msg);
+  if (r->alloc != NULL && r->alloc->auth_key_len > 0 && r->alloc->auth_algorithm == algorithm)
     {
-      memcpy (r->key, r->alloc->auth_key, 16);
-      r->key_len = 16;
+      memcpy (r->key, r->alloc->auth_key, r->alloc->auth_key_len);
+      r->key_len = r->alloc->auth_key_len;
     }
   else if (!lookup_key (self, username, algorithm, r->key, &r->key_len))
     {
@@ -903,6 +960,10 @@ authenticate (Request *r,
       return FALSE;
     }
   r->authenticated = TRUE;
+  if (algorithm == NAV_STUN_PASSWORD_ALGORITHM_SHA256)
+    self->counters.auth_sha256++;
+  else
+    self->counters.auth_md5++;
   r->username = g_steal_pointer (&username);
   return TRUE;
 }
@@ -1516,6 +1577,8 @@ handle_allocate (Request *r)
   alloc->username = g_strdup (r->username);
   memcpy (alloc->auth_key, r->key, r->key_len);
   alloc->auth_key_len = r->key_len;
+  alloc->auth_algorithm = r->algorithm;
+  alloc->auth_sha256 = r->integrity_sha256;
   memcpy (alloc->txid, r->req + 8, 12);
   alloc->lifetime = granted_lifetime (self, r);
   alloc->expires = now + (gint64) alloc->lifetime * G_USEC_PER_SEC;
@@ -1815,7 +1878,9 @@ tcp_relay_answer_connect (TcpRelay *relay,
       count_error (self, code);
       nav_stun_message_builder_add_error_code (b, code, nav_stun_error_code_get_reason (code), NULL);
     }
-  if (alloc->auth_key_len > 0)
+  if (alloc->auth_key_len > 0 && alloc->auth_sha256)
+    nav_stun_message_builder_add_message_integrity_sha256 (b, alloc->auth_key, alloc->auth_key_len, 0, NULL);
+  else if (alloc->auth_key_len > 0)
     nav_stun_message_builder_add_message_integrity (b, alloc->auth_key, alloc->auth_key_len, NULL);
   nav_stun_message_builder_add_fingerprint (b, NULL);
   n = nav_stun_message_builder_finish_to_buffer (b, NULL);

@@ -185,6 +185,10 @@ def main():
              % (counters.get('allocations-total'), clients))
     if int(counters.get('bytes-to-peer', 0)) == 0 or int(counters.get('bytes-from-peer', 0)) == 0:
         fail('nav-server relayed nothing')
+    # coturn's client ignores the PASSWORD-ALGORITHMS offer (RFC 8489
+    # §9.2.1) and stays on MD5: the legacy path must keep working
+    if int(counters.get('auth-md5', 0)) == 0:
+        fail('nav-server counted no MD5 authentication from turnutils_uclient')
     if 'event=stopped server=turn' not in log:
         fail('nav-server did not log a clean stop')
     print('PASS: %s' % case)

@@ -1416,6 +1416,172 @@ test_tcp_relay (void)
   fixture_free (f);
 }
 
+/* RFC 8489 §9.2: 401 answers offer SHA-256 then MD5 in PASSWORD-ALGORITHMS
+ * behind a nonce with the cookie and the "Password algorithms" bit; a
+ * request may pick SHA-256 (echoing the list) and is then answered with
+ * MESSAGE-INTEGRITY-SHA256; a changed list (bid-down) or only one of
+ * the two attributes is a 400; a nonce without the cookie is a 438. */
+typedef struct
+{
+  const guint16 *list;          /* PASSWORD-ALGORITHMS to send, or NULL */
+  gsize n_list;
+  guint choice;                 /* PASSWORD-ALGORITHM to send, or 0 */
+  const gchar *nonce;           /* instead of the client's */
+} AlgoArgs;
+
+static NavStunMessage *
+algo_request (Client         *c,
+              guint           method,
+              const AlgoArgs *a)
+{
+  g_autoptr (NavStunMessageBuilder) b = nav_stun_message_builder_new (NAV_STUN_CLASS_REQUEST, method, NULL);
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GBytes) key = NULL;
+  guint8 txid[12];
+  guint8 buf[4096];
+  gsize n;
+  NavStunMessage *msg = NULL;
+
+  memcpy (txid, nav_stun_message_builder_get_transaction_id (b), 12);
+  if (method == NAV_STUN_METHOD_ALLOCATE)
+    fill_udp (b, GUINT_TO_POINTER (17));
+  g_assert_true (nav_stun_message_builder_add_username (b, c->username, NULL));
+  g_assert_true (nav_stun_message_builder_add_realm (b, REALM, NULL));
+  g_assert_true (nav_stun_message_builder_add_nonce (b, a->nonce != NULL ? a->nonce : c->nonce, NULL));
+  if (a->list != NULL)
+    g_assert_true (nav_stun_message_builder_add_password_algorithms (b, a->list, a->n_list, NULL));
+  if (a->choice != 0)
+    g_assert_true (nav_stun_message_builder_add_password_algorithm (b, a->choice, NULL));
+  key = nav_stun_derive_long_term_key (c->username, REALM, c->password,
+                                       a->choice == NAV_STUN_PASSWORD_ALGORITHM_SHA256
+                                         ? NAV_STUN_PASSWORD_ALGORITHM_SHA256
+                                         : NAV_STUN_PASSWORD_ALGORITHM_MD5, NULL);
+  if (a->choice == NAV_STUN_PASSWORD_ALGORITHM_SHA256)
+    g_assert_true (nav_stun_message_builder_add_message_integrity_sha256 (b, g_bytes_get_data (key, NULL),
+                                                                          g_bytes_get_size (key), 0, NULL));
+  else
+    g_assert_true (nav_stun_message_builder_add_message_integrity (b, g_bytes_get_data (key, NULL),
+                                                                   g_bytes_get_size (key), NULL));
+  g_assert_true (nav_stun_message_builder_add_fingerprint (b, NULL));
+  bytes = nav_stun_message_builder_finish (b, NULL);
+  client_send (c, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  while ((n = client_recv (c, buf, sizeof buf, WAIT_MS)) > 0)
+    {
+      msg = nav_stun_message_parse (buf, n, NULL);
+      if (msg != NULL && nav_stun_message_has_transaction_id (msg, txid))
+        break;
+      g_clear_pointer (&msg, nav_stun_message_unref);
+    }
+  g_assert_nonnull (msg);
+  if (nav_stun_message_get_class (msg) == NAV_STUN_CLASS_SUCCESS_RESPONSE)
+    {
+      /* signed the way the request was, with the key of its algorithm */
+      g_assert_cmpint (nav_stun_message_has_message_integrity_sha256 (msg), ==,
+                       a->choice == NAV_STUN_PASSWORD_ALGORITHM_SHA256);
+      g_assert_true (nav_stun_message_check_integrity (msg, g_bytes_get_data (key, NULL),
+                                                       g_bytes_get_size (key), NULL));
+    }
+  return msg;
+}
+
+static void
+test_password_algorithms (void)
+{
+  static const guint16 offered[] = { NAV_STUN_PASSWORD_ALGORITHM_SHA256, NAV_STUN_PASSWORD_ALGORITHM_MD5 };
+  static const guint16 md5_only[] = { NAV_STUN_PASSWORD_ALGORITHM_MD5 };
+  Fixture *f = fixture_new (NULL);
+  Client *c = client_new (f, FALSE, "alice", "secret");
+  g_autoptr (NavStunMessage) challenge = request_once (c, NAV_STUN_METHOD_ALLOCATE, fill_udp,
+                                                       GUINT_TO_POINTER (17), FALSE);
+  g_autofree guint16 *algorithms = NULL;
+  g_autofree gchar *no_cookie = NULL;
+  gsize n = 0;
+
+  g_assert_cmpuint (error_code (challenge), ==, 401);
+  take_challenge (c, challenge);
+  g_assert_true (g_str_has_prefix (c->nonce, "obMatJos2gAAA"));
+  algorithms = nav_stun_message_get_password_algorithms (challenge, &n, NULL);
+  g_assert_nonnull (algorithms);
+  g_assert_cmpmem (algorithms, n * sizeof (guint16), offered, sizeof offered);
+
+  /* bid-down: the list changed on the way */
+  {
+    AlgoArgs a = { md5_only, 1, NAV_STUN_PASSWORD_ALGORITHM_MD5, NULL };
+    g_autoptr (NavStunMessage) msg = algo_request (c, NAV_STUN_METHOD_ALLOCATE, &a);
+
+    g_assert_cmpuint (error_code (msg), ==, 400);
+  }
+  /* a choice without the list, a list without a choice */
+  {
+    AlgoArgs a = { NULL, 0, NAV_STUN_PASSWORD_ALGORITHM_SHA256, NULL };
+    AlgoArgs b = { offered, 2, 0, NULL };
+    g_autoptr (NavStunMessage) m1 = algo_request (c, NAV_STUN_METHOD_ALLOCATE, &a);
+    g_autoptr (NavStunMessage) m2 = algo_request (c, NAV_STUN_METHOD_ALLOCATE, &b);
+
+    g_assert_cmpuint (error_code (m1), ==, 400);
+    g_assert_cmpuint (error_code (m2), ==, 400);
+  }
+  /* the cookie stripped from the nonce: not one of ours any more */
+  no_cookie = g_strdup (c->nonce + strlen ("obMatJos2gAAA"));
+  {
+    AlgoArgs a = { NULL, 0, 0, no_cookie };
+    g_autoptr (NavStunMessage) msg = algo_request (c, NAV_STUN_METHOD_ALLOCATE, &a);
+
+    g_assert_cmpuint (error_code (msg), ==, 438);
+  }
+  /* SHA-256, chosen properly: allocated, then refreshed with it */
+  {
+    AlgoArgs a = { offered, 2, NAV_STUN_PASSWORD_ALGORITHM_SHA256, NULL };
+    g_autoptr (NavStunMessage) m1 = algo_request (c, NAV_STUN_METHOD_ALLOCATE, &a);
+    g_autoptr (NavStunMessage) m2 = algo_request (c, NAV_STUN_METHOD_REFRESH, &a);
+
+    g_assert_cmpint (nav_stun_message_get_class (m1), ==, NAV_STUN_CLASS_SUCCESS_RESPONSE);
+    g_assert_cmpint (nav_stun_message_get_class (m2), ==, NAV_STUN_CLASS_SUCCESS_RESPONSE);
+  }
+  /* MD5 with the list echoed is fine too */
+  {
+    AlgoArgs a = { offered, 2, NAV_STUN_PASSWORD_ALGORITHM_MD5, NULL };
+    g_autoptr (NavStunMessage) msg = algo_request (c, NAV_STUN_METHOD_REFRESH, &a);
+
+    g_assert_cmpint (nav_stun_message_get_class (msg), ==, NAV_STUN_CLASS_SUCCESS_RESPONSE);
+  }
+  client_free (c);
+  /* counter() stops the server: only at the end */
+  g_assert_cmpuint (counter (f, "allocations"), ==, 1);
+  g_assert_cmpuint (counter (f, "allocations-total"), ==, 1);
+  g_assert_cmpuint (counter (f, "auth-sha256"), ==, 2);
+  g_assert_cmpuint (counter (f, "auth-md5"), ==, 1);
+  g_assert_cmpuint (counter (f, "error-400"), ==, 3);
+  g_assert_cmpuint (counter (f, "error-438"), ==, 1);
+  fixture_free (f);
+}
+
+/* NavTurnClient takes the server's first offer: SHA-256. */
+static void
+test_client_uses_sha256 (void)
+{
+  Fixture *f = fixture_new (NULL);
+  NavTurnClientConfig cfg;
+  g_autoptr (NavTurnClient) client = NULL;
+  BurstState st = { 0 };
+
+  nav_turn_client_config_init (&cfg);
+  set_loopback (&cfg.server, f->port);
+  cfg.protocol = NAV_STUN_PROTOCOL_UDP;
+  cfg.username = g_strdup ("alice");
+  cfg.password = g_strdup ("secret");
+  client = nav_turn_client_new (NULL, &cfg);
+  nav_turn_client_config_clear (&cfg);
+  nav_turn_client_allocate_async (client, NULL, burst_allocated, &st);
+  while (!st.allocated)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (st.error);
+  g_clear_object (&client);
+  g_assert_cmpuint (counter (f, "auth-sha256"), >=, 1);
+  g_assert_cmpuint (counter (f, "auth-md5"), ==, 0);
+  fixture_free (f);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1445,5 +1611,7 @@ main (int    argc,
   g_test_add_func ("/turn-server/bandwidth-cap", test_bandwidth_cap);
   g_test_add_func ("/turn-server/userdb", test_userdb);
   g_test_add_func ("/turn-server/tcp-relay", test_tcp_relay);
+  g_test_add_func ("/turn-server/password-algorithms", test_password_algorithms);
+  g_test_add_func ("/turn-server/client-uses-sha256", test_client_uses_sha256);
   return g_test_run ();
 }
