@@ -55,6 +55,20 @@ def still_running(pid, grace=5.0):
         time.sleep(0.05)
 
 
+def netns_pids(ns, grace=10.0):
+    """The processes inside @ns.  The child prints its lab's name right
+    after spawning its process, which enters the namespace a moment later
+    (ip netns exec): wait up to @grace seconds (a bound on failure) for one
+    to show."""
+    deadline = time.monotonic() + grace
+    while True:
+        pids = subprocess.run(['ip', 'netns', 'pids', ns], capture_output=True,
+                              text=True).stdout.split()
+        if pids or time.monotonic() > deadline:
+            return pids
+        time.sleep(0.05)
+
+
 def namespaces_of(prefix):
     out = subprocess.run(['ip', 'netns', 'list'], capture_output=True, text=True).stdout
     return [line.split()[0] for line in out.splitlines()
@@ -111,8 +125,7 @@ def test_harness():
         name = child.stdout.readline().strip()
         if not name or len(namespaces_of(name)) != 6:
             fail('the child lab did not come up (%r)' % name)
-        pids = subprocess.run(['ip', 'netns', 'pids', name + '-lan1'], capture_output=True,
-                              text=True).stdout.split()
+        pids = netns_pids(name + '-lan1')
         if not pids:
             fail('no process inside the child lab')
         child.terminate()
@@ -135,8 +148,7 @@ def test_harness():
                              text=True)
     try:
         name = child.stdout.readline().strip()
-        pids = subprocess.run(['ip', 'netns', 'pids', name + '-lan1'], capture_output=True,
-                              text=True).stdout.split()
+        pids = netns_pids(name + '-lan1')
     finally:
         child.kill()
         child.wait()
