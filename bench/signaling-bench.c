@@ -31,6 +31,7 @@
 #include <poll.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
@@ -40,6 +41,7 @@ static gint opt_clients = 10000;
 static gint opt_seconds = 10;
 static gint opt_interval_ms = 2000;
 static gint opt_window = 256;
+static gint opt_threads = 0;
 static gchar *opt_nav_server;
 
 static const GOptionEntry entries[] = {
@@ -47,6 +49,7 @@ static const GOptionEntry entries[] = {
   { "seconds", 0, 0, G_OPTION_ARG_INT, &opt_seconds, "Seconds of exchange", "N" },
   { "interval", 0, 0, G_OPTION_ARG_INT, &opt_interval_ms, "Milliseconds between two sessions of a pair", "MS" },
   { "window", 0, 0, G_OPTION_ARG_INT, &opt_window, "WebSocket handshakes in flight", "N" },
+  { "threads", 0, 0, G_OPTION_ARG_INT, &opt_threads, "Server worker threads (--signaling-threads; 0: one per CPU)", "N" },
   { "nav-server", 0, 0, G_OPTION_ARG_FILENAME, &opt_nav_server, "nav-server binary", "PATH" },
   G_OPTION_ENTRY_NULL
 };
@@ -323,6 +326,7 @@ client_connect (Client *c)
                            .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
   struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
   gchar req[256];
+  int one = 1;
 
   c->fd = socket (AF_INET, SOCK_STREAM, 0);
   if (c->fd < 0 || connect (c->fd, (struct sockaddr *) &a, sizeof a) < 0)
@@ -335,6 +339,10 @@ client_connect (Client *c)
   g_snprintf (req, sizeof req,
               "GET / HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", port);
+  /* Like browsers' WebSockets: no Nagle, or a burst's second frame
+   * waits for the server's delayed ACK (40 ms) and the bench measures
+   * that. */
+  setsockopt (c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   write_all (c, (const guint8 *) req, strlen (req));
   fcntl (c->fd, F_SETFL, fcntl (c->fd, F_GETFL) | O_NONBLOCK);
   c->in = g_byte_array_new ();
@@ -380,6 +388,9 @@ main (int    argc,
   g_autoptr (GError) error = NULL;
   g_autoptr (GSubprocess) server = NULL;
   g_autofree gchar *port_arg = NULL;
+  g_autofree gchar *threads_arg = NULL;
+  struct rusage ru0, ru1;
+  gdouble bench_cpu;
   g_autofree gchar *nav_server_path = NULL;
   g_autofree gchar *dir = NULL;
   struct rlimit rl;
@@ -414,10 +425,11 @@ main (int    argc,
                                            : g_build_filename (dir, "..", "tools", "nav-server", NULL);
   port = free_port ();
   port_arg = g_strdup_printf ("--signaling-port=%u", port);
+  threads_arg = g_strdup_printf ("--signaling-threads=%d", opt_threads);
   server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
                              nav_server_path, "--signaling", "-L", "127.0.0.1", port_arg,
                              "--signaling-max-connections=0", "--signaling-idle-timeout=3600",
-                             "--signaling-max-room-size=2", NULL);
+                             "--signaling-max-room-size=2", threads_arg, NULL);
   if (server == NULL)
     {
       g_printerr ("cannot start %s: %s\n", nav_server_path, error->message);
@@ -472,6 +484,7 @@ main (int    argc,
     clients[2 * i].next_session = t0 + (gint64) i * opt_interval_ms * 1000 / pairs;
   end = t0 + (gint64) opt_seconds * G_USEC_PER_SEC;
   cpu0 = cpu_ticks (server_pid);
+  getrusage (RUSAGE_SELF, &ru0);
   measuring = TRUE;
   while (g_get_monotonic_time () < end)
     {
@@ -496,9 +509,12 @@ main (int    argc,
     }
   t1 = g_get_monotonic_time ();
   cpu1 = cpu_ticks (server_pid);
+  getrusage (RUSAGE_SELF, &ru1);
   measuring = FALSE;
 
   seconds = (t1 - t0) / 1e6;
+  bench_cpu = ((ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) + (ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
+               ((ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) + (ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec)) / 1e6);
   if (latencies->len > 0)
     {
       g_array_sort (latencies, cmp_u32);
@@ -509,7 +525,8 @@ main (int    argc,
   per_conn_kib = n_connected > 0 ? (gdouble) (rss_after - rss_before) / n_connected : 0;
 
   g_print ("\nsignaling-bench: nav-server --signaling, %d clients in rooms of two, "
-           "one session (8 messages) per pair every %d ms, %d s\n", opt_clients, opt_interval_ms, opt_seconds);
+           "one session (8 messages) per pair every %d ms, %d s, server threads %d (0: one per CPU)\n",
+           opt_clients, opt_interval_ms, opt_seconds, opt_threads);
   g_print ("  (no anchor server for signaling: figures against the targets of issue 7)\n\n");
   g_print ("  %-34s %12s %12s\n", "", "measured", "target");
   g_print ("  %-34s %12u %12s  %s\n", "concurrent connections held", n_connected - n_closed, ">= 10000",
@@ -524,6 +541,7 @@ main (int    argc,
   g_print ("  %-34s %8ld KiB -> %ld KiB\n", "server RSS before -> after join", rss_before, rss_after);
   g_print ("  %-34s %11.0f%%\n", "server CPU during the exchange",
            100.0 * (cpu1 - cpu0) / sysconf (_SC_CLK_TCK) / seconds);
+  g_print ("  %-34s %11.0f%%\n", "bench client CPU (one thread)", 100.0 * bench_cpu / seconds);
   g_print ("  %-34s %12" G_GUINT64_FORMAT "\n", "messages measured", n_received);
 
   g_subprocess_send_signal (server, SIGTERM);

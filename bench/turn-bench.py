@@ -16,6 +16,14 @@ echo peer, runs against both servers in the same run, on loopback:
   memory    5 x ALLOCS allocations held at once: server RSS growth per
             allocation.
 
+With --load PATH (bench/turn-load, built with -Dbenchmarks=true), the
+load generator is ours instead of uclient: CLIENTS allocations each keep
+--window ChannelData messages in flight to a built-in echo peer, batched
+with sendmmsg/recvmmsg, for --seconds; it outruns either server (the
+printed server CPU use says how close to one busy core each got), and it
+also measures allocations/s (with --concurrency Allocates in flight) and
+memory per allocation, so all figures come from it.
+
 What is compared: coturn with --relay-threads=1 (one relay thread; coturn
 still runs its listener and authentication threads besides) against
 nav-server, which does everything in one thread.  uclient itself is the
@@ -26,6 +34,9 @@ Usage:
   meson compile -C build nav-server
   bench/turn-bench.py --nav-server build/tools/nav-server [--tcp]
       [--clients 20] [--messages 2000] [--length 500] [--allocs 200]
+  meson setup build -Dbenchmarks=true; meson compile -C build nav-server turn-load
+  bench/turn-bench.py --nav-server build/tools/nav-server --load build/bench/turn-load
+      [--tcp] [--clients 16] [--window 32] [--length 500] [--seconds 5] [--allocs 400]
 
 SPDX-License-Identifier: LGPL-2.1-or-later
 """
@@ -250,6 +261,30 @@ def uclient(args, port, peer_port, clients, messages, extra):
     return cmd
 
 
+def load_run(kind, args, tmp):
+    """Everything measured by bench/turn-load against one server."""
+    port = free_port()
+    server = start_server(kind, args, port, tmp)
+    try:
+        cmd = [args.load, '--server', '%s:%d' % (IP, port), '--user', USER, '--password', PASSWORD,
+               '--allocations', str(args.clients), '--window', str(args.window),
+               '--size', str(args.length), '--seconds', str(args.seconds),
+               '--alloc-count', str(args.allocs * 5), '--concurrency', str(args.concurrency),
+               '--server-pid', str(server.pid)]
+        if args.tcp:
+            cmd.append('--tcp')
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+        if p.returncode != 0:
+            sys.exit('turn-bench: turn-load against %s failed:\n%s' % (kind, p.stdout))
+        out = dict(line.split('=', 1) for line in p.stdout.splitlines() if '=' in line)
+    finally:
+        stop(server)
+    return {'msgs_per_s': float(out['msgs_per_s']), 'mbit_per_s': float(out['mbit_per_s']),
+            'rtt_ms': float(out['rtt_ms']), 'cpu_per_1k': float(out['cpu_ms_per_1k']),
+            'cpu_pct': float(out['server_cpu_pct']), 'lost': int(out['lost']),
+            'allocs_per_s': float(out['allocs_per_s']), 'kib_per_alloc': float(out['kib_per_alloc'])}
+
+
 def relay_run(kind, args, tmp):
     port, peer_port = free_port(), free_port(2)
     peer = subprocess.Popen([need('turnutils_peer'), '-L', IP, '-p', str(peer_port)],
@@ -299,29 +334,42 @@ def main():
     ap.add_argument('--length', type=int, default=500)
     ap.add_argument('--interval', type=int, default=1, help='uclient -z, ms between packets per client')
     ap.add_argument('--allocs', type=int, default=200)
+    ap.add_argument('--load', help='bench/turn-load: our load generator instead of uclient')
+    ap.add_argument('--window', type=int, default=32, help='with --load: messages in flight per allocation')
+    ap.add_argument('--seconds', type=float, default=5, help='with --load: measured seconds')
+    ap.add_argument('--concurrency', type=int, default=64, help='with --load: Allocates in flight')
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix='turn-bench-')
-    print('turn-bench: %d clients x %d messages of %d bytes over %s, uclient -z %d; '
-          '%d allocations' % (args.clients, args.messages, args.length,
-                              'TCP' if args.tcp else 'UDP', args.interval, args.allocs))
+    if args.load:
+        print('turn-bench: turn-load, %d allocations x %d in flight, %d-byte ChannelData over %s, '
+              '%.0f s; %d allocations at %d in flight' % (args.clients, args.window, args.length,
+                                                          'TCP' if args.tcp else 'UDP', args.seconds,
+                                                          args.allocs * 5, args.concurrency))
+    else:
+        print('turn-bench: %d clients x %d messages of %d bytes over %s, uclient -z %d; '
+              '%d allocations' % (args.clients, args.messages, args.length,
+                                  'TCP' if args.tcp else 'UDP', args.interval, args.allocs))
     print('compared: coturn turnserver --relay-threads=1  vs  nav-server --turn (one thread)')
     res = {}
     for kind in ('coturn', 'nav-server'):
-        res[kind] = relay_run(kind, args, tmp)
+        res[kind] = load_run(kind, args, tmp) if args.load else relay_run(kind, args, tmp)
     shutil.rmtree(tmp, ignore_errors=True)
 
     rows = [('relayed messages/s (both ways)', 'msgs_per_s', '%.0f', True),
             ('relayed Mbit/s (both ways)', 'mbit_per_s', '%.1f', True),
             ('uclient average RTT, ms', 'rtt_ms', '%.3f', False),
-            ('server CPU ms per 1000 messages', 'cpu_per_1k', '%.3f', False),
+            ('server CPU ms per 1000 messages', 'cpu_per_1k', '%.4f', False),
             ('lost messages', 'lost', '%d', False),
             ('allocations/s', 'allocs_per_s', '%.0f', True),
             ('server RSS KiB per allocation', 'kib_per_alloc', '%.1f', False)]
+    if args.load:
+        rows.insert(4, ('server CPU use, % of a core', 'cpu_pct', '%.0f', None))
+        rows[2] = ('turn-load mean RTT, ms', 'rtt_ms', '%.3f', False)
     print('%-34s %14s %14s %10s' % ('', 'coturn', 'nav-server', 'ratio'))
     for title, key, fmt, higher_better in rows:
         a, b = res['coturn'][key], res['nav-server'][key]
-        if key == 'lost':
+        if key == 'lost' or higher_better is None:
             ratio = ''
         elif higher_better:
             ratio = '%.2fx' % (b / a) if a else 'n/a'

@@ -70,6 +70,10 @@ typedef struct {
   guint max_port;
   GPtrArray *gatherers;         /* NavGatherer, this component's */
   guint pending_gatherers;
+  /* Data kept for nav_agent_recv_messages() while no receive function
+   * and no new-data handler takes it (RecvEntry, oldest first). */
+  GQueue recv_queue;
+  gsize recv_queued_bytes;
 } AgentComponent;
 
 struct _AgentStream {
@@ -136,6 +140,12 @@ struct _NavAgent
   GHashTable *hooked;           /* NavTransport → Hook (owned by the transport) */
   GPtrArray *pending;           /* PendingSignal */
   guint lock_depth;             /* signals wait for the outermost unlock */
+  /* Blocking receivers wait on recv_cond for recv_generation to move
+   * (data queued, a stream removed); taken without the agent lock. */
+  GMutex recv_mutex;
+  GCond recv_cond;
+  guint64 recv_generation;
+  guint recv_waiters;
 
   /* properties */
   gboolean controlling_mode;
@@ -325,6 +335,21 @@ agent_unlock_and_emit (NavAgent *agent)
 
 /* ------------------------------------------------------------ structures */
 
+/* Wakes the blocking receivers: they look at their queue again. */
+static void
+recv_wake (NavAgent *agent)
+{
+  gboolean iterating;
+
+  g_mutex_lock (&agent->recv_mutex);
+  agent->recv_generation++;
+  iterating = agent->recv_waiters > 0;
+  g_cond_broadcast (&agent->recv_cond);
+  g_mutex_unlock (&agent->recv_mutex);
+  if (iterating)
+    g_main_context_wakeup (agent->context);
+}
+
 static void
 relay_info_free (gpointer data)
 {
@@ -372,6 +397,9 @@ component_clear (NavAgent       *agent,
   g_clear_pointer (&component->selected_local, nav_candidate_free);
   g_clear_pointer (&component->selected_remote, nav_candidate_free);
   g_clear_pointer (&component->recv_context, g_main_context_unref);
+  g_queue_clear_full (&component->recv_queue, g_free);
+  component->recv_queued_bytes = 0;
+  recv_wake (agent);
 }
 
 static void
@@ -476,6 +504,36 @@ recv_invocation_free (gpointer data)
   g_free (r);
 }
 
+/* What nav_agent_recv_messages() has not taken yet, bounded like a
+ * socket buffer. */
+#define RECV_QUEUE_MAX_BYTES (1024 * 1024)
+
+typedef struct {
+  NavAddress from;
+  gsize len;
+  guint8 data[];
+} RecvEntry;
+
+/* Called with the lock held. */
+static gboolean
+recv_enqueue (AgentComponent   *component,
+              const guint8     *data,
+              gsize             len,
+              const NavAddress *from)
+{
+  RecvEntry *entry;
+
+  if (component->recv_queued_bytes + len > RECV_QUEUE_MAX_BYTES)
+    return FALSE;
+  entry = g_malloc (sizeof (RecvEntry) + len);
+  entry->from = *from;
+  entry->len = len;
+  memcpy (entry->data, data, len);
+  g_queue_push_tail (&component->recv_queue, entry);
+  component->recv_queued_bytes += len;
+  return TRUE;
+}
+
 static void
 agent_receive (NavTransport     *transport,
                const guint8     *data,
@@ -489,6 +547,7 @@ agent_receive (NavTransport     *transport,
   gpointer func_data = NULL;
   GMainContext *func_context = NULL;
   NavChecker *checker = NULL;
+  gboolean queued = FALSE;
 
   /* RFC 7983 §7: STUN starts with 0–3 in its first byte. */
   if (len > 0 && data[0] < 4 && nav_stun_message_is_stun (data, len))
@@ -529,9 +588,25 @@ agent_receive (NavTransport     *transport,
         func = component->recv_func;
         func_data = component->recv_data;
         func_context = component->recv_context;
+        if (func == NULL &&
+            !g_signal_has_handler_pending (agent, signals[SIG_NEW_DATA], 0, FALSE))
+          {
+            queued = recv_enqueue (component, data, len, from);
+            if (!queued)
+              {
+                /* The queue is full: dropped, as a full socket buffer would. */
+                agent_unlock_and_emit (agent);
+                return;
+              }
+          }
       }
   }
   agent_unlock_and_emit (agent);
+  if (queued)
+    {
+      recv_wake (agent);
+      return;
+    }
 
   if (func != NULL)
     {
@@ -820,7 +895,8 @@ on_gatherer_done (NavGatherer *gatherer,
     }
   stream = component->stream;
   component->pending_gatherers--;
-  if (NAV_IS_HOST_GATHERER (gatherer))
+  /* RFC 8445 §2.5: a lite agent has host candidates only. */
+  if (NAV_IS_HOST_GATHERER (gatherer) && agent->full_mode)
     start_second_stage (agent, component);
 
   for (i = 0; i < stream->n_components; i++)
@@ -940,7 +1016,8 @@ configure_checker (NavAgent *agent)
     return;
   klass = G_OBJECT_GET_CLASS (agent->checker);
   g_signal_handlers_block_by_func (agent->checker, on_checker_role, agent);
-  g_object_set (agent->checker, "controlling-mode", agent->controlling_mode, NULL);
+  g_object_set (agent->checker, "controlling-mode", agent->controlling_mode && agent->full_mode,
+                NULL);
   g_signal_handlers_unblock_by_func (agent->checker, on_checker_role, agent);
 #define SET_IF(name, value) \
   if (g_object_class_find_property (klass, name) != NULL) \
@@ -948,7 +1025,9 @@ configure_checker (NavAgent *agent)
   SET_IF ("nomination-mode", (gint) agent->nomination_mode);
   SET_IF ("stun-pacing-timer", MAX (agent->stun_pacing_timer, 1u));
   SET_IF ("max-connectivity-checks", MAX (agent->max_connectivity_checks, 1u));
-  SET_IF ("consent-freshness", agent->consent_freshness);
+  /* A lite agent sends no consent checks: it keeps answering the peer's. */
+  SET_IF ("consent-freshness", agent->consent_freshness && agent->full_mode);
+  SET_IF ("lite", !agent->full_mode);
   SET_IF ("consent-interval", agent->consent_interval);
   SET_IF ("consent-timeout", agent->consent_timeout);
   SET_IF ("ice-trickle", agent->ice_trickle);
@@ -1359,8 +1438,11 @@ nav_agent_gather_candidates (NavAgent *agent,
       NavHostGatherer *host = nav_host_gatherer_new (agent->context);
       guint j;
 
+      /* Relay-only: TCP host candidates would never be offered, and no
+       * relay is built on them; no listener is opened either. */
       g_object_set (host,
                     "ice-udp", agent->ice_udp,
+                    "ice-tcp", agent->ice_tcp && !agent->force_relay,
                     "min-port", component->min_port,
                     "max-port", component->max_port,
                     NULL);
@@ -1759,6 +1841,9 @@ nav_agent_get_local_candidates (NavAgent *agent,
  *
  * Says the peer sent all its candidates for the stream (RFC 8838
  * end-of-candidates), as `nice_agent_peer_candidate_gathering_done()`.
+ * With [property@Nav.Agent:ice-trickle] a component whose checks have all
+ * failed waits for this before it becomes %NAV_COMPONENT_STATE_FAILED
+ * (RFC 8838 §8); after it, it fails at once.
  *
  * Returns: %TRUE when the stream exists
  *
@@ -1931,6 +2016,608 @@ nav_agent_attach_recv (NavAgent         *agent,
   return component != NULL;
 }
 
+/* ---------------------------------------------- message vectors (libnice) */
+
+static gsize
+output_message_size (const NavOutputMessage *message,
+                     guint                  *n_vectors)
+{
+  gsize size = 0;
+  guint i;
+
+  for (i = 0; message->n_buffers < 0 ? message->buffers[i].buffer != NULL
+                                     : i < (guint) message->n_buffers; i++)
+    size += message->buffers[i].size;
+  *n_vectors = i;
+  return size;
+}
+
+/* The selected pair is a NavUdpTransport: up to 64 messages per
+ * sendmmsg(2), through GSocket. */
+static gint
+send_messages_udp (NavUdpTransport        *transport,
+                   const NavAddress       *to,
+                   const NavOutputMessage *messages,
+                   guint                   n_messages,
+                   GCancellable           *cancellable,
+                   GError                **error)
+{
+  GSocket *socket = nav_udp_transport_get_socket (transport);
+  g_autoptr (GSocketAddress) address = nav_address_to_socket_address (to);
+  GOutputMessage batch[64];
+  guint done = 0;
+  gboolean retried = FALSE;
+
+  while (done < n_messages)
+    {
+      guint n = MIN (n_messages - done, G_N_ELEMENTS (batch));
+      g_autoptr (GError) local_error = NULL;
+      gint sent;
+      guint i;
+
+      for (i = 0; i < n; i++)
+        {
+          const NavOutputMessage *m = &messages[done + i];
+          guint n_vectors;
+
+          output_message_size (m, &n_vectors);
+          batch[i] = (GOutputMessage) {
+            .address = address,
+            .vectors = m->buffers,
+            .num_vectors = n_vectors,
+          };
+        }
+      sent = g_socket_send_messages (socket, batch, n, 0, cancellable, &local_error);
+      if (sent < 0)
+        {
+          /* An ICMP error from an earlier datagram is reported once, by
+           * the next call (as the UDP transport's send does). */
+          if (!retried && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
+            {
+              retried = TRUE;
+              continue;
+            }
+          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) || done > 0)
+            return done;
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return -1;
+        }
+      done += sent;
+      if ((guint) sent < n)
+        break;
+    }
+  return done;
+}
+
+/* Any other transport (TCP framing, a TURN relay): one message at a time,
+ * flattened. */
+static gint
+send_messages_each (NavTransport           *transport,
+                    const NavAddress       *to,
+                    const NavOutputMessage *messages,
+                    guint                   n_messages,
+                    GError                **error)
+{
+  g_autofree guint8 *flat = NULL;
+  gsize flat_size = 0;
+  guint done;
+
+  for (done = 0; done < n_messages; done++)
+    {
+      const NavOutputMessage *m = &messages[done];
+      g_autoptr (GError) local_error = NULL;
+      const guint8 *data;
+      guint n_vectors;
+      gsize size = output_message_size (m, &n_vectors);
+
+      if (n_vectors == 1)
+        data = m->buffers[0].buffer;
+      else
+        {
+          gsize off = 0;
+          guint i;
+
+          if (size > flat_size)
+            {
+              flat = g_realloc (flat, size);
+              flat_size = size;
+            }
+          for (i = 0; i < n_vectors; i++)
+            {
+              if (m->buffers[i].size > 0)
+                memcpy (flat + off, m->buffers[i].buffer, m->buffers[i].size);
+              off += m->buffers[i].size;
+            }
+          data = flat;
+        }
+      if (!nav_transport_send (transport, to, data, size, &local_error))
+        {
+          if (g_error_matches (local_error, NAV_TRANSPORT_ERROR,
+                               NAV_TRANSPORT_ERROR_WOULD_BLOCK) || done > 0)
+            return done;
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, local_error->message);
+          return -1;
+        }
+    }
+  return done;
+}
+
+/**
+ * nav_agent_send_messages_nonblocking: (skip)
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @messages: (array length=n_messages): the messages, one datagram each
+ * @n_messages: the number of @messages
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Sends several datagrams on the component's selected pair without
+ * blocking, as `nice_agent_send_messages_nonblocking()`: on a UDP path
+ * they go to the kernel in batches (`sendmmsg()`).  Bindings use
+ * [method@Nav.Agent.send_bytes].
+ *
+ * Returns: the number of messages sent, which is less than @n_messages
+ *   (possibly 0) when the socket's send buffer filled up; -1 on error,
+ *   with %G_IO_ERROR_BROKEN_PIPE when the component has no selected pair
+ *
+ * Since: 1.0
+ */
+gint
+nav_agent_send_messages_nonblocking (NavAgent               *agent,
+                                     guint                   stream_id,
+                                     guint                   component_id,
+                                     const NavOutputMessage *messages,
+                                     guint                   n_messages,
+                                     GCancellable           *cancellable,
+                                     GError                **error)
+{
+  NavTransport *transport = NULL;
+  NavAddress to;
+  gint sent;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), -1);
+  g_return_val_if_fail (messages != NULL || n_messages == 0, -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return -1;
+  if (!selected_path (agent, stream_id, component_id, &transport, &to))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE,
+                   _("Stream %u component %u has no selected pair"), stream_id, component_id);
+      return -1;
+    }
+  if (n_messages == 0)
+    sent = 0;
+  else if (NAV_IS_UDP_TRANSPORT (transport))
+    sent = send_messages_udp (NAV_UDP_TRANSPORT (transport), &to, messages, n_messages,
+                              cancellable, error);
+  else
+    sent = send_messages_each (transport, &to, messages, n_messages, error);
+  g_object_unref (transport);
+  return sent;
+}
+
+static void
+copy_to_message (const RecvEntry *entry,
+                 NavInputMessage *message)
+{
+  gsize off = 0;
+  guint i;
+
+  for (i = 0; (message->n_buffers < 0 ? message->buffers[i].buffer != NULL
+                                      : i < (guint) message->n_buffers) && off < entry->len; i++)
+    {
+      gsize n = MIN (message->buffers[i].size, entry->len - off);
+
+      memcpy (message->buffers[i].buffer, entry->data + off, n);
+      off += n;
+    }
+  /* A datagram larger than the buffers is truncated, as recvmsg() does. */
+  message->length = off;
+  if (message->from != NULL)
+    *message->from = entry->from;
+}
+
+static void
+on_recv_cancelled (GCancellable *cancellable,
+                   NavAgent     *agent)
+{
+  recv_wake (agent);
+}
+
+/* Waits for the receive queues to change after @generation, or for
+ * @cancellable. */
+static void
+recv_wait (NavAgent     *agent,
+           guint64       generation,
+           GCancellable *cancellable)
+{
+  if (g_main_context_acquire (agent->context))
+    {
+      /* Nobody else runs the agent's context (or this thread does): the
+       * data comes from its sources, so run them here. */
+      GSource *cancel_source = NULL;
+      gboolean changed;
+
+      if (cancellable != NULL)
+        {
+          cancel_source = g_cancellable_source_new (cancellable);
+          g_source_set_dummy_callback (cancel_source);
+          g_source_attach (cancel_source, agent->context);
+        }
+      g_mutex_lock (&agent->recv_mutex);
+      agent->recv_waiters++;
+      changed = agent->recv_generation != generation;
+      g_mutex_unlock (&agent->recv_mutex);
+      if (!changed && !g_cancellable_is_cancelled (cancellable))
+        g_main_context_iteration (agent->context, TRUE);
+      g_mutex_lock (&agent->recv_mutex);
+      agent->recv_waiters--;
+      g_mutex_unlock (&agent->recv_mutex);
+      if (cancel_source != NULL)
+        {
+          g_source_destroy (cancel_source);
+          g_source_unref (cancel_source);
+        }
+      g_main_context_release (agent->context);
+    }
+  else
+    {
+      /* Another thread runs the context: its receive callback wakes us. */
+      gulong handler = 0;
+
+      if (cancellable != NULL)
+        handler = g_cancellable_connect (cancellable, G_CALLBACK (on_recv_cancelled), agent, NULL);
+      g_mutex_lock (&agent->recv_mutex);
+      while (agent->recv_generation == generation && !g_cancellable_is_cancelled (cancellable))
+        g_cond_wait (&agent->recv_cond, &agent->recv_mutex);
+      g_mutex_unlock (&agent->recv_mutex);
+      if (cancellable != NULL)
+        g_cancellable_disconnect (cancellable, handler);
+    }
+}
+
+static gint
+recv_messages (NavAgent        *agent,
+               guint            stream_id,
+               guint            component_id,
+               NavInputMessage *messages,
+               guint            n_messages,
+               gboolean         blocking,
+               GCancellable    *cancellable,
+               GError         **error)
+{
+  gboolean first = TRUE;
+  guint got = 0;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return -1;
+
+  for (;;)
+    {
+      AgentComponent *component;
+      RecvEntry *entry;
+      guint64 generation;
+
+      g_mutex_lock (&agent->recv_mutex);
+      generation = agent->recv_generation;
+      g_mutex_unlock (&agent->recv_mutex);
+
+      agent_lock (agent);
+      component = lookup_component (agent, stream_id, component_id);
+      if (component == NULL)
+        {
+          agent_unlock_and_emit (agent);
+          if (!first)
+            return got;         /* the stream was removed while we waited */
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE,
+                       _("Stream %u has no component %u"), stream_id, component_id);
+          return -1;
+        }
+      if (component->recv_func != NULL)
+        {
+          agent_unlock_and_emit (agent);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       _("Stream %u component %u has a receive function attached"),
+                       stream_id, component_id);
+          return got > 0 ? (gint) got : -1;
+        }
+      while (got < n_messages && (entry = g_queue_pop_head (&component->recv_queue)) != NULL)
+        {
+          copy_to_message (entry, &messages[got++]);
+          component->recv_queued_bytes -= entry->len;
+          g_free (entry);
+        }
+      agent_unlock_and_emit (agent);
+      first = FALSE;
+
+      if (got == n_messages || (!blocking && got > 0))
+        return got;
+      if (!blocking)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK,
+                               _("No data is waiting"));
+          return -1;
+        }
+      if (g_cancellable_is_cancelled (cancellable))
+        {
+          if (got > 0)
+            return got;
+          g_cancellable_set_error_if_cancelled (cancellable, error);
+          return -1;
+        }
+      recv_wait (agent, generation, cancellable);
+    }
+}
+
+/**
+ * nav_agent_recv_messages: (skip)
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @messages: (array length=n_messages): where the datagrams go, one per
+ *   message
+ * @n_messages: the number of @messages
+ * @cancellable: (nullable): a #GCancellable, to stop waiting from another
+ *   thread
+ * @error: return location for a #GError
+ *
+ * Receives @n_messages datagrams of a component, waiting for them, as
+ * `nice_agent_recv_messages()`.  Each message gets one datagram:
+ * #NavInputMessage.length is set to its size (a datagram larger than the
+ * buffers is truncated) and #NavInputMessage.from, when not %NULL, to its
+ * sender.  STUN never reaches @messages: the agent handles it.
+ *
+ * The agent keeps a component's data for this function while no
+ * [method@Nav.Agent.attach_recv] function and no
+ * [signal@Nav.Agent::new-data] handler takes it, up to 1 MiB (later
+ * datagrams are dropped, as by a full socket buffer).  When no other
+ * thread runs the agent's main context, this function runs it while it
+ * waits.
+ *
+ * Returns: the number of messages received: @n_messages, fewer when
+ *   @cancellable was cancelled or the stream removed after some arrived,
+ *   0 when the stream was removed before; -1 on error, with
+ *   %G_IO_ERROR_BROKEN_PIPE for an unknown component,
+ *   %G_IO_ERROR_CANCELLED, or %G_IO_ERROR_FAILED when a receive function
+ *   is attached
+ *
+ * Since: 1.0
+ */
+gint
+nav_agent_recv_messages (NavAgent        *agent,
+                         guint            stream_id,
+                         guint            component_id,
+                         NavInputMessage *messages,
+                         guint            n_messages,
+                         GCancellable    *cancellable,
+                         GError         **error)
+{
+  g_return_val_if_fail (NAV_IS_AGENT (agent), -1);
+  g_return_val_if_fail (messages != NULL || n_messages == 0, -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  if (n_messages == 0)
+    return 0;
+  return recv_messages (agent, stream_id, component_id, messages, n_messages, TRUE,
+                        cancellable, error);
+}
+
+/**
+ * nav_agent_recv_messages_nonblocking: (skip)
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @messages: (array length=n_messages): where the datagrams go, one per
+ *   message
+ * @n_messages: the number of @messages
+ * @cancellable: (nullable): a #GCancellable, checked once
+ * @error: return location for a #GError
+ *
+ * Takes the datagrams that are waiting, at most @n_messages, as
+ * `nice_agent_recv_messages_nonblocking()`; see
+ * [method@Nav.Agent.recv_messages].
+ *
+ * Returns: the number of messages received (more than 0 unless
+ *   @n_messages is 0), or -1 with %G_IO_ERROR_WOULD_BLOCK when none is
+ *   waiting, or another error as [method@Nav.Agent.recv_messages]
+ *
+ * Since: 1.0
+ */
+gint
+nav_agent_recv_messages_nonblocking (NavAgent        *agent,
+                                     guint            stream_id,
+                                     guint            component_id,
+                                     NavInputMessage *messages,
+                                     guint            n_messages,
+                                     GCancellable    *cancellable,
+                                     GError         **error)
+{
+  g_return_val_if_fail (NAV_IS_AGENT (agent), -1);
+  g_return_val_if_fail (messages != NULL || n_messages == 0, -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  if (n_messages == 0)
+    return 0;
+  return recv_messages (agent, stream_id, component_id, messages, n_messages, FALSE,
+                        cancellable, error);
+}
+
+static gssize
+recv_one (NavAgent      *agent,
+          guint          stream_id,
+          guint          component_id,
+          guint8        *buf,
+          gsize          buf_len,
+          gboolean       blocking,
+          GCancellable  *cancellable,
+          GError       **error)
+{
+  GInputVector vector = { buf, buf_len };
+  NavInputMessage message = { &vector, 1, NULL, 0 };
+  gint n;
+
+  if (buf_len == 0)
+    return 0;
+  n = recv_messages (agent, stream_id, component_id, &message, 1, blocking, cancellable, error);
+  return n > 0 ? (gssize) message.length : n;
+}
+
+/**
+ * nav_agent_recv:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @buf: (array length=buf_len) (element-type guint8) (out caller-allocates):
+ *   where the datagram goes
+ * @buf_len: the size of @buf
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Receives one datagram, waiting for it, as `nice_agent_recv()`: the
+ * one-message form of [method@Nav.Agent.recv_messages].
+ *
+ * Returns: the number of bytes written to @buf (the datagram is truncated
+ *   to @buf_len), 0 when the stream was removed, -1 on error
+ *
+ * Since: 1.0
+ */
+gssize
+nav_agent_recv (NavAgent      *agent,
+                guint          stream_id,
+                guint          component_id,
+                guint8        *buf,
+                gsize          buf_len,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  g_return_val_if_fail (NAV_IS_AGENT (agent), -1);
+  g_return_val_if_fail (buf != NULL || buf_len == 0, -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  return recv_one (agent, stream_id, component_id, buf, buf_len, TRUE, cancellable, error);
+}
+
+/**
+ * nav_agent_recv_nonblocking:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @buf: (array length=buf_len) (element-type guint8) (out caller-allocates):
+ *   where the datagram goes
+ * @buf_len: the size of @buf
+ * @cancellable: (nullable): a #GCancellable, checked once
+ * @error: return location for a #GError
+ *
+ * Takes one waiting datagram, as `nice_agent_recv_nonblocking()`.
+ *
+ * Returns: the number of bytes written to @buf, or -1 with
+ *   %G_IO_ERROR_WOULD_BLOCK when none is waiting, or another error
+ *
+ * Since: 1.0
+ */
+gssize
+nav_agent_recv_nonblocking (NavAgent      *agent,
+                            guint          stream_id,
+                            guint          component_id,
+                            guint8        *buf,
+                            gsize          buf_len,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  g_return_val_if_fail (NAV_IS_AGENT (agent), -1);
+  g_return_val_if_fail (buf != NULL || buf_len == 0, -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  return recv_one (agent, stream_id, component_id, buf, buf_len, FALSE, cancellable, error);
+}
+
+static GBytes *
+recv_bytes (NavAgent      *agent,
+            guint          stream_id,
+            guint          component_id,
+            gboolean       blocking,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  g_autofree guint8 *buf = g_malloc (65536);
+  GInputVector vector = { buf, 65536 };
+  NavInputMessage message = { &vector, 1, NULL, 0 };
+  gint n;
+
+  n = recv_messages (agent, stream_id, component_id, &message, 1, blocking, cancellable, error);
+  if (n < 0)
+    return NULL;
+  if (n == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
+                   _("Stream %u was removed"), stream_id);
+      return NULL;
+    }
+  return g_bytes_new_take (g_realloc (g_steal_pointer (&buf), MAX (message.length, 1)),
+                           message.length);
+}
+
+/**
+ * nav_agent_recv_bytes:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Receives one datagram, waiting for it: the form of
+ * [method@Nav.Agent.recv] for bindings.
+ *
+ * Returns: (transfer full): the datagram, or %NULL on error
+ *   (%G_IO_ERROR_CLOSED when the stream was removed)
+ *
+ * Since: 1.0
+ */
+GBytes *
+nav_agent_recv_bytes (NavAgent      *agent,
+                      guint          stream_id,
+                      guint          component_id,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  g_return_val_if_fail (NAV_IS_AGENT (agent), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return recv_bytes (agent, stream_id, component_id, TRUE, cancellable, error);
+}
+
+/**
+ * nav_agent_recv_bytes_nonblocking:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @cancellable: (nullable): a #GCancellable, checked once
+ * @error: return location for a #GError
+ *
+ * Takes one waiting datagram: the form of
+ * [method@Nav.Agent.recv_nonblocking] for bindings.
+ *
+ * Returns: (transfer full): the datagram, or %NULL with
+ *   %G_IO_ERROR_WOULD_BLOCK when none is waiting, or another error
+ *
+ * Since: 1.0
+ */
+GBytes *
+nav_agent_recv_bytes_nonblocking (NavAgent      *agent,
+                                  guint          stream_id,
+                                  guint          component_id,
+                                  GCancellable  *cancellable,
+                                  GError       **error)
+{
+  g_return_val_if_fail (NAV_IS_AGENT (agent), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return recv_bytes (agent, stream_id, component_id, FALSE, cancellable, error);
+}
+
 /**
  * nav_agent_get_selected_pair:
  * @agent: an agent
@@ -1975,6 +2662,155 @@ nav_agent_get_selected_pair (NavAgent      *agent,
     }
   agent_unlock_and_emit (agent);
   return ok;
+}
+
+/* Called with the lock held: the highest-priority candidate of @foundation. */
+static NavCandidate *
+find_by_foundation (GPtrArray   *candidates,
+                    const gchar *foundation)
+{
+  NavCandidate *best = NULL;
+  guint i;
+
+  for (i = 0; i < candidates->len; i++)
+    {
+      NavCandidate *c = g_ptr_array_index (candidates, i);
+
+      if (g_str_equal (c->foundation, foundation) && (best == NULL || c->priority > best->priority))
+        best = c;
+    }
+  return best;
+}
+
+/* Takes copies of the pair and hands it to the checker, without the lock. */
+static gboolean
+force_pair (NavAgent           *agent,
+            const NavCandidate *local,
+            const NavCandidate *remote)
+{
+  g_autoptr (NavCandidate) l = nav_candidate_copy (local);
+  g_autoptr (NavCandidate) r = nav_candidate_copy (remote);
+  NavChecker *checker;
+  gboolean ok;
+
+  checker = agent->checker != NULL ? g_object_ref (agent->checker) : NULL;
+  agent_unlock_and_emit (agent);
+  if (checker == NULL)
+    return FALSE;
+  ok = nav_checker_set_selected_pair (checker, l, r);
+  g_object_unref (checker);
+  return ok;
+}
+
+/**
+ * nav_agent_set_selected_pair:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @lfoundation: the foundation of a local candidate of the component
+ * @rfoundation: the foundation of one of its remote candidates
+ *
+ * Makes that pair the component's selected pair whatever the checks say,
+ * as `nice_agent_set_selected_pair()`: the component's checks stop, it
+ * becomes %NAV_COMPONENT_STATE_READY and
+ * [signal@Nav.Agent::new-selected-pair-full] is emitted.  Keepalives (and
+ * consent checks, with [property@Nav.Agent:consent-freshness]) go on.
+ *
+ * Returns: %TRUE when both candidates exist
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_agent_set_selected_pair (NavAgent    *agent,
+                             guint        stream_id,
+                             guint        component_id,
+                             const gchar *lfoundation,
+                             const gchar *rfoundation)
+{
+  AgentComponent *component;
+  NavCandidate *local = NULL, *remote = NULL;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), FALSE);
+  g_return_val_if_fail (lfoundation != NULL && rfoundation != NULL, FALSE);
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component != NULL)
+    {
+      local = find_by_foundation (component->local, lfoundation);
+      remote = find_by_foundation (component->remote, rfoundation);
+    }
+  if (local == NULL || remote == NULL)
+    {
+      agent_unlock_and_emit (agent);
+      return FALSE;
+    }
+  return force_pair (agent, local, remote);
+}
+
+/**
+ * nav_agent_set_selected_remote_candidate:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @candidate: the peer's candidate, known or not
+ *
+ * Sends the component's data to @candidate whatever the checks say, as
+ * `nice_agent_set_selected_remote_candidate()` (for a peer that does not
+ * speak ICE): the candidate is added to the remote ones when it is new,
+ * paired with the highest-priority local candidate of its address family
+ * and transport (a relayed one with [property@Nav.Agent:force-relay]),
+ * and the pair is selected as by [method@Nav.Agent.set_selected_pair].
+ *
+ * Returns: %TRUE when a pair was selected
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_agent_set_selected_remote_candidate (NavAgent     *agent,
+                                         guint         stream_id,
+                                         guint         component_id,
+                                         NavCandidate *candidate)
+{
+  AgentComponent *component;
+  NavCandidate *local = NULL, *remote = NULL;
+  guint i;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), FALSE);
+  g_return_val_if_fail (candidate != NULL, FALSE);
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component == NULL || !add_remote_candidate (agent, component, candidate))
+    {
+      agent_unlock_and_emit (agent);
+      return FALSE;
+    }
+  for (i = 0; i < component->remote->len; i++)
+    {
+      NavCandidate *c = g_ptr_array_index (component->remote, i);
+
+      if (c->transport == candidate->transport && nav_address_equal (&c->addr, &candidate->addr))
+        remote = c;
+    }
+  for (i = 0; remote != NULL && i < component->local->len; i++)
+    {
+      NavCandidate *c = g_ptr_array_index (component->local, i);
+
+      if (c->owner == NULL || c->transport != NAV_CANDIDATE_TRANSPORT_UDP ||
+          remote->transport != NAV_CANDIDATE_TRANSPORT_UDP ||
+          nav_address_get_family (&c->addr) != nav_address_get_family (&remote->addr) ||
+          (agent->force_relay && c->type != NAV_CANDIDATE_TYPE_RELAYED))
+        continue;
+      if (local == NULL || c->priority > local->priority)
+        local = c;
+    }
+  if (local == NULL)
+    {
+      agent_unlock_and_emit (agent);
+      return FALSE;
+    }
+  return force_pair (agent, local, remote);
 }
 
 /**
@@ -2093,6 +2929,18 @@ default_candidate (NavAgent       *agent,
               nav_address_ip_version (&c->addr) == v && offered (agent, c))
             return c;
         }
+  /* Without UDP (ice-udp off), a passive TCP candidate, the one that can
+   * be reached at its port, as libnice writes it. */
+  for (t = 0; t < G_N_ELEMENTS (order); t++)
+    for (v = 4; v <= 6; v += 2)
+      for (i = 0; i < component->local->len; i++)
+        {
+          const NavCandidate *c = g_ptr_array_index (component->local, i);
+
+          if (c->type == order[t] && c->transport == NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE &&
+              nav_address_ip_version (&c->addr) == v && offered (agent, c))
+            return c;
+        }
   return NULL;
 }
 
@@ -2138,6 +2986,12 @@ append_stream_sdp (NavAgent    *agent,
           g_string_append_c (sdp, '\n');
         }
     }
+  /* RFC 8840 §4.1.3 (and RFC 8838 §13): a trickling agent says when it
+   * has no more candidates.  libnice 0.1.21 never writes the line (its
+   * parser ignores it); only trickle agents do here, so the SDP of a
+   * non-trickle agent stays libnice's text. */
+  if (agent->ice_trickle && stream->gathering_done)
+    g_string_append (sdp, "a=end-of-candidates\n");
 }
 
 static gint
@@ -2165,6 +3019,14 @@ sorted_stream_ids (NavAgent *agent)
  * `a=rtcp:` line with two components or more, `a=ice-ufrag:`,
  * `a=ice-pwd:` and one `a=candidate:` line per local candidate.
  *
+ * Beyond libnice (whose parser ignores these lines): a lite agent
+ * ([property@Nav.Agent:full-mode] %FALSE) starts with `a=ice-lite`
+ * (RFC 8839 §5.3), and with [property@Nav.Agent:ice-trickle] a stream
+ * whose gathering is done ends with `a=end-of-candidates` (RFC 8840
+ * §4.1.3).  [method@Nav.Agent.parse_remote_sdp] reads both: a full agent
+ * takes the controlling role against a lite peer (RFC 8445 §6.1.1), and
+ * end-of-candidates calls [method@Nav.Agent.peer_candidate_gathering_done].
+ *
  * Returns: (transfer full): the SDP text
  *
  * Since: 1.0
@@ -2178,6 +3040,9 @@ nav_agent_generate_local_sdp (NavAgent *agent)
   g_return_val_if_fail (NAV_IS_AGENT (agent), NULL);
 
   agent_lock (agent);
+  /* RFC 8839 §5.3: a session-level line (libnice writes none). */
+  if (!agent->full_mode)
+    g_string_append (sdp, "a=ice-lite\n");
   ids = sorted_stream_ids (agent);
   for (l = ids; l != NULL; l = l->next)
     append_stream_sdp (agent, sdp, lookup_stream (agent, GPOINTER_TO_UINT (l->data)), TRUE);
@@ -2491,7 +3356,9 @@ nav_agent_parse_remote_sdp (NavAgent    *agent,
     gchar *ufrag;
     gchar *pwd;
     GSList *candidates;
+    gboolean end_of_candidates;
   } Section;
+  gboolean remote_lite = FALSE, session_end_of_candidates = FALSE;
   g_auto (GStrv) lines = NULL;
   g_autoptr (GArray) sections = g_array_new (FALSE, TRUE, sizeof (Section));
   GList *ids, *next;
@@ -2527,6 +3394,17 @@ nav_agent_parse_remote_sdp (NavAgent    *agent,
           g_array_append_val (sections, section);
           current = &g_array_index (sections, Section, sections->len - 1);
         }
+      /* RFC 8839 §5.3: session level, though a media-level one is taken too. */
+      else if (g_str_equal (line, "a=ice-lite"))
+        remote_lite = TRUE;
+      /* RFC 8840 §4.1.3: for one stream, or for all at session level. */
+      else if (g_str_equal (line, "a=end-of-candidates"))
+        {
+          if (current == NULL)
+            session_end_of_candidates = TRUE;
+          else
+            current->end_of_candidates = TRUE;
+        }
       else if (current == NULL)
         continue;
       else if (g_str_has_prefix (line, "a=ice-ufrag:"))
@@ -2550,6 +3428,17 @@ nav_agent_parse_remote_sdp (NavAgent    *agent,
         }
     }
 
+  /* RFC 8445 §6.1.1: against a lite peer the full agent controls. */
+  if (ret == 0 && remote_lite)
+    {
+      gboolean full;
+
+      agent_lock (agent);
+      full = agent->full_mode;
+      agent_unlock_and_emit (agent);
+      if (full)
+        g_object_set (agent, "controlling-mode", TRUE, NULL);
+    }
   for (i = 0; i < sections->len; i++)
     {
       Section *section = &g_array_index (sections, Section, i);
@@ -2578,6 +3467,8 @@ nav_agent_parse_remote_sdp (NavAgent    *agent,
               g_slist_free (of_component);
             }
           agent_unlock_and_emit (agent);
+          if (section->end_of_candidates || session_end_of_candidates)
+            nav_agent_peer_candidate_gathering_done (agent, section->stream_id);
         }
       g_free (section->ufrag);
       g_free (section->pwd);
@@ -2617,6 +3508,9 @@ nav_agent_constructed (GObject *object)
     agent->reliable = TRUE;
   if (agent->options & NAV_AGENT_OPTION_LITE_MODE)
     agent->full_mode = FALSE;
+  /* RFC 8445 §6.1.1: against a full agent a lite one is controlled. */
+  if (!agent->full_mode)
+    agent->controlling_mode = FALSE;
 
   checker = nav_registry_create (nav_registry_get_default (), NAV_CHECKER_EXTENSION_POINT_NAME,
                                  NULL, &error, "context", agent->context, NULL);
@@ -2678,6 +3572,8 @@ nav_agent_finalize (GObject *object)
   g_free (agent->proxy_password);
   g_clear_pointer (&agent->context, g_main_context_unref);
   g_rec_mutex_clear (&agent->lock);
+  g_mutex_clear (&agent->recv_mutex);
+  g_cond_clear (&agent->recv_cond);
 
   G_OBJECT_CLASS (nav_agent_parent_class)->finalize (object);
 }
@@ -2744,7 +3640,10 @@ nav_agent_set_property (GObject      *object,
     {
     case PROP_COMPATIBILITY: agent->compatibility = g_value_get_enum (value); break;
     case PROP_MAIN_CONTEXT: agent->context = g_value_dup_boxed (value); break;
-    case PROP_CONTROLLING_MODE: agent->controlling_mode = g_value_get_boolean (value); break;
+    case PROP_CONTROLLING_MODE:
+      /* RFC 8445 §6.1.1: a lite agent is always controlled. */
+      agent->controlling_mode = g_value_get_boolean (value) && agent->full_mode;
+      break;
     case PROP_STUN_SERVER:
       g_free (agent->stun_server);
       agent->stun_server = g_value_dup_string (value);
@@ -2867,8 +3766,10 @@ nav_agent_class_init (NavAgentClass *klass)
   /**
    * NavAgent:ice-tcp:
    *
-   * Whether ICE-TCP candidates (RFC 6544) are gathered; accepted, not
-   * implemented yet.
+   * Whether ICE-TCP host candidates (RFC 6544) are gathered: an active
+   * and a passive one per local address, checked and carrying data over
+   * RFC 4571 framed TCP connections.  Their priorities rank them below
+   * UDP ones, so UDP is chosen when both work.
    *
    * Since: 1.0
    */
@@ -2958,11 +3859,16 @@ nav_agent_class_init (NavAgentClass *klass)
   /**
    * NavAgent:full-mode:
    *
-   * Full ICE (%TRUE) or ICE-lite; only full mode is implemented.
+   * Full ICE (%TRUE) or ICE-lite (RFC 8445 §2.5), as libnice's
+   * construct-only property (also set by %NAV_AGENT_OPTION_LITE_MODE).  A
+   * lite agent gathers host candidates only, sends no checks, answers
+   * the full peer's, is always controlled and selects the pair the peer
+   * nominates; its SDP starts with `a=ice-lite`.  A full agent whose
+   * peer's SDP says `a=ice-lite` takes the controlling role (§6.1.1).
    *
    * Since: 1.0
    */
-  properties[PROP_FULL_MODE] = g_param_spec_boolean ("full-mode", NULL, NULL, TRUE, rwc);
+  properties[PROP_FULL_MODE] = g_param_spec_boolean ("full-mode", NULL, NULL, TRUE, rwco);
   /**
    * NavAgent:upnp:
    *
@@ -3268,9 +4174,13 @@ static void
 nav_agent_init (NavAgent *agent)
 {
   g_rec_mutex_init (&agent->lock);
+  g_mutex_init (&agent->recv_mutex);
+  g_cond_init (&agent->recv_cond);
   agent->streams = g_hash_table_new (NULL, NULL);
   agent->hooked = g_hash_table_new (NULL, NULL);
   agent->pending = g_ptr_array_new_with_free_func (pending_free);
   agent->local_addresses = g_array_new (FALSE, FALSE, sizeof (NavAddress));
   agent->next_stream_id = 1;
+  /* Before the construct properties: controlling-mode looks at it. */
+  agent->full_mode = TRUE;
 }

@@ -225,6 +225,35 @@ nav_checker_remote_gathering_done (NavChecker *self,
 }
 
 /**
+ * nav_checker_set_selected_pair:
+ * @self: a checker
+ * @local: a local candidate of the component
+ * @remote: a remote candidate of the same component
+ *
+ * Makes @local and @remote the component's selected pair whatever the
+ * checks said, and stops the component's checks (as libnice's
+ * `nice_agent_set_selected_pair()`): the component becomes
+ * %NAV_COMPONENT_STATE_READY and [signal@Nav.Checker::selected-pair] is
+ * emitted.  Keepalives (and consent checks) go on on the pair.
+ *
+ * Returns: %TRUE when the checker knows both candidates
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_checker_set_selected_pair (NavChecker         *self,
+                               const NavCandidate *local,
+                               const NavCandidate *remote)
+{
+  g_return_val_if_fail (NAV_IS_CHECKER (self), FALSE);
+  g_return_val_if_fail (local != NULL && remote != NULL, FALSE);
+
+  if (NAV_CHECKER_GET_IFACE (self)->set_selected_pair == NULL)
+    return FALSE;
+  return NAV_CHECKER_GET_IFACE (self)->set_selected_pair (self, local, remote);
+}
+
+/**
  * nav_checker_start:
  * @self: a checker
  * @stream_id: the stream

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 
 #include "netavanue/netavanue.h"
+#include "nav-ice-tcp-private.h"
 
 /**
  * NavHostGatherer:
@@ -49,10 +50,24 @@
  * addresses after those, loopback addresses last.  Explicit addresses keep
  * the order in which they were added.
  *
+ * With [property@Nav.HostGatherer:ice-tcp], each address also gets two
+ * ICE-TCP host candidates (RFC 6544 §4): a passive one, listening on a
+ * port of the same range, and an active one, which advertises port 9
+ * (§4.5) and opens a connection when a check is sent from it.  Their
+ * transports frame every message as RFC 4571 says, over connections of
+ * the tcp-framing plugin: without that plugin there are no TCP
+ * candidates.  Their local preference is that of RFC 6544 §4.2:
+ * `2^13 × direction preference + other preference`, with the direction
+ * preferences libnice uses for host candidates (active 4, passive 2;
+ * simultaneous-open is not gathered) and the address's rank as other
+ * preference; their type preference is below UDP's, so UDP pairs are
+ * checked first and preferred.
+ *
  * Foundations (RFC 8445 §5.1.1.3) are small integers written as strings,
- * as libnice writes them: "1", "2", …, one per base IP address.  They are
- * stable for the life of the gatherer, so the candidates of every
- * component on one address share a foundation.
+ * as libnice writes them: "1", "2", …, one per base IP address and
+ * transport (UDP, TCP active, TCP passive).  They are stable for the life
+ * of the gatherer, so the candidates of every component on one address
+ * share a foundation.
  *
  * Candidates and [signal@Nav.Gatherer::done] are emitted from an idle
  * source in the gatherer's main context, never from inside
@@ -88,12 +103,13 @@ struct _NavHostGatherer
   gboolean include_loopback;
   gboolean include_link_local;
   gboolean ice_udp;
+  gboolean ice_tcp;
   guint min_port;
   guint max_port;
 
   GArray *local_addresses;      /* NavAddress: explicit addresses */
-  GArray *foundation_bases;     /* NavAddress: the base IP of foundation i + 1 */
-  GPtrArray *transports;        /* NavUdpTransport: every transport made */
+  GArray *foundation_bases;     /* FoundationKey: what foundation i + 1 stands for */
+  GPtrArray *transports;        /* NavTransport: every transport made */
   GPtrArray *gathers;           /* Gather: pending or running */
 };
 
@@ -107,6 +123,7 @@ enum {
   PROP_MIN_PORT,
   PROP_MAX_PORT,
   PROP_ICE_UDP,
+  PROP_ICE_TCP,
   N_PROPS
 };
 
@@ -287,21 +304,105 @@ addresses_for_gathering (NavHostGatherer *self)
   return addresses;
 }
 
+typedef struct {
+  NavAddress ip;
+  NavCandidateTransport transport;
+} FoundationKey;
+
+/* RFC 8445 §5.1.1.3: same type, base IP and transport protocol, same
+ * foundation; RFC 6544 §4.4 counts active and passive as different
+ * transports, as libnice does. */
 static guint
-foundation_for (NavHostGatherer  *self,
-                const NavAddress *base)
+foundation_for (NavHostGatherer       *self,
+                const NavAddress      *base,
+                NavCandidateTransport  transport)
 {
-  NavAddress ip = *base;
+  FoundationKey key;
   guint i;
 
-  /* Host candidates are all UDP here: same base IP, same foundation. */
   for (i = 0; i < self->foundation_bases->len; i++)
-    if (nav_address_equal_no_port (&g_array_index (self->foundation_bases, NavAddress, i), base))
-      return i + 1;
+    {
+      const FoundationKey *k = &g_array_index (self->foundation_bases, FoundationKey, i);
 
-  nav_address_set_port (&ip, 0);
-  g_array_append_val (self->foundation_bases, ip);
+      if (k->transport == transport && nav_address_equal_no_port (&k->ip, base))
+        return i + 1;
+    }
+
+  key.ip = *base;
+  key.transport = transport;
+  nav_address_set_port (&key.ip, 0);
+  g_array_append_val (self->foundation_bases, key);
   return self->foundation_bases->len;
+}
+
+/* RFC 6544 §4.2: local preference = 2^13 × direction preference + other
+ * preference.  The direction preferences are those of the table's NATed
+ * row, as libnice uses them for host candidates: a host cannot tell
+ * whether a NAT is in the way. */
+static guint
+tcp_local_preference (NavCandidateTransport transport,
+                      guint                 rank)
+{
+  guint direction = transport == NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE ? 4 :
+                    transport == NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE ? 2 : 6;
+
+  return (direction << 13) + (8191 - MIN (rank, 8191u));
+}
+
+static void
+emit_tcp_candidates (NavHostGatherer  *self,
+                     Gather           *gather,
+                     const NavAddress *address,
+                     guint             rank)
+{
+  static const NavCandidateTransport kinds[] = {
+    NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE,
+    NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE,
+  };
+  gchar buf[NAV_ADDRESS_STRING_LEN];
+
+  for (guint k = 0; k < G_N_ELEMENTS (kinds) && !gather->cancelled; k++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (NavIceTcpTransport) transport = NULL;
+      g_autoptr (NavCandidate) candidate = NULL;
+      gchar foundation[16];
+
+      /* The listener is bound like the UDP sockets, from the same range;
+       * it also proves the address can be used. */
+      if (kinds[k] == NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE)
+        transport = nav_ice_tcp_transport_new_passive (self->context, address, self->min_port,
+                                                       self->max_port, &error);
+      else
+        transport = nav_ice_tcp_transport_new_active (self->context, address, &error);
+      if (transport == NULL)
+        {
+          g_debug ("No TCP %s candidate on %s: %s", nav_candidate_transport_to_string (kinds[k]),
+                   nav_address_to_string_buf (address, buf), error->message);
+          continue;
+        }
+      g_ptr_array_add (self->transports, g_object_ref (transport));
+
+      candidate = nav_candidate_new (NAV_CANDIDATE_TYPE_HOST);
+      candidate->transport = kinds[k];
+      candidate->addr = *nav_transport_get_local_address (NAV_TRANSPORT (transport));
+      candidate->base_addr = candidate->addr;
+      candidate->stream_id = gather->stream_id;
+      candidate->component_id = gather->component_id;
+      candidate->priority = nav_candidate_compute_priority (NAV_CANDIDATE_TYPE_HOST, kinds[k],
+                                                            tcp_local_preference (kinds[k], rank),
+                                                            gather->component_id);
+      g_snprintf (foundation, sizeof (foundation), "%u",
+                  foundation_for (self, &candidate->base_addr, kinds[k]));
+      nav_candidate_set_foundation (candidate, foundation);
+      nav_candidate_set_owner (candidate, NAV_TRANSPORT (transport));
+
+      g_debug ("Host candidate %s TCP %s (local preference %u)",
+               nav_address_to_string_buf (&candidate->addr, buf),
+               nav_candidate_transport_to_string (kinds[k]),
+               tcp_local_preference (kinds[k], rank));
+      nav_gatherer_emit_candidate_gathered (NAV_GATHERER (self), candidate);
+    }
 }
 
 static gboolean
@@ -310,11 +411,11 @@ gather_run (gpointer user_data)
   Gather *gather = user_data;
   NavHostGatherer *self = g_object_ref (gather->self);
   g_autoptr (GArray) addresses = NULL;
-  guint i, rank = 0;
+  guint i, rank = 0, tcp_rank = 0;
 
   gather->running = TRUE;
 
-  if (self->ice_udp)
+  if (self->ice_udp || self->ice_tcp)
     addresses = addresses_for_gathering (self);
   else
     addresses = g_array_new (FALSE, FALSE, sizeof (NavAddress));
@@ -334,6 +435,14 @@ gather_run (gpointer user_data)
           g_debug ("More than %u local addresses: ignoring %s",
                    NAV_CANDIDATE_MAX_LOCAL_ADDRESSES,
                    nav_address_to_string_buf (address, buf));
+          continue;
+        }
+
+      /* Per address, UDP first, then TCP active and passive, as libnice
+       * orders them (and numbers their foundations). */
+      if (!self->ice_udp)
+        {
+          emit_tcp_candidates (self, gather, address, tcp_rank++);
           continue;
         }
 
@@ -363,7 +472,8 @@ gather_run (gpointer user_data)
                                                             local_preference,
                                                             gather->component_id);
       g_snprintf (foundation, sizeof (foundation), "%u",
-                  foundation_for (self, &candidate->base_addr));
+                  foundation_for (self, &candidate->base_addr,
+                                  NAV_CANDIDATE_TRANSPORT_UDP));
       nav_candidate_set_foundation (candidate, foundation);
       nav_candidate_set_owner (candidate, NAV_TRANSPORT (transport));
 
@@ -371,6 +481,8 @@ gather_run (gpointer user_data)
                nav_address_to_string_buf (&candidate->addr, buf),
                HOST_TYPE_PREFERENCE, local_preference);
       nav_gatherer_emit_candidate_gathered (NAV_GATHERER (self), candidate);
+      if (self->ice_tcp && !gather->cancelled)
+        emit_tcp_candidates (self, gather, address, tcp_rank++);
     }
 
   {
@@ -526,6 +638,9 @@ nav_host_gatherer_get_property (GObject    *object,
     case PROP_ICE_UDP:
       g_value_set_boolean (value, self->ice_udp);
       break;
+    case PROP_ICE_TCP:
+      g_value_set_boolean (value, self->ice_tcp);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -595,6 +710,9 @@ nav_host_gatherer_set_property (GObject      *object,
       break;
     case PROP_ICE_UDP:
       set_boolean (self, &self->ice_udp, value, prop_id);
+      break;
+    case PROP_ICE_TCP:
+      set_boolean (self, &self->ice_tcp, value, prop_id);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -685,13 +803,24 @@ nav_host_gatherer_class_init (NavHostGathererClass *klass)
   /**
    * NavHostGatherer:ice-udp:
    *
-   * Whether to gather UDP candidates.  TCP host candidates (RFC 6544) come
-   * from the TCP transport plugin's gatherer.
+   * Whether to gather UDP candidates.
    *
    * Since: 1.0
    */
   properties[PROP_ICE_UDP] =
     g_param_spec_boolean ("ice-udp", NULL, NULL, TRUE, flags);
+
+  /**
+   * NavHostGatherer:ice-tcp:
+   *
+   * Whether to gather ICE-TCP host candidates (RFC 6544): an active and a
+   * passive one per address.  Off by default here; [class@Nav.Agent]
+   * sets it from [property@Nav.Agent:ice-tcp].
+   *
+   * Since: 1.0
+   */
+  properties[PROP_ICE_TCP] =
+    g_param_spec_boolean ("ice-tcp", NULL, NULL, FALSE, flags);
 
   /* PROP_CONTEXT is the interface's, overridden above. */
   for (guint i = PROP_IPV4; i < N_PROPS; i++)
@@ -705,7 +834,7 @@ nav_host_gatherer_init (NavHostGatherer *self)
   self->ipv6 = TRUE;
   self->ice_udp = TRUE;
   self->local_addresses = g_array_new (FALSE, FALSE, sizeof (NavAddress));
-  self->foundation_bases = g_array_new (FALSE, FALSE, sizeof (NavAddress));
+  self->foundation_bases = g_array_new (FALSE, FALSE, sizeof (FoundationKey));
   self->transports = g_ptr_array_new_with_free_func (g_object_unref);
   self->gathers = g_ptr_array_new_with_free_func (gather_free);
 }

@@ -22,6 +22,7 @@ static gint opt_idle_timeout = 60;
 static gint opt_rate = 50;
 static gint opt_burst = 100;
 static gint opt_max_connections = 16384;
+static gint opt_threads = 0;
 static gchar *opt_secret;
 static gchar *opt_redis;
 static gchar *opt_make_token;
@@ -42,6 +43,8 @@ const GOptionEntry nav_server_signaling_entries[] = {
     N_("Signaling: messages at once above the rate (default: 100)"), N_("N") },
   { "signaling-max-connections", 0, 0, G_OPTION_ARG_INT, &opt_max_connections,
     N_("Signaling: the most WebSocket connections (default: 16384; 0: no limit)"), N_("N") },
+  { "signaling-threads", 0, 0, G_OPTION_ARG_INT, &opt_threads,
+    N_("Signaling: worker threads holding the WebSockets (default: 0, one per CPU)"), N_("N") },
   { "signaling-secret", 0, 0, G_OPTION_ARG_STRING, &opt_secret,
     N_("Signaling: shared secret; joins then need a token signed with it"), N_("SECRET") },
   { "signaling-make-token", 0, 0, G_OPTION_ARG_STRING, &opt_make_token,
@@ -93,7 +96,7 @@ nav_server_signaling_check (void)
       return 2;
     }
   if (opt_max_room_size < 0 || opt_max_message_size < 256 || opt_idle_timeout <= 0 ||
-      opt_rate < 0 || opt_burst <= 0 || opt_max_connections < 0)
+      opt_rate < 0 || opt_burst <= 0 || opt_max_connections < 0 || opt_threads < 0 || opt_threads > 256)
     {
       g_printerr (_("nav-server: a --signaling-… limit is out of range\n"));
       return 2;
@@ -119,6 +122,7 @@ nav_server_signaling_start (const gchar  *listening_ip,
                                 "rate", (guint) opt_rate,
                                 "burst", (guint) opt_burst,
                                 "max-connections", (guint) opt_max_connections,
+                                "threads", (guint) opt_threads,
                                 "secret", opt_secret,
                                 "cert-file", cert_file,
                                 "pkey-file", pkey_file,
@@ -140,7 +144,8 @@ nav_server_signaling_help (void)
            "exchange offers, answers and candidates as JSON messages (protocol in\n"
            "docs/signaling.md).  GET /health and GET /stats answer on the same\n"
            "port.  With --signaling-secret joins need an HMAC-signed token; with\n"
-           "--redis several servers share their rooms.  On SIGTERM every client\n"
+           "--redis several servers share their rooms.  The connections are spread\n"
+           "over --signaling-threads worker threads sharing the port.  On SIGTERM every client\n"
            "gets a bye and a 1001 close.");
 }
 

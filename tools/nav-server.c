@@ -458,6 +458,14 @@ main (int    argc,
   sig_ids[1] = g_unix_signal_add (SIGINT, on_sigint, &d);
   sig_ids[2] = g_unix_signal_add (SIGUSR1, on_sigusr1, &d);
 
+  if (opt_turn && opt_alt_listening_ip != NULL)
+    {
+      /* The TURN server answers Binding itself but has no RFC 5780 second
+       * address: refuse rather than silently drop the option. */
+      g_printerr (_("nav-server: --alt-listening-ip (RFC 5780) does not work with --turn; "
+                    "run a separate “nav-server --stun” for NAT behaviour discovery\n"));
+      return 2;
+    }
   if (opt_turn)
     {
       /* The TURN server owns the ports and answers Binding itself, so

@@ -54,7 +54,8 @@ typedef enum {
  * @NAV_AGENT_OPTION_REGULAR_NOMINATION: regular nomination.
  * @NAV_AGENT_OPTION_RELIABLE: a reliable (pseudo-TCP) stream; not
  *   supported.
- * @NAV_AGENT_OPTION_LITE_MODE: ICE-lite; not supported yet.
+ * @NAV_AGENT_OPTION_LITE_MODE: ICE-lite (RFC 8445 §2.5): see
+ *   [property@Nav.Agent:full-mode].
  * @NAV_AGENT_OPTION_ICE_TRICKLE: Trickle ICE (RFC 8838).
  * @NAV_AGENT_OPTION_SUPPORT_RENOMINATION: renomination; accepted.
  * @NAV_AGENT_OPTION_CONSENT_FRESHNESS: consent freshness (RFC 7675).
@@ -107,6 +108,44 @@ typedef void (*NavAgentRecvFunc) (NavAgent *agent,
                                   guint     len,
                                   gchar    *buf,
                                   gpointer  user_data);
+
+/**
+ * NavInputMessage:
+ * @buffers: (array length=n_buffers): the caller's buffers, filled in
+ *   order
+ * @n_buffers: the number of @buffers, or -1 when @buffers ends with a
+ *   vector whose buffer is %NULL
+ * @from: (nullable): where the sender's address is stored, or %NULL
+ * @length: set to the number of bytes received
+ *
+ * One datagram to receive with [method@Nav.Agent.recv_messages], as
+ * libnice's `NiceInputMessage`.
+ *
+ * Since: 1.0
+ */
+typedef struct {
+  GInputVector *buffers;
+  gint n_buffers;
+  NavAddress *from;
+  gsize length;
+} NavInputMessage;
+
+/**
+ * NavOutputMessage:
+ * @buffers: (array length=n_buffers): the data, gathered in order
+ * @n_buffers: the number of @buffers, or -1 when @buffers ends with a
+ *   vector whose buffer is %NULL
+ *
+ * One datagram to send with
+ * [method@Nav.Agent.send_messages_nonblocking], as libnice's
+ * `NiceOutputMessage`.
+ *
+ * Since: 1.0
+ */
+typedef struct {
+  GOutputVector *buffers;
+  gint n_buffers;
+} NavOutputMessage;
 
 NAV_AVAILABLE_IN_ALL
 NavAgent *nav_agent_new                 (GMainContext     *ctx,
@@ -203,6 +242,58 @@ gboolean  nav_agent_send_bytes             (NavAgent      *agent,
                                             GBytes        *data,
                                             GError       **error);
 NAV_AVAILABLE_IN_ALL
+gint      nav_agent_send_messages_nonblocking (NavAgent               *agent,
+                                               guint                   stream_id,
+                                               guint                   component_id,
+                                               const NavOutputMessage *messages,
+                                               guint                   n_messages,
+                                               GCancellable           *cancellable,
+                                               GError                **error);
+NAV_AVAILABLE_IN_ALL
+gint      nav_agent_recv_messages          (NavAgent         *agent,
+                                            guint             stream_id,
+                                            guint             component_id,
+                                            NavInputMessage  *messages,
+                                            guint             n_messages,
+                                            GCancellable     *cancellable,
+                                            GError          **error);
+NAV_AVAILABLE_IN_ALL
+gint      nav_agent_recv_messages_nonblocking (NavAgent         *agent,
+                                               guint             stream_id,
+                                               guint             component_id,
+                                               NavInputMessage  *messages,
+                                               guint             n_messages,
+                                               GCancellable     *cancellable,
+                                               GError          **error);
+NAV_AVAILABLE_IN_ALL
+gssize    nav_agent_recv                   (NavAgent         *agent,
+                                            guint             stream_id,
+                                            guint             component_id,
+                                            guint8           *buf,
+                                            gsize             buf_len,
+                                            GCancellable     *cancellable,
+                                            GError          **error);
+NAV_AVAILABLE_IN_ALL
+gssize    nav_agent_recv_nonblocking       (NavAgent         *agent,
+                                            guint             stream_id,
+                                            guint             component_id,
+                                            guint8           *buf,
+                                            gsize             buf_len,
+                                            GCancellable     *cancellable,
+                                            GError          **error);
+NAV_AVAILABLE_IN_ALL
+GBytes   *nav_agent_recv_bytes             (NavAgent         *agent,
+                                            guint             stream_id,
+                                            guint             component_id,
+                                            GCancellable     *cancellable,
+                                            GError          **error);
+NAV_AVAILABLE_IN_ALL
+GBytes   *nav_agent_recv_bytes_nonblocking (NavAgent         *agent,
+                                            guint             stream_id,
+                                            guint             component_id,
+                                            GCancellable     *cancellable,
+                                            GError          **error);
+NAV_AVAILABLE_IN_ALL
 gboolean  nav_agent_attach_recv            (NavAgent         *agent,
                                             guint             stream_id,
                                             guint             component_id,
@@ -215,6 +306,17 @@ gboolean  nav_agent_get_selected_pair      (NavAgent      *agent,
                                             guint          component_id,
                                             NavCandidate **local,
                                             NavCandidate **remote);
+NAV_AVAILABLE_IN_ALL
+gboolean  nav_agent_set_selected_pair      (NavAgent      *agent,
+                                            guint          stream_id,
+                                            guint          component_id,
+                                            const gchar   *lfoundation,
+                                            const gchar   *rfoundation);
+NAV_AVAILABLE_IN_ALL
+gboolean  nav_agent_set_selected_remote_candidate (NavAgent     *agent,
+                                                   guint         stream_id,
+                                                   guint         component_id,
+                                                   NavCandidate *candidate);
 NAV_AVAILABLE_IN_ALL
 NavComponentState nav_agent_get_component_state (NavAgent *agent,
                                                  guint     stream_id,

@@ -66,6 +66,8 @@ G_DECLARE_INTERFACE (NavChecker, nav_checker, NAV, CHECKER, GObject)
  * @pair_state_changed: class handler of the signal.
  * @selected_pair: class handler of the signal.
  * @component_state_changed: class handler of the signal.
+ * @set_selected_pair: forces a component's selected pair and stops its
+ *   checks.
  *
  * The virtual methods of [iface@Nav.Checker].
  *
@@ -116,8 +118,12 @@ struct _NavCheckerInterface
                                        gsize              len,
                                        const NavAddress  *from);
 
+  gboolean (*set_selected_pair)       (NavChecker         *self,
+                                       const NavCandidate *local,
+                                       const NavCandidate *remote);
+
   /*< private >*/
-  gpointer padding[7];
+  gpointer padding[6];
 };
 
 NAV_AVAILABLE_IN_ALL
@@ -146,6 +152,10 @@ gboolean nav_checker_start                  (NavChecker         *self,
 NAV_AVAILABLE_IN_ALL
 void     nav_checker_remove_stream          (NavChecker         *self,
                                              guint               stream_id);
+NAV_AVAILABLE_IN_ALL
+gboolean nav_checker_set_selected_pair      (NavChecker         *self,
+                                             const NavCandidate *local,
+                                             const NavCandidate *remote);
 NAV_AVAILABLE_IN_ALL
 gboolean nav_checker_handle_message         (NavChecker         *self,
                                              NavTransport       *transport,

@@ -69,6 +69,13 @@
 /* How long a controlling agent in regular mode waits for better pairs
  * after the first valid one, in units of Ta. */
 #define NOMINATION_WAIT_TA 20
+/* ... but when that pair is relayed, it waits for each better direct
+ * pair until that pair's check went out this many times (0, 0.5, 1.5 and
+ * 3.5 s with the default RTO): a check or two lost, or candidates that
+ * came late (a lost STUN request), must not put the session on a relay
+ * for good.  At most this long after the first valid pair, in Ta. */
+#define NOMINATION_RELAY_WAIT_TRANSMISSIONS 4
+#define NOMINATION_RELAY_MAX_WAIT_TA 200
 #define CONSENT_TIDS 4
 
 typedef struct _Stream Stream;
@@ -85,6 +92,7 @@ struct _Component
   Pair *selected;
   gint64 first_valid_time;      /* µs, 0 when none yet */
   gboolean nominating;          /* a USE-CANDIDATE check is under way */
+  gboolean forced;              /* the application chose the pair: no more checks */
 };
 
 struct _Stream
@@ -165,6 +173,7 @@ struct _NavIceChecker
   guint keepalive_interval;
   guint max_checks;
   gboolean ice_trickle;
+  gboolean lite;                /* RFC 8445 §2.5: answers checks, never sends any */
   guint64 tie_breaker;
 
   GMutex lock;
@@ -192,6 +201,7 @@ enum {
   PROP_MAX_CONNECTIVITY_CHECKS,
   PROP_ICE_TRICKLE,
   PROP_TIE_BREAKER,
+  PROP_LITE,
   N_PROPS
 };
 
@@ -592,6 +602,32 @@ add_pair (NavIceChecker *self,
   return pair;
 }
 
+/* RFC 6544 §6.2: the transport a peer's candidate must have to pair with
+ * a local one of @transport: active with passive, passive with active,
+ * simultaneous-open with simultaneous-open, UDP with UDP.  It is also the
+ * transport of a peer-reflexive candidate learnt on a local one. */
+static NavCandidateTransport
+peer_transport (NavCandidateTransport transport)
+{
+  switch (transport)
+    {
+    case NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE:
+      return NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE;
+    case NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE:
+      return NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE;
+    case NAV_CANDIDATE_TRANSPORT_TCP_SO:
+    case NAV_CANDIDATE_TRANSPORT_UDP:
+    default:
+      return transport;
+    }
+}
+
+static gboolean
+is_tcp (NavCandidateTransport transport)
+{
+  return transport != NAV_CANDIDATE_TRANSPORT_UDP;
+}
+
 /* Pairs @local (one of the component's) with every remote candidate, or
  * @remote with every local candidate. */
 static void
@@ -621,8 +657,12 @@ pair_candidates (NavIceChecker *self,
 
           if (new_remote != NULL && remote != new_remote)
             continue;
-          if (remote->transport != NAV_CANDIDATE_TRANSPORT_UDP ||
-              base->transport != NAV_CANDIDATE_TRANSPORT_UDP)
+          if (remote->transport != peer_transport (base->transport))
+            continue;
+          /* RFC 6544 §6.2: a passive candidate sends no check, so its
+           * pairs are pruned; the peer's checks on it make their own
+           * (handle_request). */
+          if (base->transport == NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE)
             continue;
           if (nav_address_get_family (&base->addr) != nav_address_get_family (&remote->addr))
             continue;
@@ -895,11 +935,19 @@ retransmit_cb (gpointer user_data)
                pair->component->id, pair->foundation);
       check_failed (self, pair);
     }
+  else if (!send_on (pair->local, &pair->remote->addr, pair->request) &&
+           is_tcp (pair->local->transport))
+    {
+      /* RFC 6544 §7.1: the TCP connection of the check failed (refused,
+       * reset, timed out): so did the check. */
+      g_debug ("Stream %u component %u: TCP connection of %s failed", pair->stream->id,
+               pair->component->id, pair->foundation);
+      check_failed (self, pair);
+    }
   else
     {
       guint wait;
 
-      send_on (pair->local, &pair->remote->addr, pair->request);
       pair->transmissions++;
       pair->rto *= 2;
       /* RFC 8489 §6.2.1: after the last transmission, wait Rm × RTO (here
@@ -936,7 +984,14 @@ start_check (NavIceChecker *self,
   set_pair_state (self, pair, NAV_PAIR_STATE_IN_PROGRESS);
   g_debug ("Stream %u component %u: checking %s%s", pair->stream->id, pair->component->id,
            pair->foundation, use_candidate ? " (USE-CANDIDATE)" : "");
-  send_on (pair->local, &pair->remote->addr, pair->request);
+  if (!send_on (pair->local, &pair->remote->addr, pair->request) &&
+      is_tcp (pair->local->transport))
+    {
+      /* No connection to send on (a passive candidate's peer went away,
+       * or the last connect failed): the check fails (RFC 6544 §7.1). */
+      check_failed (self, pair);
+      return;
+    }
   pair->timer = g_timeout_source_new (pair->rto);
   g_source_set_callback (pair->timer, retransmit_cb, g_memdup2 (&r, sizeof r), g_free);
   g_source_set_static_name (pair->timer, "[nav-ice] check retransmission");
@@ -1067,7 +1122,8 @@ tick_cb (gpointer user_data)
 static void
 schedule_tick (NavIceChecker *self)
 {
-  if (self->tick != NULL)
+  /* RFC 8445 §2.5: a lite agent sends no checks, ordinary or triggered. */
+  if (self->tick != NULL || self->lite)
     return;
   self->tick = g_timeout_source_new (MAX (self->stun_pacing_timer, 1));
   g_source_set_callback (self->tick, tick_cb, self, NULL);
@@ -1152,6 +1208,9 @@ select_pair (NavIceChecker *self,
 {
   Component *component = pair->component;
 
+  /* nav_checker_set_selected_pair() has the last word. */
+  if (component->forced && component->selected != pair)
+    return;
   pair->nominated = TRUE;
   component->nominating = FALSE;
   if (component->selected != NULL && component->selected->priority >= pair->priority &&
@@ -1208,7 +1267,8 @@ maybe_nominate (NavIceChecker *self)
       while (g_hash_table_iter_next (&citer, NULL, (gpointer *) &component))
         {
           Pair *best = NULL;
-          gboolean better_pending = FALSE;
+          gboolean better_pending = FALSE, direct_untried = FALSE;
+          guint wait_ta;
           guint i;
 
           if (component->selected != NULL || component->nominating ||
@@ -1224,13 +1284,26 @@ maybe_nominate (NavIceChecker *self)
                 best = pair;
               if (best == NULL && pair->state != NAV_PAIR_STATE_FAILED &&
                   pair->state != NAV_PAIR_STATE_SUCCEEDED)
-                better_pending = TRUE;
+                {
+                  better_pending = TRUE;
+                  if (pair->local->type != NAV_CANDIDATE_TYPE_RELAYED &&
+                      pair->remote->type != NAV_CANDIDATE_TYPE_RELAYED)
+                    {
+                      if (pair->state != NAV_PAIR_STATE_IN_PROGRESS ||
+                          pair->transmissions < NOMINATION_RELAY_WAIT_TRANSMISSIONS)
+                        direct_untried = TRUE;
+                    }
+                }
             }
           if (best == NULL)
             continue;
+          wait_ta = direct_untried &&
+                    (best->local->type == NAV_CANDIDATE_TYPE_RELAYED ||
+                     best->remote->type == NAV_CANDIDATE_TYPE_RELAYED)
+                    ? NOMINATION_RELAY_MAX_WAIT_TA : NOMINATION_WAIT_TA;
           if (better_pending &&
               now - component->first_valid_time <
-              (gint64) NOMINATION_WAIT_TA * self->stun_pacing_timer * 1000)
+              (gint64) wait_ta * self->stun_pacing_timer * 1000)
             continue;
           g_debug ("Stream %u component %u: nominating %s", stream->id, component->id,
                    best->foundation);
@@ -1330,6 +1403,14 @@ handle_success (NavIceChecker    *self,
   /* §7.2.5.3.1: a mapped address that no local candidate has is a
    * peer-reflexive local candidate. */
   local = find_local_by_addr (component, &mapped, pair->local->owner);
+  /* RFC 6544 §7.2: an active candidate's connection leaves from an
+   * ephemeral port, never from the port 9 it advertises: the mapped
+   * address of its own host IP is still that candidate, not a new
+   * peer-reflexive one (libnice matches it the same way). */
+  if (local == NULL && pair->local->transport == NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE &&
+      pair->local->type == NAV_CANDIDATE_TYPE_HOST &&
+      nav_address_equal_no_port (&mapped, &pair->local->addr))
+    local = pair->local;
   if (local == NULL)
     {
       NavCandidate *prflx = nav_candidate_new (NAV_CANDIDATE_TYPE_PEER_REFLEXIVE);
@@ -1525,6 +1606,14 @@ handle_request (NavIceChecker    *self,
       return;
     }
 
+  /* §6.1.1: a lite agent is controlled; a full peer that says it is
+   * controlled too is told so with a 487 and takes the controlling role. */
+  if (self->lite && nav_stun_message_get_ice_controlled (msg, &their_tie_breaker, NULL))
+    {
+      send_error (transport, from, msg, NAV_STUN_ERROR_CODE_ROLE_CONFLICT, stream->local_key);
+      return;
+    }
+
   /* §7.3.1.1: role conflicts. */
   if (self->controlling_mode &&
       nav_stun_message_get_ice_controlling (msg, &their_tie_breaker, NULL))
@@ -1563,7 +1652,11 @@ handle_request (NavIceChecker    *self,
       {
         NavCandidate *c = g_ptr_array_index (component->remote, i);
 
-        if (c->transport == NAV_CANDIDATE_TRANSPORT_UDP && nav_address_equal (&c->addr, from))
+        /* RFC 6544 §7.2: over TCP, the source of a check on a passive
+         * candidate is the peer's connection, from an ephemeral port:
+         * a peer-reflexive active candidate, below. */
+        if (c->transport == peer_transport (base->transport) &&
+            nav_address_equal (&c->addr, from))
           {
             remote = c;
             break;
@@ -1575,10 +1668,33 @@ handle_request (NavIceChecker    *self,
       gchar foundation[NAV_CANDIDATE_MAX_FOUNDATION];
 
       remote = nav_candidate_new (NAV_CANDIDATE_TYPE_PEER_REFLEXIVE);
-      remote->transport = NAV_CANDIDATE_TRANSPORT_UDP;
+      remote->transport = peer_transport (base->transport);
       remote->addr = *from;
       remote->base_addr = *from;
       remote->priority = priority;
+      /* A connection to a passive candidate comes from the peer's active
+       * candidate, which was signalled with port 9 and so never matches
+       * by address (RFC 6544 §4.5).  Ranked with that candidate's
+       * priority, the pair has the priority the peer computes for it
+       * (from its own active candidate), so that both agents order the
+       * TCP pairs alike and nominate the same one. */
+      if (base->transport == NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE)
+        {
+          guint i;
+
+          for (i = 0; i < component->remote->len; i++)
+            {
+              NavCandidate *c = g_ptr_array_index (component->remote, i);
+
+              if (c->transport == NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE &&
+                  c->type != NAV_CANDIDATE_TYPE_PEER_REFLEXIVE &&
+                  nav_address_equal_no_port (&c->addr, from))
+                {
+                  remote->priority = c->priority;
+                  break;
+                }
+            }
+        }
       remote->stream_id = stream->id;
       remote->component_id = component->id;
       g_snprintf (foundation, sizeof foundation, "prflx%u", ++stream->prflx_counter);
@@ -1592,6 +1708,23 @@ handle_request (NavIceChecker    *self,
   pair = find_pair (stream, base, remote);
   if (pair == NULL)
     pair = add_pair (self, component, base, remote);
+
+  if (self->lite)
+    {
+      /* A lite agent sends no triggered check: the pair a check arrived
+       * on is valid, and USE-CANDIDATE nominates it (RFC 8445 §7.3.1.4,
+       * §7.3.1.5). */
+      if (!pair->valid)
+        {
+          pair->valid = TRUE;
+          set_pair_state (self, pair, NAV_PAIR_STATE_SUCCEEDED);
+        }
+      if (use_candidate)
+        select_pair (self, pair);
+      else if (stream->started)
+        update_component_state (self, component);
+      return;
+    }
 
   if (use_candidate && !self->controlling_mode)
     {
@@ -1918,6 +2051,55 @@ nav_ice_checker_remove_stream (NavChecker *checker,
   g_mutex_unlock (&self->lock);
 }
 
+/* libnice's nice_agent_set_selected_pair(): the application's pair wins
+ * and the component's checks stop. */
+static gboolean
+nav_ice_checker_set_selected_pair (NavChecker         *checker,
+                                   const NavCandidate *local,
+                                   const NavCandidate *remote)
+{
+  NavIceChecker *self = NAV_ICE_CHECKER (checker);
+  Component *component;
+  NavCandidate *l = NULL, *r = NULL;
+  Pair *pair;
+  guint i;
+
+  g_mutex_lock (&self->lock);
+  component = lookup_component (self, local->stream_id, local->component_id);
+  if (component != NULL && remote->stream_id == local->stream_id &&
+      remote->component_id == local->component_id)
+    {
+      l = find_candidate (component->local, local);
+      r = find_candidate (component->remote, remote);
+    }
+  if (l == NULL || r == NULL)
+    {
+      g_mutex_unlock (&self->lock);
+      return FALSE;
+    }
+  pair = add_pair (self, component, l, r);
+  for (i = 0; i < component->stream->pairs->len; i++)
+    {
+      Pair *other = g_ptr_array_index (component->stream->pairs, i);
+
+      if (other->component != component)
+        continue;
+      remove_triggered (self, other);
+      pair_stop_check (other);
+      other->use_candidate = FALSE;
+      if (other != pair && other->state != NAV_PAIR_STATE_SUCCEEDED)
+        set_pair_state (self, other, NAV_PAIR_STATE_FAILED);
+    }
+  pair->valid = TRUE;
+  set_pair_state (self, pair, NAV_PAIR_STATE_SUCCEEDED);
+  component->forced = FALSE;
+  component->selected = NULL;
+  select_pair (self, pair);
+  component->forced = TRUE;
+  unlock_and_emit (self);
+  return TRUE;
+}
+
 static void
 nav_ice_checker_checker_init (NavCheckerInterface *iface)
 {
@@ -1929,6 +2111,7 @@ nav_ice_checker_checker_init (NavCheckerInterface *iface)
   iface->start = nav_ice_checker_start;
   iface->remove_stream = nav_ice_checker_remove_stream;
   iface->handle_message = nav_ice_checker_handle_message;
+  iface->set_selected_pair = nav_ice_checker_set_selected_pair;
 }
 
 /* ----------------------------------------------------- inspection (tests) */
@@ -2120,6 +2303,9 @@ nav_ice_checker_get_property (GObject    *object,
     case PROP_TIE_BREAKER:
       g_value_set_uint64 (value, self->tie_breaker);
       break;
+    case PROP_LITE:
+      g_value_set_boolean (value, self->lite);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2179,6 +2365,9 @@ nav_ice_checker_set_property (GObject      *object,
       break;
     case PROP_TIE_BREAKER:
       self->tie_breaker = g_value_get_uint64 (value);
+      break;
+    case PROP_LITE:
+      self->lite = g_value_get_boolean (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -2328,6 +2517,21 @@ nav_ice_checker_class_init (NavIceCheckerClass *klass)
   properties[PROP_ICE_TRICKLE] =
     g_param_spec_boolean ("ice-trickle", "ICE trickle",
                           "Wait for the end of the peer's candidates before failing (RFC 8838)",
+                          FALSE, flags);
+
+  /**
+   * NavIceChecker:lite:
+   *
+   * Whether this is an ICE-lite agent (RFC 8445 §2.5): it never sends a
+   * check, answers the full peer's, is always controlled (a check that
+   * says the peer is controlled too gets a 487, so that the full peer
+   * takes the controlling role, §6.1.1) and selects the pair the peer
+   * nominates (§7.3.1.5).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_LITE] =
+    g_param_spec_boolean ("lite", "Lite", "ICE-lite: answer checks, never send any (RFC 8445 §2.5)",
                           FALSE, flags);
 
   /**

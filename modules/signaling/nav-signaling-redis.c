@@ -9,8 +9,14 @@
  *                         with a peer in R, read by every server with a
  *                         peer in R (SUBSCRIBE while it has one)
  *
+ * A join takes its seat with one script (EVAL: count the hash, refuse
+ * when full, else HSET, and answer every member), so a room's capacity
+ * holds across servers however their joins interleave.
+ *
  * Two connections, because a connection in subscribe mode takes no other
- * command.  hiredis does the RESP parsing; its GLib adapter puts the
+ * command.  When Redis goes away both are re-established with backoff
+ * (100 ms doubling to 5 s); the rooms are subscribed again and the
+ * server seats its members again (a restarted Redis remembers nothing).  hiredis does the RESP parsing; its GLib adapter puts the
  * sockets in our main context, so nothing blocks.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -30,6 +36,18 @@
 #define KEY_PREFIX "nav:room:"
 /* Stale members of a crashed server vanish with the room's key. */
 #define ROOM_TTL_SECONDS 86400
+#define RETRY_FIRST_MS 100
+#define RETRY_MAX_MS 5000
+
+/* KEYS[1] room hash; ARGV: peer, instance, capacity (0: none), TTL.
+ * Nil when full, else HGETALL after the seat is taken. */
+static const gchar join_script[] =
+  "local cap = tonumber(ARGV[3]) "
+  "if cap > 0 and redis.call('HLEN', KEYS[1]) >= cap "
+  "and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return false end "
+  "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) "
+  "redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4])) "
+  "return redis.call('HGETALL', KEYS[1])";
 
 struct _NavSignalingRedis
 {
@@ -38,6 +56,7 @@ struct _NavSignalingRedis
   guint port;
   gchar *instance;
   NavSignalingRedisEventFunc func;
+  NavSignalingRedisStateFunc state_func;
   gpointer user_data;
 
   redisAsyncContext *cmd;
@@ -46,7 +65,13 @@ struct _NavSignalingRedis
   GSource *sub_source;
   gboolean cmd_up;
   gboolean sub_up;
+  gboolean was_up;                      /* both were up, and that was told */
+  gboolean ever_up;
   gboolean freeing;
+  guint resubscribing;                  /* confirmations awaited after a reconnection */
+  GSList *dead_sources;                 /* of freed contexts: destroyed later */
+  GSource *retry;
+  guint backoff_ms;
   GHashTable *subscribed;               /* room name → Subscription* */
 };
 
@@ -57,6 +82,7 @@ struct _NavSignalingRedis
 typedef struct
 {
   gboolean confirmed;
+  gboolean renewing;                    /* counted in resubscribing */
   GSList *waiters;                      /* Waiter* */
 } Subscription;
 
@@ -109,42 +135,48 @@ nav_signaling_redis_parse_url (const gchar  *url,
   return TRUE;
 }
 
-static void
-on_connect (const redisAsyncContext *ac,
-            int                      status)
-{
-  NavSignalingRedis *self = ac->data;
+static void schedule_retry (NavSignalingRedis *self);
+static void resubscribe (NavSignalingRedis *self);
 
-  if (status != REDIS_OK)
+/* Up: both connections, and every room subscribed again. */
+static void
+tell_state (NavSignalingRedis *self)
+{
+  gboolean up = self->cmd_up && self->sub_up && self->resubscribing == 0;
+
+  if (up == self->was_up)
+    return;
+  self->was_up = up;
+  if (up)
     {
-      g_warning ("event=redis-connect-failed host=%s port=%u error=\"%s\"",
-                 self->host, self->port, ac->errstr);
-      return;
+      gboolean again = self->ever_up;
+
+      self->ever_up = TRUE;
+      self->backoff_ms = 0;
+      g_message ("event=%s host=%s port=%u instance=%s",
+                 again ? "redis-reconnected" : "redis-connected",
+                 self->host, self->port, self->instance);
+      self->state_func (self, TRUE, again, self->user_data);
     }
-  if (ac == self->cmd)
-    self->cmd_up = TRUE;
   else
-    self->sub_up = TRUE;
-  if (self->cmd_up && self->sub_up)
-    g_message ("event=redis-connected host=%s port=%u instance=%s",
-               self->host, self->port, self->instance);
+    {
+      self->state_func (self, FALSE, FALSE, self->user_data);
+    }
 }
 
+/* @ac is gone (hiredis frees it once we return): forget it, keep its
+ * source until then, and try again later. */
 static void
-on_disconnect (const redisAsyncContext *ac,
-               int                      status)
+lost (NavSignalingRedis       *self,
+      const redisAsyncContext *ac)
 {
-  NavSignalingRedis *self = ac->data;
-
-  if (self->freeing)
-    return;
-  /* hiredis frees the context after this returns. */
   if (ac == self->cmd)
     {
       self->cmd = NULL;
       self->cmd_up = FALSE;
+      self->dead_sources = g_slist_prepend (self->dead_sources, g_steal_pointer (&self->cmd_source));
     }
-  else
+  else if (ac == self->sub)
     {
       GHashTableIter iter;
       gpointer value;
@@ -152,13 +184,17 @@ on_disconnect (const redisAsyncContext *ac,
 
       self->sub = NULL;
       self->sub_up = FALSE;
-      /* Nobody will confirm these subscriptions now.  Collect first:
-       * a waiter may drop a room, and with it a subscription. */
+      self->resubscribing = 0;
+      self->dead_sources = g_slist_prepend (self->dead_sources, g_steal_pointer (&self->sub_source));
+      /* Nobody will confirm these subscriptions now (they are renewed
+       * on reconnection).  Collect first: a waiter may drop a room, and
+       * with it a subscription. */
       g_hash_table_iter_init (&iter, self->subscribed);
       while (g_hash_table_iter_next (&iter, NULL, &value))
         {
           Subscription *sub = value;
 
+          sub->confirmed = FALSE;
           waiters = g_slist_concat (waiters, g_steal_pointer (&sub->waiters));
         }
       for (l = waiters; l != NULL; l = l->next)
@@ -170,8 +206,49 @@ on_disconnect (const redisAsyncContext *ac,
         }
       g_slist_free (waiters);
     }
+  tell_state (self);
+  schedule_retry (self);
+}
+
+static void
+on_connect (const redisAsyncContext *ac,
+            int                      status)
+{
+  NavSignalingRedis *self = ac->data;
+
+  if (self->freeing)
+    return;
+  if (status != REDIS_OK)
+    {
+      /* hiredis frees @ac after this, without a disconnect callback. */
+      if (!self->ever_up || self->backoff_ms <= RETRY_FIRST_MS)
+        g_warning ("event=redis-connect-failed host=%s port=%u error=\"%s\"",
+                   self->host, self->port, ac->errstr);
+      lost (self, ac);
+      return;
+    }
+  if (ac == self->cmd)
+    self->cmd_up = TRUE;
+  else
+    {
+      self->sub_up = TRUE;
+      if (self->ever_up)
+        resubscribe (self);
+    }
+  tell_state (self);
+}
+
+static void
+on_disconnect (const redisAsyncContext *ac,
+               int                      status)
+{
+  NavSignalingRedis *self = ac->data;
+
+  if (self->freeing)
+    return;
   g_warning ("event=redis-disconnected host=%s port=%u error=\"%s\"",
              self->host, self->port, ac->errstr != NULL ? ac->errstr : "");
+  lost (self, ac);
 }
 
 static redisAsyncContext *
@@ -201,10 +278,55 @@ connect_one (NavSignalingRedis  *self,
   return ac;
 }
 
+static void
+destroy_dead_sources (NavSignalingRedis *self)
+{
+  GSList *l;
+
+  for (l = self->dead_sources; l != NULL; l = l->next)
+    {
+      g_source_destroy (l->data);
+      g_source_unref (l->data);
+    }
+  g_clear_pointer (&self->dead_sources, g_slist_free);
+}
+
+static gboolean
+on_retry (gpointer user_data)
+{
+  NavSignalingRedis *self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  g_clear_pointer (&self->retry, g_source_unref);
+  destroy_dead_sources (self);
+  if (self->cmd == NULL && (self->cmd = connect_one (self, &self->cmd_source, &error)) == NULL)
+    g_message ("event=redis-retry-failed error=\"%s\"", error->message);
+  g_clear_error (&error);
+  if (self->sub == NULL && (self->sub = connect_one (self, &self->sub_source, &error)) == NULL)
+    g_message ("event=redis-retry-failed error=\"%s\"", error->message);
+  if (self->cmd == NULL || self->sub == NULL)
+    schedule_retry (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_retry (NavSignalingRedis *self)
+{
+  if (self->retry != NULL || self->freeing)
+    return;
+  self->backoff_ms = self->backoff_ms == 0 ? RETRY_FIRST_MS : MIN (self->backoff_ms * 2, RETRY_MAX_MS);
+  g_debug ("event=redis-retry in_ms=%u", self->backoff_ms);
+  self->retry = g_timeout_source_new (self->backoff_ms);
+  g_source_set_callback (self->retry, on_retry, self, NULL);
+  g_source_set_static_name (self->retry, "nav-signaling-redis-retry");
+  g_source_attach (self->retry, self->context);
+}
+
 NavSignalingRedis *
 nav_signaling_redis_new (const gchar                 *url,
                          GMainContext                *context,
                          NavSignalingRedisEventFunc   func,
+                         NavSignalingRedisStateFunc   state_func,
                          gpointer                     user_data,
                          GError                     **error)
 {
@@ -212,6 +334,7 @@ nav_signaling_redis_new (const gchar                 *url,
 
   self->context = g_main_context_ref (context);
   self->func = func;
+  self->state_func = state_func;
   self->user_data = user_data;
   self->instance = nav_signaling_random_code (12);
   self->subscribed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -247,6 +370,12 @@ nav_signaling_redis_free (NavSignalingRedis *self)
   self->freeing = TRUE;
   free_context (&self->sub, &self->sub_source);
   free_context (&self->cmd, &self->cmd_source);
+  destroy_dead_sources (self);
+  if (self->retry != NULL)
+    {
+      g_source_destroy (self->retry);
+      g_clear_pointer (&self->retry, g_source_unref);
+    }
   g_hash_table_unref (self->subscribed);
   g_main_context_unref (self->context);
   g_free (self->host);
@@ -300,6 +429,12 @@ on_subscription (redisAsyncContext *ac,
         {
           sub->confirmed = TRUE;
           subscription_release (sub, TRUE);
+        }
+      if (sub != NULL && sub->renewing)
+        {
+          sub->renewing = FALSE;
+          if (self->resubscribing > 0 && --self->resubscribing == 0)
+            tell_state (self);
         }
       return;
     }
@@ -367,13 +502,45 @@ nav_signaling_redis_subscribe (NavSignalingRedis          *self,
   }
 }
 
+/* A new subscribe connection: every room again. */
+static void
+resubscribe (NavSignalingRedis *self)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->subscribed);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      g_autofree gchar *channel = room_key (key);
+
+      ((Subscription *) value)->confirmed = FALSE;
+      ((Subscription *) value)->renewing = TRUE;
+      self->resubscribing++;
+      redisAsyncCommand (self->sub, on_subscription, self, "SUBSCRIBE %s", channel);
+    }
+}
+
 void
 nav_signaling_redis_unsubscribe (NavSignalingRedis *self,
                                  const gchar       *room)
 {
   g_autofree gchar *key = NULL;
 
-  if (self->sub == NULL || !g_hash_table_remove (self->subscribed, room))
+  Subscription *sub = g_hash_table_lookup (self->subscribed, room);
+
+  if (sub == NULL)
+    return;
+  if (sub->renewing && self->resubscribing > 0 && --self->resubscribing == 0)
+    {
+      g_hash_table_remove (self->subscribed, room);
+      tell_state (self);
+    }
+  else
+    g_hash_table_remove (self->subscribed, room);
+  if (self->sub == NULL)
     return;
   key = room_key (room);
   redisAsyncCommand (self->sub, NULL, NULL, "UNSUBSCRIBE %s", key);
@@ -381,25 +548,33 @@ nav_signaling_redis_unsubscribe (NavSignalingRedis *self,
 
 typedef struct
 {
-  NavSignalingRedisMembersFunc func;
+  NavSignalingRedisAdmitFunc func;
   gpointer user_data;
-} MembersCall;
+} AdmitCall;
 
 static void
-on_members (redisAsyncContext *ac,
-            void              *r,
-            void              *privdata)
+on_admit (redisAsyncContext *ac,
+          void              *r,
+          void              *privdata)
 {
-  MembersCall *call = privdata;
+  AdmitCall *call = privdata;
   redisReply *reply = r;
   g_autoptr (GHashTable) members = NULL;
   g_autoptr (GError) error = NULL;
   gsize i;
 
+  if (reply != NULL && reply->type == REDIS_REPLY_NIL)
+    {
+      call->func (NULL, TRUE, NULL, call->user_data);
+      g_free (call);
+      return;
+    }
   if (reply == NULL || reply->type != REDIS_REPLY_ARRAY)
     {
+      if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
+        g_warning ("event=redis-error command=join error=\"%s\"", reply->str);
       g_set_error (&error, NAV_ERROR, NAV_ERROR_FAILED, _("Redis did not answer"));
-      call->func (NULL, error, call->user_data);
+      call->func (NULL, FALSE, error, call->user_data);
       g_free (call);
       return;
     }
@@ -410,23 +585,29 @@ on_members (redisAsyncContext *ac,
         nav_signaling_id_is_valid (reply->element[i]->str))
       g_hash_table_replace (members, g_strdup (reply->element[i]->str),
                             g_strdup (reply->element[i + 1]->str));
-  call->func (members, NULL, call->user_data);
+  call->func (members, FALSE, NULL, call->user_data);
   g_free (call);
 }
 
 void
-nav_signaling_redis_get_members (NavSignalingRedis            *self,
-                                 const gchar                  *room,
-                                 NavSignalingRedisMembersFunc  func,
-                                 gpointer                      user_data)
+nav_signaling_redis_try_join (NavSignalingRedis          *self,
+                              const gchar                *room,
+                              const gchar                *peer_id,
+                              guint                       capacity,
+                              NavSignalingRedisAdmitFunc  func,
+                              gpointer                    user_data)
 {
   g_autofree gchar *key = room_key (room);
-  MembersCall *call = g_new0 (MembersCall, 1);
+  g_autofree gchar *cap = g_strdup_printf ("%u", capacity);
+  g_autofree gchar *ttl = g_strdup_printf ("%d", ROOM_TTL_SECONDS);
+  AdmitCall *call = g_new0 (AdmitCall, 1);
 
   call->func = func;
   call->user_data = user_data;
-  if (self->cmd == NULL || redisAsyncCommand (self->cmd, on_members, call, "HGETALL %s", key) != REDIS_OK)
-    on_members (NULL, NULL, call);
+  if (self->cmd == NULL ||
+      redisAsyncCommand (self->cmd, on_admit, call, "EVAL %s 1 %s %s %s %s %s",
+                         join_script, key, peer_id, self->instance, cap, ttl) != REDIS_OK)
+    on_admit (NULL, NULL, call);
 }
 
 static void
@@ -464,10 +645,21 @@ publish (NavSignalingRedis *self,
 }
 
 void
-nav_signaling_redis_join (NavSignalingRedis *self,
-                          const gchar       *room,
-                          const gchar       *peer_id,
-                          const gchar       *event)
+nav_signaling_redis_announce (NavSignalingRedis *self,
+                              const gchar       *room,
+                              const gchar       *peer_id,
+                              const gchar       *event)
+{
+  if (self->cmd == NULL)
+    return;
+  publish (self, room, "peer-joined", peer_id, NULL, event);
+}
+
+void
+nav_signaling_redis_rejoin (NavSignalingRedis *self,
+                            const gchar       *room,
+                            const gchar       *peer_id,
+                            const gchar       *event)
 {
   g_autofree gchar *key = room_key (room);
 

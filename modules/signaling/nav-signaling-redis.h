@@ -22,14 +22,26 @@ typedef void (*NavSignalingRedisEventFunc) (NavSignalingRedis *redis,
                                             const gchar       *text,
                                             gpointer           user_data);
 
-/* @members maps peer id → instance id; %NULL with @error set. */
-typedef void (*NavSignalingRedisMembersFunc) (GHashTable   *members,
-                                              const GError *error,
-                                              gpointer      user_data);
+/* @members maps peer id → instance id (the new member included); %NULL
+ * when the room is @full or with @error set. */
+typedef void (*NavSignalingRedisAdmitFunc) (GHashTable   *members,
+                                            gboolean      full,
+                                            const GError *error,
+                                            gpointer      user_data);
+
+/* Both connections are @up, or one was lost (a reconnection with backoff
+ * is then under way).  @again: up after having been down; subscriptions
+ * are renewed, but a restarted Redis forgot the rooms' members: the
+ * caller seats its members again (nav_signaling_redis_rejoin()). */
+typedef void (*NavSignalingRedisStateFunc) (NavSignalingRedis *redis,
+                                            gboolean           up,
+                                            gboolean           again,
+                                            gpointer           user_data);
 
 NavSignalingRedis *nav_signaling_redis_new          (const gchar                 *url,
                                                      GMainContext                *context,
                                                      NavSignalingRedisEventFunc   func,
+                                                     NavSignalingRedisStateFunc   state_func,
                                                      gpointer                     user_data,
                                                      GError                     **error);
 void         nav_signaling_redis_free               (NavSignalingRedis *self);
@@ -46,11 +58,21 @@ void         nav_signaling_redis_subscribe          (NavSignalingRedis          
                                                      gpointer                    user_data);
 void         nav_signaling_redis_unsubscribe        (NavSignalingRedis *self,
                                                      const gchar       *room);
-void         nav_signaling_redis_get_members        (NavSignalingRedis *self,
+/* Takes a seat for @peer_id in @room unless @capacity (0: no limit)
+ * seats are taken, atomically across every server of the Redis. */
+void         nav_signaling_redis_try_join           (NavSignalingRedis *self,
                                                      const gchar       *room,
-                                                     NavSignalingRedisMembersFunc func,
+                                                     const gchar       *peer_id,
+                                                     guint              capacity,
+                                                     NavSignalingRedisAdmitFunc func,
                                                      gpointer           user_data);
-void         nav_signaling_redis_join               (NavSignalingRedis *self,
+/* Tells the other servers that @peer_id (seated) joined. */
+void         nav_signaling_redis_announce           (NavSignalingRedis *self,
+                                                     const gchar       *room,
+                                                     const gchar       *peer_id,
+                                                     const gchar       *event);
+/* Seats @peer_id again, without a capacity check, and announces it. */
+void         nav_signaling_redis_rejoin             (NavSignalingRedis *self,
                                                      const gchar       *room,
                                                      const gchar       *peer_id,
                                                      const gchar       *event);

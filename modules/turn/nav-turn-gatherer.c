@@ -118,6 +118,22 @@ protocol_of (NavTurnGatherer *self)
   return NAV_STUN_PROTOCOL_UDP;
 }
 
+/* The local preference of a relayed candidate: UDP to the server first. */
+static guint
+relay_preference (NavTurnGatherer *self)
+{
+  switch (protocol_of (self))
+    {
+    case NAV_STUN_PROTOCOL_TLS:
+      return 32767;
+    case NAV_STUN_PROTOCOL_TCP:
+      return 49151;
+    case NAV_STUN_PROTOCOL_UDP:
+    default:
+      return 65535;
+    }
+}
+
 static void
 allocated (GObject      *source,
            GAsyncResult *result,
@@ -150,13 +166,18 @@ allocated (GObject      *source,
       c->related_addr = *nav_turn_client_get_mapped_address (client);
       c->stream_id = g->stream_id;
       c->component_id = g->component_id;
+      /* RFC 8445 §5.1.2.1 leaves the local preference to us: a relay
+       * reached over UDP is better than one over TCP, and TCP than TLS
+       * (less overhead, no head-of-line blocking). */
       c->priority = nav_candidate_compute_priority (NAV_CANDIDATE_TYPE_RELAYED, c->transport,
-                                                    65535 - i, g->component_id);
-      /* RFC 8445 §5.1.1.3: same type, server and transport, same
-       * foundation. */
+                                                    relay_preference (g->self) - i,
+                                                    g->component_id);
+      /* RFC 8445 §5.1.1.3: same type, server and transport protocol to
+       * the server, same foundation. */
       ip = nav_address_ip_to_string (relayed);
       foundation = g_strdup_printf ("%u", g_str_hash (g->self->server) ^ g_str_hash (ip) ^
-                                          (guint) c->transport ^ 0x5245u);
+                                          (guint) c->transport ^
+                                          ((guint) protocol_of (g->self) << 8) ^ 0x5245u);
       nav_candidate_set_foundation (c, foundation);
       nav_candidate_set_owner (c, NAV_TRANSPORT (g->transport));
       nav_gatherer_emit_candidate_gathered (NAV_GATHERER (g->self), c);

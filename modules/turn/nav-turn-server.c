@@ -33,12 +33,23 @@
  * authenticated.  Peers in loopback, private and link-local ranges are
  * refused unless allowed.
  *
- * The UDP relay path is built for rate: datagrams are read in batches
+ * An Allocate with ADDITIONAL-ADDRESS-FAMILY (RFC 8656 §7.2) gets an
+ * IPv4 and an IPv6 relayed address, each with its own socket; a Refresh
+ * with REQUESTED-ADDRESS-FAMILY and lifetime 0 deletes one of them.  A
+ * Send indication with DONT-FRAGMENT, or ChannelData of an allocation
+ * made with it, leaves with DF set (RFC 8656 §11.3): too big for the
+ * path, it is dropped and counted (`dropped-dont-fragment`) instead of
+ * fragmented.
+ *
+ * The relay path is built for rate: datagrams are read in batches
  * (recvmmsg(2)) into buffers owned by the server, allocations, channels
  * and permissions are found in hash tables, ChannelData is framed in place
- * in front of the received payload, and datagrams to one UDP client leave
- * in batches (sendmmsg(2)).  Everything the server does not relay is
- * counted, see [method@Nav.Server.get_stats].
+ * in front of the received payload, and datagrams leave in batches
+ * (sendmmsg(2)): to one UDP client, and to the peers of one relayed
+ * address.  Plain TCP connections are read and written with recv(2) and
+ * send(2), everything relayed to a client in one wake-up in one write.
+ * Everything the server does not relay is counted, see
+ * [method@Nav.Server.get_stats].
  *
  * Since: 1.0
  */
@@ -118,6 +129,7 @@
   X (dropped_congested,     "dropped-congested")                        \
   X (dropped_send_failed,   "dropped-send-failed")                      \
   X (dropped_oversize,      "dropped-oversize")                         \
+  X (dropped_dont_fragment, "dropped-dont-fragment")                    \
   X (dropped_unexpected,    "dropped-unexpected")
 
 typedef struct
@@ -163,6 +175,21 @@ typedef struct
   gint64 expires;
 } Channel;
 
+/* One relayed transport address of an allocation.  A dual allocation
+ * (RFC 8656 §7.2, ADDITIONAL-ADDRESS-FAMILY) has an IPv4 and an IPv6 one,
+ * each with its own socket; permissions and channels are per peer
+ * address, so per family. */
+typedef struct
+{
+  Allocation *alloc;
+  int fd;                       /* -1: none (never made, or deleted by Refresh) */
+  NavAddress addr;
+  gboolean df;                  /* DF is set on fd now (RFC 8656 §11.3) */
+} RelaySocket;
+
+#define RELAY_V4 0
+#define RELAY_V6 1
+
 struct _Allocation
 {
   NavTurnServer *server;
@@ -177,10 +204,11 @@ struct _Allocation
   gboolean auth_sha256;         /* the client signs with MESSAGE-INTEGRITY-SHA256 */
   guint8 txid[12];              /* of the Allocate, for retransmissions */
 
-  int relay_fd;
+  RelaySocket relays[2];        /* [RELAY_V4], [RELAY_V6] */
+  guint v6_error;               /* ADDRESS-ERROR-CODE of a dual Allocate, or 0 */
+  gboolean dont_fragment;       /* the Allocate had DONT-FRAGMENT: DF on ChannelData */
   gboolean tcp_relay;           /* RFC 6062 */
-  NavAddress relay;
-  GSource *relay_source;
+  GSource *relay_source;        /* TCP relays: the listening socket */
   gint64 expires;
   guint32 lifetime;
 
@@ -205,6 +233,7 @@ struct _Conn
   gboolean closed;
   gboolean piped;               /* RFC 6062 data connection: raw bytes */
   GSocket *socket;
+  int fd;                       /* of socket: plain TCP is read and written directly */
   GIOStream *stream;
   GPollableInputStream *in;
   GPollableOutputStream *out;
@@ -216,6 +245,7 @@ struct _Conn
   gsize rcap;
   GByteArray *wbuf;
   gsize woff;
+  gsize tls_retry;              /* TLS: size of the write that would block */
   NavAddress remote;
   NavAddress local;
   Allocation *alloc;            /* control connection of an allocation */
@@ -266,6 +296,15 @@ typedef struct
   struct sockaddr_storage tx_addr[UDP_BATCH];
   guint8 tx_buf[UDP_BATCH][OUT_SIZE];
   guint8 out[OUT_SIZE];
+  /* datagrams to peers, waiting to leave in one sendmmsg(2): consecutive
+   * ones through the same relay socket with the same DF; their payloads
+   * stay where they were read until flushed (peer_flush()) */
+  struct mmsghdr pq_msgs[UDP_BATCH];
+  struct iovec pq_iov[UDP_BATCH];
+  struct sockaddr_storage pq_addr[UDP_BATCH];
+  RelaySocket *pq_rs;
+  gboolean pq_df;
+  guint pq_n;
 } Batch;
 
 struct _NavTurnServer
@@ -400,6 +439,8 @@ nav_turn_server_register (GTypeModule *module)
 
 static void conn_close (Conn *conn);
 static void conn_write (Conn *conn, const guint8 *data, gsize len);
+static gboolean conn_queue (Conn *conn, const guint8 *data, gsize len);
+static void conn_flush (Conn *conn);
 static void allocation_destroy (Allocation *alloc, const gchar *why);
 static void tcp_relay_destroy (TcpRelay *relay);
 static void conn_resume_reading (Conn *conn);
@@ -1051,6 +1092,14 @@ open_relay (NavTurnServer    *self,
 
           setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
           setsockopt (fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+          if (nav_address_get_family (ip) == G_SOCKET_FAMILY_IPV4)
+            {
+              /* DF clear until a client asks (RFC 8656 §14, see
+               * relay_set_df()): Linux would set it by default */
+              int pmtu = IP_PMTUDISC_DONT;
+
+              setsockopt (fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu);
+            }
         }
       *bound = *ip;
       nav_address_set_port (bound, port);
@@ -1117,19 +1166,119 @@ permission_install (Allocation       *alloc,
   p->expires = now + (gint64) alloc->server->permission_lifetime * G_USEC_PER_SEC;
 }
 
-/* Sends a datagram from the relay to a peer (client → peer direction). */
+static guint
+family_index (GSocketFamily family)
+{
+  return family == G_SOCKET_FAMILY_IPV6 ? RELAY_V6 : RELAY_V4;
+}
+
+/* The relay socket that talks to peers of @peer's family, or NULL. */
+static RelaySocket *
+relay_for_peer (Allocation       *alloc,
+                const NavAddress *peer)
+{
+  RelaySocket *rs = &alloc->relays[family_index (nav_address_get_family (peer))];
+
+  return rs->fd >= 0 ? rs : NULL;
+}
+
+/* The first live relayed address, IPv4 first (every allocation has one
+ * until it is destroyed). */
+static RelaySocket *
+first_relay (Allocation *alloc)
+{
+  return alloc->relays[RELAY_V4].fd >= 0 ? &alloc->relays[RELAY_V4] : &alloc->relays[RELAY_V6];
+}
+
+static guint
+n_relays (Allocation *alloc)
+{
+  return (alloc->relays[RELAY_V4].fd >= 0) + (alloc->relays[RELAY_V6].fd >= 0);
+}
+
+/* RFC 8656 §11.3 (and §14's IP header rules): DF set only when asked
+ * for, so that a datagram too big for the path is dropped rather than
+ * fragmented; otherwise DF is clear and the kernel fragments.  The socket
+ * option is flipped only when the wanted state changes, so a client that
+ * always or never asks costs no system call per datagram. */
+static void
+relay_set_df (RelaySocket *rs,
+              gboolean     df)
+{
+  int v;
+
+  if (rs->df == df)
+    return;
+  if (nav_address_get_family (&rs->addr) == G_SOCKET_FAMILY_IPV6)
+    {
+      v = df ? 1 : 0;
+      setsockopt (rs->fd, IPPROTO_IPV6, IPV6_DONTFRAG, &v, sizeof v);
+    }
+  else
+    {
+      v = df ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT;
+      setsockopt (rs->fd, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof v);
+    }
+  rs->df = df;
+}
+
+/* Sends the datagrams queued for peers, in one sendmmsg(2) per relay
+ * socket.  Called before the bytes they point to are reused (the end of
+ * a batch read from a UDP listener, of the frames read from a TCP
+ * connection) and before their socket closes. */
+static void
+peer_flush (NavTurnServer *self)
+{
+  Batch *b = self->batch;
+  guint sent = 0, n = b->pq_n;
+
+  if (n == 0)
+    return;
+  b->pq_n = 0;
+  relay_set_df (b->pq_rs, b->pq_df);
+  while (sent < n)
+    {
+      int r = sendmmsg (b->pq_rs->fd, b->pq_msgs + sent, n - sent, 0);
+
+      if (r <= 0)
+        {
+          if (r < 0 && errno == EINTR)
+            continue;
+          /* with DF, a datagram above the path MTU fails here (EMSGSIZE)
+           * instead of leaving in fragments */
+          if (r < 0 && errno == EMSGSIZE && b->pq_df)
+            self->counters.dropped_dont_fragment++;
+          else
+            self->counters.dropped_send_failed++;
+          sent++;
+          continue;
+        }
+      for (int i = 0; i < r; i++)
+        {
+          self->counters.packets_to_peer++;
+          self->counters.bytes_to_peer += b->pq_iov[sent + i].iov_len;
+        }
+      sent += r;
+    }
+}
+
+/* Sends a datagram from the relay to a peer (client → peer direction),
+ * with DF set when @dont_fragment: queued, so that what a client sends
+ * in a burst leaves in one system call (see peer_flush()). */
 static void
 relay_to_peer (Allocation       *alloc,
                const NavAddress *peer,
                const guint8     *data,
                gsize             len,
-               gint64            now)
+               gint64            now,
+               gboolean          dont_fragment)
 {
   NavTurnServer *self = alloc->server;
-  struct sockaddr_storage ss;
-  socklen_t sl;
+  Batch *b = self->batch;
+  RelaySocket *rs;
+  guint i;
 
-  if (alloc->tcp_relay || alloc->relay_fd < 0)
+  if (alloc->tcp_relay || (rs = relay_for_peer (alloc, peer)) == NULL)
     {
       self->counters.dropped_unexpected++;
       return;
@@ -1139,14 +1288,19 @@ relay_to_peer (Allocation       *alloc,
       self->counters.dropped_bandwidth++;
       return;
     }
-  sl = nav_address_copy_to_sockaddr (peer, (struct sockaddr *) &ss, sizeof ss);
-  if (sendto (alloc->relay_fd, data, len, 0, (struct sockaddr *) &ss, sl) < 0)
-    {
-      self->counters.dropped_send_failed++;
-      return;
-    }
-  self->counters.packets_to_peer++;
-  self->counters.bytes_to_peer += len;
+  if (b->pq_n > 0 && (b->pq_n == UDP_BATCH || b->pq_rs != rs || b->pq_df != dont_fragment))
+    peer_flush (self);
+  i = b->pq_n++;
+  b->pq_rs = rs;
+  b->pq_df = dont_fragment;
+  b->pq_iov[i].iov_base = (void *) data;
+  b->pq_iov[i].iov_len = len;
+  memset (&b->pq_msgs[i].msg_hdr, 0, sizeof b->pq_msgs[i].msg_hdr);
+  b->pq_msgs[i].msg_hdr.msg_name = &b->pq_addr[i];
+  b->pq_msgs[i].msg_hdr.msg_namelen =
+    nav_address_copy_to_sockaddr (peer, (struct sockaddr *) &b->pq_addr[i], sizeof b->pq_addr[i]);
+  b->pq_msgs[i].msg_hdr.msg_iov = &b->pq_iov[i];
+  b->pq_msgs[i].msg_hdr.msg_iovlen = 1;
 }
 
 /* Frames a datagram from @peer for the client, in place when a channel is
@@ -1256,12 +1410,13 @@ relay_readable (gint         fd,
                 GIOCondition condition,
                 gpointer     user_data)
 {
-  Allocation *alloc = user_data;
+  RelaySocket *rs = user_data;
+  Allocation *alloc = rs->alloc;
   NavTurnServer *self = alloc->server;
   Batch *batch = self->batch;
   guint round;
 
-  for (round = 0; round < UDP_ROUNDS && !alloc->dead; round++)
+  for (round = 0; round < UDP_ROUNDS && !alloc->dead && rs->fd >= 0; round++)
     {
       gint64 now = now_us ();
       guint i, n_tx = 0;
@@ -1277,7 +1432,7 @@ relay_readable (gint         fd,
           batch->rx_msgs[i].msg_hdr.msg_iov = &batch->rx_iov[i];
           batch->rx_msgs[i].msg_hdr.msg_iovlen = 1;
         }
-      n = recvmmsg (alloc->relay_fd, batch->rx_msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+      n = recvmmsg (rs->fd, batch->rx_msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
       if (n <= 0)
         break;
 
@@ -1318,7 +1473,14 @@ relay_readable (gint         fd,
           self->counters.bytes_from_peer += len;
           if (alloc->conn != NULL)
             {
-              conn_write (alloc->conn, frame, frame_len);
+              /* plain TCP: written out once, after the batch.  TLS
+               * still writes each frame at once: batched, uclient over
+               * TLS lost messages (coturn-uclient-tls-channel), for a
+               * reason not found yet */
+              if (alloc->conn->tls)
+                conn_write (alloc->conn, frame, frame_len);
+              else
+                conn_queue (alloc->conn, frame, frame_len);
               continue;
             }
           batch->tx_iov[n_tx].iov_base = (void *) frame;
@@ -1335,6 +1497,8 @@ relay_readable (gint         fd,
         }
       if (n_tx > 0 && !alloc->dead)
         udp_flush (self, alloc->key.via->fd, n_tx);
+      if (alloc->conn != NULL && !alloc->dead && alloc->conn->out_source == NULL)
+        conn_flush (alloc->conn);
       if (n < UDP_BATCH)
         break;
     }
@@ -1352,7 +1516,8 @@ relays_readable (gint         fd,
 
   n = epoll_wait (fd, events, G_N_ELEMENTS (events), 0);
   /* an allocation destroyed by an earlier event stays allocated (dead)
-   * until the reaper runs, so the pointers stay valid here */
+   * until the reaper runs, so the pointers (to its RelaySockets) stay
+   * valid here */
   for (i = 0; i < n; i++)
     relay_readable (-1, G_IO_IN, events[i].data.ptr);
   (void) self;
@@ -1399,6 +1564,21 @@ user_count_add (NavTurnServer *self,
 static void schedule_reap (NavTurnServer *self);
 
 static void
+relay_socket_close (NavTurnServer *self,
+                    Allocation    *alloc,
+                    RelaySocket   *rs)
+{
+  if (rs->fd < 0)
+    return;
+  if (self->batch != NULL && self->batch->pq_n > 0 && self->batch->pq_rs == rs)
+    peer_flush (self);
+  if (!alloc->tcp_relay)
+    epoll_ctl (self->epoll_fd, EPOLL_CTL_DEL, rs->fd, NULL);
+  close (rs->fd);
+  rs->fd = -1;
+}
+
+static void
 allocation_destroy (Allocation  *alloc,
                     const gchar *why)
 {
@@ -1409,7 +1589,7 @@ allocation_destroy (Allocation  *alloc,
     return;
   alloc->dead = TRUE;
   g_debug ("event=allocation-deleted relay=%s user=\"%s\" reason=%s",
-           nav_address_to_string_buf (&alloc->relay, relay),
+           nav_address_to_string_buf (&first_relay (alloc)->addr, relay),
            alloc->username != NULL ? alloc->username : "", why);
   if (alloc->conn == NULL)
     g_hash_table_remove (self->udp_allocations, &alloc->key);
@@ -1424,13 +1604,8 @@ allocation_destroy (Allocation  *alloc,
       g_source_destroy (alloc->relay_source);
       g_clear_pointer (&alloc->relay_source, g_source_unref);
     }
-  if (alloc->relay_fd >= 0)
-    {
-      if (!alloc->tcp_relay)
-        epoll_ctl (self->epoll_fd, EPOLL_CTL_DEL, alloc->relay_fd, NULL);
-      close (alloc->relay_fd);
-    }
-  alloc->relay_fd = -1;
+  relay_socket_close (self, alloc, &alloc->relays[RELAY_V4]);
+  relay_socket_close (self, alloc, &alloc->relays[RELAY_V6]);
   g_ptr_array_add (self->dead_allocations, alloc);
   schedule_reap (self);
 }
@@ -1453,21 +1628,32 @@ respond_allocate_success (Request    *r,
                           guint64     token)
 {
   NavStunMessageBuilder *b = response_begin (r, NAV_STUN_CLASS_SUCCESS_RESPONSE);
-  NavAddress advertised = alloc->relay;
 
-  if (r->self->external_ip != NULL &&
-      nav_address_get_family (&alloc->relay) == G_SOCKET_FAMILY_IPV4)
+  /* RFC 8656 §7.2: one XOR-RELAYED-ADDRESS per family, IPv4 first */
+  for (guint i = 0; i < G_N_ELEMENTS (alloc->relays); i++)
     {
-      NavAddress ext;
+      NavAddress advertised = alloc->relays[i].addr;
 
-      if (nav_address_set_ip_from_string (&ext, r->self->external_ip, NULL) &&
-          nav_address_get_family (&ext) == G_SOCKET_FAMILY_IPV4)
+      if (alloc->relays[i].fd < 0)
+        continue;
+      if (r->self->external_ip != NULL && i == RELAY_V4)
         {
-          nav_address_set_port (&ext, nav_address_get_port (&alloc->relay));
-          advertised = ext;
+          NavAddress ext;
+
+          if (nav_address_set_ip_from_string (&ext, r->self->external_ip, NULL) &&
+              nav_address_get_family (&ext) == G_SOCKET_FAMILY_IPV4)
+            {
+              nav_address_set_port (&ext, nav_address_get_port (&advertised));
+              advertised = ext;
+            }
         }
+      nav_stun_message_builder_add_xor_address (b, NAV_STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS, &advertised, NULL);
     }
-  nav_stun_message_builder_add_xor_address (b, NAV_STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS, &advertised, NULL);
+  /* the IPv6 half of a dual Allocate that could not be made */
+  if (alloc->v6_error != 0)
+    nav_stun_message_builder_add_address_error_code (b, G_SOCKET_FAMILY_IPV6, alloc->v6_error,
+                                                     nav_stun_error_code_get_reason (alloc->v6_error),
+                                                     NULL);
   nav_stun_message_builder_add_uint32 (b, NAV_STUN_ATTRIBUTE_LIFETIME, alloc->lifetime, NULL);
   if (token != 0)
     nav_stun_message_builder_add_uint64 (b, NAV_STUN_ATTRIBUTE_RESERVATION_TOKEN, token, NULL);
@@ -1494,14 +1680,15 @@ handle_allocate (Request *r)
   NavTurnServer *self = r->self;
   Allocation *alloc;
   guint8 transport = 0;
-  GSocketFamily family = G_SOCKET_FAMILY_IPV4;
-  gboolean even = FALSE, reserve = FALSE, has_token;
+  GSocketFamily family = G_SOCKET_FAMILY_IPV4, additional = G_SOCKET_FAMILY_INVALID;
+  gboolean even = FALSE, reserve = FALSE, has_token, dual = FALSE;
   const NavAddress *relay_ip;
-  NavAddress bound;
-  int fd, reserved_fd = -1;
+  NavAddress bound, bound6;
+  int fd, fd6 = -1, reserved_fd = -1;
+  guint v6_error = 0;
   guint64 token = 0;
   gint64 now = now_us ();
-  gchar a1[NAV_ADDRESS_STRING_LEN], a2[NAV_ADDRESS_STRING_LEN];
+  gchar a1[NAV_ADDRESS_STRING_LEN], a2[NAV_ADDRESS_STRING_LEN], a3[NAV_ADDRESS_STRING_LEN];
 
   self->counters.allocate_requests++;
   if (r->alloc != NULL)
@@ -1528,7 +1715,21 @@ handle_allocate (Request *r)
         return respond_error (r, 400);
       even = TRUE;
     }
-  if (nav_stun_message_has_attribute (r->msg, NAV_STUN_ATTRIBUTE_REQUESTED_ADDRESS_FAMILY))
+  if (nav_stun_message_has_attribute (r->msg, NAV_STUN_ATTRIBUTE_ADDITIONAL_ADDRESS_FAMILY))
+    {
+      /* RFC 8656 §7.2: not with REQUESTED-ADDRESS-FAMILY, nor with a
+       * reservation token, and only ever IPv6 on top of IPv4.  A dual
+       * allocation is of UDP relays (RFC 6062 has one relayed address),
+       * and reserves no port: a token names one address. */
+      if (has_token || reserve || transport == 6 ||
+          nav_stun_message_has_attribute (r->msg, NAV_STUN_ATTRIBUTE_REQUESTED_ADDRESS_FAMILY) ||
+          !nav_stun_message_get_address_family (r->msg, NAV_STUN_ATTRIBUTE_ADDITIONAL_ADDRESS_FAMILY,
+                                                &additional, NULL) ||
+          additional != G_SOCKET_FAMILY_IPV6)
+        return respond_error (r, 400);
+      dual = TRUE;
+    }
+  else if (nav_stun_message_has_attribute (r->msg, NAV_STUN_ATTRIBUTE_REQUESTED_ADDRESS_FAMILY))
     {
       if (has_token ||
           !nav_stun_message_get_address_family (r->msg, NAV_STUN_ATTRIBUTE_REQUESTED_ADDRESS_FAMILY,
@@ -1567,12 +1768,36 @@ handle_allocate (Request *r)
       fd = open_relay (self, relay_ip, transport == 6, even, reserve, &bound, &reserved_fd);
       if (fd < 0)
         return respond_error (r, 508);
+      if (dual)
+        {
+          /* RFC 8656 §7.2: the IPv4 address is made; when the IPv6 one
+           * cannot be, the allocation goes on with IPv4 only and says why
+           * in ADDRESS-ERROR-CODE */
+          if (!self->have_relay6)
+            v6_error = 440;
+          else if ((fd6 = open_relay (self, &self->relay6, FALSE, even, FALSE, &bound6, NULL)) < 0)
+            v6_error = 508;
+        }
     }
 
   alloc = g_new0 (Allocation, 1);
   alloc->server = self;
-  alloc->relay_fd = fd;
-  alloc->relay = bound;
+  for (guint i = 0; i < G_N_ELEMENTS (alloc->relays); i++)
+    {
+      alloc->relays[i].alloc = alloc;
+      alloc->relays[i].fd = -1;
+    }
+  alloc->relays[family_index (nav_address_get_family (&bound))].fd = fd;
+  alloc->relays[family_index (nav_address_get_family (&bound))].addr = bound;
+  if (fd6 >= 0)
+    {
+      alloc->relays[RELAY_V6].fd = fd6;
+      alloc->relays[RELAY_V6].addr = bound6;
+    }
+  alloc->v6_error = v6_error;
+  /* RFC 8656 §7.2: the client wants DF; it is set on what its ChannelData
+   * carries (a Send indication says so for itself, §11.3) */
+  alloc->dont_fragment = nav_stun_message_has_attribute (r->msg, NAV_STUN_ATTRIBUTE_DONT_FRAGMENT);
   alloc->tcp_relay = transport == 6;
   alloc->username = g_strdup (r->username);
   memcpy (alloc->auth_key, r->key, r->key_len);
@@ -1611,9 +1836,13 @@ handle_allocate (Request *r)
     {
       /* UDP relays share one epoll set, so that a main-context iteration
        * costs the same with ten allocations or ten thousand */
-      struct epoll_event ev = { .events = EPOLLIN, .data.ptr = alloc };
+      for (guint i = 0; i < G_N_ELEMENTS (alloc->relays); i++)
+        {
+          struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &alloc->relays[i] };
 
-      epoll_ctl (self->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+          if (alloc->relays[i].fd >= 0)
+            epoll_ctl (self->epoll_fd, EPOLL_CTL_ADD, alloc->relays[i].fd, &ev);
+        }
     }
   g_hash_table_add (self->allocations, alloc);
   user_count_add (self, alloc->username, 1);
@@ -1634,28 +1863,87 @@ handle_allocate (Request *r)
       g_hash_table_insert (self->reservations, &res->token, res);
     }
 
-  g_debug ("event=allocation-created client=%s relay=%s transport=%s user=\"%s\" lifetime=%u",
-           nav_address_to_string_buf (r->from, a1), nav_address_to_string_buf (&bound, a2),
+  g_debug ("event=allocation-created client=%s via=%s relay=%s%s%s transport=%s user=\"%s\" lifetime=%u",
+           nav_address_to_string_buf (r->from, a1),
+           r->conn == NULL ? "udp" : r->conn->tls ? "tls" : "tcp",
+           nav_address_to_string_buf (&bound, a2),
+           fd6 >= 0 ? "," : "", fd6 >= 0 ? nav_address_to_string_buf (&bound6, a3) : "",
            alloc->tcp_relay ? "tcp" : "udp", alloc->username != NULL ? alloc->username : "",
            alloc->lifetime);
   return respond_allocate_success (r, alloc, token);
 }
 
-/* RFC 8656 §7.4 */
+static gboolean
+same_family (gpointer key,
+             gpointer value,
+             gpointer user_data)
+{
+  return nav_address_get_family (key) == (GSocketFamily) GPOINTER_TO_INT (user_data);
+}
+
+/* Deletes one relayed address of a dual allocation, with the permissions
+ * and channels of its family (RFC 8656 §7.5). */
+static void
+allocation_drop_family (Allocation    *alloc,
+                        GSocketFamily  family)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  relay_socket_close (alloc->server, alloc, &alloc->relays[family_index (family)]);
+  g_hash_table_foreach_remove (alloc->permissions, same_family, GINT_TO_POINTER (family));
+  g_hash_table_iter_init (&iter, alloc->channels);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Channel *ch = value;
+
+      if (nav_address_get_family (&ch->peer) == family)
+        {
+          g_hash_table_remove (alloc->channels_by_peer, &ch->peer);
+          g_hash_table_iter_remove (&iter);
+        }
+    }
+}
+
+/* RFC 8656 §7.5 */
 static gsize
 handle_refresh (Request *r)
 {
   NavStunMessageBuilder *b;
+  GSocketFamily family = G_SOCKET_FAMILY_INVALID;
   guint32 lifetime;
 
   r->self->counters.refresh_requests++;
   if (r->alloc == NULL)
     return respond_error (r, 437);
+  if (nav_stun_message_has_attribute (r->msg, NAV_STUN_ATTRIBUTE_REQUESTED_ADDRESS_FAMILY))
+    {
+      /* a Refresh about one family of the allocation: one it does not
+       * have is a mismatch */
+      if (!nav_stun_message_get_address_family (r->msg, NAV_STUN_ATTRIBUTE_REQUESTED_ADDRESS_FAMILY,
+                                                &family, NULL))
+        return respond_error (r, 400);
+      if (r->alloc->relays[family_index (family)].fd < 0)
+        return respond_error (r, 443);
+    }
   if (nav_stun_message_get_uint32 (r->msg, NAV_STUN_ATTRIBUTE_LIFETIME, &lifetime, NULL) &&
       lifetime == 0)
     {
-      allocation_destroy (r->alloc, "refresh-0");
-      r->alloc = NULL;
+      if (family != G_SOCKET_FAMILY_INVALID && n_relays (r->alloc) > 1)
+        {
+          /* lifetime 0 with REQUESTED-ADDRESS-FAMILY: only that
+           * relayed address goes; the allocation lives on */
+          gchar buf[NAV_ADDRESS_STRING_LEN];
+
+          g_debug ("event=relayed-address-deleted relay=%s",
+                   nav_address_to_string_buf (&r->alloc->relays[family_index (family)].addr, buf));
+          allocation_drop_family (r->alloc, family);
+        }
+      else
+        {
+          allocation_destroy (r->alloc, "refresh-0");
+          r->alloc = NULL;
+        }
     }
   else
     {
@@ -1673,8 +1961,8 @@ static guint
 check_peer (Request          *r,
             const NavAddress *peer)
 {
-  if (nav_address_get_family (peer) != nav_address_get_family (&r->alloc->relay))
-    return 443;                 /* RFC 8656 §9.1 */
+  if (relay_for_peer (r->alloc, peer) == NULL)
+    return 443;                 /* RFC 8656 §9.1: no relayed address of its family */
   if (!peer_allowed (r->self, peer))
     return 403;
   return 0;
@@ -1792,7 +2080,11 @@ handle_send (Request *r)
       r->self->counters.dropped_no_permission++;
       return;
     }
-  relay_to_peer (r->alloc, &peer, data, len, now);
+  /* RFC 8656 §11.3: DF as the indication asks */
+  relay_to_peer (r->alloc, &peer, data, len, now,
+                 nav_stun_message_has_attribute (r->msg, NAV_STUN_ATTRIBUTE_DONT_FRAGMENT));
+  /* the data is in the parsed copy of the message, freed next */
+  peer_flush (r->self);
 }
 
 /* ---------------------------------------------------------------- */
@@ -1940,7 +2232,8 @@ handle_connect (Request *r)
     if (nav_address_equal (&((TcpRelay *) l->data)->peer, &peer))
       return respond_error (r, 446);
 
-  fd = bind_socket (&r->alloc->relay, SOCK_STREAM, nav_address_get_port (&r->alloc->relay), TRUE);
+  fd = bind_socket (&first_relay (r->alloc)->addr, SOCK_STREAM,
+                    nav_address_get_port (&first_relay (r->alloc)->addr), TRUE);
   if (fd < 0)
     return respond_error (r, 447);
   sl = nav_address_copy_to_sockaddr (&peer, (struct sockaddr *) &ss, sizeof ss);
@@ -2247,7 +2540,7 @@ handle_channel_data (NavTurnServer *self,
       self->counters.dropped_no_permission++;
       return;
     }
-  relay_to_peer (alloc, &ch->peer, data + 4, plen, now);
+  relay_to_peer (alloc, &ch->peer, data + 4, plen, now, alloc->dont_fragment);
 }
 
 /* ---------------------------------------------------------------- */
@@ -2335,6 +2628,8 @@ udp_readable (gint         fd,
           else
             self->counters.dropped_not_stun++;
         }
+      /* the payloads queued for peers are in rx_buf, read again next */
+      peer_flush (self);
       if (n < UDP_BATCH)
         break;
     }
@@ -2416,15 +2711,35 @@ conn_flush (Conn *conn)
 {
   while (!conn->closed && conn->woff < conn->wbuf->len)
     {
-      g_autoptr (GError) error = NULL;
-      gssize n = g_pollable_output_stream_write_nonblocking (conn->out,
-                                                             conn->wbuf->data + conn->woff,
-                                                             conn->wbuf->len - conn->woff,
-                                                             NULL, &error);
+      gboolean would_block = FALSE;
+      gssize n;
 
+      if (!conn->tls)
+        {
+          /* plain TCP: no GError to make and free at every full buffer */
+          n = send (conn->fd, conn->wbuf->data + conn->woff, conn->wbuf->len - conn->woff,
+                    MSG_DONTWAIT | MSG_NOSIGNAL);
+          if (n < 0 && errno == EINTR)
+            continue;
+          would_block = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+        }
+      else
+        {
+          g_autoptr (GError) error = NULL;
+          /* GnuTLS: a write that would block is to be retried with the
+           * same bytes, however much was queued since; a record at a
+           * time */
+          gsize len = conn->tls_retry > 0 ? conn->tls_retry
+                                          : MIN (conn->wbuf->len - conn->woff, 16384);
+
+          n = g_pollable_output_stream_write_nonblocking (conn->out, conn->wbuf->data + conn->woff,
+                                                          len, NULL, &error);
+          would_block = n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+          conn->tls_retry = would_block ? len : 0;
+        }
       if (n < 0)
         {
-          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+          if (would_block)
             {
               if (conn->out_source == NULL)
                 {
@@ -2463,21 +2778,31 @@ conn_writable (GObject  *stream,
   return G_SOURCE_REMOVE;
 }
 
+/* Appends to what @conn has to write, without writing; FALSE when
+ * dropped. */
+static gboolean
+conn_queue (Conn         *conn,
+            const guint8 *data,
+            gsize         len)
+{
+  if (conn->closed)
+    return FALSE;
+  if (!conn->piped && conn->wbuf->len - conn->woff + len > CONN_WRITE_MAX)
+    {
+      /* the client does not keep up: drop, as a UDP path would */
+      conn->server->counters.dropped_congested++;
+      return FALSE;
+    }
+  g_byte_array_append (conn->wbuf, data, len);
+  return TRUE;
+}
+
 static void
 conn_write (Conn         *conn,
             const guint8 *data,
             gsize         len)
 {
-  if (conn->closed)
-    return;
-  if (!conn->piped && conn->wbuf->len - conn->woff + len > CONN_WRITE_MAX)
-    {
-      /* the client does not keep up: drop, as a UDP path would */
-      conn->server->counters.dropped_congested++;
-      return;
-    }
-  g_byte_array_append (conn->wbuf, data, len);
-  if (conn->out_source == NULL)
+  if (conn_queue (conn, data, len) && conn->out_source == NULL)
     conn_flush (conn);
 }
 
@@ -2563,11 +2888,43 @@ conn_process (Conn *conn)
         {
           /* not TURN: a stream cannot resynchronise */
           self->counters.dropped_not_stun++;
+          peer_flush (self);
           conn_close (conn);
           return off;
         }
     }
+  /* the payloads queued for peers are in rbuf, about to move */
+  peer_flush (self);
   return off;
+}
+
+/* Reads what is there without blocking: bytes, 0 at the end of the
+ * stream, -1 on error or with *would_block. */
+static gssize
+conn_read (Conn     *conn,
+           guint8   *buf,
+           gsize     size,
+           gboolean *would_block)
+{
+  gssize n;
+
+  *would_block = FALSE;
+  if (!conn->tls)
+    {
+      /* plain TCP: no GError to make and free at every drained socket */
+      do
+        n = recv (conn->fd, buf, size, MSG_DONTWAIT);
+      while (n < 0 && errno == EINTR);
+      *would_block = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
+  else
+    {
+      g_autoptr (GError) error = NULL;
+
+      n = g_pollable_input_stream_read_nonblocking (conn->in, buf, size, NULL, &error);
+      *would_block = n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+    }
+  return n;
 }
 
 static gboolean
@@ -2579,14 +2936,14 @@ conn_readable (GObject  *stream,
 
   for (rounds = 0; rounds < 16 && !conn->closed && !conn->read_paused; rounds++)
     {
-      g_autoptr (GError) error = NULL;
+      gboolean would_block = FALSE;
       gssize n;
 
       if (conn->piped)
         {
           guint8 buf[16384];
 
-          n = g_pollable_input_stream_read_nonblocking (conn->in, buf, sizeof buf, NULL, &error);
+          n = conn_read (conn, buf, sizeof buf, &would_block);
           if (n > 0 && conn->partner != NULL)
             {
               conn_write (conn->partner, buf, n);
@@ -2611,12 +2968,18 @@ conn_readable (GObject  *stream,
               conn->rcap = MIN (conn->rcap * 2, CONN_READ_MAX);
               conn->rbuf = g_realloc (conn->rbuf, conn->rcap);
             }
-          n = g_pollable_input_stream_read_nonblocking (conn->in, conn->rbuf + conn->rlen,
-                                                        conn->rcap - conn->rlen, NULL, &error);
+          n = conn_read (conn, conn->rbuf + conn->rlen, conn->rcap - conn->rlen, &would_block);
           if (n > 0)
             {
               gsize used;
 
+              /* a busy connection filled the buffer: a bigger one, so
+               * that a wake-up reads (and relays) more at once */
+              if ((gsize) n == conn->rcap - conn->rlen && conn->rcap < CONN_READ_MAX)
+                {
+                  conn->rcap = MIN (conn->rcap * 2, CONN_READ_MAX);
+                  conn->rbuf = g_realloc (conn->rbuf, conn->rcap);
+                }
               conn->rlen += n;
               used = conn_process (conn);
               if (conn->closed)
@@ -2631,7 +2994,7 @@ conn_readable (GObject  *stream,
                 }
             }
         }
-      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+      if (n < 0 && would_block)
         break;
       if (n <= 0)
         {
@@ -2695,6 +3058,7 @@ conn_new (NavTurnServer *self,
   conn->kind = kind;
   conn->tls = tls;
   conn->socket = socket;
+  conn->fd = fd;
   conn->stream = G_IO_STREAM (g_socket_connection_factory_create_connection (socket));
   if (tls)
     {
@@ -3392,7 +3756,8 @@ nav_turn_server_get_counter (NavTurnServer *self,
            self->counters.dropped_no_allocation + self->counters.dropped_no_permission +
            self->counters.dropped_no_channel + self->counters.dropped_bandwidth +
            self->counters.dropped_congested + self->counters.dropped_send_failed +
-           self->counters.dropped_oversize + self->counters.dropped_unexpected;
+           self->counters.dropped_oversize + self->counters.dropped_dont_fragment +
+           self->counters.dropped_unexpected;
   if (g_str_equal (name, "allocations"))
     return self->allocations != NULL ? g_hash_table_size (self->allocations) : 0;
 #define GET_COUNTER(field, name_) if (g_str_equal (name, name_)) return self->counters.field;

@@ -92,6 +92,7 @@ struct _NavTcpFramingTransport
   GMainContext *context;
   GSocketConnection *connection;
   NavAddress *remote_address;
+  NavAddress *bind_address;
   guint connect_timeout;
   guint max_queued_bytes;
   NavCandidateTransport protocol;
@@ -128,6 +129,7 @@ enum {
   PROP_MAX_QUEUED_BYTES,
   PROP_PROTOCOL,
   PROP_CONNECTED,
+  PROP_BIND_ADDRESS,
   N_PROPS
 };
 
@@ -620,6 +622,17 @@ start_connect (gpointer user_data)
   /* A peer's transport address is reached directly, never through an
    * HTTP or SOCKS proxy (ICE-TCP, RFC 6544; TURN over TCP). */
   g_socket_client_set_enable_proxy (client, FALSE);
+  /* An ICE-TCP active candidate connects from its own address (RFC 6544
+   * §4.5), not from whichever the routing table prefers. */
+  if (self->bind_address != NULL)
+    {
+      NavAddress ip = *self->bind_address;
+      g_autoptr (GSocketAddress) local = NULL;
+
+      nav_address_set_port (&ip, 0);
+      local = nav_address_to_socket_address (&ip);
+      g_socket_client_set_local_address (client, local);
+    }
   /* GSocketClient completes in the thread-default context of the call;
    * this runs in a dispatch of self->context, which is therefore owned by
    * this thread and can be pushed. */
@@ -826,6 +839,7 @@ nav_tcp_framing_transport_finalize (GObject *object)
   g_clear_object (&self->connection);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->remote_address, nav_address_free);
+  g_clear_pointer (&self->bind_address, nav_address_free);
   g_clear_pointer (&self->local_address, nav_address_free);
   g_clear_pointer (&self->inbuf, g_byte_array_unref);
   g_clear_pointer (&self->outbuf, g_byte_array_unref);
@@ -869,6 +883,9 @@ nav_tcp_framing_transport_get_property (GObject    *object,
     case PROP_PROTOCOL:
       g_value_set_enum (value, self->protocol);
       break;
+    case PROP_BIND_ADDRESS:
+      g_value_set_boxed (value, self->bind_address);
+      break;
     case PROP_CONNECTED:
       g_mutex_lock (&self->lock);
       g_value_set_boolean (value, self->state == STATE_CONNECTED);
@@ -906,6 +923,9 @@ nav_tcp_framing_transport_set_property (GObject      *object,
       break;
     case PROP_PROTOCOL:
       self->protocol = g_value_get_enum (value);
+      break;
+    case PROP_BIND_ADDRESS:
+      self->bind_address = g_value_dup_boxed (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1041,6 +1061,25 @@ nav_tcp_framing_transport_class_init (NavTcpFramingTransportClass *klass)
                                    properties[PROP_PROTOCOL]);
   g_object_class_install_property (object_class, PROP_CONNECTED,
                                    properties[PROP_CONNECTED]);
+
+  /**
+   * NavTcpFramingTransport:bind-address:
+   *
+   * The local IP address an outgoing connection leaves from (its port is
+   * ignored: the system picks one); %NULL for the one the routing table
+   * chooses.  An ICE-TCP active candidate sets its own address here
+   * (RFC 6544 §4.5).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_BIND_ADDRESS] =
+    g_param_spec_boxed ("bind-address", "Bind address",
+                        "The local IP address an outgoing connection leaves from",
+                        NAV_TYPE_ADDRESS,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                        G_PARAM_STATIC_STRINGS);
+  g_object_class_install_property (object_class, PROP_BIND_ADDRESS,
+                                   properties[PROP_BIND_ADDRESS]);
 }
 
 static void

@@ -711,7 +711,11 @@ test_sdp_round_trip (void)
   }
   g_assert_nonnull (strstr (sdp, "a=candidate:1 1 UDP "));
   g_assert_nonnull (strstr (sdp, " typ host\n"));
-  g_assert_cmpint (nav_agent_parse_remote_sdp (p[1].agent, sdp), ==, 2);
+  /* Two components, each with a UDP, an active TCP and a passive TCP
+   * host candidate (ice-tcp is on by default, as in libnice). */
+  g_assert_nonnull (strstr (sdp, " 9 typ host tcptype active\n"));
+  g_assert_nonnull (strstr (sdp, " typ host tcptype passive\n"));
+  g_assert_cmpint (nav_agent_parse_remote_sdp (p[1].agent, sdp), ==, 6);
 
   local = nav_agent_get_local_candidates (p[0].agent, p[0].stream_id, 2);
   remote = nav_agent_get_remote_candidates (p[1].agent, p[1].stream_id, 2);

@@ -78,10 +78,18 @@ NAT_KINDS = ('full-cone', 'restricted-cone', 'port-restricted-cone', 'symmetric'
 
 SERVER_IP = '100.64.0.2'
 SERVER_ALT_IP = '100.64.0.3'
+# The TURN server has an address of its own: nav-server --turn answers
+# Binding but not RFC 5780, so it cannot share the STUN server's ports.
+TURN_IP = '100.64.0.4'
 WAN_PREFIX = 16
 STUN_PORT = 3478
 PROBE_PORTS = (4000, 4001)
 STATE_DIR = '/run/natlab'
+TLS_PORT = 5349
+TURN_USER, TURN_PASSWORD, TURN_REALM = 'natlab', 'natlab-secret', 'natlab'
+# ip netns exec bind-mounts /etc/netns/NS/ENTRY over /etc/ENTRY: the lab's
+# certificate authority, trusted inside the lab's namespaces only.
+NETNS_ETC = '/etc/netns'
 
 # What the probe must see behind each kind: (udp, mapping, filtering).
 _B = {
@@ -258,10 +266,14 @@ class Lab:
     """A set of namespaces; a context manager that always tears down."""
 
     def __init__(self, routers, name=None, stun=True, probe_server=True,
-                 server_args=(), keep=False):
+                 server_args=(), keep=False, turn=False):
         self.routers = [parse_router(r) if isinstance(r, str) else r for r in routers]
         self.name = name or 'nl%d' % os.getpid()
         self.stun = stun
+        self.turn = turn               # nav-server --turn too (UDP, TCP, TLS)
+        self.turn_user = TURN_USER
+        self.turn_password = TURN_PASSWORD
+        self.ca_file = None            # the TURN server's self-signed certificate
         self.probe_server = probe_server
         self.server_args = list(server_args)
         self.keep = keep               # by hand: survive this process
@@ -273,6 +285,8 @@ class Lab:
         self._old_handlers = {}
         self._delays = []              # (namespace, delay ms, jitter ms)
         self.server = None
+        self.turn_server = None
+        self.server_log = None
         self.stun_server = SERVER_IP
 
     # ------------------------------------------------------------ names
@@ -334,6 +348,7 @@ class Lab:
         scripts[srv] = ['ip link set lo up',
                         'ip addr add %s/%d dev eth0' % (SERVER_IP, WAN_PREFIX),
                         'ip addr add %s/%d dev eth0' % (SERVER_ALT_IP, WAN_PREFIX),
+                        'ip addr add %s/%d dev eth0' % (TURN_IP, WAN_PREFIX),
                         'ip link set eth0 up']
         self.addresses['srv'] = SERVER_IP
         for i, r in enumerate(self.routers, 1):
@@ -484,8 +499,72 @@ class Lab:
                                              '--no-tls'] + self.server_args,
                                      stdout=log, stderr=subprocess.STDOUT)
             log.close()
+        if self.turn:
+            self.server_log = os.path.join(self.workdir, 'nav-server-turn.log')
+            log = open(self.server_log, 'w')
+            self.turn_server = self.spawn('srv', [find_tool('nav-server')] + self._turn_args(),
+                                          stdout=log, stderr=subprocess.STDOUT)
+            log.close()
+        if self.stun:
             self._wait_udp('srv', [(SERVER_IP, STUN_PORT), (SERVER_ALT_IP, STUN_PORT + 1)],
                            self.server)
+        if self.turn:
+            self._wait_udp('srv', [(TURN_IP, STUN_PORT)], self.turn_server)
+            self._wait_tcp('srv', [(TURN_IP, STUN_PORT), (TURN_IP, TLS_PORT)],
+                           self.turn_server)
+
+    def _turn_args(self):
+        """TURN over UDP, TCP and TLS on TURN_IP (ports 3478 and 5349),
+        relaying on it, with one long-term user; a self-signed certificate
+        for TURN_IP that the lab's peers trust (and nothing outside)."""
+        cert = os.path.join(self.workdir, 'turn-cert.pem')
+        key = os.path.join(self.workdir, 'turn-key.pem')
+        _sh(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
+             'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
+             '-days', '2', '-subj', '/CN=natlab TURN server',
+             '-addext', 'subjectAltName=IP:%s' % TURN_IP])
+        self.ca_file = cert
+        for node, ns in self.nodes.items():
+            if node.startswith('lan'):
+                d = os.path.join(NETNS_ETC, ns, 'ssl', 'certs')
+                os.makedirs(d, exist_ok=True)
+                shutil.copy(cert, os.path.join(d, 'ca-certificates.crt'))
+        # 100.64.0.0/10 is shared address space, denied as a peer by
+        # default (RFC 8656 §21.4): here it is the internet.
+        return ['--turn', '-L', TURN_IP, '--lt-cred-mech', '--realm', TURN_REALM,
+                '--user', '%s:%s' % (TURN_USER, TURN_PASSWORD), '--relay-ip', TURN_IP,
+                '--allowed-peer-ip', '100.64.0.0/10', '--tls-listening-port', str(TLS_PORT),
+                '--cert', cert, '--pkey', key, '--verbose']
+
+    def _wait_tcp(self, node, endpoints, proc, timeout=10.0):
+        want = {'%s:%d' % e for e in endpoints}
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise NatLabError('server in %s exited with %d; log in %s'
+                                  % (node, proc.returncode, self.workdir))
+            out = _sh(['ip', 'netns', 'exec', self.ns(node), 'ss', '-Hltn']).stdout
+            have = {line.split()[3] for line in out.splitlines() if len(line.split()) > 3}
+            if want <= have:
+                return
+            time.sleep(0.05)
+        raise NatLabError('server in %s does not listen on TCP %s'
+                          % (node, ', '.join(sorted(want))))
+
+    def relay_transports(self):
+        """{relayed address 'ip:port': client transport (udp, tcp, tls)}
+        from the TURN server's log of the allocations it made."""
+        out = {}
+        try:
+            with open(self.server_log, errors='replace') as f:
+                for line in f:
+                    m = re.search(r'event=allocation-created client=\S+ via=(\w+)'
+                                  r' relay=(\S+)', line)
+                    if m:
+                        out[m.group(2)] = m.group(1)
+        except (OSError, AttributeError):
+            pass
+        return out
 
     def _wait_udp(self, node, endpoints, proc, timeout=10.0):
         want = {'%s:%d' % e for e in endpoints}
@@ -722,6 +801,8 @@ def teardown(namespaces, procs=()):
             if stream is not None:
                 stream.close()
     for ns in reversed(namespaces):
+        if re.match(r'^nl\d+', ns):       # ours: the lab's trusted CA
+            shutil.rmtree(os.path.join(NETNS_ETC, ns), ignore_errors=True)
         for _ in range(50):
             left = subprocess.run(['ip', 'netns', 'pids', ns], capture_output=True,
                                   text=True).stdout.split()
@@ -754,6 +835,8 @@ def main():
                     help='comma-separated router kinds, e.g. full-cone,symmetric:loss=50')
     up.add_argument('--verify', action='store_true', help='probe every router afterwards')
     up.add_argument('--no-stun', action='store_true', help='do not start nav-server')
+    up.add_argument('--turn', action='store_true',
+                    help='also a TURN server (UDP, TCP, TLS) on %s' % TURN_IP)
     ex = sub.add_parser('exec', help='run a command inside a node')
     ex.add_argument('--lab')
     ex.add_argument('node')
@@ -771,7 +854,8 @@ def main():
             if why:
                 print('natlab: ' + why, file=sys.stderr)
                 return 77
-            lab = Lab(args.routers.split(','), stun=not args.no_stun, keep=True).up()
+            lab = Lab(args.routers.split(','), stun=not args.no_stun, turn=args.turn,
+                      keep=True).up()
             try:
                 if args.verify:
                     _print_probe(lab)
@@ -783,6 +867,9 @@ def main():
                 print('  %-8s %-16s %s' % (node, lab.addresses.get(node, ''), lab.nodes[node]))
             print('STUN server: %s:%d (RFC 5780 alternate %s:%d); tear down with: %s down %s'
                   % (SERVER_IP, STUN_PORT, SERVER_ALT_IP, STUN_PORT + 1, sys.argv[0], lab.name))
+            if args.turn:
+                print('TURN server: %s:%d (UDP, TCP), %s:%d (TLS), user %s, password %s'
+                      % (TURN_IP, STUN_PORT, TURN_IP, TLS_PORT, TURN_USER, TURN_PASSWORD))
         elif args.cmd == 'exec':
             lab = Lab.load(args.lab)
             argv = args.argv[1:] if args.argv[:1] == ['--'] else args.argv

@@ -123,6 +123,7 @@ class Peer:
         c.connect("joined", lambda _c, room, peers: self.events.append(("joined", room, list(peers))))
         c.connect("peer-joined", lambda _c, room, peer: self.events.append(("peer-joined", room, peer)))
         c.connect("peer-left", lambda _c, room, peer: self.events.append(("peer-left", room, peer)))
+        c.connect("left", lambda _c, room: self.events.append(("left", room)))
         c.connect("offer", lambda _c, room, frm, sdp: self.events.append(("offer", room, frm, sdp)))
         c.connect("answer", lambda _c, room, frm, sdp: self.events.append(("answer", room, frm, sdp)))
         c.connect("candidate", lambda _c, room, frm, cand: self.events.append(("candidate", room, frm, cand)))
@@ -260,20 +261,31 @@ class TestSignalingClient(unittest.TestCase):
         finally:
             self.assertEqual(server.stop(), 0, "\n".join(server.lines))
 
-    def test_two_servers_share_rooms_through_redis(self):
+    def start_redis(self, port):
         redis_bin = shutil.which("redis-server")
         self.assertIsNotNone(redis_bin, "redis-server is not installed (tools/setup.sh installs it)")
-        redis_port = free_port()
-        redis = Process([redis_bin, "--port", str(redis_port), "--bind", "127.0.0.1",
+        redis = Process([redis_bin, "--port", str(port), "--bind", "127.0.0.1",
                          "--save", "", "--appendonly", "no", "--protected-mode", "yes"])
-        servers = []
         try:
             redis.wait_line(r"Ready to accept connections")
-            url = "--redis=redis://127.0.0.1:%d" % redis_port
-            for _ in range(2):
-                server, uri = nav_server(url)
-                servers.append((server, uri))
-                server.wait_line(r"event=redis-connected")
+        except BaseException:
+            redis.stop()
+            raise
+        return redis
+
+    def start_servers(self, redis_port, servers, *args):
+        url = "--redis=redis://127.0.0.1:%d" % redis_port
+        for _ in range(2):
+            server, uri = nav_server(url, *args)
+            servers.append((server, uri))
+            server.wait_line(r"event=redis-connected")
+
+    def test_two_servers_share_rooms_through_redis(self):
+        redis_port = free_port()
+        redis = self.start_redis(redis_port)
+        servers = []
+        try:
+            self.start_servers(redis_port, servers)
             a = Peer(servers[0][1])
             b = Peer(servers[1][1])
             a.client.join("shared-room", None)
@@ -295,6 +307,97 @@ class TestSignalingClient(unittest.TestCase):
             a.client.disconnect()
             # Agents in two processes, each on its own server.
             self.run_agents(servers[0][1], servers[1][1], "agents-across-servers")
+        finally:
+            for server, _ in servers:
+                self.assertEqual(server.stop(), 0, "\n".join(server.lines))
+            redis.stop()
+
+    def test_redis_restart(self):
+        """redis-server is killed and started again, empty, on the same
+        port: both servers reconnect (with backoff), subscribe again and
+        seat their peers again; the peers joined before still reach each
+        other across the servers, and new peers meet in a new room."""
+        redis_port = free_port()
+        redis = self.start_redis(redis_port)
+        servers = []
+        try:
+            self.start_servers(redis_port, servers)
+            a = Peer(servers[0][1])
+            b = Peer(servers[1][1])
+            a.client.join("before-restart", None)
+            self.assertEqual(a.wait("joined"), ("joined", "before-restart", []))
+            b.client.join("before-restart", None)
+            self.assertEqual(b.wait("joined"), ("joined", "before-restart", [a.id]))
+            self.assertEqual(a.wait("peer-joined"), ("peer-joined", "before-restart", b.id))
+
+            # No goodbye: SIGKILL, as a crash would.
+            redis.proc.kill()
+            redis.stop()
+            for server, _ in servers:
+                server.wait_line(r"event=redis-disconnected")
+            redis = self.start_redis(redis_port)
+            for server, _ in servers:
+                server.wait_line(r"event=redis-reconnected")
+
+            exchange(self, a, b, "before-restart")
+            exchange(self, b, a, "before-restart")
+            c = Peer(servers[0][1])
+            d = Peer(servers[1][1])
+            c.client.join("after-restart", None)
+            self.assertEqual(c.wait("joined"), ("joined", "after-restart", []))
+            d.client.join("after-restart", None)
+            self.assertEqual(d.wait("joined"), ("joined", "after-restart", [c.id]))
+            self.assertEqual(c.wait("peer-joined"), ("peer-joined", "after-restart", d.id))
+            exchange(self, d, c, "after-restart")
+            # The seats were taken again: a third peer sees both of the first room.
+            e = Peer(servers[1][1])
+            e.client.join("before-restart", None)
+            joined = e.wait("joined")
+            self.assertEqual(sorted(joined[2]), sorted([a.id, b.id]))
+            for p in (a, b, c, d, e):
+                p.client.disconnect()
+        finally:
+            for server, _ in servers:
+                self.assertEqual(server.stop(), 0, "\n".join(server.lines))
+            redis.stop()
+
+    def test_capacity_holds_across_servers(self):
+        """Eight peers, four on each server, join a room of three at once:
+        Redis seats exactly three (one script counts and seats), the other
+        five get error 409."""
+        redis_port = free_port()
+        redis = self.start_redis(redis_port)
+        servers = []
+        try:
+            self.start_servers(redis_port, servers, "--signaling-max-room-size=3")
+            peers = [Peer(servers[i % 2][1]) for i in range(8)]
+            for p in peers:
+                p.client.join("crowded", None)
+
+            def answer(p):
+                for e in p.events:
+                    if e[0] == "joined" or (e[0] == "error" and e[2] == "join"):
+                        return e
+                return None
+            spin(lambda: all(answer(p) is not None for p in peers))
+            answers = [answer(p) for p in peers]
+            seated = [p for p, a in zip(peers, answers) if a[0] == "joined"]
+            refused = [a for a in answers if a[0] == "error"]
+            self.assertEqual(len(seated), 3, answers)
+            self.assertEqual(refused, [("error", 409, "join")] * 5)
+            # Those seated see each other, whichever server holds them.
+            for p in seated:
+                spin(lambda: len({e[2] for e in p.events if e[0] == "peer-joined"} |
+                                 set(answer(p)[2])) == 2)
+            # A seat freed on one server is free for the other.
+            leaving = seated[0]
+            leaving.client.leave("crowded")
+            leaving.wait("left")
+            late = Peer(servers[1][1])
+            late.client.join("crowded", None)
+            self.assertEqual(len(late.wait("joined")[2]), 2)
+            for p in peers + [late]:
+                p.client.disconnect()
         finally:
             for server, _ in servers:
                 self.assertEqual(server.stop(), 0, "\n".join(server.lines))

@@ -12,6 +12,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 
 #include <glib/gstdio.h>
 #include <netavanue/netavanue.h>
@@ -806,7 +811,8 @@ burst_received (gpointer          client,
 }
 
 static void
-client_burst (gboolean channels)
+client_burst_over (gboolean        channels,
+                   NavStunProtocol protocol)
 {
   Fixture *f = fixture_new (NULL);
   NavTurnClientConfig cfg;
@@ -824,7 +830,7 @@ client_burst (gboolean channels)
 
   nav_turn_client_config_init (&cfg);
   set_loopback (&cfg.server, f->port);
-  cfg.protocol = NAV_STUN_PROTOCOL_UDP;
+  cfg.protocol = protocol;
   cfg.username = g_strdup ("alice");
   cfg.password = g_strdup ("secret");
   cfg.use_channels = channels;
@@ -888,6 +894,21 @@ client_burst (gboolean channels)
   g_assert_cmpuint (counter (f, "packets-to-peer"), ==, BURST_N);
   g_assert_cmpuint (counter (f, "packets-from-peer"), ==, BURST_N);
   fixture_free (f);
+}
+
+static void
+client_burst (gboolean channels)
+{
+  client_burst_over (channels, NAV_STUN_PROTOCOL_UDP);
+}
+
+/* Over TCP, what the peer sends in a burst reaches the client in
+ * batched writes (several frames in one send(2)): framed intact. */
+static void
+test_client_burst_tcp (void)
+{
+  client_burst_over (TRUE, NAV_STUN_PROTOCOL_TCP);
+  client_burst_over (FALSE, NAV_STUN_PROTOCOL_TCP);
 }
 
 static void
@@ -1582,6 +1603,551 @@ test_client_uses_sha256 (void)
   fixture_free (f);
 }
 
+/* ---------------------------------------------------------------- */
+/* Dual allocations (RFC 8656 §7.2, ADDITIONAL-ADDRESS-FAMILY) and      */
+/* DONT-FRAGMENT (RFC 8656 §11.3)                                      */
+
+static int
+peer_new_family (GSocketFamily  family,
+                 NavAddress    *addr)
+{
+  struct sockaddr_storage ss;
+  socklen_t sl;
+  NavAddress a;
+  int fd, size = 1024 * 1024;
+
+  g_assert_true (nav_address_set_from_string (&a, family == G_SOCKET_FAMILY_IPV6 ? "[::1]:0"
+                                                                                 : "127.0.0.1:0", NULL));
+  fd = socket (family == G_SOCKET_FAMILY_IPV6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+  g_assert_cmpint (fd, >=, 0);
+  setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  sl = nav_address_copy_to_sockaddr (&a, (struct sockaddr *) &ss, sizeof ss);
+  g_assert_cmpint (bind (fd, (struct sockaddr *) &ss, sl), ==, 0);
+  sl = sizeof ss;
+  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &ss, &sl), ==, 0);
+  nav_address_set_from_sockaddr (addr, (struct sockaddr *) &ss, sl);
+  return fd;
+}
+
+typedef struct
+{
+  gint requested;               /* REQUESTED-ADDRESS-FAMILY, or 0 */
+  gint additional;              /* ADDITIONAL-ADDRESS-FAMILY, or 0 */
+  gboolean dont_fragment;
+  gint lifetime;                /* Refresh: LIFETIME, or -1 */
+  guint8 transport;             /* Allocate: REQUESTED-TRANSPORT, or 0 */
+} FamilyArgs;
+
+static void
+fill_families (NavStunMessageBuilder *b,
+               gpointer               data)
+{
+  FamilyArgs *a = data;
+
+  if (a->transport != 0)
+    fill_udp (b, GUINT_TO_POINTER (a->transport));
+  if (a->requested != 0)
+    g_assert_true (nav_stun_message_builder_add_address_family (b, NAV_STUN_ATTRIBUTE_REQUESTED_ADDRESS_FAMILY,
+                                                                a->requested, NULL));
+  if (a->additional != 0)
+    g_assert_true (nav_stun_message_builder_add_address_family (b, NAV_STUN_ATTRIBUTE_ADDITIONAL_ADDRESS_FAMILY,
+                                                                a->additional, NULL));
+  if (a->dont_fragment)
+    g_assert_true (nav_stun_message_builder_add_flag (b, NAV_STUN_ATTRIBUTE_DONT_FRAGMENT, NULL));
+  if (a->lifetime >= 0)
+    fill_lifetime (b, GUINT_TO_POINTER (a->lifetime));
+}
+
+static void
+fill_peers (NavStunMessageBuilder *b,
+            gpointer               data)
+{
+  NavAddress *peers = data;
+
+  fill_peer (b, &peers[0]);
+  fill_peer (b, &peers[1]);
+}
+
+/* A dual Allocate: both relayed addresses, IPv4 first. */
+static void
+allocate_dual (Client     *c,
+               gboolean    dont_fragment,
+               NavAddress *relay4,
+               NavAddress *relay6)
+{
+  FamilyArgs args = { 0, G_SOCKET_FAMILY_IPV6, dont_fragment, -1, 17 };
+  g_autoptr (NavStunMessage) msg = request (c, NAV_STUN_METHOD_ALLOCATE, fill_families, &args);
+  gint idx;
+
+  g_assert_cmpint (nav_stun_message_get_class (msg), ==, NAV_STUN_CLASS_SUCCESS_RESPONSE);
+  idx = nav_stun_message_find_attribute (msg, NAV_STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS, 0);
+  g_assert_cmpint (idx, >=, 0);
+  g_assert_true (nav_stun_message_get_xor_address_nth (msg, idx, relay4, NULL));
+  idx = nav_stun_message_find_attribute (msg, NAV_STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS, idx + 1);
+  g_assert_cmpint (idx, >=, 0);
+  g_assert_true (nav_stun_message_get_xor_address_nth (msg, idx, relay6, NULL));
+  g_assert_cmpint (nav_address_get_family (relay4), ==, G_SOCKET_FAMILY_IPV4);
+  g_assert_cmpint (nav_address_get_family (relay6), ==, G_SOCKET_FAMILY_IPV6);
+  g_assert_false (nav_stun_message_has_attribute (msg, NAV_STUN_ATTRIBUTE_ADDRESS_ERROR_CODE));
+}
+
+/* The next frame from the server: a Data indication or ChannelData; its
+ * payload is copied to @payload, the peer (Data) or channel returned. */
+static gsize
+client_recv_data (Client     *c,
+                  guint8     *payload,
+                  gsize       size,
+                  NavAddress *peer,
+                  guint16    *channel)
+{
+  guint8 buf[4096];
+  gsize n = client_recv (c, buf, sizeof buf, WAIT_MS);
+
+  g_assert_cmpuint (n, >=, 4);
+  if ((buf[0] & 0xC0) == 0x40)
+    {
+      gsize len = buf[2] << 8 | buf[3];
+
+      *channel = buf[0] << 8 | buf[1];
+      g_assert_cmpuint (len, <=, size);
+      memcpy (payload, buf + 4, len);
+      return len;
+    }
+  else
+    {
+      g_autoptr (NavStunMessage) msg = nav_stun_message_parse (buf, n, NULL);
+      const guint8 *data;
+      gsize len;
+
+      g_assert_nonnull (msg);
+      g_assert_cmpuint (nav_stun_message_get_method (msg), ==, NAV_STUN_METHOD_DATA);
+      g_assert_true (nav_stun_message_get_xor_address (msg, NAV_STUN_ATTRIBUTE_XOR_PEER_ADDRESS, peer, NULL));
+      data = nav_stun_message_get_attribute (msg, NAV_STUN_ATTRIBUTE_DATA, &len);
+      g_assert_nonnull (data);
+      g_assert_cmpuint (len, <=, size);
+      memcpy (payload, data, len);
+      *channel = 0;
+      return len;
+    }
+}
+
+/* RFC 8656 §7.2: ADDITIONAL-ADDRESS-FAMILY=IPv6 gets an IPv4 and an IPv6
+ * relayed address; permissions, Send/Data and channels work per family,
+ * with real peers on 127.0.0.1 and ::1; a Refresh with lifetime 0 and
+ * REQUESTED-ADDRESS-FAMILY deletes one family only (§7.5), after which
+ * that family is a 443 and the other still relays. */
+static void
+test_dual_allocation (void)
+{
+  Fixture *f = fixture_new ("relay-ip", "127.0.0.1,::1", NULL);
+  Client *c = client_new (f, FALSE, "alice", "secret");
+  NavAddress relay4, relay6, peers[2], from, xp;
+  int pfd4 = peer_new_family (G_SOCKET_FAMILY_IPV4, &peers[0]);
+  int pfd6 = peer_new_family (G_SOCKET_FAMILY_IPV6, &peers[1]);
+  const guint8 to4[] = "to the IPv4 peer", to6[] = "to the IPv6 peer!";
+  const guint8 back4[] = "back from IPv4", back6[] = "back from IPv6 :)";
+  BindArgs bind6 = { 0x4006, &peers[1] }, bind4 = { 0x4004, &peers[0] };
+  FamilyArgs drop6 = { G_SOCKET_FAMILY_IPV6, 0, FALSE, 0, 0 };
+  FamilyArgs refresh6 = { G_SOCKET_FAMILY_IPV6, 0, FALSE, 600, 0 };
+  guint8 buf[4096];
+  guint16 channel;
+  gssize n;
+
+  allocate_dual (c, FALSE, &relay4, &relay6);
+  {
+    g_autofree gchar *ip4 = nav_address_ip_to_string (&relay4);
+    g_autofree gchar *ip6 = nav_address_ip_to_string (&relay6);
+
+    g_assert_cmpstr (ip4, ==, "127.0.0.1");
+    g_assert_cmpstr (ip6, ==, "::1");
+  }
+  /* one CreatePermission for peers of both families */
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CREATE_PERMISSION, fill_peers, peers), ==, 0);
+
+  /* Send indications leave from the relayed address of the peer's family */
+  send_indication (c, &peers[0], to4, sizeof to4);
+  send_indication (c, &peers[1], to6, sizeof to6);
+  n = peer_recv (pfd4, buf, sizeof buf, &from, WAIT_MS);
+  g_assert_cmpmem (buf, n, to4, sizeof to4);
+  g_assert_true (nav_address_equal (&from, &relay4));
+  n = peer_recv (pfd6, buf, sizeof buf, &from, WAIT_MS);
+  g_assert_cmpmem (buf, n, to6, sizeof to6);
+  g_assert_true (nav_address_equal (&from, &relay6));
+
+  /* and the peers' answers come back as Data indications */
+  peer_send (pfd6, &relay6, back6, sizeof back6);
+  n = client_recv_data (c, buf, sizeof buf, &xp, &channel);
+  g_assert_cmpmem (buf, n, back6, sizeof back6);
+  g_assert_true (nav_address_equal (&xp, &peers[1]));
+  peer_send (pfd4, &relay4, back4, sizeof back4);
+  n = client_recv_data (c, buf, sizeof buf, &xp, &channel);
+  g_assert_cmpmem (buf, n, back4, sizeof back4);
+  g_assert_true (nav_address_equal (&xp, &peers[0]));
+
+  /* a peer writing to the relayed address of the other family's socket
+   * has no permission there: the IPv6 peer is not the IPv4 one */
+  /* channels, one per family, both ways */
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CHANNEL_BIND, fill_bind, &bind6), ==, 0);
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CHANNEL_BIND, fill_bind, &bind4), ==, 0);
+  send_channel_data (c, 0x4006, to6, sizeof to6);
+  n = peer_recv (pfd6, buf, sizeof buf, &from, WAIT_MS);
+  g_assert_cmpmem (buf, n, to6, sizeof to6);
+  g_assert_true (nav_address_equal (&from, &relay6));
+  send_channel_data (c, 0x4004, to4, sizeof to4);
+  n = peer_recv (pfd4, buf, sizeof buf, &from, WAIT_MS);
+  g_assert_cmpmem (buf, n, to4, sizeof to4);
+  peer_send (pfd6, &relay6, back6, sizeof back6);
+  n = client_recv_data (c, buf, sizeof buf, &xp, &channel);
+  g_assert_cmpuint (channel, ==, 0x4006);
+  g_assert_cmpmem (buf, n, back6, sizeof back6);
+
+  /* a Refresh about IPv6 keeps both; lifetime 0 with IPv6 deletes it */
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_REFRESH, fill_families, &refresh6), ==, 0);
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_REFRESH, fill_families, &drop6), ==, 0);
+  /* now IPv6 is a family mismatch, for permissions and for Refresh */
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CREATE_PERMISSION, fill_peer, &peers[1]), ==, 443);
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_REFRESH, fill_families, &refresh6), ==, 443);
+  /* its channel went with it; the IPv4 half still relays */
+  send_channel_data (c, 0x4006, to6, sizeof to6);
+  send_channel_data (c, 0x4004, to4, sizeof to4);
+  n = peer_recv (pfd4, buf, sizeof buf, &from, WAIT_MS);
+  g_assert_cmpmem (buf, n, to4, sizeof to4);
+  g_assert_true (nav_address_equal (&from, &relay4));
+  sync_with_server (c);
+  g_assert_cmpint (recv (pfd6, buf, sizeof buf, MSG_DONTWAIT), <, 0);
+
+  /* lifetime 0 about the last family deletes the allocation */
+  drop6.requested = G_SOCKET_FAMILY_IPV4;
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_REFRESH, fill_families, &drop6), ==, 0);
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_REFRESH, NULL, NULL), ==, 437);
+
+  client_free (c);
+  close (pfd4);
+  close (pfd6);
+  g_assert_cmpuint (counter (f, "packets-to-peer"), ==, 5);
+  g_assert_cmpuint (counter (f, "packets-from-peer"), ==, 3);
+  g_assert_cmpuint (counter (f, "dropped-no-channel"), ==, 1);
+  g_assert_cmpuint (counter (f, "allocations"), ==, 0);
+  fixture_free (f);
+}
+
+static void
+fill_bad_family (NavStunMessageBuilder *b,
+                 gpointer               data)
+{
+  static const guint8 bogus[4] = { 0x03, 0, 0, 0 };      /* neither IPv4 nor IPv6 */
+
+  if (GPOINTER_TO_UINT (data) == NAV_STUN_ATTRIBUTE_ADDITIONAL_ADDRESS_FAMILY)
+    fill_udp (b, GUINT_TO_POINTER (17));
+  g_assert_true (nav_stun_message_builder_add_attribute (b, GPOINTER_TO_UINT (data), bogus, sizeof bogus, NULL));
+}
+
+/* RFC 8656 §7.2: the rules of ADDITIONAL-ADDRESS-FAMILY. */
+static void
+test_dual_allocation_errors (void)
+{
+  Fixture *f = fixture_new ("relay-ip", "127.0.0.1,::1", NULL);
+  Client *c = client_new (f, FALSE, "alice", "secret");
+  FamilyArgs both = { G_SOCKET_FAMILY_IPV6, G_SOCKET_FAMILY_IPV6, FALSE, -1, 17 };
+  FamilyArgs v4 = { 0, G_SOCKET_FAMILY_IPV4, FALSE, -1, 17 };
+  FamilyArgs dual = { 0, G_SOCKET_FAMILY_IPV6, FALSE, -1, 17 };
+  NavStunMessage *msg;
+  NavAddress relay;
+  GSocketFamily family;
+  guint code = 0;
+
+  /* with REQUESTED-ADDRESS-FAMILY: 400; asking for IPv4 in addition: 400 */
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_ALLOCATE, fill_families, &both), ==, 400);
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_ALLOCATE, fill_families, &v4), ==, 400);
+  /* a family that is neither: 400, in an Allocate and in a Refresh */
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_ALLOCATE, fill_bad_family,
+                                    GUINT_TO_POINTER (NAV_STUN_ATTRIBUTE_ADDITIONAL_ADDRESS_FAMILY)), ==, 400);
+  allocate (c, &relay);
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_REFRESH, fill_bad_family,
+                                    GUINT_TO_POINTER (NAV_STUN_ATTRIBUTE_REQUESTED_ADDRESS_FAMILY)), ==, 400);
+  /* an IPv4-only allocation asked about IPv6: 443 */
+  {
+    FamilyArgs refresh6 = { G_SOCKET_FAMILY_IPV6, 0, FALSE, 600, 0 };
+
+    g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_REFRESH, fill_families, &refresh6), ==, 443);
+  }
+  client_free (c);
+  fixture_free (f);
+
+  /* a server without IPv6 relays: the IPv4 half, and ADDRESS-ERROR-CODE
+   * 440 for IPv6 */
+  f = fixture_new (NULL);
+  c = client_new (f, FALSE, "alice", "secret");
+  msg = request (c, NAV_STUN_METHOD_ALLOCATE, fill_families, &dual);
+  g_assert_cmpint (nav_stun_message_get_class (msg), ==, NAV_STUN_CLASS_SUCCESS_RESPONSE);
+  g_assert_true (nav_stun_message_get_xor_address (msg, NAV_STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS, &relay, NULL));
+  g_assert_cmpint (nav_address_get_family (&relay), ==, G_SOCKET_FAMILY_IPV4);
+  g_assert_cmpint (nav_stun_message_find_attribute (msg, NAV_STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS,
+                                                    nav_stun_message_find_attribute (msg, NAV_STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS, 0) + 1),
+                   <, 0);
+  g_assert_true (nav_stun_message_get_address_error_code (msg, &family, &code, NULL, NULL));
+  g_assert_cmpint (family, ==, G_SOCKET_FAMILY_IPV6);
+  g_assert_cmpuint (code, ==, 440);
+  nav_stun_message_unref (msg);
+  client_free (c);
+  fixture_free (f);
+
+  /* a server with IPv6 relays only: the IPv4 half is mandatory, 440 */
+  f = fixture_new ("relay-ip", "::1", NULL);
+  c = client_new (f, FALSE, "alice", "secret");
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_ALLOCATE, fill_families, &dual), ==, 440);
+  client_free (c);
+  g_assert_cmpuint (counter (f, "allocations"), ==, 0);
+  fixture_free (f);
+}
+
+typedef struct
+{
+  guint count;
+  NavAddress from[2];
+  gboolean allocated;
+  GError *error;
+} DualState;
+
+static void
+dual_allocated (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  DualState *st = user_data;
+
+  st->allocated = TRUE;
+  nav_turn_client_allocate_finish (NAV_TURN_CLIENT (source), result, &st->error);
+}
+
+static void
+dual_received (gpointer          client,
+               const guint8     *data,
+               gsize             len,
+               const NavAddress *from,
+               gpointer          user_data)
+{
+  DualState *st = user_data;
+
+  g_assert_cmpmem (data, len, "pong", 4);
+  if (st->count < 2)
+    st->from[st->count] = *from;
+  st->count++;
+}
+
+/* Our client asking for a dual allocation (config.dual) relays to an
+ * IPv4 and an IPv6 peer through one allocation. */
+static void
+test_dual_allocation_client (void)
+{
+  Fixture *f = fixture_new ("relay-ip", "127.0.0.1,::1", NULL);
+  NavTurnClientConfig cfg;
+  g_autoptr (NavTurnClient) client = NULL;
+  DualState st = { 0 };
+  NavAddress peers[2], from;
+  int pfd[2];
+  guint8 buf[64];
+  gint64 deadline;
+
+  pfd[0] = peer_new_family (G_SOCKET_FAMILY_IPV4, &peers[0]);
+  pfd[1] = peer_new_family (G_SOCKET_FAMILY_IPV6, &peers[1]);
+  nav_turn_client_config_init (&cfg);
+  set_loopback (&cfg.server, f->port);
+  cfg.protocol = NAV_STUN_PROTOCOL_UDP;
+  cfg.username = g_strdup ("alice");
+  cfg.password = g_strdup ("secret");
+  cfg.dual = TRUE;
+  cfg.use_channels = TRUE;
+  client = nav_turn_client_new (NULL, &cfg);
+  nav_turn_client_config_clear (&cfg);
+  nav_turn_client_set_receive_func (client, dual_received, &st);
+  nav_turn_client_allocate_async (client, NULL, dual_allocated, &st);
+  while (!st.allocated)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (st.error);
+  g_assert_cmpuint (nav_turn_client_get_n_relayed_addresses (client), ==, 2);
+  g_assert_cmpint (nav_address_get_family (nav_turn_client_get_relayed_address (client, 0)), ==,
+                   G_SOCKET_FAMILY_IPV4);
+  g_assert_cmpint (nav_address_get_family (nav_turn_client_get_relayed_address (client, 1)), ==,
+                   G_SOCKET_FAMILY_IPV6);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_assert_true (nav_turn_client_send (client, &peers[i], (const guint8 *) "ping", 4, &error));
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < 2; i++)
+    {
+      gssize n = -1;
+
+      deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+      while (n < 0 && g_get_monotonic_time () < deadline)
+        {
+          g_main_context_iteration (NULL, FALSE);
+          n = peer_recv (pfd[i], buf, sizeof buf, &from, 1);
+        }
+      g_assert_cmpmem (buf, n, "ping", 4);
+      g_assert_true (nav_address_equal (&from, nav_turn_client_get_relayed_address (client, i)));
+      peer_send (pfd[i], &from, (const guint8 *) "pong", 4);
+    }
+  deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+  while (st.count < 2 && g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (500);
+  g_assert_cmpuint (st.count, ==, 2);
+  g_assert_true ((nav_address_equal (&st.from[0], &peers[0]) && nav_address_equal (&st.from[1], &peers[1])) ||
+                 (nav_address_equal (&st.from[0], &peers[1]) && nav_address_equal (&st.from[1], &peers[0])));
+
+  nav_turn_client_set_receive_func (client, NULL, NULL);
+  g_clear_object (&client);
+  close (pfd[0]);
+  close (pfd[1]);
+  g_assert_cmpuint (counter (f, "packets-to-peer"), ==, 2);
+  g_assert_cmpuint (counter (f, "packets-from-peer"), ==, 2);
+  fixture_free (f);
+}
+
+static void
+send_indication_df (Client           *c,
+                    const NavAddress *peer,
+                    const guint8     *data,
+                    gsize             len,
+                    gboolean          dont_fragment)
+{
+  g_autoptr (NavStunMessageBuilder) b = nav_stun_message_builder_new (NAV_STUN_CLASS_INDICATION,
+                                                                      NAV_STUN_METHOD_SEND, NULL);
+  g_autoptr (GBytes) bytes = NULL;
+
+  g_assert_true (nav_stun_message_builder_add_xor_address (b, NAV_STUN_ATTRIBUTE_XOR_PEER_ADDRESS, peer, NULL));
+  g_assert_true (nav_stun_message_builder_add_attribute (b, NAV_STUN_ATTRIBUTE_DATA, data, len, NULL));
+  if (dont_fragment)
+    g_assert_true (nav_stun_message_builder_add_flag (b, NAV_STUN_ATTRIBUTE_DONT_FRAGMENT, NULL));
+  bytes = nav_stun_message_builder_finish (b, NULL);
+  client_send (c, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
+/* Loopback in a network namespace of our own, with an MTU of 1500, so
+ * that a datagram can be too big for the path. */
+static gboolean
+private_small_mtu_loopback (void)
+{
+  struct ifreq ifr = { 0 };
+  int fd;
+
+  if (unshare (CLONE_NEWNET) < 0)
+    return FALSE;
+  fd = socket (AF_INET, SOCK_DGRAM, 0);
+  g_assert_cmpint (fd, >=, 0);
+  g_strlcpy (ifr.ifr_name, "lo", sizeof ifr.ifr_name);
+  ifr.ifr_mtu = 1500;
+  g_assert_cmpint (ioctl (fd, SIOCSIFMTU, &ifr), ==, 0);
+  g_assert_cmpint (ioctl (fd, SIOCGIFFLAGS, &ifr), ==, 0);
+  ifr.ifr_flags |= IFF_UP;
+  g_assert_cmpint (ioctl (fd, SIOCSIFFLAGS, &ifr), ==, 0);
+  close (fd);
+  return TRUE;
+}
+
+#define BIG 1800                /* above the MTU, under the server's read size */
+#define SMALL 1000
+
+static void
+dont_fragment_body (void)
+{
+  Fixture *f;
+  Client *c, *d;
+  NavAddress relay4, relay6, peers[2], from;
+  int pfd[2];
+  guint8 big[BIG], buf[4096];
+  BindArgs bind;
+  gssize n;
+
+  f = fixture_new ("relay-ip", "127.0.0.1,::1", NULL);
+  c = client_new (f, FALSE, "alice", "secret");
+  d = client_new (f, FALSE, "bob", "hunter2");
+  pfd[0] = peer_new_family (G_SOCKET_FAMILY_IPV4, &peers[0]);
+  pfd[1] = peer_new_family (G_SOCKET_FAMILY_IPV6, &peers[1]);
+  for (guint i = 0; i < sizeof big; i++)
+    big[i] = i * 7;
+
+  allocate_dual (c, FALSE, &relay4, &relay6);
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CREATE_PERMISSION, fill_peers, peers), ==, 0);
+  for (guint i = 0; i < 2; i++)
+    {
+      /* with DONT-FRAGMENT, a datagram above the MTU is dropped... */
+      send_indication_df (c, &peers[i], big, BIG, TRUE);
+      /* ...without, it leaves in fragments and arrives whole */
+      send_indication_df (c, &peers[i], big, BIG, FALSE);
+      /* and DF on a datagram that fits goes through */
+      send_indication_df (c, &peers[i], big, SMALL, TRUE);
+      n = peer_recv (pfd[i], buf, sizeof buf, &from, WAIT_MS);
+      g_assert_cmpmem (buf, n, big, BIG);
+      n = peer_recv (pfd[i], buf, sizeof buf, &from, WAIT_MS);
+      g_assert_cmpmem (buf, n, big, SMALL);
+    }
+  sync_with_server (c);
+  g_assert_cmpint (recv (pfd[0], buf, sizeof buf, MSG_DONTWAIT), <, 0);
+  g_assert_cmpint (recv (pfd[1], buf, sizeof buf, MSG_DONTWAIT), <, 0);
+
+  /* DONT-FRAGMENT in the Allocate: ChannelData leaves with DF */
+  allocate_dual (d, TRUE, &relay4, &relay6);
+  bind.channel = 0x4000;
+  bind.peer = &peers[0];
+  g_assert_cmpuint (simple_request (d, NAV_STUN_METHOD_CHANNEL_BIND, fill_bind, &bind), ==, 0);
+  bind.channel = 0x4001;
+  bind.peer = &peers[1];
+  g_assert_cmpuint (simple_request (d, NAV_STUN_METHOD_CHANNEL_BIND, fill_bind, &bind), ==, 0);
+  for (guint i = 0; i < 2; i++)
+    {
+      send_channel_data (d, 0x4000 + i, big, BIG);
+      send_channel_data (d, 0x4000 + i, big, SMALL);
+      n = peer_recv (pfd[i], buf, sizeof buf, &from, WAIT_MS);
+      g_assert_cmpmem (buf, n, big, SMALL);
+    }
+  sync_with_server (d);
+  g_assert_cmpint (recv (pfd[0], buf, sizeof buf, MSG_DONTWAIT), <, 0);
+  g_assert_cmpint (recv (pfd[1], buf, sizeof buf, MSG_DONTWAIT), <, 0);
+
+  client_free (c);
+  client_free (d);
+  close (pfd[0]);
+  close (pfd[1]);
+  g_assert_cmpuint (counter (f, "dropped-dont-fragment"), ==, 4);
+  g_assert_cmpuint (counter (f, "dropped"), >=, 4);    /* counted among the drops */
+  g_assert_cmpuint (counter (f, "dropped-send-failed"), ==, 0);
+  g_assert_cmpuint (counter (f, "packets-to-peer"), ==, 6);
+  fixture_free (f);
+}
+
+/* RFC 8656 §11.3: a Send indication with DONT-FRAGMENT leaves with DF
+ * set (IP_PMTUDISC_DO, IPV6_DONTFRAG), so a datagram above the path MTU
+ * is dropped and counted rather than fragmented; without it, it is
+ * fragmented and delivered.  An Allocate with DONT-FRAGMENT does the same
+ * for ChannelData.  Runs in a network namespace of its own (root). */
+static void
+test_dont_fragment (void)
+{
+  if (getuid () != 0)
+    {
+      g_test_skip ("needs root: a private network namespace with a small loopback MTU");
+      return;
+    }
+  if (g_test_subprocess ())
+    {
+      if (!private_small_mtu_loopback ())
+        {
+          g_printerr ("unshare (CLONE_NEWNET): %s\n", g_strerror (errno));
+          exit (77);
+        }
+      dont_fragment_body ();
+      return;
+    }
+  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1599,6 +2165,7 @@ main (int    argc,
   g_test_add_func ("/turn-server/permission-missing", test_permission_missing);
   g_test_add_func ("/turn-server/client-burst-before-channel", test_client_burst_channel);
   g_test_add_func ("/turn-server/client-burst-before-permission", test_client_burst_indication);
+  g_test_add_func ("/turn-server/client-burst-tcp", test_client_burst_tcp);
   g_test_add_func ("/turn-server/denied-peer", test_denied_peer);
   g_test_add_func ("/turn-server/quota", test_quota);
   g_test_add_func ("/turn-server/insufficient-capacity", test_insufficient_capacity);
@@ -1613,5 +2180,9 @@ main (int    argc,
   g_test_add_func ("/turn-server/tcp-relay", test_tcp_relay);
   g_test_add_func ("/turn-server/password-algorithms", test_password_algorithms);
   g_test_add_func ("/turn-server/client-uses-sha256", test_client_uses_sha256);
+  g_test_add_func ("/turn-server/dual-allocation", test_dual_allocation);
+  g_test_add_func ("/turn-server/dual-allocation-errors", test_dual_allocation_errors);
+  g_test_add_func ("/turn-server/dual-allocation-client", test_dual_allocation_client);
+  g_test_add_func ("/turn-server/dont-fragment", test_dont_fragment);
   return g_test_run ();
 }

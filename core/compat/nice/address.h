@@ -21,9 +21,9 @@ typedef NavAddress NiceAddress;
 #define NICE_ADDRESS_STRING_LEN INET6_ADDRSTRLEN
 
 #define nice_address_init(addr)               nav_address_init (addr)
-#define nice_address_new()                    nav_address_new ()
-#define nice_address_free(addr)               nav_address_free (addr)
-#define nice_address_dup(addr)                nav_address_copy (addr)
+#define nice_address_new                      nav_address_new
+#define nice_address_free                     nav_address_free
+#define nice_address_dup                      nav_address_copy
 #define nice_address_set_ipv4(addr, ip)       nav_address_set_ipv4 ((addr), (ip))
 #define nice_address_set_ipv6(addr, ip)       nav_address_set_ipv6 ((addr), (ip))
 #define nice_address_set_port(addr, port)     nav_address_set_port ((addr), (port))

@@ -9,8 +9,8 @@
  *
  * Differences: nice_agent_get_selected_pair() hands out candidates kept
  * on the agent until the next call for the component (libnice's are the
- * agent's own); reliable (pseudo-TCP) streams, ICE-TCP, the I/O-stream and
- * message-vector APIs are not provided.
+ * agent's own); reliable (pseudo-TCP) streams, ICE-TCP and the I/O-stream
+ * API are not provided.
  */
 #pragma once
 
@@ -26,6 +26,8 @@ typedef NavComponentState NiceComponentState;
 typedef NavNominationMode NiceNominationMode;
 typedef NavAgentOption NiceAgentOption;
 typedef NavAgentRecvFunc NiceAgentRecvFunc;
+typedef NavInputMessage NiceInputMessage;
+typedef NavOutputMessage NiceOutputMessage;
 
 #define NICE_TYPE_AGENT                         NAV_TYPE_AGENT
 #define NICE_AGENT(obj)                         NAV_AGENT (obj)
@@ -80,7 +82,14 @@ typedef NavAgentRecvFunc NiceAgentRecvFunc;
 #define nice_agent_peer_candidate_gathering_done nav_agent_peer_candidate_gathering_done
 #define nice_agent_send                         nav_agent_send
 #define nice_agent_attach_recv                  nav_agent_attach_recv
+#define nice_agent_send_messages_nonblocking    nav_agent_send_messages_nonblocking
+#define nice_agent_recv_messages                nav_agent_recv_messages
+#define nice_agent_recv_messages_nonblocking    nav_agent_recv_messages_nonblocking
+#define nice_agent_recv                         nav_agent_recv
+#define nice_agent_recv_nonblocking             nav_agent_recv_nonblocking
 #define nice_agent_get_component_state          nav_agent_get_component_state
+#define nice_agent_set_selected_pair            nav_agent_set_selected_pair
+#define nice_agent_set_selected_remote_candidate nav_agent_set_selected_remote_candidate
 #define nice_agent_generate_local_sdp           nav_agent_generate_local_sdp
 #define nice_agent_generate_local_stream_sdp    nav_agent_generate_local_stream_sdp
 #define nice_agent_generate_local_candidate_sdp nav_agent_generate_local_candidate_sdp

@@ -37,11 +37,13 @@ typedef NavRelayType NiceRelayType;
 #define NICE_RELAY_TYPE_TURN_TCP                NAV_RELAY_TYPE_TURN_TCP
 #define NICE_RELAY_TYPE_TURN_TLS                NAV_RELAY_TYPE_TURN_TLS
 
-#define nice_candidate_new(type)                nav_candidate_new (type)
-#define nice_candidate_free(candidate)          nav_candidate_free (candidate)
-#define nice_candidate_copy(candidate)          nav_candidate_copy (candidate)
-#define nice_candidate_equal_target(a, b)       nav_candidate_equal_target ((a), (b))
-#define nice_candidate_type_to_string(type)     nav_candidate_type_to_string (type)
-#define nice_candidate_transport_to_string(t)   nav_candidate_transport_to_string (t)
+/* Object-like, so they also work as function pointers
+ * (g_slist_free_full (list, (GDestroyNotify) nice_candidate_free)). */
+#define nice_candidate_new                      nav_candidate_new
+#define nice_candidate_free                     nav_candidate_free
+#define nice_candidate_copy                     nav_candidate_copy
+#define nice_candidate_equal_target             nav_candidate_equal_target
+#define nice_candidate_type_to_string           nav_candidate_type_to_string
+#define nice_candidate_transport_to_string      nav_candidate_transport_to_string
 
 G_END_DECLS
