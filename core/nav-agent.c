@@ -153,6 +153,7 @@ struct _NavAgent
   guint stun_server_port;
   gboolean ice_udp;
   gboolean ice_tcp;
+  gboolean ice_tcp_so;
   gboolean force_relay;
   gboolean ice_trickle;
   NavNominationMode nomination_mode;
@@ -189,6 +190,7 @@ enum {
   PROP_STUN_SERVER_PORT,
   PROP_ICE_UDP,
   PROP_ICE_TCP,
+  PROP_ICE_TCP_SIMULTANEOUS_OPEN,
   PROP_FORCE_RELAY,
   PROP_ICE_TRICKLE,
   PROP_NOMINATION_MODE,
@@ -1443,6 +1445,8 @@ nav_agent_gather_candidates (NavAgent *agent,
       g_object_set (host,
                     "ice-udp", agent->ice_udp,
                     "ice-tcp", agent->ice_tcp && !agent->force_relay,
+                    "tcp-passive-only", !agent->full_mode,
+                    "tcp-simultaneous-open", agent->ice_tcp_so,
                     "min-port", component->min_port,
                     "max-port", component->max_port,
                     NULL);
@@ -3596,6 +3600,7 @@ nav_agent_get_property (GObject    *object,
     case PROP_STUN_SERVER_PORT: g_value_set_uint (value, agent->stun_server_port); break;
     case PROP_ICE_UDP: g_value_set_boolean (value, agent->ice_udp); break;
     case PROP_ICE_TCP: g_value_set_boolean (value, agent->ice_tcp); break;
+    case PROP_ICE_TCP_SIMULTANEOUS_OPEN: g_value_set_boolean (value, agent->ice_tcp_so); break;
     case PROP_FORCE_RELAY: g_value_set_boolean (value, agent->force_relay); break;
     case PROP_ICE_TRICKLE: g_value_set_boolean (value, agent->ice_trickle); break;
     case PROP_NOMINATION_MODE: g_value_set_enum (value, agent->nomination_mode); break;
@@ -3651,6 +3656,7 @@ nav_agent_set_property (GObject      *object,
     case PROP_STUN_SERVER_PORT: agent->stun_server_port = g_value_get_uint (value); break;
     case PROP_ICE_UDP: agent->ice_udp = g_value_get_boolean (value); break;
     case PROP_ICE_TCP: agent->ice_tcp = g_value_get_boolean (value); break;
+    case PROP_ICE_TCP_SIMULTANEOUS_OPEN: agent->ice_tcp_so = g_value_get_boolean (value); break;
     case PROP_FORCE_RELAY: agent->force_relay = g_value_get_boolean (value); break;
     case PROP_ICE_TRICKLE: agent->ice_trickle = g_value_get_boolean (value); break;
     case PROP_NOMINATION_MODE: agent->nomination_mode = g_value_get_enum (value); break;
@@ -3767,13 +3773,34 @@ nav_agent_class_init (NavAgentClass *klass)
    * NavAgent:ice-tcp:
    *
    * Whether ICE-TCP host candidates (RFC 6544) are gathered: an active
-   * and a passive one per local address, checked and carrying data over
-   * RFC 4571 framed TCP connections.  Their priorities rank them below
-   * UDP ones, so UDP is chosen when both work.
+   * and a passive one per local address (an ICE-lite agent: the passive
+   * one only; and a simultaneous-open one with
+   * [property@Nav.Agent:ice-tcp-simultaneous-open]), checked and
+   * carrying data over RFC 4571 framed TCP connections.  Their priorities
+   * rank them below UDP ones, so UDP is chosen when both work.
    *
    * Since: 1.0
    */
   properties[PROP_ICE_TCP] = g_param_spec_boolean ("ice-tcp", NULL, NULL, TRUE, rwc);
+  /**
+   * NavAgent:ice-tcp-simultaneous-open:
+   *
+   * Whether [property@Nav.Agent:ice-tcp] also gathers a simultaneous-open
+   * host candidate per local address (RFC 6544 §4.1, "tcptype so"): a
+   * real port, from which the agent both accepts the peer's connection
+   * and connects to the peer's simultaneous-open candidates, retrying a
+   * refused connect while the check is in progress.  Pairs of
+   * such candidates rank below active–passive ones (§4.2, host row).
+   *
+   * Off by default, as libnice gathers none: a `NiceAgent` user switching
+   * to `NavAgent` gets the same candidates and SDP.  An ICE-lite agent
+   * never gathers them (it opens no connection).  Not a `NiceAgent`
+   * property.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_ICE_TCP_SIMULTANEOUS_OPEN] =
+    g_param_spec_boolean ("ice-tcp-simultaneous-open", NULL, NULL, FALSE, rwc);
   /**
    * NavAgent:force-relay:
    *

@@ -50,22 +50,29 @@
  * addresses after those, loopback addresses last.  Explicit addresses keep
  * the order in which they were added.
  *
- * With [property@Nav.HostGatherer:ice-tcp], each address also gets two
- * ICE-TCP host candidates (RFC 6544 §4): a passive one, listening on a
- * port of the same range, and an active one, which advertises port 9
- * (§4.5) and opens a connection when a check is sent from it.  Their
+ * With [property@Nav.HostGatherer:ice-tcp], each address also gets
+ * ICE-TCP host candidates (RFC 6544 §4): an active one, which advertises
+ * port 9 (§4.5) and opens a connection when a check is sent from it; a
+ * passive one, listening on a port of the same range; and, with
+ * [property@Nav.HostGatherer:tcp-simultaneous-open], a simultaneous-open
+ * one, bound to a port of that range which it advertises, and from which
+ * it both accepts connections and connects to the peer's
+ * simultaneous-open candidates (§7.1).  With
+ * [property@Nav.HostGatherer:tcp-passive-only] (an ICE-lite agent, which
+ * never opens a connection) only the passive one is gathered.  Their
  * transports frame every message as RFC 4571 says, over connections of
  * the tcp-framing plugin: without that plugin there are no TCP
  * candidates.  Their local preference is that of RFC 6544 §4.2:
  * `2^13 × direction preference + other preference`, with the direction
- * preferences libnice uses for host candidates (active 4, passive 2;
- * simultaneous-open is not gathered) and the address's rank as other
- * preference; their type preference is below UDP's, so UDP pairs are
- * checked first and preferred.
+ * preferences its table recommends for a host that is not behind a NAT,
+ * the ones libnice gives host candidates (active 6, passive 4,
+ * simultaneous-open 2), and the address's rank as other preference;
+ * their type preference is below UDP's, so UDP pairs are checked first
+ * and preferred.
  *
  * Foundations (RFC 8445 §5.1.1.3) are small integers written as strings,
  * as libnice writes them: "1", "2", …, one per base IP address and
- * transport (UDP, TCP active, TCP passive).  They are stable for the life
+ * transport (UDP, TCP active, TCP passive, TCP simultaneous-open).  They are stable for the life
  * of the gatherer, so the candidates of every component on one address
  * share a foundation.
  *
@@ -104,6 +111,8 @@ struct _NavHostGatherer
   gboolean include_link_local;
   gboolean ice_udp;
   gboolean ice_tcp;
+  gboolean tcp_passive_only;
+  gboolean tcp_so;
   guint min_port;
   guint max_port;
 
@@ -124,6 +133,8 @@ enum {
   PROP_MAX_PORT,
   PROP_ICE_UDP,
   PROP_ICE_TCP,
+  PROP_TCP_PASSIVE_ONLY,
+  PROP_TCP_SIMULTANEOUS_OPEN,
   N_PROPS
 };
 
@@ -336,15 +347,17 @@ foundation_for (NavHostGatherer       *self,
 }
 
 /* RFC 6544 §4.2: local preference = 2^13 × direction preference + other
- * preference.  The direction preferences are those of the table's NATed
- * row, as libnice uses them for host candidates: a host cannot tell
- * whether a NAT is in the way. */
+ * preference.  The direction preferences are those of the table's row for
+ * a host that is not NATed (active 6, passive 4, simultaneous-open 2):
+ * a host candidate is the host's own address, and libnice gives host
+ * candidates the same (the NATed row, where simultaneous-open comes
+ * first, is for server-reflexive ones). */
 static guint
 tcp_local_preference (NavCandidateTransport transport,
                       guint                 rank)
 {
-  guint direction = transport == NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE ? 4 :
-                    transport == NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE ? 2 : 6;
+  guint direction = transport == NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE ? 6 :
+                    transport == NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE ? 4 : 2;
 
   return (direction << 13) + (8191 - MIN (rank, 8191u));
 }
@@ -358,6 +371,7 @@ emit_tcp_candidates (NavHostGatherer  *self,
   static const NavCandidateTransport kinds[] = {
     NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE,
     NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE,
+    NAV_CANDIDATE_TRANSPORT_TCP_SO,
   };
   gchar buf[NAV_ADDRESS_STRING_LEN];
 
@@ -370,9 +384,18 @@ emit_tcp_candidates (NavHostGatherer  *self,
 
       /* The listener is bound like the UDP sockets, from the same range;
        * it also proves the address can be used. */
+      /* An ICE-lite agent never opens a connection: passive only
+       * (RFC 6544, like RFC 8445 §2.5 for checks). */
+      if (self->tcp_passive_only && kinds[k] != NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE)
+        continue;
+      if (!self->tcp_so && kinds[k] == NAV_CANDIDATE_TRANSPORT_TCP_SO)
+        continue;
       if (kinds[k] == NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE)
         transport = nav_ice_tcp_transport_new_passive (self->context, address, self->min_port,
                                                        self->max_port, &error);
+      else if (kinds[k] == NAV_CANDIDATE_TRANSPORT_TCP_SO)
+        transport = nav_ice_tcp_transport_new_so (self->context, address, self->min_port,
+                                                  self->max_port, &error);
       else
         transport = nav_ice_tcp_transport_new_active (self->context, address, &error);
       if (transport == NULL)
@@ -641,6 +664,12 @@ nav_host_gatherer_get_property (GObject    *object,
     case PROP_ICE_TCP:
       g_value_set_boolean (value, self->ice_tcp);
       break;
+    case PROP_TCP_PASSIVE_ONLY:
+      g_value_set_boolean (value, self->tcp_passive_only);
+      break;
+    case PROP_TCP_SIMULTANEOUS_OPEN:
+      g_value_set_boolean (value, self->tcp_so);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -713,6 +742,12 @@ nav_host_gatherer_set_property (GObject      *object,
       break;
     case PROP_ICE_TCP:
       set_boolean (self, &self->ice_tcp, value, prop_id);
+      break;
+    case PROP_TCP_PASSIVE_ONLY:
+      set_boolean (self, &self->tcp_passive_only, value, prop_id);
+      break;
+    case PROP_TCP_SIMULTANEOUS_OPEN:
+      set_boolean (self, &self->tcp_so, value, prop_id);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -814,13 +849,41 @@ nav_host_gatherer_class_init (NavHostGathererClass *klass)
    * NavHostGatherer:ice-tcp:
    *
    * Whether to gather ICE-TCP host candidates (RFC 6544): an active and a
-   * passive one per address.  Off by default here; [class@Nav.Agent]
-   * sets it from [property@Nav.Agent:ice-tcp].
+   * passive one per address (and a simultaneous-open one with
+   * [property@Nav.HostGatherer:tcp-simultaneous-open]).  Off by default
+   * here; [class@Nav.Agent] sets it from [property@Nav.Agent:ice-tcp].
    *
    * Since: 1.0
    */
   properties[PROP_ICE_TCP] =
     g_param_spec_boolean ("ice-tcp", NULL, NULL, FALSE, flags);
+
+  /**
+   * NavHostGatherer:tcp-passive-only:
+   *
+   * Whether the ICE-TCP candidates are passive ones only, as an ICE-lite
+   * agent gathers them: it never sends a check (RFC 8445 §2.5), so it
+   * never opens a connection, and its active and simultaneous-open
+   * candidates could never be used (RFC 6544).  [class@Nav.Agent] sets
+   * it when it is not in full mode.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_TCP_PASSIVE_ONLY] =
+    g_param_spec_boolean ("tcp-passive-only", NULL, NULL, FALSE, flags);
+
+  /**
+   * NavHostGatherer:tcp-simultaneous-open:
+   *
+   * Whether [property@Nav.HostGatherer:ice-tcp] also gathers a
+   * simultaneous-open candidate per address (RFC 6544 §4.1).  Off by
+   * default, as libnice gathers none; [class@Nav.Agent] sets it from
+   * [property@Nav.Agent:ice-tcp-simultaneous-open].
+   *
+   * Since: 1.0
+   */
+  properties[PROP_TCP_SIMULTANEOUS_OPEN] =
+    g_param_spec_boolean ("tcp-simultaneous-open", NULL, NULL, FALSE, flags);
 
   /* PROP_CONTEXT is the interface's, overridden above. */
   for (guint i = PROP_IPV4; i < N_PROPS; i++)

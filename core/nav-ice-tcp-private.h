@@ -24,6 +24,11 @@ NavIceTcpTransport *nav_ice_tcp_transport_new_passive (GMainContext      *contex
 NavIceTcpTransport *nav_ice_tcp_transport_new_active  (GMainContext      *context,
                                                        const NavAddress  *address,
                                                        GError           **error);
+NavIceTcpTransport *nav_ice_tcp_transport_new_so      (GMainContext      *context,
+                                                       const NavAddress  *address,
+                                                       guint              min_port,
+                                                       guint              max_port,
+                                                       GError           **error);
 guint               nav_ice_tcp_transport_get_n_connections (NavIceTcpTransport *self);
 
 G_END_DECLS

@@ -21,6 +21,22 @@
  *   until it is established.  Later messages to the same address,
  *   triggered checks, responses and data after nomination, reuse it
  *   (RFC 6544 §7.1).
+ * - simultaneous-open (RFC 6544 §4.1, §7.1): a real local port, which
+ *   is advertised.  Both agents connect from their S-O port to the
+ *   other's, so the socket that connects is bound to the very port of
+ *   the candidate (SO_REUSEADDR and SO_REUSEPORT, on it and on the
+ *   listener that also sits on that port).  Either the two SYNs cross and
+ *   the kernel completes a TCP simultaneous open (RFC 9293 §3.5: both
+ *   ends go SYN-SENT → SYN-RECEIVED → ESTABLISHED), or one SYN reaches
+ *   the other's listener first, whose accept() yields the connection; the
+ *   kernel never lets both exist, as they share one 4-tuple.  A connect
+ *   that is refused (the peer has not created its candidate yet) or
+ *   times out is not an error of the send: the messages queued on it are
+ *   dropped and the next send, the check's retransmission at the
+ *   checker's pace, connects again, until the check's transaction times
+ *   out: two agents that start their checks at different moments still
+ *   meet.  Connections to and from the peer are then used alike, keyed
+ *   by the peer's address.
  *
  * Frames arriving on a connection are delivered as coming from the
  * connection's peer address.  A connection that closes is forgotten; when
@@ -35,6 +51,10 @@
 
 #include <string.h>
 #include <glib/gi18n-lib.h>
+#ifdef G_OS_UNIX
+#include <errno.h>
+#include <sys/socket.h>
+#endif
 
 #include "nav-ice-tcp-private.h"
 
@@ -46,6 +66,16 @@
 /* Checks in flight on one connection that a retransmission is recognised
  * among (see nav_ice_tcp_transport_send()). */
 #define RECENT_REQUESTS 8
+
+/* Messages a simultaneous-open connection attempt holds until it is
+ * established (checks and their retransmissions; data waits for a
+ * nominated pair, hence for a connection). */
+#define MAX_PENDING_MESSAGES 8
+
+/* How long one simultaneous-open connect may stay unanswered before the
+ * next send abandons it and connects again (a SYN that was dropped, not
+ * refused). */
+#define SO_CONNECT_STALE_USEC (2 * G_USEC_PER_SEC)
 
 typedef struct {
   NavIceTcpTransport *owner;    /* unowned: it frees its connections */
@@ -82,6 +112,18 @@ stun_request_id (const guint8 *data,
   return data + 8;
 }
 
+/* A simultaneous-open connect under way. */
+typedef struct {
+  NavIceTcpTransport *owner;    /* unowned */
+  NavAddress remote;
+  GSocket *socket;
+  GSource *source;
+  gint64 started;
+  GPtrArray *queue;             /* GBytes */
+  guint8 requests[RECENT_REQUESTS][NAV_STUN_TRANSACTION_ID_LENGTH];
+  guint n_requests;
+} Pending;
+
 struct _NavIceTcpTransport
 {
   GObject parent_instance;
@@ -96,6 +138,7 @@ struct _NavIceTcpTransport
   GMutex lock;                  /* guards everything below */
   GPtrArray *connections;       /* Connection */
   GArray *failed;               /* NavAddress: outgoing connections that failed */
+  GPtrArray *pending;           /* Pending: S-O connects under way */
   gboolean closed;
 };
 
@@ -236,7 +279,8 @@ child_closed (NavTransport *child,
 static Connection *
 add_connection (NavIceTcpTransport *self,
                 NavTransport       *child,
-                const NavAddress   *remote)
+                const NavAddress   *remote,
+                gboolean            outgoing)
 {
   Connection *c = g_new0 (Connection, 1);
 
@@ -244,7 +288,7 @@ add_connection (NavIceTcpTransport *self,
   c->remote = *remote;
   c->child = child;
   /* A connection we opened goes to an address the peer signalled. */
-  c->trusted = self->protocol != NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE;
+  c->trusted = outgoing;
   nav_transport_set_receive_func (child, child_receive, c, NULL);
   c->closed_id = g_signal_connect (child, "closed", G_CALLBACK (child_closed), self);
   g_ptr_array_add (self->connections, c);
@@ -315,21 +359,65 @@ on_incoming (GSocket      *listener,
           old = g_ptr_array_steal_index (self->connections, 0);
           connection_free (old);
         }
-      add_connection (self, NAV_TRANSPORT (child), &remote);
+      add_connection (self, NAV_TRANSPORT (child), &remote, FALSE);
       g_mutex_unlock (&self->lock);
       {
         gchar buf[NAV_ADDRESS_STRING_LEN];
 
-        g_debug ("ICE-TCP passive: accepted a connection from %s",
+        g_debug ("ICE-TCP %s: accepted a connection from %s",
+                 nav_candidate_transport_to_string (self->protocol),
                  nav_address_to_string_buf (&remote, buf));
       }
     }
   return G_SOURCE_CONTINUE;
 }
 
+/* Binds @socket to @where with SO_REUSEADDR and SO_REUSEPORT: the
+ * listener of an S-O candidate and the sockets that connect from its port
+ * share that port (Linux allows it between sockets that all set
+ * SO_REUSEPORT, of one user).  Not g_socket_bind(), which sets
+ * SO_REUSEPORT on datagram sockets only and clears it on the others. */
+static gboolean
+bind_reusing (GSocket         *socket,
+              GSocketAddress  *where,
+              GError         **error)
+{
+#ifdef G_OS_UNIX
+  struct sockaddr_storage native;
+  gssize len = g_socket_address_get_native_size (where);
+
+  if (!g_socket_set_option (socket, SOL_SOCKET, SO_REUSEADDR, 1, error))
+    return FALSE;
+#ifdef SO_REUSEPORT
+  if (!g_socket_set_option (socket, SOL_SOCKET, SO_REUSEPORT, 1, error))
+    return FALSE;
+#endif
+  if (len <= 0 || (gsize) len > sizeof native ||
+      !g_socket_address_to_native (where, &native, sizeof native, error))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_BIND_FAILED,
+                     _("Cannot bind to this address"));
+      return FALSE;
+    }
+  if (bind (g_socket_get_fd (socket), (struct sockaddr *) &native, (socklen_t) len) != 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   _("Cannot bind a simultaneous-open socket: %s"), g_strerror (errsv));
+      return FALSE;
+    }
+  return TRUE;
+#else
+  return g_socket_bind (socket, where, TRUE, error);
+#endif
+}
+
 static GSocket *
 listen_on (const NavAddress  *address,
            guint              port,
+           gboolean           reuse,
            GError           **error)
 {
   g_autoptr (GSocket) socket = NULL;
@@ -349,7 +437,7 @@ listen_on (const NavAddress  *address,
       return NULL;
     }
   g_socket_set_blocking (socket, FALSE);
-  if (!g_socket_bind (socket, where, FALSE, error))
+  if (reuse ? !bind_reusing (socket, where, error) : !g_socket_bind (socket, where, FALSE, error))
     return NULL;
   g_socket_set_listen_backlog (socket, 16);
   if (!g_socket_listen (socket, error))
@@ -357,12 +445,13 @@ listen_on (const NavAddress  *address,
   return g_steal_pointer (&socket);
 }
 
-NavIceTcpTransport *
-nav_ice_tcp_transport_new_passive (GMainContext      *context,
-                                   const NavAddress  *address,
-                                   guint              min_port,
-                                   guint              max_port,
-                                   GError           **error)
+static NavIceTcpTransport *
+new_listening (GMainContext          *context,
+               NavCandidateTransport  protocol,
+               const NavAddress      *address,
+               guint                  min_port,
+               guint                  max_port,
+               GError               **error)
 {
   g_autoptr (NavIceTcpTransport) self = NULL;
   g_autoptr (GSocketAddress) bound = NULL;
@@ -371,7 +460,7 @@ nav_ice_tcp_transport_new_passive (GMainContext      *context,
   g_return_val_if_fail (address != NULL, NULL);
 
   if (max_port == 0)
-    listener = listen_on (address, 0, error);
+    listener = listen_on (address, 0, protocol == NAV_CANDIDATE_TRANSPORT_TCP_SO, error);
   else
     {
       /* The range as the UDP candidates use it: from a random port,
@@ -384,7 +473,8 @@ nav_ice_tcp_transport_new_passive (GMainContext      *context,
         {
           g_autoptr (GError) local_error = NULL;
 
-          listener = listen_on (address, lo + (start + i) % span, &local_error);
+          listener = listen_on (address, lo + (start + i) % span,
+                                protocol == NAV_CANDIDATE_TRANSPORT_TCP_SO, &local_error);
           if (listener == NULL && i + 1 == span)
             g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_NO_PORT_AVAILABLE,
                          _("No port of %u–%u is free for a TCP listener"), lo, hi);
@@ -394,7 +484,7 @@ nav_ice_tcp_transport_new_passive (GMainContext      *context,
     return NULL;
 
   self = g_object_new (NAV_TYPE_ICE_TCP_TRANSPORT, "context", context, NULL);
-  self->protocol = NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE;
+  self->protocol = protocol;
   self->listener = listener;
   bound = g_socket_get_local_address (listener, error);
   if (bound == NULL || !nav_address_set_from_socket_address (&self->local_address, bound, error))
@@ -404,6 +494,30 @@ nav_ice_tcp_transport_new_passive (GMainContext      *context,
   g_source_set_static_name (self->accept_source, "[nav] ICE-TCP accept");
   g_source_attach (self->accept_source, self->context);
   return g_steal_pointer (&self);
+}
+
+NavIceTcpTransport *
+nav_ice_tcp_transport_new_passive (GMainContext      *context,
+                                   const NavAddress  *address,
+                                   guint              min_port,
+                                   guint              max_port,
+                                   GError           **error)
+{
+  return new_listening (context, NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE, address, min_port,
+                        max_port, error);
+}
+
+/* A simultaneous-open candidate: a real port, bound (and listening) so
+ * that it can be advertised; connections leave from it too. */
+NavIceTcpTransport *
+nav_ice_tcp_transport_new_so (GMainContext      *context,
+                              const NavAddress  *address,
+                              guint              min_port,
+                              guint              max_port,
+                              GError           **error)
+{
+  return new_listening (context, NAV_CANDIDATE_TRANSPORT_TCP_SO, address, min_port,
+                        max_port, error);
 }
 
 /* ----------------------------------------------------------------- active */
@@ -449,8 +563,209 @@ ensure_outgoing (NavIceTcpTransport  *self,
                                NULL);
   if (child == NULL)
     return NULL;
-  add_connection (self, NAV_TRANSPORT (child), to);
+  add_connection (self, NAV_TRANSPORT (child), to, TRUE);
   return NAV_TRANSPORT (child);
+}
+
+/* ------------------------------------------------------ simultaneous-open */
+
+static void
+pending_free (gpointer data)
+{
+  Pending *p = data;
+
+  if (p->source != NULL)
+    {
+      g_source_destroy (p->source);
+      g_source_unref (p->source);
+    }
+  if (p->socket != NULL)
+    {
+      g_socket_close (p->socket, NULL);
+      g_object_unref (p->socket);
+    }
+  g_ptr_array_unref (p->queue);
+  g_free (p);
+}
+
+/* Called with the lock held. */
+static Pending *
+find_pending (NavIceTcpTransport *self,
+              const NavAddress   *remote)
+{
+  for (guint i = 0; i < self->pending->len; i++)
+    {
+      Pending *p = g_ptr_array_index (self->pending, i);
+
+      if (nav_address_equal (&p->remote, remote))
+        return p;
+    }
+  return NULL;
+}
+
+/* The connect of @p finished, either way. */
+static gboolean
+on_so_connect (GSocket      *socket,
+               GIOCondition  condition,
+               gpointer      user_data)
+{
+  Pending *p = user_data;
+  NavIceTcpTransport *self = g_object_ref (p->owner);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) queue = NULL;
+  g_autoptr (NavTransport) child = NULL;
+  gchar buf[NAV_ADDRESS_STRING_LEN];
+
+  g_mutex_lock (&self->lock);
+  /* Taken out of the list: from here on it is this function's. */
+  {
+    guint index;
+
+    if (g_ptr_array_find (self->pending, p, &index))
+      g_ptr_array_steal_index_fast (self->pending, index);
+  }
+  g_clear_pointer (&p->source, g_source_unref);
+
+  if (g_socket_check_connect_result (socket, &error))
+    {
+      g_autoptr (GSocketConnection) connection = NULL;
+      GObject *object;
+
+      connection = g_socket_connection_factory_create_connection (socket);
+      /* The connection has the socket now (closing it is its call). */
+      g_clear_object (&p->socket);
+      object = nav_registry_create (nav_registry_get_default (),
+                                    NAV_TRANSPORT_EXTENSION_POINT_NAME, "tcp-framing", &error,
+                                    "connection", connection,
+                                    "context", self->context,
+                                    "protocol", NAV_CANDIDATE_TRANSPORT_TCP_SO,
+                                    NULL);
+      if (object != NULL && (self->closed || find_connection (self, &p->remote) != NULL))
+        {
+          /* Closed meanwhile, or (in theory: the kernel keeps one
+           * connection per 4-tuple) the peer's came in first. */
+          nav_transport_close (NAV_TRANSPORT (object));
+          g_object_unref (object);
+        }
+      else if (object != NULL)
+        {
+          Connection *c = add_connection (self, NAV_TRANSPORT (object), &p->remote, TRUE);
+
+          memcpy (c->requests, p->requests, sizeof c->requests);
+          c->n_requests = p->n_requests;
+          child = g_object_ref (NAV_TRANSPORT (object));
+          queue = g_steal_pointer (&p->queue);
+          p->queue = g_ptr_array_new ();
+        }
+    }
+  g_mutex_unlock (&self->lock);
+
+  if (child != NULL)
+    {
+      g_debug ("ICE-TCP so: connected to %s", nav_address_to_string_buf (&p->remote, buf));
+      for (guint i = 0; i < queue->len; i++)
+        {
+          gsize len;
+          const guint8 *data = g_bytes_get_data (g_ptr_array_index (queue, i), &len);
+          g_autoptr (GError) send_error = NULL;
+
+          if (!nav_transport_send (child, NULL, data, len, &send_error))
+            g_debug ("ICE-TCP so: queued message not sent: %s", send_error->message);
+        }
+    }
+  else
+    /* Refused (no S-O port there yet), reset or unreachable: the next
+     * send, the check's retransmission, connects again. */
+    g_debug ("ICE-TCP so: connecting to %s failed: %s",
+             nav_address_to_string_buf (&p->remote, buf),
+             error != NULL ? error->message : "closed");
+  pending_free (p);
+  g_object_unref (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Called with the lock held: a connect from the candidate's own port to
+ * @to, holding @data until it is established. */
+static gboolean
+so_connect (NavIceTcpTransport  *self,
+            const NavAddress    *to,
+            const guint8        *data,
+            gsize                len,
+            GError             **error)
+{
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GSocketAddress) local = NULL;
+  g_autoptr (GSocketAddress) remote = NULL;
+  g_autoptr (GError) local_error = NULL;
+  Pending *p;
+  const guint8 *tid = stun_request_id (data, len);
+
+  if (nav_address_get_family (to) != nav_address_get_family (&self->local_address) ||
+      nav_address_is_any (to) || nav_address_get_port (to) == 0)
+    {
+      g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_ADDRESS_FAMILY,
+                   _("An ICE-TCP candidate cannot connect to this address"));
+      return FALSE;
+    }
+
+  p = find_pending (self, to);
+  if (p != NULL && g_get_monotonic_time () - p->started > SO_CONNECT_STALE_USEC)
+    {
+      /* Unanswered for long: the SYN was dropped; try again. */
+      g_ptr_array_remove (self->pending, p);
+      p = NULL;
+    }
+  if (p == NULL)
+    {
+      socket = g_socket_new (nav_address_get_family (to), G_SOCKET_TYPE_STREAM,
+                             G_SOCKET_PROTOCOL_TCP, error);
+      if (socket == NULL)
+        return FALSE;
+      g_socket_set_blocking (socket, FALSE);
+      local = nav_address_to_socket_address (&self->local_address);
+      remote = nav_address_to_socket_address (to);
+      if (local == NULL || remote == NULL)
+        {
+          g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_ADDRESS_FAMILY,
+                       _("An ICE-TCP candidate cannot connect to this address"));
+          return FALSE;
+        }
+      if (!bind_reusing (socket, local, error))
+        return FALSE;
+      if (!g_socket_connect (socket, remote, NULL, &local_error) &&
+          !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_PENDING))
+        {
+          /* Refused at once, or the 4-tuple is taken by the peer's
+           * connection not yet accepted: not the check's failure, its
+           * retransmission comes back here. */
+          g_debug ("ICE-TCP so: connect failed at once: %s", local_error->message);
+          return TRUE;
+        }
+      p = g_new0 (Pending, 1);
+      p->owner = self;
+      p->remote = *to;
+      p->socket = g_steal_pointer (&socket);
+      p->started = g_get_monotonic_time ();
+      p->queue = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+      p->source = g_socket_create_source (p->socket, G_IO_OUT, NULL);
+      g_source_set_callback (p->source, (GSourceFunc) (GCallback) on_so_connect, p, NULL);
+      g_source_set_static_name (p->source, "[nav] ICE-TCP simultaneous-open connect");
+      g_source_attach (p->source, self->context);
+      g_ptr_array_add (self->pending, p);
+    }
+
+  /* A retransmission of a request already queued is sent once. */
+  if (tid != NULL)
+    {
+      for (guint i = 0; i < MIN (p->n_requests, RECENT_REQUESTS); i++)
+        if (memcmp (p->requests[i], tid, NAV_STUN_TRANSACTION_ID_LENGTH) == 0)
+          return TRUE;
+      memcpy (p->requests[p->n_requests++ % RECENT_REQUESTS], tid,
+              NAV_STUN_TRANSACTION_ID_LENGTH);
+    }
+  if (p->queue->len < MAX_PENDING_MESSAGES)
+    g_ptr_array_add (p->queue, g_bytes_new (data, len));
+  return TRUE;
 }
 
 /* -------------------------------------------------------------- transport */
@@ -527,6 +842,13 @@ nav_ice_tcp_transport_send (NavTransport     *transport,
           g_object_ref (child);
         }
     }
+  else if (self->protocol == NAV_CANDIDATE_TRANSPORT_TCP_SO)
+    {
+      gboolean ok = so_connect (self, to, data, len, error);
+
+      g_mutex_unlock (&self->lock);
+      return ok;
+    }
   else
     g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_NOT_CONNECTED,
                  _("No TCP connection from this peer"));
@@ -560,6 +882,7 @@ static gboolean
 shut_down (NavIceTcpTransport *self)
 {
   g_autoptr (GPtrArray) connections = NULL;
+  g_autoptr (GPtrArray) pending = NULL;
   gboolean was_closed;
 
   g_mutex_lock (&self->lock);
@@ -567,6 +890,8 @@ shut_down (NavIceTcpTransport *self)
   self->closed = TRUE;
   connections = g_steal_pointer (&self->connections);
   self->connections = g_ptr_array_new_with_free_func (connection_free);
+  pending = g_steal_pointer (&self->pending);
+  self->pending = g_ptr_array_new_with_free_func (pending_free);
   g_mutex_unlock (&self->lock);
 
   if (self->accept_source != NULL)
@@ -644,6 +969,7 @@ nav_ice_tcp_transport_finalize (GObject *object)
   NavIceTcpTransport *self = NAV_ICE_TCP_TRANSPORT (object);
 
   g_ptr_array_unref (self->connections);
+  g_ptr_array_unref (self->pending);
   g_array_unref (self->failed);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_mutex_clear (&self->lock);
@@ -712,4 +1038,5 @@ nav_ice_tcp_transport_init (NavIceTcpTransport *self)
   nav_address_init (&self->local_address);
   self->connections = g_ptr_array_new_with_free_func (connection_free);
   self->failed = g_array_new (FALSE, FALSE, sizeof (NavAddress));
+  self->pending = g_ptr_array_new_with_free_func (pending_free);
 }

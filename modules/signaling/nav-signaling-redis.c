@@ -9,9 +9,15 @@
  *                         with a peer in R, read by every server with a
  *                         peer in R (SUBSCRIBE while it has one)
  *
+ *   STRING   nav:instance:I  set by server I every few seconds with a
+ *                           short expiry: I is alive
+ *
  * A join takes its seat with one script (EVAL: count the hash, refuse
  * when full, else HSET, and answer every member), so a room's capacity
- * holds across servers however their joins interleave.
+ * holds across servers however their joins interleave.  The same script
+ * first clears the seats of servers whose liveness key has expired (a
+ * crashed server cannot give its seats back) and publishes a peer-left
+ * for each, so the room is neither full of ghosts nor shows them.
  *
  * Two connections, because a connection in subscribe mode takes no other
  * command.  When Redis goes away both are re-established with backoff
@@ -34,14 +40,29 @@
 #include "nav-signaling-redis.h"
 
 #define KEY_PREFIX "nav:room:"
-/* Stale members of a crashed server vanish with the room's key. */
+#define INSTANCE_PREFIX "nav:instance:"
+/* Stale members of a crashed server vanish with the room's key, or
+ * sooner at the next join (its liveness key expired). */
 #define ROOM_TTL_SECONDS 86400
+#define HEARTBEAT_SECONDS 5
+#define INSTANCE_TTL_SECONDS 15
 #define RETRY_FIRST_MS 100
 #define RETRY_MAX_MS 5000
 
-/* KEYS[1] room hash; ARGV: peer, instance, capacity (0: none), TTL.
- * Nil when full, else HGETALL after the seat is taken. */
+/* KEYS[1] room hash; ARGV: peer, instance, capacity (0: none), TTL,
+ * room name, protocol version.  Seats of dead servers go first (with a
+ * peer-left on the room's channel, in the envelope every server reads);
+ * then nil when full, else HGETALL after the seat is taken. */
 static const gchar join_script[] =
+  "local seats = redis.call('HGETALL', KEYS[1]) "
+  "for n = 1, #seats, 2 do "
+  "  local inst = seats[n + 1] "
+  "  if inst ~= ARGV[2] and redis.call('EXISTS', '" INSTANCE_PREFIX "' .. inst) == 0 then "
+  "    redis.call('HDEL', KEYS[1], seats[n]) "
+  "    local ev = cjson.encode({v = tonumber(ARGV[6]), type = 'peer-left', room = ARGV[5], peer = seats[n]}) "
+  "    redis.call('PUBLISH', KEYS[1], cjson.encode({i = inst, k = 'peer-left', p = seats[n], m = ev})) "
+  "  end "
+  "end "
   "local cap = tonumber(ARGV[3]) "
   "if cap > 0 and redis.call('HLEN', KEYS[1]) >= cap "
   "and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return false end "
@@ -71,6 +92,7 @@ struct _NavSignalingRedis
   guint resubscribing;                  /* confirmations awaited after a reconnection */
   GSList *dead_sources;                 /* of freed contexts: destroyed later */
   GSource *retry;
+  GSource *heartbeat;
   guint backoff_ms;
   GHashTable *subscribed;               /* room name → Subscription* */
 };
@@ -138,6 +160,32 @@ nav_signaling_redis_parse_url (const gchar  *url,
 static void schedule_retry (NavSignalingRedis *self);
 static void resubscribe (NavSignalingRedis *self);
 
+/* Our liveness key: other servers' joins clear our seats once it
+ * expires (we crashed, or lost Redis for longer than its expiry). */
+static gboolean
+on_heartbeat (gpointer user_data)
+{
+  NavSignalingRedis *self = user_data;
+  g_autofree gchar *key = g_strconcat (INSTANCE_PREFIX, self->instance, NULL);
+
+  if (self->cmd != NULL && self->cmd_up)
+    redisAsyncCommand (self->cmd, NULL, NULL, "SET %s 1 EX %d", key, INSTANCE_TTL_SECONDS);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_heartbeat (NavSignalingRedis *self)
+{
+  /* Before any seat of ours: commands on one connection run in order. */
+  on_heartbeat (self);
+  if (self->heartbeat != NULL)
+    return;
+  self->heartbeat = g_timeout_source_new_seconds (HEARTBEAT_SECONDS);
+  g_source_set_callback (self->heartbeat, on_heartbeat, self, NULL);
+  g_source_set_static_name (self->heartbeat, "nav-signaling-redis-heartbeat");
+  g_source_attach (self->heartbeat, self->context);
+}
+
 /* Up: both connections, and every room subscribed again. */
 static void
 tell_state (NavSignalingRedis *self)
@@ -153,6 +201,7 @@ tell_state (NavSignalingRedis *self)
 
       self->ever_up = TRUE;
       self->backoff_ms = 0;
+      start_heartbeat (self);
       g_message ("event=%s host=%s port=%u instance=%s",
                  again ? "redis-reconnected" : "redis-connected",
                  self->host, self->port, self->instance);
@@ -375,6 +424,11 @@ nav_signaling_redis_free (NavSignalingRedis *self)
     {
       g_source_destroy (self->retry);
       g_clear_pointer (&self->retry, g_source_unref);
+    }
+  if (self->heartbeat != NULL)
+    {
+      g_source_destroy (self->heartbeat);
+      g_clear_pointer (&self->heartbeat, g_source_unref);
     }
   g_hash_table_unref (self->subscribed);
   g_main_context_unref (self->context);
@@ -605,8 +659,9 @@ nav_signaling_redis_try_join (NavSignalingRedis          *self,
   call->func = func;
   call->user_data = user_data;
   if (self->cmd == NULL ||
-      redisAsyncCommand (self->cmd, on_admit, call, "EVAL %s 1 %s %s %s %s %s",
-                         join_script, key, peer_id, self->instance, cap, ttl) != REDIS_OK)
+      redisAsyncCommand (self->cmd, on_admit, call, "EVAL %s 1 %s %s %s %s %s %s %d",
+                         join_script, key, peer_id, self->instance, cap, ttl, room,
+                         NAV_SIGNALING_PROTOCOL_VERSION) != REDIS_OK)
     on_admit (NULL, NULL, call);
 }
 

@@ -2032,6 +2032,25 @@ nav_signaling_server_start (NavServer  *server,
   for (i = 0; i < n_shards; i++)
     g_ptr_array_add (self->workers, worker_new (self, i));
   port = self->listening_port;
+  /* SO_REUSEPORT would let us join a port that another server of the same
+   * user already listens on, and the kernel would split the clients
+   * between the two.  A socket without it can only bind a free port. */
+  if (port != 0 && n_shards > 1)
+    {
+      g_autoptr (GSocketAddress) probe_address = g_inet_socket_address_new (inet, port);
+      g_autoptr (GSocket) probe = g_socket_new (g_inet_address_get_family (inet),
+                                                G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                                &local_error);
+
+      if (probe == NULL || !socket_bind_shared (probe, probe_address, FALSE, &local_error))
+        {
+          g_set_error (error, NAV_ERROR, NAV_ERROR_FAILED, _("Cannot listen on %s port %u: %s"),
+                       self->listening_ip, port, local_error->message);
+          g_ptr_array_set_size (self->workers, 0);
+          mailbox_clear (&self->mailbox);
+          return FALSE;
+        }
+    }
   for (i = 0; i < n_shards; i++)
     {
       /* The first socket picks the port (perhaps any free one); the

@@ -9,8 +9,8 @@
 
 #include <netavanue/netavanue.h>
 
-/* A failure guard, never a timing assertion. */
-#define TIMEOUT_SECONDS 30
+#include "agent-test-util.h"
+
 
 typedef struct {
   NavAgent *agent;
@@ -23,14 +23,6 @@ typedef struct {
   guint received;
   GBytes *last_data;
 } Peer;
-
-static void
-on_gathering_done (NavAgent *agent,
-                   guint     stream_id,
-                   Peer     *p)
-{
-  p->gathering_done = TRUE;
-}
 
 static void
 on_state (NavAgent *agent,
@@ -85,7 +77,8 @@ peer_init_full (Peer           *p,
   g_object_set (p->agent, "controlling-mode", controlling, "stun-pacing-timer", 5,
                 "stun-initial-timeout", 100, "stun-max-retransmissions", 3, NULL);
   g_assert_true (nav_agent_add_local_address (p->agent, addr));
-  g_signal_connect (p->agent, "candidate-gathering-done", G_CALLBACK (on_gathering_done), p);
+  g_signal_connect (p->agent, "candidate-gathering-done",
+                    G_CALLBACK (agent_test_set_flag), &p->gathering_done);
   g_signal_connect (p->agent, "component-state-changed", G_CALLBACK (on_state), p);
   g_signal_connect (p->agent, "new-selected-pair-full", G_CALLBACK (on_selected), p);
   p->stream_id = nav_agent_add_stream (p->agent, 1);
@@ -109,23 +102,6 @@ peer_clear (Peer *p)
   g_clear_pointer (&p->last_data, g_bytes_unref);
   g_free (p->selected_local);
   g_free (p->selected_remote);
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_for (Condition condition,
-          gpointer  data)
-{
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_SECONDS * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      g_main_context_iteration (NULL, FALSE);
-      if (!g_main_context_pending (NULL))
-        g_usleep (1000);
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-    }
 }
 
 static gboolean
@@ -173,17 +149,9 @@ static void
 exchange (Peer *from,
           Peer *to)
 {
-  g_autofree gchar *ufrag = NULL;
-  g_autofree gchar *pwd = NULL;
-  GSList *list;
-
-  g_assert_true (nav_agent_get_local_credentials (from->agent, from->stream_id, &ufrag, &pwd));
-  g_assert_true (nav_agent_set_remote_credentials (to->agent, to->stream_id, ufrag, pwd));
-  list = nav_agent_get_local_candidates (from->agent, from->stream_id, 1);
-  g_assert_nonnull (list);
-  g_assert_cmpint (nav_agent_set_remote_candidates (to->agent, to->stream_id, 1, list), ==,
-                   (gint) g_slist_length (list));
-  g_slist_free_full (list, (GDestroyNotify) nav_candidate_free);
+  agent_test_signal_credentials (from->agent, from->stream_id, to->agent, to->stream_id);
+  agent_test_signal_candidates (to->agent, to->stream_id, 1,
+                                nav_agent_get_local_candidates (from->agent, from->stream_id, 1));
 }
 
 static void

@@ -8,8 +8,8 @@
 
 #include <netavanue/netavanue.h>
 
-/* A failure guard, never a timing assertion. */
-#define TIMEOUT_SECONDS 30
+#include "agent-test-util.h"
+
 
 typedef struct _Peer {
   NavAgent *agent;
@@ -28,14 +28,6 @@ typedef struct _Peer {
   gboolean trickle_to_peer;
   struct _Peer *peer;
 } Peer;
-
-static void
-on_gathering_done (NavAgent *agent,
-                   guint     stream_id,
-                   Peer     *p)
-{
-  p->gathering_done = TRUE;
-}
 
 static void
 on_state (NavAgent *agent,
@@ -136,7 +128,8 @@ peer_init (Peer             *p,
   g_object_set (p->agent, "controlling-mode", controlling, "stun-pacing-timer", 5,
                 "stun-initial-timeout", 100, NULL);
   g_assert_true (nav_agent_add_local_address (p->agent, addr));
-  g_signal_connect (p->agent, "candidate-gathering-done", G_CALLBACK (on_gathering_done), p);
+  g_signal_connect (p->agent, "candidate-gathering-done",
+                    G_CALLBACK (agent_test_set_flag), &p->gathering_done);
   g_signal_connect (p->agent, "component-state-changed", G_CALLBACK (on_state), p);
   g_signal_connect (p->agent, "new-selected-pair-full", G_CALLBACK (on_selected), p);
   g_signal_connect (p->agent, "new-candidate-full", G_CALLBACK (on_new_candidate), p);
@@ -156,23 +149,6 @@ peer_clear (Peer *p)
   g_clear_pointer (&p->last_data, g_bytes_unref);
   g_ptr_array_unref (p->new_local);
   g_ptr_array_unref (p->new_remote);
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_for (Condition condition,
-          gpointer  data)
-{
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_SECONDS * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      g_main_context_iteration (NULL, FALSE);
-      if (!g_main_context_pending (NULL))
-        g_usleep (1000);
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-    }
 }
 
 static gboolean
@@ -229,14 +205,8 @@ exchange_candidates (Peer *from,
   guint c;
 
   for (c = 1; c <= from->n_components; c++)
-    {
-      GSList *list = nav_agent_get_local_candidates (from->agent, from->stream_id, c);
-
-      g_assert_nonnull (list);
-      g_assert_cmpint (nav_agent_set_remote_candidates (to->agent, to->stream_id, c, list), ==,
-                       (gint) g_slist_length (list));
-      g_slist_free_full (list, (GDestroyNotify) nav_candidate_free);
-    }
+    agent_test_signal_candidates (to->agent, to->stream_id, c,
+                                  nav_agent_get_local_candidates (from->agent, from->stream_id, c));
 }
 
 static void

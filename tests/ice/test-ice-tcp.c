@@ -15,67 +15,10 @@
 
 #include <netavanue/netavanue.h>
 
-/* A failure guard, never a timing assertion. */
-#define TIMEOUT_SECONDS 30
+#include "agent-test-util.h"
+#include "tcp-peer-test-util.h"
+
 #define N_MESSAGES 20
-
-typedef struct {
-  NavAgent *agent;
-  guint stream_id;
-  gboolean gathering_done;
-  NavComponentState state;
-  gboolean failed_seen;
-  NavCandidate *selected_local;
-  NavCandidate *selected_remote;
-  GPtrArray *received;          /* GBytes, in arrival order */
-} Peer;
-
-static void
-on_gathering_done (NavAgent *agent,
-                   guint     stream_id,
-                   Peer     *p)
-{
-  p->gathering_done = TRUE;
-}
-
-static void
-on_state (NavAgent *agent,
-          guint     stream_id,
-          guint     component_id,
-          guint     state,
-          Peer     *p)
-{
-  p->state = state;
-  if (state == NAV_COMPONENT_STATE_FAILED)
-    p->failed_seen = TRUE;
-}
-
-static void
-on_selected (NavAgent     *agent,
-             guint         stream_id,
-             guint         component_id,
-             NavCandidate *local,
-             NavCandidate *remote,
-             Peer         *p)
-{
-  g_clear_pointer (&p->selected_local, nav_candidate_free);
-  g_clear_pointer (&p->selected_remote, nav_candidate_free);
-  p->selected_local = nav_candidate_copy (local);
-  p->selected_remote = nav_candidate_copy (remote);
-}
-
-static void
-on_recv (NavAgent *agent,
-         guint     stream_id,
-         guint     component_id,
-         guint     len,
-         gchar    *buf,
-         gpointer  user_data)
-{
-  Peer *p = user_data;
-
-  g_ptr_array_add (p->received, g_bytes_new (buf, len));
-}
 
 /* The address the agents use; the IPv6 test changes it. */
 static const gchar *local_ip = "127.0.0.1";
@@ -95,7 +38,8 @@ peer_init (Peer             *p,
   g_object_set (p->agent, "controlling-mode", controlling, "ice-udp", udp, "ice-tcp", tcp,
                 "stun-pacing-timer", 5, "stun-initial-timeout", 100, NULL);
   g_assert_true (nav_agent_add_local_address (p->agent, addr));
-  g_signal_connect (p->agent, "candidate-gathering-done", G_CALLBACK (on_gathering_done), p);
+  g_signal_connect (p->agent, "candidate-gathering-done",
+                    G_CALLBACK (agent_test_set_flag), &p->gathering_done);
   g_signal_connect (p->agent, "component-state-changed", G_CALLBACK (on_state), p);
   g_signal_connect (p->agent, "new-selected-pair-full", G_CALLBACK (on_selected), p);
   p->stream_id = nav_agent_add_stream (p->agent, 1);
@@ -114,23 +58,6 @@ peer_clear (Peer *p)
   /* Let the closed connections' sources go. */
   while (g_main_context_iteration (NULL, FALSE))
     ;
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_for (Condition condition,
-          gpointer  data)
-{
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_SECONDS * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      g_main_context_iteration (NULL, FALSE);
-      if (!g_main_context_pending (NULL))
-        g_usleep (1000);
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-    }
 }
 
 static gboolean
@@ -205,12 +132,9 @@ exchange_full (Peer     *from,
                Peer     *to,
                gboolean  no_passive)
 {
-  g_autofree gchar *ufrag = NULL;
-  g_autofree gchar *pwd = NULL;
   GSList *list;
 
-  g_assert_true (nav_agent_get_local_credentials (from->agent, from->stream_id, &ufrag, &pwd));
-  g_assert_true (nav_agent_set_remote_credentials (to->agent, to->stream_id, ufrag, pwd));
+  agent_test_signal_credentials (from->agent, from->stream_id, to->agent, to->stream_id);
   list = nav_agent_get_local_candidates (from->agent, from->stream_id, 1);
   for (GSList *l = list; l != NULL && no_passive;)
     {
@@ -223,10 +147,7 @@ exchange_full (Peer     *from,
         }
       l = next;
     }
-  g_assert_nonnull (list);
-  g_assert_cmpint (nav_agent_set_remote_candidates (to->agent, to->stream_id, 1, list), ==,
-                   (gint) g_slist_length (list));
-  g_slist_free_full (list, (GDestroyNotify) nav_candidate_free);
+  agent_test_signal_candidates (to->agent, to->stream_id, 1, list);
 }
 
 static void

@@ -23,159 +23,17 @@
  */
 #include "config.h"
 
-#include <string.h>
-#include <gio/gio.h>
-#include <agent.h>
-
-#include <netavanue/netavanue.h>
-
-/* A failure guard, never a timing assertion. */
-#define TIMEOUT_SECONDS 30
-#define N_DATAGRAMS 20
-
-static const gchar *test_case;
-
-typedef struct {
-  gboolean nice_gathered;
-  gboolean nav_gathered;
-  NiceComponentState nice_state;
-  NavComponentState nav_state;
-  gboolean nav_selected;
-  guint nice_received;
-  guint nav_received;
-  gchar *nice_first;
-  gchar *nav_first;
-} State;
-
-static void
-on_nice_gathered (NiceAgent *agent,
-                  guint      stream_id,
-                  State     *s)
-{
-  s->nice_gathered = TRUE;
-}
-
-static void
-on_nice_state (NiceAgent *agent,
-               guint      stream_id,
-               guint      component_id,
-               guint      state,
-               State     *s)
-{
-  s->nice_state = state;
-  if (state == NICE_COMPONENT_STATE_FAILED)
-    g_error ("%s: libnice's component failed", test_case);
-}
-
-static void
-on_nice_recv (NiceAgent *agent,
-              guint      stream_id,
-              guint      component_id,
-              guint      len,
-              gchar     *buf,
-              gpointer   data)
-{
-  State *s = data;
-
-  if (s->nice_received++ == 0)
-    s->nice_first = g_strndup (buf, len);
-}
-
-static void
-on_nav_gathered (NavAgent *agent,
-                 guint     stream_id,
-                 State    *s)
-{
-  s->nav_gathered = TRUE;
-}
-
-static void
-on_nav_state (NavAgent *agent,
-              guint     stream_id,
-              guint     component_id,
-              guint     state,
-              State    *s)
-{
-  s->nav_state = state;
-  if (state == NAV_COMPONENT_STATE_FAILED)
-    g_error ("%s: the NavAgent's component failed", test_case);
-}
-
-static void
-on_nav_selected (NavAgent     *agent,
-                 guint         stream_id,
-                 guint         component_id,
-                 NavCandidate *local,
-                 NavCandidate *remote,
-                 State        *s)
-{
-  s->nav_selected = TRUE;
-}
-
-static void
-on_nav_recv (NavAgent *agent,
-             guint     stream_id,
-             guint     component_id,
-             guint     len,
-             gchar    *buf,
-             gpointer  data)
-{
-  State *s = data;
-
-  if (s->nav_received++ == 0)
-    s->nav_first = g_strndup (buf, len);
-}
-
-typedef gboolean (*Condition) (State *s);
-
-static void
-run_until (Condition    condition,
-           State       *s,
-           const gchar *what)
-{
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_SECONDS * G_USEC_PER_SEC;
-
-  while (!condition (s))
-    {
-      g_main_context_iteration (NULL, FALSE);
-      if (!g_main_context_pending (NULL))
-        g_usleep (1000);
-      if (g_get_monotonic_time () > deadline)
-        g_error ("%s: timed out waiting for %s (libnice received %u, NavAgent %u datagrams)",
-                 test_case, what, s->nice_received, s->nav_received);
-    }
-}
-
-static gboolean
-gathered (State *s)
-{
-  return s->nice_gathered && s->nav_gathered;
-}
-
-static gboolean
-ready (State *s)
-{
-  return s->nice_state == NICE_COMPONENT_STATE_READY &&
-         s->nav_state == NAV_COMPONENT_STATE_READY && s->nav_selected;
-}
-
-static gboolean
-received (State *s)
-{
-  return s->nice_received >= N_DATAGRAMS && s->nav_received >= N_DATAGRAMS;
-}
+#include "libnice-test-util.h"
 
 int
 main (int    argc,
       char **argv)
 {
-  State s = { 0 };
+  State s = { .fail_on_failed = TRUE };
   gboolean nav_lite, nice_controlling, controlling;
   NiceAgent *nice;
   NavAgent *nav;
-  NiceAddress nice_addr;
-  g_autoptr (NavAddress) nav_addr = nav_address_new_from_string ("127.0.0.1", NULL);
-  guint nice_stream, nav_stream, i;
+  guint nice_stream, nav_stream;
   g_autofree gchar *nav_sdp = NULL;
   g_autofree gchar *nice_sdp = NULL;
 
@@ -203,15 +61,7 @@ main (int    argc,
       g_object_get (nice, "full-mode", &full, NULL);
       g_assert_false (full);
     }
-  nice_address_init (&nice_addr);
-  g_assert_true (nice_address_set_from_string (&nice_addr, "127.0.0.1"));
-  g_assert_true (nice_agent_add_local_address (nice, &nice_addr));
-  g_signal_connect (nice, "candidate-gathering-done", G_CALLBACK (on_nice_gathered), &s);
-  g_signal_connect (nice, "component-state-changed", G_CALLBACK (on_nice_state), &s);
-  nice_stream = nice_agent_add_stream (nice, 1);
-  nice_agent_set_stream_name (nice, nice_stream, "application");
-  g_assert_true (nice_agent_attach_recv (nice, nice_stream, 1, g_main_context_default (),
-                                         on_nice_recv, &s));
+  nice_stream = nice_setup (nice, "application", &s);
 
   /* Ours. */
   nav = nav_agent_new_full (NULL, NAV_COMPATIBILITY_RFC5245,
@@ -227,21 +77,10 @@ main (int    argc,
     }
   else
     g_object_set (nav, "controlling-mode", TRUE, NULL);
-  g_assert_true (nav_agent_add_local_address (nav, nav_addr));
-  g_signal_connect (nav, "candidate-gathering-done", G_CALLBACK (on_nav_gathered), &s);
-  g_signal_connect (nav, "component-state-changed", G_CALLBACK (on_nav_state), &s);
-  g_signal_connect (nav, "new-selected-pair-full", G_CALLBACK (on_nav_selected), &s);
-  nav_stream = nav_agent_add_stream (nav, 1);
-  nav_agent_set_stream_name (nav, nav_stream, "application");
-  g_assert_true (nav_agent_attach_recv (nav, nav_stream, 1, NULL, on_nav_recv, &s));
+  nav_stream = nav_setup (nav, "application");
+  nav_setup_finish (nav, nav_stream, &s);
 
-  g_assert_true (nice_agent_gather_candidates (nice, nice_stream));
-  g_assert_true (nav_agent_gather_candidates (nav, nav_stream));
-  run_until (gathered, &s, "gathering");
-
-  nav_sdp = nav_agent_generate_local_sdp (nav);
-  nice_sdp = nice_agent_generate_local_sdp (nice);
-  g_print ("NavAgent SDP:\n%s\nNiceAgent SDP:\n%s\n", nav_sdp, nice_sdp);
+  gather_and_generate_sdp (nice, nice_stream, nav, nav_stream, &s, &nice_sdp, &nav_sdp);
   if (nav_lite)
     {
       g_assert_true (g_str_has_prefix (nav_sdp, "a=ice-lite\n"));
@@ -249,8 +88,7 @@ main (int    argc,
       g_assert_null (strstr (nav_sdp, " typ srflx"));
       g_assert_null (strstr (nav_sdp, " typ relay"));
     }
-  g_assert_cmpint (nice_agent_parse_remote_sdp (nice, nav_sdp), >, 0);
-  g_assert_cmpint (nav_agent_parse_remote_sdp (nav, nice_sdp), >, 0);
+  parse_sdp (nice, nice_sdp, nav, nav_sdp);
 
   run_until (ready, &s, "both READY");
   if (nav_lite)
@@ -268,21 +106,7 @@ main (int    argc,
       g_assert_true (controlling);
     }
 
-  for (i = 0; i < N_DATAGRAMS; i++)
-    {
-      g_autofree gchar *to_nice = g_strdup_printf ("from NavAgent %u", i);
-      g_autofree gchar *to_nav = g_strdup_printf ("from libnice %u", i);
-
-      g_assert_cmpint (nav_agent_send (nav, nav_stream, 1, strlen (to_nice), to_nice), ==,
-                       (gint) strlen (to_nice));
-      g_assert_cmpint (nice_agent_send (nice, nice_stream, 1, strlen (to_nav), to_nav), ==,
-                       (gint) strlen (to_nav));
-      /* Paced by the loop so the socket buffers never overflow. */
-      g_main_context_iteration (NULL, FALSE);
-    }
-  run_until (received, &s, "the datagrams both ways");
-  g_assert_true (g_str_has_prefix (s.nice_first, "from NavAgent "));
-  g_assert_true (g_str_has_prefix (s.nav_first, "from libnice "));
+  exchange_datagrams (nice, nice_stream, nav, nav_stream, &s, "from NavAgent ", "from libnice ");
   g_print ("%s: connected, %u and %u datagrams received\n", test_case, s.nice_received,
            s.nav_received);
 
@@ -291,7 +115,6 @@ main (int    argc,
   g_object_unref (nav);
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  g_free (s.nice_first);
-  g_free (s.nav_first);
+  state_clear (&s);
   return 0;
 }

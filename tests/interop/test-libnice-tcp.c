@@ -25,144 +25,9 @@
  */
 #include "config.h"
 
-#include <string.h>
-#include <gio/gio.h>
-#include <agent.h>
+#include "libnice-test-util.h"
 
-#include <netavanue/netavanue.h>
-
-/* A failure guard, never a timing assertion. */
-#define TIMEOUT_SECONDS 30
-#define N_MESSAGES 20
-
-static const gchar *test_case;
-
-typedef struct {
-  gboolean nice_gathered;
-  gboolean nav_gathered;
-  NiceComponentState nice_state;
-  NavComponentState nav_state;
-  GPtrArray *nice_received;     /* GBytes */
-  GPtrArray *nav_received;      /* GBytes */
-  NavCandidate *nav_local;
-  NavCandidate *nav_remote;
-} State;
-
-static void
-on_nice_gathered (NiceAgent *agent,
-                  guint      stream_id,
-                  State     *s)
-{
-  s->nice_gathered = TRUE;
-}
-
-static void
-on_nice_state (NiceAgent *agent,
-               guint      stream_id,
-               guint      component_id,
-               guint      state,
-               State     *s)
-{
-  s->nice_state = state;
-}
-
-static void
-on_nice_recv (NiceAgent *agent,
-              guint      stream_id,
-              guint      component_id,
-              guint      len,
-              gchar     *buf,
-              gpointer   data)
-{
-  State *s = data;
-
-  g_ptr_array_add (s->nice_received, g_bytes_new (buf, len));
-}
-
-static void
-on_nav_gathered (NavAgent *agent,
-                 guint     stream_id,
-                 State    *s)
-{
-  s->nav_gathered = TRUE;
-}
-
-static void
-on_nav_state (NavAgent *agent,
-              guint     stream_id,
-              guint     component_id,
-              guint     state,
-              State    *s)
-{
-  s->nav_state = state;
-}
-
-static void
-on_nav_selected (NavAgent     *agent,
-                 guint         stream_id,
-                 guint         component_id,
-                 NavCandidate *local,
-                 NavCandidate *remote,
-                 State        *s)
-{
-  g_clear_pointer (&s->nav_local, nav_candidate_free);
-  g_clear_pointer (&s->nav_remote, nav_candidate_free);
-  s->nav_local = nav_candidate_copy (local);
-  s->nav_remote = nav_candidate_copy (remote);
-}
-
-static void
-on_nav_recv (NavAgent *agent,
-             guint     stream_id,
-             guint     component_id,
-             guint     len,
-             gchar    *buf,
-             gpointer  data)
-{
-  State *s = data;
-
-  g_ptr_array_add (s->nav_received, g_bytes_new (buf, len));
-}
-
-typedef gboolean (*Condition) (State *s);
-
-static void
-run_until (Condition    condition,
-           State       *s,
-           const gchar *what)
-{
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_SECONDS * G_USEC_PER_SEC;
-
-  while (!condition (s))
-    {
-      g_main_context_iteration (NULL, FALSE);
-      if (!g_main_context_pending (NULL))
-        g_usleep (1000);
-      if (g_get_monotonic_time () > deadline)
-        g_error ("%s: timed out waiting for %s (libnice state %d, NavAgent state %d, "
-                 "libnice received %u, NavAgent %u messages)", test_case, what,
-                 s->nice_state, s->nav_state, s->nice_received->len, s->nav_received->len);
-    }
-}
-
-static gboolean
-gathered (State *s)
-{
-  return s->nice_gathered && s->nav_gathered;
-}
-
-static gboolean
-ready (State *s)
-{
-  return s->nice_state == NICE_COMPONENT_STATE_READY &&
-         s->nav_state == NAV_COMPONENT_STATE_READY && s->nav_local != NULL;
-}
-
-static gboolean
-received (State *s)
-{
-  return s->nice_received->len >= N_MESSAGES && s->nav_received->len >= N_MESSAGES;
-}
+#define N_MESSAGES N_DATAGRAMS
 
 /* Message @i from @sender, 1 to 5000 bytes: over TCP only the RFC 4571
  * framing keeps them apart. */
@@ -211,11 +76,8 @@ main (int    argc,
   gboolean nav_controlling, regular, nav_passive, nav_active;
   NiceAgent *nice;
   NavAgent *nav;
-  NiceAddress nice_addr;
-  g_autoptr (NavAddress) nav_addr = NULL;
   guint nice_stream, nav_stream, i;
   gchar *nice_sdp, *nav_sdp;
-  gint n;
   NiceCandidate *nice_local = NULL, *nice_remote = NULL;   /* libnice's own */
   State s = { 0, };
 
@@ -229,8 +91,8 @@ main (int    argc,
   if (!g_str_has_prefix (test_case, "tcp-") ||
       (!nav_controlling && !g_str_has_suffix (test_case, "-nav-controlled")))
     g_error ("unknown case %s", test_case);
-  s.nice_received = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  s.nav_received = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  s.nice_messages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  s.nav_messages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
 
   /* the real libnice, TCP only */
   nice = regular ? nice_agent_new_full (NULL, NICE_COMPATIBILITY_RFC5245,
@@ -238,35 +100,16 @@ main (int    argc,
                  : nice_agent_new (NULL, NICE_COMPATIBILITY_RFC5245);
   g_object_set (nice, "controlling-mode", !nav_controlling, "upnp", FALSE,
                 "ice-udp", FALSE, "ice-tcp", TRUE, NULL);
-  nice_address_init (&nice_addr);
-  g_assert_true (nice_address_set_from_string (&nice_addr, "127.0.0.1"));
-  nice_agent_add_local_address (nice, &nice_addr);
-  nice_stream = nice_agent_add_stream (nice, 1);
-  nice_agent_set_stream_name (nice, nice_stream, "audio");
-  g_signal_connect (nice, "candidate-gathering-done", G_CALLBACK (on_nice_gathered), &s);
-  g_signal_connect (nice, "component-state-changed", G_CALLBACK (on_nice_state), &s);
-  nice_agent_attach_recv (nice, nice_stream, 1, g_main_context_default (), on_nice_recv, &s);
+  nice_stream = nice_setup (nice, "audio", &s);
 
   /* NetAvanue, TCP only */
   nav = nav_agent_new (NULL, regular ? NAV_COMPATIBILITY_RFC8445 : NAV_COMPATIBILITY_RFC5245);
   g_object_set (nav, "controlling-mode", nav_controlling, "ice-udp", FALSE, "ice-tcp", TRUE,
                 NULL);
-  nav_addr = nav_address_new_from_string ("127.0.0.1", NULL);
-  nav_agent_add_local_address (nav, nav_addr);
-  nav_stream = nav_agent_add_stream (nav, 1);
-  nav_agent_set_stream_name (nav, nav_stream, "audio");
-  g_signal_connect (nav, "candidate-gathering-done", G_CALLBACK (on_nav_gathered), &s);
-  g_signal_connect (nav, "component-state-changed", G_CALLBACK (on_nav_state), &s);
-  g_signal_connect (nav, "new-selected-pair-full", G_CALLBACK (on_nav_selected), &s);
-  nav_agent_attach_recv (nav, nav_stream, 1, NULL, on_nav_recv, &s);
+  nav_stream = nav_setup (nav, "audio");
+  nav_setup_finish (nav, nav_stream, &s);
 
-  g_assert_true (nice_agent_gather_candidates (nice, nice_stream));
-  g_assert_true (nav_agent_gather_candidates (nav, nav_stream));
-  run_until (gathered, &s, "gathering");
-
-  nice_sdp = nice_agent_generate_local_sdp (nice);
-  nav_sdp = nav_agent_generate_local_sdp (nav);
-  g_print ("libnice SDP:\n%sNavAgent SDP:\n%s", nice_sdp, nav_sdp);
+  gather_and_generate_sdp (nice, nice_stream, nav, nav_stream, &s, &nice_sdp, &nav_sdp);
   if (strstr (nice_sdp, " TCP ") == NULL || strstr (nice_sdp, " UDP ") != NULL)
     g_error ("%s: libnice did not offer TCP candidates only", test_case);
   if (strstr (nav_sdp, "tcptype active") == NULL || strstr (nav_sdp, "tcptype passive") == NULL ||
@@ -286,12 +129,7 @@ main (int    argc,
       g_free (nav_sdp);
       nav_sdp = dropped;
     }
-  n = nav_agent_parse_remote_sdp (nav, nice_sdp);
-  if (n < 1)
-    g_error ("%s: NavAgent did not take libnice's SDP (%d)", test_case, n);
-  n = nice_agent_parse_remote_sdp (nice, nav_sdp);
-  if (n < 1)
-    g_error ("%s: libnice did not take NavAgent's SDP (%d)", test_case, n);
+  parse_sdp (nice, nice_sdp, nav, nav_sdp);
   g_free (nice_sdp);
   g_free (nav_sdp);
 
@@ -343,38 +181,27 @@ main (int    argc,
     {
       g_autoptr (GBytes) to_nice = message (0, i);
       g_autoptr (GBytes) to_nav = message (1, i);
-      gsize len;
-      const gchar *data;
 
-      data = g_bytes_get_data (to_nice, &len);
-      if (nav_agent_send (nav, nav_stream, 1, len, data) != (gint) len)
-        g_error ("%s: NavAgent send failed", test_case);
-      data = g_bytes_get_data (to_nav, &len);
-      if (nice_agent_send (nice, nice_stream, 1, len, data) != (gint) len)
-        g_error ("%s: libnice send failed", test_case);
+      send_both_ways (nice, nice_stream, nav, nav_stream,
+                      g_bytes_get_size (to_nice), g_bytes_get_data (to_nice, NULL),
+                      g_bytes_get_size (to_nav), g_bytes_get_data (to_nav, NULL));
     }
   run_until (received, &s, "data both ways");
   /* TCP: every message whole, in order, nothing more. */
-  if (s.nice_received->len != N_MESSAGES || s.nav_received->len != N_MESSAGES)
+  if (s.nice_received != N_MESSAGES || s.nav_received != N_MESSAGES)
     g_error ("%s: %u and %u messages received, %u sent each way", test_case,
-             s.nice_received->len, s.nav_received->len, N_MESSAGES);
+             s.nice_received, s.nav_received, N_MESSAGES);
   for (i = 0; i < N_MESSAGES; i++)
     {
       g_autoptr (GBytes) to_nice = message (0, i);
       g_autoptr (GBytes) to_nav = message (1, i);
 
-      if (!g_bytes_equal (g_ptr_array_index (s.nice_received, i), to_nice))
+      if (!g_bytes_equal (g_ptr_array_index (s.nice_messages, i), to_nice))
         g_error ("%s: libnice's message %u differs from what NavAgent sent", test_case, i);
-      if (!g_bytes_equal (g_ptr_array_index (s.nav_received, i), to_nav))
+      if (!g_bytes_equal (g_ptr_array_index (s.nav_messages, i), to_nav))
         g_error ("%s: NavAgent's message %u differs from what libnice sent", test_case, i);
     }
-  {
-    gboolean controlling;
-
-    g_object_get (nav, "controlling-mode", &controlling, NULL);
-    if (controlling != nav_controlling)
-      g_error ("%s: NavAgent changed role", test_case);
-  }
+  check_nav_role (nav, nav_controlling);
   g_print ("OK %s: %u messages each way over TCP\n", test_case, N_MESSAGES);
 
   nav_agent_remove_stream (nav, nav_stream);
@@ -383,9 +210,6 @@ main (int    argc,
   g_object_unref (nice);
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  g_ptr_array_unref (s.nice_received);
-  g_ptr_array_unref (s.nav_received);
-  g_clear_pointer (&s.nav_local, nav_candidate_free);
-  g_clear_pointer (&s.nav_remote, nav_candidate_free);
+  state_clear (&s);
   return 0;
 }

@@ -24,110 +24,11 @@
 #include "config.h"
 
 #include <signal.h>
-#include <string.h>
-#include <gio/gio.h>
 #include <glib/gstdio.h>
-#include <agent.h>
 
-#include <netavanue/netavanue.h>
+#include "libnice-test-util.h"
 
-/* A failure guard, never a timing assertion. */
-#define TIMEOUT_SECONDS 30
-#define N_DATAGRAMS 20
-
-static const gchar *test_case;
 static const gchar *nav_server_path;
-
-typedef struct {
-  gboolean nice_gathered;
-  gboolean nav_gathered;
-  NiceComponentState nice_state;
-  NavComponentState nav_state;
-  guint nice_received;
-  guint nav_received;
-  gchar *nice_first;
-  gchar *nav_first;
-  NavCandidate *nav_local;
-  NavCandidate *nav_remote;
-} State;
-
-static void
-on_nice_gathered (NiceAgent *agent,
-                  guint      stream_id,
-                  State     *s)
-{
-  s->nice_gathered = TRUE;
-}
-
-static void
-on_nice_state (NiceAgent *agent,
-               guint      stream_id,
-               guint      component_id,
-               guint      state,
-               State     *s)
-{
-  s->nice_state = state;
-}
-
-static void
-on_nice_recv (NiceAgent *agent,
-              guint      stream_id,
-              guint      component_id,
-              guint      len,
-              gchar     *buf,
-              gpointer   data)
-{
-  State *s = data;
-
-  if (s->nice_received++ == 0)
-    s->nice_first = g_strndup (buf, len);
-}
-
-static void
-on_nav_gathered (NavAgent *agent,
-                 guint     stream_id,
-                 State    *s)
-{
-  s->nav_gathered = TRUE;
-}
-
-static void
-on_nav_state (NavAgent *agent,
-              guint     stream_id,
-              guint     component_id,
-              guint     state,
-              State    *s)
-{
-  s->nav_state = state;
-}
-
-static void
-on_nav_selected (NavAgent     *agent,
-                 guint         stream_id,
-                 guint         component_id,
-                 NavCandidate *local,
-                 NavCandidate *remote,
-                 State        *s)
-{
-  g_clear_pointer (&s->nav_local, nav_candidate_free);
-  g_clear_pointer (&s->nav_remote, nav_candidate_free);
-  s->nav_local = nav_candidate_copy (local);
-  s->nav_remote = nav_candidate_copy (remote);
-}
-
-static void
-on_nav_recv (NavAgent *agent,
-             guint     stream_id,
-             guint     component_id,
-             guint     len,
-             gchar    *buf,
-             gpointer  data)
-{
-  State *s = data;
-
-  if (s->nav_received++ == 0)
-    s->nav_first = g_strndup (buf, len);
-}
 
 /* The value of " key=" in nav-server's stats line. */
 static guint64
@@ -169,48 +70,6 @@ check_stun_stats (GSubprocess *server)
   if (stats_value (stats, "answered") != stats_value (stats, "received") ||
       stats_value (stats, "dropped") != 0)
     g_error ("%s: nav-server did not answer every Binding request", test_case);
-}
-
-typedef gboolean (*Condition) (State *s);
-
-static void
-run_until (Condition    condition,
-           State       *s,
-           const gchar *what)
-{
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_SECONDS * G_USEC_PER_SEC;
-
-  while (!condition (s))
-    {
-      g_main_context_iteration (NULL, FALSE);
-      if (!g_main_context_pending (NULL))
-        g_usleep (1000);
-      if (g_get_monotonic_time () > deadline)
-        g_error ("%s: timed out waiting for %s (libnice received %u, NavAgent %u datagrams)",
-                 test_case, what, s->nice_received, s->nav_received);
-    }
-}
-
-static gboolean
-gathered (State *s)
-{
-  return s->nice_gathered && s->nav_gathered;
-}
-
-static gboolean
-ready (State *s)
-{
-  return s->nice_state == NICE_COMPONENT_STATE_READY &&
-         s->nav_state == NAV_COMPONENT_STATE_READY;
-}
-
-/* Every datagram sent after READY arrives: on loopback nothing is lost,
- * through a TURN relay neither (permissions and channels are in place, or
- * the client queues until they are). */
-static gboolean
-received (State *s)
-{
-  return s->nice_received >= N_DATAGRAMS && s->nav_received >= N_DATAGRAMS;
 }
 
 /* A port free for both UDP and TCP on 127.0.0.1 (the server listens on
@@ -363,11 +222,8 @@ main (int    argc,
   g_autofree gchar *tmpdir = NULL;
   NiceAgent *nice;
   NavAgent *nav;
-  NiceAddress nice_addr;
-  g_autoptr (NavAddress) nav_addr = NULL;
-  guint nice_stream, nav_stream, i;
+  guint nice_stream, nav_stream;
   gchar *nice_sdp, *nav_sdp;
-  gint n;
   NiceCandidate *nice_local = NULL, *nice_remote = NULL;
   State s = { 0, };
 
@@ -401,24 +257,14 @@ main (int    argc,
   g_object_set (nice, "controlling-mode", !nav_controlling, "upnp", FALSE, NULL);
   if (stun)
     g_object_set (nice, "stun-server", "127.0.0.1", "stun-server-port", stun_port, NULL);
-  nice_address_init (&nice_addr);
-  g_assert_true (nice_address_set_from_string (&nice_addr, "127.0.0.1"));
-  nice_agent_add_local_address (nice, &nice_addr);
-  nice_stream = nice_agent_add_stream (nice, 1);
-  nice_agent_set_stream_name (nice, nice_stream, "audio");
-  g_signal_connect (nice, "candidate-gathering-done", G_CALLBACK (on_nice_gathered), &s);
-  g_signal_connect (nice, "component-state-changed", G_CALLBACK (on_nice_state), &s);
-  nice_agent_attach_recv (nice, nice_stream, 1, g_main_context_default (), on_nice_recv, &s);
+  nice_stream = nice_setup (nice, "audio", &s);
 
   /* NetAvanue */
   nav = nav_agent_new (NULL, regular ? NAV_COMPATIBILITY_RFC8445 : NAV_COMPATIBILITY_RFC5245);
   g_object_set (nav, "controlling-mode", nav_controlling, NULL);
   if (stun)
     g_object_set (nav, "stun-server", "127.0.0.1", "stun-server-port", stun_port, NULL);
-  nav_addr = nav_address_new_from_string ("127.0.0.1", NULL);
-  nav_agent_add_local_address (nav, nav_addr);
-  nav_stream = nav_agent_add_stream (nav, 1);
-  nav_agent_set_stream_name (nav, nav_stream, "audio");
+  nav_stream = nav_setup (nav, "audio");
   if (turn || coturn)
     {
       /* Relay-only on our side: every check and datagram crosses the
@@ -427,24 +273,10 @@ main (int    argc,
       nav_agent_set_relay_info (nav, nav_stream, 1, "127.0.0.1", turn_port, "alice", "secret",
                                 NAV_RELAY_TYPE_TURN_UDP);
     }
-  g_signal_connect (nav, "candidate-gathering-done", G_CALLBACK (on_nav_gathered), &s);
-  g_signal_connect (nav, "component-state-changed", G_CALLBACK (on_nav_state), &s);
-  g_signal_connect (nav, "new-selected-pair-full", G_CALLBACK (on_nav_selected), &s);
-  nav_agent_attach_recv (nav, nav_stream, 1, NULL, on_nav_recv, &s);
+  nav_setup_finish (nav, nav_stream, &s);
 
-  g_assert_true (nice_agent_gather_candidates (nice, nice_stream));
-  g_assert_true (nav_agent_gather_candidates (nav, nav_stream));
-  run_until (gathered, &s, "gathering");
-
-  nice_sdp = nice_agent_generate_local_sdp (nice);
-  nav_sdp = nav_agent_generate_local_sdp (nav);
-  g_print ("libnice SDP:\n%sNavAgent SDP:\n%s", nice_sdp, nav_sdp);
-  n = nav_agent_parse_remote_sdp (nav, nice_sdp);
-  if (n < 1)
-    g_error ("%s: NavAgent did not take libnice's SDP (%d)", test_case, n);
-  n = nice_agent_parse_remote_sdp (nice, nav_sdp);
-  if (n < 1)
-    g_error ("%s: libnice did not take NavAgent's SDP (%d)", test_case, n);
+  gather_and_generate_sdp (nice, nice_stream, nav, nav_stream, &s, &nice_sdp, &nav_sdp);
+  parse_sdp (nice, nice_sdp, nav, nav_sdp);
   g_free (nice_sdp);
   g_free (nav_sdp);
 
@@ -467,28 +299,8 @@ main (int    argc,
   if ((turn || coturn) && s.nav_local->type != NAV_CANDIDATE_TYPE_RELAYED)
     g_error ("%s: the selected pair is not relayed", test_case);
 
-  for (i = 0; i < N_DATAGRAMS; i++)
-    {
-      g_autofree gchar *to_nice = g_strdup_printf ("from-nav-%u", i);
-      g_autofree gchar *to_nav = g_strdup_printf ("from-nice-%u", i);
-
-      if (nav_agent_send (nav, nav_stream, 1, strlen (to_nice), to_nice) < 0)
-        g_error ("%s: NavAgent send failed", test_case);
-      if (nice_agent_send (nice, nice_stream, 1, strlen (to_nav), to_nav) < 0)
-        g_error ("%s: libnice send failed", test_case);
-    }
-  run_until (received, &s, "data both ways");
-  if (!g_str_has_prefix (s.nav_first, "from-nice-"))
-    g_error ("%s: NavAgent received %s", test_case, s.nav_first);
-  if (!g_str_has_prefix (s.nice_first, "from-nav-"))
-    g_error ("%s: libnice received %s", test_case, s.nice_first);
-  {
-    gboolean controlling;
-
-    g_object_get (nav, "controlling-mode", &controlling, NULL);
-    if (controlling != nav_controlling)
-      g_error ("%s: NavAgent changed role", test_case);
-  }
+  exchange_datagrams (nice, nice_stream, nav, nav_stream, &s, "from-nav-", "from-nice-");
+  check_nav_role (nav, nav_controlling);
   g_print ("OK %s: NavAgent received %u, libnice received %u datagrams\n", test_case,
            s.nav_received, s.nice_received);
 
@@ -496,10 +308,7 @@ main (int    argc,
   nice_agent_remove_stream (nice, nice_stream);
   g_object_unref (nav);
   g_object_unref (nice);
-  g_free (s.nav_first);
-  g_free (s.nice_first);
-  g_clear_pointer (&s.nav_local, nav_candidate_free);
-  g_clear_pointer (&s.nav_remote, nav_candidate_free);
+  state_clear (&s);
   if (server != NULL && stun)
     {
       g_subprocess_send_signal (server, SIGTERM);

@@ -642,6 +642,25 @@ class Lab:
                 results.append((None, o, err + '\n[natlab: timed out]'))
         return results
 
+    def stop_servers(self, timeout=20):
+        """Stop the lab's nav-server processes with SIGTERM, as an operator
+        would, and return [(name, exit status)]: a clean stop is 0, and in a
+        sanitizer build that includes LeakSanitizer's verdict at exit."""
+        out = []
+        for name, p in (('stun', self.server), ('turn', self.turn_server)):
+            if p is None:
+                continue
+            if p.poll() is None:
+                # ip netns exec execs the server: the signal reaches it.
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+            out.append((name, p.returncode))
+        return out
+
     # ------------------------------------------------------------ checking
     def probe(self, node, duration=1.5):
         p = self.run(node, [sys.executable, os.path.join(HERE, 'natprobe.py'), 'client',

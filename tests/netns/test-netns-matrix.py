@@ -202,6 +202,20 @@ def verify(lab):
     print('(every NAT of the lab verified by the probe in %.1f s)' % (time.monotonic() - t0))
 
 
+def stop_servers(lab):
+    """SIGTERM the lab's servers after the pairs: each must exit 0 (with
+    its leak check, in a sanitizer build) after relaying for them."""
+    bad = ['nav-server (%s) exited with %s' % (name, rc)
+           for name, rc in lab.stop_servers() if rc != 0]
+    if bad:
+        logs = ''
+        for path in (os.path.join(lab.workdir, 'nav-server.log'), lab.server_log):
+            if path and os.path.exists(path):
+                with open(path) as f:
+                    logs += '--- %s\n%s\n' % (os.path.basename(path), f.read()[-4000:])
+        fail('; '.join(bad) + '\n' + logs)
+
+
 # ------------------------------------------------------------------ matrix
 
 def test_matrix():
@@ -239,6 +253,7 @@ def test_matrix():
         rows.sort(key=lambda r: (KINDS.index(r[1]), KINDS.index(r[2])))
         problems = report(lab, 'NAT traversal matrix (NavAgent - NavAgent, %d pairs, %d at once):'
                           % (len(jobs), CONCURRENCY), rows, results)
+        stop_servers(lab)
     print('(pairs ran in %.1f s; the whole test took %.1f s)' % (elapsed, time.monotonic() - t0))
     if problems:
         fail('\n  '.join(['the matrix is wrong:'] + problems))
@@ -273,6 +288,7 @@ def test_bad_links():
         results = run_pairs(lab, jobs)
         elapsed = time.monotonic() - t1
         problems = report(lab, 'Under bad links (every router uplink, each way):', rows, results)
+        stop_servers(lab)
     print('(pairs ran in %.1f s; the whole test took %.1f s)' % (elapsed, time.monotonic() - t0))
     if problems:
         fail('\n  '.join(['bad links:'] + problems))
@@ -299,6 +315,7 @@ def test_nice():
             if None not in impls and sorted(impls) != ['nav', 'nice']:
                 fail('%s: the peers were %s, not NetAvanue and libnice' % (label, impls))
         problems = report(lab, 'NetAvanue - libnice through NATs (A controlling):', rows, results)
+        stop_servers(lab)
     print('(the test took %.1f s)' % (time.monotonic() - t0))
     if problems:
         fail('\n  '.join(['libnice through NATs:'] + problems))

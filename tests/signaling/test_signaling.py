@@ -196,6 +196,23 @@ class TestSignalingClient(unittest.TestCase):
         finally:
             self.assertEqual(server.stop(), 0, "\n".join(server.lines))
 
+    def test_second_server_cannot_share_the_port(self):
+        # The worker sockets use SO_REUSEPORT among themselves; a second
+        # server on the same port must be refused, not handed half the
+        # clients.
+        server, uri = nav_server("--signaling-threads=2")
+        try:
+            port = uri.rsplit(":", 1)[1].strip("/")
+            second = subprocess.run(["nav-server", "--signaling", "-L", "127.0.0.1",
+                                     "--signaling-port=" + port, "--signaling-threads=2"],
+                                    env=server_env(), stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True, timeout=30)
+            self.assertNotEqual(second.returncode, 0, second.stdout)
+            self.assertIn("Cannot listen on 127.0.0.1 port " + port, second.stdout)
+            self.assertTrue(Peer(uri).id)   # the first server still serves
+        finally:
+            self.assertEqual(server.stop(), 0, "\n".join(server.lines))
+
     def test_tokens_through_nav_server(self):
         server, uri = nav_server("--signaling-secret=s3cret")
         try:
@@ -307,6 +324,52 @@ class TestSignalingClient(unittest.TestCase):
             a.client.disconnect()
             # Agents in two processes, each on its own server.
             self.run_agents(servers[0][1], servers[1][1], "agents-across-servers")
+        finally:
+            for server, _ in servers:
+                self.assertEqual(server.stop(), 0, "\n".join(server.lines))
+            redis.stop()
+
+    def test_crashed_server_gives_its_seats_back(self):
+        """A server killed with SIGKILL cannot free its seats; once its
+        liveness key has expired (deleted here instead of waiting its
+        15 s), the next join clears them: the room of two takes a new
+        peer, and the peer still there is told its old neighbour left."""
+        redis_port = free_port()
+        redis = self.start_redis(redis_port)
+        servers = []
+        try:
+            self.start_servers(redis_port, servers, "--signaling-max-room-size=2")
+            dead = servers[0][0].wait_line(r"event=redis-connected .*instance=(\S+)").group(1)
+            a = Peer(servers[0][1])
+            b = Peer(servers[1][1])
+            a.client.join("crash-room", None)
+            self.assertEqual(a.wait("joined"), ("joined", "crash-room", []))
+            b.client.join("crash-room", None)
+            self.assertEqual(b.wait("joined"), ("joined", "crash-room", [a.id]))
+            servers[0][0].proc.kill()
+            servers[0][0].proc.wait()
+            servers[0][0].stop()
+            servers.pop(0)
+            key = ("nav:instance:" + dead).encode()
+            with socket.create_connection(("127.0.0.1", redis_port)) as conn:
+                conn.sendall(b"*2\r\n$3\r\nDEL\r\n$%d\r\n%s\r\n" % (len(key), key))
+                self.assertEqual(conn.recv(64), b":1\r\n")    # the key was there
+            c = Peer(servers[0][1])
+            c.client.join("crash-room", None)
+            joined = c.wait("joined")
+            # The room's seats hold B and C; C's server may still have
+            # counted A when it answered (the peer-left published by the
+            # join crosses Redis on the other connection): then A's
+            # peer-left follows, so C's view ends right either way.
+            self.assertIn(sorted(joined[2]), [[b.id], sorted([a.id, b.id])])
+            if a.id in joined[2]:
+                self.assertEqual(c.wait("peer-left"), ("peer-left", "crash-room", a.id))
+            # B hears both, in either order.
+            spin(lambda: {e[0] for e in b.events} >= {"peer-left", "peer-joined"})
+            self.assertIn(("peer-left", "crash-room", a.id), b.events)
+            self.assertIn(("peer-joined", "crash-room", c.id), b.events)
+            b.events.clear()
+            exchange(self, b, c, "crash-room")
         finally:
             for server, _ in servers:
                 self.assertEqual(server.stop(), 0, "\n".join(server.lines))
