@@ -909,6 +909,9 @@ on_gatherer_done (NavGatherer *gatherer,
       stream->gathering_done = TRUE;
       queue_signal (agent, SIG_CANDIDATE_GATHERING_DONE, stream->id, 0, 0, NULL, NULL);
       maybe_start_checks (agent, stream);
+      /* RFC 8838 §8: see nav_agent_peer_candidate_gathering_done(). */
+      if (stream->peer_gathering_done && agent->checker != NULL)
+        nav_checker_remote_gathering_done (agent->checker, stream->id);
     }
   agent_unlock_and_emit (agent);
 }
@@ -1846,8 +1849,9 @@ nav_agent_get_local_candidates (NavAgent *agent,
  * Says the peer sent all its candidates for the stream (RFC 8838
  * end-of-candidates), as `nice_agent_peer_candidate_gathering_done()`.
  * With [property@Nav.Agent:ice-trickle] a component whose checks have all
- * failed waits for this before it becomes %NAV_COMPONENT_STATE_FAILED
- * (RFC 8838 §8); after it, it fails at once.
+ * failed waits for this, and for the end of its own gathering, before it
+ * becomes %NAV_COMPONENT_STATE_FAILED (RFC 8838 §8); once both hold, it
+ * fails at once.
  *
  * Returns: %TRUE when the stream exists
  *
@@ -1866,7 +1870,11 @@ nav_agent_peer_candidate_gathering_done (NavAgent *agent,
   if (stream != NULL)
     {
       stream->peer_gathering_done = TRUE;
-      if (agent->checker != NULL)
+      /* RFC 8838 §8: a check list may fail only once the peer said
+       * end-of-candidates AND our own gathering is over (a late local
+       * candidate makes new pairs): the checker hears of it when both
+       * hold, here or when gathering ends. */
+      if (agent->checker != NULL && stream->gathering_done)
         nav_checker_remote_gathering_done (agent->checker, stream_id);
     }
   agent_unlock_and_emit (agent);

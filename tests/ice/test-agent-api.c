@@ -506,6 +506,116 @@ test_end_of_candidates (void)
   peer_clear (&p);
 }
 
+static gboolean
+on_fake_turn_incoming (GSocketService    *service,
+                       GSocketConnection *connection,
+                       GObject           *source,
+                       gpointer           user_data)
+{
+  g_ptr_array_add (user_data, g_object_ref (connection));
+  return TRUE;
+}
+
+static void
+on_state_note_gathering (NavAgent *agent,
+                         guint     stream_id,
+                         guint     component_id,
+                         guint     state,
+                         Peer     *p)
+{
+  /* FAILED before our own gathering ended breaks RFC 8838 §8. */
+  if (state == NAV_COMPONENT_STATE_FAILED)
+    g_assert_true (p->gathering_done);
+}
+
+static gboolean
+has_local_candidate (gpointer data)
+{
+  Peer *p = data;
+  GSList *l = nav_agent_get_local_candidates (p->agent, p->stream_id, 1);
+  gboolean any = l != NULL;
+
+  g_slist_free_full (l, (GDestroyNotify) nav_candidate_free);
+  return any;
+}
+
+static gboolean
+has_connection (gpointer data)
+{
+  return ((GPtrArray *) data)->len > 0;
+}
+
+static gboolean
+deadline_passed (gpointer data)
+{
+  return g_get_monotonic_time () >= *(gint64 *) data;
+}
+
+/* RFC 8838 §8: the peer's end-of-candidates is not enough to fail while
+ * our own gathering goes on (a late local candidate makes new pairs).
+ * Agent A's TURN server (a TCP listener here) takes the Allocate and
+ * never answers, so A's gathering is held open; agent B, the same
+ * without TURN, shows when the checks to the closed port have failed.
+ * A fails only once its gathering has ended (the server hung up). */
+static void
+test_end_of_candidates_waits_for_gathering (void)
+{
+  Peer a, b;
+  g_autoptr (GSocketService) service = g_socket_service_new ();
+  g_autoptr (GPtrArray) connections = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) want = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *sdp = NULL;
+  gint64 deadline;
+  guint i;
+
+  g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (service), want,
+                                                G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                                NULL, &bound, &error));
+  g_assert_no_error (error);
+  g_signal_connect (service, "incoming", G_CALLBACK (on_fake_turn_incoming), connections);
+  g_socket_service_start (service);
+
+  peer_init_full (&a, TRUE, NAV_AGENT_OPTION_ICE_TRICKLE, TRUE);
+  peer_init_full (&b, TRUE, NAV_AGENT_OPTION_ICE_TRICKLE, TRUE);
+  g_signal_connect (a.agent, "component-state-changed", G_CALLBACK (on_state_note_gathering), &a);
+  g_assert_true (nav_agent_set_relay_info (a.agent, a.stream_id, 1, "127.0.0.1",
+                                           g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)),
+                                           "user", "password", NAV_RELAY_TYPE_TURN_TCP));
+  g_assert_true (nav_agent_gather_candidates (a.agent, a.stream_id));
+  g_assert_true (nav_agent_gather_candidates (b.agent, b.stream_id));
+  wait_for (gathered, &b);
+  wait_for (has_local_candidate, &a);
+  wait_for (has_connection, connections);
+
+  sdp = g_strdup_printf ("m=- 9 ICE/SDP\nc=IN IP4 127.0.0.1\n"
+                         "a=ice-ufrag:abcd\na=ice-pwd:abcdefghijklmnopqrstuvwxyz\n"
+                         "a=candidate:1 1 UDP 2130706431 127.0.0.1 %u typ host\n"
+                         "a=end-of-candidates\n", closed_udp_port ());
+  g_assert_cmpint (nav_agent_parse_remote_sdp (a.agent, sdp), ==, 1);
+  g_assert_cmpint (nav_agent_parse_remote_sdp (b.agent, sdp), ==, 1);
+  wait_for (is_failed, &b);
+  /* A's checks have failed too by now (give them as long again as B's
+   * last retransmission); A still waits for its gathering. */
+  deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+  wait_for (deadline_passed, &deadline);
+  g_assert_false (a.gathering_done);
+  g_assert_cmpint (a.state, !=, NAV_COMPONENT_STATE_FAILED);
+
+  /* The TURN server hangs up: A's gathering ends, and A fails. */
+  for (i = 0; i < connections->len; i++)
+    g_io_stream_close (connections->pdata[i], NULL, NULL);
+  wait_for (is_failed, &a);
+  g_assert_true (a.gathering_done);
+  g_assert_cmpuint (a.selected, ==, 0);
+  g_socket_service_stop (service);
+  g_socket_listener_close (G_SOCKET_LISTENER (service));
+  peer_clear (&a);
+  peer_clear (&b);
+}
+
 /* The same through nav_agent_peer_candidate_gathering_done(), and no
  * end-of-candidates line without trickle (libnice's SDP). */
 static void
@@ -646,6 +756,8 @@ main (int   argc,
   g_test_add_func ("/ice/agent/set-selected-remote-candidate",
                    test_set_selected_remote_candidate);
   g_test_add_func ("/ice/agent/end-of-candidates-sdp", test_end_of_candidates);
+  g_test_add_func ("/ice/agent/end-of-candidates-waits-for-gathering",
+                   test_end_of_candidates_waits_for_gathering);
   g_test_add_func ("/ice/agent/peer-gathering-done", test_peer_gathering_done);
   g_test_add_func ("/ice/agent/lite-sdp", test_lite_sdp);
   g_test_add_func ("/ice/agent/lite-role-conflict", test_lite_role_conflict);
