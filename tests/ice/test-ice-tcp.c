@@ -30,34 +30,12 @@ peer_init (Peer             *p,
            gboolean          udp,
            gboolean          tcp)
 {
-  g_autoptr (NavAddress) addr = nav_address_new_from_string (local_ip, NULL);
+  NavAgent *agent = nav_agent_new (NULL, compat);
 
   memset (p, 0, sizeof *p);
-  p->agent = nav_agent_new (NULL, compat);
-  p->received = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  g_object_set (p->agent, "controlling-mode", controlling, "ice-udp", udp, "ice-tcp", tcp,
+  g_object_set (agent, "controlling-mode", controlling, "ice-udp", udp, "ice-tcp", tcp,
                 "stun-pacing-timer", 5, "stun-initial-timeout", 100, NULL);
-  g_assert_true (nav_agent_add_local_address (p->agent, addr));
-  g_signal_connect (p->agent, "candidate-gathering-done",
-                    G_CALLBACK (agent_test_set_flag), &p->gathering_done);
-  g_signal_connect (p->agent, "component-state-changed", G_CALLBACK (on_state), p);
-  g_signal_connect (p->agent, "new-selected-pair-full", G_CALLBACK (on_selected), p);
-  p->stream_id = nav_agent_add_stream (p->agent, 1);
-  g_assert_cmpuint (p->stream_id, >, 0);
-  g_assert_true (nav_agent_attach_recv (p->agent, p->stream_id, 1, NULL, on_recv, p));
-}
-
-static void
-peer_clear (Peer *p)
-{
-  nav_agent_remove_stream (p->agent, p->stream_id);
-  g_clear_object (&p->agent);
-  g_clear_pointer (&p->selected_local, nav_candidate_free);
-  g_clear_pointer (&p->selected_remote, nav_candidate_free);
-  g_ptr_array_unref (p->received);
-  /* Let the closed connections' sources go. */
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  tcp_peer_setup (p, agent, local_ip);
 }
 
 static gboolean
