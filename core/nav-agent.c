@@ -12,6 +12,9 @@
 #include <gobject/gvaluecollector.h>
 
 #include "netavanue/netavanue.h"
+#include "nav-pseudo-tcp-private.h"
+#include "nav-io-stream-private.h"
+#include "nav-ice-tcp-private.h"
 
 /**
  * NavAgent:
@@ -60,6 +63,9 @@ typedef struct {
   NavComponentState state;
   GPtrArray *local;             /* NavCandidate */
   GPtrArray *remote;            /* NavCandidate */
+  /* UDP host and srflx candidates made with ice-udp off, only to learn
+   * the mapped address of the TCP ones: never offered nor checked. */
+  GPtrArray *discovery;         /* NavCandidate */
   NavCandidate *selected_local;
   NavCandidate *selected_remote;
   NavAgentRecvFunc recv_func;
@@ -74,6 +80,9 @@ typedef struct {
    * and no new-data handler takes it (RecvEntry, oldest first). */
   GQueue recv_queue;
   gsize recv_queued_bytes;
+  /* Reliable agents only: the pseudo-TCP connection over the selected
+   * pair (see "reliable mode" below). */
+  struct _ReliableComponent *reliable;
 } AgentComponent;
 
 struct _AgentStream {
@@ -90,6 +99,7 @@ struct _AgentStream {
   gboolean checks_started;
   gboolean initial_binding_seen;
   gboolean peer_gathering_done;
+  gint tos;                     /* -1 until nav_agent_set_stream_tos() */
 };
 
 typedef struct {
@@ -179,6 +189,8 @@ struct _NavAgent
   guint consent_interval;
   guint consent_timeout;
   NavAgentOption options;
+  gchar *software;              /* nav_agent_set_software(), version appended */
+  GHashTable *proxy_extra_headers;
 };
 
 enum {
@@ -216,6 +228,7 @@ enum {
   PROP_CONSENT_INTERVAL,
   PROP_CONSENT_TIMEOUT,
   PROP_OPTIONS,
+  PROP_PROXY_EXTRA_HEADERS,
   N_PROPS
 };
 
@@ -224,6 +237,20 @@ static GParamSpec *properties[N_PROPS];
 G_DEFINE_FINAL_TYPE (NavAgent, nav_agent, G_TYPE_OBJECT)
 
 static void maybe_start_checks (NavAgent *agent, AgentStream *stream);
+
+/* Reliable mode (pseudo-TCP), defined in its own section below. */
+static void reliable_component_free (NavAgent *agent, AgentComponent *component);
+static gboolean reliable_receive (NavAgent *agent, NavTransport *transport, guint stream_id,
+                                  guint component_id, const guint8 *data, gsize len);
+static void reliable_selected_pair (NavAgent *agent, AgentComponent *component);
+static void reliable_recv_attached (NavAgent *agent, AgentComponent *component);
+static gint reliable_send (NavAgent *agent, guint stream_id, guint component_id,
+                           const NavOutputMessage *messages, guint n_messages,
+                           gboolean allow_partial, GError **error);
+static gint reliable_recv_messages (NavAgent *agent, guint stream_id, guint component_id,
+                                    NavInputMessage *messages, guint n_messages,
+                                    gboolean blocking, GCancellable *cancellable,
+                                    GError **error);
 
 /* --------------------------------------------------------------- signals */
 
@@ -327,6 +354,8 @@ agent_unlock_and_emit (NavAgent *agent)
           }
           break;
         case SIG_RELIABLE_TRANSPORT_WRITABLE:
+          g_signal_emit (agent, signals[p->signal], 0, p->stream_id, p->component_id);
+          break;
         case SIG_NEW_DATA:
         case N_SIGNALS:
           break;
@@ -387,12 +416,22 @@ component_clear (NavAgent       *agent,
 {
   guint i;
 
+  /* First, while the selected pair can still carry its RST. */
+  reliable_component_free (agent, component);
   for (i = 0; i < component->gatherers->len; i++)
     g_signal_handlers_disconnect_by_data (g_ptr_array_index (component->gatherers, i), agent);
   for (i = 0; i < component->gatherers->len; i++)
     nav_gatherer_stop (g_ptr_array_index (component->gatherers, i));
   g_ptr_array_unref (component->gatherers);
   unhook_candidates (agent, component->local);
+  for (i = 0; i < component->discovery->len; i++)
+    {
+      NavCandidate *c = g_ptr_array_index (component->discovery, i);
+
+      if (c->type == NAV_CANDIDATE_TYPE_HOST && c->owner != NULL)
+        nav_transport_close (c->owner);
+    }
+  g_ptr_array_unref (component->discovery);
   g_ptr_array_unref (component->local);
   g_ptr_array_unref (component->remote);
   g_ptr_array_unref (component->relays);
@@ -581,6 +620,11 @@ agent_receive (NavTransport     *transport,
       return;
     }
 
+  /* A reliable agent's data is pseudo-TCP segments. */
+  if (agent->reliable &&
+      reliable_receive (agent, transport, hook->stream_id, hook->component_id, data, len))
+    return;
+
   agent_lock (agent);
   {
     AgentComponent *component = lookup_component (agent, hook->stream_id, hook->component_id);
@@ -657,6 +701,1011 @@ hook_transport (NavAgent     *agent,
   nav_transport_set_receive_func (transport, agent_receive, hook, g_free);
 }
 
+/* --------------------------------------------------------- reliable mode */
+
+/* libnice's reliable mode: a reliable agent (nav_agent_new_reliable(),
+ * NAV_AGENT_OPTION_RELIABLE) runs pseudo-TCP (nav-pseudo-tcp.c) over the
+ * selected pair of each component, as libnice does, so that it talks to a
+ * reliable NiceAgent.  Both sides open the connection when a pair is
+ * selected (a simultaneous open works); segments that arrive before are
+ * kept until then, since no acknowledgement could leave.  ICE-TCP pairs
+ * are reliable already: their data goes as is, as in libnice.
+ *
+ * Everything here runs under the agent lock; the receive function and
+ * the new-data signal get the stream's bytes after it is released. */
+
+/* libnice's MTU of pseudo-TCP segments. */
+#define RELIABLE_MTU 1400
+/* Segments kept before a pair is selected. */
+#define RELIABLE_EARLY_MAX 64
+/* What one call of the receive function gets at most. */
+#define RELIABLE_DELIVERY_MAX (64 * 1024)
+
+typedef struct _ReliableComponent ReliableComponent;
+
+struct _ReliableComponent {
+  NavAgent *agent;              /* weak: the component is the agent's */
+  AgentComponent *component;
+  NavPseudoTcp *tcp;
+  GSource *clock;
+  gboolean clock_set;
+  gint64 clock_at;
+  GQueue early;                 /* GBytes */
+  gboolean opened;
+  gboolean failed;
+  GPtrArray *sources;           /* GSource of nav_agent_reliable_source_new() */
+  GIOStream *io_stream;
+};
+
+typedef struct {
+  GSource source;
+  GWeakRef agent;
+  guint stream_id;
+  guint component_id;
+  GIOCondition condition;
+} ReadySource;
+
+static gboolean can_send (AgentComponent *component);
+static void recv_wait (NavAgent *agent, guint64 generation, GCancellable *cancellable);
+
+typedef enum {
+  RECV_GONE,                    /* no such component (any more) */
+  RECV_ATTACHED                 /* a receive function takes its data */
+} RecvRefusal;
+
+static AgentComponent *recv_pass_begin (NavAgent *agent, guint stream_id, guint component_id,
+                                        guint64 *generation, RecvRefusal *why);
+static void recv_refused (RecvRefusal why, guint stream_id, guint component_id,
+                          GError **error);
+static gboolean recv_pass_end (gint got, gboolean blocking, GCancellable *cancellable,
+                               gint *ret, GError **error);
+
+/* The selected pair is ICE-TCP: no pseudo-TCP on it. */
+static gboolean
+reliable_pair_is_stream (AgentComponent *component)
+{
+  return component->selected_local != NULL &&
+         component->selected_local->transport != NAV_CANDIDATE_TRANSPORT_UDP;
+}
+
+/* Wakes what waits on the component: blocking receivers and senders,
+ * and the pollable sources of its GIOStream. */
+static void
+reliable_wake (NavAgent          *agent,
+               ReliableComponent *rc)
+{
+  guint i;
+
+  recv_wake (agent);
+  for (i = 0; i < rc->sources->len; i++)
+    {
+      GMainContext *context = g_source_get_context (g_ptr_array_index (rc->sources, i));
+
+      if (context != NULL)
+        g_main_context_wakeup (context);
+    }
+}
+
+static NavPseudoTcpWriteResult
+reliable_write_packet (NavPseudoTcp *tcp,
+                       const guint8 *data,
+                       gsize         len,
+                       gpointer      user_data)
+{
+  ReliableComponent *rc = user_data;
+  AgentComponent *component = rc->component;
+
+  if (!can_send (component))
+    return NAV_PSEUDO_TCP_WRITE_FAILED;
+  /* A full socket buffer drops the segment: pseudo-TCP sees a loss and
+   * slows down, as libnice's does. */
+  nav_transport_send (component->selected_local->owner, &component->selected_remote->addr,
+                      data, len, NULL);
+  return NAV_PSEUDO_TCP_WRITE_OK;
+}
+
+static void
+reliable_opened (NavPseudoTcp *tcp,
+                 gpointer      user_data)
+{
+  ReliableComponent *rc = user_data;
+
+  rc->opened = TRUE;
+  queue_signal (rc->agent, SIG_RELIABLE_TRANSPORT_WRITABLE, rc->component->stream->id,
+                rc->component->id, 0, NULL, NULL);
+  reliable_wake (rc->agent, rc);
+}
+
+static void
+reliable_readable (NavPseudoTcp *tcp,
+                   gpointer      user_data)
+{
+  /* reliable_flush() hands the data out after each step. */
+}
+
+static void
+reliable_writable (NavPseudoTcp *tcp,
+                   gpointer      user_data)
+{
+  ReliableComponent *rc = user_data;
+
+  queue_signal (rc->agent, SIG_RELIABLE_TRANSPORT_WRITABLE, rc->component->stream->id,
+                rc->component->id, 0, NULL, NULL);
+  reliable_wake (rc->agent, rc);
+}
+
+/* Reset by the peer, or it stopped acknowledging: the component fails,
+ * as in libnice. */
+static void
+reliable_closed (NavPseudoTcp *tcp,
+                 guint32       error,
+                 gpointer      user_data)
+{
+  ReliableComponent *rc = user_data;
+
+  /* Our own reset as the stream goes: nothing to tell. */
+  if (rc->component->reliable != rc)
+    return;
+  rc->failed = TRUE;
+  g_debug ("Stream %u component %u: pseudo-TCP closed: %s", rc->component->stream->id,
+           rc->component->id, g_strerror (error));
+  set_component_state (rc->agent, rc->component, NAV_COMPONENT_STATE_FAILED);
+  reliable_wake (rc->agent, rc);
+}
+
+static gboolean
+reliable_clock_dispatch (GSource     *source,
+                         GSourceFunc  callback,
+                         gpointer     user_data)
+{
+  g_source_set_ready_time (source, -1);
+  return callback (user_data);
+}
+
+static GSourceFuncs reliable_clock_funcs = { NULL, NULL, reliable_clock_dispatch, NULL, NULL, NULL };
+
+typedef struct {
+  GWeakRef agent;
+  guint stream_id;
+  guint component_id;
+} ClockTarget;
+
+static void
+clock_target_free (gpointer data)
+{
+  ClockTarget *t = data;
+
+  g_weak_ref_clear (&t->agent);
+  g_free (t);
+}
+
+typedef struct {
+  NavAgentRecvFunc func;
+  gpointer func_data;
+  GMainContext *func_context;
+  gboolean signal;
+  guint stream_id;
+  guint component_id;
+  GBytes *bytes;
+} ReliableDelivery;
+
+static void reliable_flush (NavAgent *agent, ReliableComponent *rc, ReliableDelivery *delivery);
+static void reliable_deliver (NavAgent *agent, ReliableDelivery *delivery);
+
+static gboolean
+reliable_on_clock (gpointer user_data)
+{
+  ClockTarget *t = user_data;
+  NavAgent *agent = g_weak_ref_get (&t->agent);
+  ReliableDelivery delivery = { 0 };
+  AgentComponent *component;
+
+  if (agent == NULL)
+    return G_SOURCE_REMOVE;
+  agent_lock (agent);
+  component = lookup_component (agent, t->stream_id, t->component_id);
+  if (component != NULL && component->reliable != NULL)
+    {
+      ReliableComponent *rc = component->reliable;
+
+      rc->clock_set = FALSE;
+      if (rc->tcp != NULL)
+        nav_pseudo_tcp_notify_clock (rc->tcp);
+      reliable_flush (agent, rc, &delivery);
+    }
+  agent_unlock_and_emit (agent);
+  reliable_deliver (agent, &delivery);
+  g_object_unref (agent);
+  return G_SOURCE_CONTINUE;
+}
+
+static ReliableComponent *
+reliable_get (NavAgent       *agent,
+              AgentComponent *component)
+{
+  static const NavPseudoTcpCallbacks callbacks = {
+    reliable_opened, reliable_readable, reliable_writable, reliable_closed,
+    reliable_write_packet,
+  };
+  ReliableComponent *rc = component->reliable;
+  ClockTarget *target;
+
+  if (rc != NULL)
+    return rc;
+  rc = g_new0 (ReliableComponent, 1);
+  rc->agent = agent;
+  rc->component = component;
+  /* Conversation 0, as libnice's. */
+  rc->tcp = nav_pseudo_tcp_new (0, &callbacks, rc);
+  g_queue_init (&rc->early);
+  rc->sources = g_ptr_array_new ();
+  target = g_new0 (ClockTarget, 1);
+  g_weak_ref_init (&target->agent, agent);
+  target->stream_id = component->stream->id;
+  target->component_id = component->id;
+  rc->clock = g_source_new (&reliable_clock_funcs, sizeof (GSource));
+  g_source_set_static_name (rc->clock, "NavAgent pseudo-TCP clock");
+  g_source_set_callback (rc->clock, reliable_on_clock, target, clock_target_free);
+  g_source_attach (rc->clock, agent->context);
+  component->reliable = rc;
+  return rc;
+}
+
+static void
+reliable_component_free (NavAgent       *agent,
+                         AgentComponent *component)
+{
+  ReliableComponent *rc = component->reliable;
+  guint i;
+
+  if (rc == NULL)
+    return;
+  /* Detached first: what the io stream's last unref calls back finds
+   * no connection. */
+  component->reliable = NULL;
+  if (!nav_pseudo_tcp_is_closed (rc->tcp))
+    nav_pseudo_tcp_abort (rc->tcp);
+  nav_pseudo_tcp_free (rc->tcp);
+  g_source_destroy (rc->clock);
+  g_source_unref (rc->clock);
+  g_queue_clear_full (&rc->early, (GDestroyNotify) g_bytes_unref);
+  for (i = 0; i < rc->sources->len; i++)
+    {
+      GMainContext *context = g_source_get_context (g_ptr_array_index (rc->sources, i));
+
+      if (context != NULL)
+        g_main_context_wakeup (context);
+    }
+  g_ptr_array_unref (rc->sources);
+  recv_wake (agent);
+  g_clear_object (&rc->io_stream);
+  g_free (rc);
+}
+
+/* After each step of the engine: the clock set to its next deadline,
+ * the data handed to the receive function or the new-data signal (when
+ * the application takes it that way; otherwise it stays in the
+ * receive buffer for nav_agent_recv_messages() and the window closes),
+ * and at the end of the stream our side closed too, as libnice does. */
+static void
+reliable_flush (NavAgent          *agent,
+                ReliableComponent *rc,
+                ReliableDelivery  *delivery)
+{
+  AgentComponent *component = rc->component;
+  gboolean signal = g_signal_has_handler_pending (agent, signals[SIG_NEW_DATA], 0, FALSE);
+  gint64 when;
+
+  if (component->recv_func != NULL || signal)
+    {
+      gsize available = nav_pseudo_tcp_get_available_bytes (rc->tcp);
+
+      if (available > 0)
+        {
+          gsize want = MIN (available, RELIABLE_DELIVERY_MAX);
+          guint8 *buf = g_malloc (want);
+          gssize got = nav_pseudo_tcp_recv (rc->tcp, buf, want);
+
+          if (got > 0)
+            {
+              delivery->func = component->recv_func;
+              delivery->func_data = component->recv_data;
+              delivery->func_context = component->recv_context != NULL
+                                     ? g_main_context_ref (component->recv_context) : NULL;
+              delivery->signal = signal;
+              delivery->stream_id = component->stream->id;
+              delivery->component_id = component->id;
+              delivery->bytes = g_bytes_new_take (buf, got);
+              /* More than one delivery's worth: the clock comes back at once. */
+              if (nav_pseudo_tcp_get_available_bytes (rc->tcp) > 0)
+                {
+                  g_source_set_ready_time (rc->clock, 0);
+                  rc->clock_set = FALSE;
+                }
+            }
+          else
+            g_free (buf);
+        }
+      else if (nav_pseudo_tcp_is_closed_remotely (rc->tcp) &&
+               nav_pseudo_tcp_get_state (rc->tcp) == NAV_PSEUDO_TCP_CLOSE_WAIT)
+        nav_pseudo_tcp_shutdown_write (rc->tcp);
+    }
+  else if (nav_pseudo_tcp_get_available_bytes (rc->tcp) > 0 ||
+           nav_pseudo_tcp_is_closed_remotely (rc->tcp))
+    reliable_wake (agent, rc);
+
+  if (nav_pseudo_tcp_get_next_clock (rc->tcp, &when))
+    {
+      if (!rc->clock_set || when != rc->clock_at)
+        {
+          if (g_source_get_ready_time (rc->clock) != 0)
+            g_source_set_ready_time (rc->clock, when * 1000);
+          rc->clock_at = when;
+          rc->clock_set = TRUE;
+        }
+    }
+}
+
+/* Without the lock. */
+static void
+reliable_deliver (NavAgent         *agent,
+                  ReliableDelivery *delivery)
+{
+  gsize len;
+  const gchar *data;
+
+  if (delivery->bytes == NULL)
+    return;
+  data = g_bytes_get_data (delivery->bytes, &len);
+  if (delivery->func != NULL)
+    {
+      if (delivery->func_context == NULL || delivery->func_context == agent->context ||
+          g_main_context_is_owner (delivery->func_context))
+        delivery->func (agent, delivery->stream_id, delivery->component_id, len, (gchar *) data,
+                        delivery->func_data);
+      else
+        {
+          RecvInvocation *r = g_new0 (RecvInvocation, 1);
+
+          r->agent = g_object_ref (agent);
+          r->stream_id = delivery->stream_id;
+          r->component_id = delivery->component_id;
+          r->func = delivery->func;
+          r->user_data = delivery->func_data;
+          r->data = g_bytes_ref (delivery->bytes);
+          g_main_context_invoke_full (delivery->func_context, G_PRIORITY_DEFAULT, recv_invoke, r,
+                                      recv_invocation_free);
+        }
+    }
+  if (delivery->signal)
+    g_signal_emit (agent, signals[SIG_NEW_DATA], 0, delivery->stream_id, delivery->component_id,
+                   delivery->bytes);
+  g_clear_pointer (&delivery->bytes, g_bytes_unref);
+  g_clear_pointer (&delivery->func_context, g_main_context_unref);
+}
+
+/* A datagram that is no STUN, on a reliable agent: TRUE when taken. */
+static gboolean
+reliable_receive (NavAgent     *agent,
+                  NavTransport *transport,
+                  guint         stream_id,
+                  guint         component_id,
+                  const guint8 *data,
+                  gsize         len)
+{
+  ReliableDelivery delivery = { 0 };
+  AgentComponent *component;
+  ReliableComponent *rc;
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component == NULL || reliable_pair_is_stream (component))
+    {
+      agent_unlock_and_emit (agent);
+      return FALSE;
+    }
+  rc = reliable_get (agent, component);
+  if (nav_pseudo_tcp_is_closed (rc->tcp))
+    ;                           /* a failed component: ignored, as libnice does */
+  else if (!can_send (component))
+    {
+      if (rc->early.length < RELIABLE_EARLY_MAX)
+        g_queue_push_tail (&rc->early, g_bytes_new (data, len));
+    }
+  else
+    {
+      /* Garbage is counted by the engine and dropped. */
+      nav_pseudo_tcp_notify_packet (rc->tcp, data, len);
+      if (component->reliable == rc)
+        reliable_flush (agent, rc, &delivery);
+    }
+  agent_unlock_and_emit (agent);
+  reliable_deliver (agent, &delivery);
+  return TRUE;
+}
+
+static void
+reliable_selected_pair (NavAgent       *agent,
+                        AgentComponent *component)
+{
+  ReliableComponent *rc;
+  GBytes *early;
+
+  if (reliable_pair_is_stream (component))
+    return;
+  rc = reliable_get (agent, component);
+  while ((early = g_queue_pop_head (&rc->early)) != NULL)
+    {
+      gsize len;
+      const guint8 *data = g_bytes_get_data (early, &len);
+
+      nav_pseudo_tcp_notify_packet (rc->tcp, data, len);
+      g_bytes_unref (early);
+    }
+  /* Both sides connect; one that heard the other's connect already
+   * answered it. */
+  if (nav_pseudo_tcp_get_state (rc->tcp) == NAV_PSEUDO_TCP_LISTEN)
+    nav_pseudo_tcp_connect (rc->tcp);
+  nav_pseudo_tcp_notify_mtu (rc->tcp, RELIABLE_MTU);
+  /* The data and deadlines go out from the clock, outside this call. */
+  g_source_set_ready_time (rc->clock, 0);
+  rc->clock_set = FALSE;
+}
+
+static void
+reliable_recv_attached (NavAgent       *agent,
+                        AgentComponent *component)
+{
+  ReliableComponent *rc = reliable_get (agent, component);
+
+  /* What came before goes to the new function from the clock. */
+  g_source_set_ready_time (rc->clock, 0);
+  rc->clock_set = FALSE;
+}
+
+/* The size of @message and, in @n_vectors, how many buffers it has
+ * (n_buffers < 0: up to the first NULL one, as in libnice). */
+static gsize
+output_message_size (const NavOutputMessage *message,
+                     guint                  *n_vectors)
+{
+  gsize size = 0;
+  guint i;
+
+  for (i = 0; message->n_buffers < 0 ? message->buffers[i].buffer != NULL
+                                     : i < (guint) message->n_buffers; i++)
+    size += message->buffers[i].size;
+  if (n_vectors != NULL)
+    *n_vectors = i;
+  return size;
+}
+
+static gsize
+message_size (const NavOutputMessage *message)
+{
+  return output_message_size (message, NULL);
+}
+
+/* Writes @messages into the stream: bytes accepted when @allow_partial
+ * (nav_agent_send()), else whole messages; -1 with G_IO_ERROR_WOULD_BLOCK
+ * when nothing fitted or the connection is not open yet. */
+static gint
+reliable_send (NavAgent               *agent,
+               guint                   stream_id,
+               guint                   component_id,
+               const NavOutputMessage *messages,
+               guint                   n_messages,
+               gboolean                allow_partial,
+               GError                **error)
+{
+  ReliableDelivery delivery = { 0 };
+  AgentComponent *component;
+  ReliableComponent *rc;
+  gsize bytes = 0;
+  guint done = 0;
+  gint result;
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component == NULL)
+    {
+      agent_unlock_and_emit (agent);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE,
+                   _("Stream %u has no component %u"), stream_id, component_id);
+      return -1;
+    }
+  if (reliable_pair_is_stream (component) && can_send (component))
+    {
+      /* ICE-TCP: each message is a frame of the reliable transport. */
+      for (done = 0; done < n_messages; done++)
+        {
+          gsize size = message_size (&messages[done]);
+          g_autofree guint8 *flat = g_malloc (MAX (size, 1));
+          gsize off = 0;
+          guint i;
+
+          for (i = 0; messages[done].n_buffers < 0 ? messages[done].buffers[i].buffer != NULL
+                                                   : i < (guint) messages[done].n_buffers; i++)
+            {
+              if (messages[done].buffers[i].size > 0)
+                memcpy (flat + off, messages[done].buffers[i].buffer,
+                        messages[done].buffers[i].size);
+              off += messages[done].buffers[i].size;
+            }
+          if (!nav_transport_send (component->selected_local->owner,
+                                   &component->selected_remote->addr, flat, size, NULL))
+            break;
+          bytes += size;
+        }
+      agent_unlock_and_emit (agent);
+      result = allow_partial ? (gint) bytes : (gint) done;
+      if (result == 0 && n_messages > 0)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK,
+                               _("The connection cannot take more data now"));
+          return -1;
+        }
+      return result;
+    }
+
+  rc = reliable_get (agent, component);
+  if (nav_pseudo_tcp_is_closed (rc->tcp) && rc->opened)
+    {
+      agent_unlock_and_emit (agent);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _("Stream %u component %u: the pseudo-TCP connection is closed"),
+                   stream_id, component_id);
+      return -1;
+    }
+  for (done = 0; done < n_messages; done++)
+    {
+      const NavOutputMessage *m = &messages[done];
+      gboolean blocked = FALSE;
+      guint i;
+
+      if (!allow_partial &&
+          message_size (m) > nav_pseudo_tcp_get_available_send_space (rc->tcp))
+        break;
+      for (i = 0; m->n_buffers < 0 ? m->buffers[i].buffer != NULL : i < (guint) m->n_buffers; i++)
+        {
+          gssize n;
+
+          if (m->buffers[i].size == 0)
+            continue;
+          n = nav_pseudo_tcp_send (rc->tcp, m->buffers[i].buffer, m->buffers[i].size);
+          if (n < 0)
+            {
+              blocked = TRUE;
+              break;
+            }
+          bytes += n;
+          if ((gsize) n < m->buffers[i].size)
+            {
+              blocked = TRUE;
+              break;
+            }
+        }
+      if (blocked)
+        break;
+    }
+  reliable_flush (agent, rc, &delivery);
+  agent_unlock_and_emit (agent);
+  reliable_deliver (agent, &delivery);
+
+  result = allow_partial ? (gint) MIN (bytes, (gsize) G_MAXINT) : (gint) done;
+  if (result == 0 && n_messages > 0)
+    {
+      /* Not connected yet, or the send buffer is full: the
+       * reliable-transport-writable signal says when to try again. */
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK,
+                           _("The connection cannot take more data now"));
+      return -1;
+    }
+  return result;
+}
+
+/* Where a reliable receive has got to in the caller's messages. */
+typedef struct {
+  guint message;
+  guint buffer;
+  gsize offset;
+} RecvIter;
+
+static gboolean
+recv_iter_at_end (const RecvIter        *iter,
+                  const NavInputMessage *messages,
+                  guint                  n_messages)
+{
+  return iter->message >= n_messages;
+}
+
+static guint
+recv_iter_n_valid (const RecvIter *iter)
+{
+  return iter->message + (iter->buffer > 0 || iter->offset > 0 ? 1 : 0);
+}
+
+/* Fills the messages from the receive buffer: FALSE at the end of the
+ * stream. */
+static gboolean
+reliable_fill (NavPseudoTcp    *tcp,
+               NavInputMessage *messages,
+               guint            n_messages,
+               RecvIter        *iter)
+{
+  for (; iter->message < n_messages; iter->message++, iter->buffer = 0, iter->offset = 0)
+    {
+      NavInputMessage *m = &messages[iter->message];
+
+      if (iter->buffer == 0 && iter->offset == 0)
+        m->length = 0;
+      for (; m->n_buffers < 0 ? m->buffers[iter->buffer].buffer != NULL
+                              : iter->buffer < (guint) m->n_buffers;
+           iter->buffer++, iter->offset = 0)
+        {
+          GInputVector *v = &m->buffers[iter->buffer];
+
+          while (iter->offset < v->size)
+            {
+              gssize n = nav_pseudo_tcp_recv (tcp, (guint8 *) v->buffer + iter->offset,
+                                              v->size - iter->offset);
+
+              if (n == 0)
+                return FALSE;
+              if (n < 0)
+                return TRUE;
+              iter->offset += n;
+              m->length += n;
+            }
+        }
+    }
+  return TRUE;
+}
+
+/* The receive of a reliable agent: @messages are filled in order as one
+ * byte stream, as libnice does.  Blocking, it returns when all are full,
+ * at the end of the stream, or on cancellation. */
+static gint
+reliable_recv_messages (NavAgent        *agent,
+                        guint            stream_id,
+                        guint            component_id,
+                        NavInputMessage *messages,
+                        guint            n_messages,
+                        gboolean         blocking,
+                        GCancellable    *cancellable,
+                        GError         **error)
+{
+  RecvIter iter = { 0, 0, 0 };
+
+  for (;;)
+    {
+      ReliableDelivery delivery = { 0 };
+      AgentComponent *component;
+      ReliableComponent *rc;
+      gboolean eos = FALSE, failed = FALSE;
+      guint64 generation;
+      RecvRefusal why;
+      gint ret;
+
+      component = recv_pass_begin (agent, stream_id, component_id, &generation, &why);
+      if (component == NULL)
+        {
+          if (why == RECV_GONE && recv_iter_n_valid (&iter) > 0)
+            return recv_iter_n_valid (&iter);
+          recv_refused (why, stream_id, component_id, error);
+          return -1;
+        }
+      rc = reliable_get (agent, component);
+      if (reliable_pair_is_stream (component))
+        {
+          agent_unlock_and_emit (agent);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                       _("Stream %u component %u: a reliable receive on an ICE-TCP pair "
+                         "needs a receive function"), stream_id, component_id);
+          return -1;
+        }
+      eos = !reliable_fill (rc->tcp, messages, n_messages, &iter);
+      failed = rc->failed && nav_pseudo_tcp_get_available_bytes (rc->tcp) == 0;
+      reliable_flush (agent, rc, &delivery);
+      agent_unlock_and_emit (agent);
+      reliable_deliver (agent, &delivery);
+
+      if (recv_iter_at_end (&iter, messages, n_messages) || eos)
+        return recv_iter_n_valid (&iter);
+      if (failed)
+        {
+          if (recv_iter_n_valid (&iter) > 0)
+            return recv_iter_n_valid (&iter);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE,
+                       _("Stream %u component %u: the pseudo-TCP connection failed"),
+                       stream_id, component_id);
+          return -1;
+        }
+      if (recv_pass_end (recv_iter_n_valid (&iter), blocking, cancellable, &ret, error))
+        return ret;
+      recv_wait (agent, generation, cancellable);
+    }
+}
+
+/* What the GIOStream of nav_agent_get_io_stream() calls
+ * (nav-io-stream-private.h). */
+
+gboolean
+nav_agent_reliable_check (NavAgent     *agent,
+                          guint         stream_id,
+                          guint         component_id,
+                          GIOCondition  condition)
+{
+  AgentComponent *component;
+  gboolean ready = TRUE;
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component != NULL && component->reliable != NULL && !component->reliable->failed)
+    {
+      NavPseudoTcp *tcp = component->reliable->tcp;
+
+      if (condition & G_IO_IN)
+        ready = nav_pseudo_tcp_get_available_bytes (tcp) > 0 ||
+                nav_pseudo_tcp_is_closed_remotely (tcp) || nav_pseudo_tcp_is_closed (tcp);
+      else
+        ready = nav_pseudo_tcp_is_closed (tcp) ||
+                (nav_pseudo_tcp_get_state (tcp) == NAV_PSEUDO_TCP_ESTABLISHED &&
+                 nav_pseudo_tcp_get_available_send_space (tcp) > 0);
+    }
+  else if (component != NULL && component->reliable == NULL)
+    ready = FALSE;              /* no pair selected yet */
+  agent_unlock_and_emit (agent);
+  return ready;
+}
+
+/* One read or write of the GIOStream: bytes (0 at the end of the
+ * stream), or -1; blocking, it waits for at least one byte. */
+gssize
+nav_agent_reliable_transfer (NavAgent      *agent,
+                             guint          stream_id,
+                             guint          component_id,
+                             gboolean       write,
+                             guint8        *buf,
+                             gsize          len,
+                             gboolean       blocking,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  len = MIN (len, (gsize) G_MAXINT);
+  for (;;)
+    {
+      g_autoptr (GError) local_error = NULL;
+      guint64 generation;
+      gint n;
+
+      g_mutex_lock (&agent->recv_mutex);
+      generation = agent->recv_generation;
+      g_mutex_unlock (&agent->recv_mutex);
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return -1;
+      if (write)
+        {
+          GOutputVector vector = { buf, len };
+          NavOutputMessage message = { &vector, 1 };
+
+          n = reliable_send (agent, stream_id, component_id, &message, 1, TRUE, &local_error);
+        }
+      else
+        {
+          GInputVector vector = { buf, len };
+          NavInputMessage message = { &vector, 1, NULL, 0 };
+
+          n = reliable_recv_messages (agent, stream_id, component_id, &message, 1, FALSE,
+                                      cancellable, &local_error);
+          if (n >= 0)
+            n = (gint) message.length;
+        }
+      if (n >= 0)
+        return n;
+      if (!blocking || !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return -1;
+        }
+      recv_wait (agent, generation, cancellable);
+    }
+}
+
+/* Graceful: our FIN after the data (a closed output stream), or the end
+ * of reading (a closed input stream). */
+void
+nav_agent_reliable_shutdown (NavAgent *agent,
+                             guint     stream_id,
+                             guint     component_id,
+                             gboolean  read,
+                             gboolean  write)
+{
+  ReliableDelivery delivery = { 0 };
+  AgentComponent *component;
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component != NULL && component->reliable != NULL)
+    {
+      ReliableComponent *rc = component->reliable;
+
+      if (read)
+        nav_pseudo_tcp_shutdown_read (rc->tcp);
+      if (write)
+        nav_pseudo_tcp_shutdown_write (rc->tcp);
+      reliable_flush (agent, rc, &delivery);
+      reliable_wake (agent, rc);
+    }
+  agent_unlock_and_emit (agent);
+  reliable_deliver (agent, &delivery);
+}
+
+static gboolean
+ready_source_prepare (GSource *source,
+                      gint    *timeout)
+{
+  ReadySource *r = (ReadySource *) source;
+  g_autoptr (NavAgent) agent = g_weak_ref_get (&r->agent);
+
+  *timeout = -1;
+  if (agent == NULL)
+    return TRUE;
+  return nav_agent_reliable_check (agent, r->stream_id, r->component_id, r->condition);
+}
+
+static gboolean
+ready_source_check (GSource *source)
+{
+  gint timeout;
+
+  return ready_source_prepare (source, &timeout);
+}
+
+static gboolean
+ready_source_dispatch (GSource     *source,
+                       GSourceFunc  callback,
+                       gpointer     user_data)
+{
+  return callback != NULL ? callback (user_data) : G_SOURCE_CONTINUE;
+}
+
+static void
+ready_source_finalize (GSource *source)
+{
+  ReadySource *r = (ReadySource *) source;
+  NavAgent *agent = g_weak_ref_get (&r->agent);
+
+  if (agent != NULL)
+    {
+      AgentComponent *component;
+
+      agent_lock (agent);
+      component = lookup_component (agent, r->stream_id, r->component_id);
+      if (component != NULL && component->reliable != NULL)
+        g_ptr_array_remove_fast (component->reliable->sources, source);
+      agent_unlock_and_emit (agent);
+      g_object_unref (agent);
+    }
+  g_weak_ref_clear (&r->agent);
+}
+
+static GSourceFuncs ready_source_funcs = {
+  ready_source_prepare, ready_source_check, ready_source_dispatch, ready_source_finalize,
+  NULL, NULL,
+};
+
+/* A source ready while the component is readable (G_IO_IN) or writable
+ * (G_IO_OUT), or broken; the child of the streams' pollable sources. */
+GSource *
+nav_agent_reliable_source_new (NavAgent     *agent,
+                               guint         stream_id,
+                               guint         component_id,
+                               GIOCondition  condition)
+{
+  GSource *source = g_source_new (&ready_source_funcs, sizeof (ReadySource));
+  ReadySource *r = (ReadySource *) source;
+  AgentComponent *component;
+
+  g_weak_ref_init (&r->agent, agent);
+  r->stream_id = stream_id;
+  r->component_id = component_id;
+  r->condition = condition;
+  g_source_set_static_name (source, "NavAgent reliable stream");
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component != NULL)
+    g_ptr_array_add (reliable_get (agent, component)->sources, source);
+  agent_unlock_and_emit (agent);
+  return source;
+}
+
+/**
+ * nav_agent_new_reliable:
+ * @ctx: (nullable): the main context of the agent's sockets, timers and
+ *   signals; %NULL for the thread-default one
+ * @compat: the flavour of ICE
+ *
+ * Creates a reliable agent, as `nice_agent_new_reliable()`: the data of
+ * each component goes through pseudo-TCP over its selected pair (the
+ * pseudo-TCP of libjingle as libnice extends it, so a reliable
+ * `NiceAgent` is the peer), and arrives whole and in order.
+ *
+ * On such an agent, [method@Nav.Agent.send] writes into the stream and
+ * returns the number of bytes it took, or -1 when none fit (the send
+ * buffer is full, or the connection is not open yet): then
+ * [signal@Nav.Agent::reliable-transport-writable] says when to write
+ * again.  The receive function of [method@Nav.Agent.attach_recv] (and
+ * [signal@Nav.Agent::new-data]) gets the stream's bytes in order, in
+ * pieces of any size; [method@Nav.Agent.recv_messages] fills its
+ * messages as one byte stream.  [method@Nav.Agent.get_io_stream] gives a
+ * #GIOStream over a component.
+ *
+ * The connection opens when a pair is selected (both sides connect, as
+ * libnice's do); it is reset (RST) when the stream is removed, and a
+ * component whose connection is reset by the peer or stops being
+ * acknowledged becomes %NAV_COMPONENT_STATE_FAILED, as in libnice.  Over
+ * an ICE-TCP pair the data goes as is, without pseudo-TCP.
+ *
+ * Returns: (transfer full): a new agent
+ *
+ * Since: 1.0
+ */
+NavAgent *
+nav_agent_new_reliable (GMainContext     *ctx,
+                        NavCompatibility  compat)
+{
+  return g_object_new (NAV_TYPE_AGENT, "main-context", ctx, "compatibility", compat,
+                       "reliable", TRUE, NULL);
+}
+
+/**
+ * nav_agent_get_io_stream:
+ * @agent: a reliable agent (see [ctor@Nav.Agent.new_reliable])
+ * @stream_id: a stream
+ * @component_id: a component
+ *
+ * Returns a #GIOStream over the component's reliable connection, as
+ * `nice_agent_get_io_stream()`: the same one at each call.  Its input and
+ * output streams are pollable (#GPollableInputStream,
+ * #GPollableOutputStream).  A read waits for at least one byte and
+ * returns 0 at the end of the stream (the peer's FIN); a write waits
+ * until the stream takes at least one byte.  Closing the output stream
+ * sends a FIN after the data; closing the input stream stops reading.
+ * Reads fail while a receive function is attached
+ * ([method@Nav.Agent.attach_recv]).
+ *
+ * Returns: (transfer full) (nullable): the stream, or %NULL when the
+ *   agent is not reliable or the component does not exist
+ *
+ * Since: 1.0
+ */
+GIOStream *
+nav_agent_get_io_stream (NavAgent *agent,
+                         guint     stream_id,
+                         guint     component_id)
+{
+  AgentComponent *component;
+  GIOStream *io_stream = NULL;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), NULL);
+  g_return_val_if_fail (agent->reliable, NULL);
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component != NULL)
+    {
+      ReliableComponent *rc = reliable_get (agent, component);
+
+      if (rc->io_stream == NULL)
+        rc->io_stream = nav_io_stream_new (agent, stream_id, component_id);
+      io_stream = g_object_ref (rc->io_stream);
+    }
+  agent_unlock_and_emit (agent);
+  return io_stream;
+}
+
 /* ------------------------------------------------------------- gathering */
 
 static gboolean
@@ -676,6 +1725,84 @@ has_candidate (GPtrArray          *candidates,
   return FALSE;
 }
 
+/* Whether UDP sockets are opened with ice-udp off, for the STUN server
+ * only: without them no TCP candidate would learn its mapped address.
+ * Only for simultaneous-open (TCP hole punching, an option libnice does
+ * not have): otherwise ice-udp off means no UDP socket at all, as in
+ * libnice, and gathering never waits for a STUN server. */
+static gboolean
+wants_discovery_sockets (NavAgent *agent)
+{
+  return !agent->ice_udp && agent->ice_tcp && agent->ice_tcp_so && !agent->force_relay &&
+         agent->full_mode && agent->stun_server != NULL && agent->stun_server[0] != '\0';
+}
+
+/* Called with the lock held.  Server-reflexive TCP candidates (RFC 6544
+ * §5.2), derived as libnice derives them: for each host TCP candidate on
+ * the base IP of @udp_srflx, the mapped IP with the host candidate's own
+ * port and tcptype, on the host candidate's transport (its base, RFC 8445
+ * §6.1.2.4: checks leave from there, and nothing binds the mapped
+ * address).  That assumes a NAT which keeps ports for TCP, the common
+ * kind; where it does not, the candidate simply fails its checks.  New
+ * candidates are added to @component and @out. */
+static void
+derive_tcp_srflx (NavAgent           *agent,
+                  AgentComponent     *component,
+                  const NavCandidate *udp_srflx,
+                  GPtrArray          *out)
+{
+  guint i, n = component->local->len;
+
+  if (!agent->ice_tcp || agent->force_relay || !agent->full_mode)
+    return;
+  for (i = 0; i < n; i++)
+    {
+      const NavCandidate *host = g_ptr_array_index (component->local, i);
+      g_autoptr (NavCandidate) c = NULL;
+      g_autofree gchar *key = NULL;
+      gchar foundation[16];
+      guint direction;
+
+      if (host->type != NAV_CANDIDATE_TYPE_HOST ||
+          host->transport == NAV_CANDIDATE_TRANSPORT_UDP ||
+          !nav_address_equal_no_port (&host->base_addr, &udp_srflx->base_addr))
+        continue;
+      c = nav_candidate_new (NAV_CANDIDATE_TYPE_SERVER_REFLEXIVE);
+      c->transport = host->transport;
+      c->addr = udp_srflx->addr;
+      nav_address_set_port (&c->addr, nav_address_get_port (&host->addr));
+      c->base_addr = host->addr;
+      c->related_addr = host->addr;
+      c->stream_id = host->stream_id;
+      c->component_id = host->component_id;
+      /* RFC 8445 §5.1.3: one equal to its base is redundant. */
+      if (nav_address_equal (&c->addr, &host->addr) || has_candidate (component->local, c))
+        continue;
+      /* RFC 6544 §4.2: the direction preferences of its table's row for a
+       * NATed host (simultaneous-open 6, active 4, passive 2), as libnice
+       * gives reflexive candidates, and the host candidate's other
+       * preference. */
+      direction = host->transport == NAV_CANDIDATE_TRANSPORT_TCP_SO ? 6 :
+                  host->transport == NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE ? 4 : 2;
+      c->priority = nav_candidate_compute_priority (NAV_CANDIDATE_TYPE_SERVER_REFLEXIVE,
+                                                    host->transport,
+                                                    (direction << 13) |
+                                                    ((host->priority >> 8) & 0x1fff),
+                                                    host->component_id);
+      /* RFC 8445 §5.1.1.3: type, base IP and server are those of the UDP
+       * candidate's foundation; the transport makes the difference. */
+      key = g_strdup_printf ("%s/%s", udp_srflx->foundation,
+                             nav_candidate_transport_to_string (host->transport));
+      g_snprintf (foundation, sizeof foundation, "%u", g_str_hash (key));
+      nav_candidate_set_foundation (c, foundation);
+      nav_candidate_set_owner (c, host->owner);
+      g_ptr_array_add (component->local, nav_candidate_copy (c));
+      g_ptr_array_add (out, g_steal_pointer (&c));
+    }
+}
+
+static void transport_set_tos (NavTransport *transport, gint tos);
+
 static void
 on_candidate_gathered (NavGatherer  *gatherer,
                        NavCandidate *candidate,
@@ -684,34 +1811,78 @@ on_candidate_gathered (NavGatherer  *gatherer,
   AgentComponent *component;
   AgentStream *stream;
   NavChecker *checker = NULL;
+  g_autoptr (GPtrArray) derived = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_candidate_free);
   gboolean offer;
+  guint i;
 
   agent_lock (agent);
   component = lookup_component (agent, candidate->stream_id, candidate->component_id);
-  if (component == NULL || has_candidate (component->local, candidate))
+  if (component == NULL || has_candidate (component->local, candidate) ||
+      has_candidate (component->discovery, candidate))
     {
       agent_unlock_and_emit (agent);
       return;
     }
   stream = component->stream;
-  hook_transport (agent, candidate->owner, candidate->stream_id, candidate->component_id);
-  g_ptr_array_add (component->local, nav_candidate_copy (candidate));
+  /* nav_agent_set_stream_tos() covers the sockets that come later. */
+  if (stream->tos >= 0 && candidate->owner != NULL)
+    transport_set_tos (candidate->owner, stream->tos);
+  if (!agent->ice_udp && candidate->transport == NAV_CANDIDATE_TRANSPORT_UDP &&
+      candidate->type != NAV_CANDIDATE_TYPE_RELAYED)
+    {
+      /* A discovery socket (wants_discovery_sockets()) and what it
+       * learnt: kept from the peer, the checker and the application. */
+      g_ptr_array_add (component->discovery, nav_candidate_copy (candidate));
+      if (candidate->type == NAV_CANDIDATE_TYPE_SERVER_REFLEXIVE)
+        derive_tcp_srflx (agent, component, candidate, derived);
+    }
+  else
+    {
+      hook_transport (agent, candidate->owner, candidate->stream_id, candidate->component_id);
+      g_ptr_array_add (component->local, nav_candidate_copy (candidate));
+      if (candidate->type == NAV_CANDIDATE_TYPE_SERVER_REFLEXIVE &&
+          candidate->transport == NAV_CANDIDATE_TRANSPORT_UDP)
+        derive_tcp_srflx (agent, component, candidate, derived);
+      /* A host TCP candidate after the UDP srflx (trickled gatherers in
+       * any order): its twin too. */
+      if (candidate->type == NAV_CANDIDATE_TYPE_HOST &&
+          candidate->transport != NAV_CANDIDATE_TRANSPORT_UDP)
+        for (GPtrArray *a = component->local; a != NULL;
+             a = a == component->local ? component->discovery : NULL)
+          for (i = 0; i < a->len; i++)
+            {
+              const NavCandidate *c = g_ptr_array_index (a, i);
+
+              if (c->type == NAV_CANDIDATE_TYPE_SERVER_REFLEXIVE &&
+                  c->transport == NAV_CANDIDATE_TRANSPORT_UDP)
+                derive_tcp_srflx (agent, component, c, derived);
+            }
+      g_ptr_array_insert (derived, 0, nav_candidate_copy (candidate));
+    }
 
   /* force-relay: the host and reflexive candidates are only the bases of
    * relayed ones; the peer never learns them. */
-  offer = !agent->force_relay || candidate->type == NAV_CANDIDATE_TYPE_RELAYED;
-  if (offer)
+  for (i = 0; i < derived->len; i++)
     {
-      queue_signal (agent, SIG_NEW_CANDIDATE_FULL, stream->id, component->id, 0, candidate, NULL);
-      queue_signal (agent, SIG_NEW_CANDIDATE, stream->id, component->id, 0, candidate, NULL);
-      if (agent->checker != NULL)
-        checker = g_object_ref (agent->checker);
+      NavCandidate *c = g_ptr_array_index (derived, i);
+
+      offer = !agent->force_relay || c->type == NAV_CANDIDATE_TYPE_RELAYED;
+      if (!offer)
+        {
+          g_ptr_array_remove_index (derived, i--);
+          continue;
+        }
+      queue_signal (agent, SIG_NEW_CANDIDATE_FULL, stream->id, component->id, 0, c, NULL);
+      queue_signal (agent, SIG_NEW_CANDIDATE, stream->id, component->id, 0, c, NULL);
     }
+  if (derived->len > 0 && agent->checker != NULL)
+    checker = g_object_ref (agent->checker);
   agent_unlock_and_emit (agent);
 
   if (checker != NULL)
     {
-      nav_checker_add_local_candidate (checker, candidate);
+      for (i = 0; i < derived->len; i++)
+        nav_checker_add_local_candidate (checker, g_ptr_array_index (derived, i));
       g_object_unref (checker);
     }
 }
@@ -729,23 +1900,76 @@ dup_host_bases (AgentComponent *component)
       if (c->type == NAV_CANDIDATE_TYPE_HOST)
         g_ptr_array_add (bases, nav_candidate_copy (c));
     }
+  for (i = 0; i < component->discovery->len; i++)
+    {
+      NavCandidate *c = g_ptr_array_index (component->discovery, i);
+
+      if (c->type == NAV_CANDIDATE_TYPE_HOST)
+        g_ptr_array_add (bases, nav_candidate_copy (c));
+    }
   return bases;
 }
 
+/* The construct properties the agent gives a gatherer.  Each value
+ * carries its type, so one the implementation lacks is skipped whatever
+ * it holds (a gatherer written elsewhere may not know every option). */
+typedef struct
+{
+  guint n;
+  const gchar *names[12];
+  GValue values[12];
+} GathererProperties;
+
+static void
+gatherer_properties_add (GathererProperties *props,
+                         const gchar        *name,
+                         GType               type,
+                         ...)
+{
+  g_autofree gchar *collect_error = NULL;
+  va_list args;
+
+  g_assert (props->n < G_N_ELEMENTS (props->values));
+  va_start (args, type);
+  G_VALUE_COLLECT_INIT (&props->values[props->n], type, args, 0, &collect_error);
+  va_end (args);
+  g_assert (collect_error == NULL);
+  props->names[props->n++] = name;
+}
+
+static void
+gatherer_properties_clear (GathererProperties *props)
+{
+  for (guint i = 0; i < props->n; i++)
+    g_value_unset (&props->values[i]);
+  props->n = 0;
+}
+
+/* libnice's discovery retransmits its STUN and TURN requests with the
+ * agent's settings, as the checks do: so do the gatherers that have them. */
+static void
+gatherer_properties_add_retransmissions (GathererProperties *props,
+                                         NavAgent           *agent)
+{
+  gatherer_properties_add (props, "stun-initial-timeout", G_TYPE_UINT,
+                           MAX (agent->stun_initial_timeout, 1u));
+  gatherer_properties_add (props, "stun-max-retransmissions", G_TYPE_UINT,
+                           agent->stun_max_retransmissions);
+  gatherer_properties_add (props, "stun-reliable-timeout", G_TYPE_UINT,
+                           MAX (agent->stun_reliable_timeout, 1u));
+}
+
 static NavGatherer *
-create_gatherer (NavAgent     *agent,
-                 const gchar  *name,
-                 GError      **error,
-                 const gchar  *first_property_name,
-                 ...)
+create_gatherer (NavAgent                 *agent,
+                 const gchar              *name,
+                 const GathererProperties *props,
+                 GError                  **error)
 {
   NavRegistry *registry = nav_registry_get_default ();
   NavImplementationInfo *info;
   GObjectClass *klass;
   GPtrArray *names;
   GArray *values;
-  const gchar *prop;
-  va_list args;
   GObject *object = NULL;
 
   info = nav_registry_lookup (registry, NAV_GATHERER_EXTENSION_POINT_NAME, name, error);
@@ -761,29 +1985,27 @@ create_gatherer (NavAgent     *agent,
   g_value_init (&g_array_index (values, GValue, 0), G_TYPE_MAIN_CONTEXT);
   g_value_set_boxed (&g_array_index (values, GValue, 0), agent->context);
 
-  /* Only the properties the implementation has: a gatherer written
-   * elsewhere may not know every option. */
-  va_start (args, first_property_name);
-  for (prop = first_property_name; prop != NULL; prop = va_arg (args, const gchar *))
+  for (guint i = 0; i < props->n; i++)
     {
-      GParamSpec *pspec = g_object_class_find_property (klass, prop);
+      GParamSpec *pspec = g_object_class_find_property (klass, props->names[i]);
       GValue value = G_VALUE_INIT;
-      g_autofree gchar *collect_error = NULL;
 
-      if (pspec == NULL)
+      if (pspec == NULL || !(pspec->flags & G_PARAM_WRITABLE))
         {
-          /* Skip the value: every optional property is a string here. */
-          (void) va_arg (args, const gchar *);
-          g_debug ("Gatherer %s has no property %s", name, prop);
+          g_debug ("Gatherer %s has no property %s", name, props->names[i]);
           continue;
         }
-      G_VALUE_COLLECT_INIT (&value, pspec->value_type, args, 0, &collect_error);
-      if (collect_error != NULL)
-        break;
-      g_ptr_array_add (names, (gpointer) prop);
+      g_value_init (&value, pspec->value_type);
+      if (!g_value_transform (&props->values[i], &value))
+        {
+          g_debug ("Gatherer %s: property %s is a %s, not a %s", name, props->names[i],
+                   g_type_name (pspec->value_type), G_VALUE_TYPE_NAME (&props->values[i]));
+          g_value_unset (&value);
+          continue;
+        }
+      g_ptr_array_add (names, (gpointer) props->names[i]);
       g_array_append_val (values, value);
     }
-  va_end (args);
 
   object = nav_registry_create_with_properties (registry, NAV_GATHERER_EXTENSION_POINT_NAME,
                                                 name, names->len,
@@ -792,6 +2014,7 @@ create_gatherer (NavAgent     *agent,
   g_array_unref (values);
   g_ptr_array_unref (names);
   g_type_class_unref (klass);
+  g_object_unref (info);
   return object != NULL ? NAV_GATHERER (object) : NULL;
 }
 
@@ -840,12 +2063,17 @@ start_second_stage (NavAgent       *agent,
       g_autofree gchar *server = NULL;
       NavGatherer *stun;
       const gchar *servers[2] = { NULL, NULL };
+      GathererProperties props = { 0, };
 
       server = strchr (agent->stun_server, ':') != NULL
                ? g_strdup_printf ("[%s]:%u", agent->stun_server, agent->stun_server_port)
                : g_strdup_printf ("%s:%u", agent->stun_server, agent->stun_server_port);
       servers[0] = server;
-      stun = create_gatherer (agent, "stun", &error, "servers", servers, NULL);
+      gatherer_properties_add (&props, "servers", G_TYPE_STRV, servers);
+      gatherer_properties_add_retransmissions (&props, agent);
+      gatherer_properties_add (&props, "software", G_TYPE_STRING, agent->software);
+      stun = create_gatherer (agent, "stun", &props, &error);
+      gatherer_properties_clear (&props);
       if (stun == NULL)
         g_warning (_("Server-reflexive candidates of stream %u are not gathered: %s"),
                    component->stream->id, error->message);
@@ -859,16 +2087,20 @@ start_second_stage (NavAgent       *agent,
       g_autoptr (GError) error = NULL;
       g_autofree gchar *server = NULL;
       NavGatherer *turn;
+      GathererProperties props = { 0, };
 
       server = strchr (info->server, ':') != NULL
                ? g_strdup_printf ("[%s]:%u", info->server, info->port)
                : g_strdup_printf ("%s:%u", info->server, info->port);
-      turn = create_gatherer (agent, "turn", &error,
-                              "server", server,
-                              "transport", relay_transport_name (info->type),
-                              "username", info->username,
-                              "password", info->password,
-                              NULL);
+      gatherer_properties_add (&props, "server", G_TYPE_STRING, server);
+      gatherer_properties_add (&props, "transport", G_TYPE_STRING,
+                               relay_transport_name (info->type));
+      gatherer_properties_add (&props, "username", G_TYPE_STRING, info->username);
+      gatherer_properties_add (&props, "password", G_TYPE_STRING, info->password);
+      gatherer_properties_add_retransmissions (&props, agent);
+      gatherer_properties_add (&props, "software", G_TYPE_STRING, agent->software);
+      turn = create_gatherer (agent, "turn", &props, &error);
+      gatherer_properties_clear (&props);
       if (turn == NULL)
         g_warning (_("Relayed candidates of stream %u are not gathered: %s"),
                    component->stream->id, error->message);
@@ -954,6 +2186,8 @@ on_checker_selected_pair (NavChecker   *checker,
       component->selected_remote = nav_candidate_copy (remote);
       queue_signal (agent, SIG_NEW_SELECTED_PAIR_FULL, stream_id, component_id, 0, local, remote);
       queue_signal (agent, SIG_NEW_SELECTED_PAIR, stream_id, component_id, 0, local, remote);
+      if (agent->reliable)
+        reliable_selected_pair (agent, component);
     }
   agent_unlock_and_emit (agent);
 }
@@ -1038,6 +2272,8 @@ configure_checker (NavAgent *agent)
   SET_IF ("ice-trickle", agent->ice_trickle);
   SET_IF ("stun-initial-timeout", MAX (agent->stun_initial_timeout, 1u));
   SET_IF ("stun-max-retransmissions", agent->stun_max_retransmissions);
+  SET_IF ("stun-reliable-timeout", MAX (agent->stun_reliable_timeout, 1u));
+  SET_IF ("software", agent->software);
 #undef SET_IF
 }
 
@@ -1155,6 +2391,7 @@ nav_agent_add_stream (NavAgent *agent,
   stream = g_new0 (AgentStream, 1);
   stream->id = id = agent->next_stream_id++;
   stream->n_components = n_components;
+  stream->tos = -1;
   stream->local_ufrag = random_ice_string (4);
   stream->local_pwd = random_ice_string (22);
   stream->components = g_new0 (AgentComponent, n_components);
@@ -1167,6 +2404,7 @@ nav_agent_add_stream (NavAgent *agent,
       component->state = NAV_COMPONENT_STATE_DISCONNECTED;
       component->local = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_candidate_free);
       component->remote = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_candidate_free);
+      component->discovery = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_candidate_free);
       component->relays = g_ptr_array_new_with_free_func (relay_info_free);
       component->gatherers = g_ptr_array_new_with_free_func (g_object_unref);
     }
@@ -1446,7 +2684,7 @@ nav_agent_gather_candidates (NavAgent *agent,
       /* Relay-only: TCP host candidates would never be offered, and no
        * relay is built on them; no listener is opened either. */
       g_object_set (host,
-                    "ice-udp", agent->ice_udp,
+                    "ice-udp", agent->ice_udp || wants_discovery_sockets (agent),
                     "ice-tcp", agent->ice_tcp && !agent->force_relay,
                     "tcp-passive-only", !agent->full_mode,
                     "tcp-simultaneous-open", agent->ice_tcp_so,
@@ -1881,6 +3119,17 @@ nav_agent_peer_candidate_gathering_done (NavAgent *agent,
   return stream != NULL;
 }
 
+/* The selected pair carries data until consent is lost, and through an
+ * ICE restart until the new checks select another (RFC 8445 §9).  Called
+ * with the lock held. */
+static gboolean
+can_send (AgentComponent *component)
+{
+  return component != NULL && component->selected_local != NULL &&
+         component->selected_local->owner != NULL &&
+         component->state != NAV_COMPONENT_STATE_FAILED;
+}
+
 /* Called without the lock: takes what the send needs. */
 static gboolean
 selected_path (NavAgent      *agent,
@@ -1894,11 +3143,7 @@ selected_path (NavAgent      *agent,
 
   agent_lock (agent);
   component = lookup_component (agent, stream_id, component_id);
-  /* The selected pair carries data until consent is lost, and through an
-   * ICE restart until the new checks select another (RFC 8445 §9). */
-  if (component != NULL && component->selected_local != NULL &&
-      component->selected_local->owner != NULL &&
-      component->state != NAV_COMPONENT_STATE_FAILED)
+  if (can_send (component))
     {
       *transport = g_object_ref (component->selected_local->owner);
       *to = component->selected_remote->addr;
@@ -1919,6 +3164,12 @@ selected_path (NavAgent      *agent,
  * Sends one datagram on the component's selected pair, as
  * `nice_agent_send()`.
  *
+ * On a reliable agent ([ctor@Nav.Agent.new_reliable]), writes @buf into
+ * the component's pseudo-TCP stream instead: the return value is the
+ * number of bytes taken (possibly fewer than @len), or -1 when none fit
+ * (not connected yet, or the send buffer is full) — then wait for
+ * [signal@Nav.Agent::reliable-transport-writable].
+ *
  * Returns: @len on success, -1 when there is no selected pair or the
  *   datagram could not be sent
  *
@@ -1931,17 +3182,31 @@ nav_agent_send (NavAgent    *agent,
                 guint        len,
                 const gchar *buf)
 {
-  NavTransport *transport = NULL;
-  NavAddress to;
-  gboolean ok;
+  AgentComponent *component;
+  gboolean ok = FALSE;
 
   g_return_val_if_fail (NAV_IS_AGENT (agent), -1);
   g_return_val_if_fail (buf != NULL || len == 0, -1);
 
-  if (!selected_path (agent, stream_id, component_id, &transport, &to))
-    return -1;
-  ok = nav_transport_send (transport, &to, (const guint8 *) buf, len, NULL);
-  g_object_unref (transport);
+  if (G_UNLIKELY (agent->reliable))
+    {
+      GOutputVector vector = { buf, len };
+      NavOutputMessage message = { &vector, 1 };
+
+      return reliable_send (agent, stream_id, component_id, &message, 1, TRUE, NULL);
+    }
+
+  /* The datagram leaves under the lock, as in libnice: no reference taken
+   * and dropped per datagram.  The lock is recursive and signals wait for
+   * the outermost unlock, so a transport that reports an error from its
+   * send path calls back into the agent safely. */
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (can_send (component))
+    ok = nav_transport_send (component->selected_local->owner,
+                             &component->selected_remote->addr,
+                             (const guint8 *) buf, len, NULL);
+  agent_unlock_and_emit (agent);
   return ok ? (gint) len : -1;
 }
 
@@ -1973,6 +3238,17 @@ nav_agent_send_bytes (NavAgent  *agent,
 
   g_return_val_if_fail (NAV_IS_AGENT (agent), FALSE);
   g_return_val_if_fail (data != NULL, FALSE);
+
+  if (agent->reliable)
+    {
+      gsize size;
+      GOutputVector vector;
+      NavOutputMessage message = { &vector, 1 };
+
+      vector.buffer = g_bytes_get_data (data, &size);
+      vector.size = size;
+      return reliable_send (agent, stream_id, component_id, &message, 1, FALSE, error) == 1;
+    }
 
   if (!selected_path (agent, stream_id, component_id, &transport, &to))
     {
@@ -2023,26 +3299,14 @@ nav_agent_attach_recv (NavAgent         *agent,
       g_clear_pointer (&component->recv_context, g_main_context_unref);
       if (ctx != NULL && func != NULL)
         component->recv_context = g_main_context_ref (ctx);
+      if (agent->reliable && func != NULL)
+        reliable_recv_attached (agent, component);
     }
   agent_unlock_and_emit (agent);
   return component != NULL;
 }
 
 /* ---------------------------------------------- message vectors (libnice) */
-
-static gsize
-output_message_size (const NavOutputMessage *message,
-                     guint                  *n_vectors)
-{
-  gsize size = 0;
-  guint i;
-
-  for (i = 0; message->n_buffers < 0 ? message->buffers[i].buffer != NULL
-                                     : i < (guint) message->n_buffers; i++)
-    size += message->buffers[i].size;
-  *n_vectors = i;
-  return size;
-}
 
 /* The selected pair is a NavUdpTransport: up to 64 messages per
  * sendmmsg(2), through GSocket. */
@@ -2194,6 +3458,8 @@ nav_agent_send_messages_nonblocking (NavAgent               *agent,
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return -1;
+  if (agent->reliable)
+    return reliable_send (agent, stream_id, component_id, messages, n_messages, FALSE, error);
   if (!selected_path (agent, stream_id, component_id, &transport, &to))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE,
@@ -2291,6 +3557,69 @@ recv_wait (NavAgent     *agent,
     }
 }
 
+/* One pass of a receive loop begins: the generation to wait on is noted,
+ * then the component is looked up under the lock.  Returns it with the
+ * lock held, or %NULL (unlocked) and why not. */
+static AgentComponent *
+recv_pass_begin (NavAgent    *agent,
+                 guint        stream_id,
+                 guint        component_id,
+                 guint64     *generation,
+                 RecvRefusal *why)
+{
+  AgentComponent *component;
+
+  g_mutex_lock (&agent->recv_mutex);
+  *generation = agent->recv_generation;
+  g_mutex_unlock (&agent->recv_mutex);
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component != NULL && component->recv_func == NULL)
+    return component;
+  *why = component == NULL ? RECV_GONE : RECV_ATTACHED;
+  agent_unlock_and_emit (agent);
+  return NULL;
+}
+
+static void
+recv_refused (RecvRefusal   why,
+              guint         stream_id,
+              guint         component_id,
+              GError      **error)
+{
+  if (why == RECV_GONE)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE,
+                 _("Stream %u has no component %u"), stream_id, component_id);
+  else
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                 _("Stream %u component %u has a receive function attached"),
+                 stream_id, component_id);
+}
+
+/* A pass got @got messages and wants more: %TRUE when the receive ends
+ * here with *@ret (@got when some came, else -1 and @error), not
+ * blocking or cancelled; %FALSE to wait. */
+static gboolean
+recv_pass_end (gint           got,
+               gboolean       blocking,
+               GCancellable  *cancellable,
+               gint          *ret,
+               GError       **error)
+{
+  if (blocking && !g_cancellable_is_cancelled (cancellable))
+    return FALSE;
+  *ret = got;
+  if (got > 0)
+    return TRUE;
+  *ret = -1;
+  if (!blocking)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, _("No data is waiting"));
+  else
+    g_cancellable_set_error_if_cancelled (cancellable, error);
+  return TRUE;
+}
+
 static gint
 recv_messages (NavAgent        *agent,
                guint            stream_id,
@@ -2306,35 +3635,28 @@ recv_messages (NavAgent        *agent,
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return -1;
+  if (agent->reliable)
+    return reliable_recv_messages (agent, stream_id, component_id, messages, n_messages,
+                                   blocking, cancellable, error);
 
   for (;;)
     {
       AgentComponent *component;
       RecvEntry *entry;
       guint64 generation;
+      RecvRefusal why;
+      gint ret;
 
-      g_mutex_lock (&agent->recv_mutex);
-      generation = agent->recv_generation;
-      g_mutex_unlock (&agent->recv_mutex);
-
-      agent_lock (agent);
-      component = lookup_component (agent, stream_id, component_id);
+      component = recv_pass_begin (agent, stream_id, component_id, &generation, &why);
       if (component == NULL)
         {
-          agent_unlock_and_emit (agent);
-          if (!first)
-            return got;         /* the stream was removed while we waited */
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE,
-                       _("Stream %u has no component %u"), stream_id, component_id);
+          /* The stream removed while we waited: what came before it. */
+          if (why == RECV_GONE && !first)
+            return got;
+          if (got > 0)
+            return got;
+          recv_refused (why, stream_id, component_id, error);
           return -1;
-        }
-      if (component->recv_func != NULL)
-        {
-          agent_unlock_and_emit (agent);
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                       _("Stream %u component %u has a receive function attached"),
-                       stream_id, component_id);
-          return got > 0 ? (gint) got : -1;
         }
       while (got < n_messages && (entry = g_queue_pop_head (&component->recv_queue)) != NULL)
         {
@@ -2345,21 +3667,10 @@ recv_messages (NavAgent        *agent,
       agent_unlock_and_emit (agent);
       first = FALSE;
 
-      if (got == n_messages || (!blocking && got > 0))
+      if (got == n_messages)
         return got;
-      if (!blocking)
-        {
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK,
-                               _("No data is waiting"));
-          return -1;
-        }
-      if (g_cancellable_is_cancelled (cancellable))
-        {
-          if (got > 0)
-            return got;
-          g_cancellable_set_error_if_cancelled (cancellable, error);
-          return -1;
-        }
+      if (recv_pass_end (got, blocking, cancellable, &ret, error))
+        return ret;
       recv_wait (agent, generation, cancellable);
     }
 }
@@ -2388,6 +3699,13 @@ recv_messages (NavAgent        *agent,
  * datagrams are dropped, as by a full socket buffer).  When no other
  * thread runs the agent's main context, this function runs it while it
  * waits.
+ *
+ * On a reliable agent ([ctor@Nav.Agent.new_reliable]) the messages are
+ * filled in order as one byte stream, as libnice does: the call returns
+ * when every buffer is full, or at the end of the stream (the peer's FIN
+ * or RST) with the messages that got data; the data waits in the
+ * pseudo-TCP receive buffer meanwhile, whose window holds the sender
+ * back.
  *
  * Returns: the number of messages received: @n_messages, fewer when
  *   @cancellable was cancelled or the stream removed after some arrived,
@@ -2559,6 +3877,17 @@ recv_bytes (NavAgent      *agent,
   NavInputMessage message = { &vector, 1, NULL, 0 };
   gint n;
 
+  if (agent->reliable)
+    {
+      /* A byte stream: what is there (at least one byte when blocking),
+       * empty at its end. */
+      gssize got = nav_agent_reliable_transfer (agent, stream_id, component_id, FALSE, buf,
+                                                65536, blocking, cancellable, error);
+
+      if (got < 0)
+        return NULL;
+      return g_bytes_new_take (g_realloc (g_steal_pointer (&buf), MAX (got, 1)), got);
+    }
   n = recv_messages (agent, stream_id, component_id, &message, 1, blocking, cancellable, error);
   if (n < 0)
     return NULL;
@@ -2581,10 +3910,13 @@ recv_bytes (NavAgent      *agent,
  * @error: return location for a #GError
  *
  * Receives one datagram, waiting for it: the form of
- * [method@Nav.Agent.recv] for bindings.
+ * [method@Nav.Agent.recv] for bindings.  On a reliable agent
+ * ([ctor@Nav.Agent.new_reliable]), the bytes of the stream that are
+ * waiting (at least one), up to 64 KiB.
  *
  * Returns: (transfer full): the datagram, or %NULL on error
- *   (%G_IO_ERROR_CLOSED when the stream was removed)
+ *   (%G_IO_ERROR_CLOSED when the stream was removed); on a reliable
+ *   agent, empty at the end of the stream
  *
  * Since: 1.0
  */
@@ -2920,40 +4252,43 @@ offered (NavAgent           *agent,
   return !agent->force_relay || c->type == NAV_CANDIDATE_TYPE_RELAYED;
 }
 
-/* The default candidate of RFC 8839 §4.2: relayed, else reflexive, else
- * host; IPv4 first; UDP. */
+/* The default candidate (RFC 8839 §4.2: the one most likely to work for
+ * a peer that does not speak ICE), chosen as libnice chooses it, so that
+ * the m= and c= lines are libnice's: for the first component the IPv4
+ * candidate of lowest priority (relayed before reflexive before host;
+ * TCP below UDP of its type), for the others the first IPv4 candidate of
+ * the same foundation as the first component's.  Only candidates the SDP
+ * offers count (relayed ones with force-relay).  Called with the lock
+ * held. */
 static const NavCandidate *
 default_candidate (NavAgent       *agent,
                    AgentComponent *component)
 {
-  static const NavCandidateType order[] = {
-    NAV_CANDIDATE_TYPE_RELAYED, NAV_CANDIDATE_TYPE_SERVER_REFLEXIVE, NAV_CANDIDATE_TYPE_HOST
-  };
-  guint t, v, i;
+  AgentStream *stream = component->stream;
+  const NavCandidate *rtp = NULL, *best = NULL;
+  guint i;
 
-  for (t = 0; t < G_N_ELEMENTS (order); t++)
-    for (v = 4; v <= 6; v += 2)
-      for (i = 0; i < component->local->len; i++)
+  if (component->id != 1)
+    {
+      rtp = default_candidate (agent, &stream->components[0]);
+      if (rtp == NULL)
+        return NULL;
+    }
+  for (i = 0; i < component->local->len; i++)
+    {
+      const NavCandidate *c = g_ptr_array_index (component->local, i);
+
+      if (nav_address_ip_version (&c->addr) != 4 || !offered (agent, c))
+        continue;
+      if (rtp != NULL)
         {
-          const NavCandidate *c = g_ptr_array_index (component->local, i);
-
-          if (c->type == order[t] && c->transport == NAV_CANDIDATE_TRANSPORT_UDP &&
-              nav_address_ip_version (&c->addr) == v && offered (agent, c))
+          if (g_str_equal (c->foundation, rtp->foundation))
             return c;
         }
-  /* Without UDP (ice-udp off), a passive TCP candidate, the one that can
-   * be reached at its port, as libnice writes it. */
-  for (t = 0; t < G_N_ELEMENTS (order); t++)
-    for (v = 4; v <= 6; v += 2)
-      for (i = 0; i < component->local->len; i++)
-        {
-          const NavCandidate *c = g_ptr_array_index (component->local, i);
-
-          if (c->type == order[t] && c->transport == NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE &&
-              nav_address_ip_version (&c->addr) == v && offered (agent, c))
-            return c;
-        }
-  return NULL;
+      else if (best == NULL || c->priority < best->priority)
+        best = c;
+    }
+  return best;
 }
 
 /* Called with the lock held. */
@@ -3027,7 +4362,8 @@ sorted_stream_ids (NavAgent *agent)
  *
  * Writes the SDP of every stream, in libnice's format
  * (`nice_agent_generate_local_sdp()`): per stream an `m=` line with the
- * stream's name (or `-`) and the default candidate's port, a `c=` line, an
+ * stream's name (or `-`) and the default candidate's port
+ * ([method@Nav.Agent.get_default_local_candidate]), a `c=` line, an
  * `a=rtcp:` line with two components or more, `a=ice-ufrag:`,
  * `a=ice-pwd:` and one `a=candidate:` line per local candidate.
  *
@@ -3490,6 +4826,498 @@ nav_agent_parse_remote_sdp (NavAgent    *agent,
   return ret < 0 ? -1 : added;
 }
 
+/* ------------------------------------------------ more of libnice's API */
+
+/* Called with the lock held. */
+static void
+add_unique (GPtrArray *array,
+            gpointer   object)
+{
+  if (object != NULL && !g_ptr_array_find (array, object, NULL))
+    g_ptr_array_add (array, g_object_ref (object));
+}
+
+/* The transports of a component: its local candidates' and the discovery
+ * sockets' (wants_discovery_sockets()).  Called with the lock held. */
+static GPtrArray *
+component_transports (AgentComponent *component)
+{
+  GPtrArray *transports = g_ptr_array_new_with_free_func (g_object_unref);
+  guint i;
+
+  for (i = 0; i < component->local->len; i++)
+    add_unique (transports, ((NavCandidate *) g_ptr_array_index (component->local, i))->owner);
+  for (i = 0; i < component->discovery->len; i++)
+    add_unique (transports,
+                ((NavCandidate *) g_ptr_array_index (component->discovery, i))->owner);
+  return transports;
+}
+
+/* A UDP transport's socket is the core's own; the other transports say
+ * theirs through nav_transport_dup_sockets(). */
+static GPtrArray *
+transport_sockets (NavTransport *transport)
+{
+  GPtrArray *sockets;
+
+  if (NAV_IS_UDP_TRANSPORT (transport))
+    {
+      GSocket *socket = nav_udp_transport_get_socket (NAV_UDP_TRANSPORT (transport));
+
+      sockets = g_ptr_array_new_with_free_func (g_object_unref);
+      if (socket != NULL)
+        g_ptr_array_add (sockets, g_object_ref (socket));
+      return sockets;
+    }
+  return nav_transport_dup_sockets (transport);
+}
+
+static void
+transport_set_tos (NavTransport *transport,
+                   gint          tos)
+{
+  g_autoptr (GPtrArray) sockets = NULL;
+
+  /* An ICE-TCP transport also marks the connections it makes later. */
+  if (NAV_IS_ICE_TCP_TRANSPORT (transport))
+    {
+      nav_ice_tcp_transport_set_tos (NAV_ICE_TCP_TRANSPORT (transport), tos);
+      return;
+    }
+  sockets = transport_sockets (transport);
+  for (guint i = 0; i < sockets->len; i++)
+    nav_socket_set_tos (g_ptr_array_index (sockets, i), tos);
+}
+
+/**
+ * nav_agent_set_software:
+ * @agent: an agent
+ * @software: (nullable): the name of the application, UTF-8, or %NULL for
+ *   none
+ *
+ * Sets the SOFTWARE attribute (RFC 8489 §14.14) of the STUN messages the
+ * agent sends, as `nice_agent_set_software()`: @software followed by
+ * `/NetAvanue` and the library's version (libnice appends its own
+ * version), cut to fewer than 128 characters, the attribute's limit.  It
+ * goes into the connectivity and consent checks, their responses and
+ * error responses, and the requests to STUN and TURN servers (Binding,
+ * Allocate, Refresh, CreatePermission, ChannelBind) of gatherings started
+ * afterwards; not into indications (keepalives, TURN Send), as in
+ * libnice.  %NULL removes it.
+ *
+ * Since: 1.0
+ */
+void
+nav_agent_set_software (NavAgent    *agent,
+                        const gchar *software)
+{
+  gchar *value = NULL;
+
+  g_return_if_fail (NAV_IS_AGENT (agent));
+  g_return_if_fail (software == NULL || g_utf8_validate (software, -1, NULL));
+
+  if (software != NULL)
+    {
+      g_autofree gchar *full = g_strdup_printf ("%s/NetAvanue %s", software, NAV_VERSION_S);
+
+      /* RFC 8489 §14.14: fewer than 128 characters. */
+      if (g_utf8_strlen (full, -1) > 127)
+        value = g_utf8_substring (full, 0, 127);
+      else
+        value = g_steal_pointer (&full);
+    }
+  agent_lock (agent);
+  g_free (agent->software);
+  agent->software = value;
+  configure_checker (agent);
+  agent_unlock_and_emit (agent);
+}
+
+/**
+ * nav_agent_set_stream_tos:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @tos: the type of service (the DSCP and ECN byte)
+ *
+ * Sets `IP_TOS` (and `IPV6_TCLASS` on IPv6 sockets) of every socket of
+ * the stream, as `nice_agent_set_stream_tos()`: the host sockets, the
+ * ICE-TCP listeners and connections, the sockets to TURN servers, and
+ * those opened later (relayed candidates gathered afterwards, TCP
+ * connections made by the checks).  A socket gets it once the agent
+ * knows it: the requests of a gathering under way leave without it, and
+ * the peer data connections an RFC 6062 TCP allocation opens later do
+ * not get it.
+ *
+ * Since: 1.0
+ */
+void
+nav_agent_set_stream_tos (NavAgent *agent,
+                          guint     stream_id,
+                          gint      tos)
+{
+  AgentStream *stream;
+  guint i, j;
+
+  g_return_if_fail (NAV_IS_AGENT (agent));
+  g_return_if_fail (tos >= 0 && tos <= 255);
+
+  agent_lock (agent);
+  stream = lookup_stream (agent, stream_id);
+  if (stream != NULL)
+    {
+      stream->tos = tos;
+      for (i = 0; i < stream->n_components; i++)
+        {
+          g_autoptr (GPtrArray) transports = component_transports (&stream->components[i]);
+
+          for (j = 0; j < transports->len; j++)
+            transport_set_tos (g_ptr_array_index (transports, j), tos);
+        }
+    }
+  agent_unlock_and_emit (agent);
+}
+
+/**
+ * nav_agent_get_selected_socket:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ *
+ * Returns the socket of the component's selected pair, as
+ * `nice_agent_get_selected_socket()`, for an application that takes the
+ * path over: only a UDP pair whose local candidate is not relayed has
+ * one (a relayed pair's datagrams are wrapped for the TURN server, an
+ * ICE-TCP pair's framed).
+ *
+ * Returns: (transfer full) (nullable): the socket, or %NULL when no pair
+ *   is selected or it is relayed or over TCP
+ *
+ * Since: 1.0
+ */
+GSocket *
+nav_agent_get_selected_socket (NavAgent *agent,
+                               guint     stream_id,
+                               guint     component_id)
+{
+  AgentComponent *component;
+  GSocket *socket = NULL;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), NULL);
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component != NULL && component->selected_local != NULL && component->selected_remote != NULL &&
+      component->selected_local->type != NAV_CANDIDATE_TYPE_RELAYED &&
+      component->selected_local->transport == NAV_CANDIDATE_TRANSPORT_UDP &&
+      component->selected_local->owner != NULL &&
+      NAV_IS_UDP_TRANSPORT (component->selected_local->owner))
+    {
+      socket = nav_udp_transport_get_socket (NAV_UDP_TRANSPORT (component->selected_local->owner));
+      if (socket != NULL)
+        g_object_ref (socket);
+    }
+  agent_unlock_and_emit (agent);
+  return socket;
+}
+
+/**
+ * nav_agent_get_sockets:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ *
+ * Returns every socket of the component, as `nice_agent_get_sockets()`,
+ * so that the application can set options on them: the host UDP sockets
+ * (also those of a relay-only or TCP-only agent that only ask the STUN
+ * server), the ICE-TCP listeners and connections, the sockets to TURN
+ * servers.  Most exist once gathering started; call it after
+ * [method@Nav.Agent.gather_candidates].
+ *
+ * Returns: (transfer full) (element-type Gio.Socket): the sockets, empty
+ *   when the component does not exist
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+nav_agent_get_sockets (NavAgent *agent,
+                       guint     stream_id,
+                       guint     component_id)
+{
+  GPtrArray *sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GPtrArray) transports = NULL;
+  AgentComponent *component;
+  guint i, j;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), sockets);
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component != NULL)
+    transports = component_transports (component);
+  agent_unlock_and_emit (agent);
+  for (i = 0; transports != NULL && i < transports->len; i++)
+    {
+      g_autoptr (GPtrArray) more = transport_sockets (g_ptr_array_index (transports, i));
+
+      for (j = 0; j < more->len; j++)
+        add_unique (sockets, g_ptr_array_index (more, j));
+    }
+  return sockets;
+}
+
+/**
+ * nav_agent_get_default_local_candidate:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ *
+ * Returns the candidate a peer that does not speak ICE should be given
+ * (the address of the SDP `m=` and `c=` lines, RFC 8839 §4.2), as
+ * `nice_agent_get_default_local_candidate()` chooses it: for component 1
+ * the IPv4 candidate of lowest priority, the longest path but the most
+ * likely to work (a relayed one when there is one, else a
+ * server-reflexive one, else a host one); for the other components the
+ * candidate of the same foundation as component 1's.  With
+ * [property@Nav.Agent:force-relay] only relayed candidates count.
+ * [method@Nav.Agent.generate_local_sdp] writes this candidate.
+ *
+ * Returns: (transfer full) (nullable): a copy of the candidate, or %NULL
+ *   when there is none (no IPv4 candidate yet)
+ *
+ * Since: 1.0
+ */
+NavCandidate *
+nav_agent_get_default_local_candidate (NavAgent *agent,
+                                       guint     stream_id,
+                                       guint     component_id)
+{
+  AgentComponent *component;
+  const NavCandidate *c = NULL;
+  NavCandidate *copy;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), NULL);
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (component != NULL)
+    c = default_candidate (agent, component);
+  copy = c != NULL ? nav_candidate_copy (c) : NULL;
+  agent_unlock_and_emit (agent);
+  return copy;
+}
+
+/**
+ * nav_agent_consent_lost:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ *
+ * Tells the agent that consent to receive on the component is revoked
+ * (RFC 7675 §5.2: the application's own protocol on top, e.g. DTLS,
+ * received a close), as `nice_agent_consent_lost()`: every Binding
+ * request the peer sends on the component from now on is answered with
+ * a 403 (Forbidden) error, which ends the peer's consent at once; the
+ * component becomes %NAV_COMPONENT_STATE_FAILED and sends nothing more
+ * ([method@Nav.Agent.send] returns -1).  An ICE restart
+ * ([method@Nav.Agent.restart_stream]) makes the stream usable again.
+ *
+ * It only acts with consent freshness on
+ * ([property@Nav.Agent:consent-freshness], the
+ * %NAV_AGENT_OPTION_CONSENT_FRESHNESS option, or RFC 8445 compatibility).
+ *
+ * Returns: %FALSE when the component does not exist or consent freshness
+ *   is off, %TRUE otherwise
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_agent_consent_lost (NavAgent *agent,
+                        guint     stream_id,
+                        guint     component_id)
+{
+  AgentComponent *component;
+  NavChecker *checker = NULL;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), FALSE);
+
+  agent_lock (agent);
+  component = lookup_component (agent, stream_id, component_id);
+  if (!agent->consent_freshness)
+    g_debug ("Stream %u component %u: consent lost ignored, consent freshness is off",
+             stream_id, component_id);
+  if (component == NULL || !agent->consent_freshness)
+    {
+      agent_unlock_and_emit (agent);
+      return FALSE;
+    }
+  /* The component fails here whatever the checker does: no send gets
+   * through can_send() any more. */
+  set_component_state (agent, component, NAV_COMPONENT_STATE_FAILED);
+  if (agent->checker != NULL)
+    checker = g_object_ref (agent->checker);
+  agent_unlock_and_emit (agent);
+  if (checker != NULL)
+    {
+      nav_checker_revoke_consent (checker, stream_id, component_id);
+      g_object_unref (checker);
+    }
+  return TRUE;
+}
+
+typedef struct {
+  GTask *task;
+  guint pending;
+} AgentClose;
+
+static void
+agent_close_step (AgentClose *closing)
+{
+  if (--closing->pending > 0)
+    return;
+  g_task_return_boolean (closing->task, TRUE);
+  g_object_unref (closing->task);
+  g_free (closing);
+}
+
+static void
+agent_close_transport_done (GObject      *source,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  /* A server that did not answer the deallocation is no failure of the
+   * close: libnice's never fails either. */
+  if (!nav_transport_close_finish (NAV_TRANSPORT (source), result, &error))
+    g_debug ("Closing a transport: %s", error->message);
+  agent_close_step (user_data);
+}
+
+/**
+ * nav_agent_close_async:
+ * @agent: an agent
+ * @callback: (scope async) (nullable): called when everything is closed
+ * @callback_data: data for @callback
+ *
+ * Closes what the agent holds, as `nice_agent_close_async()`: gathering
+ * and checks stop, every socket is closed, and each TURN allocation is
+ * deleted on its server with a Refresh of lifetime 0 (RFC 8656 §7.3).
+ * @callback runs, in the thread-default main context of the caller, once
+ * every server has answered (or its request has given up retransmitting),
+ * so that no relayed port is left behind when the agent is freed right
+ * after.  The streams stay, without candidates nor selected pair.
+ *
+ * As in libnice the operation never fails and there is no `_finish`
+ * function to call; [method@Nav.Agent.close_finish] is there for
+ * bindings.
+ *
+ * Since: 1.0
+ */
+void
+nav_agent_close_async (NavAgent            *agent,
+                       GAsyncReadyCallback  callback,
+                       gpointer             callback_data)
+{
+  g_autoptr (GPtrArray) transports = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GPtrArray) gatherers = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GList) ids = NULL;
+  NavChecker *checker = NULL;
+  AgentClose *closing;
+  GHashTableIter iter;
+  AgentStream *stream;
+  guint i, j;
+
+  g_return_if_fail (NAV_IS_AGENT (agent));
+
+  closing = g_new0 (AgentClose, 1);
+  closing->task = g_task_new (agent, NULL, callback, callback_data);
+  g_task_set_source_tag (closing->task, nav_agent_close_async);
+  closing->pending = 1;
+
+  agent_lock (agent);
+  g_hash_table_iter_init (&iter, agent->streams);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &stream))
+    {
+      ids = g_list_prepend (ids, GUINT_TO_POINTER (stream->id));
+      for (i = 0; i < stream->n_components; i++)
+        {
+          AgentComponent *component = &stream->components[i];
+          g_autoptr (GPtrArray) owned = component_transports (component);
+
+          for (j = 0; j < component->gatherers->len; j++)
+            {
+              GObject *gatherer = g_ptr_array_index (component->gatherers, j);
+
+              g_signal_handlers_disconnect_by_data (gatherer, agent);
+              g_ptr_array_add (gatherers, g_object_ref (gatherer));
+            }
+          g_ptr_array_set_size (component->gatherers, 0);
+          component->pending_gatherers = 0;
+          for (j = 0; j < owned->len; j++)
+            {
+              NavTransport *transport = g_ptr_array_index (owned, j);
+
+              if (g_hash_table_remove (agent->hooked, transport))
+                nav_transport_set_receive_func (transport, NULL, NULL, NULL);
+              add_unique (transports, transport);
+            }
+          g_ptr_array_set_size (component->local, 0);
+          g_ptr_array_set_size (component->discovery, 0);
+          g_ptr_array_set_size (component->remote, 0);
+          g_clear_pointer (&component->selected_local, nav_candidate_free);
+          g_clear_pointer (&component->selected_remote, nav_candidate_free);
+        }
+      stream->checks_started = FALSE;
+    }
+  if (agent->checker != NULL)
+    checker = g_object_ref (agent->checker);
+  agent_unlock_and_emit (agent);
+
+  if (checker != NULL)
+    {
+      for (GList *l = ids; l != NULL; l = l->next)
+        nav_checker_remove_stream (checker, GPOINTER_TO_UINT (l->data));
+      g_object_unref (checker);
+    }
+  /* A gathering still under way cancels its transactions (an allocation
+   * not made yet is deleted by the TURN gatherer if it completes). */
+  for (i = 0; i < gatherers->len; i++)
+    nav_gatherer_stop (g_ptr_array_index (gatherers, i));
+  /* Each transport's answer comes, as the task's, in the caller's
+   * thread-default context. */
+  for (i = 0; i < transports->len; i++)
+    {
+      closing->pending++;
+      nav_transport_close_async (g_ptr_array_index (transports, i), NULL,
+                                 agent_close_transport_done, closing);
+    }
+  agent_close_step (closing);
+}
+
+/**
+ * nav_agent_close_finish:
+ * @agent: an agent
+ * @result: the result given to the callback of
+ *   [method@Nav.Agent.close_async]
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Nav.Agent.close_async] (libnice has no such function:
+ * the result may be ignored).
+ *
+ * Returns: %TRUE
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_agent_close_finish (NavAgent      *agent,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, agent), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* ---------------------------------------------------------------- object */
 
 static void
@@ -3582,6 +5410,8 @@ nav_agent_finalize (GObject *object)
   g_free (agent->proxy_ip);
   g_free (agent->proxy_username);
   g_free (agent->proxy_password);
+  g_free (agent->software);
+  g_clear_pointer (&agent->proxy_extra_headers, g_hash_table_unref);
   g_clear_pointer (&agent->context, g_main_context_unref);
   g_rec_mutex_clear (&agent->lock);
   g_mutex_clear (&agent->recv_mutex);
@@ -3634,6 +5464,7 @@ nav_agent_get_property (GObject    *object,
     case PROP_CONSENT_INTERVAL: g_value_set_uint (value, agent->consent_interval); break;
     case PROP_CONSENT_TIMEOUT: g_value_set_uint (value, agent->consent_timeout); break;
     case PROP_OPTIONS: g_value_set_flags (value, agent->options); break;
+    case PROP_PROXY_EXTRA_HEADERS: g_value_set_boxed (value, agent->proxy_extra_headers); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -3699,6 +5530,10 @@ nav_agent_set_property (GObject      *object,
     case PROP_CONSENT_INTERVAL: agent->consent_interval = g_value_get_uint (value); break;
     case PROP_CONSENT_TIMEOUT: agent->consent_timeout = g_value_get_uint (value); break;
     case PROP_OPTIONS: agent->options = g_value_get_flags (value); break;
+    case PROP_PROXY_EXTRA_HEADERS:
+      g_clear_pointer (&agent->proxy_extra_headers, g_hash_table_unref);
+      agent->proxy_extra_headers = g_value_dup_boxed (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -3772,7 +5607,13 @@ nav_agent_class_init (NavAgentClass *klass)
   /**
    * NavAgent:ice-udp:
    *
-   * Whether UDP candidates are gathered.
+   * Whether UDP candidates are gathered.  Off, while
+   * [property@Nav.Agent:ice-tcp] and
+   * [property@Nav.Agent:ice-tcp-simultaneous-open] are on and a STUN
+   * server is set, a full agent still opens one UDP socket per address to
+   * ask the STUN server its mapped address, for the server-reflexive TCP
+   * candidates; those sockets are never offered, checked nor used for
+   * data.  Otherwise, as in libnice, no UDP socket is opened at all.
    *
    * Since: 1.0
    */
@@ -3786,6 +5627,16 @@ nav_agent_class_init (NavAgentClass *klass)
    * [property@Nav.Agent:ice-tcp-simultaneous-open]), checked and
    * carrying data over RFC 4571 framed TCP connections.  Their priorities
    * rank them below UDP ones, so UDP is chosen when both work.
+   *
+   * With a [property@Nav.Agent:stun-server], a full agent also offers a
+   * server-reflexive TCP candidate per host TCP candidate whose base has
+   * the IP of a UDP server-reflexive candidate's base, as libnice does:
+   * the mapped IP with the host candidate's port and tcptype (a NAT that
+   * keeps ports is assumed), the host candidate as base (checks and data
+   * leave from it), priorities of RFC 6544 §4.2 with its NATed row of
+   * direction preferences (simultaneous-open first), a foundation of its
+   * own per transport; none equal to its host candidate (RFC 8445
+   * §5.1.3), none with [property@Nav.Agent:force-relay].
    *
    * Since: 1.0
    */
@@ -3867,7 +5718,13 @@ nav_agent_class_init (NavAgentClass *klass)
   /**
    * NavAgent:stun-max-retransmissions:
    *
-   * Retransmissions of a check before its pair fails.
+   * Retransmissions of a check before its pair fails, and of a STUN
+   * Binding or TURN Allocate request over UDP while gathering before the
+   * server is given up: a request is sent at most this plus one times
+   * (Rc of RFC 8489 §6.2.1).  With the server-reflexive and relayed
+   * gatherers, the default keeps the RFC's Rc of 7.  libnice counts the
+   * first transmission too and defaults to 3 (three sends): set 2 here
+   * for libnice's number of checks.
    *
    * Since: 1.0
    */
@@ -3876,7 +5733,13 @@ nav_agent_class_init (NavAgentClass *klass)
   /**
    * NavAgent:stun-initial-timeout:
    *
-   * The first retransmission timeout of a check, in milliseconds.
+   * The first retransmission timeout of a check, and of a STUN or TURN
+   * request over UDP while gathering, in milliseconds (RTO of RFC 8489
+   * §6.2.1; libnice's default is the same 500 ms).  The interval doubles
+   * after each transmission; after its last transmission a gathering
+   * request waits 16 times this (Rm), so with the defaults a STUN server
+   * that never answers holds [signal@Nav.Agent::candidate-gathering-done]
+   * 39.5 s.
    *
    * Since: 1.0
    */
@@ -3885,7 +5748,12 @@ nav_agent_class_init (NavAgentClass *klass)
   /**
    * NavAgent:stun-reliable-timeout:
    *
-   * The timeout of checks over TCP, in milliseconds; accepted.
+   * How long a TURN request over TCP or TLS waits for its response while
+   * gathering (and after, for the allocation's refreshes and
+   * permissions), and a connectivity check over ICE-TCP for its own, in
+   * milliseconds: Ti of RFC 8489 §6.2.2.  A TURN server that accepts the
+   * connection but never answers ends the relayed gathering after this,
+   * and an ICE-TCP pair whose check stays unanswered this long fails.
    *
    * Since: 1.0
    */
@@ -3924,8 +5792,10 @@ nav_agent_class_init (NavAgentClass *klass)
   /**
    * NavAgent:reliable:
    *
-   * Accepted for libnice compatibility; reliable streams are not
-   * implemented.
+   * Whether the agent is reliable, as libnice's: its components carry a
+   * pseudo-TCP byte stream over the selected pair, wire-compatible with a
+   * reliable `NiceAgent`.  See [ctor@Nav.Agent.new_reliable]; set it at
+   * construction.
    *
    * Since: 1.0
    */
@@ -4006,6 +5876,18 @@ nav_agent_class_init (NavAgentClass *klass)
    * Since: 1.0
    */
   properties[PROP_PROXY_PASSWORD] = g_param_spec_string ("proxy-password", NULL, NULL, NULL, rw);
+  /**
+   * NavAgent:proxy-extra-headers: (type GLib.HashTable(utf8,utf8))
+   *
+   * Extra headers of the HTTP proxy's CONNECT request, as libnice's
+   * (since its 0.1.20): a hash table of strings to strings.  Accepted and
+   * kept for libnice compatibility; unused, as the agent has no HTTP
+   * proxy support.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_PROXY_EXTRA_HEADERS] =
+    g_param_spec_boxed ("proxy-extra-headers", NULL, NULL, G_TYPE_HASH_TABLE, rw);
   /**
    * NavAgent:consent-interval:
    *
@@ -4167,8 +6049,10 @@ nav_agent_class_init (NavAgentClass *klass)
    * @stream_id: the stream
    * @component_id: the component
    *
-   * Declared for libnice compatibility; reliable streams are not
-   * implemented, so it is never emitted.
+   * A reliable agent's component can take data again: its pseudo-TCP
+   * connection opened, or its send buffer drained after
+   * [method@Nav.Agent.send] returned -1 or less than it was given.
+   * Never emitted by an agent that is not reliable.
    *
    * Since: 1.0
    */

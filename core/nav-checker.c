@@ -254,6 +254,36 @@ nav_checker_set_selected_pair (NavChecker         *self,
 }
 
 /**
+ * nav_checker_revoke_consent:
+ * @self: a checker
+ * @stream_id: the stream
+ * @component_id: the component
+ *
+ * Revokes consent on a component, as the application decided
+ * (RFC 7675 §5.2, e.g. its DTLS layer received a close): the component
+ * becomes %NAV_COMPONENT_STATE_FAILED, sends no more consent checks nor
+ * keepalives, and every authenticated Binding request the peer sends on
+ * it is answered with a 403 (Forbidden) error, which ends the peer's
+ * consent at once.  An ICE restart of the stream gives consent back.
+ *
+ * Returns: %TRUE when the checker knows the component and supports
+ *   revocation
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_checker_revoke_consent (NavChecker *self,
+                            guint       stream_id,
+                            guint       component_id)
+{
+  g_return_val_if_fail (NAV_IS_CHECKER (self), FALSE);
+
+  if (NAV_CHECKER_GET_IFACE (self)->revoke_consent == NULL)
+    return FALSE;
+  return NAV_CHECKER_GET_IFACE (self)->revoke_consent (self, stream_id, component_id);
+}
+
+/**
  * nav_checker_start:
  * @self: a checker
  * @stream_id: the stream

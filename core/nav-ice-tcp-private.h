@@ -30,5 +30,10 @@ NavIceTcpTransport *nav_ice_tcp_transport_new_so      (GMainContext      *contex
                                                        guint              max_port,
                                                        GError           **error);
 guint               nav_ice_tcp_transport_get_n_connections (NavIceTcpTransport *self);
+void                nav_ice_tcp_transport_set_tos     (NavIceTcpTransport *self,
+                                                       gint                tos);
+
+void                nav_socket_set_tos                (GSocket            *socket,
+                                                       gint                tos);
 
 G_END_DECLS

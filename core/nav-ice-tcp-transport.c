@@ -54,6 +54,7 @@
 #ifdef G_OS_UNIX
 #include <errno.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #endif
 
 #include "nav-ice-tcp-private.h"
@@ -82,6 +83,7 @@ typedef struct {
   NavAddress remote;
   NavTransport *child;          /* NULL once closed */
   gulong closed_id;
+  gulong connected_id;          /* notify::connected, for the TOS */
   gint trusted;                 /* atomic: may carry application data */
   /* The transaction IDs of the last STUN requests sent, a ring */
   guint8 requests[RECENT_REQUESTS][NAV_STUN_TRANSACTION_ID_LENGTH];
@@ -140,6 +142,7 @@ struct _NavIceTcpTransport
   GArray *failed;               /* NavAddress: outgoing connections that failed */
   GPtrArray *pending;           /* Pending: S-O connects under way */
   gboolean closed;
+  gint tos;                     /* -1: the system's; see nav_ice_tcp_transport_set_tos() */
 };
 
 enum {
@@ -163,6 +166,7 @@ connection_free (gpointer data)
   if (c->child != NULL)
     {
       g_clear_signal_handler (&c->closed_id, c->child);
+      g_clear_signal_handler (&c->connected_id, c->child);
       nav_transport_set_receive_func (c->child, NULL, NULL, NULL);
       nav_transport_close (c->child);
       g_clear_object (&c->child);
@@ -276,6 +280,35 @@ child_closed (NavTransport *child,
 }
 
 /* Takes @child over; called with the lock held. */
+/* Applies the transport's TOS to a connection's socket(s). */
+static void
+connection_apply_tos (NavIceTcpTransport *self,
+                      NavTransport       *child)
+{
+  g_autoptr (GPtrArray) sockets = NULL;
+  gint tos;
+
+  g_mutex_lock (&self->lock);
+  tos = self->tos;
+  g_mutex_unlock (&self->lock);
+  if (tos < 0)
+    return;
+  sockets = nav_transport_dup_sockets (child);
+  for (guint i = 0; i < sockets->len; i++)
+    nav_socket_set_tos (g_ptr_array_index (sockets, i), tos);
+}
+
+/* An outgoing connection has its socket once connected. */
+static void
+child_connected (GObject    *child,
+                 GParamSpec *pspec,
+                 gpointer    user_data)
+{
+  Connection *c = user_data;
+
+  connection_apply_tos (c->owner, NAV_TRANSPORT (child));
+}
+
 static Connection *
 add_connection (NavIceTcpTransport *self,
                 NavTransport       *child,
@@ -291,6 +324,16 @@ add_connection (NavIceTcpTransport *self,
   c->trusted = outgoing;
   nav_transport_set_receive_func (child, child_receive, c, NULL);
   c->closed_id = g_signal_connect (child, "closed", G_CALLBACK (child_closed), self);
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (child), "connected") != NULL)
+    c->connected_id = g_signal_connect (child, "notify::connected",
+                                        G_CALLBACK (child_connected), c);
+  if (self->tos >= 0)
+    {
+      g_autoptr (GPtrArray) sockets = nav_transport_dup_sockets (child);
+
+      for (guint i = 0; i < sockets->len; i++)
+        nav_socket_set_tos (g_ptr_array_index (sockets, i), self->tos);
+    }
   g_ptr_array_add (self->connections, c);
   return c;
 }
@@ -329,6 +372,8 @@ on_incoming (GSocket      *listener,
       if (peer == NULL || !nav_address_set_from_socket_address (&remote, peer, NULL))
         continue;
       g_socket_set_blocking (socket, FALSE);
+      if (self->tos >= 0)
+        nav_socket_set_tos (socket, self->tos);
       connection = g_socket_connection_factory_create_connection (socket);
       child = nav_registry_create (nav_registry_get_default (), NAV_TRANSPORT_EXTENSION_POINT_NAME,
                                    "tcp-framing", &error,
@@ -722,6 +767,8 @@ so_connect (NavIceTcpTransport  *self,
       if (socket == NULL)
         return FALSE;
       g_socket_set_blocking (socket, FALSE);
+      if (self->tos >= 0)
+        nav_socket_set_tos (socket, self->tos);
       local = nav_address_to_socket_address (&self->local_address);
       remote = nav_address_to_socket_address (to);
       if (local == NULL || remote == NULL)
@@ -917,6 +964,42 @@ nav_ice_tcp_transport_close (NavTransport *transport)
     nav_transport_emit_closed (transport, NULL);
 }
 
+static GPtrArray *
+nav_ice_tcp_transport_dup_sockets (NavTransport *transport)
+{
+  NavIceTcpTransport *self = NAV_ICE_TCP_TRANSPORT (transport);
+  GPtrArray *sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GPtrArray) children = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_mutex_lock (&self->lock);
+  if (self->listener != NULL)
+    g_ptr_array_add (sockets, g_object_ref (self->listener));
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Connection *c = g_ptr_array_index (self->connections, i);
+
+      if (c->child != NULL)
+        g_ptr_array_add (children, g_object_ref (c->child));
+    }
+  for (guint i = 0; i < self->pending->len; i++)
+    {
+      Pending *p = g_ptr_array_index (self->pending, i);
+
+      if (p->socket != NULL)
+        g_ptr_array_add (sockets, g_object_ref (p->socket));
+    }
+  g_mutex_unlock (&self->lock);
+  /* The framed connections' own sockets, without the lock. */
+  for (guint i = 0; i < children->len; i++)
+    {
+      g_autoptr (GPtrArray) more = nav_transport_dup_sockets (g_ptr_array_index (children, i));
+
+      for (guint j = 0; j < more->len; j++)
+        g_ptr_array_add (sockets, g_object_ref (g_ptr_array_index (more, j)));
+    }
+  return sockets;
+}
+
 static void
 nav_ice_tcp_transport_transport_init (NavTransportInterface *iface)
 {
@@ -925,6 +1008,43 @@ nav_ice_tcp_transport_transport_init (NavTransportInterface *iface)
   iface->get_protocol = nav_ice_tcp_transport_get_protocol;
   iface->is_reliable = nav_ice_tcp_transport_is_reliable;
   iface->close = nav_ice_tcp_transport_close;
+  iface->dup_sockets = nav_ice_tcp_transport_dup_sockets;
+}
+
+/* IP_TOS and IPV6_TCLASS (libnice sets both whatever the family: an
+ * IPv6 socket may carry IPv4-mapped traffic); errors are ignored, as the
+ * option is advisory. */
+void
+nav_socket_set_tos (GSocket *socket,
+                    gint     tos)
+{
+  GSocketFamily family = g_socket_get_family (socket);
+
+  if (family == G_SOCKET_FAMILY_IPV4)
+    g_socket_set_option (socket, IPPROTO_IP, IP_TOS, tos, NULL);
+  else if (family == G_SOCKET_FAMILY_IPV6)
+    {
+      g_socket_set_option (socket, IPPROTO_IPV6, IPV6_TCLASS, tos, NULL);
+      g_socket_set_option (socket, IPPROTO_IP, IP_TOS, tos, NULL);
+    }
+}
+
+/* The type of service of the transport's sockets, present and to come
+ * (libnice's nice_agent_set_stream_tos()). */
+void
+nav_ice_tcp_transport_set_tos (NavIceTcpTransport *self,
+                               gint                tos)
+{
+  g_autoptr (GPtrArray) sockets = NULL;
+
+  g_return_if_fail (NAV_IS_ICE_TCP_TRANSPORT (self));
+
+  g_mutex_lock (&self->lock);
+  self->tos = tos;
+  g_mutex_unlock (&self->lock);
+  sockets = nav_transport_dup_sockets (NAV_TRANSPORT (self));
+  for (guint i = 0; i < sockets->len; i++)
+    nav_socket_set_tos (g_ptr_array_index (sockets, i), tos);
 }
 
 guint
@@ -1039,4 +1159,5 @@ nav_ice_tcp_transport_init (NavIceTcpTransport *self)
   self->connections = g_ptr_array_new_with_free_func (connection_free);
   self->failed = g_array_new (FALSE, FALSE, sizeof (NavAddress));
   self->pending = g_ptr_array_new_with_free_func (pending_free);
+  self->tos = -1;
 }

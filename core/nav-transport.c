@@ -281,6 +281,104 @@ nav_transport_close (NavTransport *self)
 }
 
 /**
+ * nav_transport_close_async:
+ * @self: a transport
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async) (nullable): called when the transport is closed
+ * @user_data: data for @callback
+ *
+ * Closes the transport as [method@Nav.Transport.close] does, and calls
+ * @callback once what the transport holds elsewhere is released too: a
+ * TURN relay completes when the server has answered the Refresh of
+ * lifetime 0 that deletes the allocation (RFC 8656 §7.3), or given up
+ * retransmitting it.  Transports with nothing elsewhere complete at once.
+ * @callback runs in the thread-default main context of the caller.
+ *
+ * Since: 1.0
+ */
+void
+nav_transport_close_async (NavTransport        *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  NavTransportInterface *iface;
+  GTask *task;
+
+  g_return_if_fail (NAV_IS_TRANSPORT (self));
+
+  iface = NAV_TRANSPORT_GET_IFACE (self);
+  if (iface->close_async != NULL)
+    {
+      iface->close_async (self, cancellable, callback, user_data);
+      return;
+    }
+  nav_transport_close (self);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, nav_transport_close_async);
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+/**
+ * nav_transport_close_finish:
+ * @self: a transport
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Nav.Transport.close_async].
+ *
+ * Returns: %TRUE when the transport closed cleanly
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_transport_close_finish (NavTransport  *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  NavTransportInterface *iface;
+
+  g_return_val_if_fail (NAV_IS_TRANSPORT (self), FALSE);
+
+  iface = NAV_TRANSPORT_GET_IFACE (self);
+  if (iface->close_async != NULL && iface->close_finish != NULL)
+    return iface->close_finish (self, result, error);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * nav_transport_dup_sockets:
+ * @self: a transport
+ *
+ * Returns the sockets the transport uses now, so that an application can
+ * set socket options on them (libnice's `nice_agent_get_sockets()`): a
+ * UDP transport's socket, the listening and connected sockets of a TCP
+ * one, the socket(s) to a TURN server.
+ *
+ * Returns: (transfer full) (element-type Gio.Socket): the sockets,
+ *   possibly none
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+nav_transport_dup_sockets (NavTransport *self)
+{
+  NavTransportInterface *iface;
+  GPtrArray *sockets = NULL;
+
+  g_return_val_if_fail (NAV_IS_TRANSPORT (self), NULL);
+
+  iface = NAV_TRANSPORT_GET_IFACE (self);
+  if (iface->dup_sockets != NULL)
+    sockets = iface->dup_sockets (self);
+  if (sockets == NULL)
+    sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  return sockets;
+}
+
+/**
  * nav_transport_get_context:
  * @self: a transport
  *

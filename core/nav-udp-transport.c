@@ -35,7 +35,9 @@
  * Linux) into buffers allocated once per transport, and handed one by one
  * to [method@Nav.Transport.deliver].  ICMP errors reported on the socket
  * (port or host unreachable after an earlier send) are ignored: they say
- * nothing about the datagrams still to come.
+ * nothing about the datagrams still to come.  A handler may run a nested
+ * main loop on the context: the datagrams after its own are delivered
+ * inside that loop, in order.
  *
  * Sending never blocks: when the socket buffer is full,
  * [method@Nav.Transport.send] fails with
@@ -49,7 +51,7 @@
  * any of them, so a datagram is never truncated. */
 #define RECEIVE_BUFFER_SIZE 65536
 
-#define DEFAULT_RECEIVE_BATCH 16
+#define DEFAULT_RECEIVE_BATCH 32
 /* recvmmsg() takes at most UIO_MAXIOV (1024) messages. */
 #define MAX_RECEIVE_BATCH 1024
 /* Batches read per dispatch before yielding to the other sources of the
@@ -58,6 +60,60 @@
 
 #if defined (__linux__) && defined (MSG_WAITFORONE)
 #define NAV_UDP_RECVMMSG 1
+#endif
+
+#ifdef NAV_UDP_RECVMMSG
+/* Datagrams read by one recvmmsg(2) call, delivered one by one. */
+typedef struct
+{
+  struct mmsghdr *mmsgs;
+  struct iovec *iovecs;
+  struct sockaddr_storage *peers;
+  guint8 *own_buffers;          /* NULL when the buffers are the transport's */
+  guint size;
+  gint n;                       /* datagrams read */
+  gint next;                    /* the next one to deliver */
+} RecvBatch;
+
+/* A dispatch nested in a handler reads into buffers of its own: the
+ * handlers below it may still hold pointers into theirs. */
+#define NESTED_RECEIVE_BATCH 4
+
+static RecvBatch *
+recv_batch_new (guint   size,
+                guint8 *buffers)
+{
+  RecvBatch *b = g_new0 (RecvBatch, 1);
+  guint i;
+
+  if (buffers == NULL)
+    buffers = b->own_buffers = g_malloc ((gsize) size * RECEIVE_BUFFER_SIZE);
+  b->size = size;
+  b->mmsgs = g_new0 (struct mmsghdr, size);
+  b->iovecs = g_new0 (struct iovec, size);
+  b->peers = g_new0 (struct sockaddr_storage, size);
+  for (i = 0; i < size; i++)
+    {
+      b->iovecs[i].iov_base = buffers + (gsize) i * RECEIVE_BUFFER_SIZE;
+      b->iovecs[i].iov_len = RECEIVE_BUFFER_SIZE;
+      b->mmsgs[i].msg_hdr.msg_name = &b->peers[i];
+      b->mmsgs[i].msg_hdr.msg_iov = &b->iovecs[i];
+      b->mmsgs[i].msg_hdr.msg_iovlen = 1;
+    }
+  return b;
+}
+
+static void
+recv_batch_free (RecvBatch *b)
+{
+  if (b == NULL)
+    return;
+  g_free (b->mmsgs);
+  g_free (b->iovecs);
+  g_free (b->peers);
+  g_free (b->own_buffers);
+  g_free (b);
+}
 #endif
 
 struct _NavUdpTransport
@@ -83,9 +139,10 @@ struct _NavUdpTransport
 #ifdef NAV_UDP_RECVMMSG
   /* recvmmsg(2) straight into sockaddr_storage: no GSocketAddress (two
    * GObjects) per datagram on the data path. */
-  struct mmsghdr *mmsgs;
-  struct iovec *iovecs;
-  struct sockaddr_storage *peers;
+  RecvBatch *batch;
+  /* The batches being delivered, one per dispatch in progress: a nested
+   * main loop run by a handler dispatches the source again. */
+  GPtrArray *delivering;
 #endif
 
   GError *init_error;
@@ -115,6 +172,7 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (NavUdpTransport, nav_udp_transport, G_TYPE_OBJECT
                                G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
                                                       nav_udp_transport_initable_init))
 
+#ifndef NAV_UDP_RECVMMSG
 /* Errors the kernel reports on a UDP socket because of an ICMP message
  * about an earlier send: not about this socket's health. */
 static gboolean
@@ -125,6 +183,7 @@ is_icmp_error (const GError *error)
          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE) ||
          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE);
 }
+#endif
 
 static gboolean
 is_icmp_errno (int errsv)
@@ -190,6 +249,101 @@ drain_error_queue (NavUdpTransport *self)
 #endif
 }
 
+#ifdef NAV_UDP_RECVMMSG
+static void
+deliver_pending (NavUdpTransport *self,
+                 RecvBatch       *b)
+{
+  /* The index moves before the handler runs: a nested dispatch goes on
+   * from the next datagram, and this loop stops where that one did. */
+  while (b->next < b->n && !self->closed)
+    {
+      struct msghdr *hdr = &b->mmsgs[b->next].msg_hdr;
+      guint len = b->mmsgs[b->next].msg_len;
+      NavAddress from;
+
+      b->next++;
+      nav_address_init (&from);
+      if (nav_address_set_from_sockaddr (&from, hdr->msg_name, hdr->msg_namelen) &&
+          !(hdr->msg_flags & MSG_TRUNC))
+        nav_transport_deliver (NAV_TRANSPORT (self), hdr->msg_iov->iov_base, len, &from);
+    }
+}
+
+/* The source may recurse (g_source_set_can_recurse()): GLib then neither
+ * removes the descriptor from the poll set around each dispatch nor wakes
+ * the context up to put it back — a write(2) and a read(2) of the
+ * context's eventfd per dispatch otherwise.  A handler that runs a nested
+ * main loop gets the rest of the datagrams below it first, in order. */
+static gboolean
+on_socket_readable (GSocket      *socket,
+                    GIOCondition  condition,
+                    gpointer      user_data)
+{
+  NavUdpTransport *self = user_data;
+  RecvBatch *batch;
+  guint depth, d, batches;
+
+  /* A handler may drop the last reference or close the transport. */
+  g_object_ref (self);
+
+  depth = self->delivering->len;
+  for (d = 0; d < depth; d++)
+    deliver_pending (self, g_ptr_array_index (self->delivering, d));
+  batch = depth == 0 ? self->batch : recv_batch_new (NESTED_RECEIVE_BATCH, NULL);
+  g_ptr_array_add (self->delivering, batch);
+
+  for (batches = 0; batches < MAX_BATCHES_PER_DISPATCH && !self->closed; batches++)
+    {
+      gint n;
+      guint i;
+
+      for (i = 0; i < batch->size; i++)
+        {
+          batch->mmsgs[i].msg_hdr.msg_namelen = sizeof (struct sockaddr_storage);
+          batch->mmsgs[i].msg_hdr.msg_flags = 0;
+          batch->mmsgs[i].msg_len = 0;
+        }
+      n = recvmmsg (self->fd, batch->mmsgs, batch->size, MSG_DONTWAIT, NULL);
+      if (n < 0)
+        {
+          g_autoptr (GError) error = NULL;
+          int errsv = errno;
+
+          if (errsv == EAGAIN || errsv == EWOULDBLOCK)
+            break;
+          /* Reading an ICMP-induced error clears it; datagrams may follow. */
+          if (errsv == EINTR || is_icmp_errno (errsv))
+            continue;
+          error = g_error_new_literal (G_IO_ERROR, g_io_error_from_errno (errsv),
+                                       g_strerror (errsv));
+          g_debug ("Receiving on the UDP socket failed: %s", error->message);
+          close_with_error (self, error);
+          break;
+        }
+      batch->n = n;
+      batch->next = 0;
+      deliver_pending (self, batch);
+      /* Fewer than asked: the queue is empty, and the poll (level-
+       * triggered) says when it is not — no recvmmsg() just for EAGAIN. */
+      if ((guint) n < batch->size)
+        break;
+    }
+  batch->n = batch->next = 0;
+
+  g_ptr_array_remove_index (self->delivering, depth);
+  if (depth > 0)
+    recv_batch_free (batch);
+
+  /* After the receive loop, which reads and ignores the pending error:
+   * dequeuing the error queue would clear it too. */
+  if ((condition & G_IO_ERR) && !self->closed)
+    drain_error_queue (self);
+
+  g_object_unref (self);
+  return G_SOURCE_CONTINUE;
+}
+#else
 static gboolean
 on_socket_readable (GSocket      *socket,
                     GIOCondition  condition,
@@ -206,44 +360,6 @@ on_socket_readable (GSocket      *socket,
       g_autoptr (GError) error = NULL;
       gint n, i;
 
-#ifdef NAV_UDP_RECVMMSG
-      for (i = 0; i < (gint) self->receive_batch; i++)
-        {
-          self->mmsgs[i].msg_hdr.msg_namelen = sizeof (struct sockaddr_storage);
-          self->mmsgs[i].msg_hdr.msg_flags = 0;
-          self->mmsgs[i].msg_len = 0;
-        }
-      n = recvmmsg (self->fd, self->mmsgs, self->receive_batch, MSG_DONTWAIT, NULL);
-      if (n < 0)
-        {
-          int errsv = errno;
-
-          if (errsv == EAGAIN || errsv == EWOULDBLOCK)
-            break;
-          /* Reading an ICMP-induced error clears it; datagrams may follow. */
-          if (errsv == EINTR || is_icmp_errno (errsv))
-            continue;
-          error = g_error_new_literal (G_IO_ERROR, g_io_error_from_errno (errsv),
-                                       g_strerror (errsv));
-          g_debug ("Receiving on the UDP socket failed: %s", error->message);
-          close_with_error (self, error);
-          break;
-        }
-      for (i = 0; i < n; i++)
-        {
-          struct msghdr *hdr = &self->mmsgs[i].msg_hdr;
-          NavAddress from;
-
-          nav_address_init (&from);
-          if (nav_address_set_from_sockaddr (&from, hdr->msg_name, hdr->msg_namelen) &&
-              !(hdr->msg_flags & MSG_TRUNC) && !self->closed)
-            nav_transport_deliver (NAV_TRANSPORT (self), self->iovecs[i].iov_base,
-                                   self->mmsgs[i].msg_len, &from);
-        }
-      if (n == 0)
-        break;
-      continue;
-#endif
       for (i = 0; i < (gint) self->receive_batch; i++)
         {
           self->messages[i].bytes_received = 0;
@@ -287,14 +403,13 @@ on_socket_readable (GSocket      *socket,
         break;
     }
 
-  /* After the receive loop, which reads and ignores the pending error:
-   * dequeuing the error queue would clear it too. */
   if ((condition & G_IO_ERR) && !self->closed)
     drain_error_queue (self);
 
   g_object_unref (self);
   return G_SOURCE_CONTINUE;
 }
+#endif
 
 /* bind() on the descriptor: the caller words the error, with the OS's
  * reason and without GLib's own prefix. */
@@ -370,7 +485,9 @@ open_socket (NavUdpTransport  *self,
   NavAddress address = self->requested;
   GSocketFamily family;
   gchar buf[NAV_ADDRESS_STRING_LEN];
+#ifndef NAV_UDP_RECVMMSG
   guint i;
+#endif
 
   if (!nav_address_is_valid (&address))
     {
@@ -429,6 +546,10 @@ open_socket (NavUdpTransport  *self,
   self->fd = g_socket_get_fd (self->socket);
 
   self->buffers = g_malloc ((gsize) self->receive_batch * RECEIVE_BUFFER_SIZE);
+#ifdef NAV_UDP_RECVMMSG
+  self->batch = recv_batch_new (self->receive_batch, self->buffers);
+  self->delivering = g_ptr_array_new ();
+#else
   self->messages = g_new0 (GInputMessage, self->receive_batch);
   self->vectors = g_new0 (GInputVector, self->receive_batch);
   self->addresses = g_new0 (GSocketAddress *, self->receive_batch);
@@ -440,23 +561,14 @@ open_socket (NavUdpTransport  *self,
       self->messages[i].vectors = &self->vectors[i];
       self->messages[i].num_vectors = 1;
     }
-#ifdef NAV_UDP_RECVMMSG
-  self->mmsgs = g_new0 (struct mmsghdr, self->receive_batch);
-  self->iovecs = g_new0 (struct iovec, self->receive_batch);
-  self->peers = g_new0 (struct sockaddr_storage, self->receive_batch);
-  for (i = 0; i < self->receive_batch; i++)
-    {
-      self->iovecs[i].iov_base = self->vectors[i].buffer;
-      self->iovecs[i].iov_len = RECEIVE_BUFFER_SIZE;
-      self->mmsgs[i].msg_hdr.msg_name = &self->peers[i];
-      self->mmsgs[i].msg_hdr.msg_iov = &self->iovecs[i];
-      self->mmsgs[i].msg_hdr.msg_iovlen = 1;
-    }
 #endif
 
   self->source = g_socket_create_source (self->socket, G_IO_IN, NULL);
   g_source_set_callback (self->source, G_SOURCE_FUNC (on_socket_readable), self, NULL);
   g_source_set_static_name (self->source, "NavUdpTransport");
+#ifdef NAV_UDP_RECVMMSG
+  g_source_set_can_recurse (self->source, TRUE);
+#endif
   g_source_attach (self->source, self->context);
 
   g_debug ("UDP transport bound to %s",
@@ -676,9 +788,8 @@ nav_udp_transport_finalize (GObject *object)
   g_free (self->vectors);
   g_free (self->buffers);
 #ifdef NAV_UDP_RECVMMSG
-  g_free (self->mmsgs);
-  g_free (self->iovecs);
-  g_free (self->peers);
+  recv_batch_free (self->batch);
+  g_clear_pointer (&self->delivering, g_ptr_array_unref);
 #endif
   g_clear_object (&self->socket);
   g_clear_error (&self->init_error);
@@ -829,8 +940,9 @@ nav_udp_transport_class_init (NavUdpTransportClass *klass)
   /**
    * NavUdpTransport:receive-batch:
    *
-   * How many datagrams one system call reads.  The transport allocates
-   * this many 64 KiB buffers once, at initialisation.
+   * How many datagrams one system call reads.  The transport reserves
+   * this many 64 KiB buffers once, at initialisation; pages no datagram
+   * has filled are usually not backed by memory.
    *
    * Since: 1.0
    */

@@ -52,8 +52,8 @@ typedef enum {
  * NavAgentOption:
  * @NAV_AGENT_OPTION_NONE: no option.
  * @NAV_AGENT_OPTION_REGULAR_NOMINATION: regular nomination.
- * @NAV_AGENT_OPTION_RELIABLE: a reliable (pseudo-TCP) stream; not
- *   supported.
+ * @NAV_AGENT_OPTION_RELIABLE: reliable mode: pseudo-TCP over the
+ *   selected pairs, as libnice's; see [ctor@Nav.Agent.new_reliable].
  * @NAV_AGENT_OPTION_LITE_MODE: ICE-lite (RFC 8445 §2.5): see
  *   [property@Nav.Agent:full-mode].
  * @NAV_AGENT_OPTION_ICE_TRICKLE: Trickle ICE (RFC 8838).
@@ -154,6 +154,13 @@ NAV_AVAILABLE_IN_ALL
 NavAgent *nav_agent_new_full            (GMainContext     *ctx,
                                          NavCompatibility  compat,
                                          NavAgentOption    flags);
+NAV_AVAILABLE_IN_ALL
+NavAgent *nav_agent_new_reliable        (GMainContext     *ctx,
+                                         NavCompatibility  compat);
+NAV_AVAILABLE_IN_ALL
+GIOStream *nav_agent_get_io_stream      (NavAgent         *agent,
+                                         guint             stream_id,
+                                         guint             component_id);
 
 NAV_AVAILABLE_IN_ALL
 gboolean  nav_agent_add_local_address   (NavAgent         *agent,
@@ -344,5 +351,37 @@ NAV_AVAILABLE_IN_ALL
 NavCandidate *nav_agent_parse_remote_candidate_sdp (NavAgent    *agent,
                                                     guint        stream_id,
                                                     const gchar *sdp);
+
+NAV_AVAILABLE_IN_ALL
+void      nav_agent_set_software           (NavAgent      *agent,
+                                            const gchar   *software);
+NAV_AVAILABLE_IN_ALL
+void      nav_agent_set_stream_tos         (NavAgent      *agent,
+                                            guint          stream_id,
+                                            gint           tos);
+NAV_AVAILABLE_IN_ALL
+GSocket  *nav_agent_get_selected_socket    (NavAgent      *agent,
+                                            guint          stream_id,
+                                            guint          component_id);
+NAV_AVAILABLE_IN_ALL
+GPtrArray *nav_agent_get_sockets           (NavAgent      *agent,
+                                            guint          stream_id,
+                                            guint          component_id);
+NAV_AVAILABLE_IN_ALL
+NavCandidate *nav_agent_get_default_local_candidate (NavAgent *agent,
+                                                     guint     stream_id,
+                                                     guint     component_id);
+NAV_AVAILABLE_IN_ALL
+gboolean  nav_agent_consent_lost           (NavAgent      *agent,
+                                            guint          stream_id,
+                                            guint          component_id);
+NAV_AVAILABLE_IN_ALL
+void      nav_agent_close_async            (NavAgent            *agent,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             callback_data);
+NAV_AVAILABLE_IN_ALL
+gboolean  nav_agent_close_finish           (NavAgent      *agent,
+                                            GAsyncResult  *result,
+                                            GError       **error);
 
 G_END_DECLS

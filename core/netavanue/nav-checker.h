@@ -68,6 +68,9 @@ G_DECLARE_INTERFACE (NavChecker, nav_checker, NAV, CHECKER, GObject)
  * @component_state_changed: class handler of the signal.
  * @set_selected_pair: forces a component's selected pair and stops its
  *   checks.
+ * @revoke_consent: the application revoked consent on a component
+ *   (RFC 7675 §5.2): it fails, and the peer's checks on it are answered
+ *   with 403 until the stream is restarted.
  *
  * The virtual methods of [iface@Nav.Checker].
  *
@@ -122,8 +125,12 @@ struct _NavCheckerInterface
                                        const NavCandidate *local,
                                        const NavCandidate *remote);
 
+  gboolean (*revoke_consent)          (NavChecker         *self,
+                                       guint               stream_id,
+                                       guint               component_id);
+
   /*< private >*/
-  gpointer padding[6];
+  gpointer padding[5];
 };
 
 NAV_AVAILABLE_IN_ALL
@@ -156,6 +163,10 @@ NAV_AVAILABLE_IN_ALL
 gboolean nav_checker_set_selected_pair      (NavChecker         *self,
                                              const NavCandidate *local,
                                              const NavCandidate *remote);
+NAV_AVAILABLE_IN_ALL
+gboolean nav_checker_revoke_consent         (NavChecker         *self,
+                                             guint               stream_id,
+                                             guint               component_id);
 NAV_AVAILABLE_IN_ALL
 gboolean nav_checker_handle_message         (NavChecker         *self,
                                              NavTransport       *transport,

@@ -60,6 +60,12 @@ typedef void (*NavTransportReceiveFunc) (NavTransport     *transport,
  *   %NAV_TRANSPORT_ERROR_CLOSED.
  * @received: class handler of [signal@Nav.Transport::received].
  * @closed: class handler of [signal@Nav.Transport::closed].
+ * @close_async: closes the transport and completes once what it holds on
+ *   other hosts is released (a TURN allocation deleted); %NULL means
+ *   @close, completing at once.
+ * @close_finish: finishes @close_async.
+ * @dup_sockets: returns the transport's sockets, for socket options;
+ *   %NULL means none.
  *
  * The virtual methods of [iface@Nav.Transport].
  *
@@ -86,8 +92,17 @@ struct _NavTransportInterface
   void                  (*closed)            (NavTransport     *self,
                                               const GError     *error);
 
+  void                  (*close_async)       (NavTransport        *self,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+  gboolean              (*close_finish)      (NavTransport        *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+  GPtrArray            *(*dup_sockets)       (NavTransport        *self);
+
   /*< private >*/
-  gpointer padding[8];
+  gpointer padding[5];
 };
 
 NAV_AVAILABLE_IN_ALL
@@ -109,6 +124,17 @@ NAV_AVAILABLE_IN_ALL
 gboolean          nav_transport_is_reliable       (NavTransport     *self);
 NAV_AVAILABLE_IN_ALL
 void              nav_transport_close             (NavTransport     *self);
+NAV_AVAILABLE_IN_ALL
+void              nav_transport_close_async       (NavTransport        *self,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+NAV_AVAILABLE_IN_ALL
+gboolean          nav_transport_close_finish      (NavTransport        *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
+NAV_AVAILABLE_IN_ALL
+GPtrArray        *nav_transport_dup_sockets       (NavTransport     *self);
 NAV_AVAILABLE_IN_ALL
 GMainContext     *nav_transport_get_context       (NavTransport     *self);
 

@@ -59,6 +59,9 @@
 /* RFC 8489 §6.2.1: an RTO of 500 ms; Rc = 7 transmissions. */
 #define DEFAULT_STUN_INITIAL_TIMEOUT 500
 #define DEFAULT_STUN_MAX_RETRANSMISSIONS 6
+/* libnice's reliable timeout (its STUN timer's default), not the 39.5 s of
+ * RFC 8489 §6.2.2: a TCP check that long unanswered has failed. */
+#define DEFAULT_STUN_RELIABLE_TIMEOUT 7900
 /* RFC 7675 §5.1: consent every 5 s, lost after 30 s of silence. */
 #define DEFAULT_CONSENT_INTERVAL 5000
 #define DEFAULT_CONSENT_TIMEOUT 30000
@@ -93,6 +96,7 @@ struct _Component
   gint64 first_valid_time;      /* µs, 0 when none yet */
   gboolean nominating;          /* a USE-CANDIDATE check is under way */
   gboolean forced;              /* the application chose the pair: no more checks */
+  gboolean consent_revoked;     /* RFC 7675 §5.2: nav_checker_revoke_consent() */
 };
 
 struct _Stream
@@ -132,6 +136,7 @@ struct _Pair
   GBytes *request;
   guint transmissions;
   guint rto;
+  gint64 check_started;         /* monotonic µs, for Ti over TCP */
   gboolean sent_controlling;
   GSource *timer;
 
@@ -167,6 +172,7 @@ struct _NavIceChecker
   guint stun_pacing_timer;
   guint stun_initial_timeout;
   guint stun_max_retransmissions;
+  guint stun_reliable_timeout;
   gboolean consent_freshness;
   guint consent_interval;
   guint consent_timeout;
@@ -175,6 +181,7 @@ struct _NavIceChecker
   gboolean ice_trickle;
   gboolean lite;                /* RFC 8445 §2.5: answers checks, never sends any */
   guint64 tie_breaker;
+  gchar *software;              /* SOFTWARE of every request and response, or NULL */
 
   GMutex lock;
   GHashTable *streams;          /* stream id → Stream */
@@ -194,6 +201,7 @@ enum {
   PROP_STUN_PACING_TIMER,
   PROP_STUN_INITIAL_TIMEOUT,
   PROP_STUN_MAX_RETRANSMISSIONS,
+  PROP_STUN_RELIABLE_TIMEOUT,
   PROP_CONSENT_FRESHNESS,
   PROP_CONSENT_INTERVAL,
   PROP_CONSENT_TIMEOUT,
@@ -202,6 +210,7 @@ enum {
   PROP_ICE_TRICKLE,
   PROP_TIE_BREAKER,
   PROP_LITE,
+  PROP_SOFTWARE,
   N_PROPS
 };
 
@@ -904,6 +913,8 @@ build_request (NavIceChecker *self,
         ? nav_stun_message_builder_add_ice_controlling (builder, self->tie_breaker, NULL)
         : nav_stun_message_builder_add_ice_controlled (builder, self->tie_breaker, NULL)) ||
       (use_candidate && !nav_stun_message_builder_add_use_candidate (builder, NULL)) ||
+      (self->software != NULL &&
+       !nav_stun_message_builder_add_software (builder, self->software, NULL)) ||
       !nav_stun_message_builder_add_message_integrity (builder, key, key_len, NULL) ||
       !nav_stun_message_builder_add_fingerprint (builder, NULL))
     return NULL;
@@ -929,7 +940,10 @@ retransmit_cb (gpointer user_data)
 
   g_mutex_lock (&self->lock);
   g_clear_pointer (&pair->timer, g_source_unref);
-  if (pair->transmissions > self->stun_max_retransmissions)
+  if (pair->transmissions > self->stun_max_retransmissions ||
+      (is_tcp (pair->local->transport) &&
+       g_get_monotonic_time () - pair->check_started >=
+       (gint64) self->stun_reliable_timeout * 1000))
     {
       g_debug ("Stream %u component %u: check %s timed out", pair->stream->id,
                pair->component->id, pair->foundation);
@@ -951,8 +965,15 @@ retransmit_cb (gpointer user_data)
       pair->transmissions++;
       pair->rto *= 2;
       /* RFC 8489 §6.2.1: after the last transmission, wait Rm × RTO (here
-       * twice the last interval). */
+       * twice the last interval).  Over TCP, no longer than Ti. */
       wait = pair->rto;
+      if (is_tcp (pair->local->transport))
+        {
+          gint64 left = (gint64) self->stun_reliable_timeout -
+                        (g_get_monotonic_time () - pair->check_started) / 1000;
+
+          wait = (guint) CLAMP (left, 1, (gint64) wait);
+        }
       pair->timer = g_timeout_source_new (wait);
       g_source_set_callback (pair->timer, retransmit_cb, g_memdup2 (r, sizeof *r), g_free);
       g_source_set_static_name (pair->timer, "[nav-ice] check retransmission");
@@ -981,6 +1002,7 @@ start_check (NavIceChecker *self,
   pair->sent_controlling = self->controlling_mode;
   pair->transmissions = 1;
   pair->rto = MAX (self->stun_initial_timeout, 1);
+  pair->check_started = g_get_monotonic_time ();
   set_pair_state (self, pair, NAV_PAIR_STATE_IN_PROGRESS);
   g_debug ("Stream %u component %u: checking %s%s", pair->stream->id, pair->component->id,
            pair->foundation, use_candidate ? " (USE-CANDIDATE)" : "");
@@ -992,7 +1014,9 @@ start_check (NavIceChecker *self,
       check_failed (self, pair);
       return;
     }
-  pair->timer = g_timeout_source_new (pair->rto);
+  pair->timer = g_timeout_source_new (is_tcp (pair->local->transport)
+                                      ? MIN (pair->rto, MAX (self->stun_reliable_timeout, 1))
+                                      : pair->rto);
   g_source_set_callback (pair->timer, retransmit_cb, g_memdup2 (&r, sizeof r), g_free);
   g_source_set_static_name (pair->timer, "[nav-ice] check retransmission");
   g_source_attach (pair->timer, self->context);
@@ -1155,7 +1179,7 @@ update_component_state (NavIceChecker *self,
   gboolean any_valid = FALSE, any_pending = FALSE, any_pair = FALSE;
   guint i;
 
-  if (!stream->started)
+  if (!stream->started || component->consent_revoked)
     return;
   if (component->selected != NULL)
     {
@@ -1208,8 +1232,9 @@ select_pair (NavIceChecker *self,
 {
   Component *component = pair->component;
 
-  /* nav_checker_set_selected_pair() has the last word. */
-  if (component->forced && component->selected != pair)
+  /* nav_checker_set_selected_pair() has the last word; a revoked
+   * component selects nothing until the stream restarts. */
+  if ((component->forced && component->selected != pair) || component->consent_revoked)
     return;
   pair->nominated = TRUE;
   component->nominating = FALSE;
@@ -1506,7 +1531,8 @@ handle_response (NavIceChecker    *self,
 /* -------------------------------------------------------------- requests */
 
 static void
-send_response (NavTransport          *transport,
+send_response (NavIceChecker         *self,
+               NavTransport          *transport,
                const NavAddress      *to,
                NavStunMessageBuilder *builder,
                GBytes                *key)
@@ -1516,6 +1542,9 @@ send_response (NavTransport          *transport,
   gsize key_len = 0;
   const guint8 *key_data = key != NULL ? g_bytes_get_data (key, &key_len) : NULL;
 
+  /* RFC 8489 §14.14 (libnice's nice_agent_set_software()). */
+  if (self->software != NULL)
+    nav_stun_message_builder_add_software (builder, self->software, NULL);
   if ((key != NULL && !nav_stun_message_builder_add_message_integrity (builder, key_data,
                                                                       key_len, NULL)) ||
       !nav_stun_message_builder_add_fingerprint (builder, NULL))
@@ -1526,7 +1555,8 @@ send_response (NavTransport          *transport,
 }
 
 static void
-send_error (NavTransport     *transport,
+send_error (NavIceChecker    *self,
+            NavTransport     *transport,
             const NavAddress *to,
             NavStunMessage   *request,
             guint             code,
@@ -1537,7 +1567,7 @@ send_error (NavTransport     *transport,
 
   nav_stun_message_builder_add_error_code (builder, code,
                                            nav_stun_error_code_get_reason (code), NULL);
-  send_response (transport, to, builder, key);
+  send_response (self, transport, to, builder, key);
 }
 
 /* The local candidate that is the base of @transport in @component: its
@@ -1585,24 +1615,31 @@ handle_request (NavIceChecker    *self,
   username = nav_stun_message_get_username (msg, NULL);
   if (username == NULL || !nav_stun_message_has_message_integrity (msg))
     {
-      send_error (transport, from, msg, NAV_STUN_ERROR_CODE_BAD_REQUEST, NULL);
+      send_error (self, transport, from, msg, NAV_STUN_ERROR_CODE_BAD_REQUEST, NULL);
       return;
     }
   ufrag_len = strlen (stream->local_ufrag);
   if (strncmp (username, stream->local_ufrag, ufrag_len) != 0 || username[ufrag_len] != ':')
     {
-      send_error (transport, from, msg, NAV_STUN_ERROR_CODE_UNAUTHENTICATED, NULL);
+      send_error (self, transport, from, msg, NAV_STUN_ERROR_CODE_UNAUTHENTICATED, NULL);
       return;
     }
   key = g_bytes_get_data (stream->local_key, &key_len);
   if (!nav_stun_message_check_integrity (msg, key, key_len, NULL))
     {
-      send_error (transport, from, msg, NAV_STUN_ERROR_CODE_UNAUTHENTICATED, NULL);
+      send_error (self, transport, from, msg, NAV_STUN_ERROR_CODE_UNAUTHENTICATED, NULL);
+      return;
+    }
+  /* RFC 7675 §5.2: consent revoked by the application; the 403 is
+   * authenticated so that the peer believes it. */
+  if (component->consent_revoked)
+    {
+      send_error (self, transport, from, msg, NAV_STUN_ERROR_CODE_FORBIDDEN, stream->local_key);
       return;
     }
   if (!nav_stun_message_get_priority (msg, &priority, NULL))
     {
-      send_error (transport, from, msg, NAV_STUN_ERROR_CODE_BAD_REQUEST, stream->local_key);
+      send_error (self, transport, from, msg, NAV_STUN_ERROR_CODE_BAD_REQUEST, stream->local_key);
       return;
     }
 
@@ -1610,7 +1647,7 @@ handle_request (NavIceChecker    *self,
    * controlled too is told so with a 487 and takes the controlling role. */
   if (self->lite && nav_stun_message_get_ice_controlled (msg, &their_tie_breaker, NULL))
     {
-      send_error (transport, from, msg, NAV_STUN_ERROR_CODE_ROLE_CONFLICT, stream->local_key);
+      send_error (self, transport, from, msg, NAV_STUN_ERROR_CODE_ROLE_CONFLICT, stream->local_key);
       return;
     }
 
@@ -1620,7 +1657,7 @@ handle_request (NavIceChecker    *self,
     {
       if (self->tie_breaker >= their_tie_breaker)
         {
-          send_error (transport, from, msg, NAV_STUN_ERROR_CODE_ROLE_CONFLICT, stream->local_key);
+          send_error (self, transport, from, msg, NAV_STUN_ERROR_CODE_ROLE_CONFLICT, stream->local_key);
           return;
         }
       set_role (self, FALSE);
@@ -1632,7 +1669,7 @@ handle_request (NavIceChecker    *self,
         set_role (self, TRUE);
       else
         {
-          send_error (transport, from, msg, NAV_STUN_ERROR_CODE_ROLE_CONFLICT, stream->local_key);
+          send_error (self, transport, from, msg, NAV_STUN_ERROR_CODE_ROLE_CONFLICT, stream->local_key);
           return;
         }
     }
@@ -1641,7 +1678,7 @@ handle_request (NavIceChecker    *self,
   /* §7.3.1.2: answer with the source transport address. */
   builder = nav_stun_message_builder_new_response (msg, NAV_STUN_CLASS_SUCCESS_RESPONSE);
   nav_stun_message_builder_add_xor_mapped_address (builder, from, NULL);
-  send_response (transport, from, builder, stream->local_key);
+  send_response (self, transport, from, builder, stream->local_key);
 
   /* §7.3.1.3: an unknown source is a peer-reflexive remote candidate. */
   remote = NULL;
@@ -1880,6 +1917,23 @@ handle_consent_response (NavIceChecker    *self,
                     nav_address_equal (from, &pair->remote->addr) &&
                     nav_stun_message_check_integrity (msg, key, key_len, NULL))
                   pair->last_consent = g_get_monotonic_time ();
+                /* RFC 7675 §5.2: an authenticated 403 revokes consent at
+                 * once. */
+                else if (nav_stun_message_get_class (msg) == NAV_STUN_CLASS_ERROR_RESPONSE &&
+                         nav_address_equal (from, &pair->remote->addr) &&
+                         nav_stun_message_check_integrity (msg, key, key_len, NULL))
+                  {
+                    guint code = 0;
+
+                    nav_stun_message_get_error_code (msg, &code, NULL, NULL);
+                    if (code == NAV_STUN_ERROR_CODE_FORBIDDEN &&
+                        component->state == NAV_COMPONENT_STATE_READY)
+                      {
+                        g_debug ("Stream %u component %u: the peer revoked consent",
+                                 stream->id, component->id);
+                        set_component_state (self, component, NAV_COMPONENT_STATE_FAILED);
+                      }
+                  }
                 return TRUE;
               }
         }
@@ -2100,6 +2154,39 @@ nav_ice_checker_set_selected_pair (NavChecker         *checker,
   return TRUE;
 }
 
+/* RFC 7675 §5.2 (libnice's nice_agent_consent_lost()): the component
+ * fails, its checks stop, and the peer's requests get a 403. */
+static gboolean
+nav_ice_checker_revoke_consent (NavChecker *checker,
+                                guint       stream_id,
+                                guint       component_id)
+{
+  NavIceChecker *self = NAV_ICE_CHECKER (checker);
+  Component *component;
+  Stream *stream;
+  guint i;
+
+  g_mutex_lock (&self->lock);
+  stream = ensure_stream (self, stream_id);
+  component = ensure_component (stream, component_id);
+  component->consent_revoked = TRUE;
+  for (i = 0; i < stream->pairs->len; i++)
+    {
+      Pair *pair = g_ptr_array_index (stream->pairs, i);
+
+      if (pair->component != component)
+        continue;
+      remove_triggered (self, pair);
+      pair_stop_check (pair);
+      pair->use_candidate = FALSE;
+    }
+  component->nominating = FALSE;
+  g_debug ("Stream %u component %u: consent revoked", stream_id, component_id);
+  set_component_state (self, component, NAV_COMPONENT_STATE_FAILED);
+  unlock_and_emit (self);
+  return TRUE;
+}
+
 static void
 nav_ice_checker_checker_init (NavCheckerInterface *iface)
 {
@@ -2112,6 +2199,7 @@ nav_ice_checker_checker_init (NavCheckerInterface *iface)
   iface->remove_stream = nav_ice_checker_remove_stream;
   iface->handle_message = nav_ice_checker_handle_message;
   iface->set_selected_pair = nav_ice_checker_set_selected_pair;
+  iface->revoke_consent = nav_ice_checker_revoke_consent;
 }
 
 /* ----------------------------------------------------- inspection (tests) */
@@ -2247,6 +2335,7 @@ nav_ice_checker_finalize (GObject *object)
 
   g_hash_table_unref (self->streams);
   g_ptr_array_unref (self->events);
+  g_free (self->software);
   g_mutex_clear (&self->lock);
   g_clear_pointer (&self->context, g_main_context_unref);
 
@@ -2282,6 +2371,9 @@ nav_ice_checker_get_property (GObject    *object,
     case PROP_STUN_MAX_RETRANSMISSIONS:
       g_value_set_uint (value, self->stun_max_retransmissions);
       break;
+    case PROP_STUN_RELIABLE_TIMEOUT:
+      g_value_set_uint (value, self->stun_reliable_timeout);
+      break;
     case PROP_CONSENT_FRESHNESS:
       g_value_set_boolean (value, self->consent_freshness);
       break;
@@ -2305,6 +2397,9 @@ nav_ice_checker_get_property (GObject    *object,
       break;
     case PROP_LITE:
       g_value_set_boolean (value, self->lite);
+      break;
+    case PROP_SOFTWARE:
+      g_value_set_string (value, self->software);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -2345,6 +2440,9 @@ nav_ice_checker_set_property (GObject      *object,
     case PROP_STUN_MAX_RETRANSMISSIONS:
       self->stun_max_retransmissions = g_value_get_uint (value);
       break;
+    case PROP_STUN_RELIABLE_TIMEOUT:
+      self->stun_reliable_timeout = g_value_get_uint (value);
+      break;
     case PROP_CONSENT_FRESHNESS:
       self->consent_freshness = g_value_get_boolean (value);
       break;
@@ -2368,6 +2466,10 @@ nav_ice_checker_set_property (GObject      *object,
       break;
     case PROP_LITE:
       self->lite = g_value_get_boolean (value);
+      break;
+    case PROP_SOFTWARE:
+      g_free (self->software);
+      self->software = g_value_dup_string (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -2441,6 +2543,21 @@ nav_ice_checker_class_init (NavIceCheckerClass *klass)
     g_param_spec_uint ("stun-max-retransmissions", "STUN max retransmissions",
                        "Retransmissions of a check before its pair fails",
                        0, 64, DEFAULT_STUN_MAX_RETRANSMISSIONS, flags);
+
+  /**
+   * NavIceChecker:stun-reliable-timeout:
+   *
+   * How long a check over ICE-TCP waits for its response, in
+   * milliseconds (Ti, RFC 8489 §6.2.2): a request over TCP is sent once,
+   * and the retransmission timer only paces new connection attempts of
+   * simultaneous-open pairs.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_STUN_RELIABLE_TIMEOUT] =
+    g_param_spec_uint ("stun-reliable-timeout", "STUN reliable timeout",
+                       "How long a check over TCP waits for its response, in milliseconds",
+                       1, G_MAXUINT, DEFAULT_STUN_RELIABLE_TIMEOUT, flags);
 
   /**
    * NavIceChecker:consent-freshness:
@@ -2547,6 +2664,20 @@ nav_ice_checker_class_init (NavIceCheckerClass *klass)
                          "Tie-breaker of role conflicts (RFC 8445 §7.3.1.1)",
                          0, G_MAXUINT64, 0,
                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NavIceChecker:software:
+   *
+   * The SOFTWARE attribute (RFC 8489 §14.14, fewer than 128 characters)
+   * of every check, consent request and response the checker sends, or
+   * %NULL for none: libnice's `nice_agent_set_software()`.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_SOFTWARE] =
+    g_param_spec_string ("software", "Software",
+                         "SOFTWARE attribute of the checker's requests and responses",
+                         NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   for (guint i = PROP_NOMINATION_MODE; i < N_PROPS; i++)
     g_object_class_install_property (object_class, i, properties[i]);

@@ -19,6 +19,12 @@
  * the candidate's own transport, so the mapping found is the one peers
  * will see, and turns each distinct mapped address into a candidate whose
  * base is the host candidate.
+ *
+ * A server that never answers holds the gathering for the whole of a
+ * transaction: with the RFC 8489 §6.2.1 defaults (RTO 500 ms, Rc 7,
+ * Rm 16) that is 39.5 s.  [property@Nav.StunGatherer:stun-initial-timeout]
+ * and [property@Nav.StunGatherer:stun-max-retransmissions] shorten it, as
+ * [class@Nav.Agent] does with its own properties of the same names.
  */
 
 struct _NavStunGatherer
@@ -30,6 +36,7 @@ struct _NavStunGatherer
   NavStunRetransmitParams params;
   NavStunClient *resolver;      /* resolves server names */
   GPtrArray *gatherings;        /* of Gathering* */
+  gchar *software;              /* SOFTWARE of the requests, or NULL */
 };
 
 static void nav_stun_gatherer_gatherer_init (NavGathererInterface *iface);
@@ -42,6 +49,10 @@ enum {
   PROP_0,
   PROP_CONTEXT,
   PROP_SERVERS,
+  PROP_STUN_INITIAL_TIMEOUT,
+  PROP_STUN_MAX_RETRANSMISSIONS,
+  PROP_STUN_RELIABLE_TIMEOUT,
+  PROP_SOFTWARE,
   N_PROPS
 };
 
@@ -240,6 +251,8 @@ server_resolved (GObject      *source,
             nav_address_get_family (&base->addr) != nav_address_get_family (server))
           continue;
         b = nav_stun_message_builder_new (NAV_STUN_CLASS_REQUEST, NAV_STUN_METHOD_BINDING, NULL);
+        if (g->self->software != NULL)
+          nav_stun_message_builder_add_software (b, g->self->software, NULL);
         nav_stun_message_builder_add_fingerprint (b, NULL);
         request = nav_stun_message_builder_finish (b, NULL);
         if (request == NULL)
@@ -354,6 +367,8 @@ nav_stun_gatherer_set_retransmit_params (NavStunGatherer               *self,
 {
   g_return_if_fail (NAV_IS_STUN_GATHERER (self));
   self->params = *params;
+  /* At least one transmission, as the transaction does. */
+  self->params.rc = MAX (self->params.rc, 1);
 }
 
 static void
@@ -368,6 +383,10 @@ nav_stun_gatherer_get_property (GObject    *object,
     {
     case PROP_CONTEXT: g_value_set_boxed (value, self->context); break;
     case PROP_SERVERS: g_value_set_boxed (value, self->servers); break;
+    case PROP_STUN_INITIAL_TIMEOUT: g_value_set_uint (value, self->params.rto_ms); break;
+    case PROP_STUN_MAX_RETRANSMISSIONS: g_value_set_uint (value, self->params.rc - 1); break;
+    case PROP_STUN_RELIABLE_TIMEOUT: g_value_set_uint (value, self->params.ti_ms); break;
+    case PROP_SOFTWARE: g_value_set_string (value, self->software); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -389,6 +408,14 @@ nav_stun_gatherer_set_property (GObject      *object,
     case PROP_SERVERS:
       g_strfreev (self->servers);
       self->servers = g_value_dup_boxed (value);
+      break;
+    /* Transactions already started keep the values they started with. */
+    case PROP_STUN_INITIAL_TIMEOUT: self->params.rto_ms = g_value_get_uint (value); break;
+    case PROP_STUN_MAX_RETRANSMISSIONS: self->params.rc = g_value_get_uint (value) + 1; break;
+    case PROP_STUN_RELIABLE_TIMEOUT: self->params.ti_ms = g_value_get_uint (value); break;
+    case PROP_SOFTWARE:
+      g_free (self->software);
+      self->software = g_value_dup_string (value);
       break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -413,6 +440,7 @@ nav_stun_gatherer_finalize (GObject *object)
   g_ptr_array_unref (self->gatherings);
   g_clear_object (&self->resolver);
   g_strfreev (self->servers);
+  g_free (self->software);
   g_clear_pointer (&self->context, g_main_context_unref);
   G_OBJECT_CLASS (nav_stun_gatherer_parent_class)->finalize (object);
 }
@@ -429,6 +457,18 @@ nav_stun_gatherer_class_init (NavStunGathererClass *klass)
 
   g_object_class_override_property (object_class, PROP_CONTEXT, "context");
   /**
+   * NavStunGatherer:software:
+   *
+   * The SOFTWARE attribute (RFC 8489 §14.14, fewer than 128 characters)
+   * of the Binding requests, or %NULL for none: what the agent's
+   * [method@Nav.Agent.set_software] sets.
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (object_class, PROP_SOFTWARE,
+    g_param_spec_string ("software", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  /**
    * NavStunGatherer:servers:
    *
    * The STUN servers, as `HOST[:PORT]` strings.
@@ -436,6 +476,48 @@ nav_stun_gatherer_class_init (NavStunGathererClass *klass)
   g_object_class_install_property (object_class, PROP_SERVERS,
     g_param_spec_boxed ("servers", NULL, NULL, G_TYPE_STRV,
                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  /**
+   * NavStunGatherer:stun-initial-timeout:
+   *
+   * The first retransmission timeout of a Binding request, in
+   * milliseconds: RTO of RFC 8489 §6.2.1.  The interval doubles after
+   * each transmission; after the last one the gatherer waits 16 times
+   * this (Rm) before it gives the server up.
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (object_class, PROP_STUN_INITIAL_TIMEOUT,
+    g_param_spec_uint ("stun-initial-timeout", NULL, NULL,
+                       1, G_MAXUINT, NAV_STUN_DEFAULT_RTO_MS,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  /**
+   * NavStunGatherer:stun-max-retransmissions:
+   *
+   * How many times a Binding request is sent again after the first
+   * transmission when no response comes: Rc of RFC 8489 §6.2.1 is this
+   * plus one (the default, 6, is the RFC's Rc of 7).
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (object_class, PROP_STUN_MAX_RETRANSMISSIONS,
+    g_param_spec_uint ("stun-max-retransmissions", NULL, NULL,
+                       0, 64, NAV_STUN_DEFAULT_RC - 1,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  /**
+   * NavStunGatherer:stun-reliable-timeout:
+   *
+   * The timeout of a transaction over TCP or TLS, in milliseconds: Ti of
+   * RFC 8489 §6.2.2.  The gatherer sends its Binding requests over UDP
+   * (from the host candidates' own sockets), so today this has no
+   * effect; it is there so that the STUN and TURN gatherers take the
+   * same settings.
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (object_class, PROP_STUN_RELIABLE_TIMEOUT,
+    g_param_spec_uint ("stun-reliable-timeout", NULL, NULL,
+                       1, G_MAXUINT, NAV_STUN_DEFAULT_TI_MS,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 }
 
 static void

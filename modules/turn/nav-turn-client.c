@@ -205,6 +205,7 @@ nav_turn_client_config_clear (NavTurnClientConfig *config)
   g_clear_pointer (&config->username, g_free);
   g_clear_pointer (&config->password, g_free);
   g_clear_pointer (&config->tls_ca_file, g_free);
+  g_clear_pointer (&config->software, g_free);
 }
 
 static void
@@ -216,6 +217,7 @@ config_copy (NavTurnClientConfig       *dest,
   dest->username = g_strdup (src->username != NULL ? src->username : "");
   dest->password = g_strdup (src->password != NULL ? src->password : "");
   dest->tls_ca_file = g_strdup (src->tls_ca_file);
+  dest->software = g_strdup (src->software);
 }
 
 /* The TURN REST API convention (draft-uberti-behave-turn-rest §2.2, as
@@ -447,6 +449,9 @@ conn_lost (Conn         *conn,
       return;
     }
   conn_ref (conn);
+  /* Failing a request may drop the last reference to the client (the
+   * task of a close_async() waiting for its Refresh holds it). */
+  g_object_ref (self);
   fail_requests_on (self, conn, error);
   if (conn->control)
     client_fail (self, error);
@@ -463,6 +468,7 @@ conn_lost (Conn         *conn,
     }
   conn_close (conn);
   conn_unref (conn);
+  g_object_unref (self);
 }
 
 static void
@@ -1038,6 +1044,9 @@ build_request (NavTurnClient  *self,
   if (ok && req->has_connection_id)
     ok = nav_stun_message_builder_add_uint32 (b, NAV_STUN_ATTRIBUTE_CONNECTION_ID,
                                               req->connection_id, error);
+  /* RFC 8489 §14.14, before the integrity it is covered by. */
+  if (ok && self->cfg.software != NULL)
+    ok = nav_stun_message_builder_add_software (b, self->cfg.software, error);
   req->sent_credentials = FALSE;
   if (ok && self->nonce != NULL && self->key != NULL)
     {
@@ -2315,6 +2324,40 @@ nav_turn_client_close_finish (NavTurnClient  *self,
 }
 
 /* Accessors */
+
+static void
+add_conn_socket (GPtrArray *sockets,
+                 Conn      *conn)
+{
+  GSocket *socket = NULL;
+
+  if (conn == NULL || conn->dead)
+    return;
+  if (conn->socket != NULL)
+    socket = conn->socket;
+  else if (conn->connection != NULL)
+    socket = g_socket_connection_get_socket (conn->connection);
+  if (socket != NULL && !g_ptr_array_find (sockets, socket, NULL))
+    g_ptr_array_add (sockets, g_object_ref (socket));
+}
+
+/* The sockets to the server: the control connection's and, for an
+ * RFC 6062 allocation, each peer's data connection. */
+GPtrArray *
+nav_turn_client_dup_sockets (NavTurnClient *self)
+{
+  GPtrArray *sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  Peer *peer;
+
+  g_return_val_if_fail (NAV_IS_TURN_CLIENT (self), sockets);
+
+  add_conn_socket (sockets, self->control);
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
+    add_conn_socket (sockets, peer->data_conn);
+  return sockets;
+}
 
 gboolean
 nav_turn_client_is_allocated (NavTurnClient *self)

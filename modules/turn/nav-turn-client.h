@@ -83,6 +83,8 @@ GQuark nav_turn_client_error_quark (void);
  * @channel_refresh_s: refresh channel bindings after this many seconds
  *   (default %NAV_TURN_CHANNEL_REFRESH_S, the lifetime being 600 s)
  * @params: retransmission parameters of the transactions
+ * @software: (nullable): the SOFTWARE attribute of every request
+ *   (RFC 8489 §14.14)
  *
  * What an allocation is made of.
  */
@@ -105,6 +107,7 @@ typedef struct
   guint permission_refresh_s;
   guint channel_refresh_s;
   NavStunRetransmitParams params;
+  gchar *software;
 } NavTurnClientConfig;
 
 void nav_turn_client_config_init  (NavTurnClientConfig *config);
@@ -192,6 +195,7 @@ guint             nav_turn_client_get_lifetime       (NavTurnClient *self);
 const gchar      *nav_turn_client_get_realm          (NavTurnClient *self);
 gboolean          nav_turn_client_is_reliable        (NavTurnClient *self);
 gboolean          nav_turn_client_is_tcp_relay       (NavTurnClient *self);
+GPtrArray        *nav_turn_client_dup_sockets        (NavTurnClient *self);
 guint64           nav_turn_client_get_garbage        (NavTurnClient *self);
 guint             nav_turn_client_get_refreshes      (NavTurnClient *self);
 guint             nav_turn_client_get_stale_nonces   (NavTurnClient *self);

@@ -34,6 +34,11 @@
  * - `tls-ca-file`, `tls-insecure`: how the server's certificate is checked
  * - `connect-timeout`: milliseconds allowed for the TCP connect and TLS
  *   handshake, so that gathering never hangs on a dead server
+ * - `stun-initial-timeout`, `stun-max-retransmissions`: how requests over
+ *   UDP are retransmitted (RTO and Rc − 1 of RFC 8489 §6.2.1)
+ * - `stun-reliable-timeout`: how long a request over TCP or TLS waits for
+ *   its response (Ti of RFC 8489 §6.2.2)
+ * - `software`: the SOFTWARE attribute of every request (RFC 8489 §14.14)
  *
  * A failed allocation yields no candidate, a debug message and `done`.
  */
@@ -52,6 +57,8 @@ struct _NavTurnGatherer
   gchar *tls_ca_file;
   gboolean tls_insecure;
   guint connect_timeout;
+  NavStunRetransmitParams params;
+  gchar *software;
 
   NavStunClient *resolver;
   GPtrArray *gatherings;        /* of Gathering* */
@@ -69,6 +76,10 @@ enum {
   PROP_TLS_CA_FILE,
   PROP_TLS_INSECURE,
   PROP_CONNECT_TIMEOUT,
+  PROP_STUN_INITIAL_TIMEOUT,
+  PROP_STUN_MAX_RETRANSMISSIONS,
+  PROP_STUN_RELIABLE_TIMEOUT,
+  PROP_SOFTWARE,
   N_PROPS
 };
 
@@ -223,6 +234,10 @@ server_resolved (GObject      *source,
   cfg.tls_ca_file = g_strdup (self->tls_ca_file);
   cfg.tls_insecure = self->tls_insecure;
   cfg.connect_timeout_ms = self->connect_timeout;
+  /* Every transaction of the allocation (Allocate, Refresh,
+   * CreatePermission, ChannelBind) retransmits with these. */
+  cfg.params = self->params;
+  cfg.software = g_strdup (self->software);
   g->client = nav_turn_client_new (self->context, &cfg);
   nav_turn_client_config_clear (&cfg);
   nav_turn_client_allocate_async (g->client, g->cancellable, allocated, g);
@@ -318,6 +333,10 @@ nav_turn_gatherer_get_property (GObject    *object,
     case PROP_TLS_CA_FILE: g_value_set_string (value, self->tls_ca_file); break;
     case PROP_TLS_INSECURE: g_value_set_boolean (value, self->tls_insecure); break;
     case PROP_CONNECT_TIMEOUT: g_value_set_uint (value, self->connect_timeout); break;
+    case PROP_STUN_INITIAL_TIMEOUT: g_value_set_uint (value, self->params.rto_ms); break;
+    case PROP_STUN_MAX_RETRANSMISSIONS: g_value_set_uint (value, self->params.rc - 1); break;
+    case PROP_STUN_RELIABLE_TIMEOUT: g_value_set_uint (value, self->params.ti_ms); break;
+    case PROP_SOFTWARE: g_value_set_string (value, self->software); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -348,6 +367,10 @@ nav_turn_gatherer_set_property (GObject      *object,
     case PROP_TLS_CA_FILE: g_free (self->tls_ca_file); self->tls_ca_file = g_value_dup_string (value); break;
     case PROP_TLS_INSECURE: self->tls_insecure = g_value_get_boolean (value); break;
     case PROP_CONNECT_TIMEOUT: self->connect_timeout = g_value_get_uint (value); break;
+    case PROP_STUN_INITIAL_TIMEOUT: self->params.rto_ms = g_value_get_uint (value); break;
+    case PROP_STUN_MAX_RETRANSMISSIONS: self->params.rc = g_value_get_uint (value) + 1; break;
+    case PROP_STUN_RELIABLE_TIMEOUT: self->params.ti_ms = g_value_get_uint (value); break;
+    case PROP_SOFTWARE: g_free (self->software); self->software = g_value_dup_string (value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -386,6 +409,7 @@ nav_turn_gatherer_finalize (GObject *object)
   g_free (self->password);
   g_free (self->address_family);
   g_free (self->tls_ca_file);
+  g_free (self->software);
   g_clear_pointer (&self->context, g_main_context_unref);
   G_OBJECT_CLASS (nav_turn_gatherer_parent_class)->finalize (object);
 }
@@ -423,10 +447,63 @@ nav_turn_gatherer_class_init (NavTurnGathererClass *klass)
   g_object_class_install_property (object_class, PROP_CONNECT_TIMEOUT,
     g_param_spec_uint ("connect-timeout", NULL, "Milliseconds for TCP connect and TLS handshake",
                        1, G_MAXUINT, NAV_TURN_DEFAULT_CONNECT_TIMEOUT_MS, flags));
+  /**
+   * NavTurnGatherer:stun-initial-timeout:
+   *
+   * The first retransmission timeout of a request to the server over UDP,
+   * in milliseconds: RTO of RFC 8489 §6.2.1.  The interval doubles after
+   * each transmission; after the last one the client waits 16 times this
+   * (Rm) before the allocation fails.
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (object_class, PROP_STUN_INITIAL_TIMEOUT,
+    g_param_spec_uint ("stun-initial-timeout", NULL, "First retransmission timeout over UDP (ms)",
+                       1, G_MAXUINT, NAV_STUN_DEFAULT_RTO_MS, flags));
+  /**
+   * NavTurnGatherer:stun-max-retransmissions:
+   *
+   * How many times a request to the server over UDP is sent again after
+   * the first transmission when no response comes: Rc of RFC 8489 §6.2.1
+   * is this plus one (the default, 6, is the RFC's Rc of 7).
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (object_class, PROP_STUN_MAX_RETRANSMISSIONS,
+    g_param_spec_uint ("stun-max-retransmissions", NULL, "Retransmissions of a request over UDP",
+                       0, 64, NAV_STUN_DEFAULT_RC - 1, flags));
+  /**
+   * NavTurnGatherer:stun-reliable-timeout:
+   *
+   * How long a request to the server over TCP or TLS waits for its
+   * response, in milliseconds: Ti of RFC 8489 §6.2.2 (default 39.5 s).
+   * Such a request is sent once; a server that accepted the connection
+   * but never answers makes the allocation fail after this.  The
+   * connection and TLS handshake before it are bounded by
+   * [property@Nav.TurnGatherer:connect-timeout].
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (object_class, PROP_STUN_RELIABLE_TIMEOUT,
+    g_param_spec_uint ("stun-reliable-timeout", NULL, "Timeout of a request over TCP or TLS (ms)",
+                       1, G_MAXUINT, NAV_STUN_DEFAULT_TI_MS, flags));
+  /**
+   * NavTurnGatherer:software:
+   *
+   * The SOFTWARE attribute (RFC 8489 §14.14, fewer than 128 characters)
+   * of every request of the allocation (Allocate, Refresh,
+   * CreatePermission, ChannelBind), or %NULL for none: what the agent's
+   * [method@Nav.Agent.set_software] sets.
+   *
+   * Since: 1.0
+   */
+  g_object_class_install_property (object_class, PROP_SOFTWARE,
+    g_param_spec_string ("software", NULL, "SOFTWARE attribute of the requests", NULL, flags));
 }
 
 static void
 nav_turn_gatherer_init (NavTurnGatherer *self)
 {
+  nav_stun_retransmit_params_init (&self->params);
   self->gatherings = g_ptr_array_new_with_free_func ((GDestroyNotify) gathering_free);
 }

@@ -101,6 +101,65 @@ relay_close (NavTransport *transport)
 }
 
 static void
+relay_close_done (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (nav_turn_client_close_finish (NAV_TURN_CLIENT (source), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+/* Completes when the server answered the Refresh of lifetime 0 (or the
+ * client gave up retransmitting it): nav_agent_close_async() waits for
+ * that, as libnice's nice_agent_close_async() does. */
+static void
+relay_close_async (NavTransport        *transport,
+                   GCancellable        *cancellable,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data)
+{
+  NavTurnRelayTransport *self = NAV_TURN_RELAY_TRANSPORT (transport);
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, relay_close_async);
+  if (self->closed)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  self->closed = TRUE;
+  nav_turn_client_close_async (self->client, cancellable, relay_close_done, task);
+  nav_transport_emit_closed (transport, NULL);
+}
+
+static gboolean
+relay_close_finish (NavTransport  *transport,
+                    GAsyncResult  *result,
+                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, transport), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static GPtrArray *
+relay_dup_sockets (NavTransport *transport)
+{
+  NavTurnRelayTransport *self = NAV_TURN_RELAY_TRANSPORT (transport);
+
+  if (self->closed)
+    return NULL;
+  return nav_turn_client_dup_sockets (self->client);
+}
+
+static void
 nav_turn_relay_transport_transport_init (NavTransportInterface *iface)
 {
   iface->send = relay_send;
@@ -108,6 +167,9 @@ nav_turn_relay_transport_transport_init (NavTransportInterface *iface)
   iface->get_protocol = relay_get_protocol;
   iface->is_reliable = relay_is_reliable;
   iface->close = relay_close;
+  iface->close_async = relay_close_async;
+  iface->close_finish = relay_close_finish;
+  iface->dup_sockets = relay_dup_sockets;
 }
 
 static void

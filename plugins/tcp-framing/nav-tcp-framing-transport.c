@@ -800,6 +800,21 @@ nav_tcp_framing_transport_close (NavTransport *transport)
   close_with_error (NAV_TCP_FRAMING_TRANSPORT (transport), NULL);
 }
 
+/* The connection's socket, once connected (for socket options such as
+ * the agent's nav_agent_set_stream_tos()). */
+static GPtrArray *
+nav_tcp_framing_transport_dup_sockets (NavTransport *transport)
+{
+  NavTcpFramingTransport *self = NAV_TCP_FRAMING_TRANSPORT (transport);
+  GPtrArray *sockets = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_mutex_lock (&self->lock);
+  if (self->connection != NULL && self->state == STATE_CONNECTED)
+    g_ptr_array_add (sockets, g_object_ref (g_socket_connection_get_socket (self->connection)));
+  g_mutex_unlock (&self->lock);
+  return sockets;
+}
+
 static void
 nav_tcp_framing_transport_transport_init (NavTransportInterface *iface)
 {
@@ -808,6 +823,7 @@ nav_tcp_framing_transport_transport_init (NavTransportInterface *iface)
   iface->get_protocol = nav_tcp_framing_transport_get_protocol;
   iface->is_reliable = nav_tcp_framing_transport_is_reliable;
   iface->close = nav_tcp_framing_transport_close;
+  iface->dup_sockets = nav_tcp_framing_transport_dup_sockets;
 }
 
 static void

@@ -12,54 +12,12 @@
  * with nice_agent_send_messages_nonblocking(), one message in two
  * buffers.
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "nice-test-pair.h"
 
-#include <agent.h>
-
-#define TIMEOUT_SECONDS 30
-
-typedef struct {
-  NiceAgent *agent;
-  guint stream;
-  gboolean gathered;
-  gboolean ready;
-} Peer;
-
-static Peer a, b;
 static guint a_received;
 static gchar *b_data[8];
 static guint b_count;
 static NiceAddress b_from;
-
-static void
-fail (const gchar *what)
-{
-  fprintf (stderr, "FAIL: %s\n", what);
-  exit (1);
-}
-
-static void
-on_gathered (NiceAgent *agent,
-             guint      stream_id,
-             gpointer   data)
-{
-  ((Peer *) data)->gathered = TRUE;
-}
-
-static void
-on_state (NiceAgent *agent,
-          guint      stream_id,
-          guint      component_id,
-          guint      state,
-          gpointer   data)
-{
-  if (state == NICE_COMPONENT_STATE_READY)
-    ((Peer *) data)->ready = TRUE;
-  else if (state == NICE_COMPONENT_STATE_FAILED)
-    fail ("a component failed");
-}
 
 static void
 on_recv (NiceAgent *agent,
@@ -109,69 +67,9 @@ peer_init (Peer     *p,
            gboolean  controlling,
            gboolean  attach)
 {
-  NiceAddress addr;
-
-  p->agent = nice_agent_new (NULL, NICE_COMPATIBILITY_RFC5245);
-  g_object_set (p->agent, "controlling-mode", controlling, "ice-tcp", FALSE, "upnp", FALSE,
-                NULL);
-  nice_address_init (&addr);
-  nice_address_set_from_string (&addr, "127.0.0.1");
-  nice_agent_add_local_address (p->agent, &addr);
-  g_signal_connect (p->agent, "candidate-gathering-done", G_CALLBACK (on_gathered), p);
-  g_signal_connect (p->agent, "component-state-changed", G_CALLBACK (on_state), p);
-  p->stream = nice_agent_add_stream (p->agent, 1);
+  peer_setup (p, nice_agent_new (NULL, NICE_COMPATIBILITY_RFC5245), controlling);
   if (attach)
     nice_agent_attach_recv (p->agent, p->stream, 1, g_main_context_default (), on_recv, p);
-}
-
-static void
-exchange (Peer *from,
-          Peer *to)
-{
-  gchar *ufrag = NULL, *pwd = NULL;
-  GSList *list;
-
-  nice_agent_get_local_credentials (from->agent, from->stream, &ufrag, &pwd);
-  nice_agent_set_remote_credentials (to->agent, to->stream, ufrag, pwd);
-  list = nice_agent_get_local_candidates (from->agent, from->stream, 1);
-  if (nice_agent_set_remote_candidates (to->agent, to->stream, 1, list) < 1)
-    fail ("set_remote_candidates");
-  g_slist_free_full (list, (GDestroyNotify) nice_candidate_free);
-  g_free (ufrag);
-  g_free (pwd);
-}
-
-typedef gboolean (*Condition) (void);
-
-static void
-run_until (Condition    condition,
-           const gchar *what)
-{
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_SECONDS * G_USEC_PER_SEC;
-
-  while (!condition ())
-    {
-      g_main_context_iteration (NULL, FALSE);
-      if (!g_main_context_pending (NULL))
-        g_usleep (1000);
-      if (g_get_monotonic_time () > deadline)
-        {
-          fprintf (stderr, "FAIL: timed out waiting for %s\n", what);
-          exit (1);
-        }
-    }
-}
-
-static gboolean
-gathered (void)
-{
-  return a.gathered && b.gathered;
-}
-
-static gboolean
-ready (void)
-{
-  return a.ready && b.ready;
 }
 
 static gboolean
@@ -232,12 +130,7 @@ main (void)
   peer_init (&a, TRUE, TRUE);
   peer_init (&b, FALSE, FALSE);
   poll_id = g_timeout_add (1, poll_b, NULL);
-  nice_agent_gather_candidates (a.agent, a.stream);
-  nice_agent_gather_candidates (b.agent, b.stream);
-  run_until (gathered, "gathering");
-  exchange (&a, &b);
-  exchange (&b, &a);
-  run_until (ready, "READY");
+  connect_pair ();
 
   if (nice_agent_send_messages_nonblocking (a.agent, a.stream, 1, out, 3, NULL, &error) != 3)
     fail (error != NULL ? error->message : "send_messages_nonblocking sent fewer");

@@ -8,6 +8,10 @@
  * candidates on 127.0.0.1, prints its SDP between "SDP" and "." lines,
  * reads the peer's the same way on stdin, connects, sends "hello from
  * NAME" ten times and waits for the peer's, then prints "GOT <message>".
+ * On the way it uses the rest of the agent API a program may call
+ * (libnice 0.1.21): SOFTWARE, the stream's TOS read back from the
+ * selected socket, the default candidate written in the SDP's m= line,
+ * and nice_agent_close_async() before the agent is freed.
  *
  *   nice-peer NAME controlling|controlled
  */
@@ -15,9 +19,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/socket.h>
+#include <netinet/in.h>
+
 #include <agent.h>
 
+/* AF41: a TOS an unprivileged process may set. */
+#define PEER_TOS 0x88
+
 static GMainLoop *loop;
+static gboolean closed;
 static gboolean gathered;
 static gboolean ready;
 static gchar *got;
@@ -101,6 +112,15 @@ on_stdin (GIOChannel   *channel,
   return G_SOURCE_CONTINUE;
 }
 
+static void
+on_closed (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  closed = TRUE;
+  g_main_loop_quit (loop);
+}
+
 static gboolean
 on_timeout (gpointer data)
 {
@@ -118,8 +138,12 @@ main (int    argc,
   GIOChannel *in;
   gchar *sdp;
   guint stream_id, i;
-  NiceCandidate *local = NULL, *remote = NULL;
+  NiceCandidate *local = NULL, *remote = NULL, *def;
   gchar ip[NICE_ADDRESS_STRING_LEN];
+  gchar m_line[64];
+  GSocket *socket;
+  GPtrArray *sockets;
+  gint tos = -1;
 
   if (argc != 3)
     {
@@ -139,8 +163,10 @@ main (int    argc,
   g_signal_connect (agent, "candidate-gathering-done", G_CALLBACK (on_gathering_done), NULL);
   g_signal_connect (agent, "component-state-changed", G_CALLBACK (on_state), NULL);
 
+  nice_agent_set_software (agent, "nice-peer");
   stream_id = nice_agent_add_stream (agent, 1);
   nice_agent_set_stream_name (agent, stream_id, "text");
+  nice_agent_set_stream_tos (agent, stream_id, PEER_TOS);
   nice_agent_attach_recv (agent, stream_id, 1, g_main_loop_get_context (loop), on_recv, NULL);
   nice_agent_gather_candidates (agent, stream_id);
   /* Each handler quits the loop; wait for the one wanted. */
@@ -148,6 +174,20 @@ main (int    argc,
     g_main_loop_run (loop);
 
   sdp = nice_agent_generate_local_sdp (agent);
+  /* The SDP's m= line carries the default candidate's port. */
+  def = nice_agent_get_default_local_candidate (agent, stream_id, 1);
+  if (def == NULL)
+    {
+      fprintf (stderr, "no default candidate\n");
+      return 1;
+    }
+  g_snprintf (m_line, sizeof m_line, "m=text %u ", nice_address_get_port (&def->addr));
+  if (strstr (sdp, m_line) == NULL)
+    {
+      fprintf (stderr, "the SDP has no \"%s\"\n", m_line);
+      return 1;
+    }
+  nice_candidate_free (def);
   printf ("SDP\n%s.\n", sdp);
   fflush (stdout);
   g_free (sdp);
@@ -176,6 +216,20 @@ main (int    argc,
   printf ("SELECTED %s %s:%u\n", nice_candidate_type_to_string (local->type), ip,
           nice_address_get_port (&remote->addr));
 
+  /* A host pair over UDP has a socket, among the component's, and it
+   * carries the stream's TOS. */
+  socket = nice_agent_get_selected_socket (agent, stream_id, 1);
+  sockets = nice_agent_get_sockets (agent, stream_id, 1);
+  if (socket == NULL || !g_ptr_array_find (sockets, socket, NULL) ||
+      !g_socket_get_option (socket, IPPROTO_IP, IP_TOS, &tos, NULL))
+    {
+      fprintf (stderr, "no selected socket among the component's\n");
+      return 1;
+    }
+  printf ("TOS %d\n", tos);
+  g_object_unref (socket);
+  g_ptr_array_unref (sockets);
+
   for (i = 0; i < 10; i++)
     {
       gchar *msg = g_strdup_printf ("hello from %s", argv[1]);
@@ -191,6 +245,11 @@ main (int    argc,
   /* Let the last datagrams and answers leave before closing. */
   g_timeout_add (300, (GSourceFunc) g_main_loop_quit, loop);
   g_main_loop_run (loop);
+  nice_agent_close_async (agent, on_closed, NULL);
+  while (!closed)
+    g_main_loop_run (loop);
+  printf ("CLOSED\n");
+  fflush (stdout);
   g_free (got);
   g_object_unref (agent);
   g_main_loop_unref (loop);

@@ -67,6 +67,13 @@ def main():
         fail("the NetAvanue build did not hear libnice")
     if "GOT hello from netavanue" not in out_nice:
         fail("the libnice build did not hear NetAvanue")
+    # nice_agent_set_stream_tos() read back from the selected socket, and
+    # nice_agent_close_async() calling back, in both builds.
+    for name, out in (("NetAvanue", out_nav), ("libnice", out_nice)):
+        if "TOS 136\n" not in out:
+            fail("the %s build's selected socket lacks the stream's TOS" % name)
+        if "CLOSED\n" not in out:
+            fail("the %s build's close_async() did not call back" % name)
     print("OK")
 
 

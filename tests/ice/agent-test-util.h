@@ -61,6 +61,13 @@ agent_test_signal_candidates (NavAgent *to,
   g_slist_free_full (list, (GDestroyNotify) nav_candidate_free);
 }
 
+/* A Condition: the gboolean @data points to is set. */
+static inline gboolean
+agent_test_flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
 /* A handler of "candidate-gathering-done" that sets the gboolean it is
  * given. */
 static inline void
@@ -69,4 +76,53 @@ agent_test_set_flag (NavAgent *agent,
                      gboolean *flag)
 {
   *flag = TRUE;
+}
+
+/* A handler of "component-state-changed" that stores the state in the
+ * NavComponentState it is given. */
+static inline void
+agent_test_set_state (NavAgent          *agent,
+                      guint              stream_id,
+                      guint              component_id,
+                      guint              state,
+                      NavComponentState *out)
+{
+  *out = state;
+}
+
+/* Hands each agent's local credentials to the other. */
+static inline void
+agent_test_signal_credentials_both (NavAgent *a,
+                                    guint     a_stream,
+                                    NavAgent *b,
+                                    guint     b_stream)
+{
+  agent_test_signal_credentials (a, a_stream, b, b_stream);
+  agent_test_signal_credentials (b, b_stream, a, a_stream);
+}
+
+/* Hands each agent's local candidates of component 1 to the other. */
+static inline void
+agent_test_signal_candidates_both (NavAgent *a,
+                                   guint     a_stream,
+                                   NavAgent *b,
+                                   guint     b_stream)
+{
+  agent_test_signal_candidates (b, b_stream, 1, nav_agent_get_local_candidates (a, a_stream, 1));
+  agent_test_signal_candidates (a, a_stream, 1, nav_agent_get_local_candidates (b, b_stream, 1));
+}
+
+/* A new RFC 5245 NavAgent of @options with the local address 127.0.0.1,
+ * whose "candidate-gathering-done" sets *@gathering_done. */
+static inline NavAgent *
+agent_test_new_loopback (NavAgentOption  options,
+                         gboolean       *gathering_done)
+{
+  g_autoptr (NavAddress) addr = nav_address_new_from_string ("127.0.0.1", NULL);
+  NavAgent *agent = nav_agent_new_full (NULL, NAV_COMPATIBILITY_RFC5245, options);
+
+  g_assert_true (nav_agent_add_local_address (agent, addr));
+  g_signal_connect (agent, "candidate-gathering-done", G_CALLBACK (agent_test_set_flag),
+                    gathering_done);
+  return agent;
 }

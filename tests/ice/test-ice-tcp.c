@@ -46,15 +46,6 @@ both_gathered (gpointer data)
   return p[0].gathering_done && p[1].gathering_done;
 }
 
-static gboolean
-both_ready (gpointer data)
-{
-  Peer *p = data;
-
-  return p[0].state == NAV_COMPONENT_STATE_READY && p[0].selected_local != NULL &&
-         p[1].state == NAV_COMPONENT_STATE_READY && p[1].selected_local != NULL;
-}
-
 /* The two selected pairs are the two ends of one connection.  With
  * aggressive nomination (RFC 5245 §8.1.1.2) both TCP pairs may be
  * nominated, and each agent moves to the higher-priority one as its
@@ -65,7 +56,7 @@ agree (gpointer data)
   Peer *p = data;
   const NavCandidate *a = p[0].selected_local, *b = p[1].selected_local;
 
-  if (!both_ready (data))
+  if (!peers_ready (data))
     return FALSE;
   if (a->transport == NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE)
     return b->transport == NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE &&
@@ -84,22 +75,6 @@ all_received (gpointer data)
   Peer *p = data;
 
   return received_in_order (p[0].received, 1) && received_in_order (p[1].received, 0);
-}
-
-static gboolean
-gathered (gpointer data)
-{
-  Peer *p = data;
-
-  return p->gathering_done;
-}
-
-static gboolean
-failed (gpointer data)
-{
-  Peer *p = data;
-
-  return p->failed_seen;
 }
 
 /* Signals @from's candidates to @to, without the passive ones when
@@ -558,7 +533,7 @@ test_mixed_prefers_udp (void)
   wait_for (both_gathered, p);
   exchange (&p[0], &p[1]);
   exchange (&p[1], &p[0]);
-  wait_for (both_ready, p);
+  wait_for (peers_ready, p);
   for (s = 0; s < 2; s++)
     {
       g_assert_cmpint (p[s].selected_local->transport, ==, NAV_CANDIDATE_TRANSPORT_UDP);
@@ -568,14 +543,61 @@ test_mixed_prefers_udp (void)
   peer_clear (&p[1]);
 }
 
+/* A remote passive TCP candidate on 127.0.0.1:@port. */
+static NavCandidate *
+remote_passive (guint port)
+{
+  NavCandidate *c = nav_candidate_new (NAV_CANDIDATE_TYPE_HOST);
+
+  g_assert_true (nav_address_set_from_string (&c->addr, "127.0.0.1", NULL));
+  nav_address_set_port (&c->addr, port);
+  c->base_addr = c->addr;
+  c->transport = NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE;
+  c->priority = nav_candidate_compute_priority (NAV_CANDIDATE_TYPE_HOST,
+                                                NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE,
+                                                2 << 13, 1);
+  c->component_id = 1;
+  nav_candidate_set_foundation (c, "9");
+  return c;
+}
+
+/* A controlling TCP-only agent checks @remote alone (no other remote
+ * candidate, end-of-candidates said) and waits until its component
+ * fails; the check's retransmissions are set to last far beyond the
+ * test's guard, so only @reliable_timeout (or the failed connection) can
+ * end it.  Returns the milliseconds it took. */
+static gint64
+check_until_failed (NavCandidate *remote,
+                    guint         reliable_timeout)
+{
+  Peer p;
+  GSList one = { remote, NULL };
+  gint64 start;
+
+  peer_init (&p, NAV_COMPATIBILITY_RFC5245, TRUE, FALSE, TRUE);
+  g_object_set (p.agent, "stun-max-retransmissions", 64, "stun-initial-timeout", 1000, NULL);
+  if (reliable_timeout != 0)
+    g_object_set (p.agent, "stun-reliable-timeout", reliable_timeout, NULL);
+  g_assert_true (nav_agent_gather_candidates (p.agent, p.stream_id));
+  wait_for (peer_gathered, &p);
+  g_assert_true (nav_agent_set_remote_credentials (p.agent, p.stream_id, "rufr",
+                                                   "remote-password-22char"));
+  remote->stream_id = p.stream_id;
+  start = g_get_monotonic_time ();
+  g_assert_cmpint (nav_agent_set_remote_candidates (p.agent, p.stream_id, 1, &one), ==, 1);
+  nav_agent_peer_candidate_gathering_done (p.agent, p.stream_id);
+  wait_for (peer_failed, &p);
+  g_assert_null (p.selected_local);
+  peer_clear (&p);
+  return (g_get_monotonic_time () - start) / 1000;
+}
+
 /* A passive candidate where nothing listens: the connection is refused,
  * the check fails, and so does the component (RFC 6544 §7.1). */
 static void
 test_connection_refused (void)
 {
-  Peer p;
-  NavCandidate *dead = nav_candidate_new (NAV_CANDIDATE_TYPE_HOST);
-  GSList one = { dead, NULL };
+  NavCandidate *dead;
   guint port;
 
   {
@@ -591,64 +613,79 @@ test_connection_refused (void)
     port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
     g_socket_close (s, NULL);
   }
-  g_assert_true (nav_address_set_from_string (&dead->addr, "127.0.0.1", NULL));
-  nav_address_set_port (&dead->addr, port);
-  dead->base_addr = dead->addr;
-  dead->transport = NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE;
-  dead->priority = nav_candidate_compute_priority (NAV_CANDIDATE_TYPE_HOST,
-                                                   NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE,
-                                                   2 << 13, 1);
-  dead->component_id = 1;
-  nav_candidate_set_foundation (dead, "9");
-
-  peer_init (&p, NAV_COMPATIBILITY_RFC5245, TRUE, FALSE, TRUE);
-  /* Retransmissions that would last far beyond the guard: only the
-   * failed connection can end the check in time. */
-  g_object_set (p.agent, "stun-max-retransmissions", 64, "stun-initial-timeout", 1000, NULL);
-  g_assert_true (nav_agent_gather_candidates (p.agent, p.stream_id));
-  wait_for (gathered, &p);
-  g_assert_true (nav_agent_set_remote_credentials (p.agent, p.stream_id, "rufr",
-                                                   "remote-password-22char"));
-  dead->stream_id = p.stream_id;
-  g_assert_cmpint (nav_agent_set_remote_candidates (p.agent, p.stream_id, 1, &one), ==, 1);
-  nav_agent_peer_candidate_gathering_done (p.agent, p.stream_id);
-  wait_for (failed, &p);
-  g_assert_null (p.selected_local);
+  dead = remote_passive (port);
+  check_until_failed (dead, 0);
   nav_candidate_free (dead);
-  peer_clear (&p);
+}
+
+/* A passive candidate that takes the connection and never answers: the
+ * check was sent once (RFC 8489 §6.2.2: no retransmission over a
+ * reliable transport) and fails after stun-reliable-timeout (Ti). */
+static void
+test_silent_peer_reliable_timeout (void)
+{
+  g_autoptr (GSocket) listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                               G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GSocket) accepted = NULL;
+  g_autoptr (GError) error = NULL;
+  NavCandidate *silent;
+  guint8 buf[4096];
+  gsize have = 0, offset = 0;
+  guint requests = 0;
+  gint64 ms;
+
+  /* The kernel completes the handshake of a listening socket by itself:
+   * nothing is accepted (or answered) until the check has failed. */
+  g_assert_true (g_socket_bind (listener, any, FALSE, NULL));
+  g_assert_true (g_socket_listen (listener, NULL));
+  bound = g_socket_get_local_address (listener, NULL);
+  silent = remote_passive (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+
+  ms = check_until_failed (silent, 300);
+  g_test_message ("the TCP check failed after %" G_GINT64_FORMAT " ms (Ti 300 ms)", ms);
+  nav_candidate_free (silent);
+
+  /* What the agent sent: RFC 4571 frames, each a STUN Binding request
+   * with one transaction id. */
+  accepted = g_socket_accept (listener, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_set_blocking (accepted, FALSE);
+  for (;;)
+    {
+      gssize n = g_socket_receive (accepted, (gchar *) buf + have, sizeof buf - have, NULL,
+                                   NULL);
+
+      if (n <= 0)
+        break;
+      have += n;
+    }
+  while (offset + 2 <= have)
+    {
+      gsize len = ((gsize) buf[offset] << 8) | buf[offset + 1];
+
+      g_assert_cmpuint (offset + 2 + len, <=, have);
+      g_assert_true (nav_stun_message_is_stun (buf + offset + 2, len));
+      /* Binding (0x0001) request. */
+      g_assert_cmpuint (buf[offset + 2], ==, 0x00);
+      g_assert_cmpuint (buf[offset + 3], ==, 0x01);
+      requests++;
+      offset += 2 + len;
+    }
+  g_assert_cmpuint (offset, ==, have);
+  g_assert_cmpuint (requests, ==, 1);
 }
 
 /* --------------------------------------------------- the checker's pairs */
-
-static void
-on_pair (NavChecker   *checker,
-         NavCandidate *local,
-         NavCandidate *remote,
-         NavPairState  state,
-         GPtrArray    *pairs)
-{
-  g_autofree gchar *name = g_strdup_printf ("%s>%s", local->foundation, remote->foundation);
-
-  if (!g_ptr_array_find_with_equal_func (pairs, name, g_str_equal, NULL))
-    g_ptr_array_add (pairs, g_steal_pointer (&name));
-}
 
 static NavCandidate *
 tcp_candidate (NavCandidateTransport  transport,
                const gchar           *address,
                const gchar           *foundation)
 {
-  NavCandidate *c = nav_candidate_new (NAV_CANDIDATE_TYPE_HOST);
-  g_autoptr (NavAddress) addr = nav_address_new_from_string (address, NULL);
-
-  c->transport = transport;
-  c->addr = *addr;
-  c->base_addr = *addr;
-  c->stream_id = 1;
-  c->component_id = 1;
-  c->priority = nav_candidate_compute_priority (NAV_CANDIDATE_TYPE_HOST, transport, 1000, 1);
-  nav_candidate_set_foundation (c, foundation);
-  return c;
+  return test_candidate_new (NAV_CANDIDATE_TYPE_HOST, transport, address, address, foundation);
 }
 
 /* RFC 6544 §6.2: active pairs with passive, passive with active (and
@@ -657,9 +694,8 @@ tcp_candidate (NavCandidateTransport  transport,
 static void
 test_pairing_rules (void)
 {
-  g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) pairs = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (NavChecker) checker = NULL;
+  g_autoptr (NavChecker) checker = pair_checker_new (pairs);
   const struct {
     NavCandidateTransport transport;
     const gchar *address;
@@ -676,13 +712,7 @@ test_pairing_rules (void)
     { NAV_CANDIDATE_TRANSPORT_TCP_SO, "127.0.0.1:50002", "RS" },
   };
   const gchar *expected[] = { "LU>RU", "LA>RP", "LS>RS" };
-  GObject *object;
 
-  object = nav_registry_create (nav_registry_get_default (), NAV_CHECKER_EXTENSION_POINT_NAME,
-                                "ice", &error, "controlling-mode", TRUE, NULL);
-  g_assert_no_error (error);
-  checker = NAV_CHECKER (object);
-  g_signal_connect (checker, "pair-state-changed", G_CALLBACK (on_pair), pairs);
   for (guint i = 0; i < G_N_ELEMENTS (locals); i++)
     {
       g_autoptr (NavCandidate) c = tcp_candidate (locals[i].transport, locals[i].address,
@@ -697,11 +727,7 @@ test_pairing_rules (void)
 
       nav_checker_add_remote_candidate (checker, c);
     }
-  for (guint i = 0; i < pairs->len; i++)
-    g_test_message ("pair %s", (const gchar *) g_ptr_array_index (pairs, i));
-  g_assert_cmpuint (pairs->len, ==, G_N_ELEMENTS (expected));
-  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
-    g_assert_true (g_ptr_array_find_with_equal_func (pairs, expected[i], g_str_equal, NULL));
+  assert_pairs (pairs, expected, G_N_ELEMENTS (expected), "");
 }
 
 int
@@ -721,6 +747,7 @@ main (int    argc,
   g_test_add_func ("/ice-tcp/connect-two-addresses", test_connect_two_addresses);
   g_test_add_func ("/ice-tcp/mixed-prefers-udp", test_mixed_prefers_udp);
   g_test_add_func ("/ice-tcp/connection-refused", test_connection_refused);
+  g_test_add_func ("/ice-tcp/silent-peer-reliable-timeout", test_silent_peer_reliable_timeout);
   g_test_add_func ("/ice-tcp/garbage-and-flood", test_garbage_and_flood);
   return g_test_run ();
 }

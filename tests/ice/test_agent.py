@@ -5,6 +5,7 @@
 # exchange SDP, connect over loopback and send data both ways, using only
 # the introspectable API (new-data signal, send_bytes, boxed candidates).
 
+import os
 import sys
 import unittest
 
@@ -13,33 +14,25 @@ import gi
 gi.require_version("Nav", "1.0")
 from gi.repository import GLib, Nav  # noqa: E402
 
-TIMEOUT_SECONDS = 30  # a failure guard, never a timing assertion
+sys.dont_write_bytecode = True     # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import agent_util  # noqa: E402
+from agent_util import TIMEOUT_SECONDS  # noqa: E402
 
 
-class Peer:
+class Peer(agent_util.Peer):
     def __init__(self, controlling):
-        self.agent = Nav.Agent.new(GLib.MainContext.default(), Nav.Compatibility.RFC8445)
-        self.agent.props.controlling_mode = controlling
-        self.agent.props.stun_pacing_timer = 5
-        self.agent.add_local_address(Nav.Address.new_from_string("127.0.0.1:0"))
-        self.stream = self.agent.add_stream(1)
+        agent = Nav.Agent.new(GLib.MainContext.default(), Nav.Compatibility.RFC8445)
+        agent.props.controlling_mode = controlling
+        agent.props.stun_pacing_timer = 5
+        super().__init__(agent)
         self.agent.set_stream_name(self.stream, "application")
-        self.gathered = False
-        self.state = Nav.ComponentState.DISCONNECTED
         self.selected = None
         self.data = []
         self.candidates = []
-        self.agent.connect("candidate-gathering-done", self.on_gathered)
-        self.agent.connect("component-state-changed", self.on_state)
         self.agent.connect("new-selected-pair-full", self.on_selected)
         self.agent.connect("new-candidate-full", self.on_candidate)
         self.agent.connect("new-data", self.on_data)
-
-    def on_gathered(self, agent, stream_id):
-        self.gathered = True
-
-    def on_state(self, agent, stream_id, component_id, state):
-        self.state = state
 
     def on_selected(self, agent, stream_id, component_id, local, remote):
         # No lock is held: calling back in is allowed.

@@ -6,6 +6,7 @@
 # data for recv_bytes() / recv_bytes_nonblocking() / recv(), and a lite
 # agent (full-mode FALSE) connects to a full one.
 
+import os
 import sys
 import unittest
 
@@ -14,49 +15,19 @@ import gi
 gi.require_version("Nav", "1.0")
 from gi.repository import Gio, GLib, Nav  # noqa: E402
 
-TIMEOUT_SECONDS = 30  # a failure guard, never a timing assertion
+sys.dont_write_bytecode = True     # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import agent_util  # noqa: E402
+from agent_util import connect  # noqa: E402
 
 
-class Peer:
+class Peer(agent_util.Peer):
     def __init__(self, controlling, options=Nav.AgentOption.NONE):
-        self.agent = Nav.Agent.new_full(GLib.MainContext.default(),
-                                        Nav.Compatibility.RFC5245, options)
-        self.agent.props.controlling_mode = controlling
-        self.agent.props.stun_pacing_timer = 5
-        self.agent.add_local_address(Nav.Address.new_from_string("127.0.0.1:0"))
-        self.stream = self.agent.add_stream(1)
-        self.gathered = False
-        self.state = Nav.ComponentState.DISCONNECTED
-        self.agent.connect("candidate-gathering-done", self.on_gathered)
-        self.agent.connect("component-state-changed", self.on_state)
-
-    def on_gathered(self, agent, stream_id):
-        self.gathered = True
-
-    def on_state(self, agent, stream_id, component_id, state):
-        self.state = state
-
-
-def iterate_until(predicate):
-    context = GLib.MainContext.default()
-    deadline = GLib.get_monotonic_time() + TIMEOUT_SECONDS * 1000000
-    while not predicate():
-        if GLib.get_monotonic_time() > deadline:
-            return False
-        context.iteration(False)
-        if not context.pending():
-            GLib.usleep(1000)
-    return True
-
-
-def connect(a, b):
-    assert a.agent.gather_candidates(a.stream)
-    assert b.agent.gather_candidates(b.stream)
-    assert iterate_until(lambda: a.gathered and b.gathered)
-    assert b.agent.parse_remote_sdp(a.agent.generate_local_sdp()) >= 1
-    assert a.agent.parse_remote_sdp(b.agent.generate_local_sdp()) >= 1
-    ready = Nav.ComponentState.READY
-    assert iterate_until(lambda: a.state == ready and b.state == ready)
+        agent = Nav.Agent.new_full(GLib.MainContext.default(),
+                                   Nav.Compatibility.RFC5245, options)
+        agent.props.controlling_mode = controlling
+        agent.props.stun_pacing_timer = 5
+        super().__init__(agent)
 
 
 class RecvTest(unittest.TestCase):
@@ -79,7 +50,7 @@ class RecvTest(unittest.TestCase):
             except GLib.Error as e:
                 self.assertTrue(e.matches(Gio.io_error_quark(), Gio.IOErrorEnum.WOULD_BLOCK))
             return bool(got)
-        self.assertTrue(iterate_until(take))
+        self.assertTrue(agent_util.iterate_until(take))
         self.assertEqual(got[0], b"second")
 
         with self.assertRaises(GLib.Error) as e:

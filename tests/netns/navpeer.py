@@ -22,6 +22,12 @@ and whether the data checked out.  Exit status 0 only if it did.
 Environment (set by natlab's Lab.run_pair): NATLAB_DIR, NATLAB_ROLE,
 NATLAB_STUN.  Options override them.
 
+ICE-TCP options (test-netns-tcp-so.py): --no-udp turns ice-udp off,
+--tcp-so gathers simultaneous-open candidates (NavAgent), --offer so
+(a comma list of udp, active, passive, so) signals only candidates of
+those kinds, so that only their pairs can form.  The JSON then also lists
+the candidate lines offered.
+
 SPDX-License-Identifier: LGPL-2.1-or-later
 """
 import argparse
@@ -86,6 +92,10 @@ def main():
     ap.add_argument('--user', default='natlab')
     ap.add_argument('--password', default='natlab-secret')
     ap.add_argument('--timeout', type=float, default=60.0, help='failure guard, seconds')
+    ap.add_argument('--no-udp', action='store_true', help='ice-udp off')
+    ap.add_argument('--tcp-so', action='store_true',
+                    help='ice-tcp-simultaneous-open on (NavAgent only)')
+    ap.add_argument('--offer', help='signal only these kinds: udp,active,passive,so')
     args = ap.parse_args()
     if args.role not in ('a', 'b') or not args.dir:
         ap.error('--role a|b and --dir are needed (or NATLAB_ROLE, NATLAB_DIR)')
@@ -116,6 +126,12 @@ def main():
     relay_types = {'udp': Ice.RelayType.UDP, 'tcp': Ice.RelayType.TCP,
                    'tls': Ice.RelayType.TLS}
     agent.props.controlling_mode = role == 'a'
+    if args.no_udp:
+        agent.props.ice_udp = False
+    if args.tcp_so:
+        agent.props.ice_tcp = True
+        agent.props.ice_tcp_simultaneous_open = True
+    offer = set(args.offer.split(',')) if args.offer else None
     if args.stun:
         host, _, port = args.stun.rpartition(':')
         agent.props.stun_server = host
@@ -142,7 +158,14 @@ def main():
     emit('ice-ufrag:%s ice-pwd:%s' % (ufrag, pwd))
 
     def on_candidate(agent, cand):
-        emit(agent.generate_local_candidate_sdp(cand))
+        line = agent.generate_local_candidate_sdp(cand)
+        if offer is not None:
+            f = line.split()
+            kind = f[f.index('tcptype') + 1] if 'tcptype' in f else 'udp'
+            if kind not in offer:
+                return
+            out.setdefault('offered', []).append(line)
+        emit(line)
 
     def on_gathering_done(agent, stream_id):
         st['gathered_at'] = time.monotonic()

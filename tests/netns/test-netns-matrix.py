@@ -41,18 +41,14 @@ sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import natlab  # noqa: E402
+import netns_peers  # noqa: E402
+from netns_peers import PEER, fail, parse_peer, peer_env, stop_servers  # noqa: E402
 
 KINDS = ['full-cone', 'restricted-cone', 'port-restricted-cone', 'symmetric', 'udp-blocked']
 SHORT = {'full-cone': 'full-cone', 'restricted-cone': 'restricted', 'port-restricted-cone':
          'port-restricted', 'symmetric': 'symmetric', 'udp-blocked': 'udp-blocked'}
-PEER = os.path.join(HERE, 'navpeer.py')
 PAIR_TIMEOUT = 60          # a failure guard per peer, never a timing assertion
 CONCURRENCY = int(os.environ.get('NATLAB_MATRIX_JOBS', '5'))
-
-
-def fail(msg):
-    print('FAIL: ' + msg, file=sys.stderr)
-    sys.exit(1)
 
 
 def expected_path(a, b):
@@ -65,41 +61,10 @@ def expected_path(a, b):
     return 'direct'
 
 
-def peer_env():
-    """The peers' environment: in a sanitizer build the interpreter is
-    not instrumented, so the sanitizer runtime is preloaded for them only
-    (meson passes it in NATLAB_PEER_LD_PRELOAD)."""
-    env = dict(os.environ)
-    if env.get('NATLAB_PEER_LD_PRELOAD'):
-        env['LD_PRELOAD'] = env['NATLAB_PEER_LD_PRELOAD']
-        env['ASAN_OPTIONS'] = env.get('NATLAB_PEER_ASAN_OPTIONS',
-                                      'detect_leaks=0:verify_asan_link_order=0')
-        # GSocketClient (TURN over TCP and TLS) asks GIO's proxy resolver;
-        # glib-networking's libproxy one throws C++ exceptions, which the
-        # preloaded runtime cannot intercept in an uninstrumented python
-        # ("real___cxa_throw != 0").  There is no proxy in the lab.
-        env['GIO_USE_PROXY_RESOLVER'] = 'dummy'
-    return env
-
-
 def peer_argv(lab, impl='nav', transports='udp,tcp,tls'):
     return [sys.executable, PEER, '--impl', impl, '--turn', natlab.TURN_IP,
             '--turn-transports', transports, '--user', lab.turn_user,
             '--password', lab.turn_password, '--timeout', str(PAIR_TIMEOUT - 5)]
-
-
-def parse_peer(rc, out, err):
-    for line in reversed(out.splitlines()):
-        if line.startswith('{'):
-            try:
-                res = json.loads(line)
-                res['rc'] = rc
-                res['stderr'] = err[-3000:]
-                return res
-            except ValueError:
-                break
-    return {'ok': False, 'rc': rc, 'error': 'no result (status %s)' % rc,
-            'stderr': err[-3000:], 'stdout': out[-1000:]}
 
 
 def run_pairs(lab, jobs):
@@ -200,20 +165,6 @@ def verify(lab):
     t0 = time.monotonic()
     lab.verify()        # the probe: raises unless every NAT is as built
     print('(every NAT of the lab verified by the probe in %.1f s)' % (time.monotonic() - t0))
-
-
-def stop_servers(lab):
-    """SIGTERM the lab's servers after the pairs: each must exit 0 (with
-    its leak check, in a sanitizer build) after relaying for them."""
-    bad = ['nav-server (%s) exited with %s' % (name, rc)
-           for name, rc in lab.stop_servers() if rc != 0]
-    if bad:
-        logs = ''
-        for path in (os.path.join(lab.workdir, 'nav-server.log'), lab.server_log):
-            if path and os.path.exists(path):
-                with open(path) as f:
-                    logs += '--- %s\n%s\n' % (os.path.basename(path), f.read()[-4000:])
-        fail('; '.join(bad) + '\n' + logs)
 
 
 # ------------------------------------------------------------------ matrix
@@ -323,25 +274,10 @@ def test_nice():
 
 
 def main():
-    why = natlab.can_run()
-    if why is not None:
-        print('SKIP: ' + why)
-        return 77
-    case = sys.argv[1] if len(sys.argv) > 1 else ''
-    tests = {'matrix': test_matrix, 'bad-links': test_bad_links, 'nice': test_nice}
-    if case not in tests:
-        print('usage: test-netns-matrix.py %s' % '|'.join(tests), file=sys.stderr)
-        return 2
-    try:
-        import gi
-        gi.require_version('Nav', '1.0')
-        if case == 'nice':
-            gi.require_version('Nice', '0.1')
-    except (ImportError, ValueError) as e:
-        # the peers need them: a missing one is a broken setup, not a skip
-        fail('GObject Introspection for the peers: %s' % e)
-    tests[case]()
-    return 0
+    return netns_peers.main('test-netns-matrix.py',
+                            {'matrix': test_matrix, 'bad-links': test_bad_links,
+                             'nice': test_nice},
+                            lambda case: [('Nice', '0.1')] if case == 'nice' else [])
 
 
 if __name__ == '__main__':

@@ -330,7 +330,7 @@ check_batch (guint receive_batch)
                                 "receive-batch", receive_batch, NULL);
   g_assert_no_error (error);
   g_object_get (transport, "receive-batch", &batch, NULL);
-  g_assert_cmpuint (batch, ==, receive_batch == 0 ? 16 : receive_batch);
+  g_assert_cmpuint (batch, ==, receive_batch == 0 ? 32 : receive_batch);
   bound = nav_transport_get_local_address (NAV_TRANSPORT (transport));
 
   receiver_init (&r, context);
@@ -654,6 +654,133 @@ test_receive_func (void)
   receiver_clear (&r);
 }
 
+/* A handler that runs a nested main loop on the transport's context:
+ * the datagrams after its own are delivered inside that loop, in order,
+ * each once, and the buffer the handler holds is not reused meanwhile. */
+typedef struct {
+  GMainContext *context;
+  GArray *order;                /* guint32 sequence numbers */
+  guint total;
+  guint nest_at;
+  guint nested_deliveries;
+  guint depth;
+  guint max_depth;
+  gboolean intact;
+} Nested;
+
+/* 64 bytes: the big-endian sequence number, then bytes derived from it. */
+static void
+fill_payload (guint8  *payload,
+              guint32  seq)
+{
+  guint32 be = GUINT32_TO_BE (seq);
+  guint i;
+
+  memcpy (payload, &be, sizeof (be));
+  for (i = sizeof (be); i < 64; i++)
+    payload[i] = (guint8) (seq * 13 + i);
+}
+
+static void
+nested_receive (NavTransport     *transport,
+                const guint8     *data,
+                gsize             len,
+                const NavAddress *from,
+                gpointer          user_data)
+{
+  Nested *n = user_data;
+  guint32 seq;
+  gint64 deadline;
+
+  g_assert_cmpuint (len, ==, 64);
+  memcpy (&seq, data, sizeof (seq));
+  seq = GUINT32_FROM_BE (seq);
+  g_array_append_val (n->order, seq);
+  if (n->depth > 0)
+    n->nested_deliveries++;
+
+  if (seq != n->nest_at && !(n->depth == 1 && seq == n->nest_at + 3))
+    return;
+
+  /* Nested twice: at nest_at, and again inside, three datagrams later. */
+  n->depth++;
+  n->max_depth = MAX (n->max_depth, n->depth);
+  deadline = g_get_monotonic_time () + TIMEOUT_SECONDS * G_USEC_PER_SEC;
+  while (n->order->len < n->total && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (n->context, FALSE);
+  n->depth--;
+
+  /* Every byte of this datagram is still its own. */
+  {
+    guint8 expected[64];
+
+    fill_payload (expected, seq);
+    if (memcmp (data, expected, sizeof (expected)) != 0)
+      n->intact = FALSE;
+  }
+}
+
+static void
+check_nested_loop (guint receive_batch)
+{
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NavAddress) local = nav_address_new_from_string ("127.0.0.1:0", NULL);
+  g_autoptr (NavUdpTransport) transport = NULL;
+  g_autoptr (GArray) order = g_array_new (FALSE, FALSE, sizeof (guint32));
+  Nested n = { context, order, 200, 5, 0, 0, 0, TRUE };
+  const NavAddress *bound;
+  gint64 deadline;
+  guint i;
+
+  transport = g_initable_new (NAV_TYPE_UDP_TRANSPORT, NULL, &error,
+                              "local-address", local, "context", context,
+                              "receive-batch", receive_batch, NULL);
+  g_assert_no_error (error);
+  bound = nav_transport_get_local_address (NAV_TRANSPORT (transport));
+  g_assert_true (g_socket_set_option (nav_udp_transport_get_socket (transport),
+                                      SOL_SOCKET, SO_RCVBUF, 1 << 20, &error));
+  g_assert_no_error (error);
+  nav_transport_set_receive_func (NAV_TRANSPORT (transport), nested_receive, &n, NULL);
+
+  for (i = 0; i < n.total; i++)
+    {
+      guint8 payload[64];
+
+      fill_payload (payload, i);
+      g_assert_true (nav_transport_send (NAV_TRANSPORT (transport), bound,
+                                         payload, sizeof (payload), &error));
+      g_assert_no_error (error);
+    }
+
+  deadline = g_get_monotonic_time () + TIMEOUT_SECONDS * G_USEC_PER_SEC;
+  while (order->len < n.total && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (context, FALSE);
+
+  g_assert_cmpuint (order->len, ==, n.total);
+  for (i = 0; i < n.total; i++)
+    g_assert_cmpuint (g_array_index (order, guint32, i), ==, i);
+  g_assert_cmpuint (n.max_depth, ==, 2);
+  /* All but the first nest_at + 1 came in the nested loops. */
+  g_assert_cmpuint (n.nested_deliveries, ==, n.total - n.nest_at - 1);
+  g_assert_true (n.intact);
+  nav_transport_set_receive_func (NAV_TRANSPORT (transport), NULL, NULL, NULL);
+}
+
+static void
+test_nested_loop (void)
+{
+  check_nested_loop (32);
+}
+
+static void
+test_nested_loop_small_batch (void)
+{
+  /* Batches smaller than the nesting point: the nested dispatch reads new
+   * batches while the outer handler still holds a datagram. */
+  check_nested_loop (2);
+}
+
 static void
 test_icmp_unreachable (void)
 {
@@ -784,6 +911,8 @@ main (int argc, char **argv)
   g_test_add_func ("/udp-transport/address-family", test_address_family);
   g_test_add_func ("/udp-transport/receive-func-and-signal", test_receive_func);
   g_test_add_func ("/udp-transport/icmp-unreachable-ignored", test_icmp_unreachable);
+  g_test_add_func ("/udp-transport/nested-main-loop", test_nested_loop);
+  g_test_add_func ("/udp-transport/nested-main-loop/small-batch", test_nested_loop_small_batch);
 
   return g_test_run ();
 }

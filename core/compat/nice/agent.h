@@ -9,8 +9,9 @@
  *
  * Differences: nice_agent_get_selected_pair() hands out candidates kept
  * on the agent until the next call for the component (libnice's are the
- * agent's own); reliable (pseudo-TCP) streams, ICE-TCP and the I/O-stream
- * API are not provided.
+ * agent's own).  Reliable agents (nice_agent_new_reliable(), pseudo-TCP
+ * over the selected pair, wire-compatible with libnice's) and
+ * nice_agent_get_io_stream() are provided.
  */
 #pragma once
 
@@ -62,6 +63,9 @@ typedef NavOutputMessage NiceOutputMessage;
 
 #define nice_agent_new(ctx, compat)             nav_agent_new ((ctx), (compat))
 #define nice_agent_new_full(ctx, compat, flags) nav_agent_new_full ((ctx), (compat), (flags))
+#define nice_agent_new_reliable(ctx, compat)    nav_agent_new_reliable ((ctx), (compat))
+#define nice_agent_get_io_stream(agent, stream_id, component_id) \
+  nav_agent_get_io_stream ((agent), (stream_id), (component_id))
 #define nice_agent_add_local_address            nav_agent_add_local_address
 #define nice_agent_add_stream                   nav_agent_add_stream
 #define nice_agent_remove_stream                nav_agent_remove_stream
@@ -96,6 +100,13 @@ typedef NavOutputMessage NiceOutputMessage;
 #define nice_agent_parse_remote_sdp             nav_agent_parse_remote_sdp
 #define nice_agent_parse_remote_stream_sdp      nav_agent_parse_remote_stream_sdp
 #define nice_agent_parse_remote_candidate_sdp   nav_agent_parse_remote_candidate_sdp
+#define nice_agent_set_software                 nav_agent_set_software
+#define nice_agent_set_stream_tos               nav_agent_set_stream_tos
+#define nice_agent_get_selected_socket          nav_agent_get_selected_socket
+#define nice_agent_get_sockets                  nav_agent_get_sockets
+#define nice_agent_get_default_local_candidate  nav_agent_get_default_local_candidate
+#define nice_agent_consent_lost                 nav_agent_consent_lost
+#define nice_agent_close_async                  nav_agent_close_async
 
 static inline const gchar *
 nice_component_state_to_string (NiceComponentState state)
