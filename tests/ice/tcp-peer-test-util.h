@@ -108,6 +108,14 @@ peer_gathered (gpointer data)
 }
 
 static inline gboolean
+peers_gathered (gpointer data)
+{
+  Peer *p = data;
+
+  return p[0].gathering_done && p[1].gathering_done;
+}
+
+static inline gboolean
 peer_failed (gpointer data)
 {
   Peer *p = data;

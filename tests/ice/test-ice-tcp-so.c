@@ -42,22 +42,6 @@ peer_init (Peer             *p,
   tcp_peer_setup (p, agent, local_ip);
 }
 
-static gboolean
-gathered (gpointer data)
-{
-  Peer *p = data;
-
-  return p->gathering_done;
-}
-
-static gboolean
-both_gathered (gpointer data)
-{
-  Peer *p = data;
-
-  return p[0].gathering_done && p[1].gathering_done;
-}
-
 /* Both READY on so ↔ so pairs that are the two ends of one connection. */
 static gboolean
 both_ready_on_so (gpointer data)
@@ -143,7 +127,7 @@ test_candidates (void)
 
   peer_init (&p, NAV_COMPATIBILITY_RFC5245, NAV_AGENT_OPTION_NONE, TRUE);
   g_assert_true (nav_agent_gather_candidates (p.agent, p.stream_id));
-  wait_for (gathered, &p);
+  wait_for (peer_gathered, &p);
 
   list = nav_agent_get_local_candidates (p.agent, p.stream_id, 1);
   g_assert_cmpuint (g_slist_length (list), ==, 3);
@@ -209,7 +193,7 @@ test_off_by_default (void)
     g_assert_false (so);
   }
   g_assert_true (nav_agent_gather_candidates (p.agent, p.stream_id));
-  wait_for (gathered, &p);
+  wait_for (peer_gathered, &p);
   list = nav_agent_get_local_candidates (p.agent, p.stream_id, 1);
   g_assert_cmpuint (g_slist_length (list), ==, 2);
   g_assert_null (find_transport (list, NAV_CANDIDATE_TRANSPORT_TCP_SO));
@@ -236,7 +220,7 @@ test_lite_passive_only (void)
     g_assert_false (full);
   }
   g_assert_true (nav_agent_gather_candidates (p.agent, p.stream_id));
-  wait_for (gathered, &p);
+  wait_for (peer_gathered, &p);
 
   list = nav_agent_get_local_candidates (p.agent, p.stream_id, 1);
   g_assert_cmpuint (g_slist_length (list), ==, 1);
@@ -264,7 +248,7 @@ connect_so (NavCompatibility compat,
   peer_init (&p[1], compat, NAV_AGENT_OPTION_NONE, !first_controlling);
   g_assert_true (nav_agent_gather_candidates (p[0].agent, p[0].stream_id));
   g_assert_true (nav_agent_gather_candidates (p[1].agent, p[1].stream_id));
-  wait_for (both_gathered, p);
+  wait_for (peers_gathered, p);
   exchange_so (&p[0], &p[1]);
   exchange_so (&p[1], &p[0]);
   wait_for (both_ready_on_so, p);
@@ -386,7 +370,7 @@ test_all_candidates_prefer_active_passive (void)
   peer_init (&p[1], NAV_COMPATIBILITY_RFC8445, NAV_AGENT_OPTION_NONE, FALSE);
   g_assert_true (nav_agent_gather_candidates (p[0].agent, p[0].stream_id));
   g_assert_true (nav_agent_gather_candidates (p[1].agent, p[1].stream_id));
-  wait_for (both_gathered, p);
+  wait_for (peers_gathered, p);
   exchange_full (&p[0], &p[1], TRUE);
   exchange_full (&p[1], &p[0], TRUE);
   wait_for (both_ready, p);
@@ -417,7 +401,7 @@ test_lite_peer (void)
   peer_init (&p[1], NAV_COMPATIBILITY_RFC8445, NAV_AGENT_OPTION_LITE_MODE, FALSE);
   g_assert_true (nav_agent_gather_candidates (p[0].agent, p[0].stream_id));
   g_assert_true (nav_agent_gather_candidates (p[1].agent, p[1].stream_id));
-  wait_for (both_gathered, p);
+  wait_for (peers_gathered, p);
   exchange_full (&p[0], &p[1], TRUE);
   exchange_full (&p[1], &p[0], TRUE);
   wait_for (both_ready, p);
@@ -500,7 +484,7 @@ test_refused_then_retried (void)
   peer_init (&p, NAV_COMPATIBILITY_RFC8445, NAV_AGENT_OPTION_NONE, TRUE);
   g_object_set (p.agent, "stun-max-retransmissions", 10, NULL);
   g_assert_true (nav_agent_gather_candidates (p.agent, p.stream_id));
-  wait_for (gathered, &p);
+  wait_for (peer_gathered, &p);
   list = nav_agent_get_local_candidates (p.agent, p.stream_id, 1);
   so = find_transport (list, NAV_CANDIDATE_TRANSPORT_TCP_SO);
   g_assert_nonnull (so);

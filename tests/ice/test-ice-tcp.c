@@ -38,14 +38,6 @@ peer_init (Peer             *p,
   tcp_peer_setup (p, agent, local_ip);
 }
 
-static gboolean
-both_gathered (gpointer data)
-{
-  Peer *p = data;
-
-  return p[0].gathering_done && p[1].gathering_done;
-}
-
 /* The two selected pairs are the two ends of one connection.  With
  * aggressive nomination (RFC 5245 §8.1.1.2) both TCP pairs may be
  * nominated, and each agent moves to the higher-priority one as its
@@ -155,7 +147,7 @@ test_candidates (void)
   peer_init (&p[1], NAV_COMPATIBILITY_RFC5245, FALSE, TRUE, FALSE);
   g_assert_true (nav_agent_gather_candidates (p[0].agent, p[0].stream_id));
   g_assert_true (nav_agent_gather_candidates (p[1].agent, p[1].stream_id));
-  wait_for (both_gathered, p);
+  wait_for (peers_gathered, p);
 
   tcp_only = local_candidates (&p[0]);
   g_assert_cmpuint (g_slist_length (tcp_only), ==, 2);
@@ -222,7 +214,7 @@ test_candidates (void)
 
   peer_init (&p[1], NAV_COMPATIBILITY_RFC5245, FALSE, TRUE, TRUE);
   g_assert_true (nav_agent_gather_candidates (p[1].agent, p[1].stream_id));
-  wait_for (both_gathered, p);
+  wait_for (peers_gathered, p);
   both = local_candidates (&p[1]);
   g_assert_cmpuint (g_slist_length (both), ==, 3);
   udp = find_transport (both, NAV_CANDIDATE_TRANSPORT_UDP);
@@ -284,7 +276,7 @@ connect_tcp_full (NavCompatibility compat,
   local_ip = first_ip;
   g_assert_true (nav_agent_gather_candidates (p[0].agent, p[0].stream_id));
   g_assert_true (nav_agent_gather_candidates (p[1].agent, p[1].stream_id));
-  wait_for (both_gathered, p);
+  wait_for (peers_gathered, p);
   if (before != NULL)
     {
       before (&p[0]);
@@ -530,7 +522,7 @@ test_mixed_prefers_udp (void)
   peer_init (&p[1], NAV_COMPATIBILITY_RFC5245, FALSE, TRUE, TRUE);
   g_assert_true (nav_agent_gather_candidates (p[0].agent, p[0].stream_id));
   g_assert_true (nav_agent_gather_candidates (p[1].agent, p[1].stream_id));
-  wait_for (both_gathered, p);
+  wait_for (peers_gathered, p);
   exchange (&p[0], &p[1]);
   exchange (&p[1], &p[0]);
   wait_for (peers_ready, p);
