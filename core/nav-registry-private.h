@@ -1,4 +1,5 @@
-/* nav-registry-private.h: constructors of the registry's info objects
+/* nav-registry-private.h: constructors of the registry's info objects,
+ * and the extension points for nav-module.c
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -24,5 +25,7 @@ NavImplementationInfo *_nav_implementation_info_new (GIOExtension             *e
                                                      NavModuleInfo            *module);
 
 void                   _nav_registry_ensure_extension_points (void);
+GIOExtensionPoint     *_nav_registry_lookup_point  (const gchar               *name,
+                                                    GError                   **error);
 
 G_END_DECLS

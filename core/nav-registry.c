@@ -109,9 +109,9 @@ _nav_registry_ensure_extension_points (void)
     }
 }
 
-static GIOExtensionPoint *
-lookup_point (const gchar  *name,
-              GError      **error)
+GIOExtensionPoint *
+_nav_registry_lookup_point (const gchar  *name,
+                            GError      **error)
 {
   GIOExtensionPoint *point;
 
@@ -126,50 +126,6 @@ lookup_point (const gchar  *name,
       return NULL;
     }
   return point;
-}
-
-/**
- * nav_module_implement:
- * @module: the module, as given to its load function
- * @extension_point: the name of an extension point (`nav-transport`, …)
- * @type: a type that implements the extension point's interface
- * @name: the implementation's name, unique at the extension point
- * @priority: its priority: the highest is preferred
- *
- * For modules: registers @type as an implementation of @extension_point.
- * Call it from the module's `g_io_<name>_load` function after registering
- * the type.
- *
- * Since: 1.0
- */
-void
-nav_module_implement (GIOModule   *module,
-                      const gchar *extension_point,
-                      GType        type,
-                      const gchar *name,
-                      gint         priority)
-{
-  GIOExtensionPoint *point;
-  g_autoptr (GError) error = NULL;
-
-  g_return_if_fail (extension_point != NULL);
-  g_return_if_fail (name != NULL);
-
-  point = lookup_point (extension_point, &error);
-  if (point == NULL)
-    {
-      g_critical ("%s", error->message);
-      return;
-    }
-  if (!g_type_is_a (type, g_io_extension_point_get_required_type (point)))
-    {
-      g_critical ("Type %s does not implement %s, required by the extension point %s",
-                  g_type_name (type),
-                  g_type_name (g_io_extension_point_get_required_type (point)),
-                  extension_point);
-      return;
-    }
-  g_io_extension_point_implement (extension_point, type, name, priority);
 }
 
 static gboolean
@@ -543,7 +499,7 @@ nav_registry_get_extension_point_type (NavRegistry *self,
 
   g_return_val_if_fail (NAV_IS_REGISTRY (self), G_TYPE_INVALID);
 
-  point = lookup_point (extension_point, NULL);
+  point = _nav_registry_lookup_point (extension_point, NULL);
   return point != NULL ? g_io_extension_point_get_required_type (point) : G_TYPE_INVALID;
 }
 
@@ -581,7 +537,7 @@ nav_registry_list_implementations (NavRegistry *self,
 
   g_return_val_if_fail (NAV_IS_REGISTRY (self), NULL);
 
-  point = lookup_point (extension_point, NULL);
+  point = _nav_registry_lookup_point (extension_point, NULL);
   if (point == NULL)
     return NULL;
 
@@ -669,7 +625,7 @@ nav_registry_lookup (NavRegistry  *self,
   g_return_val_if_fail (name != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  point = lookup_point (extension_point, error);
+  point = _nav_registry_lookup_point (extension_point, error);
   if (point == NULL)
     return NULL;
 
@@ -761,7 +717,7 @@ nav_registry_get_preferred (NavRegistry  *self,
   g_return_val_if_fail (NAV_IS_REGISTRY (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  point = lookup_point (extension_point, error);
+  point = _nav_registry_lookup_point (extension_point, error);
   if (point == NULL)
     return NULL;
 

@@ -188,32 +188,15 @@ nav_device_capability_constructed (GObject *object)
                                                      self->on_battery);
 }
 
-static void
-nav_device_capability_get_property (GObject    *object,
-                                    guint       prop_id,
-                                    GValue     *value,
-                                    GParamSpec *pspec)
-{
-  NavDeviceCapability *self = NAV_DEVICE_CAPABILITY (object);
+/* Every property is one of the fields measured at construction. */
+static const gsize fields[N_PROPS] = {
+  [PROP_CPU_COUNT] = G_STRUCT_OFFSET (NavDeviceCapability, cpu_count),
+  [PROP_MEMORY_BYTES] = G_STRUCT_OFFSET (NavDeviceCapability, memory_bytes),
+  [PROP_ON_BATTERY] = G_STRUCT_OFFSET (NavDeviceCapability, on_battery),
+  [PROP_SCORE] = G_STRUCT_OFFSET (NavDeviceCapability, score),
+};
 
-  switch (prop_id)
-    {
-    case PROP_CPU_COUNT:
-      g_value_set_uint (value, self->cpu_count);
-      break;
-    case PROP_MEMORY_BYTES:
-      g_value_set_uint64 (value, self->memory_bytes);
-      break;
-    case PROP_ON_BATTERY:
-      g_value_set_boolean (value, self->on_battery);
-      break;
-    case PROP_SCORE:
-      g_value_set_uint (value, self->score);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
+NAV_DEFINE_FIELD_PROPERTIES (nav_device_capability, fields)
 
 static void
 nav_device_capability_class_init (NavDeviceCapabilityClass *klass)

@@ -6,37 +6,13 @@
 
 #include "nav-ice-checker.h"
 
-NAV_DEFINE_MODULE ("ice",
-                   "ICE checker: pairs, check lists, nomination, consent, restart",
-                   NAV_VERSION_S,
-                   "LGPL-2.1-or-later",
-                   "NetAvanue");
+static const NavModuleImplementation implementations[] = {
+  { NAV_CHECKER_EXTENSION_POINT_NAME, "ice", nav_ice_checker_get_type, 10 },
+  { NULL }
+};
 
-/* GIO derives these names from the file name, libnav-ice.so. */
-G_MODULE_EXPORT void    g_io_nav_ice_load   (GIOModule *module);
-G_MODULE_EXPORT void    g_io_nav_ice_unload (GIOModule *module);
-G_MODULE_EXPORT gchar **g_io_nav_ice_query  (void);
-
-G_MODULE_EXPORT void
-g_io_nav_ice_load (GIOModule *module)
-{
-  /* GLib never unloads types: pin the module for the whole process. */
-  g_type_module_use (G_TYPE_MODULE (module));
-
-  nav_ice_checker_register (G_TYPE_MODULE (module));
-  nav_module_implement (module, NAV_CHECKER_EXTENSION_POINT_NAME,
-                        NAV_TYPE_ICE_CHECKER, "ice", 10);
-}
-
-G_MODULE_EXPORT void
-g_io_nav_ice_unload (GIOModule *module)
-{
-}
-
-G_MODULE_EXPORT gchar **
-g_io_nav_ice_query (void)
-{
-  const gchar *points[] = { NAV_CHECKER_EXTENSION_POINT_NAME, NULL };
-
-  return g_strdupv ((gchar **) points);
-}
+/* The symbol prefix is GIO's, from the file name libnav-ice.so. */
+NAV_DEFINE_MODULE_FULL (nav_ice, "ice",
+                        "ICE checker: pairs, check lists, nomination, consent, restart",
+                        NAV_VERSION_S, "LGPL-2.1-or-later", "NetAvanue",
+                        nav_ice_checker_register, implementations);

@@ -866,6 +866,20 @@ nav_tcp_framing_transport_finalize (GObject *object)
   G_OBJECT_CLASS (nav_tcp_framing_transport_parent_class)->finalize (object);
 }
 
+/* The construct properties, and the local address once connected, are
+ * fields that do not change afterwards; the connection and the state are
+ * read under the lock. */
+static const gsize fields[N_PROPS] = {
+  [PROP_CONTEXT] = G_STRUCT_OFFSET (NavTcpFramingTransport, context),
+  [PROP_LOCAL_ADDRESS] = G_STRUCT_OFFSET (NavTcpFramingTransport, local_address),
+  [PROP_REMOTE_ADDRESS] = G_STRUCT_OFFSET (NavTcpFramingTransport, remote_address),
+  [PROP_CONNECTION] = G_STRUCT_OFFSET (NavTcpFramingTransport, connection),
+  [PROP_CONNECT_TIMEOUT] = G_STRUCT_OFFSET (NavTcpFramingTransport, connect_timeout),
+  [PROP_MAX_QUEUED_BYTES] = G_STRUCT_OFFSET (NavTcpFramingTransport, max_queued_bytes),
+  [PROP_PROTOCOL] = G_STRUCT_OFFSET (NavTcpFramingTransport, protocol),
+  [PROP_BIND_ADDRESS] = G_STRUCT_OFFSET (NavTcpFramingTransport, bind_address),
+};
+
 static void
 nav_tcp_framing_transport_get_property (GObject    *object,
                                         guint       prop_id,
@@ -876,31 +890,10 @@ nav_tcp_framing_transport_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_CONTEXT:
-      g_value_set_boxed (value, self->context);
-      break;
-    case PROP_LOCAL_ADDRESS:
-      g_value_set_boxed (value, self->local_address);
-      break;
-    case PROP_REMOTE_ADDRESS:
-      g_value_set_boxed (value, self->remote_address);
-      break;
     case PROP_CONNECTION:
       g_mutex_lock (&self->lock);
       g_value_set_object (value, self->connection);
       g_mutex_unlock (&self->lock);
-      break;
-    case PROP_CONNECT_TIMEOUT:
-      g_value_set_uint (value, self->connect_timeout);
-      break;
-    case PROP_MAX_QUEUED_BYTES:
-      g_value_set_uint (value, self->max_queued_bytes);
-      break;
-    case PROP_PROTOCOL:
-      g_value_set_enum (value, self->protocol);
-      break;
-    case PROP_BIND_ADDRESS:
-      g_value_set_boxed (value, self->bind_address);
       break;
     case PROP_CONNECTED:
       g_mutex_lock (&self->lock);
@@ -908,7 +901,7 @@ nav_tcp_framing_transport_get_property (GObject    *object,
       g_mutex_unlock (&self->lock);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      nav_field_property_get (object, fields, G_N_ELEMENTS (fields), prop_id, value, pspec);
     }
 }
 
@@ -918,34 +911,8 @@ nav_tcp_framing_transport_set_property (GObject      *object,
                                         const GValue *value,
                                         GParamSpec   *pspec)
 {
-  NavTcpFramingTransport *self = NAV_TCP_FRAMING_TRANSPORT (object);
-
-  switch (prop_id)
-    {
-    case PROP_CONTEXT:
-      self->context = g_value_dup_boxed (value);
-      break;
-    case PROP_REMOTE_ADDRESS:
-      self->remote_address = g_value_dup_boxed (value);
-      break;
-    case PROP_CONNECTION:
-      self->connection = g_value_dup_object (value);
-      break;
-    case PROP_CONNECT_TIMEOUT:
-      self->connect_timeout = g_value_get_uint (value);
-      break;
-    case PROP_MAX_QUEUED_BYTES:
-      self->max_queued_bytes = g_value_get_uint (value);
-      break;
-    case PROP_PROTOCOL:
-      self->protocol = g_value_get_enum (value);
-      break;
-    case PROP_BIND_ADDRESS:
-      self->bind_address = g_value_dup_boxed (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
+  /* Construct-only, all of them: nothing else runs yet. */
+  nav_field_property_set (object, fields, G_N_ELEMENTS (fields), prop_id, value, pspec);
 }
 
 static void

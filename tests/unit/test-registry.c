@@ -477,6 +477,192 @@ test_use_variable_help (void)
   g_test_trap_assert_stderr ("*NAV_USE_TRANSPORT*udp (NavUdpTransport, priority 100)*tcp-framing*");
 }
 
+/* The module entry helpers of nav-module.h. */
+
+static void
+test_module_query_lists_points_once (void)
+{
+  static const NavModuleImplementation implementations[] = {
+    { NAV_SERVER_EXTENSION_POINT_NAME, "a", nav_udp_transport_get_type, 10 },
+    { NAV_GATHERER_EXTENSION_POINT_NAME, "b", nav_host_gatherer_get_type, 10 },
+    { NAV_SERVER_EXTENSION_POINT_NAME, "c", nav_udp_transport_get_type, 5 },
+    { NULL }
+  };
+  g_auto (GStrv) points = nav_module_query (implementations);
+  g_auto (GStrv) none = nav_module_query (NULL);
+  const gchar *expected[] = { NAV_SERVER_EXTENSION_POINT_NAME,
+                              NAV_GATHERER_EXTENSION_POINT_NAME, NULL };
+
+  g_assert_cmpstrv (points, expected);
+  g_assert_nonnull (none);
+  g_assert_null (none[0]);
+}
+
+/* A class whose properties are all fields, through
+ * NAV_DEFINE_FIELD_PROPERTIES, with one of each kind of value. */
+#define TEST_TYPE_FIELDS (test_fields_get_type ())
+G_DECLARE_FINAL_TYPE (TestFields, test_fields, TEST, FIELDS, GObject)
+
+struct _TestFields
+{
+  GObject parent_instance;
+
+  GMainContext *context;
+  NavAddress *address;
+  gchar *name;
+  GObject *object;
+  NavCandidateTransport protocol;
+  guint64 counter;
+  gboolean enabled;
+  gdouble ratio;
+  GType gtype;
+};
+
+enum {
+  FIELD_PROP_0,
+  FIELD_PROP_CONTEXT,
+  FIELD_PROP_ADDRESS,
+  FIELD_PROP_NAME,
+  FIELD_PROP_OBJECT,
+  FIELD_PROP_PROTOCOL,
+  FIELD_PROP_COUNTER,
+  FIELD_PROP_ENABLED,
+  FIELD_PROP_RATIO,
+  FIELD_PROP_GTYPE,
+  FIELD_N_PROPS
+};
+
+G_DEFINE_FINAL_TYPE (TestFields, test_fields, G_TYPE_OBJECT)
+
+static const gsize test_fields_offsets[FIELD_N_PROPS] = {
+  [FIELD_PROP_CONTEXT] = G_STRUCT_OFFSET (TestFields, context),
+  [FIELD_PROP_ADDRESS] = G_STRUCT_OFFSET (TestFields, address),
+  [FIELD_PROP_NAME] = G_STRUCT_OFFSET (TestFields, name),
+  [FIELD_PROP_OBJECT] = G_STRUCT_OFFSET (TestFields, object),
+  [FIELD_PROP_PROTOCOL] = G_STRUCT_OFFSET (TestFields, protocol),
+  [FIELD_PROP_COUNTER] = G_STRUCT_OFFSET (TestFields, counter),
+  [FIELD_PROP_ENABLED] = G_STRUCT_OFFSET (TestFields, enabled),
+  [FIELD_PROP_RATIO] = G_STRUCT_OFFSET (TestFields, ratio),
+  [FIELD_PROP_GTYPE] = G_STRUCT_OFFSET (TestFields, gtype),
+};
+
+NAV_DEFINE_FIELD_PROPERTIES (test_fields, test_fields_offsets)
+
+static void
+test_fields_finalize (GObject *object)
+{
+  TestFields *self = TEST_FIELDS (object);
+
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_pointer (&self->address, nav_address_free);
+  g_free (self->name);
+  g_clear_object (&self->object);
+
+  G_OBJECT_CLASS (test_fields_parent_class)->finalize (object);
+}
+
+static void
+test_fields_class_init (TestFieldsClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = test_fields_finalize;
+  object_class->get_property = test_fields_get_property;
+  object_class->set_property = test_fields_set_property;
+
+  g_object_class_install_property (object_class, FIELD_PROP_CONTEXT,
+    g_param_spec_boxed ("context", NULL, NULL, G_TYPE_MAIN_CONTEXT, rw | G_PARAM_CONSTRUCT_ONLY));
+  g_object_class_install_property (object_class, FIELD_PROP_ADDRESS,
+    g_param_spec_boxed ("address", NULL, NULL, NAV_TYPE_ADDRESS, rw));
+  g_object_class_install_property (object_class, FIELD_PROP_NAME,
+    g_param_spec_string ("name", NULL, NULL, "default", rw | G_PARAM_CONSTRUCT));
+  g_object_class_install_property (object_class, FIELD_PROP_OBJECT,
+    g_param_spec_object ("object", NULL, NULL, G_TYPE_OBJECT, rw));
+  g_object_class_install_property (object_class, FIELD_PROP_PROTOCOL,
+    g_param_spec_enum ("protocol", NULL, NULL, NAV_TYPE_CANDIDATE_TRANSPORT,
+                       NAV_CANDIDATE_TRANSPORT_TCP_SO, rw | G_PARAM_CONSTRUCT));
+  g_object_class_install_property (object_class, FIELD_PROP_COUNTER,
+    g_param_spec_uint64 ("counter", NULL, NULL, 0, G_MAXUINT64, 0, rw));
+  g_object_class_install_property (object_class, FIELD_PROP_ENABLED,
+    g_param_spec_boolean ("enabled", NULL, NULL, FALSE, rw));
+  g_object_class_install_property (object_class, FIELD_PROP_RATIO,
+    g_param_spec_double ("ratio", NULL, NULL, 0, 1, 0.5, rw | G_PARAM_CONSTRUCT));
+  g_object_class_install_property (object_class, FIELD_PROP_GTYPE,
+    g_param_spec_gtype ("gtype", NULL, NULL, G_TYPE_NONE, rw));
+}
+
+static void
+test_fields_init (TestFields *self)
+{
+}
+
+static void
+test_field_properties (void)
+{
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_autoptr (NavAddress) first = nav_address_new_from_string ("192.0.2.1:3478", NULL);
+  g_autoptr (NavAddress) second = nav_address_new_from_string ("[2001:db8::1]:5349", NULL);
+  g_autoptr (GObject) thing = g_object_new (G_TYPE_OBJECT, NULL);
+  g_autoptr (TestFields) fields = NULL;
+  g_autoptr (GMainContext) got_context = NULL;
+  g_autoptr (NavAddress) got_address = NULL;
+  g_autoptr (GObject) got_object = NULL;
+  g_autofree gchar *got_name = NULL;
+  NavCandidateTransport protocol;
+  guint64 counter;
+  gboolean enabled;
+  gdouble ratio;
+  GType gtype;
+
+  fields = g_object_new (TEST_TYPE_FIELDS,
+                         "context", context,
+                         "address", first,
+                         "object", thing,
+                         "counter", G_GUINT64_CONSTANT (1) << 40,
+                         "gtype", NAV_TYPE_ADDRESS,
+                         NULL);
+
+  /* construct defaults went through the setter too */
+  g_assert_cmpstr (fields->name, ==, "default");
+  g_assert_cmpint (fields->protocol, ==, NAV_CANDIDATE_TRANSPORT_TCP_SO);
+  g_assert_cmpfloat (fields->ratio, ==, 0.5);
+  /* boxed values are copied, a main context referenced, objects referenced */
+  g_assert_true (fields->context == context);
+  g_assert_true (fields->address != first);
+  g_assert_true (nav_address_equal (fields->address, first));
+  g_assert_true (fields->object == thing);
+
+  /* replacing releases the previous value (LeakSanitizer checks) */
+  g_object_set (fields, "address", second, "name", "other", "object", NULL,
+                "enabled", TRUE, "protocol", NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE,
+                "ratio", 0.25, NULL);
+  g_object_set (fields, "address", NULL, NULL);
+  g_assert_null (fields->address);
+  g_object_set (fields, "address", second, NULL);
+
+  g_object_get (fields,
+                "context", &got_context,
+                "address", &got_address,
+                "name", &got_name,
+                "object", &got_object,
+                "protocol", &protocol,
+                "counter", &counter,
+                "enabled", &enabled,
+                "ratio", &ratio,
+                "gtype", &gtype,
+                NULL);
+  g_assert_true (got_context == context);
+  g_assert_true (nav_address_equal (got_address, second));
+  g_assert_cmpstr (got_name, ==, "other");
+  g_assert_null (got_object);
+  g_assert_cmpint (protocol, ==, NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE);
+  g_assert_cmpuint (counter, ==, G_GUINT64_CONSTANT (1) << 40);
+  g_assert_true (enabled);
+  g_assert_cmpfloat (ratio, ==, 0.25);
+  g_assert_true (gtype == NAV_TYPE_ADDRESS);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -496,6 +682,8 @@ main (int argc, char **argv)
   g_test_add_func ("/registry/failed-modules-recorded", test_failed_modules_recorded);
   g_test_add_func ("/registry/use-variable", test_use_variable);
   g_test_add_func ("/registry/use-variable-help", test_use_variable_help);
+  g_test_add_func ("/module/query-lists-points-once", test_module_query_lists_points_once);
+  g_test_add_func ("/module/field-properties", test_field_properties);
 
   return g_test_run ();
 }
