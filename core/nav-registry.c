@@ -162,7 +162,14 @@ symbol_prefix_for (const gchar *filename)
 }
 
 /* Checks a module file before GIO loads it: GIO only prints a failure
- * to stderr and drops the module, and the registry must say why. */
+ * to stderr and drops the module, and the registry must say why.
+ *
+ * The file is opened with immediate binding (RTLD_NOW): every symbol it
+ * refers to, functions included, is resolved here or the open fails with
+ * the first missing one.  GIO opens modules lazily, so a module built
+ * against a newer library would otherwise load and then kill the process
+ * ("symbol lookup error") the first time it called the missing function.
+ * GIO's own open then finds the file already loaded and relocated. */
 static gboolean
 check_module_file (NavModuleInfo *info,
                    const gchar   *path)
@@ -174,10 +181,16 @@ check_module_file (NavModuleInfo *info,
   gpointer load = NULL, unload = NULL, descriptor = NULL;
   const NavModuleDescriptor *desc;
 
-  gmodule = g_module_open (path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+  gmodule = g_module_open (path, G_MODULE_BIND_LOCAL);
   if (gmodule == NULL)
     {
-      _nav_module_info_set_error (info, g_module_error ());
+      const gchar *reason = g_module_error ();
+      g_autofree gchar *own_prefix = g_strconcat (path, ": ", NULL);
+
+      /* dlerror() starts with the file name, which the info holds already. */
+      if (g_str_has_prefix (reason, own_prefix))
+        reason += strlen (own_prefix);
+      _nav_module_info_set_error (info, reason);
       return FALSE;
     }
 
