@@ -479,7 +479,11 @@ nav_transport_deliver (NavTransport     *self,
  * @self: a transport
  * @error: (nullable): why it closed, %NULL when on request
  *
- * For implementations: emits [signal@Nav.Transport::closed].
+ * For implementations: emits [signal@Nav.Transport::closed], once: the
+ * calls after the first do nothing, and so does a call from `finalize`
+ * (GObject has dropped every handler by then, and the emission would
+ * reference a finalized object).  See docs/modules.md for when to call
+ * it.
  *
  * Since: 1.0
  */
@@ -487,7 +491,15 @@ void
 nav_transport_emit_closed (NavTransport *self,
                            const GError *error)
 {
+  static const gchar emitted_key[] = "nav-transport-closed-emitted";
+
   g_return_if_fail (NAV_IS_TRANSPORT (self));
+
+  if (g_atomic_int_get (&G_OBJECT (self)->ref_count) == 0)
+    return;
+  if (g_object_get_data (G_OBJECT (self), emitted_key) != NULL)
+    return;
+  g_object_set_data (G_OBJECT (self), emitted_key, GINT_TO_POINTER (TRUE));
 
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0, error);
 }
