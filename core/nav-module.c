@@ -18,7 +18,7 @@
  *
  * For modules: registers @type as an implementation of @extension_point.
  * Call it from the module's `g_io_<name>_load` function after registering
- * the type; [func@Nav.DEFINE_MODULE_FULL] does.
+ * the type; `NAV_DEFINE_MODULE_FULL()` does.
  *
  * Since: 1.0
  */
@@ -60,7 +60,7 @@ nav_module_implement (GIOModule   *module,
  *   implements, ending with a %NULL extension point
  *
  * The body of a module's `g_io_<name>_load` function, as
- * [func@Nav.DEFINE_MODULE_FULL] writes it: pins the module for the whole
+ * `NAV_DEFINE_MODULE_FULL()` writes it: pins the module for the whole
  * process (GLib never unloads types), registers its types, then each of
  * @implementations at its extension point.
  *
@@ -94,7 +94,7 @@ nav_module_load (GIOModule                     *module,
  *   implements, ending with a %NULL extension point
  *
  * The body of a module's `g_io_<name>_query` function, as
- * [func@Nav.DEFINE_MODULE_FULL] writes it.
+ * `NAV_DEFINE_MODULE_FULL()` writes it.
  *
  * Returns: (transfer full): the names of the extension points, each once
  *
@@ -144,7 +144,7 @@ field_offset (GObject    *object,
  * @pspec: the property, as given to `get_property`
  *
  * A `get_property` for properties stored in instance fields, as
- * [func@Nav.DEFINE_FIELD_PROPERTIES] calls it, or as a class's own
+ * `NAV_DEFINE_FIELD_PROPERTIES()` calls it, or as a class's own
  * `get_property` calls it for the properties it has nothing special to
  * do for.  The field has the C type of the property's value type: a
  * `gboolean`, `guint`, `guint64`, … a `gint` for an enum and a `guint`
@@ -214,7 +214,7 @@ nav_field_property_get (GObject     *object,
  * @pspec: the property, as given to `set_property`
  *
  * A `set_property` for properties stored in instance fields: the
- * counterpart of [func@Nav.field_property_get].  A string is copied, a
+ * counterpart of `nav_field_property_get()`.  A string is copied, a
  * boxed value copied (a `GMainContext` is referenced), an object or a
  * variant referenced; the field's previous value is released.  The
  * instance's `finalize` releases the last values.

@@ -27,7 +27,7 @@ G_BEGIN_DECLS
  * NAV_MODULE_DESCRIPTOR_SYMBOL:
  *
  * The name of the symbol every module exports its
- * [struct@Nav.ModuleDescriptor] under.  [func@Nav.DEFINE_MODULE] defines
+ * [struct@Nav.ModuleDescriptor] under.  `NAV_DEFINE_MODULE()` defines
  * it.
  */
 #define NAV_MODULE_DESCRIPTOR_SYMBOL "nav_module_descriptor"
@@ -64,7 +64,7 @@ typedef struct {
  * @origin_: where it comes from
  *
  * Defines and exports the module's [struct@Nav.ModuleDescriptor], and
- * nothing else.  [func@Nav.DEFINE_MODULE_FULL] uses it and writes the
+ * nothing else.  `NAV_DEFINE_MODULE_FULL()` uses it and writes the
  * entry points too; a module that writes its entry points by hand also
  * exports `g_io_<name>_load`, `g_io_<name>_unload` and
  * `g_io_<name>_query`, where `<name>` is its file name without `lib` and
@@ -89,7 +89,7 @@ typedef struct {
  *   (the core's own implementations have 100, the tiers 10)
  *
  * One implementation of an extension point a module provides, for
- * [func@Nav.DEFINE_MODULE_FULL].  A module lists them in an array that
+ * `NAV_DEFINE_MODULE_FULL()`.  A module lists them in an array that
  * ends with an entry whose @extension_point is %NULL:
  *
  * ```c
@@ -129,10 +129,10 @@ typedef void (*NavModuleRegisterFunc) (GTypeModule *module);
  * @version_: its version
  * @license_: its license (SPDX)
  * @origin_: where it comes from (a URL or a project name)
- * @register_types_: (nullable): a [callback@Nav.ModuleRegisterFunc] that
+ * @register_types_: (nullable): a `NavModuleRegisterFunc` that
  *   registers the module's dynamic types, or %NULL
  * @implementations_: (nullable): the extension points the module
- *   implements, a [struct@Nav.ModuleImplementation] array ending with a
+ *   implements, a `NavModuleImplementation` array ending with a
  *   %NULL extension point, or %NULL for none
  *
  * The whole entry of a module, in one line: its descriptor and the three
@@ -215,8 +215,8 @@ gchar  **nav_module_query     (const NavModuleImplementation *implementations);
  *
  * Defines `<type_name>_get_property` and `<type_name>_set_property`, the
  * `GObjectClass` methods of a class whose properties are all stored in
- * instance fields, as [func@Nav.field_property_get] and
- * [func@Nav.field_property_set] read and write them.  Assign them in
+ * instance fields, as `nav_field_property_get()` and
+ * `nav_field_property_set()` read and write them.  Assign them in
  * `class_init`; a class with read-only properties only leaves
  * `set_property` unused.
  *
