@@ -508,7 +508,9 @@ nav_stun_message_get_xor_address_nth (const NavStunMessage  *message,
  * Reads USERNAME (RFC 8489 §14.3): UTF-8, fewer than 513 bytes.
  *
  * Returns: (transfer full) (nullable): the username, or %NULL with @error
- *   set as by [method@Nav.StunMessage.get_string]
+ *   set: %NAV_STUN_ERROR_NO_SUCH_ATTRIBUTE, or
+ *   %NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE (invalid UTF-8, a NUL byte, over
+ *   the RFC's limit)
  *
  * Since: 1.0
  */
@@ -528,7 +530,9 @@ nav_stun_message_get_username (const NavStunMessage  *message,
  * Reads REALM (RFC 8489 §14.9): fewer than 128 characters.
  *
  * Returns: (transfer full) (nullable): the realm, or %NULL with @error
- *   set as by [method@Nav.StunMessage.get_string]
+ *   set: %NAV_STUN_ERROR_NO_SUCH_ATTRIBUTE, or
+ *   %NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE (invalid UTF-8, a NUL byte, over
+ *   the RFC's limit)
  *
  * Since: 1.0
  */
@@ -548,7 +552,9 @@ nav_stun_message_get_realm (const NavStunMessage  *message,
  * Reads NONCE (RFC 8489 §14.10): fewer than 128 characters.
  *
  * Returns: (transfer full) (nullable): the nonce, or %NULL with @error
- *   set as by [method@Nav.StunMessage.get_string]
+ *   set: %NAV_STUN_ERROR_NO_SUCH_ATTRIBUTE, or
+ *   %NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE (invalid UTF-8, a NUL byte, over
+ *   the RFC's limit)
  *
  * Since: 1.0
  */
@@ -568,7 +574,9 @@ nav_stun_message_get_nonce (const NavStunMessage  *message,
  * Reads SOFTWARE (RFC 8489 §14.14): fewer than 128 characters.
  *
  * Returns: (transfer full) (nullable): the software description, or
- *   %NULL with @error set as by [method@Nav.StunMessage.get_string]
+ *   %NULL with @error set: %NAV_STUN_ERROR_NO_SUCH_ATTRIBUTE, or
+ *   %NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE (invalid UTF-8, a NUL byte, over
+ *   the RFC's limit)
  *
  * Since: 1.0
  */
@@ -588,7 +596,9 @@ nav_stun_message_get_software (const NavStunMessage  *message,
  * Reads ALTERNATE-DOMAIN (RFC 8489 §14.16): at most 255 bytes.
  *
  * Returns: (transfer full) (nullable): the domain name, or %NULL with
- *   @error set as by [method@Nav.StunMessage.get_string]
+ *   @error set: %NAV_STUN_ERROR_NO_SUCH_ATTRIBUTE, or
+ *   %NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE (invalid UTF-8, a NUL byte, over
+ *   the RFC's limit)
  *
  * Since: 1.0
  */
@@ -1599,7 +1609,9 @@ nav_stun_message_builder_add_xor_address (NavStunMessageBuilder  *builder,
  *
  * Appends USERNAME (RFC 8489 §14.3): fewer than 509 bytes of UTF-8.
  *
- * Returns: %TRUE, or %FALSE as [method@Nav.StunMessageBuilder.add_string]
+ * Returns: %TRUE, or %FALSE with %NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE (not
+ *   UTF-8, over the RFC's limit) or as
+ *   [method@Nav.StunMessageBuilder.add_attribute]
  *
  * Since: 1.0
  */
@@ -1621,7 +1633,9 @@ nav_stun_message_builder_add_username (NavStunMessageBuilder  *builder,
  *
  * Appends REALM (RFC 8489 §14.9): fewer than 128 characters.
  *
- * Returns: %TRUE, or %FALSE as [method@Nav.StunMessageBuilder.add_string]
+ * Returns: %TRUE, or %FALSE with %NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE (not
+ *   UTF-8, over the RFC's limit) or as
+ *   [method@Nav.StunMessageBuilder.add_attribute]
  *
  * Since: 1.0
  */
@@ -1643,7 +1657,9 @@ nav_stun_message_builder_add_realm (NavStunMessageBuilder  *builder,
  *
  * Appends NONCE (RFC 8489 §14.10): fewer than 128 characters.
  *
- * Returns: %TRUE, or %FALSE as [method@Nav.StunMessageBuilder.add_string]
+ * Returns: %TRUE, or %FALSE with %NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE (not
+ *   UTF-8, over the RFC's limit) or as
+ *   [method@Nav.StunMessageBuilder.add_attribute]
  *
  * Since: 1.0
  */
@@ -1665,7 +1681,9 @@ nav_stun_message_builder_add_nonce (NavStunMessageBuilder  *builder,
  *
  * Appends SOFTWARE (RFC 8489 §14.14): fewer than 128 characters.
  *
- * Returns: %TRUE, or %FALSE as [method@Nav.StunMessageBuilder.add_string]
+ * Returns: %TRUE, or %FALSE with %NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE (not
+ *   UTF-8, over the RFC's limit) or as
+ *   [method@Nav.StunMessageBuilder.add_attribute]
  *
  * Since: 1.0
  */
@@ -1687,7 +1705,9 @@ nav_stun_message_builder_add_software (NavStunMessageBuilder  *builder,
  *
  * Appends ALTERNATE-DOMAIN (RFC 8489 §14.16): at most 255 bytes.
  *
- * Returns: %TRUE, or %FALSE as [method@Nav.StunMessageBuilder.add_string]
+ * Returns: %TRUE, or %FALSE with %NAV_STUN_ERROR_BAD_ATTRIBUTE_VALUE (not
+ *   UTF-8, over the RFC's limit) or as
+ *   [method@Nav.StunMessageBuilder.add_attribute]
  *
  * Since: 1.0
  */
@@ -1802,8 +1822,8 @@ nav_stun_message_builder_add_error_code (NavStunMessageBuilder  *builder,
  * @error: return location for a #GError
  *
  * Appends UNKNOWN-ATTRIBUTES (RFC 8489 §14.13), for a 420 response; the
- * list comes from `nav_stun_error_get_unknown_attributes()` or
- * [method@Nav.StunMessage.get_unknown_required_attributes].
+ * list comes from [method@Nav.StunMessage.get_unknown_required_attributes]
+ * of a request parsed with %NAV_STUN_PARSE_ALLOW_UNKNOWN_REQUIRED.
  *
  * Returns: %TRUE, or %FALSE as [method@Nav.StunMessageBuilder.add_attribute]
  *

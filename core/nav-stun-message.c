@@ -492,13 +492,12 @@ nav_stun_message_parse (const guint8  *data,
  * Attributes after MESSAGE-INTEGRITY other than MESSAGE-INTEGRITY-SHA256
  * and FINGERPRINT, and attributes after MESSAGE-INTEGRITY-SHA256 other
  * than FINGERPRINT, are ignored (RFC 8489 §14.5, §14.6): they are not
- * listed by [method@Nav.StunMessage.get_n_attributes] nor returned by the
- * getters.
+ * found nor returned by the getters.
  *
  * Unknown comprehension-required attributes make the parse fail with
- * %NAV_STUN_ERROR_UNKNOWN_REQUIRED_ATTRIBUTES, whose list
- * `nav_stun_error_get_unknown_attributes()` returns, unless @flags has
- * %NAV_STUN_PARSE_ALLOW_UNKNOWN_REQUIRED.
+ * %NAV_STUN_ERROR_UNKNOWN_REQUIRED_ATTRIBUTES, unless @flags has
+ * %NAV_STUN_PARSE_ALLOW_UNKNOWN_REQUIRED: then the message is returned and
+ * [method@Nav.StunMessage.get_unknown_required_attributes] lists them.
  *
  * Message integrity needs the key: check it with
  * [method@Nav.StunMessage.check_integrity].  The values of attributes are

@@ -121,6 +121,107 @@ nav_stun_padded (gsize length)
   return (length + 3) & ~(gsize) 3;
 }
 
+/* The codec's functions that nothing outside the library uses but its
+ * tests: not exported, so not part of the public API.  The tests of the
+ * codec link the core's static internal library to reach them
+ * (netavanue_static_internal_dep in core/meson.build).  A module that
+ * needs one moves it back to <netavanue/nav-stun-message.h> with
+ * NAV_AVAILABLE_IN_ALL. */
+
+/* Message types (RFC 8489 §5) */
+guint16        nav_stun_message_type_encode                (NavStunClass   klass,
+                                                            guint          method);
+NavStunClass   nav_stun_message_type_get_class             (guint16        message_type);
+guint          nav_stun_message_type_get_method            (guint16        message_type);
+
+/* Errors */
+const guint16 *nav_stun_error_get_unknown_attributes       (const GError  *error,
+                                                            gsize         *n_attributes);
+
+/* Parsed messages: raw and generic access */
+const guint8   *nav_stun_message_get_data                  (const NavStunMessage *message,
+                                                            gsize                *length);
+GBytes         *nav_stun_message_get_bytes                 (NavStunMessage       *message);
+guint           nav_stun_message_get_n_attributes          (const NavStunMessage *message);
+const guint8   *nav_stun_message_get_attribute_nth         (const NavStunMessage *message,
+                                                            guint                 index_,
+                                                            guint16              *type,
+                                                            gsize                *length);
+GBytes         *nav_stun_message_dup_attribute_bytes       (NavStunMessage       *message,
+                                                            guint16               type);
+gchar          *nav_stun_message_get_string                (const NavStunMessage *message,
+                                                            guint16               type,
+                                                            GError              **error);
+gboolean        nav_stun_message_get_address_nth           (const NavStunMessage *message,
+                                                            guint                 index_,
+                                                            NavAddress           *address,
+                                                            GError              **error);
+
+/* Parsed messages: typed getters */
+gchar          *nav_stun_message_get_alternate_domain      (const NavStunMessage *message,
+                                                            GError              **error);
+const guint8   *nav_stun_message_get_userhash              (const NavStunMessage *message,
+                                                            GError              **error);
+gboolean        nav_stun_message_get_channel_number        (const NavStunMessage *message,
+                                                            guint16              *channel,
+                                                            GError              **error);
+gboolean        nav_stun_message_get_icmp                  (const NavStunMessage *message,
+                                                            guint8               *icmp_type,
+                                                            guint8               *icmp_code,
+                                                            guint32              *error_data,
+                                                            GError              **error);
+
+/* Builders */
+void            nav_stun_message_builder_set_padding_byte  (NavStunMessageBuilder *builder,
+                                                            guint8                 padding_byte);
+const guint8   *nav_stun_message_builder_peek_data         (NavStunMessageBuilder *builder,
+                                                            gsize                 *length);
+gboolean        nav_stun_message_builder_add_string        (NavStunMessageBuilder *builder,
+                                                            guint16                type,
+                                                            const gchar           *value,
+                                                            GError               **error);
+gboolean        nav_stun_message_builder_add_alternate_domain (NavStunMessageBuilder *builder,
+                                                               const gchar           *domain,
+                                                               GError               **error);
+gboolean        nav_stun_message_builder_add_userhash      (NavStunMessageBuilder *builder,
+                                                            const guint8          *userhash,
+                                                            GError               **error);
+gboolean        nav_stun_message_builder_add_alternate_server (NavStunMessageBuilder *builder,
+                                                               const NavAddress      *address,
+                                                               GError               **error);
+gboolean        nav_stun_message_builder_add_response_port (NavStunMessageBuilder *builder,
+                                                            guint16                port,
+                                                            GError               **error);
+gboolean        nav_stun_message_builder_add_padding       (NavStunMessageBuilder *builder,
+                                                            gsize                  length,
+                                                            GError               **error);
+gboolean        nav_stun_message_builder_add_even_port     (NavStunMessageBuilder *builder,
+                                                            gboolean               reserve,
+                                                            GError               **error);
+gboolean        nav_stun_message_builder_add_icmp          (NavStunMessageBuilder *builder,
+                                                            guint8                 icmp_type,
+                                                            guint8                 icmp_code,
+                                                            guint32                error_data,
+                                                            GError               **error);
+
+/* Userhash and fingerprint */
+GBytes         *nav_stun_compute_userhash                  (const gchar              *username,
+                                                            const gchar              *realm,
+                                                            GError                  **error);
+guint32         nav_stun_compute_fingerprint               (const guint8             *data,
+                                                            gsize                     length);
+
+/* TURN ChannelData */
+gssize          nav_stun_channel_data_peek_length          (const guint8  *data,
+                                                            gsize          length,
+                                                            gboolean       padded);
+gsize           nav_stun_channel_data_write                (guint8        *buffer,
+                                                            gsize          buffer_size,
+                                                            guint16        channel,
+                                                            const guint8  *payload,
+                                                            gsize          payload_length,
+                                                            gboolean       padded);
+
 /* nav-stun-message.c */
 const NavStunAttributeEntry *nav_stun_message_find_entry (const NavStunMessage *message,
                                                           guint16               type,

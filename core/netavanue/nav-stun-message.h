@@ -122,9 +122,10 @@ G_BEGIN_DECLS
  * NAV_STUN_ERROR:
  *
  * Error domain of the STUN codec.  Errors in this domain are from the
- * [error@Nav.StunError] enumeration.  An error with the code
- * %NAV_STUN_ERROR_UNKNOWN_REQUIRED_ATTRIBUTES carries the list of the
- * attributes, see `nav_stun_error_get_unknown_attributes()`.
+ * [error@Nav.StunError] enumeration.  To answer a message with unknown
+ * comprehension-required attributes (a 420 response), parse it with
+ * %NAV_STUN_PARSE_ALLOW_UNKNOWN_REQUIRED and read them with
+ * [method@Nav.StunMessage.get_unknown_required_attributes].
  *
  * Since: 1.0
  */
@@ -469,20 +470,7 @@ typedef struct _NavStunMessageBuilder NavStunMessageBuilder;
 NAV_AVAILABLE_IN_ALL
 GQuark         nav_stun_error_quark                        (void);
 NAV_AVAILABLE_IN_ALL
-const guint16 *nav_stun_error_get_unknown_attributes       (const GError  *error,
-                                                            gsize         *n_attributes);
-NAV_AVAILABLE_IN_ALL
 const gchar   *nav_stun_error_code_get_reason              (guint          code);
-
-/* Message types */
-
-NAV_AVAILABLE_IN_ALL
-guint16        nav_stun_message_type_encode                (NavStunClass   klass,
-                                                            guint          method);
-NAV_AVAILABLE_IN_ALL
-NavStunClass   nav_stun_message_type_get_class             (guint16        message_type);
-NAV_AVAILABLE_IN_ALL
-guint          nav_stun_message_type_get_method            (guint16        message_type);
 
 /* Demultiplexing and framing */
 
@@ -529,21 +517,9 @@ const guint8   *nav_stun_message_get_transaction_id        (const NavStunMessage
 NAV_AVAILABLE_IN_ALL
 gboolean        nav_stun_message_has_transaction_id        (const NavStunMessage *message,
                                                             const guint8         *transaction_id);
-NAV_AVAILABLE_IN_ALL
-const guint8   *nav_stun_message_get_data                  (const NavStunMessage *message,
-                                                            gsize                *length);
-NAV_AVAILABLE_IN_ALL
-GBytes         *nav_stun_message_get_bytes                 (NavStunMessage       *message);
 
 /* Attribute access */
 
-NAV_AVAILABLE_IN_ALL
-guint           nav_stun_message_get_n_attributes          (const NavStunMessage *message);
-NAV_AVAILABLE_IN_ALL
-const guint8   *nav_stun_message_get_attribute_nth         (const NavStunMessage *message,
-                                                            guint                 index_,
-                                                            guint16              *type,
-                                                            gsize                *length);
 NAV_AVAILABLE_IN_ALL
 gint            nav_stun_message_find_attribute            (const NavStunMessage *message,
                                                             guint16               type,
@@ -555,9 +531,6 @@ NAV_AVAILABLE_IN_ALL
 const guint8   *nav_stun_message_get_attribute             (const NavStunMessage *message,
                                                             guint16               type,
                                                             gsize                *length);
-NAV_AVAILABLE_IN_ALL
-GBytes         *nav_stun_message_dup_attribute_bytes       (NavStunMessage       *message,
-                                                            guint16               type);
 NAV_AVAILABLE_IN_ALL
 const guint16  *nav_stun_message_get_unknown_required_attributes (const NavStunMessage *message,
                                                                   gsize                *n_attributes);
@@ -575,10 +548,6 @@ gboolean        nav_stun_message_get_uint64                (const NavStunMessage
                                                             guint64              *value,
                                                             GError              **error);
 NAV_AVAILABLE_IN_ALL
-gchar          *nav_stun_message_get_string                (const NavStunMessage *message,
-                                                            guint16               type,
-                                                            GError              **error);
-NAV_AVAILABLE_IN_ALL
 gboolean        nav_stun_message_get_address               (const NavStunMessage *message,
                                                             guint16               type,
                                                             NavAddress           *address,
@@ -586,11 +555,6 @@ gboolean        nav_stun_message_get_address               (const NavStunMessage
 NAV_AVAILABLE_IN_ALL
 gboolean        nav_stun_message_get_xor_address           (const NavStunMessage *message,
                                                             guint16               type,
-                                                            NavAddress           *address,
-                                                            GError              **error);
-NAV_AVAILABLE_IN_ALL
-gboolean        nav_stun_message_get_address_nth           (const NavStunMessage *message,
-                                                            guint                 index_,
                                                             NavAddress           *address,
                                                             GError              **error);
 NAV_AVAILABLE_IN_ALL
@@ -612,12 +576,6 @@ gchar          *nav_stun_message_get_nonce                 (const NavStunMessage
                                                             GError              **error);
 NAV_AVAILABLE_IN_ALL
 gchar          *nav_stun_message_get_software              (const NavStunMessage *message,
-                                                            GError              **error);
-NAV_AVAILABLE_IN_ALL
-gchar          *nav_stun_message_get_alternate_domain      (const NavStunMessage *message,
-                                                            GError              **error);
-NAV_AVAILABLE_IN_ALL
-const guint8   *nav_stun_message_get_userhash              (const NavStunMessage *message,
                                                             GError              **error);
 NAV_AVAILABLE_IN_ALL
 gboolean        nav_stun_message_get_error_code            (const NavStunMessage *message,
@@ -682,10 +640,6 @@ gboolean        nav_stun_message_get_response_port         (const NavStunMessage
 /* Typed getters of TURN (RFC 8656, RFC 6062) */
 
 NAV_AVAILABLE_IN_ALL
-gboolean        nav_stun_message_get_channel_number        (const NavStunMessage *message,
-                                                            guint16              *channel,
-                                                            GError              **error);
-NAV_AVAILABLE_IN_ALL
 gboolean        nav_stun_message_get_requested_transport   (const NavStunMessage *message,
                                                             guint8               *protocol,
                                                             GError              **error);
@@ -703,12 +657,6 @@ gboolean        nav_stun_message_get_address_error_code    (const NavStunMessage
                                                             GSocketFamily        *family,
                                                             guint                *code,
                                                             gchar               **reason,
-                                                            GError              **error);
-NAV_AVAILABLE_IN_ALL
-gboolean        nav_stun_message_get_icmp                  (const NavStunMessage *message,
-                                                            guint8               *icmp_type,
-                                                            guint8               *icmp_code,
-                                                            guint32              *error_data,
                                                             GError              **error);
 
 /* Integrity and fingerprint */
@@ -747,13 +695,7 @@ NavStunMessageBuilder *nav_stun_message_builder_ref        (NavStunMessageBuilde
 NAV_AVAILABLE_IN_ALL
 void            nav_stun_message_builder_unref             (NavStunMessageBuilder *builder);
 NAV_AVAILABLE_IN_ALL
-void            nav_stun_message_builder_set_padding_byte  (NavStunMessageBuilder *builder,
-                                                            guint8                 padding_byte);
-NAV_AVAILABLE_IN_ALL
 const guint8   *nav_stun_message_builder_get_transaction_id (NavStunMessageBuilder *builder);
-NAV_AVAILABLE_IN_ALL
-const guint8   *nav_stun_message_builder_peek_data         (NavStunMessageBuilder *builder,
-                                                            gsize                 *length);
 NAV_AVAILABLE_IN_ALL
 GBytes         *nav_stun_message_builder_finish            (NavStunMessageBuilder *builder,
                                                             GError               **error);
@@ -782,11 +724,6 @@ NAV_AVAILABLE_IN_ALL
 gboolean        nav_stun_message_builder_add_uint64        (NavStunMessageBuilder *builder,
                                                             guint16                type,
                                                             guint64                value,
-                                                            GError               **error);
-NAV_AVAILABLE_IN_ALL
-gboolean        nav_stun_message_builder_add_string        (NavStunMessageBuilder *builder,
-                                                            guint16                type,
-                                                            const gchar           *value,
                                                             GError               **error);
 NAV_AVAILABLE_IN_ALL
 gboolean        nav_stun_message_builder_add_address       (NavStunMessageBuilder *builder,
@@ -818,14 +755,6 @@ gboolean        nav_stun_message_builder_add_software      (NavStunMessageBuilde
                                                             const gchar           *software,
                                                             GError               **error);
 NAV_AVAILABLE_IN_ALL
-gboolean        nav_stun_message_builder_add_alternate_domain (NavStunMessageBuilder *builder,
-                                                               const gchar           *domain,
-                                                               GError               **error);
-NAV_AVAILABLE_IN_ALL
-gboolean        nav_stun_message_builder_add_userhash      (NavStunMessageBuilder *builder,
-                                                            const guint8          *userhash,
-                                                            GError               **error);
-NAV_AVAILABLE_IN_ALL
 gboolean        nav_stun_message_builder_add_error_code    (NavStunMessageBuilder *builder,
                                                             guint                  code,
                                                             const gchar           *reason,
@@ -853,10 +782,6 @@ gboolean        nav_stun_message_builder_add_xor_mapped_address (NavStunMessageB
                                                                  const NavAddress      *address,
                                                                  GError               **error);
 NAV_AVAILABLE_IN_ALL
-gboolean        nav_stun_message_builder_add_alternate_server (NavStunMessageBuilder *builder,
-                                                               const NavAddress      *address,
-                                                               GError               **error);
-NAV_AVAILABLE_IN_ALL
 gboolean        nav_stun_message_builder_add_response_origin (NavStunMessageBuilder *builder,
                                                               const NavAddress      *address,
                                                               GError               **error);
@@ -883,14 +808,6 @@ NAV_AVAILABLE_IN_ALL
 gboolean        nav_stun_message_builder_add_change_request (NavStunMessageBuilder     *builder,
                                                              NavStunChangeRequestFlags  flags,
                                                              GError                   **error);
-NAV_AVAILABLE_IN_ALL
-gboolean        nav_stun_message_builder_add_response_port (NavStunMessageBuilder *builder,
-                                                            guint16                port,
-                                                            GError               **error);
-NAV_AVAILABLE_IN_ALL
-gboolean        nav_stun_message_builder_add_padding       (NavStunMessageBuilder *builder,
-                                                            gsize                  length,
-                                                            GError               **error);
 
 /* Typed adders of TURN (RFC 8656, RFC 6062) */
 
@@ -908,21 +825,11 @@ gboolean        nav_stun_message_builder_add_address_family (NavStunMessageBuild
                                                              GSocketFamily          family,
                                                              GError               **error);
 NAV_AVAILABLE_IN_ALL
-gboolean        nav_stun_message_builder_add_even_port     (NavStunMessageBuilder *builder,
-                                                            gboolean               reserve,
-                                                            GError               **error);
-NAV_AVAILABLE_IN_ALL
 gboolean        nav_stun_message_builder_add_address_error_code (NavStunMessageBuilder *builder,
                                                                  GSocketFamily          family,
                                                                  guint                  code,
                                                                  const gchar           *reason,
                                                                  GError               **error);
-NAV_AVAILABLE_IN_ALL
-gboolean        nav_stun_message_builder_add_icmp          (NavStunMessageBuilder *builder,
-                                                            guint8                 icmp_type,
-                                                            guint8                 icmp_code,
-                                                            guint32                error_data,
-                                                            GError               **error);
 
 /* Integrity and fingerprint, in this order, last */
 
@@ -955,23 +862,12 @@ GBytes         *nav_stun_derive_long_term_key              (const gchar         
                                                             const gchar              *password,
                                                             NavStunPasswordAlgorithm  algorithm,
                                                             GError                  **error);
-NAV_AVAILABLE_IN_ALL
-GBytes         *nav_stun_compute_userhash                  (const gchar              *username,
-                                                            const gchar              *realm,
-                                                            GError                  **error);
-NAV_AVAILABLE_IN_ALL
-guint32         nav_stun_compute_fingerprint               (const guint8             *data,
-                                                            gsize                     length);
 
 /* TURN ChannelData framing (RFC 8656 §12) */
 
 NAV_AVAILABLE_IN_ALL
 gboolean        nav_stun_channel_data_is_channel_data      (const guint8  *data,
                                                             gsize          length);
-NAV_AVAILABLE_IN_ALL
-gssize          nav_stun_channel_data_peek_length          (const guint8  *data,
-                                                            gsize          length,
-                                                            gboolean       padded);
 NAV_AVAILABLE_IN_ALL
 const guint8   *nav_stun_channel_data_parse                (const guint8  *data,
                                                             gsize          length,
@@ -980,13 +876,6 @@ const guint8   *nav_stun_channel_data_parse                (const guint8  *data,
                                                             GError       **error);
 NAV_AVAILABLE_IN_ALL
 GBytes         *nav_stun_channel_data_new                  (guint16        channel,
-                                                            const guint8  *payload,
-                                                            gsize          payload_length,
-                                                            gboolean       padded);
-NAV_AVAILABLE_IN_ALL
-gsize           nav_stun_channel_data_write                (guint8        *buffer,
-                                                            gsize          buffer_size,
-                                                            guint16        channel,
                                                             const guint8  *payload,
                                                             gsize          payload_length,
                                                             gboolean       padded);

@@ -14,6 +14,8 @@
 
 #include <netavanue/netavanue.h>
 
+#include "nav-stun-private.h"
+
 int LLVMFuzzerTestOneInput (const uint8_t *data,
                             size_t         size);
 

@@ -7,6 +7,8 @@
 
 #include <netavanue/netavanue.h>
 
+#include "nav-stun-private.h"
+
 /* RFC 5769 §2.1: a request with MESSAGE-INTEGRITY and FINGERPRINT */
 static const guint8 vector_request[] = {
   0x00, 0x01, 0x00, 0x58, 0x21, 0x12, 0xa4, 0x42,

@@ -7,6 +7,8 @@
 
 #include <netavanue/netavanue.h>
 
+#include "nav-stun-private.h"
+
 /* RFC 5769 §2.1–§2.4 and RFC 8489 Appendix B.1 (as corrected by Errata
  * 6268, see below).  coturn's turnutils_rfc5769check carries the same
  * RFC 5769 bytes.
