@@ -117,19 +117,28 @@ nav_module_query (const NavModuleImplementation *implementations)
   return g_strv_builder_end (builder);
 }
 
-static gsize
-field_offset (GObject    *object,
-              const gsize *field_offsets,
-              gsize        n_fields,
-              guint        prop_id,
-              GParamSpec  *pspec)
+/* The field that stores @pspec's value, or NULL (warned about) when
+ * @prop_id has none. */
+static gpointer
+find_field (GObject     *object,
+            const gsize *field_offsets,
+            gsize        n_fields,
+            guint        prop_id,
+            GParamSpec  *pspec)
 {
   if (prop_id >= n_fields || field_offsets[prop_id] == 0)
     {
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      return 0;
+      return NULL;
     }
-  return field_offsets[prop_id];
+  return G_STRUCT_MEMBER_P (object, field_offsets[prop_id]);
+}
+
+static void
+unsupported_type (GParamSpec *pspec)
+{
+  g_critical ("The property “%s” of type %s cannot be stored in a field",
+              pspec->name, g_type_name (G_PARAM_SPEC_VALUE_TYPE (pspec)));
 }
 
 /**
@@ -163,13 +172,10 @@ nav_field_property_get (GObject     *object,
                         GParamSpec  *pspec)
 {
   GType type = G_PARAM_SPEC_VALUE_TYPE (pspec);
-  gsize offset = field_offset (object, field_offsets, n_fields, prop_id, pspec);
-  gpointer field;
+  gpointer field = find_field (object, field_offsets, n_fields, prop_id, pspec);
 
-  if (offset == 0)
+  if (field == NULL)
     return;
-  field = G_STRUCT_MEMBER_P (object, offset);
-
   if (type == G_TYPE_GTYPE)
     {
       g_value_set_gtype (value, *(GType *) field);
@@ -197,8 +203,7 @@ nav_field_property_get (GObject     *object,
     case G_TYPE_OBJECT: g_value_set_object (value, *(gpointer *) field); break;
     case G_TYPE_VARIANT: g_value_set_variant (value, *(GVariant **) field); break;
     default:
-      g_critical ("%s: the property “%s” of type %s cannot be stored in a field",
-                  G_STRFUNC, pspec->name, g_type_name (type));
+      unsupported_type (pspec);
     }
 }
 
@@ -230,13 +235,10 @@ nav_field_property_set (GObject      *object,
                         GParamSpec   *pspec)
 {
   GType type = G_PARAM_SPEC_VALUE_TYPE (pspec);
-  gsize offset = field_offset (object, field_offsets, n_fields, prop_id, pspec);
-  gpointer field;
+  gpointer field = find_field (object, field_offsets, n_fields, prop_id, pspec);
 
-  if (offset == 0)
+  if (field == NULL)
     return;
-  field = G_STRUCT_MEMBER_P (object, offset);
-
   if (type == G_TYPE_GTYPE)
     {
       *(GType *) field = g_value_get_gtype (value);
@@ -289,7 +291,6 @@ nav_field_property_set (GObject      *object,
       }
       break;
     default:
-      g_critical ("%s: the property “%s” of type %s cannot be stored in a field",
-                  G_STRFUNC, pspec->name, g_type_name (type));
+      unsupported_type (pspec);
     }
 }

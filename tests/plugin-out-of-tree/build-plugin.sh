@@ -46,20 +46,16 @@ $cc -std=c11 -Wall -Wextra -Wno-unused-parameter -Werror \
     -o "$work/modules/libnav-tcp-framing.so" \
     "$src"/*.c $flags
 
-NAV_MODULE_PATH="$work/modules" NAV_MODULE_DIR="$work/empty" \
-    "$inspect" tcp-framing > "$work/out.txt"
-cat "$work/out.txt"
+. "$(dirname "$0")/../tools/expect.sh"
 
-grep -q "^  Filename  *$work/modules/libnav-tcp-framing.so\$" "$work/out.txt" || {
-    echo "FAIL: the rebuilt plugin was not the one loaded" >&2
-    exit 1
-}
-grep -q "^  Status  *loaded\$" "$work/out.txt" || {
-    echo "FAIL: the rebuilt plugin did not load" >&2
-    exit 1
-}
-grep -q "^  Implementation name  *tcp-framing\$" "$work/out.txt" || {
-    echo "FAIL: the rebuilt plugin did not register its transport" >&2
-    exit 1
-}
+NAV_MODULE_PATH="$work/modules"
+NAV_MODULE_DIR="$work/empty"
+export NAV_MODULE_PATH NAV_MODULE_DIR
+run_ok "$work/out.txt" "$inspect" tcp-framing
+
+expect "$work/out.txt" "^  Filename  *$work/modules/libnav-tcp-framing.so\$" \
+    "the rebuilt plugin was not the one loaded"
+expect "$work/out.txt" "^  Status  *loaded\$" "the rebuilt plugin did not load"
+expect "$work/out.txt" "^  Implementation name  *tcp-framing\$" \
+    "the rebuilt plugin did not register its transport"
 echo "ok: the plugin builds from the public API alone and loads"

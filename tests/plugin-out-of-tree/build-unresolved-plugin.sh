@@ -47,39 +47,21 @@ fi
 NAV_MODULE_PATH="$work/modules:${NAV_MODULE_PATH:-}"
 export NAV_MODULE_PATH
 
-status=0
-"$inspect" > "$work/list.txt" 2> "$work/list.err" || status=$?
-cat "$work/list.txt" "$work/list.err"
-if [ "$status" -ne 0 ]; then
-    echo "FAIL: nav-inspect exited with $status while scanning the modules" >&2
-    exit 1
-fi
-grep -q "^1 module failed to load:\$" "$work/list.txt" || {
-    echo "FAIL: nav-inspect does not count the plugin as failed" >&2
-    exit 1
-}
-grep -q "^  $plugin: .*undefined symbol: $missing" "$work/list.txt" || {
-    echo "FAIL: nav-inspect does not give the plugin's reason" >&2
-    exit 1
-}
-grep -q "^Total count: 6 modules," "$work/list.txt" || {
-    echo "FAIL: the modules after the plugin did not all load" >&2
-    exit 1
-}
+. "$(dirname "$0")/../tools/expect.sh"
 
-status=0
-"$inspect" unresolved > "$work/details.txt" 2>&1 || status=$?
-cat "$work/details.txt"
-[ "$status" -eq 0 ] || { echo "FAIL: nav-inspect unresolved exited with $status" >&2; exit 1; }
-grep -q "^  Filename  *$plugin\$" "$work/details.txt" || {
-    echo "FAIL: nav-inspect unresolved shows another file" >&2
-    exit 1
-}
-grep -q "^  Status  *failed to load: .*undefined symbol: $missing" "$work/details.txt" || {
-    echo "FAIL: nav-inspect unresolved does not say why it failed" >&2
-    exit 1
-}
+run_ok "$work/list.txt" "$inspect"
+expect "$work/list.txt" "^1 module failed to load:\$" "nav-inspect does not count the plugin as failed"
+expect "$work/list.txt" "^  $plugin: undefined symbol: $missing\$" \
+    "nav-inspect does not give the plugin's reason"
+expect "$work/list.txt" "^Total count: 6 modules," "the modules after the plugin did not all load"
 
-NAV_TEST_FAILED_MODULE="$plugin" NAV_TEST_FAILED_REASON="undefined symbol: $missing" \
-    "$host" --tap
+run_ok "$work/details.txt" "$inspect" unresolved
+expect "$work/details.txt" "^  Filename  *$plugin\$" "nav-inspect unresolved shows another file"
+expect "$work/details.txt" "^  Status  *failed to load: undefined symbol: $missing\$" \
+    "nav-inspect unresolved does not say why it failed"
+
+NAV_TEST_FAILED_MODULE="$plugin"
+NAV_TEST_FAILED_REASON="undefined symbol: $missing"
+export NAV_TEST_FAILED_MODULE NAV_TEST_FAILED_REASON
+run_ok "$work/host.txt" "$host" --tap
 echo "ok: the plugin is listed as failed, with its reason, and the hosts go on"

@@ -26,27 +26,17 @@ cp "$plugin" "$copy"
 
 # Whatever the test environment has, the user's shell has only this.
 unset NAV_MODULE_DIR
+NAV_MODULE_PATH="$work"
+export NAV_MODULE_PATH
 
-NAV_MODULE_PATH="$work" "$meson" devenv -C "$build" nav-inspect > "$work/list.txt"
-cat "$work/list.txt"
-grep -q '^test-transport:  NavTestTransport (nav-transport "test-loopback", priority 1)$' "$work/list.txt" || {
-    echo "FAIL: the plugin on NAV_MODULE_PATH is not listed under meson devenv" >&2
-    exit 1
-}
-# and the build's own modules are there too
-grep -q '^ice:  NavIceChecker ' "$work/list.txt" || {
-    echo "FAIL: the build's modules are not listed under meson devenv" >&2
-    exit 1
-}
+. "$(dirname "$0")/expect.sh"
 
-NAV_MODULE_PATH="$work" "$meson" devenv -C "$build" nav-inspect test-transport > "$work/details.txt"
-cat "$work/details.txt"
-grep -q "^  Filename  *$copy\$" "$work/details.txt" || {
-    echo "FAIL: the plugin listed is not the copy on NAV_MODULE_PATH" >&2
-    exit 1
-}
-grep -q "^  Status  *loaded\$" "$work/details.txt" || {
-    echo "FAIL: the plugin did not load" >&2
-    exit 1
-}
+run_ok "$work/list.txt" "$meson" devenv -C "$build" nav-inspect
+expect "$work/list.txt" '^test-transport:  NavTestTransport (nav-transport "test-loopback", priority 1)$' \
+    "the plugin on NAV_MODULE_PATH is not listed under meson devenv"
+expect "$work/list.txt" '^ice:  NavIceChecker ' "the build's modules are not listed under meson devenv"
+
+run_ok "$work/details.txt" "$meson" devenv -C "$build" nav-inspect test-transport
+expect "$work/details.txt" "^  Filename  *$copy\$" "the plugin listed is not the copy on NAV_MODULE_PATH"
+expect "$work/details.txt" "^  Status  *loaded\$" "the plugin did not load"
 echo "ok: meson devenv keeps the user's NAV_MODULE_PATH"
