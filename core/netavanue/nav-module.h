@@ -84,7 +84,8 @@ typedef struct {
  * @name: the implementation's name, unique at the extension point: what
  *   [method@Nav.Registry.create] and `NAV_USE_<POINT>` take
  * @get_type: the `_get_type` function of the type that implements it,
- *   called once the module's types are registered
+ *   called once the module's types are registered (a static type's
+ *   registers the type at that first call)
  * @priority: its priority: the highest is preferred when no name is given
  *   (the core's own implementations have 100, the tiers 10)
  *
