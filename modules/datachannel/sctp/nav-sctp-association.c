@@ -1,0 +1,2010 @@
+/* nav-sctp-association.c: lifecycle, handshake, chunk dispatch, shutdown,
+ * heartbeat, timers and events
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "nav-sctp-private.h"
+#include "nav-sctp-crc32c.h"
+
+#include <sys/random.h>
+
+#include <glib/gi18n-lib.h>
+
+G_DEFINE_QUARK (nav-sctp-error-quark, nav_sctp_error)
+
+/* RFC 9260 §6.3.1: the clock granularity G. */
+#define CLOCK_GRANULARITY_US 1000
+
+/**
+ * nav_sctp_options_init:
+ * @options: (out caller-allocates): the options to fill
+ *
+ * Fills @options with the defaults: port 5000 both ways, an MTU of 1200,
+ * 256 KiB messages, a 4 MiB receive window, a 16 MiB send buffer, the
+ * protocol parameters of RFC 9260 §16, 65535 streams, interleaving
+ * announced, zero checksums off.
+ *
+ * Since: 1.0
+ */
+void
+nav_sctp_options_init (NavSctpOptions *options)
+{
+  memset (options, 0, sizeof *options);
+  options->local_port = 5000;
+  options->remote_port = 5000;
+  options->mtu = 1200;
+  options->max_message_size = 256 * 1024;
+  options->receive_buffer = 4 * 1024 * 1024;
+  options->send_buffer = 16 * 1024 * 1024;
+  options->rto_initial_us = 1 * G_USEC_PER_SEC;
+  options->rto_min_us = 1 * G_USEC_PER_SEC;
+  options->rto_max_us = 60 * G_USEC_PER_SEC;
+  options->max_retransmissions = 10;
+  options->path_max_retransmissions = 5;
+  options->max_init_retransmissions = 8;
+  options->max_burst = 4;
+  options->heartbeat_interval_us = 30 * G_USEC_PER_SEC;
+  options->delayed_ack_us = 200 * 1000;
+  options->cookie_lifetime_us = 60 * G_USEC_PER_SEC;
+  options->num_outbound_streams = 65535;
+  options->max_inbound_streams = 65535;
+  options->enable_interleaving = TRUE;
+  options->zero_checksum = FALSE;
+  options->manual_receive_window = FALSE;
+}
+
+/* ---- randomness ---- */
+
+static void
+fill_random (NavSctpAssociation *a,
+             guint8             *buf,
+             gsize               len)
+{
+  if (a->cb.fill_random != NULL)
+    {
+      a->cb.fill_random (buf, len, a->user_data);
+      return;
+    }
+  while (len > 0)
+    {
+      gssize n = getrandom (buf, len, 0);
+
+      if (n <= 0)
+        g_error ("getrandom() failed");
+      buf += n;
+      len -= n;
+    }
+}
+
+static guint32
+random_nonzero (NavSctpAssociation *a)
+{
+  guint32 v = 0;
+
+  while (v == 0)
+    {
+      guint8 b[4];
+
+      fill_random (a, b, 4);
+      v = nav_sctp_get32 (b);
+    }
+  return v;
+}
+
+static inline guint32
+rotl (guint32 x,
+      int     k)
+{
+  return (x << k) | (x >> (32 - k));
+}
+
+/* xoshiro128**: heartbeat jitter and nonces, not secrets. */
+guint32
+nav_sctp_random32 (NavSctpAssociation *a)
+{
+  guint32 *s = a->rng;
+  guint32 result = rotl (s[1] * 5, 7) * 9;
+  guint32 t = s[1] << 9;
+
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl (s[3], 11);
+  return result;
+}
+
+/* ---- timers ---- */
+
+void
+nav_sctp_timer_start (NavSctpAssociation *a,
+                      NavSctpTimer        t,
+                      gint64              delay)
+{
+  a->timers[t] = a->now + MAX (delay, 0);
+}
+
+void
+nav_sctp_timer_stop (NavSctpAssociation *a,
+                     NavSctpTimer        t)
+{
+  a->timers[t] = TIMER_OFF;
+}
+
+static void
+timers_stop_all (NavSctpAssociation *a)
+{
+  for (guint i = 0; i < N_TIMERS; i++)
+    a->timers[i] = TIMER_OFF;
+}
+
+void
+nav_sctp_update_rto (NavSctpAssociation *a,
+                     gint64              rtt)
+{
+  /* RFC 9260 §6.3.1 C1–C3, with RTO.Alpha 1/8 and RTO.Beta 1/4. */
+  if (rtt < 0)
+    rtt = 0;
+  if (!a->have_rtt)
+    {
+      a->srtt = rtt;
+      a->rttvar = rtt / 2;
+      a->have_rtt = TRUE;
+    }
+  else
+    {
+      gint64 diff = a->srtt > rtt ? a->srtt - rtt : rtt - a->srtt;
+
+      a->rttvar = (3 * a->rttvar + diff) / 4;
+      a->srtt = (7 * a->srtt + rtt) / 8;
+    }
+  if (a->rttvar == 0)
+    a->rttvar = CLOCK_GRANULARITY_US;
+  a->rto = CLAMP (a->srtt + 4 * a->rttvar, a->opt.rto_min_us, a->opt.rto_max_us);
+}
+
+/* ---- events ---- */
+
+NavSctpEvent *
+nav_sctp_event_push (NavSctpAssociation *a,
+                     EventType           type)
+{
+  NavSctpEvent ev = { 0 };
+
+  ev.type = type;
+  g_array_append_val (a->events, ev);
+  return &g_array_index (a->events, NavSctpEvent, a->events->len - 1);
+}
+
+static void
+event_clear (NavSctpEvent *ev)
+{
+  g_free (ev->msg.owned);
+  g_free (ev->streams);
+  g_free (ev->text);
+}
+
+static void
+dispatch_events (NavSctpAssociation *a)
+{
+  while (a->events_head < a->events->len && !a->free_pending)
+    {
+      /* A copy: callbacks may queue more events and move the array. */
+      NavSctpEvent ev = g_array_index (a->events, NavSctpEvent, a->events_head);
+      const NavSctpCallbacks *cb = &a->cb;
+      gpointer ud = a->user_data;
+
+      a->events_head++;
+      switch (ev.type)
+        {
+        case EV_CONNECTED:
+          if (cb->connected)
+            cb->connected (a, ud);
+          break;
+        case EV_MESSAGE:
+          if (cb->message)
+            cb->message (a, &ev.msg, ud);
+          break;
+        case EV_ABANDONED:
+          if (cb->message_abandoned)
+            cb->message_abandoned (a, ev.msg.stream_id, ev.msg.ppid, ev.msg.len, ev.tag, ud);
+          break;
+        case EV_STREAMS_RESET:
+          if (cb->streams_reset)
+            cb->streams_reset (a, ev.code != 0, ev.streams, ev.n_streams, ud);
+          break;
+        case EV_STREAMS_RESET_FAILED:
+          if (cb->streams_reset_failed)
+            cb->streams_reset_failed (a, ev.streams, ev.n_streams, ev.text, ud);
+          break;
+        case EV_BUFFERED_LOW:
+          if (cb->buffered_amount_low)
+            cb->buffered_amount_low (a, ev.msg.stream_id, ud);
+          break;
+        case EV_TOTAL_BUFFERED_LOW:
+          if (cb->total_buffered_amount_low)
+            cb->total_buffered_amount_low (a, ud);
+          break;
+        case EV_CLOSED:
+          if (cb->closed)
+            cb->closed (a, (NavSctpCloseReason) ev.code, ev.text, ud);
+          break;
+        case EV_RESTARTED:
+          if (cb->restarted)
+            cb->restarted (a, ud);
+          break;
+        case EV_ERROR:
+          if (cb->error)
+            {
+              GError *error = g_error_new_literal (NAV_SCTP_ERROR, ev.code, ev.text);
+
+              cb->error (a, error, ud);
+              g_error_free (error);
+            }
+          break;
+        }
+      event_clear (&ev);
+    }
+  if (a->events_head >= a->events->len || a->free_pending)
+    {
+      for (guint i = a->events_head; i < a->events->len; i++)
+        event_clear (&g_array_index (a->events, NavSctpEvent, i));
+      g_array_set_size (a->events, 0);
+      a->events_head = 0;
+    }
+}
+
+/**
+ * nav_sctp_message_steal:
+ * @message: a message given to NavSctpCallbacks.message
+ *
+ * Takes the message's bytes beyond the callback: without a copy when the
+ * message was reassembled, with one when it points into the packet.
+ *
+ * Returns: (transfer full): the message's bytes
+ *
+ * Since: 1.0
+ */
+GBytes *
+nav_sctp_message_steal (NavSctpMessage *message)
+{
+  GBytes *bytes;
+
+  if (message->owned != NULL)
+    {
+      bytes = g_bytes_new_take (message->owned, message->len);
+      message->owned = NULL;
+      return bytes;
+    }
+  return g_bytes_new (message->data, message->len);
+}
+
+/* ---- public call bracket ---- */
+
+static void teardown (NavSctpAssociation *a);
+static void really_free (NavSctpAssociation *a);
+
+static void
+enter (NavSctpAssociation *a)
+{
+  a->depth++;
+  a->now = a->cb.now (a->user_data);
+}
+
+static gboolean teardown_pending (NavSctpAssociation *a);
+
+static void
+leave (NavSctpAssociation *a)
+{
+  if (teardown_pending (a))
+    teardown (a);
+  if (a->depth == 1)
+    dispatch_events (a);
+  a->depth--;
+  if (a->depth == 0 && a->free_pending)
+    really_free (a);
+}
+
+/* ---- output ---- */
+
+gboolean
+nav_sctp_use_checksum (NavSctpAssociation *a)
+{
+  /* RFC 9653 §5.2: zero only once both ends announced it, and never on
+   * the handshake. */
+  return !(a->local_zero_checksum && a->peer_zero_checksum && a->state >= NAV_SCTP_STATE_ESTABLISHED);
+}
+
+void
+nav_sctp_emit_packet (NavSctpAssociation *a,
+                      NavSctpWriter      *w)
+{
+  gsize len = nav_sctp_writer_finish (w, nav_sctp_use_checksum (a));
+
+  a->stats.packets_sent++;
+  a->stats.bytes_sent += len;
+  a->cb.send_packet (a, w->buf, len, a->user_data);
+}
+
+/* A packet of one chunk, outside the flush (handshake, shutdown, abort). */
+static void
+send_chunk (NavSctpAssociation *a,
+            guint32             vtag,
+            guint8              type,
+            guint8              flags,
+            const guint8       *value,
+            gsize               value_len,
+            gboolean            checksum)
+{
+  NavSctpWriter w;
+  guint8 *v;
+  gsize len;
+
+  nav_sctp_writer_init (&w, a->packet, a->opt.mtu, a->opt.local_port, a->opt.remote_port, vtag);
+  v = nav_sctp_writer_add_chunk (&w, type, flags, value_len);
+  if (v == NULL)
+    return;
+  if (value_len > 0)
+    memcpy (v, value, value_len);
+  len = nav_sctp_writer_finish (&w, checksum);
+  a->stats.packets_sent++;
+  a->stats.bytes_sent += len;
+  a->cb.send_packet (a, w.buf, len, a->user_data);
+}
+
+void
+nav_sctp_queue_control (NavSctpAssociation *a,
+                        guint8              type,
+                        guint8              flags,
+                        const guint8       *value,
+                        gsize               value_len)
+{
+  gsize start = a->control->len;
+  gsize total = nav_sctp_pad4 (4 + value_len);
+
+  if (start + total > MAX_PENDING_CONTROL || 4 + value_len > a->opt.mtu - NAV_SCTP_COMMON_HEADER_SIZE)
+    {
+      a->stats.chunks_dropped++;
+      return;
+    }
+  g_byte_array_set_size (a->control, start + total);
+  memset (a->control->data + start, 0, total);
+  a->control->data[start] = type;
+  a->control->data[start + 1] = flags;
+  nav_sctp_put16 (a->control->data + start + 2, (guint16) (4 + value_len));
+  if (value_len > 0)
+    memcpy (a->control->data + start + 4, value, value_len);
+}
+
+void
+nav_sctp_queue_error (NavSctpAssociation *a,
+                      guint16             cause,
+                      const guint8       *info,
+                      gsize               info_len)
+{
+  GByteArray *v = g_byte_array_new ();
+  guint8 *p = nav_sctp_param_append (v, cause, info_len);
+
+  if (info_len > 0)
+    memcpy (p, info, info_len);
+  nav_sctp_queue_control (a, NAV_SCTP_CHUNK_ERROR, 0, v->data, 4 + info_len);
+  g_byte_array_unref (v);
+}
+
+/* ---- closing ---- */
+
+static gboolean
+teardown_pending (NavSctpAssociation *a)
+{
+  return a->state == NAV_SCTP_STATE_CLOSED && (a->local_tag != 0 || a->rx_held > 0
+                                               || a->total_buffered > 0 || a->flight > 0);
+}
+
+/* Drops every queue and the association's identity; events stay. */
+static void
+teardown (NavSctpAssociation *a)
+{
+  timers_stop_all (a);
+  nav_sctp_tx_reset (a);
+  nav_sctp_rx_reset (a);
+  nav_sctp_reconfig_reset (a);
+  g_byte_array_set_size (a->control, 0);
+  g_clear_pointer (&a->init_chunk, g_bytes_unref);
+  a->local_tag = 0;
+  a->peer_tag = 0;
+  a->rx_app_held = 0;
+  a->hb_outstanding = FALSE;
+  a->error_count = 0;
+  a->peer_idata = a->peer_prsctp = a->peer_reconfig = a->peer_zero_checksum = FALSE;
+}
+
+void
+nav_sctp_fail (NavSctpAssociation *a,
+               NavSctpCloseReason  reason,
+               const gchar        *detail)
+{
+  NavSctpEvent *ev;
+
+  if (a->state == NAV_SCTP_STATE_CLOSED && a->local_tag == 0)
+    return;
+  a->state = NAV_SCTP_STATE_CLOSED;
+  timers_stop_all (a);
+  if (a->local_tag == 0)
+    a->local_tag = 1;           /* teardown at the end of this call */
+  ev = nav_sctp_event_push (a, EV_CLOSED);
+  ev->code = reason;
+  ev->text = g_strdup (detail != NULL ? detail : "");
+}
+
+static void
+send_abort (NavSctpAssociation *a,
+            guint16             cause,
+            const guint8       *info,
+            gsize               info_len)
+{
+  GByteArray *v = g_byte_array_new ();
+
+  if (cause != 0)
+    {
+      guint8 *p = nav_sctp_param_append (v, cause, info_len);
+
+      if (info_len > 0)
+        memcpy (p, info, info_len);
+    }
+  if (a->peer_tag != 0)
+    send_chunk (a, a->peer_tag, NAV_SCTP_CHUNK_ABORT, 0, v->data, v->len, TRUE);
+  g_byte_array_unref (v);
+}
+
+void
+nav_sctp_abort_with_cause (NavSctpAssociation *a,
+                           guint16             cause,
+                           const guint8       *info,
+                           gsize               info_len,
+                           const gchar        *detail)
+{
+  gchar *text;
+
+  if (a->state == NAV_SCTP_STATE_CLOSED)
+    return;
+  send_abort (a, cause, info, info_len);
+  text = g_strdup_printf (_("Protocol error: %s"), detail);
+  nav_sctp_fail (a, NAV_SCTP_CLOSE_PROTOCOL_ERROR, text);
+  g_free (text);
+}
+
+void
+nav_sctp_protocol_violation (NavSctpAssociation *a,
+                             const gchar        *detail)
+{
+  nav_sctp_abort_with_cause (a, NAV_SCTP_CAUSE_PROTOCOL_VIOLATION,
+                             (const guint8 *) detail, MIN (strlen (detail), 128), detail);
+}
+
+/* ---- the handshake (RFC 9260 §5) ---- */
+
+typedef struct {
+  gboolean reconfig;
+  gboolean prsctp;
+  gboolean idata_chunk;
+  gboolean ifwd_chunk;
+  gboolean zero_checksum;
+  const guint8 *cookie;
+  gsize cookie_len;
+  GByteArray *unrecognized;     /* parameters to report, whole */
+} InitParams;
+
+static void
+parse_init_params (NavSctpAssociation *a,
+                   const guint8       *params,
+                   gsize               len,
+                   InitParams         *ip)
+{
+  NavSctpTlvIter it;
+  NavSctpTlv p;
+
+  memset (ip, 0, sizeof *ip);
+  ip->unrecognized = g_byte_array_new ();
+  nav_sctp_param_iter_init (&it, params, len);
+  while (nav_sctp_tlv_iter_next (&it, &p) == NAV_SCTP_TLV_OK)
+    {
+      switch (p.type)
+        {
+        case NAV_SCTP_PARAM_STATE_COOKIE:
+          ip->cookie = p.value;
+          ip->cookie_len = p.value_len;
+          break;
+        case NAV_SCTP_PARAM_SUPPORTED_EXTENSIONS:
+          for (gsize i = 0; i < p.value_len; i++)
+            switch (p.value[i])
+              {
+              case NAV_SCTP_CHUNK_RE_CONFIG:
+                ip->reconfig = TRUE;
+                break;
+              case NAV_SCTP_CHUNK_FORWARD_TSN:
+                ip->prsctp = TRUE;
+                break;
+              case NAV_SCTP_CHUNK_I_DATA:
+                ip->idata_chunk = TRUE;
+                break;
+              case NAV_SCTP_CHUNK_I_FORWARD_TSN:
+                ip->ifwd_chunk = TRUE;
+                break;
+              default:
+                break;
+              }
+          break;
+        case NAV_SCTP_PARAM_FORWARD_TSN_SUPPORTED:
+          ip->prsctp = TRUE;
+          break;
+        case NAV_SCTP_PARAM_ZERO_CHECKSUM:
+          if (p.value_len >= 4 && nav_sctp_get32 (p.value) == NAV_SCTP_EDMID_DTLS)
+            ip->zero_checksum = TRUE;
+          break;
+        case NAV_SCTP_PARAM_IPV4:
+        case NAV_SCTP_PARAM_IPV6:
+        case NAV_SCTP_PARAM_COOKIE_PRESERVATIVE:
+        case NAV_SCTP_PARAM_HOST_NAME:
+        case NAV_SCTP_PARAM_SUPPORTED_ADDRESS_TYPES:
+        case NAV_SCTP_PARAM_UNRECOGNIZED:
+        case NAV_SCTP_PARAM_ECN_CAPABLE:
+          break;                /* one path, no ECN: known, nothing to do */
+        default:
+          /* §3.2.1: the upper two bits say whether to go on and whether
+           * to report. */
+          if ((p.type & 0x4000) && ip->unrecognized->len + p.length + 8 < 256)
+            {
+              guint8 *v = nav_sctp_param_append (ip->unrecognized, NAV_SCTP_PARAM_UNRECOGNIZED, p.length);
+
+              memcpy (v, p.value - 4, p.length);
+            }
+          if (!(p.type & 0x8000))
+            return;
+          break;
+        }
+    }
+}
+
+static void
+append_capabilities (NavSctpAssociation *a,
+                     GByteArray         *out)
+{
+  guint8 ext[4] = { NAV_SCTP_CHUNK_RE_CONFIG, NAV_SCTP_CHUNK_FORWARD_TSN,
+                    NAV_SCTP_CHUNK_I_DATA, NAV_SCTP_CHUNK_I_FORWARD_TSN };
+  gsize n_ext = a->opt.enable_interleaving ? 4 : 2;
+  guint8 *v;
+
+  v = nav_sctp_param_append (out, NAV_SCTP_PARAM_SUPPORTED_EXTENSIONS, n_ext);
+  memcpy (v, ext, n_ext);
+  nav_sctp_param_append (out, NAV_SCTP_PARAM_FORWARD_TSN_SUPPORTED, 0);
+  if (a->opt.zero_checksum)
+    {
+      v = nav_sctp_param_append (out, NAV_SCTP_PARAM_ZERO_CHECKSUM, 4);
+      nav_sctp_put32 (v, NAV_SCTP_EDMID_DTLS);
+    }
+}
+
+static guint8
+caps_from_params (NavSctpAssociation *a,
+                  const InitParams   *ip)
+{
+  guint8 caps = 0;
+
+  if (ip->prsctp)
+    caps |= COOKIE_CAP_PRSCTP;
+  if (ip->reconfig)
+    caps |= COOKIE_CAP_RECONFIG;
+  /* RFC 8260 §2.2: both chunks announced by both ends. */
+  if (a->opt.enable_interleaving && ip->idata_chunk && ip->ifwd_chunk)
+    caps |= COOKIE_CAP_IDATA;
+  if (a->opt.zero_checksum && ip->zero_checksum)
+    caps |= COOKIE_CAP_ZERO_CHECKSUM;
+  return caps;
+}
+
+static void
+apply_caps (NavSctpAssociation *a,
+            guint8              caps)
+{
+  a->peer_prsctp = (caps & COOKIE_CAP_PRSCTP) != 0;
+  a->peer_reconfig = (caps & COOKIE_CAP_RECONFIG) != 0;
+  a->peer_idata = (caps & COOKIE_CAP_IDATA) != 0;
+  a->peer_zero_checksum = (caps & COOKIE_CAP_ZERO_CHECKSUM) != 0;
+  a->local_zero_checksum = a->opt.zero_checksum;
+}
+
+static void
+send_init (NavSctpAssociation *a)
+{
+  gsize len;
+
+  g_bytes_get_data (a->init_chunk, &len);
+  send_chunk (a, 0, NAV_SCTP_CHUNK_INIT, 0, g_bytes_get_data (a->init_chunk, NULL), len, TRUE);
+}
+
+static void
+build_init (NavSctpAssociation *a)
+{
+  GByteArray *v = g_byte_array_sized_new (64);
+
+  g_byte_array_set_size (v, 16);
+  nav_sctp_put32 (v->data, a->local_tag);
+  nav_sctp_put32 (v->data + 4, (guint32) MIN (a->opt.receive_buffer, G_MAXUINT32));
+  nav_sctp_put16 (v->data + 8, a->opt.num_outbound_streams);
+  nav_sctp_put16 (v->data + 10, a->opt.max_inbound_streams);
+  nav_sctp_put32 (v->data + 12, a->local_initial_tsn);
+  append_capabilities (a, v);
+  g_clear_pointer (&a->init_chunk, g_bytes_unref);
+  a->init_chunk = g_byte_array_free_to_bytes (v);
+}
+
+/**
+ * nav_sctp_association_connect:
+ * @assoc: an association in the closed state
+ *
+ * Sends INIT (RFC 9260 §5.1).  Both ends of a data channel connect at
+ * once (RFC 8841); the collision is resolved as §5.2 says.
+ * NavSctpCallbacks.connected follows, or closed with
+ * %NAV_SCTP_CLOSE_INIT_FAILED.
+ *
+ * Since: 1.0
+ */
+void
+nav_sctp_association_connect (NavSctpAssociation *assoc)
+{
+  NavSctpAssociation *a = assoc;
+
+  enter (a);
+  if (a->state == NAV_SCTP_STATE_CLOSED && !teardown_pending (a))
+    {
+      guint8 b[4];
+
+      a->local_tag = random_nonzero (a);
+      fill_random (a, b, 4);
+      a->local_initial_tsn = nav_sctp_get32 (b);
+      a->next_tsn = a->local_initial_tsn;
+      a->cum_ack = a->next_tsn - 1;
+      a->rto = a->opt.rto_initial_us;
+      build_init (a);
+      a->init_retransmits = 0;
+      a->state = NAV_SCTP_STATE_COOKIE_WAIT;
+      send_init (a);
+      nav_sctp_timer_start (a, TIMER_T1_INIT, a->rto);
+    }
+  leave (a);
+}
+
+static void
+send_init_ack (NavSctpAssociation *a,
+               const NavSctpInit  *init,
+               const InitParams   *ip,
+               guint32             local_tag,
+               guint32             local_initial_tsn,
+               guint32             tie_local,
+               guint32             tie_peer)
+{
+  NavSctpCookie c = { 0 };
+  GByteArray *v = g_byte_array_sized_new (256);
+  guint8 *p;
+
+  c.created_at = a->now;
+  c.local_tag = local_tag;
+  c.peer_tag = init->initiate_tag;
+  c.local_initial_tsn = local_initial_tsn;
+  c.peer_initial_tsn = init->initial_tsn;
+  c.peer_a_rwnd = init->a_rwnd;
+  c.out_streams = MIN (a->opt.num_outbound_streams, init->num_inbound_streams);
+  c.in_streams = MIN (a->opt.max_inbound_streams, init->num_outbound_streams);
+  c.tie_local = tie_local;
+  c.tie_peer = tie_peer;
+  c.caps = caps_from_params (a, ip);
+
+  g_byte_array_set_size (v, 16);
+  nav_sctp_put32 (v->data, local_tag);
+  nav_sctp_put32 (v->data + 4, (guint32) MIN (a->opt.receive_buffer, G_MAXUINT32));
+  nav_sctp_put16 (v->data + 8, a->opt.num_outbound_streams);
+  nav_sctp_put16 (v->data + 10, a->opt.max_inbound_streams);
+  nav_sctp_put32 (v->data + 12, local_initial_tsn);
+  p = nav_sctp_param_append (v, NAV_SCTP_PARAM_STATE_COOKIE, NAV_SCTP_COOKIE_SIZE);
+  nav_sctp_cookie_write (a, &c, p);
+  append_capabilities (a, v);
+  g_byte_array_append (v, ip->unrecognized->data, ip->unrecognized->len);
+  send_chunk (a, init->initiate_tag, NAV_SCTP_CHUNK_INIT_ACK, 0, v->data, v->len, TRUE);
+  g_byte_array_unref (v);
+}
+
+static void
+handle_init (NavSctpAssociation *a,
+             const NavSctpTlv   *chunk)
+{
+  NavSctpInit init;
+  InitParams ip;
+
+  if (!nav_sctp_init_parse (chunk, &init) || init.initiate_tag == 0
+      || init.num_outbound_streams == 0 || init.num_inbound_streams == 0)
+    {
+      a->stats.chunks_dropped++;
+      return;
+    }
+  parse_init_params (a, init.params, init.params_len, &ip);
+  switch (a->state)
+    {
+    case NAV_SCTP_STATE_CLOSED:
+      {
+        guint8 b[4];
+
+        fill_random (a, b, 4);
+        send_init_ack (a, &init, &ip, random_nonzero (a), nav_sctp_get32 (b), 0, 0);
+      }
+      break;
+    case NAV_SCTP_STATE_COOKIE_WAIT:
+    case NAV_SCTP_STATE_COOKIE_ECHOED:
+      /* §5.2.1: the collision; our INIT's parameters again. */
+      send_init_ack (a, &init, &ip, a->local_tag, a->local_initial_tsn, a->local_tag, a->peer_tag);
+      break;
+    case NAV_SCTP_STATE_SHUTDOWN_ACK_SENT:
+      /* §9.2: the INIT waits; SHUTDOWN ACK again. */
+      send_chunk (a, a->peer_tag, NAV_SCTP_CHUNK_SHUTDOWN_ACK, 0, NULL, 0, nav_sctp_use_checksum (a));
+      break;
+    default:
+      {
+        guint8 b[4];
+
+        /* §5.2.2: a peer that restarted; new tag, tie-tags ours. */
+        fill_random (a, b, 4);
+        send_init_ack (a, &init, &ip, random_nonzero (a), nav_sctp_get32 (b), a->local_tag, a->peer_tag);
+      }
+      break;
+    }
+  g_byte_array_unref (ip.unrecognized);
+}
+
+static void
+handle_init_ack (NavSctpAssociation *a,
+                 const NavSctpTlv   *chunk)
+{
+  NavSctpInit init;
+  InitParams ip;
+  GByteArray *echo;
+
+  if (a->state != NAV_SCTP_STATE_COOKIE_WAIT)
+    return;                     /* §5.2.3 */
+  if (!nav_sctp_init_parse (chunk, &init) || init.initiate_tag == 0)
+    {
+      a->stats.chunks_dropped++;
+      return;
+    }
+  if (init.num_outbound_streams == 0 || init.num_inbound_streams == 0)
+    {
+      a->peer_tag = init.initiate_tag;
+      nav_sctp_abort_with_cause (a, NAV_SCTP_CAUSE_INVALID_MANDATORY_PARAMETER, NULL, 0,
+                                 _("the INIT ACK announced no streams"));
+      return;
+    }
+  parse_init_params (a, init.params, init.params_len, &ip);
+  if (ip.cookie == NULL || ip.cookie_len == 0 || ip.cookie_len > a->opt.mtu - 64)
+    {
+      guint8 missing[6];
+
+      nav_sctp_put32 (missing, 1);
+      nav_sctp_put16 (missing + 4, NAV_SCTP_PARAM_STATE_COOKIE);
+      a->peer_tag = init.initiate_tag;
+      g_byte_array_unref (ip.unrecognized);
+      nav_sctp_abort_with_cause (a, NAV_SCTP_CAUSE_MISSING_PARAMETER, missing, 6,
+                                 _("the INIT ACK carried no usable state cookie"));
+      return;
+    }
+  a->peer_tag = init.initiate_tag;
+  a->peer_initial_tsn = init.initial_tsn;
+  a->out_streams = MIN (a->opt.num_outbound_streams, init.num_inbound_streams);
+  a->in_streams = MIN (a->opt.max_inbound_streams, init.num_outbound_streams);
+  apply_caps (a, caps_from_params (a, &ip));
+  a->peer_rwnd = init.a_rwnd;
+  nav_sctp_rx_start (a, init.initial_tsn);
+
+  /* §5.1 C: COOKIE ECHO, with an ERROR for reported parameters. */
+  echo = g_byte_array_new ();
+  g_byte_array_append (echo, ip.cookie, ip.cookie_len);
+  g_clear_pointer (&a->init_chunk, g_bytes_unref);
+  a->init_chunk = g_byte_array_free_to_bytes (echo);
+  if (ip.unrecognized->len > 0)
+    {
+      /* The cause is the unrecognized-parameter TLVs' contents. */
+      GByteArray *causes = g_byte_array_new ();
+      NavSctpTlvIter it;
+      NavSctpTlv p;
+
+      nav_sctp_param_iter_init (&it, ip.unrecognized->data, ip.unrecognized->len);
+      while (nav_sctp_tlv_iter_next (&it, &p) == NAV_SCTP_TLV_OK)
+        g_byte_array_append (causes, p.value, nav_sctp_pad4 (p.value_len));
+      nav_sctp_queue_error (a, NAV_SCTP_CAUSE_UNRECOGNIZED_PARAMETERS, causes->data, causes->len);
+      g_byte_array_unref (causes);
+    }
+  g_byte_array_unref (ip.unrecognized);
+  nav_sctp_timer_stop (a, TIMER_T1_INIT);
+  a->state = NAV_SCTP_STATE_COOKIE_ECHOED;
+  a->init_retransmits = 0;
+  {
+    NavSctpWriter w;
+    gsize len;
+    guint8 *v;
+
+    nav_sctp_writer_init (&w, a->packet, a->opt.mtu, a->opt.local_port, a->opt.remote_port, a->peer_tag);
+    const guint8 *cookie = g_bytes_get_data (a->init_chunk, &len);
+
+    v = nav_sctp_writer_add_chunk (&w, NAV_SCTP_CHUNK_COOKIE_ECHO, 0, len);
+    memcpy (v, cookie, len);
+    if (a->control->len > 0)
+      {
+        const guint8 *c = a->control->data;
+        guint16 clen = nav_sctp_get16 (c + 2);
+        guint8 *e = nav_sctp_writer_add_chunk (&w, c[0], c[1], clen - 4);
+
+        if (e != NULL)
+          memcpy (e, c + 4, clen - 4);
+        g_byte_array_set_size (a->control, 0);
+      }
+    len = nav_sctp_writer_finish (&w, TRUE);
+    a->stats.packets_sent++;
+    a->stats.bytes_sent += len;
+    a->cb.send_packet (a, w.buf, len, a->user_data);
+  }
+  nav_sctp_timer_start (a, TIMER_T1_COOKIE, a->rto);
+}
+
+static void
+heartbeat_schedule (NavSctpAssociation *a)
+{
+  gint64 jitter;
+
+  if (a->opt.heartbeat_interval_us <= 0)
+    return;
+  /* §8.3: HB.interval plus RTO, jittered by ±50 % of RTO. */
+  jitter = (gint64) (nav_sctp_random32 (a) % (guint32) MAX (a->rto, 1)) - a->rto / 2;
+  nav_sctp_timer_start (a, TIMER_HEARTBEAT, a->opt.heartbeat_interval_us + a->rto + jitter);
+}
+
+static void
+established (NavSctpAssociation *a,
+             guint32             peer_a_rwnd)
+{
+  nav_sctp_timer_stop (a, TIMER_T1_INIT);
+  nav_sctp_timer_stop (a, TIMER_T1_COOKIE);
+  g_clear_pointer (&a->init_chunk, g_bytes_unref);
+  nav_sctp_tx_start (a, peer_a_rwnd);
+  a->reconf_next_seq = a->local_initial_tsn;   /* RFC 6525 §5.1 */
+  a->reconf_peer_seq = a->peer_initial_tsn;
+  a->state = NAV_SCTP_STATE_ESTABLISHED;
+  a->error_count = 0;
+  nav_sctp_event_push (a, EV_CONNECTED);
+  heartbeat_schedule (a);
+}
+
+static void
+establish_from_cookie (NavSctpAssociation  *a,
+                       const NavSctpCookie *c)
+{
+  a->local_tag = c->local_tag;
+  a->peer_tag = c->peer_tag;
+  a->local_initial_tsn = c->local_initial_tsn;
+  a->peer_initial_tsn = c->peer_initial_tsn;
+  a->out_streams = c->out_streams;
+  a->in_streams = c->in_streams;
+  apply_caps (a, c->caps);
+  if (a->rto == 0)
+    a->rto = a->opt.rto_initial_us;
+  nav_sctp_rx_start (a, c->peer_initial_tsn);
+  established (a, c->peer_a_rwnd);
+}
+
+static void
+handle_cookie_echo (NavSctpAssociation *a,
+                    const NavSctpTlv   *chunk,
+                    guint32             vtag)
+{
+  NavSctpCookie c;
+  guint32 L = a->local_tag, P = a->peer_tag;
+
+  if (!nav_sctp_cookie_read (a, chunk->value, chunk->value_len, &c) || vtag != c.local_tag
+      || c.created_at > a->now)
+    {
+      a->stats.chunks_dropped++;
+      return;
+    }
+  if (a->now - c.created_at > a->opt.cookie_lifetime_us)
+    {
+      guint8 staleness[4];
+      GByteArray *v = g_byte_array_new ();
+      guint8 *p;
+
+      /* §5.1.5 3: Stale Cookie, with the staleness in microseconds. */
+      nav_sctp_put32 (staleness, (guint32) MIN (a->now - c.created_at - a->opt.cookie_lifetime_us, G_MAXUINT32));
+      p = nav_sctp_param_append (v, NAV_SCTP_CAUSE_STALE_COOKIE, 4);
+      memcpy (p, staleness, 4);
+      send_chunk (a, c.peer_tag, NAV_SCTP_CHUNK_ERROR, 0, v->data, v->len, TRUE);
+      g_byte_array_unref (v);
+      return;
+    }
+
+  if (a->state == NAV_SCTP_STATE_CLOSED)
+    {
+      if (teardown_pending (a))
+        teardown (a);
+      a->rto = a->opt.rto_initial_us;
+      establish_from_cookie (a, &c);
+    }
+  else if (c.local_tag != L && c.peer_tag != P && c.tie_local == L && c.tie_peer == P)
+    {
+      /* §5.2.4 A: the peer restarted. */
+      if (a->state == NAV_SCTP_STATE_SHUTDOWN_ACK_SENT)
+        {
+          send_chunk (a, a->peer_tag, NAV_SCTP_CHUNK_SHUTDOWN_ACK, 0, NULL, 0, nav_sctp_use_checksum (a));
+          nav_sctp_queue_error (a, NAV_SCTP_CAUSE_COOKIE_WHILE_SHUTTING_DOWN, NULL, 0);
+          return;
+        }
+      teardown (a);
+      a->rto = a->opt.rto_initial_us;
+      nav_sctp_event_push (a, EV_RESTARTED);
+      establish_from_cookie (a, &c);
+      /* established() announced connected again: restarted says it all. */
+      g_array_set_size (a->events, a->events->len - 1);
+    }
+  else if (c.local_tag == L && c.peer_tag != P)
+    {
+      /* §5.2.4 B: the collision, seen from COOKIE-WAIT or COOKIE-ECHOED. */
+      if (a->state == NAV_SCTP_STATE_COOKIE_WAIT || a->state == NAV_SCTP_STATE_COOKIE_ECHOED)
+        establish_from_cookie (a, &c);
+      else
+        a->peer_tag = c.peer_tag;
+    }
+  else if (c.local_tag != L && c.peer_tag == P && c.tie_local == 0 && c.tie_peer == 0)
+    return;                     /* §5.2.4 C */
+  else if (c.local_tag == L && c.peer_tag == P)
+    {
+      /* §5.2.4 D */
+      if (a->state == NAV_SCTP_STATE_COOKIE_WAIT || a->state == NAV_SCTP_STATE_COOKIE_ECHOED)
+        establish_from_cookie (a, &c);
+    }
+  else
+    return;
+  nav_sctp_queue_control (a, NAV_SCTP_CHUNK_COOKIE_ACK, 0, NULL, 0);
+}
+
+static void
+handle_cookie_ack (NavSctpAssociation *a)
+{
+  if (a->state != NAV_SCTP_STATE_COOKIE_ECHOED)
+    return;
+  established (a, (guint32) MIN (a->peer_rwnd, G_MAXUINT32));
+}
+
+/* ---- shutdown (RFC 9260 §9.2) ---- */
+
+static void
+send_shutdown (NavSctpAssociation *a)
+{
+  guint8 v[4];
+
+  nav_sctp_put32 (v, a->rx_cum);
+  send_chunk (a, a->peer_tag, NAV_SCTP_CHUNK_SHUTDOWN, 0, v, 4, nav_sctp_use_checksum (a));
+}
+
+void
+nav_sctp_check_shutdown_progress (NavSctpAssociation *a)
+{
+  if (a->state != NAV_SCTP_STATE_SHUTDOWN_PENDING && a->state != NAV_SCTP_STATE_SHUTDOWN_RECEIVED)
+    return;
+  if (!nav_sctp_tx_queues_empty (a) || !nav_sctp_tx_all_acked (a))
+    return;
+  nav_sctp_timer_stop (a, TIMER_T3_RTX);
+  nav_sctp_timer_stop (a, TIMER_HEARTBEAT);
+  nav_sctp_timer_stop (a, TIMER_HEARTBEAT_ACK);
+  a->shutdown_retransmits = 0;
+  if (a->state == NAV_SCTP_STATE_SHUTDOWN_PENDING)
+    {
+      /* A SACK owed goes first. */
+      nav_sctp_tx_flush (a);
+      a->state = NAV_SCTP_STATE_SHUTDOWN_SENT;
+      send_shutdown (a);
+      nav_sctp_timer_start (a, TIMER_T5_GUARD, 5 * a->opt.rto_max_us);
+    }
+  else
+    {
+      nav_sctp_tx_flush (a);
+      a->state = NAV_SCTP_STATE_SHUTDOWN_ACK_SENT;
+      send_chunk (a, a->peer_tag, NAV_SCTP_CHUNK_SHUTDOWN_ACK, 0, NULL, 0, nav_sctp_use_checksum (a));
+    }
+  nav_sctp_timer_start (a, TIMER_T2_SHUTDOWN, a->rto);
+}
+
+static void
+handle_shutdown (NavSctpAssociation *a,
+                 const NavSctpTlv   *chunk)
+{
+  if (chunk->value_len < 4)
+    {
+      a->stats.chunks_dropped++;
+      return;
+    }
+  switch (a->state)
+    {
+    case NAV_SCTP_STATE_ESTABLISHED:
+    case NAV_SCTP_STATE_SHUTDOWN_PENDING:
+    case NAV_SCTP_STATE_SHUTDOWN_RECEIVED:
+      nav_sctp_tx_handle_cum_ack (a, nav_sctp_get32 (chunk->value));
+      if (a->state == NAV_SCTP_STATE_CLOSED)
+        return;
+      a->state = NAV_SCTP_STATE_SHUTDOWN_RECEIVED;
+      nav_sctp_check_shutdown_progress (a);
+      break;
+    case NAV_SCTP_STATE_SHUTDOWN_SENT:
+      /* Both ends shut down at once. */
+      a->state = NAV_SCTP_STATE_SHUTDOWN_ACK_SENT;
+      send_chunk (a, a->peer_tag, NAV_SCTP_CHUNK_SHUTDOWN_ACK, 0, NULL, 0, nav_sctp_use_checksum (a));
+      nav_sctp_timer_start (a, TIMER_T2_SHUTDOWN, a->rto);
+      break;
+    default:
+      break;
+    }
+}
+
+static void
+close_gracefully (NavSctpAssociation *a)
+{
+  nav_sctp_fail (a, NAV_SCTP_CLOSE_SHUTDOWN, _("The association was shut down"));
+}
+
+static void
+handle_shutdown_ack (NavSctpAssociation *a,
+                     guint32             vtag)
+{
+  switch (a->state)
+    {
+    case NAV_SCTP_STATE_SHUTDOWN_SENT:
+    case NAV_SCTP_STATE_SHUTDOWN_ACK_SENT:
+      send_chunk (a, a->peer_tag, NAV_SCTP_CHUNK_SHUTDOWN_COMPLETE, 0, NULL, 0, nav_sctp_use_checksum (a));
+      close_gracefully (a);
+      break;
+    case NAV_SCTP_STATE_COOKIE_WAIT:
+    case NAV_SCTP_STATE_COOKIE_ECHOED:
+      /* §8.4 5: out of the blue. */
+      send_chunk (a, vtag, NAV_SCTP_CHUNK_SHUTDOWN_COMPLETE, NAV_SCTP_FLAG_T, NULL, 0, TRUE);
+      break;
+    default:
+      break;
+    }
+}
+
+/**
+ * nav_sctp_association_shutdown:
+ * @assoc: an association
+ *
+ * Closes gracefully (RFC 9260 §9.2): what is queued and outstanding is
+ * delivered first; NavSctpCallbacks.closed with %NAV_SCTP_CLOSE_SHUTDOWN
+ * follows.  New messages are refused from now on.
+ *
+ * Since: 1.0
+ */
+void
+nav_sctp_association_shutdown (NavSctpAssociation *assoc)
+{
+  NavSctpAssociation *a = assoc;
+
+  enter (a);
+  switch (a->state)
+    {
+    case NAV_SCTP_STATE_COOKIE_WAIT:
+    case NAV_SCTP_STATE_COOKIE_ECHOED:
+      send_abort (a, 0, NULL, 0);
+      close_gracefully (a);
+      break;
+    case NAV_SCTP_STATE_ESTABLISHED:
+      a->state = NAV_SCTP_STATE_SHUTDOWN_PENDING;
+      nav_sctp_check_shutdown_progress (a);
+      nav_sctp_tx_flush (a);
+      break;
+    default:
+      break;
+    }
+  leave (a);
+}
+
+/**
+ * nav_sctp_association_abort:
+ * @assoc: an association
+ * @reason: (nullable): why, sent to the peer in a User-Initiated Abort cause
+ *
+ * Sends ABORT and drops everything (RFC 9260 §9.1).  No callback follows.
+ *
+ * Since: 1.0
+ */
+void
+nav_sctp_association_abort (NavSctpAssociation *assoc,
+                            const gchar        *reason)
+{
+  NavSctpAssociation *a = assoc;
+
+  enter (a);
+  if (a->state != NAV_SCTP_STATE_CLOSED)
+    {
+      gsize len = reason != NULL ? MIN (strlen (reason), 256) : 0;
+
+      send_abort (a, NAV_SCTP_CAUSE_USER_INITIATED_ABORT, (const guint8 *) reason, len);
+      a->state = NAV_SCTP_STATE_CLOSED;
+      teardown (a);
+    }
+  leave (a);
+}
+
+/* ---- ABORT and ERROR ---- */
+
+static gchar *
+describe_causes (const guint8 *data,
+                 gsize         len)
+{
+  GString *s = g_string_new (NULL);
+  NavSctpTlvIter it;
+  NavSctpTlv c;
+
+  nav_sctp_param_iter_init (&it, data, len);
+  while (nav_sctp_tlv_iter_next (&it, &c) == NAV_SCTP_TLV_OK)
+    {
+      if (s->len > 0)
+        g_string_append (s, "; ");
+      switch (c.type)
+        {
+        case NAV_SCTP_CAUSE_USER_INITIATED_ABORT:
+        case NAV_SCTP_CAUSE_PROTOCOL_VIOLATION:
+          {
+            /* The peer's words, made safe to print. */
+            gchar *text = g_utf8_make_valid ((const gchar *) c.value, MIN (c.value_len, 256));
+
+            for (gchar *p = text; *p != '\0'; p++)
+              if ((guchar) *p < 0x20)
+                *p = ' ';
+            g_string_append_printf (s, c.type == NAV_SCTP_CAUSE_USER_INITIATED_ABORT
+                                    ? _("user abort: %s") : _("protocol violation: %s"), text);
+            g_free (text);
+          }
+          break;
+        default:
+          g_string_append_printf (s, _("error cause %u"), c.type);
+          break;
+        }
+    }
+  return g_string_free (s, FALSE);
+}
+
+static void
+handle_abort (NavSctpAssociation *a,
+              const NavSctpTlv   *chunk)
+{
+  gchar *causes, *text;
+
+  if (a->state == NAV_SCTP_STATE_CLOSED)
+    return;
+  causes = describe_causes (chunk->value, chunk->value_len);
+  text = causes[0] != '\0' ? g_strdup_printf (_("The peer aborted the association (%s)"), causes)
+                           : g_strdup (_("The peer aborted the association"));
+  nav_sctp_fail (a, NAV_SCTP_CLOSE_ABORTED, text);
+  g_free (text);
+  g_free (causes);
+}
+
+static void
+handle_error (NavSctpAssociation *a,
+              const NavSctpTlv   *chunk)
+{
+  NavSctpTlvIter it;
+  NavSctpTlv c;
+
+  nav_sctp_param_iter_init (&it, chunk->value, chunk->value_len);
+  while (nav_sctp_tlv_iter_next (&it, &c) == NAV_SCTP_TLV_OK)
+    {
+      NavSctpEvent *ev;
+
+      if (c.type == NAV_SCTP_CAUSE_STALE_COOKIE && a->state == NAV_SCTP_STATE_COOKIE_ECHOED)
+        {
+          /* §5.2.6: start again with a fresh INIT, as a retransmission. */
+          if (++a->init_retransmits > a->opt.max_init_retransmissions)
+            {
+              nav_sctp_fail (a, NAV_SCTP_CLOSE_INIT_FAILED, _("The peer kept refusing our state cookie"));
+              return;
+            }
+          nav_sctp_timer_stop (a, TIMER_T1_COOKIE);
+          a->state = NAV_SCTP_STATE_COOKIE_WAIT;
+          a->peer_tag = 0;
+          build_init (a);
+          send_init (a);
+          nav_sctp_timer_start (a, TIMER_T1_INIT, a->rto);
+          return;
+        }
+      if (c.type == NAV_SCTP_CAUSE_UNRECOGNIZED_CHUNK && c.value_len >= 1
+          && c.value[0] == NAV_SCTP_CHUNK_RE_CONFIG)
+        a->peer_reconfig = FALSE;
+      ev = nav_sctp_event_push (a, EV_ERROR);
+      ev->code = NAV_SCTP_ERROR_PEER;
+      {
+        gchar *causes = describe_causes (c.value - 4, c.length);
+
+        ev->text = g_strdup_printf (_("The peer reported an error (%s)"), causes);
+        g_free (causes);
+      }
+    }
+}
+
+/* ---- heartbeat (RFC 9260 §8.3) ---- */
+
+static void
+send_heartbeat (NavSctpAssociation *a)
+{
+  guint8 v[16];
+
+  a->hb_nonce = nav_sctp_random32 (a);
+  a->hb_sent_at = a->now;
+  nav_sctp_put16 (v, NAV_SCTP_PARAM_HEARTBEAT_INFO);
+  nav_sctp_put16 (v + 2, 16);
+  nav_sctp_put32 (v + 4, a->hb_nonce);
+  nav_sctp_put32 (v + 8, (guint32) ((guint64) a->now >> 32));
+  nav_sctp_put32 (v + 12, (guint32) a->now);
+  nav_sctp_queue_control (a, NAV_SCTP_CHUNK_HEARTBEAT, 0, v, sizeof v);
+  a->hb_outstanding = TRUE;
+  a->stats.heartbeats_sent++;
+  nav_sctp_timer_start (a, TIMER_HEARTBEAT_ACK, a->rto);
+}
+
+static void
+handle_heartbeat_ack (NavSctpAssociation *a,
+                      const NavSctpTlv   *chunk)
+{
+  gint64 sent_at;
+
+  if (chunk->value_len != 16 || nav_sctp_get16 (chunk->value) != NAV_SCTP_PARAM_HEARTBEAT_INFO
+      || !a->hb_outstanding || nav_sctp_get32 (chunk->value + 4) != a->hb_nonce)
+    {
+      a->stats.chunks_dropped++;
+      return;
+    }
+  sent_at = (gint64) (((guint64) nav_sctp_get32 (chunk->value + 8) << 32) | nav_sctp_get32 (chunk->value + 12));
+  if (sent_at != a->hb_sent_at)
+    return;
+  a->hb_outstanding = FALSE;
+  nav_sctp_timer_stop (a, TIMER_HEARTBEAT_ACK);
+  a->error_count = 0;
+  nav_sctp_update_rto (a, a->now - sent_at);
+}
+
+/* ---- input ---- */
+
+/* §8.4: a packet that belongs to no association. */
+static void
+handle_ootb (NavSctpAssociation        *a,
+             const NavSctpCommonHeader *h,
+             guint8                     first_type)
+{
+  switch (first_type)
+    {
+    case NAV_SCTP_CHUNK_ABORT:
+    case NAV_SCTP_CHUNK_SHUTDOWN_COMPLETE:
+    case NAV_SCTP_CHUNK_COOKIE_ACK:
+    case NAV_SCTP_CHUNK_ERROR:
+      break;
+    case NAV_SCTP_CHUNK_SHUTDOWN_ACK:
+      send_chunk (a, h->vtag, NAV_SCTP_CHUNK_SHUTDOWN_COMPLETE, NAV_SCTP_FLAG_T, NULL, 0, TRUE);
+      break;
+    default:
+      send_chunk (a, h->vtag, NAV_SCTP_CHUNK_ABORT, NAV_SCTP_FLAG_T, NULL, 0, TRUE);
+      break;
+    }
+}
+
+static gboolean
+data_state (NavSctpAssociation *a)
+{
+  return a->state == NAV_SCTP_STATE_ESTABLISHED || a->state == NAV_SCTP_STATE_SHUTDOWN_PENDING
+      || a->state == NAV_SCTP_STATE_SHUTDOWN_SENT;
+}
+
+static gboolean
+process_packet (NavSctpAssociation *a,
+                const guint8       *packet,
+                gsize               len)
+{
+  NavSctpCommonHeader h;
+  NavSctpTlvIter it;
+  NavSctpTlv chunk;
+  NavSctpTlvResult r;
+  guint n_chunks = 0;
+  guint8 first_type = 0;
+  gboolean lone = FALSE;
+  gboolean had_data = FALSE;
+  gboolean had_gaps;
+  guint8 abort_flags = 0;
+  gboolean has_abort = FALSE;
+
+  if (!nav_sctp_common_header_parse (packet, len, &h))
+    return FALSE;
+  if (h.dst_port != a->opt.local_port || h.src_port != a->opt.remote_port)
+    return FALSE;
+  if (!nav_sctp_packet_checksum_ok (packet, len, a->opt.zero_checksum))
+    return FALSE;
+
+  /* The structure first: every length inside the packet, and INIT, INIT
+   * ACK and SHUTDOWN COMPLETE alone in theirs (§6.10). */
+  nav_sctp_chunk_iter_init (&it, packet, len);
+  while ((r = nav_sctp_tlv_iter_next (&it, &chunk)) == NAV_SCTP_TLV_OK)
+    {
+      if (n_chunks == 0)
+        first_type = chunk.type;
+      if (chunk.type == NAV_SCTP_CHUNK_INIT || chunk.type == NAV_SCTP_CHUNK_INIT_ACK
+          || chunk.type == NAV_SCTP_CHUNK_SHUTDOWN_COMPLETE)
+        lone = TRUE;
+      if (chunk.type == NAV_SCTP_CHUNK_ABORT)
+        {
+          has_abort = TRUE;
+          abort_flags = chunk.flags;
+        }
+      n_chunks++;
+    }
+  if (r == NAV_SCTP_TLV_MALFORMED || n_chunks == 0 || (lone && n_chunks > 1))
+    return FALSE;
+
+  /* Verification tags (§8.5, §8.5.1). */
+  if (first_type == NAV_SCTP_CHUNK_INIT)
+    {
+      if (h.vtag != 0)
+        return FALSE;
+    }
+  else if (first_type == NAV_SCTP_CHUNK_COOKIE_ECHO)
+    ;                           /* checked against the cookie */
+  else if (has_abort || first_type == NAV_SCTP_CHUNK_SHUTDOWN_COMPLETE)
+    {
+      guint8 flags = has_abort ? abort_flags : packet[NAV_SCTP_COMMON_HEADER_SIZE + 1];
+      gboolean t = (flags & NAV_SCTP_FLAG_T) != 0;
+
+      if (a->local_tag == 0 || (t ? (a->peer_tag == 0 || h.vtag != a->peer_tag) : h.vtag != a->local_tag))
+        return FALSE;
+    }
+  else if (a->state == NAV_SCTP_STATE_CLOSED || a->local_tag == 0)
+    {
+      handle_ootb (a, &h, first_type);
+      return FALSE;
+    }
+  else if (h.vtag != a->local_tag)
+    return FALSE;
+
+  had_gaps = a->state >= NAV_SCTP_STATE_ESTABLISHED && nav_sctp_rx_has_gaps (a);
+  nav_sctp_chunk_iter_init (&it, packet, len);
+  while (nav_sctp_tlv_iter_next (&it, &chunk) == NAV_SCTP_TLV_OK)
+    {
+      if (teardown_pending (a) && chunk.type != NAV_SCTP_CHUNK_COOKIE_ECHO)
+        break;
+      switch (chunk.type)
+        {
+        case NAV_SCTP_CHUNK_DATA:
+        case NAV_SCTP_CHUNK_I_DATA:
+          {
+            NavSctpData d;
+
+            if (!data_state (a))
+              break;
+            if ((chunk.type == NAV_SCTP_CHUNK_I_DATA) != a->peer_idata)
+              {
+                /* RFC 8260 §2.1: the kind not negotiated. */
+                nav_sctp_protocol_violation (a, _("the peer sent the DATA chunk type that was not negotiated"));
+                break;
+              }
+            if (!nav_sctp_data_parse (&chunk, &d))
+              {
+                a->stats.chunks_dropped++;
+                break;
+              }
+            had_data = TRUE;
+            nav_sctp_rx_handle_data (a, &d);
+          }
+          break;
+        case NAV_SCTP_CHUNK_INIT:
+          handle_init (a, &chunk);
+          break;
+        case NAV_SCTP_CHUNK_INIT_ACK:
+          handle_init_ack (a, &chunk);
+          break;
+        case NAV_SCTP_CHUNK_SACK:
+          if (a->state >= NAV_SCTP_STATE_ESTABLISHED)
+            {
+              NavSctpSack sack;
+
+              if (nav_sctp_sack_parse (&chunk, &sack))
+                nav_sctp_tx_handle_sack (a, &sack);
+              else
+                a->stats.chunks_dropped++;
+            }
+          break;
+        case NAV_SCTP_CHUNK_HEARTBEAT:
+          if (a->state >= NAV_SCTP_STATE_COOKIE_ECHOED)
+            nav_sctp_queue_control (a, NAV_SCTP_CHUNK_HEARTBEAT_ACK, 0, chunk.value, chunk.value_len);
+          break;
+        case NAV_SCTP_CHUNK_HEARTBEAT_ACK:
+          handle_heartbeat_ack (a, &chunk);
+          break;
+        case NAV_SCTP_CHUNK_ABORT:
+          handle_abort (a, &chunk);
+          break;
+        case NAV_SCTP_CHUNK_SHUTDOWN:
+          handle_shutdown (a, &chunk);
+          break;
+        case NAV_SCTP_CHUNK_SHUTDOWN_ACK:
+          handle_shutdown_ack (a, h.vtag);
+          break;
+        case NAV_SCTP_CHUNK_SHUTDOWN_COMPLETE:
+          if (a->state == NAV_SCTP_STATE_SHUTDOWN_ACK_SENT)
+            close_gracefully (a);
+          break;
+        case NAV_SCTP_CHUNK_ERROR:
+          handle_error (a, &chunk);
+          break;
+        case NAV_SCTP_CHUNK_COOKIE_ECHO:
+          handle_cookie_echo (a, &chunk, h.vtag);
+          break;
+        case NAV_SCTP_CHUNK_COOKIE_ACK:
+          handle_cookie_ack (a);
+          break;
+        case NAV_SCTP_CHUNK_FORWARD_TSN:
+        case NAV_SCTP_CHUNK_I_FORWARD_TSN:
+          {
+            NavSctpForwardTsn fwd;
+
+            if (!data_state (a))
+              break;
+            if ((chunk.type == NAV_SCTP_CHUNK_I_FORWARD_TSN) != a->peer_idata)
+              {
+                nav_sctp_protocol_violation (a, _("the peer sent the FORWARD TSN chunk type that was not negotiated"));
+                break;
+              }
+            if (nav_sctp_forward_tsn_parse (&chunk, &fwd))
+              {
+                had_data = TRUE;
+                nav_sctp_rx_handle_forward_tsn (a, &fwd);
+              }
+            else
+              a->stats.chunks_dropped++;
+          }
+          break;
+        case NAV_SCTP_CHUNK_RE_CONFIG:
+          if (a->state >= NAV_SCTP_STATE_ESTABLISHED)
+            nav_sctp_reconfig_handle (a, &chunk);
+          break;
+        default:
+          /* §3.2: the upper two bits of an unknown chunk type. */
+          if (chunk.type & 0x40)
+            nav_sctp_queue_error (a, NAV_SCTP_CAUSE_UNRECOGNIZED_CHUNK, chunk.value - 4,
+                                  MIN ((gsize) chunk.length, 512));
+          if (!(chunk.type & 0x80))
+            goto done;
+          break;
+        }
+    }
+done:
+  if (teardown_pending (a))
+    return TRUE;
+  nav_sctp_rx_packet_done (a, had_data, had_gaps);
+  if (had_data && a->state == NAV_SCTP_STATE_SHUTDOWN_SENT)
+    {
+      /* §9.2: every packet with DATA is answered with SACK and SHUTDOWN. */
+      guint8 v[4];
+
+      nav_sctp_put32 (v, a->rx_cum);
+      nav_sctp_queue_control (a, NAV_SCTP_CHUNK_SHUTDOWN, 0, v, 4);
+      nav_sctp_timer_start (a, TIMER_T2_SHUTDOWN, a->rto);
+    }
+  nav_sctp_check_shutdown_progress (a);
+  return TRUE;
+}
+
+/**
+ * nav_sctp_association_handle_input:
+ * @assoc: an association
+ * @packet: (array length=len): one SCTP packet, as it came
+ * @len: its length
+ *
+ * Handles a packet from the peer and sends what it calls for.  Bad
+ * packets (length, checksum, verification tag) are counted and dropped.
+ *
+ * Since: 1.0
+ */
+void
+nav_sctp_association_handle_input (NavSctpAssociation *assoc,
+                                   const guint8       *packet,
+                                   gsize               len)
+{
+  NavSctpAssociation *a = assoc;
+  gboolean stable;
+
+  enter (a);
+  stable = a->input_stable;
+  /* Messages may point into the packet only if it outlives the events. */
+  a->input_stable = a->depth == 1;
+  a->stats.packets_received++;
+  a->stats.bytes_received += len;
+  if (!process_packet (a, packet, len))
+    a->stats.packets_dropped++;
+  if (!teardown_pending (a))
+    nav_sctp_tx_flush (a);
+  leave (a);
+  a->input_stable = stable;
+}
+
+/* ---- timers ---- */
+
+static void
+t1_expired (NavSctpAssociation *a,
+            NavSctpTimer        t)
+{
+  if (++a->init_retransmits > a->opt.max_init_retransmissions)
+    {
+      nav_sctp_fail (a, NAV_SCTP_CLOSE_INIT_FAILED, _("The peer never answered the association setup"));
+      return;
+    }
+  a->rto = MIN (a->rto * 2, a->opt.rto_max_us);
+  if (t == TIMER_T1_INIT)
+    send_init (a);
+  else
+    {
+      gsize len;
+      const guint8 *cookie = g_bytes_get_data (a->init_chunk, &len);
+
+      send_chunk (a, a->peer_tag, NAV_SCTP_CHUNK_COOKIE_ECHO, 0, cookie, len, TRUE);
+    }
+  nav_sctp_timer_start (a, t, a->rto);
+}
+
+static void
+run_timer (NavSctpAssociation *a,
+           NavSctpTimer        t)
+{
+  guint limit = MIN (a->opt.max_retransmissions, a->opt.path_max_retransmissions);
+
+  switch (t)
+    {
+    case TIMER_T1_INIT:
+    case TIMER_T1_COOKIE:
+      t1_expired (a, t);
+      break;
+    case TIMER_T2_SHUTDOWN:
+      if (++a->shutdown_retransmits > a->opt.max_retransmissions)
+        {
+          send_abort (a, 0, NULL, 0);
+          nav_sctp_fail (a, NAV_SCTP_CLOSE_FAILED, _("The peer never completed the shutdown"));
+          return;
+        }
+      a->rto = MIN (a->rto * 2, a->opt.rto_max_us);
+      if (a->state == NAV_SCTP_STATE_SHUTDOWN_SENT)
+        send_shutdown (a);
+      else if (a->state == NAV_SCTP_STATE_SHUTDOWN_ACK_SENT)
+        send_chunk (a, a->peer_tag, NAV_SCTP_CHUNK_SHUTDOWN_ACK, 0, NULL, 0, nav_sctp_use_checksum (a));
+      nav_sctp_timer_start (a, TIMER_T2_SHUTDOWN, a->rto);
+      break;
+    case TIMER_T3_RTX:
+      nav_sctp_tx_t3_expired (a);
+      break;
+    case TIMER_T5_GUARD:
+      send_abort (a, 0, NULL, 0);
+      nav_sctp_fail (a, NAV_SCTP_CLOSE_FAILED, _("The shutdown took too long"));
+      break;
+    case TIMER_HEARTBEAT:
+      if (a->state == NAV_SCTP_STATE_ESTABLISHED || a->state == NAV_SCTP_STATE_SHUTDOWN_PENDING
+          || a->state == NAV_SCTP_STATE_SHUTDOWN_RECEIVED)
+        {
+          /* Data in flight already probes the path. */
+          if (a->flight == 0 && !a->hb_outstanding
+              && a->now - a->last_data_sent >= a->opt.heartbeat_interval_us / 2)
+            send_heartbeat (a);
+          heartbeat_schedule (a);
+        }
+      break;
+    case TIMER_HEARTBEAT_ACK:
+      a->hb_outstanding = FALSE;
+      a->rto = MIN (a->rto * 2, a->opt.rto_max_us);
+      if (++a->error_count > limit)
+        nav_sctp_fail (a, NAV_SCTP_CLOSE_FAILED, _("The peer stopped answering heartbeats"));
+      break;
+    case TIMER_DELAYED_ACK:
+      a->sack_pending = TRUE;
+      break;
+    case TIMER_RECONFIG:
+      nav_sctp_reconfig_timeout (a);
+      break;
+    case N_TIMERS:
+      break;
+    }
+}
+
+/**
+ * nav_sctp_association_handle_timeout:
+ * @assoc: an association
+ *
+ * Runs the timers that are due and sends what they call for.  Call it at
+ * (or after) the time nav_sctp_association_get_timeout() gives; an early
+ * call does nothing.
+ *
+ * Since: 1.0
+ */
+void
+nav_sctp_association_handle_timeout (NavSctpAssociation *assoc)
+{
+  NavSctpAssociation *a = assoc;
+
+  enter (a);
+  for (guint t = 0; t < N_TIMERS && !teardown_pending (a); t++)
+    if (a->timers[t] != TIMER_OFF && a->timers[t] <= a->now)
+      {
+        a->timers[t] = TIMER_OFF;
+        run_timer (a, t);
+      }
+  if (!teardown_pending (a))
+    nav_sctp_tx_flush (a);
+  leave (a);
+}
+
+/**
+ * nav_sctp_association_get_timeout:
+ * @assoc: an association
+ *
+ * Returns: the time (in the clock of NavSctpCallbacks.now) at which
+ *   nav_sctp_association_handle_timeout() is next due, or -1 for none
+ *
+ * Since: 1.0
+ */
+gint64
+nav_sctp_association_get_timeout (NavSctpAssociation *assoc)
+{
+  gint64 next = TIMER_OFF;
+
+  for (guint t = 0; t < N_TIMERS; t++)
+    next = MIN (next, assoc->timers[t]);
+  return next == TIMER_OFF ? -1 : next;
+}
+
+/* ---- sending, buffered amounts, state ---- */
+
+static gboolean
+send_common (NavSctpAssociation       *a,
+             guint16                   stream_id,
+             guint32                   ppid,
+             GBytes                   *bytes,
+             const guint8             *data,
+             gsize                     len,
+             const NavSctpSendOptions *options,
+             GError                  **error)
+{
+  gboolean ok;
+
+  enter (a);
+  ok = nav_sctp_tx_enqueue (a, stream_id, ppid, bytes, data, len, options, error);
+  if (ok)
+    nav_sctp_tx_flush (a);
+  leave (a);
+  return ok;
+}
+
+/**
+ * nav_sctp_association_send:
+ * @assoc: an association
+ * @stream_id: the stream
+ * @ppid: the payload protocol identifier
+ * @data: (array length=len): the message
+ * @len: its length, at least 1
+ * @options: (nullable): how to send it; %NULL: ordered and reliable
+ * @error: a #NavSctpError
+ *
+ * Queues a message, copied, and sends what the windows allow.  Messages
+ * may be queued once connect() was called, before the association is up.
+ *
+ * Returns: %TRUE when queued
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_sctp_association_send (NavSctpAssociation       *assoc,
+                           guint16                   stream_id,
+                           guint32                   ppid,
+                           const guint8             *data,
+                           gsize                     len,
+                           const NavSctpSendOptions *options,
+                           GError                  **error)
+{
+  return send_common (assoc, stream_id, ppid, NULL, data, len, options, error);
+}
+
+/**
+ * nav_sctp_association_send_bytes:
+ * @assoc: an association
+ * @stream_id: the stream
+ * @ppid: the payload protocol identifier
+ * @bytes: the message, referenced and not copied
+ * @options: (nullable): how to send it
+ * @error: a #NavSctpError
+ *
+ * Like nav_sctp_association_send(), keeping a reference to @bytes instead
+ * of a copy: the message's bytes are copied once, into the packets.
+ *
+ * Returns: %TRUE when queued
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_sctp_association_send_bytes (NavSctpAssociation       *assoc,
+                                 guint16                   stream_id,
+                                 guint32                   ppid,
+                                 GBytes                   *bytes,
+                                 const NavSctpSendOptions *options,
+                                 GError                  **error)
+{
+  return send_common (assoc, stream_id, ppid, bytes, NULL, g_bytes_get_size (bytes), options, error);
+}
+
+/**
+ * nav_sctp_association_reset_streams:
+ * @assoc: an association
+ * @streams: (array length=n_streams): outgoing streams to reset
+ * @n_streams: how many
+ * @error: a #NavSctpError
+ *
+ * Resets outgoing streams (RFC 6525 §5.1.2), as closing a data channel
+ * does (RFC 8831 §6.7): what is queued on them is sent first, new sends on
+ * them fail until NavSctpCallbacks.streams_reset (or
+ * streams_reset_failed) reports the outcome; then their sequence numbers
+ * start again from 0.
+ *
+ * Returns: %TRUE when the request is on its way
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_sctp_association_reset_streams (NavSctpAssociation *assoc,
+                                    const guint16      *streams,
+                                    guint               n_streams,
+                                    GError            **error)
+{
+  gboolean ok;
+
+  enter (assoc);
+  ok = nav_sctp_reconfig_request (assoc, streams, n_streams, error);
+  if (ok)
+    nav_sctp_tx_flush (assoc);
+  leave (assoc);
+  return ok;
+}
+
+/**
+ * nav_sctp_association_get_buffered_amount:
+ * @assoc: an association
+ * @stream_id: a stream
+ *
+ * Returns: the bytes queued on the stream and not yet sent
+ *
+ * Since: 1.0
+ */
+gsize
+nav_sctp_association_get_buffered_amount (NavSctpAssociation *assoc,
+                                          guint16             stream_id)
+{
+  NavSctpOutStream *s = nav_sctp_out_stream (assoc, stream_id, FALSE);
+
+  return s != NULL ? s->buffered : 0;
+}
+
+/**
+ * nav_sctp_association_get_total_buffered_amount:
+ * @assoc: an association
+ *
+ * Returns: the bytes queued on every stream and not yet sent
+ *
+ * Since: 1.0
+ */
+gsize
+nav_sctp_association_get_total_buffered_amount (NavSctpAssociation *assoc)
+{
+  return assoc->total_buffered;
+}
+
+/**
+ * nav_sctp_association_set_buffered_amount_low_threshold:
+ * @assoc: an association
+ * @stream_id: a stream
+ * @threshold: bytes
+ *
+ * NavSctpCallbacks.buffered_amount_low fires when the stream's buffered
+ * amount falls from above @threshold to @threshold or below (0 by default).
+ *
+ * Since: 1.0
+ */
+void
+nav_sctp_association_set_buffered_amount_low_threshold (NavSctpAssociation *assoc,
+                                                        guint16             stream_id,
+                                                        gsize               threshold)
+{
+  nav_sctp_out_stream (assoc, stream_id, TRUE)->low_threshold = threshold;
+}
+
+/**
+ * nav_sctp_association_set_total_buffered_amount_low_threshold:
+ * @assoc: an association
+ * @threshold: bytes
+ *
+ * The same as nav_sctp_association_set_buffered_amount_low_threshold() for
+ * the total over every stream.
+ *
+ * Since: 1.0
+ */
+void
+nav_sctp_association_set_total_buffered_amount_low_threshold (NavSctpAssociation *assoc,
+                                                              gsize               threshold)
+{
+  assoc->total_low_threshold = threshold;
+}
+
+/**
+ * nav_sctp_association_consume:
+ * @assoc: an association made with #NavSctpOptions.manual_receive_window
+ * @bytes: bytes of delivered messages the reader is done with
+ *
+ * Gives bytes back to the receive window; sends a window update when the
+ * window reopens.
+ *
+ * Since: 1.0
+ */
+void
+nav_sctp_association_consume (NavSctpAssociation *assoc,
+                              gsize               bytes)
+{
+  enter (assoc);
+  nav_sctp_rx_consume (assoc, bytes);
+  if (assoc->sack_pending && assoc->state >= NAV_SCTP_STATE_ESTABLISHED)
+    nav_sctp_tx_flush (assoc);
+  leave (assoc);
+}
+
+/**
+ * nav_sctp_association_get_state:
+ * @assoc: an association
+ *
+ * Returns: its state
+ *
+ * Since: 1.0
+ */
+NavSctpState
+nav_sctp_association_get_state (NavSctpAssociation *assoc)
+{
+  return assoc->state;
+}
+
+/**
+ * nav_sctp_association_get_stats:
+ * @assoc: an association
+ * @stats: (out caller-allocates): its counters and windows
+ *
+ * Since: 1.0
+ */
+void
+nav_sctp_association_get_stats (NavSctpAssociation *assoc,
+                                NavSctpStats       *stats)
+{
+  NavSctpAssociation *a = assoc;
+
+  *stats = a->stats;
+  stats->cwnd = a->cwnd;
+  stats->ssthresh = a->ssthresh;
+  stats->flight_size = a->flight;
+  stats->peer_rwnd = a->peer_rwnd;
+  stats->receive_window = nav_sctp_rx_window (a);
+  stats->receive_held = a->rx_held;
+  stats->srtt_us = a->have_rtt ? a->srtt : 0;
+  stats->rto_us = a->rto;
+  stats->error_count = a->error_count;
+  stats->outbound_streams = a->out_streams;
+  stats->inbound_streams = a->in_streams;
+  stats->interleaving = a->peer_idata;
+  stats->partial_reliability = a->peer_prsctp;
+  stats->reconfig = a->peer_reconfig;
+  stats->zero_checksum_sending = a->state >= NAV_SCTP_STATE_ESTABLISHED && !nav_sctp_use_checksum (a);
+}
+
+/* ---- life ---- */
+
+/**
+ * nav_sctp_association_new:
+ * @options: (nullable): the options; %NULL: nav_sctp_options_init()'s
+ * @callbacks: the callbacks; send_packet and now are required
+ * @user_data: given to every callback
+ *
+ * Makes an association in the closed state: it answers an INIT from the
+ * peer, or starts one with nav_sctp_association_connect().
+ *
+ * Returns: (transfer full): the association
+ *
+ * Since: 1.0
+ */
+NavSctpAssociation *
+nav_sctp_association_new (const NavSctpOptions   *options,
+                          const NavSctpCallbacks *callbacks,
+                          gpointer                user_data)
+{
+  NavSctpAssociation *a = g_new0 (NavSctpAssociation, 1);
+  guint8 seed[16];
+
+  g_return_val_if_fail (callbacks != NULL && callbacks->send_packet != NULL && callbacks->now != NULL, NULL);
+  if (options != NULL)
+    a->opt = *options;
+  else
+    nav_sctp_options_init (&a->opt);
+  /* The smallest MTU that still holds a DATA chunk worth sending, and a
+   * window a fragment fits in. */
+  a->opt.mtu = CLAMP (a->opt.mtu, 256, 65535) & ~3u;
+  a->opt.receive_buffer = MAX (a->opt.receive_buffer, 4 * (gsize) a->opt.mtu);
+  a->opt.max_message_size = MAX (a->opt.max_message_size, 1);
+  a->opt.rto_min_us = MAX (a->opt.rto_min_us, CLOCK_GRANULARITY_US);
+  a->opt.rto_max_us = MAX (a->opt.rto_max_us, a->opt.rto_min_us);
+  a->opt.rto_initial_us = CLAMP (a->opt.rto_initial_us, a->opt.rto_min_us, a->opt.rto_max_us);
+  a->opt.num_outbound_streams = MAX (a->opt.num_outbound_streams, 1);
+  a->opt.max_inbound_streams = MAX (a->opt.max_inbound_streams, 1);
+  a->cb = *callbacks;
+  a->user_data = user_data;
+  a->state = NAV_SCTP_STATE_CLOSED;
+  a->events = g_array_new (FALSE, FALSE, sizeof (NavSctpEvent));
+  a->control = g_byte_array_new ();
+  timers_stop_all (a);
+  fill_random (a, a->secret, sizeof a->secret);
+  fill_random (a, seed, sizeof seed);
+  for (guint i = 0; i < 4; i++)
+    a->rng[i] = nav_sctp_get32 (seed + 4 * i) | (i == 0 ? 1 : 0);
+  a->rto = a->opt.rto_initial_us;
+  nav_sctp_tx_init (a);
+  nav_sctp_rx_init (a);
+  nav_sctp_reconfig_reset (a);
+  return a;
+}
+
+static void
+really_free (NavSctpAssociation *a)
+{
+  teardown (a);
+  for (guint i = a->events_head; i < a->events->len; i++)
+    event_clear (&g_array_index (a->events, NavSctpEvent, i));
+  g_array_unref (a->events);
+  g_byte_array_unref (a->control);
+  g_array_unref (a->prev_gaps);
+  g_array_unref (a->rx_ranges);
+  g_clear_pointer (&a->reset_pending, g_array_unref);
+  g_clear_pointer (&a->reconf_streams, g_array_unref);
+  g_clear_pointer (&a->reconf_deferred_streams, g_array_unref);
+  g_free (a->ring);
+  g_free (a->packet);
+  g_free (a);
+}
+
+/**
+ * nav_sctp_association_free:
+ * @assoc: (transfer full): an association
+ *
+ * Frees it without a word to the peer (abort first to tell it).  Safe from
+ * a callback: the association goes when the call that runs the callback
+ * returns, and no further callback comes.
+ *
+ * Since: 1.0
+ */
+void
+nav_sctp_association_free (NavSctpAssociation *assoc)
+{
+  if (assoc == NULL)
+    return;
+  if (assoc->depth > 0)
+    {
+      assoc->free_pending = TRUE;
+      return;
+    }
+  really_free (assoc);
+}
