@@ -78,11 +78,16 @@ end_send_packet (NavSctpAssociation *assoc,
   GBytes *bytes = g_bytes_new (data, len);
   gint64 delay = l->delay_us;
 
+  gboolean with_data = carries_data (data, len);
+
   e->packets_sent++;
+  if (with_data)
+    e->data_packets++;
   if (e->capture)
     g_ptr_array_add (e->wire, g_bytes_ref (bytes));
   if (l->down || g_rand_double (e->rand) < l->loss
-      || (l->data_loss > 0 && carries_data (data, len) && g_rand_double (e->rand) < l->data_loss))
+      || (with_data && l->drop_data_nth == e->data_packets)
+      || (l->data_loss > 0 && with_data && g_rand_double (e->rand) < l->data_loss))
     {
       e->packets_lost++;
       g_bytes_unref (bytes);
@@ -337,11 +342,12 @@ next_event (SctpWorld *w)
   return t;
 }
 
-/* Delivers what is due, then runs the timers that are due. */
+/* Delivers one packet that is due, then runs the timers that are due: the
+ * applications (pump) see every packet's effect. */
 static void
 step (SctpWorld *w)
 {
-  for (;;)
+  for (guint n = 0; n < 1; n++)
     {
       GSequenceIter *it = g_sequence_get_begin_iter (w->in_flight);
       InFlight *f;

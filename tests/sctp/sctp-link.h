@@ -26,6 +26,8 @@ typedef struct {
   /* Drops only packets carrying DATA or I-DATA chunks, with this
    * probability (on top of loss). */
   gdouble data_loss;
+  /* Drops the n-th packet carrying data (counted from 1; 0: none). */
+  guint drop_data_nth;
 } SctpLinkConfig;
 
 typedef struct {
@@ -59,6 +61,7 @@ struct _SctpEnd {
   GPtrArray *wire;              /* GBytes: what this end sent, when capturing */
   guint64 packets_sent;
   guint64 packets_lost;
+  guint64 data_packets;
   /* Called for each message, after it is recorded. */
   void (*on_message) (SctpEnd *end, const NavSctpMessage *msg, gpointer data);
   gpointer on_message_data;

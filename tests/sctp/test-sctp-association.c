@@ -17,8 +17,8 @@
 
 #include <string.h>
 
-#define SEC G_USEC_PER_SEC
-#define MS 1000
+#define SEC G_GINT64_CONSTANT (1000000)
+#define MS G_GINT64_CONSTANT (1000)
 
 /* RFC 8831 §8: WebRTC's PPIDs. */
 #define PPID_STRING 51
@@ -56,18 +56,19 @@ received_count (SctpWorld *w,
 }
 
 static gboolean
+a_closed_cb (SctpWorld *w,
+             gpointer   data)
+{
+  return w->a.closed;
+}
+
+static gboolean
 both_closed (SctpWorld *w,
              gpointer   data)
 {
   return w->a.closed && w->b.closed;
 }
 
-static gboolean
-a_closed (SctpWorld *w,
-          gpointer   data)
-{
-  return w->a.closed;
-}
 
 static void
 test_setup_and_shutdown (void)
@@ -207,6 +208,814 @@ test_message_sizes (void)
     }
 }
 
+
+/* ---- traffic under loss, reordering, duplication, delay ---- */
+
+#define N_ORDERED_STREAMS 4
+#define N_UNORDERED_STREAMS 2
+
+typedef struct {
+  guint n_messages;             /* per direction */
+  guint sent[2];                /* a→b, b→a */
+  GRand *rand;
+  gboolean failed;
+} Traffic;
+
+static gsize
+traffic_size (GRand *r)
+{
+  switch (g_rand_int_range (r, 0, 10))
+    {
+    case 0:
+      return g_rand_int_range (r, 4, 16);
+    case 1:
+      return g_rand_int_range (r, 60 * 1024, 70 * 1024);
+    case 2:
+    case 3:
+      return g_rand_int_range (r, 1100, 3000);
+    default:
+      return g_rand_int_range (r, 4, 1200);
+    }
+}
+
+static void
+traffic_pump_one (SctpWorld *w,
+                  Traffic   *t,
+                  SctpEnd   *from,
+                  guint      dir)
+{
+  while (t->sent[dir] < t->n_messages && sctp_end_state (from) == NAV_SCTP_STATE_ESTABLISHED)
+    {
+      guint n = t->sent[dir];
+      guint stream = n % (N_ORDERED_STREAMS + N_UNORDERED_STREAMS);
+      NavSctpSendOptions opts = { .unordered = stream >= N_ORDERED_STREAMS, .max_retransmits = -1, .lifetime_ms = -1 };
+      /* Per stream sequence in the low bits: the receiver checks order. */
+      guint32 id = (stream << 24) | (n / (N_ORDERED_STREAMS + N_UNORDERED_STREAMS));
+      GBytes *m = sctp_payload (id, traffic_size (t->rand));
+      GError *error = NULL;
+
+      if (!nav_sctp_association_send_bytes (from->assoc, stream, PPID_BINARY, m, &opts, &error))
+        {
+          g_assert_error (error, NAV_SCTP_ERROR, NAV_SCTP_ERROR_BUFFER_FULL);
+          g_error_free (error);
+          g_bytes_unref (m);
+          return;
+        }
+      g_bytes_unref (m);
+      t->sent[dir]++;
+    }
+}
+
+static void
+traffic_pump (SctpWorld *w,
+              gpointer   data)
+{
+  Traffic *t = data;
+
+  traffic_pump_one (w, t, &w->a, 0);
+  traffic_pump_one (w, t, &w->b, 1);
+}
+
+static gboolean
+traffic_done (SctpWorld *w,
+              gpointer   data)
+{
+  Traffic *t = data;
+
+  return w->b.received->len >= t->n_messages && w->a.received->len >= t->n_messages;
+}
+
+/* Every message exactly once, intact; ordered streams in order. */
+static void
+traffic_check (SctpEnd *receiver,
+               guint    n_messages)
+{
+  guint next[N_ORDERED_STREAMS + N_UNORDERED_STREAMS] = { 0 };
+  GHashTable *seen = g_hash_table_new (NULL, NULL);
+
+  g_assert_cmpuint (receiver->received->len, ==, n_messages);
+  for (guint i = 0; i < receiver->received->len; i++)
+    {
+      SctpReceived *r = receiver->received->pdata[i];
+      guint32 id;
+      guint stream;
+
+      g_assert_true (sctp_payload_check (r->data, &id));
+      stream = id >> 24;
+      g_assert_cmpuint (stream, ==, r->stream_id);
+      g_assert_false (g_hash_table_contains (seen, GUINT_TO_POINTER (id + 1)));
+      g_hash_table_add (seen, GUINT_TO_POINTER (id + 1));
+      if (stream < N_ORDERED_STREAMS)
+        {
+          g_assert_false (r->unordered);
+          g_assert_cmpuint (id & 0xffffff, ==, next[stream]);
+          next[stream]++;
+        }
+      else
+        g_assert_true (r->unordered);
+    }
+  g_hash_table_unref (seen);
+}
+
+typedef struct {
+  const gchar *name;
+  SctpLinkConfig link;
+  guint n_messages;
+} TrafficCase;
+
+static void
+run_traffic (const TrafficCase *tc,
+             gboolean           interleaving,
+             guint32            seed)
+{
+  NavSctpOptions o = default_options ();
+  SctpWorld *w;
+  Traffic t = { 0 };
+  NavSctpStats sa, sb;
+  gint64 start;
+
+  o.enable_interleaving = interleaving;
+  o.send_buffer = 256 * 1024;
+  o.heartbeat_interval_us = 5 * SEC;
+  w = sctp_world_new (seed, &o, &o);
+  w->a.link = tc->link;
+  w->b.link = tc->link;
+  /* Setup under the same link: the handshake retransmits too. */
+  g_assert_true (sctp_world_connect (w, seed % 2 == 0));
+  t.n_messages = tc->n_messages;
+  t.rand = g_rand_new_with_seed (seed);
+  w->pump = traffic_pump;
+  w->pump_data = &t;
+  start = w->now;
+  traffic_pump (w, &t);
+  g_assert_true (sctp_world_run_until (w, traffic_done, &t, 3600 * SEC));
+  traffic_check (&w->b, t.n_messages);
+  traffic_check (&w->a, t.n_messages);
+  sctp_end_stats (&w->a, &sa);
+  sctp_end_stats (&w->b, &sb);
+  g_test_message ("%s%s seed %u: %u+%u messages in %.1f s virtual; a: %" G_GUINT64_FORMAT " packets, %"
+                  G_GUINT64_FORMAT " retransmissions, %" G_GUINT64_FORMAT " fast retransmits, %"
+                  G_GUINT64_FORMAT " T3; b: %" G_GUINT64_FORMAT " duplicates",
+                  tc->name, interleaving ? " (I-DATA)" : "", seed, t.n_messages, t.n_messages,
+                  (w->now - start) / 1e6, sa.packets_sent, sa.retransmissions, sa.fast_retransmits,
+                  sa.t3_expirations, sb.duplicate_tsns);
+  if (tc->link.loss == 0 && tc->link.duplicate == 0 && tc->link.reorder == 0)
+    g_assert_cmpuint (sa.retransmissions, ==, 0);
+  g_assert_cmpint (sctp_end_state (&w->a), ==, NAV_SCTP_STATE_ESTABLISHED);
+  /* Everything acknowledged in the end: nothing held, nothing in flight. */
+  w->pump = NULL;
+  sctp_world_run_for (w, 120 * SEC);
+  sctp_end_stats (&w->a, &sa);
+  sctp_end_stats (&w->b, &sb);
+  g_assert_cmpuint (sa.flight_size, ==, 0);
+  g_assert_cmpuint (sb.flight_size, ==, 0);
+  g_assert_cmpuint (sa.receive_held, ==, 0);
+  g_assert_cmpuint (sb.receive_held, ==, 0);
+  g_rand_free (t.rand);
+  sctp_world_free (w);
+}
+
+static const TrafficCase traffic_cases[] = {
+  { "clean", { 0 }, 400 },
+  { "loss-1", { .loss = 0.01 }, 300 },
+  { "loss-5", { .loss = 0.05 }, 300 },
+  { "loss-20", { .loss = 0.20 }, 150 },
+  { "reorder", { .reorder = 0.2, .reorder_us = 30 * MS, .delay_us = 5 * MS }, 300 },
+  { "duplicate", { .duplicate = 0.1, .delay_us = 2 * MS }, 300 },
+  { "delay-100ms", { .delay_us = 100 * MS }, 300 },
+  { "delay-100ms-loss-5-reorder-dup", { .delay_us = 100 * MS, .loss = 0.05, .reorder = 0.1,
+                                        .reorder_us = 40 * MS, .duplicate = 0.05 }, 200 },
+};
+
+static void
+test_traffic (gconstpointer data)
+{
+  const TrafficCase *tc = data;
+
+  for (guint32 seed = 1; seed <= 3; seed++)
+    {
+      run_traffic (tc, TRUE, seed);
+      run_traffic (tc, FALSE, seed + 100);
+    }
+}
+
+/* ---- partial reliability (RFC 3758) ---- */
+
+typedef struct {
+  guint n;
+  guint sent;
+  NavSctpSendOptions opts;
+  guint16 stream;
+} PrSender;
+
+static void
+pr_pump (SctpWorld *w,
+         gpointer   data)
+{
+  PrSender *p = data;
+
+  /* A real-time sender: little queued, so that messages are abandoned
+   * for their retransmissions, not for waiting in the queue. */
+  while (p->sent < p->n && nav_sctp_association_get_total_buffered_amount (w->a.assoc) < 4096)
+    {
+      /* Mixed sizes: whole chunks and fragmented messages. */
+      gsize len = p->sent % 3 == 0 ? 5000 : 40 + p->sent % 500;
+      GBytes *m = sctp_payload (p->sent, len);
+      NavSctpSendOptions o = p->opts;
+      gboolean ok;
+
+      o.tag = p->sent;
+      ok = nav_sctp_association_send_bytes (w->a.assoc, p->stream, PPID_BINARY, m, &o, NULL);
+      g_bytes_unref (m);
+      if (!ok)
+        return;
+      p->sent++;
+    }
+}
+
+static gboolean
+pr_settled (SctpWorld *w,
+            gpointer   data)
+{
+  PrSender *p = data;
+  NavSctpStats s;
+
+  sctp_end_stats (&w->a, &s);
+  return p->sent == p->n && w->b.received->len + w->a.abandoned->len >= p->n && s.flight_size == 0
+         && nav_sctp_association_get_total_buffered_amount (w->a.assoc) == 0;
+}
+
+static void
+run_partial_reliability (gboolean interleaving,
+                         gboolean unordered,
+                         gint     max_retransmits,
+                         gint     lifetime_ms)
+{
+  NavSctpOptions o = default_options ();
+  SctpWorld *w;
+  PrSender p = { 0 };
+  GHashTable *abandoned = g_hash_table_new (NULL, NULL);
+  guint32 last = 0;
+  gboolean first = TRUE;
+  GBytes *after;
+
+  o.enable_interleaving = interleaving;
+  o.send_buffer = 64 * 1024;
+  w = connected_world (11, &o, &o);
+  /* Data is lost, acknowledgements are not: a message is then either
+   * delivered or abandoned, never both. */
+  w->a.link.data_loss = 0.2;
+  w->a.link.delay_us = 20 * MS;
+  w->b.link.delay_us = 20 * MS;
+  p.n = 300;
+  p.stream = 3;
+  p.opts.unordered = unordered;
+  p.opts.max_retransmits = max_retransmits;
+  p.opts.lifetime_ms = lifetime_ms;
+  w->pump = pr_pump;
+  w->pump_data = &p;
+  pr_pump (w, &p);
+  g_assert_true (sctp_world_run_until (w, pr_settled, &p, 600 * SEC));
+
+  g_assert_cmpuint (w->a.abandoned->len, >, 0);
+  for (guint i = 0; i < w->a.abandoned->len; i++)
+    g_hash_table_add (abandoned, GUINT_TO_POINTER (g_array_index (w->a.abandoned, guint64, i) + 1));
+  g_assert_cmpuint (g_hash_table_size (abandoned), ==, w->a.abandoned->len);
+  for (guint i = 0; i < w->b.received->len; i++)
+    {
+      SctpReceived *r = w->b.received->pdata[i];
+      guint32 id;
+
+      g_assert_true (sctp_payload_check (r->data, &id));
+      g_assert_false (g_hash_table_contains (abandoned, GUINT_TO_POINTER (id + 1)));
+      if (!unordered)
+        {
+          /* In order, gaps where messages were abandoned. */
+          g_assert_true (first || id > last);
+          last = id;
+          first = FALSE;
+        }
+    }
+  g_assert_cmpuint (w->b.received->len + w->a.abandoned->len, ==, p.n);
+  g_test_message ("%s%s, max-retransmits %d, lifetime %d ms: %u delivered, %u abandoned",
+                  unordered ? "unordered" : "ordered", interleaving ? " I-DATA" : "",
+                  max_retransmits, lifetime_ms, w->b.received->len, w->a.abandoned->len);
+
+  /* No stall: the stream and the association carry on, reliably. */
+  w->pump = NULL;
+  w->a.link.data_loss = 0;
+  after = sctp_payload (100000, 3000);
+  send_ok (&w->a, p.stream, PPID_BINARY, after, NULL);
+  g_assert_true (sctp_world_run_until (w, received_count, GUINT_TO_POINTER (w->b.received->len + 1), 30 * SEC));
+  g_assert_true (g_bytes_equal (((SctpReceived *) w->b.received->pdata[w->b.received->len - 1])->data, after));
+  g_bytes_unref (after);
+  {
+    NavSctpStats sa, sb;
+
+    sctp_world_run_for (w, 5 * SEC);
+    sctp_end_stats (&w->a, &sa);
+    sctp_end_stats (&w->b, &sb);
+    g_assert_cmpuint (sa.forward_tsns_sent, >, 0);
+    g_assert_cmpuint (sa.flight_size, ==, 0);
+    g_assert_cmpuint (sb.receive_held, ==, 0);
+  }
+  g_hash_table_unref (abandoned);
+  sctp_world_free (w);
+}
+
+static void
+test_partial_reliability_rtx (void)
+{
+  for (guint i = 0; i < 4; i++)
+    run_partial_reliability (i & 1, (i & 2) != 0, 0, -1);
+}
+
+static void
+test_partial_reliability_lifetime (void)
+{
+  for (guint i = 0; i < 4; i++)
+    run_partial_reliability (i & 1, (i & 2) != 0, -1, 30);
+}
+
+/* ---- a peer that vanishes, or aborts ---- */
+
+static void
+test_peer_vanishes_idle (void)
+{
+  NavSctpOptions o = default_options ();
+  SctpWorld *w;
+  gint64 start;
+
+  o.heartbeat_interval_us = 5 * SEC;
+  w = connected_world (21, &o, &o);
+  /* Idle, then the path dies: heartbeats find out. */
+  w->a.link.down = w->b.link.down = TRUE;
+  start = w->now;
+  g_assert_true (sctp_world_run_until (w, (SctpDoneFunc) both_closed, NULL, 3600 * SEC));
+  g_assert_cmpint (w->a.close_reason, ==, NAV_SCTP_CLOSE_FAILED);
+  g_assert_cmpint (w->b.close_reason, ==, NAV_SCTP_CLOSE_FAILED);
+  g_assert_nonnull (strstr (w->a.close_detail, "heartbeat"));
+  {
+    NavSctpStats s;
+
+    sctp_end_stats (&w->a, &s);
+    /* Path.Max.Retrans (5) unanswered heartbeats are tolerated. */
+    g_assert_cmpuint (s.heartbeats_sent, ==, 6);
+  }
+  g_test_message ("heartbeat failure after %.0f s", (w->now - start) / 1e6);
+  sctp_world_free (w);
+}
+
+static void
+test_peer_vanishes_sending (void)
+{
+  SctpWorld *w = connected_world (22, NULL, NULL);
+  GBytes *m = sctp_payload (1, 10000);
+  NavSctpStats s;
+
+  w->b.link.down = TRUE;        /* no SACK comes back */
+  send_ok (&w->a, 0, PPID_BINARY, m, NULL);
+  g_assert_true (sctp_world_run_until (w, (SctpDoneFunc) a_closed_cb, NULL, 3600 * SEC));
+  g_assert_cmpint (w->a.close_reason, ==, NAV_SCTP_CLOSE_FAILED);
+  sctp_end_stats (&w->a, &s);
+  g_assert_cmpuint (s.t3_expirations, ==, 6);
+  g_bytes_unref (m);
+  sctp_world_free (w);
+}
+
+static void
+test_abort_received (void)
+{
+  SctpWorld *w = connected_world (23, NULL, NULL);
+
+  nav_sctp_association_abort (w->b.assoc, "the user closed the window");
+  g_assert_cmpint (sctp_end_state (&w->b), ==, NAV_SCTP_STATE_CLOSED);
+  g_assert_true (sctp_world_run_until (w, (SctpDoneFunc) a_closed_cb, NULL, 5 * SEC));
+  g_assert_cmpint (w->a.close_reason, ==, NAV_SCTP_CLOSE_ABORTED);
+  g_assert_nonnull (strstr (w->a.close_detail, "the user closed the window"));
+  /* A local abort reports nothing. */
+  g_assert_false (w->b.closed);
+  sctp_world_free (w);
+}
+
+/* ---- stream reset (RFC 6525) ---- */
+
+typedef struct {
+  guint sent[2][3];             /* per end, streams 1..3 */
+  gboolean stop;
+} ResetTraffic;
+
+static void
+reset_pump_end (SctpEnd      *e,
+                ResetTraffic *t,
+                guint         end)
+{
+  for (guint s = 0; s < 3 && !t->stop; s++)
+    for (guint k = 0; k < 4; k++)
+      {
+        /* The message id carries the stream and a sequence number that
+         * starts again after each reset of the stream. */
+        guint32 id = ((s + 1) << 24) | t->sent[end][s];
+        GBytes *m = sctp_payload (id, 200 + (t->sent[end][s] % 7) * 700);
+        GError *error = NULL;
+
+        if (!nav_sctp_association_send_bytes (e->assoc, s + 1, PPID_BINARY, m, NULL, &error))
+          {
+            g_bytes_unref (m);
+            if (g_error_matches (error, NAV_SCTP_ERROR, NAV_SCTP_ERROR_STREAM_RESETTING))
+              {
+                g_error_free (error);
+                break;
+              }
+            g_assert_error (error, NAV_SCTP_ERROR, NAV_SCTP_ERROR_BUFFER_FULL);
+            g_error_free (error);
+            return;
+          }
+        g_bytes_unref (m);
+        t->sent[end][s]++;
+      }
+}
+
+static void
+reset_pump (SctpWorld *w,
+            gpointer   data)
+{
+  ResetTraffic *t = data;
+
+  reset_pump_end (&w->a, t, 0);
+  reset_pump_end (&w->b, t, 1);
+}
+
+static gboolean
+resets_done (SctpWorld *w,
+             gpointer   data)
+{
+  return w->a.reset_outgoing->len > 0 && w->b.reset_outgoing->len > 0
+         && w->a.reset_incoming->len > 0 && w->b.reset_incoming->len > 0;
+}
+
+/* What an end received on one stream: 0, 1, 2, … and, after the reset,
+ * 0, 1, 2, … again. */
+static void
+check_reset_stream (SctpEnd *e,
+                    guint16  stream,
+                    gboolean was_reset)
+{
+  guint32 expect = 0;
+  guint restarts = 0;
+
+  for (guint i = 0; i < e->received->len; i++)
+    {
+      SctpReceived *r = e->received->pdata[i];
+      guint32 id;
+
+      if (r->stream_id != stream)
+        continue;
+      g_assert_true (sctp_payload_check (r->data, &id));
+      g_assert_cmpuint (id >> 24, ==, stream);
+      id &= 0xffffff;
+      if (id != expect)
+        {
+          g_assert_true (was_reset);
+          g_assert_cmpuint (id, ==, 0);
+          restarts++;
+        }
+      expect = id + 1;
+    }
+  g_assert_cmpuint (restarts, <=, 1);
+}
+
+static void
+test_stream_reset_while_flowing (void)
+{
+  for (guint32 seed = 31; seed < 35; seed++)
+    {
+      NavSctpOptions o = default_options ();
+      SctpWorld *w;
+      ResetTraffic t = { 0 };
+      guint16 sa = 1, sb = 2;
+      GError *error = NULL;
+
+      o.send_buffer = 64 * 1024;
+      o.enable_interleaving = seed % 2;
+      w = connected_world (seed, &o, &o);
+      w->a.link.loss = w->b.link.loss = 0.05;
+      w->a.link.delay_us = w->b.link.delay_us = 10 * MS;
+      w->pump = reset_pump;
+      w->pump_data = &t;
+      reset_pump (w, &t);
+      sctp_world_run_for (w, 2 * SEC);
+      /* Each end closes one of its streams while data flows on all. */
+      g_assert_true (nav_sctp_association_reset_streams (w->a.assoc, &sa, 1, &error));
+      g_assert_no_error (error);
+      g_assert_true (nav_sctp_association_reset_streams (w->b.assoc, &sb, 1, &error));
+      g_assert_no_error (error);
+      g_assert_true (sctp_world_run_until (w, resets_done, NULL, 600 * SEC));
+      g_assert_cmpuint (w->a.reset_outgoing->len, ==, 1);
+      g_assert_cmpuint (g_array_index (w->a.reset_outgoing, guint16, 0), ==, 1);
+      g_assert_cmpuint (g_array_index (w->b.reset_incoming, guint16, 0), ==, 1);
+      g_assert_cmpuint (g_array_index (w->b.reset_outgoing, guint16, 0), ==, 2);
+      g_assert_cmpuint (g_array_index (w->a.reset_incoming, guint16, 0), ==, 2);
+      /* Data keeps flowing, on the reset streams too, numbered afresh. */
+      sctp_world_run_for (w, 3 * SEC);
+      t.stop = TRUE;
+      w->a.link.loss = w->b.link.loss = 0;
+      sctp_world_run_for (w, 60 * SEC);
+      for (guint16 s = 1; s <= 3; s++)
+        {
+          check_reset_stream (&w->b, s, s == 1);
+          check_reset_stream (&w->a, s, s == 2);
+        }
+      {
+        guint total_a = 0, total_b = 0;
+
+        for (guint s = 0; s < 3; s++)
+          {
+            total_a += t.sent[0][s];
+            total_b += t.sent[1][s];
+          }
+        g_assert_cmpuint (w->b.received->len, ==, total_a);
+        g_assert_cmpuint (w->a.received->len, ==, total_b);
+      }
+      g_assert_cmpuint (w->a.reset_failed + w->b.reset_failed, ==, 0);
+      sctp_world_free (w);
+    }
+}
+
+/* ---- zero window and back-pressure ---- */
+
+typedef struct {
+  guint n;
+  guint sent;
+  guint full;                   /* send() refused: buffer full */
+} BulkSender;
+
+static void
+bulk_pump (SctpWorld *w,
+           gpointer   data)
+{
+  BulkSender *b = data;
+
+  while (b->sent < b->n)
+    {
+      GBytes *m = sctp_payload (b->sent, 16 * 1024);
+      GError *error = NULL;
+      gboolean ok = nav_sctp_association_send_bytes (w->a.assoc, 0, PPID_BINARY, m, NULL, &error);
+
+      g_bytes_unref (m);
+      if (!ok)
+        {
+          g_assert_error (error, NAV_SCTP_ERROR, NAV_SCTP_ERROR_BUFFER_FULL);
+          g_error_free (error);
+          b->full++;
+          return;
+        }
+      b->sent++;
+    }
+}
+
+static void
+consume_on_message (SctpEnd              *e,
+                    const NavSctpMessage *msg,
+                    gpointer              data)
+{
+  nav_sctp_association_consume (e->assoc, msg->len);
+}
+
+static void
+test_zero_window (void)
+{
+  NavSctpOptions oa = default_options (), ob = default_options ();
+  SctpWorld *w;
+  BulkSender b = { .n = 64 };
+  NavSctpStats sa, sb;
+  guint before;
+
+  oa.send_buffer = 128 * 1024;
+  ob.receive_buffer = 64 * 1024;
+  ob.manual_receive_window = TRUE;
+  w = connected_world (41, &oa, &ob);
+  w->a.link.delay_us = w->b.link.delay_us = 5 * MS;
+  w->pump = bulk_pump;
+  w->pump_data = &b;
+  bulk_pump (w, &b);
+  /* B reads nothing: its window closes, A's buffer fills, send() refuses. */
+  sctp_world_run_for (w, 120 * SEC);
+  sctp_end_stats (&w->a, &sa);
+  sctp_end_stats (&w->b, &sb);
+  g_assert_cmpuint (sb.receive_window, ==, 0);
+  g_assert_cmpuint (sa.peer_rwnd, ==, 0);
+  g_assert_cmpuint (b.full, >, 0);
+  g_assert_cmpuint (nav_sctp_association_get_total_buffered_amount (w->a.assoc), >, 0);
+  /* At most a window's worth (and a probe) got through. */
+  g_assert_cmpuint (w->b.received->len * 16 * 1024, <=, 64 * 1024 + 16 * 1024);
+  g_assert_cmpint (sctp_end_state (&w->a), ==, NAV_SCTP_STATE_ESTABLISHED);
+  before = w->b.received->len;
+  sctp_world_run_for (w, 120 * SEC);
+  g_assert_cmpuint (w->b.received->len, ==, before);
+  g_assert_cmpint (sctp_end_state (&w->a), ==, NAV_SCTP_STATE_ESTABLISHED);
+
+  /* B reads: what it holds, then everything as it comes. */
+  {
+    gsize held = 0;
+
+    for (guint i = 0; i < w->b.received->len; i++)
+      held += g_bytes_get_size (((SctpReceived *) w->b.received->pdata[i])->data);
+    w->b.on_message = consume_on_message;
+    nav_sctp_association_consume (w->b.assoc, held);
+  }
+  g_assert_true (sctp_world_run_until (w, received_count, GUINT_TO_POINTER (b.n), 600 * SEC));
+  for (guint i = 0; i < b.n; i++)
+    {
+      guint32 id;
+
+      g_assert_true (sctp_payload_check (((SctpReceived *) w->b.received->pdata[i])->data, &id));
+      g_assert_cmpuint (id, ==, i);
+    }
+  g_assert_cmpuint (w->a.total_buffered_low, >, 0);
+  sctp_world_free (w);
+}
+
+/* ---- I-DATA interleaving (RFC 8260) ---- */
+
+static void
+test_interleaving (void)
+{
+  for (guint idata = 0; idata < 2; idata++)
+    {
+      NavSctpOptions oa = default_options (), ob = default_options ();
+      SctpWorld *w;
+      GBytes *big = sctp_payload (1, 256 * 1024);
+      GBytes *small = sctp_payload (2, 10);
+      SctpReceived *first;
+
+      /* Interleaving needs both ends: B alone decides here. */
+      ob.enable_interleaving = idata;
+      w = connected_world (51, &oa, &ob);
+      w->a.link.delay_us = w->b.link.delay_us = 10 * MS;
+      send_ok (&w->a, 1, PPID_BINARY, big, NULL);
+      send_ok (&w->a, 2, PPID_STRING, small, NULL);
+      g_assert_true (sctp_world_run_until (w, received_count, GUINT_TO_POINTER (2), 60 * SEC));
+      first = w->b.received->pdata[0];
+      /* With I-DATA the small message overtakes the big one; with DATA a
+       * message's fragments hold the line. */
+      g_assert_cmpuint (first->stream_id, ==, idata ? 2 : 1);
+      g_assert_true (g_bytes_equal (first->data, idata ? small : big));
+      g_bytes_unref (big);
+      g_bytes_unref (small);
+      sctp_world_free (w);
+    }
+}
+
+/* ---- RTO and congestion window, as RFC 9260 computes them ---- */
+
+static gboolean
+flight_empty (SctpWorld *w,
+              gpointer   data)
+{
+  NavSctpStats s;
+
+  sctp_end_stats (&w->a, &s);
+  return s.flight_size == 0;
+}
+
+static void
+test_delayed_ack (void)
+{
+  SctpWorld *w = connected_world (61, NULL, NULL);
+  GBytes *m = sctp_payload (1, 100);
+  gint64 start;
+
+  /* One packet of data: B acknowledges after 200 ms (§6.2)… */
+  sctp_world_run_for (w, SEC);
+  start = w->now;
+  send_ok (&w->a, 0, PPID_BINARY, m, NULL);
+  g_assert_true (sctp_world_run_until (w, flight_empty, NULL, 10 * SEC));
+  g_assert_cmpint (w->now - start, ==, 200 * MS);
+  /* …two packets: at once. */
+  g_bytes_unref (m);
+  m = sctp_payload (2, 2000);
+  start = w->now;
+  send_ok (&w->a, 0, PPID_BINARY, m, NULL);
+  g_assert_true (sctp_world_run_until (w, flight_empty, NULL, 10 * SEC));
+  g_assert_cmpint (w->now - start, ==, 0);
+  g_bytes_unref (m);
+  sctp_world_free (w);
+}
+
+static void
+test_rto (void)
+{
+  NavSctpOptions o = default_options ();
+  SctpWorld *w;
+  NavSctpStats s;
+  gint64 rto_before;
+
+  o.rto_min_us = 10 * MS;
+  w = sctp_world_new (71, &o, &o);
+  w->a.link.delay_us = w->b.link.delay_us = 100 * MS;
+  g_assert_true (sctp_world_connect (w, FALSE));
+  /* Round trips of two packets (acknowledged at once): RTT 200 ms. */
+  for (guint i = 0; i < 30; i++)
+    {
+      GBytes *m = sctp_payload (i, 2000);
+
+      send_ok (&w->a, 0, PPID_BINARY, m, NULL);
+      g_bytes_unref (m);
+      g_assert_true (sctp_world_run_until (w, flight_empty, NULL, 10 * SEC));
+      sctp_world_run_for (w, 50 * MS);
+    }
+  sctp_end_stats (&w->a, &s);
+  g_test_message ("SRTT %" G_GINT64_FORMAT " us, RTO %" G_GINT64_FORMAT " us", s.srtt_us, s.rto_us);
+  /* §6.3.1: SRTT converges on the RTT; RTO = SRTT + 4 RTTVAR, RTTVAR
+   * shrinking towards G with steady samples. */
+  g_assert_cmpint (s.srtt_us, >=, 199 * MS);
+  g_assert_cmpint (s.srtt_us, <=, 201 * MS);
+  g_assert_cmpint (s.rto_us, >=, s.srtt_us);
+  g_assert_cmpint (s.rto_us, <=, s.srtt_us + 40 * MS);
+
+  /* §6.3.3: a T3 expiry doubles RTO, cwnd falls to one MTU (§7.2.3). */
+  rto_before = s.rto_us;
+  w->a.link.down = TRUE;
+  {
+    GBytes *m = sctp_payload (99, 3000);
+    gsize cwnd_before = s.cwnd;
+
+    send_ok (&w->a, 0, PPID_BINARY, m, NULL);
+    g_bytes_unref (m);
+    sctp_world_run_for (w, rto_before + MS);
+    sctp_end_stats (&w->a, &s);
+    g_assert_cmpuint (s.t3_expirations, ==, 1);
+    g_assert_cmpint (s.rto_us, ==, 2 * rto_before);
+    g_assert_cmpuint (s.cwnd, ==, 1200);
+    g_assert_cmpuint (s.ssthresh, ==, MAX (cwnd_before / 2, 4 * 1200));
+    g_assert_cmpuint (s.error_count, ==, 1);
+  }
+  sctp_world_free (w);
+}
+
+typedef struct {
+  NavSctpStats before;
+  NavSctpStats at;
+  gboolean seen;
+} FastRtxWatch;
+
+static void
+fast_rtx_pump (SctpWorld *w,
+               gpointer   data)
+{
+  FastRtxWatch *f = data;
+  NavSctpStats s;
+
+  sctp_end_stats (&w->a, &s);
+  if (!f->seen && s.fast_retransmits > 0)
+    {
+      f->at = s;
+      f->seen = TRUE;
+    }
+  if (!f->seen)
+    f->before = s;
+}
+
+static void
+test_fast_retransmit (void)
+{
+  NavSctpOptions o = default_options ();
+  SctpWorld *w;
+  FastRtxWatch f = { 0 };
+  GBytes *m;
+
+  o.max_burst = 0;
+  w = connected_world (81, &o, &o);
+  w->a.link.delay_us = w->b.link.delay_us = 10 * MS;
+  /* Grow cwnd first. */
+  m = sctp_payload (1, 256 * 1024);
+  send_ok (&w->a, 0, PPID_BINARY, m, NULL);
+  g_assert_true (sctp_world_run_until (w, flight_empty, NULL, 60 * SEC));
+  g_bytes_unref (m);
+  /* Then one packet lost in the middle of a burst. */
+  w->a.link.drop_data_nth = w->a.data_packets + 20;
+  w->pump = fast_rtx_pump;
+  w->pump_data = &f;
+  fast_rtx_pump (w, &f);
+  m = sctp_payload (2, 256 * 1024);
+  send_ok (&w->a, 0, PPID_BINARY, m, NULL);
+  g_assert_true (sctp_world_run_until (w, received_count, GUINT_TO_POINTER (2), 60 * SEC));
+  g_assert_true (f.seen);
+  g_test_message ("cwnd %" G_GSIZE_FORMAT " before, ssthresh %" G_GSIZE_FORMAT " and cwnd %" G_GSIZE_FORMAT
+                  " after the fast retransmit", f.before.cwnd, f.at.ssthresh, f.at.cwnd);
+  /* §7.2.4: ssthresh = max(cwnd/2, 4 MTU), cwnd = ssthresh; the same
+   * step may have grown cwnd by at most one MTU before. */
+  g_assert_cmpuint (f.at.fast_retransmits, ==, 1);
+  g_assert_cmpuint (f.at.ssthresh, >=, MAX (f.before.cwnd / 2, 4 * 1200));
+  g_assert_cmpuint (f.at.ssthresh, <=, MAX ((f.before.cwnd + 1200) / 2, 4 * 1200));
+  g_assert_cmpuint (f.at.cwnd, ==, f.at.ssthresh);
+  g_assert_cmpuint (f.at.t3_expirations, ==, 0);
+  g_assert_true (g_bytes_equal (((SctpReceived *) w->b.received->pdata[1])->data, m));
+  g_bytes_unref (m);
+  sctp_world_free (w);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -215,5 +1024,23 @@ main (int    argc,
   g_test_add_func ("/sctp/association/setup-and-shutdown", test_setup_and_shutdown);
   g_test_add_func ("/sctp/association/init-collision", test_init_collision);
   g_test_add_func ("/sctp/association/message-sizes", test_message_sizes);
+  for (guint i = 0; i < G_N_ELEMENTS (traffic_cases); i++)
+    {
+      gchar *path = g_strdup_printf ("/sctp/association/traffic/%s", traffic_cases[i].name);
+
+      g_test_add_data_func (path, &traffic_cases[i], test_traffic);
+      g_free (path);
+    }
+  g_test_add_func ("/sctp/association/partial-reliability/max-retransmits-0", test_partial_reliability_rtx);
+  g_test_add_func ("/sctp/association/partial-reliability/lifetime", test_partial_reliability_lifetime);
+  g_test_add_func ("/sctp/association/peer-vanishes/idle", test_peer_vanishes_idle);
+  g_test_add_func ("/sctp/association/peer-vanishes/sending", test_peer_vanishes_sending);
+  g_test_add_func ("/sctp/association/abort-received", test_abort_received);
+  g_test_add_func ("/sctp/association/stream-reset-while-flowing", test_stream_reset_while_flowing);
+  g_test_add_func ("/sctp/association/zero-window", test_zero_window);
+  g_test_add_func ("/sctp/association/interleaving", test_interleaving);
+  g_test_add_func ("/sctp/association/delayed-ack", test_delayed_ack);
+  g_test_add_func ("/sctp/association/rto", test_rto);
+  g_test_add_func ("/sctp/association/fast-retransmit", test_fast_retransmit);
   return g_test_run ();
 }

@@ -356,6 +356,29 @@ nav_sctp_tx_enqueue (NavSctpAssociation       *a,
 
 /* ---- partial reliability (RFC 3758) ---- */
 
+/* RFC 3758 §3.5 C: the Advanced.Peer.Ack.Point moves over abandoned chunks. */
+static void
+advance_ack_point (NavSctpAssociation *a,
+                   gboolean            now)
+{
+  if (!a->peer_prsctp)
+    return;
+  if (TSN_LT (a->adv_ack_point, a->cum_ack))
+    a->adv_ack_point = a->cum_ack;
+  while (a->adv_ack_point + 1 != a->next_tsn
+         && ring_at (a, a->adv_ack_point + 1)->state == TX_ABANDONED)
+    a->adv_ack_point++;
+  if (TSN_GT (a->adv_ack_point, a->cum_ack))
+    {
+      gint64 gap = a->have_rtt ? a->srtt : a->opt.rto_min_us;
+
+      /* At once for a new abandonment; again at most once a round trip
+       * while the peer has not caught up. */
+      if (now || a->fwd_tsn_sent_at == 0 || a->now - a->fwd_tsn_sent_at >= gap)
+        a->fwd_tsn_pending = TRUE;
+    }
+}
+
 static void
 abandon_msg (NavSctpAssociation *a,
              NavSctpOutMsg      *m)
@@ -390,6 +413,28 @@ abandon_msg (NavSctpAssociation *a,
           c->state = TX_ABANDONED;
         }
     }
+  if (m->started && m->offset < m->len)
+    {
+      NavSctpTxChunk *c;
+      guint32 tsn;
+
+      /* Half sent: its first fragments may all be acknowledged already,
+       * leaving FORWARD TSN nothing to skip, and the receiver waiting for
+       * the rest.  A placeholder end fragment takes the next TSN, is
+       * never sent, and is abandoned at once: the FORWARD TSN that covers
+       * it carries the message's SSN / MID. */
+      if (ring_count (a) + 1 >= a->ring_cap)
+        ring_grow (a);
+      tsn = a->next_tsn++;
+      c = ring_at (a, tsn);
+      memset (c, 0, sizeof *c);
+      c->msg = m;
+      m->refs++;
+      c->flags = NAV_SCTP_DATA_E | (m->unordered ? NAV_SCTP_DATA_U : 0);
+      c->fsn = m->next_fsn++;
+      c->state = TX_ABANDONED;
+      m->last_tsn = tsn;
+    }
   if (m->queued)
     {
       NavSctpOutStream *s = nav_sctp_out_stream (a, m->stream_id, FALSE);
@@ -399,6 +444,7 @@ abandon_msg (NavSctpAssociation *a,
       out_msg_unref (m);
     }
   out_msg_unref (m);
+  advance_ack_point (a, TRUE);
 }
 
 static gboolean
@@ -415,27 +461,6 @@ should_abandon (NavSctpAssociation *a,
   if (m->max_rtx != G_MAXUINT32 && c->nsent > m->max_rtx)
     return TRUE;
   return m->expires_at != TIMER_OFF && a->now >= m->expires_at;
-}
-
-/* RFC 3758 §3.5 C: the Advanced.Peer.Ack.Point moves over abandoned chunks. */
-static void
-advance_ack_point (NavSctpAssociation *a)
-{
-  if (!a->peer_prsctp)
-    return;
-  if (TSN_LT (a->adv_ack_point, a->cum_ack))
-    a->adv_ack_point = a->cum_ack;
-  while (a->adv_ack_point + 1 != a->next_tsn
-         && ring_at (a, a->adv_ack_point + 1)->state == TX_ABANDONED)
-    a->adv_ack_point++;
-  if (TSN_GT (a->adv_ack_point, a->cum_ack))
-    {
-      gint64 gap = a->have_rtt ? a->srtt : a->opt.rto_min_us;
-
-      /* Again at most once a round trip while the peer has not caught up. */
-      if (a->fwd_tsn_sent_at == 0 || a->now - a->fwd_tsn_sent_at >= gap)
-        a->fwd_tsn_pending = TRUE;
-    }
 }
 
 /* Marks a chunk for retransmission, or abandons its message. */
@@ -517,7 +542,7 @@ after_ack (NavSctpAssociation *a,
       a->error_count = 0;
       a->sack_since_t3 = TRUE;
     }
-  advance_ack_point (a);
+  advance_ack_point (a, FALSE);
   /* §6.3.2 R2, R3; RFC 3758 §3.5: the timer also covers a FORWARD TSN
    * the peer has not acknowledged yet. */
   if (ring_count (a) == 0)
@@ -570,6 +595,9 @@ nav_sctp_tx_handle_sack (NavSctpAssociation *a,
   gboolean was_in_recovery = a->fast_recovery;
 
   a->stats.sacks_received++;
+  /* §6.1: the peer answers; zero window probes it leaves unacknowledged
+   * do not count as errors. */
+  a->sack_since_t3 = TRUE;
   /* §6.2.1 D i): an older SACK, reordered on the way. */
   if (TSN_LT (cum, a->cum_ack))
     return;
@@ -791,7 +819,7 @@ nav_sctp_tx_t3_expired (NavSctpAssociation *a)
           mark_rtx (a, c);
         }
     }
-  advance_ack_point (a);
+  advance_ack_point (a, FALSE);
   if (TSN_GT (a->adv_ack_point, a->cum_ack))
     a->fwd_tsn_pending = TRUE;
 }
@@ -1113,7 +1141,7 @@ nav_sctp_tx_flush (NavSctpAssociation *a)
                   if (should_abandon (a, c))
                     {
                       abandon_msg (a, c->msg);
-                      advance_ack_point (a);
+                      advance_ack_point (a, FALSE);
                       continue;
                     }
                   if (header + c->len > nav_sctp_writer_room (&w))
