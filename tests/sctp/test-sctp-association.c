@@ -793,6 +793,7 @@ test_zero_window (void)
 
   oa.send_buffer = 128 * 1024;
   ob.receive_buffer = 64 * 1024;
+  ob.max_message_size = 32 * 1024;     /* the window is at least that */
   ob.manual_receive_window = TRUE;
   w = connected_world (41, &oa, &ob);
   w->a.link.delay_us = w->b.link.delay_us = 5 * MS;

@@ -1944,8 +1944,9 @@ nav_sctp_association_new (const NavSctpOptions   *options,
   /* The smallest MTU that still holds a DATA chunk worth sending, and a
    * window a fragment fits in. */
   a->opt.mtu = CLAMP (a->opt.mtu, 256, 65535) & ~3u;
-  a->opt.receive_buffer = MAX (a->opt.receive_buffer, 4 * (gsize) a->opt.mtu);
   a->opt.max_message_size = MAX (a->opt.max_message_size, 1);
+  /* A whole message must fit the window, with room to spare. */
+  a->opt.receive_buffer = MAX (a->opt.receive_buffer, a->opt.max_message_size + 4 * (gsize) a->opt.mtu);
   a->opt.rto_min_us = MAX (a->opt.rto_min_us, CLOCK_GRANULARITY_US);
   a->opt.rto_max_us = MAX (a->opt.rto_max_us, a->opt.rto_min_us);
   a->opt.rto_initial_us = CLAMP (a->opt.rto_initial_us, a->opt.rto_min_us, a->opt.rto_max_us);

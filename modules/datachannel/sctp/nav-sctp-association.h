@@ -128,6 +128,7 @@ GQuark nav_sctp_error_quark (void);
  *   and the largest message reassembled from the peer (RFC 8841's
  *   max-message-size; 256 KiB)
  * @receive_buffer: bytes we hold for reassembly and ordering: our a_rwnd
+ *   (raised to @max_message_size and four packets at least)
  * @send_buffer: bytes queued and not yet sent above which send() fails
  *   with %NAV_SCTP_ERROR_BUFFER_FULL
  * @rto_initial_us: RTO.Initial (RFC 9260 §16: 1 s)

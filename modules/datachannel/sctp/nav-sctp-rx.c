@@ -760,13 +760,21 @@ nav_sctp_rx_handle_data (NavSctpAssociation *a,
       return;
     }
   /* §6.2: with the window closed, new data above the highest TSN is
-   * dropped; what fills a hole is still taken, up to twice the window. */
-  if (used + need > a->opt.receive_buffer
-      && (TSN_GT (tsn, a->rx_highest) || used + need > 2 * a->opt.receive_buffer))
+   * dropped; what fills a hole is still taken, up to twice the window.
+   * So is the next TSN expected, unless the reader itself holds the
+   * window shut: otherwise a message being reassembled in order could
+   * fill the window and wait forever for its own next fragment. */
+  if (used + need > a->opt.receive_buffer)
     {
-      a->stats.chunks_dropped++;
-      a->sack_pending = TRUE;
-      return;
+      gboolean fills_hole = TSN_LE (tsn, a->rx_highest);
+      gboolean next = tsn == a->rx_cum + 1 && a->rx_app_held + need <= a->opt.receive_buffer;
+
+      if (!(fills_hole || next) || used + need > 2 * a->opt.receive_buffer)
+        {
+          a->stats.chunks_dropped++;
+          a->sack_pending = TRUE;
+          return;
+        }
     }
   if (tsn_overflows (a, tsn))
     {
