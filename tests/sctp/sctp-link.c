@@ -281,6 +281,14 @@ end_init (SctpWorld            *w,
   e->assoc = nav_sctp_association_new (options, &end_callbacks, e);
 }
 
+void
+sctp_end_restart (SctpEnd              *end,
+                  const NavSctpOptions *options)
+{
+  nav_sctp_association_free (end->assoc);
+  end->assoc = nav_sctp_association_new (options, &end_callbacks, end);
+}
+
 static void
 end_clear (SctpEnd *e)
 {

@@ -97,6 +97,11 @@ void sctp_world_run_for (SctpWorld *w,
 gboolean sctp_world_connect (SctpWorld *w,
                              gboolean   both);
 
+/* Replaces @end's association with a new one (the old one freed): a
+ * peer that restarted.  Safe from @end's own callbacks. */
+void sctp_end_restart (SctpEnd              *end,
+                       const NavSctpOptions *options);
+
 /* Hands @end a packet at once, as if from its peer. */
 void sctp_end_inject (SctpEnd      *end,
                       const guint8 *packet,

@@ -1017,6 +1017,147 @@ test_fast_retransmit (void)
   sctp_world_free (w);
 }
 
+/* ---- zero checksums (RFC 9653) ---- */
+
+static guint
+count_zero_checksums (SctpEnd  *e,
+                      guint    *handshake_with_crc)
+{
+  guint zero = 0;
+
+  for (guint i = 0; i < e->wire->len; i++)
+    {
+      gsize len;
+      const guint8 *p = g_bytes_get_data (e->wire->pdata[i], &len);
+      guint8 type = p[12];
+      gboolean is_zero = (p[8] | p[9] | p[10] | p[11]) == 0;
+
+      if (type == NAV_SCTP_CHUNK_INIT || type == NAV_SCTP_CHUNK_INIT_ACK || type == NAV_SCTP_CHUNK_COOKIE_ECHO)
+        {
+          /* The handshake always carries a real checksum. */
+          g_assert_false (is_zero);
+          (*handshake_with_crc)++;
+        }
+      zero += is_zero;
+    }
+  return zero;
+}
+
+static void
+test_zero_checksum (void)
+{
+  for (guint both = 0; both < 2; both++)
+    {
+      NavSctpOptions oa = default_options (), ob = default_options ();
+      SctpWorld *w;
+      NavSctpStats sa, sb;
+      guint hs = 0;
+      GBytes *m = sctp_payload (3, 20000);
+
+      oa.zero_checksum = TRUE;
+      ob.zero_checksum = both;
+      w = sctp_world_new (91, &oa, &ob);
+      w->a.capture = w->b.capture = TRUE;
+      g_assert_true (sctp_world_connect (w, TRUE));
+      send_ok (&w->a, 0, PPID_BINARY, m, NULL);
+      send_ok (&w->b, 0, PPID_BINARY, m, NULL);
+      sctp_world_run_for (w, 2 * SEC);
+      g_assert_cmpuint (w->a.received->len, ==, 1);
+      g_assert_cmpuint (w->b.received->len, ==, 1);
+      sctp_end_stats (&w->a, &sa);
+      sctp_end_stats (&w->b, &sb);
+      /* Only when both ends announced it, and never on the handshake. */
+      g_assert_cmpint (sa.zero_checksum_sending, ==, both);
+      g_assert_cmpint (sb.zero_checksum_sending, ==, both);
+      if (both)
+        {
+          g_assert_cmpuint (count_zero_checksums (&w->a, &hs), >, 10);
+          g_assert_cmpuint (count_zero_checksums (&w->b, &hs), >, 10);
+        }
+      else
+        {
+          g_assert_cmpuint (count_zero_checksums (&w->a, &hs), ==, 0);
+          g_assert_cmpuint (count_zero_checksums (&w->b, &hs), ==, 0);
+        }
+      g_assert_cmpuint (hs, >=, 3);
+      g_bytes_unref (m);
+      sctp_world_free (w);
+    }
+}
+
+/* ---- a peer that restarts (RFC 9260 §5.2.2, §5.2.4 A) ---- */
+
+static gboolean
+a_restarted (SctpWorld *w,
+             gpointer   data)
+{
+  return w->a.restarted > 0 && w->b.connected > 1;
+}
+
+static void
+test_peer_restart (void)
+{
+  SctpWorld *w = connected_world (92, NULL, NULL);
+  GBytes *m = sctp_payload (4, 3000);
+
+  send_ok (&w->a, 0, PPID_BINARY, m, NULL);
+  g_assert_true (sctp_world_run_until (w, received_count, GUINT_TO_POINTER (1), 5 * SEC));
+  /* B's process restarts: a new association, new tags, connects again to
+   * an A that still has the old one. */
+  sctp_end_restart (&w->b, NULL);
+  nav_sctp_association_connect (w->b.assoc);
+  g_assert_true (sctp_world_run_until (w, a_restarted, NULL, 30 * SEC));
+  g_assert_cmpuint (w->a.restarted, ==, 1);
+  g_assert_false (w->a.closed);
+  /* The new association carries data both ways, numbered afresh. */
+  send_ok (&w->a, 0, PPID_BINARY, m, NULL);
+  send_ok (&w->b, 0, PPID_BINARY, m, NULL);
+  g_assert_true (sctp_world_run_until (w, received_count, GUINT_TO_POINTER (2), 5 * SEC));
+  sctp_world_run_for (w, SEC);
+  g_assert_cmpuint (w->a.received->len, ==, 1);
+  g_assert_true (g_bytes_equal (((SctpReceived *) w->b.received->pdata[1])->data, m));
+  g_bytes_unref (m);
+  sctp_world_free (w);
+}
+
+/* ---- freeing the association from its own callback ---- */
+
+static void
+free_on_first_message (SctpEnd              *e,
+                       const NavSctpMessage *msg,
+                       gpointer              data)
+{
+  guint *calls = data;
+
+  if ((*calls)++ == 0)
+    sctp_end_restart (e, NULL);
+}
+
+static void
+test_free_from_callback (void)
+{
+  SctpWorld *w = connected_world (93, NULL, NULL);
+  guint calls = 0;
+
+  /* The first of three messages is lost: its retransmission completes
+   * all three in one call, and the first callback frees the association. */
+  w->a.link.drop_data_nth = w->a.data_packets + 1;
+  for (guint i = 0; i < 3; i++)
+    {
+      GBytes *m = sctp_payload (i, 500);
+
+      send_ok (&w->a, 0, PPID_BINARY, m, NULL);
+      g_bytes_unref (m);
+    }
+  w->b.on_message = free_on_first_message;
+  w->b.on_message_data = &calls;
+  sctp_world_run_for (w, 5 * SEC);
+  /* One callback, then nothing from the freed association. */
+  g_assert_cmpuint (calls, ==, 1);
+  g_assert_cmpuint (w->b.received->len, ==, 1);
+  sctp_world_free (w);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1043,5 +1184,8 @@ main (int    argc,
   g_test_add_func ("/sctp/association/delayed-ack", test_delayed_ack);
   g_test_add_func ("/sctp/association/rto", test_rto);
   g_test_add_func ("/sctp/association/fast-retransmit", test_fast_retransmit);
+  g_test_add_func ("/sctp/association/zero-checksum", test_zero_checksum);
+  g_test_add_func ("/sctp/association/peer-restart", test_peer_restart);
+  g_test_add_func ("/sctp/association/free-from-callback", test_free_from_callback);
   return g_test_run ();
 }

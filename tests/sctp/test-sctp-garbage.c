@@ -787,7 +787,7 @@ test_hostile_forward_tsn (void)
     {
       GByteArray *c = g_byte_array_new ();
       guint n = g_rand_int_range (r, 0, 100);
-      guint8 *v = g_malloc0 (4 + 8 * n);
+      guint8 *v = g_malloc0 (4 + 8 * n + 3);
 
       nav_sctp_put32 (v, f.next_tsn - 1 + g_rand_int_range (r, -50, 50));
       for (guint k = 0; k < n; k++)

@@ -1533,8 +1533,9 @@ nav_sctp_association_handle_input (NavSctpAssociation *assoc,
     a->stats.packets_dropped++;
   if (!teardown_pending (a))
     nav_sctp_tx_flush (a);
-  leave (a);
+  /* Before leave(): a callback may free the association there. */
   a->input_stable = stable;
+  leave (a);
 }
 
 /* ---- timers ---- */

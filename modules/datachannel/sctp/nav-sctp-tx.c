@@ -176,6 +176,9 @@ nav_sctp_tx_init (NavSctpAssociation *a)
 {
   a->ring_cap = 256;
   a->ring = g_new0 (NavSctpTxChunk, a->ring_cap);
+  /* Empty: nothing between the cumulative ack and the next TSN. */
+  a->next_tsn = 0;
+  a->cum_ack = a->next_tsn - 1;
   a->prev_gaps = g_array_new (FALSE, FALSE, sizeof (NavSctpRange));
   a->packet = g_malloc (a->opt.mtu);
 }
