@@ -1158,6 +1158,39 @@ test_free_from_callback (void)
   sctp_world_free (w);
 }
 
+/* Both ends shut down at once (§9.2: SHUTDOWN crosses SHUTDOWN), and a
+ * shutdown with data still queued delivers it all first. */
+static void
+test_shutdown_cases (void)
+{
+  SctpWorld *w = connected_world (94, NULL, NULL);
+  GBytes *m = sctp_payload (5, 64 * 1024);
+
+  w->a.link.delay_us = w->b.link.delay_us = 20 * MS;
+  nav_sctp_association_shutdown (w->a.assoc);
+  nav_sctp_association_shutdown (w->b.assoc);
+  g_assert_true (sctp_world_run_until (w, both_closed, NULL, 10 * SEC));
+  g_assert_cmpint (w->a.close_reason, ==, NAV_SCTP_CLOSE_SHUTDOWN);
+  g_assert_cmpint (w->b.close_reason, ==, NAV_SCTP_CLOSE_SHUTDOWN);
+  sctp_world_free (w);
+
+  w = connected_world (95, NULL, NULL);
+  w->a.link.delay_us = w->b.link.delay_us = 20 * MS;
+  w->a.link.loss = 0.05;
+  for (guint i = 0; i < 16; i++)
+    send_ok (&w->a, i % 3, PPID_BINARY, m, NULL);
+  nav_sctp_association_shutdown (w->a.assoc);
+  /* No more sends once shutting down. */
+  g_assert_false (nav_sctp_association_send_bytes (w->a.assoc, 0, PPID_BINARY, m, NULL, NULL));
+  g_assert_true (sctp_world_run_until (w, both_closed, NULL, 600 * SEC));
+  g_assert_cmpint (w->b.close_reason, ==, NAV_SCTP_CLOSE_SHUTDOWN);
+  g_assert_cmpuint (w->b.received->len, ==, 16);
+  for (guint i = 0; i < 16; i++)
+    g_assert_true (g_bytes_equal (((SctpReceived *) w->b.received->pdata[i])->data, m));
+  g_bytes_unref (m);
+  sctp_world_free (w);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1184,6 +1217,7 @@ main (int    argc,
   g_test_add_func ("/sctp/association/delayed-ack", test_delayed_ack);
   g_test_add_func ("/sctp/association/rto", test_rto);
   g_test_add_func ("/sctp/association/fast-retransmit", test_fast_retransmit);
+  g_test_add_func ("/sctp/association/shutdown-cases", test_shutdown_cases);
   g_test_add_func ("/sctp/association/zero-checksum", test_zero_checksum);
   g_test_add_func ("/sctp/association/peer-restart", test_peer_restart);
   g_test_add_func ("/sctp/association/free-from-callback", test_free_from_callback);

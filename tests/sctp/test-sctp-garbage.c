@@ -810,6 +810,65 @@ test_hostile_forward_tsn (void)
   fixture_teardown (&f);
 }
 
+/* §3.2.1: unknown INIT parameters by their upper two bits: 00 stops, 01
+ * stops and reports, 10 skips, 11 skips and reports; reports go back as
+ * Unrecognized Parameter in the INIT ACK. */
+static void
+test_unknown_init_parameters (void)
+{
+  SctpWorld *w = sctp_world_new (18, NULL, NULL);
+  GByteArray *c = g_byte_array_new ();
+  GByteArray *v = g_byte_array_new ();
+  guint16 types[] = { 0x8123, 0xc124, 0x4125, 0xc126, 0x0127 };
+  GBytes *p;
+  guint reported[8] = { 0 }, n_reported = 0;
+
+  w->b.capture = TRUE;
+  g_byte_array_set_size (v, 16);
+  memset (v->data, 0, 16);
+  nav_sctp_put32 (v->data, 0x11223344);
+  nav_sctp_put32 (v->data + 4, 100000);
+  nav_sctp_put16 (v->data + 8, 10);
+  nav_sctp_put16 (v->data + 10, 10);
+  nav_sctp_put32 (v->data + 12, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      guint8 *x = nav_sctp_param_append (v, types[i], 4);
+
+      nav_sctp_put32 (x, i);
+    }
+  chunk (c, NAV_SCTP_CHUNK_INIT, 0, v->data, v->len);
+  p = sctp_packet_build (0, c->data, c->len);
+  sctp_end_inject (&w->b, g_bytes_get_data (p, NULL), g_bytes_get_size (p));
+  g_bytes_unref (p);
+  g_assert_cmpuint (w->b.wire->len, ==, 1);
+  {
+    gsize len;
+    const guint8 *pk = g_bytes_get_data (w->b.wire->pdata[0], &len);
+    NavSctpTlvIter it;
+    NavSctpTlv ch, prm;
+    NavSctpInit ack;
+
+    g_assert_cmpuint (nav_sctp_get32 (pk + 4), ==, 0x11223344);
+    nav_sctp_chunk_iter_init (&it, pk, len);
+    g_assert_cmpint (nav_sctp_tlv_iter_next (&it, &ch), ==, NAV_SCTP_TLV_OK);
+    g_assert_cmpuint (ch.type, ==, NAV_SCTP_CHUNK_INIT_ACK);
+    g_assert_true (nav_sctp_init_parse (&ch, &ack));
+    nav_sctp_param_iter_init (&it, ack.params, ack.params_len);
+    while (nav_sctp_tlv_iter_next (&it, &prm) == NAV_SCTP_TLV_OK)
+      if (prm.type == NAV_SCTP_PARAM_UNRECOGNIZED && prm.value_len >= 4 && n_reported < 8)
+        reported[n_reported++] = nav_sctp_get16 (prm.value);
+  }
+  /* 0x8123 skipped silently, 0xc124 reported, 0x4125 reported and the
+   * end of processing: 0xc126 and 0x0127 never looked at. */
+  g_assert_cmpuint (n_reported, ==, 2);
+  g_assert_cmphex (reported[0], ==, 0xc124);
+  g_assert_cmphex (reported[1], ==, 0x4125);
+  g_byte_array_unref (v);
+  g_byte_array_unref (c);
+  sctp_world_free (w);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -831,5 +890,6 @@ main (int    argc,
   g_test_add_func ("/sctp/garbage/hostile-inits", test_hostile_inits);
   g_test_add_func ("/sctp/garbage/heartbeat-flood", test_heartbeat_flood);
   g_test_add_func ("/sctp/garbage/hostile-forward-tsn", test_hostile_forward_tsn);
+  g_test_add_func ("/sctp/garbage/unknown-init-parameters", test_unknown_init_parameters);
   return g_test_run ();
 }

@@ -879,6 +879,10 @@ established (NavSctpAssociation *a,
   a->reconf_peer_seq = a->peer_initial_tsn;
   a->state = NAV_SCTP_STATE_ESTABLISHED;
   a->error_count = 0;
+  /* §6.3.1 C1: RTO.Initial until the first measurement, whatever T1's
+   * backoff made of it. */
+  if (!a->have_rtt)
+    a->rto = a->opt.rto_initial_us;
   nav_sctp_event_push (a, EV_CONNECTED);
   heartbeat_schedule (a);
 }
