@@ -26,10 +26,9 @@
 #include <time.h>
 #include <arpa/inet.h>
 
-#include <usrsctp.h>
-
 #include "nav-sctp-association.h"
 #include "nav-sctp-crc32c.h"
+#include "sctp-usrsctp-config.h"
 
 #define MTU 1200
 #define SEND_BUFFER (1024 * 1024)
@@ -207,11 +206,6 @@ usr_open (End     *e,
           guint16  peer_port)
 {
   struct sockaddr_conn sc = { 0 };
-  struct sctp_assoc_value av = { .assoc_id = SCTP_ALL_ASSOC, .assoc_value = SCTP_ENABLE_RESET_STREAM_REQ };
-  struct sctp_event ev = { .se_assoc_id = SCTP_ALL_ASSOC, .se_on = 1, .se_type = SCTP_ASSOC_CHANGE };
-  struct sctp_paddrparams spp = { 0 };
-  struct sctp_initmsg init = { .sinit_num_ostreams = 65535, .sinit_max_instreams = 65535 };
-  int on = 1, level = 0, buf = 1024 * 1024;
   int r;
 
   e->kind = "usrsctp";
@@ -220,19 +214,8 @@ usr_open (End     *e,
   e->sock = usrsctp_socket (AF_CONN, SOCK_STREAM, IPPROTO_SCTP, usr_receive, NULL, 0, e);
   if (e->sock == NULL)
     g_error ("usrsctp_socket: %s", g_strerror (errno));
-  /* As libdatachannel sets its socket up. */
-  usrsctp_set_non_blocking (e->sock, 1);
-  usrsctp_setsockopt (e->sock, IPPROTO_SCTP, SCTP_ENABLE_STREAM_RESET, &av, sizeof av);
-  usrsctp_setsockopt (e->sock, IPPROTO_SCTP, SCTP_RECVRCVINFO, &on, sizeof on);
-  usrsctp_setsockopt (e->sock, IPPROTO_SCTP, SCTP_EVENT, &ev, sizeof ev);
-  usrsctp_setsockopt (e->sock, IPPROTO_SCTP, SCTP_NODELAY, &on, sizeof on);
-  spp.spp_flags = SPP_HB_ENABLE | SPP_PMTUD_DISABLE;
-  spp.spp_pathmtu = MTU;
-  usrsctp_setsockopt (e->sock, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &spp, sizeof spp);
-  usrsctp_setsockopt (e->sock, IPPROTO_SCTP, SCTP_INITMSG, &init, sizeof init);
-  usrsctp_setsockopt (e->sock, IPPROTO_SCTP, SCTP_FRAGMENT_INTERLEAVE, &level, sizeof level);
-  usrsctp_setsockopt (e->sock, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
-  usrsctp_setsockopt (e->sock, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
+  if (!sctp_usrsctp_configure (e->sock, MTU, FALSE))
+    g_error ("usrsctp_setsockopt: %s", g_strerror (errno));
   sc.sconn_family = AF_CONN;
   sc.sconn_port = htons (port);
   sc.sconn_addr = e;
@@ -478,21 +461,7 @@ main (int    argc,
         }
     }
   usr_ends = g_ptr_array_new_with_free_func (g_free);
-  /* Process-global, once; no threads: its timers run from the loop. */
-  usrsctp_init_nothreads (0, usr_output, usr_debug);
-  usrsctp_sysctl_set_sctp_ecn_enable (0);
-  usrsctp_sysctl_set_sctp_pr_enable (1);
-  usrsctp_sysctl_set_sctp_init_rtx_max_default (5);
-  usrsctp_sysctl_set_sctp_path_rtx_max_default (5);
-  usrsctp_sysctl_set_sctp_assoc_rtx_max_default (5);
-  usrsctp_sysctl_set_sctp_rto_min_default (1000);
-  usrsctp_sysctl_set_sctp_rto_max_default (10000);
-  usrsctp_sysctl_set_sctp_rto_initial_default (1000);
-  usrsctp_sysctl_set_sctp_init_rto_max_default (10000);
-  usrsctp_sysctl_set_sctp_heartbeat_interval_default (10000);
-  usrsctp_sysctl_set_sctp_max_chunks_on_queue (10 * 1024);
-  usrsctp_sysctl_set_sctp_initial_cwnd (10);
-  usrsctp_sysctl_set_sctp_delayed_sack_time_default (20);
+  sctp_usrsctp_init (usr_output, usr_debug);
 
   printf ("SCTP association throughput, %u MiB reliable ordered one way, in-memory link, MTU %d, best of %u\n",
           mib, MTU, runs);
@@ -514,8 +483,7 @@ main (int    argc,
       printf ("  NetAvanue -> usrsctp    %8.1f MB/s  %6.3f s CPU\n", o2u.mbps, o2u.cpu_s);
       printf ("  usrsctp   -> NetAvanue  %8.1f MB/s  %6.3f s CPU\n\n", u2o.mbps, u2o.cpu_s);
     }
-  for (guint i = 0; i < 100 && usrsctp_finish () != 0; i++)
-    usrsctp_handle_timers (1000);
+  sctp_usrsctp_finish ();
   g_ptr_array_unref (usr_ends);
   return 0;
 }

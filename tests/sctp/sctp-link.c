@@ -38,9 +38,9 @@ in_flight_free (gpointer data)
   g_free (f);
 }
 
-static gboolean
-carries_data (const guint8 *p,
-              gsize         len)
+gboolean
+sctp_packet_carries_data (const guint8 *p,
+                          gsize         len)
 {
   NavSctpTlvIter it;
   NavSctpTlv c;
@@ -78,7 +78,7 @@ end_send_packet (NavSctpAssociation *assoc,
   GBytes *bytes = g_bytes_new (data, len);
   gint64 delay = l->delay_us;
 
-  gboolean with_data = carries_data (data, len);
+  gboolean with_data = sctp_packet_carries_data (data, len);
 
   e->packets_sent++;
   if (with_data)

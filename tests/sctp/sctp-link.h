@@ -122,5 +122,9 @@ void sctp_end_stats (SctpEnd      *end,
 GBytes *sctp_packet_build (guint32       vtag,
                            const guint8 *chunks,
                            gsize         chunks_len);
+/* Whether a packet holds a DATA or I-DATA chunk. */
+gboolean sctp_packet_carries_data (const guint8 *packet,
+                                   gsize         len);
+
 /* The verification tag @end puts on its packets (from its last capture). */
 guint32 sctp_end_wire_tag (SctpEnd *end);

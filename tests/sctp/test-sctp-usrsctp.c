@@ -21,9 +21,8 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include <usrsctp.h>
-
 #include "sctp-link.h"
+#include "sctp-usrsctp-config.h"
 #include "nav-sctp-association.h"
 #include "nav-sctp-packet.h"
 
@@ -119,20 +118,6 @@ pkt_cmp (gconstpointer x,
   return p->seq < q->seq ? -1 : (p->seq > q->seq ? 1 : 0);
 }
 
-static gboolean
-has_data (const guint8 *p,
-          gsize         len)
-{
-  NavSctpTlvIter it;
-  NavSctpTlv c;
-
-  nav_sctp_chunk_iter_init (&it, p, len);
-  while (nav_sctp_tlv_iter_next (&it, &c) == NAV_SCTP_TLV_OK)
-    if (c.type == NAV_SCTP_CHUNK_DATA || c.type == NAV_SCTP_CHUNK_I_DATA)
-      return TRUE;
-  return FALSE;
-}
-
 static void
 path_send (Diff         *d,
            gboolean      to_usr,
@@ -143,7 +128,7 @@ path_send (Diff         *d,
 
   if (g_rand_double (d->rand) < d->loss)
     return;
-  if (d->data_loss > 0 && has_data (data, len) && g_rand_double (d->rand) < d->data_loss)
+  if (d->data_loss > 0 && sctp_packet_carries_data (data, len) && g_rand_double (d->rand) < d->data_loss)
     return;
   p = g_new0 (Pkt, 1);
   p->at = d->now + d->delay;
@@ -237,46 +222,6 @@ usr_receive (struct socket           *sock,
     }
   free (data);
   return 1;
-}
-
-static void
-usr_configure (struct socket *s)
-{
-  struct sctp_assoc_value av = { .assoc_id = SCTP_ALL_ASSOC, .assoc_value = SCTP_ENABLE_RESET_STREAM_REQ };
-  struct sctp_event ev = { .se_assoc_id = SCTP_ALL_ASSOC, .se_on = 1 };
-  struct sctp_paddrparams spp = { 0 };
-  struct sctp_initmsg init = { .sinit_num_ostreams = 65535, .sinit_max_instreams = 65535 };
-  int on = 1, level = 0, buf = 1024 * 1024;
-  guint16 events[] = { SCTP_ASSOC_CHANGE, SCTP_STREAM_RESET_EVENT };
-
-  /* As libdatachannel sets up its socket. */
-  g_assert_cmpint (usrsctp_set_non_blocking (s, 1), ==, 0);
-  g_assert_cmpint (usrsctp_setsockopt (s, IPPROTO_SCTP, SCTP_ENABLE_STREAM_RESET, &av, sizeof av), ==, 0);
-  g_assert_cmpint (usrsctp_setsockopt (s, IPPROTO_SCTP, SCTP_RECVRCVINFO, &on, sizeof on), ==, 0);
-  for (guint i = 0; i < G_N_ELEMENTS (events); i++)
-    {
-      ev.se_type = events[i];
-      g_assert_cmpint (usrsctp_setsockopt (s, IPPROTO_SCTP, SCTP_EVENT, &ev, sizeof ev), ==, 0);
-    }
-  g_assert_cmpint (usrsctp_setsockopt (s, IPPROTO_SCTP, SCTP_NODELAY, &on, sizeof on), ==, 0);
-  spp.spp_flags = SPP_HB_ENABLE | SPP_PMTUD_DISABLE;
-  spp.spp_pathmtu = 1200;
-  g_assert_cmpint (usrsctp_setsockopt (s, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &spp, sizeof spp), ==, 0);
-  g_assert_cmpint (usrsctp_setsockopt (s, IPPROTO_SCTP, SCTP_INITMSG, &init, sizeof init), ==, 0);
-  if (current->usr_interleaving)
-    {
-      /* usrsctp's SCTP_INTERLEAVING_SUPPORTED (netinet/sctp.h), absent
-       * from its public header; it wants fragment interleave level 2. */
-      struct sctp_assoc_value iv = { .assoc_id = SCTP_FUTURE_ASSOC, .assoc_value = 1 };
-
-      level = 2;
-      g_assert_cmpint (usrsctp_setsockopt (s, IPPROTO_SCTP, SCTP_FRAGMENT_INTERLEAVE, &level, sizeof level), ==, 0);
-      g_assert_cmpint (usrsctp_setsockopt (s, IPPROTO_SCTP, 0x00001206, &iv, sizeof iv), ==, 0);
-    }
-  else
-    g_assert_cmpint (usrsctp_setsockopt (s, IPPROTO_SCTP, SCTP_FRAGMENT_INTERLEAVE, &level, sizeof level), ==, 0);
-  g_assert_cmpint (usrsctp_setsockopt (s, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf), ==, 0);
-  g_assert_cmpint (usrsctp_setsockopt (s, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf), ==, 0);
 }
 
 static struct sockaddr_conn
@@ -461,7 +406,7 @@ usr_open (Diff    *d,
   struct socket *s = usrsctp_socket (AF_CONN, SOCK_STREAM, IPPROTO_SCTP, usr_receive, NULL, 0, d);
 
   g_assert_nonnull (s);
-  usr_configure (s);
+  g_assert_true (sctp_usrsctp_configure (s, 1200, d->usr_interleaving));
   g_assert_cmpint (usrsctp_bind (s, (struct sockaddr *) &sc, sizeof sc), ==, 0);
   if (active)
     {
@@ -915,21 +860,7 @@ main (int    argc,
   int r;
 
   g_test_init (&argc, &argv, NULL);
-  /* Process-global, as usrsctp is: once, without threads. */
-  usrsctp_init_nothreads (0, usr_conn_output, usr_debug);
-  usrsctp_sysctl_set_sctp_ecn_enable (0);
-  usrsctp_sysctl_set_sctp_pr_enable (1);
-  usrsctp_sysctl_set_sctp_init_rtx_max_default (5);
-  usrsctp_sysctl_set_sctp_path_rtx_max_default (5);
-  usrsctp_sysctl_set_sctp_assoc_rtx_max_default (5);
-  usrsctp_sysctl_set_sctp_rto_min_default (1000);
-  usrsctp_sysctl_set_sctp_rto_max_default (10000);
-  usrsctp_sysctl_set_sctp_rto_initial_default (1000);
-  usrsctp_sysctl_set_sctp_init_rto_max_default (10000);
-  usrsctp_sysctl_set_sctp_heartbeat_interval_default (10000);
-  usrsctp_sysctl_set_sctp_max_chunks_on_queue (10 * 1024);
-  usrsctp_sysctl_set_sctp_initial_cwnd (10);
-  usrsctp_sysctl_set_sctp_delayed_sack_time_default (20);
+  sctp_usrsctp_init (usr_conn_output, usr_debug);
 
   g_test_add_func ("/sctp/usrsctp/ours-active", test_ours_active);
   g_test_add_func ("/sctp/usrsctp/usrsctp-active", test_usrsctp_active);
@@ -939,7 +870,6 @@ main (int    argc,
   g_test_add_func ("/sctp/usrsctp/checksum-checked", test_checksum_checked);
   g_test_add_func ("/sctp/usrsctp/interleaving", test_interleaving);
   r = g_test_run ();
-  for (guint i = 0; i < 100 && usrsctp_finish () != 0; i++)
-    usrsctp_handle_timers (1000);
+  sctp_usrsctp_finish ();
   return r;
 }

@@ -7,6 +7,14 @@
 #include "nav-sctp-packet.h"
 #include "nav-sctp-crc32c.h"
 
+/* The checksum field holds the CRC32c little-endian (RFC 9260 App. A). */
+static guint32
+stored_checksum (const guint8 *packet)
+{
+  return (guint32) packet[8] | ((guint32) packet[9] << 8)
+       | ((guint32) packet[10] << 16) | ((guint32) packet[11] << 24);
+}
+
 gboolean
 nav_sctp_common_header_parse (const guint8        *packet,
                               gsize                len,
@@ -18,8 +26,7 @@ nav_sctp_common_header_parse (const guint8        *packet,
   header->src_port = nav_sctp_get16 (packet);
   header->dst_port = nav_sctp_get16 (packet + 2);
   header->vtag = nav_sctp_get32 (packet + 4);
-  header->checksum = (guint32) packet[8] | ((guint32) packet[9] << 8)
-                   | ((guint32) packet[10] << 16) | ((guint32) packet[11] << 24);
+  header->checksum = stored_checksum (packet);
   return TRUE;
 }
 
@@ -32,8 +39,7 @@ nav_sctp_packet_checksum_ok (const guint8 *packet,
 
   if (len < NAV_SCTP_COMMON_HEADER_SIZE)
     return FALSE;
-  stored = (guint32) packet[8] | ((guint32) packet[9] << 8)
-         | ((guint32) packet[10] << 16) | ((guint32) packet[11] << 24);
+  stored = stored_checksum (packet);
   /* RFC 9653 §5.3: once acceptance is announced, a zero checksum is
    * accepted as well as a correct one. */
   if (accept_zero && stored == 0)

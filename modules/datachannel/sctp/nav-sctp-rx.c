@@ -878,17 +878,20 @@ nav_sctp_rx_write_sack (NavSctpAssociation *a,
 
 /* ---- FORWARD-TSN (RFC 3758 §3.6, RFC 8260 §2.3) ---- */
 
+/* Drops what is held in @l up to @upto: by key (SSN / MID) with I-DATA,
+ * by TSN with DATA, whose messages' fragments have consecutive TSNs. */
 static void
-lane_discard_keys (NavSctpAssociation *a,
-                   NavSctpRxLane      *l,
-                   guint32             upto)
+lane_discard (NavSctpAssociation *a,
+              NavSctpRxLane      *l,
+              gboolean            by_key,
+              guint32             upto)
 {
   if (l->partials != NULL)
     for (guint i = 0; i < l->partials->len;)
       {
         NavSctpRxMsg *m = l->partials->pdata[i];
 
-        if (TSN_LE (m->key, upto))
+        if (TSN_LE (by_key ? m->key : m->first_tsn, upto))
           {
             g_ptr_array_remove_index (l->partials, i);
             rx_msg_free (a, m);
@@ -901,40 +904,7 @@ lane_discard_keys (NavSctpAssociation *a,
       {
         NavSctpRxFrag *f = l->frags->pdata[i];
 
-        if (TSN_LE (f->key, upto))
-          {
-            g_ptr_array_remove_index (l->frags, i);
-            rx_frag_free (a, f);
-          }
-        else
-          i++;
-      }
-}
-
-static void
-lane_discard_tsns (NavSctpAssociation *a,
-                   NavSctpRxLane      *l,
-                   guint32             upto)
-{
-  if (l->partials != NULL)
-    for (guint i = 0; i < l->partials->len;)
-      {
-        NavSctpRxMsg *m = l->partials->pdata[i];
-
-        if (TSN_LE (m->first_tsn, upto))
-          {
-            g_ptr_array_remove_index (l->partials, i);
-            rx_msg_free (a, m);
-          }
-        else
-          i++;
-      }
-  if (l->frags != NULL)
-    for (guint i = 0; i < l->frags->len;)
-      {
-        NavSctpRxFrag *f = l->frags->pdata[i];
-
-        if (TSN_LE (f->tsn, upto))
+        if (TSN_LE (by_key ? f->key : f->tsn, upto))
           {
             g_ptr_array_remove_index (l->frags, i);
             rx_frag_free (a, f);
@@ -977,8 +947,8 @@ nav_sctp_rx_handle_forward_tsn (NavSctpAssociation      *a,
   if (!fwd->idata)
     for (NavSctpRxStream *s = a->dirty; s != NULL; s = s->dirty_next)
       {
-        lane_discard_tsns (a, &s->lane[0], new_cum);
-        lane_discard_tsns (a, &s->lane[1], new_cum);
+        lane_discard (a, &s->lane[0], FALSE, new_cum);
+        lane_discard (a, &s->lane[1], FALSE, new_cum);
       }
 
   for (guint i = 0; i < fwd->n_entries; i++)
@@ -997,7 +967,7 @@ nav_sctp_rx_handle_forward_tsn (NavSctpAssociation      *a,
         continue;
       l = &s->lane[unordered];
       if (fwd->idata)
-        lane_discard_keys (a, l, key);
+        lane_discard (a, l, TRUE, key);
       if (unordered || key_lt (a, key, l->next_key))
         continue;
       /* Complete messages up to the skipped one are delivered, in order. */

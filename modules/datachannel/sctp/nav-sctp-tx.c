@@ -53,6 +53,26 @@ ring_grow (NavSctpAssociation *a)
   a->ring_head = 0;
 }
 
+/* A fresh slot for the next TSN, referencing @m. */
+static NavSctpTxChunk *
+ring_push (NavSctpAssociation *a,
+           NavSctpOutMsg      *m,
+           guint32            *tsn)
+{
+  NavSctpTxChunk *c;
+
+  if (ring_count (a) + 1 >= a->ring_cap)
+    ring_grow (a);
+  *tsn = a->next_tsn++;
+  c = ring_at (a, *tsn);
+  memset (c, 0, sizeof *c);
+  c->msg = m;
+  m->refs++;
+  c->fsn = m->next_fsn++;
+  m->last_tsn = *tsn;
+  return c;
+}
+
 static void
 out_msg_unref (NavSctpOutMsg *m)
 {
@@ -426,17 +446,9 @@ abandon_msg (NavSctpAssociation *a,
        * the rest.  A placeholder end fragment takes the next TSN, is
        * never sent, and is abandoned at once: the FORWARD TSN that covers
        * it carries the message's SSN / MID. */
-      if (ring_count (a) + 1 >= a->ring_cap)
-        ring_grow (a);
-      tsn = a->next_tsn++;
-      c = ring_at (a, tsn);
-      memset (c, 0, sizeof *c);
-      c->msg = m;
-      m->refs++;
+      c = ring_push (a, m, &tsn);
       c->flags = NAV_SCTP_DATA_E | (m->unordered ? NAV_SCTP_DATA_U : 0);
-      c->fsn = m->next_fsn++;
       c->state = TX_ABANDONED;
-      m->last_tsn = tsn;
     }
   if (m->queued)
     {
@@ -927,11 +939,7 @@ cut_chunk (NavSctpAssociation *a,
           && (room - header >= MIN_FRAGMENT || !packet_empty))
         return NULL;
 
-      if (ring_count (a) + 1 >= a->ring_cap)
-        ring_grow (a);
-      tsn = a->next_tsn++;
-      c = ring_at (a, tsn);
-      memset (c, 0, sizeof *c);
+      c = ring_push (a, m, &tsn);
       if (!m->started)
         {
           m->started = TRUE;
@@ -941,16 +949,12 @@ cut_chunk (NavSctpAssociation *a,
           else if (!m->unordered)
             m->ssn_mid = (s->next_ssn++) & 0xffff;
         }
-      c->msg = m;
-      m->refs++;
       c->offset = (guint32) m->offset;
       c->len = (guint16) plen;
-      c->fsn = m->next_fsn++;
       c->flags = (m->offset == 0 ? NAV_SCTP_DATA_B : 0)
                | (m->offset + plen == m->len ? NAV_SCTP_DATA_E : 0)
                | (m->unordered ? NAV_SCTP_DATA_U : 0);
       m->offset += plen;
-      m->last_tsn = tsn;
       account_unbuffered (a, s, plen);
       if (m->offset == m->len)
         {
