@@ -1,5 +1,5 @@
-/* nav-sctp-association.c: lifecycle, handshake, chunk dispatch, shutdown,
- * heartbeat, timers and events
+/* nav-sctp-association.c: the public calls, chunk dispatch, timers,
+ * events and closing
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -57,8 +57,8 @@ nav_sctp_options_init (NavSctpOptions *options)
 
 /* ---- randomness ---- */
 
-static void
-fill_random (NavSctpAssociation *a,
+void
+nav_sctp_fill_random (NavSctpAssociation *a,
              guint8             *buf,
              gsize               len)
 {
@@ -78,8 +78,8 @@ fill_random (NavSctpAssociation *a,
     }
 }
 
-static guint32
-random_nonzero (NavSctpAssociation *a)
+guint32
+nav_sctp_random_nonzero (NavSctpAssociation *a)
 {
   guint32 v = 0;
 
@@ -87,7 +87,7 @@ random_nonzero (NavSctpAssociation *a)
     {
       guint8 b[4];
 
-      fill_random (a, b, 4);
+      nav_sctp_fill_random (a, b, 4);
       v = nav_sctp_get32 (b);
     }
   return v;
@@ -284,7 +284,6 @@ nav_sctp_message_steal (NavSctpMessage *message)
 
 /* ---- public call bracket ---- */
 
-static void teardown (NavSctpAssociation *a);
 static void really_free (NavSctpAssociation *a);
 
 static void
@@ -294,13 +293,11 @@ enter (NavSctpAssociation *a)
   a->now = a->cb.now (a->user_data);
 }
 
-static gboolean teardown_pending (NavSctpAssociation *a);
-
 static void
 leave (NavSctpAssociation *a)
 {
-  if (teardown_pending (a))
-    teardown (a);
+  if (nav_sctp_teardown_pending (a))
+    nav_sctp_teardown (a);
   if (a->depth == 1)
     dispatch_events (a);
   a->depth--;
@@ -330,8 +327,8 @@ nav_sctp_emit_packet (NavSctpAssociation *a,
 }
 
 /* A packet of one chunk, outside the flush (handshake, shutdown, abort). */
-static void
-send_chunk (NavSctpAssociation *a,
+void
+nav_sctp_send_chunk (NavSctpAssociation *a,
             guint32             vtag,
             guint8              type,
             guint8              flags,
@@ -396,16 +393,16 @@ nav_sctp_queue_error (NavSctpAssociation *a,
 
 /* ---- closing ---- */
 
-static gboolean
-teardown_pending (NavSctpAssociation *a)
+gboolean
+nav_sctp_teardown_pending (NavSctpAssociation *a)
 {
   return a->state == NAV_SCTP_STATE_CLOSED && (a->local_tag != 0 || a->rx_held > 0
                                                || a->total_buffered > 0 || a->flight > 0);
 }
 
 /* Drops every queue and the association's identity; events stay. */
-static void
-teardown (NavSctpAssociation *a)
+void
+nav_sctp_teardown (NavSctpAssociation *a)
 {
   timers_stop_all (a);
   nav_sctp_tx_reset (a);
@@ -439,8 +436,8 @@ nav_sctp_fail (NavSctpAssociation *a,
   ev->text = g_strdup (detail != NULL ? detail : "");
 }
 
-static void
-send_abort (NavSctpAssociation *a,
+void
+nav_sctp_send_abort (NavSctpAssociation *a,
             guint16             cause,
             const guint8       *info,
             gsize               info_len)
@@ -455,7 +452,7 @@ send_abort (NavSctpAssociation *a,
         memcpy (p, info, info_len);
     }
   if (a->peer_tag != 0)
-    send_chunk (a, a->peer_tag, NAV_SCTP_CHUNK_ABORT, 0, v->data, v->len, TRUE);
+    nav_sctp_send_chunk (a, a->peer_tag, NAV_SCTP_CHUNK_ABORT, 0, v->data, v->len, TRUE);
   g_byte_array_unref (v);
 }
 
@@ -470,7 +467,7 @@ nav_sctp_abort_with_cause (NavSctpAssociation *a,
 
   if (a->state == NAV_SCTP_STATE_CLOSED)
     return;
-  send_abort (a, cause, info, info_len);
+  nav_sctp_send_abort (a, cause, info, info_len);
   text = g_strdup_printf (_("Protocol error: %s"), detail);
   nav_sctp_fail (a, NAV_SCTP_CLOSE_PROTOCOL_ERROR, text);
   g_free (text);
@@ -484,162 +481,7 @@ nav_sctp_protocol_violation (NavSctpAssociation *a,
                              (const guint8 *) detail, MIN (strlen (detail), 128), detail);
 }
 
-/* ---- the handshake (RFC 9260 §5) ---- */
-
-typedef struct {
-  gboolean reconfig;
-  gboolean prsctp;
-  gboolean idata_chunk;
-  gboolean ifwd_chunk;
-  gboolean zero_checksum;
-  const guint8 *cookie;
-  gsize cookie_len;
-  GByteArray *unrecognized;     /* parameters to report, whole */
-} InitParams;
-
-static void
-parse_init_params (NavSctpAssociation *a,
-                   const guint8       *params,
-                   gsize               len,
-                   InitParams         *ip)
-{
-  NavSctpTlvIter it;
-  NavSctpTlv p;
-
-  memset (ip, 0, sizeof *ip);
-  ip->unrecognized = g_byte_array_new ();
-  nav_sctp_param_iter_init (&it, params, len);
-  while (nav_sctp_tlv_iter_next (&it, &p) == NAV_SCTP_TLV_OK)
-    {
-      switch (p.type)
-        {
-        case NAV_SCTP_PARAM_STATE_COOKIE:
-          ip->cookie = p.value;
-          ip->cookie_len = p.value_len;
-          break;
-        case NAV_SCTP_PARAM_SUPPORTED_EXTENSIONS:
-          for (gsize i = 0; i < p.value_len; i++)
-            switch (p.value[i])
-              {
-              case NAV_SCTP_CHUNK_RE_CONFIG:
-                ip->reconfig = TRUE;
-                break;
-              case NAV_SCTP_CHUNK_FORWARD_TSN:
-                ip->prsctp = TRUE;
-                break;
-              case NAV_SCTP_CHUNK_I_DATA:
-                ip->idata_chunk = TRUE;
-                break;
-              case NAV_SCTP_CHUNK_I_FORWARD_TSN:
-                ip->ifwd_chunk = TRUE;
-                break;
-              default:
-                break;
-              }
-          break;
-        case NAV_SCTP_PARAM_FORWARD_TSN_SUPPORTED:
-          ip->prsctp = TRUE;
-          break;
-        case NAV_SCTP_PARAM_ZERO_CHECKSUM:
-          if (p.value_len >= 4 && nav_sctp_get32 (p.value) == NAV_SCTP_EDMID_DTLS)
-            ip->zero_checksum = TRUE;
-          break;
-        case NAV_SCTP_PARAM_IPV4:
-        case NAV_SCTP_PARAM_IPV6:
-        case NAV_SCTP_PARAM_COOKIE_PRESERVATIVE:
-        case NAV_SCTP_PARAM_HOST_NAME:
-        case NAV_SCTP_PARAM_SUPPORTED_ADDRESS_TYPES:
-        case NAV_SCTP_PARAM_UNRECOGNIZED:
-        case NAV_SCTP_PARAM_ECN_CAPABLE:
-          break;                /* one path, no ECN: known, nothing to do */
-        default:
-          /* §3.2.1: the upper two bits say whether to go on and whether
-           * to report. */
-          if ((p.type & 0x4000) && ip->unrecognized->len + p.length + 8 < 256)
-            {
-              guint8 *v = nav_sctp_param_append (ip->unrecognized, NAV_SCTP_PARAM_UNRECOGNIZED, p.length);
-
-              memcpy (v, p.value - 4, p.length);
-            }
-          if (!(p.type & 0x8000))
-            return;
-          break;
-        }
-    }
-}
-
-static void
-append_capabilities (NavSctpAssociation *a,
-                     GByteArray         *out)
-{
-  guint8 ext[4] = { NAV_SCTP_CHUNK_RE_CONFIG, NAV_SCTP_CHUNK_FORWARD_TSN,
-                    NAV_SCTP_CHUNK_I_DATA, NAV_SCTP_CHUNK_I_FORWARD_TSN };
-  gsize n_ext = a->opt.enable_interleaving ? 4 : 2;
-  guint8 *v;
-
-  v = nav_sctp_param_append (out, NAV_SCTP_PARAM_SUPPORTED_EXTENSIONS, n_ext);
-  memcpy (v, ext, n_ext);
-  nav_sctp_param_append (out, NAV_SCTP_PARAM_FORWARD_TSN_SUPPORTED, 0);
-  if (a->opt.zero_checksum)
-    {
-      v = nav_sctp_param_append (out, NAV_SCTP_PARAM_ZERO_CHECKSUM, 4);
-      nav_sctp_put32 (v, NAV_SCTP_EDMID_DTLS);
-    }
-}
-
-static guint8
-caps_from_params (NavSctpAssociation *a,
-                  const InitParams   *ip)
-{
-  guint8 caps = 0;
-
-  if (ip->prsctp)
-    caps |= COOKIE_CAP_PRSCTP;
-  if (ip->reconfig)
-    caps |= COOKIE_CAP_RECONFIG;
-  /* RFC 8260 §2.2: both chunks announced by both ends. */
-  if (a->opt.enable_interleaving && ip->idata_chunk && ip->ifwd_chunk)
-    caps |= COOKIE_CAP_IDATA;
-  if (a->opt.zero_checksum && ip->zero_checksum)
-    caps |= COOKIE_CAP_ZERO_CHECKSUM;
-  return caps;
-}
-
-static void
-apply_caps (NavSctpAssociation *a,
-            guint8              caps)
-{
-  a->peer_prsctp = (caps & COOKIE_CAP_PRSCTP) != 0;
-  a->peer_reconfig = (caps & COOKIE_CAP_RECONFIG) != 0;
-  a->peer_idata = (caps & COOKIE_CAP_IDATA) != 0;
-  a->peer_zero_checksum = (caps & COOKIE_CAP_ZERO_CHECKSUM) != 0;
-  a->local_zero_checksum = a->opt.zero_checksum;
-}
-
-static void
-send_init (NavSctpAssociation *a)
-{
-  gsize len;
-
-  g_bytes_get_data (a->init_chunk, &len);
-  send_chunk (a, 0, NAV_SCTP_CHUNK_INIT, 0, g_bytes_get_data (a->init_chunk, NULL), len, TRUE);
-}
-
-static void
-build_init (NavSctpAssociation *a)
-{
-  GByteArray *v = g_byte_array_sized_new (64);
-
-  g_byte_array_set_size (v, 16);
-  nav_sctp_put32 (v->data, a->local_tag);
-  nav_sctp_put32 (v->data + 4, (guint32) MIN (a->opt.receive_buffer, G_MAXUINT32));
-  nav_sctp_put16 (v->data + 8, a->opt.num_outbound_streams);
-  nav_sctp_put16 (v->data + 10, a->opt.max_inbound_streams);
-  nav_sctp_put32 (v->data + 12, a->local_initial_tsn);
-  append_capabilities (a, v);
-  g_clear_pointer (&a->init_chunk, g_bytes_unref);
-  a->init_chunk = g_byte_array_free_to_bytes (v);
-}
+/* ---- the public calls that start and end ---- */
 
 /**
  * nav_sctp_association_connect:
@@ -658,428 +500,23 @@ nav_sctp_association_connect (NavSctpAssociation *assoc)
   NavSctpAssociation *a = assoc;
 
   enter (a);
-  if (a->state == NAV_SCTP_STATE_CLOSED && !teardown_pending (a))
+  if (a->state == NAV_SCTP_STATE_CLOSED && !nav_sctp_teardown_pending (a))
     {
       guint8 b[4];
 
-      a->local_tag = random_nonzero (a);
-      fill_random (a, b, 4);
+      a->local_tag = nav_sctp_random_nonzero (a);
+      nav_sctp_fill_random (a, b, 4);
       a->local_initial_tsn = nav_sctp_get32 (b);
       a->next_tsn = a->local_initial_tsn;
       a->cum_ack = a->next_tsn - 1;
       a->rto = a->opt.rto_initial_us;
-      build_init (a);
+      nav_sctp_build_init (a);
       a->init_retransmits = 0;
       a->state = NAV_SCTP_STATE_COOKIE_WAIT;
-      send_init (a);
+      nav_sctp_send_init (a);
       nav_sctp_timer_start (a, TIMER_T1_INIT, a->rto);
     }
   leave (a);
-}
-
-static void
-send_init_ack (NavSctpAssociation *a,
-               const NavSctpInit  *init,
-               const InitParams   *ip,
-               guint32             local_tag,
-               guint32             local_initial_tsn,
-               guint32             tie_local,
-               guint32             tie_peer)
-{
-  NavSctpCookie c = { 0 };
-  GByteArray *v = g_byte_array_sized_new (256);
-  guint8 *p;
-
-  c.created_at = a->now;
-  c.local_tag = local_tag;
-  c.peer_tag = init->initiate_tag;
-  c.local_initial_tsn = local_initial_tsn;
-  c.peer_initial_tsn = init->initial_tsn;
-  c.peer_a_rwnd = init->a_rwnd;
-  c.out_streams = MIN (a->opt.num_outbound_streams, init->num_inbound_streams);
-  c.in_streams = MIN (a->opt.max_inbound_streams, init->num_outbound_streams);
-  c.tie_local = tie_local;
-  c.tie_peer = tie_peer;
-  c.caps = caps_from_params (a, ip);
-
-  g_byte_array_set_size (v, 16);
-  nav_sctp_put32 (v->data, local_tag);
-  nav_sctp_put32 (v->data + 4, (guint32) MIN (a->opt.receive_buffer, G_MAXUINT32));
-  nav_sctp_put16 (v->data + 8, a->opt.num_outbound_streams);
-  nav_sctp_put16 (v->data + 10, a->opt.max_inbound_streams);
-  nav_sctp_put32 (v->data + 12, local_initial_tsn);
-  p = nav_sctp_param_append (v, NAV_SCTP_PARAM_STATE_COOKIE, NAV_SCTP_COOKIE_SIZE);
-  nav_sctp_cookie_write (a, &c, p);
-  append_capabilities (a, v);
-  g_byte_array_append (v, ip->unrecognized->data, ip->unrecognized->len);
-  send_chunk (a, init->initiate_tag, NAV_SCTP_CHUNK_INIT_ACK, 0, v->data, v->len, TRUE);
-  g_byte_array_unref (v);
-}
-
-static void
-handle_init (NavSctpAssociation *a,
-             const NavSctpTlv   *chunk)
-{
-  NavSctpInit init;
-  InitParams ip;
-
-  if (!nav_sctp_init_parse (chunk, &init) || init.initiate_tag == 0
-      || init.num_outbound_streams == 0 || init.num_inbound_streams == 0)
-    {
-      a->stats.chunks_dropped++;
-      return;
-    }
-  parse_init_params (a, init.params, init.params_len, &ip);
-  switch (a->state)
-    {
-    case NAV_SCTP_STATE_CLOSED:
-      {
-        guint8 b[4];
-
-        fill_random (a, b, 4);
-        send_init_ack (a, &init, &ip, random_nonzero (a), nav_sctp_get32 (b), 0, 0);
-      }
-      break;
-    case NAV_SCTP_STATE_COOKIE_WAIT:
-    case NAV_SCTP_STATE_COOKIE_ECHOED:
-      /* §5.2.1: the collision; our INIT's parameters again. */
-      send_init_ack (a, &init, &ip, a->local_tag, a->local_initial_tsn, a->local_tag, a->peer_tag);
-      break;
-    case NAV_SCTP_STATE_SHUTDOWN_ACK_SENT:
-      /* §9.2: the INIT waits; SHUTDOWN ACK again. */
-      send_chunk (a, a->peer_tag, NAV_SCTP_CHUNK_SHUTDOWN_ACK, 0, NULL, 0, nav_sctp_use_checksum (a));
-      break;
-    default:
-      {
-        guint8 b[4];
-
-        /* §5.2.2: a peer that restarted; new tag, tie-tags ours. */
-        fill_random (a, b, 4);
-        send_init_ack (a, &init, &ip, random_nonzero (a), nav_sctp_get32 (b), a->local_tag, a->peer_tag);
-      }
-      break;
-    }
-  g_byte_array_unref (ip.unrecognized);
-}
-
-static void
-handle_init_ack (NavSctpAssociation *a,
-                 const NavSctpTlv   *chunk)
-{
-  NavSctpInit init;
-  InitParams ip;
-  GByteArray *echo;
-
-  if (a->state != NAV_SCTP_STATE_COOKIE_WAIT)
-    return;                     /* §5.2.3 */
-  if (!nav_sctp_init_parse (chunk, &init) || init.initiate_tag == 0)
-    {
-      a->stats.chunks_dropped++;
-      return;
-    }
-  if (init.num_outbound_streams == 0 || init.num_inbound_streams == 0)
-    {
-      a->peer_tag = init.initiate_tag;
-      nav_sctp_abort_with_cause (a, NAV_SCTP_CAUSE_INVALID_MANDATORY_PARAMETER, NULL, 0,
-                                 _("the INIT ACK announced no streams"));
-      return;
-    }
-  parse_init_params (a, init.params, init.params_len, &ip);
-  if (ip.cookie == NULL || ip.cookie_len == 0 || ip.cookie_len > a->opt.mtu - 64)
-    {
-      guint8 missing[6];
-
-      nav_sctp_put32 (missing, 1);
-      nav_sctp_put16 (missing + 4, NAV_SCTP_PARAM_STATE_COOKIE);
-      a->peer_tag = init.initiate_tag;
-      g_byte_array_unref (ip.unrecognized);
-      nav_sctp_abort_with_cause (a, NAV_SCTP_CAUSE_MISSING_PARAMETER, missing, 6,
-                                 _("the INIT ACK carried no usable state cookie"));
-      return;
-    }
-  a->peer_tag = init.initiate_tag;
-  a->peer_initial_tsn = init.initial_tsn;
-  a->out_streams = MIN (a->opt.num_outbound_streams, init.num_inbound_streams);
-  a->in_streams = MIN (a->opt.max_inbound_streams, init.num_outbound_streams);
-  apply_caps (a, caps_from_params (a, &ip));
-  a->peer_rwnd = init.a_rwnd;
-  nav_sctp_rx_start (a, init.initial_tsn);
-
-  /* §5.1 C: COOKIE ECHO, with an ERROR for reported parameters. */
-  echo = g_byte_array_new ();
-  g_byte_array_append (echo, ip.cookie, ip.cookie_len);
-  g_clear_pointer (&a->init_chunk, g_bytes_unref);
-  a->init_chunk = g_byte_array_free_to_bytes (echo);
-  if (ip.unrecognized->len > 0)
-    {
-      /* The cause is the unrecognized-parameter TLVs' contents. */
-      GByteArray *causes = g_byte_array_new ();
-      NavSctpTlvIter it;
-      NavSctpTlv p;
-
-      nav_sctp_param_iter_init (&it, ip.unrecognized->data, ip.unrecognized->len);
-      while (nav_sctp_tlv_iter_next (&it, &p) == NAV_SCTP_TLV_OK)
-        g_byte_array_append (causes, p.value, nav_sctp_pad4 (p.value_len));
-      nav_sctp_queue_error (a, NAV_SCTP_CAUSE_UNRECOGNIZED_PARAMETERS, causes->data, causes->len);
-      g_byte_array_unref (causes);
-    }
-  g_byte_array_unref (ip.unrecognized);
-  nav_sctp_timer_stop (a, TIMER_T1_INIT);
-  a->state = NAV_SCTP_STATE_COOKIE_ECHOED;
-  a->init_retransmits = 0;
-  {
-    NavSctpWriter w;
-    gsize len;
-    guint8 *v;
-
-    nav_sctp_writer_init (&w, a->packet, a->opt.mtu, a->opt.local_port, a->opt.remote_port, a->peer_tag);
-    const guint8 *cookie = g_bytes_get_data (a->init_chunk, &len);
-
-    v = nav_sctp_writer_add_chunk (&w, NAV_SCTP_CHUNK_COOKIE_ECHO, 0, len);
-    memcpy (v, cookie, len);
-    if (a->control->len > 0)
-      {
-        const guint8 *c = a->control->data;
-        guint16 clen = nav_sctp_get16 (c + 2);
-        guint8 *e = nav_sctp_writer_add_chunk (&w, c[0], c[1], clen - 4);
-
-        if (e != NULL)
-          memcpy (e, c + 4, clen - 4);
-        g_byte_array_set_size (a->control, 0);
-      }
-    len = nav_sctp_writer_finish (&w, TRUE);
-    a->stats.packets_sent++;
-    a->stats.bytes_sent += len;
-    a->cb.send_packet (a, w.buf, len, a->user_data);
-  }
-  nav_sctp_timer_start (a, TIMER_T1_COOKIE, a->rto);
-}
-
-static void
-heartbeat_schedule (NavSctpAssociation *a)
-{
-  gint64 jitter;
-
-  if (a->opt.heartbeat_interval_us <= 0)
-    return;
-  /* §8.3: HB.interval plus RTO, jittered by ±50 % of RTO. */
-  jitter = (gint64) (nav_sctp_random32 (a) % (guint32) MAX (a->rto, 1)) - a->rto / 2;
-  nav_sctp_timer_start (a, TIMER_HEARTBEAT, a->opt.heartbeat_interval_us + a->rto + jitter);
-}
-
-static void
-established (NavSctpAssociation *a,
-             guint32             peer_a_rwnd)
-{
-  nav_sctp_timer_stop (a, TIMER_T1_INIT);
-  nav_sctp_timer_stop (a, TIMER_T1_COOKIE);
-  g_clear_pointer (&a->init_chunk, g_bytes_unref);
-  nav_sctp_tx_start (a, peer_a_rwnd);
-  a->reconf_next_seq = a->local_initial_tsn;   /* RFC 6525 §5.1 */
-  a->reconf_peer_seq = a->peer_initial_tsn;
-  a->state = NAV_SCTP_STATE_ESTABLISHED;
-  a->error_count = 0;
-  /* §6.3.1 C1: RTO.Initial until the first measurement, whatever T1's
-   * backoff made of it. */
-  if (!a->have_rtt)
-    a->rto = a->opt.rto_initial_us;
-  nav_sctp_event_push (a, EV_CONNECTED);
-  heartbeat_schedule (a);
-}
-
-static void
-establish_from_cookie (NavSctpAssociation  *a,
-                       const NavSctpCookie *c)
-{
-  a->local_tag = c->local_tag;
-  a->peer_tag = c->peer_tag;
-  a->local_initial_tsn = c->local_initial_tsn;
-  a->peer_initial_tsn = c->peer_initial_tsn;
-  a->out_streams = c->out_streams;
-  a->in_streams = c->in_streams;
-  apply_caps (a, c->caps);
-  if (a->rto == 0)
-    a->rto = a->opt.rto_initial_us;
-  nav_sctp_rx_start (a, c->peer_initial_tsn);
-  established (a, c->peer_a_rwnd);
-}
-
-static void
-handle_cookie_echo (NavSctpAssociation *a,
-                    const NavSctpTlv   *chunk,
-                    guint32             vtag)
-{
-  NavSctpCookie c;
-  guint32 L = a->local_tag, P = a->peer_tag;
-
-  if (!nav_sctp_cookie_read (a, chunk->value, chunk->value_len, &c) || vtag != c.local_tag
-      || c.created_at > a->now)
-    {
-      a->stats.chunks_dropped++;
-      return;
-    }
-  if (a->now - c.created_at > a->opt.cookie_lifetime_us)
-    {
-      guint8 staleness[4];
-      GByteArray *v = g_byte_array_new ();
-      guint8 *p;
-
-      /* §5.1.5 3: Stale Cookie, with the staleness in microseconds. */
-      nav_sctp_put32 (staleness, (guint32) MIN (a->now - c.created_at - a->opt.cookie_lifetime_us, G_MAXUINT32));
-      p = nav_sctp_param_append (v, NAV_SCTP_CAUSE_STALE_COOKIE, 4);
-      memcpy (p, staleness, 4);
-      send_chunk (a, c.peer_tag, NAV_SCTP_CHUNK_ERROR, 0, v->data, v->len, TRUE);
-      g_byte_array_unref (v);
-      return;
-    }
-
-  if (a->state == NAV_SCTP_STATE_CLOSED)
-    {
-      if (teardown_pending (a))
-        teardown (a);
-      a->rto = a->opt.rto_initial_us;
-      establish_from_cookie (a, &c);
-    }
-  else if (c.local_tag != L && c.peer_tag != P && c.tie_local == L && c.tie_peer == P)
-    {
-      /* §5.2.4 A: the peer restarted. */
-      if (a->state == NAV_SCTP_STATE_SHUTDOWN_ACK_SENT)
-        {
-          send_chunk (a, a->peer_tag, NAV_SCTP_CHUNK_SHUTDOWN_ACK, 0, NULL, 0, nav_sctp_use_checksum (a));
-          nav_sctp_queue_error (a, NAV_SCTP_CAUSE_COOKIE_WHILE_SHUTTING_DOWN, NULL, 0);
-          return;
-        }
-      teardown (a);
-      a->rto = a->opt.rto_initial_us;
-      nav_sctp_event_push (a, EV_RESTARTED);
-      establish_from_cookie (a, &c);
-      /* established() announced connected again: restarted says it all. */
-      g_array_set_size (a->events, a->events->len - 1);
-    }
-  else if (c.local_tag == L && c.peer_tag != P)
-    {
-      /* §5.2.4 B: the collision, seen from COOKIE-WAIT or COOKIE-ECHOED. */
-      if (a->state == NAV_SCTP_STATE_COOKIE_WAIT || a->state == NAV_SCTP_STATE_COOKIE_ECHOED)
-        establish_from_cookie (a, &c);
-      else
-        a->peer_tag = c.peer_tag;
-    }
-  else if (c.local_tag != L && c.peer_tag == P && c.tie_local == 0 && c.tie_peer == 0)
-    return;                     /* §5.2.4 C */
-  else if (c.local_tag == L && c.peer_tag == P)
-    {
-      /* §5.2.4 D */
-      if (a->state == NAV_SCTP_STATE_COOKIE_WAIT || a->state == NAV_SCTP_STATE_COOKIE_ECHOED)
-        establish_from_cookie (a, &c);
-    }
-  else
-    return;
-  nav_sctp_queue_control (a, NAV_SCTP_CHUNK_COOKIE_ACK, 0, NULL, 0);
-}
-
-static void
-handle_cookie_ack (NavSctpAssociation *a)
-{
-  if (a->state != NAV_SCTP_STATE_COOKIE_ECHOED)
-    return;
-  established (a, (guint32) MIN (a->peer_rwnd, G_MAXUINT32));
-}
-
-/* ---- shutdown (RFC 9260 §9.2) ---- */
-
-static void
-send_shutdown (NavSctpAssociation *a)
-{
-  guint8 v[4];
-
-  nav_sctp_put32 (v, a->rx_cum);
-  send_chunk (a, a->peer_tag, NAV_SCTP_CHUNK_SHUTDOWN, 0, v, 4, nav_sctp_use_checksum (a));
-}
-
-void
-nav_sctp_check_shutdown_progress (NavSctpAssociation *a)
-{
-  if (a->state != NAV_SCTP_STATE_SHUTDOWN_PENDING && a->state != NAV_SCTP_STATE_SHUTDOWN_RECEIVED)
-    return;
-  if (!nav_sctp_tx_queues_empty (a) || !nav_sctp_tx_all_acked (a))
-    return;
-  nav_sctp_timer_stop (a, TIMER_T3_RTX);
-  nav_sctp_timer_stop (a, TIMER_HEARTBEAT);
-  nav_sctp_timer_stop (a, TIMER_HEARTBEAT_ACK);
-  a->shutdown_retransmits = 0;
-  if (a->state == NAV_SCTP_STATE_SHUTDOWN_PENDING)
-    {
-      /* A SACK owed goes first. */
-      nav_sctp_tx_flush (a);
-      a->state = NAV_SCTP_STATE_SHUTDOWN_SENT;
-      send_shutdown (a);
-      nav_sctp_timer_start (a, TIMER_T5_GUARD, 5 * a->opt.rto_max_us);
-    }
-  else
-    {
-      nav_sctp_tx_flush (a);
-      a->state = NAV_SCTP_STATE_SHUTDOWN_ACK_SENT;
-      send_chunk (a, a->peer_tag, NAV_SCTP_CHUNK_SHUTDOWN_ACK, 0, NULL, 0, nav_sctp_use_checksum (a));
-    }
-  nav_sctp_timer_start (a, TIMER_T2_SHUTDOWN, a->rto);
-}
-
-static void
-handle_shutdown (NavSctpAssociation *a,
-                 const NavSctpTlv   *chunk)
-{
-  if (chunk->value_len < 4)
-    {
-      a->stats.chunks_dropped++;
-      return;
-    }
-  switch (a->state)
-    {
-    case NAV_SCTP_STATE_ESTABLISHED:
-    case NAV_SCTP_STATE_SHUTDOWN_PENDING:
-    case NAV_SCTP_STATE_SHUTDOWN_RECEIVED:
-      nav_sctp_tx_handle_cum_ack (a, nav_sctp_get32 (chunk->value));
-      if (a->state == NAV_SCTP_STATE_CLOSED)
-        return;
-      a->state = NAV_SCTP_STATE_SHUTDOWN_RECEIVED;
-      nav_sctp_check_shutdown_progress (a);
-      break;
-    case NAV_SCTP_STATE_SHUTDOWN_SENT:
-      /* Both ends shut down at once. */
-      a->state = NAV_SCTP_STATE_SHUTDOWN_ACK_SENT;
-      send_chunk (a, a->peer_tag, NAV_SCTP_CHUNK_SHUTDOWN_ACK, 0, NULL, 0, nav_sctp_use_checksum (a));
-      nav_sctp_timer_start (a, TIMER_T2_SHUTDOWN, a->rto);
-      break;
-    default:
-      break;
-    }
-}
-
-static void
-close_gracefully (NavSctpAssociation *a)
-{
-  nav_sctp_fail (a, NAV_SCTP_CLOSE_SHUTDOWN, _("The association was shut down"));
-}
-
-static void
-handle_shutdown_ack (NavSctpAssociation *a,
-                     guint32             vtag)
-{
-  switch (a->state)
-    {
-    case NAV_SCTP_STATE_SHUTDOWN_SENT:
-    case NAV_SCTP_STATE_SHUTDOWN_ACK_SENT:
-      send_chunk (a, a->peer_tag, NAV_SCTP_CHUNK_SHUTDOWN_COMPLETE, 0, NULL, 0, nav_sctp_use_checksum (a));
-      close_gracefully (a);
-      break;
-    case NAV_SCTP_STATE_COOKIE_WAIT:
-    case NAV_SCTP_STATE_COOKIE_ECHOED:
-      /* §8.4 5: out of the blue. */
-      send_chunk (a, vtag, NAV_SCTP_CHUNK_SHUTDOWN_COMPLETE, NAV_SCTP_FLAG_T, NULL, 0, TRUE);
-      break;
-    default:
-      break;
-    }
 }
 
 /**
@@ -1102,8 +539,8 @@ nav_sctp_association_shutdown (NavSctpAssociation *assoc)
     {
     case NAV_SCTP_STATE_COOKIE_WAIT:
     case NAV_SCTP_STATE_COOKIE_ECHOED:
-      send_abort (a, 0, NULL, 0);
-      close_gracefully (a);
+      nav_sctp_send_abort (a, 0, NULL, 0);
+      nav_sctp_close_gracefully (a);
       break;
     case NAV_SCTP_STATE_ESTABLISHED:
       a->state = NAV_SCTP_STATE_SHUTDOWN_PENDING;
@@ -1136,149 +573,11 @@ nav_sctp_association_abort (NavSctpAssociation *assoc,
     {
       gsize len = reason != NULL ? MIN (strlen (reason), 256) : 0;
 
-      send_abort (a, NAV_SCTP_CAUSE_USER_INITIATED_ABORT, (const guint8 *) reason, len);
+      nav_sctp_send_abort (a, NAV_SCTP_CAUSE_USER_INITIATED_ABORT, (const guint8 *) reason, len);
       a->state = NAV_SCTP_STATE_CLOSED;
-      teardown (a);
+      nav_sctp_teardown (a);
     }
   leave (a);
-}
-
-/* ---- ABORT and ERROR ---- */
-
-static gchar *
-describe_causes (const guint8 *data,
-                 gsize         len)
-{
-  GString *s = g_string_new (NULL);
-  NavSctpTlvIter it;
-  NavSctpTlv c;
-
-  nav_sctp_param_iter_init (&it, data, len);
-  while (nav_sctp_tlv_iter_next (&it, &c) == NAV_SCTP_TLV_OK)
-    {
-      if (s->len > 0)
-        g_string_append (s, "; ");
-      switch (c.type)
-        {
-        case NAV_SCTP_CAUSE_USER_INITIATED_ABORT:
-        case NAV_SCTP_CAUSE_PROTOCOL_VIOLATION:
-          {
-            /* The peer's words, made safe to print. */
-            gchar *text = g_utf8_make_valid ((const gchar *) c.value, MIN (c.value_len, 256));
-
-            for (gchar *p = text; *p != '\0'; p++)
-              if ((guchar) *p < 0x20)
-                *p = ' ';
-            g_string_append_printf (s, c.type == NAV_SCTP_CAUSE_USER_INITIATED_ABORT
-                                    ? _("user abort: %s") : _("protocol violation: %s"), text);
-            g_free (text);
-          }
-          break;
-        default:
-          g_string_append_printf (s, _("error cause %u"), c.type);
-          break;
-        }
-    }
-  return g_string_free (s, FALSE);
-}
-
-static void
-handle_abort (NavSctpAssociation *a,
-              const NavSctpTlv   *chunk)
-{
-  gchar *causes, *text;
-
-  if (a->state == NAV_SCTP_STATE_CLOSED)
-    return;
-  causes = describe_causes (chunk->value, chunk->value_len);
-  text = causes[0] != '\0' ? g_strdup_printf (_("The peer aborted the association (%s)"), causes)
-                           : g_strdup (_("The peer aborted the association"));
-  nav_sctp_fail (a, NAV_SCTP_CLOSE_ABORTED, text);
-  g_free (text);
-  g_free (causes);
-}
-
-static void
-handle_error (NavSctpAssociation *a,
-              const NavSctpTlv   *chunk)
-{
-  NavSctpTlvIter it;
-  NavSctpTlv c;
-
-  nav_sctp_param_iter_init (&it, chunk->value, chunk->value_len);
-  while (nav_sctp_tlv_iter_next (&it, &c) == NAV_SCTP_TLV_OK)
-    {
-      NavSctpEvent *ev;
-
-      if (c.type == NAV_SCTP_CAUSE_STALE_COOKIE && a->state == NAV_SCTP_STATE_COOKIE_ECHOED)
-        {
-          /* §5.2.6: start again with a fresh INIT, as a retransmission. */
-          if (++a->init_retransmits > a->opt.max_init_retransmissions)
-            {
-              nav_sctp_fail (a, NAV_SCTP_CLOSE_INIT_FAILED, _("The peer kept refusing our state cookie"));
-              return;
-            }
-          nav_sctp_timer_stop (a, TIMER_T1_COOKIE);
-          a->state = NAV_SCTP_STATE_COOKIE_WAIT;
-          a->peer_tag = 0;
-          build_init (a);
-          send_init (a);
-          nav_sctp_timer_start (a, TIMER_T1_INIT, a->rto);
-          return;
-        }
-      if (c.type == NAV_SCTP_CAUSE_UNRECOGNIZED_CHUNK && c.value_len >= 1
-          && c.value[0] == NAV_SCTP_CHUNK_RE_CONFIG)
-        a->peer_reconfig = FALSE;
-      ev = nav_sctp_event_push (a, EV_ERROR);
-      ev->code = NAV_SCTP_ERROR_PEER;
-      {
-        gchar *causes = describe_causes (c.value - 4, c.length);
-
-        ev->text = g_strdup_printf (_("The peer reported an error (%s)"), causes);
-        g_free (causes);
-      }
-    }
-}
-
-/* ---- heartbeat (RFC 9260 §8.3) ---- */
-
-static void
-send_heartbeat (NavSctpAssociation *a)
-{
-  guint8 v[16];
-
-  a->hb_nonce = nav_sctp_random32 (a);
-  a->hb_sent_at = a->now;
-  nav_sctp_put16 (v, NAV_SCTP_PARAM_HEARTBEAT_INFO);
-  nav_sctp_put16 (v + 2, 16);
-  nav_sctp_put32 (v + 4, a->hb_nonce);
-  nav_sctp_put32 (v + 8, (guint32) ((guint64) a->now >> 32));
-  nav_sctp_put32 (v + 12, (guint32) a->now);
-  nav_sctp_queue_control (a, NAV_SCTP_CHUNK_HEARTBEAT, 0, v, sizeof v);
-  a->hb_outstanding = TRUE;
-  a->stats.heartbeats_sent++;
-  nav_sctp_timer_start (a, TIMER_HEARTBEAT_ACK, a->rto);
-}
-
-static void
-handle_heartbeat_ack (NavSctpAssociation *a,
-                      const NavSctpTlv   *chunk)
-{
-  gint64 sent_at;
-
-  if (chunk->value_len != 16 || nav_sctp_get16 (chunk->value) != NAV_SCTP_PARAM_HEARTBEAT_INFO
-      || !a->hb_outstanding || nav_sctp_get32 (chunk->value + 4) != a->hb_nonce)
-    {
-      a->stats.chunks_dropped++;
-      return;
-    }
-  sent_at = (gint64) (((guint64) nav_sctp_get32 (chunk->value + 8) << 32) | nav_sctp_get32 (chunk->value + 12));
-  if (sent_at != a->hb_sent_at)
-    return;
-  a->hb_outstanding = FALSE;
-  nav_sctp_timer_stop (a, TIMER_HEARTBEAT_ACK);
-  a->error_count = 0;
-  nav_sctp_update_rto (a, a->now - sent_at);
 }
 
 /* ---- input ---- */
@@ -1297,10 +596,10 @@ handle_ootb (NavSctpAssociation        *a,
     case NAV_SCTP_CHUNK_ERROR:
       break;
     case NAV_SCTP_CHUNK_SHUTDOWN_ACK:
-      send_chunk (a, h->vtag, NAV_SCTP_CHUNK_SHUTDOWN_COMPLETE, NAV_SCTP_FLAG_T, NULL, 0, TRUE);
+      nav_sctp_send_chunk (a, h->vtag, NAV_SCTP_CHUNK_SHUTDOWN_COMPLETE, NAV_SCTP_FLAG_T, NULL, 0, TRUE);
       break;
     default:
-      send_chunk (a, h->vtag, NAV_SCTP_CHUNK_ABORT, NAV_SCTP_FLAG_T, NULL, 0, TRUE);
+      nav_sctp_send_chunk (a, h->vtag, NAV_SCTP_CHUNK_ABORT, NAV_SCTP_FLAG_T, NULL, 0, TRUE);
       break;
     }
 }
@@ -1384,7 +683,7 @@ process_packet (NavSctpAssociation *a,
   nav_sctp_chunk_iter_init (&it, packet, len);
   while (nav_sctp_tlv_iter_next (&it, &chunk) == NAV_SCTP_TLV_OK)
     {
-      if (teardown_pending (a) && chunk.type != NAV_SCTP_CHUNK_COOKIE_ECHO)
+      if (nav_sctp_teardown_pending (a) && chunk.type != NAV_SCTP_CHUNK_COOKIE_ECHO)
         break;
       switch (chunk.type)
         {
@@ -1411,10 +710,10 @@ process_packet (NavSctpAssociation *a,
           }
           break;
         case NAV_SCTP_CHUNK_INIT:
-          handle_init (a, &chunk);
+          nav_sctp_handle_init (a, &chunk);
           break;
         case NAV_SCTP_CHUNK_INIT_ACK:
-          handle_init_ack (a, &chunk);
+          nav_sctp_handle_init_ack (a, &chunk);
           break;
         case NAV_SCTP_CHUNK_SACK:
           if (a->state >= NAV_SCTP_STATE_ESTABLISHED)
@@ -1432,29 +731,29 @@ process_packet (NavSctpAssociation *a,
             nav_sctp_queue_control (a, NAV_SCTP_CHUNK_HEARTBEAT_ACK, 0, chunk.value, chunk.value_len);
           break;
         case NAV_SCTP_CHUNK_HEARTBEAT_ACK:
-          handle_heartbeat_ack (a, &chunk);
+          nav_sctp_handle_heartbeat_ack (a, &chunk);
           break;
         case NAV_SCTP_CHUNK_ABORT:
-          handle_abort (a, &chunk);
+          nav_sctp_handle_abort (a, &chunk);
           break;
         case NAV_SCTP_CHUNK_SHUTDOWN:
-          handle_shutdown (a, &chunk);
+          nav_sctp_handle_shutdown (a, &chunk);
           break;
         case NAV_SCTP_CHUNK_SHUTDOWN_ACK:
-          handle_shutdown_ack (a, h.vtag);
+          nav_sctp_handle_shutdown_ack (a, h.vtag);
           break;
         case NAV_SCTP_CHUNK_SHUTDOWN_COMPLETE:
           if (a->state == NAV_SCTP_STATE_SHUTDOWN_ACK_SENT)
-            close_gracefully (a);
+            nav_sctp_close_gracefully (a);
           break;
         case NAV_SCTP_CHUNK_ERROR:
-          handle_error (a, &chunk);
+          nav_sctp_handle_error (a, &chunk);
           break;
         case NAV_SCTP_CHUNK_COOKIE_ECHO:
-          handle_cookie_echo (a, &chunk, h.vtag);
+          nav_sctp_handle_cookie_echo (a, &chunk, h.vtag);
           break;
         case NAV_SCTP_CHUNK_COOKIE_ACK:
-          handle_cookie_ack (a);
+          nav_sctp_handle_cookie_ack (a);
           break;
         case NAV_SCTP_CHUNK_FORWARD_TSN:
         case NAV_SCTP_CHUNK_I_FORWARD_TSN:
@@ -1492,7 +791,7 @@ process_packet (NavSctpAssociation *a,
         }
     }
 done:
-  if (teardown_pending (a))
+  if (nav_sctp_teardown_pending (a))
     return TRUE;
   nav_sctp_rx_packet_done (a, had_data, had_gaps);
   if (had_data && a->state == NAV_SCTP_STATE_SHUTDOWN_SENT)
@@ -1535,7 +834,7 @@ nav_sctp_association_handle_input (NavSctpAssociation *assoc,
   a->stats.bytes_received += len;
   if (!process_packet (a, packet, len))
     a->stats.packets_dropped++;
-  if (!teardown_pending (a))
+  if (!nav_sctp_teardown_pending (a))
     nav_sctp_tx_flush (a);
   /* Before leave(): a callback may free the association there. */
   a->input_stable = stable;
@@ -1555,13 +854,13 @@ t1_expired (NavSctpAssociation *a,
     }
   a->rto = MIN (a->rto * 2, a->opt.rto_max_us);
   if (t == TIMER_T1_INIT)
-    send_init (a);
+    nav_sctp_send_init (a);
   else
     {
       gsize len;
       const guint8 *cookie = g_bytes_get_data (a->init_chunk, &len);
 
-      send_chunk (a, a->peer_tag, NAV_SCTP_CHUNK_COOKIE_ECHO, 0, cookie, len, TRUE);
+      nav_sctp_send_chunk (a, a->peer_tag, NAV_SCTP_CHUNK_COOKIE_ECHO, 0, cookie, len, TRUE);
     }
   nav_sctp_timer_start (a, t, a->rto);
 }
@@ -1581,22 +880,22 @@ run_timer (NavSctpAssociation *a,
     case TIMER_T2_SHUTDOWN:
       if (++a->shutdown_retransmits > a->opt.max_retransmissions)
         {
-          send_abort (a, 0, NULL, 0);
+          nav_sctp_send_abort (a, 0, NULL, 0);
           nav_sctp_fail (a, NAV_SCTP_CLOSE_FAILED, _("The peer never completed the shutdown"));
           return;
         }
       a->rto = MIN (a->rto * 2, a->opt.rto_max_us);
       if (a->state == NAV_SCTP_STATE_SHUTDOWN_SENT)
-        send_shutdown (a);
+        nav_sctp_send_shutdown (a);
       else if (a->state == NAV_SCTP_STATE_SHUTDOWN_ACK_SENT)
-        send_chunk (a, a->peer_tag, NAV_SCTP_CHUNK_SHUTDOWN_ACK, 0, NULL, 0, nav_sctp_use_checksum (a));
+        nav_sctp_send_chunk (a, a->peer_tag, NAV_SCTP_CHUNK_SHUTDOWN_ACK, 0, NULL, 0, nav_sctp_use_checksum (a));
       nav_sctp_timer_start (a, TIMER_T2_SHUTDOWN, a->rto);
       break;
     case TIMER_T3_RTX:
       nav_sctp_tx_t3_expired (a);
       break;
     case TIMER_T5_GUARD:
-      send_abort (a, 0, NULL, 0);
+      nav_sctp_send_abort (a, 0, NULL, 0);
       nav_sctp_fail (a, NAV_SCTP_CLOSE_FAILED, _("The shutdown took too long"));
       break;
     case TIMER_HEARTBEAT:
@@ -1606,8 +905,8 @@ run_timer (NavSctpAssociation *a,
           /* Data in flight already probes the path. */
           if (a->flight == 0 && !a->hb_outstanding
               && a->now - a->last_data_sent >= a->opt.heartbeat_interval_us / 2)
-            send_heartbeat (a);
-          heartbeat_schedule (a);
+            nav_sctp_send_heartbeat (a);
+          nav_sctp_heartbeat_schedule (a);
         }
       break;
     case TIMER_HEARTBEAT_ACK:
@@ -1643,13 +942,13 @@ nav_sctp_association_handle_timeout (NavSctpAssociation *assoc)
   NavSctpAssociation *a = assoc;
 
   enter (a);
-  for (guint t = 0; t < N_TIMERS && !teardown_pending (a); t++)
+  for (guint t = 0; t < N_TIMERS && !nav_sctp_teardown_pending (a); t++)
     if (a->timers[t] != TIMER_OFF && a->timers[t] <= a->now)
       {
         a->timers[t] = TIMER_OFF;
         run_timer (a, t);
       }
-  if (!teardown_pending (a))
+  if (!nav_sctp_teardown_pending (a))
     nav_sctp_tx_flush (a);
   leave (a);
 }
@@ -1963,8 +1262,8 @@ nav_sctp_association_new (const NavSctpOptions   *options,
   a->events = g_array_new (FALSE, FALSE, sizeof (NavSctpEvent));
   a->control = g_byte_array_new ();
   timers_stop_all (a);
-  fill_random (a, a->secret, sizeof a->secret);
-  fill_random (a, seed, sizeof seed);
+  nav_sctp_fill_random (a, a->secret, sizeof a->secret);
+  nav_sctp_fill_random (a, seed, sizeof seed);
   for (guint i = 0; i < 4; i++)
     a->rng[i] = nav_sctp_get32 (seed + 4 * i) | (i == 0 ? 1 : 0);
   a->rto = a->opt.rto_initial_us;
@@ -1977,7 +1276,7 @@ nav_sctp_association_new (const NavSctpOptions   *options,
 static void
 really_free (NavSctpAssociation *a)
 {
-  teardown (a);
+  nav_sctp_teardown (a);
   for (guint i = a->events_head; i < a->events->len; i++)
     event_clear (&g_array_index (a->events, NavSctpEvent, i));
   g_array_unref (a->events);

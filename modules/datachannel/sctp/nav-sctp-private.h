@@ -2,8 +2,11 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * nav-sctp-association.c  lifecycle, handshake (INIT, cookie), chunk
- *                         dispatch, shutdown, abort, heartbeat, timers, events
+ * nav-sctp-association.c  the public calls, chunk dispatch, timers, events,
+ *                         closing
+ * nav-sctp-handshake.c    INIT, INIT ACK, COOKIE ECHO, COOKIE ACK, collision,
+ *                         restart, the extensions both ends announce
+ * nav-sctp-control.c      SHUTDOWN sequence, ABORT, ERROR, HEARTBEAT
  * nav-sctp-cookie.c       the HMAC-signed state cookie
  * nav-sctp-tx.c           send queues, scheduler, outstanding TSNs, SACK
  *                         processing, congestion control, retransmission,
@@ -341,8 +344,53 @@ void nav_sctp_fail (NavSctpAssociation *a,
                     const gchar        *detail);
 void nav_sctp_update_rto (NavSctpAssociation *a,
                           gint64              rtt);
-void nav_sctp_check_shutdown_progress (NavSctpAssociation *a);
 guint32 nav_sctp_random32 (NavSctpAssociation *a);
+void nav_sctp_fill_random (NavSctpAssociation *a,
+                           guint8             *buf,
+                           gsize               len);
+guint32 nav_sctp_random_nonzero (NavSctpAssociation *a);
+void nav_sctp_send_chunk (NavSctpAssociation *a,
+                          guint32             vtag,
+                          guint8              type,
+                          guint8              flags,
+                          const guint8       *value,
+                          gsize               value_len,
+                          gboolean            checksum);
+void nav_sctp_send_abort (NavSctpAssociation *a,
+                          guint16             cause,
+                          const guint8       *info,
+                          gsize               info_len);
+gboolean nav_sctp_teardown_pending (NavSctpAssociation *a);
+void nav_sctp_teardown (NavSctpAssociation *a);
+
+/* nav-sctp-handshake.c */
+void nav_sctp_build_init (NavSctpAssociation *a);
+void nav_sctp_send_init (NavSctpAssociation *a);
+void nav_sctp_handle_init (NavSctpAssociation *a,
+                           const NavSctpTlv   *chunk);
+void nav_sctp_handle_init_ack (NavSctpAssociation *a,
+                               const NavSctpTlv   *chunk);
+void nav_sctp_handle_cookie_echo (NavSctpAssociation *a,
+                                  const NavSctpTlv   *chunk,
+                                  guint32             vtag);
+void nav_sctp_handle_cookie_ack (NavSctpAssociation *a);
+
+/* nav-sctp-control.c */
+void nav_sctp_check_shutdown_progress (NavSctpAssociation *a);
+void nav_sctp_send_shutdown (NavSctpAssociation *a);
+void nav_sctp_close_gracefully (NavSctpAssociation *a);
+void nav_sctp_handle_shutdown (NavSctpAssociation *a,
+                               const NavSctpTlv   *chunk);
+void nav_sctp_handle_shutdown_ack (NavSctpAssociation *a,
+                                   guint32             vtag);
+void nav_sctp_handle_abort (NavSctpAssociation *a,
+                            const NavSctpTlv   *chunk);
+void nav_sctp_handle_error (NavSctpAssociation *a,
+                            const NavSctpTlv   *chunk);
+void nav_sctp_heartbeat_schedule (NavSctpAssociation *a);
+void nav_sctp_send_heartbeat (NavSctpAssociation *a);
+void nav_sctp_handle_heartbeat_ack (NavSctpAssociation *a,
+                                    const NavSctpTlv   *chunk);
 
 /* nav-sctp-cookie.c */
 typedef struct {
