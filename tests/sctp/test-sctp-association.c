@@ -1191,6 +1191,60 @@ test_shutdown_cases (void)
   sctp_world_free (w);
 }
 
+/* Tiny messages by the ten thousand: bundled many to a packet, never more
+ * TSNs in flight than a receiver tracks, all delivered in order. */
+typedef struct {
+  guint n;
+  guint sent;
+} TinySender;
+
+static void
+tiny_pump (SctpWorld *w,
+           gpointer   data)
+{
+  TinySender *t = data;
+
+  while (t->sent < t->n)
+    {
+      GBytes *m = sctp_payload (t->sent, 4);
+      gboolean ok = nav_sctp_association_send_bytes (w->a.assoc, 0, PPID_BINARY, m, NULL, NULL);
+
+      g_bytes_unref (m);
+      if (!ok)
+        return;
+      t->sent++;
+    }
+}
+
+static void
+test_tiny_messages (void)
+{
+  NavSctpOptions o = default_options ();
+  SctpWorld *w;
+  TinySender t = { .n = 60000 };
+  NavSctpStats s;
+
+  o.send_buffer = 64 * 1024 * 1024;
+  w = connected_world (96, &o, &o);
+  w->a.link.delay_us = w->b.link.delay_us = 50 * MS;
+  w->pump = tiny_pump;
+  w->pump_data = &t;
+  tiny_pump (w, &t);
+  g_assert_true (sctp_world_run_until (w, received_count, GUINT_TO_POINTER (t.n), 600 * SEC));
+  for (guint i = 0; i < t.n; i++)
+    {
+      guint32 id;
+
+      g_assert_true (sctp_payload_check (((SctpReceived *) w->b.received->pdata[i])->data, &id));
+      g_assert_cmpuint (id, ==, i);
+    }
+  sctp_end_stats (&w->a, &s);
+  g_test_message ("%u messages of 4 bytes in %" G_GUINT64_FORMAT " packets", t.n, s.packets_sent);
+  g_assert_cmpuint (s.packets_sent, <, t.n / 10);
+  g_assert_cmpuint (s.retransmissions, ==, 0);
+  sctp_world_free (w);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1218,6 +1272,7 @@ main (int    argc,
   g_test_add_func ("/sctp/association/rto", test_rto);
   g_test_add_func ("/sctp/association/fast-retransmit", test_fast_retransmit);
   g_test_add_func ("/sctp/association/shutdown-cases", test_shutdown_cases);
+  g_test_add_func ("/sctp/association/tiny-messages", test_tiny_messages);
   g_test_add_func ("/sctp/association/zero-checksum", test_zero_checksum);
   g_test_add_func ("/sctp/association/peer-restart", test_peer_restart);
   g_test_add_func ("/sctp/association/free-from-callback", test_free_from_callback);

@@ -24,6 +24,10 @@
 /* Below this a message is not fragmented to fill the tail of a packet
  * that already carries something: the next packet takes it whole. */
 #define MIN_FRAGMENT 256
+/* TSNs in flight at most, whatever the windows allow: a sender of tiny
+ * messages stays inside what receivers track above their cumulative TSN
+ * (ours 65000, usrsctp's mapping array less). */
+#define MAX_OUTSTANDING_TSNS 16384u
 
 static inline guint32
 ring_count (NavSctpAssociation *a)
@@ -904,7 +908,7 @@ cut_chunk (NavSctpAssociation *a,
 {
   gsize header = a->peer_idata ? 16 : 12;
 
-  while (room > header)
+  while (room > header && ring_count (a) < MAX_OUTSTANDING_TSNS)
     {
       NavSctpOutStream *s = (!a->peer_idata && a->current != NULL) ? a->current : a->rr;
       NavSctpOutMsg *m;
