@@ -1245,6 +1245,50 @@ test_tiny_messages (void)
   sctp_world_free (w);
 }
 
+/* ---- the handshake failing ---- */
+
+static void
+test_init_unanswered (void)
+{
+  SctpWorld *w = sctp_world_new (97, NULL, NULL);
+  gint64 start = w->now;
+
+  w->a.link.down = TRUE;
+  nav_sctp_association_connect (w->a.assoc);
+  g_assert_true (sctp_world_run_until (w, a_closed_cb, NULL, 3600 * SEC));
+  g_assert_cmpint (w->a.close_reason, ==, NAV_SCTP_CLOSE_INIT_FAILED);
+  /* Max.Init.Retransmits (8) after the first INIT: 9 sent. */
+  g_assert_cmpuint (w->a.packets_sent, ==, 9);
+  g_test_message ("gave up after %.0f s", (w->now - start) / 1e6);
+  sctp_world_free (w);
+}
+
+/* A cookie that outlived Valid.Cookie.Life comes back as a Stale Cookie
+ * ERROR (§5.1.5); the initiator starts again (§5.2.6), and gives up
+ * after Max.Init.Retransmits. */
+static void
+test_stale_cookie (void)
+{
+  NavSctpOptions ob = default_options ();
+  SctpWorld *w;
+
+  ob.cookie_lifetime_us = 10 * MS;
+  w = sctp_world_new (98, NULL, &ob);
+  w->a.link.delay_us = w->b.link.delay_us = 20 * MS;
+  nav_sctp_association_connect (w->a.assoc);
+  g_assert_true (sctp_world_run_until (w, a_closed_cb, NULL, 3600 * SEC));
+  g_assert_cmpint (w->a.close_reason, ==, NAV_SCTP_CLOSE_INIT_FAILED);
+  g_assert_cmpuint (w->b.connected, ==, 0);
+  sctp_world_free (w);
+
+  /* A generous lifetime: the same delays connect. */
+  ob.cookie_lifetime_us = 60 * SEC;
+  w = sctp_world_new (98, NULL, &ob);
+  w->a.link.delay_us = w->b.link.delay_us = 20 * MS;
+  g_assert_true (sctp_world_connect (w, FALSE));
+  sctp_world_free (w);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1272,6 +1316,8 @@ main (int    argc,
   g_test_add_func ("/sctp/association/rto", test_rto);
   g_test_add_func ("/sctp/association/fast-retransmit", test_fast_retransmit);
   g_test_add_func ("/sctp/association/shutdown-cases", test_shutdown_cases);
+  g_test_add_func ("/sctp/association/init-unanswered", test_init_unanswered);
+  g_test_add_func ("/sctp/association/stale-cookie", test_stale_cookie);
   g_test_add_func ("/sctp/association/tiny-messages", test_tiny_messages);
   g_test_add_func ("/sctp/association/zero-checksum", test_zero_checksum);
   g_test_add_func ("/sctp/association/peer-restart", test_peer_restart);

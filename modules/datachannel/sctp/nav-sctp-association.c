@@ -512,6 +512,7 @@ nav_sctp_association_connect (NavSctpAssociation *assoc)
       a->rto = a->opt.rto_initial_us;
       nav_sctp_build_init (a);
       a->init_retransmits = 0;
+      a->stale_cookies = 0;
       a->state = NAV_SCTP_STATE_COOKIE_WAIT;
       nav_sctp_send_init (a);
       nav_sctp_timer_start (a, TIMER_T1_INIT, a->rto);

@@ -190,8 +190,9 @@ nav_sctp_handle_error (NavSctpAssociation *a,
 
       if (c.type == NAV_SCTP_CAUSE_STALE_COOKIE && a->state == NAV_SCTP_STATE_COOKIE_ECHOED)
         {
-          /* §5.2.6: start again with a fresh INIT, as a retransmission. */
-          if (++a->init_retransmits > a->opt.max_init_retransmissions)
+          /* §5.2.6: start again with a fresh INIT, as many times as INIT
+           * itself would be sent. */
+          if (++a->stale_cookies > a->opt.max_init_retransmissions)
             {
               nav_sctp_fail (a, NAV_SCTP_CLOSE_INIT_FAILED, _("The peer kept refusing our state cookie"));
               return;

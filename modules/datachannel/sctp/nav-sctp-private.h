@@ -218,6 +218,7 @@ struct _NavSctpAssociation {
 
   gint64 timers[N_TIMERS];
   guint init_retransmits;
+  guint stale_cookies;          /* §5.2.6 restarts of this handshake */
   guint shutdown_retransmits;
   GBytes *init_chunk;           /* our INIT or COOKIE ECHO chunk for T1 */
   GByteArray *control;          /* queued control chunks, each whole */
