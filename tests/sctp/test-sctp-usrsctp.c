@@ -28,7 +28,6 @@
 
 #define SEC G_GINT64_CONSTANT (1000000)
 #define MS G_GINT64_CONSTANT (1000)
-#define PORT 5000
 #define PPID_BINARY 53
 #define N_ORDERED 4
 #define N_STREAMS 6
@@ -86,6 +85,7 @@ typedef struct {
   guint64 packets_to_usr;
   guint64 packets_to_ours;
   gboolean break_checksum;      /* flip a bit of our packets' CRC32c */
+  guint16 port;                 /* both ends' */
 } Diff;
 
 static Diff *current;
@@ -230,7 +230,7 @@ usr_address (Diff *d)
   struct sockaddr_conn sc = { 0 };
 
   sc.sconn_family = AF_CONN;
-  sc.sconn_port = htons (PORT);
+  sc.sconn_port = htons (d->port);
   sc.sconn_addr = d;
   return sc;
 }
@@ -341,6 +341,8 @@ diff_new (guint32  seed,
 {
   Diff *d = g_new0 (Diff, 1);
   NavSctpOptions o;
+  /* A port of its own per test: usrsctp holds a closed socket's a while. */
+  static guint16 next_port = 5000;
 
   d->now = 1000 * SEC;
   d->usr_ms = d->now / MS;
@@ -360,7 +362,9 @@ diff_new (guint32  seed,
   current = d;
   usrsctp_register_address (d);
 
+  d->port = next_port++;
   nav_sctp_options_init (&o);
+  o.local_port = o.remote_port = d->port;
   o.enable_interleaving = interleaving;
   o.heartbeat_interval_us = 10 * SEC;
   /* As over DTLS: usrsctp (0.9.5) does not announce RFC 9653, so every
