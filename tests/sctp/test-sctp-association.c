@@ -1289,6 +1289,40 @@ test_stale_cookie (void)
   sctp_world_free (w);
 }
 
+/* A message sent before the association is up rides with the COOKIE ECHO
+ * (RFC 9260 §5.1 C): it arrives one and a half round trips after connect,
+ * not two and a half. */
+static void
+test_data_with_cookie (void)
+{
+  SctpWorld *w = sctp_world_new (99, NULL, NULL);
+  GBytes *m = sctp_payload (1, 300);
+  gint64 start = w->now;
+
+  w->a.link.delay_us = w->b.link.delay_us = 50 * MS;
+  nav_sctp_association_connect (w->a.assoc);
+  send_ok (&w->a, 0, PPID_BINARY, m, NULL);
+  g_assert_true (sctp_world_run_until (w, received_count, GUINT_TO_POINTER (1), 10 * SEC));
+  g_assert_cmpint (w->now - start, ==, 150 * MS);
+  g_assert_true (g_bytes_equal (((SctpReceived *) w->b.received->pdata[0])->data, m));
+  /* And still when the COOKIE ECHO is lost: T1 brings the cookie, T3
+   * the data. */
+  g_bytes_unref (m);
+  sctp_world_free (w);
+
+  w = sctp_world_new (100, NULL, NULL);
+  m = sctp_payload (2, 300);
+  w->a.link.delay_us = w->b.link.delay_us = 50 * MS;
+  w->a.link.drop_data_nth = 1;
+  nav_sctp_association_connect (w->a.assoc);
+  send_ok (&w->a, 0, PPID_BINARY, m, NULL);
+  g_assert_true (sctp_world_run_until (w, received_count, GUINT_TO_POINTER (1), 60 * SEC));
+  g_assert_true (g_bytes_equal (((SctpReceived *) w->b.received->pdata[0])->data, m));
+  g_assert_cmpuint (w->a.connected, ==, 1);
+  g_bytes_unref (m);
+  sctp_world_free (w);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1316,6 +1350,7 @@ main (int    argc,
   g_test_add_func ("/sctp/association/rto", test_rto);
   g_test_add_func ("/sctp/association/fast-retransmit", test_fast_retransmit);
   g_test_add_func ("/sctp/association/shutdown-cases", test_shutdown_cases);
+  g_test_add_func ("/sctp/association/data-with-cookie", test_data_with_cookie);
   g_test_add_func ("/sctp/association/init-unanswered", test_init_unanswered);
   g_test_add_func ("/sctp/association/stale-cookie", test_stale_cookie);
   g_test_add_func ("/sctp/association/tiny-messages", test_tiny_messages);

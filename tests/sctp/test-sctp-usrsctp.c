@@ -629,8 +629,25 @@ connect_roles (Diff *d,
 {
   usr_open (d, role != ROLE_OURS_ACTIVE);
   if (role != ROLE_USRSCTP_ACTIVE)
-    nav_sctp_association_connect (d->ours);
+    {
+      /* A first message queued at once rides with our COOKIE ECHO
+       * (RFC 9260 §5.1 C) when we are the side that sends one. */
+      GBytes *m = sctp_payload (msg_id (N_ORDERED, 0xfffff), 200);
+
+      nav_sctp_association_connect (d->ours);
+      g_assert_true (nav_sctp_association_send_bytes (d->ours, N_ORDERED, PPID_BINARY, m, NULL, NULL));
+      g_bytes_unref (m);
+    }
   g_assert_true (diff_run (d, both_up, NULL, 120 * SEC));
+  if (role != ROLE_USRSCTP_ACTIVE)
+    {
+      gint64 end = d->now + 5 * SEC;
+
+      while (d->usr_received->len == 0 && d->now < end)
+        diff_step (d);
+      g_assert_cmpuint (d->usr_received->len, ==, 1);
+      g_ptr_array_set_size (d->usr_received, 0);
+    }
 }
 
 static gboolean

@@ -320,14 +320,16 @@ nav_sctp_handle_init_ack (NavSctpAssociation *a,
   nav_sctp_timer_stop (a, TIMER_T1_INIT);
   a->state = NAV_SCTP_STATE_COOKIE_ECHOED;
   a->init_retransmits = 0;
+  /* The sending half starts now: queued messages may ride with the
+   * COOKIE ECHO (§5.1 C), after it and the ERROR. */
+  nav_sctp_tx_start (a, init.a_rwnd);
   {
     NavSctpWriter w;
     gsize len;
+    const guint8 *cookie = g_bytes_get_data (a->init_chunk, &len);
     guint8 *v;
 
     nav_sctp_writer_init (&w, a->packet, a->opt.mtu, a->opt.local_port, a->opt.remote_port, a->peer_tag);
-    const guint8 *cookie = g_bytes_get_data (a->init_chunk, &len);
-
     v = nav_sctp_writer_add_chunk (&w, NAV_SCTP_CHUNK_COOKIE_ECHO, 0, len);
     memcpy (v, cookie, len);
     if (a->control->len > 0)
@@ -340,6 +342,7 @@ nav_sctp_handle_init_ack (NavSctpAssociation *a,
           memcpy (e, c + 4, clen - 4);
         g_byte_array_set_size (a->control, 0);
       }
+    nav_sctp_tx_bundle_with_cookie (a, &w);
     len = nav_sctp_writer_finish (&w, TRUE);
     a->stats.packets_sent++;
     a->stats.bytes_sent += len;

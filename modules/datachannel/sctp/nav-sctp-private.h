@@ -241,6 +241,7 @@ struct _NavSctpAssociation {
   NavSctpOutStream **out_pages[STREAM_PAGES];
   NavSctpOutStream *rr;         /* next stream the scheduler serves */
   NavSctpOutStream *current;    /* DATA: the stream whose message is half sent */
+  gboolean tx_started;          /* TSNs, windows set (nav_sctp_tx_start) */
   gsize total_buffered;
   gsize total_low_threshold;
   guint32 next_tsn;
@@ -428,6 +429,8 @@ void nav_sctp_tx_reset (NavSctpAssociation *a);
 void nav_sctp_tx_start (NavSctpAssociation *a,
                         guint32             peer_a_rwnd);
 void nav_sctp_tx_flush (NavSctpAssociation *a);
+void nav_sctp_tx_bundle_with_cookie (NavSctpAssociation *a,
+                                     NavSctpWriter      *w);
 void nav_sctp_tx_handle_sack (NavSctpAssociation *a,
                               const NavSctpSack  *sack);
 void nav_sctp_tx_handle_cum_ack (NavSctpAssociation *a,

@@ -229,6 +229,7 @@ nav_sctp_tx_reset (NavSctpAssociation *a)
   g_array_set_size (a->prev_gaps, 0);
   a->current = NULL;
   a->rr = NULL;
+  a->tx_started = FALSE;
   for (guint p = 0; p < STREAM_PAGES; p++)
     {
       if (a->out_pages[p] == NULL)
@@ -261,6 +262,9 @@ nav_sctp_tx_start (NavSctpAssociation *a,
 {
   gsize mtu = a->opt.mtu;
 
+  if (a->tx_started)
+    return;                     /* with COOKIE ECHO already */
+  a->tx_started = TRUE;
   a->next_tsn = a->local_initial_tsn;
   a->cum_ack = a->next_tsn - 1;
   a->adv_ack_point = a->cum_ack;
@@ -1091,6 +1095,40 @@ write_control (NavSctpAssociation *a,
   g_byte_array_remove_range (a->control, 0, MIN (off, a->control->len));
 }
 
+/* New data into @w, within the windows; TRUE if any went in. */
+static gboolean
+add_new_data (NavSctpAssociation *a,
+              NavSctpWriter      *w)
+{
+  gboolean any = FALSE;
+
+  while (a->flight < a->cwnd)
+    {
+      guint32 tsn;
+      NavSctpTxChunk *c = cut_chunk (a, nav_sctp_writer_room (w), w->n_chunks == 0, &tsn);
+
+      if (c == NULL)
+        break;
+      write_data_chunk (a, w, tsn, c);
+      chunk_sent (a, tsn, c);
+      any = TRUE;
+    }
+  return any;
+}
+
+/* RFC 9260 §5.1 C: DATA may ride with COOKIE ECHO (after it), saving the
+ * first messages a round trip. */
+void
+nav_sctp_tx_bundle_with_cookie (NavSctpAssociation *a,
+                                NavSctpWriter      *w)
+{
+  if (add_new_data (a, w))
+    {
+      a->last_data_sent = a->now;
+      nav_sctp_timer_start (a, TIMER_T3_RTX, a->rto);
+    }
+}
+
 static gboolean
 data_allowed (NavSctpAssociation *a)
 {
@@ -1170,23 +1208,11 @@ nav_sctp_tx_flush (NavSctpAssociation *a)
                   && write_forward_tsn (a, &w))
                 fwd = TRUE;
             }
-          if (a->rtx_pending == 0 && (a->opt.max_burst == 0 || burst < a->opt.max_burst))
+          if (a->rtx_pending == 0 && (a->opt.max_burst == 0 || burst < a->opt.max_burst)
+              && add_new_data (a, &w))
             {
-              gboolean any_new = FALSE;
-
-              while (a->flight < a->cwnd)
-                {
-                  guint32 tsn;
-                  NavSctpTxChunk *c = cut_chunk (a, nav_sctp_writer_room (&w), w.n_chunks == 0, &tsn);
-
-                  if (c == NULL)
-                    break;
-                  write_data_chunk (a, &w, tsn, c);
-                  chunk_sent (a, tsn, c);
-                  data = any_new = TRUE;
-                }
-              if (any_new)
-                burst++;
+              data = TRUE;
+              burst++;
             }
         }
       if (w.n_chunks == 0)
