@@ -1,0 +1,495 @@
+/* nav-agent-discovery.c: NavAgent's gathering: the registry's gatherers
+ * and the candidates they find
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+#include <gobject/gvaluecollector.h>
+
+#include "nav-agent-private.h"
+#include "nav-agent-checks-private.h"
+#include "nav-agent-io-private.h"
+#include "nav-agent-sockets-private.h"
+
+/* Whether UDP sockets are opened with ice-udp off, for the STUN server
+ * only: without them no TCP candidate would learn its mapped address.
+ * Only for simultaneous-open (TCP hole punching, an option libnice does
+ * not have): otherwise ice-udp off means no UDP socket at all, as in
+ * libnice, and gathering never waits for a STUN server. */
+static gboolean
+wants_discovery_sockets (NavAgent *agent)
+{
+  return !agent->ice_udp && agent->ice_tcp && agent->ice_tcp_so && !agent->force_relay &&
+         agent->full_mode && agent->stun_server != NULL && agent->stun_server[0] != '\0';
+}
+
+/* Called with the lock held.  Server-reflexive TCP candidates (RFC 6544
+ * §5.2), derived as libnice derives them: for each host TCP candidate on
+ * the base IP of @udp_srflx, the mapped IP with the host candidate's own
+ * port and tcptype, on the host candidate's transport (its base, RFC 8445
+ * §6.1.2.4: checks leave from there, and nothing binds the mapped
+ * address).  That assumes a NAT which keeps ports for TCP, the common
+ * kind; where it does not, the candidate simply fails its checks.  New
+ * candidates are added to @component and @out. */
+static void
+derive_tcp_srflx (NavAgent           *agent,
+                  AgentComponent     *component,
+                  const NavCandidate *udp_srflx,
+                  GPtrArray          *out)
+{
+  guint i, n = component->local->len;
+
+  if (!agent->ice_tcp || agent->force_relay || !agent->full_mode)
+    return;
+  for (i = 0; i < n; i++)
+    {
+      const NavCandidate *host = g_ptr_array_index (component->local, i);
+      g_autoptr (NavCandidate) c = NULL;
+      g_autofree gchar *key = NULL;
+      gchar foundation[16];
+      guint direction;
+
+      if (host->type != NAV_CANDIDATE_TYPE_HOST ||
+          host->transport == NAV_CANDIDATE_TRANSPORT_UDP ||
+          !nav_address_equal_no_port (&host->base_addr, &udp_srflx->base_addr))
+        continue;
+      c = nav_candidate_new (NAV_CANDIDATE_TYPE_SERVER_REFLEXIVE);
+      c->transport = host->transport;
+      c->addr = udp_srflx->addr;
+      nav_address_set_port (&c->addr, nav_address_get_port (&host->addr));
+      c->base_addr = host->addr;
+      c->related_addr = host->addr;
+      c->stream_id = host->stream_id;
+      c->component_id = host->component_id;
+      /* RFC 8445 §5.1.3: one equal to its base is redundant. */
+      if (nav_address_equal (&c->addr, &host->addr) || nav_agent_has_candidate (component->local, c))
+        continue;
+      /* RFC 6544 §4.2: the direction preferences of its table's row for a
+       * NATed host (simultaneous-open 6, active 4, passive 2), as libnice
+       * gives reflexive candidates, and the host candidate's other
+       * preference. */
+      direction = host->transport == NAV_CANDIDATE_TRANSPORT_TCP_SO ? 6 :
+                  host->transport == NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE ? 4 : 2;
+      c->priority = nav_candidate_compute_priority (NAV_CANDIDATE_TYPE_SERVER_REFLEXIVE,
+                                                    host->transport,
+                                                    (direction << 13) |
+                                                    ((host->priority >> 8) & 0x1fff),
+                                                    host->component_id);
+      /* RFC 8445 §5.1.1.3: type, base IP and server are those of the UDP
+       * candidate's foundation; the transport makes the difference. */
+      key = g_strdup_printf ("%s/%s", udp_srflx->foundation,
+                             nav_candidate_transport_to_string (host->transport));
+      g_snprintf (foundation, sizeof foundation, "%u", g_str_hash (key));
+      nav_candidate_set_foundation (c, foundation);
+      nav_candidate_set_owner (c, host->owner);
+      g_ptr_array_add (component->local, nav_candidate_copy (c));
+      g_ptr_array_add (out, g_steal_pointer (&c));
+    }
+}
+
+static void
+on_candidate_gathered (NavGatherer  *gatherer,
+                       NavCandidate *candidate,
+                       NavAgent     *agent)
+{
+  AgentComponent *component;
+  AgentStream *stream;
+  NavChecker *checker = NULL;
+  g_autoptr (GPtrArray) derived = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_candidate_free);
+  gboolean offer;
+  guint i;
+
+  nav_agent_lock (agent);
+  component = nav_agent_lookup_component (agent, candidate->stream_id, candidate->component_id);
+  if (component == NULL || nav_agent_has_candidate (component->local, candidate) ||
+      nav_agent_has_candidate (component->discovery, candidate))
+    {
+      nav_agent_unlock_and_emit (agent);
+      return;
+    }
+  stream = component->stream;
+  /* nav_agent_set_stream_tos() covers the sockets that come later. */
+  if (stream->tos >= 0 && candidate->owner != NULL)
+    nav_agent_transport_set_tos (candidate->owner, stream->tos);
+  if (!agent->ice_udp && candidate->transport == NAV_CANDIDATE_TRANSPORT_UDP &&
+      candidate->type != NAV_CANDIDATE_TYPE_RELAYED)
+    {
+      /* A discovery socket (wants_discovery_sockets()) and what it
+       * learnt: kept from the peer, the checker and the application. */
+      g_ptr_array_add (component->discovery, nav_candidate_copy (candidate));
+      if (candidate->type == NAV_CANDIDATE_TYPE_SERVER_REFLEXIVE)
+        derive_tcp_srflx (agent, component, candidate, derived);
+    }
+  else
+    {
+      nav_agent_hook_transport (agent, candidate->owner, candidate->stream_id, candidate->component_id);
+      g_ptr_array_add (component->local, nav_candidate_copy (candidate));
+      if (candidate->type == NAV_CANDIDATE_TYPE_SERVER_REFLEXIVE &&
+          candidate->transport == NAV_CANDIDATE_TRANSPORT_UDP)
+        derive_tcp_srflx (agent, component, candidate, derived);
+      /* A host TCP candidate after the UDP srflx (trickled gatherers in
+       * any order): its twin too. */
+      if (candidate->type == NAV_CANDIDATE_TYPE_HOST &&
+          candidate->transport != NAV_CANDIDATE_TRANSPORT_UDP)
+        for (GPtrArray *a = component->local; a != NULL;
+             a = a == component->local ? component->discovery : NULL)
+          for (i = 0; i < a->len; i++)
+            {
+              const NavCandidate *c = g_ptr_array_index (a, i);
+
+              if (c->type == NAV_CANDIDATE_TYPE_SERVER_REFLEXIVE &&
+                  c->transport == NAV_CANDIDATE_TRANSPORT_UDP)
+                derive_tcp_srflx (agent, component, c, derived);
+            }
+      g_ptr_array_insert (derived, 0, nav_candidate_copy (candidate));
+    }
+
+  /* force-relay: the host and reflexive candidates are only the bases of
+   * relayed ones; the peer never learns them. */
+  for (i = 0; i < derived->len; i++)
+    {
+      NavCandidate *c = g_ptr_array_index (derived, i);
+
+      offer = !agent->force_relay || c->type == NAV_CANDIDATE_TYPE_RELAYED;
+      if (!offer)
+        {
+          g_ptr_array_remove_index (derived, i--);
+          continue;
+        }
+      nav_agent_queue_signal (agent, SIG_NEW_CANDIDATE_FULL, stream->id, component->id, 0, c, NULL);
+      nav_agent_queue_signal (agent, SIG_NEW_CANDIDATE, stream->id, component->id, 0, c, NULL);
+    }
+  if (derived->len > 0 && agent->checker != NULL)
+    checker = g_object_ref (agent->checker);
+  nav_agent_unlock_and_emit (agent);
+
+  if (checker != NULL)
+    {
+      for (i = 0; i < derived->len; i++)
+        nav_checker_add_local_candidate (checker, g_ptr_array_index (derived, i));
+      g_object_unref (checker);
+    }
+}
+
+static GPtrArray *
+dup_host_bases (AgentComponent *component)
+{
+  GPtrArray *bases = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_candidate_free);
+  guint i;
+
+  for (i = 0; i < component->local->len; i++)
+    {
+      NavCandidate *c = g_ptr_array_index (component->local, i);
+
+      if (c->type == NAV_CANDIDATE_TYPE_HOST)
+        g_ptr_array_add (bases, nav_candidate_copy (c));
+    }
+  for (i = 0; i < component->discovery->len; i++)
+    {
+      NavCandidate *c = g_ptr_array_index (component->discovery, i);
+
+      if (c->type == NAV_CANDIDATE_TYPE_HOST)
+        g_ptr_array_add (bases, nav_candidate_copy (c));
+    }
+  return bases;
+}
+
+/* The construct nav_agent_properties the agent gives a gatherer.  Each value
+ * carries its type, so one the implementation lacks is skipped whatever
+ * it holds (a gatherer written elsewhere may not know every option). */
+typedef struct
+{
+  guint n;
+  const gchar *names[12];
+  GValue values[12];
+} GathererProperties;
+
+static void
+gatherer_properties_add (GathererProperties *props,
+                         const gchar        *name,
+                         GType               type,
+                         ...)
+{
+  g_autofree gchar *collect_error = NULL;
+  va_list args;
+
+  g_assert (props->n < G_N_ELEMENTS (props->values));
+  va_start (args, type);
+  G_VALUE_COLLECT_INIT (&props->values[props->n], type, args, 0, &collect_error);
+  va_end (args);
+  g_assert (collect_error == NULL);
+  props->names[props->n++] = name;
+}
+
+static void
+gatherer_properties_clear (GathererProperties *props)
+{
+  for (guint i = 0; i < props->n; i++)
+    g_value_unset (&props->values[i]);
+  props->n = 0;
+}
+
+/* libnice's discovery retransmits its STUN and TURN requests with the
+ * agent's settings, as the checks do: so do the gatherers that have them. */
+static void
+gatherer_properties_add_retransmissions (GathererProperties *props,
+                                         NavAgent           *agent)
+{
+  gatherer_properties_add (props, "stun-initial-timeout", G_TYPE_UINT,
+                           MAX (agent->stun_initial_timeout, 1u));
+  gatherer_properties_add (props, "stun-max-retransmissions", G_TYPE_UINT,
+                           agent->stun_max_retransmissions);
+  gatherer_properties_add (props, "stun-reliable-timeout", G_TYPE_UINT,
+                           MAX (agent->stun_reliable_timeout, 1u));
+}
+
+static NavGatherer *
+create_gatherer (NavAgent                 *agent,
+                 const gchar              *name,
+                 const GathererProperties *props,
+                 GError                  **error)
+{
+  NavRegistry *registry = nav_registry_get_default ();
+  NavImplementationInfo *info;
+  GObjectClass *klass;
+  GPtrArray *names;
+  GArray *values;
+  GObject *object = NULL;
+
+  info = nav_registry_lookup (registry, NAV_GATHERER_EXTENSION_POINT_NAME, name, error);
+  if (info == NULL)
+    return NULL;
+  klass = g_type_class_ref (nav_implementation_info_get_gtype (info));
+  names = g_ptr_array_new ();
+  values = g_array_new (FALSE, TRUE, sizeof (GValue));
+  g_array_set_clear_func (values, (GDestroyNotify) g_value_unset);
+
+  g_ptr_array_add (names, (gpointer) "context");
+  g_array_set_size (values, 1);
+  g_value_init (&g_array_index (values, GValue, 0), G_TYPE_MAIN_CONTEXT);
+  g_value_set_boxed (&g_array_index (values, GValue, 0), agent->context);
+
+  for (guint i = 0; i < props->n; i++)
+    {
+      GParamSpec *pspec = g_object_class_find_property (klass, props->names[i]);
+      GValue value = G_VALUE_INIT;
+
+      if (pspec == NULL || !(pspec->flags & G_PARAM_WRITABLE))
+        {
+          g_debug ("Gatherer %s has no property %s", name, props->names[i]);
+          continue;
+        }
+      g_value_init (&value, pspec->value_type);
+      if (!g_value_transform (&props->values[i], &value))
+        {
+          g_debug ("Gatherer %s: property %s is a %s, not a %s", name, props->names[i],
+                   g_type_name (pspec->value_type), G_VALUE_TYPE_NAME (&props->values[i]));
+          g_value_unset (&value);
+          continue;
+        }
+      g_ptr_array_add (names, (gpointer) props->names[i]);
+      g_array_append_val (values, value);
+    }
+
+  object = nav_registry_create_with_properties (registry, NAV_GATHERER_EXTENSION_POINT_NAME,
+                                                name, names->len,
+                                                (const gchar **) names->pdata,
+                                                (const GValue *) values->data, error);
+  g_array_unref (values);
+  g_ptr_array_unref (names);
+  g_type_class_unref (klass);
+  g_object_unref (info);
+  return object != NULL ? NAV_GATHERER (object) : NULL;
+}
+
+static void on_gatherer_done (NavGatherer *gatherer, guint stream_id, guint component_id,
+                              NavAgent *agent);
+
+static void
+start_gatherer (NavAgent       *agent,
+                AgentComponent *component,
+                NavGatherer    *gatherer,
+                GPtrArray      *bases)
+{
+  g_signal_connect (gatherer, "candidate-gathered", G_CALLBACK (on_candidate_gathered), agent);
+  g_signal_connect (gatherer, "done", G_CALLBACK (on_gatherer_done), agent);
+  g_ptr_array_add (component->gatherers, gatherer);
+  component->pending_gatherers++;
+  nav_gatherer_gather (gatherer, component->stream->id, component->id, bases);
+}
+
+static const gchar *
+relay_transport_name (NavRelayType type)
+{
+  switch (type)
+    {
+    case NAV_RELAY_TYPE_TURN_TCP:
+      return "tcp";
+    case NAV_RELAY_TYPE_TURN_TLS:
+      return "tls";
+    case NAV_RELAY_TYPE_TURN_UDP:
+    default:
+      return "udp";
+    }
+}
+
+/* The host candidates are in: start the gatherers built on them. */
+static void
+start_second_stage (NavAgent       *agent,
+                    AgentComponent *component)
+{
+  g_autoptr (GPtrArray) bases = dup_host_bases (component);
+  guint i;
+
+  if (agent->stun_server != NULL && agent->stun_server[0] != '\0' && !agent->force_relay)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree gchar *server = NULL;
+      NavGatherer *stun;
+      const gchar *servers[2] = { NULL, NULL };
+      GathererProperties props = { 0, };
+
+      server = strchr (agent->stun_server, ':') != NULL
+               ? g_strdup_printf ("[%s]:%u", agent->stun_server, agent->stun_server_port)
+               : g_strdup_printf ("%s:%u", agent->stun_server, agent->stun_server_port);
+      servers[0] = server;
+      gatherer_properties_add (&props, "servers", G_TYPE_STRV, servers);
+      gatherer_properties_add_retransmissions (&props, agent);
+      gatherer_properties_add (&props, "software", G_TYPE_STRING, agent->software);
+      stun = create_gatherer (agent, "stun", &props, &error);
+      gatherer_properties_clear (&props);
+      if (stun == NULL)
+        g_warning (_("Server-reflexive candidates of stream %u are not gathered: %s"),
+                   component->stream->id, error->message);
+      else
+        start_gatherer (agent, component, stun, bases);
+    }
+
+  for (i = 0; i < component->relays->len; i++)
+    {
+      RelayInfo *info = g_ptr_array_index (component->relays, i);
+      g_autoptr (GError) error = NULL;
+      g_autofree gchar *server = NULL;
+      NavGatherer *turn;
+      GathererProperties props = { 0, };
+
+      server = strchr (info->server, ':') != NULL
+               ? g_strdup_printf ("[%s]:%u", info->server, info->port)
+               : g_strdup_printf ("%s:%u", info->server, info->port);
+      gatherer_properties_add (&props, "server", G_TYPE_STRING, server);
+      gatherer_properties_add (&props, "transport", G_TYPE_STRING,
+                               relay_transport_name (info->type));
+      gatherer_properties_add (&props, "username", G_TYPE_STRING, info->username);
+      gatherer_properties_add (&props, "password", G_TYPE_STRING, info->password);
+      gatherer_properties_add_retransmissions (&props, agent);
+      gatherer_properties_add (&props, "software", G_TYPE_STRING, agent->software);
+      turn = create_gatherer (agent, "turn", &props, &error);
+      gatherer_properties_clear (&props);
+      if (turn == NULL)
+        g_warning (_("Relayed candidates of stream %u are not gathered: %s"),
+                   component->stream->id, error->message);
+      else
+        start_gatherer (agent, component, turn, bases);
+    }
+}
+
+static void
+on_gatherer_done (NavGatherer *gatherer,
+                  guint        stream_id,
+                  guint        component_id,
+                  NavAgent    *agent)
+{
+  AgentComponent *component;
+  AgentStream *stream;
+  guint i;
+  gboolean all_done = TRUE;
+
+  nav_agent_lock (agent);
+  component = nav_agent_lookup_component (agent, stream_id, component_id);
+  if (component == NULL || component->pending_gatherers == 0)
+    {
+      nav_agent_unlock_and_emit (agent);
+      return;
+    }
+  stream = component->stream;
+  component->pending_gatherers--;
+  /* RFC 8445 §2.5: a lite agent has host candidates only. */
+  if (NAV_IS_HOST_GATHERER (gatherer) && agent->full_mode)
+    start_second_stage (agent, component);
+
+  for (i = 0; i < stream->n_components; i++)
+    if (stream->components[i].pending_gatherers > 0)
+      all_done = FALSE;
+  if (all_done && stream->gathering && !stream->gathering_done)
+    {
+      stream->gathering_done = TRUE;
+      nav_agent_queue_signal (agent, SIG_CANDIDATE_GATHERING_DONE, stream->id, 0, 0, NULL, NULL);
+      nav_agent_maybe_start_checks (agent, stream);
+      /* RFC 8838 §8: see nav_agent_peer_candidate_gathering_done(). */
+      if (stream->peer_gathering_done && agent->checker != NULL)
+        nav_checker_remote_gathering_done (agent->checker, stream->id);
+    }
+  nav_agent_unlock_and_emit (agent);
+}
+
+/**
+ * nav_agent_gather_candidates:
+ * @agent: an agent
+ * @stream_id: a stream
+ *
+ * Starts gathering the stream's local candidates, as
+ * `nice_agent_gather_candidates()`: each is announced with
+ * [signal@Nav.Agent::new-candidate-full], then
+ * [signal@Nav.Agent::candidate-gathering-done] follows.
+ *
+ * Returns: %FALSE when the stream does not exist or already gathered
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_agent_gather_candidates (NavAgent *agent,
+                             guint     stream_id)
+{
+  AgentStream *stream;
+  guint i;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), FALSE);
+
+  nav_agent_lock (agent);
+  stream = nav_agent_lookup_stream (agent, stream_id);
+  if (stream == NULL || stream->gathering)
+    {
+      nav_agent_unlock_and_emit (agent);
+      return FALSE;
+    }
+  stream->gathering = TRUE;
+  for (i = 0; i < stream->n_components; i++)
+    {
+      AgentComponent *component = &stream->components[i];
+      NavHostGatherer *host = nav_host_gatherer_new (agent->context);
+      guint j;
+
+      /* Relay-only: TCP host candidates would never be offered, and no
+       * relay is built on them; no listener is opened either. */
+      g_object_set (host,
+                    "ice-udp", agent->ice_udp || wants_discovery_sockets (agent),
+                    "ice-tcp", agent->ice_tcp && !agent->force_relay,
+                    "tcp-passive-only", !agent->full_mode,
+                    "tcp-simultaneous-open", agent->ice_tcp_so,
+                    "min-port", component->min_port,
+                    "max-port", component->max_port,
+                    NULL);
+      for (j = 0; j < agent->local_addresses->len; j++)
+        nav_host_gatherer_add_local_address (host, &g_array_index (agent->local_addresses,
+                                                                   NavAddress, j));
+      nav_agent_set_component_state (agent, component, NAV_COMPONENT_STATE_GATHERING);
+      start_gatherer (agent, component, NAV_GATHERER (host), NULL);
+    }
+  nav_agent_maybe_start_checks (agent, stream);
+  nav_agent_unlock_and_emit (agent);
+  return TRUE;
+}
