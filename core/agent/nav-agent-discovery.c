@@ -198,7 +198,7 @@ dup_host_bases (AgentComponent *component)
   return bases;
 }
 
-/* The construct nav_agent_properties the agent gives a gatherer.  Each value
+/* The construct properties the agent gives a gatherer.  Each value
  * carries its type, so one the implementation lacks is skipped whatever
  * it holds (a gatherer written elsewhere may not know every option). */
 typedef struct

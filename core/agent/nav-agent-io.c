@@ -327,7 +327,7 @@ nav_agent_send (NavAgent    *agent,
     }
 
   /* The datagram leaves under the lock, as in libnice: no reference taken
-   * and dropped per datagram.  The lock is recursive and nav_agent_signals wait for
+   * and dropped per datagram.  The lock is recursive and signals wait for
    * the outermost unlock, so a transport that reports an error from its
    * send path calls back into the agent safely. */
   nav_agent_lock (agent);

@@ -110,7 +110,7 @@ struct _NavAgent
   GArray *local_addresses;      /* NavAddress */
   GHashTable *hooked;           /* NavTransport → Hook (owned by the transport) */
   GPtrArray *pending;           /* PendingSignal */
-  guint lock_depth;             /* nav_agent_signals wait for the outermost unlock */
+  guint lock_depth;             /* signals wait for the outermost unlock */
   /* Blocking receivers wait on recv_cond for recv_generation to move
    * (data queued, a stream removed); taken without the agent lock. */
   GMutex recv_mutex;
@@ -118,7 +118,7 @@ struct _NavAgent
   guint64 recv_generation;
   guint recv_waiters;
 
-  /* nav_agent_properties */
+  /* properties */
   gboolean controlling_mode;
   gchar *stun_server;
   guint stun_server_port;

@@ -900,7 +900,7 @@ nav_agent_reliable_source_new (NavAgent     *agent,
 /**
  * nav_agent_new_reliable:
  * @ctx: (nullable): the main context of the agent's sockets, timers and
- *   nav_agent_signals; %NULL for the thread-default one
+ *   signals; %NULL for the thread-default one
  * @compat: the flavour of ICE
  *
  * Creates a reliable agent, as `nice_agent_new_reliable()`: the data of

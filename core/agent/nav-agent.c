@@ -12,11 +12,11 @@
  * NavAgent:
  *
  * The object an application holds to connect to a peer with ICE: the
- * methods, nav_agent_properties and nav_agent_signals of libnice's `NiceAgent` under the same
+ * methods, properties and signals of libnice's `NiceAgent` under the same
  * names and argument orders, and the same SDP text.
  *
  * The agent asks the [class@Nav.Registry] for its parts and wires them
- * with nav_agent_signals: a [class@Nav.HostGatherer] per component, the `stun`
+ * with signals: a [class@Nav.HostGatherer] per component, the `stun`
  * gatherer of server-reflexive candidates when
  * [property@Nav.Agent:stun-server] is set, the `turn` gatherer of relayed
  * candidates for each [method@Nav.Agent.set_relay_info], and the
@@ -33,7 +33,7 @@
  *
  * Every socket and timer is attached to the agent's main context
  * ([property@Nav.Agent:main-context]).  The methods may be called from any
- * thread; nav_agent_signals are emitted with no lock held, so handlers may call back
+ * thread; signals are emitted with no lock held, so handlers may call back
  * into the agent.
  *
  * Since: 1.0
@@ -45,7 +45,7 @@ GParamSpec *nav_agent_properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (NavAgent, nav_agent, G_TYPE_OBJECT)
 
-/* --------------------------------------------------------------- nav_agent_signals */
+/* --------------------------------------------------------------- signals */
 
 static void
 nav_agent_pending_free (gpointer data)
@@ -84,9 +84,9 @@ nav_agent_lock (NavAgent *agent)
   agent->lock_depth++;
 }
 
-/* Releases the lock and emits the queued nav_agent_signals, as libnice does, so a
+/* Releases the lock and emits the queued signals, as libnice does, so a
  * handler may call back into the agent.  A nested unlock (the lock is
- * recursive) leaves the nav_agent_signals to the outermost one. */
+ * recursive) leaves the signals to the outermost one. */
 void
 nav_agent_unlock_and_emit (NavAgent *agent)
 {
@@ -160,7 +160,7 @@ nav_agent_unlock_and_emit (NavAgent *agent)
 /**
  * nav_agent_new:
  * @ctx: (nullable): the main context of the agent's sockets, timers and
- *   nav_agent_signals; %NULL for the thread-default one
+ *   signals; %NULL for the thread-default one
  * @compat: the flavour of ICE
  *
  * Creates an agent, as `nice_agent_new()`.
@@ -403,19 +403,12 @@ nav_agent_set_property (GObject      *object,
   nav_agent_unlock_and_emit (agent);
 }
 
+/* The ICE settings: role, candidate kinds, nomination, mode. */
 static void
-nav_agent_class_init (NavAgentClass *klass)
+create_ice_properties (void)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
-  GParamFlags rwc = rw | G_PARAM_CONSTRUCT;
-  GParamFlags rwco = rw | G_PARAM_CONSTRUCT_ONLY;
-
-  object_class->constructed = nav_agent_constructed;
-  object_class->dispose = nav_agent_dispose;
-  object_class->finalize = nav_agent_finalize;
-  object_class->get_property = nav_agent_get_property;
-  object_class->set_property = nav_agent_set_property;
+  GParamFlags rwc = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_CONSTRUCT;
+  GParamFlags rwco = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_CONSTRUCT_ONLY;
 
   /**
    * NavAgent:compatibility:
@@ -430,7 +423,7 @@ nav_agent_class_init (NavAgentClass *klass)
   /**
    * NavAgent:main-context:
    *
-   * The main context of the agent's sockets, timers and nav_agent_signals: a boxed
+   * The main context of the agent's sockets, timers and signals: a boxed
    * `GMainContext`, where libnice's is a raw pointer.
    *
    * Since: 1.0
@@ -447,23 +440,6 @@ nav_agent_class_init (NavAgentClass *klass)
    */
   nav_agent_properties[PROP_CONTROLLING_MODE] =
     g_param_spec_boolean ("controlling-mode", NULL, NULL, FALSE, rwc);
-  /**
-   * NavAgent:stun-server:
-   *
-   * The IP address of the STUN server for server-reflexive candidates.
-   *
-   * Since: 1.0
-   */
-  nav_agent_properties[PROP_STUN_SERVER] = g_param_spec_string ("stun-server", NULL, NULL, NULL, rw);
-  /**
-   * NavAgent:stun-server-port:
-   *
-   * The port of the STUN server.
-   *
-   * Since: 1.0
-   */
-  nav_agent_properties[PROP_STUN_SERVER_PORT] =
-    g_param_spec_uint ("stun-server-port", NULL, NULL, 1, 65535, 3478, rwc);
   /**
    * NavAgent:ice-udp:
    *
@@ -549,6 +525,66 @@ nav_agent_class_init (NavAgentClass *klass)
     g_param_spec_enum ("nomination-mode", NULL, NULL, NAV_TYPE_NOMINATION_MODE,
                        NAV_NOMINATION_MODE_AGGRESSIVE, rwc);
   /**
+   * NavAgent:full-mode:
+   *
+   * Full ICE (%TRUE) or ICE-lite (RFC 8445 §2.5), as libnice's
+   * construct-only property (also set by %NAV_AGENT_OPTION_LITE_MODE).  A
+   * lite agent gathers host candidates only, sends no checks, answers
+   * the full peer's, is always controlled and selects the pair the peer
+   * nominates; its SDP starts with `a=ice-lite`.  A full agent whose
+   * peer's SDP says `a=ice-lite` takes the controlling role (§6.1.1).
+   *
+   * Since: 1.0
+   */
+  nav_agent_properties[PROP_FULL_MODE] = g_param_spec_boolean ("full-mode", NULL, NULL, TRUE, rwco);
+  /**
+   * NavAgent:reliable:
+   *
+   * Whether the agent is reliable, as libnice's: its components carry a
+   * pseudo-TCP byte stream over the selected pair, wire-compatible with a
+   * reliable `NiceAgent`.  See [ctor@Nav.Agent.new_reliable]; set it at
+   * construction.
+   *
+   * Since: 1.0
+   */
+  nav_agent_properties[PROP_RELIABLE] = g_param_spec_boolean ("reliable", NULL, NULL, FALSE, rwc);
+  /**
+   * NavAgent:options:
+   *
+   * The options given to [ctor@Nav.Agent.new_full].
+   *
+   * Since: 1.0
+   */
+  nav_agent_properties[PROP_OPTIONS] =
+    g_param_spec_flags ("options", NULL, NULL, NAV_TYPE_AGENT_OPTION, 0, rwco);
+}
+
+/* The STUN settings: the server, the pacing and retransmissions of
+ * requests, consent freshness (RFC 7675). */
+static void
+create_stun_properties (void)
+{
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+  GParamFlags rwc = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_CONSTRUCT;
+
+  /**
+   * NavAgent:stun-server:
+   *
+   * The IP address of the STUN server for server-reflexive candidates.
+   *
+   * Since: 1.0
+   */
+  nav_agent_properties[PROP_STUN_SERVER] = g_param_spec_string ("stun-server", NULL, NULL, NULL, rw);
+  /**
+   * NavAgent:stun-server-port:
+   *
+   * The port of the STUN server.
+   *
+   * Since: 1.0
+   */
+  nav_agent_properties[PROP_STUN_SERVER_PORT] =
+    g_param_spec_uint ("stun-server-port", NULL, NULL, 1, 65535, 3478, rwc);
+  /**
    * NavAgent:consent-freshness:
    *
    * Whether consent freshness (RFC 7675) runs on selected pairs.
@@ -620,18 +656,34 @@ nav_agent_class_init (NavAgentClass *klass)
   nav_agent_properties[PROP_STUN_RELIABLE_TIMEOUT] =
     g_param_spec_uint ("stun-reliable-timeout", NULL, NULL, 1, G_MAXUINT, 7900, rwc);
   /**
-   * NavAgent:full-mode:
+   * NavAgent:consent-interval:
    *
-   * Full ICE (%TRUE) or ICE-lite (RFC 8445 §2.5), as libnice's
-   * construct-only property (also set by %NAV_AGENT_OPTION_LITE_MODE).  A
-   * lite agent gathers host candidates only, sends no checks, answers
-   * the full peer's, is always controlled and selects the pair the peer
-   * nominates; its SDP starts with `a=ice-lite`.  A full agent whose
-   * peer's SDP says `a=ice-lite` takes the controlling role (§6.1.1).
+   * Milliseconds between consent requests (RFC 7675 §5.1: 5000).
    *
    * Since: 1.0
    */
-  nav_agent_properties[PROP_FULL_MODE] = g_param_spec_boolean ("full-mode", NULL, NULL, TRUE, rwco);
+  nav_agent_properties[PROP_CONSENT_INTERVAL] =
+    g_param_spec_uint ("consent-interval", NULL, NULL, 10, G_MAXUINT, 5000, rwc);
+  /**
+   * NavAgent:consent-timeout:
+   *
+   * Milliseconds without consent after which a component fails
+   * (RFC 7675 §5.1: 30000).
+   *
+   * Since: 1.0
+   */
+  nav_agent_properties[PROP_CONSENT_TIMEOUT] =
+    g_param_spec_uint ("consent-timeout", NULL, NULL, 20, G_MAXUINT, 30000, rwc);
+}
+
+/* libnice's properties the agent accepts for compatibility, most of
+ * them without effect. */
+static void
+create_compat_properties (void)
+{
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+  GParamFlags rwc = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_CONSTRUCT;
+
   /**
    * NavAgent:upnp:
    *
@@ -649,17 +701,6 @@ nav_agent_class_init (NavAgentClass *klass)
    */
   nav_agent_properties[PROP_UPNP_TIMEOUT] =
     g_param_spec_uint ("upnp-timeout", NULL, NULL, 100, 60000, 200, rwc);
-  /**
-   * NavAgent:reliable:
-   *
-   * Whether the agent is reliable, as libnice's: its components carry a
-   * pseudo-TCP byte stream over the selected pair, wire-compatible with a
-   * reliable `NiceAgent`.  See [ctor@Nav.Agent.new_reliable]; set it at
-   * construction.
-   *
-   * Since: 1.0
-   */
-  nav_agent_properties[PROP_RELIABLE] = g_param_spec_boolean ("reliable", NULL, NULL, FALSE, rwc);
   /**
    * NavAgent:bytestream-tcp:
    *
@@ -748,36 +789,11 @@ nav_agent_class_init (NavAgentClass *klass)
    */
   nav_agent_properties[PROP_PROXY_EXTRA_HEADERS] =
     g_param_spec_boxed ("proxy-extra-headers", NULL, NULL, G_TYPE_HASH_TABLE, rw);
-  /**
-   * NavAgent:consent-interval:
-   *
-   * Milliseconds between consent requests (RFC 7675 §5.1: 5000).
-   *
-   * Since: 1.0
-   */
-  nav_agent_properties[PROP_CONSENT_INTERVAL] =
-    g_param_spec_uint ("consent-interval", NULL, NULL, 10, G_MAXUINT, 5000, rwc);
-  /**
-   * NavAgent:consent-timeout:
-   *
-   * Milliseconds without consent after which a component fails
-   * (RFC 7675 §5.1: 30000).
-   *
-   * Since: 1.0
-   */
-  nav_agent_properties[PROP_CONSENT_TIMEOUT] =
-    g_param_spec_uint ("consent-timeout", NULL, NULL, 20, G_MAXUINT, 30000, rwc);
-  /**
-   * NavAgent:options:
-   *
-   * The options given to [ctor@Nav.Agent.new_full].
-   *
-   * Since: 1.0
-   */
-  nav_agent_properties[PROP_OPTIONS] =
-    g_param_spec_flags ("options", NULL, NULL, NAV_TYPE_AGENT_OPTION, 0, rwco);
+}
 
-  g_object_class_install_properties (object_class, N_PROPS, nav_agent_properties);
+static void
+install_signals (GObjectClass *klass)
+{
 
   /**
    * NavAgent::component-state-changed:
@@ -950,6 +966,24 @@ nav_agent_class_init (NavAgentClass *klass)
 }
 
 static void
+nav_agent_class_init (NavAgentClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = nav_agent_constructed;
+  object_class->dispose = nav_agent_dispose;
+  object_class->finalize = nav_agent_finalize;
+  object_class->get_property = nav_agent_get_property;
+  object_class->set_property = nav_agent_set_property;
+
+  create_ice_properties ();
+  create_stun_properties ();
+  create_compat_properties ();
+  g_object_class_install_properties (object_class, N_PROPS, nav_agent_properties);
+  install_signals (object_class);
+}
+
+static void
 nav_agent_init (NavAgent *agent)
 {
   g_rec_mutex_init (&agent->lock);
@@ -960,6 +994,6 @@ nav_agent_init (NavAgent *agent)
   agent->pending = g_ptr_array_new_with_free_func (nav_agent_pending_free);
   agent->local_addresses = g_array_new (FALSE, FALSE, sizeof (NavAddress));
   agent->next_stream_id = 1;
-  /* Before the construct nav_agent_properties: controlling-mode looks at it. */
+  /* Before the construct properties: controlling-mode looks at it. */
   agent->full_mode = TRUE;
 }
