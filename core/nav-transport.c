@@ -4,9 +4,12 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "netavanue/netavanue.h"
+#include "nav-ice-tcp-private.h"
 
 /**
  * NavTransport:
@@ -193,6 +196,164 @@ nav_transport_send_bytes (NavTransport      *self,
 
   buf = g_bytes_get_data (data, &len);
   return nav_transport_send (self, to, buf, len, error);
+}
+
+/**
+ * nav_output_message_get_size: (skip)
+ * @message: a message
+ * @n_vectors: (out) (optional): where to store the number of its buffers
+ *
+ * For implementations of [vfunc@Nav.Transport.send_messages] and
+ * [vfunc@Nav.Channel.send_messages]: the size of @message, and how many
+ * buffers it has (with #NavOutputMessage.n_buffers negative, up to the
+ * first one whose buffer is %NULL).
+ *
+ * Returns: the number of bytes of @message
+ *
+ * Since: 1.0
+ */
+gsize
+nav_output_message_get_size (const NavOutputMessage *message,
+                             guint                  *n_vectors)
+{
+  gsize size = 0;
+  guint i;
+
+  g_return_val_if_fail (message != NULL, 0);
+
+  for (i = 0; message->n_buffers < 0 ? message->buffers[i].buffer != NULL
+                                     : i < (guint) message->n_buffers; i++)
+    size += message->buffers[i].size;
+  if (n_vectors != NULL)
+    *n_vectors = i;
+  return size;
+}
+
+/* One message at a time, each gathered into one buffer when it has
+ * several. */
+static gint
+send_messages_each (NavTransport           *self,
+                    const NavAddress       *to,
+                    const NavOutputMessage *messages,
+                    guint                   n_messages,
+                    GError                **error)
+{
+  g_autofree guint8 *flat = NULL;
+  gsize flat_size = 0;
+  guint done;
+
+  for (done = 0; done < n_messages; done++)
+    {
+      const NavOutputMessage *m = &messages[done];
+      g_autoptr (GError) local_error = NULL;
+      const guint8 *data;
+      guint n_vectors;
+      gsize size = nav_output_message_get_size (m, &n_vectors);
+
+      if (n_vectors == 1)
+        data = m->buffers[0].buffer;
+      else
+        {
+          gsize off = 0;
+
+          if (size > flat_size)
+            {
+              flat = g_realloc (flat, size);
+              flat_size = size;
+            }
+          for (guint i = 0; i < n_vectors; i++)
+            {
+              if (m->buffers[i].size > 0)
+                memcpy (flat + off, m->buffers[i].buffer, m->buffers[i].size);
+              off += m->buffers[i].size;
+            }
+          data = flat;
+        }
+      if (!nav_transport_send (self, to, data, size, &local_error))
+        {
+          if (done > 0)
+            return done;
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return -1;
+        }
+    }
+  return done;
+}
+
+/**
+ * nav_transport_send_messages: (skip)
+ * @self: a transport
+ * @to: (nullable): the destination of every message; %NULL for
+ *   connection-oriented transports to their peer
+ * @messages: (array length=n_messages): the messages, one datagram or
+ *   frame each
+ * @n_messages: the number of @messages
+ * @error: return location for a #GError
+ *
+ * Sends several messages without blocking, in order: as many calls of
+ * [method@Nav.Transport.send], but a transport may hand them to the
+ * kernel at once (the UDP transport uses `sendmmsg()`).
+ *
+ * Returns: the number of messages sent, fewer than @n_messages when the
+ *   transport could take no more (what stopped it is reported by the next
+ *   call); -1 with @error set (in [error@Nav.TransportError],
+ *   %NAV_TRANSPORT_ERROR_WOULD_BLOCK when not even the first fitted) when
+ *   none was sent.  0 for no messages.
+ *
+ * Since: 1.0
+ */
+gint
+nav_transport_send_messages (NavTransport            *self,
+                             const NavAddress        *to,
+                             const NavOutputMessage  *messages,
+                             guint                    n_messages,
+                             GError                 **error)
+{
+  NavTransportInterface *iface;
+
+  g_return_val_if_fail (NAV_IS_TRANSPORT (self), -1);
+  g_return_val_if_fail (messages != NULL || n_messages == 0, -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  if (n_messages == 0)
+    return 0;
+  iface = NAV_TRANSPORT_GET_IFACE (self);
+  if (iface->send_messages != NULL)
+    return iface->send_messages (self, to, messages, n_messages, error);
+  return send_messages_each (self, to, messages, n_messages, error);
+}
+
+/**
+ * nav_transport_set_tos:
+ * @self: a transport
+ * @tos: the type of service (the DSCP and ECN byte), 0 to 255
+ *
+ * Sets `IP_TOS` (`IPV6_TCLASS` on IPv6 sockets) of the transport's
+ * sockets, those of [method@Nav.Transport.dup_sockets] unless the
+ * transport does more (a TCP transport also marks the connections it
+ * makes later).
+ *
+ * Since: 1.0
+ */
+void
+nav_transport_set_tos (NavTransport *self,
+                       gint          tos)
+{
+  NavTransportInterface *iface;
+  g_autoptr (GPtrArray) sockets = NULL;
+
+  g_return_if_fail (NAV_IS_TRANSPORT (self));
+  g_return_if_fail (tos >= 0 && tos <= 255);
+
+  iface = NAV_TRANSPORT_GET_IFACE (self);
+  if (iface->set_tos != NULL)
+    {
+      iface->set_tos (self, tos);
+      return;
+    }
+  sockets = nav_transport_dup_sockets (self);
+  for (guint i = 0; i < sockets->len; i++)
+    nav_socket_set_tos (g_ptr_array_index (sockets, i), tos);
 }
 
 /**

@@ -13,7 +13,6 @@
 #include "nav-agent-private.h"
 #include "nav-agent-checks-private.h"
 #include "nav-agent-io-private.h"
-#include "nav-agent-sockets-private.h"
 
 /* Whether UDP sockets are opened with ice-udp off, for the STUN server
  * only: without them no TCP candidate would learn its mapped address.
@@ -114,7 +113,7 @@ on_candidate_gathered (NavGatherer  *gatherer,
   stream = component->stream;
   /* nav_agent_set_stream_tos() covers the sockets that come later. */
   if (stream->tos >= 0 && candidate->owner != NULL)
-    nav_agent_transport_set_tos (candidate->owner, stream->tos);
+    nav_transport_set_tos (candidate->owner, stream->tos);
   if (!agent->ice_udp && candidate->transport == NAV_CANDIDATE_TRANSPORT_UDP &&
       candidate->type != NAV_CANDIDATE_TYPE_RELAYED)
     {
@@ -418,7 +417,7 @@ on_gatherer_done (NavGatherer *gatherer,
   stream = component->stream;
   component->pending_gatherers--;
   /* RFC 8445 §2.5: a lite agent has host candidates only. */
-  if (NAV_IS_HOST_GATHERER (gatherer) && agent->full_mode)
+  if (gatherer == component->host_gatherer && agent->full_mode)
     start_second_stage (agent, component);
 
   for (i = 0; i < stream->n_components; i++)
@@ -487,6 +486,7 @@ nav_agent_gather_candidates (NavAgent *agent,
         nav_host_gatherer_add_local_address (host, &g_array_index (agent->local_addresses,
                                                                    NavAddress, j));
       nav_agent_set_component_state (agent, component, NAV_COMPONENT_STATE_GATHERING);
+      component->host_gatherer = NAV_GATHERER (host);
       start_gatherer (agent, component, NAV_GATHERER (host), NULL);
     }
   nav_agent_maybe_start_checks (agent, stream);

@@ -59,9 +59,4 @@ gboolean        nav_agent_recv_pass_end        (gint                got,
                                                 gint               *ret,
                                                 GError            **error);
 
-/* The size of a message of libnice's vectors, and its number of buffers. */
-gsize           nav_output_message_size        (const NavOutputMessage *message,
-                                                guint                  *n_vectors);
-gsize           nav_output_message_total       (const NavOutputMessage *message);
-
 G_END_DECLS

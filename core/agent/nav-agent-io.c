@@ -226,29 +226,6 @@ nav_agent_hook_transport (NavAgent     *agent,
   nav_transport_set_receive_func (transport, agent_receive, hook, g_free);
 }
 
-/* The size of @message and, in @n_vectors, how many buffers it has
- * (n_buffers < 0: up to the first NULL one, as in libnice). */
-gsize
-nav_output_message_size (const NavOutputMessage *message,
-                     guint                  *n_vectors)
-{
-  gsize size = 0;
-  guint i;
-
-  for (i = 0; message->n_buffers < 0 ? message->buffers[i].buffer != NULL
-                                     : i < (guint) message->n_buffers; i++)
-    size += message->buffers[i].size;
-  if (n_vectors != NULL)
-    *n_vectors = i;
-  return size;
-}
-
-gsize
-nav_output_message_total (const NavOutputMessage *message)
-{
-  return nav_output_message_size (message, NULL);
-}
-
 /* The selected pair carries data until consent is lost, and through an
  * ICE restart until the new checks select another (RFC 8445 §9).  Called
  * with the lock held. */
@@ -438,114 +415,31 @@ nav_agent_attach_recv (NavAgent         *agent,
 
 /* ---------------------------------------------- message vectors (libnice) */
 
-/* The selected pair is a NavUdpTransport: up to 64 messages per
- * sendmmsg(2), through GSocket. */
-static gint
-send_messages_udp (NavUdpTransport        *transport,
-                   const NavAddress       *to,
-                   const NavOutputMessage *messages,
-                   guint                   n_messages,
-                   GCancellable           *cancellable,
-                   GError                **error)
+/* A transport's error in the GIO terms of libnice's send calls. */
+static void
+set_io_error_from_transport (GError       *transport_error,
+                             GError      **error)
 {
-  GSocket *socket = nav_udp_transport_get_socket (transport);
-  g_autoptr (GSocketAddress) address = nav_address_to_socket_address (to);
-  GOutputMessage batch[64];
-  guint done = 0;
-  gboolean retried = FALSE;
+  GIOErrorEnum code = G_IO_ERROR_FAILED;
 
-  while (done < n_messages)
-    {
-      guint n = MIN (n_messages - done, G_N_ELEMENTS (batch));
-      g_autoptr (GError) local_error = NULL;
-      gint sent;
-      guint i;
-
-      for (i = 0; i < n; i++)
-        {
-          const NavOutputMessage *m = &messages[done + i];
-          guint n_vectors;
-
-          nav_output_message_size (m, &n_vectors);
-          batch[i] = (GOutputMessage) {
-            .address = address,
-            .vectors = m->buffers,
-            .num_vectors = n_vectors,
-          };
-        }
-      sent = g_socket_send_messages (socket, batch, n, 0, cancellable, &local_error);
-      if (sent < 0)
-        {
-          /* An ICMP error from an earlier datagram is reported once, by
-           * the next call (as the UDP transport's send does). */
-          if (!retried && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
-            {
-              retried = TRUE;
-              continue;
-            }
-          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) || done > 0)
-            return done;
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return -1;
-        }
-      done += sent;
-      if ((guint) sent < n)
+  if (transport_error->domain == NAV_TRANSPORT_ERROR)
+    switch (transport_error->code)
+      {
+      case NAV_TRANSPORT_ERROR_CLOSED:
+        code = G_IO_ERROR_CLOSED;
         break;
-    }
-  return done;
-}
-
-/* Any other transport (TCP framing, a TURN relay): one message at a time,
- * flattened. */
-static gint
-send_messages_each (NavTransport           *transport,
-                    const NavAddress       *to,
-                    const NavOutputMessage *messages,
-                    guint                   n_messages,
-                    GError                **error)
-{
-  g_autofree guint8 *flat = NULL;
-  gsize flat_size = 0;
-  guint done;
-
-  for (done = 0; done < n_messages; done++)
-    {
-      const NavOutputMessage *m = &messages[done];
-      g_autoptr (GError) local_error = NULL;
-      const guint8 *data;
-      guint n_vectors;
-      gsize size = nav_output_message_size (m, &n_vectors);
-
-      if (n_vectors == 1)
-        data = m->buffers[0].buffer;
-      else
-        {
-          gsize off = 0;
-          guint i;
-
-          if (size > flat_size)
-            {
-              flat = g_realloc (flat, size);
-              flat_size = size;
-            }
-          for (i = 0; i < n_vectors; i++)
-            {
-              if (m->buffers[i].size > 0)
-                memcpy (flat + off, m->buffers[i].buffer, m->buffers[i].size);
-              off += m->buffers[i].size;
-            }
-          data = flat;
-        }
-      if (!nav_transport_send (transport, to, data, size, &local_error))
-        {
-          if (g_error_matches (local_error, NAV_TRANSPORT_ERROR,
-                               NAV_TRANSPORT_ERROR_WOULD_BLOCK) || done > 0)
-            return done;
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, local_error->message);
-          return -1;
-        }
-    }
-  return done;
+      case NAV_TRANSPORT_ERROR_MESSAGE_TOO_LARGE:
+        code = G_IO_ERROR_MESSAGE_TOO_LARGE;
+        break;
+      case NAV_TRANSPORT_ERROR_NOT_CONNECTED:
+        code = G_IO_ERROR_NOT_CONNECTED;
+        break;
+      default:
+        break;
+      }
+  else if (transport_error->domain == G_IO_ERROR)
+    code = transport_error->code;
+  g_set_error_literal (error, G_IO_ERROR, code, transport_error->message);
 }
 
 /**
@@ -578,6 +472,7 @@ nav_agent_send_messages_nonblocking (NavAgent               *agent,
                                      GCancellable           *cancellable,
                                      GError                **error)
 {
+  g_autoptr (GError) local_error = NULL;
   NavTransport *transport = NULL;
   NavAddress to;
   gint sent;
@@ -596,14 +491,16 @@ nav_agent_send_messages_nonblocking (NavAgent               *agent,
                    _("Stream %u component %u has no selected pair"), stream_id, component_id);
       return -1;
     }
-  if (n_messages == 0)
-    sent = 0;
-  else if (NAV_IS_UDP_TRANSPORT (transport))
-    sent = send_messages_udp (NAV_UDP_TRANSPORT (transport), &to, messages, n_messages,
-                              cancellable, error);
-  else
-    sent = send_messages_each (transport, &to, messages, n_messages, error);
+  /* On UDP, batches of sendmmsg(2) (the transport's send_messages). */
+  sent = nav_transport_send_messages (transport, &to, messages, n_messages, &local_error);
   g_object_unref (transport);
+  if (sent < 0)
+    {
+      /* A full send buffer is no error here: nothing was sent. */
+      if (g_error_matches (local_error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_WOULD_BLOCK))
+        return 0;
+      set_io_error_from_transport (local_error, error);
+    }
   return sent;
 }
 

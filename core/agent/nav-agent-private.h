@@ -37,6 +37,7 @@ typedef struct {
   guint min_port;
   guint max_port;
   GPtrArray *gatherers;         /* NavGatherer, this component's */
+  NavGatherer *host_gatherer;   /* in gatherers: the first stage's */
   guint pending_gatherers;
   /* Data kept for nav_agent_recv_messages() while no receive function
    * and no new-data handler takes it (RecvEntry, oldest first). */

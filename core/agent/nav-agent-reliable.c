@@ -495,7 +495,7 @@ nav_agent_reliable_send (NavAgent               *agent,
       /* ICE-TCP: each message is a frame of the reliable transport. */
       for (done = 0; done < n_messages; done++)
         {
-          gsize size = nav_output_message_total (&messages[done]);
+          gsize size = nav_output_message_get_size (&messages[done], NULL);
           g_autofree guint8 *flat = g_malloc (MAX (size, 1));
           gsize off = 0;
           guint i;
@@ -540,7 +540,7 @@ nav_agent_reliable_send (NavAgent               *agent,
       guint i;
 
       if (!allow_partial &&
-          nav_output_message_total (m) > nav_pseudo_tcp_get_available_send_space (rc->tcp))
+          nav_output_message_get_size (m, NULL) > nav_pseudo_tcp_get_available_send_space (rc->tcp))
         break;
       for (i = 0; m->n_buffers < 0 ? m->buffers[i].buffer != NULL : i < (guint) m->n_buffers; i++)
         {

@@ -9,8 +9,6 @@
 #include "nav-agent-checks-private.h"
 #include "nav-agent-io-private.h"
 #include "nav-agent-sdp-private.h"
-#include "nav-agent-sockets-private.h"
-#include "nav-ice-tcp-private.h"
 
 /* ------------------------------------------------ more of libnice's API */
 
@@ -37,42 +35,6 @@ component_transports (AgentComponent *component)
     add_unique (transports,
                 ((NavCandidate *) g_ptr_array_index (component->discovery, i))->owner);
   return transports;
-}
-
-/* A UDP transport's socket is the core's own; the other transports say
- * theirs through nav_transport_dup_sockets(). */
-static GPtrArray *
-transport_sockets (NavTransport *transport)
-{
-  GPtrArray *sockets;
-
-  if (NAV_IS_UDP_TRANSPORT (transport))
-    {
-      GSocket *socket = nav_udp_transport_get_socket (NAV_UDP_TRANSPORT (transport));
-
-      sockets = g_ptr_array_new_with_free_func (g_object_unref);
-      if (socket != NULL)
-        g_ptr_array_add (sockets, g_object_ref (socket));
-      return sockets;
-    }
-  return nav_transport_dup_sockets (transport);
-}
-
-void
-nav_agent_transport_set_tos (NavTransport *transport,
-                   gint          tos)
-{
-  g_autoptr (GPtrArray) sockets = NULL;
-
-  /* An ICE-TCP transport also marks the connections it makes later. */
-  if (NAV_IS_ICE_TCP_TRANSPORT (transport))
-    {
-      nav_ice_tcp_transport_set_tos (NAV_ICE_TCP_TRANSPORT (transport), tos);
-      return;
-    }
-  sockets = transport_sockets (transport);
-  for (guint i = 0; i < sockets->len; i++)
-    nav_socket_set_tos (g_ptr_array_index (sockets, i), tos);
 }
 
 /**
@@ -157,7 +119,7 @@ nav_agent_set_stream_tos (NavAgent *agent,
           g_autoptr (GPtrArray) transports = component_transports (&stream->components[i]);
 
           for (j = 0; j < transports->len; j++)
-            nav_agent_transport_set_tos (g_ptr_array_index (transports, j), tos);
+            nav_transport_set_tos (g_ptr_array_index (transports, j), tos);
         }
     }
   nav_agent_unlock_and_emit (agent);
@@ -195,12 +157,13 @@ nav_agent_get_selected_socket (NavAgent *agent,
   if (component != NULL && component->selected_local != NULL && component->selected_remote != NULL &&
       component->selected_local->type != NAV_CANDIDATE_TYPE_RELAYED &&
       component->selected_local->transport == NAV_CANDIDATE_TRANSPORT_UDP &&
-      component->selected_local->owner != NULL &&
-      NAV_IS_UDP_TRANSPORT (component->selected_local->owner))
+      component->selected_local->owner != NULL)
     {
-      socket = nav_udp_transport_get_socket (NAV_UDP_TRANSPORT (component->selected_local->owner));
-      if (socket != NULL)
-        g_object_ref (socket);
+      /* A UDP transport has one socket. */
+      g_autoptr (GPtrArray) sockets = nav_transport_dup_sockets (component->selected_local->owner);
+
+      if (sockets->len == 1)
+        socket = g_object_ref (g_ptr_array_index (sockets, 0));
     }
   nav_agent_unlock_and_emit (agent);
   return socket;
@@ -243,7 +206,7 @@ nav_agent_get_sockets (NavAgent *agent,
   nav_agent_unlock_and_emit (agent);
   for (i = 0; transports != NULL && i < transports->len; i++)
     {
-      g_autoptr (GPtrArray) more = transport_sockets (g_ptr_array_index (transports, i));
+      g_autoptr (GPtrArray) more = nav_transport_dup_sockets (g_ptr_array_index (transports, i));
 
       for (j = 0; j < more->len; j++)
         add_unique (sockets, g_ptr_array_index (more, j));
@@ -380,6 +343,7 @@ nav_agent_close_async (NavAgent            *agent,
               g_ptr_array_add (gatherers, g_object_ref (gatherer));
             }
           g_ptr_array_set_size (component->gatherers, 0);
+          component->host_gatherer = NULL;
           component->pending_gatherers = 0;
           for (j = 0; j < owned->len; j++)
             {

@@ -109,44 +109,6 @@ typedef void (*NavAgentRecvFunc) (NavAgent *agent,
                                   gchar    *buf,
                                   gpointer  user_data);
 
-/**
- * NavInputMessage:
- * @buffers: (array length=n_buffers): the caller's buffers, filled in
- *   order
- * @n_buffers: the number of @buffers, or -1 when @buffers ends with a
- *   vector whose buffer is %NULL
- * @from: (nullable): where the sender's address is stored, or %NULL
- * @length: set to the number of bytes received
- *
- * One datagram to receive with [method@Nav.Agent.recv_messages], as
- * libnice's `NiceInputMessage`.
- *
- * Since: 1.0
- */
-typedef struct {
-  GInputVector *buffers;
-  gint n_buffers;
-  NavAddress *from;
-  gsize length;
-} NavInputMessage;
-
-/**
- * NavOutputMessage:
- * @buffers: (array length=n_buffers): the data, gathered in order
- * @n_buffers: the number of @buffers, or -1 when @buffers ends with a
- *   vector whose buffer is %NULL
- *
- * One datagram to send with
- * [method@Nav.Agent.send_messages_nonblocking], as libnice's
- * `NiceOutputMessage`.
- *
- * Since: 1.0
- */
-typedef struct {
-  GOutputVector *buffers;
-  gint n_buffers;
-} NavOutputMessage;
-
 NAV_AVAILABLE_IN_ALL
 NavAgent *nav_agent_new                 (GMainContext     *ctx,
                                          NavCompatibility  compat);
