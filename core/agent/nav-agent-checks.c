@@ -112,32 +112,41 @@ on_checker_role (GObject    *checker,
 void
 nav_agent_configure_checker (NavAgent *agent)
 {
-  GObjectClass *klass;
+  g_autoptr (NavConfig) config = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (agent->checker == NULL)
     return;
-  klass = G_OBJECT_GET_CLASS (agent->checker);
   g_signal_handlers_block_by_func (agent->checker, on_checker_role, agent);
   g_object_set (agent->checker, "controlling-mode", agent->controlling_mode && agent->full_mode,
                 NULL);
   g_signal_handlers_unblock_by_func (agent->checker, on_checker_role, agent);
-#define SET_IF(name, value) \
-  if (g_object_class_find_property (klass, name) != NULL) \
-    g_object_set (agent->checker, name, value, NULL)
-  SET_IF ("nomination-mode", (gint) agent->nomination_mode);
-  SET_IF ("stun-pacing-timer", MAX (agent->stun_pacing_timer, 1u));
-  SET_IF ("max-connectivity-checks", MAX (agent->max_connectivity_checks, 1u));
-  /* A lite agent sends no consent checks: it keeps answering the peer's. */
-  SET_IF ("consent-freshness", agent->consent_freshness && agent->full_mode);
-  SET_IF ("lite", !agent->full_mode);
-  SET_IF ("consent-interval", agent->consent_interval);
-  SET_IF ("consent-timeout", agent->consent_timeout);
-  SET_IF ("ice-trickle", agent->ice_trickle);
-  SET_IF ("stun-initial-timeout", MAX (agent->stun_initial_timeout, 1u));
-  SET_IF ("stun-max-retransmissions", agent->stun_max_retransmissions);
-  SET_IF ("stun-reliable-timeout", MAX (agent->stun_reliable_timeout, 1u));
-  SET_IF ("software", agent->software);
-#undef SET_IF
+
+  /* The settings nav-checker.c declares, each of them. */
+  config = nav_config_new_for_checker ();
+  if (!nav_config_set (config, &error,
+                       "nomination-mode", agent->nomination_mode,
+                       "stun-pacing-timer", MAX (agent->stun_pacing_timer, 1u),
+                       "max-connectivity-checks", MAX (agent->max_connectivity_checks, 1u),
+                       /* A lite agent sends no consent checks: it keeps
+                        * answering the peer's. */
+                       "consent-freshness", agent->consent_freshness && agent->full_mode,
+                       "lite", !agent->full_mode,
+                       "consent-interval", agent->consent_interval,
+                       "consent-timeout", agent->consent_timeout,
+                       "ice-trickle", agent->ice_trickle,
+                       "stun-initial-timeout", MAX (agent->stun_initial_timeout, 1u),
+                       "stun-max-retransmissions", agent->stun_max_retransmissions,
+                       "stun-reliable-timeout", MAX (agent->stun_reliable_timeout, 1u),
+                       "software", agent->software,
+                       NULL))
+    g_critical ("%s", error->message);
+  else if (!nav_checker_configure (agent->checker, config, &error) && !agent->checker_config_failed)
+    {
+      /* Once: the agent configures its checker again at each change. */
+      agent->checker_config_failed = TRUE;
+      g_warning (_("The ICE checker does not take the agent's settings: %s"), error->message);
+    }
 }
 
 /* Called with the lock held. */

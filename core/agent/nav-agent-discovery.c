@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
-#include <gobject/gvaluecollector.h>
 
 #include "nav-agent-private.h"
 #include "nav-agent-checks-private.h"
@@ -197,112 +196,40 @@ dup_host_bases (AgentComponent *component)
   return bases;
 }
 
-/* The construct properties the agent gives a gatherer.  Each value
- * carries its type, so one the implementation lacks is skipped whatever
- * it holds (a gatherer written elsewhere may not know every option). */
-typedef struct
+/* A gatherer of the registry, given the agent's settings
+ * (nav-gatherer.c declares them): a setting it does not take is an error
+ * naming it, and the gatherer is not used. */
+static NavGatherer *
+create_gatherer (NavAgent         *agent,
+                 const gchar      *name,
+                 const NavConfig  *config,
+                 GError          **error)
 {
-  guint n;
-  const gchar *names[12];
-  GValue values[12];
-} GathererProperties;
+  g_autoptr (GObject) object = NULL;
 
-static void
-gatherer_properties_add (GathererProperties *props,
-                         const gchar        *name,
-                         GType               type,
-                         ...)
-{
-  g_autofree gchar *collect_error = NULL;
-  va_list args;
-
-  g_assert (props->n < G_N_ELEMENTS (props->values));
-  va_start (args, type);
-  G_VALUE_COLLECT_INIT (&props->values[props->n], type, args, 0, &collect_error);
-  va_end (args);
-  g_assert (collect_error == NULL);
-  props->names[props->n++] = name;
-}
-
-static void
-gatherer_properties_clear (GathererProperties *props)
-{
-  for (guint i = 0; i < props->n; i++)
-    g_value_unset (&props->values[i]);
-  props->n = 0;
+  object = nav_registry_create (nav_registry_get_default (), NAV_GATHERER_EXTENSION_POINT_NAME,
+                                name, error, "context", agent->context, NULL);
+  if (object == NULL || !nav_gatherer_configure (NAV_GATHERER (object), config, error))
+    return NULL;
+  return NAV_GATHERER (g_steal_pointer (&object));
 }
 
 /* libnice's discovery retransmits its STUN and TURN requests with the
- * agent's settings, as the checks do: so do the gatherers that have them. */
-static void
-gatherer_properties_add_retransmissions (GathererProperties *props,
-                                         NavAgent           *agent)
+ * agent's settings, as the checks do: so do the gatherers. */
+static NavConfig *
+new_gatherer_config (NavAgent *agent)
 {
-  gatherer_properties_add (props, "stun-initial-timeout", G_TYPE_UINT,
-                           MAX (agent->stun_initial_timeout, 1u));
-  gatherer_properties_add (props, "stun-max-retransmissions", G_TYPE_UINT,
-                           agent->stun_max_retransmissions);
-  gatherer_properties_add (props, "stun-reliable-timeout", G_TYPE_UINT,
-                           MAX (agent->stun_reliable_timeout, 1u));
-}
+  NavConfig *config = nav_config_new_for_gatherer ();
+  g_autoptr (GError) error = NULL;
 
-static NavGatherer *
-create_gatherer (NavAgent                 *agent,
-                 const gchar              *name,
-                 const GathererProperties *props,
-                 GError                  **error)
-{
-  NavRegistry *registry = nav_registry_get_default ();
-  NavImplementationInfo *info;
-  GObjectClass *klass;
-  GPtrArray *names;
-  GArray *values;
-  GObject *object = NULL;
-
-  info = nav_registry_lookup (registry, NAV_GATHERER_EXTENSION_POINT_NAME, name, error);
-  if (info == NULL)
-    return NULL;
-  klass = g_type_class_ref (nav_implementation_info_get_gtype (info));
-  names = g_ptr_array_new ();
-  values = g_array_new (FALSE, TRUE, sizeof (GValue));
-  g_array_set_clear_func (values, (GDestroyNotify) g_value_unset);
-
-  g_ptr_array_add (names, (gpointer) "context");
-  g_array_set_size (values, 1);
-  g_value_init (&g_array_index (values, GValue, 0), G_TYPE_MAIN_CONTEXT);
-  g_value_set_boxed (&g_array_index (values, GValue, 0), agent->context);
-
-  for (guint i = 0; i < props->n; i++)
-    {
-      GParamSpec *pspec = g_object_class_find_property (klass, props->names[i]);
-      GValue value = G_VALUE_INIT;
-
-      if (pspec == NULL || !(pspec->flags & G_PARAM_WRITABLE))
-        {
-          g_debug ("Gatherer %s has no property %s", name, props->names[i]);
-          continue;
-        }
-      g_value_init (&value, pspec->value_type);
-      if (!g_value_transform (&props->values[i], &value))
-        {
-          g_debug ("Gatherer %s: property %s is a %s, not a %s", name, props->names[i],
-                   g_type_name (pspec->value_type), G_VALUE_TYPE_NAME (&props->values[i]));
-          g_value_unset (&value);
-          continue;
-        }
-      g_ptr_array_add (names, (gpointer) props->names[i]);
-      g_array_append_val (values, value);
-    }
-
-  object = nav_registry_create_with_properties (registry, NAV_GATHERER_EXTENSION_POINT_NAME,
-                                                name, names->len,
-                                                (const gchar **) names->pdata,
-                                                (const GValue *) values->data, error);
-  g_array_unref (values);
-  g_ptr_array_unref (names);
-  g_type_class_unref (klass);
-  g_object_unref (info);
-  return object != NULL ? NAV_GATHERER (object) : NULL;
+  if (!nav_config_set (config, &error,
+                       "stun-initial-timeout", MAX (agent->stun_initial_timeout, 1u),
+                       "stun-max-retransmissions", agent->stun_max_retransmissions,
+                       "stun-reliable-timeout", MAX (agent->stun_reliable_timeout, 1u),
+                       "software", agent->software,
+                       NULL))
+    g_critical ("%s", error->message);
+  return config;
 }
 
 static void on_gatherer_done (NavGatherer *gatherer, guint stream_id, guint component_id,
@@ -321,21 +248,6 @@ start_gatherer (NavAgent       *agent,
   nav_gatherer_gather (gatherer, component->stream->id, component->id, bases);
 }
 
-static const gchar *
-relay_transport_name (NavRelayType type)
-{
-  switch (type)
-    {
-    case NAV_RELAY_TYPE_TURN_TCP:
-      return "tcp";
-    case NAV_RELAY_TYPE_TURN_TLS:
-      return "tls";
-    case NAV_RELAY_TYPE_TURN_UDP:
-    default:
-      return "udp";
-    }
-}
-
 /* The host candidates are in: start the gatherers built on them. */
 static void
 start_second_stage (NavAgent       *agent,
@@ -348,19 +260,16 @@ start_second_stage (NavAgent       *agent,
     {
       g_autoptr (GError) error = NULL;
       g_autofree gchar *server = NULL;
-      NavGatherer *stun;
+      g_autoptr (NavConfig) config = new_gatherer_config (agent);
+      NavGatherer *stun = NULL;
       const gchar *servers[2] = { NULL, NULL };
-      GathererProperties props = { 0, };
 
       server = strchr (agent->stun_server, ':') != NULL
                ? g_strdup_printf ("[%s]:%u", agent->stun_server, agent->stun_server_port)
                : g_strdup_printf ("%s:%u", agent->stun_server, agent->stun_server_port);
       servers[0] = server;
-      gatherer_properties_add (&props, "servers", G_TYPE_STRV, servers);
-      gatherer_properties_add_retransmissions (&props, agent);
-      gatherer_properties_add (&props, "software", G_TYPE_STRING, agent->software);
-      stun = create_gatherer (agent, "stun", &props, &error);
-      gatherer_properties_clear (&props);
+      if (nav_config_set (config, &error, "stun-servers", servers, NULL))
+        stun = create_gatherer (agent, "stun", config, &error);
       if (stun == NULL)
         g_warning (_("Server-reflexive candidates of stream %u are not gathered: %s"),
                    component->stream->id, error->message);
@@ -373,21 +282,19 @@ start_second_stage (NavAgent       *agent,
       RelayInfo *info = g_ptr_array_index (component->relays, i);
       g_autoptr (GError) error = NULL;
       g_autofree gchar *server = NULL;
-      NavGatherer *turn;
-      GathererProperties props = { 0, };
+      g_autoptr (NavConfig) config = new_gatherer_config (agent);
+      NavGatherer *turn = NULL;
 
       server = strchr (info->server, ':') != NULL
                ? g_strdup_printf ("[%s]:%u", info->server, info->port)
                : g_strdup_printf ("%s:%u", info->server, info->port);
-      gatherer_properties_add (&props, "server", G_TYPE_STRING, server);
-      gatherer_properties_add (&props, "transport", G_TYPE_STRING,
-                               relay_transport_name (info->type));
-      gatherer_properties_add (&props, "username", G_TYPE_STRING, info->username);
-      gatherer_properties_add (&props, "password", G_TYPE_STRING, info->password);
-      gatherer_properties_add_retransmissions (&props, agent);
-      gatherer_properties_add (&props, "software", G_TYPE_STRING, agent->software);
-      turn = create_gatherer (agent, "turn", &props, &error);
-      gatherer_properties_clear (&props);
+      if (nav_config_set (config, &error,
+                          "relay-server", server,
+                          "relay-type", info->type,
+                          "relay-username", info->username,
+                          "relay-password", info->password,
+                          NULL))
+        turn = create_gatherer (agent, "turn", config, &error);
       if (turn == NULL)
         g_warning (_("Relayed candidates of stream %u are not gathered: %s"),
                    component->stream->id, error->message);

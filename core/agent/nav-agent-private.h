@@ -106,6 +106,7 @@ struct _NavAgent
   NavCompatibility compatibility;
   NavChecker *checker;
   gchar *checker_error;
+  gboolean checker_config_failed; /* warned once */
   GHashTable *streams;          /* id → AgentStream */
   guint next_stream_id;
   GArray *local_addresses;      /* NavAddress */

@@ -33,22 +33,6 @@ typedef enum {
 } NavCompatibility;
 
 /**
- * NavNominationMode:
- * @NAV_NOMINATION_MODE_REGULAR: nominate one valid pair with a second
- *   check (RFC 8445 §8.1.1).
- * @NAV_NOMINATION_MODE_AGGRESSIVE: every check nominates (RFC 5245
- *   §8.1.1.2).
- *
- * How the controlling agent nominates, as libnice's `NiceNominationMode`.
- *
- * Since: 1.0
- */
-typedef enum {
-  NAV_NOMINATION_MODE_REGULAR,
-  NAV_NOMINATION_MODE_AGGRESSIVE,
-} NavNominationMode;
-
-/**
  * NavAgentOption:
  * @NAV_AGENT_OPTION_NONE: no option.
  * @NAV_AGENT_OPTION_REGULAR_NOMINATION: regular nomination.

@@ -126,7 +126,7 @@ struct _NavIceChecker
 
   GMainContext *context;
   gboolean controlling_mode;
-  NavIceNominationMode nomination_mode;
+  NavNominationMode nomination_mode;
   guint stun_pacing_timer;
   guint stun_initial_timeout;
   guint stun_max_retransmissions;

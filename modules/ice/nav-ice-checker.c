@@ -82,32 +82,15 @@ G_DEFINE_DYNAMIC_TYPE_EXTENDED (NavIceChecker, nav_ice_checker, G_TYPE_OBJECT,
                                 G_IMPLEMENT_INTERFACE_DYNAMIC (NAV_TYPE_CHECKER,
                                                                nav_ice_checker_checker_init))
 
-static GType nav_ice_nomination_mode_type = G_TYPE_INVALID;
-
-GType
-nav_ice_nomination_mode_get_type (void)
-{
-  return nav_ice_nomination_mode_type;
-}
-
 /**
  * nav_ice_checker_register: (skip)
  * @module: the `ice` module
  *
- * Registers [class@Nav.IceChecker] and [enum@Nav.IceNominationMode] in
- * @module.
+ * Registers [class@Nav.IceChecker] in @module.
  */
 void
 nav_ice_checker_register (GTypeModule *module)
 {
-  static const GEnumValue nomination_modes[] = {
-    { NAV_ICE_NOMINATION_MODE_REGULAR, "NAV_ICE_NOMINATION_MODE_REGULAR", "regular" },
-    { NAV_ICE_NOMINATION_MODE_AGGRESSIVE, "NAV_ICE_NOMINATION_MODE_AGGRESSIVE", "aggressive" },
-    { 0, NULL, NULL },
-  };
-
-  nav_ice_nomination_mode_type =
-    g_type_module_register_enum (module, "NavIceNominationMode", nomination_modes);
   nav_ice_checker_register_type (module);
 }
 
@@ -362,6 +345,48 @@ nav_ice_checker_revoke_consent (NavChecker *checker,
   return TRUE;
 }
 
+/* The settings NavChecker declares, every one of them; those not set
+ * keep their value. */
+static gboolean
+nav_ice_checker_configure (NavChecker       *checker,
+                           const NavConfig  *config,
+                           GError          **error)
+{
+  static const gchar * const taken[] = {
+    "nomination-mode", "stun-pacing-timer", "max-connectivity-checks",
+    "stun-initial-timeout", "stun-max-retransmissions", "stun-reliable-timeout",
+    "consent-freshness", "consent-interval", "consent-timeout", "ice-trickle", "lite",
+    "software", NULL
+  };
+  NavIceChecker *self = NAV_ICE_CHECKER (checker);
+
+  if (!nav_config_check (config, taken, G_OBJECT_TYPE_NAME (self), error))
+    return FALSE;
+  g_mutex_lock (&self->lock);
+#define TAKE(name, field) \
+  if (nav_config_is_set (config, name)) \
+    nav_config_get (config, name, &self->field, NULL)
+  TAKE ("nomination-mode", nomination_mode);
+  TAKE ("stun-pacing-timer", stun_pacing_timer);
+  TAKE ("max-connectivity-checks", max_checks);
+  TAKE ("stun-initial-timeout", stun_initial_timeout);
+  TAKE ("stun-max-retransmissions", stun_max_retransmissions);
+  TAKE ("stun-reliable-timeout", stun_reliable_timeout);
+  TAKE ("consent-freshness", consent_freshness);
+  TAKE ("consent-interval", consent_interval);
+  TAKE ("consent-timeout", consent_timeout);
+  TAKE ("ice-trickle", ice_trickle);
+  TAKE ("lite", lite);
+#undef TAKE
+  if (nav_config_is_set (config, "software"))
+    {
+      g_clear_pointer (&self->software, g_free);
+      nav_config_get (config, "software", &self->software, NULL);
+    }
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
 static void
 nav_ice_checker_checker_init (NavCheckerInterface *iface)
 {
@@ -375,6 +400,7 @@ nav_ice_checker_checker_init (NavCheckerInterface *iface)
   iface->handle_message = nav_ice_checker_handle_message;
   iface->set_selected_pair = nav_ice_checker_set_selected_pair;
   iface->revoke_consent = nav_ice_checker_revoke_consent;
+  iface->configure = nav_ice_checker_configure;
 }
 
 /* ----------------------------------------------------- inspection (tests) */
@@ -678,8 +704,8 @@ nav_ice_checker_class_init (NavIceCheckerClass *klass)
   properties[PROP_NOMINATION_MODE] =
     g_param_spec_enum ("nomination-mode", "Nomination mode",
                        "How the controlling agent nominates pairs (RFC 8445 §8.1.1)",
-                       NAV_TYPE_ICE_NOMINATION_MODE,
-                       NAV_ICE_NOMINATION_MODE_REGULAR, flags);
+                       NAV_TYPE_NOMINATION_MODE,
+                       NAV_NOMINATION_MODE_REGULAR, flags);
 
   /**
    * NavIceChecker:stun-pacing-timer:

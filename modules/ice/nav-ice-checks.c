@@ -146,7 +146,7 @@ start_check (NavIceChecker *self,
 
   nav_ice_pair_stop_check (pair);
   use_candidate = self->controlling_mode &&
-                  (self->nomination_mode == NAV_ICE_NOMINATION_MODE_AGGRESSIVE ||
+                  (self->nomination_mode == NAV_NOMINATION_MODE_AGGRESSIVE ||
                    pair->use_candidate);
   pair->use_candidate = use_candidate;
   pair->request = nav_ice_build_request (self, pair, use_candidate, pair->tid);
@@ -276,7 +276,7 @@ tick_cb (gpointer user_data)
 
               /* A controlling agent in regular mode polls for nomination. */
               if (p->valid && self->controlling_mode && !p->component->nominating &&
-                  self->nomination_mode == NAV_ICE_NOMINATION_MODE_REGULAR &&
+                  self->nomination_mode == NAV_NOMINATION_MODE_REGULAR &&
                   p->component->selected == NULL)
                 pending = TRUE;
             }
@@ -433,7 +433,7 @@ maybe_nominate (NavIceChecker *self)
   Component *component;
   gint64 now = g_get_monotonic_time ();
 
-  if (!self->controlling_mode || self->nomination_mode != NAV_ICE_NOMINATION_MODE_REGULAR)
+  if (!self->controlling_mode || self->nomination_mode != NAV_NOMINATION_MODE_REGULAR)
     return;
   g_hash_table_iter_init (&iter, self->streams);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &stream))
