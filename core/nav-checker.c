@@ -108,6 +108,7 @@ enum {
   SIGNAL_PAIR_STATE_CHANGED,
   SIGNAL_SELECTED_PAIR,
   SIGNAL_COMPONENT_STATE_CHANGED,
+  SIGNAL_INCOMING_CHECK,
   N_SIGNALS
 };
 
@@ -201,6 +202,33 @@ nav_checker_default_init (NavCheckerInterface *iface)
                   NULL, NULL, NULL,
                   G_TYPE_NONE, 3,
                   G_TYPE_UINT, G_TYPE_UINT, NAV_TYPE_COMPONENT_STATE);
+
+  /**
+   * NavChecker::incoming-check:
+   * @self: the checker
+   * @local: the local candidate the check arrived on (its owner is the
+   *   transport that received it)
+   * @remote: the peer's candidate it came from, peer-reflexive when it
+   *   was unknown
+   *
+   * Emitted for each connectivity check (or consent request) of the peer
+   * that passed authentication with the stream's local credentials and
+   * was answered with success (RFC 8445 §7.3): the peer proved it holds
+   * @remote's address on the path to @local.  With the pairs whose own
+   * checks succeeded ([signal@Nav.Checker::pair-state-changed]) and the
+   * selected pairs, these are the sources the agent accepts application
+   * data from (RFC 8445 §11), as libnice's valid candidates: data can
+   * arrive on a pair before it is selected.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_INCOMING_CHECK] =
+    g_signal_new ("incoming-check", G_TYPE_FROM_INTERFACE (iface),
+                  G_SIGNAL_RUN_LAST,
+                  G_STRUCT_OFFSET (NavCheckerInterface, incoming_check),
+                  NULL, NULL, NULL,
+                  G_TYPE_NONE, 2,
+                  NAV_TYPE_CANDIDATE, NAV_TYPE_CANDIDATE);
 }
 
 /**

@@ -10,6 +10,7 @@
 
 #include "netavanue/netavanue.h"
 #include "nav-ice-tcp-private.h"
+#include "nav-transport-private.h"
 
 /**
  * NavTransport:
@@ -229,6 +230,32 @@ nav_output_message_get_size (const NavOutputMessage *message,
   return size;
 }
 
+const guint8 *
+nav_output_message_gather (const NavOutputMessage  *message,
+                           gsize                   *len,
+                           guint8                 **scratch,
+                           gsize                   *scratch_size)
+{
+  guint n_vectors;
+  gsize off = 0;
+
+  *len = nav_output_message_get_size (message, &n_vectors);
+  if (n_vectors == 1)
+    return message->buffers[0].buffer;
+  if (*len > *scratch_size || *scratch == NULL)
+    {
+      *scratch = g_realloc (*scratch, MAX (*len, 1));
+      *scratch_size = MAX (*len, 1);
+    }
+  for (guint i = 0; i < n_vectors; i++)
+    {
+      if (message->buffers[i].size > 0)
+        memcpy (*scratch + off, message->buffers[i].buffer, message->buffers[i].size);
+      off += message->buffers[i].size;
+    }
+  return *scratch;
+}
+
 /* One message at a time, each gathered into one buffer when it has
  * several. */
 static gint
@@ -238,38 +265,18 @@ send_messages_each (NavTransport           *self,
                     guint                   n_messages,
                     GError                **error)
 {
-  g_autofree guint8 *flat = NULL;
-  gsize flat_size = 0;
+  g_autofree guint8 *scratch = NULL;
+  gsize scratch_size = 0;
   guint done;
 
   for (done = 0; done < n_messages; done++)
     {
-      const NavOutputMessage *m = &messages[done];
       g_autoptr (GError) local_error = NULL;
-      const guint8 *data;
-      guint n_vectors;
-      gsize size = nav_output_message_get_size (m, &n_vectors);
+      gsize len;
+      const guint8 *data = nav_output_message_gather (&messages[done], &len, &scratch,
+                                                      &scratch_size);
 
-      if (n_vectors == 1)
-        data = m->buffers[0].buffer;
-      else
-        {
-          gsize off = 0;
-
-          if (size > flat_size)
-            {
-              flat = g_realloc (flat, size);
-              flat_size = size;
-            }
-          for (guint i = 0; i < n_vectors; i++)
-            {
-              if (m->buffers[i].size > 0)
-                memcpy (flat + off, m->buffers[i].buffer, m->buffers[i].size);
-              off += m->buffers[i].size;
-            }
-          data = flat;
-        }
-      if (!nav_transport_send (self, to, data, size, &local_error))
+      if (!nav_transport_send (self, to, data, len, &local_error))
         {
           if (done > 0)
             return done;

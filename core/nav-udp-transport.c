@@ -12,6 +12,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "netavanue/netavanue.h"
+#include "nav-transport-private.h"
 
 /**
  * NavUdpTransport:
@@ -831,19 +832,12 @@ nav_udp_transport_send_messages (NavTransport            *transport,
 
 first_alone:
   {
-    g_autofree guint8 *flat = NULL;
-    guint n_vectors;
-    gsize size = nav_output_message_get_size (&messages[0], &n_vectors);
-    gsize off = 0;
+    g_autofree guint8 *scratch = NULL;
+    gsize scratch_size = 0, len;
+    const guint8 *data = nav_output_message_gather (&messages[0], &len, &scratch,
+                                                    &scratch_size);
 
-    flat = g_malloc (MAX (size, 1));
-    for (guint i = 0; i < n_vectors; i++)
-      {
-        if (messages[0].buffers[i].size > 0)
-          memcpy (flat + off, messages[0].buffers[i].buffer, messages[0].buffers[i].size);
-        off += messages[0].buffers[i].size;
-      }
-    return nav_udp_transport_send (transport, to, flat, size, error) ? 1 : -1;
+    return nav_udp_transport_send (transport, to, data, len, error) ? 1 : -1;
   }
 }
 #endif

@@ -9,6 +9,7 @@
 
 #include "nav-agent-private.h"
 #include "nav-agent-checks-private.h"
+#include "nav-agent-io-private.h"
 #include "nav-agent-reliable-private.h"
 
 /* ----------------------------------------------------------- the checker */
@@ -47,6 +48,10 @@ on_checker_selected_pair (NavChecker   *checker,
       g_clear_pointer (&component->selected_remote, nav_candidate_free);
       component->selected_local = nav_candidate_copy (local);
       component->selected_remote = nav_candidate_copy (remote);
+      /* The data path follows: the channel is rebound to the pair, and
+       * data from its remote is accepted. */
+      nav_agent_accept_source (agent, component, local->owner, &remote->addr);
+      nav_agent_update_channel (agent, component);
       nav_agent_queue_signal (agent, SIG_NEW_SELECTED_PAIR_FULL, stream_id, component_id, 0, local, remote);
       nav_agent_queue_signal (agent, SIG_NEW_SELECTED_PAIR, stream_id, component_id, 0, local, remote);
       if (agent->reliable)
@@ -68,6 +73,10 @@ on_checker_pair_state (NavChecker   *checker,
   component = nav_agent_lookup_component (agent, remote->stream_id, remote->component_id);
   if (component != NULL)
     {
+      /* A pair whose check succeeded (RFC 8445 §7.2.5.3): its remote may
+       * send data before it is selected. */
+      if (state == NAV_PAIR_STATE_SUCCEEDED)
+        nav_agent_accept_source (agent, component, local->owner, &remote->addr);
       /* Peer-reflexive candidates learnt by the checker (RFC 8445
        * §7.2.5.3.1 and §7.3.1.3) are announced as libnice does. */
       if (remote->type == NAV_CANDIDATE_TYPE_PEER_REFLEXIVE &&
@@ -89,6 +98,24 @@ on_checker_pair_state (NavChecker   *checker,
                         0, local, NULL);
         }
     }
+  nav_agent_unlock_and_emit (agent);
+}
+
+/* The peer's check passed authentication (RFC 8445 §7.3): its source
+ * is the peer's, data from it is accepted, as libnice does for the
+ * remote candidates of the checks it answers. */
+static void
+on_checker_incoming_check (NavChecker   *checker,
+                           NavCandidate *local,
+                           NavCandidate *remote,
+                           NavAgent     *agent)
+{
+  AgentComponent *component;
+
+  nav_agent_lock (agent);
+  component = nav_agent_lookup_component (agent, remote->stream_id, remote->component_id);
+  if (component != NULL)
+    nav_agent_accept_source (agent, component, local->owner, &remote->addr);
   nav_agent_unlock_and_emit (agent);
 }
 
@@ -503,6 +530,10 @@ nav_agent_set_selected_remote_candidate (NavAgent     *agent,
       nav_agent_unlock_and_emit (agent);
       return FALSE;
     }
+  /* A peer that does not speak ICE sends from wherever it likes: data
+   * from any source is accepted from now on, as in libnice's fallback
+   * mode. */
+  component->any_source = TRUE;
   return force_pair (agent, local, remote);
 }
 
@@ -586,5 +617,6 @@ nav_agent_create_checker (NavAgent *agent)
   g_signal_connect (checker, "selected-pair", G_CALLBACK (on_checker_selected_pair), agent);
   g_signal_connect (checker, "pair-state-changed", G_CALLBACK (on_checker_pair_state), agent);
   g_signal_connect (checker, "notify::controlling-mode", G_CALLBACK (on_checker_role), agent);
+  g_signal_connect (checker, "incoming-check", G_CALLBACK (on_checker_incoming_check), agent);
   nav_agent_configure_checker (agent);
 }

@@ -9,6 +9,22 @@
 
 G_BEGIN_DECLS
 
+/* Each component's channel (nav_agent_get_channel()), bound to its
+ * selected pair; with the lock held. */
+void            nav_agent_component_init_io    (NavAgent           *agent,
+                                                AgentComponent     *component);
+void            nav_agent_component_clear_io   (NavAgent           *agent,
+                                                AgentComponent     *component);
+void            nav_agent_update_channel       (NavAgent           *agent,
+                                                AgentComponent     *component);
+void            nav_agent_close_channel        (NavAgent           *agent,
+                                                AgentComponent     *component);
+/* A source the component's data is accepted from (RFC 8445 §11). */
+void            nav_agent_accept_source        (NavAgent           *agent,
+                                                AgentComponent     *component,
+                                                NavTransport       *transport,
+                                                const NavAddress   *addr);
+
 /* Hooks the agent's demultiplexer on a candidate's transport, or takes
  * it off and closes the transport; with the lock held. */
 void            nav_agent_hook_transport       (NavAgent           *agent,

@@ -1,7 +1,24 @@
-/* nav-agent-io.c: NavAgent's message I/O: the receive demultiplexer,
- * send, receive and the receive queue
+/* nav-agent-io.c: NavAgent's message I/O: each component's channel, the
+ * receive demultiplexer, send, receive and the receive queue
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The data path of a component is its NavDatagramChannel, bound to the
+ * selected pair (DESIGN.md: NavChecker ::selected-pair → NavChannel bound
+ * to the pair's transport) and rebound when another pair is selected:
+ *
+ *   transports ─► demultiplexer ─► STUN: the checker
+ *                               └► data from an accepted source: the
+ *                                  channel's input ─► its receive function
+ *                                  (a layer stacked on it) or, without one,
+ *                                  the agent's outputs: pseudo-TCP (reliable
+ *                                  mode), attach_recv, new-data, the channel's
+ *                                  message signal, the queue of recv_messages
+ *   send, send_bytes, send_messages_nonblocking, pseudo-TCP ─► the channel
+ *
+ * The agent's own sends and its demultiplexer use the channel's _locked
+ * entry points under the agent's lock, which the channel shares: nothing
+ * more per datagram than before the channel was there.
  */
 #include "config.h"
 
@@ -13,6 +30,7 @@
 #include "nav-agent-io-private.h"
 #include "nav-agent-reliable-private.h"
 #include "nav-io-stream-private.h"
+#include "nav-transport-private.h"
 
 /* Wakes the blocking receivers: they look at their queue again. */
 void
@@ -45,6 +63,191 @@ nav_agent_unhook_candidates (NavAgent  *agent,
           nav_transport_close (c->owner);
         }
     }
+}
+
+/* ------------------------------------------------------------ channels */
+
+static void
+channel_lock (gpointer agent)
+{
+  nav_agent_lock (agent);
+}
+
+static void
+channel_unlock (gpointer agent)
+{
+  nav_agent_unlock_and_emit (agent);
+}
+
+/* Called with the lock held. */
+void
+nav_agent_component_init_io (NavAgent       *agent,
+                             AgentComponent *component)
+{
+  component->channel = nav_datagram_channel_new_owned (agent->context, G_OBJECT (agent),
+                                                       channel_lock, channel_unlock);
+  component->sources = g_array_new (FALSE, FALSE, sizeof (AgentSource));
+}
+
+/* The stream goes: its channel closes for good.  Called with the lock
+ * held. */
+void
+nav_agent_component_clear_io (NavAgent       *agent,
+                              AgentComponent *component)
+{
+  nav_agent_close_channel (agent, component);
+  g_clear_object (&component->channel);
+  g_clear_pointer (&component->sources, g_array_unref);
+}
+
+/* Called with the lock held. */
+void
+nav_agent_close_channel (NavAgent       *agent,
+                         AgentComponent *component)
+{
+  nav_datagram_channel_close_locked (component->channel);
+  nav_agent_queue_channel_changes (agent, component);
+}
+
+/* The channel follows the selected pair: bound to its transport and
+ * remote address, open while the component can send on it (not failed:
+ * consent lost, or the pseudo-TCP over it reset).  The selected pair
+ * carries data through an ICE restart until the new checks select
+ * another (RFC 8445 §9).  Called with the lock held. */
+void
+nav_agent_update_channel (NavAgent       *agent,
+                          AgentComponent *component)
+{
+  NavTransport *transport = NULL;
+  const NavAddress *peer = NULL;
+
+  if (component->selected_local != NULL && component->selected_remote != NULL)
+    {
+      transport = component->selected_local->owner;
+      peer = &component->selected_remote->addr;
+    }
+  nav_datagram_channel_bind_locked (component->channel, transport, peer,
+                                    component->state != NAV_COMPONENT_STATE_FAILED);
+  nav_agent_queue_channel_changes (agent, component);
+}
+
+/* The sources of a component's data, as libnice's valid candidates: the
+ * selected pair's remote, those of pairs whose checks succeeded, those
+ * whose checks to us passed authentication; the most recent first. */
+#define MAX_SOURCES 64
+
+/* Called with the lock held. */
+void
+nav_agent_accept_source (NavAgent         *agent,
+                         AgentComponent   *component,
+                         NavTransport     *transport,
+                         const NavAddress *addr)
+{
+  AgentSource source = { transport, *addr };
+  guint i;
+
+  if (transport == NULL || !nav_address_is_valid (addr))
+    return;
+  for (i = 0; i < component->sources->len; i++)
+    {
+      AgentSource *s = &g_array_index (component->sources, AgentSource, i);
+
+      if (s->transport == transport && nav_address_equal (&s->addr, addr))
+        {
+          g_array_remove_index (component->sources, i);
+          break;
+        }
+    }
+  if (i == component->sources->len && component->sources->len >= MAX_SOURCES)
+    g_array_set_size (component->sources, MAX_SOURCES - 1);
+  g_array_prepend_val (component->sources, source);
+}
+
+/* RFC 8445 §11: data from anyone else is dropped and counted, as libnice
+ * drops it.  Called with the lock held. */
+static gboolean
+source_accepted (AgentComponent   *component,
+                 NavTransport     *transport,
+                 const NavAddress *from)
+{
+  const AgentSource *sources = (const AgentSource *) component->sources->data;
+  guint i;
+
+  /* The selected pair, or the last source, first. */
+  if (G_LIKELY (component->sources->len > 0) && sources[0].transport == transport &&
+      nav_address_equal (&sources[0].addr, from))
+    return TRUE;
+  if (component->any_source)
+    return TRUE;
+  for (i = 1; i < component->sources->len; i++)
+    if (sources[i].transport == transport && nav_address_equal (&sources[i].addr, from))
+      return TRUE;
+
+  component->n_dropped++;
+  /* 1, 2, 4, 8…: a flood is not a flood of messages. */
+  if ((component->n_dropped & (component->n_dropped - 1)) == 0)
+    {
+      gchar buf[NAV_ADDRESS_STRING_LEN];
+
+      g_debug ("Stream %u component %u: data from %s, no peer the checks know, dropped "
+               "(%" G_GUINT64_FORMAT " so far)", component->stream->id, component->id,
+               nav_address_to_string_buf (from, buf), component->n_dropped);
+    }
+  return FALSE;
+}
+
+/**
+ * nav_agent_get_channel:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ *
+ * Returns the component's data path as a [iface@Nav.Channel]: a
+ * [class@Nav.DatagramChannel] that the agent binds to the component's
+ * selected pair, and rebinds to the next one (a better pair, the pair of
+ * an ICE restart, a relayed or ICE-TCP path), so that a channel stacked
+ * on it (DTLS, then SCTP data channels) never notices the change.  It is
+ * the same channel at each call, for the life of the stream.
+ *
+ * Its state is %NAV_CHANNEL_STATE_CONNECTING until a pair is selected,
+ * %NAV_CHANNEL_STATE_OPEN while the component can send on it,
+ * %NAV_CHANNEL_STATE_CONNECTING again while it cannot (its consent was
+ * lost: an ICE restart may select another pair), and
+ * %NAV_CHANNEL_STATE_CLOSED once the stream is removed or the agent
+ * closed ([method@Nav.Agent.close_async]) or finalized.  Closing it
+ * yourself ends the component's data path: [method@Nav.Agent.send] fails
+ * afterwards.
+ *
+ * What is sent on it leaves as [method@Nav.Agent.send] sends.  What the
+ * component receives from the peer goes to the channel's receive
+ * function when a layer set one ([method@Nav.Channel.set_receive_func]),
+ * and then to nothing else: not to [method@Nav.Agent.attach_recv]'s
+ * function, [signal@Nav.Agent::new-data] nor
+ * [method@Nav.Agent.recv_messages], nor, on a reliable agent, to its
+ * pseudo-TCP.  [signal@Nav.Channel::message] is emitted for each datagram
+ * in any case, when handlers are connected.
+ *
+ * Returns: (transfer full) (nullable): the channel, or %NULL when the
+ *   component does not exist
+ *
+ * Since: 1.0
+ */
+NavChannel *
+nav_agent_get_channel (NavAgent *agent,
+                       guint     stream_id,
+                       guint     component_id)
+{
+  AgentComponent *component;
+  NavChannel *channel = NULL;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), NULL);
+
+  nav_agent_lock (agent);
+  component = nav_agent_lookup_component (agent, stream_id, component_id);
+  if (component != NULL)
+    channel = g_object_ref (NAV_CHANNEL (component->channel));
+  nav_agent_unlock_and_emit (agent);
+  return channel;
 }
 
 /* ------------------------------------------------------------- receiving */
@@ -109,11 +312,15 @@ agent_receive (NavTransport     *transport,
 {
   Hook *hook = user_data;
   NavAgent *agent = hook->agent;
-  NavAgentRecvFunc func = NULL;
-  gpointer func_data = NULL;
-  GMainContext *func_context = NULL;
+  AgentComponent *component;
+  NavChannelReceiveFunc layer;
+  gpointer layer_data = NULL;
+  NavAgentRecvFunc func;
+  gpointer func_data;
+  GMainContext *func_context;
+  NavDatagramChannel *message_channel = NULL;
   NavChecker *checker = NULL;
-  gboolean queued = FALSE;
+  gboolean new_data, queued;
 
   /* RFC 7983 §7: STUN starts with 0–3 in its first byte. */
   if (len > 0 && data[0] < 4 && nav_stun_message_is_stun (data, len))
@@ -145,39 +352,57 @@ agent_receive (NavTransport     *transport,
       return;
     }
 
-  /* A reliable agent's data is pseudo-TCP segments. */
-  if (agent->reliable &&
-      nav_agent_reliable_receive (agent, transport, hook->stream_id, hook->component_id, data, len))
-    return;
-
   nav_agent_lock (agent);
-  {
-    AgentComponent *component = nav_agent_lookup_component (agent, hook->stream_id, hook->component_id);
-
-    if (component != NULL)
-      {
-        func = component->recv_func;
-        func_data = component->recv_data;
-        func_context = component->recv_context;
-        if (func == NULL &&
-            !g_signal_has_handler_pending (agent, nav_agent_signals[SIG_NEW_DATA], 0, FALSE))
-          {
-            queued = recv_enqueue (component, data, len, from);
-            if (!queued)
-              {
-                /* The queue is full: dropped, as a full socket buffer would. */
-                nav_agent_unlock_and_emit (agent);
-                return;
-              }
-          }
-      }
-  }
-  nav_agent_unlock_and_emit (agent);
-  if (queued)
+  component = nav_agent_lookup_component (agent, hook->stream_id, hook->component_id);
+  if (component == NULL || !source_accepted (component, transport, from))
     {
-      nav_agent_recv_wake (agent);
+      nav_agent_unlock_and_emit (agent);
       return;
     }
+
+  /* A layer stacked on the channel takes it all. */
+  layer = nav_datagram_channel_get_receive_func_locked (component->channel, &layer_data);
+  if (layer != NULL)
+    {
+      NavDatagramChannel *channel = g_object_ref (component->channel);
+
+      nav_agent_unlock_and_emit (agent);
+      layer (NAV_CHANNEL (channel), data, len, layer_data);
+      if (nav_datagram_channel_has_message_handlers (channel))
+        {
+          g_autoptr (GBytes) bytes = g_bytes_new (data, len);
+
+          nav_datagram_channel_emit_message (channel, bytes);
+        }
+      g_object_unref (channel);
+      return;
+    }
+
+  /* A reliable agent's data is pseudo-TCP segments. */
+  if (agent->reliable && !nav_agent_reliable_pair_is_stream (component))
+    {
+      nav_agent_unlock_and_emit (agent);
+      nav_agent_reliable_receive (agent, transport, hook->stream_id, hook->component_id, data, len);
+      return;
+    }
+
+  func = component->recv_func;
+  func_data = component->recv_data;
+  func_context = component->recv_context;
+  new_data = g_signal_has_handler_pending (agent, nav_agent_signals[SIG_NEW_DATA], 0, FALSE);
+  if (nav_datagram_channel_has_message_handlers (component->channel))
+    message_channel = g_object_ref (component->channel);
+  if (func == NULL && !new_data && message_channel == NULL)
+    {
+      /* Kept for nav_agent_recv_messages(); when the queue is full,
+       * dropped, as a full socket buffer would. */
+      queued = recv_enqueue (component, data, len, from);
+      nav_agent_unlock_and_emit (agent);
+      if (queued)
+        nav_agent_recv_wake (agent);
+      return;
+    }
+  nav_agent_unlock_and_emit (agent);
 
   if (func != NULL)
     {
@@ -198,13 +423,17 @@ agent_receive (NavTransport     *transport,
                                       nav_agent_recv_invocation_free);
         }
     }
-  if (g_signal_has_handler_pending (agent, nav_agent_signals[SIG_NEW_DATA], 0, FALSE))
+  if (new_data || message_channel != NULL)
     {
       g_autoptr (GBytes) bytes = g_bytes_new (data, len);
 
-      g_signal_emit (agent, nav_agent_signals[SIG_NEW_DATA], 0, hook->stream_id, hook->component_id,
-                     bytes);
+      if (new_data)
+        g_signal_emit (agent, nav_agent_signals[SIG_NEW_DATA], 0, hook->stream_id,
+                       hook->component_id, bytes);
+      if (message_channel != NULL)
+        nav_datagram_channel_emit_message (message_channel, bytes);
     }
+  g_clear_object (&message_channel);
 }
 
 /* Called with the lock held. */
@@ -226,38 +455,12 @@ nav_agent_hook_transport (NavAgent     *agent,
   nav_transport_set_receive_func (transport, agent_receive, hook, g_free);
 }
 
-/* The selected pair carries data until consent is lost, and through an
- * ICE restart until the new checks select another (RFC 8445 §9).  Called
- * with the lock held. */
+/* The channel is open: a pair is selected and the component has not
+ * failed (nav_agent_update_channel()).  Called with the lock held. */
 gboolean
 nav_agent_can_send (AgentComponent *component)
 {
-  return component != NULL && component->selected_local != NULL &&
-         component->selected_local->owner != NULL &&
-         component->state != NAV_COMPONENT_STATE_FAILED;
-}
-
-/* Called without the lock: takes what the send needs. */
-static gboolean
-selected_path (NavAgent      *agent,
-               guint          stream_id,
-               guint          component_id,
-               NavTransport **transport,
-               NavAddress    *to)
-{
-  AgentComponent *component;
-  gboolean ok = FALSE;
-
-  nav_agent_lock (agent);
-  component = nav_agent_lookup_component (agent, stream_id, component_id);
-  if (nav_agent_can_send (component))
-    {
-      *transport = g_object_ref (component->selected_local->owner);
-      *to = component->selected_remote->addr;
-      ok = TRUE;
-    }
-  nav_agent_unlock_and_emit (agent);
-  return ok;
+  return component != NULL && nav_datagram_channel_is_open_locked (component->channel);
 }
 
 /**
@@ -303,16 +506,14 @@ nav_agent_send (NavAgent    *agent,
       return nav_agent_reliable_send (agent, stream_id, component_id, &message, 1, TRUE, NULL);
     }
 
-  /* The datagram leaves under the lock, as in libnice: no reference taken
-   * and dropped per datagram.  The lock is recursive and signals wait for
-   * the outermost unlock, so a transport that reports an error from its
-   * send path calls back into the agent safely. */
+  /* Through the channel, under the lock, as in libnice: no reference
+   * taken and dropped per datagram.  The lock is recursive and signals
+   * wait for the outermost unlock, so a transport that reports an error
+   * from its send path calls back into the agent safely. */
   nav_agent_lock (agent);
   component = nav_agent_lookup_component (agent, stream_id, component_id);
-  if (nav_agent_can_send (component))
-    ok = nav_transport_send (component->selected_local->owner,
-                             &component->selected_remote->addr,
-                             (const guint8 *) buf, len, NULL);
+  if (component != NULL)
+    ok = nav_datagram_channel_send_locked (component->channel, (const guint8 *) buf, len, NULL);
   nav_agent_unlock_and_emit (agent);
   return ok ? (gint) len : -1;
 }
@@ -339,8 +540,9 @@ nav_agent_send_bytes (NavAgent  *agent,
                       GBytes    *data,
                       GError   **error)
 {
-  NavTransport *transport = NULL;
-  NavAddress to;
+  AgentComponent *component;
+  gsize len;
+  const guint8 *buf;
   gboolean ok;
 
   g_return_val_if_fail (NAV_IS_AGENT (agent), FALSE);
@@ -357,14 +559,18 @@ nav_agent_send_bytes (NavAgent  *agent,
       return nav_agent_reliable_send (agent, stream_id, component_id, &message, 1, FALSE, error) == 1;
     }
 
-  if (!selected_path (agent, stream_id, component_id, &transport, &to))
+  buf = g_bytes_get_data (data, &len);
+  nav_agent_lock (agent);
+  component = nav_agent_lookup_component (agent, stream_id, component_id);
+  if (nav_agent_can_send (component))
+    ok = nav_datagram_channel_send_locked (component->channel, buf, len, error);
+  else
     {
       g_set_error (error, NAV_ERROR, NAV_ERROR_CLOSED,
                    _("Stream %u component %u has no selected pair"), stream_id, component_id);
-      return FALSE;
+      ok = FALSE;
     }
-  ok = nav_transport_send_bytes (transport, &to, data, error);
-  g_object_unref (transport);
+  nav_agent_unlock_and_emit (agent);
   return ok;
 }
 
@@ -473,8 +679,8 @@ nav_agent_send_messages_nonblocking (NavAgent               *agent,
                                      GError                **error)
 {
   g_autoptr (GError) local_error = NULL;
-  NavTransport *transport = NULL;
-  NavAddress to;
+  g_autoptr (NavChannel) channel = NULL;
+  AgentComponent *component;
   gint sent;
 
   g_return_val_if_fail (NAV_IS_AGENT (agent), -1);
@@ -484,22 +690,31 @@ nav_agent_send_messages_nonblocking (NavAgent               *agent,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return -1;
   if (agent->reliable)
-    return nav_agent_reliable_send (agent, stream_id, component_id, messages, n_messages, FALSE, error);
-  if (!selected_path (agent, stream_id, component_id, &transport, &to))
+    return nav_agent_reliable_send (agent, stream_id, component_id, messages, n_messages, FALSE,
+                                    error);
+  nav_agent_lock (agent);
+  component = nav_agent_lookup_component (agent, stream_id, component_id);
+  if (nav_agent_can_send (component))
+    channel = g_object_ref (NAV_CHANNEL (component->channel));
+  nav_agent_unlock_and_emit (agent);
+  if (channel == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE,
                    _("Stream %u component %u has no selected pair"), stream_id, component_id);
       return -1;
     }
-  /* On UDP, batches of sendmmsg(2) (the transport's send_messages). */
-  sent = nav_transport_send_messages (transport, &to, messages, n_messages, &local_error);
-  g_object_unref (transport);
+  /* The channel's batch: on UDP, sendmmsg(2) outside the lock. */
+  sent = nav_channel_send_messages (channel, messages, n_messages, &local_error);
   if (sent < 0)
     {
       /* A full send buffer is no error here: nothing was sent. */
       if (g_error_matches (local_error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_WOULD_BLOCK))
         return 0;
-      set_io_error_from_transport (local_error, error);
+      if (g_error_matches (local_error, NAV_ERROR, NAV_ERROR_CLOSED))
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE,
+                     _("Stream %u component %u has no selected pair"), stream_id, component_id);
+      else
+        set_io_error_from_transport (local_error, error);
     }
   return sent;
 }

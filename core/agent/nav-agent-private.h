@@ -6,6 +6,7 @@
 #pragma once
 
 #include "netavanue/netavanue.h"
+#include "nav-datagram-channel-private.h"
 
 G_BEGIN_DECLS
 
@@ -18,6 +19,13 @@ typedef struct {
 } RelayInfo;
 
 typedef struct _AgentStream AgentStream;
+
+/* A source of data a component accepts: a remote address on one of its
+ * transports (compared, never dereferenced). */
+typedef struct {
+  NavTransport *transport;
+  NavAddress addr;
+} AgentSource;
 
 typedef struct {
   AgentStream *stream;
@@ -43,6 +51,15 @@ typedef struct {
    * and no new-data handler takes it (RecvEntry, oldest first). */
   GQueue recv_queue;
   gsize recv_queued_bytes;
+  /* The data path: a datagram channel bound to the selected pair
+   * (nav-agent-io.c), what nav_agent_get_channel() gives. */
+  NavDatagramChannel *channel;
+  /* RFC 8445 §11: the sources data is accepted from (AgentSource),
+   * as libnice's valid candidates; any source after
+   * nav_agent_set_selected_remote_candidate(), as libnice's fallback. */
+  GArray *sources;
+  gboolean any_source;
+  guint64 n_dropped;
   /* Reliable agents only: the pseudo-TCP connection over the selected
    * pair (nav-agent-reliable.c). */
   struct _ReliableComponent *reliable;
@@ -84,6 +101,7 @@ typedef enum {
   SIG_RELIABLE_TRANSPORT_WRITABLE,
   SIG_STREAMS_REMOVED,
   SIG_NEW_DATA,
+  SIG_CHANNEL_CHANGED,          /* no GObject signal: a channel's own */
   N_SIGNALS
 } AgentSignal;
 
@@ -95,6 +113,7 @@ typedef struct {
   guint state;
   NavCandidate *local;
   NavCandidate *remote;
+  GObject *object;              /* SIG_CHANNEL_CHANGED: the channel */
 } PendingSignal;
 
 struct _NavAgent
@@ -209,6 +228,9 @@ void            nav_agent_queue_signal         (NavAgent           *agent,
                                                 guint               state,
                                                 const NavCandidate *local,
                                                 const NavCandidate *remote);
+
+void            nav_agent_queue_channel_changes (NavAgent          *agent,
+                                                 AgentComponent    *component);
 
 /* nav-agent-stream.c: streams and components, called with the lock held */
 AgentStream    *nav_agent_lookup_stream        (NavAgent           *agent,

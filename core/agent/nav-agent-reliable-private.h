@@ -9,6 +9,7 @@
 
 G_BEGIN_DECLS
 
+gboolean nav_agent_reliable_pair_is_stream (AgentComponent         *component);
 void     nav_agent_reliable_component_free (NavAgent               *agent,
                                             AgentComponent         *component);
 gboolean nav_agent_reliable_receive        (NavAgent               *agent,

@@ -14,6 +14,7 @@
 #include "nav-agent-reliable-private.h"
 #include "nav-pseudo-tcp-private.h"
 #include "nav-io-stream-private.h"
+#include "nav-transport-private.h"
 
 /* --------------------------------------------------------- reliable mode */
 
@@ -60,8 +61,8 @@ typedef struct {
 } ReadySource;
 
 /* The selected pair is ICE-TCP: no pseudo-TCP on it. */
-static gboolean
-reliable_pair_is_stream (AgentComponent *component)
+gboolean
+nav_agent_reliable_pair_is_stream (AgentComponent *component)
 {
   return component->selected_local != NULL &&
          component->selected_local->transport != NAV_CANDIDATE_TRANSPORT_UDP;
@@ -96,10 +97,9 @@ reliable_write_packet (NavPseudoTcp *tcp,
 
   if (!nav_agent_can_send (component))
     return NAV_PSEUDO_TCP_WRITE_FAILED;
-  /* A full socket buffer drops the segment: pseudo-TCP sees a loss and
-   * slows down, as libnice's does. */
-  nav_transport_send (component->selected_local->owner, &component->selected_remote->addr,
-                      data, len, NULL);
+  /* Through the channel.  A full socket buffer drops the segment:
+   * pseudo-TCP sees a loss and slows down, as libnice's does. */
+  nav_datagram_channel_send_locked (component->channel, data, len, NULL);
   return NAV_PSEUDO_TCP_WRITE_OK;
 }
 
@@ -398,7 +398,7 @@ nav_agent_reliable_receive (NavAgent     *agent,
 
   nav_agent_lock (agent);
   component = nav_agent_lookup_component (agent, stream_id, component_id);
-  if (component == NULL || reliable_pair_is_stream (component))
+  if (component == NULL || nav_agent_reliable_pair_is_stream (component))
     {
       nav_agent_unlock_and_emit (agent);
       return FALSE;
@@ -430,7 +430,7 @@ nav_agent_reliable_selected_pair (NavAgent       *agent,
   ReliableComponent *rc;
   GBytes *early;
 
-  if (reliable_pair_is_stream (component))
+  if (nav_agent_reliable_pair_is_stream (component))
     return;
   rc = reliable_get (agent, component);
   while ((early = g_queue_pop_head (&rc->early)) != NULL)
@@ -490,26 +490,20 @@ nav_agent_reliable_send (NavAgent               *agent,
                    _("Stream %u has no component %u"), stream_id, component_id);
       return -1;
     }
-  if (reliable_pair_is_stream (component) && nav_agent_can_send (component))
+  if (nav_agent_reliable_pair_is_stream (component) && nav_agent_can_send (component))
     {
-      /* ICE-TCP: each message is a frame of the reliable transport. */
+      /* ICE-TCP: each message is a frame of the reliable transport, sent
+       * through the channel. */
+      g_autofree guint8 *scratch = NULL;
+      gsize scratch_size = 0;
+
       for (done = 0; done < n_messages; done++)
         {
-          gsize size = nav_output_message_get_size (&messages[done], NULL);
-          g_autofree guint8 *flat = g_malloc (MAX (size, 1));
-          gsize off = 0;
-          guint i;
+          gsize size;
+          const guint8 *data = nav_output_message_gather (&messages[done], &size, &scratch,
+                                                          &scratch_size);
 
-          for (i = 0; messages[done].n_buffers < 0 ? messages[done].buffers[i].buffer != NULL
-                                                   : i < (guint) messages[done].n_buffers; i++)
-            {
-              if (messages[done].buffers[i].size > 0)
-                memcpy (flat + off, messages[done].buffers[i].buffer,
-                        messages[done].buffers[i].size);
-              off += messages[done].buffers[i].size;
-            }
-          if (!nav_transport_send (component->selected_local->owner,
-                                   &component->selected_remote->addr, flat, size, NULL))
+          if (!nav_datagram_channel_send_locked (component->channel, data, size, NULL))
             break;
           bytes += size;
         }
@@ -672,7 +666,7 @@ nav_agent_reliable_recv_messages (NavAgent        *agent,
           return -1;
         }
       rc = reliable_get (agent, component);
-      if (reliable_pair_is_stream (component))
+      if (nav_agent_reliable_pair_is_stream (component))
         {
           nav_agent_unlock_and_emit (agent);
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,

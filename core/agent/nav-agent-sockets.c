@@ -358,6 +358,8 @@ nav_agent_close_async (NavAgent            *agent,
           g_ptr_array_set_size (component->remote, 0);
           g_clear_pointer (&component->selected_local, nav_candidate_free);
           g_clear_pointer (&component->selected_remote, nav_candidate_free);
+          /* Nothing carries data any more. */
+          nav_agent_close_channel (agent, component);
         }
       stream->checks_started = FALSE;
     }

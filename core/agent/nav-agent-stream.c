@@ -32,6 +32,7 @@ component_clear (NavAgent       *agent,
 
   /* First, while the selected pair can still carry its RST. */
   nav_agent_reliable_component_free (agent, component);
+  nav_agent_component_clear_io (agent, component);
   for (i = 0; i < component->gatherers->len; i++)
     g_signal_handlers_disconnect_by_data (g_ptr_array_index (component->gatherers, i), agent);
   for (i = 0; i < component->gatherers->len; i++)
@@ -101,6 +102,8 @@ nav_agent_set_component_state (NavAgent          *agent,
   if (component->state == state)
     return;
   component->state = state;
+  /* The channel is open while the component can send. */
+  nav_agent_update_channel (agent, component);
   nav_agent_queue_signal (agent, SIG_COMPONENT_STATE_CHANGED, component->stream->id, component->id,
                 state, NULL, NULL);
 }
@@ -216,6 +219,7 @@ nav_agent_add_stream (NavAgent *agent,
       component->discovery = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_candidate_free);
       component->relays = g_ptr_array_new_with_free_func (relay_info_free);
       component->gatherers = g_ptr_array_new_with_free_func (g_object_unref);
+      nav_agent_component_init_io (agent, component);
     }
   g_hash_table_insert (agent->streams, GUINT_TO_POINTER (id), stream);
   if (agent->checker != NULL)

@@ -54,17 +54,18 @@ nav_agent_pending_free (gpointer data)
 
   g_clear_pointer (&p->local, nav_candidate_free);
   g_clear_pointer (&p->remote, nav_candidate_free);
+  g_clear_object (&p->object);
   g_free (p);
 }
 
 void
 nav_agent_queue_signal (NavAgent           *agent,
-              AgentSignal         signal,
-              guint               stream_id,
-              guint               component_id,
-              guint               state,
-              const NavCandidate *local,
-              const NavCandidate *remote)
+                        AgentSignal         signal,
+                        guint               stream_id,
+                        guint               component_id,
+                        guint               state,
+                        const NavCandidate *local,
+                        const NavCandidate *remote)
 {
   PendingSignal *p = g_new0 (PendingSignal, 1);
 
@@ -74,6 +75,22 @@ nav_agent_queue_signal (NavAgent           *agent,
   p->state = state;
   p->local = local != NULL ? nav_candidate_copy (local) : NULL;
   p->remote = remote != NULL ? nav_candidate_copy (remote) : NULL;
+  g_ptr_array_add (agent->pending, p);
+}
+
+/* The component's channel announces what changed in it (its path, its
+ * state) once the lock is released. */
+void
+nav_agent_queue_channel_changes (NavAgent       *agent,
+                                 AgentComponent *component)
+{
+  PendingSignal *p;
+
+  if (!nav_datagram_channel_changed_locked (component->channel))
+    return;
+  p = g_new0 (PendingSignal, 1);
+  p->signal = SIG_CHANNEL_CHANGED;
+  p->object = g_object_ref (G_OBJECT (component->channel));
   g_ptr_array_add (agent->pending, p);
 }
 
@@ -148,6 +165,9 @@ nav_agent_unlock_and_emit (NavAgent *agent)
           break;
         case SIG_RELIABLE_TRANSPORT_WRITABLE:
           g_signal_emit (agent, nav_agent_signals[p->signal], 0, p->stream_id, p->component_id);
+          break;
+        case SIG_CHANNEL_CHANGED:
+          nav_datagram_channel_emit_changes (NAV_DATAGRAM_CHANNEL (p->object));
           break;
         case SIG_NEW_DATA:
         case N_SIGNALS:
@@ -234,6 +254,7 @@ static void
 nav_agent_dispose (GObject *object)
 {
   NavAgent *agent = NAV_AGENT (object);
+  g_autoptr (GPtrArray) channels = g_ptr_array_new_with_free_func (g_object_unref);
   GHashTableIter iter;
   AgentStream *stream;
 
@@ -249,9 +270,20 @@ nav_agent_dispose (GObject *object)
       g_hash_table_iter_steal (&iter);
       nav_agent_stream_free (agent, stream);
     }
+  /* The agent's signals are not emitted any more; its channels, which
+   * the application may hold, still say they closed. */
+  for (guint i = 0; i < agent->pending->len; i++)
+    {
+      PendingSignal *p = g_ptr_array_index (agent->pending, i);
+
+      if (p->signal == SIG_CHANNEL_CHANGED)
+        g_ptr_array_add (channels, g_steal_pointer (&p->object));
+    }
   g_ptr_array_set_size (agent->pending, 0);
   agent->lock_depth--;
   g_rec_mutex_unlock (&agent->lock);
+  for (guint i = 0; i < channels->len; i++)
+    nav_datagram_channel_emit_changes (g_ptr_array_index (channels, i));
 
   G_OBJECT_CLASS (nav_agent_parent_class)->dispose (object);
 }

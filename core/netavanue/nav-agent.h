@@ -12,6 +12,8 @@
 #include <netavanue/nav-version.h>
 #include <netavanue/nav-address.h>
 #include <netavanue/nav-candidate.h>
+#include <netavanue/nav-transport.h>
+#include <netavanue/nav-channel.h>
 
 G_BEGIN_DECLS
 
@@ -246,6 +248,10 @@ GBytes   *nav_agent_recv_bytes_nonblocking (NavAgent         *agent,
                                             guint             component_id,
                                             GCancellable     *cancellable,
                                             GError          **error);
+NAV_AVAILABLE_IN_ALL
+NavChannel *nav_agent_get_channel          (NavAgent         *agent,
+                                            guint             stream_id,
+                                            guint             component_id);
 NAV_AVAILABLE_IN_ALL
 gboolean  nav_agent_attach_recv            (NavAgent         *agent,
                                             guint             stream_id,

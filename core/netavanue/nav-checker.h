@@ -88,6 +88,7 @@ G_DECLARE_INTERFACE (NavChecker, nav_checker, NAV, CHECKER, GObject)
  * @revoke_consent: the application revoked consent on a component
  *   (RFC 7675 §5.2): it fails, and the peer's checks on it are answered
  *   with 403 until the stream is restarted.
+ * @incoming_check: class handler of [signal@Nav.Checker::incoming-check].
  * @configure: takes the agent's settings (a configuration of
  *   [ctor@Nav.Config.new_for_checker]), at any time, failing with
  *   %NAV_ERROR_NOT_SUPPORTED, naming it, on a setting that is set and the
@@ -155,8 +156,13 @@ struct _NavCheckerInterface
                                        const NavConfig    *config,
                                        GError            **error);
 
+  /* signals */
+  void     (*incoming_check)          (NavChecker         *self,
+                                       NavCandidate       *local,
+                                       NavCandidate       *remote);
+
   /*< private >*/
-  gpointer padding[4];
+  gpointer padding[3];
 };
 
 NAV_AVAILABLE_IN_ALL

@@ -109,6 +109,7 @@ typedef enum {
   EVENT_PAIR_STATE,
   EVENT_SELECTED_PAIR,
   EVENT_COMPONENT_STATE,
+  EVENT_INCOMING_CHECK,
 } EventKind;
 
 typedef struct {

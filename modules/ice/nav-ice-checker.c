@@ -168,6 +168,9 @@ nav_ice_unlock_and_emit (NavIceChecker *self)
           g_signal_emit_by_name (self, "component-state-changed", event->stream_id,
                                  event->component_id, event->state);
           break;
+        case EVENT_INCOMING_CHECK:
+          g_signal_emit_by_name (self, "incoming-check", event->local, event->remote);
+          break;
         }
     }
   g_object_unref (self);

@@ -220,6 +220,9 @@ nav_ice_handle_request (NavIceChecker    *self,
                stream->id, component->id);
     }
 
+  /* The peer holds the source address: the agent takes its data. */
+  nav_ice_queue_event (self, EVENT_INCOMING_CHECK, stream->id, component->id, base, remote, 0);
+
   /* §7.3.1.4: the triggered check. */
   pair = nav_ice_find_pair (stream, base, remote);
   if (pair == NULL)
