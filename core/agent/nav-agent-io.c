@@ -250,6 +250,40 @@ nav_agent_get_channel (NavAgent *agent,
   return channel;
 }
 
+/**
+ * nav_agent_get_dropped_datagrams:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ *
+ * Returns how many datagrams of the component were dropped because they
+ * came from a source no check proved to be the peer's (RFC 8445 §11):
+ * not the selected pair's remote candidate on its local candidate, nor
+ * one of a pair whose check succeeded, nor one whose check to us passed
+ * authentication.  libnice drops them the same way, without counting.
+ *
+ * Returns: the number of datagrams dropped, 0 for an unknown component
+ *
+ * Since: 1.0
+ */
+guint64
+nav_agent_get_dropped_datagrams (NavAgent *agent,
+                                 guint     stream_id,
+                                 guint     component_id)
+{
+  AgentComponent *component;
+  guint64 n = 0;
+
+  g_return_val_if_fail (NAV_IS_AGENT (agent), 0);
+
+  nav_agent_lock (agent);
+  component = nav_agent_lookup_component (agent, stream_id, component_id);
+  if (component != NULL)
+    n = component->n_dropped;
+  nav_agent_unlock_and_emit (agent);
+  return n;
+}
+
 /* ------------------------------------------------------------- receiving */
 
 gboolean

@@ -253,6 +253,10 @@ NavChannel *nav_agent_get_channel          (NavAgent         *agent,
                                             guint             stream_id,
                                             guint             component_id);
 NAV_AVAILABLE_IN_ALL
+guint64   nav_agent_get_dropped_datagrams  (NavAgent         *agent,
+                                            guint             stream_id,
+                                            guint             component_id);
+NAV_AVAILABLE_IN_ALL
 gboolean  nav_agent_attach_recv            (NavAgent         *agent,
                                             guint             stream_id,
                                             guint             component_id,
