@@ -4,8 +4,6 @@
  */
 #include "config.h"
 
-#include <glib/gi18n-lib.h>
-
 #include "netavanue/netavanue.h"
 #include "nav-transport-private.h"
 
@@ -54,23 +52,7 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-typedef struct {
-  NavChannelReceiveFunc func;
-  gpointer user_data;
-  GDestroyNotify destroy;
-} ReceiveHandler;
-
 static GQuark receive_handler_quark;
-
-static void
-receive_handler_free (gpointer data)
-{
-  ReceiveHandler *handler = data;
-
-  if (handler->destroy != NULL)
-    handler->destroy (handler->user_data);
-  g_free (handler);
-}
 
 static void
 nav_channel_default_init (NavChannelInterface *iface)
@@ -377,25 +359,15 @@ nav_channel_set_receive_func (NavChannel            *self,
                               GDestroyNotify         destroy)
 {
   NavChannelInterface *iface;
-  ReceiveHandler *handler = NULL;
 
   g_return_if_fail (NAV_IS_CHANNEL (self));
 
   iface = NAV_CHANNEL_GET_IFACE (self);
   if (iface->set_receive_func != NULL)
-    {
-      iface->set_receive_func (self, func, user_data, destroy);
-      return;
-    }
-  if (func != NULL)
-    {
-      handler = g_new0 (ReceiveHandler, 1);
-      handler->func = func;
-      handler->user_data = user_data;
-      handler->destroy = destroy;
-    }
-  g_object_set_qdata_full (G_OBJECT (self), receive_handler_quark, handler,
-                           handler != NULL ? receive_handler_free : NULL);
+    iface->set_receive_func (self, func, user_data, destroy);
+  else
+    nav_receive_handler_set (G_OBJECT (self), receive_handler_quark, (GCallback) func, user_data,
+                             destroy);
 }
 
 /**
@@ -416,14 +388,14 @@ nav_channel_deliver (NavChannel   *self,
                      const guint8 *data,
                      gsize         len)
 {
-  ReceiveHandler *handler;
+  NavReceiveHandler *handler;
 
   g_return_if_fail (NAV_IS_CHANNEL (self));
   g_return_if_fail (data != NULL || len == 0);
 
   handler = g_object_get_qdata (G_OBJECT (self), receive_handler_quark);
   if (handler != NULL)
-    handler->func (self, data, len, handler->user_data);
+    ((NavChannelReceiveFunc) handler->func) (self, data, len, handler->user_data);
   if (g_signal_has_handler_pending (self, signals[SIGNAL_MESSAGE], 0, FALSE))
     {
       g_autoptr (GBytes) bytes = g_bytes_new (data, len);

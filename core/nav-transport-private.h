@@ -15,4 +15,19 @@ const guint8 *nav_output_message_gather (const NavOutputMessage  *message,
                                          guint8                 **scratch,
                                          gsize                   *scratch_size);
 
+/* A receive function kept in an object's qdata under @quark (the
+ * transports' and the channels'): replaced, or removed with a %NULL
+ * @func, the previous one's @destroy called. */
+typedef struct {
+  GCallback func;
+  gpointer user_data;
+  GDestroyNotify destroy;
+} NavReceiveHandler;
+
+void          nav_receive_handler_set   (GObject                 *object,
+                                         GQuark                   quark,
+                                         GCallback                func,
+                                         gpointer                 user_data,
+                                         GDestroyNotify           destroy);
+
 G_END_DECLS

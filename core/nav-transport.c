@@ -42,22 +42,35 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-typedef struct {
-  NavTransportReceiveFunc func;
-  gpointer user_data;
-  GDestroyNotify destroy;
-} ReceiveHandler;
-
 static GQuark receive_handler_quark;
 
 static void
 receive_handler_free (gpointer data)
 {
-  ReceiveHandler *handler = data;
+  NavReceiveHandler *handler = data;
 
   if (handler->destroy != NULL)
     handler->destroy (handler->user_data);
   g_free (handler);
+}
+
+void
+nav_receive_handler_set (GObject        *object,
+                         GQuark          quark,
+                         GCallback       func,
+                         gpointer        user_data,
+                         GDestroyNotify  destroy)
+{
+  NavReceiveHandler *handler = NULL;
+
+  if (func != NULL)
+    {
+      handler = g_new0 (NavReceiveHandler, 1);
+      handler->func = func;
+      handler->user_data = user_data;
+      handler->destroy = destroy;
+    }
+  g_object_set_qdata_full (object, quark, handler, handler != NULL ? receive_handler_free : NULL);
 }
 
 static void
@@ -591,19 +604,10 @@ nav_transport_set_receive_func (NavTransport            *self,
                                 gpointer                 user_data,
                                 GDestroyNotify           destroy)
 {
-  ReceiveHandler *handler = NULL;
-
   g_return_if_fail (NAV_IS_TRANSPORT (self));
 
-  if (func != NULL)
-    {
-      handler = g_new0 (ReceiveHandler, 1);
-      handler->func = func;
-      handler->user_data = user_data;
-      handler->destroy = destroy;
-    }
-  g_object_set_qdata_full (G_OBJECT (self), receive_handler_quark, handler,
-                           handler != NULL ? receive_handler_free : NULL);
+  nav_receive_handler_set (G_OBJECT (self), receive_handler_quark, (GCallback) func, user_data,
+                           destroy);
 }
 
 /**
@@ -625,14 +629,14 @@ nav_transport_deliver (NavTransport     *self,
                        gsize             len,
                        const NavAddress *from)
 {
-  ReceiveHandler *handler;
+  NavReceiveHandler *handler;
 
   g_return_if_fail (NAV_IS_TRANSPORT (self));
   g_return_if_fail (from != NULL);
 
   handler = g_object_get_qdata (G_OBJECT (self), receive_handler_quark);
   if (handler != NULL)
-    handler->func (self, data, len, from, handler->user_data);
+    ((NavTransportReceiveFunc) handler->func) (self, data, len, from, handler->user_data);
 
   if (g_signal_has_handler_pending (self, signals[SIGNAL_RECEIVED], 0, FALSE))
     {
