@@ -809,6 +809,10 @@ nav_datagram_channel_new (NavTransport     *transport,
  * nav_datagram_channel_get_transport:
  * @self: a datagram channel
  *
+ * For a channel of [method@Nav.Agent.get_channel], the transport of the
+ * selected pair: valid in the agent's main context until another pair is
+ * selected; [property@Nav.DatagramChannel:transport] gives a reference.
+ *
  * Returns: (transfer none) (nullable): the channel's transport, %NULL
  *   when it has none: not bound to a path yet, or disposed
  *

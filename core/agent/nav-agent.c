@@ -20,12 +20,23 @@
  * gatherer of server-reflexive candidates when
  * [property@Nav.Agent:stun-server] is set, the `turn` gatherer of relayed
  * candidates for each [method@Nav.Agent.set_relay_info], and the
- * preferred [iface@Nav.Checker] (`ice`).  Gathered candidates go to the
- * checker and to [signal@Nav.Agent::new-candidate-full]; remote ones to
- * the checker; the checker's selected pair becomes the path of
- * [method@Nav.Agent.send].  What the candidates' transports receive is
- * demultiplexed: STUN goes to the checker, the rest to the function of
- * [method@Nav.Agent.attach_recv] and to [signal@Nav.Agent::new-data].
+ * preferred [iface@Nav.Checker] (`ice`), each given the agent's settings
+ * as a [struct@Nav.Config].  Gathered candidates go to the checker and to
+ * [signal@Nav.Agent::new-candidate-full]; remote ones to the checker.
+ *
+ * Each component's data path is a [iface@Nav.Channel]
+ * ([method@Nav.Agent.get_channel]) that the agent binds to the checker's
+ * selected pair, and rebinds when another is selected: what
+ * [method@Nav.Agent.send] and the other sends write leaves through it.
+ * What the candidates' transports receive is demultiplexed: STUN goes to
+ * the checker; data from a source the checks proved (RFC 8445 §11: the
+ * selected pair's remote, those of pairs whose checks succeeded, those
+ * of the peer's authenticated checks) goes to the channel, then to the
+ * receive function of a layer stacked on it, or to the function of
+ * [method@Nav.Agent.attach_recv], to [signal@Nav.Agent::new-data] and to
+ * [method@Nav.Agent.recv_messages]; data from anyone else is dropped and
+ * counted ([method@Nav.Agent.get_dropped_datagrams]), as libnice drops
+ * it.
  *
  * The checks start once the stream's local gathering is done (at once
  * with [property@Nav.Agent:ice-trickle]) and its remote credentials are
