@@ -196,11 +196,11 @@ store (NavConfig  *self,
        GError    **error)
 {
   GParamSpec *spec = self->schema->specs[i];
-  /* Before validation, which clamps. */
-  g_autofree gchar *contents = g_strdup_value_contents (value);
 
-  if (g_param_value_validate (spec, value))
+  if (!g_param_value_is_valid (spec, value))
     {
+      g_autofree gchar *contents = g_strdup_value_contents (value);
+
       g_set_error (error, NAV_ERROR, NAV_ERROR_INVALID_ARGUMENT,
                    _(self->schema->out_of_range), contents, spec->name);
       return FALSE;

@@ -57,42 +57,6 @@
 /* RFC 4571 §2: a frame's length is 16 bits. */
 #define FRAMED_MTU 65535
 
-struct _NavDatagramChannel
-{
-  GObject parent_instance;
-
-  /* Everything below is read and written under the lock: its owner's
-   * while the owner lives, the channel's own otherwise. */
-  GRecMutex own_lock;
-  GWeakRef owner;
-  NavDatagramChannelLockFunc owner_lock;
-  NavDatagramChannelLockFunc owner_unlock;
-  gboolean owned;
-  GMainContext *context;        /* of the writable watch */
-
-  NavTransport *transport;
-  NavAddress peer;
-  NavChannelState state;
-  guint mtu;                    /* 0: automatic */
-  guint64 buffered_amount;
-  guint64 buffered_amount_low_threshold;
-
-  NavChannelReceiveFunc recv_func;
-  gpointer recv_data;
-  GDestroyNotify recv_destroy;
-
-  /* What the signals last said (owned channels change under the owner's
-   * lock and announce it later, without it). */
-  NavChannelState emitted_state;
-  NavTransport *emitted_transport;      /* compared, never dereferenced */
-  NavAddress emitted_peer;
-
-  GPtrArray *writable_watch;    /* GSource, while a send would block */
-
-  gulong received_id;
-  gulong closed_id;
-};
-
 enum {
   PROP_0,
   PROP_TRANSPORT,
@@ -287,14 +251,6 @@ nav_datagram_channel_emit_message (NavDatagramChannel *self,
                                    GBytes             *message)
 {
   g_signal_emit (self, message_signal, 0, message);
-}
-
-NavChannelReceiveFunc
-nav_datagram_channel_get_receive_func_locked (NavDatagramChannel *self,
-                                              gpointer           *user_data)
-{
-  *user_data = self->recv_data;
-  return self->recv_func;
 }
 
 /* A standalone channel: what its transport receives. */
@@ -538,12 +494,6 @@ void
 nav_datagram_channel_close_locked (NavDatagramChannel *self)
 {
   set_state (self, NAV_CHANNEL_STATE_CLOSED);
-}
-
-gboolean
-nav_datagram_channel_is_open_locked (NavDatagramChannel *self)
-{
-  return self->state == NAV_CHANNEL_STATE_OPEN;
 }
 
 gboolean

@@ -124,7 +124,7 @@ on_candidate_gathered (NavGatherer  *gatherer,
     }
   else
     {
-      nav_agent_hook_transport (agent, candidate->owner, candidate->stream_id, candidate->component_id);
+      nav_agent_hook_transport (agent, component, candidate->owner);
       g_ptr_array_add (component->local, nav_candidate_copy (candidate));
       if (candidate->type == NAV_CANDIDATE_TYPE_SERVER_REFLEXIVE &&
           candidate->transport == NAV_CANDIDATE_TRANSPORT_UDP)

@@ -28,9 +28,8 @@ void            nav_agent_accept_source        (NavAgent           *agent,
 /* Hooks the agent's demultiplexer on a candidate's transport, or takes
  * it off and closes the transport; with the lock held. */
 void            nav_agent_hook_transport       (NavAgent           *agent,
-                                                NavTransport       *transport,
-                                                guint               stream_id,
-                                                guint               component_id);
+                                                AgentComponent     *component,
+                                                NavTransport       *transport);
 void            nav_agent_unhook_candidates    (NavAgent           *agent,
                                                 GPtrArray          *candidates);
 /* Whether the component has a path to send on; with the lock held. */

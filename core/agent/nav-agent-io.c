@@ -346,6 +346,8 @@ agent_receive (NavTransport     *transport,
 {
   Hook *hook = user_data;
   NavAgent *agent = hook->agent;
+  guint stream_id = hook->stream_id;
+  guint component_id = hook->component_id;
   AgentComponent *component;
   NavChannelReceiveFunc layer;
   gpointer layer_data = NULL;
@@ -371,7 +373,7 @@ agent_receive (NavTransport     *transport,
       if (nav_checker_handle_message (checker, transport, data, len, from) && request)
         {
           nav_agent_lock (agent);
-          stream = nav_agent_lookup_stream (agent, hook->stream_id);
+          stream = nav_agent_lookup_stream (agent, stream_id);
           if (stream != NULL && !stream->initial_binding_seen)
             {
               stream->initial_binding_seen = TRUE;
@@ -386,9 +388,10 @@ agent_receive (NavTransport     *transport,
       return;
     }
 
+  /* The hook is there while the component is: no lookup. */
   nav_agent_lock (agent);
-  component = nav_agent_lookup_component (agent, hook->stream_id, hook->component_id);
-  if (component == NULL || !source_accepted (component, transport, from))
+  component = hook->component;
+  if (!source_accepted (component, transport, from))
     {
       nav_agent_unlock_and_emit (agent);
       return;
@@ -416,7 +419,7 @@ agent_receive (NavTransport     *transport,
   if (agent->reliable && !nav_agent_reliable_pair_is_stream (component))
     {
       nav_agent_unlock_and_emit (agent);
-      nav_agent_reliable_receive (agent, transport, hook->stream_id, hook->component_id, data, len);
+      nav_agent_reliable_receive (agent, transport, stream_id, component_id, data, len);
       return;
     }
 
@@ -438,18 +441,20 @@ agent_receive (NavTransport     *transport,
     }
   nav_agent_unlock_and_emit (agent);
 
+  /* From here on the hook may be gone: the function may remove the
+   * stream. */
   if (func != NULL)
     {
       if (func_context == NULL || func_context == agent->context ||
           g_main_context_is_owner (func_context))
-        func (agent, hook->stream_id, hook->component_id, len, (gchar *) data, func_data);
+        func (agent, stream_id, component_id, len, (gchar *) data, func_data);
       else
         {
           NavAgentRecvInvocation *r = g_new0 (NavAgentRecvInvocation, 1);
 
           r->agent = g_object_ref (agent);
-          r->stream_id = hook->stream_id;
-          r->component_id = hook->component_id;
+          r->stream_id = stream_id;
+          r->component_id = component_id;
           r->func = func;
           r->user_data = func_data;
           r->data = g_bytes_new (data, len);
@@ -462,8 +467,7 @@ agent_receive (NavTransport     *transport,
       g_autoptr (GBytes) bytes = g_bytes_new (data, len);
 
       if (new_data)
-        g_signal_emit (agent, nav_agent_signals[SIG_NEW_DATA], 0, hook->stream_id,
-                       hook->component_id, bytes);
+        g_signal_emit (agent, nav_agent_signals[SIG_NEW_DATA], 0, stream_id, component_id, bytes);
       if (message_channel != NULL)
         nav_datagram_channel_emit_message (message_channel, bytes);
     }
@@ -472,10 +476,9 @@ agent_receive (NavTransport     *transport,
 
 /* Called with the lock held. */
 void
-nav_agent_hook_transport (NavAgent     *agent,
-                NavTransport *transport,
-                guint         stream_id,
-                guint         component_id)
+nav_agent_hook_transport (NavAgent       *agent,
+                          AgentComponent *component,
+                          NavTransport   *transport)
 {
   Hook *hook;
 
@@ -483,8 +486,9 @@ nav_agent_hook_transport (NavAgent     *agent,
     return;
   hook = g_new0 (Hook, 1);
   hook->agent = agent;
-  hook->stream_id = stream_id;
-  hook->component_id = component_id;
+  hook->component = component;
+  hook->stream_id = component->stream->id;
+  hook->component_id = component->id;
   g_hash_table_add (agent->hooked, transport);
   nav_transport_set_receive_func (transport, agent_receive, hook, g_free);
 }

@@ -19,6 +19,7 @@ typedef struct {
 } RelayInfo;
 
 typedef struct _AgentStream AgentStream;
+typedef struct _AgentComponent AgentComponent;
 
 /* A source of data a component accepts: a remote address on one of its
  * transports (compared, never dereferenced). */
@@ -27,7 +28,7 @@ typedef struct {
   NavAddress addr;
 } AgentSource;
 
-typedef struct {
+struct _AgentComponent {
   AgentStream *stream;
   guint id;
   NavComponentState state;
@@ -63,7 +64,7 @@ typedef struct {
   /* Reliable agents only: the pseudo-TCP connection over the selected
    * pair (nav-agent-reliable.c). */
   struct _ReliableComponent *reliable;
-} AgentComponent;
+};
 
 struct _AgentStream {
   guint id;
@@ -82,8 +83,13 @@ struct _AgentStream {
   gint tos;                     /* -1 until nav_agent_set_stream_tos() */
 };
 
+/* The receive function's data on a transport of a component's.  The
+ * component unhooks its transports before it goes, under the lock, so
+ * the pointer is valid whenever the lock is held in the receive
+ * function. */
 typedef struct {
   NavAgent *agent;              /* weak: the agent unhooks on dispose */
+  AgentComponent *component;
   guint stream_id;
   guint component_id;
 } Hook;
