@@ -4,7 +4,10 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "netavanue/netavanue.h"
+#include "nav-config-private.h"
 
 /**
  * NavChecker:
@@ -15,8 +18,89 @@
  * provides the implementation; the agent feeds it the candidates its
  * gatherers find and those the peer sends.
  *
+ * What the agent sets on its checker is declared here, as the settings
+ * of a [struct@Nav.Config] ([ctor@Nav.Config.new_for_checker]), given
+ * with [method@Nav.Checker.configure] at construction and whenever the
+ * agent's properties change:
+ *
+ * - `nomination-mode` ([enum@Nav.NominationMode]): how the controlling
+ *   agent nominates;
+ * - `stun-pacing-timer`: Ta in milliseconds (RFC 8445 §14.2);
+ * - `max-connectivity-checks`: the largest check list (§6.1.2.5);
+ * - `stun-initial-timeout`, `stun-max-retransmissions`,
+ *   `stun-reliable-timeout`: the RTO, the retransmissions and, over TCP,
+ *   the timeout of a check (RFC 8489 §6.2);
+ * - `consent-freshness`, `consent-interval`, `consent-timeout`: consent
+ *   freshness on selected pairs (RFC 7675);
+ * - `ice-trickle`: a check list fails only after the peer's
+ *   end-of-candidates (RFC 8838);
+ * - `lite`: ICE-lite, answering checks and sending none (RFC 8445 §2.5);
+ * - `software`: the SOFTWARE attribute of checks and responses.
+ *
+ * A setting that does not exist, or a value of another type or out of its
+ * range, is an error that names it; so is a setting the checker cannot
+ * honour.  The role (`controlling-mode`) is a property of the interface:
+ * it changes with role conflicts.
+ *
  * Since: 1.0
  */
+
+const NavConfigSchema *
+nav_checker_config_schema (void)
+{
+  static NavConfigSchema schema;
+  static gsize initialized;
+
+  if (g_once_init_enter (&initialized))
+    {
+      GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+      GParamSpec *specs[] = {
+        g_param_spec_enum ("nomination-mode", NULL,
+                           "How the controlling agent nominates pairs (RFC 8445 §8.1.1)",
+                           NAV_TYPE_NOMINATION_MODE, NAV_NOMINATION_MODE_REGULAR, flags),
+        /* RFC 8445 §14.2: Ta of 50 ms. */
+        g_param_spec_uint ("stun-pacing-timer", NULL,
+                           "Milliseconds between two new checks (Ta)", 1, G_MAXUINT, 50, flags),
+        /* RFC 8445 §6.1.2.5: libnice's limit. */
+        g_param_spec_uint ("max-connectivity-checks", NULL,
+                           "Largest number of pairs of a check list", 1, G_MAXUINT, 100, flags),
+        /* RFC 8489 §6.2.1: RTO 500 ms, Rc 7. */
+        g_param_spec_uint ("stun-initial-timeout", NULL,
+                           "First retransmission timeout of a check (ms)",
+                           1, G_MAXUINT, 500, flags),
+        g_param_spec_uint ("stun-max-retransmissions", NULL,
+                           "Retransmissions of a check before its pair fails", 0, 64, 6, flags),
+        g_param_spec_uint ("stun-reliable-timeout", NULL,
+                           "How long a check over TCP waits for its response (ms)",
+                           1, G_MAXUINT, 7900, flags),
+        /* RFC 7675 §5.1: every 5 s, lost after 30 s. */
+        g_param_spec_boolean ("consent-freshness", NULL,
+                              "Consent freshness on selected pairs (RFC 7675)", TRUE, flags),
+        g_param_spec_uint ("consent-interval", NULL,
+                           "Milliseconds between two consent requests",
+                           10, G_MAXUINT, 5000, flags),
+        g_param_spec_uint ("consent-timeout", NULL,
+                           "Milliseconds of silence after which consent is lost",
+                           20, G_MAXUINT, 30000, flags),
+        g_param_spec_boolean ("ice-trickle", NULL,
+                              "Wait for the peer's end-of-candidates before failing (RFC 8838)",
+                              FALSE, flags),
+        g_param_spec_boolean ("lite", NULL,
+                              "ICE-lite: answer checks, never send any (RFC 8445 §2.5)",
+                              FALSE, flags),
+        g_param_spec_string ("software", NULL,
+                             "SOFTWARE attribute of checks and responses", NULL, flags),
+      };
+
+      nav_config_schema_init (&schema, NAV_TYPE_CHECKER, specs, G_N_ELEMENTS (specs));
+      schema.unknown = N_("Unknown checker setting “%s”");
+      schema.wrong_type = N_("The checker setting “%s” takes a %s, not a %s");
+      schema.out_of_range = N_("The value %s is out of the range of the checker setting “%s”");
+      schema.unsupported = N_("The checker %s does not take the setting “%s”");
+      g_once_init_leave (&initialized, 1);
+    }
+  return &schema;
+}
 
 G_DEFINE_INTERFACE (NavChecker, nav_checker, G_TYPE_OBJECT)
 
@@ -24,6 +108,7 @@ enum {
   SIGNAL_PAIR_STATE_CHANGED,
   SIGNAL_SELECTED_PAIR,
   SIGNAL_COMPONENT_STATE_CHANGED,
+  SIGNAL_INCOMING_CHECK,
   N_SIGNALS
 };
 
@@ -117,6 +202,33 @@ nav_checker_default_init (NavCheckerInterface *iface)
                   NULL, NULL, NULL,
                   G_TYPE_NONE, 3,
                   G_TYPE_UINT, G_TYPE_UINT, NAV_TYPE_COMPONENT_STATE);
+
+  /**
+   * NavChecker::incoming-check:
+   * @self: the checker
+   * @local: the local candidate the check arrived on (its owner is the
+   *   transport that received it)
+   * @remote: the peer's candidate it came from, peer-reflexive when it
+   *   was unknown
+   *
+   * Emitted for each connectivity check (or consent request) of the peer
+   * that passed authentication with the stream's local credentials and
+   * was answered with success (RFC 8445 §7.3): the peer proved it holds
+   * @remote's address on the path to @local.  With the pairs whose own
+   * checks succeeded ([signal@Nav.Checker::pair-state-changed]) and the
+   * selected pairs, these are the sources the agent accepts application
+   * data from (RFC 8445 §11), as libnice's valid candidates: data can
+   * arrive on a pair before it is selected.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_INCOMING_CHECK] =
+    g_signal_new ("incoming-check", G_TYPE_FROM_INTERFACE (iface),
+                  G_SIGNAL_RUN_LAST,
+                  G_STRUCT_OFFSET (NavCheckerInterface, incoming_check),
+                  NULL, NULL, NULL,
+                  G_TYPE_NONE, 2,
+                  NAV_TYPE_CANDIDATE, NAV_TYPE_CANDIDATE);
 }
 
 /**
@@ -281,6 +393,40 @@ nav_checker_revoke_consent (NavChecker *self,
   if (NAV_CHECKER_GET_IFACE (self)->revoke_consent == NULL)
     return FALSE;
   return NAV_CHECKER_GET_IFACE (self)->revoke_consent (self, stream_id, component_id);
+}
+
+/**
+ * nav_checker_configure:
+ * @self: a checker
+ * @config: the settings
+ * @error: return location for a #GError
+ *
+ * Gives the checker the agent's settings; it may be called again when
+ * they change.  A checker without its own [vfunc@Nav.Checker.configure]
+ * takes each setting that is set on its writable property of the same
+ * name.
+ *
+ * Returns: %TRUE when the checker took every setting that is set;
+ *   %FALSE with %NAV_ERROR_NOT_SUPPORTED naming one it cannot honour
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_checker_configure (NavChecker       *self,
+                       const NavConfig  *config,
+                       GError          **error)
+{
+  NavCheckerInterface *iface;
+
+  g_return_val_if_fail (NAV_IS_CHECKER (self), FALSE);
+  g_return_val_if_fail (config != NULL, FALSE);
+  g_return_val_if_fail (nav_config_get_interface (config) == NAV_TYPE_CHECKER, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  iface = NAV_CHECKER_GET_IFACE (self);
+  if (iface->configure != NULL)
+    return iface->configure (self, config, error);
+  return nav_config_apply_to_object (config, G_OBJECT (self), error);
 }
 
 /**

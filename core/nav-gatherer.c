@@ -4,7 +4,10 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "netavanue/netavanue.h"
+#include "nav-config-private.h"
 
 /**
  * NavGatherer:
@@ -20,8 +23,74 @@
  * [method@Nav.Gatherer.gather] call, in its main context
  * ([property@Nav.Gatherer:context]), never from inside the call.
  *
+ * What the agent sets on a gatherer it asks the registry for is declared
+ * here, as the settings of a [struct@Nav.Config] (see
+ * [ctor@Nav.Config.new_for_gatherer]), and given with
+ * [method@Nav.Gatherer.configure] before the first
+ * [method@Nav.Gatherer.gather]:
+ *
+ * - `stun-servers` (strv): the STUN servers of server-reflexive
+ *   candidates, as `host:port` (an IPv6 host in brackets);
+ * - `relay-server` (string), `relay-type` ([enum@Nav.RelayType]),
+ *   `relay-username` and `relay-password` (strings): the TURN server of
+ *   relayed candidates and its long-term credentials;
+ * - `stun-initial-timeout`, `stun-max-retransmissions` and
+ *   `stun-reliable-timeout` (unsigned integers): the RTO in milliseconds,
+ *   the retransmissions (Rc − 1) and Ti in milliseconds of the requests
+ *   to those servers (RFC 8489 §6.2);
+ * - `software` (string): their SOFTWARE attribute (RFC 8489 §14.14).
+ *
+ * A setting that does not exist, or a value of another type or out of its
+ * range, is an error that names it; so is a setting the gatherer cannot
+ * honour.  Nothing is skipped silently.
+ *
  * Since: 1.0
  */
+
+/* ------------------------------------------------------------ settings */
+
+const NavConfigSchema *
+nav_gatherer_config_schema (void)
+{
+  static NavConfigSchema schema;
+  static gsize initialized;
+
+  if (g_once_init_enter (&initialized))
+    {
+      GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+      GParamSpec *specs[] = {
+        g_param_spec_boxed ("stun-servers", NULL,
+                            "STUN servers of server-reflexive candidates, host:port",
+                            G_TYPE_STRV, flags),
+        g_param_spec_string ("relay-server", NULL,
+                             "TURN server of relayed candidates, host:port", NULL, flags),
+        g_param_spec_enum ("relay-type", NULL, "How the TURN server is reached",
+                           NAV_TYPE_RELAY_TYPE, NAV_RELAY_TYPE_TURN_UDP, flags),
+        g_param_spec_string ("relay-username", NULL, "TURN username", NULL, flags),
+        g_param_spec_string ("relay-password", NULL, "TURN password", NULL, flags),
+        /* RFC 8489 §6.2.1: RTO 500 ms, Rc 7; §6.2.2: Ti 39.5 s. */
+        g_param_spec_uint ("stun-initial-timeout", NULL,
+                           "First retransmission timeout of a request over UDP (ms)",
+                           1, G_MAXUINT, 500, flags),
+        g_param_spec_uint ("stun-max-retransmissions", NULL,
+                           "Retransmissions of a request over UDP", 0, 64, 6, flags),
+        g_param_spec_uint ("stun-reliable-timeout", NULL,
+                           "Timeout of a request over TCP or TLS (ms)",
+                           1, G_MAXUINT, 39500, flags),
+        g_param_spec_string ("software", NULL, "SOFTWARE attribute of the requests",
+                             NULL, flags),
+      };
+
+      nav_config_schema_init (&schema, NAV_TYPE_GATHERER, specs, G_N_ELEMENTS (specs));
+      schema.unknown = N_("Unknown gatherer setting “%s”");
+      schema.wrong_type = N_("The gatherer setting “%s” takes a %s, not a %s");
+      schema.out_of_range = N_("The value %s is out of the range of the gatherer setting “%s”");
+      schema.unsupported = N_("The gatherer %s does not take the setting “%s”");
+      g_once_init_leave (&initialized, 1);
+    }
+  return &schema;
+}
+
 
 G_DEFINE_INTERFACE (NavGatherer, nav_gatherer, G_TYPE_OBJECT)
 
@@ -148,6 +217,40 @@ nav_gatherer_get_context (NavGatherer *self)
     return g_main_context_default ();
   g_main_context_unref (context);
   return context;
+}
+
+/**
+ * nav_gatherer_configure:
+ * @self: a gatherer
+ * @config: the settings
+ * @error: return location for a #GError
+ *
+ * Gives the gatherer the agent's settings, before its first
+ * [method@Nav.Gatherer.gather].  A gatherer without its own
+ * [vfunc@Nav.Gatherer.configure] takes each setting that is set on its
+ * writable property of the same name.
+ *
+ * Returns: %TRUE when the gatherer took every setting that is set;
+ *   %FALSE with %NAV_ERROR_NOT_SUPPORTED naming one it cannot honour
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_gatherer_configure (NavGatherer      *self,
+                        const NavConfig  *config,
+                        GError          **error)
+{
+  NavGathererInterface *iface;
+
+  g_return_val_if_fail (NAV_IS_GATHERER (self), FALSE);
+  g_return_val_if_fail (config != NULL, FALSE);
+  g_return_val_if_fail (nav_config_get_interface (config) == NAV_TYPE_GATHERER, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  iface = NAV_GATHERER_GET_IFACE (self);
+  if (iface->configure != NULL)
+    return iface->configure (self, config, error);
+  return nav_config_apply_to_object (config, G_OBJECT (self), error);
 }
 
 /**

@@ -1000,6 +1000,15 @@ nav_ice_tcp_transport_dup_sockets (NavTransport *transport)
   return sockets;
 }
 
+/* NavTransport.set_tos: nav_ice_tcp_transport_set_tos(), which also
+ * marks the connections made later. */
+static void
+ice_tcp_transport_set_tos (NavTransport *transport,
+                           gint          tos)
+{
+  nav_ice_tcp_transport_set_tos (NAV_ICE_TCP_TRANSPORT (transport), tos);
+}
+
 static void
 nav_ice_tcp_transport_transport_init (NavTransportInterface *iface)
 {
@@ -1009,6 +1018,7 @@ nav_ice_tcp_transport_transport_init (NavTransportInterface *iface)
   iface->is_reliable = nav_ice_tcp_transport_is_reliable;
   iface->close = nav_ice_tcp_transport_close;
   iface->dup_sockets = nav_ice_tcp_transport_dup_sockets;
+  iface->set_tos = ice_tcp_transport_set_tos;
 }
 
 /* IP_TOS and IPV6_TCLASS (libnice sets both whatever the family: an

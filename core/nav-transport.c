@@ -4,9 +4,13 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "netavanue/netavanue.h"
+#include "nav-ice-tcp-private.h"
+#include "nav-transport-private.h"
 
 /**
  * NavTransport:
@@ -38,22 +42,35 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-typedef struct {
-  NavTransportReceiveFunc func;
-  gpointer user_data;
-  GDestroyNotify destroy;
-} ReceiveHandler;
-
 static GQuark receive_handler_quark;
 
 static void
 receive_handler_free (gpointer data)
 {
-  ReceiveHandler *handler = data;
+  NavReceiveHandler *handler = data;
 
   if (handler->destroy != NULL)
     handler->destroy (handler->user_data);
   g_free (handler);
+}
+
+void
+nav_receive_handler_set (GObject        *object,
+                         GQuark          quark,
+                         GCallback       func,
+                         gpointer        user_data,
+                         GDestroyNotify  destroy)
+{
+  NavReceiveHandler *handler = NULL;
+
+  if (func != NULL)
+    {
+      handler = g_new0 (NavReceiveHandler, 1);
+      handler->func = func;
+      handler->user_data = user_data;
+      handler->destroy = destroy;
+    }
+  g_object_set_qdata_full (object, quark, handler, handler != NULL ? receive_handler_free : NULL);
 }
 
 static void
@@ -193,6 +210,170 @@ nav_transport_send_bytes (NavTransport      *self,
 
   buf = g_bytes_get_data (data, &len);
   return nav_transport_send (self, to, buf, len, error);
+}
+
+/**
+ * nav_output_message_get_size: (skip)
+ * @message: a message
+ * @n_vectors: (out) (optional): where to store the number of its buffers
+ *
+ * For implementations of [vfunc@Nav.Transport.send_messages] and
+ * [vfunc@Nav.Channel.send_messages]: the size of @message, and how many
+ * buffers it has (with #NavOutputMessage.n_buffers negative, up to the
+ * first one whose buffer is %NULL).
+ *
+ * Returns: the number of bytes of @message
+ *
+ * Since: 1.0
+ */
+gsize
+nav_output_message_get_size (const NavOutputMessage *message,
+                             guint                  *n_vectors)
+{
+  gsize size = 0;
+  guint i;
+
+  g_return_val_if_fail (message != NULL, 0);
+
+  for (i = 0; message->n_buffers < 0 ? message->buffers[i].buffer != NULL
+                                     : i < (guint) message->n_buffers; i++)
+    size += message->buffers[i].size;
+  if (n_vectors != NULL)
+    *n_vectors = i;
+  return size;
+}
+
+const guint8 *
+nav_output_message_gather (const NavOutputMessage  *message,
+                           gsize                   *len,
+                           guint8                 **scratch,
+                           gsize                   *scratch_size)
+{
+  guint n_vectors;
+  gsize off = 0;
+
+  *len = nav_output_message_get_size (message, &n_vectors);
+  if (n_vectors == 1)
+    return message->buffers[0].buffer;
+  if (*len > *scratch_size || *scratch == NULL)
+    {
+      *scratch = g_realloc (*scratch, MAX (*len, 1));
+      *scratch_size = MAX (*len, 1);
+    }
+  for (guint i = 0; i < n_vectors; i++)
+    {
+      if (message->buffers[i].size > 0)
+        memcpy (*scratch + off, message->buffers[i].buffer, message->buffers[i].size);
+      off += message->buffers[i].size;
+    }
+  return *scratch;
+}
+
+/* One message at a time, each gathered into one buffer when it has
+ * several. */
+static gint
+send_messages_each (NavTransport           *self,
+                    const NavAddress       *to,
+                    const NavOutputMessage *messages,
+                    guint                   n_messages,
+                    GError                **error)
+{
+  g_autofree guint8 *scratch = NULL;
+  gsize scratch_size = 0;
+  guint done;
+
+  for (done = 0; done < n_messages; done++)
+    {
+      g_autoptr (GError) local_error = NULL;
+      gsize len;
+      const guint8 *data = nav_output_message_gather (&messages[done], &len, &scratch,
+                                                      &scratch_size);
+
+      if (!nav_transport_send (self, to, data, len, &local_error))
+        {
+          if (done > 0)
+            return done;
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return -1;
+        }
+    }
+  return done;
+}
+
+/**
+ * nav_transport_send_messages: (skip)
+ * @self: a transport
+ * @to: (nullable): the destination of every message; %NULL for
+ *   connection-oriented transports to their peer
+ * @messages: (array length=n_messages): the messages, one datagram or
+ *   frame each
+ * @n_messages: the number of @messages
+ * @error: return location for a #GError
+ *
+ * Sends several messages without blocking, in order: as many calls of
+ * [method@Nav.Transport.send], but a transport may hand them to the
+ * kernel at once (the UDP transport uses `sendmmsg()`).
+ *
+ * Returns: the number of messages sent, fewer than @n_messages when the
+ *   transport could take no more (what stopped it is reported by the next
+ *   call); -1 with @error set (in [error@Nav.TransportError],
+ *   %NAV_TRANSPORT_ERROR_WOULD_BLOCK when not even the first fitted) when
+ *   none was sent.  0 for no messages.
+ *
+ * Since: 1.0
+ */
+gint
+nav_transport_send_messages (NavTransport            *self,
+                             const NavAddress        *to,
+                             const NavOutputMessage  *messages,
+                             guint                    n_messages,
+                             GError                 **error)
+{
+  NavTransportInterface *iface;
+
+  g_return_val_if_fail (NAV_IS_TRANSPORT (self), -1);
+  g_return_val_if_fail (messages != NULL || n_messages == 0, -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  if (n_messages == 0)
+    return 0;
+  iface = NAV_TRANSPORT_GET_IFACE (self);
+  if (iface->send_messages != NULL)
+    return iface->send_messages (self, to, messages, n_messages, error);
+  return send_messages_each (self, to, messages, n_messages, error);
+}
+
+/**
+ * nav_transport_set_tos:
+ * @self: a transport
+ * @tos: the type of service (the DSCP and ECN byte), 0 to 255
+ *
+ * Sets `IP_TOS` (`IPV6_TCLASS` on IPv6 sockets) of the transport's
+ * sockets, those of [method@Nav.Transport.dup_sockets] unless the
+ * transport does more (a TCP transport also marks the connections it
+ * makes later).
+ *
+ * Since: 1.0
+ */
+void
+nav_transport_set_tos (NavTransport *self,
+                       gint          tos)
+{
+  NavTransportInterface *iface;
+  g_autoptr (GPtrArray) sockets = NULL;
+
+  g_return_if_fail (NAV_IS_TRANSPORT (self));
+  g_return_if_fail (tos >= 0 && tos <= 255);
+
+  iface = NAV_TRANSPORT_GET_IFACE (self);
+  if (iface->set_tos != NULL)
+    {
+      iface->set_tos (self, tos);
+      return;
+    }
+  sockets = nav_transport_dup_sockets (self);
+  for (guint i = 0; i < sockets->len; i++)
+    nav_socket_set_tos (g_ptr_array_index (sockets, i), tos);
 }
 
 /**
@@ -423,19 +604,10 @@ nav_transport_set_receive_func (NavTransport            *self,
                                 gpointer                 user_data,
                                 GDestroyNotify           destroy)
 {
-  ReceiveHandler *handler = NULL;
-
   g_return_if_fail (NAV_IS_TRANSPORT (self));
 
-  if (func != NULL)
-    {
-      handler = g_new0 (ReceiveHandler, 1);
-      handler->func = func;
-      handler->user_data = user_data;
-      handler->destroy = destroy;
-    }
-  g_object_set_qdata_full (G_OBJECT (self), receive_handler_quark, handler,
-                           handler != NULL ? receive_handler_free : NULL);
+  nav_receive_handler_set (G_OBJECT (self), receive_handler_quark, (GCallback) func, user_data,
+                           destroy);
 }
 
 /**
@@ -457,14 +629,14 @@ nav_transport_deliver (NavTransport     *self,
                        gsize             len,
                        const NavAddress *from)
 {
-  ReceiveHandler *handler;
+  NavReceiveHandler *handler;
 
   g_return_if_fail (NAV_IS_TRANSPORT (self));
   g_return_if_fail (from != NULL);
 
   handler = g_object_get_qdata (G_OBJECT (self), receive_handler_quark);
   if (handler != NULL)
-    handler->func (self, data, len, from, handler->user_data);
+    ((NavTransportReceiveFunc) handler->func) (self, data, len, from, handler->user_data);
 
   if (g_signal_has_handler_pending (self, signals[SIGNAL_RECEIVED], 0, FALSE))
     {

@@ -12,6 +12,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "netavanue/netavanue.h"
+#include "nav-transport-private.h"
 
 /**
  * NavUdpTransport:
@@ -743,6 +744,104 @@ nav_udp_transport_close (NavTransport *transport)
   close_with_error (NAV_UDP_TRANSPORT (transport), NULL);
 }
 
+static GPtrArray *
+nav_udp_transport_dup_sockets (NavTransport *transport)
+{
+  NavUdpTransport *self = NAV_UDP_TRANSPORT (transport);
+  GPtrArray *sockets = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (self->socket != NULL && !self->closed)
+    g_ptr_array_add (sockets, g_object_ref (self->socket));
+  return sockets;
+}
+
+#ifdef NAV_UDP_RECVMMSG
+/* The vectors of a NavOutputMessage go to sendmmsg(2) as they are. */
+G_STATIC_ASSERT (sizeof (GOutputVector) == sizeof (struct iovec));
+G_STATIC_ASSERT (G_STRUCT_OFFSET (GOutputVector, buffer) == G_STRUCT_OFFSET (struct iovec, iov_base));
+G_STATIC_ASSERT (G_STRUCT_OFFSET (GOutputVector, size) == G_STRUCT_OFFSET (struct iovec, iov_len));
+
+/* Up to 64 datagrams per sendmmsg(2), straight from the caller's
+ * vectors.  Whatever stops the first one of a call is reported by
+ * nav_udp_transport_send() on that datagram, so that both give the same
+ * errors. */
+static gint
+nav_udp_transport_send_messages (NavTransport            *transport,
+                                 const NavAddress        *to,
+                                 const NavOutputMessage  *messages,
+                                 guint                    n_messages,
+                                 GError                 **error)
+{
+  NavUdpTransport *self = NAV_UDP_TRANSPORT (transport);
+  union {
+    struct sockaddr sa;
+    struct sockaddr_storage storage;
+  } dest;
+  struct mmsghdr batch[64];
+  socklen_t dest_len;
+  guint done = 0;
+  gboolean retried = FALSE;
+
+  if (self->closed || !self->initialized || to == NULL ||
+      nav_address_get_family (to) != nav_address_get_family (&self->local))
+    goto first_alone;
+  dest_len = nav_address_copy_to_sockaddr (to, &dest.sa, sizeof (dest));
+
+  while (done < n_messages)
+    {
+      guint n = MIN (n_messages - done, G_N_ELEMENTS (batch));
+      gint sent;
+
+      for (guint i = 0; i < n; i++)
+        {
+          const NavOutputMessage *m = &messages[done + i];
+          guint n_vectors;
+
+          nav_output_message_get_size (m, &n_vectors);
+          batch[i] = (struct mmsghdr) {
+            .msg_hdr = {
+              .msg_name = &dest.sa,
+              .msg_namelen = dest_len,
+              .msg_iov = (struct iovec *) m->buffers,
+              .msg_iovlen = n_vectors,
+            },
+          };
+        }
+      sent = sendmmsg (self->fd, batch, n, 0);
+      if (sent < 0)
+        {
+          int errsv = errno;
+
+          if (errsv == EINTR)
+            continue;
+          /* An ICMP error of an earlier datagram, reported once. */
+          if (is_icmp_errno (errsv) && !retried)
+            {
+              retried = TRUE;
+              continue;
+            }
+          if (done > 0)
+            return done;
+          goto first_alone;
+        }
+      done += sent;
+      if ((guint) sent < n)
+        break;
+    }
+  return done;
+
+first_alone:
+  {
+    g_autofree guint8 *scratch = NULL;
+    gsize scratch_size = 0, len;
+    const guint8 *data = nav_output_message_gather (&messages[0], &len, &scratch,
+                                                    &scratch_size);
+
+    return nav_udp_transport_send (transport, to, data, len, error) ? 1 : -1;
+  }
+}
+#endif
+
 static void
 nav_udp_transport_transport_init (NavTransportInterface *iface)
 {
@@ -751,6 +850,10 @@ nav_udp_transport_transport_init (NavTransportInterface *iface)
   iface->get_protocol = nav_udp_transport_get_protocol;
   iface->is_reliable = nav_udp_transport_is_reliable;
   iface->close = nav_udp_transport_close;
+  iface->dup_sockets = nav_udp_transport_dup_sockets;
+#ifdef NAV_UDP_RECVMMSG
+  iface->send_messages = nav_udp_transport_send_messages;
+#endif
 }
 
 static void

@@ -12,6 +12,8 @@
 #include <netavanue/nav-version.h>
 #include <netavanue/nav-address.h>
 #include <netavanue/nav-candidate.h>
+#include <netavanue/nav-transport.h>
+#include <netavanue/nav-channel.h>
 
 G_BEGIN_DECLS
 
@@ -31,22 +33,6 @@ typedef enum {
   NAV_COMPATIBILITY_RFC5245 = 0,
   NAV_COMPATIBILITY_RFC8445 = 6,
 } NavCompatibility;
-
-/**
- * NavNominationMode:
- * @NAV_NOMINATION_MODE_REGULAR: nominate one valid pair with a second
- *   check (RFC 8445 §8.1.1).
- * @NAV_NOMINATION_MODE_AGGRESSIVE: every check nominates (RFC 5245
- *   §8.1.1.2).
- *
- * How the controlling agent nominates, as libnice's `NiceNominationMode`.
- *
- * Since: 1.0
- */
-typedef enum {
-  NAV_NOMINATION_MODE_REGULAR,
-  NAV_NOMINATION_MODE_AGGRESSIVE,
-} NavNominationMode;
 
 /**
  * NavAgentOption:
@@ -108,44 +94,6 @@ typedef void (*NavAgentRecvFunc) (NavAgent *agent,
                                   guint     len,
                                   gchar    *buf,
                                   gpointer  user_data);
-
-/**
- * NavInputMessage:
- * @buffers: (array length=n_buffers): the caller's buffers, filled in
- *   order
- * @n_buffers: the number of @buffers, or -1 when @buffers ends with a
- *   vector whose buffer is %NULL
- * @from: (nullable): where the sender's address is stored, or %NULL
- * @length: set to the number of bytes received
- *
- * One datagram to receive with [method@Nav.Agent.recv_messages], as
- * libnice's `NiceInputMessage`.
- *
- * Since: 1.0
- */
-typedef struct {
-  GInputVector *buffers;
-  gint n_buffers;
-  NavAddress *from;
-  gsize length;
-} NavInputMessage;
-
-/**
- * NavOutputMessage:
- * @buffers: (array length=n_buffers): the data, gathered in order
- * @n_buffers: the number of @buffers, or -1 when @buffers ends with a
- *   vector whose buffer is %NULL
- *
- * One datagram to send with
- * [method@Nav.Agent.send_messages_nonblocking], as libnice's
- * `NiceOutputMessage`.
- *
- * Since: 1.0
- */
-typedef struct {
-  GOutputVector *buffers;
-  gint n_buffers;
-} NavOutputMessage;
 
 NAV_AVAILABLE_IN_ALL
 NavAgent *nav_agent_new                 (GMainContext     *ctx,
@@ -300,6 +248,14 @@ GBytes   *nav_agent_recv_bytes_nonblocking (NavAgent         *agent,
                                             guint             component_id,
                                             GCancellable     *cancellable,
                                             GError          **error);
+NAV_AVAILABLE_IN_ALL
+NavChannel *nav_agent_get_channel          (NavAgent         *agent,
+                                            guint             stream_id,
+                                            guint             component_id);
+NAV_AVAILABLE_IN_ALL
+guint64   nav_agent_get_dropped_datagrams  (NavAgent         *agent,
+                                            guint             stream_id,
+                                            guint             component_id);
 NAV_AVAILABLE_IN_ALL
 gboolean  nav_agent_attach_recv            (NavAgent         *agent,
                                             guint             stream_id,

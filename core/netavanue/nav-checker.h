@@ -12,6 +12,7 @@
 #include <netavanue/nav-version.h>
 #include <netavanue/nav-candidate.h>
 #include <netavanue/nav-transport.h>
+#include <netavanue/nav-config.h>
 
 G_BEGIN_DECLS
 
@@ -43,6 +44,22 @@ typedef enum {
   NAV_PAIR_STATE_FAILED,
 } NavPairState;
 
+/**
+ * NavNominationMode:
+ * @NAV_NOMINATION_MODE_REGULAR: nominate one valid pair with a second
+ *   check (RFC 8445 §8.1.1).
+ * @NAV_NOMINATION_MODE_AGGRESSIVE: every check nominates (RFC 5245
+ *   §8.1.1.2).
+ *
+ * How the controlling agent nominates, as libnice's `NiceNominationMode`.
+ *
+ * Since: 1.0
+ */
+typedef enum {
+  NAV_NOMINATION_MODE_REGULAR,
+  NAV_NOMINATION_MODE_AGGRESSIVE,
+} NavNominationMode;
+
 #define NAV_TYPE_CHECKER (nav_checker_get_type ())
 NAV_AVAILABLE_IN_ALL
 G_DECLARE_INTERFACE (NavChecker, nav_checker, NAV, CHECKER, GObject)
@@ -71,6 +88,12 @@ G_DECLARE_INTERFACE (NavChecker, nav_checker, NAV, CHECKER, GObject)
  * @revoke_consent: the application revoked consent on a component
  *   (RFC 7675 §5.2): it fails, and the peer's checks on it are answered
  *   with 403 until the stream is restarted.
+ * @incoming_check: class handler of [signal@Nav.Checker::incoming-check].
+ * @configure: takes the agent's settings (a configuration of
+ *   [ctor@Nav.Config.new_for_checker]), at any time, failing with
+ *   %NAV_ERROR_NOT_SUPPORTED, naming it, on a setting that is set and the
+ *   checker cannot honour; %NULL means each setting that is set goes to
+ *   the writable property of the same name.
  *
  * The virtual methods of [iface@Nav.Checker].
  *
@@ -129,8 +152,17 @@ struct _NavCheckerInterface
                                        guint               stream_id,
                                        guint               component_id);
 
+  gboolean (*configure)               (NavChecker         *self,
+                                       const NavConfig    *config,
+                                       GError            **error);
+
+  /* signals */
+  void     (*incoming_check)          (NavChecker         *self,
+                                       NavCandidate       *local,
+                                       NavCandidate       *remote);
+
   /*< private >*/
-  gpointer padding[5];
+  gpointer padding[3];
 };
 
 NAV_AVAILABLE_IN_ALL
@@ -167,6 +199,10 @@ NAV_AVAILABLE_IN_ALL
 gboolean nav_checker_revoke_consent         (NavChecker         *self,
                                              guint               stream_id,
                                              guint               component_id);
+NAV_AVAILABLE_IN_ALL
+gboolean nav_checker_configure              (NavChecker         *self,
+                                             const NavConfig    *config,
+                                             GError            **error);
 NAV_AVAILABLE_IN_ALL
 gboolean nav_checker_handle_message         (NavChecker         *self,
                                              NavTransport       *transport,

@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 #include <netavanue/nav-version.h>
 #include <netavanue/nav-candidate.h>
+#include <netavanue/nav-config.h>
 
 G_BEGIN_DECLS
 
@@ -39,6 +40,11 @@ G_DECLARE_INTERFACE (NavGatherer, nav_gatherer, NAV, GATHERER, GObject)
  *   still emitted for each.
  * @candidate_gathered: class handler of the signal.
  * @done: class handler of the signal.
+ * @configure: takes the agent's settings (a configuration of
+ *   [ctor@Nav.Config.new_for_gatherer]) before the first @gather, failing
+ *   with %NAV_ERROR_NOT_SUPPORTED, naming it, on a setting that is set
+ *   and the gatherer cannot honour; %NULL means each setting that is set
+ *   goes to the writable property of the same name.
  *
  * The virtual methods of [iface@Nav.Gatherer].
  *
@@ -61,8 +67,12 @@ struct _NavGathererInterface
                               guint         stream_id,
                               guint         component_id);
 
+  gboolean (*configure)      (NavGatherer      *self,
+                              const NavConfig  *config,
+                              GError          **error);
+
   /*< private >*/
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 NAV_AVAILABLE_IN_ALL
@@ -74,6 +84,10 @@ NAV_AVAILABLE_IN_ALL
 void          nav_gatherer_stop        (NavGatherer  *self);
 NAV_AVAILABLE_IN_ALL
 GMainContext *nav_gatherer_get_context (NavGatherer  *self);
+NAV_AVAILABLE_IN_ALL
+gboolean      nav_gatherer_configure   (NavGatherer      *self,
+                                        const NavConfig  *config,
+                                        GError          **error);
 
 /* For implementations */
 NAV_AVAILABLE_IN_ALL

@@ -23,6 +23,45 @@ G_BEGIN_DECLS
  */
 #define NAV_TRANSPORT_EXTENSION_POINT_NAME "nav-transport"
 
+/**
+ * NavInputMessage:
+ * @buffers: (array length=n_buffers): the caller's buffers, filled in
+ *   order
+ * @n_buffers: the number of @buffers, or -1 when @buffers ends with a
+ *   vector whose buffer is %NULL
+ * @from: (nullable): where the sender's address is stored, or %NULL
+ * @length: set to the number of bytes received
+ *
+ * One datagram to receive with [method@Nav.Agent.recv_messages], as
+ * libnice's `NiceInputMessage`.
+ *
+ * Since: 1.0
+ */
+typedef struct {
+  GInputVector *buffers;
+  gint n_buffers;
+  NavAddress *from;
+  gsize length;
+} NavInputMessage;
+
+/**
+ * NavOutputMessage:
+ * @buffers: (array length=n_buffers): the data, gathered in order
+ * @n_buffers: the number of @buffers, or -1 when @buffers ends with a
+ *   vector whose buffer is %NULL
+ *
+ * One datagram to send with
+ * [method@Nav.Agent.send_messages_nonblocking],
+ * [method@Nav.Transport.send_messages] or
+ * [method@Nav.Channel.send_messages], as libnice's `NiceOutputMessage`.
+ *
+ * Since: 1.0
+ */
+typedef struct {
+  GOutputVector *buffers;
+  gint n_buffers;
+} NavOutputMessage;
+
 #define NAV_TYPE_TRANSPORT (nav_transport_get_type ())
 NAV_AVAILABLE_IN_ALL
 G_DECLARE_INTERFACE (NavTransport, nav_transport, NAV, TRANSPORT, GObject)
@@ -66,6 +105,11 @@ typedef void (*NavTransportReceiveFunc) (NavTransport     *transport,
  * @close_finish: finishes @close_async.
  * @dup_sockets: returns the transport's sockets, for socket options;
  *   %NULL means none.
+ * @send_messages: sends several messages to @to at once, in order,
+ *   without blocking, and returns how many left (see
+ *   [method@Nav.Transport.send_messages]); %NULL means one @send each.
+ * @set_tos: sets the type of service of the transport's sockets, also
+ *   those it opens later; %NULL means those of @dup_sockets.
  *
  * The virtual methods of [iface@Nav.Transport].
  *
@@ -100,9 +144,16 @@ struct _NavTransportInterface
                                               GAsyncResult        *result,
                                               GError             **error);
   GPtrArray            *(*dup_sockets)       (NavTransport        *self);
+  gint                  (*send_messages)     (NavTransport           *self,
+                                              const NavAddress       *to,
+                                              const NavOutputMessage *messages,
+                                              guint                   n_messages,
+                                              GError                **error);
+  void                  (*set_tos)           (NavTransport        *self,
+                                              gint                 tos);
 
   /*< private >*/
-  gpointer padding[5];
+  gpointer padding[3];
 };
 
 NAV_AVAILABLE_IN_ALL
@@ -116,6 +167,18 @@ gboolean          nav_transport_send_bytes        (NavTransport     *self,
                                                    const NavAddress *to,
                                                    GBytes           *data,
                                                    GError          **error);
+NAV_AVAILABLE_IN_ALL
+gint              nav_transport_send_messages     (NavTransport           *self,
+                                                   const NavAddress       *to,
+                                                   const NavOutputMessage *messages,
+                                                   guint                   n_messages,
+                                                   GError                **error);
+NAV_AVAILABLE_IN_ALL
+void              nav_transport_set_tos           (NavTransport     *self,
+                                                   gint              tos);
+NAV_AVAILABLE_IN_ALL
+gsize             nav_output_message_get_size     (const NavOutputMessage *message,
+                                                   guint                  *n_vectors);
 NAV_AVAILABLE_IN_ALL
 const NavAddress *nav_transport_get_local_address (NavTransport     *self);
 NAV_AVAILABLE_IN_ALL

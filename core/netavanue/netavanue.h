@@ -12,6 +12,7 @@
 #include <netavanue/nav-address.h>
 #include <netavanue/nav-candidate.h>
 #include <netavanue/nav-transport.h>
+#include <netavanue/nav-config.h>
 #include <netavanue/nav-gatherer.h>
 #include <netavanue/nav-checker.h>
 #include <netavanue/nav-channel.h>

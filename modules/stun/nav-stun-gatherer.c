@@ -354,11 +354,50 @@ nav_stun_gatherer_stop (NavGatherer *gatherer)
     }
 }
 
+/* NavGatherer.configure: the STUN servers and how their requests are
+ * retransmitted; the settings not set keep their value. */
+static gboolean
+nav_stun_gatherer_configure (NavGatherer      *gatherer,
+                             const NavConfig  *config,
+                             GError          **error)
+{
+  static const gchar * const taken[] = {
+    "stun-servers", "stun-initial-timeout", "stun-max-retransmissions",
+    "stun-reliable-timeout", "software", NULL
+  };
+  NavStunGatherer *self = NAV_STUN_GATHERER (gatherer);
+  guint retransmissions;
+
+  if (!nav_config_check (config, taken, G_OBJECT_TYPE_NAME (self), error))
+    return FALSE;
+  if (nav_config_is_set (config, "stun-servers"))
+    {
+      g_clear_pointer (&self->servers, g_strfreev);
+      nav_config_get (config, "stun-servers", &self->servers, NULL);
+    }
+  if (nav_config_is_set (config, "stun-initial-timeout"))
+    nav_config_get (config, "stun-initial-timeout", &self->params.rto_ms, NULL);
+  if (nav_config_is_set (config, "stun-max-retransmissions"))
+    {
+      nav_config_get (config, "stun-max-retransmissions", &retransmissions, NULL);
+      self->params.rc = retransmissions + 1;
+    }
+  if (nav_config_is_set (config, "stun-reliable-timeout"))
+    nav_config_get (config, "stun-reliable-timeout", &self->params.ti_ms, NULL);
+  if (nav_config_is_set (config, "software"))
+    {
+      g_clear_pointer (&self->software, g_free);
+      nav_config_get (config, "software", &self->software, NULL);
+    }
+  return TRUE;
+}
+
 static void
 nav_stun_gatherer_gatherer_init (NavGathererInterface *iface)
 {
   iface->gather = nav_stun_gatherer_gather;
   iface->stop = nav_stun_gatherer_stop;
+  iface->configure = nav_stun_gatherer_configure;
 }
 
 void

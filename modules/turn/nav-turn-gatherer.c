@@ -287,11 +287,63 @@ nav_turn_gatherer_stop (NavGatherer *gatherer)
     }
 }
 
+/* NavGatherer.configure: the TURN server, its credentials and how its
+ * requests are retransmitted; the settings not set keep their value. */
+static gboolean
+nav_turn_gatherer_configure (NavGatherer      *gatherer,
+                             const NavConfig  *config,
+                             GError          **error)
+{
+  static const gchar * const taken[] = {
+    "relay-server", "relay-type", "relay-username", "relay-password",
+    "stun-initial-timeout", "stun-max-retransmissions", "stun-reliable-timeout",
+    "software", NULL
+  };
+  static const struct { const gchar *setting; gsize offset; } strings[] = {
+    { "relay-server", G_STRUCT_OFFSET (NavTurnGatherer, server) },
+    { "relay-username", G_STRUCT_OFFSET (NavTurnGatherer, username) },
+    { "relay-password", G_STRUCT_OFFSET (NavTurnGatherer, password) },
+    { "software", G_STRUCT_OFFSET (NavTurnGatherer, software) },
+  };
+  NavTurnGatherer *self = NAV_TURN_GATHERER (gatherer);
+  NavRelayType type;
+  guint retransmissions;
+
+  if (!nav_config_check (config, taken, G_OBJECT_TYPE_NAME (self), error))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
+    if (nav_config_is_set (config, strings[i].setting))
+      {
+        gchar **field = G_STRUCT_MEMBER_P (self, strings[i].offset);
+
+        g_free (*field);
+        nav_config_get (config, strings[i].setting, field, NULL);
+      }
+  if (nav_config_is_set (config, "relay-type"))
+    {
+      nav_config_get (config, "relay-type", &type, NULL);
+      g_free (self->transport);
+      self->transport = g_strdup (type == NAV_RELAY_TYPE_TURN_TLS ? "tls" :
+                                  type == NAV_RELAY_TYPE_TURN_TCP ? "tcp" : "udp");
+    }
+  if (nav_config_is_set (config, "stun-initial-timeout"))
+    nav_config_get (config, "stun-initial-timeout", &self->params.rto_ms, NULL);
+  if (nav_config_is_set (config, "stun-max-retransmissions"))
+    {
+      nav_config_get (config, "stun-max-retransmissions", &retransmissions, NULL);
+      self->params.rc = retransmissions + 1;
+    }
+  if (nav_config_is_set (config, "stun-reliable-timeout"))
+    nav_config_get (config, "stun-reliable-timeout", &self->params.ti_ms, NULL);
+  return TRUE;
+}
+
 static void
 nav_turn_gatherer_gatherer_init (NavGathererInterface *iface)
 {
   iface->gather = nav_turn_gatherer_gather;
   iface->stop = nav_turn_gatherer_stop;
+  iface->configure = nav_turn_gatherer_configure;
 }
 
 /**

@@ -416,15 +416,16 @@ test_set_selected_pair (void)
   g_assert_cmpstr (p[0].selected_local, ==, l->foundation);
   g_assert_cmpstr (p[0].selected_remote, ==, r->foundation);
 
-  /* Data goes on the forced pair; the peer takes it from any pair. */
+  /* The peer connects normally; ours keeps the forced pair. */
+  exchange (&p[0], &p[1]);
+  wait_for (is_ready, &p[1]);
+
+  /* Data goes on the forced pair, to a peer whose checks know it (data
+   * from a source no check proved is dropped, RFC 8445 §11). */
   g_assert_cmpint (nav_agent_send (p[0].agent, p[0].stream_id, 1, 6, "forced"), ==, 6);
   wait_for (has_received, &p[1]);
   g_assert_cmpmem (g_bytes_get_data (p[1].last_data, NULL), g_bytes_get_size (p[1].last_data),
                    "forced", 6);
-
-  /* The peer connects normally; ours keeps the forced pair. */
-  exchange (&p[0], &p[1]);
-  wait_for (is_ready, &p[1]);
   g_assert_true (nav_agent_get_selected_pair (p[0].agent, p[0].stream_id, 1, &sl, &sr));
   g_assert_cmpstr (sl->foundation, ==, l->foundation);
   g_assert_cmpstr (sr->foundation, ==, r->foundation);
@@ -442,7 +443,7 @@ static void
 test_set_selected_remote_candidate (void)
 {
   Peer p[2];
-  GSList *theirs;
+  GSList *theirs, *ours;
   g_autoptr (NavCandidate) sl = NULL;
   g_autoptr (NavCandidate) sr = NULL;
 
@@ -456,9 +457,16 @@ test_set_selected_remote_candidate (void)
   wait_for (is_ready, &p[0]);
   g_assert_true (nav_agent_get_selected_pair (p[0].agent, p[0].stream_id, 1, &sl, &sr));
   g_assert_true (nav_address_equal (&sr->addr, &((NavCandidate *) theirs->data)->addr));
+  /* The peer, which runs no checks either, takes data from anyone once
+   * it chose its remote candidate so (libnice's fallback mode): no check
+   * will ever prove the source. */
+  ours = nav_agent_get_local_candidates (p[0].agent, p[0].stream_id, 1);
+  g_assert_true (nav_agent_set_selected_remote_candidate (p[1].agent, p[1].stream_id, 1,
+                                                          ours->data));
   g_assert_cmpint (nav_agent_send (p[0].agent, p[0].stream_id, 1, 3, "raw"), ==, 3);
   wait_for (has_received, &p[1]);
   g_slist_free_full (theirs, (GDestroyNotify) nav_candidate_free);
+  g_slist_free_full (ours, (GDestroyNotify) nav_candidate_free);
   peer_clear (&p[0]);
   peer_clear (&p[1]);
 }

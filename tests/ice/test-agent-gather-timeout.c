@@ -414,32 +414,49 @@ test_gatherer_defaults (void)
     }
 }
 
-/* ------------------------- a gatherer written elsewhere, without the options */
+/* ------------------------------------------- gatherers written elsewhere */
+
+/* A "stun" gatherer of a third party without configure(): the agent's
+ * settings go to its properties of the same names (NavGatherer's
+ * default).  The plain one has the servers only; the full one, derived
+ * from it, also the retransmission settings and SOFTWARE. */
 
 #define TEST_TYPE_PLAIN_GATHERER (test_plain_gatherer_get_type ())
-G_DECLARE_FINAL_TYPE (TestPlainGatherer, test_plain_gatherer, TEST, PLAIN_GATHERER, GObject)
+G_DECLARE_DERIVABLE_TYPE (TestPlainGatherer, test_plain_gatherer, TEST, PLAIN_GATHERER, GObject)
 
-struct _TestPlainGatherer
+struct _TestPlainGathererClass
 {
-  GObject parent_instance;
-  GMainContext *context;
-  gchar **servers;
+  GObjectClass parent_class;
 };
-
-enum { PLAIN_PROP_0, PLAIN_PROP_CONTEXT, PLAIN_PROP_SERVERS };
-
-static guint plain_gathers;
-static gchar *plain_server;
-
-static void test_plain_gatherer_iface_init (NavGathererInterface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (TestPlainGatherer, test_plain_gatherer, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (NAV_TYPE_GATHERER,
-                                                      test_plain_gatherer_iface_init))
 
 typedef struct
 {
-  TestPlainGatherer *self;
+  GMainContext *context;
+  gchar **servers;
+  guint settings[3];            /* the full gatherer's: RTO, retransmissions, Ti */
+  gchar *software;
+} TestPlainGathererPrivate;
+
+enum {
+  PLAIN_PROP_0, PLAIN_PROP_CONTEXT, PLAIN_PROP_SERVERS,
+  FULL_PROP_INITIAL_TIMEOUT, FULL_PROP_MAX_RETRANSMISSIONS, FULL_PROP_RELIABLE_TIMEOUT,
+  FULL_PROP_SOFTWARE,
+};
+
+static guint plain_gathers;
+static gchar *plain_server;
+static guint full_settings[3];
+
+static void test_plain_gatherer_iface_init (NavGathererInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (TestPlainGatherer, test_plain_gatherer, G_TYPE_OBJECT,
+                         G_ADD_PRIVATE (TestPlainGatherer)
+                         G_IMPLEMENT_INTERFACE (NAV_TYPE_GATHERER,
+                                                test_plain_gatherer_iface_init))
+
+typedef struct
+{
+  NavGatherer *self;
   guint stream_id;
   guint component_id;
 } PlainDone;
@@ -449,7 +466,7 @@ plain_done (gpointer user_data)
 {
   PlainDone *d = user_data;
 
-  nav_gatherer_emit_done (NAV_GATHERER (d->self), d->stream_id, d->component_id);
+  nav_gatherer_emit_done (d->self, d->stream_id, d->component_id);
   return G_SOURCE_REMOVE;
 }
 
@@ -468,18 +485,20 @@ test_plain_gatherer_gather (NavGatherer *gatherer,
                             guint        component_id,
                             GPtrArray   *bases)
 {
-  TestPlainGatherer *self = TEST_PLAIN_GATHERER (gatherer);
+  TestPlainGathererPrivate *priv =
+    test_plain_gatherer_get_instance_private (TEST_PLAIN_GATHERER (gatherer));
   PlainDone *d = g_new0 (PlainDone, 1);
   GSource *idle = g_idle_source_new ();
 
   plain_gathers++;
   g_free (plain_server);
-  plain_server = g_strdup (self->servers != NULL ? self->servers[0] : NULL);
-  d->self = g_object_ref (self);
+  plain_server = g_strdup (priv->servers != NULL ? priv->servers[0] : NULL);
+  memcpy (full_settings, priv->settings, sizeof full_settings);
+  d->self = g_object_ref (gatherer);
   d->stream_id = stream_id;
   d->component_id = component_id;
   g_source_set_callback (idle, plain_done, d, plain_done_free);
-  g_source_attach (idle, self->context);
+  g_source_attach (idle, priv->context);
   g_source_unref (idle);
 }
 
@@ -501,12 +520,19 @@ test_plain_gatherer_get_property (GObject    *object,
                                   GValue     *value,
                                   GParamSpec *pspec)
 {
-  TestPlainGatherer *self = TEST_PLAIN_GATHERER (object);
+  TestPlainGathererPrivate *priv =
+    test_plain_gatherer_get_instance_private (TEST_PLAIN_GATHERER (object));
 
   switch (prop_id)
     {
-    case PLAIN_PROP_CONTEXT: g_value_set_boxed (value, self->context); break;
-    case PLAIN_PROP_SERVERS: g_value_set_boxed (value, self->servers); break;
+    case PLAIN_PROP_CONTEXT: g_value_set_boxed (value, priv->context); break;
+    case PLAIN_PROP_SERVERS: g_value_set_boxed (value, priv->servers); break;
+    case FULL_PROP_INITIAL_TIMEOUT:
+    case FULL_PROP_MAX_RETRANSMISSIONS:
+    case FULL_PROP_RELIABLE_TIMEOUT:
+      g_value_set_uint (value, priv->settings[prop_id - FULL_PROP_INITIAL_TIMEOUT]);
+      break;
+    case FULL_PROP_SOFTWARE: g_value_set_string (value, priv->software); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -517,17 +543,27 @@ test_plain_gatherer_set_property (GObject      *object,
                                   const GValue *value,
                                   GParamSpec   *pspec)
 {
-  TestPlainGatherer *self = TEST_PLAIN_GATHERER (object);
+  TestPlainGathererPrivate *priv =
+    test_plain_gatherer_get_instance_private (TEST_PLAIN_GATHERER (object));
 
   switch (prop_id)
     {
     case PLAIN_PROP_CONTEXT:
-      g_clear_pointer (&self->context, g_main_context_unref);
-      self->context = g_value_dup_boxed (value);
+      g_clear_pointer (&priv->context, g_main_context_unref);
+      priv->context = g_value_dup_boxed (value);
       break;
     case PLAIN_PROP_SERVERS:
-      g_strfreev (self->servers);
-      self->servers = g_value_dup_boxed (value);
+      g_strfreev (priv->servers);
+      priv->servers = g_value_dup_boxed (value);
+      break;
+    case FULL_PROP_INITIAL_TIMEOUT:
+    case FULL_PROP_MAX_RETRANSMISSIONS:
+    case FULL_PROP_RELIABLE_TIMEOUT:
+      priv->settings[prop_id - FULL_PROP_INITIAL_TIMEOUT] = g_value_get_uint (value);
+      break;
+    case FULL_PROP_SOFTWARE:
+      g_free (priv->software);
+      priv->software = g_value_dup_string (value);
       break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -536,10 +572,12 @@ test_plain_gatherer_set_property (GObject      *object,
 static void
 test_plain_gatherer_finalize (GObject *object)
 {
-  TestPlainGatherer *self = TEST_PLAIN_GATHERER (object);
+  TestPlainGathererPrivate *priv =
+    test_plain_gatherer_get_instance_private (TEST_PLAIN_GATHERER (object));
 
-  g_clear_pointer (&self->context, g_main_context_unref);
-  g_strfreev (self->servers);
+  g_clear_pointer (&priv->context, g_main_context_unref);
+  g_strfreev (priv->servers);
+  g_free (priv->software);
   G_OBJECT_CLASS (test_plain_gatherer_parent_class)->finalize (object);
 }
 
@@ -553,7 +591,7 @@ test_plain_gatherer_class_init (TestPlainGathererClass *klass)
   object_class->finalize = test_plain_gatherer_finalize;
   g_object_class_override_property (object_class, PLAIN_PROP_CONTEXT, "context");
   g_object_class_install_property (object_class, PLAIN_PROP_SERVERS,
-    g_param_spec_boxed ("servers", NULL, NULL, G_TYPE_STRV,
+    g_param_spec_boxed ("stun-servers", NULL, NULL, G_TYPE_STRV,
                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 }
 
@@ -562,12 +600,48 @@ test_plain_gatherer_init (TestPlainGatherer *self)
 {
 }
 
-/* A "stun" gatherer that knows none of the retransmission properties
- * (registered above the module's, as a third party would): the agent
- * still creates it with its servers, and gathering completes.  Runs last:
- * the registration cannot be undone. */
+#define TEST_TYPE_FULL_GATHERER (test_full_gatherer_get_type ())
+G_DECLARE_FINAL_TYPE (TestFullGatherer, test_full_gatherer, TEST, FULL_GATHERER,
+                      TestPlainGatherer)
+
+struct _TestFullGatherer
+{
+  TestPlainGatherer parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (TestFullGatherer, test_full_gatherer, TEST_TYPE_PLAIN_GATHERER)
+
 static void
-test_plain_gatherer_without_options (void)
+test_full_gatherer_class_init (TestFullGathererClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+
+  /* The parent's accessors serve these too. */
+  object_class->get_property = test_plain_gatherer_get_property;
+  object_class->set_property = test_plain_gatherer_set_property;
+  g_object_class_install_property (object_class, FULL_PROP_INITIAL_TIMEOUT,
+    g_param_spec_uint ("stun-initial-timeout", NULL, NULL, 1, G_MAXUINT, 500, flags));
+  g_object_class_install_property (object_class, FULL_PROP_MAX_RETRANSMISSIONS,
+    g_param_spec_uint ("stun-max-retransmissions", NULL, NULL, 0, 64, 6, flags));
+  g_object_class_install_property (object_class, FULL_PROP_RELIABLE_TIMEOUT,
+    g_param_spec_uint ("stun-reliable-timeout", NULL, NULL, 1, G_MAXUINT, 39500, flags));
+  g_object_class_install_property (object_class, FULL_PROP_SOFTWARE,
+    g_param_spec_string ("software", NULL, NULL, NULL, flags));
+}
+
+static void
+test_full_gatherer_init (TestFullGatherer *self)
+{
+}
+
+/* Registered above the module's "stun" gatherer, as a third party would.
+ * The plain one cannot take the agent's retransmission settings: the
+ * agent says so, naming the first, instead of skipping them silently,
+ * and gathers without it.  The full one takes them all through its
+ * properties.  Runs last: the registrations cannot be undone. */
+static void
+test_third_party_gatherers (void)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (NavImplementationInfo) info = NULL;
@@ -580,13 +654,30 @@ test_plain_gatherer_without_options (void)
                               "stun", &error);
   g_assert_no_error (error);
   g_assert_true (nav_implementation_info_get_gtype (info) == TEST_TYPE_PLAIN_GATHERER);
+  g_clear_object (&info);
 
   peer_init (&p, 70, 5, 900);
   g_object_set (p.agent, "stun-server", "127.0.0.1", "stun-server-port", 3478, NULL);
+  g_test_expect_message ("nav", G_LOG_LEVEL_WARNING,
+                         "*TestPlainGatherer does not take the setting*stun-initial-timeout*");
   peer_gather (&p);
-  peer_wait_gathered (&p, "third-party stun gatherer");
+  peer_wait_gathered (&p, "third-party stun gatherer without the retransmission settings");
+  g_test_assert_expected_messages ();
+  g_assert_cmpuint (plain_gathers, ==, 0);
+  peer_assert_host_only (&p);
+  peer_clear (&p);
+
+  g_io_extension_point_implement (NAV_GATHERER_EXTENSION_POINT_NAME, TEST_TYPE_FULL_GATHERER,
+                                  "stun", 1001);
+  peer_init (&p, 70, 5, 900);
+  g_object_set (p.agent, "stun-server", "127.0.0.1", "stun-server-port", 3478, NULL);
+  peer_gather (&p);
+  peer_wait_gathered (&p, "third-party stun gatherer taking every setting");
   g_assert_cmpuint (plain_gathers, ==, 1);
   g_assert_cmpstr (plain_server, ==, "127.0.0.1:3478");
+  g_assert_cmpuint (full_settings[0], ==, 70);
+  g_assert_cmpuint (full_settings[1], ==, 5);
+  g_assert_cmpuint (full_settings[2], ==, 900);
   peer_assert_host_only (&p);
   peer_clear (&p);
   g_clear_pointer (&plain_server, g_free);
@@ -608,7 +699,7 @@ main (int   argc,
   g_test_add_func ("/ice/agent/gather-timeout/turn-tcp-reliable-timeout",
                    test_turn_tcp_reliable_timeout);
   /* Last: it replaces the "stun" gatherer for the rest of the process. */
-  g_test_add_func ("/ice/agent/gather-timeout/third-party-gatherer-without-options",
-                   test_plain_gatherer_without_options);
+  g_test_add_func ("/ice/agent/gather-timeout/third-party-gatherers",
+                   test_third_party_gatherers);
   return g_test_run ();
 }

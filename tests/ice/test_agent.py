@@ -98,6 +98,44 @@ class AgentTest(unittest.TestCase):
         a.agent.remove_stream(a.stream)
         self.assertEqual(len(removed), 1)
 
+    def test_channel(self):
+        """The component's channel: the data path, from Python."""
+        loop = GLib.MainLoop()
+        a, b = Peer(True), Peer(False)
+        channel_a = a.agent.get_channel(a.stream, 1)
+        channel_b = b.agent.get_channel(b.stream, 1)
+        self.assertIsInstance(channel_a, Nav.Channel)
+        self.assertIsInstance(channel_a, Nav.DatagramChannel)
+        self.assertEqual(channel_a.props.state, Nav.ChannelState.CONNECTING)
+        self.assertIsNone(a.agent.get_channel(a.stream, 2))
+        states = []
+        channel_a.connect("state-changed", lambda channel, state: states.append(state))
+        messages = []
+        channel_b.connect("message", lambda channel, message: messages.append(message.get_data()))
+
+        self.assertTrue(a.agent.gather_candidates(a.stream))
+        self.assertTrue(b.agent.gather_candidates(b.stream))
+        self.assertTrue(run_until(loop, lambda: a.gathered and b.gathered))
+        self.assertGreaterEqual(b.agent.parse_remote_sdp(a.agent.generate_local_sdp()), 1)
+        self.assertGreaterEqual(a.agent.parse_remote_sdp(b.agent.generate_local_sdp()), 1)
+        self.assertTrue(run_until(loop, lambda: channel_a.props.state == Nav.ChannelState.OPEN))
+        self.assertEqual(states, [Nav.ChannelState.OPEN])
+        self.assertEqual(channel_a.props.peer.to_string(), a.selected[1].addr.to_string())
+        self.assertEqual(channel_a.get_mtu(), 1200)
+
+        self.assertTrue(channel_a.send(GLib.Bytes.new(b"through the channel")))
+        self.assertTrue(run_until(loop, lambda: messages))
+        self.assertEqual(messages[0], b"through the channel")
+        # new-data has it too: the channel's signal is an observer.
+        self.assertEqual(b.data[0], b"through the channel")
+        self.assertEqual(b.agent.get_dropped_datagrams(b.stream, 1), 0)
+
+        a.agent.remove_stream(a.stream)
+        self.assertEqual(channel_a.props.state, Nav.ChannelState.CLOSED)
+        self.assertEqual(states[-1], Nav.ChannelState.CLOSED)
+        with self.assertRaises(GLib.Error):
+            channel_a.send(GLib.Bytes.new(b"late"))
+
     def test_candidate_sdp(self):
         agent = Nav.Agent.new(None, Nav.Compatibility.RFC5245)
         stream = agent.add_stream(1)

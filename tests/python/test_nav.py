@@ -137,6 +137,39 @@ class UdpRoundTripTest(unittest.TestCase):
         self.assertEqual(got, [b"\x00\x01binary\xff"])
 
 
+class ConfigTest(unittest.TestCase):
+    """NavConfig: the typed settings of gatherers and checkers."""
+
+    def test_misspelled_setting_names_it(self):
+        for config, name in [(Nav.Config.new_for_gatherer(), "stun-inital-timeout"),
+                             (Nav.Config.new_for_checker(), "nomintaion-mode")]:
+            with self.assertRaises(GLib.Error) as raised:
+                config.set_value(name, 100)
+            self.assertTrue(raised.exception.matches(Nav.error_quark(),
+                                                     Nav.Error.INVALID_ARGUMENT))
+            self.assertIn(name, raised.exception.message)
+
+    def test_typed_values(self):
+        config = Nav.Config.new_for_checker()
+        config.set_value("stun-pacing-timer", 20)
+        config.set_value("nomination-mode", Nav.NominationMode.AGGRESSIVE)
+        ok, value = config.get_value("stun-pacing-timer")
+        self.assertTrue(ok)
+        self.assertEqual(value, 20)
+        with self.assertRaises(GLib.Error):
+            config.set_value("stun-pacing-timer", "fast")
+        names = [spec.name for spec in config.list_settings()]
+        self.assertIn("consent-freshness", names)
+
+    def test_checker_takes_config(self):
+        info = Nav.Registry.get_default().lookup("nav-checker", "ice")
+        checker = GObject.new(info.get_gtype())
+        config = Nav.Config.new_for_checker()
+        config.set_value("stun-pacing-timer", 9)
+        self.assertTrue(checker.configure(config))
+        self.assertEqual(checker.get_property("stun-pacing-timer"), 9)
+
+
 if __name__ == "__main__":
     result = unittest.main(verbosity=2, exit=False).result
     sys.exit(0 if result.wasSuccessful() else 1)

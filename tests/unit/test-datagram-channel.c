@@ -340,6 +340,278 @@ test_buffered_amount_threshold (Fixture       *f,
   g_assert_cmpuint (low, ==, 0);
 }
 
+
+typedef struct {
+  GPtrArray *messages;          /* GBytes, copied in the receive function */
+} Receiver;
+
+static void
+on_receive (NavChannel   *channel,
+            const guint8 *data,
+            gsize         len,
+            gpointer      user_data)
+{
+  Receiver *r = user_data;
+
+  g_ptr_array_add (r->messages, g_bytes_new (data, len));
+}
+
+static void
+receiver_free (gpointer data)
+{
+  Receiver *r = data;
+
+  g_ptr_array_unref (r->messages);
+  g_free (r);
+}
+
+/* The stacking interface: send_data, a batch of send_messages (several
+ * buffers each), the receive function without a GBytes beside the
+ * message signal, and its removal. */
+static void
+test_stacking_calls (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  Receiver *r = g_new0 (Receiver, 1);
+  GOutputVector vectors[3][2] = {
+    { { "ba", 2 }, { "tch-1", 5 } },
+    { { "batch-2", 7 }, { NULL, 0 } },
+    { { "", 0 }, { "batch-3", 7 } },
+  };
+  NavOutputMessage messages[3] = {
+    { vectors[0], 2 },
+    { vectors[1], -1 },         /* up to the NULL buffer, as libnice's */
+    { vectors[2], 2 },
+  };
+
+  r->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  nav_channel_set_receive_func (NAV_CHANNEL (f->chan_b), on_receive, r, receiver_free);
+
+  g_assert_true (nav_channel_send_data (NAV_CHANNEL (f->chan_a), (const guint8 *) "data", 4,
+                                        &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (nav_channel_send_messages (NAV_CHANNEL (f->chan_a), messages, 3, &error), ==, 3);
+  g_assert_no_error (error);
+  g_assert_cmpint (nav_channel_send_messages (NAV_CHANNEL (f->chan_a), messages, 0, &error), ==, 0);
+  wait_for (f, &f->messages_b->len, 4);
+
+  /* Both paths got each datagram, in order. */
+  g_assert_cmpuint (r->messages->len, ==, 4);
+  assert_message (r->messages, 0, "data", 4);
+  assert_message (r->messages, 1, "batch-1", 7);
+  assert_message (r->messages, 2, "batch-2", 7);
+  assert_message (r->messages, 3, "batch-3", 7);
+  assert_message (f->messages_b, 3, "batch-3", 7);
+
+  /* Unset (the destroy function runs): the signal alone goes on. */
+  nav_channel_set_receive_func (NAV_CHANNEL (f->chan_b), NULL, NULL, NULL);
+  g_assert_true (nav_channel_send_data (NAV_CHANNEL (f->chan_a), (const guint8 *) "more", 4,
+                                        NULL));
+  wait_for (f, &f->messages_b->len, 5);
+}
+
+static void
+on_state_changed (NavChannel      *channel,
+                  NavChannelState  state,
+                  gpointer         user_data)
+{
+  GArray *states = user_data;
+
+  g_array_append_val (states, state);
+}
+
+/* The MTU, and state-changed after notify::state. */
+static void
+test_mtu_and_state (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr (GArray) states = g_array_new (FALSE, FALSE, sizeof (NavChannelState));
+  g_autoptr (GError) error = NULL;
+
+  /* What every ICE path carries over UDP, unless the owner knows better. */
+  g_assert_cmpuint (nav_channel_get_mtu (NAV_CHANNEL (f->chan_a)), ==, 1200);
+  g_object_set (f->chan_a, "mtu", 1400, NULL);
+  g_assert_cmpuint (nav_channel_get_mtu (NAV_CHANNEL (f->chan_a)), ==, 1400);
+
+  g_signal_connect (f->chan_a, "state-changed", G_CALLBACK (on_state_changed), states);
+  nav_channel_close (NAV_CHANNEL (f->chan_a));
+  nav_channel_close (NAV_CHANNEL (f->chan_a));
+  g_assert_cmpuint (states->len, ==, 1);
+  g_assert_cmpint (g_array_index (states, NavChannelState, 0), ==, NAV_CHANNEL_STATE_CLOSED);
+  g_assert_false (nav_channel_send_data (NAV_CHANNEL (f->chan_a), (const guint8 *) "x", 1,
+                                         &error));
+  g_assert_error (error, NAV_ERROR, NAV_ERROR_CLOSED);
+  g_clear_error (&error);
+  g_assert_cmpint (nav_channel_send_messages (NAV_CHANNEL (f->chan_a),
+                                              &(NavOutputMessage) { &(GOutputVector) { "x", 1 }, 1 },
+                                              1, &error), ==, -1);
+  g_assert_error (error, NAV_ERROR, NAV_ERROR_CLOSED);
+}
+
+static void
+on_writable (NavChannel *channel,
+             gpointer    user_data)
+{
+  guint *count = user_data;
+
+  (*count)++;
+}
+
+/* A transport whose socket buffer is full until the test says otherwise:
+ * its send fails with WOULD_BLOCK, and its socket (for the writable
+ * watch, through dup_sockets) is a real one. */
+#define TEST_TYPE_FULL_TRANSPORT (test_full_transport_get_type ())
+G_DECLARE_FINAL_TYPE (TestFullTransport, test_full_transport, TEST, FULL_TRANSPORT, GObject)
+
+struct _TestFullTransport
+{
+  GObject parent_instance;
+  GMainContext *context;
+  GSocket *socket;
+  NavAddress local;
+  gboolean full;
+  guint sent;
+};
+
+static void test_full_transport_iface_init (NavTransportInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TestFullTransport, test_full_transport, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (NAV_TYPE_TRANSPORT,
+                                                      test_full_transport_iface_init))
+
+enum { FULL_PROP_0, FULL_PROP_CONTEXT, FULL_PROP_LOCAL_ADDRESS };
+
+static gboolean
+full_send (NavTransport      *transport,
+           const NavAddress  *to,
+           const guint8      *data,
+           gsize              len,
+           GError           **error)
+{
+  TestFullTransport *self = TEST_FULL_TRANSPORT (transport);
+
+  if (self->full)
+    {
+      g_set_error_literal (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_WOULD_BLOCK, "full");
+      return FALSE;
+    }
+  self->sent++;
+  return TRUE;
+}
+
+static GPtrArray *
+full_dup_sockets (NavTransport *transport)
+{
+  GPtrArray *sockets = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_ptr_array_add (sockets, g_object_ref (TEST_FULL_TRANSPORT (transport)->socket));
+  return sockets;
+}
+
+static const NavAddress *
+full_get_local_address (NavTransport *transport)
+{
+  return &TEST_FULL_TRANSPORT (transport)->local;
+}
+
+static void
+test_full_transport_iface_init (NavTransportInterface *iface)
+{
+  iface->send = full_send;
+  iface->dup_sockets = full_dup_sockets;
+  iface->get_local_address = full_get_local_address;
+}
+
+static void
+test_full_transport_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  TestFullTransport *self = TEST_FULL_TRANSPORT (object);
+
+  if (prop_id == FULL_PROP_CONTEXT)
+    g_value_set_boxed (value, self->context);
+  else
+    g_value_set_boxed (value, &self->local);
+}
+
+static void
+test_full_transport_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  if (prop_id == FULL_PROP_CONTEXT)
+    TEST_FULL_TRANSPORT (object)->context = g_value_dup_boxed (value);
+}
+
+static void
+test_full_transport_finalize (GObject *object)
+{
+  TestFullTransport *self = TEST_FULL_TRANSPORT (object);
+
+  g_clear_object (&self->socket);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  G_OBJECT_CLASS (test_full_transport_parent_class)->finalize (object);
+}
+
+static void
+test_full_transport_class_init (TestFullTransportClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = test_full_transport_get_property;
+  object_class->set_property = test_full_transport_set_property;
+  object_class->finalize = test_full_transport_finalize;
+  g_object_class_override_property (object_class, FULL_PROP_CONTEXT, "context");
+  g_object_class_override_property (object_class, FULL_PROP_LOCAL_ADDRESS, "local-address");
+}
+
+static void
+test_full_transport_init (TestFullTransport *self)
+{
+  self->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                               G_SOCKET_PROTOCOL_UDP, NULL);
+  nav_address_init (&self->local);
+}
+
+/* Back-pressure without a queue: a send the transport cannot take fails
+ * with WOULD_BLOCK, and writable follows once its socket has room: once,
+ * however many sends failed. */
+static void
+test_would_block_then_writable (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr (TestFullTransport) transport = g_object_new (TEST_TYPE_FULL_TRANSPORT,
+                                                          "context", f->context, NULL);
+  g_autoptr (NavDatagramChannel) channel = NULL;
+  g_autoptr (GError) error = NULL;
+  guint writable = 0;
+
+  channel = nav_datagram_channel_new (NAV_TRANSPORT (transport), f->addr_b);
+  g_signal_connect (channel, "writable", G_CALLBACK (on_writable), &writable);
+  transport->full = TRUE;
+  g_assert_false (nav_channel_send_data (NAV_CHANNEL (channel), (const guint8 *) "x", 1, &error));
+  g_assert_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_WOULD_BLOCK);
+  g_clear_error (&error);
+  g_assert_cmpint (nav_channel_send_messages (NAV_CHANNEL (channel),
+                                              &(NavOutputMessage) { &(GOutputVector) { "y", 1 }, 1 },
+                                              1, &error), ==, -1);
+  g_assert_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_WOULD_BLOCK);
+  g_assert_cmpuint (writable, ==, 0);
+
+  transport->full = FALSE;
+  wait_for (f, &writable, 1);
+  g_assert_true (nav_channel_send_data (NAV_CHANNEL (channel), (const guint8 *) "z", 1, NULL));
+  g_assert_cmpuint (transport->sent, ==, 1);
+  /* Armed once, fired once. */
+  while (g_main_context_iteration (f->context, FALSE))
+    ;
+  g_assert_cmpuint (writable, ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -356,6 +628,9 @@ main (int argc, char **argv)
   ADD ("transport-closed", test_transport_closed);
   ADD ("send-error-passes-through", test_send_error_passes_through);
   ADD ("buffered-amount-threshold", test_buffered_amount_threshold);
+  ADD ("stacking-calls", test_stacking_calls);
+  ADD ("mtu-and-state", test_mtu_and_state);
+  ADD ("would-block-then-writable", test_would_block_then_writable);
 
 #undef ADD
 

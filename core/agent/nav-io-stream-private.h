@@ -16,7 +16,7 @@ GIOStream *nav_io_stream_new (NavAgent *agent,
                               guint     stream_id,
                               guint     component_id);
 
-/* nav-agent.c, reliable mode */
+/* nav-agent-reliable.c */
 gboolean nav_agent_reliable_check      (NavAgent      *agent,
                                         guint          stream_id,
                                         guint          component_id,
