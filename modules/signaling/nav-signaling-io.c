@@ -1574,7 +1574,7 @@ worker_sweep (Worker *w,
 
   /* Memory freed by a crowd that left goes back to the system (glibc
    * keeps it in each thread's arena otherwise). */
-  if (w->n_conns + 256 < w->trim_mark &&
+  if (w->n_conns + 32 < w->trim_mark && w->n_conns < w->trim_mark / 2 &&
       now - __atomic_load_n (&last_trim, __ATOMIC_RELAXED) > TRIM_INTERVAL_US)
     {
       __atomic_store_n (&last_trim, now, __ATOMIC_RELAXED);
