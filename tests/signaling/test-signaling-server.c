@@ -312,8 +312,13 @@ peer_new (const gchar *uri,
           const gchar *ca_file)
 {
   Peer *p = g_new0 (Peer, 1);
+  g_autoptr (GError) error = NULL;
 
-  p->client = g_object_new (NAV_TYPE_SIGNALING_CLIENT, "uri", uri, "ca-file", ca_file, NULL);
+  /* The client is the signaling module's, found through the registry. */
+  p->client = NAV_SIGNALING_CLIENT (nav_registry_create (nav_registry_get_default (),
+                                                         NAV_SIGNALING_CLIENT_EXTENSION_POINT_NAME, "websocket",
+                                                         &error, "uri", uri, "ca-file", ca_file, NULL));
+  g_assert_no_error (error);
   p->events = g_ptr_array_new_with_free_func (g_free);
   g_signal_connect (p->client, "offer", G_CALLBACK (on_offer), p);
   g_signal_connect (p->client, "answer", G_CALLBACK (on_answer), p);
