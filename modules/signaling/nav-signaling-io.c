@@ -371,6 +371,7 @@ struct _Conn
   gboolean dead;
   gboolean announced;                   /* the hub knows the peer */
   gboolean counted_open;
+  gboolean budget_saved;
 };
 
 struct _Worker
@@ -392,6 +393,7 @@ struct _Worker
   Conn *dirty;
   Conn *dead;
   Link *to_hub_head, *to_hub_tail;
+  Link **outbox_head, **outbox_tail;    /* per worker: what this one hands over */
   gint64 next_sweep;
   guint8 *scratch;
   gboolean stopping;
@@ -419,8 +421,12 @@ struct _NavSignalingIo
   gnutls_priority_t priority;
 };
 
+/* The worker this thread runs, if it runs one. */
+static __thread Worker *current_worker;
+
 static void conn_kill (Conn *c);
 static void conn_flush (Conn *c);
+static void ip_save_budget (NavSignalingIo *io, Conn *c);
 static void conn_process (Conn *c, guint8 *buf, gsize len);
 
 static void
@@ -548,6 +554,7 @@ conn_close_ws (Conn        *c,
 
   if (c->state != CONN_OPEN)
     return;
+  ip_save_budget (c->worker->io, c);
   payload[0] = code >> 8;
   payload[1] = code & 0xff;
   if (rlen > 0)
@@ -592,36 +599,51 @@ conn_http_answer (Conn        *c,
 
 /* ------------------------------------------------------ per-address books */
 
+/* A WebSocket stops taking messages: what is left of its budget is the
+ * address's next connection's, from now (a client that reconnects as
+ * soon as it reads our close must not find a fresh budget). */
+static void
+ip_save_budget (NavSignalingIo *io,
+                Conn           *c)
+{
+  IpRecord *rec = c->ip;
+  gint64 now = g_get_monotonic_time ();
+  gdouble bucket, overdraft;
+
+  if (rec == NULL || !c->counted_open || c->budget_saved)
+    return;
+  c->budget_saved = TRUE;
+  bucket = MIN ((gdouble) io->config.burst, refill (c->bucket, c->bucket_time, now, io->config.rate));
+  overdraft = MAX (0.0, c->overdraft - (now - c->bucket_time) * (gdouble) io->config.rate / G_USEC_PER_SEC);
+  pthread_mutex_lock (&io->ip_lock);
+  if (rec->saved)
+    {
+      rec->saved_bucket = MIN ((gdouble) io->config.burst,
+                               refill (rec->saved_bucket, rec->saved_time, now, io->config.rate));
+      rec->saved_overdraft = MAX (0.0, rec->saved_overdraft -
+                                  (now - rec->saved_time) * (gdouble) io->config.rate / G_USEC_PER_SEC);
+      bucket = MIN (bucket, rec->saved_bucket);
+      overdraft = MAX (overdraft, rec->saved_overdraft);
+    }
+  rec->saved = TRUE;
+  rec->saved_bucket = bucket;
+  rec->saved_overdraft = overdraft;
+  rec->saved_time = now;
+  pthread_mutex_unlock (&io->ip_lock);
+}
+
 static void
 ip_release (NavSignalingIo *io,
             Conn           *c)
 {
   IpRecord *rec = c->ip;
-  gint64 now = g_get_monotonic_time ();
 
   if (rec == NULL)
     return;
+  ip_save_budget (io, c);
   pthread_mutex_lock (&io->ip_lock);
   if (c->counted_open)
     {
-      /* Remember what is left of its budget for its next connection. */
-      gdouble bucket = MIN ((gdouble) io->config.burst,
-                            refill (c->bucket, c->bucket_time, now, io->config.rate));
-      gdouble overdraft = MAX (0.0, c->overdraft - (now - c->bucket_time) * (gdouble) io->config.rate / G_USEC_PER_SEC);
-
-      if (rec->saved)
-        {
-          rec->saved_bucket = MIN ((gdouble) io->config.burst,
-                                   refill (rec->saved_bucket, rec->saved_time, now, io->config.rate));
-          rec->saved_overdraft = MAX (0.0, rec->saved_overdraft -
-                                      (now - rec->saved_time) * (gdouble) io->config.rate / G_USEC_PER_SEC);
-          bucket = MIN (bucket, rec->saved_bucket);
-          overdraft = MAX (overdraft, rec->saved_overdraft);
-        }
-      rec->saved = TRUE;
-      rec->saved_bucket = bucket;
-      rec->saved_overdraft = overdraft;
-      rec->saved_time = now;
       rec->open--;
       NAV_SIGNALING_STAT_ADD (io->stats->open, -1);
     }
@@ -1278,6 +1300,7 @@ conn_kill (Conn *c)
 
   if (c->dead)
     return;
+  ip_save_budget (w->io, c);
   conn_leave_hub (c, 0);
   c->dead = TRUE;
   c->next_dead = w->dead;
@@ -1601,13 +1624,57 @@ worker_free_dead (Worker *w)
     w->accept_resume = 0;
 }
 
+static void post_to_worker (NavSignalingIo   *io,
+                            guint             worker,
+                            WorkerOpKind      kind,
+                            const gchar      *peer,
+                            NavSignalingText *text,
+                            gushort           code);
+
+/* What this round's connections said.  With the rooms in the workers
+ * (config.events_in_workers) the worker runs the hub's callback itself,
+ * here, out of any connection's code (the callback may queue to and
+ * close connections of this worker, whose own events then join the
+ * list); what it hands to other workers goes in one batch each.
+ * Otherwise it all goes to the hub's context. */
+static void
+worker_deliver (Worker *w)
+{
+  NavSignalingIo *io = w->io;
+  guint i;
+
+  if (!io->config.events_in_workers)
+    {
+      if (w->to_hub_head != NULL)
+        mailbox_post (&io->hub_mailbox, w->to_hub_head, w->to_hub_tail);
+      w->to_hub_head = w->to_hub_tail = NULL;
+      return;
+    }
+  while (w->to_hub_head != NULL)
+    {
+      HubOp *op = (HubOp *) w->to_hub_head;
+
+      w->to_hub_head = op->link.next;
+      if (w->to_hub_head == NULL)
+        w->to_hub_tail = NULL;
+      io->func (io->user_data, op->event, op->worker, op->id, op->remote, op->data, op->len, op->code);
+      g_free (op);
+    }
+  for (i = 0; i < io->workers->len; i++)
+    if (w->outbox_head[i] != NULL)
+      {
+        mailbox_post (&((Worker *) io->workers->pdata[i])->mailbox, w->outbox_head[i], w->outbox_tail[i]);
+        w->outbox_head[i] = w->outbox_tail[i] = NULL;
+      }
+}
+
 static gpointer
 worker_run (gpointer data)
 {
   Worker *w = data;
-  NavSignalingIo *io = w->io;
   struct epoll_event events[256];
 
+  current_worker = w;
   w->next_sweep = g_get_monotonic_time () + SWEEP_INTERVAL_US;
   while (!w->quit)
     {
@@ -1667,6 +1734,7 @@ worker_run (gpointer data)
           w->next_sweep = now + SWEEP_INTERVAL_US;
         }
 
+      worker_deliver (w);
       /* Everything queued this round, one write per connection. */
       while (w->dirty != NULL)
         {
@@ -1676,11 +1744,6 @@ worker_run (gpointer data)
           c->dirty = FALSE;
           if (!c->dead)
             conn_flush (c);
-        }
-      if (w->to_hub_head != NULL)
-        {
-          mailbox_post (&io->hub_mailbox, w->to_hub_head, w->to_hub_tail);
-          w->to_hub_head = w->to_hub_tail = NULL;
         }
       worker_free_dead (w);
     }
@@ -1736,13 +1799,51 @@ post_to_worker (NavSignalingIo   *io,
   mailbox_post (&w->mailbox, &op->link, &op->link);
 }
 
+/* From a worker's own thread: its connections directly, the others'
+ * in its batch for them. */
+static gboolean
+send_from_worker (NavSignalingIo   *io,
+                  guint             worker,
+                  WorkerOpKind      kind,
+                  const gchar      *peer,
+                  NavSignalingText *text,
+                  gushort           code)
+{
+  Worker *w = current_worker;
+  WorkerOp *op;
+
+  if (w == NULL || w->io != io || worker >= io->workers->len)
+    return FALSE;
+  if (worker == w->index)
+    {
+      WorkerOp local = { .kind = kind, .code = code, .text = text };
+
+      g_strlcpy (local.id, peer, sizeof local.id);
+      worker_run_op (w, &local);
+      return TRUE;
+    }
+  op = g_new (WorkerOp, 1);
+  op->link.next = NULL;
+  op->kind = kind;
+  op->code = code;
+  g_strlcpy (op->id, peer, sizeof op->id);
+  op->text = nav_signaling_text_ref (text);
+  if (w->outbox_tail[worker] != NULL)
+    w->outbox_tail[worker]->next = &op->link;
+  else
+    w->outbox_head[worker] = &op->link;
+  w->outbox_tail[worker] = &op->link;
+  return TRUE;
+}
+
 void
 nav_signaling_io_send (NavSignalingIo   *io,
                        guint             worker,
                        const gchar      *peer,
                        NavSignalingText *text)
 {
-  post_to_worker (io, worker, WORKER_SEND, peer, text, 0);
+  if (!send_from_worker (io, worker, WORKER_SEND, peer, text, 0))
+    post_to_worker (io, worker, WORKER_SEND, peer, text, 0);
 }
 
 void
@@ -1754,7 +1855,8 @@ nav_signaling_io_close (NavSignalingIo *io,
 {
   NavSignalingText *text = nav_signaling_text_new (reason != NULL ? reason : "", -1);
 
-  post_to_worker (io, worker, WORKER_CLOSE, peer, text, code);
+  if (!send_from_worker (io, worker, WORKER_CLOSE, peer, text, code))
+    post_to_worker (io, worker, WORKER_CLOSE, peer, text, code);
   nav_signaling_text_unref (text);
 }
 
@@ -1820,6 +1922,16 @@ worker_free (Worker *w)
       w->to_hub_head = l->next;
       g_free (l);
     }
+  for (guint i = 0; w->outbox_head != NULL && i < w->io->config.threads; i++)
+    while (w->outbox_head[i] != NULL)
+      {
+        Link *l = w->outbox_head[i];
+
+        w->outbox_head[i] = l->next;
+        worker_op_free (l);
+      }
+  g_free (w->outbox_head);
+  g_free (w->outbox_tail);
   mailbox_clear (&w->mailbox, worker_op_free);
   if (w->listen_fd >= 0)
     close (w->listen_fd);
@@ -1890,6 +2002,8 @@ nav_signaling_io_new (const NavSignalingIoConfig  *config,
       Worker *w = worker_new (io, i, error);
 
       g_ptr_array_add (io->workers, w);
+      w->outbox_head = g_new0 (Link *, io->config.threads);
+      w->outbox_tail = g_new0 (Link *, io->config.threads);
       if (error != NULL && *error != NULL)
         goto fail;
     }

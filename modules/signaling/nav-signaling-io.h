@@ -55,6 +55,9 @@ typedef struct
   guint max_pending;
   guint max_pending_per_ip;
   gboolean token_required;
+  /* The hub's callback runs in the worker threads (the caller locks its
+   * own state), not in the hub's context. */
+  gboolean events_in_workers;
   gchar *cert_file;
   gchar *pkey_file;
 } NavSignalingIoConfig;
@@ -84,6 +87,9 @@ typedef enum {
   NAV_SIGNALING_IO_CLOSED,              /* @code: the close code, 0 when none */
 } NavSignalingIoEvent;
 
+/* Called in the hub's context, or in the worker threads with
+ * config.events_in_workers; nav_signaling_io_send() and
+ * nav_signaling_io_close() may be called from it. */
 typedef void (*NavSignalingIoFunc) (gpointer             user_data,
                                     NavSignalingIoEvent  event,
                                     guint                worker,

@@ -3,6 +3,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <pthread.h>
 #include <string.h>
 #include <sys/resource.h>
 
@@ -36,9 +37,11 @@
  * The connections are held by [property@Nav.SignalingServer:threads]
  * worker threads, each with its own listening socket on the same port
  * (`SO_REUSEPORT`: the kernel spreads the connections) and one epoll
- * set.  Rooms live in the server's [property@Nav.Server:context] (the
- * "hub"); workers and hub talk by message passing only, so no room
- * state is shared between threads.
+ * set.  A worker handles the messages it reads itself, the rooms under
+ * one lock, and writes to its own connections directly: a forwarded
+ * message crosses at most one thread.  With Redis the rooms are the
+ * server's [property@Nav.Server:context]'s (the "hub"), where the Redis
+ * connection lives.
  *
  * Since: 1.0
  */
@@ -120,8 +123,11 @@ struct _NavSignalingServer
   gchar *redis_url;
 
   NavSignalingIo *io;                   /* the connections, in the workers */
-  GHashTable *peers;                    /* id → Peer*, owned; hub only */
-  GHashTable *rooms;                    /* name → Room*, owned; hub only */
+  /* The rooms: handled by the workers (or with Redis by the hub), under
+   * @lock.  A pthread mutex: thread sanitizers see it. */
+  pthread_mutex_t lock;
+  GHashTable *peers;                    /* id → Peer*, owned */
+  GHashTable *rooms;                    /* name → Room*, owned */
   NavSignalingRedis *redis;             /* hub only */
   gint redis_up;                        /* atomic mirror, for /health */
   gint n_threads;                       /* atomic: threads running the workers */
@@ -351,14 +357,14 @@ peer_enter_room (Peer *peer,
 /* What Redis tells us: a peer of another instance joined or left, or a
  * message arrives for our peers.  @text is forwarded as is. */
 static void
-on_redis_event (NavSignalingRedis *redis,
-                const gchar       *room_name,
-                const gchar       *kind,
-                const gchar       *peer_id,
-                const gchar       *instance,
-                const gchar       *to,
-                const gchar       *text,
-                gpointer           user_data)
+redis_event_locked (NavSignalingRedis *redis,
+                    const gchar       *room_name,
+                    const gchar       *kind,
+                    const gchar       *peer_id,
+                    const gchar       *instance,
+                    const gchar       *to,
+                    const gchar       *text,
+                    gpointer           user_data)
 {
   NavSignalingServer *self = user_data;
   Room *room = g_hash_table_lookup (self->rooms, room_name);
@@ -396,6 +402,25 @@ on_redis_event (NavSignalingRedis *redis,
     }
 }
 
+/* Under the lock: Redis delivers in the hub's context, while the
+ * workers may be handling messages. */
+static void
+on_redis_event (NavSignalingRedis *redis,
+                const gchar       *room_name,
+                const gchar       *kind,
+                const gchar       *peer_id,
+                const gchar       *instance,
+                const gchar       *to,
+                const gchar       *text,
+                gpointer           user_data)
+{
+  NavSignalingServer *self = user_data;
+
+  pthread_mutex_lock (&self->lock);
+  redis_event_locked (redis, room_name, kind, peer_id, instance, to, text, user_data);
+  pthread_mutex_unlock (&self->lock);
+}
+
 typedef struct
 {
   NavSignalingServer *server;
@@ -416,10 +441,10 @@ redis_join_free (RedisJoin *j)
  * same script that counted the seats: see nav-signaling-redis.c) and
  * answered with every member, or found the room full. */
 static void
-on_redis_admitted (GHashTable   *members,
-                   gboolean      full,
-                   const GError *error,
-                   gpointer      user_data)
+redis_admitted_locked (GHashTable   *members,
+                       gboolean      full,
+                       const GError *error,
+                       gpointer      user_data)
 {
   RedisJoin *j = user_data;
   NavSignalingServer *self = j->server;
@@ -465,6 +490,20 @@ out:
   redis_join_free (j);
 }
 
+static void
+on_redis_admitted (GHashTable   *members,
+                   gboolean      full,
+                   const GError *error,
+                   gpointer      user_data)
+{
+  RedisJoin *j = user_data;
+  g_autoptr (NavSignalingServer) self = g_object_ref (j->server);
+
+  pthread_mutex_lock (&self->lock);
+  redis_admitted_locked (members, full, error, user_data);
+  pthread_mutex_unlock (&self->lock);
+}
+
 /* Subscribed: now take a seat and read who is there (see
  * nav-signaling-redis.c for why in this order). */
 static void
@@ -492,10 +531,10 @@ on_redis_subscribed (gboolean ok,
  * servers that still know it ignore the repeat), and we read again who
  * the others hold.  Subscriptions are renewed by nav-signaling-redis.c. */
 static void
-on_redis_state (NavSignalingRedis *redis,
-                gboolean           up,
-                gboolean           again,
-                gpointer           user_data)
+redis_state_locked (NavSignalingRedis *redis,
+                    gboolean           up,
+                    gboolean           again,
+                    gpointer           user_data)
 {
   NavSignalingServer *self = user_data;
   GHashTableIter iter, piter;
@@ -517,6 +556,19 @@ on_redis_state (NavSignalingRedis *redis,
           nav_signaling_redis_rejoin (redis, room->name, key, event);
         }
     }
+}
+
+static void
+on_redis_state (NavSignalingRedis *redis,
+                gboolean           up,
+                gboolean           again,
+                gpointer           user_data)
+{
+  NavSignalingServer *self = user_data;
+
+  pthread_mutex_lock (&self->lock);
+  redis_state_locked (redis, up, again, user_data);
+  pthread_mutex_unlock (&self->lock);
 }
 
 /* --------------------------------------------------------- the protocol */
@@ -884,16 +936,15 @@ hub_remove_peer (NavSignalingServer *self,
   STAT_SET (peers, g_hash_table_size (self->peers));
 }
 
-/* What the workers say, in the hub's context. */
 static void
-on_io_event (gpointer             user_data,
-             NavSignalingIoEvent  event,
-             guint                worker,
-             const gchar         *id,
-             const gchar         *remote,
-             const gchar         *data,
-             gsize                len,
-             gushort              code)
+io_event_locked (gpointer             user_data,
+                 NavSignalingIoEvent  event,
+                 guint                worker,
+                 const gchar         *id,
+                 const gchar         *remote,
+                 const gchar         *data,
+                 gsize                len,
+                 gushort              code)
 {
   NavSignalingServer *self = user_data;
   Peer *peer = g_hash_table_lookup (self->peers, id);
@@ -929,6 +980,25 @@ on_io_event (gpointer             user_data,
         }
       break;
     }
+}
+
+/* What the connections say: in the worker that read it (or, with Redis,
+ * in the hub's context), under the lock. */
+static void
+on_io_event (gpointer             user_data,
+             NavSignalingIoEvent  event,
+             guint                worker,
+             const gchar         *id,
+             const gchar         *remote,
+             const gchar         *data,
+             gsize                len,
+             gushort              code)
+{
+  NavSignalingServer *self = user_data;
+
+  pthread_mutex_lock (&self->lock);
+  io_event_locked (user_data, event, worker, id, remote, data, len, code);
+  pthread_mutex_unlock (&self->lock);
 }
 
 static GVariant *nav_signaling_server_get_stats (NavServer *server);
@@ -1039,6 +1109,9 @@ nav_signaling_server_start (NavServer  *server,
   config.max_pending = self->max_pending;
   config.max_pending_per_ip = self->max_pending_per_ip;
   config.token_required = self->secret != NULL;
+  /* Redis is reached from the hub's context only: then the rooms are
+   * handled there. */
+  config.events_in_workers = self->redis_url == NULL;
   config.cert_file = self->cert_file;
   config.pkey_file = self->pkey_file;
   memset (&self->stats, 0, sizeof self->stats);
@@ -1096,14 +1169,22 @@ nav_signaling_server_stop (NavServer *server)
     return;
   g_atomic_int_set (&self->running, FALSE);
 
-  nav_signaling_io_shutdown (self->io, "{\"v\":1,\"type\":\"bye\",\"reason\":\"server shutting down\"}");
+  pthread_mutex_lock (&self->lock);
   g_hash_table_iter_init (&iter, self->peers);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     ((Peer *) value)->closing = TRUE;
+  pthread_mutex_unlock (&self->lock);
+  nav_signaling_io_shutdown (self->io, "{\"v\":1,\"type\":\"bye\",\"reason\":\"server shutting down\"}");
   deadline = g_get_monotonic_time () + SHUTDOWN_GRACE_MS * 1000;
-  while ((g_hash_table_size (self->peers) > 0 || STAT_GET (open) > 0) &&
-         g_get_monotonic_time () < deadline)
+  for (;;)
     {
+      guint left;
+
+      pthread_mutex_lock (&self->lock);
+      left = g_hash_table_size (self->peers);
+      pthread_mutex_unlock (&self->lock);
+      if ((left == 0 && STAT_GET (open) <= 0) || g_get_monotonic_time () >= deadline)
+        break;
       if (!g_main_context_iteration (self->context, FALSE))
         g_usleep (1000);
     }
@@ -1188,6 +1269,7 @@ nav_signaling_server_finalize (GObject *object)
 
   g_hash_table_unref (self->peers);
   g_hash_table_unref (self->rooms);
+  pthread_mutex_destroy (&self->lock);
   g_free (self->listening_ip);
   g_free (self->secret);
   g_free (self->cert_file);
@@ -1666,6 +1748,13 @@ nav_signaling_server_class_finalize (NavSignalingServerClass *klass)
 static void
 nav_signaling_server_init (NavSignalingServer *self)
 {
+  pthread_mutexattr_t attr;
+
+  /* Recursive: a Redis call may answer at once, from inside a join. */
+  pthread_mutexattr_init (&attr);
+  pthread_mutexattr_settype (&attr, PTHREAD_MUTEX_RECURSIVE);
+  pthread_mutex_init (&self->lock, &attr);
+  pthread_mutexattr_destroy (&attr);
   self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) peer_free);
   self->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) room_free);
 }
