@@ -693,8 +693,6 @@ main (int    argc,
   g_autoptr (GOptionContext) context = g_option_context_new ("— signaling server benchmark");
   g_autoptr (GError) error = NULL;
   g_autoptr (GSubprocess) server = NULL;
-  g_autofree gchar *port_arg = NULL;
-  g_autofree gchar *threads_arg = NULL;
   struct rusage ru0, ru1;
   gdouble bench_cpu;
   g_autofree gchar *nav_server_path = NULL;
@@ -731,20 +729,9 @@ main (int    argc,
   dir = g_path_get_dirname (argv[0]);
   nav_server_path = opt_nav_server != NULL ? g_strdup (opt_nav_server)
                                            : g_build_filename (dir, "..", "tools", "nav-server", NULL);
-  port = free_port ();
-  port_arg = g_strdup_printf ("--signaling-port=%u", port);
-  threads_arg = g_strdup_printf ("--signaling-threads=%d", opt_threads);
-  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
-                             nav_server_path, "--signaling", "-L", "127.0.0.1", port_arg,
-                             "--signaling-max-connections=0", "--signaling-idle-timeout=3600",
-                             "--signaling-max-room-size=2", threads_arg, NULL);
+  server = start_server (nav_server_path, &server_pid);
   if (server == NULL)
-    {
-      g_printerr ("cannot start %s: %s\n", nav_server_path, error->message);
-      return 1;
-    }
-  server_pid = atoi (g_subprocess_get_identifier (server));
-  g_usleep (500 * 1000);
+    return 1;
   rss_before = rss_kib (server_pid);
 
   epfd = epoll_create1 (0);

@@ -184,19 +184,21 @@ peer_enter_room (Peer *peer,
 
 /* ------------------------------------------------------------------ Redis */
 
-/* What Redis tells us: a peer of another instance joined or left, or a
- * message arrives for our peers.  @text is forwarded as is. */
+/* What Redis tells us (in the hub's context): a peer of another instance
+ * joined or left, or a message arrives for our peers.  @text is
+ * forwarded as is. */
 static void
-redis_event_locked (NavSignalingRedis *redis,
-                    const gchar       *room_name,
-                    const gchar       *kind,
-                    const gchar       *peer_id,
-                    const gchar       *instance,
-                    const gchar       *to,
-                    const gchar       *text,
-                    gpointer           user_data)
+rooms_redis_event (NavSignalingRedis *redis,
+                   const gchar       *room_name,
+                   const gchar       *kind,
+                   const gchar       *peer_id,
+                   const gchar       *instance,
+                   const gchar       *to,
+                   const gchar       *text,
+                   gpointer           user_data)
 {
   NavSignalingServer *self = user_data;
+  ROOMS_LOCKED (self);
   Room *room = g_hash_table_lookup (self->rooms, room_name);
 
   if (room == NULL)
@@ -232,25 +234,6 @@ redis_event_locked (NavSignalingRedis *redis,
     }
 }
 
-/* Under the lock: Redis delivers in the hub's context, while the
- * workers may be handling messages. */
-void
-nav_signaling_rooms_redis_event (NavSignalingRedis *redis,
-                const gchar       *room_name,
-                const gchar       *kind,
-                const gchar       *peer_id,
-                const gchar       *instance,
-                const gchar       *to,
-                const gchar       *text,
-                gpointer           user_data)
-{
-  NavSignalingServer *self = user_data;
-
-  pthread_mutex_lock (&self->lock);
-  redis_event_locked (redis, room_name, kind, peer_id, instance, to, text, user_data);
-  pthread_mutex_unlock (&self->lock);
-}
-
 typedef struct
 {
   NavSignalingServer *server;
@@ -271,13 +254,14 @@ redis_join_free (RedisJoin *j)
  * same script that counted the seats: see nav-signaling-redis.c) and
  * answered with every member, or found the room full. */
 static void
-redis_admitted_locked (GHashTable   *members,
-                       gboolean      full,
-                       const GError *error,
-                       gpointer      user_data)
+on_redis_admitted (GHashTable   *members,
+                   gboolean      full,
+                   const GError *error,
+                   gpointer      user_data)
 {
   RedisJoin *j = user_data;
-  NavSignalingServer *self = j->server;
+  g_autoptr (NavSignalingServer) self = g_object_ref (j->server);
+  ROOMS_LOCKED (self);
   Peer *peer = g_atomic_int_get (&self->running) ? g_hash_table_lookup (self->peers, j->peer_id) : NULL;
   Room *room = g_hash_table_lookup (self->rooms, j->room);
   GHashTableIter iter;
@@ -320,20 +304,6 @@ out:
   redis_join_free (j);
 }
 
-static void
-on_redis_admitted (GHashTable   *members,
-                   gboolean      full,
-                   const GError *error,
-                   gpointer      user_data)
-{
-  RedisJoin *j = user_data;
-  g_autoptr (NavSignalingServer) self = g_object_ref (j->server);
-
-  pthread_mutex_lock (&self->lock);
-  redis_admitted_locked (members, full, error, user_data);
-  pthread_mutex_unlock (&self->lock);
-}
-
 /* Subscribed: now take a seat and read who is there (see
  * nav-signaling-redis.c for why in this order). */
 static void
@@ -361,12 +331,13 @@ on_redis_subscribed (gboolean ok,
  * servers that still know it ignore the repeat), and we read again who
  * the others hold.  Subscriptions are renewed by nav-signaling-redis.c. */
 static void
-redis_state_locked (NavSignalingRedis *redis,
-                    gboolean           up,
-                    gboolean           again,
-                    gpointer           user_data)
+rooms_redis_state (NavSignalingRedis *redis,
+                   gboolean           up,
+                   gboolean           again,
+                   gpointer           user_data)
 {
   NavSignalingServer *self = user_data;
+  ROOMS_LOCKED (self);
   GHashTableIter iter, piter;
   gpointer value, key;
 
@@ -386,19 +357,6 @@ redis_state_locked (NavSignalingRedis *redis,
           nav_signaling_redis_rejoin (redis, room->name, key, event);
         }
     }
-}
-
-void
-nav_signaling_rooms_redis_state (NavSignalingRedis *redis,
-                gboolean           up,
-                gboolean           again,
-                gpointer           user_data)
-{
-  NavSignalingServer *self = user_data;
-
-  pthread_mutex_lock (&self->lock);
-  redis_state_locked (redis, up, again, user_data);
-  pthread_mutex_unlock (&self->lock);
 }
 
 /* --------------------------------------------------------- the protocol */
@@ -766,17 +724,20 @@ hub_remove_peer (NavSignalingServer *self,
   STAT_SET (peers, g_hash_table_size (self->peers));
 }
 
+/* What the connections say: in the worker that read it (or, with Redis,
+ * in the hub's context). */
 static void
-io_event_locked (gpointer             user_data,
-                 NavSignalingIoEvent  event,
-                 guint                worker,
-                 const gchar         *id,
-                 const gchar         *remote,
-                 const gchar         *data,
-                 gsize                len,
-                 gushort              code)
+rooms_io_event (gpointer             user_data,
+                NavSignalingIoEvent  event,
+                guint                worker,
+                const gchar         *id,
+                const gchar         *remote,
+                const gchar         *data,
+                gsize                len,
+                gushort              code)
 {
   NavSignalingServer *self = user_data;
+  ROOMS_LOCKED (self);
   Peer *peer = g_hash_table_lookup (self->peers, id);
 
   switch (event)
@@ -812,22 +773,9 @@ io_event_locked (gpointer             user_data,
     }
 }
 
-/* What the connections say: in the worker that read it (or, with Redis,
- * in the hub's context), under the lock. */
-void
-nav_signaling_rooms_io_event (gpointer             user_data,
-             NavSignalingIoEvent  event,
-             guint                worker,
-             const gchar         *id,
-             const gchar         *remote,
-             const gchar         *data,
-             gsize                len,
-             gushort              code)
-{
-  NavSignalingServer *self = user_data;
 
-  pthread_mutex_lock (&self->lock);
-  io_event_locked (user_data, event, worker, id, remote, data, len, code);
-  pthread_mutex_unlock (&self->lock);
-}
-
+const NavSignalingRoomsHooks nav_signaling_rooms_hooks = {
+  rooms_io_event,
+  rooms_redis_event,
+  rooms_redis_state,
+};

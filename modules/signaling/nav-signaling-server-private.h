@@ -81,27 +81,38 @@ struct _NavSignalingServer
   NavSignalingStats stats;
 };
 
-/* nav-signaling-rooms.c */
-void nav_signaling_rooms_io_event     (gpointer             user_data,
-                                       NavSignalingIoEvent  event,
-                                       guint                worker,
-                                       const gchar         *peer,
-                                       const gchar         *remote,
-                                       const gchar         *data,
-                                       gsize                len,
-                                       gushort              code);
-void nav_signaling_rooms_redis_event  (NavSignalingRedis *redis,
-                                       const gchar       *room,
-                                       const gchar       *kind,
-                                       const gchar       *peer_id,
-                                       const gchar       *instance,
-                                       const gchar       *to,
-                                       const gchar       *text,
-                                       gpointer           user_data);
-void nav_signaling_rooms_redis_state  (NavSignalingRedis *redis,
-                                       gboolean           up,
-                                       gboolean           again,
-                                       gpointer           user_data);
+/* The rooms are under the server's lock (recursive: a Redis call may
+ * answer at once, from inside a join); ROOMS_LOCKED (self) holds it to
+ * the end of the scope. */
+typedef pthread_mutex_t NavSignalingRoomsLock;
+
+static inline NavSignalingRoomsLock *
+nav_signaling_rooms_lock (NavSignalingServer *self)
+{
+  pthread_mutex_lock (&self->lock);
+  return &self->lock;
+}
+
+static inline void
+nav_signaling_rooms_unlock (NavSignalingRoomsLock *lock)
+{
+  pthread_mutex_unlock (lock);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavSignalingRoomsLock, nav_signaling_rooms_unlock)
+#define ROOMS_LOCKED(self) \
+  g_autoptr (NavSignalingRoomsLock) G_PASTE (rooms_locked_, __LINE__) G_GNUC_UNUSED = nav_signaling_rooms_lock (self)
+
+/* nav-signaling-rooms.c: what the connections and Redis tell the rooms. */
+typedef struct
+{
+  NavSignalingIoFunc io_event;
+  NavSignalingRedisEventFunc redis_event;
+  NavSignalingRedisStateFunc redis_state;
+} NavSignalingRoomsHooks;
+
+extern const NavSignalingRoomsHooks nav_signaling_rooms_hooks;
+
 void nav_signaling_rooms_peer_leave_all (Peer *peer);
 void nav_signaling_rooms_peer_free    (Peer *peer);
 void nav_signaling_rooms_room_free    (Room *room);

@@ -233,7 +233,8 @@ nav_signaling_server_start (NavServer  *server,
   config.pkey_file = self->pkey_file;
   memset (&self->stats, 0, sizeof self->stats);
 
-  self->io = nav_signaling_io_new (&config, &self->stats, self->context, nav_signaling_rooms_io_event, on_http, self, error);
+  self->io = nav_signaling_io_new (&config, &self->stats, self->context, nav_signaling_rooms_hooks.io_event,
+                                   on_http, self, error);
   if (self->io == NULL)
     return FALSE;
   if (!nav_signaling_io_listen (self->io, inet, self->listening_port, &port, &local_error))
@@ -247,8 +248,8 @@ nav_signaling_server_start (NavServer  *server,
 
   if (self->redis_url != NULL)
     {
-      self->redis = nav_signaling_redis_new (self->redis_url, self->context, nav_signaling_rooms_redis_event,
-                                             nav_signaling_rooms_redis_state, self, error);
+      self->redis = nav_signaling_redis_new (self->redis_url, self->context, nav_signaling_rooms_hooks.redis_event,
+                                             nav_signaling_rooms_hooks.redis_state, self, error);
       if (self->redis == NULL)
         {
           g_clear_pointer (&self->io, nav_signaling_io_free);

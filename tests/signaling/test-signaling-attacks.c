@@ -64,17 +64,20 @@ child_setup (gpointer user_data)
     }
 }
 
+/* Resident pages (the second field of /proc/PID/statm), in KiB. */
 static glong
 rss_kib (GPid pid)
 {
-  g_autofree gchar *path = g_strdup_printf ("/proc/%d/status", pid);
-  g_autofree gchar *status = NULL;
-  const gchar *line;
+  g_autofree gchar *path = g_strdup_printf ("/proc/%d/statm", pid);
+  g_autofree gchar *statm = NULL;
+  g_auto (GStrv) fields = NULL;
 
-  if (!g_file_get_contents (path, &status, NULL, NULL))
+  if (!g_file_get_contents (path, &statm, NULL, NULL))
     return -1;
-  line = strstr (status, "VmRSS:");
-  return line != NULL ? strtol (line + 6, NULL, 10) : -1;
+  fields = g_strsplit (statm, " ", 3);
+  if (g_strv_length (fields) < 2)
+    return -1;
+  return g_ascii_strtoll (fields[1], NULL, 10) * (sysconf (_SC_PAGESIZE) / 1024);
 }
 
 static guint
