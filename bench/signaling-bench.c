@@ -1,6 +1,23 @@
 /* signaling-bench.c: many WebSocket clients in rooms of two exchanging
  * offer/answer/candidates through one nav-server --signaling
  *
+ * Two load generators:
+ *
+ * --generator=node (issue 14): the clients are Node's `ws` package
+ *   driven by bench/signaling-load.cjs, code that is not the project's;
+ *   `ws` is installed with npm on first use into a cache directory
+ *   ($XDG_CACHE_HOME/netavanue/signaling-bench, outside the tree).  The
+ *   bench runs it against --baseline (the server before a change, e.g.
+ *   /work/wt/base/build/tools/nav-server) and against ours in the same
+ *   run, and prints for each the server's CPU time per forwarded message
+ *   (utime + stime from /proc/PID/stat over the measured window, divided
+ *   by the messages the clients received), p50/p99/max latency, and the
+ *   ratio.  Targets: <= 10 us per message, p99 < 20 ms at 10,000 clients
+ *   and 20,000 forwards/s.
+ *
+ * --generator=c (default): the bare epoll client below, lighter than
+ *   any library client, for figures that are the server's alone.
+ *
  * Starts nav-server on loopback, opens --clients WebSockets,
  * pairs them in rooms of two, then for --seconds each pair runs one
  * signaling session per --interval: offer, answer, two candidates each
@@ -43,6 +60,10 @@ static gint opt_interval_ms = 2000;
 static gint opt_window = 256;
 static gint opt_threads = 0;
 static gchar *opt_nav_server;
+static gchar *opt_generator;
+static gchar *opt_baseline;
+static gchar *opt_node;
+static gint opt_procs = 1;
 
 static const GOptionEntry entries[] = {
   { "clients", 0, 0, G_OPTION_ARG_INT, &opt_clients, "WebSocket clients (even)", "N" },
@@ -51,6 +72,10 @@ static const GOptionEntry entries[] = {
   { "window", 0, 0, G_OPTION_ARG_INT, &opt_window, "WebSocket handshakes in flight", "N" },
   { "threads", 0, 0, G_OPTION_ARG_INT, &opt_threads, "Server worker threads (--signaling-threads; 0: one per CPU)", "N" },
   { "nav-server", 0, 0, G_OPTION_ARG_FILENAME, &opt_nav_server, "nav-server binary", "PATH" },
+  { "generator", 0, 0, G_OPTION_ARG_STRING, &opt_generator, "Load generator: c (this program) or node (Node's ws)", "c|node" },
+  { "baseline", 0, 0, G_OPTION_ARG_FILENAME, &opt_baseline, "With --generator=node: the nav-server to compare with, run first", "PATH" },
+  { "node", 0, 0, G_OPTION_ARG_FILENAME, &opt_node, "With --generator=node: the node binary (default: node)", "PATH" },
+  { "generator-procs", 0, 0, G_OPTION_ARG_INT, &opt_procs, "With --generator=node: generator processes", "N" },
   G_OPTION_ENTRY_NULL
 };
 
@@ -324,12 +349,17 @@ client_connect (Client *c)
 {
   struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons (port),
                            .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  /* Clients come from many loopback addresses, as from many hosts: the
+   * server's limits per source address see 50 clients each. */
+  struct sockaddr_in local = { .sin_family = AF_INET,
+                               .sin_addr.s_addr = htonl (0x7f010000 + 1 + c->index % 200) };
   struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
   gchar req[256];
   int one = 1;
 
   c->fd = socket (AF_INET, SOCK_STREAM, 0);
-  if (c->fd < 0 || connect (c->fd, (struct sockaddr *) &a, sizeof a) < 0)
+  if (c->fd < 0 || bind (c->fd, (struct sockaddr *) &local, sizeof local) < 0 ||
+      connect (c->fd, (struct sockaddr *) &a, sizeof a) < 0)
     {
       if (n_failed++ < 5)
         g_printerr ("client %u: %s\n", c->index, g_strerror (errno));
@@ -380,6 +410,282 @@ cmp_u32 (gconstpointer a,
   return x < y ? -1 : x > y;
 }
 
+/* ----------------------------------------- the independent generator */
+
+typedef struct
+{
+  gboolean ok;
+  guint connected;
+  guint open;
+  guint64 received;
+  gdouble seconds;
+  gdouble p50_ms, p99_ms, max_ms;
+  gdouble server_cpu_s;
+  gdouble generator_cpu;                /* cores */
+  glong rss_kib;
+} NodeResult;
+
+/* `ws` from npm, installed once into the user's cache directory (never
+ * into the source tree). */
+static gchar *
+node_modules_dir (void)
+{
+  g_autofree gchar *cache = g_build_filename (g_get_user_cache_dir (), "netavanue", "signaling-bench", NULL);
+  g_autofree gchar *stamp = g_build_filename (cache, "node_modules", "ws", "package.json", NULL);
+  g_autoptr (GError) error = NULL;
+  gint status = 0;
+
+  if (!g_file_test (stamp, G_FILE_TEST_EXISTS))
+    {
+      const gchar *argv[] = { "npm", "install", "--prefix", cache, "--no-audit", "--no-fund",
+                              "--no-save", "--loglevel=error", "ws@8", NULL };
+
+      g_print ("installing the ws package into %s (npm)\n", cache);
+      g_mkdir_with_parents (cache, 0700);
+      if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                         &status, &error) ||
+          !g_spawn_check_wait_status (status, &error) || !g_file_test (stamp, G_FILE_TEST_EXISTS))
+        {
+          g_printerr ("cannot install ws with npm: %s\n", error != NULL ? error->message : "no package.json");
+          return NULL;
+        }
+    }
+  return g_build_filename (cache, "node_modules", NULL);
+}
+
+static gdouble
+json_number (const gchar *line,
+             const gchar *key)
+{
+  g_autofree gchar *needle = g_strdup_printf ("\"%s\":", key);
+  const gchar *p = strstr (line, needle);
+
+  return p != NULL ? g_ascii_strtod (p + strlen (needle), NULL) : 0;
+}
+
+/* The next line of @in that is the JSON event @event. */
+static gchar *
+read_event (GDataInputStream *in,
+            const gchar      *event)
+{
+  g_autofree gchar *needle = g_strdup_printf ("\"event\":\"%s\"", event);
+
+  for (;;)
+    {
+      gchar *line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, NULL);
+
+      if (line == NULL || strstr (line, needle) != NULL)
+        return line;
+      g_free (line);
+    }
+}
+
+static GSubprocess *
+start_server (const gchar  *path,
+              GPid         *pid)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *port_arg = NULL;
+  g_autofree gchar *threads_arg = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  /* Each server with the modules of its own build tree (TREE/tools/nav-server). */
+  g_autofree gchar *tools = g_path_get_dirname (path);
+  g_autofree gchar *tree = g_path_get_dirname (tools);
+  g_autofree gchar *modules = g_build_filename (tree, "modules", NULL);
+  g_autofree gchar *signaling = g_build_filename (tree, "modules", "signaling", NULL);
+  GSubprocess *server;
+  gint64 deadline;
+
+  g_subprocess_launcher_setenv (launcher, "NAV_MODULE_DIR", modules, TRUE);
+  g_subprocess_launcher_setenv (launcher, "NAV_MODULE_PATH", signaling, TRUE);
+  port = free_port ();
+  port_arg = g_strdup_printf ("--signaling-port=%u", port);
+  threads_arg = g_strdup_printf ("--signaling-threads=%d", opt_threads);
+  server = g_subprocess_launcher_spawn (launcher, &error,
+                                        path, "--signaling", "-L", "127.0.0.1", port_arg,
+                                        "--signaling-max-connections=0", "--signaling-idle-timeout=3600",
+                                        "--signaling-max-room-size=2", threads_arg, NULL);
+  if (server == NULL)
+    {
+      g_printerr ("cannot start %s: %s\n", path, error->message);
+      return NULL;
+    }
+  *pid = atoi (g_subprocess_get_identifier (server));
+  /* Listening once a connection goes through. */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline)
+    {
+      struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons (port),
+                               .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+      gint fd = socket (AF_INET, SOCK_STREAM, 0);
+      gboolean up = connect (fd, (struct sockaddr *) &a, sizeof a) == 0;
+
+      close (fd);
+      if (up)
+        break;
+      g_usleep (20 * 1000);
+    }
+  g_usleep (200 * 1000);
+  return server;
+}
+
+static gboolean
+run_node (const gchar *server_path,
+          const gchar *script,
+          const gchar *modules,
+          NodeResult  *r)
+{
+  g_autoptr (GSubprocess) server = NULL;
+  g_autoptr (GPtrArray) procs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GPtrArray) ins = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree gchar *url = NULL;
+  guint64 cpu0, cpu1 = 0;
+  GPid pid = 0;
+  gint k, per = MAX ((opt_clients / MAX (opt_procs, 1)) & ~1, 2);
+
+  memset (r, 0, sizeof *r);
+  server = start_server (server_path, &pid);
+  if (server == NULL)
+    return FALSE;
+  url = g_strdup_printf ("--url=ws://127.0.0.1:%u/", port);
+  for (k = 0; k < MAX (opt_procs, 1); k++)
+    {
+      g_autoptr (GSubprocessLauncher) launcher =
+        g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE);
+      g_autoptr (GError) error = NULL;
+      g_autofree gchar *clients_arg = g_strdup_printf ("--clients=%d", per);
+      g_autofree gchar *seconds_arg = g_strdup_printf ("--seconds=%d", opt_seconds);
+      g_autofree gchar *interval_arg = g_strdup_printf ("--interval=%d", opt_interval_ms);
+      g_autofree gchar *window_arg = g_strdup_printf ("--window=%d", MAX (opt_window / MAX (opt_procs, 1), 1));
+      g_autofree gchar *first_arg = g_strdup_printf ("--first=%d", k * per);
+      GSubprocess *p;
+
+      g_subprocess_launcher_setenv (launcher, "NODE_PATH", modules, TRUE);
+      p = g_subprocess_launcher_spawn (launcher, &error, opt_node != NULL ? opt_node : "node", script, url,
+                                       clients_arg, seconds_arg, interval_arg, window_arg, first_arg, NULL);
+      if (p == NULL)
+        {
+          g_printerr ("cannot start node: %s\n", error->message);
+          return FALSE;
+        }
+      g_ptr_array_add (procs, p);
+      g_ptr_array_add (ins, g_data_input_stream_new (g_subprocess_get_stdout_pipe (p)));
+    }
+  for (k = 0; k < (gint) procs->len; k++)
+    {
+      g_autofree gchar *line = read_event (ins->pdata[k], "ready");
+
+      if (line == NULL)
+        {
+          g_printerr ("the generator stopped before it was ready\n");
+          return FALSE;
+        }
+      r->connected += (guint) json_number (line, "connected");
+    }
+  r->rss_kib = rss_kib (pid);
+  cpu0 = cpu_ticks (pid);
+  for (k = 0; k < (gint) procs->len; k++)
+    g_output_stream_write_all (g_subprocess_get_stdin_pipe (procs->pdata[k]), "go\n", 3, NULL, NULL, NULL);
+  for (k = 0; k < (gint) procs->len; k++)
+    {
+      g_autofree gchar *line = read_event (ins->pdata[k], "end");
+
+      if (line == NULL)
+        {
+          g_printerr ("the generator stopped before the end\n");
+          return FALSE;
+        }
+      if (k == 0)
+        cpu1 = cpu_ticks (pid);
+      r->received += (guint64) json_number (line, "received");
+      r->open += (guint) json_number (line, "open");
+      r->seconds = MAX (r->seconds, json_number (line, "seconds"));
+      r->p50_ms = MAX (r->p50_ms, json_number (line, "p50_us") / 1000);
+      r->p99_ms = MAX (r->p99_ms, json_number (line, "p99_us") / 1000);
+      r->max_ms = MAX (r->max_ms, json_number (line, "max_us") / 1000);
+      r->generator_cpu += json_number (line, "generator_cpu");
+    }
+  r->server_cpu_s = (gdouble) (cpu1 - cpu0) / sysconf (_SC_CLK_TCK);
+  for (k = 0; k < (gint) procs->len; k++)
+    g_subprocess_wait (procs->pdata[k], NULL, NULL);
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  r->ok = r->received > 0;
+  return r->ok;
+}
+
+static void
+print_row (const gchar *what,
+           const gchar *unit,
+           gdouble      before,
+           gdouble      ours,
+           gboolean     have_before,
+           const gchar *target,
+           gboolean     met)
+{
+  gchar b[32] = "-", ratio[32] = "";
+
+  if (have_before)
+    {
+      g_snprintf (b, sizeof b, "%.2f %s", before, unit);
+      if (ours > 0)
+        g_snprintf (ratio, sizeof ratio, "%.2fx", before / ours);
+    }
+  g_print ("  %-36s %16s %13.2f %-4s %8s  %-10s %s\n", what, b, ours, unit, ratio,
+           target != NULL ? target : "", target != NULL ? (met ? "ok" : "MISSED") : "");
+}
+
+static gint
+node_main (const gchar *argv0)
+{
+  g_autofree gchar *dir = g_path_get_dirname (argv0);
+  g_autofree gchar *script = NULL;
+  g_autofree gchar *modules = node_modules_dir ();
+  g_autofree gchar *ours_path = NULL;
+  NodeResult before = { 0 }, ours = { 0 };
+  gdouble us_before = 0, us_ours;
+
+  if (modules == NULL)
+    return 1;
+  script = g_build_filename (SOURCE_BENCH_DIR, "signaling-load.cjs", NULL);
+  ours_path = opt_nav_server != NULL ? g_strdup (opt_nav_server)
+                                     : g_build_filename (dir, "..", "tools", "nav-server", NULL);
+  if (opt_baseline != NULL)
+    {
+      g_print ("baseline: %s\n", opt_baseline);
+      if (!run_node (opt_baseline, script, modules, &before))
+        g_printerr ("the baseline run failed\n");
+      us_before = before.received > 0 ? before.server_cpu_s * 1e6 / before.received : 0;
+    }
+  g_print ("ours: %s\n", ours_path);
+  if (!run_node (ours_path, script, modules, &ours))
+    {
+      g_printerr ("our run failed\n");
+      return 1;
+    }
+  us_ours = ours.received > 0 ? ours.server_cpu_s * 1e6 / ours.received : 0;
+
+  g_print ("\nsignaling-bench --generator=node: %d clients (Node's ws package, %d process%s), rooms of two,\n"
+           "one session (offer, answer, 2+2 candidates, 2 end-of-candidates) per pair every %d ms, %d s,\n"
+           "server threads %d (0: one per CPU); before = %s\n\n",
+           opt_clients, opt_procs, opt_procs > 1 ? "es" : "", opt_interval_ms, opt_seconds, opt_threads,
+           opt_baseline != NULL ? opt_baseline : "(none given)");
+  g_print ("  %-36s %16s %18s %8s  %-10s\n", "", "before", "ours", "ratio", "target");
+  print_row ("server CPU per forwarded message", "us", us_before, us_ours, before.ok, "<= 10", us_ours <= 10);
+  print_row ("forward latency p50", "ms", before.p50_ms, ours.p50_ms, before.ok, NULL, FALSE);
+  print_row ("forward latency p99", "ms", before.p99_ms, ours.p99_ms, before.ok, "< 20", ours.p99_ms < 20);
+  print_row ("forward latency max", "ms", before.max_ms, ours.max_ms, before.ok, NULL, FALSE);
+  print_row ("messages forwarded per second", "/s", before.received / MAX (before.seconds, 1e-9),
+             ours.received / MAX (ours.seconds, 1e-9), before.ok, NULL, FALSE);
+  print_row ("server CPU (cores)", "", before.server_cpu_s / MAX (before.seconds, 1e-9),
+             ours.server_cpu_s / MAX (ours.seconds, 1e-9), before.ok, NULL, FALSE);
+  print_row ("generator CPU (cores)", "", before.generator_cpu, ours.generator_cpu, before.ok, NULL, FALSE);
+  print_row ("connections held at the end", "", before.open, ours.open, before.ok, NULL, FALSE);
+  print_row ("server RSS after joining", "MiB", before.rss_kib / 1024.0, ours.rss_kib / 1024.0, before.ok, NULL, FALSE);
+  g_print ("\n  (latencies of several generator processes: the worst process's figure)\n");
+  return 0;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -387,8 +693,6 @@ main (int    argc,
   g_autoptr (GOptionContext) context = g_option_context_new ("— signaling server benchmark");
   g_autoptr (GError) error = NULL;
   g_autoptr (GSubprocess) server = NULL;
-  g_autofree gchar *port_arg = NULL;
-  g_autofree gchar *threads_arg = NULL;
   struct rusage ru0, ru1;
   gdouble bench_cpu;
   g_autofree gchar *nav_server_path = NULL;
@@ -419,24 +723,15 @@ main (int    argc,
   if (rl.rlim_cur < (rlim_t) opt_clients + 256)
     g_printerr ("warning: RLIMIT_NOFILE is %lu; %d clients need more (ulimit -Hn)\n",
                 (gulong) rl.rlim_cur, opt_clients);
+  if (g_strcmp0 (opt_generator, "node") == 0)
+    return node_main (argv[0]);
 
   dir = g_path_get_dirname (argv[0]);
   nav_server_path = opt_nav_server != NULL ? g_strdup (opt_nav_server)
                                            : g_build_filename (dir, "..", "tools", "nav-server", NULL);
-  port = free_port ();
-  port_arg = g_strdup_printf ("--signaling-port=%u", port);
-  threads_arg = g_strdup_printf ("--signaling-threads=%d", opt_threads);
-  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
-                             nav_server_path, "--signaling", "-L", "127.0.0.1", port_arg,
-                             "--signaling-max-connections=0", "--signaling-idle-timeout=3600",
-                             "--signaling-max-room-size=2", threads_arg, NULL);
+  server = start_server (nav_server_path, &server_pid);
   if (server == NULL)
-    {
-      g_printerr ("cannot start %s: %s\n", nav_server_path, error->message);
-      return 1;
-    }
-  server_pid = atoi (g_subprocess_get_identifier (server));
-  g_usleep (500 * 1000);
+    return 1;
   rss_before = rss_kib (server_pid);
 
   epfd = epoll_create1 (0);

@@ -26,6 +26,9 @@
  * candidates go to [method@Nav.Agent.set_remote_candidates] as they
  * arrive.  The session pairs with the first peer it meets in the room.
  *
+ * It speaks only through the [class@Nav.SignalingClient] interface and
+ * the agent: no transport, no wire format, no dependency of its own.
+ *
  * ```python
  * session = Nav.SignalingSession.new(client, agent, stream_id, "red-lion-star")
  * session.start(None)

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <glib/gi18n.h>
 #include <netavanue/netavanue.h>
@@ -23,6 +24,12 @@ static gint opt_rate = 50;
 static gint opt_burst = 100;
 static gint opt_max_connections = 16384;
 static gint opt_threads = 0;
+static gint opt_handshake_timeout = 10;
+static gint opt_ip_rate = 500;
+static gint opt_ip_burst = 1000;
+static gint opt_max_connections_per_ip = 1024;
+static gint opt_max_pending = 1024;
+static gint opt_max_pending_per_ip = 64;
 static gchar *opt_secret;
 static gchar *opt_redis;
 static gchar *opt_make_token;
@@ -42,7 +49,19 @@ const GOptionEntry nav_server_signaling_entries[] = {
   { "signaling-burst", 0, 0, G_OPTION_ARG_INT, &opt_burst,
     N_("Signaling: messages at once above the rate (default: 100)"), N_("N") },
   { "signaling-max-connections", 0, 0, G_OPTION_ARG_INT, &opt_max_connections,
-    N_("Signaling: the most WebSocket connections (default: 16384; 0: no limit)"), N_("N") },
+    N_("Signaling: the most connections, handshakes included; more get HTTP 503 (default: 16384; 0: no limit)"), N_("N") },
+  { "signaling-handshake-timeout", 0, 0, G_OPTION_ARG_INT, &opt_handshake_timeout,
+    N_("Signaling: close connections that have not finished their TLS and WebSocket handshakes in this time (default: 10)"), N_("SECONDS") },
+  { "signaling-ip-rate", 0, 0, G_OPTION_ARG_INT, &opt_ip_rate,
+    N_("Signaling: messages (pings included) and new connections a second from one address, all its connections together (default: 500; 0: no limit)"), N_("N") },
+  { "signaling-ip-burst", 0, 0, G_OPTION_ARG_INT, &opt_ip_burst,
+    N_("Signaling: messages and connections at once above the rate per address (default: 1000)"), N_("N") },
+  { "signaling-max-connections-per-ip", 0, 0, G_OPTION_ARG_INT, &opt_max_connections_per_ip,
+    N_("Signaling: the most connections from one address, handshakes included (default: 1024; 0: no limit)"), N_("N") },
+  { "signaling-max-pending", 0, 0, G_OPTION_ARG_INT, &opt_max_pending,
+    N_("Signaling: the most connections still in their handshake (default: 1024; 0: no limit)"), N_("N") },
+  { "signaling-max-pending-per-ip", 0, 0, G_OPTION_ARG_INT, &opt_max_pending_per_ip,
+    N_("Signaling: the most connections in their handshake from one address (default: 64; 0: no limit)"), N_("N") },
   { "signaling-threads", 0, 0, G_OPTION_ARG_INT, &opt_threads,
     N_("Signaling: worker threads holding the WebSockets (default: 0, one per CPU)"), N_("N") },
   { "signaling-secret", 0, 0, G_OPTION_ARG_STRING, &opt_secret,
@@ -96,12 +115,34 @@ nav_server_signaling_check (void)
       return 2;
     }
   if (opt_max_room_size < 0 || opt_max_message_size < 256 || opt_idle_timeout <= 0 ||
-      opt_rate < 0 || opt_burst <= 0 || opt_max_connections < 0 || opt_threads < 0 || opt_threads > 256)
+      opt_rate < 0 || opt_burst <= 0 || opt_max_connections < 0 || opt_threads < 0 || opt_threads > 256 ||
+      opt_handshake_timeout <= 0 || opt_ip_rate < 0 || opt_ip_burst <= 0 || opt_max_connections_per_ip < 0 ||
+      opt_max_pending < 0 || opt_max_pending_per_ip < 0)
     {
       g_printerr (_("nav-server: a --signaling-… limit is out of range\n"));
       return 2;
     }
   return -1;
+}
+
+/* Every connection is a descriptor: the soft limit goes up to what
+ * --signaling-max-connections needs (as far as the hard limit allows);
+ * the server says at start how many fit if that is not enough. */
+static void
+raise_descriptor_limit (void)
+{
+  struct rlimit rl;
+  rlim_t needed = (rlim_t) opt_max_connections + 256;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+    return;
+  if (opt_max_connections == 0)
+    needed = rl.rlim_max;
+  if (rl.rlim_cur >= needed)
+    return;
+  rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? needed : MIN (needed, rl.rlim_max);
+  if (setrlimit (RLIMIT_NOFILE, &rl) == 0)
+    g_debug ("event=fd-limit-raised descriptors=%lu", (gulong) rl.rlim_cur);
 }
 
 NavServer *
@@ -111,6 +152,8 @@ nav_server_signaling_start (const gchar  *listening_ip,
                             GError      **error)
 {
   g_autoptr (GObject) server = NULL;
+
+  raise_descriptor_limit ();
 
   server = nav_registry_create (nav_registry_get_default (), NAV_SERVER_EXTENSION_POINT_NAME,
                                 "signaling", error,
@@ -123,6 +166,12 @@ nav_server_signaling_start (const gchar  *listening_ip,
                                 "burst", (guint) opt_burst,
                                 "max-connections", (guint) opt_max_connections,
                                 "threads", (guint) opt_threads,
+                                "handshake-timeout", (guint) opt_handshake_timeout,
+                                "ip-rate", (guint) opt_ip_rate,
+                                "ip-burst", (guint) opt_ip_burst,
+                                "max-connections-per-ip", (guint) opt_max_connections_per_ip,
+                                "max-pending", (guint) opt_max_pending,
+                                "max-pending-per-ip", (guint) opt_max_pending_per_ip,
                                 "secret", opt_secret,
                                 "cert-file", cert_file,
                                 "pkey-file", pkey_file,
@@ -145,8 +194,11 @@ nav_server_signaling_help (void)
            "docs/signaling.md).  GET /health and GET /stats answer on the same\n"
            "port.  With --signaling-secret joins need an HMAC-signed token; with\n"
            "--redis several servers share their rooms.  The connections are spread\n"
-           "over --signaling-threads worker threads sharing the port.  On SIGTERM every client\n"
-           "gets a bye and a 1001 close.");
+           "over --signaling-threads worker threads sharing the port.  Limits per\n"
+           "source address (connections, handshakes, messages) keep one client from\n"
+           "taking the server; the descriptor limit is raised to what\n"
+           "--signaling-max-connections needs.  On SIGTERM every client gets a bye and\n"
+           "a 1001 close.");
 }
 
 void

@@ -5,6 +5,7 @@
 #include <netavanue/netavanue.h>
 
 #include "nav-signaling-server.h"
+#include "nav-signaling-ws-client.h"
 
 NAV_DEFINE_MODULE ("signaling",
                    "Signaling protocol, WebSocket server and client, SDP offer/answer",
@@ -26,6 +27,9 @@ g_io_nav_signaling_load (GIOModule *module)
   nav_signaling_server_register (G_TYPE_MODULE (module));
   nav_module_implement (module, NAV_SERVER_EXTENSION_POINT_NAME,
                         NAV_TYPE_SIGNALING_SERVER, "signaling", 10);
+  nav_signaling_ws_client_register (G_TYPE_MODULE (module));
+  nav_module_implement (module, NAV_SIGNALING_CLIENT_EXTENSION_POINT_NAME,
+                        NAV_TYPE_SIGNALING_WS_CLIENT, "websocket", 10);
 }
 
 G_MODULE_EXPORT void
@@ -36,7 +40,7 @@ g_io_nav_signaling_unload (GIOModule *module)
 G_MODULE_EXPORT gchar **
 g_io_nav_signaling_query (void)
 {
-  const gchar *points[] = { NAV_SERVER_EXTENSION_POINT_NAME, NULL };
+  const gchar *points[] = { NAV_SERVER_EXTENSION_POINT_NAME, NAV_SIGNALING_CLIENT_EXTENSION_POINT_NAME, NULL };
 
   return g_strdupv ((gchar **) points);
 }

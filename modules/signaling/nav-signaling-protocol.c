@@ -53,50 +53,16 @@ nav_signaling_type_is_forwarded (NavSignalingMessageType type)
     }
 }
 
-/* json-glib's parser recurses once per nesting level: a 64 KiB frame of
- * '[' would recurse 65536 deep.  Refuse deep documents before parsing;
- * signaling messages are flat. */
+/* Whether @data nests no deeper than @max_depth.  The strict reader
+ * decides (RFC 8259 only: no comments, no single quotes, nothing that
+ * could make it count wrong); text that is not JSON is not "too deep",
+ * it fails the parse that follows. */
 gboolean
 nav_signaling_check_nesting (const gchar *data,
                              gsize        len,
                              guint        max_depth)
 {
-  guint depth = 0;
-  gboolean in_string = FALSE;
-  gsize i;
-
-  for (i = 0; i < len; i++)
-    {
-      gchar c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-      switch (c)
-        {
-        case '"':
-          in_string = TRUE;
-          break;
-        case '[':
-        case '{':
-          if (++depth > max_depth)
-            return FALSE;
-          break;
-        case ']':
-        case '}':
-          if (depth > 0)
-            depth--;
-          break;
-        default:
-          break;
-        }
-    }
-  return TRUE;
+  return nav_json_validate (data, len, MIN (max_depth, 64)) != NAV_JSON_TOO_DEEP;
 }
 
 /* Room and peer ids: 1 to 64 characters of [A-Za-z0-9._-], so they are
@@ -104,16 +70,23 @@ nav_signaling_check_nesting (const gchar *data,
 gboolean
 nav_signaling_id_is_valid (const gchar *id)
 {
+  return id != NULL && nav_signaling_id_is_valid_len (id, strlen (id));
+}
+
+/* The same for a decoded string that may hold NULs or control
+ * characters ("abc\u0000x" is not the room "abc"). */
+gboolean
+nav_signaling_id_is_valid_len (const gchar *id,
+                               gsize        len)
+{
   gsize i;
 
-  if (id == NULL || id[0] == '\0')
+  if (id == NULL || len == 0 || len > NAV_SIGNALING_MAX_ID_LENGTH)
     return FALSE;
-  for (i = 0; id[i] != '\0'; i++)
+  for (i = 0; i < len; i++)
     {
       gchar c = id[i];
 
-      if (i >= NAV_SIGNALING_MAX_ID_LENGTH)
-        return FALSE;
       if (!g_ascii_isalnum (c) && c != '-' && c != '_' && c != '.')
         return FALSE;
     }
@@ -195,29 +168,189 @@ nav_signaling_token_verify (const gchar *secret,
   return diff == 0;
 }
 
+/* ----------------------------------------------------- message texts */
+
+static GString *
+begin_message (const gchar *type)
+{
+  GString *out = g_string_sized_new (128);
+
+  g_string_append_printf (out, "{\"v\":%d,\"type\":", NAV_SIGNALING_PROTOCOL_VERSION);
+  nav_json_append_string (out, type, -1);
+  return out;
+}
+
+static void
+add_string (GString     *out,
+            const gchar *name,
+            const gchar *value)
+{
+  g_string_append_printf (out, ",\"%s\":", name);
+  nav_json_append_string (out, value, -1);
+}
+
+static gchar *
+end_message (GString *out)
+{
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
+}
+
 gchar *
 nav_signaling_build_error (gint         code,
                            const gchar *reason,
                            const gchar *ref_type)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
+  GString *out = begin_message ("error");
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "v");
-  json_builder_add_int_value (b, NAV_SIGNALING_PROTOCOL_VERSION);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "error");
-  json_builder_set_member_name (b, "code");
-  json_builder_add_int_value (b, code);
-  json_builder_set_member_name (b, "reason");
-  json_builder_add_string_value (b, reason);
+  g_string_append_printf (out, ",\"code\":%d", code);
+  add_string (out, "reason", reason);
   if (ref_type != NULL && g_utf8_validate (ref_type, -1, NULL) && strlen (ref_type) <= 32)
+    add_string (out, "ref", ref_type);
+  return end_message (out);
+}
+
+gchar *
+nav_signaling_build_welcome (const gchar *peer,
+                             guint        max_message_size,
+                             guint        idle_timeout,
+                             gboolean     token_required)
+{
+  GString *out = begin_message ("welcome");
+
+  add_string (out, "peer", peer);
+  g_string_append_printf (out, ",\"max-message-size\":%u,\"idle-timeout\":%u,\"token-required\":%s",
+                          max_message_size, idle_timeout, token_required ? "true" : "false");
+  return end_message (out);
+}
+
+/* {"v":1,"type":TYPE,"room":ROOM,"peer":PEER} */
+gchar *
+nav_signaling_build_room_event (const gchar *type,
+                                const gchar *room,
+                                const gchar *peer)
+{
+  GString *out = begin_message (type);
+
+  add_string (out, "room", room);
+  add_string (out, "peer", peer);
+  return end_message (out);
+}
+
+gchar *
+nav_signaling_build_joined (const gchar        *room,
+                            const gchar        *peer,
+                            const gchar *const *peers,
+                            guint               n_peers)
+{
+  GString *out = begin_message ("joined");
+  guint i;
+
+  add_string (out, "room", room);
+  add_string (out, "peer", peer);
+  g_string_append (out, ",\"peers\":[");
+  for (i = 0; i < n_peers; i++)
     {
-      json_builder_set_member_name (b, "ref");
-      json_builder_add_string_value (b, ref_type);
+      if (i > 0)
+        g_string_append_c (out, ',');
+      nav_json_append_string (out, peers[i], -1);
     }
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
+  g_string_append_c (out, ']');
+  return end_message (out);
+}
+
+/* The ping's "id" is copied as it came, when it is a string, a number or
+ * a boolean. */
+gchar *
+nav_signaling_build_pong (const NavSignalingMessage *ping)
+{
+  const NavJsonMember *id = ping != NULL ? nav_signaling_message_get (ping, NAV_SIGNALING_KEY_ID) : NULL;
+  GString *out = begin_message ("pong");
+
+  if (id != NULL && (id->kind == NAV_JSON_STRING || id->kind == NAV_JSON_NUMBER ||
+                     id->kind == NAV_JSON_TRUE || id->kind == NAV_JSON_FALSE))
+    {
+      g_string_append (out, ",\"id\":");
+      g_string_append_len (out, id->value, id->end - id->value);
+    }
+  return end_message (out);
+}
+
+static gboolean
+dropped_when_forwarded (gint key)
+{
+  return key == NAV_SIGNALING_KEY_V || key == NAV_SIGNALING_KEY_FROM ||
+         key == NAV_SIGNALING_KEY_ROOM || key == NAV_SIGNALING_KEY_TOKEN;
+}
+
+/* A forwarded message: the sender's members as they came, spliced, but
+ * "v", "from" and "room" set by the server and "token" removed
+ * (docs/signaling.md "Messages").  @from and @room are ids (no escaping
+ * needed).  The text starts @prefix bytes into the returned block, which
+ * has room for a NUL after it; *@len is the text's length. */
+gchar *
+nav_signaling_build_forward (const NavSignalingMessage *msg,
+                             const gchar               *from,
+                             const gchar               *room,
+                             gsize                      prefix,
+                             gsize                     *len)
+{
+  static const gchar head[] = "{\"v\":1,\"from\":\"";
+  gsize from_len = strlen (from), room_len = strlen (room);
+  gsize total = sizeof head - 1 + from_len + strlen ("\",\"room\":\"") + room_len + 1 + 1;
+  gchar *block, *p;
+  guint i;
+
+  G_STATIC_ASSERT (NAV_SIGNALING_PROTOCOL_VERSION == 1);
+  for (i = 0; i < msg->n_members; i++)
+    if (!dropped_when_forwarded (msg->members[i].key))
+      total += 1 + (msg->members[i].end - msg->members[i].start);
+  block = g_malloc (prefix + total + 1);
+  p = block + prefix;
+  memcpy (p, head, sizeof head - 1);
+  p += sizeof head - 1;
+  memcpy (p, from, from_len);
+  p += from_len;
+  memcpy (p, "\",\"room\":\"", 10);
+  p += 10;
+  memcpy (p, room, room_len);
+  p += room_len;
+  *p++ = '"';
+  for (i = 0; i < msg->n_members; i++)
+    {
+      const NavJsonMember *m = &msg->members[i];
+
+      if (dropped_when_forwarded (m->key))
+        continue;
+      *p++ = ',';
+      memcpy (p, m->start, m->end - m->start);
+      p += m->end - m->start;
+    }
+  *p++ = '}';
+  *p = '\0';
+  *len = p - (block + prefix);
+  g_assert (*len == total);
+  return block;
+}
+
+/* A client's message: "v", "type", then "room" and "to" when given,
+ * then the string members @names = @values (NULL values are left out). */
+gchar *
+nav_signaling_build_request (const gchar        *type,
+                             const gchar        *room,
+                             const gchar        *to,
+                             const gchar *const *names,
+                             const gchar *const *values)
+{
+  GString *out = begin_message (type);
+  guint i;
+
+  if (room != NULL)
+    add_string (out, "room", room);
+  if (to != NULL)
+    add_string (out, "to", to);
+  for (i = 0; names != NULL && names[i] != NULL; i++)
+    if (values[i] != NULL)
+      add_string (out, names[i], values[i]);
+  return end_message (out);
 }

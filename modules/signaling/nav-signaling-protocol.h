@@ -1,11 +1,16 @@
 /* nav-signaling-protocol.h: the signaling wire protocol, version 1
- * (docs/signaling.md): limits, error codes, validation, join tokens
+ * (docs/signaling.md): limits, error and close codes, message types,
+ * validation, join tokens, and the text of every message the server and
+ * the client write.  The one definition of the protocol: the server and
+ * the client both use it.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
-#include <json-glib/json-glib.h>
+#include <glib.h>
+
+#include "nav-signaling-json.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +38,15 @@ typedef enum {
   NAV_SIGNALING_ERROR_UNAVAILABLE      = 503,  /* backend (Redis) unreachable */
 } NavSignalingErrorCode;
 
+/* WebSocket close codes the protocol uses (RFC 6455 §7.4.1). */
+#define NAV_SIGNALING_CLOSE_NORMAL          1000
+#define NAV_SIGNALING_CLOSE_GOING_AWAY      1001
+#define NAV_SIGNALING_CLOSE_PROTOCOL_ERROR  1002
+#define NAV_SIGNALING_CLOSE_UNSUPPORTED     1003
+#define NAV_SIGNALING_CLOSE_POLICY          1008
+#define NAV_SIGNALING_CLOSE_TOO_BIG         1009
+#define NAV_SIGNALING_CLOSE_TRY_AGAIN_LATER 1013
+
 /* The message types; see nav_signaling_type_from_string(). */
 typedef enum {
   NAV_SIGNALING_MSG_UNKNOWN = 0,
@@ -54,6 +68,8 @@ gboolean  nav_signaling_check_nesting  (const gchar *data,
                                         gsize        len,
                                         guint        max_depth);
 gboolean  nav_signaling_id_is_valid    (const gchar *id);
+gboolean  nav_signaling_id_is_valid_len (const gchar *id,
+                                        gsize        len);
 gchar    *nav_signaling_random_code    (guint        length);
 
 gchar    *nav_signaling_token_sign     (const gchar *secret,
@@ -67,5 +83,27 @@ gboolean  nav_signaling_token_verify   (const gchar *secret,
 gchar    *nav_signaling_build_error    (gint         code,
                                         const gchar *reason,
                                         const gchar *ref_type);
+gchar    *nav_signaling_build_welcome  (const gchar *peer,
+                                        guint        max_message_size,
+                                        guint        idle_timeout,
+                                        gboolean     token_required);
+gchar    *nav_signaling_build_room_event (const gchar *type,
+                                          const gchar *room,
+                                          const gchar *peer);
+gchar    *nav_signaling_build_joined   (const gchar        *room,
+                                        const gchar        *peer,
+                                        const gchar *const *peers,
+                                        guint               n_peers);
+gchar    *nav_signaling_build_pong     (const NavSignalingMessage *ping);
+gchar    *nav_signaling_build_forward  (const NavSignalingMessage *msg,
+                                        const gchar               *from,
+                                        const gchar               *room,
+                                        gsize                      prefix,
+                                        gsize                     *len);
+gchar    *nav_signaling_build_request  (const gchar        *type,
+                                        const gchar        *room,
+                                        const gchar        *to,
+                                        const gchar *const *names,
+                                        const gchar *const *values);
 
 G_END_DECLS

@@ -33,7 +33,6 @@
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
 #include <hiredis/adapters/glib.h>
-#include <json-glib/json-glib.h>
 #include <netavanue/netavanue.h>
 
 #include "nav-signaling-protocol.h"
@@ -464,10 +463,9 @@ on_subscription (redisAsyncContext *ac,
 {
   NavSignalingRedis *self = privdata;
   redisReply *reply = r;
-  g_autoptr (JsonParser) parser = NULL;
-  JsonNode *root;
-  JsonObject *env;
-  const gchar *channel, *instance, *kind, *peer, *to, *text;
+  NavSignalingMessage *env = NULL;
+  g_autofree gchar *instance = NULL, *kind = NULL, *peer = NULL, *to = NULL, *text = NULL;
+  const gchar *channel;
 
   if (reply == NULL || self->freeing || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
       reply->element[0]->type != REDIS_REPLY_STRING || reply->element[1]->type != REDIS_REPLY_STRING)
@@ -495,19 +493,18 @@ on_subscription (redisAsyncContext *ac,
   if (strcmp (reply->element[0]->str, "message") != 0 || reply->element[2]->type != REDIS_REPLY_STRING)
     return;
 
-  parser = json_parser_new_immutable ();
-  if (!nav_signaling_check_nesting (reply->element[2]->str, reply->element[2]->len, 4) ||
-      !json_parser_load_from_data (parser, reply->element[2]->str, reply->element[2]->len, NULL))
-    return;
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return;
-  env = json_node_get_object (root);
-  instance = json_object_get_string_member_with_default (env, "i", NULL);
-  kind = json_object_get_string_member_with_default (env, "k", NULL);
-  peer = json_object_get_string_member_with_default (env, "p", NULL);
-  to = json_object_get_string_member_with_default (env, "t", NULL);
-  text = json_object_get_string_member_with_default (env, "m", NULL);
+  env = g_new (NavSignalingMessage, 1);
+  if (nav_signaling_message_parse (env, reply->element[2]->str, reply->element[2]->len, 4) != NAV_JSON_OK)
+    {
+      g_free (env);
+      return;
+    }
+  instance = nav_json_member_dup_string (nav_signaling_message_find (env, "i"));
+  kind = nav_json_member_dup_string (nav_signaling_message_find (env, "k"));
+  peer = nav_json_member_dup_string (nav_signaling_message_find (env, "p"));
+  to = nav_json_member_dup_string (nav_signaling_message_find (env, "t"));
+  text = nav_json_member_dup_string (nav_signaling_message_find (env, "m"));
+  g_free (env);
   if (instance == NULL || kind == NULL || peer == NULL || text == NULL ||
       !nav_signaling_id_is_valid (peer) || (to != NULL && !nav_signaling_id_is_valid (to)))
     return;
@@ -673,30 +670,24 @@ publish (NavSignalingRedis *self,
          const gchar       *to,
          const gchar       *text)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
-  g_autofree gchar *payload = NULL;
+  g_autoptr (GString) payload = g_string_new ("{\"i\":");
   g_autofree gchar *key = room_key (room);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "i");
-  json_builder_add_string_value (b, self->instance);
-  json_builder_set_member_name (b, "k");
-  json_builder_add_string_value (b, kind);
-  json_builder_set_member_name (b, "p");
-  json_builder_add_string_value (b, peer_id);
+  nav_json_append_string (payload, self->instance, -1);
+  g_string_append (payload, ",\"k\":");
+  nav_json_append_string (payload, kind, -1);
+  g_string_append (payload, ",\"p\":");
+  nav_json_append_string (payload, peer_id, -1);
   if (to != NULL)
     {
-      json_builder_set_member_name (b, "t");
-      json_builder_add_string_value (b, to);
+      g_string_append (payload, ",\"t\":");
+      nav_json_append_string (payload, to, -1);
     }
-  json_builder_set_member_name (b, "m");
-  json_builder_add_string_value (b, text);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  payload = json_to_string (root, FALSE);
+  g_string_append (payload, ",\"m\":");
+  nav_json_append_string (payload, text, -1);
+  g_string_append_c (payload, '}');
   /* %b: binary-safe, the payload may hold any byte. */
-  redisAsyncCommand (self->cmd, NULL, NULL, "PUBLISH %s %b", key, payload, strlen (payload));
+  redisAsyncCommand (self->cmd, NULL, NULL, "PUBLISH %s %b", key, payload->str, payload->len);
 }
 
 void
