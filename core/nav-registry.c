@@ -77,6 +77,7 @@ static const PointDef extension_points[] = {
   { NAV_CHECKER_EXTENSION_POINT_NAME, nav_checker_get_type },
   { NAV_CHANNEL_EXTENSION_POINT_NAME, nav_channel_get_type },
   { NAV_SERVER_EXTENSION_POINT_NAME, nav_server_get_type },
+  { NAV_SIGNALING_CLIENT_EXTENSION_POINT_NAME, nav_signaling_client_get_type },
 };
 
 void

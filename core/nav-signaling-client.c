@@ -43,16 +43,8 @@
  * Since: 1.0
  */
 
-static void
-register_extension_point (GType type)
-{
-  GIOExtensionPoint *point = g_io_extension_point_register (NAV_SIGNALING_CLIENT_EXTENSION_POINT_NAME);
-
-  g_io_extension_point_set_required_type (point, type);
-}
-
-G_DEFINE_ABSTRACT_TYPE_WITH_CODE (NavSignalingClient, nav_signaling_client, G_TYPE_OBJECT,
-                                  register_extension_point (g_define_type_id))
+/* Its extension point is the registry's, with the core interfaces'. */
+G_DEFINE_ABSTRACT_TYPE (NavSignalingClient, nav_signaling_client, G_TYPE_OBJECT)
 
 /* The properties are the implementation's to store (it overrides them). */
 static void

@@ -7,40 +7,21 @@
 #include "nav-signaling-server.h"
 #include "nav-signaling-ws-client.h"
 
-NAV_DEFINE_MODULE ("signaling",
-                   "Signaling protocol, WebSocket server and client, SDP offer/answer",
-                   NAV_VERSION_S,
-                   "LGPL-2.1-or-later",
-                   "NetAvanue");
-
-/* GIO derives these names from the file name, libnav-signaling.so. */
-G_MODULE_EXPORT void    g_io_nav_signaling_load   (GIOModule *module);
-G_MODULE_EXPORT void    g_io_nav_signaling_unload (GIOModule *module);
-G_MODULE_EXPORT gchar **g_io_nav_signaling_query  (void);
-
-G_MODULE_EXPORT void
-g_io_nav_signaling_load (GIOModule *module)
+static void
+register_types (GTypeModule *module)
 {
-  /* GLib never unloads types: pin the module for the whole process. */
-  g_type_module_use (G_TYPE_MODULE (module));
-
-  nav_signaling_server_register (G_TYPE_MODULE (module));
-  nav_module_implement (module, NAV_SERVER_EXTENSION_POINT_NAME,
-                        NAV_TYPE_SIGNALING_SERVER, "signaling", 10);
-  nav_signaling_ws_client_register (G_TYPE_MODULE (module));
-  nav_module_implement (module, NAV_SIGNALING_CLIENT_EXTENSION_POINT_NAME,
-                        NAV_TYPE_SIGNALING_WS_CLIENT, "websocket", 10);
+  nav_signaling_server_register (module);
+  nav_signaling_ws_client_register (module);
 }
 
-G_MODULE_EXPORT void
-g_io_nav_signaling_unload (GIOModule *module)
-{
-}
+static const NavModuleImplementation implementations[] = {
+  { NAV_SERVER_EXTENSION_POINT_NAME, "signaling", nav_signaling_server_get_type, 10 },
+  { NAV_SIGNALING_CLIENT_EXTENSION_POINT_NAME, "websocket", nav_signaling_ws_client_get_type, 10 },
+  { NULL }
+};
 
-G_MODULE_EXPORT gchar **
-g_io_nav_signaling_query (void)
-{
-  const gchar *points[] = { NAV_SERVER_EXTENSION_POINT_NAME, NAV_SIGNALING_CLIENT_EXTENSION_POINT_NAME, NULL };
-
-  return g_strdupv ((gchar **) points);
-}
+/* The symbol prefix is GIO's, from the file name libnav-signaling.so. */
+NAV_DEFINE_MODULE_FULL (nav_signaling, "signaling",
+                        "Signaling protocol, WebSocket server and client, SDP offer/answer",
+                        NAV_VERSION_S, "LGPL-2.1-or-later", "NetAvanue",
+                        register_types, implementations);

@@ -34,6 +34,7 @@ test_extension_points (void)
     { "nav-checker", NAV_TYPE_CHECKER },
     { "nav-channel", NAV_TYPE_CHANNEL },
     { "nav-server", NAV_TYPE_SERVER },
+    { "nav-signaling-client", NAV_TYPE_SIGNALING_CLIENT },
   };
   gsize i;
 
