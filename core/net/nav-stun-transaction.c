@@ -1,27 +1,30 @@
 /* nav-stun-transaction.c: STUN client transactions (RFC 8489 §6.2)
+ * (internal)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
 
 #include "nav-stun-transaction.h"
-#include "nav-stun-client.h"
+
+#include <string.h>
 
 #include <glib/gi18n-lib.h>
+
+G_DEFINE_QUARK (nav-stun-client-error-quark, nav_stun_client_error)
 
 struct _NavStunTransaction
 {
   GMainContext *context;
   GBytes *request;
   guint8 id[NAV_STUN_TRANSACTION_ID_LENGTH];
-  gboolean reliable;
+  NavStunRetransmitMode mode;
+  NavStunRetransmit schedule;
   NavStunRetransmitParams params;
   NavStunTransactionSendFunc send_func;
   NavStunTransactionDoneFunc done_func;
   gpointer user_data;
 
-  guint transmissions;
-  guint next_interval_ms;
   gint64 last_sent;
   gint64 rtt;
   gboolean done;
@@ -35,6 +38,73 @@ nav_stun_retransmit_params_init (NavStunRetransmitParams *params)
   params->rc = NAV_STUN_DEFAULT_RC;
   params->rm = NAV_STUN_DEFAULT_RM;
   params->ti_ms = NAV_STUN_DEFAULT_TI_MS;
+}
+
+guint
+nav_stun_retransmit_start (NavStunRetransmit             *r,
+                           const NavStunRetransmitParams *params,
+                           NavStunRetransmitMode          mode,
+                           gint64                         now_us)
+{
+  r->params = *params;
+  r->params.rc = MAX (r->params.rc, 1);
+  r->params.rto_ms = MAX (r->params.rto_ms, 1);
+  r->mode = mode;
+  r->transmissions = 1;
+  r->interval_ms = r->params.rto_ms;
+  r->started_us = now_us;
+  switch (mode)
+    {
+    case NAV_STUN_RETRANSMIT_RELIABLE:
+      /* RFC 8489 §6.2.2: sent once; the transaction fails when Ti passes
+       * without an answer. */
+      return MAX (r->params.ti_ms, 1);
+    case NAV_STUN_RETRANSMIT_PACED:
+      return MAX (MIN (r->interval_ms, r->params.ti_ms), 1);
+    case NAV_STUN_RETRANSMIT_UNRELIABLE:
+    default:
+      if (r->params.rc > 1)
+        return r->interval_ms;
+      return r->params.rm > 0 ? r->params.rm * r->params.rto_ms : 2 * r->interval_ms;
+    }
+}
+
+gboolean
+nav_stun_retransmit_next (NavStunRetransmit *r,
+                          gint64             now_us,
+                          guint             *next_ms)
+{
+  gint64 elapsed_ms = (now_us - r->started_us) / 1000;
+
+  switch (r->mode)
+    {
+    case NAV_STUN_RETRANSMIT_RELIABLE:
+      return FALSE;
+    case NAV_STUN_RETRANSMIT_PACED:
+      if (r->transmissions >= r->params.rc || elapsed_ms >= (gint64) r->params.ti_ms)
+        return FALSE;
+      r->transmissions++;
+      r->interval_ms *= 2;
+      /* Over TCP, never past Ti. */
+      *next_ms = (guint) CLAMP ((gint64) r->params.ti_ms - elapsed_ms, 1, (gint64) r->interval_ms);
+      return TRUE;
+    case NAV_STUN_RETRANSMIT_UNRELIABLE:
+    default:
+      if (r->transmissions >= r->params.rc)
+        return FALSE;
+      r->transmissions++;
+      /* RFC 8489 §6.2.1: the interval doubles after each transmission;
+       * after the last (the Rc-th) one the client waits Rm times the
+       * RTO. */
+      if (r->transmissions >= r->params.rc && r->params.rm > 0)
+        *next_ms = r->params.rm * r->params.rto_ms;
+      else
+        {
+          r->interval_ms *= 2;
+          *next_ms = r->interval_ms;
+        }
+      return TRUE;
+    }
 }
 
 NavStunTransaction *
@@ -57,13 +127,11 @@ nav_stun_transaction_new (GMainContext                  *context,
                                : g_main_context_ref_thread_default ();
   t->request = g_bytes_ref (request);
   memcpy (t->id, data + 8, sizeof t->id);
-  t->reliable = reliable;
+  t->mode = reliable ? NAV_STUN_RETRANSMIT_RELIABLE : NAV_STUN_RETRANSMIT_UNRELIABLE;
   if (params != NULL)
     t->params = *params;
   else
     nav_stun_retransmit_params_init (&t->params);
-  t->params.rc = MAX (t->params.rc, 1);
-  t->params.rto_ms = MAX (t->params.rto_ms, 1);
   t->send_func = send_func;
   t->done_func = done_func;
   t->user_data = user_data;
@@ -131,7 +199,6 @@ transmit (NavStunTransaction *t)
   gsize len;
   const guint8 *data = g_bytes_get_data (t->request, &len);
 
-  t->transmissions++;
   t->last_sent = g_get_monotonic_time ();
   if (!t->send_func (t, data, len, t->user_data, &error))
     {
@@ -145,53 +212,45 @@ static gboolean
 on_timer (gpointer user_data)
 {
   NavStunTransaction *t = user_data;
+  guint wait;
 
   g_clear_pointer (&t->timer, g_source_unref);
 
-  if (t->reliable || t->transmissions >= t->params.rc)
+  if (!nav_stun_retransmit_next (&t->schedule, g_get_monotonic_time (), &wait))
     {
       g_autoptr (GError) error =
         g_error_new (NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_TIMED_OUT,
-                     _("No response after %u request(s)"), t->transmissions);
+                     _("No response after %u request(s)"), t->schedule.transmissions);
 
       finish (t, NULL, error);
       return G_SOURCE_REMOVE;
     }
-
-  if (!transmit (t))
-    return G_SOURCE_REMOVE;
-
-  /* RFC 8489 §6.2.1: the interval doubles after each transmission; after
-   * the last (the Rc-th) one the client waits Rm times the RTO. */
-  if (t->transmissions >= t->params.rc)
-    arm (t, t->params.rm * t->params.rto_ms);
-  else
-    {
-      t->next_interval_ms *= 2;
-      arm (t, t->next_interval_ms);
-    }
+  if (transmit (t))
+    arm (t, wait);
   return G_SOURCE_REMOVE;
+}
+
+void
+nav_stun_transaction_set_mode (NavStunTransaction    *t,
+                               NavStunRetransmitMode  mode)
+{
+  g_return_if_fail (t->schedule.transmissions == 0);
+
+  t->mode = mode;
 }
 
 void
 nav_stun_transaction_start (NavStunTransaction *t)
 {
-  g_return_if_fail (t->transmissions == 0);
+  guint wait;
 
+  g_return_if_fail (t->schedule.transmissions == 0);
+
+  wait = nav_stun_retransmit_start (&t->schedule, &t->params, t->mode, g_get_monotonic_time ());
   if (!transmit (t))
     return;
-  if (t->reliable)
-    {
-      /* RFC 8489 §6.2.2: over TCP and TLS the request is sent once; the
-       * transaction fails when Ti passes without an answer. */
-      arm (t, t->params.ti_ms);
-    }
-  else
-    {
-      t->next_interval_ms = t->params.rto_ms;
-      arm (t, t->params.rc > 1 ? t->next_interval_ms
-                               : t->params.rm * t->params.rto_ms);
-    }
+  if (!t->done)
+    arm (t, wait);
 }
 
 gboolean
@@ -221,7 +280,7 @@ nav_stun_transaction_get_id (NavStunTransaction *t)
 guint
 nav_stun_transaction_get_transmissions (NavStunTransaction *t)
 {
-  return t->transmissions;
+  return t->schedule.transmissions;
 }
 
 gint64
