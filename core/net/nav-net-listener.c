@@ -24,6 +24,7 @@ struct _NavNetListener
 {
   GMainContext *context;
   int fd;
+  GSocket *gsocket;             /* once asked for: then it owns fd */
   NavAddress address;
   gchar *kind;
   NavNetAcceptFunc func;
@@ -77,8 +78,9 @@ back_off (NavNetListener *self,
   if (self->backoff_ms == 0)
     {
       self->stats.paused++;
-      /* Once an episode, not once an attempt. */
-      g_warning ("event=accept-paused transport=%s address=%s reason=\"%s\"",
+      /* Once an episode, not once an attempt.  A message, not a warning:
+       * the server goes on, and comes back by itself. */
+      g_message ("event=accept-paused transport=%s address=%s reason=\"%s\"",
                  self->kind, nav_address_to_string_buf (&self->address, buf),
                  g_strerror (errsv));
       self->backoff_ms = BACKOFF_MIN_MS;
@@ -236,7 +238,12 @@ nav_net_listener_free (NavNetListener *self)
       g_source_destroy (self->retry);
       g_clear_pointer (&self->retry, g_source_unref);
     }
-  if (self->fd >= 0)
+  if (self->gsocket != NULL)
+    {
+      g_socket_close (self->gsocket, NULL);
+      g_object_unref (self->gsocket);
+    }
+  else if (self->fd >= 0)
     close (self->fd);
   g_main_context_unref (self->context);
   g_free (self->kind);
@@ -253,6 +260,14 @@ int
 nav_net_listener_get_fd (NavNetListener *self)
 {
   return self->fd;
+}
+
+GSocket *
+nav_net_listener_get_socket (NavNetListener *self)
+{
+  if (self->gsocket == NULL)
+    self->gsocket = g_socket_new_from_fd (self->fd, NULL);
+  return self->gsocket;
 }
 
 void

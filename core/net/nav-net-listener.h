@@ -5,7 +5,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 #include "netavanue/netavanue.h"
 
 #include "nav-net-socket.h"
@@ -55,6 +55,9 @@ void            nav_net_listener_free    (NavNetListener    *listener);
 
 const NavAddress *nav_net_listener_get_address (NavNetListener *listener);
 int             nav_net_listener_get_fd  (NavNetListener    *listener);
+/* The listening socket as a GSocket, for socket options; made on first
+ * use. */
+GSocket        *nav_net_listener_get_socket (NavNetListener *listener);
 /* Stops and restarts accepting (the backlog keeps filling meanwhile). */
 void            nav_net_listener_set_accepting (NavNetListener *listener,
                                                 gboolean        accepting);

@@ -260,7 +260,7 @@ check_fd_limit (NavTurnServer  *self,
   /* Half of what is left for the connections, the rest for relayed
    * addresses. */
   self->effective_max_tcp = (guint) MAX ((limit - FDS_RESERVED) / 2, 1);
-  g_warning ("event=fd-limit limit=%" G_GUINT64_FORMAT " needed=%" G_GUINT64_FORMAT
+  g_message ("event=fd-limit limit=%" G_GUINT64_FORMAT " needed=%" G_GUINT64_FORMAT
              " max-tcp-connections=%u effective-max-tcp-connections=%u "
              "hint=\"raise it (ulimit -n %" G_GUINT64_FORMAT ") or lower --max-tcp-connections\"",
              limit, wanted, self->max_tcp_connections, self->effective_max_tcp, wanted);
