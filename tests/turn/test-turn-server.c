@@ -1059,6 +1059,25 @@ test_rest_credentials (void)
   g_assert_cmpuint (simple_request (expired, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (17)), ==, 401);
   g_assert_cmpuint (simple_request (forged, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (17)), ==, 401);
   g_assert_cmpuint (simple_request (plain, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (17)), ==, 401);
+  /* A timestamp beyond 64 bits (and beyond a signed one) is no
+   * timestamp: refused, as coturn refuses it, not read as never
+   * expiring (issue 14, item 9). */
+  {
+    static const gchar * const overflowing[] = {
+      "99999999999999999999999:carol", "18446744073709551616:carol",
+      "18446744073709551615:carol", "9223372036854775808:carol", NULL
+    };
+
+    for (guint i = 0; overflowing[i] != NULL; i++)
+      {
+        g_autofree gchar *p = nav_turn_server_make_rest_password ("north-wind", overflowing[i]);
+        Client *c = client_new (f, FALSE, overflowing[i], p);
+
+        g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_ALLOCATE, fill_udp,
+                                          GUINT_TO_POINTER (17)), ==, 401);
+        client_free (c);
+      }
+  }
   client_free (good);
   client_free (expired);
   client_free (forged);
