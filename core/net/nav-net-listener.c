@@ -5,7 +5,7 @@
  */
 #include "config.h"
 
-#include "nav-net-listener.h"
+#include "nav-net.h"
 
 #include <errno.h>
 #include <unistd.h>
@@ -233,11 +233,7 @@ nav_net_listener_free (NavNetListener *self)
       return;
     }
   watch (self, FALSE);
-  if (self->retry != NULL)
-    {
-      g_source_destroy (self->retry);
-      g_clear_pointer (&self->retry, g_source_unref);
-    }
+  nav_net_source_clear (&self->retry);
   if (self->gsocket != NULL)
     {
       g_socket_close (self->gsocket, NULL);

@@ -11,8 +11,7 @@
  */
 #include "config.h"
 
-#include "nav-net-stream.h"
-#include "nav-net-socket.h"
+#include "nav-net.h"
 
 #include <errno.h>
 #include <string.h>
@@ -335,11 +334,7 @@ close_locked (NavNetStream *self)
 static void
 release_socket (NavNetStream *self)
 {
-  if (self->timeout != NULL)
-    {
-      g_source_destroy (self->timeout);
-      g_clear_pointer (&self->timeout, g_source_unref);
-    }
+  nav_net_source_clear (&self->timeout);
   if (self->io_funcs != NULL && self->io != NULL)
     self->io_funcs->free (self->io);
   self->io = NULL;
@@ -397,26 +392,28 @@ stream_fail (NavNetStream *self,
   g_error_free (error);
 }
 
+static gboolean
+state_is (NavNetStream *self,
+          State         state)
+{
+  gboolean is;
+
+  g_mutex_lock (&self->lock);
+  is = self->state == state;
+  g_mutex_unlock (&self->lock);
+  return is;
+}
+
 gboolean
 nav_net_stream_is_closed (NavNetStream *self)
 {
-  gboolean closed;
-
-  g_mutex_lock (&self->lock);
-  closed = self->state == STATE_CLOSED;
-  g_mutex_unlock (&self->lock);
-  return closed;
+  return state_is (self, STATE_CLOSED);
 }
 
 gboolean
 nav_net_stream_is_open (NavNetStream *self)
 {
-  gboolean open;
-
-  g_mutex_lock (&self->lock);
-  open = self->state == STATE_OPEN;
-  g_mutex_unlock (&self->lock);
-  return open;
+  return state_is (self, STATE_OPEN);
 }
 
 /* ------------------------------------------------------------- reading */
@@ -580,11 +577,7 @@ become_open (NavNetStream *self)
   self->state = STATE_OPEN;
   update_events_locked (self);
   g_mutex_unlock (&self->lock);
-  if (self->timeout != NULL)
-    {
-      g_source_destroy (self->timeout);
-      g_clear_pointer (&self->timeout, g_source_unref);
-    }
+  nav_net_source_clear (&self->timeout);
   nav_net_socket_get_local (self->fd, &self->local);
   if (self->funcs.connected != NULL)
     self->funcs.connected (self, self->user_data);

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "nav-net.h"
 #include "nav-net-tls.h"
 
 #include <errno.h>
@@ -321,16 +322,8 @@ worker_finish (Handshake *hs,
 {
   NavNetTlsServer *self = hs->server;
 
-  if (hs->io_source != NULL)
-    {
-      g_source_destroy (hs->io_source);
-      g_clear_pointer (&hs->io_source, g_source_unref);
-    }
-  if (hs->timeout != NULL)
-    {
-      g_source_destroy (hs->timeout);
-      g_clear_pointer (&hs->timeout, g_source_unref);
-    }
+  nav_net_source_clear (&hs->io_source);
+  nav_net_source_clear (&hs->timeout);
   hs->result = result;
   g_hash_table_steal (self->running, hs);
   inbox_push (self->done, self->context, hs);

@@ -286,26 +286,6 @@ nav_net_udp_source_new (int           fd,
 }
 
 void
-nav_net_send_batch_add (NavNetSendBatch       *b,
-                        const void            *data,
-                        gsize                  len,
-                        const struct sockaddr *to,
-                        socklen_t              to_len)
-{
-  guint i = b->n++;
-
-  g_assert (i < NAV_NET_SEND_BATCH);
-  b->iov[i].iov_base = (void *) data;
-  b->iov[i].iov_len = len;
-  memcpy (&b->addr[i], to, MIN ((gsize) to_len, sizeof b->addr[i]));
-  memset (&b->msgs[i].msg_hdr, 0, sizeof b->msgs[i].msg_hdr);
-  b->msgs[i].msg_hdr.msg_name = &b->addr[i];
-  b->msgs[i].msg_hdr.msg_namelen = to_len;
-  b->msgs[i].msg_hdr.msg_iov = &b->iov[i];
-  b->msgs[i].msg_hdr.msg_iovlen = 1;
-}
-
-void
 nav_net_send_batch_flush (NavNetSendBatch  *b,
                           int               fd,
                           NavNetSendResult *result)

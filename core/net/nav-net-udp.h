@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include <string.h>
 #include <sys/socket.h>
 
 #include <glib.h>
@@ -107,12 +108,32 @@ nav_net_send_batch_is_full (const NavNetSendBatch *batch)
   return batch->n == NAV_NET_SEND_BATCH;
 }
 
-/* The caller flushes a full batch first. */
-void  nav_net_send_batch_add   (NavNetSendBatch       *batch,
-                                const void            *data,
-                                gsize                  len,
-                                const struct sockaddr *to,
-                                socklen_t              to_len);
+/* The caller flushes a full batch first.  Inline: once per relayed
+ * datagram. */
+static inline void
+nav_net_send_batch_add (NavNetSendBatch       *b,
+                        const void            *data,
+                        gsize                  len,
+                        const struct sockaddr *to,
+                        socklen_t              to_len)
+{
+  guint i = b->n++;
+  struct msghdr *hdr = &b->msgs[i].msg_hdr;
+
+  g_assert (i < NAV_NET_SEND_BATCH);
+  b->iov[i].iov_base = (void *) data;
+  b->iov[i].iov_len = len;
+  if (to_len > sizeof b->addr[i])
+    to_len = sizeof b->addr[i];
+  memcpy (&b->addr[i], to, to_len);
+  hdr->msg_name = &b->addr[i];
+  hdr->msg_namelen = to_len;
+  hdr->msg_iov = &b->iov[i];
+  hdr->msg_iovlen = 1;
+  hdr->msg_control = NULL;
+  hdr->msg_controllen = 0;
+  hdr->msg_flags = 0;
+}
 /* Sends and empties the batch.  A datagram the kernel refuses (full
  * buffer, bad destination) is skipped and counted; @result may be NULL. */
 void  nav_net_send_batch_flush (NavNetSendBatch       *batch,

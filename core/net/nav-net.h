@@ -61,3 +61,18 @@
 #include "nav-net-listener.h"
 #include "nav-net-resolve.h"
 #include "nav-stun-transaction.h"
+
+G_BEGIN_DECLS
+
+/* Destroys and unrefs *@source, if any, and sets it to NULL. */
+static inline void
+nav_net_source_clear (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+G_END_DECLS

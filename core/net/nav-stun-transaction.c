@@ -5,7 +5,7 @@
  */
 #include "config.h"
 
-#include "nav-stun-transaction.h"
+#include "nav-net.h"
 
 #include <string.h>
 
@@ -142,11 +142,7 @@ nav_stun_transaction_new (GMainContext                  *context,
 static void
 clear_timer (NavStunTransaction *t)
 {
-  if (t->timer != NULL)
-    {
-      g_source_destroy (t->timer);
-      g_clear_pointer (&t->timer, g_source_unref);
-    }
+  nav_net_source_clear (&t->timer);
 }
 
 void

@@ -132,16 +132,6 @@ request_unref (Request *r)
   g_free (r);
 }
 
-static void
-destroy_source (GSource **source)
-{
-  if (*source != NULL)
-    {
-      g_source_destroy (*source);
-      g_clear_pointer (source, g_source_unref);
-    }
-}
-
 /* Completes the request once: returns the task, stops every timer and
  * I/O, and drops the request's own reference. */
 static void
@@ -159,7 +149,7 @@ request_finish (Request              *r,
     }
   r->finished = TRUE;
   r->task = NULL;
-  destroy_source (&r->cancel_source);
+  nav_net_source_clear (&r->cancel_source);
   if (r->stream != NULL)
     nav_net_stream_close (r->stream);
   if (r->transaction != NULL && r->protocol == NAV_STUN_PROTOCOL_UDP)

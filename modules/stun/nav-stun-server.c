@@ -405,23 +405,6 @@ close_connection (gpointer data)
   nav_net_stream_unref (data);
 }
 
-static NavNetListener *
-add_listener (NavStunServer     *self,
-              GPtrArray         *listeners,
-              const NavAddress  *address,
-              gboolean           tls,
-              GError           **error)
-{
-  NavNetListener *listener;
-
-  listener = nav_net_listener_new (self->context, address, 0, LISTEN_BACKLOG,
-                                   tls ? on_tls_accepted : on_tcp_accepted, self,
-                                   tls ? "TLS" : "TCP", error);
-  if (listener != NULL)
-    g_ptr_array_add (listeners, listener);
-  return listener;
-}
-
 /* ---------------------------------------------------------- NavServer */
 
 static gboolean
@@ -451,6 +434,38 @@ log_listener (const gchar      *proto,
   g_message ("event=listening transport=%s address=%s%s%s", proto,
              nav_address_to_string_buf (address, buf),
              role != NULL ? " role=" : "", role != NULL ? role : "");
+}
+
+/* One TCP or TLS listener per listening IP, on *port (0: the port the
+ * first one got, for the others). */
+static gboolean
+add_listeners (NavStunServer  *self,
+               const gchar * const *ips,
+               gboolean        tls,
+               guint          *port,
+               GError        **error)
+{
+  GPtrArray *listeners = tls ? self->tls_listeners : self->tcp_listeners;
+  guint i;
+
+  for (i = 0; ips[i] != NULL; i++)
+    {
+      NavAddress a;
+      NavNetListener *l;
+
+      if (!parse_ip (ips[i], *port, &a, error))
+        return FALSE;
+      l = nav_net_listener_new (self->context, &a, 0, LISTEN_BACKLOG,
+                                tls ? on_tls_accepted : on_tcp_accepted, self,
+                                tls ? "TLS" : "TCP", error);
+      if (l == NULL)
+        return FALSE;
+      g_ptr_array_add (listeners, l);
+      if (*port == 0)
+        *port = nav_address_get_port (nav_net_listener_get_address (l));
+      log_listener (tls ? "tls" : "tcp", nav_net_listener_get_address (l), NULL);
+    }
+  return TRUE;
 }
 
 static void nav_stun_server_stop (NavServer *server);
@@ -579,32 +594,10 @@ start_once (NavStunServer  *self,
         }
     }
 
-  if (self->tcp_enabled)
-    for (i = 0; ips[i] != NULL; i++)
-      {
-        NavAddress a;
-        NavNetListener *l;
-
-        if (!parse_ip (ips[i], self->bound_port, &a, error) ||
-            (l = add_listener (self, self->tcp_listeners, &a, FALSE, error)) == NULL)
-          goto fail;
-        if (self->bound_port == 0)
-          self->bound_port = nav_address_get_port (nav_net_listener_get_address (l));
-        log_listener ("tcp", nav_net_listener_get_address (l), NULL);
-      }
-  if (do_tls)
-    for (i = 0; ips[i] != NULL; i++)
-      {
-        NavAddress a;
-        NavNetListener *l;
-
-        if (!parse_ip (ips[i], self->bound_tls_port, &a, error) ||
-            (l = add_listener (self, self->tls_listeners, &a, TRUE, error)) == NULL)
-          goto fail;
-        if (self->bound_tls_port == 0)
-          self->bound_tls_port = nav_address_get_port (nav_net_listener_get_address (l));
-        log_listener ("tls", nav_net_listener_get_address (l), NULL);
-      }
+  if (self->tcp_enabled && !add_listeners (self, ips, FALSE, &self->bound_port, error))
+    goto fail;
+  if (do_tls && !add_listeners (self, ips, TRUE, &self->bound_tls_port, error))
+    goto fail;
 
   self->sweep = g_timeout_source_new (CLAMP (self->tcp_idle_timeout_ms / 2, 10, 1000));
   g_source_set_callback (self->sweep, sweep, self, NULL);

@@ -52,23 +52,13 @@ nav_turn_client_conn_unref (Conn *conn)
   g_free (conn);
 }
 
-static void
-destroy_source (GSource **source)
-{
-  if (*source != NULL)
-    {
-      g_source_destroy (*source);
-      g_clear_pointer (source, g_source_unref);
-    }
-}
-
 void
 nav_turn_client_conn_close (Conn *conn)
 {
   if (conn->dead)
     return;
   conn->dead = TRUE;
-  destroy_source (&conn->source);
+  nav_net_source_clear (&conn->source);
   if (conn->stream != NULL)
     nav_net_stream_close (conn->stream);
   if (conn->socket != NULL)

@@ -38,16 +38,6 @@ guint nav_turn_client_signals[NAV_TURN_CLIENT_N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (NavTurnClient, nav_turn_client, G_TYPE_OBJECT)
 
-static void
-destroy_source (GSource **source)
-{
-  if (*source != NULL)
-    {
-      g_source_destroy (*source);
-      g_clear_pointer (source, g_source_unref);
-    }
-}
-
 static void send_allocate (NavTurnClient *self);
 
 /* Configuration */
@@ -582,8 +572,8 @@ nav_turn_client_handle_frame (NavTurnClient *self,
 static void
 stop_timers (NavTurnClient *self)
 {
-  destroy_source (&self->refresh_timer);
-  destroy_source (&self->maintenance_timer);
+  nav_net_source_clear (&self->refresh_timer);
+  nav_net_source_clear (&self->maintenance_timer);
 }
 
 void
@@ -659,7 +649,7 @@ schedule_refresh (NavTurnClient *self)
 {
   guint delay;
 
-  destroy_source (&self->refresh_timer);
+  nav_net_source_clear (&self->refresh_timer);
   if (self->lifetime == 0)
     return;
   /* A minute before expiry, or at half the lifetime when it is short. */

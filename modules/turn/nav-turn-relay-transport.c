@@ -437,72 +437,66 @@ nav_turn_relay_transport_async_initable_init (GAsyncInitableIface *iface)
 
 /* ----------------------------------------------------- action signals */
 
+/* A permit or connect-peer action, answered by a signal. */
 typedef struct
 {
   NavTurnRelayTransport *self;
   NavAddress peer;
+  gboolean connect;     /* RFC 6062 Connect; otherwise CreatePermission */
 } PeerOp;
 
 static void
-permit_done (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+peer_op_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
 {
   PeerOp *op = user_data;
+  NavTurnClient *client = NAV_TURN_CLIENT (source);
   g_autoptr (GError) error = NULL;
+  gboolean ok = op->connect ? nav_turn_client_connect_finish (client, result, &error)
+                            : nav_turn_client_permit_finish (client, result, &error);
 
-  if (nav_turn_client_permit_finish (NAV_TURN_CLIENT (source), result, &error))
-    g_signal_emit (op->self, signals[SIGNAL_PERMITTED], 0, &op->peer);
+  if (ok)
+    g_signal_emit (op->self, signals[op->connect ? SIGNAL_PEER_CONNECTED : SIGNAL_PERMITTED],
+                   0, &op->peer);
   else
     g_signal_emit (op->self, signals[SIGNAL_PEER_ERROR], 0, &op->peer, error);
   g_object_unref (op->self);
   g_free (op);
+}
+
+static gboolean
+peer_op_start (NavTurnRelayTransport *self,
+               const NavAddress      *peer,
+               gboolean               connect)
+{
+  PeerOp *op;
+
+  if (self->client == NULL || self->closed || peer == NULL)
+    return FALSE;
+  op = g_new0 (PeerOp, 1);
+  op->self = g_object_ref (self);
+  op->peer = *peer;
+  op->connect = connect;
+  if (connect)
+    nav_turn_client_connect_async (self->client, peer, NULL, peer_op_done, op);
+  else
+    nav_turn_client_permit_async (self->client, peer, NULL, peer_op_done, op);
+  return TRUE;
 }
 
 static gboolean
 relay_permit (NavTurnRelayTransport *self,
               const NavAddress      *peer)
 {
-  PeerOp *op;
-
-  if (self->client == NULL || self->closed || peer == NULL)
-    return FALSE;
-  op = g_new0 (PeerOp, 1);
-  op->self = g_object_ref (self);
-  op->peer = *peer;
-  nav_turn_client_permit_async (self->client, peer, NULL, permit_done, op);
-  return TRUE;
-}
-
-static void
-connect_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  PeerOp *op = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (nav_turn_client_connect_finish (NAV_TURN_CLIENT (source), result, &error))
-    g_signal_emit (op->self, signals[SIGNAL_PEER_CONNECTED], 0, &op->peer);
-  else
-    g_signal_emit (op->self, signals[SIGNAL_PEER_ERROR], 0, &op->peer, error);
-  g_object_unref (op->self);
-  g_free (op);
+  return peer_op_start (self, peer, FALSE);
 }
 
 static gboolean
 relay_connect_peer (NavTurnRelayTransport *self,
                     const NavAddress      *peer)
 {
-  PeerOp *op;
-
-  if (self->client == NULL || self->closed || peer == NULL)
-    return FALSE;
-  op = g_new0 (PeerOp, 1);
-  op->self = g_object_ref (self);
-  op->peer = *peer;
-  nav_turn_client_connect_async (self->client, peer, NULL, connect_done, op);
-  return TRUE;
+  return peer_op_start (self, peer, TRUE);
 }
 
 /* ------------------------------------------------------------ public */

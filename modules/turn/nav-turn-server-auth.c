@@ -6,34 +6,12 @@
 #include "config.h"
 
 #include "nav-turn-server-private.h"
+#include "nav-turn-client.h"    /* nav_turn_rest_password (), shared with the client */
 
 #include <errno.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
-
-/**
- * nav_turn_server_make_rest_password:
- * @secret: the shared secret (coturn's `static-auth-secret`)
- * @username: the time-limited user name, `expiry:name`
- *
- * Computes the password of a TURN REST API credential:
- * base64 (HMAC-SHA1 (@secret, @username)).
- *
- * Returns: (transfer full): the password
- */
-gchar *
-nav_turn_server_make_rest_password (const gchar *secret,
-                                    const gchar *username)
-{
-  g_autoptr (GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA1, (const guchar *) secret, strlen (secret));
-  guint8 digest[20];
-  gsize len = sizeof digest;
-
-  g_hmac_update (hmac, (const guchar *) username, strlen (username));
-  g_hmac_get_digest (hmac, digest, &len);
-  return g_base64_encode (digest, len);
-}
 
 static gboolean
 add_user (NavTurnServer  *self,
@@ -234,7 +212,7 @@ lookup_key (NavTurnServer *self,
           g_ascii_isdigit (username[0]) && expiry <= (guint64) G_MAXINT64 &&
           expiry > (guint64) (g_get_real_time () / G_USEC_PER_SEC))
         {
-          password = nav_turn_server_make_rest_password (self->static_auth_secret, username);
+          password = nav_turn_rest_password (self->static_auth_secret, username);
           derived = nav_stun_derive_long_term_key (username, self->realm, password, algorithm, NULL);
         }
     }

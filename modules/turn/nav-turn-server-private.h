@@ -273,6 +273,9 @@ typedef struct
   NavNetSendBatch pq;
   RelaySocket *pq_rs;
   gboolean pq_df;
+  /* the clock, read once per dispatch of the relay sockets (permissions
+   * last minutes: one reading serves every datagram of the dispatch) */
+  gint64 relay_now;
 } Batch;
 
 struct _NavTurnServer
@@ -346,8 +349,10 @@ struct _NavTurnServer
   GSource *sweep_source;
   int epoll_fd;                 /* every UDP relay socket */
   GSource *epoll_source;
-  NavNetUdpReader *listen_reader;
-  NavNetUdpReader *relay_reader;
+  /* one reader for the listeners and the relays, as one set of buffers
+   * stays in the caches: the server never runs a nested main loop, and
+   * each batch is flushed (batch_done) before the next read */
+  NavNetUdpReader *reader;
   Counters counters;
   Batch *batch;
 };

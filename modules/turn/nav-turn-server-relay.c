@@ -212,7 +212,7 @@ relay_datagram (const NavNetDatagram *d,
   Allocation *alloc = rs->alloc;
   NavTurnServer *self = alloc->server;
   Batch *b = self->batch;
-  gint64 now = nav_turn_now ();
+  gint64 now = b->relay_now;
   NavAddress peer;
   gsize frame_len = 0;
   const guint8 *frame;
@@ -302,6 +302,7 @@ nav_turn_relays_readable (gint         fd,
   int n, i;
 
   n = epoll_wait (fd, events, G_N_ELEMENTS (events), 0);
+  self->batch->relay_now = nav_turn_now ();
   /* an allocation destroyed by an earlier event stays allocated (dead)
    * until the reaper runs, so the pointers (to its RelaySockets) stay
    * valid here */
@@ -310,7 +311,7 @@ nav_turn_relays_readable (gint         fd,
       RelaySocket *rs = events[i].data.ptr;
 
       if (!relay_stopped (rs))
-        nav_net_udp_reader_drain (self->relay_reader, rs->fd, &relay_funcs, rs);
+        nav_net_udp_reader_drain (self->reader, rs->fd, &relay_funcs, rs);
     }
   return G_SOURCE_CONTINUE;
 }
@@ -421,6 +422,6 @@ nav_turn_udp_readable (gint         fd,
 {
   Listener *listener = user_data;
 
-  nav_net_udp_reader_drain (listener->server->listen_reader, fd, &listener_funcs, listener);
+  nav_net_udp_reader_drain (listener->server->reader, fd, &listener_funcs, listener);
   return G_SOURCE_CONTINUE;
 }

@@ -615,8 +615,7 @@ nav_turn_server_start (NavServer  *server,
     NavNetUdpConfig config = { NAV_TURN_UDP_BATCH, NAV_TURN_UDP_RECV_SIZE, NAV_TURN_HEADROOM,
                                NAV_TURN_UDP_ROUNDS };
 
-    self->listen_reader = nav_net_udp_reader_new (&config);
-    self->relay_reader = nav_net_udp_reader_new (&config);
+    self->reader = nav_net_udp_reader_new (&config);
   }
   self->epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
   if (self->epoll_fd < 0)
@@ -712,8 +711,7 @@ nav_turn_server_stop (NavServer *server)
   g_clear_pointer (&self->policy.allowed, g_array_unref);
   g_clear_pointer (&self->tls, nav_net_tls_server_free);
   g_clear_pointer (&self->batch, g_free);
-  g_clear_pointer (&self->listen_reader, nav_net_udp_reader_free);
-  g_clear_pointer (&self->relay_reader, nav_net_udp_reader_free);
+  g_clear_pointer (&self->reader, nav_net_udp_reader_free);
   if (self->epoll_source != NULL)
     {
       g_source_destroy (self->epoll_source);

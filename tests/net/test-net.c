@@ -19,25 +19,8 @@
 #include "nav-net.h"
 #include "nav-net-tls.h"
 
-/* A failure guard, never a timing assertion. */
-#define TIMEOUT_SECONDS 20
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_for (Condition condition,
-          gpointer  data)
-{
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_SECONDS * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      g_main_context_iteration (NULL, FALSE);
-      if (!g_main_context_pending (NULL))
-        g_usleep (1000);
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-    }
-}
+/* wait_for (), TIMEOUT_SECONDS */
+#include "agent-test-util.h"
 
 /* ---------------------------------------------------------- framing */
 

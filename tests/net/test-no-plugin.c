@@ -11,8 +11,7 @@
 #include <glib/gstdio.h>
 #include <netavanue/netavanue.h>
 
-/* A failure guard, never a timing assertion. */
-#define TIMEOUT_SECONDS 30
+#include "agent-test-util.h"
 
 static const gchar * const tiers[] = { "stun", "turn", "ice", "signaling", "election", NULL };
 
@@ -26,24 +25,6 @@ typedef struct
 } Peer;
 
 static void
-on_gathered (NavAgent *agent,
-             guint     stream_id,
-             Peer     *p)
-{
-  p->gathered = TRUE;
-}
-
-static void
-on_state (NavAgent *agent,
-          guint     stream_id,
-          guint     component_id,
-          guint     state,
-          Peer     *p)
-{
-  p->state = state;
-}
-
-static void
 on_recv (NavAgent *agent,
          guint     stream_id,
          guint     component_id,
@@ -54,38 +35,27 @@ on_recv (NavAgent *agent,
   g_string_append_len (((Peer *) user_data)->received, buf, len);
 }
 
-typedef gboolean (*Condition) (Peer *p);
-
-static void
-wait_for (Condition condition,
-          Peer     *p)
-{
-  gint64 deadline = g_get_monotonic_time () + TIMEOUT_SECONDS * G_USEC_PER_SEC;
-
-  while (!condition (p))
-    {
-      g_main_context_iteration (NULL, FALSE);
-      if (!g_main_context_pending (NULL))
-        g_usleep (1000);
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-    }
-}
-
 static gboolean
-both_gathered (Peer *p)
+both_gathered (gpointer data)
 {
+  Peer *p = data;
+
   return p[0].gathered && p[1].gathered;
 }
 
 static gboolean
-both_ready (Peer *p)
+both_ready (gpointer data)
 {
+  Peer *p = data;
+
   return p[0].state == NAV_COMPONENT_STATE_READY && p[1].state == NAV_COMPONENT_STATE_READY;
 }
 
 static gboolean
-both_received (Peer *p)
+both_received (gpointer data)
 {
+  Peer *p = data;
+
   return strstr (p[0].received->str, "from b") != NULL && strstr (p[1].received->str, "from a") != NULL;
 }
 
@@ -95,15 +65,12 @@ peer_init (Peer     *p,
            gboolean  udp,
            gboolean  tcp)
 {
-  g_autoptr (NavAddress) addr = nav_address_new_from_string ("127.0.0.1", NULL);
-
   memset (p, 0, sizeof *p);
-  p->agent = nav_agent_new (NULL, NAV_COMPATIBILITY_RFC5245);
+  p->agent = agent_test_new_loopback (NAV_AGENT_OPTION_NONE, &p->gathered);
   g_object_set (p->agent, "controlling-mode", controlling, "ice-udp", udp, "ice-tcp", tcp, NULL);
-  g_assert_true (nav_agent_add_local_address (p->agent, addr));
   p->received = g_string_new (NULL);
-  g_signal_connect (p->agent, "candidate-gathering-done", G_CALLBACK (on_gathered), p);
-  g_signal_connect (p->agent, "component-state-changed", G_CALLBACK (on_state), p);
+  g_signal_connect (p->agent, "component-state-changed", G_CALLBACK (agent_test_set_state),
+                    &p->state);
   p->stream_id = nav_agent_add_stream (p->agent, 1);
   g_assert_cmpuint (p->stream_id, >, 0);
   g_assert_true (nav_agent_attach_recv (p->agent, p->stream_id, 1, NULL, on_recv, p));
@@ -114,21 +81,6 @@ peer_clear (Peer *p)
 {
   g_object_unref (p->agent);
   g_string_free (p->received, TRUE);
-}
-
-static void
-signal_to (Peer *from,
-           Peer *to)
-{
-  g_autofree gchar *ufrag = NULL, *pwd = NULL;
-  GSList *candidates;
-
-  g_assert_true (nav_agent_get_local_credentials (from->agent, from->stream_id, &ufrag, &pwd));
-  g_assert_true (nav_agent_set_remote_credentials (to->agent, to->stream_id, ufrag, pwd));
-  candidates = nav_agent_get_local_candidates (from->agent, from->stream_id, 1);
-  g_assert_nonnull (candidates);
-  g_assert_cmpint (nav_agent_set_remote_candidates (to->agent, to->stream_id, 1, candidates), >, 0);
-  g_slist_free_full (candidates, (GDestroyNotify) nav_candidate_free);
 }
 
 static void
@@ -143,8 +95,8 @@ connect_and_talk (gboolean udp,
   g_assert_true (nav_agent_gather_candidates (p[0].agent, p[0].stream_id));
   g_assert_true (nav_agent_gather_candidates (p[1].agent, p[1].stream_id));
   wait_for (both_gathered, p);
-  signal_to (&p[0], &p[1]);
-  signal_to (&p[1], &p[0]);
+  agent_test_signal_credentials_both (p[0].agent, p[0].stream_id, p[1].agent, p[1].stream_id);
+  agent_test_signal_candidates_both (p[0].agent, p[0].stream_id, p[1].agent, p[1].stream_id);
   wait_for (both_ready, p);
 
   g_assert_true (nav_agent_get_selected_pair (p[0].agent, p[0].stream_id, 1, &local, &remote));

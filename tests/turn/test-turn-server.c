@@ -1040,9 +1040,9 @@ test_rest_credentials (void)
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   g_autofree gchar *user = g_strdup_printf ("%" G_GINT64_FORMAT ":carol", now + 3600);
   g_autofree gchar *old_user = g_strdup_printf ("%" G_GINT64_FORMAT ":carol", now - 10);
-  g_autofree gchar *pass = nav_turn_server_make_rest_password ("north-wind", user);
-  g_autofree gchar *old_pass = nav_turn_server_make_rest_password ("north-wind", old_user);
-  g_autofree gchar *bad_pass = nav_turn_server_make_rest_password ("south-wind", user);
+  g_autofree gchar *pass = nav_turn_rest_password ("north-wind", user);
+  g_autofree gchar *old_pass = nav_turn_rest_password ("north-wind", old_user);
+  g_autofree gchar *bad_pass = nav_turn_rest_password ("south-wind", user);
   Client *good = client_new (f, FALSE, user, pass);
   Client *expired = client_new (f, FALSE, old_user, old_pass);
   Client *forged = client_new (f, FALSE, user, bad_pass);
@@ -1051,7 +1051,7 @@ test_rest_credentials (void)
 
   /* coturn's published example (turnserver(1)) */
   {
-    g_autofree gchar *p = nav_turn_server_make_rest_password ("north", "1600000000:ninefingers");
+    g_autofree gchar *p = nav_turn_rest_password ("north", "1600000000:ninefingers");
 
     g_assert_cmpuint (strlen (p), ==, 28);
   }
@@ -1070,7 +1070,7 @@ test_rest_credentials (void)
 
     for (guint i = 0; overflowing[i] != NULL; i++)
       {
-        g_autofree gchar *p = nav_turn_server_make_rest_password ("north-wind", overflowing[i]);
+        g_autofree gchar *p = nav_turn_rest_password ("north-wind", overflowing[i]);
         Client *c = client_new (f, FALSE, overflowing[i], p);
 
         g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_ALLOCATE, fill_udp,
