@@ -40,6 +40,56 @@ nav_stun_retransmit_params_init (NavStunRetransmitParams *params)
   params->ti_ms = NAV_STUN_DEFAULT_TI_MS;
 }
 
+void
+nav_stun_retransmit_params_install (GObjectClass *klass,
+                                    guint         first,
+                                    GParamFlags   rw)
+{
+  g_object_class_install_property (klass, first,
+    g_param_spec_uint ("stun-initial-timeout", "STUN initial timeout", "RTO, in milliseconds",
+                       1, G_MAXUINT, NAV_STUN_DEFAULT_RTO_MS, rw));
+  g_object_class_install_property (klass, first + 1,
+    g_param_spec_uint ("stun-max-retransmissions", "STUN max retransmissions",
+                       "Rc minus one", 0, G_MAXUINT - 1, NAV_STUN_DEFAULT_RC - 1, rw));
+  g_object_class_install_property (klass, first + 2,
+    g_param_spec_uint ("stun-reliable-timeout", "STUN reliable timeout", "Ti, in milliseconds",
+                       1, G_MAXUINT, NAV_STUN_DEFAULT_TI_MS, rw));
+}
+
+gboolean
+nav_stun_retransmit_params_get_property (const NavStunRetransmitParams *p,
+                                         guint                          first,
+                                         guint                          prop_id,
+                                         GValue                        *value)
+{
+  if (prop_id == first)
+    g_value_set_uint (value, p->rto_ms);
+  else if (prop_id == first + 1)
+    g_value_set_uint (value, p->rc - 1);
+  else if (prop_id == first + 2)
+    g_value_set_uint (value, p->ti_ms);
+  else
+    return FALSE;
+  return TRUE;
+}
+
+gboolean
+nav_stun_retransmit_params_set_property (NavStunRetransmitParams *p,
+                                         guint                    first,
+                                         guint                    prop_id,
+                                         const GValue            *value)
+{
+  if (prop_id == first)
+    p->rto_ms = g_value_get_uint (value);
+  else if (prop_id == first + 1)
+    p->rc = g_value_get_uint (value) + 1;
+  else if (prop_id == first + 2)
+    p->ti_ms = g_value_get_uint (value);
+  else
+    return FALSE;
+  return TRUE;
+}
+
 guint
 nav_stun_retransmit_start (NavStunRetransmit             *r,
                            const NavStunRetransmitParams *params,
@@ -289,4 +339,27 @@ gboolean
 nav_stun_transaction_is_done (NavStunTransaction *t)
 {
   return t->done;
+}
+
+static guint
+id_hash (gconstpointer key)
+{
+  guint h;
+
+  /* the ID is random (RFC 8489 §6): any four of its bytes hash it */
+  memcpy (&h, key, sizeof h);
+  return h;
+}
+
+static gboolean
+id_equal (gconstpointer a,
+          gconstpointer b)
+{
+  return memcmp (a, b, NAV_STUN_TRANSACTION_ID_LENGTH) == 0;
+}
+
+GHashTable *
+nav_stun_transaction_table_new (GDestroyNotify value_destroy)
+{
+  return g_hash_table_new_full (id_hash, id_equal, NULL, value_destroy);
 }

@@ -68,6 +68,29 @@ typedef struct
 
 void nav_stun_retransmit_params_init (NavStunRetransmitParams *params);
 
+/* The three properties of an object that runs STUN transactions, ids
+ * @first_prop_id to @first_prop_id + 2, with @flags:
+ *
+ * - `stun-initial-timeout` (uint): RTO of RFC 8489 §6.2.1, in ms;
+ * - `stun-max-retransmissions` (uint): transmissions after the first
+ *   over UDP, Rc of RFC 8489 §6.2.1 minus one;
+ * - `stun-reliable-timeout` (uint): Ti of RFC 8489 §6.2.2 over TCP and
+ *   TLS, in ms (it bounds the connection and the handshake too).
+ *
+ * get/set return FALSE for any other id. */
+#define NAV_STUN_RETRANSMIT_N_PROPS 3
+void     nav_stun_retransmit_params_install      (GObjectClass                  *klass,
+                                                  guint                          first_prop_id,
+                                                  GParamFlags                    flags);
+gboolean nav_stun_retransmit_params_get_property (const NavStunRetransmitParams *params,
+                                                  guint                          first_prop_id,
+                                                  guint                          prop_id,
+                                                  GValue                        *value);
+gboolean nav_stun_retransmit_params_set_property (NavStunRetransmitParams       *params,
+                                                  guint                          first_prop_id,
+                                                  guint                          prop_id,
+                                                  const GValue                  *value);
+
 /* How requests are sent again. */
 typedef enum {
   /* RFC 8489 §6.2.1: up to Rc transmissions, the interval doubling from
@@ -140,5 +163,11 @@ const guint8       *nav_stun_transaction_get_id    (NavStunTransaction *transact
 guint               nav_stun_transaction_get_transmissions (NavStunTransaction *transaction);
 gint64              nav_stun_transaction_get_rtt   (NavStunTransaction *transaction);
 gboolean            nav_stun_transaction_is_done   (NavStunTransaction *transaction);
+
+/* A table of transactions (or anything) keyed by the 12-byte transaction
+ * ID, which must stay valid while in the table (usually
+ * nav_stun_transaction_get_id()): the value is freed with
+ * @value_destroy. */
+GHashTable         *nav_stun_transaction_table_new (GDestroyNotify value_destroy);
 
 G_END_DECLS

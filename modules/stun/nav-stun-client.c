@@ -274,23 +274,6 @@ build_request (NavStunClient             *self,
 
 /* UDP */
 
-static guint
-id_hash (gconstpointer key)
-{
-  const guint8 *id = key;
-  guint h;
-
-  memcpy (&h, id, sizeof h);
-  return h;
-}
-
-static gboolean
-id_equal (gconstpointer a,
-          gconstpointer b)
-{
-  return memcmp (a, b, NAV_STUN_TRANSACTION_ID_LENGTH) == 0;
-}
-
 static void
 fail_pending_to (NavStunClient    *self,
                  const NavAddress *destination,
@@ -985,7 +968,7 @@ nav_stun_client_init (NavStunClient *self)
 {
   nav_stun_retransmit_params_init (&self->params);
   self->family = G_SOCKET_FAMILY_INVALID;
-  self->pending = g_hash_table_new (id_hash, id_equal);
+  self->pending = nav_stun_transaction_table_new (NULL);
 }
 
 /**

@@ -163,7 +163,7 @@ binding_done (GObject      *source,
   g_autoptr (NavStunProbe) self = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (NavStunBindingResult) r = NULL;
-  g_auto (GVariantDict) dict;
+  g_auto (GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
 
   r = nav_stun_client_binding_finish (NAV_STUN_CLIENT (source), result, &error);
   if (!self->gathering)
@@ -173,7 +173,6 @@ binding_done (GObject      *source,
       fail (self, error);
       return;
     }
-  g_variant_dict_init (&dict, NULL);
   g_variant_dict_insert (&dict, "protocol", "s", nav_stun_protocol_to_string (r->protocol));
   add_address (&dict, "mapped", &r->mapped);
   add_address (&dict, "local", &r->local);
@@ -199,7 +198,7 @@ nat_done (GObject      *source,
   g_autoptr (NavStunProbe) self = user_data;
   g_autoptr (GError) error = NULL;
   NavNatClassification c;
-  g_auto (GVariantDict) dict;
+  g_auto (GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
   GVariantBuilder strategies;
   static const NavNatType peers[] = {
     NAV_NAT_TYPE_OPEN_INTERNET, NAV_NAT_TYPE_FULL_CONE, NAV_NAT_TYPE_RESTRICTED_CONE,
@@ -214,7 +213,6 @@ nat_done (GObject      *source,
     }
   if (!self->gathering)
     return;
-  g_variant_dict_init (&dict, NULL);
   g_variant_dict_insert (&dict, "nat-type", "s", nav_nat_type_to_string (c.type));
   g_variant_dict_insert (&dict, "nat-type-display", "s", nav_nat_type_to_display_string (c.type));
   g_variant_dict_insert (&dict, "mapping", "s", nav_nat_behaviour_to_string (c.mapping));
@@ -345,10 +343,10 @@ nav_stun_probe_get_property (GObject    *object,
     case PROP_USE_SRV: g_value_set_boolean (value, self->use_srv); break;
     case PROP_SOFTWARE: g_value_set_string (value, self->software); break;
     case PROP_NAT_DISCOVERY: g_value_set_boolean (value, self->nat_discovery); break;
-    case PROP_STUN_INITIAL_TIMEOUT: g_value_set_uint (value, self->params.rto_ms); break;
-    case PROP_STUN_MAX_RETRANSMISSIONS: g_value_set_uint (value, self->params.rc - 1); break;
-    case PROP_STUN_RELIABLE_TIMEOUT: g_value_set_uint (value, self->params.ti_ms); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    default:
+      if (!nav_stun_retransmit_params_get_property (&self->params, PROP_STUN_INITIAL_TIMEOUT,
+                                                    prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -389,10 +387,10 @@ nav_stun_probe_set_property (GObject      *object,
     case PROP_USE_SRV: self->use_srv = g_value_get_boolean (value); break;
     case PROP_SOFTWARE: replace_string (&self->software, value); break;
     case PROP_NAT_DISCOVERY: self->nat_discovery = g_value_get_boolean (value); break;
-    case PROP_STUN_INITIAL_TIMEOUT: self->params.rto_ms = g_value_get_uint (value); break;
-    case PROP_STUN_MAX_RETRANSMISSIONS: self->params.rc = g_value_get_uint (value) + 1; break;
-    case PROP_STUN_RELIABLE_TIMEOUT: self->params.ti_ms = g_value_get_uint (value); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    default:
+      if (!nav_stun_retransmit_params_set_property (&self->params, PROP_STUN_INITIAL_TIMEOUT,
+                                                    prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -537,36 +535,16 @@ nav_stun_probe_class_init (NavStunProbeClass *klass)
     g_param_spec_boolean ("nat-discovery", "NAT discovery", "Classify the NAT (RFC 5780)", FALSE, rw));
   /**
    * NavStunProbe:stun-initial-timeout:
-   *
-   * RTO of RFC 8489 §6.2.1, in milliseconds.
-   *
-   * Since: 1.0
-   */
-  g_object_class_install_property (object_class, PROP_STUN_INITIAL_TIMEOUT,
-    g_param_spec_uint ("stun-initial-timeout", "STUN initial timeout", "RTO, in milliseconds",
-                       1, G_MAXUINT, NAV_STUN_DEFAULT_RTO_MS, rw));
-  /**
    * NavStunProbe:stun-max-retransmissions:
-   *
-   * Transmissions after the first over UDP: Rc of RFC 8489 §6.2.1 minus
-   * one.
-   *
-   * Since: 1.0
-   */
-  g_object_class_install_property (object_class, PROP_STUN_MAX_RETRANSMISSIONS,
-    g_param_spec_uint ("stun-max-retransmissions", "STUN max retransmissions",
-                       "Rc minus one", 0, G_MAXUINT - 1, NAV_STUN_DEFAULT_RC - 1, rw));
-  /**
    * NavStunProbe:stun-reliable-timeout:
    *
-   * Ti of RFC 8489 §6.2.2 over TCP and TLS, in milliseconds; it bounds
-   * the connection and the handshake too.
+   * RTO and Rc of RFC 8489 §6.2.1 (Rc minus one: the transmissions
+   * after the first over UDP), Ti of §6.2.2 over TCP and TLS, in
+   * milliseconds: see nav_stun_retransmit_params_install().
    *
    * Since: 1.0
    */
-  g_object_class_install_property (object_class, PROP_STUN_RELIABLE_TIMEOUT,
-    g_param_spec_uint ("stun-reliable-timeout", "STUN reliable timeout", "Ti, in milliseconds",
-                       1, G_MAXUINT, NAV_STUN_DEFAULT_TI_MS, rw));
+  nav_stun_retransmit_params_install (object_class, PROP_STUN_INITIAL_TIMEOUT, rw);
 
   /**
    * NavStunProbe::result:

@@ -1124,22 +1124,6 @@ nav_turn_client_finalize (GObject *object)
   G_OBJECT_CLASS (nav_turn_client_parent_class)->finalize (object);
 }
 
-static guint
-id_hash (gconstpointer key)
-{
-  guint h;
-
-  memcpy (&h, key, sizeof h);
-  return h;
-}
-
-static gboolean
-id_equal (gconstpointer a,
-          gconstpointer b)
-{
-  return memcmp (a, b, NAV_STUN_TRANSACTION_ID_LENGTH) == 0;
-}
-
 static void
 nav_turn_client_class_init (NavTurnClientClass *klass)
 {
@@ -1166,7 +1150,7 @@ nav_turn_client_class_init (NavTurnClientClass *klass)
 static void
 nav_turn_client_init (NavTurnClient *self)
 {
-  self->pending = g_hash_table_new (id_hash, id_equal);
+  self->pending = nav_stun_transaction_table_new (NULL);
   self->peers = g_hash_table_new_full ((GHashFunc) nav_address_hash,
                                        (GEqualFunc) nav_address_equal,
                                        NULL, (GDestroyNotify) nav_turn_peer_free);

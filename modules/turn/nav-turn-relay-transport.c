@@ -621,9 +621,6 @@ nav_turn_relay_transport_get_property (GObject    *object,
     case PROP_LIFETIME: g_value_set_uint (value, self->lifetime); break;
     case PROP_PERMISSION_REFRESH: g_value_set_uint (value, self->permission_refresh); break;
     case PROP_CHANNEL_REFRESH: g_value_set_uint (value, self->channel_refresh); break;
-    case PROP_STUN_INITIAL_TIMEOUT: g_value_set_uint (value, self->params.rto_ms); break;
-    case PROP_STUN_MAX_RETRANSMISSIONS: g_value_set_uint (value, self->params.rc - 1); break;
-    case PROP_STUN_RELIABLE_TIMEOUT: g_value_set_uint (value, self->params.ti_ms); break;
     case PROP_SOFTWARE: g_value_set_string (value, self->software); break;
     case PROP_RELAYED_ADDRESSES: g_value_take_boxed (value, relayed_addresses (self)); break;
     case PROP_MAPPED_ADDRESS:
@@ -641,7 +638,9 @@ nav_turn_relay_transport_get_property (GObject    *object,
     case PROP_STALE_NONCES: g_value_set_uint (value, c != NULL ? nav_turn_client_get_stale_nonces (c) : 0); break;
     case PROP_GARBAGE: g_value_set_uint64 (value, c != NULL ? nav_turn_client_get_garbage (c) : 0); break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!nav_stun_retransmit_params_get_property (&self->params, PROP_STUN_INITIAL_TIMEOUT,
+                                                    prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -689,12 +688,11 @@ nav_turn_relay_transport_set_property (GObject      *object,
     case PROP_LIFETIME: self->lifetime = g_value_get_uint (value); break;
     case PROP_PERMISSION_REFRESH: self->permission_refresh = g_value_get_uint (value); break;
     case PROP_CHANNEL_REFRESH: self->channel_refresh = g_value_get_uint (value); break;
-    case PROP_STUN_INITIAL_TIMEOUT: self->params.rto_ms = g_value_get_uint (value); break;
-    case PROP_STUN_MAX_RETRANSMISSIONS: self->params.rc = g_value_get_uint (value) + 1; break;
-    case PROP_STUN_RELIABLE_TIMEOUT: self->params.ti_ms = g_value_get_uint (value); break;
     case PROP_SOFTWARE: replace_string (&self->software, value); break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!nav_stun_retransmit_params_set_property (&self->params, PROP_STUN_INITIAL_TIMEOUT,
+                                                    prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -876,35 +874,16 @@ nav_turn_relay_transport_class_init (NavTurnRelayTransportClass *klass)
                        1, G_MAXUINT, defaults.channel_refresh_s, rwc));
   /**
    * NavTurnRelayTransport:stun-initial-timeout:
-   *
-   * RTO of the requests over UDP (RFC 8489 §6.2.1), in milliseconds.
-   *
-   * Since: 1.0
-   */
-  g_object_class_install_property (object_class, PROP_STUN_INITIAL_TIMEOUT,
-    g_param_spec_uint ("stun-initial-timeout", "STUN initial timeout", "RTO, in milliseconds",
-                       1, G_MAXUINT, defaults.params.rto_ms, rwc));
-  /**
    * NavTurnRelayTransport:stun-max-retransmissions:
-   *
-   * Transmissions of a request over UDP after the first: Rc minus one.
-   *
-   * Since: 1.0
-   */
-  g_object_class_install_property (object_class, PROP_STUN_MAX_RETRANSMISSIONS,
-    g_param_spec_uint ("stun-max-retransmissions", "STUN max retransmissions", "Rc minus one",
-                       0, G_MAXUINT - 1, defaults.params.rc - 1, rwc));
-  /**
    * NavTurnRelayTransport:stun-reliable-timeout:
    *
-   * Ti of the requests over TCP and TLS (RFC 8489 §6.2.2), in
-   * milliseconds.
+   * RTO and Rc of the requests over UDP (RFC 8489 §6.2.1; Rc minus one:
+   * the transmissions after the first), Ti over TCP and TLS (§6.2.2), in
+   * milliseconds: see nav_stun_retransmit_params_install().
    *
    * Since: 1.0
    */
-  g_object_class_install_property (object_class, PROP_STUN_RELIABLE_TIMEOUT,
-    g_param_spec_uint ("stun-reliable-timeout", "STUN reliable timeout", "Ti, in milliseconds",
-                       1, G_MAXUINT, defaults.params.ti_ms, rwc));
+  nav_stun_retransmit_params_install (object_class, PROP_STUN_INITIAL_TIMEOUT, rwc);
   /**
    * NavTurnRelayTransport:software:
    *
