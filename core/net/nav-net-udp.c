@@ -16,6 +16,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#ifdef __linux__
+#include <linux/errqueue.h>
+#endif
 
 #include <glib-unix.h>
 
@@ -243,30 +246,59 @@ nav_net_udp_reader_drain (NavNetUdpReader      *r,
   return failure;
 }
 
+gboolean
+nav_net_udp_read_error (int         fd,
+                        NavAddress *offender,
+                        int        *errsv)
+{
+#ifdef MSG_ERRQUEUE
+  struct sockaddr_storage ss;
+  union {
+    struct cmsghdr align;
+    guint8 buf[512];
+  } control;
+  guint8 data[64];
+  struct iovec iov = { data, sizeof data };
+  struct msghdr msg = { 0 };
+  struct cmsghdr *cmsg;
+
+  *errsv = 0;
+  msg.msg_name = &ss;
+  msg.msg_namelen = sizeof ss;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = sizeof control.buf;
+  if (recvmsg (fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+    return FALSE;
+  if (!nav_address_set_from_sockaddr (offender, (struct sockaddr *) &ss, msg.msg_namelen))
+    return TRUE;
+  for (cmsg = CMSG_FIRSTHDR (&msg); cmsg != NULL; cmsg = CMSG_NXTHDR (&msg, cmsg))
+    {
+      struct sock_extended_err ee;
+
+      if (!((cmsg->cmsg_level == IPPROTO_IP && cmsg->cmsg_type == IP_RECVERR) ||
+            (cmsg->cmsg_level == IPPROTO_IPV6 && cmsg->cmsg_type == IPV6_RECVERR)))
+        continue;
+      memcpy (&ee, CMSG_DATA (cmsg), sizeof ee);
+      if (ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6)
+        *errsv = ee.ee_errno;
+    }
+  return TRUE;
+#else
+  return FALSE;
+#endif
+}
+
 void
 nav_net_udp_drain_error_queue (int fd)
 {
-#ifdef MSG_ERRQUEUE
+  NavAddress offender;
+  int errsv;
   guint i;
 
-  for (i = 0; i < 64; i++)
-    {
-      guint8 data[256];
-      union {
-        struct cmsghdr align;
-        guint8 buf[512];
-      } control;
-      struct iovec iov = { data, sizeof (data) };
-      struct msghdr msg = { 0 };
-
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = control.buf;
-      msg.msg_controllen = sizeof (control.buf);
-      if (recvmsg (fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
-        break;
-    }
-#endif
+  for (i = 0; i < 64 && nav_net_udp_read_error (fd, &offender, &errsv); i++)
+    ;
 }
 
 GSource *

@@ -9,6 +9,8 @@
 
 #include <glib.h>
 
+#include "netavanue/netavanue.h"
+
 G_BEGIN_DECLS
 
 /* One datagram read.  @data is followed by the rest of its buffer and
@@ -68,6 +70,13 @@ int              nav_net_udp_reader_drain (NavNetUdpReader       *reader,
                                            const NavNetUdpFuncs  *funcs,
                                            gpointer               user_data);
 
+/* Reads one entry of the error queue of @fd (IP_RECVERR): TRUE with,
+ * for an ICMP error about an earlier datagram, the address it was sent to
+ * in @offender and the error in *@errsv (0 for an entry that is no ICMP
+ * error, or whose address is unknown); FALSE when the queue is empty. */
+gboolean         nav_net_udp_read_error (int         fd,
+                                         NavAddress *offender,
+                                         int        *errsv);
 /* Reads and drops what waits on the error queue of @fd (IP_RECVERR);
  * the socket polls as G_IO_ERR until it is read. */
 void             nav_net_udp_drain_error_queue (int fd);

@@ -12,7 +12,6 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
-#include <linux/errqueue.h>
 
 #include <glib/gi18n-lib.h>
 #include <glib-unix.h>
@@ -306,47 +305,20 @@ fail_pending_to (NavStunClient    *self,
 static void
 udp_drain_errors (UdpSocket *s)
 {
-  for (;;)
-    {
-      struct sockaddr_storage ss;
-      guint8 control[512];
-      guint8 dummy[64];
-      struct iovec iov = { dummy, sizeof dummy };
-      struct msghdr msg = { 0 };
-      struct cmsghdr *cmsg;
-      NavAddress offender;
+  NavAddress offender;
+  int errsv;
 
-      msg.msg_name = &ss;
-      msg.msg_namelen = sizeof ss;
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = control;
-      msg.msg_controllen = sizeof control;
-      if (recvmsg (s->fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
-        return;
-      if (!nav_address_set_from_sockaddr (&offender, (struct sockaddr *) &ss, msg.msg_namelen))
-        continue;
-      for (cmsg = CMSG_FIRSTHDR (&msg); cmsg != NULL; cmsg = CMSG_NXTHDR (&msg, cmsg))
-        {
-          struct sock_extended_err ee;
+  while (nav_net_udp_read_error (s->fd, &offender, &errsv))
+    if (errsv != 0)
+      {
+        gchar buf[NAV_ADDRESS_STRING_LEN];
+        g_autoptr (GError) error =
+          g_error_new (NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_UNREACHABLE,
+                       _("%s is unreachable: %s"),
+                       nav_address_to_string_buf (&offender, buf), g_strerror (errsv));
 
-          if (!((cmsg->cmsg_level == IPPROTO_IP && cmsg->cmsg_type == IP_RECVERR) ||
-                (cmsg->cmsg_level == IPPROTO_IPV6 && cmsg->cmsg_type == IPV6_RECVERR)))
-            continue;
-          memcpy (&ee, CMSG_DATA (cmsg), sizeof ee);
-          if (ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6)
-            {
-              gchar buf[NAV_ADDRESS_STRING_LEN];
-              g_autoptr (GError) error =
-                g_error_new (NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_UNREACHABLE,
-                             _("%s is unreachable: %s"),
-                             nav_address_to_string_buf (&offender, buf),
-                             g_strerror (ee.ee_errno));
-
-              fail_pending_to (s->client, &offender, error);
-            }
-        }
-    }
+        fail_pending_to (s->client, &offender, error);
+      }
 }
 
 static void

@@ -15,35 +15,25 @@
 
 #include <glib/gi18n-lib.h>
 
+/* A relay socket on @port of @addr (the socket layer's, with the
+ * options a relay needs): TCP relays reuse the address, and an RFC 6062
+ * connection to a peer leaves from the relayed port (SO_REUSEPORT). */
 int
 nav_turn_bind_socket (const NavAddress *addr,
-             int               type,
-             guint             port,
-             gboolean          reuse_port)
+                      int               type,
+                      guint             port,
+                      gboolean          reuse_port)
 {
-  struct sockaddr_storage ss;
   NavAddress a = *addr;
-  socklen_t sl;
-  int family = nav_address_get_family (addr) == G_SOCKET_FAMILY_IPV6 ? AF_INET6 : AF_INET;
-  int fd, one = 1;
+  NavNetSocketFlags flags = 0;
+  int errsv;
 
-  fd = socket (family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return -1;
-  if (family == AF_INET6)
-    setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   if (type == SOCK_STREAM || reuse_port)
-    setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    flags |= NAV_NET_SOCKET_REUSEADDR;
   if (reuse_port)
-    setsockopt (fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    flags |= NAV_NET_SOCKET_REUSEPORT;
   nav_address_set_port (&a, port);
-  sl = nav_address_copy_to_sockaddr (&a, (struct sockaddr *) &ss, sizeof ss);
-  if (bind (fd, (struct sockaddr *) &ss, sl) < 0)
-    {
-      close (fd);
-      return -1;
-    }
-  return fd;
+  return nav_net_socket_open (&a, type, flags, 0, NULL, &errsv);
 }
 
 /* Finds a free port in [min-port, max-port] (RFC 8656 §7.2: even when
