@@ -236,6 +236,20 @@ main (int    argc,
 
       opt_nav_server = g_build_filename (dir, "..", "tools", "nav-server", NULL);
     }
+  /* nav-server reaches its STUN server through the registry: from a build
+   * tree, the modules are beside its tools/ (as `meson devenv` says). */
+  if (g_getenv ("NAV_MODULE_DIR") == NULL)
+    {
+      g_autofree gchar *tools = g_path_get_dirname (opt_nav_server);
+      g_autofree gchar *modules = g_build_filename (tools, "..", "modules", NULL);
+      g_autofree gchar *stun = g_build_filename (modules, "stun", NULL);
+
+      if (g_file_test (stun, G_FILE_TEST_IS_DIR))
+        {
+          g_setenv ("NAV_MODULE_DIR", modules, TRUE);
+          g_setenv ("NAV_MODULE_PATH", stun, TRUE);
+        }
+    }
 
   nav_port = free_port ();
   nav_port_arg = g_strdup_printf ("--listening-port=%u", nav_port);

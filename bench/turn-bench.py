@@ -325,6 +325,17 @@ def relay_run(kind, args, tmp):
     return result
 
 
+def use_build_modules(binary):
+    """The tools reach the STUN and TURN code through the registry: run
+    from a build tree (outside `meson devenv`), point it at the modules
+    beside the binary's tools/."""
+    modules = os.path.join(os.path.dirname(os.path.abspath(binary)), '..', 'modules')
+    if 'NAV_MODULE_DIR' not in os.environ and os.path.isdir(os.path.join(modules, 'turn')):
+        os.environ['NAV_MODULE_DIR'] = modules
+        os.environ['NAV_MODULE_PATH'] = ':'.join(
+            os.path.join(modules, tier) for tier in ('turn', 'stun'))
+
+
 def main():
     ap = argparse.ArgumentParser(description='TURN relay: coturn vs nav-server')
     ap.add_argument('--nav-server', required=True)
@@ -339,6 +350,7 @@ def main():
     ap.add_argument('--seconds', type=float, default=5, help='with --load: measured seconds')
     ap.add_argument('--concurrency', type=int, default=64, help='with --load: Allocates in flight')
     args = ap.parse_args()
+    use_build_modules(args.nav_server)
 
     tmp = tempfile.mkdtemp(prefix='turn-bench-')
     if args.load:

@@ -39,6 +39,17 @@ def timed(argv):
     return time.monotonic() - start, p
 
 
+def use_build_modules(binary):
+    """The tools reach the STUN and TURN code through the registry: run
+    from a build tree (outside `meson devenv`), point it at the modules
+    beside the binary's tools/."""
+    modules = os.path.join(os.path.dirname(os.path.abspath(binary)), '..', 'modules')
+    if 'NAV_MODULE_DIR' not in os.environ and os.path.isdir(os.path.join(modules, 'turn')):
+        os.environ['NAV_MODULE_DIR'] = modules
+        os.environ['NAV_MODULE_PATH'] = ':'.join(
+            os.path.join(modules, tier) for tier in ('turn', 'stun'))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--nav-turn', required=True)
@@ -46,6 +57,7 @@ def main():
     ap.add_argument('--size', type=int, default=100)
     ap.add_argument('--window', type=int, default=32)
     args = ap.parse_args()
+    use_build_modules(args.nav_turn)
 
     turnserver = helpers.need('turnserver')
     uclient = helpers.need('turnutils_uclient')

@@ -7,8 +7,8 @@
  * the checker and the agent treat it like the UDP socket of a UDP
  * candidate: send (to, message) and a receive function with the source.
  * Underneath, each peer is one TCP connection carrying RFC 4571 frames,
- * a transport of the tcp-framing plugin created through the registry
- * (the core never frames TCP itself):
+ * a stream of the core's socket layer (core/net/nav-net-stream.c, the
+ * framing core-internal: the core needs no plugin):
  *
  * - passive (RFC 6544 §4.1): a listening socket on the candidate's
  *   address; every accepted connection is kept, keyed by the peer's
@@ -58,6 +58,7 @@
 #endif
 
 #include "nav-ice-tcp-private.h"
+#include "nav-net.h"
 
 /* Accepted connections kept per passive candidate: a peer cannot make a
  * passive candidate hold an unbounded number of sockets.  The oldest goes
@@ -78,12 +79,14 @@
  * refused). */
 #define SO_CONNECT_STALE_USEC (2 * G_USEC_PER_SEC)
 
+/* An active candidate's connect gives up after this (as the tcp-framing
+ * plugin's connect-timeout). */
+#define CONNECT_TIMEOUT_MS 10000
+
 typedef struct {
   NavIceTcpTransport *owner;    /* unowned: it frees its connections */
   NavAddress remote;
-  NavTransport *child;          /* NULL once closed */
-  gulong closed_id;
-  gulong connected_id;          /* notify::connected, for the TOS */
+  NavNetStream *stream;         /* RFC 4571 frames */
   gint trusted;                 /* atomic: may carry application data */
   /* The transaction IDs of the last STUN requests sent, a ring */
   guint8 requests[RECENT_REQUESTS][NAV_STUN_TRANSACTION_ID_LENGTH];
@@ -118,8 +121,7 @@ stun_request_id (const guint8 *data,
 typedef struct {
   NavIceTcpTransport *owner;    /* unowned */
   NavAddress remote;
-  GSocket *socket;
-  GSource *source;
+  NavNetStream *stream;         /* connecting */
   gint64 started;
   GPtrArray *queue;             /* GBytes */
   guint8 requests[RECENT_REQUESTS][NAV_STUN_TRANSACTION_ID_LENGTH];
@@ -134,8 +136,7 @@ struct _NavIceTcpTransport
   NavCandidateTransport protocol;
   NavAddress local_address;
 
-  GSocket *listener;            /* passive only */
-  GSource *accept_source;
+  NavNetListener *listener;     /* passive and simultaneous-open */
 
   GMutex lock;                  /* guards everything below */
   GPtrArray *connections;       /* Connection */
@@ -163,13 +164,11 @@ connection_free (gpointer data)
 {
   Connection *c = data;
 
-  if (c->child != NULL)
+  if (c->stream != NULL)
     {
-      g_clear_signal_handler (&c->closed_id, c->child);
-      g_clear_signal_handler (&c->connected_id, c->child);
-      nav_transport_set_receive_func (c->child, NULL, NULL, NULL);
-      nav_transport_close (c->child);
-      g_clear_object (&c->child);
+      /* No callback after close. */
+      nav_net_stream_close (c->stream);
+      nav_net_stream_unref (c->stream);
     }
   g_free (c);
 }
@@ -196,11 +195,10 @@ find_connection (NavIceTcpTransport *self,
  * that, anyone who can reach the port could inject data.  STUN (first
  * byte 0–3, RFC 7983 §7) always goes through, for the checks. */
 static void
-child_receive (NavTransport     *child,
-               const guint8     *data,
-               gsize             len,
-               const NavAddress *from,
-               gpointer          user_data)
+connection_frame (NavNetStream *stream,
+                  const guint8 *data,
+                  gsize         len,
+                  gpointer      user_data)
 {
   Connection *c = user_data;
 
@@ -209,7 +207,7 @@ child_receive (NavTransport     *child,
       g_debug ("ICE-TCP: %" G_GSIZE_FORMAT " bytes of data before any check dropped", len);
       return;
     }
-  nav_transport_deliver (NAV_TRANSPORT (c->owner), data, len, from);
+  nav_transport_deliver (NAV_TRANSPORT (c->owner), data, len, &c->remote);
 }
 
 /* Whether @data is a STUN success response (class bits 10, RFC 8489 §5). */
@@ -222,96 +220,60 @@ is_stun_success (const guint8 *data,
          data[6] == 0xa4 && data[7] == 0x42;
 }
 
-static gboolean
-nothing (gpointer user_data)
-{
-  return G_SOURCE_REMOVE;
-}
-
+/* The connection closed by itself (the peer, an error, a connect that
+ * failed): it is forgotten. */
 static void
-child_closed (NavTransport *child,
-              const GError *error,
-              gpointer      user_data)
+connection_closed (NavNetStream *stream,
+                   const GError *error,
+                   gpointer      user_data)
 {
-  NavIceTcpTransport *self = user_data;
-  Connection *gone = NULL;
+  Connection *c = user_data;
+  NavIceTcpTransport *self = c->owner;
   gchar buf[NAV_ADDRESS_STRING_LEN];
+  guint index;
 
   g_mutex_lock (&self->lock);
-  for (guint i = 0; i < self->connections->len; i++)
+  if (!g_ptr_array_find (self->connections, c, &index))
     {
-      Connection *c = g_ptr_array_index (self->connections, i);
-
-      if (c->child == child)
-        {
-          gone = g_ptr_array_steal_index (self->connections, i);
-          break;
-        }
+      g_mutex_unlock (&self->lock);
+      return;
     }
-  if (gone != NULL && error != NULL && self->protocol == NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE)
+  g_ptr_array_steal_index (self->connections, index);
+  if (self->protocol == NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE)
     {
       /* Bounded: a failure nobody asks about is forgotten eventually. */
       if (self->failed->len >= MAX_CONNECTIONS)
         g_array_remove_index (self->failed, 0);
-      g_array_append_val (self->failed, gone->remote);
+      g_array_append_val (self->failed, c->remote);
     }
   g_mutex_unlock (&self->lock);
 
-  if (gone != NULL)
-    {
-      g_debug ("ICE-TCP %s connection with %s closed: %s",
-               nav_candidate_transport_to_string (self->protocol),
-               nav_address_to_string_buf (&gone->remote, buf),
-               error != NULL ? error->message : "on request");
-      /* The child is inside its own emission, which may not hold a
-       * reference: the last one is dropped from an idle source. */
-      {
-        GSource *idle = g_idle_source_new ();
-
-        g_source_set_callback (idle, nothing, g_steal_pointer (&gone->child), g_object_unref);
-        g_source_set_static_name (idle, "[nav] ICE-TCP connection release");
-        g_source_attach (idle, self->context);
-        g_source_unref (idle);
-        g_clear_signal_handler (&gone->closed_id, child);
-        nav_transport_set_receive_func (child, NULL, NULL, NULL);
-      }
-      connection_free (gone);
-    }
+  g_debug ("ICE-TCP %s connection with %s closed: %s",
+           nav_candidate_transport_to_string (self->protocol),
+           nav_address_to_string_buf (&c->remote, buf), error->message);
+  /* The stream holds itself through this callback. */
+  connection_free (c);
 }
 
-/* Takes @child over; called with the lock held. */
-/* Applies the transport's TOS to a connection's socket(s). */
+static const NavNetStreamFuncs connection_funcs = {
+  connection_frame, NULL, NULL, connection_closed, NULL, NULL,
+};
+
 static void
-connection_apply_tos (NavIceTcpTransport *self,
-                      NavTransport       *child)
+apply_tos (NavIceTcpTransport *self,
+           int                 fd,
+           GSocketFamily       family)
 {
-  g_autoptr (GPtrArray) sockets = NULL;
-  gint tos;
+  gint tos = self->tos;
 
-  g_mutex_lock (&self->lock);
-  tos = self->tos;
-  g_mutex_unlock (&self->lock);
-  if (tos < 0)
-    return;
-  sockets = nav_transport_dup_sockets (child);
-  for (guint i = 0; i < sockets->len; i++)
-    nav_socket_set_tos (g_ptr_array_index (sockets, i), tos);
+  if (tos >= 0 && fd >= 0)
+    nav_net_socket_set_tos (fd, family == G_SOCKET_FAMILY_IPV6 ? AF_INET6 : AF_INET, tos);
 }
 
-/* An outgoing connection has its socket once connected. */
-static void
-child_connected (GObject    *child,
-                 GParamSpec *pspec,
-                 gpointer    user_data)
-{
-  Connection *c = user_data;
-
-  connection_apply_tos (c->owner, NAV_TRANSPORT (child));
-}
-
+/* Takes @stream over; called with the lock held. */
 static Connection *
 add_connection (NavIceTcpTransport *self,
-                NavTransport       *child,
+                NavNetStream       *stream,
                 const NavAddress   *remote,
                 gboolean            outgoing)
 {
@@ -319,175 +281,88 @@ add_connection (NavIceTcpTransport *self,
 
   c->owner = self;
   c->remote = *remote;
-  c->child = child;
+  c->stream = stream;
   /* A connection we opened goes to an address the peer signalled. */
   c->trusted = outgoing;
-  nav_transport_set_receive_func (child, child_receive, c, NULL);
-  c->closed_id = g_signal_connect (child, "closed", G_CALLBACK (child_closed), self);
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (child), "connected") != NULL)
-    c->connected_id = g_signal_connect (child, "notify::connected",
-                                        G_CALLBACK (child_connected), c);
-  if (self->tos >= 0)
-    {
-      g_autoptr (GPtrArray) sockets = nav_transport_dup_sockets (child);
-
-      for (guint i = 0; i < sockets->len; i++)
-        nav_socket_set_tos (g_ptr_array_index (sockets, i), self->tos);
-    }
+  nav_net_stream_set_funcs (stream, &connection_funcs, c);
+  apply_tos (self, nav_net_stream_get_fd (stream), nav_address_get_family (remote));
   g_ptr_array_add (self->connections, c);
   return c;
 }
 
 /* ---------------------------------------------------------------- passive */
 
-static gboolean
-on_incoming (GSocket      *listener,
-             GIOCondition  condition,
-             gpointer      user_data)
+static void
+on_incoming (NavNetListener   *listener,
+             int               fd,
+             const NavAddress *remote,
+             gpointer          user_data)
 {
   NavIceTcpTransport *self = user_data;
-  guint accepted;
+  NavNetStream *stream;
+  Connection *old = NULL;
+  gchar buf[NAV_ADDRESS_STRING_LEN];
 
-  /* A few per dispatch: a flood of connections does not starve the rest
-   * of the main context. */
-  for (accepted = 0; accepted < 16; accepted++)
+  stream = nav_net_stream_new (self->context, fd, NULL, NULL, NAV_NET_FRAMING_RFC4571,
+                               &connection_funcs, NULL, TRUE);
+  g_mutex_lock (&self->lock);
+  if (self->closed)
     {
-      g_autoptr (GError) error = NULL;
-      g_autoptr (GSocket) socket = NULL;
-      g_autoptr (GSocketConnection) connection = NULL;
-      g_autoptr (GSocketAddress) peer = NULL;
-      GObject *child;
-      NavAddress remote;
-      Connection *old = NULL;
-
-      socket = g_socket_accept (listener, NULL, &error);
-      if (socket == NULL)
-        {
-          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            g_debug ("ICE-TCP passive: accept failed: %s", error->message);
-          break;
-        }
-      peer = g_socket_get_remote_address (socket, NULL);
-      nav_address_init (&remote);
-      if (peer == NULL || !nav_address_set_from_socket_address (&remote, peer, NULL))
-        continue;
-      g_socket_set_blocking (socket, FALSE);
-      if (self->tos >= 0)
-        nav_socket_set_tos (socket, self->tos);
-      connection = g_socket_connection_factory_create_connection (socket);
-      child = nav_registry_create (nav_registry_get_default (), NAV_TRANSPORT_EXTENSION_POINT_NAME,
-                                   "tcp-framing", &error,
-                                   "connection", connection,
-                                   "context", self->context,
-                                   NULL);
-      if (child == NULL)
-        {
-          g_debug ("ICE-TCP passive: cannot frame the connection: %s", error->message);
-          continue;
-        }
-
-      g_mutex_lock (&self->lock);
-      if (self->closed)
-        {
-          g_mutex_unlock (&self->lock);
-          nav_transport_close (NAV_TRANSPORT (child));
-          g_object_unref (child);
-          break;
-        }
-      /* The same peer address again (it reconnected) replaces the old
-       * connection; beyond the bound, the oldest goes. */
-      old = find_connection (self, &remote);
-      if (old != NULL)
-        g_ptr_array_remove_fast (self->connections, old);
-      else if (self->connections->len >= MAX_CONNECTIONS)
-        {
-          old = g_ptr_array_steal_index (self->connections, 0);
-          connection_free (old);
-        }
-      add_connection (self, NAV_TRANSPORT (child), &remote, FALSE);
       g_mutex_unlock (&self->lock);
-      {
-        gchar buf[NAV_ADDRESS_STRING_LEN];
-
-        g_debug ("ICE-TCP %s: accepted a connection from %s",
-                 nav_candidate_transport_to_string (self->protocol),
-                 nav_address_to_string_buf (&remote, buf));
-      }
+      nav_net_stream_close (stream);
+      nav_net_stream_unref (stream);
+      return;
     }
-  return G_SOURCE_CONTINUE;
+  /* The same peer address again (it reconnected) replaces the old
+   * connection; beyond the bound, the oldest goes. */
+  old = find_connection (self, remote);
+  if (old != NULL)
+    {
+      g_ptr_array_remove_fast (self->connections, old);
+      connection_free (old);
+    }
+  else if (self->connections->len >= MAX_CONNECTIONS)
+    {
+      old = g_ptr_array_steal_index (self->connections, 0);
+      connection_free (old);
+    }
+  add_connection (self, stream, remote, FALSE);
+  g_mutex_unlock (&self->lock);
+  nav_net_stream_resume (stream);
+  g_debug ("ICE-TCP %s: accepted a connection from %s",
+           nav_candidate_transport_to_string (self->protocol),
+           nav_address_to_string_buf (remote, buf));
 }
 
-/* Binds @socket to @where with SO_REUSEADDR and SO_REUSEPORT: the
- * listener of an S-O candidate and the sockets that connect from its port
- * share that port (Linux allows it between sockets that all set
- * SO_REUSEPORT, of one user).  Not g_socket_bind(), which sets
- * SO_REUSEPORT on datagram sockets only and clears it on the others. */
-static gboolean
-bind_reusing (GSocket         *socket,
-              GSocketAddress  *where,
-              GError         **error)
+/* The listener of a candidate.  That of an S-O candidate and the sockets
+ * that connect from its port share that port, all with SO_REUSEADDR and
+ * SO_REUSEPORT (Linux allows it between sockets that all set
+ * SO_REUSEPORT, of one user). */
+static NavNetListener *
+listen_on (NavIceTcpTransport  *self,
+           const NavAddress    *address,
+           guint                port,
+           gboolean             reuse,
+           GError             **error)
 {
-#ifdef G_OS_UNIX
-  struct sockaddr_storage native;
-  gssize len = g_socket_address_get_native_size (where);
-
-  if (!g_socket_set_option (socket, SOL_SOCKET, SO_REUSEADDR, 1, error))
-    return FALSE;
-#ifdef SO_REUSEPORT
-  if (!g_socket_set_option (socket, SOL_SOCKET, SO_REUSEPORT, 1, error))
-    return FALSE;
-#endif
-  if (len <= 0 || (gsize) len > sizeof native ||
-      !g_socket_address_to_native (where, &native, sizeof native, error))
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_BIND_FAILED,
-                     _("Cannot bind to this address"));
-      return FALSE;
-    }
-  if (bind (g_socket_get_fd (socket), (struct sockaddr *) &native, (socklen_t) len) != 0)
-    {
-      int errsv = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                   _("Cannot bind a simultaneous-open socket: %s"), g_strerror (errsv));
-      return FALSE;
-    }
-  return TRUE;
-#else
-  return g_socket_bind (socket, where, TRUE, error);
-#endif
-}
-
-static GSocket *
-listen_on (const NavAddress  *address,
-           guint              port,
-           gboolean           reuse,
-           GError           **error)
-{
-  g_autoptr (GSocket) socket = NULL;
-  g_autoptr (GSocketAddress) where = NULL;
   NavAddress bind_to = *address;
+  int fd, errsv = 0;
 
-  socket = g_socket_new (nav_address_get_family (address), G_SOCKET_TYPE_STREAM,
-                         G_SOCKET_PROTOCOL_TCP, error);
-  if (socket == NULL)
-    return NULL;
   nav_address_set_port (&bind_to, port);
-  where = nav_address_to_socket_address (&bind_to);
-  if (where == NULL)
+  fd = nav_net_socket_open (&bind_to, SOCK_STREAM,
+                            reuse ? NAV_NET_SOCKET_REUSEADDR | NAV_NET_SOCKET_REUSEPORT : 0,
+                            0, NULL, &errsv);
+  if (fd < 0)
     {
+      gchar buf[NAV_ADDRESS_STRING_LEN];
+
       g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_BIND_FAILED,
-                   _("Cannot bind to this address"));
+                   _("Could not bind %s: %s"), nav_address_to_string_buf (&bind_to, buf),
+                   g_strerror (errsv));
       return NULL;
     }
-  g_socket_set_blocking (socket, FALSE);
-  if (reuse ? !bind_reusing (socket, where, error) : !g_socket_bind (socket, where, FALSE, error))
-    return NULL;
-  g_socket_set_listen_backlog (socket, 16);
-  if (!g_socket_listen (socket, error))
-    return NULL;
-  return g_steal_pointer (&socket);
+  return nav_net_listener_new_from_fd (self->context, fd, 16, on_incoming, self,
+                                       "ICE-TCP", error);
 }
 
 static NavIceTcpTransport *
@@ -499,13 +374,14 @@ new_listening (GMainContext          *context,
                GError               **error)
 {
   g_autoptr (NavIceTcpTransport) self = NULL;
-  g_autoptr (GSocketAddress) bound = NULL;
-  GSocket *listener = NULL;
+  gboolean reuse = protocol == NAV_CANDIDATE_TRANSPORT_TCP_SO;
 
   g_return_val_if_fail (address != NULL, NULL);
 
+  self = g_object_new (NAV_TYPE_ICE_TCP_TRANSPORT, "context", context, NULL);
+  self->protocol = protocol;
   if (max_port == 0)
-    listener = listen_on (address, 0, protocol == NAV_CANDIDATE_TRANSPORT_TCP_SO, error);
+    self->listener = listen_on (self, address, 0, reuse, error);
   else
     {
       /* The range as the UDP candidates use it: from a random port,
@@ -514,30 +390,19 @@ new_listening (GMainContext          *context,
       guint span = hi - lo + 1;
       guint start = g_random_int_range (0, (gint32) span);
 
-      for (guint i = 0; i < span && listener == NULL; i++)
+      for (guint i = 0; i < span && self->listener == NULL; i++)
         {
           g_autoptr (GError) local_error = NULL;
 
-          listener = listen_on (address, lo + (start + i) % span,
-                                protocol == NAV_CANDIDATE_TRANSPORT_TCP_SO, &local_error);
-          if (listener == NULL && i + 1 == span)
+          self->listener = listen_on (self, address, lo + (start + i) % span, reuse, &local_error);
+          if (self->listener == NULL && i + 1 == span)
             g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_NO_PORT_AVAILABLE,
                          _("No port of %u–%u is free for a TCP listener"), lo, hi);
         }
     }
-  if (listener == NULL)
+  if (self->listener == NULL)
     return NULL;
-
-  self = g_object_new (NAV_TYPE_ICE_TCP_TRANSPORT, "context", context, NULL);
-  self->protocol = protocol;
-  self->listener = listener;
-  bound = g_socket_get_local_address (listener, error);
-  if (bound == NULL || !nav_address_set_from_socket_address (&self->local_address, bound, error))
-    return NULL;
-  self->accept_source = g_socket_create_source (listener, G_IO_IN, NULL);
-  g_source_set_callback (self->accept_source, (GSourceFunc) (GCallback) on_incoming, self, NULL);
-  g_source_set_static_name (self->accept_source, "[nav] ICE-TCP accept");
-  g_source_attach (self->accept_source, self->context);
+  self->local_address = *nav_net_listener_get_address (self->listener);
   return g_steal_pointer (&self);
 }
 
@@ -584,13 +449,12 @@ nav_ice_tcp_transport_new_active (GMainContext      *context,
 }
 
 /* Called with the lock held: the connection to @to, opened if need be. */
-static NavTransport *
+static NavNetStream *
 ensure_outgoing (NavIceTcpTransport  *self,
                  const NavAddress    *to,
                  GError             **error)
 {
-  g_autoptr (NavAddress) remote = nav_address_copy (to);
-  GObject *child;
+  NavNetStream *stream;
 
   /* A connection only goes to the peer's family (and never to "any"). */
   if (nav_address_get_family (to) != nav_address_get_family (&self->local_address) ||
@@ -600,16 +464,14 @@ ensure_outgoing (NavIceTcpTransport  *self,
                    _("An ICE-TCP candidate cannot connect to this address"));
       return NULL;
     }
-  child = nav_registry_create (nav_registry_get_default (), NAV_TRANSPORT_EXTENSION_POINT_NAME,
-                               "tcp-framing", error,
-                               "remote-address", remote,
-                               "bind-address", &self->local_address,
-                               "context", self->context,
-                               NULL);
-  if (child == NULL)
+  /* An active candidate connects from its own address (RFC 6544 §4.5);
+   * what is sent meanwhile waits in the stream. */
+  stream = nav_net_stream_connect (self->context, to, &self->local_address, CONNECT_TIMEOUT_MS,
+                                   NAV_NET_FRAMING_RFC4571, &connection_funcs, NULL, error);
+  if (stream == NULL)
     return NULL;
-  add_connection (self, NAV_TRANSPORT (child), to, TRUE);
-  return NAV_TRANSPORT (child);
+  add_connection (self, stream, to, TRUE);
+  return stream;
 }
 
 /* ------------------------------------------------------ simultaneous-open */
@@ -619,15 +481,10 @@ pending_free (gpointer data)
 {
   Pending *p = data;
 
-  if (p->source != NULL)
+  if (p->stream != NULL)
     {
-      g_source_destroy (p->source);
-      g_source_unref (p->source);
-    }
-  if (p->socket != NULL)
-    {
-      g_socket_close (p->socket, NULL);
-      g_object_unref (p->socket);
+      nav_net_stream_close (p->stream);
+      nav_net_stream_unref (p->stream);
     }
   g_ptr_array_unref (p->queue);
   g_free (p);
@@ -648,86 +505,83 @@ find_pending (NavIceTcpTransport *self,
   return NULL;
 }
 
-/* The connect of @p finished, either way. */
-static gboolean
-on_so_connect (GSocket      *socket,
-               GIOCondition  condition,
-               gpointer      user_data)
+/* The connect of @p is done: the connection carries what waited. */
+static void
+so_connected (NavNetStream *stream,
+              gpointer      user_data)
 {
   Pending *p = user_data;
   NavIceTcpTransport *self = g_object_ref (p->owner);
-  g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) queue = NULL;
-  g_autoptr (NavTransport) child = NULL;
+  NavNetStream *taken = NULL;
   gchar buf[NAV_ADDRESS_STRING_LEN];
+  guint index;
 
   g_mutex_lock (&self->lock);
   /* Taken out of the list: from here on it is this function's. */
-  {
-    guint index;
-
-    if (g_ptr_array_find (self->pending, p, &index))
-      g_ptr_array_steal_index_fast (self->pending, index);
-  }
-  g_clear_pointer (&p->source, g_source_unref);
-
-  if (g_socket_check_connect_result (socket, &error))
+  if (g_ptr_array_find (self->pending, p, &index))
+    g_ptr_array_steal_index_fast (self->pending, index);
+  if (self->closed || find_connection (self, &p->remote) != NULL)
     {
-      g_autoptr (GSocketConnection) connection = NULL;
-      GObject *object;
-
-      connection = g_socket_connection_factory_create_connection (socket);
-      /* The connection has the socket now (closing it is its call). */
-      g_clear_object (&p->socket);
-      object = nav_registry_create (nav_registry_get_default (),
-                                    NAV_TRANSPORT_EXTENSION_POINT_NAME, "tcp-framing", &error,
-                                    "connection", connection,
-                                    "context", self->context,
-                                    "protocol", NAV_CANDIDATE_TRANSPORT_TCP_SO,
-                                    NULL);
-      if (object != NULL && (self->closed || find_connection (self, &p->remote) != NULL))
-        {
-          /* Closed meanwhile, or (in theory: the kernel keeps one
-           * connection per 4-tuple) the peer's came in first. */
-          nav_transport_close (NAV_TRANSPORT (object));
-          g_object_unref (object);
-        }
-      else if (object != NULL)
-        {
-          Connection *c = add_connection (self, NAV_TRANSPORT (object), &p->remote, TRUE);
-
-          memcpy (c->requests, p->requests, sizeof c->requests);
-          c->n_requests = p->n_requests;
-          child = g_object_ref (NAV_TRANSPORT (object));
-          queue = g_steal_pointer (&p->queue);
-          p->queue = g_ptr_array_new ();
-        }
+      /* Closed meanwhile, or (in theory: the kernel keeps one connection
+       * per 4-tuple) the peer's came in first. */
+      g_mutex_unlock (&self->lock);
+      pending_free (p);
+      g_object_unref (self);
+      return;
     }
+  {
+    Connection *c;
+
+    taken = g_steal_pointer (&p->stream);
+    c = add_connection (self, taken, &p->remote, TRUE);
+    memcpy (c->requests, p->requests, sizeof c->requests);
+    c->n_requests = p->n_requests;
+    queue = g_steal_pointer (&p->queue);
+    p->queue = g_ptr_array_new ();
+  }
   g_mutex_unlock (&self->lock);
 
-  if (child != NULL)
+  g_debug ("ICE-TCP so: connected to %s", nav_address_to_string_buf (&p->remote, buf));
+  for (guint i = 0; i < queue->len; i++)
     {
-      g_debug ("ICE-TCP so: connected to %s", nav_address_to_string_buf (&p->remote, buf));
-      for (guint i = 0; i < queue->len; i++)
-        {
-          gsize len;
-          const guint8 *data = g_bytes_get_data (g_ptr_array_index (queue, i), &len);
-          g_autoptr (GError) send_error = NULL;
+      gsize len;
+      const guint8 *data = g_bytes_get_data (g_ptr_array_index (queue, i), &len);
 
-          if (!nav_transport_send (child, NULL, data, len, &send_error))
-            g_debug ("ICE-TCP so: queued message not sent: %s", send_error->message);
-        }
+      if (!nav_net_stream_write_frame (taken, data, len))
+        g_debug ("ICE-TCP so: queued message not sent");
     }
-  else
-    /* Refused (no S-O port there yet), reset or unreachable: the next
-     * send, the check's retransmission, connects again. */
-    g_debug ("ICE-TCP so: connecting to %s failed: %s",
-             nav_address_to_string_buf (&p->remote, buf),
-             error != NULL ? error->message : "closed");
   pending_free (p);
   g_object_unref (self);
-  return G_SOURCE_REMOVE;
 }
+
+/* Refused (no S-O port there yet), reset or unreachable: the next send,
+ * the check's retransmission, connects again. */
+static void
+so_connect_failed (NavNetStream *stream,
+                   const GError *error,
+                   gpointer      user_data)
+{
+  Pending *p = user_data;
+  NavIceTcpTransport *self = p->owner;
+  gchar buf[NAV_ADDRESS_STRING_LEN];
+  guint index;
+
+  g_debug ("ICE-TCP so: connecting to %s failed: %s",
+           nav_address_to_string_buf (&p->remote, buf), error->message);
+  g_mutex_lock (&self->lock);
+  if (g_ptr_array_find (self->pending, p, &index))
+    g_ptr_array_steal_index_fast (self->pending, index);
+  else
+    p = NULL;
+  g_mutex_unlock (&self->lock);
+  if (p != NULL)
+    pending_free (p);
+}
+
+static const NavNetStreamFuncs so_connect_funcs = {
+  connection_frame, NULL, so_connected, so_connect_failed, NULL, NULL,
+};
 
 /* Called with the lock held: a connect from the candidate's own port to
  * @to, holding @data until it is established. */
@@ -738,10 +592,6 @@ so_connect (NavIceTcpTransport  *self,
             gsize                len,
             GError             **error)
 {
-  g_autoptr (GSocket) socket = NULL;
-  g_autoptr (GSocketAddress) local = NULL;
-  g_autoptr (GSocketAddress) remote = NULL;
-  g_autoptr (GError) local_error = NULL;
   Pending *p;
   const guint8 *tid = stun_request_id (data, len);
 
@@ -762,42 +612,27 @@ so_connect (NavIceTcpTransport  *self,
     }
   if (p == NULL)
     {
-      socket = g_socket_new (nav_address_get_family (to), G_SOCKET_TYPE_STREAM,
-                             G_SOCKET_PROTOCOL_TCP, error);
-      if (socket == NULL)
-        return FALSE;
-      g_socket_set_blocking (socket, FALSE);
-      if (self->tos >= 0)
-        nav_socket_set_tos (socket, self->tos);
-      local = nav_address_to_socket_address (&self->local_address);
-      remote = nav_address_to_socket_address (to);
-      if (local == NULL || remote == NULL)
+      int errsv = 0;
+      int fd = nav_net_socket_open (&self->local_address, SOCK_STREAM,
+                                    NAV_NET_SOCKET_REUSEADDR | NAV_NET_SOCKET_REUSEPORT, 0,
+                                    NULL, &errsv);
+
+      if (fd < 0)
         {
-          g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_ADDRESS_FAMILY,
-                       _("An ICE-TCP candidate cannot connect to this address"));
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                       _("Cannot bind a simultaneous-open socket: %s"), g_strerror (errsv));
           return FALSE;
         }
-      if (!bind_reusing (socket, local, error))
-        return FALSE;
-      if (!g_socket_connect (socket, remote, NULL, &local_error) &&
-          !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_PENDING))
-        {
-          /* Refused at once, or the 4-tuple is taken by the peer's
-           * connection not yet accepted: not the check's failure, its
-           * retransmission comes back here. */
-          g_debug ("ICE-TCP so: connect failed at once: %s", local_error->message);
-          return TRUE;
-        }
+      apply_tos (self, fd, nav_address_get_family (to));
       p = g_new0 (Pending, 1);
       p->owner = self;
       p->remote = *to;
-      p->socket = g_steal_pointer (&socket);
       p->started = g_get_monotonic_time ();
       p->queue = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-      p->source = g_socket_create_source (p->socket, G_IO_OUT, NULL);
-      g_source_set_callback (p->source, (GSourceFunc) (GCallback) on_so_connect, p, NULL);
-      g_source_set_static_name (p->source, "[nav] ICE-TCP simultaneous-open connect");
-      g_source_attach (p->source, self->context);
+      /* No timeout of its own: a stale one is replaced (above), the
+       * check's transaction bounds the rest. */
+      p->stream = nav_net_stream_connect_fd (self->context, fd, to, 0, NAV_NET_FRAMING_RFC4571,
+                                             &so_connect_funcs, p, NULL);
       g_ptr_array_add (self->pending, p);
     }
 
@@ -825,8 +660,9 @@ nav_ice_tcp_transport_send (NavTransport     *transport,
                             GError          **error)
 {
   NavIceTcpTransport *self = NAV_ICE_TCP_TRANSPORT (transport);
-  g_autoptr (NavTransport) child = NULL;
+  NavNetStream *stream = NULL;
   Connection *c;
+  gboolean ok;
 
   if (to == NULL)
     {
@@ -860,7 +696,7 @@ nav_ice_tcp_transport_send (NavTransport     *transport,
         }
       if (is_stun_success (data, len))
         g_atomic_int_set (&c->trusted, TRUE);
-      child = g_object_ref (c->child);
+      stream = nav_net_stream_ref (c->stream);
     }
   else if (self->protocol == NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE)
     {
@@ -878,32 +714,48 @@ nav_ice_tcp_transport_send (NavTransport     *transport,
                        _("The TCP connection to the peer failed"));
           return FALSE;
         }
-      child = ensure_outgoing (self, to, error);
-      if (child != NULL)
+      stream = ensure_outgoing (self, to, error);
+      if (stream != NULL)
         {
           const guint8 *tid = stun_request_id (data, len);
 
           c = find_connection (self, to);
           if (tid != NULL && c != NULL)
             already_sent (c, tid);
-          g_object_ref (child);
+          nav_net_stream_ref (stream);
         }
     }
   else if (self->protocol == NAV_CANDIDATE_TRANSPORT_TCP_SO)
     {
-      gboolean ok = so_connect (self, to, data, len, error);
+      gboolean queued = so_connect (self, to, data, len, error);
 
       g_mutex_unlock (&self->lock);
-      return ok;
+      return queued;
     }
   else
     g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_NOT_CONNECTED,
                  _("No TCP connection from this peer"));
   g_mutex_unlock (&self->lock);
 
-  if (child == NULL)
+  if (stream == NULL)
     return FALSE;
-  return nav_transport_send (child, NULL, data, len, error);
+  if (len > 65535)
+    {
+      g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_MESSAGE_TOO_LARGE,
+                   _("A message of %lu bytes does not fit in an RFC 4571 frame (at most %u bytes)"),
+                   (gulong) len, 65535u);
+      nav_net_stream_unref (stream);
+      return FALSE;
+    }
+  ok = nav_net_stream_write_frame (stream, data, len);
+  if (!ok)
+    g_set_error (error, NAV_TRANSPORT_ERROR,
+                 nav_net_stream_is_closed (stream) ? NAV_TRANSPORT_ERROR_CLOSED
+                                                   : NAV_TRANSPORT_ERROR_WOULD_BLOCK,
+                 nav_net_stream_is_closed (stream) ? _("The TCP transport is closed")
+                                                   : _("The TCP transport already has too many bytes waiting to be sent"));
+  nav_net_stream_unref (stream);
+  return ok;
 }
 
 static const NavAddress *
@@ -941,18 +793,9 @@ shut_down (NavIceTcpTransport *self)
   self->pending = g_ptr_array_new_with_free_func (pending_free);
   g_mutex_unlock (&self->lock);
 
-  if (self->accept_source != NULL)
-    {
-      g_source_destroy (self->accept_source);
-      g_clear_pointer (&self->accept_source, g_source_unref);
-    }
-  if (self->listener != NULL)
-    {
-      g_socket_close (self->listener, NULL);
-      g_clear_object (&self->listener);
-    }
-  /* connection_free() closes each one; the children point back here, so
-   * none outlives this. */
+  g_clear_pointer (&self->listener, nav_net_listener_free);
+  /* connection_free() closes each one, and no callback follows a close,
+   * so none points back here afterwards. */
   g_clear_pointer (&connections, g_ptr_array_unref);
   return was_closed;
 }
@@ -969,34 +812,27 @@ nav_ice_tcp_transport_dup_sockets (NavTransport *transport)
 {
   NavIceTcpTransport *self = NAV_ICE_TCP_TRANSPORT (transport);
   GPtrArray *sockets = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr (GPtrArray) children = g_ptr_array_new_with_free_func (g_object_unref);
 
   g_mutex_lock (&self->lock);
   if (self->listener != NULL)
-    g_ptr_array_add (sockets, g_object_ref (self->listener));
+    g_ptr_array_add (sockets, g_object_ref (nav_net_listener_get_socket (self->listener)));
   for (guint i = 0; i < self->connections->len; i++)
     {
       Connection *c = g_ptr_array_index (self->connections, i);
+      GSocket *socket = c->stream != NULL ? nav_net_stream_get_socket (c->stream) : NULL;
 
-      if (c->child != NULL)
-        g_ptr_array_add (children, g_object_ref (c->child));
+      if (socket != NULL)
+        g_ptr_array_add (sockets, g_object_ref (socket));
     }
   for (guint i = 0; i < self->pending->len; i++)
     {
       Pending *p = g_ptr_array_index (self->pending, i);
+      GSocket *socket = p->stream != NULL ? nav_net_stream_get_socket (p->stream) : NULL;
 
-      if (p->socket != NULL)
-        g_ptr_array_add (sockets, g_object_ref (p->socket));
+      if (socket != NULL)
+        g_ptr_array_add (sockets, g_object_ref (socket));
     }
   g_mutex_unlock (&self->lock);
-  /* The framed connections' own sockets, without the lock. */
-  for (guint i = 0; i < children->len; i++)
-    {
-      g_autoptr (GPtrArray) more = nav_transport_dup_sockets (g_ptr_array_index (children, i));
-
-      for (guint j = 0; j < more->len; j++)
-        g_ptr_array_add (sockets, g_object_ref (g_ptr_array_index (more, j)));
-    }
   return sockets;
 }
 
@@ -1030,13 +866,9 @@ nav_socket_set_tos (GSocket *socket,
 {
   GSocketFamily family = g_socket_get_family (socket);
 
-  if (family == G_SOCKET_FAMILY_IPV4)
-    g_socket_set_option (socket, IPPROTO_IP, IP_TOS, tos, NULL);
-  else if (family == G_SOCKET_FAMILY_IPV6)
-    {
-      g_socket_set_option (socket, IPPROTO_IPV6, IPV6_TCLASS, tos, NULL);
-      g_socket_set_option (socket, IPPROTO_IP, IP_TOS, tos, NULL);
-    }
+  if (family == G_SOCKET_FAMILY_IPV4 || family == G_SOCKET_FAMILY_IPV6)
+    nav_net_socket_set_tos (g_socket_get_fd (socket),
+                            family == G_SOCKET_FAMILY_IPV6 ? AF_INET6 : AF_INET, tos);
 }
 
 /* The type of service of the transport's sockets, present and to come

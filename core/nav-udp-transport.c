@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -13,6 +14,8 @@
 
 #include "netavanue/netavanue.h"
 #include "nav-transport-private.h"
+#include "nav-net-udp.h"
+#include "nav-net-socket.h"
 
 /**
  * NavUdpTransport:
@@ -59,64 +62,6 @@
  * main context; the socket stays readable so the source fires again. */
 #define MAX_BATCHES_PER_DISPATCH 64
 
-#if defined (__linux__) && defined (MSG_WAITFORONE)
-#define NAV_UDP_RECVMMSG 1
-#endif
-
-#ifdef NAV_UDP_RECVMMSG
-/* Datagrams read by one recvmmsg(2) call, delivered one by one. */
-typedef struct
-{
-  struct mmsghdr *mmsgs;
-  struct iovec *iovecs;
-  struct sockaddr_storage *peers;
-  guint8 *own_buffers;          /* NULL when the buffers are the transport's */
-  guint size;
-  gint n;                       /* datagrams read */
-  gint next;                    /* the next one to deliver */
-} RecvBatch;
-
-/* A dispatch nested in a handler reads into buffers of its own: the
- * handlers below it may still hold pointers into theirs. */
-#define NESTED_RECEIVE_BATCH 4
-
-static RecvBatch *
-recv_batch_new (guint   size,
-                guint8 *buffers)
-{
-  RecvBatch *b = g_new0 (RecvBatch, 1);
-  guint i;
-
-  if (buffers == NULL)
-    buffers = b->own_buffers = g_malloc ((gsize) size * RECEIVE_BUFFER_SIZE);
-  b->size = size;
-  b->mmsgs = g_new0 (struct mmsghdr, size);
-  b->iovecs = g_new0 (struct iovec, size);
-  b->peers = g_new0 (struct sockaddr_storage, size);
-  for (i = 0; i < size; i++)
-    {
-      b->iovecs[i].iov_base = buffers + (gsize) i * RECEIVE_BUFFER_SIZE;
-      b->iovecs[i].iov_len = RECEIVE_BUFFER_SIZE;
-      b->mmsgs[i].msg_hdr.msg_name = &b->peers[i];
-      b->mmsgs[i].msg_hdr.msg_iov = &b->iovecs[i];
-      b->mmsgs[i].msg_hdr.msg_iovlen = 1;
-    }
-  return b;
-}
-
-static void
-recv_batch_free (RecvBatch *b)
-{
-  if (b == NULL)
-    return;
-  g_free (b->mmsgs);
-  g_free (b->iovecs);
-  g_free (b->peers);
-  g_free (b->own_buffers);
-  g_free (b);
-}
-#endif
-
 struct _NavUdpTransport
 {
   GObject parent_instance;
@@ -132,19 +77,10 @@ struct _NavUdpTransport
   GSocket *socket;
   gint fd;
   GSource *source;
-
-  GInputMessage *messages;
-  GInputVector *vectors;
-  GSocketAddress **addresses;
-  guint8 *buffers;
-#ifdef NAV_UDP_RECVMMSG
-  /* recvmmsg(2) straight into sockaddr_storage: no GSocketAddress (two
-   * GObjects) per datagram on the data path. */
-  RecvBatch *batch;
-  /* The batches being delivered, one per dispatch in progress: a nested
-   * main loop run by a handler dispatches the source again. */
-  GPtrArray *delivering;
-#endif
+  /* The receive path of the socket layer (core/net/nav-net-udp.c):
+   * recvmmsg(2) into buffers allocated once, no GSocketAddress (two
+   * GObjects) per datagram. */
+  NavNetUdpReader *reader;
 
   GError *init_error;
   gboolean initialized;
@@ -172,26 +108,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (NavUdpTransport, nav_udp_transport, G_TYPE_OBJECT
                                                       nav_udp_transport_transport_init)
                                G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
                                                       nav_udp_transport_initable_init))
-
-#ifndef NAV_UDP_RECVMMSG
-/* Errors the kernel reports on a UDP socket because of an ICMP message
- * about an earlier send: not about this socket's health. */
-static gboolean
-is_icmp_error (const GError *error)
-{
-  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED) ||
-         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE) ||
-         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE) ||
-         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE);
-}
-#endif
-
-static gboolean
-is_icmp_errno (int errsv)
-{
-  return errsv == ECONNREFUSED || errsv == EHOSTUNREACH ||
-         errsv == ENETUNREACH || errsv == EHOSTDOWN;
-}
 
 static void
 close_with_error (NavUdpTransport *self,
@@ -221,260 +137,57 @@ close_with_error (NavUdpTransport *self,
     nav_transport_emit_closed (NAV_TRANSPORT (self), error);
 }
 
-/* With IP_RECVERR or IPV6_RECVERR set by the application, ICMP errors
- * also wait on the socket's error queue, and the socket polls as G_IO_ERR
- * until that queue is read: read and drop them, or the source would spin. */
 static void
-drain_error_queue (NavUdpTransport *self)
-{
-#ifdef MSG_ERRQUEUE
-  guint i;
-
-  for (i = 0; i < 64; i++)
-    {
-      guint8 data[256];
-      union {
-        struct cmsghdr align;
-        guint8 buf[512];
-      } control;
-      struct iovec iov = { data, sizeof (data) };
-      struct msghdr msg = { 0 };
-
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = control.buf;
-      msg.msg_controllen = sizeof (control.buf);
-      if (recvmsg (self->fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
-        break;
-    }
-#endif
-}
-
-#ifdef NAV_UDP_RECVMMSG
-static void
-deliver_pending (NavUdpTransport *self,
-                 RecvBatch       *b)
-{
-  /* The index moves before the handler runs: a nested dispatch goes on
-   * from the next datagram, and this loop stops where that one did. */
-  while (b->next < b->n && !self->closed)
-    {
-      struct msghdr *hdr = &b->mmsgs[b->next].msg_hdr;
-      guint len = b->mmsgs[b->next].msg_len;
-      NavAddress from;
-
-      b->next++;
-      nav_address_init (&from);
-      if (nav_address_set_from_sockaddr (&from, hdr->msg_name, hdr->msg_namelen) &&
-          !(hdr->msg_flags & MSG_TRUNC))
-        nav_transport_deliver (NAV_TRANSPORT (self), hdr->msg_iov->iov_base, len, &from);
-    }
-}
-
-/* The source may recurse (g_source_set_can_recurse()): GLib then neither
- * removes the descriptor from the poll set around each dispatch nor wakes
- * the context up to put it back — a write(2) and a read(2) of the
- * context's eventfd per dispatch otherwise.  A handler that runs a nested
- * main loop gets the rest of the datagrams below it first, in order. */
-static gboolean
-on_socket_readable (GSocket      *socket,
-                    GIOCondition  condition,
-                    gpointer      user_data)
+deliver (const NavNetDatagram *d,
+         gpointer              user_data)
 {
   NavUdpTransport *self = user_data;
-  RecvBatch *batch;
-  guint depth, d, batches;
+  NavAddress from;
+
+  nav_address_init (&from);
+  if (!d->truncated && nav_address_set_from_sockaddr (&from, d->from, d->from_len))
+    nav_transport_deliver (NAV_TRANSPORT (self), d->data, d->len, &from);
+}
+
+static gboolean
+is_closed (gpointer user_data)
+{
+  return ((NavUdpTransport *) user_data)->closed;
+}
+
+static const NavNetUdpFuncs receive_funcs = { deliver, NULL, is_closed, NULL };
+
+/* A handler that runs a nested main loop gets the rest of the datagrams
+ * below it first, in order (the reader is re-entrant).  ICMP errors
+ * reported on the socket (port or host unreachable after an earlier send)
+ * are read past. */
+static gboolean
+on_socket_readable (gint         fd,
+                    GIOCondition condition,
+                    gpointer     user_data)
+{
+  NavUdpTransport *self = user_data;
+  int failure;
 
   /* A handler may drop the last reference or close the transport. */
   g_object_ref (self);
-
-  depth = self->delivering->len;
-  for (d = 0; d < depth; d++)
-    deliver_pending (self, g_ptr_array_index (self->delivering, d));
-  batch = depth == 0 ? self->batch : recv_batch_new (NESTED_RECEIVE_BATCH, NULL);
-  g_ptr_array_add (self->delivering, batch);
-
-  for (batches = 0; batches < MAX_BATCHES_PER_DISPATCH && !self->closed; batches++)
+  failure = nav_net_udp_reader_drain (self->reader, fd, &receive_funcs, self);
+  if (failure != 0 && !self->closed)
     {
-      gint n;
-      guint i;
+      g_autoptr (GError) error = g_error_new_literal (G_IO_ERROR, g_io_error_from_errno (failure),
+                                                      g_strerror (failure));
 
-      for (i = 0; i < batch->size; i++)
-        {
-          batch->mmsgs[i].msg_hdr.msg_namelen = sizeof (struct sockaddr_storage);
-          batch->mmsgs[i].msg_hdr.msg_flags = 0;
-          batch->mmsgs[i].msg_len = 0;
-        }
-      n = recvmmsg (self->fd, batch->mmsgs, batch->size, MSG_DONTWAIT, NULL);
-      if (n < 0)
-        {
-          g_autoptr (GError) error = NULL;
-          int errsv = errno;
-
-          if (errsv == EAGAIN || errsv == EWOULDBLOCK)
-            break;
-          /* Reading an ICMP-induced error clears it; datagrams may follow. */
-          if (errsv == EINTR || is_icmp_errno (errsv))
-            continue;
-          error = g_error_new_literal (G_IO_ERROR, g_io_error_from_errno (errsv),
-                                       g_strerror (errsv));
-          g_debug ("Receiving on the UDP socket failed: %s", error->message);
-          close_with_error (self, error);
-          break;
-        }
-      batch->n = n;
-      batch->next = 0;
-      deliver_pending (self, batch);
-      /* Fewer than asked: the queue is empty, and the poll (level-
-       * triggered) says when it is not — no recvmmsg() just for EAGAIN. */
-      if ((guint) n < batch->size)
-        break;
+      g_debug ("Receiving on the UDP socket failed: %s", error->message);
+      close_with_error (self, error);
     }
-  batch->n = batch->next = 0;
-
-  g_ptr_array_remove_index (self->delivering, depth);
-  if (depth > 0)
-    recv_batch_free (batch);
-
-  /* After the receive loop, which reads and ignores the pending error:
-   * dequeuing the error queue would clear it too. */
+  /* With IP_RECVERR or IPV6_RECVERR set by the application, ICMP errors
+   * also wait on the socket's error queue, and the socket polls as
+   * G_IO_ERR until that queue is read: read and drop them, after the
+   * receive loop, which reads and ignores the pending error. */
   if ((condition & G_IO_ERR) && !self->closed)
-    drain_error_queue (self);
-
+    nav_net_udp_drain_error_queue (fd);
   g_object_unref (self);
   return G_SOURCE_CONTINUE;
-}
-#else
-static gboolean
-on_socket_readable (GSocket      *socket,
-                    GIOCondition  condition,
-                    gpointer      user_data)
-{
-  NavUdpTransport *self = user_data;
-  guint batches;
-
-  /* A handler may drop the last reference or close the transport. */
-  g_object_ref (self);
-
-  for (batches = 0; batches < MAX_BATCHES_PER_DISPATCH && !self->closed; batches++)
-    {
-      g_autoptr (GError) error = NULL;
-      gint n, i;
-
-      for (i = 0; i < (gint) self->receive_batch; i++)
-        {
-          self->messages[i].bytes_received = 0;
-          self->messages[i].flags = 0;
-        }
-
-      n = g_socket_receive_messages (self->socket, self->messages,
-                                     self->receive_batch, 0, NULL, &error);
-      if (n < 0)
-        {
-          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            break;
-          if (is_icmp_error (error))
-            {
-              /* Reading the error cleared it; datagrams may follow. */
-              g_debug ("Ignoring ICMP-induced error on UDP socket: %s",
-                       error->message);
-              continue;
-            }
-          g_debug ("Receiving on the UDP socket failed: %s", error->message);
-          close_with_error (self, error);
-          break;
-        }
-
-      for (i = 0; i < n; i++)
-        {
-          GInputMessage *message = &self->messages[i];
-          NavAddress from;
-
-          nav_address_init (&from);
-          if (*message->address != NULL &&
-              nav_address_set_from_socket_address (&from, *message->address, NULL) &&
-              !(message->flags & MSG_TRUNC) && !self->closed)
-            nav_transport_deliver (NAV_TRANSPORT (self),
-                                   message->vectors[0].buffer,
-                                   message->bytes_received, &from);
-          g_clear_object (message->address);
-        }
-
-      if (n == 0)
-        break;
-    }
-
-  if ((condition & G_IO_ERR) && !self->closed)
-    drain_error_queue (self);
-
-  g_object_unref (self);
-  return G_SOURCE_CONTINUE;
-}
-#endif
-
-/* bind() on the descriptor: the caller words the error, with the OS's
- * reason and without GLib's own prefix. */
-static int
-bind_socket (NavUdpTransport  *self,
-             const NavAddress *address)
-{
-  union {
-    struct sockaddr sa;
-    struct sockaddr_storage storage;
-  } native;
-  gsize len = nav_address_copy_to_sockaddr (address, &native.sa, sizeof (native));
-
-  if (bind (g_socket_get_fd (self->socket), &native.sa, len) < 0)
-    return errno;
-  return 0;
-}
-
-static gboolean
-bind_in_range (NavUdpTransport  *self,
-               NavAddress       *address,
-               GError          **error)
-{
-  gchar buf[NAV_ADDRESS_STRING_LEN];
-  guint min_port = MAX (self->min_port, 1);
-  guint max_port = self->max_port;
-  guint span, start, i;
-
-  if (min_port > max_port)
-    {
-      g_set_error (error, NAV_ERROR, NAV_ERROR_INVALID_ARGUMENT,
-                   _("Invalid port range %u–%u"), self->min_port, self->max_port);
-      return FALSE;
-    }
-
-  /* A random start spreads transports over the range and makes the next
-   * port harder to guess, as libnice does. */
-  span = max_port - min_port + 1;
-  start = g_random_int_range (0, span);
-  for (i = 0; i < span; i++)
-    {
-      guint port = min_port + (start + i) % span;
-      int errsv;
-
-      nav_address_set_port (address, port);
-      errsv = bind_socket (self, address);
-      if (errsv == 0)
-        return TRUE;
-
-      /* Taken, or privileged: try the next one. */
-      if (errsv != EADDRINUSE && errsv != EACCES)
-        {
-          g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_BIND_FAILED,
-                       _("Could not bind %s: %s"),
-                       nav_address_to_string_buf (address, buf), g_strerror (errsv));
-          return FALSE;
-        }
-    }
-
-  nav_address_set_port (address, 0);
-  g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_NO_PORT_AVAILABLE,
-               _("No free UDP port between %u and %u on %s"),
-               min_port, max_port, nav_address_to_string_buf (address, buf));
-  return FALSE;
 }
 
 static gboolean
@@ -482,13 +195,9 @@ open_socket (NavUdpTransport  *self,
              GError          **error)
 {
   g_autoptr (GError) local_error = NULL;
-  g_autoptr (GSocketAddress) bound = NULL;
   NavAddress address = self->requested;
-  GSocketFamily family;
   gchar buf[NAV_ADDRESS_STRING_LEN];
-#ifndef NAV_UDP_RECVMMSG
-  guint i;
-#endif
+  int fd, errsv = 0;
 
   if (!nav_address_is_valid (&address))
     {
@@ -496,81 +205,50 @@ open_socket (NavUdpTransport  *self,
       nav_address_init (&address);
       nav_address_set_ipv4 (&address, INADDR_ANY);
     }
-  family = nav_address_get_family (&address);
 
-  self->socket = g_socket_new (family, G_SOCKET_TYPE_DATAGRAM,
-                               G_SOCKET_PROTOCOL_UDP, &local_error);
+  /* IPv6 only (one transport per family); a range from a random port,
+   * wrapping around, as libnice does. */
+  if (self->max_port != 0)
+    fd = nav_net_socket_open_in_range (&address, SOCK_DGRAM, 0, 0, self->min_port,
+                                       self->max_port, &self->local, &errsv);
+  else
+    fd = nav_net_socket_open (&address, SOCK_DGRAM, 0, 0, &self->local, &errsv);
+  if (fd < 0)
+    {
+      if (self->max_port != 0 && errsv == EINVAL)
+        g_set_error (error, NAV_ERROR, NAV_ERROR_INVALID_ARGUMENT,
+                     _("Invalid port range %u–%u"), self->min_port, self->max_port);
+      else if (self->max_port != 0 && errsv == EADDRINUSE)
+        g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_NO_PORT_AVAILABLE,
+                     _("No free UDP port between %u and %u on %s"),
+                     MAX (self->min_port, 1), self->max_port,
+                     nav_address_to_string_buf (&address, buf));
+      else
+        g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_BIND_FAILED,
+                     _("Could not bind %s: %s"),
+                     nav_address_to_string_buf (&address, buf), g_strerror (errsv));
+      return FALSE;
+    }
+  self->socket = g_socket_new_from_fd (fd, &local_error);
   if (self->socket == NULL)
     {
+      close (fd);
       g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_FAILED,
                    _("Could not create a UDP socket: %s"), local_error->message);
       return FALSE;
     }
   g_socket_set_blocking (self->socket, FALSE);
-
-  if (family == G_SOCKET_FAMILY_IPV6 &&
-      !g_socket_set_option (self->socket, IPPROTO_IPV6, IPV6_V6ONLY, 1, &local_error))
-    {
-      g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_FAILED,
-                   _("Could not make the UDP socket IPv6 only: %s"),
-                   local_error->message);
-      return FALSE;
-    }
-
-  if (self->max_port != 0)
-    {
-      if (!bind_in_range (self, &address, error))
-        return FALSE;
-    }
-  else
-    {
-      int errsv = bind_socket (self, &address);
-
-      if (errsv != 0)
-        {
-          g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_BIND_FAILED,
-                       _("Could not bind %s: %s"),
-                       nav_address_to_string_buf (&address, buf), g_strerror (errsv));
-          return FALSE;
-        }
-    }
-
-  bound = g_socket_get_local_address (self->socket, &local_error);
-  if (bound == NULL ||
-      !nav_address_set_from_socket_address (&self->local, bound, &local_error))
-    {
-      g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_BIND_FAILED,
-                   _("Could not read the bound address of the UDP socket: %s"),
-                   local_error->message);
-      return FALSE;
-    }
   self->fd = g_socket_get_fd (self->socket);
 
-  self->buffers = g_malloc ((gsize) self->receive_batch * RECEIVE_BUFFER_SIZE);
-#ifdef NAV_UDP_RECVMMSG
-  self->batch = recv_batch_new (self->receive_batch, self->buffers);
-  self->delivering = g_ptr_array_new ();
-#else
-  self->messages = g_new0 (GInputMessage, self->receive_batch);
-  self->vectors = g_new0 (GInputVector, self->receive_batch);
-  self->addresses = g_new0 (GSocketAddress *, self->receive_batch);
-  for (i = 0; i < self->receive_batch; i++)
-    {
-      self->vectors[i].buffer = self->buffers + (gsize) i * RECEIVE_BUFFER_SIZE;
-      self->vectors[i].size = RECEIVE_BUFFER_SIZE;
-      self->messages[i].address = &self->addresses[i];
-      self->messages[i].vectors = &self->vectors[i];
-      self->messages[i].num_vectors = 1;
-    }
-#endif
+  {
+    NavNetUdpConfig config = { self->receive_batch, RECEIVE_BUFFER_SIZE, 0,
+                               MAX_BATCHES_PER_DISPATCH };
 
-  self->source = g_socket_create_source (self->socket, G_IO_IN, NULL);
-  g_source_set_callback (self->source, G_SOURCE_FUNC (on_socket_readable), self, NULL);
-  g_source_set_static_name (self->source, "NavUdpTransport");
-#ifdef NAV_UDP_RECVMMSG
-  g_source_set_can_recurse (self->source, TRUE);
-#endif
-  g_source_attach (self->source, self->context);
+    self->reader = nav_net_udp_reader_new (&config);
+  }
+  self->source = nav_net_udp_source_new (self->fd, self->context,
+                                         G_SOURCE_FUNC (on_socket_readable), self,
+                                         "NavUdpTransport");
 
   g_debug ("UDP transport bound to %s",
            nav_address_to_string_buf (&self->local, buf));
@@ -677,7 +355,7 @@ nav_udp_transport_send (NavTransport      *transport,
         continue;
       /* An ICMP error from an earlier datagram is reported once, by the
        * next call: this datagram was not sent, so send it again. */
-      if (is_icmp_errno (errsv) && !retried)
+      if (nav_net_errno_is_icmp (errsv) && !retried)
         {
           retried = TRUE;
           continue;
@@ -755,7 +433,6 @@ nav_udp_transport_dup_sockets (NavTransport *transport)
   return sockets;
 }
 
-#ifdef NAV_UDP_RECVMMSG
 /* The vectors of a NavOutputMessage go to sendmmsg(2) as they are. */
 G_STATIC_ASSERT (sizeof (GOutputVector) == sizeof (struct iovec));
 G_STATIC_ASSERT (G_STRUCT_OFFSET (GOutputVector, buffer) == G_STRUCT_OFFSET (struct iovec, iov_base));
@@ -815,7 +492,7 @@ nav_udp_transport_send_messages (NavTransport            *transport,
           if (errsv == EINTR)
             continue;
           /* An ICMP error of an earlier datagram, reported once. */
-          if (is_icmp_errno (errsv) && !retried)
+          if (nav_net_errno_is_icmp (errsv) && !retried)
             {
               retried = TRUE;
               continue;
@@ -840,7 +517,6 @@ first_alone:
     return nav_udp_transport_send (transport, to, data, len, error) ? 1 : -1;
   }
 }
-#endif
 
 static void
 nav_udp_transport_transport_init (NavTransportInterface *iface)
@@ -851,9 +527,7 @@ nav_udp_transport_transport_init (NavTransportInterface *iface)
   iface->is_reliable = nav_udp_transport_is_reliable;
   iface->close = nav_udp_transport_close;
   iface->dup_sockets = nav_udp_transport_dup_sockets;
-#ifdef NAV_UDP_RECVMMSG
   iface->send_messages = nav_udp_transport_send_messages;
-#endif
 }
 
 static void
@@ -881,19 +555,8 @@ static void
 nav_udp_transport_finalize (GObject *object)
 {
   NavUdpTransport *self = NAV_UDP_TRANSPORT (object);
-  guint i;
 
-  if (self->addresses != NULL)
-    for (i = 0; i < self->receive_batch; i++)
-      g_clear_object (&self->addresses[i]);
-  g_free (self->addresses);
-  g_free (self->messages);
-  g_free (self->vectors);
-  g_free (self->buffers);
-#ifdef NAV_UDP_RECVMMSG
-  recv_batch_free (self->batch);
-  g_clear_pointer (&self->delivering, g_ptr_array_unref);
-#endif
+  g_clear_pointer (&self->reader, nav_net_udp_reader_free);
   g_clear_object (&self->socket);
   g_clear_error (&self->init_error);
   g_clear_pointer (&self->context, g_main_context_unref);

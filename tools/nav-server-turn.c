@@ -1,4 +1,6 @@
-/* nav-server-turn.c: the TURN part of nav-server (options, help, setup)
+/* nav-server-turn.c: the TURN part of nav-server: its options, its help,
+ * and the server built from them through the registry (the server lives
+ * in the turn module)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -9,7 +11,6 @@
 #include <glib/gi18n.h>
 
 #include "nav-server-turn.h"
-#include "nav-turn-server.h"
 
 /* coturn's option names and meanings (turnserver(1)) */
 static gchar *opt_relay_ip;
@@ -140,6 +141,8 @@ nav_server_turn_new (gchar       **listening_ips,
                      gboolean      no_tcp,
                      gboolean      no_tls,
                      const gchar  *software,
+                     guint         tcp_idle_timeout_ms,
+                     guint         max_tcp_connections,
                      GError      **error)
 {
   static const gchar *const default_ips[] = { "0.0.0.0", "::", NULL };
@@ -165,7 +168,8 @@ nav_server_turn_new (gchar       **listening_ips,
   if ((opt_users != NULL || opt_userdb != NULL) && !opt_use_auth_secret)
     lt_cred_mech = TRUE;
 
-  return g_object_new (NAV_TYPE_TURN_SERVER,
+  return NAV_SERVER (nav_registry_create (nav_registry_get_default (),
+                       NAV_SERVER_EXTENSION_POINT_NAME, "turn", error,
                        "listening-ips", listening_ips != NULL ? listening_ips : (gchar **) default_ips,
                        "listening-port", (guint) listening_port,
                        "tls-listening-port", (guint) tls_listening_port,
@@ -198,7 +202,9 @@ nav_server_turn_new (gchar       **listening_ips,
                        "cert", cert,
                        "pkey", pkey,
                        "software", software,
-                       NULL);
+                       "tcp-idle-timeout", tcp_idle_timeout_ms,
+                       "max-tcp-connections", max_tcp_connections,
+                       NULL));
 }
 
 void

@@ -21,6 +21,8 @@ NavServer *nav_server_turn_new         (gchar       **listening_ips,
                                         gboolean      no_tcp,
                                         gboolean      no_tls,
                                         const gchar  *software,
+                                        guint         tcp_idle_timeout_ms,
+                                        guint         max_tcp_connections,
                                         GError      **error);
 void       nav_server_turn_free_options (void);
 

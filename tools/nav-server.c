@@ -13,10 +13,13 @@
 #include <glib-unix.h>
 #include <netavanue/netavanue.h>
 
-#include "nav-stun-server.h"
 #include "nav-server-signaling.h"
 #include "nav-server-turn.h"
 #include "nav-server-stats.h"
+
+/* RFC 8489 §18.2 */
+#define DEFAULT_PORT 3478
+#define DEFAULT_TLS_PORT 5349
 
 /* Options.  Names follow coturn's turnserver where the meaning is the
  * same, so that an operator's habits and config files carry over. */
@@ -24,10 +27,10 @@ static gboolean opt_stun;
 static gboolean opt_turn;
 static gboolean opt_signaling;
 static gchar **opt_listening_ips;
-static gint opt_listening_port = NAV_STUN_DEFAULT_PORT;
+static gint opt_listening_port = DEFAULT_PORT;
 static gchar *opt_alt_listening_ip;
 static gint opt_alt_listening_port;
-static gint opt_tls_listening_port = NAV_STUN_DEFAULT_TLS_PORT;
+static gint opt_tls_listening_port = DEFAULT_TLS_PORT;
 static gchar *opt_cert;
 static gchar *opt_pkey;
 static gchar *opt_config;
@@ -327,7 +330,7 @@ main (int    argc,
 {
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (NavStunBindingServer) server = NULL;
+  NavServer *server = NULL;
   NavServer *signaling = NULL;
   NavServer *turn_server = NULL;
   g_autoptr (NavServerStats) stats = NULL;
@@ -472,7 +475,9 @@ main (int    argc,
        * --stun --turn runs it alone (nav-server-turn.c). */
       turn_server = nav_server_turn_new (opt_listening_ips, opt_listening_port,
                                          opt_tls_listening_port, opt_cert, opt_pkey,
-                                         opt_no_udp, opt_no_tcp, opt_no_tls, opt_software, &error);
+                                         opt_no_udp, opt_no_tcp, opt_no_tls, opt_software,
+                                         (guint) opt_tcp_idle_timeout * 1000,
+                                         (guint) opt_max_tcp_connections, &error);
       if (turn_server == NULL)
         {
           g_printerr ("nav-server: %s\n", error->message);
@@ -486,21 +491,31 @@ main (int    argc,
       g_message ("event=started server=turn%s version=%s", opt_stun ? "+stun" : "", PACKAGE_VERSION);
     }
   else if (opt_stun)
-    server = g_object_new (NAV_TYPE_STUN_BINDING_SERVER,
-                         "listening-ips", opt_listening_ips,
-                         "listening-port", (guint) opt_listening_port,
-                         "alt-listening-ip", opt_alt_listening_ip,
-                         "alt-listening-port", (guint) opt_alt_listening_port,
-                         "tls-listening-port", (guint) opt_tls_listening_port,
-                         "udp", !opt_no_udp,
-                         "tcp", !opt_no_tcp,
-                         "tls", !opt_no_tls,
-                         "cert-file", opt_cert,
-                         "pkey-file", opt_pkey,
-                         "software", opt_software,
-                         "tcp-idle-timeout", (guint) opt_tcp_idle_timeout * 1000,
-                         "max-tcp-connections", (guint) opt_max_tcp_connections,
-                         NULL);
+    {
+      /* The STUN server of the stun module, through the registry as the
+       * signaling one. */
+      server = NAV_SERVER (nav_registry_create (nav_registry_get_default (),
+                                                NAV_SERVER_EXTENSION_POINT_NAME, "stun", &error,
+                                                "listening-ips", opt_listening_ips,
+                                                "listening-port", (guint) opt_listening_port,
+                                                "alt-listening-ip", opt_alt_listening_ip,
+                                                "alt-listening-port", (guint) opt_alt_listening_port,
+                                                "tls-listening-port", (guint) opt_tls_listening_port,
+                                                "udp", !opt_no_udp,
+                                                "tcp", !opt_no_tcp,
+                                                "tls", !opt_no_tls,
+                                                "cert", opt_cert,
+                                                "pkey", opt_pkey,
+                                                "software", opt_software,
+                                                "tcp-idle-timeout", (guint) opt_tcp_idle_timeout * 1000,
+                                                "max-tcp-connections", (guint) opt_max_tcp_connections,
+                                                NULL));
+      if (server == NULL)
+        {
+          g_printerr (_("nav-server: cannot start the STUN server: %s\n"), error->message);
+          return 1;
+        }
+    }
   if (server != NULL && !nav_server_start (NAV_SERVER (server), &error))
     {
       g_printerr (_("nav-server: cannot start the STUN server: %s\n"), error->message);
@@ -550,6 +565,7 @@ main (int    argc,
     {
       print_stats (NAV_SERVER (server), "exit");
       nav_server_stop (NAV_SERVER (server));
+      g_clear_object (&server);
       g_message ("event=stopped server=stun");
     }
   if (turn_server != NULL)

@@ -10,8 +10,10 @@
 #include <glib/gi18n.h>
 #include <netavanue/netavanue.h>
 
-#include "nav-stun-client.h"
-#include "nav-nat-discovery.h"
+/* RFC 8489 §6.2.1 and §6.2.2 defaults */
+#define DEFAULT_RTO_MS 500
+#define DEFAULT_RC 7
+#define DEFAULT_TI_MS 39500
 
 static gboolean opt_nat_type;
 static gboolean opt_tcp;
@@ -22,9 +24,9 @@ static gboolean opt_srv;
 static gboolean opt_insecure;
 static gchar *opt_ca_file;
 static gchar *opt_local;
-static gint opt_rto = NAV_STUN_DEFAULT_RTO_MS;
-static gint opt_rc = NAV_STUN_DEFAULT_RC;
-static gint opt_timeout_ms = NAV_STUN_DEFAULT_TI_MS;
+static gint opt_rto = DEFAULT_RTO_MS;
+static gint opt_rc = DEFAULT_RC;
+static gint opt_timeout_ms = DEFAULT_TI_MS;
 static gboolean opt_version;
 
 static const GOptionEntry entries[] = {
@@ -58,111 +60,98 @@ typedef struct
   gint status;
 } App;
 
-static void
-binding_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+static const gchar *
+lookup_string (GVariant    *result,
+               const gchar *key)
 {
-  App *app = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (NavStunBindingResult) r = NULL;
-  gchar mapped[NAV_ADDRESS_STRING_LEN], local[NAV_ADDRESS_STRING_LEN];
-  gchar server[NAV_ADDRESS_STRING_LEN];
+  const gchar *value = NULL;
 
-  r = nav_stun_client_binding_finish (NAV_STUN_CLIENT (source), result, &error);
-  if (r == NULL)
-    {
-      g_printerr ("nav-stun: %s\n", error->message);
-      app->status = g_error_matches (error, NAV_STUN_CLIENT_ERROR,
-                                     NAV_STUN_CLIENT_ERROR_TIMED_OUT) ? 3 : 1;
-      g_main_loop_quit (app->loop);
-      return;
-    }
-  /* Line-oriented and stable: scripts and tests read it. */
-  g_print (_("Mapped address: %s\n"), nav_address_to_string_buf (&r->mapped, mapped));
-  g_print (_("Local address: %s\n"), nav_address_to_string_buf (&r->local, local));
-  g_print (_("Server: %s (%s)\n"), nav_address_to_string_buf (&r->server, server),
-           nav_stun_protocol_to_string (r->protocol));
-  g_print (_("Round-trip time: %.3f ms\n"), r->rtt_us / 1000.0);
-  if (r->transmissions > 1)
-    g_print (_("Transmissions: %u\n"), r->transmissions);
-  if (r->software != NULL)
-    g_print (_("Server software: %s\n"), r->software);
-  if (r->has_other_address)
-    g_print (_("Other address (RFC 5780): %s\n"),
-             nav_address_to_string_buf (&r->other_address, server));
-  g_main_loop_quit (app->loop);
+  g_variant_lookup (result, key, "&s", &value);
+  return value;
 }
 
+/* The client is the `stun-probe` gatherer of the stun module: its result
+ * is a dictionary (see NavStunProbe::result). */
 static void
-nat_done (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
+on_result (GObject  *probe,
+           GVariant *result,
+           gpointer  user_data)
 {
-  App *app = user_data;
-  g_autoptr (GError) error = NULL;
-  NavNatClassification c;
-  gchar buf[NAV_ADDRESS_STRING_LEN];
+  const gchar *value;
 
-  if (!nav_nat_discover_finish (NAV_STUN_CLIENT (source), result, &c, &error))
+  if (!opt_nat_type)
     {
-      g_printerr ("nav-stun: %s\n", error->message);
-      app->status = 1;
-      g_main_loop_quit (app->loop);
+      gint64 rtt_us = 0;
+      guint transmissions = 1;
+
+      /* Line-oriented and stable: scripts and tests read it. */
+      g_print (_("Mapped address: %s\n"), lookup_string (result, "mapped"));
+      g_print (_("Local address: %s\n"), lookup_string (result, "local"));
+      g_print (_("Server: %s (%s)\n"), lookup_string (result, "server"),
+               lookup_string (result, "protocol"));
+      g_variant_lookup (result, "rtt-us", "x", &rtt_us);
+      g_print (_("Round-trip time: %.3f ms\n"), rtt_us / 1000.0);
+      g_variant_lookup (result, "transmissions", "u", &transmissions);
+      if (transmissions > 1)
+        g_print (_("Transmissions: %u\n"), transmissions);
+      if ((value = lookup_string (result, "software")) != NULL)
+        g_print (_("Server software: %s\n"), value);
+      if ((value = lookup_string (result, "other-address")) != NULL)
+        g_print (_("Other address (RFC 5780): %s\n"), value);
       return;
     }
-  g_print (_("NAT type: %s\n"), nav_nat_type_to_display_string (c.type));
-  g_print (_("Classification: %s\n"), nav_nat_type_to_string (c.type));
-  g_print (_("Mapping behaviour: %s\n"), nav_nat_behaviour_to_string (c.mapping));
-  g_print (_("Filtering behaviour: %s\n"), nav_nat_behaviour_to_string (c.filtering));
-  if (c.type != NAV_NAT_TYPE_UDP_BLOCKED)
+
+  g_print (_("NAT type: %s\n"), lookup_string (result, "nat-type-display"));
+  g_print (_("Classification: %s\n"), lookup_string (result, "nat-type"));
+  g_print (_("Mapping behaviour: %s\n"), lookup_string (result, "mapping"));
+  g_print (_("Filtering behaviour: %s\n"), lookup_string (result, "filtering"));
+  if ((value = lookup_string (result, "mapped")) != NULL)
     {
-      g_print (_("Mapped address: %s\n"), nav_address_to_string_buf (&c.mapped, buf));
-      g_print (_("Local address: %s\n"), nav_address_to_string_buf (&c.local, buf));
+      g_print (_("Mapped address: %s\n"), value);
+      g_print (_("Local address: %s\n"), lookup_string (result, "local"));
     }
-  if (c.type == NAV_NAT_TYPE_UNKNOWN && c.mapping == NAV_NAT_BEHAVIOUR_UNKNOWN)
-    g_print (_("Note: the server gave no OTHER-ADDRESS; it does not support RFC 5780.\n"));
   {
-    NavNatType peers[] = { NAV_NAT_TYPE_OPEN_INTERNET, NAV_NAT_TYPE_FULL_CONE,
-                           NAV_NAT_TYPE_RESTRICTED_CONE, NAV_NAT_TYPE_PORT_RESTRICTED_CONE,
-                           NAV_NAT_TYPE_SYMMETRIC, NAV_NAT_TYPE_UDP_BLOCKED };
-    guint i;
+    gboolean rfc5780 = TRUE;
+
+    g_variant_lookup (result, "rfc5780", "b", &rfc5780);
+    if (!rfc5780)
+      g_print (_("Note: the server gave no OTHER-ADDRESS; it does not support RFC 5780.\n"));
+  }
+  {
+    g_autoptr (GVariantIter) iter = NULL;
+    const gchar *peer, *strategy;
+    guint timeout;
 
     g_print (_("Strategy with a peer behind:\n"));
-    for (i = 0; i < G_N_ELEMENTS (peers); i++)
-      {
-        guint timeout;
-        NavNatStrategy s = nav_nat_strategy_for_pair (c.type, peers[i], &timeout);
-
-        if (timeout > 0)
-          g_print ("  %-22s %s (%u ms)\n", nav_nat_type_to_string (peers[i]),
-                   nav_nat_strategy_to_string (s), timeout);
-        else
-          g_print ("  %-22s %s\n", nav_nat_type_to_string (peers[i]),
-                   nav_nat_strategy_to_string (s));
-      }
+    if (g_variant_lookup (result, "strategies", "a(ssu)", &iter))
+      while (g_variant_iter_next (iter, "(&s&su)", &peer, &strategy, &timeout))
+        {
+          if (timeout > 0)
+            g_print ("  %-22s %s (%u ms)\n", peer, strategy, timeout);
+          else
+            g_print ("  %-22s %s\n", peer, strategy);
+        }
   }
-  g_main_loop_quit (app->loop);
 }
 
 static void
-nat_resolved (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_failed (GObject      *probe,
+           const GError *error,
+           gpointer      user_data)
 {
   App *app = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (NavAddress) server = NULL;
 
-  server = nav_stun_client_resolve_finish (NAV_STUN_CLIENT (source), result, &error);
-  if (server == NULL)
-    {
-      g_printerr ("nav-stun: %s\n", error->message);
-      app->status = 1;
-      g_main_loop_quit (app->loop);
-      return;
-    }
-  nav_nat_discover_async (NAV_STUN_CLIENT (source), server, NULL, nat_done, app);
+  g_printerr ("nav-stun: %s\n", error->message);
+  app->status = g_error_matches (error, NAV_ERROR, NAV_ERROR_TIMED_OUT) && !opt_nat_type ? 3 : 1;
+}
+
+static void
+on_done (NavGatherer *gatherer,
+         guint        stream_id,
+         guint        component_id,
+         gpointer     user_data)
+{
+  g_main_loop_quit (((App *) user_data)->loop);
 }
 
 int
@@ -171,9 +160,8 @@ main (int    argc,
 {
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (NavStunClient) client = NULL;
-  NavStunRetransmitParams params;
-  NavStunProtocol protocol = NAV_STUN_PROTOCOL_UDP;
+  g_autoptr (GObject) probe = NULL;
+  const gchar *protocol = "udp";
   App app = { 0 };
 
   setlocale (LC_ALL, "");
@@ -228,31 +216,37 @@ main (int    argc,
       return 2;
     }
   if (opt_tcp)
-    protocol = NAV_STUN_PROTOCOL_TCP;
+    protocol = "tcp";
   else if (opt_tls)
-    protocol = NAV_STUN_PROTOCOL_TLS;
+    protocol = "tls";
 
-  client = g_object_new (NAV_TYPE_STUN_CLIENT,
-                         "family", opt_ipv4 ? G_SOCKET_FAMILY_IPV4
-                                   : opt_ipv6 ? G_SOCKET_FAMILY_IPV6
-                                   : G_SOCKET_FAMILY_INVALID,
-                         "local-ip", opt_local,
-                         "tls-ca-file", opt_ca_file,
-                         "tls-insecure", opt_insecure,
-                         "use-srv", opt_srv,
-                         NULL);
-  nav_stun_retransmit_params_init (&params);
-  params.rto_ms = opt_rto;
-  params.rc = opt_rc;
-  params.ti_ms = opt_timeout_ms;
-  nav_stun_client_set_retransmit_params (client, &params);
+  probe = nav_registry_create (nav_registry_get_default (), NAV_GATHERER_EXTENSION_POINT_NAME,
+                               "stun-probe", &error,
+                               "server", argv[1],
+                               "protocol", protocol,
+                               "family", opt_ipv4 ? G_SOCKET_FAMILY_IPV4
+                                         : opt_ipv6 ? G_SOCKET_FAMILY_IPV6
+                                         : G_SOCKET_FAMILY_INVALID,
+                               "local-ip", opt_local,
+                               "tls-ca-file", opt_ca_file,
+                               "tls-insecure", opt_insecure,
+                               "use-srv", opt_srv,
+                               "nat-discovery", opt_nat_type,
+                               "stun-initial-timeout", (guint) opt_rto,
+                               "stun-max-retransmissions", (guint) opt_rc - 1,
+                               "stun-reliable-timeout", (guint) opt_timeout_ms,
+                               NULL);
+  if (probe == NULL)
+    {
+      g_printerr (_("nav-stun: the STUN module is missing: %s\n"), error->message);
+      return 1;
+    }
 
   app.loop = g_main_loop_new (NULL, FALSE);
-  if (opt_nat_type)
-    nav_stun_client_resolve_async (client, argv[1], NAV_STUN_PROTOCOL_UDP, NULL,
-                                   nat_resolved, &app);
-  else
-    nav_stun_client_binding_async (client, argv[1], protocol, NULL, binding_done, &app);
+  g_signal_connect (probe, "result", G_CALLBACK (on_result), &app);
+  g_signal_connect (probe, "failed", G_CALLBACK (on_failed), &app);
+  g_signal_connect (probe, "done", G_CALLBACK (on_done), &app);
+  nav_gatherer_gather (NAV_GATHERER (probe), 1, 1, NULL);
   g_main_loop_run (app.loop);
   g_main_loop_unref (app.loop);
   g_free (opt_ca_file);

@@ -13,8 +13,17 @@
 #include <glib-unix.h>
 #include <netavanue/netavanue.h>
 
-#include "nav-stun-client.h"
-#include "nav-turn-client.h"
+/* The TURN client is the `turn` transport of the turn module, reached
+ * through the registry: a NavTransport, allocated by GAsyncInitable, with
+ * properties and action signals for the rest (NavTurnRelayTransport). */
+
+/* RFC 8656 §9, §12: permissions last 300 s, channels 600 s; refresh
+ * well before.  RFC 8489 §6.2.1 retransmissions. */
+#define PERMISSION_REFRESH_S 240
+#define CHANNEL_REFRESH_S 540
+#define CONNECT_TIMEOUT_MS 10000
+#define DEFAULT_RTO_MS 500
+#define DEFAULT_RC 7
 
 #define MAGIC 0x4E415654u       /* "NAVT" */
 #define HEADER 8
@@ -42,12 +51,12 @@ static gboolean opt_dual;
 static gboolean opt_dont_fragment;
 static gboolean opt_insecure;
 static gchar *opt_ca_file;
-static gint opt_connect_timeout = NAV_TURN_DEFAULT_CONNECT_TIMEOUT_MS;
+static gint opt_connect_timeout = CONNECT_TIMEOUT_MS;
 static gint opt_lifetime;
-static gint opt_permission_refresh = NAV_TURN_PERMISSION_REFRESH_S;
-static gint opt_channel_refresh = NAV_TURN_CHANNEL_REFRESH_S;
-static gint opt_rto = NAV_STUN_DEFAULT_RTO_MS;
-static gint opt_rc = NAV_STUN_DEFAULT_RC;
+static gint opt_permission_refresh = PERMISSION_REFRESH_S;
+static gint opt_channel_refresh = CHANNEL_REFRESH_S;
+static gint opt_rto = DEFAULT_RTO_MS;
+static gint opt_rc = DEFAULT_RC;
 static gboolean opt_version;
 
 static const GOptionEntry entries[] = {
@@ -119,9 +128,12 @@ typedef struct
 {
   GMainLoop *loop;
   gint status;
-  NavTurnClient *client;
+  NavTransport *relay;
   NavAddress peer;
-  NavStunProtocol protocol;
+  const gchar *protocol;
+  gboolean allocated;
+  gboolean lost;
+  gboolean closing;
 
   guint sent;
   guint received;
@@ -203,7 +215,7 @@ check_message (App          *app,
 }
 
 static void
-on_data (gpointer          client,
+on_data (NavTransport     *transport,
          const guint8     *data,
          gsize             len,
          const NavAddress *from,
@@ -216,7 +228,7 @@ on_data (gpointer          client,
       g_autoptr (GError) error = NULL;
 
       app->received++;
-      if (!nav_turn_client_send (app->client, from, data, len, &error))
+      if (!nav_transport_send (app->relay, from, data, len, &error))
         g_printerr ("nav-turn: %s\n", error->message);
       return;
     }
@@ -241,27 +253,35 @@ on_data (gpointer          client,
 }
 
 static void
-on_peer_error (NavTurnClient    *client,
+on_peer_error (GObject          *relay,
                const NavAddress *peer,
                const GError     *error,
                gpointer          user_data)
 {
   App *app = user_data;
-  g_autofree gchar *message = g_strdup_printf (_("Relaying failed: %s"), error->message);
+  g_autofree gchar *message = NULL;
 
+  /* A permission asked for by --permit, or the relaying itself. */
+  if (app->permits_pending > 0)
+    message = g_strdup_printf ("--permit: %s", error->message);
+  else
+    message = g_strdup_printf (_("Relaying failed: %s"), error->message);
   app_fail (app, message);
 }
 
 static void
-on_closed (NavTurnClient *client,
-           const GError  *error,
-           gpointer       user_data)
+on_closed (NavTransport *transport,
+           const GError *error,
+           gpointer      user_data)
 {
   App *app = user_data;
-  g_autofree gchar *message =
-    g_strdup_printf (_("The allocation was lost: %s"),
-                     error != NULL ? error->message : _("closed"));
+  g_autofree gchar *message = NULL;
 
+  if (app->closing)
+    return;
+  app->lost = TRUE;
+  message = g_strdup_printf (_("The allocation was lost: %s"),
+                             error != NULL ? error->message : _("closed"));
   app_fail (app, message);
 }
 
@@ -286,7 +306,7 @@ send_one (App *app)
   if (app->sent == 0)
     app->first_sent = app->sent_at[0];
   app->sent++;
-  if (!nav_turn_client_send (app->client, &app->peer, buf, opt_size, &error))
+  if (!nav_transport_send (app->relay, &app->peer, buf, opt_size, &error))
     {
       g_autofree gchar *message = g_strdup_printf (_("Sending failed: %s"), error->message);
 
@@ -356,22 +376,15 @@ start_sending (App *app)
 }
 
 static void
-connected (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+connected (GObject          *relay,
+           const NavAddress *peer,
+           gpointer          user_data)
 {
   App *app = user_data;
-  g_autoptr (GError) error = NULL;
   gchar buf[NAV_ADDRESS_STRING_LEN];
 
-  if (!nav_turn_client_connect_finish (NAV_TURN_CLIENT (source), result, &error))
-    {
-      g_autofree gchar *message = g_strdup_printf (_("Cannot connect to the peer: %s"),
-                                                   error->message);
-
-      app_fail (app, message);
-      return;
-    }
+  if (app->failed || !nav_address_equal (peer, &app->peer))
+    return;
   g_print (_("Connected to peer: %s (RFC 6062)\n"), nav_address_to_string_buf (&app->peer, buf));
   start_sending (app);
 }
@@ -380,8 +393,7 @@ connected (GObject      *source,
  * installed: a peer reaching the relayed address before would be refused
  * (RFC 8656 §9). */
 static void
-permitted (App           *app,
-           NavTurnClient *client)
+permitted (App *app)
 {
   if (opt_echo)
     {
@@ -402,29 +414,42 @@ permitted (App           *app,
       return;
     }
   if (opt_tcp_relay)
-    nav_turn_client_connect_async (client, &app->peer, NULL, connected, app);
+    {
+      gboolean started = FALSE;
+
+      g_signal_emit_by_name (app->relay, "connect-peer", &app->peer, &started);
+      if (!started)
+        app_fail (app, _("Cannot connect to the peer: no allocation"));
+    }
   else
     start_sending (app);
 }
 
 static void
-permit_done (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+permit_done (GObject          *relay,
+             const NavAddress *peer,
+             gpointer          user_data)
 {
   App *app = user_data;
-  g_autoptr (GError) error = NULL;
 
+  if (app->permits_pending == 0)
+    return;
   app->permits_pending--;
-  if (!nav_turn_client_permit_finish (NAV_TURN_CLIENT (source), result, &error))
-    {
-      g_autofree gchar *message = g_strdup_printf ("--permit: %s", error->message);
-
-      app_fail (app, message);
-      return;
-    }
   if (app->permits_pending == 0 && !app->failed)
-    permitted (app, NAV_TURN_CLIENT (source));
+    permitted (app);
+}
+
+static void
+print_address (const gchar *format,
+               NavTransport *relay,
+               const gchar  *property)
+{
+  g_autoptr (NavAddress) address = NULL;
+  gchar buf[NAV_ADDRESS_STRING_LEN];
+
+  g_object_get (relay, property, &address, NULL);
+  if (address != NULL)
+    g_print (format, nav_address_to_string_buf (address, buf));
 }
 
 static void
@@ -434,32 +459,33 @@ allocated (GObject      *source,
 {
   App *app = user_data;
   g_autoptr (GError) error = NULL;
-  NavTurnClient *client = NAV_TURN_CLIENT (source);
+  g_autoptr (NavAddress) server = NULL;
+  g_auto (GStrv) relayed = NULL;
+  g_autofree gchar *realm = NULL;
   gchar buf[NAV_ADDRESS_STRING_LEN];
+  guint lifetime = 0;
 
-  if (!nav_turn_client_allocate_finish (client, result, &error))
+  if (!g_async_initable_init_finish (G_ASYNC_INITABLE (source), result, &error))
     {
       app_fail (app, error->message);
       return;
     }
-  g_print (_("Server: %s (%s)\n"),
-           nav_address_to_string_buf (nav_turn_client_get_server_address (client), buf),
-           nav_stun_protocol_to_string (app->protocol));
-  if (nav_turn_client_get_realm (client) != NULL)
-    g_print (_("Realm: %s\n"), nav_turn_client_get_realm (client));
-  g_print (_("Local address: %s\n"),
-           nav_address_to_string_buf (nav_turn_client_get_local_address (client), buf));
-  for (guint i = 0; i < nav_turn_client_get_n_relayed_addresses (client); i++)
-    g_print (_("Relayed address: %s (%s)\n"),
-             nav_address_to_string_buf (nav_turn_client_get_relayed_address (client, i), buf),
-             opt_tcp_relay ? "tcp" : "udp");
-  g_print (_("Mapped address: %s\n"),
-           nav_address_to_string_buf (nav_turn_client_get_mapped_address (client), buf));
-  g_print (_("Lifetime: %u s\n"), nav_turn_client_get_lifetime (client));
+  app->allocated = TRUE;
+  g_object_get (app->relay, "server-address", &server, "realm", &realm,
+                "relayed-addresses", &relayed, "granted-lifetime", &lifetime, NULL);
+  g_print (_("Server: %s (%s)\n"), nav_address_to_string_buf (server, buf), app->protocol);
+  if (realm != NULL)
+    g_print (_("Realm: %s\n"), realm);
+  print_address (_("Local address: %s\n"), app->relay, "client-address");
+  for (guint i = 0; relayed != NULL && relayed[i] != NULL; i++)
+    g_print (_("Relayed address: %s (%s)\n"), relayed[i], opt_tcp_relay ? "tcp" : "udp");
+  print_address (_("Mapped address: %s\n"), app->relay, "mapped-address");
+  g_print (_("Lifetime: %u s\n"), lifetime);
 
   for (guint i = 0; opt_permit != NULL && opt_permit[i] != NULL; i++)
     {
       NavAddress ip;
+      gboolean started = FALSE;
 
       /* Only the IP counts in a permission (RFC 8656 §9). */
       nav_address_init (&ip);
@@ -472,69 +498,15 @@ allocated (GObject      *source,
           return;
         }
       app->permits_pending++;
-      nav_turn_client_permit_async (client, &ip, NULL, permit_done, app);
+      g_signal_emit_by_name (app->relay, "permit", &ip, &started);
+      if (!started)
+        {
+          app_fail (app, "--permit: no allocation");
+          return;
+        }
     }
   if (app->permits_pending == 0)
-    permitted (app, client);
-}
-
-static void
-server_resolved (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  App *app = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (NavAddress) server = nav_stun_client_resolve_finish (NAV_STUN_CLIENT (source),
-                                                                  result, &error);
-  NavTurnClientConfig cfg;
-  g_autofree gchar *host = NULL;
-  guint16 port;
-
-  if (server == NULL)
-    {
-      app_fail (app, error->message);
-      return;
-    }
-  nav_turn_client_config_init (&cfg);
-  cfg.server = *server;
-  cfg.protocol = app->protocol;
-  if (nav_stun_client_parse_server (opt_server, app->protocol, &host, &port, NULL))
-    cfg.server_name = g_steal_pointer (&host);
-  if (opt_auth_secret != NULL)
-    {
-      /* A day, as coturn's examples. */
-      gint64 expiry = g_get_real_time () / G_USEC_PER_SEC + 86400;
-
-      cfg.username = nav_turn_rest_username (opt_user, expiry);
-      cfg.password = nav_turn_rest_password (opt_auth_secret, cfg.username);
-    }
-  else
-    {
-      cfg.username = g_strdup (opt_user);
-      cfg.password = g_strdup (opt_password);
-    }
-  cfg.family = opt_ipv6 ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_INVALID;
-  cfg.dual = opt_dual;
-  cfg.dont_fragment = opt_dont_fragment;
-  cfg.tcp_relay = opt_tcp_relay;
-  cfg.use_channels = !opt_indication;
-  cfg.tls_ca_file = opt_ca_file != NULL ? g_canonicalize_filename (opt_ca_file, NULL) : NULL;
-  cfg.tls_insecure = opt_insecure;
-  cfg.connect_timeout_ms = MAX (opt_connect_timeout, 1);
-  cfg.lifetime = MAX (opt_lifetime, 0);
-  cfg.permission_refresh_s = MAX (opt_permission_refresh, 1);
-  cfg.channel_refresh_s = MAX (opt_channel_refresh, 1);
-  cfg.params.rto_ms = MAX (opt_rto, 1);
-  cfg.params.rc = MAX (opt_rc, 1);
-  cfg.params.ti_ms = MAX (opt_connect_timeout, 1000);
-
-  app->client = nav_turn_client_new (NULL, &cfg);
-  nav_turn_client_config_clear (&cfg);
-  nav_turn_client_set_receive_func (app->client, on_data, app);
-  g_signal_connect (app->client, "peer-error", G_CALLBACK (on_peer_error), app);
-  g_signal_connect (app->client, "closed", G_CALLBACK (on_closed), app);
-  nav_turn_client_allocate_async (app->client, NULL, allocated, app);
+    permitted (app);
 }
 
 static void
@@ -544,7 +516,7 @@ closed (GObject      *source,
 {
   App *app = user_data;
 
-  nav_turn_client_close_finish (NAV_TURN_CLIENT (source), result, &app->close_error);
+  nav_transport_close_finish (NAV_TRANSPORT (source), result, &app->close_error);
   g_main_loop_quit (app->loop);
 }
 
@@ -555,6 +527,28 @@ on_signal (gpointer user_data)
 
   g_main_loop_quit (app->loop);
   return G_SOURCE_CONTINUE;
+}
+
+/* HOST:PORT (a name; an address literal was read before). */
+static gboolean
+split_host_port (const gchar  *text,
+                 gchar       **host,
+                 guint16      *port,
+                 GError      **error)
+{
+  const gchar *colon = strrchr (text, ':');
+  guint64 p;
+
+  if (colon == NULL || colon == text ||
+      !g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &p, NULL))
+    {
+      g_set_error (error, NAV_ERROR, NAV_ERROR_INVALID_ADDRESS,
+                   _("“%s” is not HOST:PORT"), text);
+      return FALSE;
+    }
+  *host = g_strndup (text, colon - text);
+  *port = p;
+  return TRUE;
 }
 
 static gboolean
@@ -569,7 +563,7 @@ parse_peer (const gchar  *text,
 
   if (nav_address_set_from_string (peer, text, NULL) && nav_address_get_port (peer) != 0)
     return TRUE;
-  if (!nav_stun_client_parse_server (text, NAV_STUN_PROTOCOL_UDP, &host, &port, error))
+  if (!split_host_port (text, &host, &port, error))
     return FALSE;
   addresses = g_resolver_lookup_by_name (g_resolver_get_default (), host, NULL, error);
   if (addresses == NULL)
@@ -585,8 +579,8 @@ main (int   argc,
 {
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (NavStunClient) resolver = NULL;
   App app = { 0 };
+  g_autofree gchar *ca_file = NULL;
   gdouble min = 0, max = 0, sum = 0;
 
   setlocale (LC_ALL, "");
@@ -652,8 +646,7 @@ main (int   argc,
     }
 
   app.loop = g_main_loop_new (NULL, FALSE);
-  app.protocol = opt_tls ? NAV_STUN_PROTOCOL_TLS : opt_tcp ? NAV_STUN_PROTOCOL_TCP
-                                                           : NAV_STUN_PROTOCOL_UDP;
+  app.protocol = opt_tls ? "tls" : opt_tcp ? "tcp" : "udp";
   app.sent_at = g_new0 (gint64, opt_count);
   app.rtt = g_new (gint64, opt_count);
   for (gint i = 0; i < opt_count; i++)
@@ -662,9 +655,42 @@ main (int   argc,
 
   g_unix_signal_add (SIGINT, on_signal, &app);
   g_unix_signal_add (SIGTERM, on_signal, &app);
-  resolver = nav_stun_client_new (NULL);
-  nav_stun_client_resolve_async (resolver, opt_server, app.protocol, NULL,
-                                 server_resolved, &app);
+  if (opt_ca_file != NULL)
+    ca_file = g_canonicalize_filename (opt_ca_file, NULL);
+  app.relay = NAV_TRANSPORT (nav_registry_create (nav_registry_get_default (),
+                                                  NAV_TRANSPORT_EXTENSION_POINT_NAME, "turn", &error,
+                                                  "server", opt_server,
+                                                  "protocol", app.protocol,
+                                                  "username", opt_user,
+                                                  "password", opt_password,
+                                                  "auth-secret", opt_auth_secret,
+                                                  "address-family", opt_dual ? "dual"
+                                                                    : opt_ipv6 ? "ipv6" : NULL,
+                                                  "dont-fragment", opt_dont_fragment,
+                                                  "tcp-relay", opt_tcp_relay,
+                                                  "use-channels", !opt_indication,
+                                                  "tls-ca-file", ca_file,
+                                                  "tls-insecure", opt_insecure,
+                                                  "connect-timeout", (guint) MAX (opt_connect_timeout, 1),
+                                                  "lifetime", (guint) MAX (opt_lifetime, 0),
+                                                  "permission-refresh", (guint) MAX (opt_permission_refresh, 1),
+                                                  "channel-refresh", (guint) MAX (opt_channel_refresh, 1),
+                                                  "stun-initial-timeout", (guint) MAX (opt_rto, 1),
+                                                  "stun-max-retransmissions", (guint) MAX (opt_rc, 1) - 1,
+                                                  "stun-reliable-timeout", (guint) MAX (opt_connect_timeout, 1000),
+                                                  NULL));
+  if (app.relay == NULL)
+    {
+      g_printerr (_("nav-turn: the TURN module is missing: %s\n"), error->message);
+      return 1;
+    }
+  nav_transport_set_receive_func (app.relay, on_data, &app, NULL);
+  g_signal_connect (app.relay, "peer-error", G_CALLBACK (on_peer_error), &app);
+  g_signal_connect (app.relay, "permitted", G_CALLBACK (permit_done), &app);
+  g_signal_connect (app.relay, "peer-connected", G_CALLBACK (connected), &app);
+  g_signal_connect (app.relay, "closed", G_CALLBACK (on_closed), &app);
+  g_async_initable_init_async (G_ASYNC_INITABLE (app.relay), G_PRIORITY_DEFAULT, NULL,
+                               allocated, &app);
   g_main_loop_run (app.loop);
   if (app.timer != NULL)
     {
@@ -707,11 +733,15 @@ main (int   argc,
           app.status = 1;
         }
     }
-  if (app.client != NULL)
+  if (app.relay != NULL)
     {
-      if (nav_turn_client_is_allocated (app.client))
+      guint refreshes = 0, stale = 0;
+      guint64 garbage = 0;
+
+      if (app.allocated && !app.lost)
         {
-          nav_turn_client_close_async (app.client, NULL, closed, &app);
+          app.closing = TRUE;
+          nav_transport_close_async (app.relay, NULL, closed, &app);
           g_main_loop_run (app.loop);
           if (app.close_error == NULL)
             g_print ("%s\n", _("Allocation deleted"));
@@ -723,14 +753,19 @@ main (int   argc,
               app.status = 1;
             }
         }
-      if (nav_turn_client_get_refreshes (app.client) > 0)
-        g_print (_("Refreshes: %u\n"), nav_turn_client_get_refreshes (app.client));
-      if (nav_turn_client_get_stale_nonces (app.client) > 0)
-        g_print (_("Stale nonces renewed: %u\n"), nav_turn_client_get_stale_nonces (app.client));
-      if (nav_turn_client_get_garbage (app.client) > 0)
+      g_object_get (app.relay, "refreshes", &refreshes, "stale-nonces", &stale,
+                    "garbage", &garbage, NULL);
+      if (refreshes > 0)
+        g_print (_("Refreshes: %u\n"), refreshes);
+      if (stale > 0)
+        g_print (_("Stale nonces renewed: %u\n"), stale);
+      if (garbage > 0)
         g_print (_("Ignored from the server: %" G_GUINT64_FORMAT " malformed or unexpected messages\n"),
-                 nav_turn_client_get_garbage (app.client));
-      g_object_unref (app.client);
+                 garbage);
+      app.closing = TRUE;
+      nav_transport_set_receive_func (app.relay, NULL, NULL, NULL);
+      g_signal_handlers_disconnect_by_data (app.relay, &app);
+      g_object_unref (app.relay);
     }
   g_byte_array_unref (app.stream);
   g_free (app.sent_at);

@@ -5,13 +5,13 @@
 #include "config.h"
 
 #include "nav-stun-client.h"
+#include "nav-net-tls.h"
 
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
-#include <linux/errqueue.h>
 
 #include <glib/gi18n-lib.h>
 #include <glib-unix.h>
@@ -26,10 +26,11 @@
  *
  * Over UDP the client keeps one socket per address family for its whole
  * life, so that successive requests share a local transport address, as
- * NAT behaviour discovery (RFC 5780 §4) requires.
+ * NAT behaviour discovery (RFC 5780 §4) requires.  Sockets, streams, TLS
+ * and the transactions are the core's socket layer (core/net).
  */
 
-G_DEFINE_QUARK (nav-stun-client-error-quark, nav_stun_client_error)
+
 
 typedef struct
 {
@@ -38,6 +39,10 @@ typedef struct
   NavAddress local;
   GSource *source;
 } UdpSocket;
+
+/* Responses are small; a few at a time. */
+#define UDP_BATCH 8
+#define UDP_RECV_SIZE 2048
 
 struct _NavStunClient
 {
@@ -53,6 +58,7 @@ struct _NavStunClient
   gchar *software;
 
   UdpSocket *udp[2];            /* IPv4, IPv6 */
+  NavNetUdpReader *reader;
   GHashTable *pending;          /* transaction id → Request (UDP only) */
 };
 
@@ -71,18 +77,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-
-const gchar *
-nav_stun_protocol_to_string (NavStunProtocol protocol)
-{
-  switch (protocol)
-    {
-    case NAV_STUN_PROTOCOL_UDP: return "udp";
-    case NAV_STUN_PROTOCOL_TCP: return "tcp";
-    case NAV_STUN_PROTOCOL_TLS: return "tls";
-    default: return "?";
-    }
-}
 
 void
 nav_stun_binding_result_free (NavStunBindingResult *result)
@@ -108,14 +102,7 @@ typedef struct
   gchar *host;                  /* for the TLS server identity */
   UdpSocket *udp;
   GSource *cancel_source;
-  GSource *timeout_source;
-  GCancellable *io_cancellable;
-  GIOStream *stream;
-  GSocketConnection *connection;
-  guint8 *in;
-  gsize in_len;
-  gsize in_size;
-  gboolean timed_out;
+  NavNetStream *stream;         /* TCP and TLS */
   guint unsent;                 /* UDP transmissions dropped on this host */
   gint unsent_errno;            /* and why, the last time */
 } Request;
@@ -134,25 +121,14 @@ request_unref (Request *r)
     return;
   if (r->transaction != NULL)
     nav_stun_transaction_free (r->transaction);
-  g_clear_object (&r->io_cancellable);
   if (r->stream != NULL)
-    g_io_stream_close (r->stream, NULL, NULL);
-  g_clear_object (&r->stream);
-  g_clear_object (&r->connection);
-  g_free (r->in);
+    {
+      nav_net_stream_close (r->stream);
+      nav_net_stream_unref (r->stream);
+    }
   g_free (r->host);
   g_object_unref (r->client);
   g_free (r);
-}
-
-static void
-destroy_source (GSource **source)
-{
-  if (*source != NULL)
-    {
-      g_source_destroy (*source);
-      g_clear_pointer (source, g_source_unref);
-    }
 }
 
 /* Completes the request once: returns the task, stops every timer and
@@ -172,10 +148,9 @@ request_finish (Request              *r,
     }
   r->finished = TRUE;
   r->task = NULL;
-  destroy_source (&r->cancel_source);
-  destroy_source (&r->timeout_source);
-  if (r->io_cancellable != NULL)
-    g_cancellable_cancel (r->io_cancellable);
+  nav_net_source_clear (&r->cancel_source);
+  if (r->stream != NULL)
+    nav_net_stream_close (r->stream);
   if (r->transaction != NULL && r->protocol == NAV_STUN_PROTOCOL_UDP)
     g_hash_table_remove (r->client->pending,
                          nav_stun_transaction_get_id (r->transaction));
@@ -254,14 +229,8 @@ transaction_done (NavStunTransaction *transaction,
   result->transmissions = nav_stun_transaction_get_transmissions (transaction);
   if (r->udp != NULL)
     result->local = r->udp->local;
-  else if (r->connection != NULL)
-    {
-      g_autoptr (GSocketAddress) local =
-        g_socket_connection_get_local_address (r->connection, NULL);
-
-      if (local != NULL)
-        nav_address_set_from_socket_address (&result->local, local, NULL);
-    }
+  else if (r->stream != NULL)
+    result->local = *nav_net_stream_get_local (r->stream);
 
   /* RFC 8489 §14.2; MAPPED-ADDRESS for servers of RFC 3489's time. */
   if (!nav_stun_message_get_xor_mapped_address (response, &result->mapped, &local_error) &&
@@ -304,23 +273,6 @@ build_request (NavStunClient             *self,
 
 /* UDP */
 
-static guint
-id_hash (gconstpointer key)
-{
-  const guint8 *id = key;
-  guint h;
-
-  memcpy (&h, id, sizeof h);
-  return h;
-}
-
-static gboolean
-id_equal (gconstpointer a,
-          gconstpointer b)
-{
-  return memcmp (a, b, NAV_STUN_TRANSACTION_ID_LENGTH) == 0;
-}
-
 static void
 fail_pending_to (NavStunClient    *self,
                  const NavAddress *destination,
@@ -353,48 +305,43 @@ fail_pending_to (NavStunClient    *self,
 static void
 udp_drain_errors (UdpSocket *s)
 {
-  for (;;)
-    {
-      struct sockaddr_storage ss;
-      guint8 control[512];
-      guint8 dummy[64];
-      struct iovec iov = { dummy, sizeof dummy };
-      struct msghdr msg = { 0 };
-      struct cmsghdr *cmsg;
-      NavAddress offender;
+  NavAddress offender;
+  int errsv;
 
-      msg.msg_name = &ss;
-      msg.msg_namelen = sizeof ss;
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = control;
-      msg.msg_controllen = sizeof control;
-      if (recvmsg (s->fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
-        return;
-      if (!nav_address_set_from_sockaddr (&offender, (struct sockaddr *) &ss, msg.msg_namelen))
-        continue;
-      for (cmsg = CMSG_FIRSTHDR (&msg); cmsg != NULL; cmsg = CMSG_NXTHDR (&msg, cmsg))
-        {
-          struct sock_extended_err ee;
+  while (nav_net_udp_read_error (s->fd, &offender, &errsv))
+    if (errsv != 0)
+      {
+        gchar buf[NAV_ADDRESS_STRING_LEN];
+        g_autoptr (GError) error =
+          g_error_new (NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_UNREACHABLE,
+                       _("%s is unreachable: %s"),
+                       nav_address_to_string_buf (&offender, buf), g_strerror (errsv));
 
-          if (!((cmsg->cmsg_level == IPPROTO_IP && cmsg->cmsg_type == IP_RECVERR) ||
-                (cmsg->cmsg_level == IPPROTO_IPV6 && cmsg->cmsg_type == IPV6_RECVERR)))
-            continue;
-          memcpy (&ee, CMSG_DATA (cmsg), sizeof ee);
-          if (ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6)
-            {
-              gchar buf[NAV_ADDRESS_STRING_LEN];
-              g_autoptr (GError) error =
-                g_error_new (NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_UNREACHABLE,
-                             _("%s is unreachable: %s"),
-                             nav_address_to_string_buf (&offender, buf),
-                             g_strerror (ee.ee_errno));
-
-              fail_pending_to (s->client, &offender, error);
-            }
-        }
-    }
+        fail_pending_to (s->client, &offender, error);
+      }
 }
+
+static void
+udp_datagram (const NavNetDatagram *d,
+              gpointer              user_data)
+{
+  UdpSocket *s = user_data;
+  g_autoptr (NavStunMessage) msg = NULL;
+  Request *r;
+
+  /* Anything that does not parse, or answers no request of ours, is
+   * dropped. */
+  if (d->truncated)
+    return;
+  msg = nav_stun_message_parse (d->data, d->len, NULL);
+  if (msg == NULL)
+    return;
+  r = g_hash_table_lookup (s->client->pending, nav_stun_message_get_transaction_id (msg));
+  if (r != NULL)
+    nav_stun_transaction_handle_response (r->transaction, msg);
+}
+
+static const NavNetUdpFuncs udp_funcs = { udp_datagram, NULL, NULL };
 
 static gboolean
 udp_readable (gint         fd,
@@ -403,33 +350,11 @@ udp_readable (gint         fd,
 {
   UdpSocket *s = user_data;
   NavStunClient *self = s->client;
-  guint i;
 
   g_object_ref (self);
   udp_drain_errors (s);
-  for (i = 0; i < 64; i++)
-    {
-      guint8 buf[2048];
-      g_autoptr (NavStunMessage) msg = NULL;
-      Request *r;
-      ssize_t n = recv (fd, buf, sizeof buf, MSG_DONTWAIT);
-
-      if (n < 0)
-        {
-          if (errno == EAGAIN || errno == EWOULDBLOCK)
-            break;
-          udp_drain_errors (s);
-          continue;
-        }
-      /* Anything that does not parse, or answers no request of ours, is
-       * dropped. */
-      msg = nav_stun_message_parse (buf, n, NULL);
-      if (msg == NULL)
-        continue;
-      r = g_hash_table_lookup (self->pending, nav_stun_message_get_transaction_id (msg));
-      if (r != NULL)
-        nav_stun_transaction_handle_response (r->transaction, msg);
-    }
+  if (nav_net_udp_reader_drain (self->reader, fd, &udp_funcs, s) != 0)
+    udp_drain_errors (s);
   g_object_unref (self);
   return G_SOURCE_CONTINUE;
 }
@@ -441,10 +366,8 @@ get_udp_socket (NavStunClient  *self,
 {
   guint index = family == G_SOCKET_FAMILY_IPV6 ? 1 : 0;
   UdpSocket *s;
-  NavAddress local;
-  struct sockaddr_storage ss;
-  socklen_t sl;
-  int fd, one = 1;
+  NavAddress local, bound;
+  int fd, errsv = 0;
 
   if (self->udp[index] != NULL)
     return self->udp[index];
@@ -466,43 +389,28 @@ get_udp_socket (NavStunClient  *self,
   else
     nav_address_set_ip_from_string (&local, index == 1 ? "::" : "0.0.0.0", NULL);
 
-  fd = socket (index == 1 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  fd = nav_net_socket_open (&local, SOCK_DGRAM, NAV_NET_SOCKET_RECVERR, 0, &bound, &errsv);
   if (fd < 0)
-    goto fail;
-  if (index == 1)
     {
-      setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-      setsockopt (fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof one);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   _("Cannot open a UDP socket: %s"), g_strerror (errsv));
+      return NULL;
     }
-  else
-    setsockopt (fd, IPPROTO_IP, IP_RECVERR, &one, sizeof one);
-  sl = nav_address_copy_to_sockaddr (&local, (struct sockaddr *) &ss, sizeof ss);
-  if (bind (fd, (struct sockaddr *) &ss, sl) < 0)
-    goto fail;
-  sl = sizeof ss;
-  getsockname (fd, (struct sockaddr *) &ss, &sl);
+  if (self->reader == NULL)
+    {
+      NavNetUdpConfig config = { UDP_BATCH, UDP_RECV_SIZE, 0, 8 };
+
+      self->reader = nav_net_udp_reader_new (&config);
+    }
 
   s = g_new0 (UdpSocket, 1);
   s->client = self;
   s->fd = fd;
-  nav_address_set_from_sockaddr (&s->local, (struct sockaddr *) &ss, sl);
-  s->source = g_unix_fd_source_new (fd, G_IO_IN | G_IO_ERR);
-  g_source_set_callback (s->source, G_SOURCE_FUNC (udp_readable), s, NULL);
-  g_source_set_static_name (s->source, "[nav-stun] client socket");
-  g_source_attach (s->source, self->context);
+  s->local = bound;
+  s->source = nav_net_udp_source_new (fd, self->context, G_SOURCE_FUNC (udp_readable), s,
+                                      "[nav-stun] client socket");
   self->udp[index] = s;
   return s;
-
-fail:
-  {
-    int saved = errno;
-
-    if (fd >= 0)
-      close (fd);
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                 _("Cannot open a UDP socket: %s"), g_strerror (saved));
-    return NULL;
-  }
 }
 
 static gboolean
@@ -552,8 +460,6 @@ udp_send (NavStunTransaction *transaction,
 
 /* TCP and TLS */
 
-static void stream_read (Request *r);
-
 static void
 fail_transaction (Request  *r,
                   GError   *error)
@@ -564,77 +470,17 @@ fail_transaction (Request  *r,
 }
 
 static void
-stream_read_done (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+stream_frame (NavNetStream *stream,
+              const guint8 *data,
+              gsize         len,
+              gpointer      user_data)
 {
   Request *r = user_data;
-  g_autoptr (GError) error = NULL;
-  gssize n, size;
+  g_autoptr (NavStunMessage) msg = nav_stun_message_parse (data, len, NULL);
 
-  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
-  if (r->finished)
-    goto out;
-  if (n <= 0)
-    {
-      fail_transaction (r, g_error_new (NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_UNREACHABLE,
-                                        _("The server closed the connection: %s"),
-                                        error != NULL ? error->message : _("end of stream")));
-      goto out;
-    }
-  r->in_len += n;
-  size = nav_stun_message_peek_length (r->in, r->in_len);
-  if (size < 0)
-    {
-      fail_transaction (r, g_error_new (NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_BAD_RESPONSE,
-                                        _("The server sent something that is not STUN")));
-      goto out;
-    }
-  if (size > 0 && (gsize) size <= r->in_len)
-    {
-      g_autoptr (NavStunMessage) msg = nav_stun_message_parse (r->in, size, NULL);
-
-      if (msg != NULL && nav_stun_transaction_handle_response (r->transaction, msg))
-        goto out;
-      /* Not our answer: skip it and keep reading (RFC 8489 §6.3.3). */
-      memmove (r->in, r->in + size, r->in_len - size);
-      r->in_len -= size;
-    }
-  else if (size > 0 && (gsize) size > r->in_size)
-    {
-      r->in_size = size;
-      r->in = g_realloc (r->in, r->in_size);
-    }
-  stream_read (r);
-out:
-  request_unref (r);
-}
-
-static void
-stream_read (Request *r)
-{
-  if (r->in_len == r->in_size)
-    {
-      r->in_size *= 2;
-      r->in = g_realloc (r->in, r->in_size);
-    }
-  g_input_stream_read_async (g_io_stream_get_input_stream (r->stream),
-                             r->in + r->in_len, r->in_size - r->in_len,
-                             G_PRIORITY_DEFAULT, r->io_cancellable,
-                             stream_read_done, request_ref (r));
-}
-
-static void
-stream_write_done (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  Request *r = user_data;
-  GError *error = NULL;
-
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
-    fail_transaction (r, error);
-  request_unref (r);
+  /* Not our answer: skip it and keep reading (RFC 8489 §6.3.3). */
+  if (msg != NULL && r->transaction != NULL)
+    nav_stun_transaction_handle_response (r->transaction, msg);
 }
 
 static gboolean
@@ -646,25 +492,26 @@ stream_send (NavStunTransaction *transaction,
 {
   Request *r = user_data;
 
-  /* The data belongs to the transaction, alive as long as the request. */
-  g_output_stream_write_all_async (g_io_stream_get_output_stream (r->stream),
-                                   data, length, G_PRIORITY_DEFAULT,
-                                   r->io_cancellable, stream_write_done,
-                                   request_ref (r));
+  if (!nav_net_stream_write (r->stream, data, length))
+    {
+      g_set_error_literal (error, NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_UNREACHABLE,
+                           _("The connection to the server is closed"));
+      return FALSE;
+    }
   return TRUE;
 }
 
 static void
-stream_ready (Request *r)
+stream_connected (NavNetStream *stream,
+                  gpointer      user_data)
 {
+  Request *r = user_data;
   GBytes *request = g_task_get_task_data (r->task);
 
   /* From here on the transaction's own Ti timer runs. */
-  destroy_source (&r->timeout_source);
   r->transaction = nav_stun_transaction_new (r->client->context, request, TRUE,
                                              &r->client->params, stream_send,
                                              transaction_done, r);
-  stream_read (r);
   nav_stun_transaction_start (r->transaction);
 }
 
@@ -675,13 +522,11 @@ connect_error (Request      *r,
   gchar buf[NAV_ADDRESS_STRING_LEN];
 
   nav_address_to_string_buf (&r->server, buf);
-  if (r->timed_out)
+  if (g_error_matches (error, NAV_ERROR, NAV_ERROR_TIMED_OUT))
     return g_error_new (NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_TIMED_OUT,
                         _("No answer from %s over %s within %u ms"), buf,
                         nav_stun_protocol_to_string (r->protocol),
                         r->client->params.ti_ms);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return g_error_copy (error);
   if (error->domain == G_TLS_ERROR)
     return g_error_new (NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_TLS,
                         _("TLS with %s failed: %s"), buf, error->message);
@@ -691,97 +536,28 @@ connect_error (Request      *r,
 }
 
 static void
-handshake_done (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+stream_closed (NavNetStream *stream,
+               const GError *error,
+               gpointer      user_data)
 {
   Request *r = user_data;
-  g_autoptr (GError) error = NULL;
 
-  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
+  request_ref (r);
+  if (r->transaction == NULL)
     request_finish (r, NULL, connect_error (r, error));
-  else if (!r->finished)
-    stream_ready (r);
+  else if (g_error_matches (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_PROTOCOL))
+    fail_transaction (r, g_error_new (NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_BAD_RESPONSE,
+                                      _("The server sent something that is not STUN")));
+  else
+    fail_transaction (r, g_error_new (NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_UNREACHABLE,
+                                      _("The server closed the connection: %s"),
+                                      error->message));
   request_unref (r);
 }
 
-static gboolean
-accept_any_certificate (GTlsConnection       *connection,
-                        GTlsCertificate      *peer_cert,
-                        GTlsCertificateFlags  errors,
-                        gpointer              user_data)
-{
-  return TRUE;
-}
-
-static void
-connect_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  Request *r = user_data;
-  g_autoptr (GError) error = NULL;
-  GIOStream *tls;
-
-  r->connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
-  if (r->connection == NULL || r->finished)
-    {
-      if (r->connection == NULL)
-        request_finish (r, NULL, connect_error (r, error));
-      goto out;
-    }
-
-  if (r->protocol != NAV_STUN_PROTOCOL_TLS)
-    {
-      r->stream = G_IO_STREAM (g_object_ref (r->connection));
-      stream_ready (r);
-      goto out;
-    }
-
-  {
-    g_autoptr (GSocketConnectable) identity = NULL;
-
-    if (r->host != NULL)
-      identity = g_network_address_new (r->host, nav_address_get_port (&r->server));
-    tls = g_tls_client_connection_new (G_IO_STREAM (r->connection), identity, &error);
-  }
-  if (tls == NULL)
-    {
-      request_finish (r, NULL, connect_error (r, error));
-      goto out;
-    }
-  r->stream = tls;
-  if (r->client->tls_ca_file != NULL)
-    {
-      g_autoptr (GTlsDatabase) db = g_tls_file_database_new (r->client->tls_ca_file, &error);
-
-      if (db == NULL)
-        {
-          request_finish (r, NULL, connect_error (r, error));
-          goto out;
-        }
-      g_tls_connection_set_database (G_TLS_CONNECTION (tls), db);
-    }
-  if (r->client->tls_insecure)
-    g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
-  g_main_context_push_thread_default (r->client->context);
-  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
-                                    r->io_cancellable, handshake_done, request_ref (r));
-  g_main_context_pop_thread_default (r->client->context);
-out:
-  request_unref (r);
-}
-
-static gboolean
-on_connect_timeout (gpointer user_data)
-{
-  Request *r = user_data;
-
-  r->timed_out = TRUE;
-  g_clear_pointer (&r->timeout_source, g_source_unref);
-  g_cancellable_cancel (r->io_cancellable);
-  return G_SOURCE_REMOVE;
-}
+static const NavNetStreamFuncs stream_funcs = {
+  stream_frame, NULL, stream_connected, stream_closed, NULL,
+};
 
 /* Requests */
 
@@ -839,20 +615,16 @@ start_request (NavStunClient             *self,
     }
   else
     {
-      g_autoptr (GSocketClient) client = g_socket_client_new ();
-      g_autoptr (GSocketAddress) address = nav_address_to_socket_address (server);
-
-      r->io_cancellable = g_cancellable_new ();
-      r->in_size = 1024;
-      r->in = g_malloc (r->in_size);
       /* Ti bounds the connection and the handshake too. */
-      r->timeout_source = g_timeout_source_new (self->params.ti_ms);
-      g_source_set_callback (r->timeout_source, on_connect_timeout, r, NULL);
-      g_source_attach (r->timeout_source, self->context);
-      g_main_context_push_thread_default (self->context);
-      g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (address),
-                                     r->io_cancellable, connect_done, request_ref (r));
-      g_main_context_pop_thread_default (self->context);
+      r->stream = nav_net_stream_connect (self->context, server, NULL, self->params.ti_ms,
+                                          NAV_NET_FRAMING_STUN, &stream_funcs, r, &error);
+      if (r->stream == NULL)
+        {
+          request_finish (r, NULL, g_steal_pointer (&error));
+          return;
+        }
+      if (protocol == NAV_STUN_PROTOCOL_TLS)
+        nav_net_tls_client_attach (r->stream, host, self->tls_ca_file, self->tls_insecure);
     }
 }
 
@@ -892,151 +664,19 @@ nav_stun_client_request_finish (NavStunClient  *self,
 
 /* Server names */
 
-gboolean
-nav_stun_client_parse_server (const gchar      *server,
-                              NavStunProtocol   protocol,
-                              gchar           **host,
-                              guint16          *port,
-                              GError          **error)
-{
-  const gchar *s = server;
-  const gchar *colon;
-  guint64 p = protocol == NAV_STUN_PROTOCOL_TLS ? 5349 : 3478;
-
-  /* RFC 7064 URIs: stun:host[:port], stuns:host[:port] */
-  if (g_str_has_prefix (s, "stuns:"))
-    s += 6;
-  else if (g_str_has_prefix (s, "stun:"))
-    s += 5;
-
-  if (s[0] == '[')
-    {
-      const gchar *end = strchr (s, ']');
-
-      if (end == NULL)
-        goto bad;
-      *host = g_strndup (s + 1, end - s - 1);
-      colon = end[1] == ':' ? end + 1 : NULL;
-      if (end[1] != '\0' && colon == NULL)
-        goto bad_free;
-    }
-  else
-    {
-      colon = strchr (s, ':');
-      if (colon != NULL && strchr (colon + 1, ':') != NULL)
-        colon = NULL;   /* a bare IPv6 address */
-      *host = colon != NULL ? g_strndup (s, colon - s) : g_strdup (s);
-    }
-  if ((*host)[0] == '\0')
-    goto bad_free;
-  if (colon != NULL &&
-      (!g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &p, NULL)))
-    goto bad_free;
-  *port = p;
-  return TRUE;
-
-bad_free:
-  g_clear_pointer (host, g_free);
-bad:
-  g_set_error (error, NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_RESOLVE_FAILED,
-               _("“%s” is not a server address (HOST[:PORT] or [IPV6]:PORT)"), server);
-  return FALSE;
-}
-
-typedef struct
-{
-  gchar *host;
-  guint16 port;
-  NavStunProtocol protocol;
-} ResolveData;
-
 static void
-resolve_data_free (ResolveData *d)
-{
-  g_free (d->host);
-  g_free (d);
-}
-
-static void
-resolve_by_name_done (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+resolved (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
 {
   g_autoptr (GTask) task = user_data;
-  NavStunClient *self = g_task_get_source_object (task);
-  ResolveData *d = g_task_get_task_data (task);
-  g_autoptr (GError) error = NULL;
-  GList *addresses, *l;
-  NavAddress *found = NULL;
+  GError *error = NULL;
+  NavAddress *address = nav_net_resolve_finish (result, &error);
 
-  addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
-  for (l = addresses; l != NULL && found == NULL; l = l->next)
-    {
-      GInetAddress *ia = l->data;
-
-      if (self->family != G_SOCKET_FAMILY_INVALID &&
-          g_inet_address_get_family (ia) != self->family)
-        continue;
-      {
-        g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, d->port);
-
-        found = nav_address_new_from_socket_address (sa, NULL);
-      }
-    }
-  g_resolver_free_addresses (addresses);
-  if (found == NULL)
-    {
-      g_task_return_new_error (task, NAV_STUN_CLIENT_ERROR,
-                               NAV_STUN_CLIENT_ERROR_RESOLVE_FAILED,
-                               _("Cannot resolve “%s”: %s"), d->host,
-                               error != NULL ? error->message
-                                             : _("no address of the wanted family"));
-      return;
-    }
-  g_task_return_pointer (task, found, (GDestroyNotify) nav_address_free);
-}
-
-static void
-resolve_by_name (GTask *task)
-{
-  NavStunClient *self = g_task_get_source_object (task);
-  ResolveData *d = g_task_get_task_data (task);
-  g_autoptr (GResolver) resolver = g_resolver_get_default ();
-  GResolverNameLookupFlags flags = G_RESOLVER_NAME_LOOKUP_FLAGS_DEFAULT;
-
-  if (self->family == G_SOCKET_FAMILY_IPV4)
-    flags = G_RESOLVER_NAME_LOOKUP_FLAGS_IPV4_ONLY;
-  else if (self->family == G_SOCKET_FAMILY_IPV6)
-    flags = G_RESOLVER_NAME_LOOKUP_FLAGS_IPV6_ONLY;
-  g_main_context_push_thread_default (self->context);
-  g_resolver_lookup_by_name_with_flags_async (resolver, d->host, flags,
-                                              g_task_get_cancellable (task),
-                                              resolve_by_name_done, task);
-  g_main_context_pop_thread_default (self->context);
-}
-
-static void
-resolve_srv_done (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  GTask *task = user_data;
-  ResolveData *d = g_task_get_task_data (task);
-  GList *targets;
-
-  /* RFC 8489 §8.1: use the SRV target when there is one, else the name
-   * itself with the default port. */
-  targets = g_resolver_lookup_service_finish (G_RESOLVER (source), result, NULL);
-  if (targets != NULL)
-    {
-      GSrvTarget *t = targets->data;
-
-      g_free (d->host);
-      d->host = g_strdup (g_srv_target_get_hostname (t));
-      d->port = g_srv_target_get_port (t);
-      g_resolver_free_targets (targets);
-    }
-  resolve_by_name (task);
+  if (address == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, address, (GDestroyNotify) nav_address_free);
 }
 
 void
@@ -1047,59 +687,14 @@ nav_stun_client_resolve_async (NavStunClient       *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  g_autoptr (GTask) task = NULL;
-  g_autoptr (GInetAddress) literal = NULL;
-  g_autoptr (GError) error = NULL;
-  ResolveData *d;
-  gboolean explicit_port;
+  GTask *task;
 
   g_return_if_fail (NAV_IS_STUN_CLIENT (self));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, nav_stun_client_resolve_async);
-  d = g_new0 (ResolveData, 1);
-  d->protocol = protocol;
-  g_task_set_task_data (task, d, (GDestroyNotify) resolve_data_free);
-  if (!nav_stun_client_parse_server (server, protocol, &d->host, &d->port, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  explicit_port = strchr (server, ']') != NULL ? strstr (server, "]:") != NULL
-                                               : (strchr (server, ':') != NULL &&
-                                                  strchr (server, ':') == strrchr (server, ':') &&
-                                                  !g_str_has_prefix (server, "stun"));
-  literal = g_inet_address_new_from_string (d->host);
-  if (literal != NULL)
-    {
-      g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (literal, d->port);
-
-      if (self->family != G_SOCKET_FAMILY_INVALID &&
-          g_inet_address_get_family (literal) != self->family)
-        {
-          g_task_return_new_error (task, NAV_STUN_CLIENT_ERROR,
-                                   NAV_STUN_CLIENT_ERROR_RESOLVE_FAILED,
-                                   _("%s is not of the requested address family"), d->host);
-          return;
-        }
-      g_task_return_pointer (task, nav_address_new_from_socket_address (sa, NULL),
-                             (GDestroyNotify) nav_address_free);
-      return;
-    }
-  if (self->use_srv && !explicit_port)
-    {
-      g_autoptr (GResolver) resolver = g_resolver_get_default ();
-
-      g_main_context_push_thread_default (self->context);
-      g_resolver_lookup_service_async (resolver,
-                                       protocol == NAV_STUN_PROTOCOL_TLS ? "stuns" : "stun",
-                                       protocol == NAV_STUN_PROTOCOL_UDP ? "udp" : "tcp",
-                                       d->host, cancellable, resolve_srv_done,
-                                       g_steal_pointer (&task));
-      g_main_context_pop_thread_default (self->context);
-      return;
-    }
-  resolve_by_name (g_steal_pointer (&task));
+  nav_net_resolve_async (self->context, server, protocol, self->family, self->use_srv,
+                         cancellable, resolved, task);
 }
 
 NavAddress *
@@ -1171,7 +766,7 @@ nav_stun_client_binding_async (NavStunClient       *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, nav_stun_client_binding_async);
-  if (nav_stun_client_parse_server (server, protocol, &host, &port, NULL))
+  if (nav_net_parse_server (server, protocol, &host, &port, NULL))
     g_task_set_task_data (task, host, g_free);
   g_object_set_data (G_OBJECT (task), "protocol", GINT_TO_POINTER (protocol));
   nav_stun_client_resolve_async (self, server, protocol, cancellable,
@@ -1276,6 +871,7 @@ nav_stun_client_dispose (GObject *object)
         close (self->udp[i]->fd);
         g_clear_pointer (&self->udp[i], g_free);
       }
+  g_clear_pointer (&self->reader, nav_net_udp_reader_free);
   G_OBJECT_CLASS (nav_stun_client_parent_class)->dispose (object);
 }
 
@@ -1344,7 +940,7 @@ nav_stun_client_init (NavStunClient *self)
 {
   nav_stun_retransmit_params_init (&self->params);
   self->family = G_SOCKET_FAMILY_INVALID;
-  self->pending = g_hash_table_new (id_hash, id_equal);
+  self->pending = nav_stun_transaction_table_new (NULL);
 }
 
 /**

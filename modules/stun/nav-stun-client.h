@@ -6,57 +6,9 @@
 
 #include <netavanue/netavanue.h>
 
-#include "nav-stun-transaction.h"
+#include "nav-net.h"
 
 G_BEGIN_DECLS
-
-/**
- * NAV_STUN_CLIENT_ERROR:
- *
- * Error domain of the STUN client, with codes from #NavStunClientError.
- */
-#define NAV_STUN_CLIENT_ERROR (nav_stun_client_error_quark ())
-
-/**
- * NavStunClientError:
- * @NAV_STUN_CLIENT_ERROR_TIMED_OUT: no response came in time (RFC 8489
- *   §6.2.1 for UDP, Ti of §6.2.2 for TCP and TLS).
- * @NAV_STUN_CLIENT_ERROR_UNREACHABLE: the server cannot be reached: ICMP
- *   unreachable, connection refused, no route.
- * @NAV_STUN_CLIENT_ERROR_RESOLVE_FAILED: the server name does not resolve
- *   to an address of the wanted family.
- * @NAV_STUN_CLIENT_ERROR_ERROR_RESPONSE: the server answered with an
- *   error response; the message holds its code and reason.
- * @NAV_STUN_CLIENT_ERROR_BAD_RESPONSE: the response lacks a mapped
- *   address or cannot be parsed.
- * @NAV_STUN_CLIENT_ERROR_TLS: the TLS handshake failed.
- *
- * Errors of the STUN client.
- */
-typedef enum {
-  NAV_STUN_CLIENT_ERROR_TIMED_OUT,
-  NAV_STUN_CLIENT_ERROR_UNREACHABLE,
-  NAV_STUN_CLIENT_ERROR_RESOLVE_FAILED,
-  NAV_STUN_CLIENT_ERROR_ERROR_RESPONSE,
-  NAV_STUN_CLIENT_ERROR_BAD_RESPONSE,
-  NAV_STUN_CLIENT_ERROR_TLS,
-} NavStunClientError;
-
-GQuark nav_stun_client_error_quark (void);
-
-/**
- * NavStunProtocol:
- * @NAV_STUN_PROTOCOL_UDP: STUN over UDP
- * @NAV_STUN_PROTOCOL_TCP: STUN over TCP
- * @NAV_STUN_PROTOCOL_TLS: STUN over TLS over TCP
- */
-typedef enum {
-  NAV_STUN_PROTOCOL_UDP,
-  NAV_STUN_PROTOCOL_TCP,
-  NAV_STUN_PROTOCOL_TLS,
-} NavStunProtocol;
-
-const gchar *nav_stun_protocol_to_string (NavStunProtocol protocol);
 
 /**
  * NavStunBindingResult:
@@ -100,12 +52,6 @@ G_DECLARE_FINAL_TYPE (NavStunClient, nav_stun_client, NAV, STUN_CLIENT, GObject)
 NavStunClient *nav_stun_client_new             (GMainContext              *context);
 void           nav_stun_client_set_retransmit_params (NavStunClient                 *self,
                                                       const NavStunRetransmitParams *params);
-
-gboolean       nav_stun_client_parse_server    (const gchar               *server,
-                                                NavStunProtocol            protocol,
-                                                gchar                    **host,
-                                                guint16                   *port,
-                                                GError                   **error);
 
 void           nav_stun_client_resolve_async   (NavStunClient             *self,
                                                 const gchar               *server,

@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include "nav-stun-gatherer.h"
-#include "nav-stun-client.h"
 
 #include <string.h>
 
@@ -34,7 +33,6 @@ struct _NavStunGatherer
   GMainContext *context;
   gchar **servers;
   NavStunRetransmitParams params;
-  NavStunClient *resolver;      /* resolves server names */
   GPtrArray *gatherings;        /* of Gathering* */
   gchar *software;              /* SOFTWARE of the requests, or NULL */
 };
@@ -235,7 +233,7 @@ server_resolved (GObject      *source,
   g_autoptr (GError) error = NULL;
   guint i;
 
-  server = nav_stun_client_resolve_finish (NAV_STUN_CLIENT (source), result, &error);
+  server = nav_net_resolve_finish (result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;     /* the gathering is gone */
 
@@ -303,17 +301,13 @@ nav_stun_gatherer_gather (NavGatherer *gatherer,
    * even with no server (the interface promises it never comes from
    * inside the call). */
   g->pending = 1;
-  /* GIO calls back in the thread-default context of the caller: make it
-   * the gatherer's, which need not be the one this thread runs. */
-  g_main_context_push_thread_default (self->context);
   for (i = 0; self->servers != NULL && self->servers[i] != NULL; i++)
     {
       g->pending++;
-      nav_stun_client_resolve_async (self->resolver, self->servers[i],
-                                     NAV_STUN_PROTOCOL_UDP, g->cancellable,
-                                     server_resolved, g);
+      nav_net_resolve_async (self->context, self->servers[i], NAV_STUN_PROTOCOL_UDP,
+                             G_SOCKET_FAMILY_INVALID, FALSE, g->cancellable,
+                             server_resolved, g);
     }
-  g_main_context_pop_thread_default (self->context);
   {
     GSource *idle = g_idle_source_new ();
 
@@ -468,7 +462,6 @@ nav_stun_gatherer_constructed (GObject *object)
   G_OBJECT_CLASS (nav_stun_gatherer_parent_class)->constructed (object);
   if (self->context == NULL)
     self->context = g_main_context_ref_thread_default ();
-  self->resolver = nav_stun_client_new (self->context);
 }
 
 static void
@@ -477,7 +470,6 @@ nav_stun_gatherer_finalize (GObject *object)
   NavStunGatherer *self = NAV_STUN_GATHERER (object);
 
   g_ptr_array_unref (self->gatherings);
-  g_clear_object (&self->resolver);
   g_strfreev (self->servers);
   g_free (self->software);
   g_clear_pointer (&self->context, g_main_context_unref);

@@ -6,7 +6,7 @@
 
 #include <netavanue/netavanue.h>
 
-#include "nav-stun-transaction.h"
+#include "nav-net.h"
 
 G_BEGIN_DECLS
 

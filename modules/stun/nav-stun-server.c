@@ -1,108 +1,59 @@
-/* nav-stun-server.c: the STUN Binding server (RFC 8489, RFC 5780)
+/* nav-stun-server.c: the STUN server (RFC 8489, RFC 5780): the object,
+ * its sockets and its counters
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
 
-#include "nav-stun-server.h"
+#include "nav-stun-server-private.h"
+#include "nav-net-tls.h"
 
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
-#include <fcntl.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
 
 #include <glib/gi18n-lib.h>
-#include <glib-unix.h>
 
 /**
- * NavStunBindingServer:
+ * NavStunServer:
  *
- * A STUN server (RFC 8489) answering Binding requests over UDP, TCP and
- * TLS, on IPv4 and IPv6.  Given an alternate IP address it also serves
- * NAT behaviour discovery (RFC 5780): it then listens on two addresses and
- * two ports, honours CHANGE-REQUEST and RESPONSE-PORT, and answers with
- * RESPONSE-ORIGIN and OTHER-ADDRESS.
+ * The STUN server (RFC 8489) of the `stun` module, as
+ * [method@Nav.Registry.create] sees it: a [iface@Nav.Server] registered
+ * as `stun` at the `nav-server` extension point, the one `nav-server
+ * --stun` runs.  It answers Binding requests over UDP, TCP and, given a
+ * certificate, TLS, on IPv4 and IPv6.  Given an alternate address it also
+ * serves NAT behaviour discovery (RFC 5780): it then listens on two
+ * addresses and two ports, honours CHANGE-REQUEST and RESPONSE-PORT, and
+ * answers with RESPONSE-ORIGIN and OTHER-ADDRESS.
+ *
+ * Its configuration is its properties, named after coturn's options.
  *
  * The UDP path is built for rate: datagrams are read and answered in
  * batches (recvmmsg(2), sendmmsg(2)) into buffers owned by the server, a
  * Binding request without attributes is answered from its header alone,
  * and the response is written by the codec straight into the send buffer.
- * Everything the server does not answer is counted, see
- * [method@Nav.Server.get_stats].
+ * TLS handshakes run in a worker thread, bounded in number (in all and
+ * per client address) and in time, so that connections to the TLS port
+ * never stall the UDP path.  Everything the server does not answer is
+ * counted, see [method@Nav.Server.get_stats].
  *
  * Binding requests from RFC 3489 clients, which have no magic cookie (the
  * ones libnice sends to discover server-reflexive candidates, for one),
  * are answered too, as RFC 8489 §11.2 asks: with MAPPED-ADDRESS, and the
  * request's 16-byte transaction ID echoed whole.
+ *
+ * Since: 1.0
  */
 
 #define UDP_BATCH 64
 #define UDP_ROUNDS 16            /* batches per wake-up, for fairness */
-#define UDP_RECV_SIZE 2048
-#define RESPONSE_SIZE 548        /* RFC 8489 §6.1: fits the IPv4 minimum MTU */
-#define TCP_MAX_OUT_QUEUE 64
+#define UDP_SOCKET_BUFFER (4 * 1024 * 1024)
+/* Responses a client that sends and never reads may have waiting. */
+#define TCP_MAX_QUEUED (64 * NAV_STUN_SERVER_RESPONSE_SIZE)
+#define LISTEN_BACKLOG 1024
 
-/* The counters of get_stats().  Names are the keys of the variant. */
-#define COUNTERS(X)                                                     \
-  X (udp_received,        "udp-received")                               \
-  X (udp_responses,       "udp-responses")                              \
-  X (tcp_accepted,        "tcp-accepted")                               \
-  X (tls_accepted,        "tls-accepted")                               \
-  X (tcp_received,        "tcp-received")                               \
-  X (tcp_responses,       "tcp-responses")                              \
-  X (tcp_rejected,        "tcp-rejected")                               \
-  X (tcp_idle_closed,     "tcp-idle-closed")                            \
-  X (tls_handshake_failed, "tls-handshake-failed")                      \
-  X (binding_success,     "binding-success")                            \
-  X (error_400,           "error-400")                                  \
-  X (error_420,           "error-420")                                  \
-  X (change_request,      "change-request")                             \
-  X (rfc3489_requests,    "rfc3489-requests")                           \
-  X (dropped_not_stun,    "dropped-not-stun")                           \
-  X (dropped_malformed,   "dropped-malformed")                          \
-  X (dropped_fingerprint, "dropped-bad-fingerprint")                    \
-  X (dropped_not_request, "dropped-not-request")                        \
-  X (dropped_oversize,    "dropped-oversize")                           \
-  X (dropped_send_failed, "dropped-send-failed")                        \
-  X (dropped_build_failed, "dropped-build-failed")
-
-typedef struct
-{
-#define DECLARE_COUNTER(field, name) guint64 field;
-  COUNTERS (DECLARE_COUNTER)
-#undef DECLARE_COUNTER
-} Counters;
-
-typedef struct _UdpListener UdpListener;
-
-typedef struct _Batch
-{
-  struct mmsghdr rx_msgs[UDP_BATCH];
-  struct iovec rx_iov[UDP_BATCH];
-  struct sockaddr_storage rx_addr[UDP_BATCH];
-  guint8 rx_buf[UDP_BATCH][UDP_RECV_SIZE];
-  struct mmsghdr tx_msgs[UDP_BATCH];
-  struct iovec tx_iov[UDP_BATCH];
-  struct sockaddr_storage tx_addr[UDP_BATCH];
-  guint8 tx_buf[UDP_BATCH][RESPONSE_SIZE];
-} Batch;
-typedef struct _TcpConnection TcpConnection;
-
-struct _UdpListener
-{
-  NavStunBindingServer *server;
-  int fd;
-  NavAddress local;
-  GSource *source;
-  /* Place in the RFC 5780 grid of two IP addresses by two ports; -1 when
-   * the listener is not part of it. */
-  gint ip_index;
-  gint port_index;
-};
-
-struct _NavStunBindingServer
+struct _NavStunServer
 {
   GObject parent_instance;
 
@@ -110,6 +61,7 @@ struct _NavStunBindingServer
   gboolean running;
 
   /* configuration */
+  gchar *listening_ip;
   gchar **listening_ips;
   guint listening_port;
   gchar *alt_listening_ip;
@@ -120,40 +72,32 @@ struct _NavStunBindingServer
   gboolean tls_enabled;
   gchar *cert_file;
   gchar *pkey_file;
-  GTlsCertificate *certificate;
   gchar *software;
   guint tcp_idle_timeout_ms;
   guint max_tcp_connections;
+  NavNetTlsLimits tls_limits;
 
   /* state */
   guint bound_port;
   guint bound_alt_port;
   guint bound_tls_port;
-  GPtrArray *udp_listeners;             /* of UdpListener* */
-  UdpListener *grid[2][2];              /* RFC 5780: [ip][port] */
-  GSocketService *tcp_service;
-  GSocketService *tls_service;
-  GList *connections;                   /* of TcpConnection* */
-  guint n_connections;
+  GPtrArray *udp;                       /* of NavStunUdpSocket* */
+  NavNetUdpReader *reader;              /* shared by the UDP sockets */
+  GPtrArray *tcp_listeners;             /* of NavNetListener* */
+  GPtrArray *tls_listeners;             /* of NavNetListener* */
+  NavNetTlsServer *tls;
+  GHashTable *connections;              /* set of NavNetStream* */
+  GSource *sweep;
 
-  Counters counters;
-
-  /* UDP batch buffers, shared by every listener: the server runs in one
-   * main context, so one callback at a time uses them. */
-  struct _Batch *batch;
+  NavStunAnswerer answerer;
+  NavStunServerCounters counters;
 };
-
-static void nav_stun_binding_server_server_init (NavServerInterface *iface);
-
-G_DEFINE_TYPE_WITH_CODE (NavStunBindingServer, nav_stun_binding_server,
-                         G_TYPE_OBJECT,
-                         G_IMPLEMENT_INTERFACE (NAV_TYPE_SERVER,
-                                                nav_stun_binding_server_server_init))
 
 enum {
   PROP_0,
   PROP_CONTEXT,
   PROP_RUNNING,
+  PROP_LISTENING_IP,
   PROP_LISTENING_IPS,
   PROP_LISTENING_PORT,
   PROP_ALT_LISTENING_IP,
@@ -162,920 +106,306 @@ enum {
   PROP_UDP,
   PROP_TCP,
   PROP_TLS,
-  PROP_CERT_FILE,
-  PROP_PKEY_FILE,
-  PROP_CERTIFICATE,
+  PROP_CERT,
+  PROP_PKEY,
   PROP_SOFTWARE,
   PROP_TCP_IDLE_TIMEOUT,
   PROP_MAX_TCP_CONNECTIONS,
+  PROP_TLS_HANDSHAKE_TIMEOUT,
+  PROP_MAX_TLS_HANDSHAKES,
+  PROP_MAX_TLS_HANDSHAKES_PER_IP,
+  PROP_PORT,
+  PROP_ALT_PORT,
+  PROP_TLS_PORT,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
 
-/* RFC 3489 §11.2.5 and §11.2.3, gone from RFC 8489: the server's address
- * and the alternate one, for RFC 3489 clients. */
-#define STUN_ATTRIBUTE_SOURCE_ADDRESS 0x0004
-#define STUN_ATTRIBUTE_CHANGED_ADDRESS 0x0005
+static void nav_stun_server_server_init (NavServerInterface *iface);
 
-/* Request handling, shared by every transport */
+/* A static type: the module registers it when loaded (and is pinned), a
+ * test that compiles the server in when it first uses it. */
+G_DEFINE_FINAL_TYPE_WITH_CODE (NavStunServer, nav_stun_server, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (NAV_TYPE_SERVER,
+                                                      nav_stun_server_server_init))
 
-typedef struct
+void
+nav_stun_server_register (GTypeModule *module)
 {
-  const NavAddress *from;
-  UdpListener *via;             /* NULL over TCP and TLS */
-  /* out: where the response goes, for CHANGE-REQUEST and RESPONSE-PORT */
-  UdpListener *reply_via;
-  guint reply_port;             /* 0: the source port */
-  gboolean classic;             /* an RFC 3489 request, without magic cookie */
-} RequestInfo;
-
-static gboolean
-in_grid (NavStunBindingServer *self,
-         const UdpListener    *via)
-{
-  return via != NULL && via->ip_index >= 0 && self->grid[1][1] != NULL;
+  g_type_ensure (NAV_TYPE_STUN_SERVER);
 }
 
-static gsize
-build_error (NavStunBindingServer *self,
-             const guint8         *request,
-             guint                 method,
-             gboolean              fingerprint,
-             guint                 code,
-             const guint16        *unknown,
-             gsize                 n_unknown,
-             guint8               *out,
-             gsize                 out_size)
+/* ---------------------------------------------------------------- UDP */
+
+static void
+udp_datagram (const NavNetDatagram *d,
+              gpointer              user_data)
 {
-  g_autoptr (NavStunMessageBuilder) b = NULL;
-  gsize n;
+  NavStunUdpSocket *s = user_data;
+  NavStunServer *self = s->server;
+  NavStunRequestInfo info = { 0 };
+  NavAddress from;
+  guint8 *out;
+  gsize len;
 
-  b = nav_stun_message_builder_new_with_buffer (NAV_STUN_CLASS_ERROR_RESPONSE,
-                                                method & 0xFFF, request + 8,
-                                                out, out_size);
-  nav_stun_message_builder_add_error_code (b, code,
-                                           nav_stun_error_code_get_reason (code),
-                                           NULL);
-  if (n_unknown > 0)
-    nav_stun_message_builder_add_unknown_attributes (b, unknown,
-                                                     MIN (n_unknown, 32), NULL);
-  if (self->software != NULL)
-    nav_stun_message_builder_add_software (b, self->software, NULL);
-  if (fingerprint)
-    nav_stun_message_builder_add_fingerprint (b, NULL);
-  n = nav_stun_message_builder_finish_to_buffer (b, NULL);
-  if (n == 0)
+  self->counters.udp_received++;
+  if (d->truncated)
     {
-      self->counters.dropped_build_failed++;
-      return 0;
+      self->counters.dropped_oversize++;
+      return;
     }
-  if (code == 400)
-    self->counters.error_400++;
-  else if (code == 420)
-    self->counters.error_420++;
-  return n;
-}
-
-static gsize
-build_success (NavStunBindingServer *self,
-               const guint8         *request,
-               gboolean              fingerprint,
-               RequestInfo          *info,
-               guint8               *out,
-               gsize                 out_size)
-{
-  g_autoptr (NavStunMessageBuilder) b = NULL;
-  gboolean ok;
-  gsize n;
-
-  b = nav_stun_message_builder_new_with_buffer (NAV_STUN_CLASS_SUCCESS_RESPONSE,
-                                                NAV_STUN_METHOD_BINDING,
-                                                request + 8, out, out_size);
-  /* RFC 8489 §11.2: an RFC 3489 client does not know XOR-MAPPED-ADDRESS
-   * (to it a comprehension-required attribute it does not understand); it
-   * gets MAPPED-ADDRESS instead. */
-  if (info->classic)
-    ok = nav_stun_message_builder_add_mapped_address (b, info->from, NULL);
-  else
-    ok = nav_stun_message_builder_add_xor_mapped_address (b, info->from, NULL);
-  if (ok && in_grid (self, info->via))
+  if (!nav_address_set_from_sockaddr (&from, d->from, d->from_len))
     {
-      const UdpListener *origin = info->reply_via;
-      const UdpListener *other =
-        self->grid[1 - info->via->ip_index][1 - info->via->port_index];
-
-      /* RFC 5780 §6.1: RESPONSE-ORIGIN is the address the response is
-       * sent from, OTHER-ADDRESS the one differing in both IP and port
-       * from the address the request arrived at.  RFC 3489 clients read
-       * the same addresses in SOURCE-ADDRESS (RFC 3489 §11.2.5) and
-       * CHANGED-ADDRESS (§11.2.3). */
-      if (info->classic)
-        ok = nav_stun_message_builder_add_address (b, STUN_ATTRIBUTE_SOURCE_ADDRESS,
-                                                   &origin->local, NULL) &&
-             nav_stun_message_builder_add_address (b, STUN_ATTRIBUTE_CHANGED_ADDRESS,
-                                                   &other->local, NULL);
-      else
-        ok = nav_stun_message_builder_add_response_origin (b, &origin->local,
-                                                           NULL) &&
-             nav_stun_message_builder_add_other_address (b, &other->local, NULL);
-    }
-  if (ok && self->software != NULL)
-    ok = nav_stun_message_builder_add_software (b, self->software, NULL);
-  if (ok && fingerprint)
-    ok = nav_stun_message_builder_add_fingerprint (b, NULL);
-  n = ok ? nav_stun_message_builder_finish_to_buffer (b, NULL) : 0;
-  if (n == 0)
-    {
-      self->counters.dropped_build_failed++;
-      return 0;
-    }
-  self->counters.binding_success++;
-  return n;
-}
-
-/* Answers one message whose header has the magic cookie.  Returns the
- * size of the response written to @out, or 0 when the message is dropped
- * (and counted). */
-static gsize
-handle_stun_message (NavStunBindingServer *self,
-                     const guint8         *data,
-                     gsize                 len,
-                     RequestInfo          *info,
-                     guint8               *out,
-                     gsize                 out_size)
-{
-  g_autoptr (NavStunMessage) msg = NULL;
-  g_autoptr (GError) error = NULL;
-  NavStunClass klass;
-  guint method;
-  gboolean fingerprint;
-  const guint16 *unknown;
-  gsize n_unknown;
-
-  info->reply_via = info->via;
-  info->reply_port = 0;
-
-  if (!nav_stun_message_peek_type (data, len, &klass, &method))
-    {
-      self->counters.dropped_not_stun++;
-      return 0;
-    }
-
-  /* The common case, a Binding request without attributes: the header is
-   * all there is to check. */
-  if (len == NAV_STUN_HEADER_LENGTH &&
-      klass == NAV_STUN_CLASS_REQUEST && method == NAV_STUN_METHOD_BINDING &&
-      nav_stun_message_is_stun (data, len))
-    return build_success (self, data, FALSE, info, out, out_size);
-
-  msg = nav_stun_message_parse_full (data, len,
-                                     NAV_STUN_PARSE_ALLOW_UNKNOWN_REQUIRED,
-                                     &error);
-  if (msg == NULL)
-    {
-      if (g_error_matches (error, NAV_STUN_ERROR, NAV_STUN_ERROR_BAD_FINGERPRINT) ||
-          g_error_matches (error, NAV_STUN_ERROR, NAV_STUN_ERROR_FINGERPRINT_NOT_LAST))
-        {
-          /* RFC 8489 §7.3: a message failing the FINGERPRINT check is
-           * not STUN; it is discarded, never answered. */
-          self->counters.dropped_fingerprint++;
-          return 0;
-        }
-      if (klass == NAV_STUN_CLASS_REQUEST &&
-          g_error_matches (error, NAV_STUN_ERROR, NAV_STUN_ERROR_BAD_ATTRIBUTE_LENGTH) &&
-          nav_stun_message_peek_length (data, len) == (gssize) len)
-        {
-          /* RFC 8489 §6.3.1: the header is sound, the attributes are not:
-           * a malformed request, answered with 400. */
-          return build_error (self, data, method, FALSE, 400, NULL, 0,
-                              out, out_size);
-        }
       self->counters.dropped_malformed++;
-      return 0;
+      return;
     }
-
-  if (klass != NAV_STUN_CLASS_REQUEST)
+  info.from = &from;
+  info.via = s;
+  out = s->tx_buf[s->tx.n];
+  len = nav_stun_server_answer (&self->answerer, d->data, d->len, &info,
+                                out, NAV_STUN_SERVER_RESPONSE_SIZE);
+  if (len == 0)
+    return;
+  if (info.reply_via != s || info.reply_port != 0)
     {
-      /* Indications (keep-alives) and stray responses get no answer
-       * (RFC 8489 §6.3.2, §6.3.3). */
-      self->counters.dropped_not_request++;
-      return 0;
+      /* RFC 5780: the answer leaves from another socket, or goes to
+       * another port; rare, sent on its own. */
+      struct sockaddr_storage ss;
+      socklen_t sl;
+
+      if (info.reply_port != 0)
+        nav_address_set_port (&from, info.reply_port);
+      sl = nav_address_copy_to_sockaddr (&from, (struct sockaddr *) &ss, sizeof ss);
+      if (sendto (info.reply_via->fd, out, len, 0, (struct sockaddr *) &ss, sl) < 0)
+        self->counters.dropped_send_failed++;
+      else
+        self->counters.udp_responses++;
+      return;
     }
-
-  /* No FINGERPRINT for RFC 3489 clients: it would cover the patched
-   * magic cookie, not the bytes they sent. */
-  fingerprint = !info->classic && nav_stun_message_has_fingerprint (msg);
-
-  /* RFC 8489 §6.3.1: unknown comprehension-required attributes are
-   * answered with 420, listed in UNKNOWN-ATTRIBUTES. */
-  unknown = nav_stun_message_get_unknown_required_attributes (msg, &n_unknown);
-  if (n_unknown > 0)
-    return build_error (self, data, method, fingerprint, 420, unknown,
-                        n_unknown, out, out_size);
-
-  if (method != NAV_STUN_METHOD_BINDING)
-    return build_error (self, data, method, fingerprint, 400, NULL, 0,
-                        out, out_size);
-
-  if (nav_stun_message_has_attribute (msg, NAV_STUN_ATTRIBUTE_CHANGE_REQUEST))
-    {
-      NavStunChangeRequestFlags flags = 0;
-      static const guint16 change_request = NAV_STUN_ATTRIBUTE_CHANGE_REQUEST;
-
-      if (!nav_stun_message_get_change_request (msg, &flags, NULL))
-        return build_error (self, data, method, fingerprint, 400, NULL, 0,
-                            out, out_size);
-      flags &= NAV_STUN_CHANGE_REQUEST_IP | NAV_STUN_CHANGE_REQUEST_PORT;
-      if (flags != 0)
-        {
-          /* RFC 5780 §6.1: a server without an alternate address (and
-           * any server over TCP, where the answer must come back on the
-           * connection) cannot honour the request: 420. */
-          if (!in_grid (self, info->via))
-            return build_error (self, data, method, fingerprint, 420,
-                                &change_request, 1, out, out_size);
-          self->counters.change_request++;
-          info->reply_via = self->grid
-            [(flags & NAV_STUN_CHANGE_REQUEST_IP) ? 1 - info->via->ip_index : info->via->ip_index]
-            [(flags & NAV_STUN_CHANGE_REQUEST_PORT) ? 1 - info->via->port_index : info->via->port_index];
-        }
-    }
-
-  if (nav_stun_message_has_attribute (msg, NAV_STUN_ATTRIBUTE_RESPONSE_PORT))
-    {
-      guint16 port = 0;
-      static const guint16 response_port = NAV_STUN_ATTRIBUTE_RESPONSE_PORT;
-
-      if (!nav_stun_message_get_response_port (msg, &port, NULL) || port == 0)
-        return build_error (self, data, method, fingerprint, 400, NULL, 0,
-                            out, out_size);
-      /* RFC 5780 §7.5: only meaningful over UDP, only for a server doing
-       * behaviour discovery. */
-      if (!in_grid (self, info->via))
-        return build_error (self, data, method, fingerprint, 420,
-                            &response_port, 1, out, out_size);
-      info->reply_port = port;
-    }
-
-  return build_success (self, data, fingerprint, info, out, out_size);
-}
-
-/* RFC 8489 §11.2 (RFC 5389 §12.2): a server tells an RFC 3489 client by
- * the absence of the magic cookie.  Only its Binding request is answered;
- * RFC 3489's Shared Secret request is gone from STUN.  The header must
- * otherwise be sound: the leading bits zero, the length a multiple of 4
- * matching the datagram. */
-static gboolean
-is_classic_binding_request (const guint8 *data,
-                            gsize         len)
-{
-  guint16 body;
-
-  if (len < NAV_STUN_HEADER_LENGTH || len > UDP_RECV_SIZE)
-    return FALSE;
-  if (data[0] != 0x00 || data[1] != 0x01)
-    return FALSE;
-  if (data[4] == 0x21 && data[5] == 0x12 && data[6] == 0xA4 && data[7] == 0x42)
-    return FALSE;
-  body = (guint16) ((data[2] << 8) | data[3]);
-  return (body & 3) == 0 && (gsize) body + NAV_STUN_HEADER_LENGTH == len;
-}
-
-/* Answers one message.  Returns the size of the response written to @out,
- * or 0 when the message is dropped (and counted). */
-static gsize
-handle_message (NavStunBindingServer *self,
-                const guint8         *data,
-                gsize                 len,
-                RequestInfo          *info,
-                guint8               *out,
-                gsize                 out_size)
-{
-  guint8 patched[UDP_RECV_SIZE];
-  gsize n;
-
-  info->classic = FALSE;
-  if (!is_classic_binding_request (data, len))
-    return handle_stun_message (self, data, len, info, out, out_size);
-
-  /* An RFC 3489 request: its attributes are laid out as in RFC 8489, so
-   * the codec reads them once the magic cookie is in place (RFC 3489 has
-   * no XOR-ed attribute, nor FINGERPRINT: one would fail its check and be
-   * dropped).  The answer carries the request's own bytes 4 to 7 back,
-   * completing its 128-bit transaction ID. */
-  self->counters.rfc3489_requests++;
-  memcpy (patched, data, len);
-  patched[4] = 0x21;
-  patched[5] = 0x12;
-  patched[6] = 0xA4;
-  patched[7] = 0x42;
-  info->classic = TRUE;
-  n = handle_stun_message (self, patched, len, info, out, out_size);
-  if (n >= NAV_STUN_HEADER_LENGTH)
-    memcpy (out + 4, data + 4, 4);
-  return n;
-}
-
-/* UDP */
-
-static int
-open_socket (const NavAddress  *address,
-             int                type,
-             NavAddress        *bound,
-             GError           **error)
-{
-  struct sockaddr_storage ss;
-  socklen_t sl;
-  int family = nav_address_get_family (address) == G_SOCKET_FAMILY_IPV6 ? AF_INET6 : AF_INET;
-  int fd, one = 1;
-
-  fd = socket (family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    goto fail;
-  /* TCP only: lets a restarted server bind over TIME_WAIT.  On a UDP
-   * socket Linux would let a second server bind the same port and silently
-   * take its traffic. */
-  if (type == SOCK_STREAM)
-    setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  /* One socket per family, so 0.0.0.0 and :: can share a port. */
-  if (family == AF_INET6)
-    setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-  sl = nav_address_copy_to_sockaddr (address, (struct sockaddr *) &ss, sizeof ss);
-  if (bind (fd, (struct sockaddr *) &ss, sl) < 0)
-    goto fail;
-  if (type == SOCK_STREAM && listen (fd, 1024) < 0)
-    goto fail;
-  if (type == SOCK_DGRAM)
-    {
-      int size = 4 * 1024 * 1024;
-
-      setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-      setsockopt (fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-    }
-  sl = sizeof ss;
-  if (getsockname (fd, (struct sockaddr *) &ss, &sl) < 0)
-    goto fail;
-  nav_address_set_from_sockaddr (bound, (struct sockaddr *) &ss, sl);
-  return fd;
-
-fail:
-  {
-    int saved = errno;
-    gchar buf[NAV_ADDRESS_STRING_LEN];
-
-    if (fd >= 0)
-      close (fd);
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                 _("Cannot listen on %s (%s): %s"),
-                 nav_address_to_string_buf (address, buf),
-                 type == SOCK_DGRAM ? "UDP" : "TCP", g_strerror (saved));
-    return -1;
-  }
+  /* The batch is as large as the receive batch: never full here. */
+  nav_net_send_batch_add (&s->tx, out, len, d->from, d->from_len);
 }
 
 static void
-udp_send_one (NavStunBindingServer *self,
-              UdpListener          *via,
-              const guint8         *data,
-              gsize                 len,
-              const NavAddress     *to)
+udp_batch_done (gpointer user_data)
 {
-  struct sockaddr_storage ss;
-  socklen_t sl = nav_address_copy_to_sockaddr (to, (struct sockaddr *) &ss, sizeof ss);
+  NavStunUdpSocket *s = user_data;
+  NavNetSendResult r = { 0 };
 
-  if (sendto (via->fd, data, len, 0, (struct sockaddr *) &ss, sl) < 0)
-    self->counters.dropped_send_failed++;
-  else
-    self->counters.udp_responses++;
+  if (s->tx.n == 0)
+    return;
+  nav_net_send_batch_flush (&s->tx, s->fd, &r);
+  s->server->counters.udp_responses += r.sent;
+  s->server->counters.dropped_send_failed += r.failed;
 }
 
-static void
-udp_flush (NavStunBindingServer *self,
-           UdpListener          *listener,
-           guint                 n_tx)
-{
-  guint sent = 0;
-
-  while (sent < n_tx)
-    {
-      int r = sendmmsg (listener->fd, self->batch->tx_msgs + sent, n_tx - sent, 0);
-
-      if (r < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          /* Skip the datagram that failed (EAGAIN: the socket buffer is
-           * full; anything else: that destination is bad). */
-          self->counters.dropped_send_failed++;
-          sent++;
-          continue;
-        }
-      sent += r;
-      self->counters.udp_responses += r;
-    }
-}
+static const NavNetUdpFuncs udp_funcs = {
+  udp_datagram, udp_batch_done, NULL,
+};
 
 static gboolean
 udp_readable (gint         fd,
               GIOCondition condition,
               gpointer     user_data)
 {
-  UdpListener *listener = user_data;
-  NavStunBindingServer *self = listener->server;
-  guint round;
+  NavStunUdpSocket *s = user_data;
 
-  for (round = 0; round < UDP_ROUNDS; round++)
-    {
-      guint i, n_tx = 0;
-      int n;
-
-      for (i = 0; i < UDP_BATCH; i++)
-        {
-          self->batch->rx_iov[i].iov_base = self->batch->rx_buf[i];
-          self->batch->rx_iov[i].iov_len = UDP_RECV_SIZE;
-          self->batch->rx_msgs[i].msg_hdr.msg_name = &self->batch->rx_addr[i];
-          self->batch->rx_msgs[i].msg_hdr.msg_namelen = sizeof self->batch->rx_addr[i];
-          self->batch->rx_msgs[i].msg_hdr.msg_iov = &self->batch->rx_iov[i];
-          self->batch->rx_msgs[i].msg_hdr.msg_iovlen = 1;
-          self->batch->rx_msgs[i].msg_hdr.msg_control = NULL;
-          self->batch->rx_msgs[i].msg_hdr.msg_controllen = 0;
-          self->batch->rx_msgs[i].msg_hdr.msg_flags = 0;
-        }
-
-      n = recvmmsg (listener->fd, self->batch->rx_msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
-      if (n <= 0)
-        break;
-
-      self->counters.udp_received += n;
-      for (i = 0; i < (guint) n; i++)
-        {
-          NavAddress from;
-          RequestInfo info = { 0 };
-          guint8 *out = self->batch->tx_buf[n_tx];
-          gsize len;
-
-          if (self->batch->rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
-            {
-              self->counters.dropped_oversize++;
-              continue;
-            }
-          if (!nav_address_set_from_sockaddr (&from,
-                                              (struct sockaddr *) &self->batch->rx_addr[i],
-                                              self->batch->rx_msgs[i].msg_hdr.msg_namelen))
-            {
-              self->counters.dropped_malformed++;
-              continue;
-            }
-          info.from = &from;
-          info.via = listener;
-          len = handle_message (self, self->batch->rx_buf[i], self->batch->rx_msgs[i].msg_len,
-                                &info, out, RESPONSE_SIZE);
-          if (len == 0)
-            continue;
-
-          if (info.reply_via != listener || info.reply_port != 0)
-            {
-              /* RFC 5780: the answer leaves from another socket, or goes
-               * to another port; rare, sent on its own. */
-              if (info.reply_port != 0)
-                nav_address_set_port (&from, info.reply_port);
-              udp_send_one (self, info.reply_via, out, len, &from);
-              continue;
-            }
-
-          self->batch->tx_iov[n_tx].iov_base = out;
-          self->batch->tx_iov[n_tx].iov_len = len;
-          memcpy (&self->batch->tx_addr[n_tx], &self->batch->rx_addr[i],
-                  self->batch->rx_msgs[i].msg_hdr.msg_namelen);
-          self->batch->tx_msgs[n_tx].msg_hdr.msg_name = &self->batch->tx_addr[n_tx];
-          self->batch->tx_msgs[n_tx].msg_hdr.msg_namelen = self->batch->rx_msgs[i].msg_hdr.msg_namelen;
-          self->batch->tx_msgs[n_tx].msg_hdr.msg_iov = &self->batch->tx_iov[n_tx];
-          self->batch->tx_msgs[n_tx].msg_hdr.msg_iovlen = 1;
-          self->batch->tx_msgs[n_tx].msg_hdr.msg_control = NULL;
-          self->batch->tx_msgs[n_tx].msg_hdr.msg_controllen = 0;
-          self->batch->tx_msgs[n_tx].msg_hdr.msg_flags = 0;
-          n_tx++;
-        }
-
-      if (n_tx > 0)
-        udp_flush (self, listener, n_tx);
-      if (n < UDP_BATCH)
-        break;
-    }
-
+  nav_net_udp_reader_drain (s->server->reader, fd, &udp_funcs, s);
   return G_SOURCE_CONTINUE;
 }
 
-static UdpListener *
-udp_listener_new (NavStunBindingServer  *self,
-                  const NavAddress      *address,
-                  gint                   ip_index,
-                  gint                   port_index,
-                  GError               **error)
+static NavStunUdpSocket *
+udp_socket_new (NavStunServer     *self,
+                const NavAddress  *address,
+                gint               ip_index,
+                gint               port_index,
+                GError           **error)
 {
-  UdpListener *listener;
+  NavStunUdpSocket *s;
   NavAddress bound;
-  int fd;
+  int errsv = 0;
+  int fd = nav_net_socket_open (address, SOCK_DGRAM, 0, UDP_SOCKET_BUFFER, &bound, &errsv);
 
-  fd = open_socket (address, SOCK_DGRAM, &bound, error);
   if (fd < 0)
-    return NULL;
-
-  listener = g_new0 (UdpListener, 1);
-  listener->server = self;
-  listener->fd = fd;
-  listener->local = bound;
-  listener->ip_index = ip_index;
-  listener->port_index = port_index;
-  listener->source = g_unix_fd_source_new (fd, G_IO_IN);
-  g_source_set_callback (listener->source, G_SOURCE_FUNC (udp_readable),
-                         listener, NULL);
-  g_source_set_static_name (listener->source, "[nav-stun] UDP listener");
-  g_source_attach (listener->source, self->context);
-  g_ptr_array_add (self->udp_listeners, listener);
-  return listener;
+    {
+      nav_net_set_listen_error (error, address, "UDP", errsv);
+      return NULL;
+    }
+  s = g_new0 (NavStunUdpSocket, 1);
+  s->server = self;
+  s->fd = fd;
+  s->local = bound;
+  s->ip_index = ip_index;
+  s->port_index = port_index;
+  s->tx_buf = g_malloc ((gsize) UDP_BATCH * NAV_STUN_SERVER_RESPONSE_SIZE);
+  s->source = nav_net_udp_source_new (fd, self->context, G_SOURCE_FUNC (udp_readable), s,
+                                      "[nav-stun] UDP listener");
+  g_ptr_array_add (self->udp, s);
+  return s;
 }
 
 static void
-udp_listener_free (gpointer data)
+udp_socket_free (gpointer data)
 {
-  UdpListener *listener = data;
+  NavStunUdpSocket *s = data;
 
-  g_source_destroy (listener->source);
-  g_source_unref (listener->source);
-  close (listener->fd);
-  g_free (listener);
+  g_source_destroy (s->source);
+  g_source_unref (s->source);
+  close (s->fd);
+  g_free (s->tx_buf);
+  g_free (s);
 }
 
-/* TCP and TLS: STUN messages framed by their own length (RFC 8489 §6.2.2) */
+/* ------------------------------------------------------ TCP and TLS */
 
-struct _TcpConnection
-{
-  gint ref_count;
-  NavStunBindingServer *server;         /* NULL once closed */
-  GIOStream *stream;
-  GCancellable *cancellable;
-  NavAddress peer;
-  gboolean tls;
-  guint8 *in;
-  gsize in_len;
-  gsize in_size;
-  GQueue out;                           /* of GBytes */
-  gboolean writing;
-  GSource *idle;
-  gint64 last_activity;
-};
-
-static TcpConnection *
-tcp_connection_ref (TcpConnection *conn)
-{
-  g_atomic_int_inc (&conn->ref_count);
-  return conn;
-}
-
+/* STUN messages framed by their own length (RFC 8489 §6.2.2). */
 static void
-tcp_connection_unref (TcpConnection *conn)
+stream_frame (NavNetStream *stream,
+              const guint8 *data,
+              gsize         len,
+              gpointer      user_data)
 {
-  if (!g_atomic_int_dec_and_test (&conn->ref_count))
+  NavStunServer *self = user_data;
+  NavStunRequestInfo info = { 0 };
+  guint8 out[NAV_STUN_SERVER_RESPONSE_SIZE];
+  gsize n;
+
+  self->counters.tcp_received++;
+  info.from = nav_net_stream_get_remote (stream);
+  n = nav_stun_server_answer (&self->answerer, data, len, &info, out, sizeof out);
+  if (n == 0)
     return;
-  g_clear_object (&conn->stream);
-  g_clear_object (&conn->cancellable);
-  g_queue_clear_full (&conn->out, (GDestroyNotify) g_bytes_unref);
-  g_free (conn->in);
-  g_free (conn);
-}
-
-static void
-tcp_connection_close (TcpConnection *conn)
-{
-  NavStunBindingServer *self = conn->server;
-
-  if (self == NULL)
-    return;
-  conn->server = NULL;
-  self->connections = g_list_remove (self->connections, conn);
-  self->n_connections--;
-  g_cancellable_cancel (conn->cancellable);
-  if (conn->idle != NULL)
-    {
-      g_source_destroy (conn->idle);
-      g_clear_pointer (&conn->idle, g_source_unref);
-    }
-  /* Closing the socket underneath, not the TLS layer: a close_notify to a
-   * peer that may not read it must not block anything. */
-  if (G_IS_TLS_CONNECTION (conn->stream))
-    {
-      GIOStream *base = NULL;
-
-      g_object_get (conn->stream, "base-io-stream", &base, NULL);
-      if (base != NULL)
-        {
-          g_io_stream_close (base, NULL, NULL);
-          g_object_unref (base);
-        }
-    }
-  g_io_stream_close (conn->stream, NULL, NULL);
-  tcp_connection_unref (conn);
-}
-
-static void tcp_read (TcpConnection *conn);
-static void tcp_write_done (GObject *source, GAsyncResult *result, gpointer user_data);
-
-/* The head of the queue is the message being written: it stays queued
- * (and alive) until its write is done. */
-static void
-tcp_write_next (TcpConnection *conn)
-{
-  GBytes *next = g_queue_peek_head (&conn->out);
-
-  conn->writing = TRUE;
-  g_output_stream_write_all_async (g_io_stream_get_output_stream (conn->stream),
-                                   g_bytes_get_data (next, NULL),
-                                   g_bytes_get_size (next),
-                                   G_PRIORITY_DEFAULT, conn->cancellable,
-                                   tcp_write_done, conn);
-}
-
-static void
-tcp_write_done (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  TcpConnection *conn = user_data;
-  g_autoptr (GError) error = NULL;
-  GBytes *done;
-
-  conn->writing = FALSE;
-  done = g_queue_pop_head (&conn->out);
-  if (done != NULL)
-    g_bytes_unref (done);
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result,
-                                         NULL, &error))
-    {
-      tcp_connection_close (conn);
-      tcp_connection_unref (conn);
-      return;
-    }
-  if (conn->server != NULL && !g_queue_is_empty (&conn->out))
-    {
-      tcp_write_next (conn);      /* keeps the reference */
-      return;
-    }
-  tcp_connection_unref (conn);
-}
-
-static void
-tcp_queue (TcpConnection *conn,
-           const guint8  *data,
-           gsize          len)
-{
-  if (g_queue_get_length (&conn->out) >= TCP_MAX_OUT_QUEUE)
+  self->counters.tcp_responses++;
+  if (!nav_net_stream_write (stream, out, n))
     {
       /* The client sends and never reads. */
-      conn->server->counters.dropped_send_failed++;
-      tcp_connection_close (conn);
-      return;
+      self->counters.dropped_send_failed++;
+      g_hash_table_remove (self->connections, stream);
     }
-  g_queue_push_tail (&conn->out, g_bytes_new (data, len));
-  if (!conn->writing)
-    {
-      tcp_connection_ref (conn);
-      tcp_write_next (conn);
-    }
-}
-
-static gboolean
-tcp_process (TcpConnection *conn)
-{
-  NavStunBindingServer *self = conn->server;
-  gsize offset = 0;
-
-  while (self != NULL && conn->server != NULL)
-    {
-      gssize size = nav_stun_message_peek_length (conn->in + offset,
-                                                  conn->in_len - offset);
-      guint8 out[RESPONSE_SIZE];
-      RequestInfo info = { 0 };
-      gsize len;
-
-      if (size < 0)
-        {
-          /* Not STUN: the stream cannot be resynchronised. */
-          self->counters.dropped_not_stun++;
-          tcp_connection_close (conn);
-          return FALSE;
-        }
-      if (size == 0 || (gsize) size > conn->in_len - offset)
-        {
-          if (size > 0 && (gsize) size > conn->in_size)
-            {
-              conn->in_size = size;
-              conn->in = g_realloc (conn->in, conn->in_size);
-            }
-          break;
-        }
-      self->counters.tcp_received++;
-      info.from = &conn->peer;
-      len = handle_message (self, conn->in + offset, size, &info, out, sizeof out);
-      offset += size;
-      if (len > 0)
-        {
-          self->counters.tcp_responses++;
-          tcp_queue (conn, out, len);
-        }
-    }
-
-  if (conn->server == NULL)
-    return FALSE;
-  if (offset > 0)
-    {
-      memmove (conn->in, conn->in + offset, conn->in_len - offset);
-      conn->in_len -= offset;
-    }
-  return TRUE;
 }
 
 static void
-tcp_read_done (GObject      *source,
-               GAsyncResult *result,
+stream_closed (NavNetStream *stream,
+               const GError *error,
                gpointer      user_data)
 {
-  TcpConnection *conn = user_data;
-  g_autoptr (GError) error = NULL;
-  gssize n;
+  NavStunServer *self = user_data;
 
-  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
-  if (n <= 0 || conn->server == NULL)
+  if (g_error_matches (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_PROTOCOL) &&
+      nav_net_stream_get_queued (stream) == 0)
     {
-      tcp_connection_close (conn);
-      tcp_connection_unref (conn);
-      return;
+      /* Not STUN: the stream cannot be resynchronised. */
+      self->counters.dropped_not_stun++;
     }
-  conn->in_len += n;
-  conn->last_activity = g_get_monotonic_time ();
-  if (tcp_process (conn))
-    tcp_read (conn);
-  tcp_connection_unref (conn);
+  g_hash_table_remove (self->connections, stream);
 }
 
+static const NavNetStreamFuncs stream_funcs = {
+  stream_frame, NULL, NULL, stream_closed, NULL,
+};
+
 static void
-tcp_read (TcpConnection *conn)
+add_connection (NavStunServer        *self,
+                int                   fd,
+                const NavNetStreamIo *io_funcs,
+                gpointer              io)
 {
-  if (conn->in_len == conn->in_size)
-    {
-      conn->in_size *= 2;
-      conn->in = g_realloc (conn->in, conn->in_size);
-    }
-  g_input_stream_read_async (g_io_stream_get_input_stream (conn->stream),
-                             conn->in + conn->in_len,
-                             conn->in_size - conn->in_len,
-                             G_PRIORITY_DEFAULT, conn->cancellable,
-                             tcp_read_done, tcp_connection_ref (conn));
+  NavNetStream *stream = nav_net_stream_new (self->context, fd, io_funcs, io,
+                                             NAV_NET_FRAMING_STUN, &stream_funcs, self, FALSE);
+
+  nav_net_stream_set_max_queued (stream, TCP_MAX_QUEUED);
+  g_hash_table_add (self->connections, stream);
 }
 
 static gboolean
-tcp_idle_check (gpointer user_data)
+connection_slot (NavStunServer *self,
+                 int            fd)
 {
-  TcpConnection *conn = user_data;
-  NavStunBindingServer *self = conn->server;
-
-  if (self == NULL)
-    return G_SOURCE_REMOVE;
-  if (g_get_monotonic_time () - conn->last_activity >=
-      (gint64) self->tcp_idle_timeout_ms * 1000)
-    {
-      /* Half-open or silent clients must not hold a slot for ever. */
-      self->counters.tcp_idle_closed++;
-      g_clear_pointer (&conn->idle, g_source_unref);
-      tcp_connection_close (conn);
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-tls_handshake_done (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  TcpConnection *conn = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result,
-                                          &error))
-    {
-      if (conn->server != NULL)
-        {
-          gchar buf[NAV_ADDRESS_STRING_LEN];
-
-          conn->server->counters.tls_handshake_failed++;
-          g_debug ("event=tls-handshake-failed peer=%s error=\"%s\"",
-                   nav_address_to_string_buf (&conn->peer, buf),
-                   error->message);
-        }
-      tcp_connection_close (conn);
-    }
-  else if (conn->server != NULL)
-    {
-      tcp_read (conn);
-    }
-  tcp_connection_unref (conn);
-}
-
-static gboolean
-on_incoming (GSocketService    *service,
-             GSocketConnection *connection,
-             GObject           *source_object,
-             gpointer           user_data)
-{
-  NavStunBindingServer *self = user_data;
-  gboolean tls = service == self->tls_service;
-  g_autoptr (GSocketAddress) remote = NULL;
-  TcpConnection *conn;
-
-  if (self->n_connections >= self->max_tcp_connections)
+  if (g_hash_table_size (self->connections) >= self->max_tcp_connections)
     {
       self->counters.tcp_rejected++;
-      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
-      return TRUE;
-    }
-
-  conn = g_new0 (TcpConnection, 1);
-  conn->ref_count = 1;
-  conn->server = self;
-  conn->tls = tls;
-  conn->cancellable = g_cancellable_new ();
-  conn->in_size = 2048;
-  conn->in = g_malloc (conn->in_size);
-  conn->last_activity = g_get_monotonic_time ();
-  g_queue_init (&conn->out);
-  remote = g_socket_connection_get_remote_address (connection, NULL);
-  if (remote == NULL ||
-      !nav_address_set_from_socket_address (&conn->peer, remote, NULL))
-    nav_address_init (&conn->peer);
-
-  self->connections = g_list_prepend (self->connections, conn);
-  self->n_connections++;
-
-  conn->idle = g_timeout_source_new (MAX (self->tcp_idle_timeout_ms / 2, 10));
-  g_source_set_callback (conn->idle, tcp_idle_check, conn, NULL);
-  g_source_attach (conn->idle, self->context);
-
-  if (tls)
-    {
-      g_autoptr (GError) error = NULL;
-      GIOStream *tls_stream;
-
-      self->counters.tls_accepted++;
-      tls_stream = g_tls_server_connection_new (G_IO_STREAM (connection),
-                                                self->certificate, &error);
-      if (tls_stream == NULL)
-        {
-          g_warning ("event=tls-failed error=\"%s\"", error->message);
-          conn->stream = g_object_ref (G_IO_STREAM (connection));
-          tcp_connection_close (conn);
-          return TRUE;
-        }
-      conn->stream = tls_stream;
-      g_tls_connection_handshake_async (G_TLS_CONNECTION (tls_stream),
-                                        G_PRIORITY_DEFAULT, conn->cancellable,
-                                        tls_handshake_done,
-                                        tcp_connection_ref (conn));
-    }
-  else
-    {
-      self->counters.tcp_accepted++;
-      conn->stream = g_object_ref (G_IO_STREAM (connection));
-      tcp_read (conn);
-    }
-  return TRUE;
-}
-
-static gboolean
-add_stream_listener (NavStunBindingServer  *self,
-                     GSocketService        *service,
-                     const NavAddress      *address,
-                     NavAddress            *bound,
-                     GError               **error)
-{
-  g_autoptr (GSocket) socket = NULL;
-  int fd;
-
-  fd = open_socket (address, SOCK_STREAM, bound, error);
-  if (fd < 0)
-    return FALSE;
-  socket = g_socket_new_from_fd (fd, error);
-  if (socket == NULL)
-    {
       close (fd);
       return FALSE;
     }
-  return g_socket_listener_add_socket (G_SOCKET_LISTENER (service), socket,
-                                       NULL, error);
+  return TRUE;
 }
 
-/* NavServer */
+static void
+on_tcp_accepted (NavNetListener   *listener,
+                 int               fd,
+                 const NavAddress *remote,
+                 gpointer          user_data)
+{
+  NavStunServer *self = user_data;
+
+  if (!connection_slot (self, fd))
+    return;
+  self->counters.tcp_accepted++;
+  add_connection (self, fd, NULL, NULL);
+}
+
+static void
+on_tls_accepted (NavNetListener   *listener,
+                 int               fd,
+                 const NavAddress *remote,
+                 gpointer          user_data)
+{
+  NavStunServer *self = user_data;
+
+  if (!connection_slot (self, fd))
+    return;
+  self->counters.tls_accepted++;
+  nav_net_tls_server_accept (self->tls, fd, remote);
+}
+
+static void
+on_tls_handshake_done (NavNetTlsServer      *tls,
+                       int                   fd,
+                       const NavNetStreamIo *io_funcs,
+                       gpointer              io,
+                       const NavAddress     *remote,
+                       gpointer              user_data)
+{
+  NavStunServer *self = user_data;
+
+  if (g_hash_table_size (self->connections) >= self->max_tcp_connections)
+    {
+      self->counters.tcp_rejected++;
+      io_funcs->free (io);
+      close (fd);
+      return;
+    }
+  add_connection (self, fd, io_funcs, io);
+}
+
+/* Half-open or silent clients must not hold a slot for ever. */
+static gboolean
+sweep (gpointer user_data)
+{
+  NavStunServer *self = user_data;
+  gint64 limit = g_get_monotonic_time () - (gint64) self->tcp_idle_timeout_ms * 1000;
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (nav_net_stream_get_last_activity (key) <= limit)
+      {
+        self->counters.tcp_idle_closed++;
+        g_hash_table_iter_remove (&iter);
+      }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+close_connection (gpointer data)
+{
+  nav_net_stream_close (data);
+  nav_net_stream_unref (data);
+}
+
+/* ---------------------------------------------------------- NavServer */
 
 static gboolean
 parse_ip (const gchar  *ip,
@@ -1106,50 +436,63 @@ log_listener (const gchar      *proto,
              role != NULL ? " role=" : "", role != NULL ? role : "");
 }
 
-static void nav_stun_binding_server_stop (NavServer *server);
+/* One TCP or TLS listener per listening IP, on *port (0: the port the
+ * first one got, for the others). */
+static gboolean
+add_listeners (NavStunServer  *self,
+               const gchar * const *ips,
+               gboolean        tls,
+               guint          *port,
+               GError        **error)
+{
+  GPtrArray *listeners = tls ? self->tls_listeners : self->tcp_listeners;
+  guint i;
+
+  for (i = 0; ips[i] != NULL; i++)
+    {
+      NavAddress a;
+      NavNetListener *l;
+
+      if (!parse_ip (ips[i], *port, &a, error))
+        return FALSE;
+      l = nav_net_listener_new (self->context, &a, 0, LISTEN_BACKLOG,
+                                tls ? on_tls_accepted : on_tcp_accepted, self,
+                                tls ? "TLS" : "TCP", error);
+      if (l == NULL)
+        return FALSE;
+      g_ptr_array_add (listeners, l);
+      if (*port == 0)
+        *port = nav_address_get_port (nav_net_listener_get_address (l));
+      log_listener (tls ? "tls" : "tcp", nav_net_listener_get_address (l), NULL);
+    }
+  return TRUE;
+}
+
+static void nav_stun_server_stop (NavServer *server);
 
 static gboolean
-start_once (NavStunBindingServer  *self,
-            GError               **error)
+start_once (NavStunServer  *self,
+            GError        **error)
 {
-  NavServer *server = NAV_SERVER (self);
   static const gchar * const default_ips[] = { "0.0.0.0", "::", NULL };
+  const gchar *single[2] = { self->listening_ip, NULL };
   const gchar * const *ips;
   guint i, port;
   gboolean rfc5780 = self->alt_listening_ip != NULL && self->alt_listening_ip[0] != '\0';
   gboolean do_tls;
 
-  if (self->running)
-    return TRUE;
-
-  ips = self->listening_ips != NULL && self->listening_ips[0] != NULL
-        ? (const gchar * const *) self->listening_ips : default_ips;
+  if (self->listening_ips != NULL && self->listening_ips[0] != NULL)
+    ips = (const gchar * const *) self->listening_ips;
+  else if (self->listening_ip != NULL && self->listening_ip[0] != '\0')
+    ips = single;
+  else
+    ips = default_ips;
 
   if (!self->udp_enabled && !self->tcp_enabled && !self->tls_enabled)
     {
       g_set_error (error, NAV_ERROR, NAV_ERROR_INVALID_ARGUMENT,
                    _("UDP, TCP and TLS are all disabled: nothing to serve"));
       return FALSE;
-    }
-
-  do_tls = self->tls_enabled;
-  if (do_tls && self->certificate == NULL)
-    {
-      if (self->cert_file != NULL)
-        {
-          self->certificate =
-            g_tls_certificate_new_from_files (self->cert_file,
-                                              self->pkey_file != NULL ? self->pkey_file : self->cert_file,
-                                              error);
-          if (self->certificate == NULL)
-            return FALSE;
-        }
-      else
-        {
-          /* As coturn: no certificate, no TLS listener. */
-          g_message ("event=tls-disabled reason=\"no certificate\"");
-          do_tls = FALSE;
-        }
     }
 
   if (rfc5780)
@@ -1169,7 +512,34 @@ start_once (NavStunBindingServer  *self,
         }
     }
 
-  self->udp_listeners = g_ptr_array_new_with_free_func (udp_listener_free);
+  /* The counters are those of this run, as a restarted daemon's. */
+  memset (&self->counters, 0, sizeof self->counters);
+  self->running = TRUE;         /* from here on, stop() tears down */
+  self->udp = g_ptr_array_new_with_free_func (udp_socket_free);
+  self->tcp_listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_net_listener_free);
+  self->tls_listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_net_listener_free);
+  self->connections = g_hash_table_new_full (g_direct_hash, g_direct_equal, close_connection, NULL);
+
+  do_tls = self->tls_enabled;
+  if (do_tls && self->cert_file == NULL)
+    {
+      /* As coturn: no certificate, no TLS listener. */
+      g_message ("event=tls-disabled reason=\"no certificate\"");
+      do_tls = FALSE;
+    }
+  if (do_tls)
+    {
+      self->tls = nav_net_tls_server_new (self->context, self->cert_file, self->pkey_file,
+                                          &self->tls_limits, on_tls_handshake_done, self, error);
+      if (self->tls == NULL)
+        goto fail;
+    }
+
+  {
+    NavNetUdpConfig config = { UDP_BATCH, NAV_STUN_SERVER_RECV_SIZE, 0, UDP_ROUNDS };
+
+    self->reader = nav_net_udp_reader_new (&config);
+  }
   self->bound_port = self->listening_port;
   self->bound_alt_port = self->alt_listening_port != 0
                          ? self->alt_listening_port
@@ -1183,19 +553,19 @@ start_once (NavStunBindingServer  *self,
       for (i = 0; ips[i] != NULL; i++)
         {
           NavAddress a;
-          UdpListener *l;
+          NavStunUdpSocket *s;
 
           if (!parse_ip (ips[i], self->bound_port, &a, error))
             goto fail;
-          l = udp_listener_new (self, &a, (rfc5780 && i == 0) ? 0 : -1,
-                                (rfc5780 && i == 0) ? 0 : -1, error);
-          if (l == NULL)
+          s = udp_socket_new (self, &a, (rfc5780 && i == 0) ? 0 : -1,
+                              (rfc5780 && i == 0) ? 0 : -1, error);
+          if (s == NULL)
             goto fail;
           if (self->bound_port == 0)
-            self->bound_port = nav_address_get_port (&l->local);
+            self->bound_port = nav_address_get_port (&s->local);
           if (rfc5780 && i == 0)
-            self->grid[0][0] = l;
-          log_listener ("udp", &l->local, rfc5780 && i == 0 ? "primary" : NULL);
+            self->answerer.grid[0][0] = s;
+          log_listener ("udp", &s->local, rfc5780 && i == 0 ? "primary" : NULL);
         }
       if (rfc5780)
         {
@@ -1206,74 +576,39 @@ start_once (NavStunBindingServer  *self,
             for (pi = 0; pi < 2; pi++)
               {
                 NavAddress a;
-                UdpListener *l;
+                NavStunUdpSocket *s;
 
                 if (ip == 0 && pi == 0)
                   continue;
                 port = pi == 0 ? self->bound_port : self->bound_alt_port;
                 if (!parse_ip (grid_ips[ip], port, &a, error))
                   goto fail;
-                l = udp_listener_new (self, &a, ip, pi, error);
-                if (l == NULL)
+                s = udp_socket_new (self, &a, ip, pi, error);
+                if (s == NULL)
                   goto fail;
                 if (pi == 1 && self->bound_alt_port == 0)
-                  self->bound_alt_port = nav_address_get_port (&l->local);
-                self->grid[ip][pi] = l;
-                log_listener ("udp", &l->local, "rfc5780");
+                  self->bound_alt_port = nav_address_get_port (&s->local);
+                self->answerer.grid[ip][pi] = s;
+                log_listener ("udp", &s->local, "rfc5780");
               }
         }
     }
 
-  g_main_context_push_thread_default (self->context);
-  if (self->tcp_enabled)
-    {
-      self->tcp_service = g_socket_service_new ();
-      g_signal_connect (self->tcp_service, "incoming", G_CALLBACK (on_incoming), self);
-      for (i = 0; ips[i] != NULL; i++)
-        {
-          NavAddress a, bound;
+  if (self->tcp_enabled && !add_listeners (self, ips, FALSE, &self->bound_port, error))
+    goto fail;
+  if (do_tls && !add_listeners (self, ips, TRUE, &self->bound_tls_port, error))
+    goto fail;
 
-          if (!parse_ip (ips[i], self->bound_port, &a, error) ||
-              !add_stream_listener (self, self->tcp_service, &a, &bound, error))
-            {
-              g_main_context_pop_thread_default (self->context);
-              goto fail;
-            }
-          if (self->bound_port == 0)
-            self->bound_port = nav_address_get_port (&bound);
-          log_listener ("tcp", &bound, NULL);
-        }
-      g_socket_service_start (self->tcp_service);
-    }
-  if (do_tls)
-    {
-      self->tls_service = g_socket_service_new ();
-      g_signal_connect (self->tls_service, "incoming", G_CALLBACK (on_incoming), self);
-      for (i = 0; ips[i] != NULL; i++)
-        {
-          NavAddress a, bound;
+  self->sweep = g_timeout_source_new (CLAMP (self->tcp_idle_timeout_ms / 2, 10, 1000));
+  g_source_set_callback (self->sweep, sweep, self, NULL);
+  g_source_set_static_name (self->sweep, "[nav-stun] idle connections");
+  g_source_attach (self->sweep, self->context);
 
-          if (!parse_ip (ips[i], self->bound_tls_port, &a, error) ||
-              !add_stream_listener (self, self->tls_service, &a, &bound, error))
-            {
-              g_main_context_pop_thread_default (self->context);
-              goto fail;
-            }
-          if (self->bound_tls_port == 0)
-            self->bound_tls_port = nav_address_get_port (&bound);
-          log_listener ("tls", &bound, NULL);
-        }
-      g_socket_service_start (self->tls_service);
-    }
-  g_main_context_pop_thread_default (self->context);
-
-  self->running = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
   return TRUE;
 
 fail:
-  self->running = TRUE;
-  nav_stun_binding_server_stop (server);
+  nav_stun_server_stop (NAV_SERVER (self));
   return FALSE;
 }
 
@@ -1283,12 +618,14 @@ fail:
 #define MAX_PORT_PICKS 16
 
 static gboolean
-nav_stun_binding_server_start (NavServer  *server,
-                               GError    **error)
+nav_stun_server_start (NavServer  *server,
+                       GError    **error)
 {
-  NavStunBindingServer *self = NAV_STUN_BINDING_SERVER (server);
+  NavStunServer *self = NAV_STUN_SERVER (server);
   guint attempt;
 
+  if (self->running)
+    return TRUE;
   for (attempt = 1; ; attempt++)
     {
       g_autoptr (GError) local_error = NULL;
@@ -1306,148 +643,126 @@ nav_stun_binding_server_start (NavServer  *server,
 }
 
 static void
-nav_stun_binding_server_stop (NavServer *server)
+nav_stun_server_stop (NavServer *server)
 {
-  NavStunBindingServer *self = NAV_STUN_BINDING_SERVER (server);
+  NavStunServer *self = NAV_STUN_SERVER (server);
 
   if (!self->running)
     return;
 
-  while (self->connections != NULL)
-    tcp_connection_close (self->connections->data);
-  if (self->tcp_service != NULL)
+  if (self->sweep != NULL)
     {
-      g_socket_service_stop (self->tcp_service);
-      g_socket_listener_close (G_SOCKET_LISTENER (self->tcp_service));
-      g_signal_handlers_disconnect_by_data (self->tcp_service, self);
-      g_clear_object (&self->tcp_service);
+      g_source_destroy (self->sweep);
+      g_clear_pointer (&self->sweep, g_source_unref);
     }
-  if (self->tls_service != NULL)
-    {
-      g_socket_service_stop (self->tls_service);
-      g_socket_listener_close (G_SOCKET_LISTENER (self->tls_service));
-      g_signal_handlers_disconnect_by_data (self->tls_service, self);
-      g_clear_object (&self->tls_service);
-    }
-  g_clear_pointer (&self->udp_listeners, g_ptr_array_unref);
-  memset (self->grid, 0, sizeof self->grid);
+  g_clear_pointer (&self->tcp_listeners, g_ptr_array_unref);
+  g_clear_pointer (&self->tls_listeners, g_ptr_array_unref);
+  /* Its last handshakes hand nothing back once it is gone. */
+  g_clear_pointer (&self->tls, nav_net_tls_server_free);
+  g_clear_pointer (&self->connections, g_hash_table_unref);
+  g_clear_pointer (&self->udp, g_ptr_array_unref);
+  g_clear_pointer (&self->reader, nav_net_udp_reader_free);
+  memset (self->answerer.grid, 0, sizeof self->answerer.grid);
+  self->bound_port = self->bound_alt_port = self->bound_tls_port = 0;
 
   self->running = FALSE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
 
-static GVariant *
-nav_stun_binding_server_get_stats (NavServer *server)
+/* The counters of this run (a stopped server keeps those of its last
+ * run until started again). */
+guint64
+nav_stun_server_get_counter (NavStunServer *self,
+                             const gchar   *name)
 {
-  NavStunBindingServer *self = NAV_STUN_BINDING_SERVER (server);
+  const NavNetTlsStats *tls = self->tls != NULL ? nav_net_tls_server_get_stats (self->tls) : NULL;
+
+  g_return_val_if_fail (NAV_IS_STUN_SERVER (self), 0);
+
+  if (g_str_equal (name, "tls-handshake-failed"))
+    return tls != NULL ? tls->failed + tls->timed_out : self->counters.tls_handshake_failed;
+  if (g_str_equal (name, "tls-handshake-timeouts"))
+    return tls != NULL ? tls->timed_out : 0;
+  if (g_str_equal (name, "tls-handshakes-refused"))
+    return tls != NULL ? tls->refused : 0;
+  if (g_str_equal (name, "tls-handshakes"))
+    return tls != NULL ? tls->pending : 0;
+  if (g_str_equal (name, "tcp-connections"))
+    return self->connections != NULL ? g_hash_table_size (self->connections) : 0;
+  if (g_str_equal (name, "tcp-accept-paused"))
+    {
+      guint64 n = 0;
+
+      for (guint k = 0; k < 2; k++)
+        {
+          GPtrArray *listeners = k == 0 ? self->tcp_listeners : self->tls_listeners;
+
+          for (guint i = 0; listeners != NULL && i < listeners->len; i++)
+            n += nav_net_listener_get_stats (g_ptr_array_index (listeners, i))->paused;
+        }
+      return n;
+    }
+  if (g_str_equal (name, "received"))
+    return self->counters.udp_received + self->counters.tcp_received;
+  if (g_str_equal (name, "answered"))
+    return self->counters.udp_responses + self->counters.tcp_responses;
+  if (g_str_equal (name, "dropped"))
+    return self->counters.dropped_not_stun + self->counters.dropped_malformed +
+           self->counters.dropped_fingerprint + self->counters.dropped_not_request +
+           self->counters.dropped_oversize + self->counters.dropped_send_failed +
+           self->counters.dropped_build_failed;
+#define GET_COUNTER(field, name_) \
+  if (g_str_equal (name, name_)) return self->counters.field;
+  NAV_STUN_SERVER_COUNTERS (GET_COUNTER)
+#undef GET_COUNTER
+  return 0;
+}
+
+static GVariant *
+nav_stun_server_get_stats (NavServer *server)
+{
+  NavStunServer *self = NAV_STUN_SERVER (server);
+  static const gchar * const extra[] = {
+    "tcp-connections", "tcp-accept-paused", "tls-handshakes", "tls-handshake-timeouts",
+    "tls-handshakes-refused",
+    /* The totals every NavServer reports. */
+    "received", "answered", "dropped", NULL
+  };
   GVariantBuilder b;
 
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a{st}"));
 #define ADD_COUNTER(field, name) \
-  g_variant_builder_add (&b, "{st}", name, (guint64) self->counters.field);
-  COUNTERS (ADD_COUNTER)
+  g_variant_builder_add (&b, "{st}", name, nav_stun_server_get_counter (self, name));
+  NAV_STUN_SERVER_COUNTERS (ADD_COUNTER)
 #undef ADD_COUNTER
-  g_variant_builder_add (&b, "{st}", "tcp-connections", (guint64) self->n_connections);
-  /* The totals every NavServer reports. */
-  g_variant_builder_add (&b, "{st}", "received",
-                         (guint64) (self->counters.udp_received + self->counters.tcp_received));
-  g_variant_builder_add (&b, "{st}", "answered",
-                         (guint64) (self->counters.udp_responses + self->counters.tcp_responses));
-  g_variant_builder_add (&b, "{st}", "dropped",
-                         (guint64) (self->counters.dropped_not_stun +
-                                    self->counters.dropped_malformed +
-                                    self->counters.dropped_fingerprint +
-                                    self->counters.dropped_not_request +
-                                    self->counters.dropped_oversize +
-                                    self->counters.dropped_send_failed +
-                                    self->counters.dropped_build_failed));
+  for (guint i = 0; extra[i] != NULL; i++)
+    g_variant_builder_add (&b, "{st}", extra[i], nav_stun_server_get_counter (self, extra[i]));
   return g_variant_builder_end (&b);
 }
 
 static void
-nav_stun_binding_server_server_init (NavServerInterface *iface)
+nav_stun_server_server_init (NavServerInterface *iface)
 {
-  iface->start = nav_stun_binding_server_start;
-  iface->stop = nav_stun_binding_server_stop;
-  iface->get_stats = nav_stun_binding_server_get_stats;
+  iface->start = nav_stun_server_start;
+  iface->stop = nav_stun_server_stop;
+  iface->get_stats = nav_stun_server_get_stats;
 }
 
-/**
- * nav_stun_binding_server_get_counter:
- * @self: a server
- * @name: a counter's name, as in the stats
- *
- * Returns: the value of the counter, 0 for an unknown name
- */
-guint64
-nav_stun_binding_server_get_counter (NavStunBindingServer *self,
-                                     const gchar          *name)
-{
-  g_return_val_if_fail (NAV_IS_STUN_BINDING_SERVER (self), 0);
-
-#define GET_COUNTER(field, name_) \
-  if (g_str_equal (name, name_)) return self->counters.field;
-  COUNTERS (GET_COUNTER)
-#undef GET_COUNTER
-  if (g_str_equal (name, "tcp-connections"))
-    return self->n_connections;
-  return 0;
-}
-
-/**
- * nav_stun_binding_server_get_port:
- * @self: a running server
- *
- * Returns: the port the UDP and TCP listeners are bound to (the one the
- *   system chose when [property@Nav.StunBindingServer:listening-port] is 0)
- */
-guint
-nav_stun_binding_server_get_port (NavStunBindingServer *self)
-{
-  g_return_val_if_fail (NAV_IS_STUN_BINDING_SERVER (self), 0);
-  return self->bound_port;
-}
-
-/**
- * nav_stun_binding_server_get_alt_port:
- * @self: a running server
- *
- * Returns: the RFC 5780 alternate port, 0 outside RFC 5780 mode
- */
-guint
-nav_stun_binding_server_get_alt_port (NavStunBindingServer *self)
-{
-  g_return_val_if_fail (NAV_IS_STUN_BINDING_SERVER (self), 0);
-  return self->grid[1][1] != NULL ? self->bound_alt_port : 0;
-}
-
-/**
- * nav_stun_binding_server_get_tls_port:
- * @self: a running server
- *
- * Returns: the port of the TLS listeners, 0 when TLS is off
- */
-guint
-nav_stun_binding_server_get_tls_port (NavStunBindingServer *self)
-{
-  g_return_val_if_fail (NAV_IS_STUN_BINDING_SERVER (self), 0);
-  return self->tls_service != NULL ? self->bound_tls_port : 0;
-}
-
-/* GObject */
+/* ----------------------------------------------------------- GObject */
 
 static void
-nav_stun_binding_server_get_property (GObject    *object,
-                                      guint       prop_id,
-                                      GValue     *value,
-                                      GParamSpec *pspec)
+nav_stun_server_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
 {
-  NavStunBindingServer *self = NAV_STUN_BINDING_SERVER (object);
+  NavStunServer *self = NAV_STUN_SERVER (object);
 
   switch (prop_id)
     {
     case PROP_CONTEXT: g_value_set_boxed (value, self->context); break;
     case PROP_RUNNING: g_value_set_boolean (value, self->running); break;
+    case PROP_LISTENING_IP: g_value_set_string (value, self->listening_ip); break;
     case PROP_LISTENING_IPS: g_value_set_boxed (value, self->listening_ips); break;
     case PROP_LISTENING_PORT: g_value_set_uint (value, self->listening_port); break;
     case PROP_ALT_LISTENING_IP: g_value_set_string (value, self->alt_listening_ip); break;
@@ -1456,23 +771,42 @@ nav_stun_binding_server_get_property (GObject    *object,
     case PROP_UDP: g_value_set_boolean (value, self->udp_enabled); break;
     case PROP_TCP: g_value_set_boolean (value, self->tcp_enabled); break;
     case PROP_TLS: g_value_set_boolean (value, self->tls_enabled); break;
-    case PROP_CERT_FILE: g_value_set_string (value, self->cert_file); break;
-    case PROP_PKEY_FILE: g_value_set_string (value, self->pkey_file); break;
-    case PROP_CERTIFICATE: g_value_set_object (value, self->certificate); break;
+    case PROP_CERT: g_value_set_string (value, self->cert_file); break;
+    case PROP_PKEY: g_value_set_string (value, self->pkey_file); break;
     case PROP_SOFTWARE: g_value_set_string (value, self->software); break;
     case PROP_TCP_IDLE_TIMEOUT: g_value_set_uint (value, self->tcp_idle_timeout_ms); break;
     case PROP_MAX_TCP_CONNECTIONS: g_value_set_uint (value, self->max_tcp_connections); break;
+    case PROP_TLS_HANDSHAKE_TIMEOUT:
+      g_value_set_uint (value, self->tls_limits.handshake_timeout_ms);
+      break;
+    case PROP_MAX_TLS_HANDSHAKES: g_value_set_uint (value, self->tls_limits.max_handshakes); break;
+    case PROP_MAX_TLS_HANDSHAKES_PER_IP:
+      g_value_set_uint (value, self->tls_limits.max_handshakes_per_ip);
+      break;
+    case PROP_PORT: g_value_set_uint (value, self->bound_port); break;
+    case PROP_ALT_PORT:
+      g_value_set_uint (value, self->answerer.grid[1][1] != NULL ? self->bound_alt_port : 0);
+      break;
+    case PROP_TLS_PORT: g_value_set_uint (value, self->tls != NULL ? self->bound_tls_port : 0); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
 static void
-nav_stun_binding_server_set_property (GObject      *object,
-                                      guint         prop_id,
-                                      const GValue *value,
-                                      GParamSpec   *pspec)
+replace_string (gchar        **field,
+                const GValue  *value)
 {
-  NavStunBindingServer *self = NAV_STUN_BINDING_SERVER (object);
+  g_free (*field);
+  *field = g_value_dup_string (value);
+}
+
+static void
+nav_stun_server_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  NavStunServer *self = NAV_STUN_SERVER (object);
 
   switch (prop_id)
     {
@@ -1480,179 +814,318 @@ nav_stun_binding_server_set_property (GObject      *object,
       g_clear_pointer (&self->context, g_main_context_unref);
       self->context = g_value_dup_boxed (value);
       break;
+    case PROP_LISTENING_IP: replace_string (&self->listening_ip, value); break;
     case PROP_LISTENING_IPS:
       g_strfreev (self->listening_ips);
       self->listening_ips = g_value_dup_boxed (value);
       break;
     case PROP_LISTENING_PORT: self->listening_port = g_value_get_uint (value); break;
-    case PROP_ALT_LISTENING_IP:
-      g_free (self->alt_listening_ip);
-      self->alt_listening_ip = g_value_dup_string (value);
-      break;
+    case PROP_ALT_LISTENING_IP: replace_string (&self->alt_listening_ip, value); break;
     case PROP_ALT_LISTENING_PORT: self->alt_listening_port = g_value_get_uint (value); break;
     case PROP_TLS_LISTENING_PORT: self->tls_listening_port = g_value_get_uint (value); break;
     case PROP_UDP: self->udp_enabled = g_value_get_boolean (value); break;
     case PROP_TCP: self->tcp_enabled = g_value_get_boolean (value); break;
     case PROP_TLS: self->tls_enabled = g_value_get_boolean (value); break;
-    case PROP_CERT_FILE:
-      g_free (self->cert_file);
-      self->cert_file = g_value_dup_string (value);
-      break;
-    case PROP_PKEY_FILE:
-      g_free (self->pkey_file);
-      self->pkey_file = g_value_dup_string (value);
-      break;
-    case PROP_CERTIFICATE:
-      g_set_object (&self->certificate, g_value_get_object (value));
-      break;
+    case PROP_CERT: replace_string (&self->cert_file, value); break;
+    case PROP_PKEY: replace_string (&self->pkey_file, value); break;
     case PROP_SOFTWARE:
-      g_free (self->software);
-      self->software = g_value_dup_string (value);
+      replace_string (&self->software, value);
+      self->answerer.software = self->software;
       break;
     case PROP_TCP_IDLE_TIMEOUT: self->tcp_idle_timeout_ms = g_value_get_uint (value); break;
     case PROP_MAX_TCP_CONNECTIONS: self->max_tcp_connections = g_value_get_uint (value); break;
+    case PROP_TLS_HANDSHAKE_TIMEOUT:
+      self->tls_limits.handshake_timeout_ms = g_value_get_uint (value);
+      break;
+    case PROP_MAX_TLS_HANDSHAKES: self->tls_limits.max_handshakes = g_value_get_uint (value); break;
+    case PROP_MAX_TLS_HANDSHAKES_PER_IP:
+      self->tls_limits.max_handshakes_per_ip = g_value_get_uint (value);
+      break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
 static void
-nav_stun_binding_server_finalize (GObject *object)
+nav_stun_server_constructed (GObject *object)
 {
-  NavStunBindingServer *self = NAV_STUN_BINDING_SERVER (object);
+  NavStunServer *self = NAV_STUN_SERVER (object);
 
-  nav_stun_binding_server_stop (NAV_SERVER (self));
-  g_clear_pointer (&self->context, g_main_context_unref);
-  g_strfreev (self->listening_ips);
-  g_free (self->alt_listening_ip);
-  g_free (self->cert_file);
-  g_free (self->pkey_file);
-  g_clear_object (&self->certificate);
-  g_free (self->software);
-  g_free (self->batch);
-
-  G_OBJECT_CLASS (nav_stun_binding_server_parent_class)->finalize (object);
-}
-
-static void
-nav_stun_binding_server_constructed (GObject *object)
-{
-  NavStunBindingServer *self = NAV_STUN_BINDING_SERVER (object);
-
-  G_OBJECT_CLASS (nav_stun_binding_server_parent_class)->constructed (object);
+  G_OBJECT_CLASS (nav_stun_server_parent_class)->constructed (object);
   if (self->context == NULL)
     self->context = g_main_context_ref_thread_default ();
 }
 
 static void
-nav_stun_binding_server_class_init (NavStunBindingServerClass *klass)
+nav_stun_server_dispose (GObject *object)
+{
+  nav_stun_server_stop (NAV_SERVER (object));
+
+  G_OBJECT_CLASS (nav_stun_server_parent_class)->dispose (object);
+}
+
+static void
+nav_stun_server_finalize (GObject *object)
+{
+  NavStunServer *self = NAV_STUN_SERVER (object);
+
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_free (self->listening_ip);
+  g_strfreev (self->listening_ips);
+  g_free (self->alt_listening_ip);
+  g_free (self->cert_file);
+  g_free (self->pkey_file);
+  g_free (self->software);
+
+  G_OBJECT_CLASS (nav_stun_server_parent_class)->finalize (object);
+}
+
+static void
+nav_stun_server_class_init (NavStunServerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
 
-  object_class->get_property = nav_stun_binding_server_get_property;
-  object_class->set_property = nav_stun_binding_server_set_property;
-  object_class->finalize = nav_stun_binding_server_finalize;
-  object_class->constructed = nav_stun_binding_server_constructed;
+  object_class->get_property = nav_stun_server_get_property;
+  object_class->set_property = nav_stun_server_set_property;
+  object_class->constructed = nav_stun_server_constructed;
+  object_class->dispose = nav_stun_server_dispose;
+  object_class->finalize = nav_stun_server_finalize;
 
   g_object_class_override_property (object_class, PROP_CONTEXT, "context");
   g_object_class_override_property (object_class, PROP_RUNNING, "running");
 
   /**
-   * NavStunBindingServer:listening-ips:
+   * NavStunServer:listening-ip:
    *
-   * The IP addresses to listen on (coturn's `--listening-ip`); %NULL means
-   * every IPv4 and IPv6 address.  In RFC 5780 mode the first one is the
-   * primary address.
+   * The IP address to listen on (coturn's `listening-ip`); %NULL for every
+   * IPv4 and IPv6 address.  In RFC 5780 mode, the primary address.
+   * [property@Nav.StunServer:listening-ips], when set, wins.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_LISTENING_IP] =
+    g_param_spec_string ("listening-ip", "Listening IP",
+                         "The IP address to listen on; unset for every address",
+                         NULL, rw);
+  /**
+   * NavStunServer:listening-ips:
+   *
+   * The IP addresses to listen on (coturn's `listening-ip`, repeated); in
+   * RFC 5780 mode the first one is the primary address.
+   *
+   * Since: 1.0
    */
   properties[PROP_LISTENING_IPS] =
-    g_param_spec_boxed ("listening-ips", NULL, NULL, G_TYPE_STRV, rw);
+    g_param_spec_boxed ("listening-ips", "Listening IPs",
+                        "The IP addresses to listen on", G_TYPE_STRV, rw);
   /**
-   * NavStunBindingServer:listening-port:
+   * NavStunServer:listening-port:
    *
-   * The UDP and TCP port; 0 lets the system choose.
+   * The UDP and TCP port to listen on (coturn's `listening-port`); 0 for
+   * any free port, then read [property@Nav.StunServer:port].
+   *
+   * Since: 1.0
    */
   properties[PROP_LISTENING_PORT] =
-    g_param_spec_uint ("listening-port", NULL, NULL, 0, 65535,
-                       NAV_STUN_DEFAULT_PORT, rw | G_PARAM_CONSTRUCT);
+    g_param_spec_uint ("listening-port", "Listening port",
+                       "The UDP and TCP port to listen on (RFC 8489 §18.2); 0 for any",
+                       0, G_MAXUINT16, NAV_STUN_DEFAULT_PORT, rw | G_PARAM_CONSTRUCT);
   /**
-   * NavStunBindingServer:alt-listening-ip:
+   * NavStunServer:alt-listening-ip:
    *
-   * The alternate IP address of RFC 5780; setting it turns on NAT
-   * behaviour discovery.
+   * The second IP address of NAT behaviour discovery (RFC 5780 §4.4), as
+   * coturn's `alt-listening-ip`: the server answers CHANGE-REQUEST from it
+   * and advertises it in OTHER-ADDRESS.  %NULL disables RFC 5780.
+   *
+   * Since: 1.0
    */
   properties[PROP_ALT_LISTENING_IP] =
-    g_param_spec_string ("alt-listening-ip", NULL, NULL, NULL, rw);
+    g_param_spec_string ("alt-listening-ip", "Alternate listening IP",
+                         "The second IP address of NAT behaviour discovery (RFC 5780)",
+                         NULL, rw);
   /**
-   * NavStunBindingServer:alt-listening-port:
+   * NavStunServer:alt-listening-port:
    *
-   * The alternate port of RFC 5780; 0 means the listening port plus one.
+   * The second port of NAT behaviour discovery (RFC 5780 §4.4), as
+   * coturn's `alt-listening-port`; 0 means the listening port plus one,
+   * coturn's default.
+   *
+   * Since: 1.0
    */
   properties[PROP_ALT_LISTENING_PORT] =
-    g_param_spec_uint ("alt-listening-port", NULL, NULL, 0, 65535, 0, rw);
+    g_param_spec_uint ("alt-listening-port", "Alternate listening port",
+                       "The second port of NAT behaviour discovery (RFC 5780); 0 for listening-port + 1",
+                       0, G_MAXUINT16, 0, rw);
   /**
-   * NavStunBindingServer:tls-listening-port:
+   * NavStunServer:tls-listening-port:
    *
-   * The port of STUN over TLS; 0 lets the system choose.
+   * The TLS port (coturn's `tls-listening-port`); TLS is served only with
+   * a certificate.
+   *
+   * Since: 1.0
    */
   properties[PROP_TLS_LISTENING_PORT] =
-    g_param_spec_uint ("tls-listening-port", NULL, NULL, 0, 65535,
-                       NAV_STUN_DEFAULT_TLS_PORT, rw | G_PARAM_CONSTRUCT);
-  properties[PROP_UDP] =
-    g_param_spec_boolean ("udp", NULL, NULL, TRUE, rw | G_PARAM_CONSTRUCT);
-  properties[PROP_TCP] =
-    g_param_spec_boolean ("tcp", NULL, NULL, TRUE, rw | G_PARAM_CONSTRUCT);
+    g_param_spec_uint ("tls-listening-port", "TLS listening port",
+                       "The TLS port (RFC 8489 §18.2); 0 for any",
+                       0, G_MAXUINT16, NAV_STUN_DEFAULT_TLS_PORT, rw | G_PARAM_CONSTRUCT);
   /**
-   * NavStunBindingServer:tls:
+   * NavStunServer:udp:
    *
-   * Whether to listen for TLS; it also needs a certificate.
+   * Whether to serve UDP (coturn's `no-udp`, negated).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_UDP] =
+    g_param_spec_boolean ("udp", "UDP", "Whether to serve UDP", TRUE, rw | G_PARAM_CONSTRUCT);
+  /**
+   * NavStunServer:tcp:
+   *
+   * Whether to serve TCP (coturn's `no-tcp`, negated).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_TCP] =
+    g_param_spec_boolean ("tcp", "TCP", "Whether to serve TCP", TRUE, rw | G_PARAM_CONSTRUCT);
+  /**
+   * NavStunServer:tls:
+   *
+   * Whether to serve TLS (coturn's `no-tls`, negated); it also needs
+   * [property@Nav.StunServer:cert].
+   *
+   * Since: 1.0
    */
   properties[PROP_TLS] =
-    g_param_spec_boolean ("tls", NULL, NULL, TRUE, rw | G_PARAM_CONSTRUCT);
-  properties[PROP_CERT_FILE] =
-    g_param_spec_string ("cert-file", NULL, NULL, NULL, rw);
-  properties[PROP_PKEY_FILE] =
-    g_param_spec_string ("pkey-file", NULL, NULL, NULL, rw);
-  properties[PROP_CERTIFICATE] =
-    g_param_spec_object ("certificate", NULL, NULL, G_TYPE_TLS_CERTIFICATE, rw);
+    g_param_spec_boolean ("tls", "TLS", "Whether to serve TLS (with a certificate)", TRUE,
+                          rw | G_PARAM_CONSTRUCT);
   /**
-   * NavStunBindingServer:software:
+   * NavStunServer:cert:
    *
-   * The SOFTWARE attribute of responses (RFC 8489 §14.14); %NULL for none.
+   * The certificate file, PEM (coturn's `cert`); without one there is no
+   * TLS listener.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_CERT] =
+    g_param_spec_string ("cert", "Certificate", "The certificate file (PEM)", NULL, rw);
+  /**
+   * NavStunServer:pkey:
+   *
+   * The private key file, PEM (coturn's `pkey`); unset means the key is in
+   * the certificate file.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_PKEY] =
+    g_param_spec_string ("pkey", "Private key", "The private key file (PEM)", NULL, rw);
+  /**
+   * NavStunServer:software:
+   *
+   * The SOFTWARE attribute of responses (RFC 8489 §14.14); unset sends
+   * none.
+   *
+   * Since: 1.0
    */
   properties[PROP_SOFTWARE] =
-    g_param_spec_string ("software", NULL, NULL, NULL, rw);
+    g_param_spec_string ("software", "Software", "The SOFTWARE attribute of responses", NULL, rw);
   /**
-   * NavStunBindingServer:tcp-idle-timeout:
+   * NavStunServer:tcp-idle-timeout:
    *
    * Milliseconds after which a silent TCP or TLS connection is closed.
+   *
+   * Since: 1.0
    */
   properties[PROP_TCP_IDLE_TIMEOUT] =
-    g_param_spec_uint ("tcp-idle-timeout", NULL, NULL, 10, G_MAXUINT, 30000,
-                       rw | G_PARAM_CONSTRUCT);
+    g_param_spec_uint ("tcp-idle-timeout", "TCP idle timeout",
+                       "Milliseconds after which a silent TCP or TLS connection is closed",
+                       10, G_MAXUINT, 30000, rw | G_PARAM_CONSTRUCT);
+  /**
+   * NavStunServer:max-tcp-connections:
+   *
+   * The most TCP and TLS connections at once; more are closed as soon as
+   * accepted.
+   *
+   * Since: 1.0
+   */
   properties[PROP_MAX_TCP_CONNECTIONS] =
-    g_param_spec_uint ("max-tcp-connections", NULL, NULL, 1, G_MAXUINT, 4096,
+    g_param_spec_uint ("max-tcp-connections", "Maximum TCP connections",
+                       "The most TCP and TLS connections at once", 1, G_MAXUINT, 4096,
                        rw | G_PARAM_CONSTRUCT);
+  /**
+   * NavStunServer:tls-handshake-timeout:
+   *
+   * Milliseconds a TLS handshake may take; a client still shaking hands
+   * then is disconnected.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_TLS_HANDSHAKE_TIMEOUT] =
+    g_param_spec_uint ("tls-handshake-timeout", "TLS handshake timeout",
+                       "Milliseconds a TLS handshake may take", 1, G_MAXUINT,
+                       NAV_NET_TLS_DEFAULT_HANDSHAKE_TIMEOUT_MS, rw | G_PARAM_CONSTRUCT);
+  /**
+   * NavStunServer:max-tls-handshakes:
+   *
+   * The most TLS handshakes under way at once; connections beyond are
+   * closed as soon as accepted.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_TLS_HANDSHAKES] =
+    g_param_spec_uint ("max-tls-handshakes", "Maximum TLS handshakes",
+                       "The most TLS handshakes under way at once", 1, G_MAXUINT,
+                       NAV_NET_TLS_DEFAULT_MAX_HANDSHAKES, rw | G_PARAM_CONSTRUCT);
+  /**
+   * NavStunServer:max-tls-handshakes-per-ip:
+   *
+   * The most TLS handshakes under way at once from one IP address.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MAX_TLS_HANDSHAKES_PER_IP] =
+    g_param_spec_uint ("max-tls-handshakes-per-ip", "Maximum TLS handshakes per IP",
+                       "The most TLS handshakes under way at once from one IP address",
+                       1, G_MAXUINT, NAV_NET_TLS_DEFAULT_MAX_HANDSHAKES_PER_IP,
+                       rw | G_PARAM_CONSTRUCT);
+  /**
+   * NavStunServer:port:
+   *
+   * The UDP and TCP port the running server is bound to; 0 when stopped.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_PORT] =
+    g_param_spec_uint ("port", "Port", "The bound UDP and TCP port; 0 when stopped",
+                       0, G_MAXUINT16, 0, ro);
+  /**
+   * NavStunServer:alt-port:
+   *
+   * The alternate port the running server is bound to in RFC 5780 mode.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_ALT_PORT] =
+    g_param_spec_uint ("alt-port", "Alternate port", "The bound alternate port (RFC 5780); 0 when unused",
+                       0, G_MAXUINT16, 0, ro);
+  /**
+   * NavStunServer:tls-port:
+   *
+   * The TLS port the running server is bound to; 0 without TLS.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_TLS_PORT] =
+    g_param_spec_uint ("tls-port", "TLS port", "The bound TLS port; 0 without TLS",
+                       0, G_MAXUINT16, 0, ro);
 
-  for (guint i = PROP_LISTENING_IPS; i < N_PROPS; i++)
+  for (guint i = PROP_LISTENING_IP; i < N_PROPS; i++)
     g_object_class_install_property (object_class, i, properties[i]);
   properties[PROP_RUNNING] = g_object_class_find_property (object_class, "running");
 }
 
 static void
-nav_stun_binding_server_init (NavStunBindingServer *self)
+nav_stun_server_init (NavStunServer *self)
 {
-  self->batch = g_new0 (Batch, 1);
-}
-
-
-/**
- * nav_stun_binding_server_new:
- * @context: (nullable): the main context to serve in
- *
- * Returns: (transfer full): a new, stopped server
- */
-NavStunBindingServer *
-nav_stun_binding_server_new (GMainContext *context)
-{
-  return g_object_new (NAV_TYPE_STUN_BINDING_SERVER, "context", context, NULL);
+  nav_net_tls_limits_init (&self->tls_limits);
+  self->answerer.counters = &self->counters;
 }

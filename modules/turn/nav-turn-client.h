@@ -7,8 +7,7 @@
 
 #include <netavanue/netavanue.h>
 
-#include "nav-stun-client.h"
-#include "nav-stun-transaction.h"
+#include "nav-net.h"
 
 G_BEGIN_DECLS
 
@@ -118,12 +117,6 @@ gchar *nav_turn_rest_password (const gchar *secret,
 gchar *nav_turn_rest_username (const gchar *user,
                                gint64       expiry);
 
-/* Stream framing of STUN and ChannelData (RFC 8656 §12.5): the length of
- * the frame at @data, padding included; 0 when more bytes are needed; -1
- * when @data starts with neither. */
-gssize nav_turn_frame_length (const guint8 *data,
-                              gsize         length);
-
 typedef void (*NavTurnClientReceiveFunc) (gpointer          client,
                                           const guint8     *data,
                                           gsize             length,
@@ -200,7 +193,7 @@ guint64           nav_turn_client_get_garbage        (NavTurnClient *self);
 guint             nav_turn_client_get_refreshes      (NavTurnClient *self);
 guint             nav_turn_client_get_stale_nonces   (NavTurnClient *self);
 
-/* For tests: connections still alive (async operations pending). */
+/* For tests: connections to servers still open in the process. */
 guint             nav_turn_client_get_live_connections (void);
 
 /* For tests: feed bytes as if read from the server connection. */

@@ -60,7 +60,6 @@ struct _NavTurnGatherer
   NavStunRetransmitParams params;
   gchar *software;
 
-  NavStunClient *resolver;
   GPtrArray *gatherings;        /* of Gathering* */
 };
 
@@ -204,8 +203,7 @@ server_resolved (GObject      *source,
   Gathering *g = user_data;
   NavTurnGatherer *self;
   g_autoptr (GError) error = NULL;
-  g_autoptr (NavAddress) server = nav_stun_client_resolve_finish (NAV_STUN_CLIENT (source),
-                                                                  result, &error);
+  g_autoptr (NavAddress) server = nav_net_resolve_finish (result, &error);
   NavTurnClientConfig cfg;
   g_autofree gchar *host = NULL;
   guint16 port;
@@ -223,7 +221,7 @@ server_resolved (GObject      *source,
   nav_turn_client_config_init (&cfg);
   cfg.server = *server;
   cfg.protocol = protocol_of (self);
-  if (nav_stun_client_parse_server (self->server, cfg.protocol, &host, &port, NULL))
+  if (nav_net_parse_server (self->server, cfg.protocol, &host, &port, NULL))
     cfg.server_name = g_steal_pointer (&host);
   cfg.username = g_strdup (self->username);
   cfg.password = g_strdup (self->password);
@@ -262,10 +260,8 @@ nav_turn_gatherer_gather (NavGatherer *gatherer,
       gathering_done (g);
       return;
     }
-  g_main_context_push_thread_default (self->context);
-  nav_stun_client_resolve_async (self->resolver, self->server, protocol_of (self),
-                                 g->cancellable, server_resolved, g);
-  g_main_context_pop_thread_default (self->context);
+  nav_net_resolve_async (self->context, self->server, protocol_of (self),
+                         G_SOCKET_FAMILY_INVALID, FALSE, g->cancellable, server_resolved, g);
 }
 
 static void
@@ -435,7 +431,6 @@ nav_turn_gatherer_constructed (GObject *object)
   G_OBJECT_CLASS (nav_turn_gatherer_parent_class)->constructed (object);
   if (self->context == NULL)
     self->context = g_main_context_ref_thread_default ();
-  self->resolver = nav_stun_client_new (self->context);
 }
 
 static void
@@ -454,7 +449,6 @@ nav_turn_gatherer_finalize (GObject *object)
   NavTurnGatherer *self = NAV_TURN_GATHERER (object);
 
   g_ptr_array_unref (self->gatherings);
-  g_clear_object (&self->resolver);
   g_free (self->server);
   g_free (self->transport);
   g_free (self->username);

@@ -17,7 +17,5 @@ guint    nav_turn_server_get_port      (NavTurnServer *self);
 guint    nav_turn_server_get_tls_port  (NavTurnServer *self);
 guint64  nav_turn_server_get_counter   (NavTurnServer *self,
                                         const gchar   *name);
-gchar   *nav_turn_server_make_rest_password (const gchar *secret,
-                                             const gchar *username);
 
 G_END_DECLS

@@ -323,6 +323,110 @@ test_gatherer_srflx (void)
   g_assert_cmpuint (strlen (c->foundation), >, 0);
 }
 
+/* The `stun-probe` gatherer (what nav-stun runs): one Binding, its result
+ * as a dictionary; an unreachable server, a "failed" signal with the
+ * error (and no critical on the way out). */
+typedef struct {
+  GMainLoop *loop;
+  GVariant *result;
+  GError *error;
+} ProbeWaiter;
+
+static void
+on_probe_result (GObject  *probe,
+                 GVariant *result,
+                 gpointer  user_data)
+{
+  ProbeWaiter *w = user_data;
+
+  w->result = g_variant_ref (result);
+}
+
+static void
+on_probe_failed (GObject      *probe,
+                 const GError *error,
+                 gpointer      user_data)
+{
+  ProbeWaiter *w = user_data;
+
+  w->error = g_error_copy (error);
+}
+
+static void
+on_probe_done (NavGatherer *probe,
+               guint        stream_id,
+               guint        component_id,
+               gpointer     user_data)
+{
+  g_main_loop_quit (((ProbeWaiter *) user_data)->loop);
+}
+
+static void
+probe (const gchar *server,
+       ProbeWaiter *w)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GObject) probe = NULL;
+  Waiter guard = { 0 };
+
+  probe = nav_registry_create (nav_registry_get_default (), NAV_GATHERER_EXTENSION_POINT_NAME,
+                               "stun-probe", &error,
+                               "server", server,
+                               "protocol", "udp",
+                               "stun-initial-timeout", 50,
+                               "stun-max-retransmissions", 1,
+                               NULL);
+  g_assert_no_error (error);
+  w->loop = guard.loop = g_main_loop_new (NULL, FALSE);
+  g_signal_connect (probe, "result", G_CALLBACK (on_probe_result), w);
+  g_signal_connect (probe, "failed", G_CALLBACK (on_probe_failed), w);
+  g_signal_connect (probe, "done", G_CALLBACK (on_probe_done), w);
+  nav_gatherer_gather (NAV_GATHERER (probe), 1, 1, NULL);
+  run (&guard, NULL);
+  g_main_loop_unref (w->loop);
+}
+
+static void
+test_probe (void)
+{
+  g_autoptr (NavServer) server = start_server (NULL);
+  g_autofree gchar *address = NULL;
+  ProbeWaiter w = { 0 };
+  const gchar *protocol = NULL;
+  guint port = 0, transmissions = 0;
+
+  g_object_get (server, "port", &port, NULL);
+  address = g_strdup_printf ("127.0.0.1:%u", port);
+  probe (address, &w);
+  g_assert_no_error (w.error);
+  g_assert_nonnull (w.result);
+  g_assert_true (g_variant_lookup (w.result, "protocol", "&s", &protocol));
+  g_assert_cmpstr (protocol, ==, "udp");
+  g_assert_true (g_variant_lookup (w.result, "transmissions", "u", &transmissions));
+  g_assert_cmpuint (transmissions, ==, 1);
+  g_variant_unref (w.result);
+  nav_server_stop (server);
+}
+
+static void
+test_probe_unreachable (void)
+{
+  g_autoptr (NavServer) server = start_server (NULL);
+  g_autofree gchar *address = NULL;
+  ProbeWaiter w = { 0 };
+  guint port = 0;
+
+  /* the port of a server that is gone: ICMP port unreachable, or silence
+   * until the retransmissions are over */
+  g_object_get (server, "port", &port, NULL);
+  nav_server_stop (server);
+  address = g_strdup_printf ("127.0.0.1:%u", port);
+  probe (address, &w);
+  g_assert_null (w.result);
+  g_assert_nonnull (w.error);
+  g_clear_error (&w.error);
+}
+
 /* The module registers the server and the gatherer under `stun`. */
 static void
 test_registered (void)
@@ -356,6 +460,8 @@ main (int argc, char **argv)
   g_test_add_func ("/stun-registry/server-port-in-use", test_server_port_in_use);
   g_test_add_func ("/stun-registry/gatherer-redundant", test_gatherer_redundant);
   g_test_add_func ("/stun-registry/gatherer-srflx", test_gatherer_srflx);
+  g_test_add_func ("/stun-registry/probe", test_probe);
+  g_test_add_func ("/stun-registry/probe-unreachable", test_probe_unreachable);
 
   return g_test_run ();
 }

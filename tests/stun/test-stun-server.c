@@ -21,14 +21,23 @@
 
 /* Helpers */
 
-static NavStunBindingServer *
+static guint
+server_port (NavStunServer *server)
+{
+  guint port = 0;
+
+  g_object_get (server, "port", &port, NULL);
+  return port;
+}
+
+static NavStunServer *
 start_server (const gchar *alt_ip)
 {
   const gchar *ips[] = { "127.0.0.1", NULL };
-  NavStunBindingServer *server;
+  NavStunServer *server;
   g_autoptr (GError) error = NULL;
 
-  server = g_object_new (NAV_TYPE_STUN_BINDING_SERVER,
+  server = g_object_new (NAV_TYPE_STUN_SERVER,
                          "listening-ips", ips, "listening-port", 0,
                          "alt-listening-ip", alt_ip, "tls", FALSE,
                          "tcp-idle-timeout", 200, NULL);
@@ -90,13 +99,13 @@ request_with (guint16       type,
 static void
 test_binding_success (void)
 {
-  g_autoptr (NavStunBindingServer) server = start_server (NULL);
+  g_autoptr (NavStunServer) server = start_server (NULL);
   g_autoptr (GBytes) req = request_with (0, NULL, 0);
   g_autoptr (NavStunMessage) msg = NULL;
   guint8 rsp[1024];
   NavAddress mapped;
   gssize n;
-  int fd = udp_socket_to (nav_stun_binding_server_get_port (server));
+  int fd = udp_socket_to (server_port (server));
 
   n = exchange (fd, g_bytes_get_data (req, NULL), g_bytes_get_size (req), rsp, sizeof rsp);
   g_assert_cmpint (n, >, 0);
@@ -111,7 +120,7 @@ test_binding_success (void)
 static void
 test_unknown_attribute_420 (void)
 {
-  g_autoptr (NavStunBindingServer) server = start_server (NULL);
+  g_autoptr (NavStunServer) server = start_server (NULL);
   static const guint8 value[4] = { 1, 2, 3, 4 };
   g_autoptr (GBytes) req = request_with (0x0042, value, sizeof value);
   g_autoptr (NavStunMessage) msg = NULL;
@@ -120,7 +129,7 @@ test_unknown_attribute_420 (void)
   guint8 rsp[1024];
   guint code = 0;
   gssize n;
-  int fd = udp_socket_to (nav_stun_binding_server_get_port (server));
+  int fd = udp_socket_to (server_port (server));
 
   n = exchange (fd, g_bytes_get_data (req, NULL), g_bytes_get_size (req), rsp, sizeof rsp);
   g_assert_cmpint (n, >, 0);
@@ -132,14 +141,14 @@ test_unknown_attribute_420 (void)
   unknown = nav_stun_message_get_unknown_attributes (msg, &n_unknown, NULL);
   g_assert_cmpuint (n_unknown, ==, 1);
   g_assert_cmpuint (unknown[0], ==, 0x0042);
-  g_assert_cmpuint (nav_stun_binding_server_get_counter (server, "error-420"), ==, 1);
+  g_assert_cmpuint (nav_stun_server_get_counter (server, "error-420"), ==, 1);
   close (fd);
 }
 
 static void
 test_bad_request_400 (void)
 {
-  g_autoptr (NavStunBindingServer) server = start_server (NULL);
+  g_autoptr (NavStunServer) server = start_server (NULL);
   /* An attribute running past the end of the message: the header is
    * sound, so the server answers 400 (RFC 8489 §6.3.1). */
   guint8 req[28] = { 0x00, 0x01, 0x00, 0x08, 0x21, 0x12, 0xA4, 0x42,
@@ -149,7 +158,7 @@ test_bad_request_400 (void)
   guint8 rsp[1024];
   guint code = 0;
   gssize n;
-  int fd = udp_socket_to (nav_stun_binding_server_get_port (server));
+  int fd = udp_socket_to (server_port (server));
 
   n = exchange (fd, req, sizeof req, rsp, sizeof rsp);
   g_assert_cmpint (n, >, 0);
@@ -176,10 +185,10 @@ test_bad_request_400 (void)
 static void
 test_garbage_survived (void)
 {
-  g_autoptr (NavStunBindingServer) server = start_server (NULL);
+  g_autoptr (NavStunServer) server = start_server (NULL);
   g_autoptr (GBytes) req = request_with (0, NULL, 0);
   guint8 junk[600], rsp[1024];
-  int fd = udp_socket_to (nav_stun_binding_server_get_port (server));
+  int fd = udp_socket_to (server_port (server));
   guint i;
   guint64 dropped;
 
@@ -220,9 +229,9 @@ test_garbage_survived (void)
   /* still answering */
   g_assert_cmpint (exchange (fd, g_bytes_get_data (req, NULL), g_bytes_get_size (req),
                              rsp, sizeof rsp), >, 0);
-  dropped = nav_stun_binding_server_get_counter (server, "dropped-not-stun") +
-            nav_stun_binding_server_get_counter (server, "dropped-malformed") +
-            nav_stun_binding_server_get_counter (server, "dropped-bad-fingerprint");
+  dropped = nav_stun_server_get_counter (server, "dropped-not-stun") +
+            nav_stun_server_get_counter (server, "dropped-malformed") +
+            nav_stun_server_get_counter (server, "dropped-bad-fingerprint");
   g_assert_cmpuint (dropped, >, 0);
   close (fd);
 }
@@ -265,14 +274,14 @@ parse_rfc3489_answer (const guint8 *req,
 static void
 test_rfc3489_request (void)
 {
-  g_autoptr (NavStunBindingServer) server = start_server (NULL);
+  g_autoptr (NavStunServer) server = start_server (NULL);
   g_autoptr (NavStunMessage) msg = NULL;
   struct sockaddr_in local;
   socklen_t sl = sizeof local;
   guint8 rsp[1024];
   NavAddress mapped;
   gssize n;
-  int fd = udp_socket_to (nav_stun_binding_server_get_port (server));
+  int fd = udp_socket_to (server_port (server));
 
   g_assert_cmpint (getsockname (fd, (struct sockaddr *) &local, &sl), ==, 0);
   n = exchange (fd, libnice_rfc3489_request, sizeof libnice_rfc3489_request,
@@ -285,9 +294,9 @@ test_rfc3489_request (void)
   g_assert_true (nav_stun_message_get_mapped_address (msg, &mapped, NULL));
   g_assert_true (nav_address_is_loopback (&mapped));
   g_assert_cmpuint (nav_address_get_port (&mapped), ==, ntohs (local.sin_port));
-  g_assert_cmpuint (nav_stun_binding_server_get_counter (server, "rfc3489-requests"), ==, 1);
-  g_assert_cmpuint (nav_stun_binding_server_get_counter (server, "binding-success"), ==, 1);
-  g_assert_cmpuint (nav_stun_binding_server_get_counter (server, "dropped-not-stun"), ==, 0);
+  g_assert_cmpuint (nav_stun_server_get_counter (server, "rfc3489-requests"), ==, 1);
+  g_assert_cmpuint (nav_stun_server_get_counter (server, "binding-success"), ==, 1);
+  g_assert_cmpuint (nav_stun_server_get_counter (server, "dropped-not-stun"), ==, 0);
 
   /* an unknown comprehension-required attribute: 420, ID echoed whole */
   {
@@ -314,7 +323,7 @@ test_rfc3489_request (void)
     g_assert_cmpint (exchange (fd, req, sizeof req, rsp, sizeof rsp), <, 0);
     req[0] = 0x01; req[1] = 0x01;
     g_assert_cmpint (exchange (fd, req, sizeof req, rsp, sizeof rsp), <, 0);
-    g_assert_cmpuint (nav_stun_binding_server_get_counter (server, "dropped-not-stun"), ==, 2);
+    g_assert_cmpuint (nav_stun_server_get_counter (server, "dropped-not-stun"), ==, 2);
   }
   close (fd);
 }
@@ -325,11 +334,11 @@ test_rfc3489_request (void)
 static void
 test_rfc3489_request_alt (void)
 {
-  g_autoptr (NavStunBindingServer) server = start_server ("127.0.0.2");
+  g_autoptr (NavStunServer) server = start_server ("127.0.0.2");
   g_autoptr (NavStunMessage) msg = NULL;
   guint8 rsp[1024];
   NavAddress source, changed;
-  guint port = nav_stun_binding_server_get_port (server);
+  guint port = server_port (server);
   gssize n;
   int fd = udp_socket_to (port);
 
@@ -349,9 +358,9 @@ test_rfc3489_request_alt (void)
 static void
 test_tcp_half_open_closed (void)
 {
-  g_autoptr (NavStunBindingServer) server = start_server (NULL);
+  g_autoptr (NavStunServer) server = start_server (NULL);
   struct sockaddr_in a = { .sin_family = AF_INET,
-                           .sin_port = htons (nav_stun_binding_server_get_port (server)),
+                           .sin_port = htons (server_port (server)),
                            .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
   int fd = socket (AF_INET, SOCK_STREAM, 0);
   gint64 deadline;
@@ -364,15 +373,15 @@ test_tcp_half_open_closed (void)
   g_assert_cmpint (send (fd, partial, sizeof partial, 0), ==, sizeof partial);
   /* a failure guard, not a timing assertion: the idle timeout is 200 ms */
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (nav_stun_binding_server_get_counter (server, "tcp-idle-closed") == 0 &&
+  while (nav_stun_server_get_counter (server, "tcp-idle-closed") == 0 &&
          g_get_monotonic_time () < deadline)
     {
       g_main_context_iteration (NULL, FALSE);
       g_usleep (2000);
     }
-  g_test_message ("accepted=%" G_GUINT64_FORMAT, nav_stun_binding_server_get_counter (server, "tcp-accepted"));
-  g_assert_cmpuint (nav_stun_binding_server_get_counter (server, "tcp-idle-closed"), ==, 1);
-  g_assert_cmpuint (nav_stun_binding_server_get_counter (server, "tcp-connections"), ==, 0);
+  g_test_message ("accepted=%" G_GUINT64_FORMAT, nav_stun_server_get_counter (server, "tcp-accepted"));
+  g_assert_cmpuint (nav_stun_server_get_counter (server, "tcp-idle-closed"), ==, 1);
+  g_assert_cmpuint (nav_stun_server_get_counter (server, "tcp-connections"), ==, 0);
   close (fd);
 }
 
@@ -576,7 +585,7 @@ discovered (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 test_nat_discovery_loopback (void)
 {
-  g_autoptr (NavStunBindingServer) server = start_server ("127.0.0.2");
+  g_autoptr (NavStunServer) server = start_server ("127.0.0.2");
   g_autoptr (NavStunClient) client = nav_stun_client_new (NULL);
   NavStunRetransmitParams params = { .rto_ms = 20, .rc = 3, .rm = 4, .ti_ms = 1000 };
   g_autoptr (GError) error = NULL;
@@ -585,7 +594,7 @@ test_nat_discovery_loopback (void)
   NavAddress addr;
 
   nav_address_set_from_string (&addr, "127.0.0.1:1", NULL);
-  nav_address_set_port (&addr, nav_stun_binding_server_get_port (server));
+  nav_address_set_port (&addr, server_port (server));
   nav_stun_client_set_retransmit_params (client, &params);
   nav_nat_discover_async (client, &addr, NULL, discovered, &res);
   while (res == NULL)
@@ -595,7 +604,7 @@ test_nat_discovery_loopback (void)
   g_object_unref (res);
   g_assert_cmpint (c.type, ==, NAV_NAT_TYPE_OPEN_INTERNET);
   g_assert_cmpint (c.filtering, ==, NAV_NAT_BEHAVIOUR_ENDPOINT_INDEPENDENT);
-  g_assert_cmpuint (nav_stun_binding_server_get_counter (server, "change-request"), ==, 2);
+  g_assert_cmpuint (nav_stun_server_get_counter (server, "change-request"), ==, 2);
 }
 
 int

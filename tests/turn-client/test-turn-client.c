@@ -77,18 +77,18 @@ test_frame_length (void)
   guint8 bad_len[8] = { 0x00, 0x01, 0x00, 0x03, 0x21, 0x12, 0xA4, 0x42 };
   guint8 high[4] = { 0x80, 0x00, 0x00, 0x00 };
 
-  g_assert_cmpint (nav_turn_frame_length (stun, 3), ==, 0);
-  g_assert_cmpint (nav_turn_frame_length (stun, 4), ==, 0);
-  g_assert_cmpint (nav_turn_frame_length (stun, 8), ==, 28);
-  g_assert_cmpint (nav_turn_frame_length (chan, 4), ==, 12);
+  g_assert_cmpint (nav_net_turn_frame_length (stun, 3), ==, 0);
+  g_assert_cmpint (nav_net_turn_frame_length (stun, 4), ==, 0);
+  g_assert_cmpint (nav_net_turn_frame_length (stun, 8), ==, 28);
+  g_assert_cmpint (nav_net_turn_frame_length (chan, 4), ==, 12);
   chan[3] = 8;
-  g_assert_cmpint (nav_turn_frame_length (chan, 4), ==, 12);
+  g_assert_cmpint (nav_net_turn_frame_length (chan, 4), ==, 12);
   chan[3] = 0;
-  g_assert_cmpint (nav_turn_frame_length (chan, 4), ==, 4);
-  g_assert_cmpint (nav_turn_frame_length (bad_chan, 4), ==, -1);
-  g_assert_cmpint (nav_turn_frame_length (bad_cookie, 8), ==, -1);
-  g_assert_cmpint (nav_turn_frame_length (bad_len, 8), ==, -1);
-  g_assert_cmpint (nav_turn_frame_length (high, 4), ==, -1);
+  g_assert_cmpint (nav_net_turn_frame_length (chan, 4), ==, 4);
+  g_assert_cmpint (nav_net_turn_frame_length (bad_chan, 4), ==, -1);
+  g_assert_cmpint (nav_net_turn_frame_length (bad_cookie, 8), ==, -1);
+  g_assert_cmpint (nav_net_turn_frame_length (bad_len, 8), ==, -1);
+  g_assert_cmpint (nav_net_turn_frame_length (high, 4), ==, -1);
 }
 
 /* A stream mixing Data indications, ChannelData for an unknown channel

@@ -1040,9 +1040,9 @@ test_rest_credentials (void)
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   g_autofree gchar *user = g_strdup_printf ("%" G_GINT64_FORMAT ":carol", now + 3600);
   g_autofree gchar *old_user = g_strdup_printf ("%" G_GINT64_FORMAT ":carol", now - 10);
-  g_autofree gchar *pass = nav_turn_server_make_rest_password ("north-wind", user);
-  g_autofree gchar *old_pass = nav_turn_server_make_rest_password ("north-wind", old_user);
-  g_autofree gchar *bad_pass = nav_turn_server_make_rest_password ("south-wind", user);
+  g_autofree gchar *pass = nav_turn_rest_password ("north-wind", user);
+  g_autofree gchar *old_pass = nav_turn_rest_password ("north-wind", old_user);
+  g_autofree gchar *bad_pass = nav_turn_rest_password ("south-wind", user);
   Client *good = client_new (f, FALSE, user, pass);
   Client *expired = client_new (f, FALSE, old_user, old_pass);
   Client *forged = client_new (f, FALSE, user, bad_pass);
@@ -1051,7 +1051,7 @@ test_rest_credentials (void)
 
   /* coturn's published example (turnserver(1)) */
   {
-    g_autofree gchar *p = nav_turn_server_make_rest_password ("north", "1600000000:ninefingers");
+    g_autofree gchar *p = nav_turn_rest_password ("north", "1600000000:ninefingers");
 
     g_assert_cmpuint (strlen (p), ==, 28);
   }
@@ -1059,6 +1059,25 @@ test_rest_credentials (void)
   g_assert_cmpuint (simple_request (expired, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (17)), ==, 401);
   g_assert_cmpuint (simple_request (forged, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (17)), ==, 401);
   g_assert_cmpuint (simple_request (plain, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (17)), ==, 401);
+  /* A timestamp beyond 64 bits (and beyond a signed one) is no
+   * timestamp: refused, as coturn refuses it, not read as never
+   * expiring (issue 14, item 9). */
+  {
+    static const gchar * const overflowing[] = {
+      "99999999999999999999999:carol", "18446744073709551616:carol",
+      "18446744073709551615:carol", "9223372036854775808:carol", NULL
+    };
+
+    for (guint i = 0; overflowing[i] != NULL; i++)
+      {
+        g_autofree gchar *p = nav_turn_rest_password ("north-wind", overflowing[i]);
+        Client *c = client_new (f, FALSE, overflowing[i], p);
+
+        g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_ALLOCATE, fill_udp,
+                                          GUINT_TO_POINTER (17)), ==, 401);
+        client_free (c);
+      }
+  }
   client_free (good);
   client_free (expired);
   client_free (forged);

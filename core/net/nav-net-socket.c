@@ -1,0 +1,184 @@
+/* nav-net-socket.c: opening and binding sockets (internal)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "nav-net-socket.h"
+
+#include <errno.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+
+#include <glib/gi18n-lib.h>
+
+int
+nav_net_socket_open (const NavAddress  *address,
+                     int                type,
+                     NavNetSocketFlags  flags,
+                     gint               buffer_size,
+                     NavAddress        *bound,
+                     int               *errsv)
+{
+  struct sockaddr_storage ss;
+  socklen_t sl;
+  int family = nav_address_get_family (address) == G_SOCKET_FAMILY_IPV6 ? AF_INET6 : AF_INET;
+  int fd, one = 1;
+
+  fd = socket (family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    goto fail;
+  if (family == AF_INET6)
+    setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  /* Never SO_REUSEADDR on a UDP socket unless asked: Linux would let a
+   * second server bind the same port and silently take its traffic. */
+  if (flags & NAV_NET_SOCKET_REUSEADDR)
+    setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+#ifdef SO_REUSEPORT
+  if (flags & NAV_NET_SOCKET_REUSEPORT)
+    setsockopt (fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+#endif
+  if (flags & NAV_NET_SOCKET_RECVERR)
+    {
+      if (family == AF_INET6)
+        setsockopt (fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof one);
+      else
+        setsockopt (fd, IPPROTO_IP, IP_RECVERR, &one, sizeof one);
+    }
+  if (buffer_size > 0)
+    {
+      setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &buffer_size, sizeof buffer_size);
+      setsockopt (fd, SOL_SOCKET, SO_SNDBUF, &buffer_size, sizeof buffer_size);
+    }
+  if (flags & NAV_NET_SOCKET_NO_BIND)
+    return fd;
+  sl = nav_address_copy_to_sockaddr (address, (struct sockaddr *) &ss, sizeof ss);
+  if (bind (fd, (struct sockaddr *) &ss, sl) < 0)
+    goto fail;
+  if (bound != NULL && !nav_net_socket_get_local (fd, bound))
+    goto fail;
+  return fd;
+
+fail:
+  *errsv = errno;
+  if (fd >= 0)
+    close (fd);
+  return -1;
+}
+
+int
+nav_net_socket_open_in_range (const NavAddress  *address,
+                              int                type,
+                              NavNetSocketFlags  flags,
+                              gint               buffer_size,
+                              guint              min_port,
+                              guint              max_port,
+                              NavAddress        *bound,
+                              int               *errsv)
+{
+  NavAddress a = *address;
+  guint span, start, i;
+
+  min_port = MAX (min_port, 1);
+  if (min_port > max_port)
+    {
+      *errsv = EINVAL;
+      return -1;
+    }
+  /* A random start spreads sockets over the range and makes the next
+   * port harder to guess. */
+  span = max_port - min_port + 1;
+  start = g_random_int_range (0, span);
+  for (i = 0; i < span; i++)
+    {
+      int fd;
+
+      nav_address_set_port (&a, min_port + (start + i) % span);
+      fd = nav_net_socket_open (&a, type, flags, buffer_size, bound, errsv);
+      if (fd >= 0)
+        return fd;
+      if (*errsv != EADDRINUSE && *errsv != EACCES)
+        return -1;
+    }
+  *errsv = EADDRINUSE;
+  return -1;
+}
+
+void
+nav_net_set_listen_error (GError           **error,
+                          const NavAddress  *address,
+                          const gchar       *kind,
+                          int                errsv)
+{
+  gchar buf[NAV_ADDRESS_STRING_LEN];
+
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+               _("Cannot listen on %s (%s): %s"),
+               nav_address_to_string_buf (address, buf), kind, g_strerror (errsv));
+}
+
+gboolean
+nav_net_socket_get_local (int         fd,
+                          NavAddress *address)
+{
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+
+  nav_address_init (address);
+  return getsockname (fd, (struct sockaddr *) &ss, &sl) == 0 &&
+         nav_address_set_from_sockaddr (address, (struct sockaddr *) &ss, sl);
+}
+
+gboolean
+nav_net_socket_get_peer (int         fd,
+                         NavAddress *address)
+{
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+
+  nav_address_init (address);
+  return getpeername (fd, (struct sockaddr *) &ss, &sl) == 0 &&
+         nav_address_set_from_sockaddr (address, (struct sockaddr *) &ss, sl);
+}
+
+void
+nav_net_socket_set_tos (int  fd,
+                        int  family,
+                        gint tos)
+{
+  if (family == AF_INET6)
+    setsockopt (fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof tos);
+  setsockopt (fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos);
+}
+
+gboolean
+nav_net_errno_is_icmp (int errsv)
+{
+  return errsv == ECONNREFUSED || errsv == EHOSTUNREACH ||
+         errsv == ENETUNREACH || errsv == EHOSTDOWN;
+}
+
+gboolean
+nav_net_errno_is_resource (int errsv)
+{
+  return errsv == EMFILE || errsv == ENFILE || errsv == ENOBUFS || errsv == ENOMEM;
+}
+
+guint64
+nav_net_fd_limit_raise (guint64 wanted)
+{
+  struct rlimit rl;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) < 0)
+    return 0;
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < wanted && rl.rlim_cur < rl.rlim_max)
+    {
+      struct rlimit raised = rl;
+
+      raised.rlim_cur = rl.rlim_max == RLIM_INFINITY ? wanted : MIN (wanted, rl.rlim_max);
+      if (setrlimit (RLIMIT_NOFILE, &raised) == 0)
+        rl = raised;
+    }
+  return rl.rlim_cur == RLIM_INFINITY ? G_MAXUINT64 : (guint64) rl.rlim_cur;
+}
