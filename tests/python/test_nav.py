@@ -48,7 +48,8 @@ class RegistryTest(unittest.TestCase):
         points = registry.list_extension_points()
         self.assertEqual(
             set(points),
-            {"nav-transport", "nav-gatherer", "nav-checker", "nav-channel", "nav-server"},
+            {"nav-transport", "nav-gatherer", "nav-checker", "nav-channel", "nav-server",
+             "nav-signaling-client"},
         )
         impls = registry.list_implementations("nav-transport")
         names = [i.get_name() for i in impls]
