@@ -77,6 +77,7 @@ static const PointDef extension_points[] = {
   { NAV_CHECKER_EXTENSION_POINT_NAME, nav_checker_get_type },
   { NAV_CHANNEL_EXTENSION_POINT_NAME, nav_channel_get_type },
   { NAV_SERVER_EXTENSION_POINT_NAME, nav_server_get_type },
+  { NAV_DTLS_BACKEND_EXTENSION_POINT_NAME, nav_dtls_backend_get_type },
 };
 
 void

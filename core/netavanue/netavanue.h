@@ -26,6 +26,8 @@
 #include <netavanue/nav-agent.h>
 #include <netavanue/nav-signaling-client.h>
 #include <netavanue/nav-signaling-session.h>
+#include <netavanue/nav-certificate.h>
+#include <netavanue/nav-dtls.h>
 
 
 #undef __NAV_INSIDE__
