@@ -147,6 +147,7 @@ typedef struct {
   NavSdpMedia *session;         /* the session-level attributes */
   NavSdpMedia *current;         /* the m-line being read, or session */
   guint line;
+  gboolean seen_version;
   gboolean session_end_of_candidates;
 } Parser;
 
@@ -227,7 +228,9 @@ parse_attribute (Parser       *p,
     }
   else if (g_strcmp0 (name, "ice-options") == 0)
     {
-      g_auto (GStrv) options = g_strsplit (value != NULL ? value : "", " ", -1);
+      /* Space-separated (RFC 8839 §5.6); libdatachannel writes
+       * "ice2,trickle". */
+      g_auto (GStrv) options = g_strsplit_set (value != NULL ? value : "", " ,", -1);
 
       m->ice_trickle = g_strv_contains ((const gchar * const *) options, "trickle");
     }
@@ -367,10 +370,11 @@ parse_line (Parser       *p,
   gchar type = line[0];
   gchar *value = line + 2;
 
-  if (p->line == 1)
+  if (!p->seen_version)
     {
       if (strcmp (line, "v=0") != 0)
         return fail (p, error, _("the first line is not v=0"));
+      p->seen_version = TRUE;
       return TRUE;
     }
   switch (type)
@@ -474,7 +478,7 @@ nav_sdp_parse (const gchar  *text,
       if (ok)
         ok = parse_line (&p, line, error);
     }
-  if (ok && p.line == 0)
+  if (ok && !p.seen_version)
     {
       g_set_error_literal (error, NAV_ERROR, NAV_ERROR_INVALID_ARGUMENT, _("The SDP is empty"));
       ok = FALSE;

@@ -736,6 +736,133 @@ test_ice_servers (void)
     ;
 }
 
+static NavSessionDescription *
+fixture (NavSdpType   type,
+         const gchar *name)
+{
+  g_autofree gchar *path = g_test_build_filename (G_TEST_DIST, "peerconnection", "sdp", name, NULL);
+  g_autofree gchar *text = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  return nav_session_description_new (type, text);
+}
+
+static guint
+count (const gchar *text,
+       const gchar *needle)
+{
+  guint n = 0;
+
+  for (const gchar *p = strstr (text, needle); p != NULL; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}
+
+/* Offers as Chromium, Firefox, aiortc (both forms) and libdatachannel
+ * write them are answered: one m-line per offered one, in order, the
+ * data channel's in its place and form, the others rejected, nothing of
+ * theirs echoed that we do not implement. */
+static void
+test_browser_offers (void)
+{
+  static const struct {
+    const gchar *file;
+    guint n_media;
+    const gchar *data_line;
+    const gchar *mid;
+  } offers[] = {
+    { "chromium-offer.sdp", 1, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n", "0" },
+    { "chromium-offer-media.sdp", 3, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n", "2" },
+    { "firefox-offer.sdp", 1, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n", "0" },
+    { "aiortc-offer.sdp", 1, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n", "0" },
+    { "aiortc-legacy-offer.sdp", 1, "m=application 9 DTLS/SCTP 5000\r\n", "0" },
+    { "libdatachannel-offer.sdp", 1, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n", "0" },
+  };
+  static const gchar *const never_echoed[] = {
+    "extmap", "msid", "rtpmap", "sendrecv", "group:LS", "ice2", "rtcp", "ssrc", "fmtp",
+  };
+  guint i, j;
+
+  for (i = 0; i < G_N_ELEMENTS (offers); i++)
+    {
+      PcPair pair;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (NavSessionDescription) offer = fixture (NAV_SDP_TYPE_OFFER, offers[i].file);
+      g_autoptr (NavSessionDescription) answer = NULL;
+      g_autofree gchar *mid = g_strdup_printf ("a=mid:%s\r\n", offers[i].mid);
+      g_autofree gchar *bundle = g_strdup_printf ("a=group:BUNDLE %s\r\n", offers[i].mid);
+      const gchar *text;
+
+      g_test_message ("%s", offers[i].file);
+      pc_pair_init (&pair);
+      pair.trickle = FALSE;
+      CHECK_OK (nav_peer_connection_set_remote_description (pair.b.pc, offer, &error));
+      answer = pc_create (&pair, pair.b.pc, FALSE);
+      text = nav_session_description_get_sdp (answer);
+      g_assert_cmpuint (count (text, "\r\nm="), ==, offers[i].n_media);
+      g_assert_nonnull (strstr (text, offers[i].data_line));
+      g_assert_nonnull (strstr (text, mid));
+      g_assert_nonnull (strstr (text, bundle));
+      g_assert_nonnull (strstr (text, "a=setup:active\r\n"));
+      g_assert_nonnull (strstr (text, "a=fingerprint:sha-256 "));
+      if (g_str_has_prefix (offers[i].file, "aiortc-legacy"))
+        g_assert_nonnull (strstr (text, "a=sctpmap:5000 webrtc-datachannel 65535\r\n"));
+      else
+        g_assert_nonnull (strstr (text, "a=sctp-port:5000\r\n"));
+      if (offers[i].n_media == 3)
+        {
+          g_assert_nonnull (strstr (text, "m=audio 0 UDP/TLS/RTP/SAVPF 111 63 9 0 8 13 110 126\r\n"));
+          g_assert_nonnull (strstr (text, "m=video 0 UDP/TLS/RTP/SAVPF 96 97\r\n"));
+          g_assert_true (strstr (text, "m=audio") < strstr (text, "m=video"));
+          g_assert_true (strstr (text, "m=video") < strstr (text, "m=application"));
+        }
+      for (j = 0; j < G_N_ELEMENTS (never_echoed); j++)
+        g_assert_null (strstr (text, never_echoed[j]));
+      CHECK_OK (nav_peer_connection_set_local_description (pair.b.pc, answer, &error));
+      g_assert_cmpint (nav_peer_connection_get_signaling_state (pair.b.pc), ==,
+                       NAV_SIGNALING_STATE_STABLE);
+      g_assert_nonnull (nav_peer_connection_get_dtls_channel (pair.b.pc));
+      /* Candidates trickled back carry the offer's mid. */
+      g_assert_true (nav_peer_connection_add_ice_candidate (pair.b.pc, NULL, offers[i].mid, -1,
+                                                            &error));
+      pc_pair_clear (&pair);
+    }
+}
+
+/* Answers as the same stacks write them are taken: the roles (active:
+ * we are the DTLS server), credentials and fingerprints from session
+ * or media level. */
+static void
+test_browser_answers (void)
+{
+  static const gchar *const answers[] = {
+    "chromium-answer.sdp", "firefox-answer.sdp", "aiortc-answer.sdp", "libdatachannel-answer.sdp",
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (answers); i++)
+    {
+      PcPair pair;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (NavSessionDescription) offer = NULL;
+      g_autoptr (NavSessionDescription) answer = fixture (NAV_SDP_TYPE_ANSWER, answers[i]);
+
+      g_test_message ("%s", answers[i]);
+      pc_pair_init (&pair);
+      pair.trickle = FALSE;
+      offer = pc_create (&pair, pair.a.pc, TRUE);
+      CHECK_OK (nav_peer_connection_set_local_description (pair.a.pc, offer, &error));
+      CHECK_OK (nav_peer_connection_set_remote_description (pair.a.pc, answer, &error));
+      g_assert_cmpint (nav_peer_connection_get_signaling_state (pair.a.pc), ==,
+                       NAV_SIGNALING_STATE_STABLE);
+      g_assert_cmpint (nav_peer_connection_get_ice_connection_state (pair.a.pc), !=,
+                       NAV_ICE_CONNECTION_STATE_NEW);
+      pc_pair_clear (&pair);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -755,6 +882,8 @@ main (int   argc,
   g_test_add_func ("/peer-connection/garbage-descriptions", test_garbage_descriptions);
   g_test_add_func ("/peer-connection/given-certificate", test_given_certificate);
   g_test_add_func ("/peer-connection/ice-servers", test_ice_servers);
+  g_test_add_func ("/peer-connection/browser-offers", test_browser_offers);
+  g_test_add_func ("/peer-connection/browser-answers", test_browser_answers);
 
   return g_test_run ();
 }
