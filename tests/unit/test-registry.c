@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const gchar *tier_modules[] = {
-  "stun", "turn", "ice", "signaling", "election", "tcp-framing",
+  "stun", "turn", "ice", "signaling", "election", "datachannel", "tcp-framing",
 };
 
 static NavModuleInfo *
@@ -34,6 +34,7 @@ test_extension_points (void)
     { "nav-checker", NAV_TYPE_CHECKER },
     { "nav-channel", NAV_TYPE_CHANNEL },
     { "nav-server", NAV_TYPE_SERVER },
+    { "nav-dtls-backend", NAV_TYPE_DTLS_BACKEND },
   };
   gsize i;
 
