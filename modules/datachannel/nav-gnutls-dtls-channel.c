@@ -122,7 +122,11 @@ struct _NavGnutlsDtlsChannel
   /* Sending: records of a batch, then those the channel below would not
    * take yet (GBytes, in order). */
   gboolean batching;
-  GPtrArray *batch;             /* GBytes */
+  guint8 *batch_buffer;         /* BATCH_MAX slots of batch_slot bytes */
+  gsize batch_slot;
+  guint batch_len;
+  GOutputVector batch_vectors[BATCH_MAX];
+  NavOutputMessage batch_messages[BATCH_MAX];
   GQueue blocked;
   guint64 buffered_amount;
   guint64 buffered_amount_low_threshold;
@@ -229,9 +233,15 @@ push (gnutls_transport_ptr_t  ptr,
   NavGnutlsDtlsChannel *self = ptr;
   g_autoptr (GError) error = NULL;
 
-  if (self->batching)
+  if (self->batching && len <= self->batch_slot && self->batch_len < BATCH_MAX)
     {
-      g_ptr_array_add (self->batch, g_bytes_new (data, len));
+      /* Into the batch's next slot: no allocation per record. */
+      guint8 *slot = self->batch_buffer + self->batch_len * self->batch_slot;
+
+      memcpy (slot, data, len);
+      self->batch_vectors[self->batch_len].buffer = slot;
+      self->batch_vectors[self->batch_len].size = len;
+      self->batch_len++;
       return len;
     }
   if (self->blocked.length == 0 && nav_channel_send_data (self->lower, data, len, &error))
@@ -578,6 +588,8 @@ start (NavDtlsChannel       *channel,
   if (self->lower_mtu == 0)
     self->lower_mtu = DEFAULT_LOWER_MTU;
   gnutls_dtls_set_mtu (self->session, self->lower_mtu);
+  self->batch_slot = self->lower_mtu;
+  self->batch_buffer = g_malloc (BATCH_MAX * self->batch_slot);
   gnutls_dtls_set_timeouts (self->session, self->initial_timeout, HANDSHAKE_TIMEOUT_MS);
   self->phase = PHASE_WAITING;
   maybe_begin_locked (self);
@@ -588,52 +600,41 @@ start (NavDtlsChannel       *channel,
 
 /* ------------------------------------------------------------ receiving */
 
+/* The records of the datagram in in_data (or those GnuTLS kept from the
+ * last one), decrypted, each handed up without the lock: the receiver
+ * may send, close, or drop its reference.  Called and returns with the
+ * lock held, in the context. */
 static void
-deliver (NavGnutlsDtlsChannel *self,
-         const guint8         *data,
-         gsize                 len)
+receive_records_locked (NavGnutlsDtlsChannel *self)
 {
-  NavChannelReceiveFunc func;
-  gpointer func_data;
-
-  LOCK (self);
-  func = self->recv_func;
-  func_data = self->recv_data;
-  UNLOCK (self);
-  if (func != NULL)
-    func (NAV_CHANNEL (self), data, len, func_data);
-  if (g_signal_has_handler_pending (self, message_signal, 0, FALSE))
-    {
-      g_autoptr (GBytes) bytes = g_bytes_new (data, len);
-
-      g_signal_emit (self, message_signal, 0, bytes);
-    }
-}
-
-/* Application data of an open channel: each record of the datagram
- * decrypted and delivered, without the lock (the receiver may send,
- * close, or drop its reference). */
-static void
-receive_records (NavGnutlsDtlsChannel *self,
-                 const guint8         *data,
-                 gsize                 len)
-{
-  guint8 plaintext[16 * 1024 + 1];
-
-  LOCK (self);
-  self->in_data = data;
-  self->in_len = len;
   while (self->phase == PHASE_OPEN)
     {
-      gssize n = gnutls_record_recv (self->session, plaintext, sizeof plaintext);
+      gnutls_packet_t packet = NULL;
+      gssize n = gnutls_record_recv_packet (self->session, &packet);
 
       if (n > 0)
         {
+          NavChannelReceiveFunc func = self->recv_func;
+          gpointer func_data = self->recv_data;
+          gnutls_datum_t plaintext;
+
+          /* Zero copy: the plaintext is where GnuTLS decrypted it. */
+          gnutls_packet_get (packet, &plaintext, NULL);
           UNLOCK (self);
-          deliver (self, plaintext, n);
+          if (func != NULL)
+            func (NAV_CHANNEL (self), plaintext.data, plaintext.size, func_data);
+          if (g_signal_has_handler_pending (self, message_signal, 0, FALSE))
+            {
+              g_autoptr (GBytes) bytes = g_bytes_new (plaintext.data, plaintext.size);
+
+              g_signal_emit (self, message_signal, 0, bytes);
+            }
+          gnutls_packet_deinit (packet);
           LOCK (self);
           continue;
         }
+      if (packet != NULL)
+        gnutls_packet_deinit (packet);
       if (n == 0)
         {
           /* close_notify (RFC 5246 §7.2.1): the peer is done. */
@@ -662,19 +663,14 @@ receive_records (NavGnutlsDtlsChannel *self,
                                           gnutls_alert_get_name (gnutls_alert_get (self->session))));
           break;
         }
-      if (!gnutls_error_is_fatal (n))
-        {
-          self->dropped++;
-          continue;
-        }
       /* RFC 6347 §4.1.2.7: an invalid record is discarded, the
        * association goes on. */
       self->dropped++;
+      if (!gnutls_error_is_fatal (n))
+        continue;
       g_debug ("DTLS channel %p: record dropped: %s", self, gnutls_strerror (n));
       break;
     }
-  self->in_data = NULL;
-  UNLOCK (self);
 }
 
 static void
@@ -684,61 +680,52 @@ on_lower_receive (NavChannel   *lower,
                   gpointer      user_data)
 {
   NavGnutlsDtlsChannel *self = g_object_ref (user_data);
+  gboolean changed;
 
+  LOCK (self);
   /* RFC 7983 §7: only DTLS is ours on this path (STUN is the agent's,
    * TURN channel data and RTP are nobody's here). */
   if (len == 0 || data[0] < DTLS_FIRST_BYTE_MIN || data[0] > DTLS_FIRST_BYTE_MAX)
-    {
-      LOCK (self);
-      self->dropped++;
-      UNLOCK (self);
-      g_object_unref (self);
-      return;
-    }
-
-  LOCK (self);
-  switch (self->phase)
-    {
-    case PHASE_IDLE:
-    case PHASE_WAITING:
-      /* Kept for when the handshake begins: a ClientHello may come
-       * before the answer does (libwebrtc keeps it too; dropping it
-       * costs a retransmission timeout). */
-      if (self->early.length < EARLY_MAX_DATAGRAMS && self->early_bytes + len <= EARLY_MAX_BYTES)
-        {
-          g_queue_push_tail (&self->early, g_bytes_new (data, len));
-          self->early_bytes += len;
-        }
-      else
+    self->dropped++;
+  else
+    switch (self->phase)
+      {
+      case PHASE_IDLE:
+      case PHASE_WAITING:
+        /* Kept for when the handshake begins: a ClientHello may come
+         * before the answer does (libwebrtc keeps it too; dropping it
+         * costs a retransmission timeout). */
+        if (self->early.length < EARLY_MAX_DATAGRAMS && self->early_bytes + len <= EARLY_MAX_BYTES)
+          {
+            g_queue_push_tail (&self->early, g_bytes_new (data, len));
+            self->early_bytes += len;
+          }
+        else
+          self->dropped++;
+        break;
+      case PHASE_HANDSHAKE:
+        self->in_data = data;
+        self->in_len = len;
+        handshake_step_locked (self);
+        self->in_data = NULL;
+        /* Application data may follow the Finished in the same
+         * datagram: GnuTLS kept it. */
+        receive_records_locked (self);
+        break;
+      case PHASE_OPEN:
+        self->in_data = data;
+        self->in_len = len;
+        receive_records_locked (self);
+        self->in_data = NULL;
+        break;
+      case PHASE_CLOSED:
         self->dropped++;
-      UNLOCK (self);
-      break;
-    case PHASE_HANDSHAKE:
-      self->in_data = data;
-      self->in_len = len;
-      handshake_step_locked (self);
-      self->in_data = NULL;
-      if (self->phase == PHASE_OPEN)
-        {
-          /* Application data may follow the Finished in the same
-           * datagram, or the handshake may have left records in GnuTLS's
-           * buffer: read on. */
-          UNLOCK (self);
-          receive_records (self, NULL, 0);
-        }
-      else
-        UNLOCK (self);
-      break;
-    case PHASE_OPEN:
-      UNLOCK (self);
-      receive_records (self, data, len);
-      break;
-    case PHASE_CLOSED:
-      self->dropped++;
-      UNLOCK (self);
-      break;
-    }
-  emit_changes (self);
+        break;
+      }
+  changed = self->state != self->emitted_state;
+  UNLOCK (self);
+  if (changed)
+    emit_changes (self);
   g_object_unref (self);
 }
 
@@ -805,27 +792,16 @@ send_data (NavChannel    *channel,
 static void
 flush_batch_locked (NavGnutlsDtlsChannel *self)
 {
-  GOutputVector vectors[BATCH_MAX];
-  NavOutputMessage messages[BATCH_MAX];
-  guint i, n = self->batch->len;
+  guint i, n = self->batch_len;
   gint sent = 0;
 
   if (n == 0)
     return;
-  for (i = 0; i < n; i++)
-    {
-      gsize len;
-
-      vectors[i].buffer = g_bytes_get_data (g_ptr_array_index (self->batch, i), &len);
-      vectors[i].size = len;
-      messages[i].buffers = &vectors[i];
-      messages[i].n_buffers = 1;
-    }
   if (self->blocked.length == 0)
     {
       g_autoptr (GError) error = NULL;
 
-      sent = nav_channel_send_messages (self->lower, messages, n, &error);
+      sent = nav_channel_send_messages (self->lower, self->batch_messages, n, &error);
       if (sent < 0)
         {
           if (!g_error_matches (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_WOULD_BLOCK))
@@ -845,12 +821,11 @@ flush_batch_locked (NavGnutlsDtlsChannel *self)
     }
   for (i = sent; i < n; i++)
     {
-      GBytes *bytes = g_ptr_array_index (self->batch, i);
-
-      self->buffered_amount += g_bytes_get_size (bytes);
-      g_queue_push_tail (&self->blocked, g_bytes_ref (bytes));
+      self->buffered_amount += self->batch_vectors[i].size;
+      g_queue_push_tail (&self->blocked, g_bytes_new (self->batch_vectors[i].buffer,
+                                                      self->batch_vectors[i].size));
     }
-  g_ptr_array_set_size (self->batch, 0);
+  self->batch_len = 0;
 }
 
 static gint
@@ -1166,7 +1141,7 @@ nav_gnutls_dtls_channel_finalize (GObject *object)
   g_clear_error (&self->error);
   g_queue_clear_full (&self->early, (GDestroyNotify) g_bytes_unref);
   g_queue_clear_full (&self->blocked, (GDestroyNotify) g_bytes_unref);
-  g_clear_pointer (&self->batch, g_ptr_array_unref);
+  g_clear_pointer (&self->batch_buffer, g_free);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_mutex_clear (&self->lock);
 
@@ -1258,7 +1233,11 @@ nav_gnutls_dtls_channel_init (NavGnutlsDtlsChannel *self)
   self->phase = PHASE_IDLE;
   self->state = self->emitted_state = NAV_CHANNEL_STATE_CONNECTING;
   self->role = NAV_DTLS_ROLE_CLIENT;
-  self->batch = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  for (guint i = 0; i < BATCH_MAX; i++)
+    {
+      self->batch_messages[i].buffers = &self->batch_vectors[i];
+      self->batch_messages[i].n_buffers = 1;
+    }
 }
 
 static void
