@@ -26,6 +26,7 @@
 #include <gnutls/x509.h>
 
 #include "nav-gnutls-dtls.h"
+#include "nav-dtls-records.h"
 
 /* RFC 7983 §7: a datagram whose first byte is 20 to 63 is DTLS. */
 #define DTLS_FIRST_BYTE_MIN 20
@@ -105,6 +106,8 @@ struct _NavGnutlsDtlsChannel
   guint lower_mtu;
   gnutls_session_t session;
   gnutls_certificate_credentials_t credentials;    /* borrowed from the certificate */
+  NavDtlsRecords records;       /* application data once open (nav-dtls-records.c) */
+  guint8 *seal_buffer;          /* one record, outside batches */
   GError *error;
   gchar *cipher_suite;
   NavCertificate *peer_certificate;
@@ -446,6 +449,8 @@ handshake_done_locked (NavGnutlsDtlsChannel *self)
     }
   self->phase = PHASE_OPEN;
   self->state = NAV_CHANNEL_STATE_OPEN;
+  if (!nav_dtls_records_init (&self->records, self->session))
+    g_debug ("DTLS channel %p: application data through GnuTLS's record layer", self);
   g_debug ("DTLS channel %p: open as %s, %s", self,
            self->role == NAV_DTLS_ROLE_CLIENT ? "client" : "server", self->cipher_suite);
 }
@@ -590,6 +595,7 @@ start (NavDtlsChannel       *channel,
   gnutls_dtls_set_mtu (self->session, self->lower_mtu);
   self->batch_slot = self->lower_mtu;
   self->batch_buffer = g_malloc (BATCH_MAX * self->batch_slot);
+  self->seal_buffer = g_malloc (self->lower_mtu);
   gnutls_dtls_set_timeouts (self->session, self->initial_timeout, HANDSHAKE_TIMEOUT_MS);
   self->phase = PHASE_WAITING;
   maybe_begin_locked (self);
@@ -618,8 +624,11 @@ receive_records_locked (NavGnutlsDtlsChannel *self)
           gpointer func_data = self->recv_data;
           gnutls_datum_t plaintext;
 
+          guint8 sequence[8];
+
           /* Zero copy: the plaintext is where GnuTLS decrypted it. */
-          gnutls_packet_get (packet, &plaintext, NULL);
+          gnutls_packet_get (packet, &plaintext, sequence);
+          nav_dtls_records_mark (&self->records, sequence);
           UNLOCK (self);
           if (func != NULL)
             func (NAV_CHANNEL (self), plaintext.data, plaintext.size, func_data);
@@ -673,6 +682,65 @@ receive_records_locked (NavGnutlsDtlsChannel *self)
     }
 }
 
+/* The hot path: each record of the datagram opened here
+ * (nav-dtls-records.c), what is not application data of the epoch
+ * handed to GnuTLS, one record at a time. */
+static void
+receive_open_locked (NavGnutlsDtlsChannel *self,
+                     const guint8         *data,
+                     gsize                 len)
+{
+  guint8 plaintext[NAV_DTLS_RECORD_MAX_PLAINTEXT];
+  gsize offset = 0;
+
+  while (offset < len && self->phase == PHASE_OPEN)
+    {
+      gsize record_len = nav_dtls_records_length (data + offset, len - offset);
+      gsize plaintext_len;
+
+      if (record_len == 0)
+        {
+          /* RFC 6347 §4.1.2.7: the rest of the datagram is garbage. */
+          self->dropped++;
+          break;
+        }
+      switch (nav_dtls_records_open (&self->records, data + offset, record_len, plaintext,
+                                     &plaintext_len))
+        {
+        case NAV_DTLS_OPEN_OK:
+          {
+            NavChannelReceiveFunc func = self->recv_func;
+            gpointer func_data = self->recv_data;
+
+            UNLOCK (self);
+            if (func != NULL)
+              func (NAV_CHANNEL (self), plaintext, plaintext_len, func_data);
+            if (g_signal_has_handler_pending (self, message_signal, 0, FALSE))
+              {
+                g_autoptr (GBytes) bytes = g_bytes_new (plaintext, plaintext_len);
+
+                g_signal_emit (self, message_signal, 0, bytes);
+              }
+            LOCK (self);
+          }
+          break;
+        case NAV_DTLS_OPEN_NOT_OURS:
+          self->in_data = data + offset;
+          self->in_len = record_len;
+          nav_dtls_records_lend (&self->records, self->session);
+          receive_records_locked (self);
+          nav_dtls_records_take_back (&self->records, self->session);
+          self->in_data = NULL;
+          break;
+        case NAV_DTLS_OPEN_DROPPED:
+        default:
+          self->dropped++;
+          break;
+        }
+      offset += record_len;
+    }
+}
+
 static void
 on_lower_receive (NavChannel   *lower,
                   const guint8 *data,
@@ -710,13 +778,20 @@ on_lower_receive (NavChannel   *lower,
         self->in_data = NULL;
         /* Application data may follow the Finished in the same
          * datagram: GnuTLS kept it. */
+        nav_dtls_records_lend (&self->records, self->session);
         receive_records_locked (self);
+        nav_dtls_records_take_back (&self->records, self->session);
         break;
       case PHASE_OPEN:
-        self->in_data = data;
-        self->in_len = len;
-        receive_records_locked (self);
-        self->in_data = NULL;
+        if (self->records.enabled)
+          receive_open_locked (self, data, len);
+        else
+          {
+            self->in_data = data;
+            self->in_len = len;
+            receive_records_locked (self);
+            self->in_data = NULL;
+          }
         break;
       case PHASE_CLOSED:
         self->dropped++;
@@ -752,23 +827,58 @@ check_can_send_locked (NavGnutlsDtlsChannel  *self,
   return TRUE;
 }
 
+static gsize
+data_mtu_locked (NavGnutlsDtlsChannel *self)
+{
+  if (self->records.enabled)
+    return MIN (self->lower_mtu - self->records.overhead, NAV_DTLS_RECORD_MAX_PLAINTEXT);
+  return gnutls_dtls_get_data_mtu (self->session);
+}
+
 static gboolean
 record_send_locked (NavGnutlsDtlsChannel  *self,
                     const guint8          *data,
                     gsize                  len,
                     GError               **error)
 {
-  gssize ret = gnutls_record_send (self->session, data, len);
+  gssize ret;
 
+  if (len > data_mtu_locked (self))
+    {
+      g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_MESSAGE_TOO_LARGE,
+                   _("A message of %" G_GSIZE_FORMAT " bytes does not fit a DTLS record here "
+                     "(at most %" G_GSIZE_FORMAT ")"), len, data_mtu_locked (self));
+      return FALSE;
+    }
+  if (self->records.enabled)
+    {
+      gboolean in_batch = self->batching && self->batch_len < BATCH_MAX;
+      guint8 *out = in_batch ? self->batch_buffer + self->batch_len * self->batch_slot
+                             : self->seal_buffer;
+      gsize n = nav_dtls_records_seal (&self->records, data, len, out, self->lower_mtu);
+
+      if (n == 0)
+        {
+          g_set_error_literal (error, NAV_DTLS_ERROR, NAV_DTLS_ERROR_FAILED,
+                               _("The message could not be encrypted"));
+          return FALSE;
+        }
+      if (in_batch)
+        {
+          /* Sealed in place in the batch: sent with the others. */
+          self->batch_vectors[self->batch_len].buffer = out;
+          self->batch_vectors[self->batch_len].size = n;
+          self->batch_len++;
+        }
+      else
+        push (self, out, n);
+      return TRUE;
+    }
+  ret = gnutls_record_send (self->session, data, len);
   if (ret >= 0)
     return TRUE;
-  if (ret == GNUTLS_E_LARGE_PACKET)
-    g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_MESSAGE_TOO_LARGE,
-                 _("A message of %" G_GSIZE_FORMAT " bytes does not fit a DTLS record here "
-                   "(at most %u)"), len, gnutls_dtls_get_data_mtu (self->session));
-  else
-    g_propagate_error (error, gnutls_error (ret, NAV_DTLS_ERROR_FAILED,
-                                            _("The message could not be encrypted")));
+  g_propagate_error (error, gnutls_error (ret, NAV_DTLS_ERROR_FAILED,
+                                          _("The message could not be encrypted")));
   return FALSE;
 }
 
@@ -968,7 +1078,9 @@ channel_close (NavChannel *channel)
   if (self->phase == PHASE_OPEN)
     {
       /* RFC 5246 §7.2.1: close_notify, without waiting for the peer's. */
+      nav_dtls_records_lend (&self->records, self->session);
       gnutls_bye (self->session, GNUTLS_SHUT_WR);
+      nav_dtls_records_take_back (&self->records, self->session);
     }
   close_locked (self);
   UNLOCK (self);
@@ -983,7 +1095,7 @@ get_mtu (NavChannel *channel)
 
   LOCK (self);
   if (self->phase == PHASE_OPEN)
-    mtu = gnutls_dtls_get_data_mtu (self->session);
+    mtu = data_mtu_locked (self);
   else
     {
       gsize lower = self->lower_mtu != 0 ? self->lower_mtu : nav_channel_get_mtu (self->lower);
@@ -1113,7 +1225,10 @@ nav_gnutls_dtls_channel_dispose (GObject *object)
     }
   LOCK (self);
   if (self->phase == PHASE_OPEN)
-    gnutls_bye (self->session, GNUTLS_SHUT_WR);
+    {
+      nav_dtls_records_lend (&self->records, self->session);
+      gnutls_bye (self->session, GNUTLS_SHUT_WR);
+    }
   close_locked (self);
   destroy = self->recv_destroy;
   data = self->recv_data;
@@ -1142,6 +1257,8 @@ nav_gnutls_dtls_channel_finalize (GObject *object)
   g_queue_clear_full (&self->early, (GDestroyNotify) g_bytes_unref);
   g_queue_clear_full (&self->blocked, (GDestroyNotify) g_bytes_unref);
   g_clear_pointer (&self->batch_buffer, g_free);
+  g_clear_pointer (&self->seal_buffer, g_free);
+  nav_dtls_records_clear (&self->records);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_mutex_clear (&self->lock);
 
