@@ -9,11 +9,13 @@
  * - peer connection: from create_offer on the offerer to both
  *   connection-state CONNECTED (ICE has a path and the DTLS handshake is
  *   done both ways), and, in the same runs, to both ice-connection-state
- *   CONNECTED: the difference is what DTLS adds.  Each connection's
+ *   CONNECTED (a selected pair: data can flow): the difference is what
+ *   DTLS adds.  Each connection's
  *   certificate is made before the clock starts (as a browser makes its
  *   own at construction); its cost is printed apart.
  * - ICE alone: two NavAgents configured as the connections' are (RFC
- *   8445, trickle), from gathering to both components READY: the anchor.
+ *   8445, trickle), from gathering to both components READY (a selected
+ *   pair): the anchor.
  *
  * Throughput, median of --rounds rounds: --count datagrams of --size
  * bytes from one channel to another over two NavUdpTransports on
@@ -305,7 +307,9 @@ on_agent_state (NavAgent *agent,
 {
   AgentSide *side = user_data;
 
-  if (state == NAV_COMPONENT_STATE_READY || state == NAV_COMPONENT_STATE_CONNECTED)
+  /* READY: a pair is selected, data can flow (the peer connection's
+   * ice-connection-state CONNECTED). */
+  if (state == NAV_COMPONENT_STATE_READY)
     side->ready = TRUE;
 }
 

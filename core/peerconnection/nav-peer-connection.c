@@ -112,20 +112,16 @@ nav_peer_connection_update_states (NavPeerConnection *self)
     ice = NAV_ICE_CONNECTION_STATE_CLOSED;
   else if (self->remote_ufrag == NULL)
     ice = NAV_ICE_CONNECTION_STATE_NEW;
+  else if (self->component_state == NAV_COMPONENT_STATE_FAILED)
+    ice = NAV_ICE_CONNECTION_STATE_FAILED;
+  /* Connected when data can flow: the agent's channel is bound to a
+   * selected pair (a pair that merely passed its check carries
+   * nothing yet). */
+  else if (self->ice_channel != NULL &&
+           nav_channel_get_state (self->ice_channel) == NAV_CHANNEL_STATE_OPEN)
+    ice = NAV_ICE_CONNECTION_STATE_CONNECTED;
   else
-    switch (self->component_state)
-      {
-      case NAV_COMPONENT_STATE_CONNECTED:
-      case NAV_COMPONENT_STATE_READY:
-        ice = NAV_ICE_CONNECTION_STATE_CONNECTED;
-        break;
-      case NAV_COMPONENT_STATE_FAILED:
-        ice = NAV_ICE_CONNECTION_STATE_FAILED;
-        break;
-      default:
-        ice = NAV_ICE_CONNECTION_STATE_CHECKING;
-        break;
-      }
+    ice = NAV_ICE_CONNECTION_STATE_CHECKING;
 
   if (self->dtls != NULL && self->dtls_started)
     {
