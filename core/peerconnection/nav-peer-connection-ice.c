@@ -312,24 +312,24 @@ nav_peer_connection_start_gathering (NavPeerConnection *self)
 
 /* After an ICE restart the local candidates stay (the agent keeps its
  * sockets, RFC 8445 §9); the peer forgot them with our old credentials,
- * so they are announced again for the new ones. */
-void
-nav_peer_connection_announce_candidates (NavPeerConnection *self)
+ * so they are announced again for the new ones.  From an idle source,
+ * as the W3C queues icecandidate events: after set_local_description()
+ * returned and the application sent the description, so that the peer
+ * never takes them for the old generation. */
+static gboolean
+announce_cb (gpointer user_data)
 {
-  g_autoptr (GPtrArray) copy = g_ptr_array_copy (self->local_candidates, (GCopyFunc) g_strdup,
-                                                 NULL);
+  NavPeerConnection *self = user_data;
+  g_autoptr (GPtrArray) copy = NULL;
   guint i;
 
+  self->announce_source = 0;
+  if (self->closed)
+    return G_SOURCE_REMOVE;
+  copy = g_ptr_array_copy (self->local_candidates, (GCopyFunc) g_strdup, NULL);
   g_ptr_array_set_free_func (copy, g_free);
-  if (self->gathering_state == NAV_ICE_GATHERING_STATE_COMPLETE)
-    {
-      self->gathering_state = NAV_ICE_GATHERING_STATE_GATHERING;
-      g_object_notify (G_OBJECT (self), "ice-gathering-state");
-    }
   for (i = 0; i < copy->len && !self->closed; i++)
     nav_peer_connection_emit_ice_candidate (self, g_ptr_array_index (copy, i));
-  g_free (self->announced_ufrag);
-  self->announced_ufrag = g_strdup (self->local_ufrag);
   if (!self->closed && self->gathering_state == NAV_ICE_GATHERING_STATE_GATHERING &&
       self->agent_gathering_done)
     {
@@ -337,6 +337,28 @@ nav_peer_connection_announce_candidates (NavPeerConnection *self)
       g_object_notify (G_OBJECT (self), "ice-gathering-state");
       nav_peer_connection_emit_ice_candidate (self, NULL);
     }
+  return G_SOURCE_REMOVE;
+}
+
+void
+nav_peer_connection_announce_candidates (NavPeerConnection *self)
+{
+  GSource *source;
+
+  g_free (self->announced_ufrag);
+  self->announced_ufrag = g_strdup (self->local_ufrag);
+  if (self->gathering_state == NAV_ICE_GATHERING_STATE_COMPLETE)
+    {
+      self->gathering_state = NAV_ICE_GATHERING_STATE_GATHERING;
+      g_object_notify (G_OBJECT (self), "ice-gathering-state");
+    }
+  if (self->announce_source != 0)
+    return;
+  source = g_idle_source_new ();
+  g_source_set_callback (source, announce_cb, g_object_ref (self), g_object_unref);
+  g_source_set_static_name (source, "[nav] candidates announced again");
+  self->announce_source = g_source_attach (source, self->context);
+  g_source_unref (source);
 }
 
 /* ------------------------------------------------------------ candidates */
@@ -358,7 +380,9 @@ on_new_candidate (NavAgent     *agent,
   line = nav_agent_generate_local_candidate_sdp (agent, candidate);
   text = g_str_has_prefix (line, "a=") ? line + 2 : line;
   g_ptr_array_add (self->local_candidates, g_strdup (text));
-  nav_peer_connection_emit_ice_candidate (self, text);
+  /* New ones wait for the candidates announced again after a restart. */
+  if (self->announce_source == 0)
+    nav_peer_connection_emit_ice_candidate (self, text);
 }
 
 static void
@@ -371,6 +395,9 @@ on_gathering_done (NavAgent *agent,
   if (stream_id != self->stream_id || self->closed)
     return;
   self->agent_gathering_done = TRUE;
+  /* Candidates announced again after a restart end with their own. */
+  if (self->announce_source != 0)
+    return;
   self->gathering_state = NAV_ICE_GATHERING_STATE_COMPLETE;
   g_object_notify (G_OBJECT (self), "ice-gathering-state");
   /* RFC 8838 §4.4: the end-of-candidates indication. */
@@ -462,6 +489,8 @@ nav_peer_connection_apply_remote_ice (NavPeerConnection  *self,
       g_debug ("Peer connection %p: the peer restarts ICE", self);
       if (remote_offer)
         {
+          /* A restart we wanted is the peer's now. */
+          self->restart_pending = FALSE;
           nav_agent_restart_stream (self->agent, self->stream_id);
           g_clear_pointer (&self->local_ufrag, g_free);
           g_clear_pointer (&self->local_pwd, g_free);

@@ -95,6 +95,7 @@ struct _NavPeerConnection
   gboolean gathering_started;
   gboolean agent_gathering_done;
   gchar *announced_ufrag;       /* the credentials our candidates were last announced for */
+  guint announce_source;        /* they are announced again from this idle source */
   GPtrArray *local_candidates;  /* gchar *, "candidate:…" */
   gboolean remote_end_of_candidates;
 

@@ -159,7 +159,13 @@ void
 nav_peer_connection_emit_ice_candidate (NavPeerConnection *self,
                                         const gchar       *candidate)
 {
-  g_signal_emit (self, signals[SIGNAL_ICE_CANDIDATE], 0, candidate, self->mid, self->mline_index);
+  g_autofree gchar *text = NULL;
+
+  /* The generation's ufrag as an extension (RFC 8839 §5.1 allows them;
+   * browsers add it): a peer tells a candidate from before a restart. */
+  if (candidate != NULL)
+    text = g_strdup_printf ("%s ufrag %s", candidate, self->local_ufrag);
+  g_signal_emit (self, signals[SIGNAL_ICE_CANDIDATE], 0, text, self->mid, self->mline_index);
 }
 
 static gboolean

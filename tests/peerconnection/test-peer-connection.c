@@ -520,6 +520,22 @@ handshake_records (GPtrArray *wire,
   return n;
 }
 
+static void
+count_selected (guint *count)
+{
+  (*count)++;
+}
+
+static gpointer counts[4];
+
+static gboolean
+selected_again (gpointer data)
+{
+  gpointer *c = data;
+
+  return *(guint *) c[0] > GPOINTER_TO_UINT (c[2]) && *(guint *) c[1] > GPOINTER_TO_UINT (c[3]);
+}
+
 /* restart_ice(): negotiation-needed, an offer with new credentials, the
  * peer restarts too, the checks run again, and the DTLS association
  * carries on over the agent's rebound channel: no handshake record, the
@@ -533,11 +549,18 @@ test_restart_ice (void)
   NavDtlsChannel *dtls_a;
   guint wire_a, wire_b;
   guint candidates_before;
+  guint selected_a = 0, selected_b = 0, selected_a_before, selected_b_before;
 
   pc_pair_init (&pair);
+  g_signal_connect_swapped (nav_peer_connection_get_agent (pair.a.pc), "new-selected-pair-full",
+                            G_CALLBACK (count_selected), &selected_a);
+  g_signal_connect_swapped (nav_peer_connection_get_agent (pair.b.pc), "new-selected-pair-full",
+                            G_CALLBACK (count_selected), &selected_b);
   pc_negotiate (&pair, &pair.a, NULL, NULL, NULL);
   pc_pair_listen (&pair);
   test_wait (pair.context, pc_both_connected, &pair);
+  selected_a_before = selected_a;
+  selected_b_before = selected_b;
   dtls_a = nav_peer_connection_get_dtls_channel (pair.a.pc);
   send_text (&pair.a, "before");
   wait_received (&pair, &pair.b, 1);
@@ -553,9 +576,18 @@ test_restart_ice (void)
   after = nav_peer_connection_get_local_description (pair.a.pc);
   g_assert_cmpstr (strstr (nav_session_description_get_sdp (before), "a=ice-ufrag:"), !=,
                    strstr (nav_session_description_get_sdp (after), "a=ice-ufrag:"));
-  /* The candidates were announced again for the new credentials. */
-  g_assert_cmpuint (pair.b.candidates->len, >, candidates_before);
+  /* The restarted checks selected a pair again on each side (here the
+   * same path: loopback does not move). */
+  counts[0] = &selected_a;
+  counts[1] = &selected_b;
+  counts[2] = GUINT_TO_POINTER (selected_a_before);
+  counts[3] = GUINT_TO_POINTER (selected_b_before);
+  test_wait (pair.context, selected_again, counts);
   test_wait (pair.context, pc_both_connected, &pair);
+  /* The candidates were announced again for the new credentials, with
+   * the new ufrag. */
+  g_assert_cmpuint (pair.b.candidates->len, >, candidates_before);
+  g_assert_nonnull (strstr (g_ptr_array_index (pair.b.candidates, candidates_before), " ufrag "));
   send_text (&pair.a, "after");
   send_text (&pair.b, "after too");
   wait_received (&pair, &pair.b, 2);
