@@ -437,6 +437,11 @@ nav_sdp_parse (const gchar  *text,
                    _("The SDP is too long (%" G_GSIZE_FORMAT " bytes)"), length);
       return NULL;
     }
+  if (text == NULL || length == 0)
+    {
+      g_set_error_literal (error, NAV_ERROR, NAV_ERROR_INVALID_ARGUMENT, _("The SDP is empty"));
+      return NULL;
+    }
   if (memchr (text, '\0', length) != NULL)
     {
       g_set_error_literal (error, NAV_ERROR, NAV_ERROR_INVALID_ARGUMENT,
