@@ -28,7 +28,7 @@ clear (gpointer data)
  * @sdp: its SDP text (ignored for %NAV_SDP_TYPE_ROLLBACK: may be "")
  *
  * Makes a description, as the peer's arrives from the signaling channel
- * (its type, as JSON carries it, through [func@Nav.sdp_type_from_string]).
+ * (its type, as JSON carries it, through [func@Nav.SdpType.from_string]).
  *
  * Returns: (transfer full): the description
  *
