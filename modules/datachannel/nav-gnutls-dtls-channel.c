@@ -133,6 +133,8 @@ struct _NavGnutlsDtlsChannel
   GQueue blocked;
   guint64 buffered_amount;
   guint64 buffered_amount_low_threshold;
+  gboolean ordered;             /* FALSE: properties of the interface */
+  gboolean reliable;
   gboolean want_writable;
   gboolean dropped_on_send_warned;
 
@@ -1265,57 +1267,19 @@ nav_gnutls_dtls_channel_finalize (GObject *object)
   G_OBJECT_CLASS (nav_gnutls_dtls_channel_parent_class)->finalize (object);
 }
 
-static void
-nav_gnutls_dtls_channel_get_property (GObject    *object,
-                                      guint       prop_id,
-                                      GValue     *value,
-                                      GParamSpec *pspec)
-{
-  NavGnutlsDtlsChannel *self = NAV_GNUTLS_DTLS_CHANNEL (object);
+/* The interface's properties, read as fields (nav-module.h): ordered
+ * and reliable are FALSE as the datagrams below (DTLS neither orders nor
+ * retransmits application data). */
+static const gsize fields[N_PROPS] = {
+  [PROP_STATE] = G_STRUCT_OFFSET (NavGnutlsDtlsChannel, state),
+  [PROP_ORDERED] = G_STRUCT_OFFSET (NavGnutlsDtlsChannel, ordered),
+  [PROP_RELIABLE] = G_STRUCT_OFFSET (NavGnutlsDtlsChannel, reliable),
+  [PROP_BUFFERED_AMOUNT] = G_STRUCT_OFFSET (NavGnutlsDtlsChannel, buffered_amount),
+  [PROP_BUFFERED_AMOUNT_LOW_THRESHOLD] = G_STRUCT_OFFSET (NavGnutlsDtlsChannel,
+                                                          buffered_amount_low_threshold),
+};
 
-  LOCK (self);
-  switch (prop_id)
-    {
-    case PROP_STATE:
-      g_value_set_enum (value, self->state);
-      break;
-    case PROP_ORDERED:
-    case PROP_RELIABLE:
-      /* As the datagrams below: DTLS neither orders nor retransmits
-       * application data. */
-      g_value_set_boolean (value, FALSE);
-      break;
-    case PROP_BUFFERED_AMOUNT:
-      g_value_set_uint64 (value, self->buffered_amount);
-      break;
-    case PROP_BUFFERED_AMOUNT_LOW_THRESHOLD:
-      g_value_set_uint64 (value, self->buffered_amount_low_threshold);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-  UNLOCK (self);
-}
-
-static void
-nav_gnutls_dtls_channel_set_property (GObject      *object,
-                                      guint         prop_id,
-                                      const GValue *value,
-                                      GParamSpec   *pspec)
-{
-  NavGnutlsDtlsChannel *self = NAV_GNUTLS_DTLS_CHANNEL (object);
-
-  switch (prop_id)
-    {
-    case PROP_BUFFERED_AMOUNT_LOW_THRESHOLD:
-      LOCK (self);
-      self->buffered_amount_low_threshold = g_value_get_uint64 (value);
-      UNLOCK (self);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
+NAV_DEFINE_FIELD_PROPERTIES (nav_gnutls_dtls_channel, fields)
 
 static void
 nav_gnutls_dtls_channel_class_init (NavGnutlsDtlsChannelClass *klass)

@@ -226,6 +226,20 @@ pc_create (PcPair            *pair,
   return description;
 }
 
+/* What the peer receives: @description, or its text through @tamper. */
+static inline NavSessionDescription *
+pc_tampered (NavSessionDescription *description,
+             SdpTamper              tamper,
+             gpointer               data)
+{
+  g_autofree gchar *text = NULL;
+
+  if (tamper == NULL)
+    return nav_session_description_ref (description);
+  text = tamper (nav_session_description_get_sdp (description), data);
+  return nav_session_description_new (nav_session_description_get_sdp_type (description), text);
+}
+
 /* One offer/answer exchange from @offerer, the SDP texts passed through
  * @tamper_offer and @tamper_answer when given.  The candidates trickle
  * meanwhile. */
@@ -245,26 +259,12 @@ pc_negotiate (PcPair    *pair,
 
   offer = pc_create (pair, offerer->pc, TRUE);
   CHECK_OK (nav_peer_connection_set_local_description (offerer->pc, offer, &error));
-  if (tamper_offer != NULL)
-    {
-      g_autofree gchar *text = tamper_offer (nav_session_description_get_sdp (offer), data);
-
-      sent_offer = nav_session_description_new (NAV_SDP_TYPE_OFFER, text);
-    }
-  else
-    sent_offer = nav_session_description_ref (offer);
+  sent_offer = pc_tampered (offer, tamper_offer, data);
   CHECK_OK (nav_peer_connection_set_remote_description (answerer->pc, sent_offer, &error));
   pc_side_flush (offerer, answerer);
   answer = pc_create (pair, answerer->pc, FALSE);
   CHECK_OK (nav_peer_connection_set_local_description (answerer->pc, answer, &error));
-  if (tamper_answer != NULL)
-    {
-      g_autofree gchar *text = tamper_answer (nav_session_description_get_sdp (answer), data);
-
-      sent_answer = nav_session_description_new (NAV_SDP_TYPE_ANSWER, text);
-    }
-  else
-    sent_answer = nav_session_description_ref (answer);
+  sent_answer = pc_tampered (answer, tamper_answer, data);
   CHECK_OK (nav_peer_connection_set_remote_description (offerer->pc, sent_answer, &error));
   pc_side_flush (answerer, offerer);
 }

@@ -480,27 +480,32 @@ channel_to (Interop *t,
 
 /* ------------------------------------------------------------ openssl */
 
+/* openssl s_server on a free port, requesting our certificate
+ * (-verify), and ours its client, open. */
+static void
+start_with_openssl_server (Interop *t)
+{
+  guint port = free_udp_port ();
+  g_autofree gchar *accept = g_strdup_printf ("127.0.0.1:%u", port);
+  const gchar *argv[] = { "openssl", "s_server", "-dtls1_2", "-accept", accept,
+                          "-cert", t->their_cert_path, "-key", t->their_key_path,
+                          "-verify", "1", "-naccept", "1", NULL };
+
+  spawn (t, argv);
+  wait_output (t, "ACCEPT");
+  start_ours (t, channel_to (t, port), NAV_DTLS_ROLE_CLIENT);
+  wait_open (t);
+}
+
 /* Ours the client, openssl s_server the server: it requests our
  * certificate (-verify) and prints it; we check its fingerprint. */
 static void
 test_openssl_server (void)
 {
   Interop t;
-  guint port;
-  g_autofree gchar *accept = NULL;
 
   interop_init (&t);
-  port = free_udp_port ();
-  accept = g_strdup_printf ("127.0.0.1:%u", port);
-  {
-    const gchar *argv[] = { "openssl", "s_server", "-dtls1_2", "-accept", accept,
-                            "-cert", t.their_cert_path, "-key", t.their_key_path,
-                            "-verify", "1", "-naccept", "1", NULL };
-    spawn (&t, argv);
-  }
-  wait_output (&t, "ACCEPT");
-  start_ours (&t, channel_to (&t, port), NAV_DTLS_ROLE_CLIENT);
-  wait_open (&t);
+  start_with_openssl_server (&t);
   g_assert_true (nav_channel_send_data (NAV_CHANNEL (t.dtls), (const guint8 *) "hello openssl\n",
                                         14, NULL));
   wait_output (&t, "hello openssl");
@@ -528,23 +533,11 @@ static void
 test_openssl_renegotiation_refused (void)
 {
   Interop t;
-  guint port;
-  g_autofree gchar *accept = NULL;
   guint64 dropped;
   g_autoptr (GError) why = NULL;
 
   interop_init (&t);
-  port = free_udp_port ();
-  accept = g_strdup_printf ("127.0.0.1:%u", port);
-  {
-    const gchar *argv[] = { "openssl", "s_server", "-dtls1_2", "-accept", accept,
-                            "-cert", t.their_cert_path, "-key", t.their_key_path,
-                            "-verify", "1", "-naccept", "1", NULL };
-    spawn (&t, argv);
-  }
-  wait_output (&t, "ACCEPT");
-  start_ours (&t, channel_to (&t, port), NAV_DTLS_ROLE_CLIENT);
-  wait_open (&t);
+  start_with_openssl_server (&t);
   dropped = nav_dtls_channel_get_dropped_records (t.dtls);
   tool_write (&t, "r\n");
   test_wait (t.context, renegotiation_settled, &t);

@@ -6,6 +6,8 @@ encrypted datagrams both ways over the DTLS channel.
 
 Run by meson against the build tree, with Debian's /usr/bin/python3.
 """
+import os
+import sys
 import unittest
 
 import gi
@@ -14,18 +16,16 @@ gi.require_version("GLib", "2.0")
 gi.require_version("Nav", "1.0")
 from gi.repository import GLib, Nav  # noqa: E402
 
+# The python-gi test's helper (tests/python/test_nav.py).
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+import test_nav  # noqa: E402
+
 
 def run_until(context, predicate, timeout_s=20):
     """Iterate until predicate() holds; a failure guard, not a timing
     assertion."""
-    expired = []
-    source = GLib.timeout_source_new_seconds(timeout_s)
-    source.set_callback(lambda *a: expired.append(True) or False)
-    source.attach(context)
-    while not predicate() and not expired:
-        context.iteration(True)
-    source.destroy()
-    return predicate()
+    return test_nav.run_until(None, context, predicate, timeout_s)
 
 
 class Peer:
