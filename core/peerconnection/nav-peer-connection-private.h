@@ -114,10 +114,18 @@ struct _NavPeerConnection
 };
 
 /* nav-peer-connection.c */
+gboolean nav_peer_connection_closed_error       (NavPeerConnection  *self,
+                                                 GError            **error);
+void     nav_peer_connection_set_signaling_state (NavPeerConnection *self,
+                                                  NavSignalingState  state);
 void     nav_peer_connection_update_states      (NavPeerConnection *self);
 void     nav_peer_connection_emit_ice_candidate (NavPeerConnection *self,
                                                  const gchar       *candidate);
 void     nav_peer_connection_queue_negotiation_needed (NavPeerConnection *self);
+
+/* nav-peer-connection-jsep.c: offer and answer */
+void     nav_peer_connection_complete_create    (NavPeerConnection *self,
+                                                 GTask             *task);
 
 /* nav-peer-connection-ice.c: the agent, its servers, the DTLS channel */
 void     nav_peer_connection_ice_init           (NavPeerConnection *self);
