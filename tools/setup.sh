@@ -20,6 +20,7 @@ packages=(
   python3-gi gir1.2-glib-2.0 glib-networking
   coturn libnice-dev gir1.2-nice-0.1 python3-aioice
   redis-server libhiredis-dev openssl
+  gnutls-bin                     # gnutls-cli/gnutls-serv: the DTLS interop tests
   libusrsctp-dev
   iproute2 nftables conntrack iptables
 )

@@ -26,6 +26,9 @@
 #include <netavanue/nav-agent.h>
 #include <netavanue/nav-signaling-client.h>
 #include <netavanue/nav-signaling-session.h>
+#include <netavanue/nav-certificate.h>
+#include <netavanue/nav-dtls.h>
+#include <netavanue/nav-peer-connection.h>
 
 
 #undef __NAV_INSIDE__

@@ -53,7 +53,7 @@ run_ok "$work/list.txt" "$inspect"
 expect "$work/list.txt" "^1 module failed to load:\$" "nav-inspect does not count the plugin as failed"
 expect "$work/list.txt" "^  $plugin: undefined symbol: $missing\$" \
     "nav-inspect does not give the plugin's reason"
-expect "$work/list.txt" "^Total count: 6 modules," "the modules after the plugin did not all load"
+expect "$work/list.txt" "^Total count: 7 modules," "the modules after the plugin did not all load"
 
 run_ok "$work/details.txt" "$inspect" unresolved
 expect "$work/details.txt" "^  Filename  *$plugin\$" "nav-inspect unresolved shows another file"

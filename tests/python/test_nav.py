@@ -15,7 +15,7 @@ gi.require_version("GObject", "2.0")
 gi.require_version("Nav", "1.0")
 from gi.repository import GLib, GObject, Nav  # noqa: E402
 
-TIER_MODULES = {"stun", "turn", "ice", "signaling", "election", "tcp-framing"}
+TIER_MODULES = {"stun", "turn", "ice", "signaling", "election", "datachannel", "tcp-framing"}
 
 
 def run_until(loop, context, predicate, timeout_s=5):
@@ -49,7 +49,7 @@ class RegistryTest(unittest.TestCase):
         self.assertEqual(
             set(points),
             {"nav-transport", "nav-gatherer", "nav-checker", "nav-channel", "nav-server",
-             "nav-signaling-client"},
+             "nav-signaling-client", "nav-dtls-backend"},
         )
         impls = registry.list_implementations("nav-transport")
         names = [i.get_name() for i in impls]

@@ -26,6 +26,7 @@ TIER_TYPES = {
     "ice": 'NavIceChecker (nav-checker "ice", priority 10)',
     "signaling": 'NavSignalingServer (nav-server "signaling", priority 10)',
     "election": "NavDeviceCapability",
+    "datachannel": 'NavGnutlsDtlsBackend (nav-dtls-backend "gnutls", priority 10)',
     "tcp-framing": 'NavTcpFramingTransport (nav-transport "tcp-framing", priority 10)',
 }
 
@@ -72,7 +73,7 @@ class ListingTest(unittest.TestCase):
         module_types = [p for p in listing_lines(result.stdout) if p[0] != "core"]
         m = re.search(r"Total count: (\d+) modules?, (\d+) types?", result.stdout)
         self.assertIsNotNone(m, result.stdout)
-        self.assertEqual(int(m.group(1)), 6)
+        self.assertEqual(int(m.group(1)), 7)
         self.assertEqual(int(m.group(2)), len(module_types))
         # nothing failed in the test environment
         self.assertNotIn("failed to load", result.stdout)
@@ -184,7 +185,7 @@ class FailedModuleTest(unittest.TestCase):
         self.assertRegex(out, rf"(?m)^  {re.escape(broken)}: .*undefined symbol: nav_test_symbol_nobody_defines")
         self.assertRegex(out, rf"(?m)^  {re.escape(noentry)}: .*g_io_nav_noentry_load")
         # the others still load and are counted
-        self.assertRegex(out, r"Total count: 6 modules,")
+        self.assertRegex(out, r"Total count: 7 modules,")
         for module, text in TIER_TYPES.items():
             self.assertIn((module, text), listing_lines(out))
 

@@ -17,7 +17,7 @@ static const gchar *failed_path;
 static const gchar *failed_reason;
 
 static const gchar *tier_modules[] = {
-  "stun", "turn", "ice", "signaling", "election", "tcp-framing",
+  "stun", "turn", "ice", "signaling", "election", "datachannel", "tcp-framing",
 };
 
 static void

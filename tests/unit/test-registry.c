@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const gchar *tier_modules[] = {
-  "stun", "turn", "ice", "signaling", "election", "tcp-framing",
+  "stun", "turn", "ice", "signaling", "election", "datachannel", "tcp-framing",
 };
 
 static NavModuleInfo *
@@ -35,6 +35,7 @@ test_extension_points (void)
     { "nav-channel", NAV_TYPE_CHANNEL },
     { "nav-server", NAV_TYPE_SERVER },
     { "nav-signaling-client", NAV_TYPE_SIGNALING_CLIENT },
+    { "nav-dtls-backend", NAV_TYPE_DTLS_BACKEND },
   };
   gsize i;
 

@@ -1,0 +1,26 @@
+/* nav-datachannel-module.c: the entry points of libnav-datachannel.so
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <netavanue/netavanue.h>
+
+#include "nav-gnutls-dtls.h"
+
+static void
+register_types (GTypeModule *module)
+{
+  nav_gnutls_dtls_backend_register (module);
+  nav_gnutls_dtls_channel_register (module);
+}
+
+/* The DTLS channel itself is made by the backend (it needs a channel to
+ * wrap): only the backend is an implementation. */
+static const NavModuleImplementation implementations[] = {
+  { NAV_DTLS_BACKEND_EXTENSION_POINT_NAME, "gnutls", nav_gnutls_dtls_backend_get_type, 10 },
+  { NULL }
+};
+
+NAV_DEFINE_MODULE_FULL (nav_datachannel, "datachannel",
+                        "DTLS 1.2 (GnuTLS) for NavPeerConnection; SCTP data channels to come",
+                        NAV_VERSION_S, "LGPL-2.1-or-later", "NetAvanue",
+                        register_types, implementations);
