@@ -523,6 +523,116 @@ run_partial_reliability (gboolean interleaving,
   sctp_world_free (w);
 }
 
+/* A burst of losses across three streams sent at once, one reliable
+ * and unordered, one abandoned at its first retransmission, one with a
+ * lifetime: the abandoned chunks sit between chunks the peer
+ * acknowledged in gap blocks.  Each FORWARD TSN skips all it can (the
+ * abandoned and the acknowledged), the peer's answers count as answers:
+ * the association stays up, every reliable message arrives, every
+ * other one arrives or is reported abandoned.  (It used to advance one
+ * gap-acknowledged run per T3 timeout, counting each as an error, and
+ * fail with the peer answering.) */
+static gboolean
+has_payload (SctpWorld *w,
+             gpointer   data)
+{
+  for (guint i = 0; i < w->b.received->len; i++)
+    {
+      guint32 id;
+
+      if (sctp_payload_check (((SctpReceived *) w->b.received->pdata[i])->data, &id) &&
+          id == GPOINTER_TO_UINT (data))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+run_partial_reliability_mixed (gboolean interleaving,
+                               guint32  seed)
+{
+  NavSctpOptions o = default_options ();
+  NavSctpSendOptions reliable = { TRUE, -1, -1, 0 };
+  NavSctpSendOptions rexmit = { TRUE, 0, -1, 0 };
+  NavSctpSendOptions timed = { FALSE, -1, 150, 0 };
+  GHashTable *reliable_ids = g_hash_table_new (NULL, NULL);
+  SctpWorld *w;
+  guint n = 0;
+
+  o.enable_interleaving = interleaving;
+  /* As a data channel over DTLS configures it. */
+  o.rto_min_us = 200 * MS;
+  o.rto_max_us = 10 * SEC;
+  o.mtu = 1160;
+  o.zero_checksum = TRUE;
+  w = sctp_world_new (seed, &o, &o);
+  w->a.link.delay_us = 100;
+  w->b.link.delay_us = 100;
+  /* Only DATA is lost, only during the burst below. */
+  w->a.link.data_loss = 0.6;
+  g_assert_true (sctp_world_connect (w, FALSE));
+  sctp_world_run_for (w, 10 * MS);
+  for (guint32 j = 0; j < 50; j++)
+    {
+      GBytes *m = sctp_payload (3 * j, 100 + j * 97);
+      GBytes *r = sctp_payload (3 * j + 1, 100 + j * 97);
+      GBytes *t = sctp_payload (3 * j + 2, 100 + j * 97);
+
+      send_ok (&w->a, 1, PPID_BINARY, m, &reliable);
+      send_ok (&w->a, 3, PPID_BINARY, r, &rexmit);
+      send_ok (&w->a, 5, PPID_BINARY, t, &timed);
+      g_hash_table_add (reliable_ids, GUINT_TO_POINTER (3 * j + 1));
+      n += 3;
+      g_bytes_unref (m);
+      g_bytes_unref (r);
+      g_bytes_unref (t);
+    }
+  /* Most data lost for 2 ms: a window's worth, in runs. */
+  sctp_world_run_for (w, 2 * MS);
+  w->a.link.data_loss = 0;
+  /* The peer catches up at once, not one gap-acknowledged run per T3
+   * timeout (each counted as an error): with nothing more sent, the
+   * association lives, and an ordered message on the stream with
+   * abandoned messages is delivered at once afterwards. */
+  sctp_world_run_for (w, 30 * SEC);
+  g_assert_false (w->a.closed);
+  {
+    GBytes *last = sctp_payload (1000, 500);
+
+    send_ok (&w->a, 5, PPID_BINARY, last, &timed);
+    g_bytes_unref (last);
+    n++;
+  }
+  g_assert_true (sctp_world_run_until (w, has_payload, GUINT_TO_POINTER (1000), 100 * MS));
+  g_assert_false (w->a.closed);
+  g_assert_false (w->b.closed);
+  /* Every message delivered or reported abandoned (a timed one may be
+   * both: delivered, its acknowledgement still on the way). */
+  g_assert_cmpuint (w->b.received->len + w->a.abandoned->len, >=, n);
+  for (guint i = 0; i < w->b.received->len; i++)
+    {
+      guint32 id;
+
+      g_assert_true (sctp_payload_check (((SctpReceived *) w->b.received->pdata[i])->data, &id));
+      g_hash_table_remove (reliable_ids, GUINT_TO_POINTER (id + 1));
+    }
+  g_assert_cmpuint (g_hash_table_size (reliable_ids), ==, 0);
+  g_test_message ("seed %u%s: %u delivered, %u abandoned", seed, interleaving ? " I-DATA" : "",
+                  w->b.received->len, w->a.abandoned->len);
+  g_hash_table_unref (reliable_ids);
+  sctp_world_free (w);
+}
+
+static void
+test_partial_reliability_mixed (void)
+{
+  for (guint32 seed = 1; seed <= 10; seed++)
+    {
+      run_partial_reliability_mixed (FALSE, seed);
+      run_partial_reliability_mixed (TRUE, seed);
+    }
+}
+
 static void
 test_partial_reliability_rtx (void)
 {
@@ -1340,6 +1450,7 @@ main (int    argc,
     }
   g_test_add_func ("/sctp/association/partial-reliability/max-retransmits-0", test_partial_reliability_rtx);
   g_test_add_func ("/sctp/association/partial-reliability/lifetime", test_partial_reliability_lifetime);
+  g_test_add_func ("/sctp/association/partial-reliability/mixed-streams-burst-loss", test_partial_reliability_mixed);
   g_test_add_func ("/sctp/association/peer-vanishes/idle", test_peer_vanishes_idle);
   g_test_add_func ("/sctp/association/peer-vanishes/sending", test_peer_vanishes_sending);
   g_test_add_func ("/sctp/association/abort-received", test_abort_received);

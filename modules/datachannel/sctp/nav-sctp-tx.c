@@ -387,18 +387,35 @@ nav_sctp_tx_enqueue (NavSctpAssociation       *a,
 
 /* ---- partial reliability (RFC 3758) ---- */
 
-/* RFC 3758 §3.5 C: the Advanced.Peer.Ack.Point moves over abandoned chunks. */
+/* RFC 3758 §3.5 C: the Advanced.Peer.Ack.Point moves over abandoned
+ * chunks.  Over chunks the peer acknowledged in gap blocks too, up to
+ * the last abandoned one (as dcSCTP does): C2 stops at them, and the
+ * abandoned chunks behind each acknowledged run would then need a
+ * FORWARD TSN, and a round trip, of their own; after losses spread over
+ * a window, one per T3 timeout, each counted as an error, until the
+ * association failed with the peer answering all along.  The peer has
+ * those chunks: skipping them loses nothing.  With DATA, a message's
+ * fragments are consecutive TSNs, so the point, an abandoned chunk of
+ * another message, never cuts a reliable message the receiver holds. */
 static void
 advance_ack_point (NavSctpAssociation *a,
                    gboolean            now)
 {
+  guint32 walk;
+
   if (!a->peer_prsctp)
     return;
   if (TSN_LT (a->adv_ack_point, a->cum_ack))
     a->adv_ack_point = a->cum_ack;
-  while (a->adv_ack_point + 1 != a->next_tsn
-         && ring_at (a, a->adv_ack_point + 1)->state == TX_ABANDONED)
-    a->adv_ack_point++;
+  for (walk = a->adv_ack_point; walk + 1 != a->next_tsn; walk++)
+    {
+      guint8 state = ring_at (a, walk + 1)->state;
+
+      if (state == TX_ABANDONED)
+        a->adv_ack_point = walk + 1;
+      else if (state != TX_ACKED)
+        break;
+    }
   if (TSN_GT (a->adv_ack_point, a->cum_ack))
     {
       gint64 gap = a->have_rtt ? a->srtt : a->opt.rto_min_us;
@@ -559,9 +576,11 @@ after_ack (NavSctpAssociation *a,
            gboolean            cum_advanced,
            gboolean            newly)
 {
-  if (newly)
+  if (newly || cum_advanced)
     {
-      /* RFC 9260 §8.3: an acknowledgement clears the error counter. */
+      /* RFC 9260 §8.3: an acknowledgement clears the error counter; so
+       * does the cumulative ack moving over abandoned chunks, the peer's
+       * answer to a FORWARD TSN (RFC 3758 §3.5). */
       a->error_count = 0;
       a->sack_since_t3 = TRUE;
     }
@@ -1005,10 +1024,14 @@ write_forward_tsn (NavSctpAssociation *a,
   entries = g_array_new (FALSE, FALSE, sizeof (guint64));
   for (guint32 tsn = a->cum_ack + 1; TSN_LE (tsn, a->adv_ack_point); tsn++)
     {
-      NavSctpOutMsg *m = ring_at (a, tsn)->msg;
+      NavSctpTxChunk *c = ring_at (a, tsn);
+      NavSctpOutMsg *m = c->msg;
       gboolean found = FALSE;
 
-      if (a->peer_idata || !m->unordered)
+      /* Only abandoned messages are skipped: a chunk the peer holds
+       * already may belong to a message whose rest is still coming
+       * (with I-DATA, its fragments need not be consecutive). */
+      if (c->state == TX_ABANDONED && (a->peer_idata || !m->unordered))
         {
           guint32 key = ((guint32) m->stream_id << 1) | (m->unordered ? 1 : 0);
 
