@@ -14,6 +14,7 @@
 #include <netavanue/nav-agent.h>
 #include <netavanue/nav-certificate.h>
 #include <netavanue/nav-dtls.h>
+#include <netavanue/nav-data-channel.h>
 
 G_BEGIN_DECLS
 
@@ -310,6 +311,14 @@ NAV_AVAILABLE_IN_ALL
 NavDtlsChannel        *nav_peer_connection_get_dtls_channel         (NavPeerConnection *self);
 NAV_AVAILABLE_IN_ALL
 NavAgent              *nav_peer_connection_get_agent                (NavPeerConnection *self);
+NAV_AVAILABLE_IN_ALL
+NavSctpTransport      *nav_peer_connection_get_sctp_transport       (NavPeerConnection *self);
+
+NAV_AVAILABLE_IN_ALL
+NavDataChannel        *nav_peer_connection_create_data_channel      (NavPeerConnection            *self,
+                                                                     const gchar                  *label,
+                                                                     const NavDataChannelOptions  *options,
+                                                                     GError                      **error);
 
 NAV_AVAILABLE_IN_ALL
 GQuark                 nav_peer_connection_error_quark              (void);

@@ -28,6 +28,7 @@
 #include <netavanue/nav-signaling-session.h>
 #include <netavanue/nav-certificate.h>
 #include <netavanue/nav-dtls.h>
+#include <netavanue/nav-data-channel.h>
 #include <netavanue/nav-peer-connection.h>
 
 

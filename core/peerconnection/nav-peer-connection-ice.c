@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/socket.h>
 
 #include <glib/gi18n-lib.h>
 
@@ -363,6 +364,34 @@ nav_peer_connection_announce_candidates (NavPeerConnection *self)
 
 /* ------------------------------------------------------------ candidates */
 
+/* A data channel sends in bursts of its congestion window: on loopback,
+ * or whenever the reading thread is busy, the 208 KiB the kernel gives
+ * a UDP socket by default overflow (and SCTP takes the drops for
+ * congestion, and partially reliable channels lose messages).  Within
+ * net.core.rmem_max and wmem_max. */
+#define DATA_SOCKET_BUFFER (2 * 1024 * 1024)
+
+static void
+size_socket_buffers (NavPeerConnection *self,
+                     NavCandidate      *candidate)
+{
+  g_autoptr (GPtrArray) sockets = NULL;
+  guint i;
+
+  if (candidate->owner == NULL || candidate->transport != NAV_CANDIDATE_TRANSPORT_UDP)
+    return;
+  sockets = nav_transport_dup_sockets (candidate->owner);
+  for (i = 0; sockets != NULL && i < sockets->len; i++)
+    {
+      GSocket *socket = g_ptr_array_index (sockets, i);
+
+      if (g_socket_get_socket_type (socket) != G_SOCKET_TYPE_DATAGRAM)
+        continue;
+      g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, DATA_SOCKET_BUFFER, NULL);
+      g_socket_set_option (socket, SOL_SOCKET, SO_SNDBUF, DATA_SOCKET_BUFFER, NULL);
+    }
+}
+
 static void
 on_new_candidate (NavAgent     *agent,
                   NavCandidate *candidate,
@@ -371,6 +400,9 @@ on_new_candidate (NavAgent     *agent,
   NavPeerConnection *self = user_data;
   g_autofree gchar *line = NULL;
   const gchar *text;
+
+  if (candidate->stream_id == self->stream_id && candidate->type == NAV_CANDIDATE_TYPE_HOST)
+    size_socket_buffers (self, candidate);
 
   /* Peer-reflexive candidates are learnt by the checks, never
    * signalled (RFC 8445 §7.2.5.3.1). */

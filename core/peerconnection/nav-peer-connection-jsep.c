@@ -421,7 +421,8 @@ parse_own (NavSessionDescription *description)
 static void
 maybe_negotiation_needed (NavPeerConnection *self)
 {
-  if (self->signaling_state == NAV_SIGNALING_STATE_STABLE && self->restart_pending)
+  if (self->signaling_state == NAV_SIGNALING_STATE_STABLE &&
+      (self->restart_pending || self->data_negotiation_needed))
     nav_peer_connection_queue_negotiation_needed (self);
 }
 
@@ -503,6 +504,12 @@ nav_peer_connection_set_local_description (NavPeerConnection      *self,
     }
   if (!nav_peer_connection_ensure_dtls (self, error))
     return FALSE;
+  /* Ready for the peer's channels; without the module, DTLS alone (it
+   * is the same module: this only fails when it is broken). */
+  if (!nav_peer_connection_ensure_sctp (self, NULL))
+    g_debug ("Peer connection %p: no SCTP transport: no data channels", self);
+  /* Our description carries the data m-line from now on. */
+  self->data_negotiation_needed = FALSE;
 
   m = data_media (self->created_sdp, self->mline_index);
   g_assert (m != NULL);
@@ -561,6 +568,7 @@ nav_peer_connection_set_local_description (NavPeerConnection      *self,
   else if (g_strcmp0 (self->announced_ufrag, self->local_ufrag) != 0)
     nav_peer_connection_announce_candidates (self);
   nav_peer_connection_maybe_start_dtls (self);
+  nav_peer_connection_maybe_start_sctp (self);
   nav_peer_connection_update_states (self);
   maybe_negotiation_needed (self);
   return TRUE;
@@ -773,6 +781,8 @@ nav_peer_connection_set_remote_description (NavPeerConnection      *self,
     return invalid_description (error, _("an answer restarts ICE without our offer doing so"));
   if (!nav_peer_connection_ensure_dtls (self, error))
     return FALSE;
+  if (!nav_peer_connection_ensure_sctp (self, NULL))
+    g_debug ("Peer connection %p: no SCTP transport: no data channels", self);
 
   /* Applied. */
   if (offer && self->remote_sdp == NULL && self->local_sdp == NULL)
@@ -791,7 +801,8 @@ nav_peer_connection_set_remote_description (NavPeerConnection      *self,
   for (guint i = 0; i < m->fingerprints->len; i++)
     self->remote_fingerprints[i] = g_strdup (g_ptr_array_index (m->fingerprints, i));
   self->remote_sctp_form = m->sctp;
-  self->remote_sctp_port = m->sctp_port;
+  /* RFC 8841 §5.2: 5000 when a=sctp-port is absent. */
+  self->remote_sctp_port = m->sctp_port != 0 ? m->sctp_port : NAV_PEER_CONNECTION_SCTP_PORT;
   /* RFC 8841 §6.1: 65536 when absent. */
   self->remote_max_message_size = m->max_message_size != 0 ? m->max_message_size : 65536;
   nav_peer_connection_apply_remote_ice (self, m, offer, NULL);
@@ -814,6 +825,7 @@ nav_peer_connection_set_remote_description (NavPeerConnection      *self,
   nav_peer_connection_set_signaling_state (self, next);
   g_object_notify (G_OBJECT (self), "remote-description");
   nav_peer_connection_maybe_start_dtls (self);
+  nav_peer_connection_maybe_start_sctp (self);
   nav_peer_connection_update_states (self);
   maybe_negotiation_needed (self);
   return TRUE;

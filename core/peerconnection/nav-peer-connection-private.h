@@ -107,10 +107,14 @@ struct _NavPeerConnection
   gchar **remote_fingerprints;
   gboolean dtls_started;
 
-  /* What issue 17's data channels need from the remote description. */
+  /* Data channels: what the remote description said (RFC 8841), and
+   * the SCTP transport (nav-peer-connection-data.c). */
   NavSdpSctpForm remote_sctp_form;
   guint remote_sctp_port;
   guint64 remote_max_message_size;
+  NavSctpTransport *sctp;
+  gboolean sctp_started;
+  gboolean data_negotiation_needed;   /* the first channel waits for an offer */
 };
 
 /* nav-peer-connection.c */
@@ -122,6 +126,8 @@ void     nav_peer_connection_update_states      (NavPeerConnection *self);
 void     nav_peer_connection_emit_ice_candidate (NavPeerConnection *self,
                                                  const gchar       *candidate);
 void     nav_peer_connection_queue_negotiation_needed (NavPeerConnection *self);
+void     nav_peer_connection_emit_data_channel  (NavPeerConnection *self,
+                                                 NavDataChannel    *channel);
 
 /* nav-peer-connection-jsep.c: offer and answer */
 void     nav_peer_connection_complete_create    (NavPeerConnection *self,
@@ -148,5 +154,11 @@ gboolean nav_peer_connection_ensure_dtls        (NavPeerConnection *self,
                                                  GError           **error);
 void     nav_peer_connection_maybe_start_dtls   (NavPeerConnection *self);
 gchar   *nav_peer_connection_random_ice_string  (guint              length);
+
+/* nav-peer-connection-data.c: the data channels */
+gboolean nav_peer_connection_ensure_sctp        (NavPeerConnection *self,
+                                                 GError           **error);
+void     nav_peer_connection_maybe_start_sctp   (NavPeerConnection *self);
+void     nav_peer_connection_data_dispose       (NavPeerConnection *self);
 
 G_END_DECLS

@@ -77,6 +77,7 @@ enum {
 enum {
   SIGNAL_ICE_CANDIDATE,
   SIGNAL_NEGOTIATION_NEEDED,
+  SIGNAL_DATA_CHANNEL,
   N_SIGNALS
 };
 
@@ -177,9 +178,16 @@ negotiation_needed_cb (gpointer user_data)
   /* W3C webrtc-pc §4.7.3: only in the stable state; once it returns
    * there, the check runs again. */
   if (!self->closed && self->signaling_state == NAV_SIGNALING_STATE_STABLE &&
-      self->restart_pending)
+      (self->restart_pending || self->data_negotiation_needed))
     g_signal_emit (self, signals[SIGNAL_NEGOTIATION_NEEDED], 0);
   return G_SOURCE_REMOVE;
+}
+
+void
+nav_peer_connection_emit_data_channel (NavPeerConnection *self,
+                                       NavDataChannel    *channel)
+{
+  g_signal_emit (self, signals[SIGNAL_DATA_CHANNEL], 0, channel);
 }
 
 void
@@ -314,6 +322,9 @@ nav_peer_connection_close (NavPeerConnection *self)
   self->closed = TRUE;
   g_cancellable_cancel (self->cancellable);
   fail_waiters (self);
+  /* The association's ABORT goes before the DTLS close_notify. */
+  if (self->sctp != NULL)
+    nav_sctp_transport_close (self->sctp);
   if (self->dtls != NULL)
     nav_channel_close (NAV_CHANNEL (self->dtls));
   if (self->agent != NULL)
@@ -524,6 +535,7 @@ nav_peer_connection_dispose (GObject *object)
   self->closed = TRUE;
   g_cancellable_cancel (self->cancellable);
   fail_waiters (self);
+  nav_peer_connection_data_dispose (self);
   nav_peer_connection_ice_dispose (self);
 
   G_OBJECT_CLASS (nav_peer_connection_parent_class)->dispose (object);
@@ -796,6 +808,22 @@ nav_peer_connection_class_init (NavPeerConnectionClass *klass)
   signals[SIGNAL_NEGOTIATION_NEEDED] =
     g_signal_new ("negotiation-needed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * NavPeerConnection::data-channel:
+   * @self: the peer connection
+   * @channel: the channel the peer opened, open already
+   *
+   * Emitted when the peer opens a data channel (DCEP, RFC 8832), as the
+   * `datachannel` event of a web page.  Keep a reference to the channel
+   * and connect to its [signal@Nav.Channel::message] and
+   * [signal@Nav.DataChannel::text-message].
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_DATA_CHANNEL] =
+    g_signal_new ("data-channel", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, NAV_TYPE_DATA_CHANNEL);
 }
 
 static void
