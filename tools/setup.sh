@@ -23,7 +23,16 @@ packages=(
   gnutls-bin                     # gnutls-cli/gnutls-serv: the DTLS interop tests
   libusrsctp-dev
   iproute2 nftables conntrack iptables
+  # data channel interop (tests/peerconnection/peers/peers.md): Chromium,
+  # aiortc, and Node for node-datachannel (from npm) and Chromium's bridge
+  chromium python3-aiortc nodejs
 )
+
+# npm comes with some Node packagings (NodeSource's) and separately with
+# Debian's.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -777,12 +777,10 @@ nav_sctp_transport_create_data_channel (NavSctpTransport             *self,
  * @error: return location for a #GError
  *
  * Attaches the transport to @dtls (it takes its receive function) and
- * readies the association.  It answers the peer's INIT whenever it
- * comes; it sends one itself, once @dtls is open, as soon as a channel
- * of ours exists (both ends may: RFC 9260 §5.2.1 resolves the
- * collision).  A connection whose application uses no data channel
- * thus sends no SCTP.  Channels made before open once the association
- * is up.  Our port is 5000.
+ * readies the association: INIT goes as soon as @dtls is open, and the
+ * peer's is answered whenever it comes (both ends send one, as browsers
+ * do; RFC 9260 §5.2.1 resolves the collision).  Channels made before
+ * open once the association is up.  Our port is 5000.
  *
  * Returns: %TRUE when started; %FALSE with @error set when it was
  *   started or closed already

@@ -44,6 +44,13 @@ nav_peer_connection_ensure_sctp (NavPeerConnection  *self,
 {
   if (self->sctp != NULL)
     return TRUE;
+  if (!self->data_channels)
+    {
+      g_set_error_literal (error, NAV_DATA_CHANNEL_ERROR, NAV_DATA_CHANNEL_ERROR_INVALID_STATE,
+                           _("This peer connection carries no data channels (data-channels "
+                             "is FALSE)"));
+      return FALSE;
+    }
   self->sctp = nav_sctp_transport_new (self->context, error);
   if (self->sctp == NULL)
     return FALSE;
@@ -103,7 +110,8 @@ nav_peer_connection_data_dispose (NavPeerConnection *self)
  *   [error@Nav.DataChannelError] (%NAV_DATA_CHANNEL_ERROR_INVALID_OPTIONS,
  *   %NAV_DATA_CHANNEL_ERROR_INVALID_ID for a negotiated id out of range
  *   or in use, %NAV_DATA_CHANNEL_ERROR_NOT_AVAILABLE without the
- *   datachannel module), or %NAV_PEER_CONNECTION_ERROR_INVALID_STATE
+ *   datachannel module, %NAV_DATA_CHANNEL_ERROR_INVALID_STATE when
+ *   [property@Nav.PeerConnection:data-channels] is %FALSE), or %NAV_PEER_CONNECTION_ERROR_INVALID_STATE
  *   once the connection is closed
  *
  * Since: 1.0

@@ -506,7 +506,7 @@ nav_peer_connection_set_local_description (NavPeerConnection      *self,
     return FALSE;
   /* Ready for the peer's channels; without the module, DTLS alone (it
    * is the same module: this only fails when it is broken). */
-  if (!nav_peer_connection_ensure_sctp (self, NULL))
+  if (self->data_channels && !nav_peer_connection_ensure_sctp (self, NULL))
     g_debug ("Peer connection %p: no SCTP transport: no data channels", self);
   /* Our description carries the data m-line from now on. */
   self->data_negotiation_needed = FALSE;
@@ -781,7 +781,7 @@ nav_peer_connection_set_remote_description (NavPeerConnection      *self,
     return invalid_description (error, _("an answer restarts ICE without our offer doing so"));
   if (!nav_peer_connection_ensure_dtls (self, error))
     return FALSE;
-  if (!nav_peer_connection_ensure_sctp (self, NULL))
+  if (self->data_channels && !nav_peer_connection_ensure_sctp (self, NULL))
     g_debug ("Peer connection %p: no SCTP transport: no data channels", self);
 
   /* Applied. */

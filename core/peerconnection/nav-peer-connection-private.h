@@ -112,6 +112,7 @@ struct _NavPeerConnection
   NavSdpSctpForm remote_sctp_form;
   guint remote_sctp_port;
   guint64 remote_max_message_size;
+  gboolean data_channels;       /* the property: an SCTP association at all */
   NavSctpTransport *sctp;
   gboolean sctp_started;
   gboolean data_negotiation_needed;   /* the first channel waits for an offer */

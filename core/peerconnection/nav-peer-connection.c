@@ -71,6 +71,7 @@ enum {
   PROP_CONNECTION_STATE,
   PROP_LOCAL_DESCRIPTION,
   PROP_REMOTE_DESCRIPTION,
+  PROP_DATA_CHANNELS,
   N_PROPS
 };
 
@@ -611,6 +612,9 @@ nav_peer_connection_get_property (GObject    *object,
     case PROP_REMOTE_DESCRIPTION:
       g_value_take_boxed (value, nav_peer_connection_get_remote_description (self));
       break;
+    case PROP_DATA_CHANNELS:
+      g_value_set_boolean (value, self->data_channels);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -640,6 +644,9 @@ nav_peer_connection_set_property (GObject      *object,
       break;
     case PROP_BUNDLE_POLICY:
       self->bundle_policy = g_value_get_enum (value);
+      break;
+    case PROP_DATA_CHANNELS:
+      self->data_channels = g_value_get_boolean (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -773,6 +780,22 @@ nav_peer_connection_class_init (NavPeerConnectionClass *klass)
   properties[PROP_REMOTE_DESCRIPTION] =
     g_param_spec_boxed ("remote-description", NULL, NULL, NAV_TYPE_SESSION_DESCRIPTION, ro);
 
+  /**
+   * NavPeerConnection:data-channels:
+   *
+   * Whether the connection carries WebRTC data channels: an SCTP
+   * association over its DTLS channel (RFC 8261), set up as soon as the
+   * DTLS channel is open, as browsers do.  %FALSE leaves the DTLS channel
+   * to the application, for datagrams of its own between two NetAvanue
+   * peers (a browser has nothing to talk to then):
+   * [method@Nav.PeerConnection.create_data_channel] fails, and what the
+   * peer sends on SCTP is dropped.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_DATA_CHANNELS] =
+    g_param_spec_boolean ("data-channels", NULL, NULL, TRUE, rwco);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -835,6 +858,7 @@ nav_peer_connection_init (NavPeerConnection *self)
   self->ice_servers = g_ptr_array_new_with_free_func (ice_server_free);
   self->local_candidates = g_ptr_array_new_with_free_func (g_free);
   self->mid = g_strdup ("0");
+  self->data_channels = TRUE;
   /* RFC 8829 §5.2.1: a random 62-bit session id, so that it fits a
    * signed 64-bit integer. */
   id = ((guint64) g_random_int () << 32) | g_random_int ();

@@ -568,18 +568,14 @@ progress_all_locked (NavSctpDataTransport *self)
     progress_channel_locked (self, g_ptr_array_index (all, i));
 }
 
-static gboolean
-has_channels_locked (NavSctpDataTransport *self)
-{
-  return g_hash_table_size (self->channels) > 0 || self->waiting->len > 0;
-}
-
-/* We send INIT once the DTLS channel is open and a channel of ours
- * exists; the peer's INIT is answered whenever it comes. */
+/* Both ends send INIT once the DTLS channel is open, as libwebrtc's
+ * dcSCTP and usrsctp do (RFC 9260 §5.2.1 resolves the collision): aiortc
+ * waits for one when it is the ICE-controlled side, whoever makes the
+ * channels. */
 static void
 maybe_connect_locked (NavSctpDataTransport *self)
 {
-  if (self->assoc == NULL || self->connect_sent || self->closed || !has_channels_locked (self) ||
+  if (self->assoc == NULL || self->connect_sent || self->closed ||
       nav_channel_get_state (NAV_CHANNEL (self->dtls)) != NAV_CHANNEL_STATE_OPEN ||
       nav_sctp_association_get_state (self->assoc) != NAV_SCTP_STATE_CLOSED)
     return;

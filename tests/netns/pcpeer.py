@@ -88,7 +88,8 @@ class Peer:
         self.dtls_closed = False
         self.remotes = []          # the selected pair's remote address, each time it changes
 
-        self.pc = Nav.PeerConnection.new(None)
+        # Datagrams of its own on the DTLS channel: no SCTP association.
+        self.pc = Nav.PeerConnection(data_channels=False)
         if os.environ.get('NATLAB_STUN'):
             self.pc.add_ice_server('stun:' + os.environ['NATLAB_STUN'], None, None)
         agent = self.pc.get_agent()

@@ -28,6 +28,7 @@ struct _PcPair {
   GMainContext *context;
   PcSide a, b;
   gboolean trickle;             /* candidates go to the other side as they come */
+  gboolean data_channels;       /* FALSE: the tests use the DTLS channel themselves */
 };
 
 static void pc_side_flush (PcSide *from, PcSide *to);
@@ -105,7 +106,8 @@ pc_side_init (PcPair            *pair,
 {
   side->pair = pair;
   side->pc = g_object_new (NAV_TYPE_PEER_CONNECTION, "main-context", pair->context,
-                           "certificate", certificate, NULL);
+                           "certificate", certificate, "data-channels", pair->data_channels,
+                           NULL);
   side->pending = g_ptr_array_new_with_free_func (g_free);
   side->candidates = g_ptr_array_new_with_free_func (g_free);
   side->received = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
@@ -128,16 +130,27 @@ pc_side_init (PcPair            *pair,
 }
 
 static inline void
-pc_pair_init_full (PcPair         *pair,
-                   NavCertificate *cert_a,
-                   NavCertificate *cert_b)
+pc_pair_init_options (PcPair         *pair,
+                      NavCertificate *cert_a,
+                      NavCertificate *cert_b,
+                      gboolean        data_channels)
 {
   memset (pair, 0, sizeof *pair);
   pair->context = g_main_context_new ();
   g_main_context_push_thread_default (pair->context);
   pair->trickle = TRUE;
+  pair->data_channels = data_channels;
   pc_side_init (pair, &pair->a, cert_a);
   pc_side_init (pair, &pair->b, cert_b);
+}
+
+/* Two connections whose DTLS channels the test uses itself. */
+static inline void
+pc_pair_init_full (PcPair         *pair,
+                   NavCertificate *cert_a,
+                   NavCertificate *cert_b)
+{
+  pc_pair_init_options (pair, cert_a, cert_b, FALSE);
 }
 
 static inline void

@@ -31,7 +31,8 @@ def run_until(context, predicate, timeout_s=20):
 class Peer:
     def __init__(self, context):
         self.context = context
-        self.pc = Nav.PeerConnection.new(context)
+        # The test sends datagrams on the DTLS channel itself.
+        self.pc = Nav.PeerConnection(main_context=context, data_channels=False)
         self.pc.get_agent().add_local_address(Nav.Address.new_from_string("127.0.0.1"))
         self.candidates = []          # (candidate, mid, index); None ends them
         self.received = []
