@@ -82,6 +82,7 @@ struct _NavSctpDataTransport
   GQueue events;
   gboolean dispatching;
   gboolean dispatch_scheduled;
+  gboolean disposing;
   gsize to_consume;             /* window bytes to give back after dispatch */
 };
 
@@ -182,6 +183,8 @@ event_free (NavSctpDataEvent *ev)
 
 static void after_call_locked (NavSctpDataTransport *self);
 
+static void unlock_and_dispatch (NavSctpDataTransport *self);
+
 static gboolean
 dispatch_idle_cb (gpointer user_data)
 {
@@ -189,16 +192,32 @@ dispatch_idle_cb (gpointer user_data)
 
   nav_sctp_data_transport_lock (self);
   self->dispatch_scheduled = FALSE;
-  nav_sctp_data_transport_unlock (self);
+  unlock_and_dispatch (self);
   return G_SOURCE_REMOVE;
 }
 
-/* Releases the lock; in the context's thread, dispatches what was queued
- * (a handler that calls back in queues more: the outermost call
- * dispatches it), elsewhere leaves it to an idle source of the context:
- * signals are emitted there only. */
-void
-nav_sctp_data_transport_unlock (NavSctpDataTransport *self)
+static void
+schedule_dispatch_locked (NavSctpDataTransport *self)
+{
+  GSource *source;
+
+  if (self->dispatch_scheduled || self->disposing)
+    return;
+  self->dispatch_scheduled = TRUE;
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, dispatch_idle_cb, g_object_ref (self), g_object_unref);
+  g_source_set_static_name (source, "[nav] data channel events");
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
+/* Releases the lock and dispatches what was queued meanwhile: from the
+ * transport's own callbacks in the context (a packet, a timer), whose
+ * caller is the main loop.  A handler that calls back in queues more:
+ * the outermost call dispatches it. */
+static void
+unlock_and_dispatch (NavSctpDataTransport *self)
 {
   NavSctpDataEvent *ev;
 
@@ -209,17 +228,7 @@ nav_sctp_data_transport_unlock (NavSctpDataTransport *self)
     }
   if (!g_main_context_is_owner (self->context))
     {
-      if (!self->dispatch_scheduled)
-        {
-          GSource *source = g_idle_source_new ();
-
-          self->dispatch_scheduled = TRUE;
-          g_source_set_priority (source, G_PRIORITY_DEFAULT);
-          g_source_set_callback (source, dispatch_idle_cb, g_object_ref (self), g_object_unref);
-          g_source_set_static_name (source, "[nav] data channel events");
-          g_source_attach (source, self->context);
-          g_source_unref (source);
-        }
+      schedule_dispatch_locked (self);
       g_mutex_unlock (&self->lock);
       return;
     }
@@ -247,6 +256,18 @@ nav_sctp_data_transport_unlock (NavSctpDataTransport *self)
   self->dispatching = FALSE;
   g_mutex_unlock (&self->lock);
   g_object_unref (self);
+}
+
+/* Releases the lock after a call of the application (send, close, …):
+ * what it caused is heard from the main loop, never from inside the
+ * call, as a web page hears of it (a buffered-amount-low handler that
+ * sends must not find itself inside its own send). */
+void
+nav_sctp_data_transport_unlock (NavSctpDataTransport *self)
+{
+  if (!self->dispatching && self->events.length > 0)
+    schedule_dispatch_locked (self);
+  g_mutex_unlock (&self->lock);
 }
 
 void
@@ -338,7 +359,7 @@ on_dtls_writable (NavChannel *channel,
         break;
       g_bytes_unref (g_queue_pop_head (&self->blocked));
     }
-  nav_sctp_data_transport_unlock (self);
+  unlock_and_dispatch (self);
 }
 
 /* ------------------------------------------------------------ timer */
@@ -365,7 +386,7 @@ timer_cb (gpointer user_data)
       nav_sctp_association_handle_timeout (self->assoc);
       after_call_locked (self);
     }
-  nav_sctp_data_transport_unlock (self);
+  unlock_and_dispatch (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -1181,7 +1202,7 @@ on_dtls_receive (NavChannel   *channel,
         set_state_locked (self, NAV_SCTP_TRANSPORT_STATE_CONNECTING);
       after_call_locked (self);
     }
-  nav_sctp_data_transport_unlock (self);
+  unlock_and_dispatch (self);
 }
 
 static void
@@ -1360,6 +1381,9 @@ nav_sctp_data_transport_dispose (GObject *object)
 {
   NavSctpDataTransport *self = NAV_SCTP_DATA_TRANSPORT (object);
 
+  g_mutex_lock (&self->lock);
+  self->disposing = TRUE;
+  g_mutex_unlock (&self->lock);
   transport_close (NAV_SCTP_TRANSPORT (self));
   g_mutex_lock (&self->lock);
   g_hash_table_remove_all (self->channels);

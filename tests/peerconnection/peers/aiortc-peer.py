@@ -183,6 +183,7 @@ class Peer:
         elif cmd == "sink":
             self.channels[o["label"]].sink = {"total": o["total"], "bytes": 0, "messages": 0,
                                               "first": 0, "ok": True}
+            event("sink-ready", label=o["label"])
         elif cmd == "bulk":
             c = self.channels[o["label"]]
             c.bulk = {"total": o["total"], "size": o.get("size", 65536), "sent": 0, "index": 0,
@@ -190,6 +191,9 @@ class Peer:
             c.bulk_pump()
         elif cmd == "close":
             self.channels[o["label"]].channel.close()
+        elif cmd == "cpu":
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            event("cpu", cpu_us=int((usage.ru_utime + usage.ru_stime) * 1e6))
         elif cmd == "exit":
             if self.pc:
                 await self.pc.close()

@@ -131,6 +131,11 @@ server.listen(0, '127.0.0.1', () => {
 
 readline.createInterface({ input: process.stdin }).on('line', (line) => {
   const o = JSON.parse(line);
+  if (o.cmd === 'cpu') {
+    // The bridge knows the browser's processes; the page does not.
+    process.stdout.write(JSON.stringify({ event: 'cpu', t: nowNs(), cpu_us: chromiumCpuUs() }) + '\n');
+    return;
+  }
   if (o.cmd === 'exit') {
     exiting = true;
     setTimeout(() => finish(0), 5000);

@@ -55,6 +55,16 @@ now_ns (void)
   return g_get_monotonic_time () * 1000;
 }
 
+static gint64
+cpu_us (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return (gint64) usage.ru_utime.tv_sec * 1000000 + usage.ru_utime.tv_usec +
+         (gint64) usage.ru_stime.tv_sec * 1000000 + usage.ru_stime.tv_usec;
+}
+
 static void
 emit (JsonBuilder *b)
 {
@@ -258,7 +268,27 @@ received (Chan         *c,
         c->sink_first = now_ns ();
       /* A spot check of each message: its first bytes are message n's. */
       if (!text && len > 0 && data[0] != pattern_byte (0, c->sink_messages))
-        c->sink_ok = FALSE;
+        {
+          if (g_getenv ("DC_PEER_DEBUG") != NULL)
+            {
+              gint64 k, match = -1;
+
+              for (k = (gint64) c->sink_messages - 300; k < (gint64) c->sink_messages + 300; k++)
+                {
+                  gsize i;
+
+                  if (k < 0)
+                    continue;
+                  for (i = 0; i < len && data[i] == pattern_byte (i, k); i++)
+                    ;
+                  if (i == len)
+                    match = k;
+                }
+              g_printerr ("dc-peer: message %" G_GUINT64_FORMAT " of %" G_GSIZE_FORMAT " bytes is message %" G_GINT64_FORMAT "\n",
+                          c->sink_messages, len, match);
+            }
+          c->sink_ok = FALSE;
+        }
       c->sink_messages++;
       c->sink_bytes += len;
       if (c->sink_bytes >= c->sink_total)
@@ -483,6 +513,23 @@ get_bool (JsonObject *o, const gchar *name, gboolean fallback)
 }
 
 static void
+on_pc_state (GObject    *object,
+             GParamSpec *pspec,
+             gpointer    user_data)
+{
+  JsonBuilder *b = event ("state");
+  GEnumClass *klass;
+  gint value = 0;
+
+  g_object_get (object, pspec->name, &value, NULL);
+  klass = g_type_class_ref (pspec->value_type);
+  member_string (b, "what", pspec->name);
+  member_string (b, "state", g_enum_get_value (klass, value)->value_nick);
+  g_type_class_unref (klass);
+  finish (b);
+}
+
+static void
 cmd_init (JsonObject *o)
 {
   loopback = get_bool (o, "loopback", TRUE);
@@ -495,6 +542,8 @@ cmd_init (JsonObject *o)
     }
   g_signal_connect (pc, "ice-candidate", G_CALLBACK (on_candidate), NULL);
   g_signal_connect (pc, "data-channel", G_CALLBACK (on_data_channel), NULL);
+  g_signal_connect (pc, "notify::ice-connection-state", G_CALLBACK (on_pc_state), NULL);
+  g_signal_connect (pc, "notify::connection-state", G_CALLBACK (on_pc_state), NULL);
 }
 
 static void
@@ -593,12 +642,18 @@ command (JsonObject *o)
   else if (g_strcmp0 (cmd, "sink") == 0)
     {
       Chan *c = g_hash_table_lookup (channels, get_string (o, "label"));
+      JsonBuilder *b;
 
       if (c != NULL)
         {
           c->sink = TRUE;
           c->sink_ok = TRUE;
           c->sink_total = get_int (o, "total", 0);
+          c->sink_bytes = 0;
+          c->sink_messages = 0;
+          b = event ("sink-ready");
+          member_string (b, "label", c->label);
+          finish (b);
         }
     }
   else if (g_strcmp0 (cmd, "bulk") == 0)
@@ -609,6 +664,9 @@ command (JsonObject *o)
         {
           c->bulk_total = get_int (o, "total", 0);
           c->bulk_size = get_int (o, "size", 65536);
+          c->bulk_sent = 0;
+          c->bulk_index = 0;
+          c->bulk_reported = FALSE;
           c->bulk_start = now_ns ();
           bulk_pump (c);
         }
@@ -619,6 +677,13 @@ command (JsonObject *o)
 
       if (c != NULL)
         nav_channel_close (NAV_CHANNEL (c->channel));
+    }
+  else if (g_strcmp0 (cmd, "cpu") == 0)
+    {
+      JsonBuilder *b = event ("cpu");
+
+      member_int (b, "cpu_us", cpu_us ());
+      finish (b);
     }
   else if (g_strcmp0 (cmd, "exit") == 0)
     g_main_loop_quit (loop);
@@ -642,6 +707,8 @@ on_stdin (GIOChannel   *source,
     {
       g_autoptr (JsonParser) parser = json_parser_new ();
 
+      if (g_getenv ("DC_PEER_DEBUG") != NULL)
+        g_printerr ("dc-peer: %s", line);
       if (json_parser_load_from_data (parser, line, -1, &error) &&
           JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         command (json_node_get_object (json_parser_get_root (parser)));
@@ -657,7 +724,6 @@ main (int    argc,
 {
   GIOChannel *in;
   JsonBuilder *b;
-  struct rusage usage;
 
   loop = g_main_loop_new (NULL, FALSE);
   channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, chan_free);
@@ -671,10 +737,8 @@ main (int    argc,
 
   if (pc != NULL)
     nav_peer_connection_close (pc);
-  getrusage (RUSAGE_SELF, &usage);
   b = event ("bye");
-  member_int (b, "cpu_us", (gint64) usage.ru_utime.tv_sec * 1000000 + usage.ru_utime.tv_usec +
-                           (gint64) usage.ru_stime.tv_sec * 1000000 + usage.ru_stime.tv_usec);
+  member_int (b, "cpu_us", cpu_us ());
   finish (b);
   g_hash_table_unref (channels);
   g_ptr_array_unref (early_candidates);

@@ -156,6 +156,7 @@ function command(o) {
     }
     case 'sink':
       channels.get(o.label).sink = { total: o.total, bytes: 0, messages: 0, first: 0, ok: true };
+      event('sink-ready', { label: o.label });
       break;
     case 'bulk': {
       const c = channels.get(o.label);
@@ -166,6 +167,11 @@ function command(o) {
     case 'close':
       channels.get(o.label).dc.close();
       break;
+    case 'cpu': {
+      const usage = process.cpuUsage();
+      event('cpu', { cpu_us: usage.user + usage.system });
+      break;
+    }
     case 'exit': {
       const usage = process.cpuUsage();
       if (pc) pc.close();
