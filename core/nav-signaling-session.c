@@ -1,4 +1,5 @@
-/* nav-signaling-session.c: a NavAgent bound to a signaling room
+/* nav-signaling-session.c: a NavAgent or a NavPeerConnection bound to a
+ * signaling room
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -34,6 +35,26 @@
  * session.start(None)
  * ```
  *
+ * A session made with [ctor@Nav.SignalingSession.new_for_peer_connection]
+ * drives a [class@Nav.PeerConnection] instead, as a web page's signaling
+ * code drives an `RTCPeerConnection` ("perfect negotiation"): the peer
+ * whose id sorts first makes the first offer when the two meet; later,
+ * [signal@Nav.PeerConnection::negotiation-needed] (an ICE restart, a
+ * connection that lost its path) is answered with an offer by whichever
+ * side needs it.  When both offer at once, the side whose id sorts last
+ * is polite: it rolls its offer back and answers; the other ignores the
+ * colliding offer.  Local candidates go once the description is sent,
+ * the peer's are kept until the remote description is set.  A browser
+ * page following the same rule (the one `nav-server --signaling` serves
+ * at `/demo`) is a peer like any other.
+ *
+ * ```c
+ * pc = nav_peer_connection_new (NULL);
+ * channel = nav_peer_connection_create_data_channel (pc, "chat", NULL, &error);
+ * session = nav_signaling_session_new_for_peer_connection (client, pc, "red-lion-star");
+ * nav_signaling_session_start (session, NULL, &error);
+ * ```
+ *
  * Since: 1.0
  */
 
@@ -42,6 +63,7 @@ struct _NavSignalingSession
   GObject parent_instance;
 
   NavSignalingClient *client;
+  NavPeerConnection *pc;                /* or, an agent: */
   NavAgent *agent;
   guint stream_id;
   gchar *room;
@@ -53,6 +75,17 @@ struct _NavSignalingSession
   GPtrArray *pending;                   /* NavCandidate*, gathered before the description */
   GArray *client_handlers;
   GArray *agent_handlers;
+
+  /* With a peer connection (perfect negotiation, W3C webrtc-pc §10.7). */
+  gboolean polite;                      /* our id sorts last */
+  gboolean making_offer;
+  gboolean ignore_offer;                /* the last offer collided and was ignored */
+  gboolean offer_wanted;                /* negotiation-needed before we met the peer */
+  gboolean negotiated_emitted;
+  GPtrArray *local_candidates;          /* gchar*, NULL ends: not sent yet */
+  gboolean local_sendable;              /* our description went out */
+  GPtrArray *remote_candidates;         /* gchar*, NULL ends: before the remote description */
+  GCancellable *cancellable;
 };
 
 enum {
@@ -64,6 +97,249 @@ enum {
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (NavSignalingSession, nav_signaling_session, G_TYPE_OBJECT)
+
+/* ------------------------------------------------------------ with a peer connection */
+
+static void
+pc_send_candidate (NavSignalingSession *self,
+                   const gchar         *candidate)
+{
+  if (candidate != NULL)
+    nav_signaling_client_send_candidate (self->client, self->room, self->remote_peer, candidate,
+                                         NULL);
+  else
+    nav_signaling_client_send_end_of_candidates (self->client, self->room, self->remote_peer,
+                                                 NULL);
+}
+
+/* Our candidates go after our description, which they belong to. */
+static void
+pc_flush_local (NavSignalingSession *self)
+{
+  guint i;
+
+  if (!self->local_sendable || self->remote_peer == NULL)
+    return;
+  for (i = 0; i < self->local_candidates->len; i++)
+    pc_send_candidate (self, g_ptr_array_index (self->local_candidates, i));
+  g_ptr_array_set_size (self->local_candidates, 0);
+}
+
+static void
+pc_on_candidate (NavPeerConnection *pc,
+                 const gchar       *candidate,
+                 const gchar       *mid,
+                 guint              index,
+                 gpointer           user_data)
+{
+  NavSignalingSession *self = user_data;
+
+  if (self->local_sendable && self->remote_peer != NULL)
+    pc_send_candidate (self, candidate);
+  else
+    g_ptr_array_add (self->local_candidates, g_strdup (candidate));
+}
+
+static void
+pc_add_candidate (NavSignalingSession *self,
+                  const gchar         *candidate)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!nav_peer_connection_add_ice_candidate (self->pc, candidate, NULL, -1, &error))
+    g_debug ("signaling session: candidate from %s not used: %s", self->remote_peer,
+             error->message);
+}
+
+static void
+pc_flush_remote (NavSignalingSession *self)
+{
+  g_autoptr (NavSessionDescription) remote = nav_peer_connection_get_remote_description (self->pc);
+  guint i;
+
+  if (remote == NULL)
+    return;
+  for (i = 0; i < self->remote_candidates->len; i++)
+    pc_add_candidate (self, g_ptr_array_index (self->remote_candidates, i));
+  g_ptr_array_set_size (self->remote_candidates, 0);
+}
+
+static void
+pc_send_local (NavSignalingSession   *self,
+               NavSessionDescription *description)
+{
+  const gchar *sdp = nav_session_description_get_sdp (description);
+
+  if (nav_session_description_get_sdp_type (description) == NAV_SDP_TYPE_OFFER)
+    nav_signaling_client_send_offer (self->client, self->room, self->remote_peer, sdp, NULL);
+  else
+    nav_signaling_client_send_answer (self->client, self->room, self->remote_peer, sdp, NULL);
+  self->local_sendable = TRUE;
+  pc_flush_local (self);
+}
+
+static void
+pc_maybe_negotiated (NavSignalingSession *self)
+{
+  if (self->negotiated_emitted ||
+      nav_peer_connection_get_signaling_state (self->pc) != NAV_SIGNALING_STATE_STABLE)
+    return;
+  self->negotiated_emitted = TRUE;
+  g_signal_emit (self, signals[SIGNAL_NEGOTIATED], 0, self->remote_peer);
+}
+
+static void
+pc_on_offer_made (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  NavSignalingSession *self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NavSessionDescription) offer =
+    nav_peer_connection_create_offer_finish (NAV_PEER_CONNECTION (source), result, &error);
+
+  self->making_offer = FALSE;
+  if (offer == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("signaling session: no offer: %s", error->message);
+      g_object_unref (self);
+      return;
+    }
+  /* A colliding offer of the peer may have been answered meanwhile
+   * (we are polite): this one is stale. */
+  if (self->pc != NULL &&
+      nav_peer_connection_get_signaling_state (self->pc) == NAV_SIGNALING_STATE_STABLE)
+    {
+      if (nav_peer_connection_set_local_description (self->pc, offer, &error))
+        pc_send_local (self, offer);
+      else
+        g_debug ("signaling session: our offer cannot be set: %s", error->message);
+    }
+  g_object_unref (self);
+}
+
+static void
+pc_make_offer (NavSignalingSession *self)
+{
+  if (self->making_offer || self->pc == NULL)
+    return;
+  self->offer_wanted = FALSE;
+  self->making_offer = TRUE;
+  nav_peer_connection_create_offer_async (self->pc, self->cancellable, pc_on_offer_made,
+                                          g_object_ref (self));
+}
+
+static void
+pc_on_negotiation_needed (NavPeerConnection *pc,
+                          gpointer           user_data)
+{
+  NavSignalingSession *self = user_data;
+
+  /* Before the two met, the first offer is the impolite side's (see
+   * meet()); after, whoever needs one makes it. */
+  if (self->remote_peer == NULL || (self->polite && !self->negotiated_emitted))
+    {
+      self->offer_wanted = TRUE;
+      return;
+    }
+  pc_make_offer (self);
+}
+
+static void
+pc_on_answer_made (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  NavSignalingSession *self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NavSessionDescription) answer =
+    nav_peer_connection_create_answer_finish (NAV_PEER_CONNECTION (source), result, &error);
+
+  if (answer == NULL || self->pc == NULL ||
+      !nav_peer_connection_set_local_description (self->pc, answer, &error))
+    {
+      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("signaling session: no answer: %s", error->message);
+      g_object_unref (self);
+      return;
+    }
+  pc_send_local (self, answer);
+  pc_maybe_negotiated (self);
+  if (self->offer_wanted)
+    pc_make_offer (self);
+  g_object_unref (self);
+}
+
+static void
+pc_on_offer (NavSignalingSession *self,
+             const gchar         *sdp)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NavSessionDescription) offer = nav_session_description_new (NAV_SDP_TYPE_OFFER, sdp);
+  gboolean collision = self->making_offer ||
+                       nav_peer_connection_get_signaling_state (self->pc) != NAV_SIGNALING_STATE_STABLE;
+
+  /* W3C webrtc-pc §10.7, perfect negotiation. */
+  self->ignore_offer = !self->polite && collision;
+  if (self->ignore_offer)
+    {
+      g_debug ("signaling session: the offer of %s collides with ours: ignored", self->remote_peer);
+      return;
+    }
+  if (collision && nav_peer_connection_get_signaling_state (self->pc) == NAV_SIGNALING_STATE_HAVE_LOCAL_OFFER)
+    {
+      g_autoptr (NavSessionDescription) rollback = nav_session_description_new (NAV_SDP_TYPE_ROLLBACK, "");
+
+      g_debug ("signaling session: the offer of %s collides with ours: ours rolled back",
+               self->remote_peer);
+      nav_peer_connection_set_local_description (self->pc, rollback, NULL);
+      self->offer_wanted = TRUE;
+    }
+  self->negotiated_emitted = FALSE;
+  if (!nav_peer_connection_set_remote_description (self->pc, offer, &error))
+    {
+      g_debug ("signaling session: unusable offer from %s: %s", self->remote_peer, error->message);
+      return;
+    }
+  pc_flush_remote (self);
+  nav_peer_connection_create_answer_async (self->pc, self->cancellable, pc_on_answer_made,
+                                           g_object_ref (self));
+}
+
+static void
+pc_on_answer (NavSignalingSession *self,
+              const gchar         *sdp)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NavSessionDescription) answer = nav_session_description_new (NAV_SDP_TYPE_ANSWER, sdp);
+
+  if (!nav_peer_connection_set_remote_description (self->pc, answer, &error))
+    {
+      g_debug ("signaling session: unusable answer from %s: %s", self->remote_peer, error->message);
+      return;
+    }
+  pc_flush_remote (self);
+  pc_maybe_negotiated (self);
+  if (self->offer_wanted)
+    pc_make_offer (self);
+}
+
+static void
+pc_on_remote_candidate (NavSignalingSession *self,
+                        const gchar         *candidate)
+{
+  g_autoptr (NavSessionDescription) remote = nav_peer_connection_get_remote_description (self->pc);
+
+  if (self->ignore_offer)
+    return;                     /* they belong to the offer we ignored */
+  if (remote == NULL)
+    g_ptr_array_add (self->remote_candidates, g_strdup (candidate));
+  else
+    pc_add_candidate (self, candidate);
+}
+
+/* ------------------------------------------------------------ with an agent */
 
 static void
 send_description (NavSignalingSession *self,
@@ -145,6 +421,13 @@ meet (NavSignalingSession *self,
   if (self->remote_peer != NULL || peer == NULL || me == NULL)
     return;
   self->remote_peer = g_strdup (peer);
+  if (self->pc != NULL)
+    {
+      self->polite = g_strcmp0 (me, peer) > 0;
+      if (!self->polite)
+        pc_make_offer (self);
+      return;
+    }
   if (g_strcmp0 (me, peer) < 0)
     {
       g_object_set (self->agent, "controlling-mode", TRUE, NULL);
@@ -188,7 +471,17 @@ on_offer (NavSignalingClient *client,
   if (!is_ours (self, room, from))
     return;
   if (self->remote_peer == NULL)
-    self->remote_peer = g_strdup (from);
+    {
+      const gchar *me = nav_signaling_client_get_peer_id (self->client);
+
+      self->remote_peer = g_strdup (from);
+      self->polite = g_strcmp0 (me, from) > 0;
+    }
+  if (self->pc != NULL)
+    {
+      pc_on_offer (self, sdp);
+      return;
+    }
   g_object_set (self->agent, "controlling-mode", FALSE, NULL);
   if (nav_agent_parse_remote_sdp (self->agent, sdp) < 0)
     {
@@ -210,6 +503,11 @@ on_answer (NavSignalingClient *client,
 
   if (self->remote_peer == NULL || !is_ours (self, room, from))
     return;
+  if (self->pc != NULL)
+    {
+      pc_on_answer (self, sdp);
+      return;
+    }
   if (nav_agent_parse_remote_sdp (self->agent, sdp) < 0)
     {
       g_debug ("signaling session: unusable answer from %s", from);
@@ -231,6 +529,11 @@ on_candidate (NavSignalingClient *client,
 
   if (self->remote_peer == NULL || !is_ours (self, room, from))
     return;
+  if (self->pc != NULL)
+    {
+      pc_on_remote_candidate (self, line);
+      return;
+    }
   candidate = nav_agent_parse_remote_candidate_sdp (self->agent, self->stream_id, line);
   if (candidate == NULL)
     {
@@ -252,6 +555,12 @@ on_end_of_candidates (NavSignalingClient *client,
 
   if (self->remote_peer == NULL || !is_ours (self, room, from))
     return;
+  if (self->pc != NULL)
+    {
+      /* "" is the end of candidates for add_ice_candidate. */
+      pc_on_remote_candidate (self, "");
+      return;
+    }
   nav_agent_peer_candidate_gathering_done (self->agent, self->stream_id);
 }
 
@@ -302,6 +611,65 @@ nav_signaling_session_new (NavSignalingClient *client,
   return self;
 }
 
+/**
+ * nav_signaling_session_new_for_peer_connection:
+ * @client: a connected signaling client
+ * @peer_connection: the peer connection to negotiate
+ * @room: the room where the two peers meet
+ *
+ * Creates the binding of a [class@Nav.PeerConnection] to a room: offers,
+ * answers and candidates go through the room as a web page's signaling
+ * code sends them (see [class@Nav.SignalingSession]).  Nothing happens
+ * until [method@Nav.SignalingSession.start].
+ *
+ * Returns: (transfer full): a new session
+ *
+ * Since: 1.0
+ */
+NavSignalingSession *
+nav_signaling_session_new_for_peer_connection (NavSignalingClient *client,
+                                               NavPeerConnection  *peer_connection,
+                                               const gchar        *room)
+{
+  NavSignalingSession *self;
+
+  g_return_val_if_fail (NAV_IS_SIGNALING_CLIENT (client), NULL);
+  g_return_val_if_fail (NAV_IS_PEER_CONNECTION (peer_connection), NULL);
+  g_return_val_if_fail (room != NULL, NULL);
+
+  self = g_object_new (NAV_TYPE_SIGNALING_SESSION, NULL);
+  self->client = g_object_ref (client);
+  self->pc = g_object_ref (peer_connection);
+  self->room = g_strdup (room);
+  return self;
+}
+
+/**
+ * nav_signaling_session_get_peer_connection:
+ * @self: a session
+ *
+ * Returns: (transfer none) (nullable): the peer connection the session
+ *   negotiates, %NULL for a session of an agent
+ *
+ * Since: 1.0
+ */
+NavPeerConnection *
+nav_signaling_session_get_peer_connection (NavSignalingSession *self)
+{
+  g_return_val_if_fail (NAV_IS_SIGNALING_SESSION (self), NULL);
+  return self->pc;
+}
+
+static void
+connect_pc (NavSignalingSession *self,
+            const gchar         *name,
+            GCallback            callback)
+{
+  gulong id = g_signal_connect (self->pc, name, callback, self);
+
+  g_array_append_val (self->agent_handlers, id);
+}
+
 static void
 connect_client (NavSignalingSession *self,
                 const gchar         *name,
@@ -329,7 +697,8 @@ connect_agent (NavSignalingSession *self,
  * @error: return location for a #GError
  *
  * Joins the room and starts gathering the stream's candidates; the offer
- * or answer follows when the other peer is there.
+ * or answer follows when the other peer is there.  With a peer
+ * connection, gathering starts with its first description.
  *
  * Returns: %TRUE when started
  *
@@ -354,9 +723,15 @@ nav_signaling_session_start (NavSignalingSession  *self,
   connect_client (self, "candidate", G_CALLBACK (on_candidate));
   connect_client (self, "end-of-candidates", G_CALLBACK (on_end_of_candidates));
   connect_client (self, "bye", G_CALLBACK (on_bye));
+  self->started = TRUE;
+  if (self->pc != NULL)
+    {
+      connect_pc (self, "ice-candidate", G_CALLBACK (pc_on_candidate));
+      connect_pc (self, "negotiation-needed", G_CALLBACK (pc_on_negotiation_needed));
+      return nav_signaling_client_join (self->client, self->room, token, error);
+    }
   connect_agent (self, "new-candidate-full", G_CALLBACK (on_new_candidate));
   connect_agent (self, "candidate-gathering-done", G_CALLBACK (on_gathering_done));
-  self->started = TRUE;
 
   if (!nav_signaling_client_join (self->client, self->room, token, error))
     return FALSE;
@@ -393,12 +768,19 @@ nav_signaling_session_dispose (GObject *object)
 
   for (i = 0; self->client != NULL && i < self->client_handlers->len; i++)
     g_signal_handler_disconnect (self->client, g_array_index (self->client_handlers, gulong, i));
-  for (i = 0; self->agent != NULL && i < self->agent_handlers->len; i++)
-    g_signal_handler_disconnect (self->agent, g_array_index (self->agent_handlers, gulong, i));
+  g_cancellable_cancel (self->cancellable);
+  for (i = 0; i < self->agent_handlers->len; i++)
+    {
+      if (self->agent != NULL)
+        g_signal_handler_disconnect (self->agent, g_array_index (self->agent_handlers, gulong, i));
+      else if (self->pc != NULL)
+        g_signal_handler_disconnect (self->pc, g_array_index (self->agent_handlers, gulong, i));
+    }
   g_array_set_size (self->client_handlers, 0);
   g_array_set_size (self->agent_handlers, 0);
   g_clear_object (&self->client);
   g_clear_object (&self->agent);
+  g_clear_object (&self->pc);
 
   G_OBJECT_CLASS (nav_signaling_session_parent_class)->dispose (object);
 }
@@ -413,6 +795,9 @@ nav_signaling_session_finalize (GObject *object)
   g_ptr_array_unref (self->pending);
   g_array_unref (self->client_handlers);
   g_array_unref (self->agent_handlers);
+  g_ptr_array_unref (self->local_candidates);
+  g_ptr_array_unref (self->remote_candidates);
+  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (nav_signaling_session_parent_class)->finalize (object);
 }
@@ -431,7 +816,9 @@ nav_signaling_session_class_init (NavSignalingSessionClass *klass)
    * @peer: the remote peer's signaling id
    *
    * Both descriptions are known: connectivity checks run from now on
-   * (watch the agent's `component-state-changed`).
+   * (watch the agent's `component-state-changed`, or the peer
+   * connection's `connection-state`).  With a peer connection, emitted
+   * after each offer/answer exchange.
    *
    * Since: 1.0
    */
@@ -459,4 +846,7 @@ nav_signaling_session_init (NavSignalingSession *self)
   self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_candidate_free);
   self->client_handlers = g_array_new (FALSE, FALSE, sizeof (gulong));
   self->agent_handlers = g_array_new (FALSE, FALSE, sizeof (gulong));
+  self->local_candidates = g_ptr_array_new_with_free_func (g_free);
+  self->remote_candidates = g_ptr_array_new_with_free_func (g_free);
+  self->cancellable = g_cancellable_new ();
 }

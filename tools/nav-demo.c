@@ -13,6 +13,12 @@
  * (nav-server --signaling), connects to it, exchanges datagrams both ways
  * and prints the selected path.
  *
+ * With --secure or --datachannel it shows NavPeerConnection instead
+ * (nav-demo-pc.c): DTLS-encrypted datagrams or a WebRTC data channel,
+ * between two connections in-process or, with --signal, with a peer met
+ * in a room (another nav-demo, or the browser page nav-server
+ * --signaling serves at /demo).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
@@ -22,6 +28,8 @@
 #include <stdlib.h>
 #include <glib/gi18n.h>
 #include <netavanue/netavanue.h>
+
+#include "nav-demo-pc.h"
 
 typedef struct {
   GMainLoop *loop;
@@ -46,6 +54,9 @@ static gchar *opt_signal = NULL;
 static gchar *opt_room = NULL;
 static gint opt_timeout = 30;
 static gboolean opt_verbose = FALSE;
+/* Peer connection options (nav-demo-pc.c) */
+static gboolean opt_secure = FALSE;
+static gboolean opt_datachannel = FALSE;
 
 static const GOptionEntry entries[] = {
   { "loopback", 'l', 0, G_OPTION_ARG_NONE, &opt_loopback,
@@ -72,6 +83,18 @@ static const GOptionEntry entries[] = {
     N_("Seconds to wait for gathering, connection and data (default 30)"), N_("SECONDS") },
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
     N_("Show the embedded servers' log lines"), NULL },
+  { NULL }
+};
+
+/* The peer connection options, a group of their own. */
+static const GOptionEntry pc_entries[] = {
+  { "secure", 0, 0, G_OPTION_ARG_NONE, &opt_secure,
+    N_("Connect with NavPeerConnection: DTLS-encrypted datagrams, the cipher suite and both "
+       "certificates' fingerprints printed (two in this process, or one with --signal)"), NULL },
+  { "datachannel", 0, 0, G_OPTION_ARG_NONE, &opt_datachannel,
+    N_("Connect with NavPeerConnection and exchange messages on a WebRTC data channel (two in this "
+       "process, or one with --signal: another nav-demo, or the browser page of nav-server "
+       "--signaling at /demo)"), NULL },
   { NULL }
 };
 
@@ -1006,6 +1029,14 @@ main (int argc, char **argv)
         "servers given).  With --signal and --room, runs one agent that connects to the "
         "peer met in a room of a signaling server."));
   g_option_context_add_main_entries (option_context, entries, GETTEXT_PACKAGE);
+  {
+    GOptionGroup *group = g_option_group_new ("peer-connection", _("Peer connection options:"),
+                                              _("Show the peer connection options"), NULL, NULL);
+
+    g_option_group_add_entries (group, pc_entries);
+    g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
+    g_option_context_add_group (option_context, group);
+  }
   g_option_context_set_translation_domain (option_context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (option_context, &argc, &argv, &error))
     {
@@ -1036,6 +1067,19 @@ main (int argc, char **argv)
     {
       g_printerr (_("--signal needs --room NAME\n"));
       return 2;
+    }
+
+  /* A peer connection: two in this process, or one through a
+   * signaling server */
+  if (opt_secure || opt_datachannel)
+    {
+      g_print (_("NetAvanue %s\n\n"), NAV_VERSION_S);
+      if (opt_signal != NULL)
+        return nav_demo_pc_run_signal (opt_signal, opt_room, opt_datachannel,
+                                       opt_loopback || signal_uri_is_loopback (opt_signal),
+                                       opt_timeout) ? 0 : 1;
+      return nav_demo_pc_run_local (opt_datachannel, MIN (opt_count, 10000),
+                                    MIN (opt_size, 1000), opt_timeout) ? 0 : 1;
     }
 
   /* One agent, one peer through a signaling server */

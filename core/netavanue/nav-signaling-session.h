@@ -1,4 +1,5 @@
-/* nav-signaling-session.h: a NavAgent bound to a signaling room
+/* nav-signaling-session.h: a NavAgent or a NavPeerConnection bound to a
+ * signaling room
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -12,6 +13,7 @@
 #include <netavanue/nav-version.h>
 #include <netavanue/nav-agent.h>
 #include <netavanue/nav-signaling-client.h>
+#include <netavanue/nav-peer-connection.h>
 
 G_BEGIN_DECLS
 
@@ -25,10 +27,16 @@ NavSignalingSession *nav_signaling_session_new   (NavSignalingClient  *client,
                                                   guint                stream_id,
                                                   const gchar         *room);
 NAV_AVAILABLE_IN_ALL
+NavSignalingSession *nav_signaling_session_new_for_peer_connection (NavSignalingClient *client,
+                                                                    NavPeerConnection  *peer_connection,
+                                                                    const gchar        *room);
+NAV_AVAILABLE_IN_ALL
 gboolean             nav_signaling_session_start (NavSignalingSession *self,
                                                   const gchar         *token,
                                                   GError             **error);
 NAV_AVAILABLE_IN_ALL
 const gchar         *nav_signaling_session_get_remote_peer (NavSignalingSession *self);
+NAV_AVAILABLE_IN_ALL
+NavPeerConnection   *nav_signaling_session_get_peer_connection (NavSignalingSession *self);
 
 G_END_DECLS

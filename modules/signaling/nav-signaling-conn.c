@@ -191,7 +191,9 @@ conn_http_answer (Conn        *c,
   text = g_strdup_printf ("HTTP/1.1 %u %s\r\nServer: netavanue-signaling/%s\r\nConnection: close\r\n"
                           "%s%sContent-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
                           status, phrase, NAV_VERSION_S, extra_headers != NULL ? extra_headers : "",
-                          body != NULL ? "Content-Type: application/json\r\n" : "", blen);
+                          body == NULL ? "" : g_str_has_prefix (body, "<!DOCTYPE html>")
+                          ? "Content-Type: text/html; charset=utf-8\r\n"
+                          : "Content-Type: application/json\r\n", blen);
   c->state = CONN_CLOSING;
   c->deadline = g_get_monotonic_time () + LINGER_US;
   conn_queue (c, (const guint8 *) text, strlen (text),

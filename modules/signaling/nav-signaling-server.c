@@ -136,6 +136,15 @@ on_http (gpointer     user_data,
                               g_atomic_int_get (&self->redis_up) ? "ok" : "down",
                               g_atomic_int_get (&self->n_threads));
     }
+  else if (g_str_equal (path, "/demo"))
+    {
+      /* The data channel demo page (demo.html, a resource of the module). */
+      g_autoptr (GBytes) page = g_resources_lookup_data ("/org/netavanue/signaling/demo.html",
+                                                         G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+
+      if (page != NULL)
+        g_string_append_len (body, g_bytes_get_data (page, NULL), g_bytes_get_size (page));
+    }
   else if (g_str_equal (path, "/stats"))
     {
       g_autoptr (GVariant) stats = g_variant_ref_sink (nav_signaling_server_get_stats (NAV_SERVER (self)));
