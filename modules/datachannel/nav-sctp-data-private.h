@@ -81,6 +81,7 @@ struct _NavSctpDataChannel
   guint64 buffered_amount_low_threshold;
   GByteArray *partial;          /* PPID 52/54 parts of a message */
   gboolean partial_text;
+  gboolean partial_discard;     /* the message in parts grew too large: its rest goes too */
 
   /* Only in the context's thread. */
   NavChannelReceiveFunc recv_func;

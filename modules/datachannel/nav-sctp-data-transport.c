@@ -987,6 +987,14 @@ message_cb (NavSctpAssociation *assoc,
     case NAV_DCEP_PPID_STRING:
     case NAV_DCEP_PPID_BINARY:
       text = message->ppid == NAV_DCEP_PPID_STRING;
+      if (channel->partial_discard)
+        {
+          /* The last part of a message dropped for its size. */
+          channel->partial_discard = FALSE;
+          self->dropped_messages++;
+          self->to_consume += message->len;
+          return;
+        }
       if (channel->partial != NULL)
         {
           /* The last part of a message sent in parts (the deprecated
@@ -1010,6 +1018,8 @@ message_cb (NavSctpAssociation *assoc,
     case NAV_DCEP_PPID_BINARY_PARTIAL:
       /* Accepted on receive (RFC 8831 §8 deprecates them). */
       self->to_consume += message->len;
+      if (channel->partial_discard)
+        return;
       if (channel->partial == NULL)
         {
           channel->partial = g_byte_array_new ();
@@ -1017,8 +1027,9 @@ message_cb (NavSctpAssociation *assoc,
         }
       if (channel->partial->len + message->len > max)
         {
-          self->dropped_messages++;
+          /* Larger than we take whole: dropped, up to its last part. */
           g_clear_pointer (&channel->partial, g_byte_array_unref);
+          channel->partial_discard = TRUE;
           return;
         }
       g_byte_array_append (channel->partial, message->data, message->len);
