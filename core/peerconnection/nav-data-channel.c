@@ -659,6 +659,19 @@ nav_sctp_transport_default_init (NavSctpTransportInterface *iface)
       g_param_spec_uint ("max-channels", NULL, NULL, 0, 65535, 0, ro));
 
   /**
+   * NavSctpTransport:congestion-control:
+   *
+   * How the association sizes its congestion window (see
+   * [enum@Nav.CongestionControl]); it may change at any time.
+   *
+   * Since: 1.0
+   */
+  g_object_interface_install_property (iface,
+      g_param_spec_enum ("congestion-control", NULL, NULL, NAV_TYPE_CONGESTION_CONTROL,
+                         NAV_CONGESTION_CONTROL_RFC9260,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
    * NavSctpTransport::data-channel:
    * @self: the transport
    * @channel: the channel the peer opened

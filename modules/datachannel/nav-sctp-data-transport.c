@@ -41,6 +41,7 @@ enum {
   PROP_STATE,
   PROP_MAX_MESSAGE_SIZE,
   PROP_MAX_CHANNELS,
+  PROP_CONGESTION_CONTROL,
   N_PROPS
 };
 
@@ -61,6 +62,7 @@ struct _NavSctpDataTransport
   gboolean connect_sent;
   gboolean closed;
   NavSctpTransportState state;
+  NavCongestionControl congestion_control;
   guint remote_port;
   guint64 remote_max_message_size;  /* 0: no limit */
   guint max_channels;
@@ -833,8 +835,9 @@ connected_cb (NavSctpAssociation *assoc,
 
   nav_sctp_association_get_stats (assoc, &stats);
   self->max_channels = MIN (stats.outbound_streams, stats.inbound_streams);
-  g_debug ("SCTP transport %p: up, %u streams, interleaving %d, zero checksum %d", self,
-           self->max_channels, stats.interleaving, stats.zero_checksum_sending);
+  g_debug ("SCTP transport %p: up, %u streams, interleaving %d, zero checksum %d, congestion "
+           "control %s", self, self->max_channels, stats.interleaving, stats.zero_checksum_sending,
+           self->congestion_control == NAV_CONGESTION_CONTROL_MODEL ? "model" : "RFC 9260");
   set_state_locked (self, NAV_SCTP_TRANSPORT_STATE_CONNECTED);
   progress_all_locked (self);
 }
@@ -1279,6 +1282,8 @@ start (NavSctpTransport  *transport,
   /* Delivered messages hold the window until the application took them
    * (at once, or as a stream reader reads). */
   options.manual_receive_window = TRUE;
+  options.congestion_control = self->congestion_control == NAV_CONGESTION_CONTROL_MODEL
+                               ? NAV_SCTP_CC_MODEL : NAV_SCTP_CC_RFC9260;
   self->assoc = nav_sctp_association_new (&options, &callbacks, self);
 
   self->timer = g_source_new (&timer_funcs, sizeof (GSource));
@@ -1454,6 +1459,9 @@ nav_sctp_data_transport_get_property (GObject    *object,
     case PROP_MAX_CHANNELS:
       g_value_set_uint (value, get_max_channels (self));
       break;
+    case PROP_CONGESTION_CONTROL:
+      g_value_set_enum (value, NAV_SCTP_DATA_TRANSPORT (object)->congestion_control);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1471,6 +1479,15 @@ nav_sctp_data_transport_set_property (GObject      *object,
     {
     case PROP_MAIN_CONTEXT:
       self->context = g_value_dup_boxed (value);
+      break;
+    case PROP_CONGESTION_CONTROL:
+      g_mutex_lock (&self->lock);
+      self->congestion_control = g_value_get_enum (value);
+      if (self->assoc != NULL)
+        nav_sctp_association_set_congestion_control (self->assoc,
+                                                     self->congestion_control == NAV_CONGESTION_CONTROL_MODEL
+                                                     ? NAV_SCTP_CC_MODEL : NAV_SCTP_CC_RFC9260);
+      g_mutex_unlock (&self->lock);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1492,6 +1509,7 @@ nav_sctp_data_transport_class_init (NavSctpDataTransportClass *klass)
   g_object_class_override_property (object_class, PROP_STATE, "state");
   g_object_class_override_property (object_class, PROP_MAX_MESSAGE_SIZE, "max-message-size");
   g_object_class_override_property (object_class, PROP_MAX_CHANNELS, "max-channels");
+  g_object_class_override_property (object_class, PROP_CONGESTION_CONTROL, "congestion-control");
   properties[PROP_STATE] = g_object_class_find_property (object_class, "state");
   properties[PROP_MAX_MESSAGE_SIZE] = g_object_class_find_property (object_class, "max-message-size");
   properties[PROP_MAX_CHANNELS] = g_object_class_find_property (object_class, "max-channels");

@@ -93,6 +93,25 @@ end_send_packet (NavSctpAssociation *assoc,
       g_bytes_unref (bytes);
       return;
     }
+  if (l->rate > 0)
+    {
+      /* The bottleneck: its queue drains at the rate; a full queue drops
+       * (tail drop). */
+      gint64 start = MAX (e->world->now, e->link_free_at);
+      gint64 wait = start - e->world->now;
+      gint64 tx = (gint64) (len * G_USEC_PER_SEC / l->rate);
+
+      if (l->queue_limit > 0 && (guint64) wait * l->rate / G_USEC_PER_SEC > l->queue_limit)
+        {
+          e->queue_drops++;
+          e->packets_lost++;
+          g_bytes_unref (bytes);
+          return;
+        }
+      e->max_queue_us = MAX (e->max_queue_us, wait);
+      e->link_free_at = start + tx;
+      delay += wait + tx;
+    }
   if (l->reorder > 0 && g_rand_double (e->rand) < l->reorder)
     delay += l->reorder_us;
   schedule (e, bytes, delay);

@@ -28,6 +28,10 @@ typedef struct {
   gdouble data_loss;
   /* Drops the n-th packet carrying data (counted from 1; 0: none). */
   guint drop_data_nth;
+  /* A bottleneck: bytes per second (0: none), and the bytes its queue
+   * holds before it drops what comes (0: no limit). */
+  guint64 rate;
+  gsize queue_limit;
 } SctpLinkConfig;
 
 typedef struct {
@@ -62,6 +66,9 @@ struct _SctpEnd {
   guint64 packets_sent;
   guint64 packets_lost;
   guint64 data_packets;
+  gint64 link_free_at;          /* the bottleneck sends its queue until then */
+  gint64 max_queue_us;          /* the longest wait in its queue */
+  guint64 queue_drops;
   /* Called for each message, after it is recorded. */
   void (*on_message) (SctpEnd *end, const NavSctpMessage *msg, gpointer data);
   gpointer on_message_data;

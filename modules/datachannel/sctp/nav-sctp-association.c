@@ -24,7 +24,7 @@ G_DEFINE_QUARK (nav-sctp-error-quark, nav_sctp_error)
  * Fills @options with the defaults: port 5000 both ways, an MTU of 1200,
  * 256 KiB messages, a 4 MiB receive window, a 16 MiB send buffer, the
  * protocol parameters of RFC 9260 §16, 65535 streams, interleaving
- * announced, zero checksums off.
+ * announced, zero checksums off, RFC 9260's congestion control.
  *
  * Since: 1.0
  */
@@ -1174,6 +1174,24 @@ nav_sctp_association_consume (NavSctpAssociation *assoc,
 }
 
 /**
+ * nav_sctp_association_set_congestion_control:
+ * @assoc: an association
+ * @cc: how the congestion window is sized from now on
+ *
+ * Changes #NavSctpOptions.congestion_control, at any time: the model's
+ * window starts from the current one and is the model's from the next
+ * acknowledgement that measures the path.
+ *
+ * Since: 1.0
+ */
+void
+nav_sctp_association_set_congestion_control (NavSctpAssociation       *assoc,
+                                             NavSctpCongestionControl  cc)
+{
+  assoc->opt.congestion_control = cc;
+}
+
+/**
  * nav_sctp_association_get_state:
  * @assoc: an association
  *
@@ -1208,6 +1226,8 @@ nav_sctp_association_get_stats (NavSctpAssociation *assoc,
   stats->receive_window = nav_sctp_rx_window (a);
   stats->receive_held = a->rx_held;
   stats->srtt_us = a->have_rtt ? a->srtt : 0;
+  stats->delivery_rate = a->bw;
+  stats->min_rtt_us = a->min_rtt > 0 ? a->min_rtt : 0;
   stats->rto_us = a->rto;
   stats->error_count = a->error_count;
   stats->outbound_streams = a->out_streams;

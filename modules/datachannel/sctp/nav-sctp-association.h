@@ -119,6 +119,33 @@ typedef enum {
 GQuark nav_sctp_error_quark (void);
 
 /**
+ * NavSctpCongestionControl:
+ * @NAV_SCTP_CC_RFC9260: RFC 9260 §7.2: slow start and congestion
+ *   avoidance, the window halved on each loss (Reno); what every WebRTC
+ *   stack runs, the default
+ * @NAV_SCTP_CC_MODEL: the window follows a model of the path, as BBR's
+ *   does: the bottleneck's delivery rate (the largest measured over the
+ *   last ten round trips) times the smallest round trip (over 10 s), and
+ *   a quarter, probed higher every eighth round trip; it grows as slow
+ *   start does until the delivery rate stops growing or the round trip
+ *   grows (a queue).  A loss is
+ *   retransmitted without shrinking the window, so a path that drops
+ *   packets at random (radio) keeps its speed; a timeout still falls back
+ *   to four packets until the next acknowledgement.  Opt in: on a
+ *   bottleneck shared with loss-based flows it takes more than its share,
+ *   and with a queue shorter than the path's bandwidth-delay product it
+ *   keeps losing what overflows.
+ *
+ * How the sender sizes its congestion window.
+ *
+ * Since: 1.0
+ */
+typedef enum {
+  NAV_SCTP_CC_RFC9260,
+  NAV_SCTP_CC_MODEL,
+} NavSctpCongestionControl;
+
+/**
  * NavSctpOptions:
  * @local_port: our SCTP port (RFC 8841: 5000 unless SDP says otherwise)
  * @remote_port: the peer's SCTP port
@@ -154,6 +181,8 @@ GQuark nav_sctp_error_quark (void);
  * @manual_receive_window: delivered messages keep their bytes charged to
  *   the receive window until nav_sctp_association_consume() releases them:
  *   a reader that stops reading closes the window and the sender waits
+ * @congestion_control: how the congestion window is sized
+ *   (%NAV_SCTP_CC_RFC9260 by default)
  *
  * Filled with the defaults by nav_sctp_options_init().
  *
@@ -181,6 +210,7 @@ typedef struct {
   gboolean enable_interleaving;
   gboolean zero_checksum;
   gboolean manual_receive_window;
+  NavSctpCongestionControl congestion_control;
 } NavSctpOptions;
 
 /**
@@ -339,6 +369,8 @@ typedef struct {
   gsize receive_window;         /* what we advertise now */
   gsize receive_held;           /* bytes held for reassembly and ordering */
   gint64 srtt_us;               /* 0 before the first measurement */
+  guint64 delivery_rate;        /* NAV_SCTP_CC_MODEL: the model's bytes/s */
+  gint64 min_rtt_us;            /* NAV_SCTP_CC_MODEL: the model's round trip */
   gint64 rto_us;
   guint error_count;
   guint16 outbound_streams;
@@ -397,6 +429,8 @@ void nav_sctp_association_set_total_buffered_amount_low_threshold (NavSctpAssoci
 
 void nav_sctp_association_consume (NavSctpAssociation *assoc,
                                    gsize               bytes);
+void nav_sctp_association_set_congestion_control (NavSctpAssociation       *assoc,
+                                                  NavSctpCongestionControl  cc);
 
 NavSctpState nav_sctp_association_get_state (NavSctpAssociation *assoc);
 void nav_sctp_association_get_stats (NavSctpAssociation *assoc,

@@ -104,6 +104,8 @@ typedef enum {
 typedef struct {
   NavSctpOutMsg *msg;
   gint64 sent_at;
+  guint64 delivered_at_send;    /* NAV_SCTP_CC_MODEL: a->delivered when sent */
+  gint64 delivered_time_at_send;
   guint32 offset;
   guint32 fsn;
   guint16 len;
@@ -265,6 +267,24 @@ struct _NavSctpAssociation {
   guint32 rtt_tsn;
   gint64 rtt_sent_at;
   GArray *prev_gaps;            /* NavSctpRange: the last SACK's gap blocks, absolute */
+
+  /* NAV_SCTP_CC_MODEL (nav-sctp-tx.c) */
+  guint64 delivered;            /* bytes acknowledged, ever */
+  gint64 delivered_time;        /* when it last grew */
+  guint64 round_mark;           /* a round trip ends when a chunk sent after it is acked */
+  guint64 rounds;
+  guint64 bw_rounds[10];        /* the largest delivery rate of each of the last rounds */
+  guint64 bw;                   /* their maximum, bytes/s */
+  gint64 min_rtt;
+  gint64 min_rtt_at;
+  gboolean model_startup;
+  guint64 full_bw;
+  guint full_bw_rounds;
+  /* the newest chunk acked by the SACK being handled, sent once */
+  gboolean rs_valid;
+  gint64 rs_sent_at;
+  guint64 rs_delivered_at_send;
+  gint64 rs_delivered_time_at_send;
   gboolean sack_since_t3;
   gint64 idle_since;
 

@@ -274,6 +274,106 @@ nav_sctp_tx_start (NavSctpAssociation *a,
   a->peer_rwnd = peer_a_rwnd;
   a->pba = 0;
   a->last_data_sent = a->now;
+  a->delivered_time = a->now;
+  a->model_startup = TRUE;
+  a->min_rtt = -1;
+}
+
+/* ---- the model-based congestion window (NAV_SCTP_CC_MODEL) ---- */
+
+#define MODEL_BW_ROUNDS G_N_ELEMENTS (((NavSctpAssociation *) 0)->bw_rounds)
+#define MODEL_MIN_RTT_WINDOW_US (10 * G_USEC_PER_SEC)
+#define MODEL_PROBE_EVERY 8
+
+static gboolean
+model_cc (NavSctpAssociation *a)
+{
+  return a->opt.congestion_control == NAV_SCTP_CC_MODEL;
+}
+
+/* A chunk newly acknowledged: the newest one sent once gives the rate
+ * sample of this SACK (the bytes delivered since it was sent, over the
+ * time since then), and a round trip. */
+static void
+model_note_acked (NavSctpAssociation *a,
+                  NavSctpTxChunk     *c)
+{
+  if (!model_cc (a) || c->nsent != 1)
+    return;
+  if (!a->rs_valid || c->sent_at > a->rs_sent_at)
+    {
+      a->rs_valid = TRUE;
+      a->rs_sent_at = c->sent_at;
+      a->rs_delivered_at_send = c->delivered_at_send;
+      a->rs_delivered_time_at_send = c->delivered_time_at_send;
+    }
+}
+
+static void
+model_update (NavSctpAssociation *a,
+              gsize               bytes_acked)
+{
+  gsize mtu = a->opt.mtu;
+  gint64 interval, rtt;
+  guint64 rate, bw = 0;
+  guint i;
+
+  if (bytes_acked == 0)
+    return;
+  a->delivered += bytes_acked;
+  a->delivered_time = a->now;
+  if (!a->rs_valid)
+    return;
+  a->rs_valid = FALSE;
+  rtt = a->now - a->rs_sent_at;
+  if (rtt > 0 && (a->min_rtt < 0 || rtt <= a->min_rtt || a->now - a->min_rtt_at > MODEL_MIN_RTT_WINDOW_US))
+    {
+      a->min_rtt = rtt;
+      a->min_rtt_at = a->now;
+    }
+  interval = MAX (a->now - a->rs_delivered_time_at_send, 1);
+  rate = (a->delivered - a->rs_delivered_at_send) * G_USEC_PER_SEC / interval;
+  /* A round trip ends when a chunk sent after it began is acknowledged. */
+  if (a->rs_delivered_at_send >= a->round_mark)
+    {
+      a->round_mark = a->delivered;
+      a->rounds++;
+      a->bw_rounds[a->rounds % MODEL_BW_ROUNDS] = 0;
+      if (a->model_startup)
+        {
+          /* Startup ends once three rounds brought less than a quarter
+           * more. */
+          if (a->bw >= a->full_bw + a->full_bw / 4)
+            {
+              a->full_bw = a->bw;
+              a->full_bw_rounds = 0;
+            }
+          else if (++a->full_bw_rounds >= 3)
+            a->model_startup = FALSE;
+        }
+    }
+  a->bw_rounds[a->rounds % MODEL_BW_ROUNDS] = MAX (a->bw_rounds[a->rounds % MODEL_BW_ROUNDS], rate);
+  for (i = 0; i < MODEL_BW_ROUNDS; i++)
+    bw = MAX (bw, a->bw_rounds[i]);
+  a->bw = bw;
+
+  /* Startup ends too when a queue builds up (the round trip grew by a
+   * quarter, as HyStart sees it): without pacing, doubling until the
+   * rate stops growing overfills the bottleneck's queue. */
+  if (a->model_startup && a->min_rtt > 0 && rtt > a->min_rtt + a->min_rtt / 4 + 1000)
+    a->model_startup = FALSE;
+  if (a->model_startup)
+    a->cwnd += bytes_acked;
+  else if (a->min_rtt > 0)
+    {
+      /* The bandwidth-delay product and a quarter (the queue the window
+       * keeps at the bottleneck, ack-clocked), half more one round in
+       * eight, so that more bandwidth is found when the path has it. */
+      guint64 bdp = a->bw * (guint64) a->min_rtt / G_USEC_PER_SEC;
+      guint64 gain = a->rounds % MODEL_PROBE_EVERY == 0 ? 6 : 5;
+
+      a->cwnd = MAX ((gsize) (bdp * gain / 4), 4 * mtu);
+    }
 }
 
 gboolean
@@ -527,6 +627,8 @@ ack_chunk (NavSctpAssociation *a,
            NavSctpTxChunk     *c,
            gsize              *bytes_acked)
 {
+  if (c->state == TX_OUTSTANDING || c->state == TX_RTX)
+    model_note_acked (a, c);
   if (c->state == TX_OUTSTANDING)
     {
       a->flight -= c->len;
@@ -780,8 +882,11 @@ nav_sctp_tx_handle_sack (NavSctpAssociation *a,
   if (a->fast_recovery && TSN_GE (a->cum_ack, a->recover_tsn))
     a->fast_recovery = FALSE;
 
-  /* Congestion window (§7.2.1, §7.2.2), never in fast recovery. */
-  if (!a->fast_recovery && bytes_acked > 0)
+  /* Congestion window (§7.2.1, §7.2.2), never in fast recovery; or the
+   * model's, whatever happens. */
+  if (model_cc (a))
+    model_update (a, bytes_acked);
+  else if (!a->fast_recovery && bytes_acked > 0)
     {
       if (a->cwnd <= a->ssthresh)
         {
@@ -805,7 +910,9 @@ nav_sctp_tx_handle_sack (NavSctpAssociation *a,
       if (!a->fast_recovery)
         {
           a->ssthresh = MAX (a->cwnd / 2, 4 * (gsize) a->opt.mtu);
-          a->cwnd = a->ssthresh;
+          /* The model's window does not take a loss for congestion. */
+          if (!model_cc (a))
+            a->cwnd = a->ssthresh;
           a->pba = 0;
           a->fast_recovery = TRUE;
           a->recover_tsn = a->next_tsn - 1;
@@ -842,7 +949,9 @@ nav_sctp_tx_t3_expired (NavSctpAssociation *a)
   /* §6.3.3 E1, E2; §7.2.3. */
   a->rto = MIN (a->rto * 2, a->opt.rto_max_us);
   a->ssthresh = MAX (a->cwnd / 2, 4 * (gsize) a->opt.mtu);
-  a->cwnd = a->opt.mtu;
+  /* The model's window comes back with the next acknowledgement; until
+   * then, four packets. */
+  a->cwnd = model_cc (a) ? 4 * (gsize) a->opt.mtu : a->opt.mtu;
   a->pba = 0;
   a->fast_recovery = FALSE;
   a->rtt_pending = FALSE;
@@ -908,6 +1017,8 @@ chunk_sent (NavSctpAssociation *a,
 {
   c->state = TX_OUTSTANDING;
   c->sent_at = a->now;
+  c->delivered_at_send = a->delivered;
+  c->delivered_time_at_send = a->delivered_time;
   c->nsent++;
   a->flight += c->len;
   a->peer_rwnd = a->peer_rwnd > c->len ? a->peer_rwnd - c->len : 0;
@@ -1168,8 +1279,10 @@ nav_sctp_tx_flush (NavSctpAssociation *a)
   if (a->state == NAV_SCTP_STATE_CLOSED || a->state == NAV_SCTP_STATE_COOKIE_WAIT)
     return;
 
-  /* §7.2.1: an idle sender halves its window per RTO of silence. */
-  if (data_allowed (a) && a->flight == 0 && a->rto > 0 && a->now - a->last_data_sent > a->rto)
+  /* §7.2.1: an idle sender halves its window per RTO of silence (the
+   * model's window is the model's). */
+  if (data_allowed (a) && a->flight == 0 && a->rto > 0 && a->now - a->last_data_sent > a->rto &&
+      !model_cc (a))
     {
       gint64 idle = a->now - a->last_data_sent;
       gsize floor = 4 * (gsize) a->opt.mtu;

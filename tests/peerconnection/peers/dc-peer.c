@@ -48,6 +48,17 @@ static NavPeerConnection *pc;
 static GHashTable *channels;    /* label → Chan */
 static GPtrArray *early_candidates;
 static gboolean loopback;
+static gboolean model_cc;
+
+/* The transport exists from the first channel or description on. */
+static void
+apply_congestion_control (void)
+{
+  NavSctpTransport *sctp = pc != NULL ? nav_peer_connection_get_sctp_transport (pc) : NULL;
+
+  if (model_cc && sctp != NULL)
+    g_object_set (sctp, "congestion-control", NAV_CONGESTION_CONTROL_MODEL, NULL);
+}
 
 static gint64
 now_ns (void)
@@ -533,6 +544,7 @@ static void
 cmd_init (JsonObject *o)
 {
   loopback = get_bool (o, "loopback", TRUE);
+  model_cc = g_strcmp0 (get_string (o, "cc"), "model") == 0;
   pc = nav_peer_connection_new (NULL);
   if (loopback)
     {
@@ -567,6 +579,7 @@ cmd_create (JsonObject *o)
       fail ("create", error);
       return;
     }
+  apply_congestion_control ();
   c = track (channel);
   if (nav_channel_get_state (NAV_CHANNEL (channel)) == NAV_CHANNEL_STATE_OPEN)
     report_open (c);
@@ -615,6 +628,7 @@ command (JsonObject *o)
           fail ("remote description", error);
           return;
         }
+      apply_congestion_control ();
       flush_candidates ();
       if (t == NAV_SDP_TYPE_OFFER)
         nav_peer_connection_create_answer_async (pc, NULL, on_created, GINT_TO_POINTER (FALSE));
