@@ -1027,7 +1027,8 @@ main (int argc, char **argv)
       _("Shows NetAvanue at work on this machine: modules, host candidates, UDP transport, "
         "and two ICE agents connecting through an embedded STUN and TURN server (or the "
         "servers given).  With --signal and --room, runs one agent that connects to the "
-        "peer met in a room of a signaling server."));
+        "peer met in a room of a signaling server.  With --secure or --datachannel "
+        "(--help-peer-connection), a NavPeerConnection instead: DTLS, data channels."));
   g_option_context_add_main_entries (option_context, entries, GETTEXT_PACKAGE);
   {
     GOptionGroup *group = g_option_group_new ("peer-connection", _("Peer connection options:"),
