@@ -157,7 +157,7 @@ typedef enum {
  * the fields of `RTCDataChannelInit`.  A channel with neither
  * @max_packet_life_time nor @max_retransmits is reliable.
  *
- * In C, fill one on the stack with [method@Nav.DataChannelOptions.init]
+ * In C, fill one on the stack with [func@Nav.DataChannelOptions.init]
  * (@protocol is then borrowed); from a binding, make one with
  * [ctor@Nav.DataChannelOptions.new] and set the protocol with
  * [method@Nav.DataChannelOptions.set_protocol].

@@ -54,7 +54,7 @@ nav_data_channel_options_init (NavDataChannelOptions *self)
  * nav_data_channel_options_new:
  *
  * Returns: (transfer full): options with the defaults (see
- *   [method@Nav.DataChannelOptions.init])
+ *   [func@Nav.DataChannelOptions.init])
  *
  * Since: 1.0
  */
