@@ -175,6 +175,18 @@ shared_channel (Shared  *s,
   return channel;
 }
 
+static gboolean
+shared_ready (Shared     *s,
+              gboolean  (*ready) (Shared *s))
+{
+  gboolean result;
+
+  g_mutex_lock (&s->lock);
+  result = ready (s);
+  g_mutex_unlock (&s->lock);
+  return result;
+}
+
 /* A source that fires when @ready holds: at once if it does now, else on
  * the next wake. */
 static GSource *
@@ -295,13 +307,7 @@ nav_dc_input_stream_read (GInputStream  *stream,
 static gboolean
 nav_dc_input_stream_is_readable (GPollableInputStream *stream)
 {
-  Shared *s = NAV_DC_INPUT_STREAM (stream)->shared;
-  gboolean ready;
-
-  g_mutex_lock (&s->lock);
-  ready = readable (s);
-  g_mutex_unlock (&s->lock);
-  return ready;
+  return shared_ready (NAV_DC_INPUT_STREAM (stream)->shared, readable);
 }
 
 static GSource *
@@ -441,13 +447,7 @@ nav_dc_output_stream_write (GOutputStream  *stream,
 static gboolean
 nav_dc_output_stream_is_writable (GPollableOutputStream *stream)
 {
-  Shared *s = NAV_DC_OUTPUT_STREAM (stream)->shared;
-  gboolean ready;
-
-  g_mutex_lock (&s->lock);
-  ready = writable (s);
-  g_mutex_unlock (&s->lock);
-  return ready;
+  return shared_ready (NAV_DC_OUTPUT_STREAM (stream)->shared, writable);
 }
 
 static GSource *
