@@ -132,6 +132,7 @@ on_negotiation_needed (NavPeerConnection *pc,
 static void
 fixture_init (Fixture *f)
 {
+  memset (f, 0, sizeof *f);
   pc_pair_init_options (&f->pair, NULL, NULL, TRUE);
   f->remote_a = g_ptr_array_new_with_free_func (g_object_unref);
   f->remote_b = g_ptr_array_new_with_free_func (g_object_unref);

@@ -154,6 +154,8 @@ async def scenario(kind, nav_offers):
         NAV_LOG[0] = nav.stderr_text()
         for p in (nav, peer):
             await p.stop()
+    # Our peer exits cleanly: no crash, no leak (under the sanitizers).
+    check(nav.exit_status == 0, f"dc-peer exited with status {nav.exit_status}:\n{nav.stderr_text()}")
 
 
 def main():

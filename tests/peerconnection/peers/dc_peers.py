@@ -54,9 +54,24 @@ def node_modules():
     return os.path.join(cache, "node_modules")
 
 
+def child_env():
+    """dc-peer is instrumented itself when this interpreter runs under a
+    sanitizer's LD_PRELOAD (the ASan build's Python tests): drop the
+    preload, give it back its leak checks."""
+    env = dict(os.environ)
+    if "LD_PRELOAD" in env and "asan" in env["LD_PRELOAD"]:
+        del env["LD_PRELOAD"]
+        env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=1:intercept_tls_get_addr=0"
+        supp = os.path.join(env.get("NAV_SOURCE_ROOT", "."), "tests", "lsan.supp")
+        env["LSAN_OPTIONS"] = "suppressions=%s:print_suppressions=0" % supp
+    return env
+
+
 def peer_command(kind):
     """The command line and environment of a peer of @kind."""
-    env = dict(os.environ)
+    env = child_env() if kind == "netavanue" else dict(os.environ)
+    if "LD_PRELOAD" in env and "asan" in env["LD_PRELOAD"]:
+        del env["LD_PRELOAD"]       # not ours: Node, Chromium, aiortc's Python
     if kind == "netavanue":
         build = os.environ.get("NAV_BUILD_ROOT")
         if not build:
@@ -90,6 +105,7 @@ class Peer:
         self.stderr = tempfile.TemporaryFile()
         self.errors = []
         self.closed = False
+        self.exit_status = None
 
     async def start(self):
         argv, env = peer_command(self.kind)
@@ -171,11 +187,12 @@ class Peer:
         except (PeerError, ConnectionError, BrokenPipeError):
             pass
         try:
-            await asyncio.wait_for(self.proc.wait(), 10)
+            await asyncio.wait_for(self.proc.wait(), 30)
         except asyncio.TimeoutError:
             self.proc.kill()
             await self.proc.wait()
         self.reader.cancel()
+        self.exit_status = self.proc.returncode
         return bye
 
 
