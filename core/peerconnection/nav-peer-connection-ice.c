@@ -18,6 +18,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "nav-agent-private.h"
+#include "../discovery/nav-mdns-local-private.h"
 #include "nav-peer-connection-private.h"
 
 /* RFC 7064 §3.1 and RFC 7065 §3.1: the default ports. */
@@ -447,12 +448,9 @@ nav_peer_connection_add_remote_candidate (NavPeerConnection  *self,
           g_debug ("Peer connection %p: candidate of ufrag %s ignored", self, ufrag);
           return TRUE;
         }
-      /* An mDNS name (RFC 8828 §5.1): not resolved here yet. */
-      if (g_str_has_suffix (tokens[4], ".local"))
-        {
-          g_debug ("Peer connection %p: mDNS candidate %s ignored", self, tokens[4]);
-          return TRUE;
-        }
+      /* An mDNS name (RFC 8828 §5.1): resolved, then added by the resolver. */
+      if (nav_mdns_candidate_resolve (self->agent, self->stream_id, text))
+        return TRUE;
     }
   c = nav_agent_parse_remote_candidate_sdp (self->agent, self->stream_id, text);
   if (c == NULL)
