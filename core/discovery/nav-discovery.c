@@ -910,11 +910,12 @@ nav_discovery_stop (NavDiscovery *self)
  * @self: a discovery
  *
  * Returns: (transfer full) (element-type NavDiscoveredPeer): the peers
- *   known now
+ *   known now; free with `g_list_free_full (list, (GDestroyNotify)
+ *   nav_discovered_peer_unref)`
  *
  * Since: 1.0
  */
-GPtrArray *
+GList *
 nav_discovery_list_peers (NavDiscovery *self)
 {
   g_return_val_if_fail (NAV_IS_DISCOVERY (self), NULL);

@@ -653,7 +653,7 @@ put_u32 (Writer  *w,
 }
 
 /* Whether the labels at @wire (ending in a zero, uncompressed) equal the
- * name at @offset in the output (possibly compressed), ignoring case. */
+ * name at @offset in the output (possibly compressed). */
 static gboolean
 suffix_matches (const GByteArray *out,
                 gsize             offset,
@@ -680,8 +680,9 @@ suffix_matches (const GByteArray *out,
         return FALSE;
       if (len == 0)
         return TRUE;
-      if (pos + 1 + len > out->len ||
-          g_ascii_strncasecmp ((const gchar *) out->data + pos + 1, (const gchar *) wire + i + 1, len) != 0)
+      /* Exact bytes: a pointer to a name in another case would change
+       * the case of what is written (RFC 4343 §4: case is preserved). */
+      if (pos + 1 + len > out->len || memcmp (out->data + pos + 1, wire + i + 1, len) != 0)
         return FALSE;
       pos += 1 + len;
       i += 1 + len;

@@ -172,7 +172,7 @@ struct _NavDiscoveryClass
   gboolean   (*start)      (NavDiscovery  *self,
                             GError       **error);
   void       (*stop)       (NavDiscovery  *self);
-  GPtrArray *(*list_peers) (NavDiscovery  *self);
+  GList     *(*list_peers) (NavDiscovery  *self);
   void       (*update)     (NavDiscovery  *self);
 
   /*< private >*/
@@ -187,7 +187,7 @@ gboolean       nav_discovery_start              (NavDiscovery  *self,
 NAV_AVAILABLE_IN_ALL
 void           nav_discovery_stop               (NavDiscovery  *self);
 NAV_AVAILABLE_IN_ALL
-GPtrArray     *nav_discovery_list_peers         (NavDiscovery  *self);
+GList         *nav_discovery_list_peers         (NavDiscovery  *self);
 NAV_AVAILABLE_IN_ALL
 gboolean       nav_discovery_is_started         (NavDiscovery  *self);
 

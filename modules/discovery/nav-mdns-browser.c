@@ -20,7 +20,8 @@
 #define MAX_TTL 4500
 #define MAX_BROWSE_INTERVAL 3600      /* RFC 6762 §5.2: at most an hour */
 
-static void evaluate_peers (NavMdnsDiscovery *self);
+static void evaluate_peers (NavMdnsDiscovery *self,
+                            GHashTable       *touched);
 
 /* ------------------------------------------------------------ cache */
 
@@ -96,11 +97,14 @@ cache_flush (NavMdnsDiscovery   *self,
       }
 }
 
+static void touch (NavMdnsDiscovery *self, GHashTable *touched, const NavDnsRecord *rec);
+
 static gboolean
 store (NavMdnsDiscovery   *self,
        const NavDnsRecord *rec,
        guint               ifindex,
-       gint64              now)
+       gint64              now,
+       GHashTable         *touched)
 {
   gchar *key = record_key (rec);
   CacheRecord *c = g_hash_table_lookup (self->cache, key);
@@ -122,9 +126,24 @@ store (NavMdnsDiscovery   *self,
     {
       if (g_hash_table_size (self->cache) >= NAV_MDNS_MAX_CACHE)
         {
+          /* Full (a flood of instances): the record heard longest ago
+           * goes, so that a neighbour cannot lock the others out by
+           * filling it first.  Counted. */
+          GHashTableIter iter;
+          gpointer oldest_key = NULL, k;
+          CacheRecord *o;
+          gint64 oldest = G_MAXINT64;
+
+          g_hash_table_iter_init (&iter, self->cache);
+          while (g_hash_table_iter_next (&iter, &k, (gpointer *) &o))
+            if (o->received < oldest)
+              {
+                oldest = o->received;
+                oldest_key = k;
+              }
           self->cache_full++;
-          g_free (key);
-          return FALSE;
+          touch (self, touched, ((CacheRecord *) g_hash_table_lookup (self->cache, oldest_key))->rec);
+          g_hash_table_remove (self->cache, oldest_key);
         }
       c = g_new0 (CacheRecord, 1);
       c->rec = nav_dns_record_copy (rec);
@@ -144,14 +163,41 @@ store (NavMdnsDiscovery   *self,
   return TRUE;
 }
 
+/* The instances whose peer a record may change. */
+static void
+touch (NavMdnsDiscovery   *self,
+       GHashTable         *touched,
+       const NavDnsRecord *rec)
+{
+  GHashTableIter iter;
+  CacheRecord *c;
+
+  switch (rec->type)
+    {
+    case NAV_DNS_TYPE_PTR:
+      g_hash_table_add (touched, g_ascii_strdown (rec->data.ptr, -1));
+      break;
+    case NAV_DNS_TYPE_SRV:
+    case NAV_DNS_TYPE_TXT:
+      g_hash_table_add (touched, g_ascii_strdown (rec->name, -1));
+      break;
+    default:
+      g_hash_table_iter_init (&iter, self->cache);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
+        if (c->rec->type == NAV_DNS_TYPE_SRV && nav_dns_name_equal (c->rec->data.srv.target, rec->name))
+          g_hash_table_add (touched, g_ascii_strdown (c->rec->name, -1));
+      break;
+    }
+}
+
 void
 nav_mdns_browser_handle_response (NavMdnsDiscovery      *self,
                                   const NavMdnsDatagram *d,
                                   const NavDnsMessage   *m)
 {
   GPtrArray *sections[2] = { m->answers, m->additional };
+  g_autoptr (GHashTable) touched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gint64 now = g_get_monotonic_time ();
-  gboolean changed = FALSE;
   guint pass, s, i;
 
   if (!self->browsing)
@@ -185,13 +231,14 @@ nav_mdns_browser_handle_response (NavMdnsDiscovery      *self,
             default:
               wanted = FALSE;
             }
-          if (wanted && store (self, rec, d->ifindex, now))
-            changed = TRUE;
-          else if (wanted && rec->ttl == 0)
-            changed = TRUE;
+          if (wanted)
+            {
+              store (self, rec, d->ifindex, now, touched);
+              touch (self, touched, rec);
+            }
         }
-  if (changed)
-    evaluate_peers (self);
+  if (g_hash_table_size (touched) > 0)
+    evaluate_peers (self, touched);
 }
 
 /* ------------------------------------------------------------ queries */
@@ -321,7 +368,7 @@ nav_mdns_browser_tick (NavMdnsDiscovery *self)
   if (refresh->questions->len > 0)
     nav_mdns_send_multicast (self, 0, refresh);
   if (changed)
-    evaluate_peers (self);
+    evaluate_peers (self, NULL);
   /* The last multicast times are only needed for a second. */
   if (g_hash_table_size (self->last_multicast) > 256)
     g_hash_table_remove_all (self->last_multicast);
@@ -343,7 +390,7 @@ nav_mdns_browser_interface_removed (NavMdnsDiscovery *self,
         changed = TRUE;
       }
   if (changed)
-    evaluate_peers (self);
+    evaluate_peers (self, NULL);
 }
 
 /* ------------------------------------------------------------ peers */
@@ -472,8 +519,11 @@ typedef struct {
   NavDiscoveredPeer *peer;
 } Emission;
 
+/* Peers found, changed and lost since the last time, among @touched
+ * (lower-case service names) or all when NULL. */
 static void
-evaluate_peers (NavMdnsDiscovery *self)
+evaluate_peers (NavMdnsDiscovery *self,
+                GHashTable       *touched)
 {
   static const gchar *names[] = { "peer-found", "peer-changed", "peer-lost" };
   g_autoptr (GHashTable) present = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -490,7 +540,12 @@ evaluate_peers (NavMdnsDiscovery *self)
   g_hash_table_iter_init (&iter, self->cache);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
     if (c->rec->type == NAV_DNS_TYPE_PTR)
-      g_ptr_array_add (services, g_strdup (c->rec->data.ptr));
+      {
+        g_autofree gchar *lower = g_ascii_strdown (c->rec->data.ptr, -1);
+
+        if (touched == NULL || g_hash_table_contains (touched, lower))
+          g_ptr_array_add (services, g_strdup (c->rec->data.ptr));
+      }
 
   for (i = 0; i < services->len; i++)
     {
@@ -521,7 +576,7 @@ evaluate_peers (NavMdnsDiscovery *self)
     }
   g_hash_table_iter_init (&iter, self->peers);
   while (g_hash_table_iter_next (&iter, (gpointer *) &key, (gpointer *) &old))
-    if (!g_hash_table_contains (present, key))
+    if (!g_hash_table_contains (present, key) && (touched == NULL || g_hash_table_contains (touched, key)))
       {
         Emission e = { 2, nav_discovered_peer_ref (old) };
 
@@ -544,15 +599,15 @@ evaluate_peers (NavMdnsDiscovery *self)
   g_object_unref (self);
 }
 
-GPtrArray *
+GList *
 nav_mdns_browser_list_peers (NavMdnsDiscovery *self)
 {
-  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_discovered_peer_unref);
+  GList *out = NULL;
   GHashTableIter iter;
   NavDiscoveredPeer *peer;
 
   g_hash_table_iter_init (&iter, self->peers);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
-    g_ptr_array_add (out, nav_discovered_peer_ref (peer));
+    out = g_list_prepend (out, nav_discovered_peer_ref (peer));
   return out;
 }

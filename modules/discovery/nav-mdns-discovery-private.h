@@ -102,7 +102,7 @@ void     nav_mdns_browser_handle_response (NavMdnsDiscovery      *self,
 void     nav_mdns_browser_tick           (NavMdnsDiscovery       *self);
 void     nav_mdns_browser_interface_removed (NavMdnsDiscovery    *self,
                                              guint                ifindex);
-GPtrArray *nav_mdns_browser_list_peers   (NavMdnsDiscovery       *self);
+GList   *nav_mdns_browser_list_peers   (NavMdnsDiscovery       *self);
 
 /* Sends @m on @ifindex (0: every interface), split in several messages
  * when too large for one. */

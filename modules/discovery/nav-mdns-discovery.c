@@ -21,6 +21,11 @@ enum {
   PROP_0,
   PROP_HOST_TTL,
   PROP_OTHER_TTL,
+  PROP_RECEIVED,
+  PROP_MALFORMED,
+  PROP_OFF_LINK,
+  PROP_CACHE_FULL,
+  PROP_CONFLICTS,
   N_PROPS
 };
 
@@ -193,7 +198,7 @@ nav_mdns_discovery_stop (NavDiscovery *discovery)
   stop_all (NAV_MDNS_DISCOVERY (discovery), TRUE);
 }
 
-static GPtrArray *
+static GList *
 nav_mdns_discovery_list_peers (NavDiscovery *discovery)
 {
   return nav_mdns_browser_list_peers (NAV_MDNS_DISCOVERY (discovery));
@@ -252,6 +257,21 @@ nav_mdns_discovery_get_property (GObject    *object,
       break;
     case PROP_OTHER_TTL:
       g_value_set_uint (value, self->other_ttl);
+      break;
+    case PROP_RECEIVED:
+      g_value_set_uint64 (value, self->received);
+      break;
+    case PROP_MALFORMED:
+      g_value_set_uint64 (value, self->malformed);
+      break;
+    case PROP_OFF_LINK:
+      g_value_set_uint64 (value, self->off_link);
+      break;
+    case PROP_CACHE_FULL:
+      g_value_set_uint64 (value, self->cache_full);
+      break;
+    case PROP_CONFLICTS:
+      g_value_set_uint64 (value, self->conflicts);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -322,6 +342,19 @@ nav_mdns_discovery_class_init (NavMdnsDiscoveryClass *klass)
   g_object_class_install_property (object_class, PROP_OTHER_TTL,
     g_param_spec_uint ("other-ttl", NULL, NULL, 1, 4500, NAV_MDNS_OTHER_TTL,
                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS));
+  /* Counters: datagrams read; dropped as malformed; dropped because
+   * their source was not on the link (RFC 6762 §11); records not cached
+   * because the cache was full; name conflicts met. */
+  g_object_class_install_property (object_class, PROP_RECEIVED,
+    g_param_spec_uint64 ("received", NULL, NULL, 0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (object_class, PROP_MALFORMED,
+    g_param_spec_uint64 ("malformed", NULL, NULL, 0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (object_class, PROP_OFF_LINK,
+    g_param_spec_uint64 ("off-link", NULL, NULL, 0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (object_class, PROP_CACHE_FULL,
+    g_param_spec_uint64 ("cache-full", NULL, NULL, 0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (object_class, PROP_CONFLICTS,
+    g_param_spec_uint64 ("conflicts", NULL, NULL, 0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 }
 
 static void

@@ -99,8 +99,11 @@ def main():
     disc.start()
     emit('started', name=disc.props.instance_name, id=disc.props.device_id)
     loop.run()
+    peers = len(disc.list_peers())
+    counters = {k: disc.get_property(k) for k in ('received', 'malformed', 'off-link', 'cache-full',
+                                                   'conflicts')}
     disc.stop()
-    emit('stopped', peers=len(disc.list_peers()))
+    emit('stopped', peers=peers, name=disc.props.instance_name, **counters)
     return 0
 
 
