@@ -16,6 +16,8 @@ with the lab's STUN server; no signaling server runs.
     missing     an offer to a peer id that no node published a key for
                 fails with server-error 404 and a clear reason, within
                 the stated bound (30 s; the time is printed).
+    demo        two `nav-demo --dht 100.64.0.2:4222` behind the two NATs
+                connect (ICE, data both ways).
     forged      a hostile node puts an unsigned announce, an announce
                 signed by a key other than the peer it names, an
                 unsigned offer and a signed offer not encrypted to the
@@ -173,8 +175,23 @@ def forged():
               'partner (ready %d ms)' % (ra['unsigned-ignored'], ra['mismatched-ignored'], ra['ready_ms']))
 
 
+def demo():
+    nav_demo = os.path.join(os.environ.get('NAV_BUILD_ROOT', ''), 'tools', 'nav-demo')
+    with natlab.Lab(ROUTERS) as lab:
+        start_dht(lab)
+        argv = [nav_demo, '--dht', BOOTSTRAP, '--room', 'demo-%d' % os.getpid(), '-c', '50',
+                '--stun', '%s:%d' % (natlab.SERVER_IP, natlab.STUN_PORT), '-t', str(int(60 * SCALE))]
+        results = lab.run_many([('lan1', argv), ('lan2', argv)], timeout=90 * SCALE)
+        for rc, out, err in results:
+            if rc != 0 or 'data went both ways' not in out:
+                fail('nav-demo --dht failed (status %s):\n%s\n%s' % (rc, out, err))
+        for rc, out, err in results:
+            print(' | '.join(line.strip() for line in out.splitlines() if 'setup' in line or 'path' in line))
+
+
 if __name__ == '__main__':
     sys.exit(netns_peers.main(sys.argv[0], {
+        'demo': demo,
         'rendezvous': rendezvous,
         'missing': missing,
         'forged': forged,

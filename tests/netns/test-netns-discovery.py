@@ -19,6 +19,8 @@ tests/discovery/mdnspeer.py, a NavDiscovery in a process of its own.
                namespace of its own) on the segment: avahi-browse
                resolves a NetAvanue peer, and NetAvanue finds a service
                published with avahi-publish.
+    demo       two `nav-demo --discover` on the segment find each other
+               and connect (ICE, data both ways) with no server given.
     flood      a hostile neighbour multicasts malformed messages,
                unrelated records, more fake instances than the cache
                holds, and an instance from an address off the link: the
@@ -305,8 +307,32 @@ def flood():
                  stopped['cache-full'], len(fakes), stopped['peers'], (seen['t'] - (bob.started - victim.started)) * 1000))
 
 
+def demo():
+    nav_demo = os.path.join(os.environ.get('NAV_BUILD_ROOT', ''), 'tools', 'nav-demo')
+    with natlab.Lab(ROUTERS, stun=False, probe_server=False) as lab:
+        jobs = [(node, [nav_demo, '--discover', '-t', str(int(30 * SCALE)), '-c', '50'])
+                for node in ('lan1', 'lan1b')]
+        procs = [lab.spawn(node, argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env())
+                 for node, argv in jobs]
+        outs = []
+        for p in procs:
+            try:
+                out, err = p.communicate(timeout=60 * SCALE)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                out, err = p.communicate()
+            outs.append((p.returncode, out, err))
+        for rc, out, err in outs:
+            if rc != 0 or 'data went both ways' not in out or 'Found' not in out:
+                fail('nav-demo --discover failed (status %s):\n%s\n%s' % (rc, out, err))
+        for rc, out, err in outs:
+            found = [line for line in out.splitlines() if line.startswith('Found') or 'setup' in line]
+            print(' | '.join(line.strip() for line in found))
+
+
 if __name__ == '__main__':
     sys.exit(netns_peers.main(sys.argv[0], {
+        'demo': demo,
         'lan': lan,
         'lifecycle': lifecycle,
         'conflict': conflict,
