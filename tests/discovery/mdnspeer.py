@@ -70,6 +70,7 @@ def main():
     def emit(event, **kw):
         kw['event'] = event
         kw['t'] = round(time.monotonic() - start, 3)
+        kw['mono'] = time.monotonic()     # the machine's clock, shared by the processes
         print(json.dumps(kw), flush=True)
 
     def on_found(d, peer):

@@ -2,14 +2,16 @@
  * `dht` implementation: signaling rooms with no server (`dht://` URIs)
  *
  * Each client is a DHT node of its own (OpenDHT's DhtRunner, its thread)
- * with a fresh RSA identity; its peer id is the identity's public key id
+ * with a fresh RSA key; its peer id is the identity's public key id
  * (40 hex digits).  A room is a DHT key, H("netavanue-room:" ROOM): a
  * member announces itself there with a value signed by its key, and
  * listens there for the others'.  A message for a peer goes to its
  * inbox, H("netavanue-inbox:" PEER-ID), encrypted to its public key and
- * signed by the sender's (OpenDHT's putEncrypted, as Jami's dhtnet
- * exchanges its ICE descriptions): only the peer reads it, and the
- * sender's id is the signature's key, not a claim.  A value that is not
+ * signed by the sender's, as Jami's dhtnet exchanges its ICE
+ * descriptions: only the peer reads it, and the sender's id is the
+ * signature's key, not a claim.  The peer's key comes with its signed
+ * announce; to a peer known only by its id, OpenDHT's putEncrypted looks
+ * its certificate up.  A value that is not
  * signed, or whose signer is not the peer it names, is ignored (and
  * counted).
  *
@@ -34,6 +36,11 @@
 #define MEMBER_STALE_S 60           /* and is gone when it has not for this long */
 #define REORDER_WAIT_US (2 * G_USEC_PER_SEC)
 #define MAX_PENDING 256
+/* A peer's key may not be in the DHT yet when its announce is (its node
+ * publishes its certificate as it starts): a put to it is tried again,
+ * 250 ms then doubling, before it is reported missing (about 4 s). */
+#define PUT_ATTEMPTS 5
+#define PUT_RETRY_MS 250
 #define PROTOCOL_VERSION 1
 #define ANNOUNCE_TYPE "(usxb)"      /* version, peer id, wall-clock µs, present */
 #define MESSAGE_TYPE "(utsss)"      /* version, sequence, type, room, value */
@@ -82,6 +89,7 @@ struct _NavDhtSignalingClient
   GHashTable *rooms;        /* name → Room */
   GHashTable *out_seq;      /* peer id → guint64* */
   GHashTable *inbound;      /* peer id → Inbound */
+  GHashTable *keys;         /* peer id → dht_publickey*, from its signed announces */
   GPtrArray *callback_data; /* what the runner's callbacks point to, freed after the runner */
   dht_op_token *inbox_listen;
   dht_infohash inbox_key;
@@ -156,8 +164,11 @@ typedef struct {
   gchar *type;
   GBytes *data;
   gchar *owner;         /* hex id of the signer, or NULL */
+  GBytes *owner_key;    /* its public key, exported */
   gchar *recipient;     /* hex id, or NULL */
   gboolean ok;
+  GBytes *payload;      /* EVENT_PUT_DONE: what was put, for a retry */
+  guint attempts;
 } Event;
 
 static void
@@ -172,6 +183,8 @@ event_free (gpointer data)
   g_clear_pointer (&e->data, g_bytes_unref);
   g_free (e->owner);
   g_free (e->recipient);
+  g_clear_pointer (&e->payload, g_bytes_unref);
+  g_clear_pointer (&e->owner_key, g_bytes_unref);
   g_free (e);
 }
 
@@ -190,6 +203,8 @@ typedef struct {
   gchar *room;
   gchar *to;
   gchar *type;
+  GBytes *payload;
+  guint attempts;
 } CallbackData;
 
 static void
@@ -201,6 +216,7 @@ callback_data_free (gpointer data)
   g_free (cd->room);
   g_free (cd->to);
   g_free (cd->type);
+  g_clear_pointer (&cd->payload, g_bytes_unref);
   g_free (cd);
 }
 
@@ -232,6 +248,8 @@ event_new (CallbackData *cd)
   e->room = g_strdup (cd->room);
   e->to = g_strdup (cd->to);
   e->type = g_strdup (cd->type);
+  e->payload = cd->payload != NULL ? g_bytes_ref (cd->payload) : NULL;
+  e->attempts = cd->attempts;
   return e;
 }
 
@@ -255,8 +273,12 @@ on_value (const dht_value *value,
   if (owner != NULL)
     {
       dht_infohash id = dht_publickey_get_id (owner);
+      gchar key[4096];
+      size_t key_len = sizeof key;
 
       e->owner = g_strdup (dht_infohash_print (&id));
+      if (dht_publickey_export (owner, key, &key_len) == 0)
+        e->owner_key = g_bytes_new (key, key_len);
       dht_publickey_delete (owner);
     }
   recipient = dht_value_get_recipient (value);
@@ -264,19 +286,6 @@ on_value (const dht_value *value,
     e->recipient = g_strdup (dht_infohash_print (&recipient));
   post (e);
   return true;
-}
-
-/* A get's values and its end share one user data in OpenDHT's C API:
- * the data says the end, the values are told apart here. */
-static bool
-on_get_value (const dht_value *value,
-              void            *user_data)
-{
-  CallbackData *cd = user_data;
-  CallbackData values = *cd;
-
-  values.kind = EVENT_ROOM_VALUE;
-  return on_value (value, false, &values);
 }
 
 static void
@@ -419,6 +428,23 @@ room_value (NavDhtSignalingClient *self,
       g_free ((gchar *) peer);
       return;
     }
+  /* The key that signed it is the peer's (its id is the key's): kept, so
+   * that messages to the peer are encrypted without looking the key up. */
+  if (e->owner_key != NULL && !g_hash_table_contains (self->keys, peer))
+    {
+      dht_publickey *key = dht_publickey_import (g_bytes_get_data (e->owner_key, NULL),
+                                                 g_bytes_get_size (e->owner_key));
+
+      if (key != NULL)
+        {
+          dht_infohash id = dht_publickey_get_id (key);
+
+          if (g_ascii_strcasecmp (dht_infohash_print (&id), peer) == 0)
+            g_hash_table_insert (self->keys, g_ascii_strdown (peer, -1), key);
+          else
+            dht_publickey_delete (key);
+        }
+    }
   known = g_hash_table_contains (room->members, peer);
   if (present)
     {
@@ -526,6 +552,7 @@ inbox_value (NavDhtSignalingClient *self,
              Event                 *e)
 {
   g_autoptr (GVariant) v = NULL;
+  g_autoptr (GBytes) plain = NULL;
   const gchar *type, *room, *value;
   guint32 version;
   guint64 seq;
@@ -537,14 +564,35 @@ inbox_value (NavDhtSignalingClient *self,
       g_debug ("inbox: unsigned value ignored (%" G_GUINT64_FORMAT ")", self->unsigned_ignored);
       return;
     }
-  /* Not encrypted to us (anyone may put anything at our inbox): ignored. */
-  if (e->recipient == NULL || g_ascii_strcasecmp (e->recipient, self->peer_id) != 0)
+  if (e->recipient != NULL)
     {
-      self->mismatched_ignored++;
-      g_debug ("inbox: value from %s not encrypted to us ignored", e->owner);
-      return;
+      /* Decrypted by OpenDHT (putEncrypted): it must be for us. */
+      if (g_ascii_strcasecmp (e->recipient, self->peer_id) != 0)
+        {
+          self->mismatched_ignored++;
+          return;
+        }
+      plain = g_bytes_ref (e->data);
     }
-  v = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (MESSAGE_TYPE), e->data, FALSE));
+  else
+    {
+      /* Signed, and sealed to our key by the sender. */
+      dht_blob *opened = dht_privatekey_decrypt (self->identity.privatekey, g_bytes_get_data (e->data, NULL),
+                                                 g_bytes_get_size (e->data));
+      dht_data_view view;
+
+      if (opened == NULL)
+        {
+          /* Not encrypted to us (anyone may put anything at our inbox). */
+          self->mismatched_ignored++;
+          g_debug ("inbox: value from %s not encrypted to us ignored", e->owner);
+          return;
+        }
+      view = dht_blob_get_data (opened);
+      plain = g_bytes_new (view.data, view.size);
+      dht_blob_delete (opened);
+    }
+  v = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (MESSAGE_TYPE), plain, FALSE));
   if (!g_variant_is_normal_form (v))
     {
       self->malformed_ignored++;
@@ -578,6 +626,79 @@ inbox_value (NavDhtSignalingClient *self,
   drain (self, e->owner, in);
 }
 
+static void
+put_message (NavDhtSignalingClient *self,
+             const gchar           *room,
+             const gchar           *to,
+             const gchar           *type,
+             GBytes                *payload,
+             guint                  attempts)
+{
+  dht_infohash inbox, recipient;
+  CallbackData *cd;
+  dht_value *v;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (payload, &len);
+
+  g_autofree gchar *lower = g_ascii_strdown (to, -1);
+  dht_publickey *key = g_hash_table_lookup (self->keys, lower);
+
+  key_for (&inbox, "netavanue-inbox:", to);
+  dht_infohash_from_hex (&recipient, to);
+  cd = callback_data (self, EVENT_PUT_DONE, room, to, type);
+  cd->payload = g_bytes_ref (payload);
+  cd->attempts = attempts;
+  if (key != NULL)
+    {
+      /* The peer's key came with its signed announce: encrypted here,
+       * signed by ours (no lookup of its certificate in the DHT). */
+      dht_blob *sealed = dht_publickey_encrypt (key, (const char *) data, len);
+      dht_data_view view = dht_blob_get_data (sealed);
+
+      v = dht_value_new (view.data, view.size);
+      dht_blob_delete (sealed);
+      dht_runner_put_signed (self->runner, &inbox, v, on_done, cd, false);
+    }
+  else
+    {
+      /* OpenDHT looks the peer's certificate up by its id. */
+      v = dht_value_new (data, len);
+      dht_runner_put_encrypted (self->runner, &inbox, &recipient, v, on_done, cd, false);
+    }
+  dht_value_unref (v);
+}
+
+typedef struct {
+  GWeakRef client;
+  gchar *room, *to, *type;
+  GBytes *payload;
+  guint attempts;
+} Retry;
+
+static void
+retry_free (gpointer data)
+{
+  Retry *r = data;
+
+  g_weak_ref_clear (&r->client);
+  g_free (r->room);
+  g_free (r->to);
+  g_free (r->type);
+  g_bytes_unref (r->payload);
+  g_free (r);
+}
+
+static gboolean
+on_retry (gpointer data)
+{
+  Retry *r = data;
+  g_autoptr (NavDhtSignalingClient) self = g_weak_ref_get (&r->client);
+
+  if (self != NULL && self->runner != NULL && self->state == NAV_SIGNALING_CLIENT_STATE_CONNECTED)
+    put_message (self, r->room, r->to, r->type, r->payload, r->attempts);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 dispatch_event (gpointer data)
 {
@@ -598,7 +719,22 @@ dispatch_event (gpointer data)
       room_done (self, e);
       break;
     case EVENT_PUT_DONE:
-      if (!e->ok)
+      if (!e->ok && e->attempts < PUT_ATTEMPTS)
+        {
+          Retry *r = g_new0 (Retry, 1);
+          GSource *timer = g_timeout_source_new (PUT_RETRY_MS << (e->attempts - 1));
+
+          g_weak_ref_init (&r->client, self);
+          r->room = g_strdup (e->room);
+          r->to = g_strdup (e->to);
+          r->type = g_strdup (e->type);
+          r->payload = g_bytes_ref (e->payload);
+          r->attempts = e->attempts + 1;
+          g_source_set_callback (timer, on_retry, r, retry_free);
+          g_source_attach (timer, self->context);
+          g_source_unref (timer);
+        }
+      else if (!e->ok)
         {
           g_autofree gchar *reason = g_strdup_printf (_("Peer %s was not found in the DHT (no public key "
                                                         "published under its id)"), e->to);
@@ -738,18 +874,20 @@ bad:
   return FALSE;
 }
 
-/* The identity: an RSA key and certificate made in a thread (it takes
- * a fraction of a second to seconds). */
+/* The identity: an RSA key of 2048 bits (tens of milliseconds), made in
+ * a thread.  No certificate: values are signed with the key, and peers
+ * learn it from the signed announces (OpenDHT's generated identities
+ * are 4096-bit keys with a certificate, one to five seconds each on a
+ * busy machine). */
 static void
 make_identity (GTask        *task,
                gpointer      source,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  dht_identity none = { NULL, NULL };
   dht_identity *id = g_new0 (dht_identity, 1);
 
-  *id = dht_identity_generate ("netavanue", &none);
+  id->privatekey = dht_privatekey_generate (2048);
   g_task_return_pointer (task, id, g_free);
 }
 
@@ -993,9 +1131,19 @@ client_join (NavSignalingClient  *client,
   cd = callback_data (self, EVENT_ROOM_VALUE, name, NULL, NULL);
   room->listen = dht_runner_listen (self->runner, &room->key, on_value, NULL, cd);
   announce (self, room, TRUE);
-  /* "joined" once the members already there are read. */
-  cd = callback_data (self, EVENT_ROOM_DONE, name, NULL, NULL);
-  dht_runner_get (self->runner, &room->key, on_get_value, on_done, cd);
+  /* "joined" at once, with no one: the members already there come as
+   * "peer-joined" when the listen finds their announces.  (Waiting for
+   * a DHT search to end would cost a second or more: nodes behind NATs
+   * that cannot answer are waited for.) */
+  {
+    Event *e = g_new0 (Event, 1);
+
+    e->shared = shared_ref (self->shared);
+    e->kind = EVENT_ROOM_DONE;
+    e->room = g_strdup (name);
+    e->ok = TRUE;
+    post (e);
+  }
   return TRUE;
 }
 
@@ -1034,8 +1182,7 @@ send_one (NavDhtSignalingClient *self,
 {
   guint64 *seq = g_hash_table_lookup (self->out_seq, to);
   g_autoptr (GVariant) message = NULL;
-  dht_infohash inbox, recipient;
-  dht_value *v;
+  g_autoptr (GBytes) payload = NULL;
 
   if (seq == NULL)
     {
@@ -1045,12 +1192,8 @@ send_one (NavDhtSignalingClient *self,
   (*seq)++;
   message = g_variant_ref_sink (g_variant_new (MESSAGE_TYPE, PROTOCOL_VERSION, *seq, type, room,
                                                value != NULL ? value : ""));
-  key_for (&inbox, "netavanue-inbox:", to);
-  dht_infohash_from_hex (&recipient, to);
-  v = dht_value_new (g_variant_get_data (message), g_variant_get_size (message));
-  dht_runner_put_encrypted (self->runner, &inbox, &recipient, v, on_done,
-                            callback_data (self, EVENT_PUT_DONE, room, to, type), false);
-  dht_value_unref (v);
+  payload = g_variant_get_data_as_bytes (message);
+  put_message (self, room, to, type, payload, 1);
   return TRUE;
 }
 
@@ -1241,6 +1384,7 @@ nav_dht_signaling_client_finalize (GObject *object)
   g_hash_table_unref (self->rooms);
   g_hash_table_unref (self->out_seq);
   g_hash_table_unref (self->inbound);
+  g_hash_table_unref (self->keys);
   g_ptr_array_unref (self->callback_data);
   if (self->shared != NULL)
     shared_unref (self->shared);
@@ -1306,5 +1450,6 @@ nav_dht_signaling_client_init (NavDhtSignalingClient *self)
   self->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, room_free);
   self->out_seq = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->inbound = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, inbound_free);
+  self->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) dht_publickey_delete);
   self->callback_data = g_ptr_array_new_with_free_func (callback_data_free);
 }
