@@ -50,6 +50,15 @@ gboolean nav_mdns_candidate_resolve  (NavAgent           *agent,
                                       guint               stream_id,
                                       const gchar        *line);
 
+/* The `mdns-host-candidates` option: @line (a `candidate:` value) with
+ * its host address replaced by a random `UUID.local` name (the same
+ * name for the same address), which the process's responder answers
+ * from then on; a reflexive or relayed candidate with its related
+ * address hidden (0.0.0.0 / :: and port 9).  NULL when @line is not a
+ * candidate or no responder could be started (then the line is sent as
+ * it is). */
+gchar   *nav_mdns_conceal_candidate  (const gchar        *line);
+
 /* Counters, for the tests and the logs. */
 typedef struct {
   guint started;     /* .local candidates seen */

@@ -451,3 +451,243 @@ nav_mdns_candidate_get_stats (NavMdnsCandidateStats *out)
   out->failed = g_atomic_int_get (&stats.failed);
   out->invalid = g_atomic_int_get (&stats.invalid);
 }
+
+/* ------------------------------------------------------------ our names */
+
+/* The names that hide this process's host addresses (the
+ * `mdns-host-candidates` option): `UUID.local`, one per address, for the
+ * life of the process (a browser keeps them for its session), answered
+ * by a responder of their own in a thread of its own, so that it
+ * outlives any one connection. */
+
+typedef struct {
+  GMainContext *ctx;
+  NavMdnsSocket *sock;
+  GHashTable *by_name;      /* name → GInetAddress */
+  GHashTable *by_address;   /* address text → name */
+  GHashTable *last_sent;    /* "ifindex|name" → gint64* */
+} Names;
+
+G_LOCK_DEFINE_STATIC (names);
+static Names *names;
+
+static NavDnsRecord *
+name_record (const gchar  *name,
+             GInetAddress *address,
+             guint32       ttl)
+{
+  gboolean v4 = g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV4;
+  NavDnsRecord *r = nav_dns_record_new (name, v4 ? NAV_DNS_TYPE_A : NAV_DNS_TYPE_AAAA, ttl, TRUE);
+
+  memcpy (v4 ? r->data.a : r->data.aaaa, g_inet_address_to_bytes (address), v4 ? 4 : 16);
+  return r;
+}
+
+/* RFC 6762 §6: answers for the names asked for, multicast on the link
+ * the query came from (a record at most once a second), unicast to a
+ * one-shot querier (§6.7) or when asked to (§5.4). */
+static void
+on_name_query (NavMdnsSocket         *sock,
+               const NavMdnsDatagram *d,
+               gpointer               user_data)
+{
+  g_autoptr (NavDnsMessage) m = NULL;
+  g_autoptr (NavDnsMessage) reply = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  gboolean legacy = !d->from_mdns_port, unicast = legacy;
+  guint i;
+
+  if (!d->on_link)
+    return;
+  m = nav_dns_message_parse (d->data, d->len, NULL);
+  if (m == NULL || (m->flags & (NAV_DNS_FLAG_RESPONSE | 0x7800)) != 0)
+    return;
+  reply = nav_dns_message_new (legacy ? m->id : 0, NAV_DNS_FLAG_RESPONSE | NAV_DNS_FLAG_AUTHORITATIVE);
+  G_LOCK (names);
+  for (i = 0; i < m->questions->len; i++)
+    {
+      const NavDnsQuestion *q = g_ptr_array_index (m->questions, i);
+      GInetAddress *address = g_hash_table_lookup (names->by_name, q->name);
+      gboolean v4;
+
+      if (address == NULL)
+        continue;
+      v4 = g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV4;
+      if (q->type != NAV_DNS_TYPE_ANY && q->type != (v4 ? NAV_DNS_TYPE_A : NAV_DNS_TYPE_AAAA))
+        continue;
+      if (q->unicast)
+        unicast = TRUE;
+      if (legacy)
+        nav_dns_message_add_question (reply, q->name, q->type, FALSE);
+      if (!unicast)
+        {
+          g_autofree gchar *key = g_strdup_printf ("%u|%s", d->ifindex, q->name);
+          gint64 *last = g_hash_table_lookup (names->last_sent, key), now = g_get_monotonic_time ();
+
+          if (last != NULL && now - *last < G_USEC_PER_SEC)
+            continue;
+          last = g_new (gint64, 1);
+          *last = now;
+          g_hash_table_replace (names->last_sent, g_steal_pointer (&key), last);
+        }
+      g_ptr_array_add (reply->answers, name_record (q->name, address, legacy ? 10 : 120));
+      if (legacy)
+        ((NavDnsRecord *) g_ptr_array_index (reply->answers, reply->answers->len - 1))->cache_flush = FALSE;
+    }
+  G_UNLOCK (names);
+  if (reply->answers->len == 0)
+    return;
+  bytes = nav_dns_message_write (reply, 1440);
+  if (bytes == NULL)
+    return;
+  if (unicast)
+    nav_mdns_socket_send_to (sock, (const struct sockaddr *) &d->from, d->from_len, d->ifindex,
+                             g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  else
+    nav_mdns_socket_multicast (sock, d->ifindex, AF_UNSPEC, g_bytes_get_data (bytes, NULL),
+                               g_bytes_get_size (bytes));
+}
+
+static gboolean
+refresh_interfaces (gpointer data)
+{
+  nav_mdns_socket_refresh (data);
+  return G_SOURCE_CONTINUE;
+}
+
+static gpointer
+names_thread (gpointer data)
+{
+  Names *n = data;
+  g_autoptr (GMainLoop) loop = NULL;
+  GSource *tick;
+
+  g_main_context_push_thread_default (n->ctx);
+  loop = g_main_loop_new (n->ctx, FALSE);
+  tick = g_timeout_source_new_seconds (5);
+  g_source_set_callback (tick, refresh_interfaces, n->sock, NULL);
+  g_source_attach (tick, n->ctx);
+  g_source_unref (tick);
+  g_main_loop_run (loop);
+  return NULL;
+}
+
+static Names *
+names_get (void)
+{
+  static gsize started = 0;
+
+  if (g_once_init_enter (&started))
+    {
+      Names *n = g_new0 (Names, 1);
+      g_autoptr (GError) error = NULL;
+
+      n->ctx = g_main_context_new ();
+      n->by_name = g_hash_table_new_full (nav_dns_name_hash, (GEqualFunc) nav_dns_name_equal, g_free, g_object_unref);
+      n->by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      n->last_sent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      n->sock = nav_mdns_socket_new (n->ctx, TRUE, on_name_query, NULL, n, &error);
+      if (n->sock == NULL)
+        g_warning ("mDNS names of host candidates not answered: %s", error->message);
+      else
+        g_thread_unref (g_thread_new ("nav-mdns-names", names_thread, n));
+      names = n;
+      g_once_init_leave (&started, 1);
+    }
+  return names;
+}
+
+typedef struct {
+  gchar *name;
+  GInetAddress *address;
+} Announce;
+
+/* RFC 6762 §8.3: said once when the name is made (a peer's one-shot
+ * query finds it anyway). */
+static gboolean
+announce_name (gpointer data)
+{
+  Announce *a = data;
+  g_autoptr (NavDnsMessage) m = nav_dns_message_new (0, NAV_DNS_FLAG_RESPONSE | NAV_DNS_FLAG_AUTHORITATIVE);
+  g_autoptr (GBytes) bytes = NULL;
+
+  g_ptr_array_add (m->answers, name_record (a->name, a->address, 120));
+  bytes = nav_dns_message_write (m, 1440);
+  if (bytes != NULL && names->sock != NULL)
+    nav_mdns_socket_multicast (names->sock, 0, AF_UNSPEC, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+announce_free (gpointer data)
+{
+  Announce *a = data;
+
+  g_free (a->name);
+  g_object_unref (a->address);
+  g_free (a);
+}
+
+gchar *
+nav_mdns_conceal_candidate (const gchar *line)
+{
+  g_auto (GStrv) tokens = NULL;
+  g_autoptr (GInetAddress) address = NULL;
+  Names *n;
+  const gchar *name;
+  gboolean host = FALSE;
+  guint i, count;
+
+  tokens = g_strsplit (line, " ", -1);
+  count = g_strv_length (tokens);
+  if (count < 8)
+    return NULL;
+  for (i = 6; i + 1 < count; i += 2)
+    if (g_str_equal (tokens[i], "typ"))
+      host = g_str_equal (tokens[i + 1], "host");
+  if (!host)
+    {
+      /* draft-ietf-mmusic-mdns-ice-candidates §3.1.2.2: a reflexive or
+       * relayed candidate must not give the host address away in its
+       * related address either. */
+      for (i = 8; i + 1 < count; i += 2)
+        {
+          if (g_str_equal (tokens[i], "raddr"))
+            {
+              g_free (tokens[i + 1]);
+              tokens[i + 1] = g_strdup (strchr (tokens[4], ':') != NULL ? "::" : "0.0.0.0");
+            }
+          else if (g_str_equal (tokens[i], "rport"))
+            {
+              g_free (tokens[i + 1]);
+              tokens[i + 1] = g_strdup ("9");
+            }
+        }
+      return g_strjoinv (" ", tokens);
+    }
+  address = g_inet_address_new_from_string (tokens[4]);
+  if (address == NULL)
+    return NULL;
+  n = names_get ();
+  if (n->sock == NULL)
+    return NULL;
+  G_LOCK (names);
+  name = g_hash_table_lookup (n->by_address, tokens[4]);
+  if (name == NULL)
+    {
+      g_autofree gchar *uuid = g_uuid_string_random ();
+      gchar *made = g_strconcat (uuid, ".local", NULL);
+      Announce *a = g_new0 (Announce, 1);
+
+      g_hash_table_insert (n->by_address, g_strdup (tokens[4]), made);
+      g_hash_table_insert (n->by_name, g_strdup (made), g_object_ref (address));
+      name = made;
+      a->name = g_strdup (made);
+      a->address = g_object_ref (address);
+      g_main_context_invoke_full (n->ctx, G_PRIORITY_DEFAULT, announce_name, a, announce_free);
+    }
+  g_free (tokens[4]);
+  tokens[4] = g_strdup (name);
+  G_UNLOCK (names);
+  return g_strjoinv (" ", tokens);
+}

@@ -380,6 +380,18 @@ on_new_candidate (NavAgent     *agent,
     return;
   line = nav_agent_generate_local_candidate_sdp (agent, candidate);
   text = g_str_has_prefix (line, "a=") ? line + 2 : line;
+  if (self->mdns_host_candidates)
+    {
+      /* The address behind a `.local` name our responder answers for. */
+      gchar *concealed = nav_mdns_conceal_candidate (text);
+
+      if (concealed != NULL)
+        {
+          g_free (line);
+          line = concealed;
+          text = line;
+        }
+    }
   g_ptr_array_add (self->local_candidates, g_strdup (text));
   /* New ones wait for the candidates announced again after a restart. */
   if (self->announce_source == 0)

@@ -25,7 +25,18 @@ const log = (what) => fetch('/log', {method: 'POST', body: what});
   try {
     const pc = new RTCPeerConnection();
     pc.createDataChannel('nav');
-    pc.onconnectionstatechange = () => log('connection ' + pc.connectionState);
+    pc.onconnectionstatechange = async () => {
+      log('connection ' + pc.connectionState);
+      if (pc.connectionState !== 'connected') return;
+      // The remote candidate of the pair in use, as the browser sees it.
+      const stats = await pc.getStats();
+      stats.forEach((r) => {
+        if (r.type === 'candidate-pair' && r.nominated && r.state === 'succeeded') {
+          const remote = stats.get(r.remoteCandidateId);
+          if (remote) log('remote ' + remote.candidateType + ' ' + remote.address + ' ' + remote.port);
+        }
+      });
+    };
     pc.oniceconnectionstatechange = () => log('ice ' + pc.iceConnectionState);
     await pc.setLocalDescription(await pc.createOffer());
     await new Promise((resolve) => {

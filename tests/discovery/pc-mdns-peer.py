@@ -26,6 +26,7 @@ def main():
     ap.add_argument('--dir', required=True)
     ap.add_argument('--timeout', type=float, default=40)
     ap.add_argument('--settle', type=float, default=2.0)
+    ap.add_argument('--conceal', action='store_true', help='mdns-host-candidates on')
     args = ap.parse_args()
 
     loop = GLib.MainLoop()
@@ -43,6 +44,7 @@ def main():
     local_names = re.findall(r'a=candidate:\S+ \d+ \S+ \d+ (\S+\.local) ', offer)
     result['mdns_candidates'] = local_names
     pc = Nav.PeerConnection.new(None)
+    pc.props.mdns_host_candidates = args.conceal
     agent = pc.get_agent()
     begin = time.monotonic()
 
@@ -76,6 +78,7 @@ def main():
 
     def on_gathering(pc, _):
         if pc.props.ice_gathering_state == Nav.IceGatheringState.COMPLETE:
+            result['answer_candidates'] = re.findall(r'a=candidate:(.*)', pc.get_local_description().get_sdp())
             with open(os.path.join(args.dir, 'answer.tmp'), 'w') as f:
                 f.write(pc.get_local_description().get_sdp())
             os.rename(os.path.join(args.dir, 'answer.tmp'), os.path.join(args.dir, 'answer.sdp'))

@@ -19,6 +19,13 @@ tests/discovery/pc-mdns-peer.py) answers.
     unresolvable  the names are replaced by UUIDs nobody answers for:
                NetAvanue drops them, and still connects through the
                peer-reflexive candidate of the browser's checks.
+    conceal    NetAvanue hides its own host address too
+               (mdns-host-candidates): its answer carries `UUID.local`
+               names and no address of its own, and the browser, which
+               resolves them with its own mDNS client against
+               NetAvanue's responder, connects to NetAvanue's host
+               candidate (getStats: remote candidate type host, at
+               NetAvanue's address).
 
 (The data channel part waits for the data channel tier's merge.)
 Needs root, ip netns and Debian's chromium: skips (77) without root; a
@@ -55,7 +62,7 @@ def chromium_argv(profile, url):
             '--remote-debugging-port=0', url]
 
 
-def run(hide_names):
+def run(hide_names, conceal=False):
     if shutil.which('chromium') is None:
         fail('chromium is not installed (tools/setup.sh installs it)')
     with natlab.Lab(['same-lan'], stun=False, probe_server=False) as lab:
@@ -66,7 +73,8 @@ def run(hide_names):
         # Unanswered names are given up after 1 s here (3 s by default).
         env['NAV_MDNS_RESOLVE_TIMEOUT_MS'] = '1000'
         timeout = 40 * SCALE
-        nav = lab.spawn('lan1', [sys.executable, PEER, '--dir', work, '--timeout', str(timeout)],
+        nav = lab.spawn('lan1', [sys.executable, PEER, '--dir', work, '--timeout', str(timeout)]
+                        + (['--conceal'] if conceal else []),
                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         bridge = lab.spawn('lan1b', [sys.executable, BRIDGE, '--dir', work]
                            + (['--hide-names'] if hide_names else []),
@@ -118,6 +126,20 @@ def run(hide_names):
                  % (address, result.get('remote_candidates')) + diag)
         if hide_names and result.get('remote_type') != 'peer-reflexive':
             fail('without its host candidate, the pair is not peer-reflexive: %s' % result + diag)
+        if conceal:
+            ours = lab.addresses['lan1']
+            cands = result.get('answer_candidates', [])
+            if not any('.local ' in c for c in cands) or any(' %s ' % ours in c for c in cands):
+                fail('the answer does not hide %s behind .local names: %s' % (ours, cands) + diag)
+            seen = [line for line in browser.splitlines() if line.startswith('remote ')]
+            # Chromium does not show the address it resolved a name to
+            # (getStats gives "" for it): the type and port say which one.
+            ports = {c.split()[5] for c in cands if '.local' in c}
+            if not seen or seen[-1].split()[1] != 'host' or seen[-1].split()[-1] not in ports:
+                fail('the browser did not connect to NetAvanue\'s host candidate (ports %s): %s'
+                     % (sorted(ports), seen) + diag)
+            print('conceal: NetAvanue answered with %s; the browser resolved it and connected to %s'
+                  % ([c.split()[4] for c in cands if '.local' in c], seen[-1]))
         print('%s: Chromium offered %s; NetAvanue connected (ICE + DTLS) in %s ms to %s (%s); '
               'remote candidates then: %s'
               % ('unresolvable' if hide_names else 'chromium', ', '.join(result['mdns_candidates']),
@@ -129,4 +151,5 @@ if __name__ == '__main__':
     sys.exit(netns_peers.main(sys.argv[0], {
         'chromium': lambda: run(False),
         'unresolvable': lambda: run(True),
+        'conceal': lambda: run(False, conceal=True),
     }))
