@@ -242,62 +242,17 @@ nav_mdns_discovery_finalize (GObject *object)
   G_OBJECT_CLASS (nav_mdns_discovery_parent_class)->finalize (object);
 }
 
-static void
-nav_mdns_discovery_get_property (GObject    *object,
-                                 guint       prop_id,
-                                 GValue     *value,
-                                 GParamSpec *pspec)
-{
-  NavMdnsDiscovery *self = NAV_MDNS_DISCOVERY (object);
+static const gsize fields[N_PROPS] = {
+  [PROP_HOST_TTL] = G_STRUCT_OFFSET (NavMdnsDiscovery, host_ttl),
+  [PROP_OTHER_TTL] = G_STRUCT_OFFSET (NavMdnsDiscovery, other_ttl),
+  [PROP_RECEIVED] = G_STRUCT_OFFSET (NavMdnsDiscovery, received),
+  [PROP_MALFORMED] = G_STRUCT_OFFSET (NavMdnsDiscovery, malformed),
+  [PROP_OFF_LINK] = G_STRUCT_OFFSET (NavMdnsDiscovery, off_link),
+  [PROP_CACHE_FULL] = G_STRUCT_OFFSET (NavMdnsDiscovery, cache_full),
+  [PROP_CONFLICTS] = G_STRUCT_OFFSET (NavMdnsDiscovery, conflicts),
+};
 
-  switch (prop_id)
-    {
-    case PROP_HOST_TTL:
-      g_value_set_uint (value, self->host_ttl);
-      break;
-    case PROP_OTHER_TTL:
-      g_value_set_uint (value, self->other_ttl);
-      break;
-    case PROP_RECEIVED:
-      g_value_set_uint64 (value, self->received);
-      break;
-    case PROP_MALFORMED:
-      g_value_set_uint64 (value, self->malformed);
-      break;
-    case PROP_OFF_LINK:
-      g_value_set_uint64 (value, self->off_link);
-      break;
-    case PROP_CACHE_FULL:
-      g_value_set_uint64 (value, self->cache_full);
-      break;
-    case PROP_CONFLICTS:
-      g_value_set_uint64 (value, self->conflicts);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-nav_mdns_discovery_set_property (GObject      *object,
-                                 guint         prop_id,
-                                 const GValue *value,
-                                 GParamSpec   *pspec)
-{
-  NavMdnsDiscovery *self = NAV_MDNS_DISCOVERY (object);
-
-  switch (prop_id)
-    {
-    case PROP_HOST_TTL:
-      self->host_ttl = g_value_get_uint (value);
-      break;
-    case PROP_OTHER_TTL:
-      self->other_ttl = g_value_get_uint (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
+NAV_DEFINE_FIELD_PROPERTIES (nav_mdns_discovery, fields)
 
 static void
 cache_record_free (gpointer data)

@@ -155,47 +155,6 @@ typedef enum {
   EVENT_PING_DONE,
 } EventKind;
 
-/* What a runner callback saw, copied, for the client's context. */
-typedef struct {
-  Shared *shared;
-  EventKind kind;
-  gchar *room;
-  gchar *to;
-  gchar *type;
-  GBytes *data;
-  gchar *owner;         /* hex id of the signer, or NULL */
-  GBytes *owner_key;    /* its public key, exported */
-  gchar *recipient;     /* hex id, or NULL */
-  gboolean ok;
-  GBytes *payload;      /* EVENT_PUT_DONE: what was put, for a retry */
-  guint attempts;
-} Event;
-
-static void
-event_free (gpointer data)
-{
-  Event *e = data;
-
-  shared_unref (e->shared);
-  g_free (e->room);
-  g_free (e->to);
-  g_free (e->type);
-  g_clear_pointer (&e->data, g_bytes_unref);
-  g_free (e->owner);
-  g_free (e->recipient);
-  g_clear_pointer (&e->payload, g_bytes_unref);
-  g_clear_pointer (&e->owner_key, g_bytes_unref);
-  g_free (e);
-}
-
-static gboolean dispatch_event (gpointer data);
-
-static void
-post (Event *e)
-{
-  g_main_context_invoke_full (e->shared->context, G_PRIORITY_DEFAULT, dispatch_event, e, event_free);
-}
-
 /* Runner callbacks point to one of these; freed after the runner. */
 typedef struct {
   Shared *shared;
@@ -208,16 +167,52 @@ typedef struct {
 } CallbackData;
 
 static void
-callback_data_free (gpointer data)
+callback_data_clear (CallbackData *cd)
 {
-  CallbackData *cd = data;
-
   shared_unref (cd->shared);
   g_free (cd->room);
   g_free (cd->to);
   g_free (cd->type);
   g_clear_pointer (&cd->payload, g_bytes_unref);
-  g_free (cd);
+}
+
+/* What a runner callback saw, copied, for the client's context. */
+typedef struct {
+  CallbackData what;    /* the callback's data, copied */
+  GBytes *data;
+  gchar *owner;         /* hex id of the signer, or NULL */
+  GBytes *owner_key;    /* its public key, exported */
+  gchar *recipient;     /* hex id, or NULL */
+  gboolean ok;
+} Event;
+
+static void
+event_free (gpointer data)
+{
+  Event *e = data;
+
+  callback_data_clear (&e->what);
+  g_clear_pointer (&e->data, g_bytes_unref);
+  g_free (e->owner);
+  g_free (e->recipient);
+  g_clear_pointer (&e->owner_key, g_bytes_unref);
+  g_free (e);
+}
+
+static gboolean dispatch_event (gpointer data);
+
+static void
+post (Event *e)
+{
+  g_main_context_invoke_full (e->what.shared->context, G_PRIORITY_DEFAULT, dispatch_event, e, event_free);
+}
+
+
+static void
+callback_data_free (gpointer data)
+{
+  callback_data_clear (data);
+  g_free (data);
 }
 
 static CallbackData *
@@ -243,13 +238,13 @@ event_new (CallbackData *cd)
 {
   Event *e = g_new0 (Event, 1);
 
-  e->shared = shared_ref (cd->shared);
-  e->kind = cd->kind;
-  e->room = g_strdup (cd->room);
-  e->to = g_strdup (cd->to);
-  e->type = g_strdup (cd->type);
-  e->payload = cd->payload != NULL ? g_bytes_ref (cd->payload) : NULL;
-  e->attempts = cd->attempts;
+  e->what.shared = shared_ref (cd->shared);
+  e->what.kind = cd->kind;
+  e->what.room = g_strdup (cd->room);
+  e->what.to = g_strdup (cd->to);
+  e->what.type = g_strdup (cd->type);
+  e->what.payload = cd->payload != NULL ? g_bytes_ref (cd->payload) : NULL;
+  e->what.attempts = cd->attempts;
   return e;
 }
 
@@ -386,7 +381,7 @@ static void
 room_value (NavDhtSignalingClient *self,
             Event                 *e)
 {
-  Room *room = g_hash_table_lookup (self->rooms, e->room);
+  Room *room = g_hash_table_lookup (self->rooms, e->what.room);
   g_autoptr (GVariant) v = NULL;
   const gchar *peer;
   guint32 version;
@@ -491,7 +486,7 @@ static void
 room_done (NavDhtSignalingClient *self,
            Event                 *e)
 {
-  Room *room = g_hash_table_lookup (self->rooms, e->room);
+  Room *room = g_hash_table_lookup (self->rooms, e->what.room);
   g_autoptr (GPtrArray) peers = g_ptr_array_new ();
   GHashTableIter iter;
   gpointer key;
@@ -703,11 +698,11 @@ static gboolean
 dispatch_event (gpointer data)
 {
   Event *e = data;
-  g_autoptr (NavDhtSignalingClient) self = g_weak_ref_get (&e->shared->client);
+  g_autoptr (NavDhtSignalingClient) self = g_weak_ref_get (&e->what.shared->client);
 
   if (self == NULL || self->state == NAV_SIGNALING_CLIENT_STATE_DISCONNECTED)
     return G_SOURCE_REMOVE;
-  switch (e->kind)
+  switch (e->what.kind)
     {
     case EVENT_ROOM_VALUE:
       room_value (self, e);
@@ -719,17 +714,17 @@ dispatch_event (gpointer data)
       room_done (self, e);
       break;
     case EVENT_PUT_DONE:
-      if (!e->ok && e->attempts < PUT_ATTEMPTS)
+      if (!e->ok && e->what.attempts < PUT_ATTEMPTS)
         {
           Retry *r = g_new0 (Retry, 1);
-          GSource *timer = g_timeout_source_new (PUT_RETRY_MS << (e->attempts - 1));
+          GSource *timer = g_timeout_source_new (PUT_RETRY_MS << (e->what.attempts - 1));
 
           g_weak_ref_init (&r->client, self);
-          r->room = g_strdup (e->room);
-          r->to = g_strdup (e->to);
-          r->type = g_strdup (e->type);
-          r->payload = g_bytes_ref (e->payload);
-          r->attempts = e->attempts + 1;
+          r->room = g_strdup (e->what.room);
+          r->to = g_strdup (e->what.to);
+          r->type = g_strdup (e->what.type);
+          r->payload = g_bytes_ref (e->what.payload);
+          r->attempts = e->what.attempts + 1;
           g_source_set_callback (timer, on_retry, r, retry_free);
           g_source_attach (timer, self->context);
           g_source_unref (timer);
@@ -737,10 +732,10 @@ dispatch_event (gpointer data)
       else if (!e->ok)
         {
           g_autofree gchar *reason = g_strdup_printf (_("Peer %s was not found in the DHT (no public key "
-                                                        "published under its id)"), e->to);
+                                                        "published under its id)"), e->what.to);
 
           g_debug ("%s", reason);
-          g_signal_emit_by_name (self, "server-error", 404, reason, e->type);
+          g_signal_emit_by_name (self, "server-error", 404, reason, e->what.type);
         }
       break;
     case EVENT_PING_DONE:
@@ -1138,9 +1133,9 @@ client_join (NavSignalingClient  *client,
   {
     Event *e = g_new0 (Event, 1);
 
-    e->shared = shared_ref (self->shared);
-    e->kind = EVENT_ROOM_DONE;
-    e->room = g_strdup (name);
+    e->what.shared = shared_ref (self->shared);
+    e->what.kind = EVENT_ROOM_DONE;
+    e->what.room = g_strdup (name);
     e->ok = TRUE;
     post (e);
   }
@@ -1252,83 +1247,20 @@ client_send (NavSignalingClient  *client,
 
 /* ------------------------------------------------------------ object */
 
-static void
-nav_dht_signaling_client_get_property (GObject    *object,
-                                       guint       prop_id,
-                                       GValue     *value,
-                                       GParamSpec *pspec)
-{
-  NavDhtSignalingClient *self = NAV_DHT_SIGNALING_CLIENT (object);
+static const gsize fields[N_PROPS] = {
+  [PROP_URI] = G_STRUCT_OFFSET (NavDhtSignalingClient, uri),
+  [PROP_CONTEXT] = G_STRUCT_OFFSET (NavDhtSignalingClient, context),
+  [PROP_RECONNECT] = G_STRUCT_OFFSET (NavDhtSignalingClient, reconnect),
+  [PROP_KEEPALIVE_INTERVAL] = G_STRUCT_OFFSET (NavDhtSignalingClient, keepalive_interval),
+  [PROP_CA_FILE] = G_STRUCT_OFFSET (NavDhtSignalingClient, ca_file),
+  [PROP_STATE] = G_STRUCT_OFFSET (NavDhtSignalingClient, state),
+  [PROP_PEER_ID] = G_STRUCT_OFFSET (NavDhtSignalingClient, peer_id),
+  [PROP_UNSIGNED_IGNORED] = G_STRUCT_OFFSET (NavDhtSignalingClient, unsigned_ignored),
+  [PROP_MISMATCHED_IGNORED] = G_STRUCT_OFFSET (NavDhtSignalingClient, mismatched_ignored),
+  [PROP_MALFORMED_IGNORED] = G_STRUCT_OFFSET (NavDhtSignalingClient, malformed_ignored),
+};
 
-  switch (prop_id)
-    {
-    case PROP_URI:
-      g_value_set_string (value, self->uri);
-      break;
-    case PROP_CONTEXT:
-      g_value_set_boxed (value, self->context);
-      break;
-    case PROP_RECONNECT:
-      g_value_set_boolean (value, self->reconnect);
-      break;
-    case PROP_KEEPALIVE_INTERVAL:
-      g_value_set_uint (value, self->keepalive_interval);
-      break;
-    case PROP_CA_FILE:
-      g_value_set_string (value, self->ca_file);
-      break;
-    case PROP_STATE:
-      g_value_set_enum (value, self->state);
-      break;
-    case PROP_PEER_ID:
-      g_value_set_string (value, self->peer_id);
-      break;
-    case PROP_UNSIGNED_IGNORED:
-      g_value_set_uint64 (value, self->unsigned_ignored);
-      break;
-    case PROP_MISMATCHED_IGNORED:
-      g_value_set_uint64 (value, self->mismatched_ignored);
-      break;
-    case PROP_MALFORMED_IGNORED:
-      g_value_set_uint64 (value, self->malformed_ignored);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-nav_dht_signaling_client_set_property (GObject      *object,
-                                       guint         prop_id,
-                                       const GValue *value,
-                                       GParamSpec   *pspec)
-{
-  NavDhtSignalingClient *self = NAV_DHT_SIGNALING_CLIENT (object);
-
-  switch (prop_id)
-    {
-    case PROP_URI:
-      g_free (self->uri);
-      self->uri = g_value_dup_string (value);
-      break;
-    case PROP_CONTEXT:
-      g_clear_pointer (&self->context, g_main_context_unref);
-      self->context = g_value_dup_boxed (value);
-      break;
-    case PROP_RECONNECT:
-      self->reconnect = g_value_get_boolean (value);
-      break;
-    case PROP_KEEPALIVE_INTERVAL:
-      self->keepalive_interval = g_value_get_uint (value);
-      break;
-    case PROP_CA_FILE:
-      g_free (self->ca_file);
-      self->ca_file = g_value_dup_string (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
+NAV_DEFINE_FIELD_PROPERTIES (nav_dht_signaling_client, fields)
 
 static void
 nav_dht_signaling_client_constructed (GObject *object)
