@@ -44,6 +44,7 @@
 #define PROTOCOL_VERSION 1
 #define ANNOUNCE_TYPE "(usxb)"      /* version, peer id, wall-clock µs, present */
 #define MESSAGE_TYPE "(utsss)"      /* version, sequence, type, room, value */
+#define SEALED_TYPE "(say)"         /* recipient id, MESSAGE_TYPE encrypted to its key */
 
 typedef struct {
   gatomicrefcount ref;
@@ -571,11 +572,26 @@ inbox_value (NavDhtSignalingClient *self,
     }
   else
     {
-      /* Signed, and sealed to our key by the sender. */
-      dht_blob *opened = dht_privatekey_decrypt (self->identity.privatekey, g_bytes_get_data (e->data, NULL),
-                                                 g_bytes_get_size (e->data));
+      /* Signed, and sealed to our key by the sender: only what names us
+       * as its recipient is opened (OpenDHT's decryption throws C++
+       * exceptions on other bytes, caught, but costly). */
+      g_autoptr (GVariant) wrapped =
+        g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (SEALED_TYPE), e->data, FALSE));
+      const gchar *to = NULL;
+      const guint8 *sealed = NULL;
+      gsize sealed_len = 0;
+      dht_blob *opened = NULL;
       dht_data_view view;
 
+      if (g_variant_is_normal_form (wrapped))
+        {
+          g_autoptr (GVariant) bytes = NULL;
+
+          g_variant_get (wrapped, "(&s@ay)", &to, &bytes);
+          sealed = g_variant_get_fixed_array (bytes, &sealed_len, 1);
+          if (g_ascii_strcasecmp (to, self->peer_id) == 0 && sealed_len > 0)
+            opened = dht_privatekey_decrypt (self->identity.privatekey, (const char *) sealed, sealed_len);
+        }
       if (opened == NULL)
         {
           /* Not encrypted to us (anyone may put anything at our inbox). */
@@ -649,8 +665,12 @@ put_message (NavDhtSignalingClient *self,
        * signed by ours (no lookup of its certificate in the DHT). */
       dht_blob *sealed = dht_publickey_encrypt (key, (const char *) data, len);
       dht_data_view view = dht_blob_get_data (sealed);
+      g_autoptr (GVariant) wrapped =
+        g_variant_ref_sink (g_variant_new ("(s@ay)", lower,
+                                           g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, view.data,
+                                                                      view.size, 1)));
 
-      v = dht_value_new (view.data, view.size);
+      v = dht_value_new (g_variant_get_data (wrapped), g_variant_get_size (wrapped));
       dht_blob_delete (sealed);
       dht_runner_put_signed (self->runner, &inbox, v, on_done, cd, false);
     }
@@ -1090,7 +1110,10 @@ client_list_rooms (NavSignalingClient *client)
 {
   NavDhtSignalingClient *self = NAV_DHT_SIGNALING_CLIENT (client);
 
-  return (gchar **) g_hash_table_get_keys_as_array (self->rooms, NULL);
+  g_autofree gchar **keys = (gchar **) g_hash_table_get_keys_as_array (self->rooms, NULL);
+
+  /* The keys are the table's: the caller gets copies. */
+  return g_strdupv (keys);
 }
 
 static gboolean
