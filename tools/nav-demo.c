@@ -23,6 +23,8 @@
 #include <glib/gi18n.h>
 #include <netavanue/netavanue.h>
 
+#include "nav-demo-discover.h"
+
 typedef struct {
   GMainLoop *loop;
   GPtrArray *candidates;
@@ -46,6 +48,8 @@ static gchar *opt_signal = NULL;
 static gchar *opt_room = NULL;
 static gint opt_timeout = 30;
 static gboolean opt_verbose = FALSE;
+static gboolean opt_discover = FALSE;
+static gchar *opt_dht = NULL;
 
 static const GOptionEntry entries[] = {
   { "loopback", 'l', 0, G_OPTION_ARG_NONE, &opt_loopback,
@@ -72,6 +76,10 @@ static const GOptionEntry entries[] = {
     N_("Seconds to wait for gathering, connection and data (default 30)"), N_("SECONDS") },
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
     N_("Show the embedded servers' log lines"), NULL },
+  { "discover", 0, 0, G_OPTION_ARG_NONE, &opt_discover,
+    N_("Find another nav-demo --discover on the LAN (mDNS/DNS-SD) and connect, with no server"), NULL },
+  { "dht", 0, 0, G_OPTION_ARG_STRING, &opt_dht,
+    N_("Meet the peer in a room of the DHT through these bootstrap nodes (- for none)"), N_("HOST:PORT,…") },
   { NULL }
 };
 
@@ -1012,6 +1020,11 @@ main (int argc, char **argv)
       g_printerr ("%s\n", error->message);
       return 2;
     }
+  /* --discover and --dht find where to meet, then run as --signal
+   * (tools/nav-demo-discover.c). */
+  if ((opt_discover || opt_dht != NULL) &&
+      !nav_demo_rendezvous (opt_discover, opt_dht, opt_timeout, &opt_signal, &opt_room))
+    return 1;
   if (opt_count < 1 || opt_size < 1 || opt_size > 65507)
     {
       g_printerr (_("--count must be positive and --size between 1 and 65507\n"));

@@ -23,6 +23,7 @@ packages=(
   gnutls-bin                     # gnutls-cli/gnutls-serv: the DTLS interop tests
   libusrsctp-dev
   iproute2 nftables conntrack iptables
+  avahi-daemon avahi-utils dbus libopendht-dev libopendht-c-dev dhtnode chromium  # discovery (issue 19)
 )
 
 missing=()

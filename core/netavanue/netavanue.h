@@ -29,6 +29,7 @@
 #include <netavanue/nav-certificate.h>
 #include <netavanue/nav-dtls.h>
 #include <netavanue/nav-peer-connection.h>
+#include <netavanue/nav-discovery.h>
 
 
 #undef __NAV_INSIDE__

@@ -36,6 +36,7 @@ test_extension_points (void)
     { "nav-server", NAV_TYPE_SERVER },
     { "nav-signaling-client", NAV_TYPE_SIGNALING_CLIENT },
     { "nav-dtls-backend", NAV_TYPE_DTLS_BACKEND },
+    { "nav-discovery", NAV_TYPE_DISCOVERY },
   };
   gsize i;
 
