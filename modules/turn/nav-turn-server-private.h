@@ -122,17 +122,9 @@ typedef struct
 } Counters;
 
 /* Counters belong to one worker, which alone writes them; get_stats()
- * reads them from another thread.  Relaxed atomic loads and stores are
- * plain moves on the machines we run on (no locked add on the relay
- * path), and tell ThreadSanitizer what is meant. */
-static inline void
-nav_turn_counter_add (guint64 *counter,
-                      guint64  n)
-{
-  __atomic_store_n (counter, __atomic_load_n (counter, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
-}
-#define COUNT(worker, field) nav_turn_counter_add (&(worker)->counters.field, 1)
-#define COUNT_N(worker, field, n) nav_turn_counter_add (&(worker)->counters.field, (n))
+ * reads them from another thread (nav_net_counter_add()). */
+#define COUNT(worker, field) nav_net_counter_add (&(worker)->counters.field, 1)
+#define COUNT_N(worker, field, n) nav_net_counter_add (&(worker)->counters.field, (n))
 
 typedef enum { LISTENER_UDP, LISTENER_TCP, LISTENER_TLS } ListenerKind;
 

@@ -836,11 +836,8 @@ nav_turn_server_stop (NavServer *server)
     if (self->workers[i] != NULL)
       {
         /* what the workers counted stays in the stats */
-        const guint64 *c = (const guint64 *) &self->workers[i]->counters;
-        guint64 *t = (guint64 *) &self->retired;
-
-        for (guint k = 0; k < sizeof (Counters) / sizeof (guint64); k++)
-          t[k] += c[k];
+        nav_net_counters_sum ((guint64 *) &self->retired, (const guint64 *) &self->workers[i]->counters,
+                              sizeof (Counters) / sizeof (guint64));
         g_clear_pointer (&self->workers[i], worker_free);
       }
   g_clear_pointer (&self->workers, g_free);
@@ -904,13 +901,8 @@ nav_turn_server_get_counter (NavTurnServer *self,
 
   /* the workers' counters, added up */
   for (guint i = 0; i < self->n_workers; i++)
-    {
-      const guint64 *c = (const guint64 *) &self->workers[i]->counters;
-      guint64 *t = (guint64 *) &sum;
-
-      for (guint k = 0; k < sizeof (Counters) / sizeof (guint64); k++)
-        t[k] += __atomic_load_n (&c[k], __ATOMIC_RELAXED);
-    }
+    nav_net_counters_sum ((guint64 *) &sum, (const guint64 *) &self->workers[i]->counters,
+                          sizeof (Counters) / sizeof (guint64));
   if (g_str_equal (name, "dropped"))
     return sum.dropped_not_stun + sum.dropped_malformed +
            sum.dropped_no_allocation + sum.dropped_no_permission +
