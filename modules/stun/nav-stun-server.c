@@ -152,12 +152,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (NavStunServer, nav_stun_server, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (NAV_TYPE_SERVER,
                                                       nav_stun_server_server_init))
 
-void
-nav_stun_server_register (GTypeModule *module)
-{
-  g_type_ensure (NAV_TYPE_STUN_SERVER);
-}
-
 /* ---------------------------------------------------------------- UDP */
 
 static void

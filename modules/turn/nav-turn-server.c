@@ -130,18 +130,6 @@ G_DEFINE_TYPE_WITH_CODE (NavTurnServer, nav_turn_server, G_TYPE_OBJECT,
                          G_IMPLEMENT_INTERFACE (NAV_TYPE_SERVER,
                                                 nav_turn_server_server_init))
 
-/**
- * nav_turn_server_register: (skip)
- * @module: the `turn` module
- *
- * Registers the type for the module entry point.
- */
-void
-nav_turn_server_register (GTypeModule *module)
-{
-  g_type_ensure (NAV_TYPE_TURN_SERVER);
-}
-
 /* Housekeeping */
 
 static gboolean
