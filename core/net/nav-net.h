@@ -50,7 +50,9 @@
  *                     retransmission schedule also usable sans-I/O;
  * - nav-net-worker:   an epoll set served by a thread of its own or by a
  *                     main context, with a mailbox: the servers' worker
- *                     threads.
+ *                     threads;
+ * - nav-net-gso:      batched UDP send in runs of one size to one
+ *                     address, with segmentation offload (UDP_SEGMENT).
  *
  * Every object belongs to the GMainContext it is given, and every
  * callback runs there; a NavNetWorker's callbacks run on its thread.
@@ -65,6 +67,7 @@
 #include "nav-net-resolve.h"
 #include "nav-stun-transaction.h"
 #include "nav-net-worker.h"
+#include "nav-net-gso.h"
 
 G_BEGIN_DECLS
 

@@ -76,7 +76,8 @@ nav_turn_peer_flush (Worker *w)
   if (b == NULL || b->pq.n == 0)
     return;
   relay_set_df (b->pq_rs, b->pq_df);
-  nav_net_send_batch_flush (&b->pq, b->pq_rs->fd, &r);
+  /* a client's burst to one peer leaves in runs (UDP_SEGMENT) */
+  nav_net_send_batch_flush_gso (&b->pq, b->pq_rs->fd, &r);
   COUNT_N (w, packets_to_peer, r.sent);
   COUNT_N (w, bytes_to_peer, r.bytes);
   /* with DF, a datagram above the path MTU fails (EMSGSIZE) instead of
@@ -198,7 +199,8 @@ tx_flush (Worker *w)
 
   if (b->tx.n == 0)
     return;
-  nav_net_send_batch_flush (&b->tx, b->tx_fd, &r);
+  /* what one relayed address got for one client, in runs (UDP_SEGMENT) */
+  nav_net_send_batch_flush_gso (&b->tx, b->tx_fd, &r);
   if (r.failed > 0)
     COUNT_N (w, dropped_send_failed, r.failed);
 }
