@@ -183,6 +183,28 @@ transact (int fd, Msg *m, guint8 *rsp, gsize size)
 
 /* ------------------------------------------------ the echo peer */
 
+/* recvmmsg(2) headers over @bufs, with the senders in @from (or not). */
+static void
+recv_batch_init (struct mmsghdr     *msgs,
+                 struct iovec       *iov,
+                 guint8            (*bufs)[2048],
+                 struct sockaddr_in *from)
+{
+  for (int i = 0; i < BATCH; i++)
+    {
+      iov[i].iov_base = bufs[i];
+      iov[i].iov_len = sizeof bufs[i];
+      memset (&msgs[i].msg_hdr, 0, sizeof msgs[i].msg_hdr);
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+      if (from != NULL)
+        {
+          msgs[i].msg_hdr.msg_name = &from[i];
+          msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+        }
+    }
+}
+
 static int peer_fd;
 static volatile gint quit;
 
@@ -201,16 +223,7 @@ echo_main (gpointer data)
 
       if (poll (&pfd, 1, 100) <= 0)
         continue;
-      for (int i = 0; i < BATCH; i++)
-        {
-          iov[i].iov_base = bufs[i];
-          iov[i].iov_len = sizeof bufs[i];
-          memset (&msgs[i].msg_hdr, 0, sizeof msgs[i].msg_hdr);
-          msgs[i].msg_hdr.msg_iov = &iov[i];
-          msgs[i].msg_hdr.msg_iovlen = 1;
-          msgs[i].msg_hdr.msg_name = &from[i];
-          msgs[i].msg_hdr.msg_namelen = sizeof from[i];
-        }
+      recv_batch_init (msgs, iov, bufs, from);
       n = recvmmsg (peer_fd, msgs, BATCH, MSG_DONTWAIT, NULL);
       if (n <= 0)
         continue;
@@ -233,6 +246,28 @@ typedef struct
 
 static guint64 round_trips, rtt_sum, resent;
 static gboolean measuring;
+
+/* Adds the long-term credentials to @m, signs it, and runs it: TRUE when
+ * the answer is of @success_type. */
+static gboolean
+signed_transaction (int fd, Msg *m, const gchar *realm, const gchar *nonce,
+                    const guint8 *key, guint success_type, const gchar *what)
+{
+  guint8 rsp[2048];
+  gssize n;
+
+  msg_attr (m, 0x0006, opt_user, strlen (opt_user));
+  msg_attr (m, 0x0014, realm, strlen (realm));
+  msg_attr (m, 0x0015, nonce, strlen (nonce));
+  msg_sign (m, key, 16);
+  n = transact (fd, m, rsp, sizeof rsp);
+  if (n < 0 || get16 (rsp) != success_type)
+    {
+      g_printerr ("turn-gen: %s refused (type 0x%04x)\n", what, n > 0 ? get16 (rsp) : 0);
+      return FALSE;
+    }
+  return TRUE;
+}
 
 static gboolean
 client_setup (Client *c, guint index, const struct sockaddr_in *peer)
@@ -275,16 +310,8 @@ client_setup (Client *c, guint index, const struct sockaddr_in *peer)
   }
   msg_begin (&m, 0x0003);
   msg_attr (&m, 0x0019, transport, 4);
-  msg_attr (&m, 0x0006, opt_user, strlen (opt_user));
-  msg_attr (&m, 0x0014, realm, strlen (realm));
-  msg_attr (&m, 0x0015, nonce, strlen (nonce));
-  msg_sign (&m, key, sizeof key);
-  n = transact (c->fd, &m, rsp, sizeof rsp);
-  if (n < 0 || get16 (rsp) != 0x0103)
-    {
-      g_printerr ("turn-gen: Allocate refused (type 0x%04x)\n", n > 0 ? get16 (rsp) : 0);
-      return FALSE;
-    }
+  if (!signed_transaction (c->fd, &m, realm, nonce, key, 0x0103, "Allocate"))
+    return FALSE;
   c->channel = 0x4000 + index;
   msg_begin (&m, 0x0009);
   {
@@ -293,17 +320,7 @@ client_setup (Client *c, guint index, const struct sockaddr_in *peer)
     msg_attr (&m, 0x000C, cn, 4);
   }
   msg_xor_address (&m, 0x0012, peer);
-  msg_attr (&m, 0x0006, opt_user, strlen (opt_user));
-  msg_attr (&m, 0x0014, realm, strlen (realm));
-  msg_attr (&m, 0x0015, nonce, strlen (nonce));
-  msg_sign (&m, key, sizeof key);
-  n = transact (c->fd, &m, rsp, sizeof rsp);
-  if (n < 0 || get16 (rsp) != 0x0109)
-    {
-      g_printerr ("turn-gen: ChannelBind refused (type 0x%04x)\n", n > 0 ? get16 (rsp) : 0);
-      return FALSE;
-    }
-  return TRUE;
+  return signed_transaction (c->fd, &m, realm, nonce, key, 0x0109, "ChannelBind");
 }
 
 /* Sends @count ChannelData messages, each carrying its send time. */
@@ -347,14 +364,7 @@ client_readable (Client *c)
   gint n, got = 0;
   gint64 t = now_us ();
 
-  for (gint i = 0; i < BATCH; i++)
-    {
-      iov[i].iov_base = bufs[i];
-      iov[i].iov_len = sizeof bufs[i];
-      memset (&msgs[i].msg_hdr, 0, sizeof msgs[i].msg_hdr);
-      msgs[i].msg_hdr.msg_iov = &iov[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
-    }
+  recv_batch_init (msgs, iov, bufs, NULL);
   n = recvmmsg (c->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
   for (gint i = 0; i < n; i++)
     {
