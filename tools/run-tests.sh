@@ -74,14 +74,16 @@ ASAN_OPTIONS=detect_leaks=1:intercept_tls_get_addr=0 run_suite build-fuzz --suit
 # threads, quotas across them, and SIGTERM under load.  Only these tests
 # and what they run are built.  G_SLICE=always-malloc: GLib's slice
 # allocator hands memory between threads behind locks ThreadSanitizer
-# cannot see (GLib is not instrumented).
+# cannot see (GLib is not instrumented); tests/tsan.supp ignores the
+# allocator calls made inside GLib for the same reason.
 if [ ! -f build-tsan/build.ninja ]; then
   meson setup build-tsan \
     -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debug -Dintrospection=false
 fi
 meson compile -C build-tsan tests/turn/test-turn-server tests/stun/test-stun-server \
   tools/nav-server modules/stun/nav-stun modules/turn/nav-turn
-G_SLICE=always-malloc TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+G_SLICE=always-malloc \
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp \
   run_suite build-tsan --no-rebuild turn-server-threads stun-server-threads turn-threads-sigterm
 
 passed=0; failed=0; skipped=0
