@@ -5,7 +5,10 @@
  * The server is split by concern, each file behind this header:
  *
  * - nav-turn-server.c          the object: properties, start and stop,
- *                              listeners, housekeeping, counters;
+ *                              listeners, counters;
+ * - nav-turn-server-worker.c   the workers (threads, or the server's
+ *                              context): their rounds, sweeps and
+ *                              housekeeping;
  * - nav-turn-server-dispatch.c one message from a client: STUN requests
  *                              and indications, ChannelData, responses;
  * - nav-turn-server-auth.c     credentials (users, TURN REST API) and
@@ -569,7 +572,15 @@ void     nav_turn_tcp_relay_listen    (Allocation     *alloc,
                                        int             fd);
 
 /* nav-turn-server.c */
+void     nav_turn_listener_free       (gpointer        data);
+
+/* nav-turn-server-worker.c */
 void     nav_turn_schedule_reap       (NavTurnServer  *self);
+Worker  *nav_turn_worker_new          (NavTurnServer  *self,
+                                       guint           index,
+                                       GError        **error);
+void     nav_turn_worker_destroy_allocations (Worker  *w);
+void     nav_turn_worker_free         (Worker         *w);
 Listener *nav_turn_worker_listener    (Worker         *w,
                                        guint           slot);
 

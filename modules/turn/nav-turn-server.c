@@ -1,11 +1,11 @@
 /* nav-turn-server.c: the TURN server (RFC 8656, RFC 6062, RFC 6156): the
- * object, its listeners, housekeeping and counters
+ * object, its listeners, start and stop, and counters
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The requests, allocations, relaying and connections are in the other
- * nav-turn-server-*.c files, see nav-turn-server-private.h.  This file is
- * a little over 1,500 lines because a third of it is the documented
+ * The workers, requests, allocations, relaying and connections are in
+ * the other nav-turn-server-*.c files, see nav-turn-server-private.h.
+ * This file is near 1,500 lines because a third of it is the documented
  * property specifications of class_init (one per coturn option), which
  * belong with the object they describe.
  */
@@ -129,200 +129,6 @@ static void nav_turn_server_server_init (NavServerInterface *iface);
 G_DEFINE_TYPE_WITH_CODE (NavTurnServer, nav_turn_server, G_TYPE_OBJECT,
                          G_IMPLEMENT_INTERFACE (NAV_TYPE_SERVER,
                                                 nav_turn_server_server_init))
-
-/* Housekeeping */
-
-static gboolean
-reap (gpointer user_data)
-{
-  NavTurnServer *self = user_data;
-
-  g_clear_pointer (&self->reap_source, g_source_unref);
-  g_ptr_array_set_size (self->dead_conns, 0);
-  return G_SOURCE_REMOVE;
-}
-
-/* Dead connections are freed once the current dispatch is over. */
-void
-nav_turn_schedule_reap (NavTurnServer *self)
-{
-  if (self->reap_source != NULL)
-    return;
-  self->reap_source = g_idle_source_new ();
-  g_source_set_priority (self->reap_source, G_PRIORITY_HIGH_IDLE);
-  g_source_set_callback (self->reap_source, reap, self, NULL);
-  g_source_attach (self->reap_source, self->context);
-}
-
-static gboolean
-expired_reservation (gpointer key, gpointer value, gpointer user_data)
-{
-  return ((Reservation *) value)->expires <= *(gint64 *) user_data;
-}
-
-/* What the control worker alone sweeps: reservations, idle connections,
- * memory after a burst. */
-static void
-control_sweep (NavTurnServer *self,
-               gint64         now)
-{
-  GHashTableIter iter;
-  gpointer key;
-
-  pthread_mutex_lock (&self->lock);
-  g_hash_table_foreach_remove (self->reservations, expired_reservation, &now);
-  pthread_mutex_unlock (&self->lock);
-
-  /* Connections that hold no allocation and stay silent are not kept
-   * (--tcp-idle-timeout): a control connection lives as long as its
-   * allocation (RFC 6062 §4), which its refreshes keep, and a data
-   * connection as long as its peer's. */
-  {
-    g_autoptr (GPtrArray) idle = g_ptr_array_new ();
-    gint64 limit = now - (gint64) self->tcp_idle_timeout_ms * 1000;
-
-    g_hash_table_iter_init (&iter, self->conns);
-    while (g_hash_table_iter_next (&iter, &key, NULL))
-      {
-        Conn *conn = key;
-
-        if (conn->kind == CONN_CLIENT && conn->alloc == NULL && !conn->piped &&
-            nav_net_stream_get_last_activity (conn->stream) <= limit)
-          g_ptr_array_add (idle, conn);
-      }
-    for (guint i = 0; i < idle->len; i++)
-      {
-        COUNT (CONTROL (self), tcp_idle_closed);
-        nav_turn_conn_close (idle->pdata[i]);
-      }
-  }
-  /* After a burst (of TLS handshakes, of connections), give the freed
-   * memory back. */
-  if (self->n_client_conns == 0 && self->tls != NULL &&
-      nav_net_tls_server_get_stats (self->tls)->pending == 0 && self->trim_pending)
-    {
-      self->trim_pending = FALSE;
-#ifdef __GLIBC__
-      malloc_trim (0);
-#endif
-    }
-}
-
-/* Deletes what has expired in the allocations of @w (RFC 8656 §7, §9,
- * §12). */
-static void
-worker_sweep (Worker *w,
-              gint64  now)
-{
-  g_autoptr (GPtrArray) expired = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer key;
-
-  g_hash_table_iter_init (&iter, w->allocations);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    {
-      Allocation *alloc = key;
-
-      if (alloc->expires <= now)
-        g_ptr_array_add (expired, alloc);
-      else
-        nav_turn_sweep_allocation (alloc, now);
-    }
-  for (guint i = 0; i < expired->len; i++)
-    {
-      COUNT (w, allocations_expired);
-      nav_turn_allocation_destroy (expired->pdata[i], "expired");
-    }
-  if (w->index == 0)
-    control_sweep (w->server, now);
-}
-
-/* Once a second, or often enough for a short idle timeout (tests). */
-static gint64
-sweep_interval (NavTurnServer *self)
-{
-  return (gint64) CLAMP (self->tcp_idle_timeout_ms / 2, 10, 1000) * 1000;
-}
-
-/* After each round of a worker: the allocations destroyed in it are
- * freed, and the sweep runs when due. */
-static gint64
-worker_tick (gint64   now,
-             gpointer user_data)
-{
-  Worker *w = user_data;
-
-  if (w->dead_allocations->len > 0)
-    g_ptr_array_set_size (w->dead_allocations, 0);
-  if (now >= w->next_sweep)
-    {
-      if (w->next_sweep > 0)
-        worker_sweep (w, now);
-      w->next_sweep = now + sweep_interval (w->server);
-    }
-  return w->next_sweep;
-}
-
-static const NavNetWorkerFuncs worker_funcs = { nav_turn_worker_ready, worker_tick };
-
-static Worker *
-worker_new (NavTurnServer  *self,
-            guint           index,
-            GError        **error)
-{
-  Worker *w = g_new0 (Worker, 1);
-  NavNetUdpConfig config = { NAV_TURN_UDP_BATCH, NAV_TURN_UDP_RECV_SIZE, NAV_TURN_HEADROOM,
-                             NAV_TURN_UDP_ROUNDS };
-
-  w->server = self;
-  w->index = index;
-  w->loop = nav_net_worker_new (&worker_funcs, w, error);
-  if (w->loop == NULL)
-    {
-      g_free (w);
-      return NULL;
-    }
-  w->listeners = g_ptr_array_new ();
-  w->udp_allocations = g_hash_table_new (nav_turn_udp_key_hash, nav_turn_udp_key_equal);
-  w->allocations = g_hash_table_new (g_direct_hash, g_direct_equal);
-  w->dead_allocations = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_turn_allocation_free);
-  w->reader = nav_net_udp_reader_new (&config);
-  w->batch = g_new0 (Batch, 1);
-  return w;
-}
-
-/* Called with the worker stopped. */
-static void
-worker_destroy_allocations (Worker *w)
-{
-  g_autoptr (GList) allocs = g_hash_table_get_keys (w->allocations);
-
-  for (GList *l = allocs; l != NULL; l = l->next)
-    nav_turn_allocation_destroy (l->data, "server-stopped");
-}
-
-static void listener_free (gpointer data);
-
-static void
-worker_free (Worker *w)
-{
-  nav_net_worker_free (w->loop);
-  g_ptr_array_set_free_func (w->listeners, listener_free);
-  g_ptr_array_unref (w->listeners);
-  g_ptr_array_unref (w->dead_allocations);
-  g_hash_table_unref (w->allocations);
-  g_hash_table_unref (w->udp_allocations);
-  nav_net_udp_reader_free (w->reader);
-  g_free (w->batch);
-  g_free (w);
-}
-
-Listener *
-nav_turn_worker_listener (Worker *w,
-                          guint   slot)
-{
-  return g_ptr_array_index (w->listeners, slot);
-}
 
 /* The descriptors the server needs: a few of its own, two per listening
  * address, and one per connection and per relayed address.  Under a
@@ -555,8 +361,8 @@ listener_new (NavTurnServer     *self,
   return listener;
 }
 
-static void
-listener_free (gpointer data)
+void
+nav_turn_listener_free (gpointer data)
 {
   Listener *listener = data;
 
@@ -597,7 +403,7 @@ close_listeners (NavTurnServer *self)
           Listener *l = g_ptr_array_index (w->listeners, k);
 
           nav_net_worker_unwatch (w->loop, l->fd);
-          listener_free (l);
+          nav_turn_listener_free (l);
         }
       g_ptr_array_set_size (w->listeners, 0);
     }
@@ -711,7 +517,7 @@ nav_turn_server_start (NavServer  *server,
   self->conns = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->tcp_relays = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->reservations = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, reservation_free);
-  self->listeners = g_ptr_array_new_with_free_func (listener_free);
+  self->listeners = g_ptr_array_new_with_free_func (nav_turn_listener_free);
   self->dead_conns = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_turn_conn_free);
   self->n_allocations = 0;
   for (i = 0; i < sizeof self->nonce_secret; i++)
@@ -721,7 +527,7 @@ nav_turn_server_start (NavServer  *server,
   self->n_udp_workers = self->no_udp ? 0 : MAX (self->threads, 1);
   self->workers = g_new0 (Worker *, self->n_workers);
   for (i = 0; i < self->n_workers; i++)
-    if ((self->workers[i] = worker_new (self, i, error)) == NULL)
+    if ((self->workers[i] = nav_turn_worker_new (self, i, error)) == NULL)
       goto fail;
   if (self->n_udp_workers > 1)
     self->owners = g_hash_table_new_full (nav_turn_udp_key_hash, nav_turn_udp_key_equal, g_free, NULL);
@@ -813,7 +619,7 @@ nav_turn_server_stop (NavServer *server)
     }
   for (guint i = 0; i < self->n_workers; i++)
     if (self->workers[i] != NULL)
-      worker_destroy_allocations (self->workers[i]);
+      nav_turn_worker_destroy_allocations (self->workers[i]);
   if (self->reap_source != NULL)
     {
       g_source_destroy (self->reap_source);
@@ -826,7 +632,7 @@ nav_turn_server_stop (NavServer *server)
         /* what the workers counted stays in the stats */
         nav_net_counters_sum ((guint64 *) &self->retired, (const guint64 *) &self->workers[i]->counters,
                               sizeof (Counters) / sizeof (guint64));
-        g_clear_pointer (&self->workers[i], worker_free);
+        g_clear_pointer (&self->workers[i], nav_turn_worker_free);
       }
   g_clear_pointer (&self->workers, g_free);
   self->n_workers = self->n_udp_workers = 0;

@@ -530,16 +530,23 @@ send_channel_data (Client       *c,
   client_send (c, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame));
 }
 
-/* A Binding round trip: the server handles a client's messages in order,
- * so once it is answered, everything sent before has been handled. */
+/* Two Binding round trips: the server handles a client's messages in
+ * order, so once the first is answered everything the client sent before
+ * has been handled.  What a peer sent to a relayed address before may be
+ * handled just after it, in the same round of the worker (epoll reports
+ * the client's socket first when it was already on its ready list): the
+ * second round trip, answered in a later round, covers that. */
 static void
 sync_with_server (Client *c)
 {
-  g_autoptr (NavStunMessage) msg = request_once (c, NAV_STUN_METHOD_BINDING, NULL, NULL, FALSE);
-  NavAddress mapped;
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr (NavStunMessage) msg = request_once (c, NAV_STUN_METHOD_BINDING, NULL, NULL, FALSE);
+      NavAddress mapped;
 
-  g_assert_cmpint (nav_stun_message_get_class (msg), ==, NAV_STUN_CLASS_SUCCESS_RESPONSE);
-  g_assert_true (nav_stun_message_get_xor_mapped_address (msg, &mapped, NULL));
+      g_assert_cmpint (nav_stun_message_get_class (msg), ==, NAV_STUN_CLASS_SUCCESS_RESPONSE);
+      g_assert_true (nav_stun_message_get_xor_mapped_address (msg, &mapped, NULL));
+    }
 }
 
 /* ---------------------------------------------------------------- */
@@ -551,8 +558,11 @@ test_binding (void)
 {
   Fixture *f = fixture_new (NULL);
   Client *c = client_new (f, FALSE, "alice", "secret");
+  g_autoptr (NavStunMessage) msg = request_once (c, NAV_STUN_METHOD_BINDING, NULL, NULL, FALSE);
+  NavAddress mapped;
 
-  sync_with_server (c);
+  g_assert_cmpint (nav_stun_message_get_class (msg), ==, NAV_STUN_CLASS_SUCCESS_RESPONSE);
+  g_assert_true (nav_stun_message_get_xor_mapped_address (msg, &mapped, NULL));
   client_free (c);
   g_assert_cmpuint (counter (f, "binding-requests"), ==, 1);
   fixture_free (f);
