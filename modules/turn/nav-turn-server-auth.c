@@ -343,9 +343,9 @@ nav_turn_authenticate (Request *r,
     }
   r->authenticated = TRUE;
   if (algorithm == NAV_STUN_PASSWORD_ALGORITHM_SHA256)
-    self->counters.auth_sha256++;
+    COUNT (r->w, auth_sha256);
   else
-    self->counters.auth_md5++;
+    COUNT (r->w, auth_md5);
   r->username = g_steal_pointer (&username);
   return TRUE;
 }
