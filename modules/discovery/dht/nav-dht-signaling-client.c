@@ -378,6 +378,29 @@ announce (NavDhtSignalingClient *self,
 
 /* ------------------------------------------------------------ rooms */
 
+/* The key that signed a value of @peer is @peer's (its id is the key's):
+ * kept, so that messages to the peer are encrypted without looking its
+ * key up in the DHT, where it may not be yet. */
+static void
+remember_key (NavDhtSignalingClient *self,
+              const gchar           *peer,
+              GBytes                *owner_key)
+{
+  dht_publickey *key;
+  dht_infohash id;
+
+  if (owner_key == NULL || g_hash_table_contains (self->keys, peer))
+    return;
+  key = dht_publickey_import (g_bytes_get_data (owner_key, NULL), g_bytes_get_size (owner_key));
+  if (key == NULL)
+    return;
+  id = dht_publickey_get_id (key);
+  if (g_ascii_strcasecmp (dht_infohash_print (&id), peer) == 0)
+    g_hash_table_insert (self->keys, g_ascii_strdown (peer, -1), key);
+  else
+    dht_publickey_delete (key);
+}
+
 static void
 room_value (NavDhtSignalingClient *self,
             Event                 *e)
@@ -424,23 +447,7 @@ room_value (NavDhtSignalingClient *self,
       g_free ((gchar *) peer);
       return;
     }
-  /* The key that signed it is the peer's (its id is the key's): kept, so
-   * that messages to the peer are encrypted without looking the key up. */
-  if (e->owner_key != NULL && !g_hash_table_contains (self->keys, peer))
-    {
-      dht_publickey *key = dht_publickey_import (g_bytes_get_data (e->owner_key, NULL),
-                                                 g_bytes_get_size (e->owner_key));
-
-      if (key != NULL)
-        {
-          dht_infohash id = dht_publickey_get_id (key);
-
-          if (g_ascii_strcasecmp (dht_infohash_print (&id), peer) == 0)
-            g_hash_table_insert (self->keys, g_ascii_strdown (peer, -1), key);
-          else
-            dht_publickey_delete (key);
-        }
-    }
+  remember_key (self, peer, e->owner_key);
   known = g_hash_table_contains (room->members, peer);
   if (present)
     {
@@ -615,6 +622,9 @@ inbox_value (NavDhtSignalingClient *self,
       self->malformed_ignored++;
       return;
     }
+  /* A reply goes back sealed to the key that signed this message, even
+   * before the sender's announce (or its certificate) reached us. */
+  remember_key (self, e->owner, e->owner_key);
   in = g_hash_table_lookup (self->inbound, e->owner);
   if (in == NULL)
     {
