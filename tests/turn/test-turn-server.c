@@ -1452,10 +1452,17 @@ test_tcp_relay (void)
   /* a second Connect to the same peer: 446 */
   g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CONNECT, fill_peer, &peer), ==, 446);
 
-  /* ConnectionBind on a new connection, then raw bytes both ways */
+  /* ConnectionBind on a new connection, then raw bytes both ways.  It
+   * carries the control connection's nonce, as clients do (RFC 6062
+   * §4.4): accepted at once, no 438 for a nonce of another 5-tuple. */
   data = client_new (f, TRUE, "alice", "secret");
-  g_assert_cmpuint (simple_request (data, NAV_STUN_METHOD_CONNECTION_BIND, fill_connection_id,
-                                    GUINT_TO_POINTER (id)), ==, 0);
+  data->nonce = g_strdup (c->nonce);
+  data->key = g_bytes_ref (c->key);
+  msg = request_once (data, NAV_STUN_METHOD_CONNECTION_BIND, fill_connection_id,
+                      GUINT_TO_POINTER (id), TRUE);
+  g_assert_cmpuint (error_code (msg), ==, 0);
+  g_assert_cmpint (nav_stun_message_get_class (msg), ==, NAV_STUN_CLASS_SUCCESS_RESPONSE);
+  nav_stun_message_unref (msg);
   pipe_check (data->fd, pfd, "to the peer");
   pipe_check (pfd, data->fd, "back from the peer");
   client_free (data);
