@@ -350,9 +350,12 @@ nav_ice_update_component_state (NavIceChecker *self,
       if (pair->triggered)
         any_pending = TRUE;
     }
-  if (any_valid)
-    nav_ice_set_component_state (self, component, NAV_COMPONENT_STATE_CONNECTED);
-  else if (any_pair && !any_pending && (!self->ice_trickle || stream->remote_gathering_done))
+  /* A valid pair is not enough for CONNECTED: as in libnice, a
+   * component is CONNECTED once a pair is selected (data can flow on it),
+   * and the agent signals CONNECTED then READY when one is; until then a
+   * component with valid pairs waits for nomination, CONNECTING. */
+  if (!any_valid && any_pair && !any_pending &&
+      (!self->ice_trickle || stream->remote_gathering_done))
     nav_ice_set_component_state (self, component, NAV_COMPONENT_STATE_FAILED);
   else
     nav_ice_set_component_state (self, component, NAV_COMPONENT_STATE_CONNECTING);
