@@ -55,6 +55,13 @@
  * any of them, so a datagram is never truncated. */
 #define RECEIVE_BUFFER_SIZE 65536
 
+/* SO_RCVBUF and SO_SNDBUF: an unpaced burst of a fast sender (thousands
+ * of datagrams in a few milliseconds) waits in the kernel while the
+ * receiving thread is busy, rather than being dropped at the default
+ * 208 KiB (about 90 datagrams of 1200 bytes).  Linux doubles it and caps
+ * it at net.core.rmem_max/wmem_max. */
+#define SOCKET_BUFFER_SIZE (1024 * 1024)
+
 #define DEFAULT_RECEIVE_BATCH 32
 /* recvmmsg() takes at most UIO_MAXIOV (1024) messages. */
 #define MAX_RECEIVE_BATCH 1024
@@ -155,7 +162,15 @@ is_closed (gpointer user_data)
   return ((NavUdpTransport *) user_data)->closed;
 }
 
-static const NavNetUdpFuncs receive_funcs = { deliver, NULL, is_closed, NULL };
+/* After the datagrams of one recvmmsg(2): a receiver that deferred work
+ * per datagram does it once (nav-transport-private.h). */
+static void
+batch_done (gpointer user_data)
+{
+  nav_transport_batch_done (NAV_TRANSPORT (user_data));
+}
+
+static const NavNetUdpFuncs receive_funcs = { deliver, batch_done, is_closed, NULL };
 
 /* A handler that runs a nested main loop gets the rest of the datagrams
  * below it first, in order (the reader is re-entrant).  ICMP errors
@@ -209,10 +224,10 @@ open_socket (NavUdpTransport  *self,
   /* IPv6 only (one transport per family); a range from a random port,
    * wrapping around, as libnice does. */
   if (self->max_port != 0)
-    fd = nav_net_socket_open_in_range (&address, SOCK_DGRAM, 0, 0, self->min_port,
+    fd = nav_net_socket_open_in_range (&address, SOCK_DGRAM, 0, SOCKET_BUFFER_SIZE, self->min_port,
                                        self->max_port, &self->local, &errsv);
   else
-    fd = nav_net_socket_open (&address, SOCK_DGRAM, 0, 0, &self->local, &errsv);
+    fd = nav_net_socket_open (&address, SOCK_DGRAM, 0, SOCKET_BUFFER_SIZE, &self->local, &errsv);
   if (fd < 0)
     {
       if (self->max_port != 0 && errsv == EINVAL)
@@ -746,6 +761,7 @@ nav_udp_transport_class_init (NavUdpTransportClass *klass)
 static void
 nav_udp_transport_init (NavUdpTransport *self)
 {
+  nav_transport_mark_batches (NAV_TRANSPORT (self));
   nav_address_init (&self->requested);
   nav_address_init (&self->local);
   self->receive_batch = DEFAULT_RECEIVE_BATCH;

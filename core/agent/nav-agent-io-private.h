@@ -56,6 +56,7 @@ typedef enum {
 } NavAgentRecvRefusal;
 
 void            nav_agent_recv_wake            (NavAgent           *agent);
+void            nav_agent_recv_ring_clear      (AgentRecvRing      *ring);
 void            nav_agent_recv_wait            (NavAgent           *agent,
                                                 guint64             generation,
                                                 GCancellable       *cancellable);

@@ -53,8 +53,9 @@ component_clear (NavAgent       *agent,
   g_clear_pointer (&component->selected_local, nav_candidate_free);
   g_clear_pointer (&component->selected_remote, nav_candidate_free);
   g_clear_pointer (&component->recv_context, g_main_context_unref);
-  g_queue_clear_full (&component->recv_queue, g_free);
-  component->recv_queued_bytes = 0;
+  nav_agent_recv_ring_clear (&component->recv_ring);
+  g_clear_pointer (&component->hop, g_byte_array_unref);
+  g_clear_pointer (&component->hop_spare, g_byte_array_unref);
   nav_agent_recv_wake (agent);
 }
 
