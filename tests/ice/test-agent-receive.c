@@ -1,7 +1,8 @@
 /* test-agent-receive.c: NavAgent's receive path: the queue of
  * nav_agent_recv_messages() through many wraps of its ring, the
  * datagrams of a receive function in another thread's main context, in
- * order and whole, and the socket buffers sized for an unpaced burst
+ * order and whole, the socket buffers sized for an unpaced burst, and
+ * datagrams sent and received as segmented buffers (UDP GSO and GRO)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
@@ -12,8 +13,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 
 #include <netavanue/netavanue.h>
 
@@ -356,6 +360,123 @@ test_socket_buffers (void)
   g_assert_cmpint (size, >=, expected);
 }
 
+/* ------------------------------------------ segmented send and GRO */
+
+typedef struct {
+  GPtrArray *datagrams;         /* GBytes */
+} Collected;
+
+static void
+collect (NavTransport     *transport,
+         const guint8     *data,
+         gsize             len,
+         const NavAddress *from,
+         gpointer          user_data)
+{
+  g_ptr_array_add (((Collected *) user_data)->datagrams, g_bytes_new (data, len));
+}
+
+/* A plain UDP socket on 127.0.0.1 with UDP_GRO on: what it reads shows
+ * whether datagrams travelled as one segmented buffer. */
+static int
+gro_socket (NavAddress *bound)
+{
+  struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  socklen_t len = sizeof sin;
+  int fd = socket (AF_INET, SOCK_DGRAM, 0), one = 1;
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (bind (fd, (struct sockaddr *) &sin, sizeof sin), ==, 0);
+  g_assert_cmpint (setsockopt (fd, SOL_UDP, UDP_GRO, &one, sizeof one), ==, 0);
+  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &sin, &len), ==, 0);
+  g_assert_true (nav_address_set_from_sockaddr (bound, (struct sockaddr *) &sin, len));
+  return fd;
+}
+
+/* Datagrams alike leave a UDP transport as one segmented buffer (UDP
+ * GSO): a GRO socket reads them in one piece, segment size attached,
+ * and they are what was sent; a shorter last one rides along. */
+static void
+test_segmented_send (void)
+{
+  g_autoptr (NavAddress) lo = nav_address_new_from_string ("127.0.0.1", NULL);
+  g_autoptr (NavUdpTransport) sender = nav_udp_transport_new (lo, NULL, NULL);
+  guint8 payload[11][1200];
+  GOutputVector vectors[11];
+  NavOutputMessage messages[11];
+  guint8 buf[65536];
+  union {
+    guint8 buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = { buf, sizeof buf };
+  struct msghdr hdr = { .msg_iov = &iov, .msg_iovlen = 1 };
+  struct cmsghdr *cmsg;
+  NavAddress to;
+  gint segment = 0;
+  gssize n;
+  int fd = gro_socket (&to);
+
+  for (guint i = 0; i < 11; i++)
+    {
+      memset (payload[i], 'a' + i, sizeof payload[i]);
+      vectors[i] = (GOutputVector) { payload[i], i < 10 ? 1200 : 500 };
+      messages[i] = (NavOutputMessage) { &vectors[i], 1 };
+    }
+  g_assert_cmpint (nav_transport_send_messages (NAV_TRANSPORT (sender), &to, messages, 11, NULL),
+                   ==, 11);
+  hdr.msg_control = control.buf;
+  hdr.msg_controllen = sizeof control.buf;
+  n = recvmsg (fd, &hdr, 0);
+  g_assert_cmpint (n, ==, 10 * 1200 + 500);
+  for (cmsg = CMSG_FIRSTHDR (&hdr); cmsg != NULL; cmsg = CMSG_NXTHDR (&hdr, cmsg))
+    if (cmsg->cmsg_level == SOL_UDP && cmsg->cmsg_type == UDP_GRO)
+      memcpy (&segment, CMSG_DATA (cmsg), sizeof segment);
+  g_assert_cmpint (segment, ==, 1200);
+  for (guint i = 0; i < 11; i++)
+    g_assert_cmpmem (buf + i * 1200, i < 10 ? 1200 : 500, payload[i], i < 10 ? 1200 : 500);
+  close (fd);
+}
+
+/* What arrives coalesced (a peer's segmented send) reaches the receive
+ * function one datagram at a time, in order; mixed sizes go out
+ * datagram by datagram and arrive as sent. */
+static void
+test_segmented_receive (void)
+{
+  g_autoptr (NavAddress) lo = nav_address_new_from_string ("127.0.0.1", NULL);
+  g_autoptr (NavUdpTransport) sender = nav_udp_transport_new (lo, NULL, NULL);
+  g_autoptr (NavUdpTransport) receiver = nav_udp_transport_new (lo, NULL, NULL);
+  const NavAddress *to = nav_transport_get_local_address (NAV_TRANSPORT (receiver));
+  Collected c = { g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref) };
+  static const gsize sizes[] = { 900, 900, 900, 900, 900, 300, 1300, 1300, 20, 20, 20 };
+  guint8 payload[G_N_ELEMENTS (sizes)][1300];
+  GOutputVector vectors[G_N_ELEMENTS (sizes)];
+  NavOutputMessage messages[G_N_ELEMENTS (sizes)];
+
+  nav_transport_set_receive_func (NAV_TRANSPORT (receiver), collect, &c, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      memset (payload[i], 'A' + i, sizes[i]);
+      vectors[i] = (GOutputVector) { payload[i], sizes[i] };
+      messages[i] = (NavOutputMessage) { &vectors[i], 1 };
+    }
+  g_assert_cmpint (nav_transport_send_messages (NAV_TRANSPORT (sender), to, messages,
+                                                G_N_ELEMENTS (sizes), NULL),
+                   ==, G_N_ELEMENTS (sizes));
+  while (c.datagrams->len < G_N_ELEMENTS (sizes))
+    g_main_context_iteration (NULL, TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      gsize len;
+      const guint8 *data = g_bytes_get_data (g_ptr_array_index (c.datagrams, i), &len);
+
+      g_assert_cmpmem (data, len, payload[i], sizes[i]);
+    }
+  nav_transport_set_receive_func (NAV_TRANSPORT (receiver), NULL, NULL, NULL);
+  g_ptr_array_unref (c.datagrams);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -366,6 +487,8 @@ main (int   argc,
   g_test_add_func ("/ice/agent/receive/queue-full", test_queue_full);
   g_test_add_func ("/ice/agent/receive/function-elsewhere", test_receive_function_elsewhere);
   g_test_add_func ("/ice/agent/receive/socket-buffers", test_socket_buffers);
+  g_test_add_func ("/ice/agent/receive/segmented-send", test_segmented_send);
+  g_test_add_func ("/ice/agent/receive/segmented-receive", test_segmented_receive);
 
   return g_test_run ();
 }
