@@ -214,6 +214,11 @@ gboolean nav_ice_send_on (NavCandidate *local,
                           const guint8 *data,
                           gsize len,
                           GError **error);
+gboolean nav_ice_send_request (Pair *pair,
+                               const guint8 *data,
+                               gsize len,
+                               gboolean tcp_failure_fails,
+                               GError **error);
 GBytes *nav_ice_build_request (NavIceChecker *self,
                                Pair *pair,
                                gboolean use_candidate);

@@ -103,9 +103,29 @@ nav_ice_transaction_new (NavIceChecker                 *self,
   return t;
 }
 
-/* Over UDP a lost datagram is what retransmissions are for; over
- * ICE-TCP the check is lost with its connection (RFC 6544 §7.1: refused,
- * reset, timed out), and so is the check. */
+/* Sends a request of @pair's (a transaction's send function).  Over UDP
+ * a lost datagram is what retransmissions are for; over ICE-TCP a check
+ * is lost with its connection (RFC 6544 §7.1: refused, reset, timed
+ * out), and so is the check when @tcp_failure_fails. */
+gboolean
+nav_ice_send_request (Pair          *pair,
+                      const guint8  *data,
+                      gsize          len,
+                      gboolean       tcp_failure_fails,
+                      GError       **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  if (nav_ice_send_on (pair->local, &pair->remote->addr, data, len, &local_error))
+    return TRUE;
+  g_debug ("Stream %u component %u: sending a request of %s failed: %s", pair->stream->id,
+           pair->component->id, pair->foundation, local_error->message);
+  if (!tcp_failure_fails || !nav_ice_is_tcp (pair->local->transport))
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
 static gboolean
 send_check (NavStunTransaction  *transaction,
             const guint8        *data,
@@ -113,17 +133,7 @@ send_check (NavStunTransaction  *transaction,
             gpointer             user_data,
             GError             **error)
 {
-  Pair *pair = user_data;
-  g_autoptr (GError) local_error = NULL;
-
-  if (nav_ice_send_on (pair->local, &pair->remote->addr, data, len, &local_error))
-    return TRUE;
-  g_debug ("Stream %u component %u: sending the check of %s failed: %s", pair->stream->id,
-           pair->component->id, pair->foundation, local_error->message);
-  if (!nav_ice_is_tcp (pair->local->transport))
-    return TRUE;
-  g_propagate_error (error, g_steal_pointer (&local_error));
-  return FALSE;
+  return nav_ice_send_request (user_data, data, len, TRUE, error);
 }
 
 /* Responses are judged by nav_ice_handle_response(), with where they

@@ -21,13 +21,7 @@ send_consent (NavStunTransaction  *transaction,
               gpointer             user_data,
               GError             **error)
 {
-  Pair *pair = user_data;
-  g_autoptr (GError) local_error = NULL;
-
-  if (!nav_ice_send_on (pair->local, &pair->remote->addr, data, len, &local_error))
-    g_debug ("Stream %u component %u: sending a consent request failed: %s",
-             pair->stream->id, pair->component->id, local_error->message);
-  return TRUE;
+  return nav_ice_send_request (user_data, data, len, FALSE, error);
 }
 
 /* The responses are judged in nav_ice_handle_consent_response(). */

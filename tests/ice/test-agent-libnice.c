@@ -26,8 +26,7 @@
 typedef struct {
   NavAgent *agent;
   guint stream_id;
-  gboolean gathering_done;
-  NavComponentState state;
+  AgentTestWatch watch;
   GString *log;                 /* the signals, in order */
   guint received;
   guint n_selected;
@@ -44,7 +43,6 @@ on_state (NavAgent *agent,
   static const gchar letters[] = "DGCNRF";
 
   g_assert_cmpuint (state, <, NAV_COMPONENT_STATE_LAST);
-  p->state = state;
   g_string_append_c (p->log, letters[state]);
   if (state == NAV_COMPONENT_STATE_CONNECTED)
     {
@@ -123,8 +121,7 @@ peer_init (Peer     *p,
   else
     g_object_set (p->agent, "ice-tcp", FALSE, NULL);
   g_assert_true (nav_agent_add_local_address (p->agent, addr));
-  g_signal_connect (p->agent, "candidate-gathering-done", G_CALLBACK (agent_test_set_flag),
-                    &p->gathering_done);
+  agent_test_watch (p->agent, &p->watch);
   g_signal_connect (p->agent, "component-state-changed", G_CALLBACK (on_state), p);
   g_signal_connect (p->agent, "new-selected-pair", G_CALLBACK (on_selected), p);
   p->stream_id = nav_agent_add_stream (p->agent, 1);
@@ -137,22 +134,6 @@ peer_clear (Peer *p)
 {
   g_clear_object (&p->agent);
   g_string_free (p->log, TRUE);
-}
-
-static gboolean
-both_gathered (gpointer data)
-{
-  Peer *p = data;
-
-  return p[0].gathering_done && p[1].gathering_done;
-}
-
-static gboolean
-both_ready (gpointer data)
-{
-  Peer *p = data;
-
-  return p[0].state == NAV_COMPONENT_STATE_READY && p[1].state == NAV_COMPONENT_STATE_READY;
 }
 
 static gboolean
@@ -183,13 +164,14 @@ test_states (gconstpointer data)
 {
   Mode mode = GPOINTER_TO_INT (data);
   Peer p[2];
+  AgentTestWatch *watches[2] = { &p[0].watch, &p[1].watch };
   guint i;
 
   peer_init (&p[0], mode, TRUE);
   peer_init (&p[1], mode, FALSE);
   for (i = 0; i < 2; i++)
     g_assert_true (nav_agent_gather_candidates (p[i].agent, p[i].stream_id));
-  wait_for (both_gathered, p);
+  wait_for (agent_test_watches_gathered, watches);
   if (mode == MODE_FORCED)
     {
       /* The candidates but no credentials: no checks run, the
@@ -206,7 +188,7 @@ test_states (gconstpointer data)
   if (mode == MODE_TRICKLE)
     for (i = 0; i < 2; i++)
       g_assert_true (nav_agent_peer_candidate_gathering_done (p[i].agent, p[i].stream_id));
-  wait_for (both_ready, p);
+  wait_for (agent_test_watches_ready, watches);
 
   for (i = 0; i < 2; i++)
     {

@@ -26,8 +26,7 @@
 typedef struct {
   NavAgent *agent;
   guint stream_id;
-  gboolean gathering_done;
-  NavComponentState state;
+  AgentTestWatch watch;
 } Peer;
 
 static void
@@ -41,38 +40,15 @@ peer_init (Peer     *p,
   g_object_set (p->agent, "controlling-mode", controlling, "ice-tcp", FALSE,
                 "stun-pacing-timer", 5, NULL);
   g_assert_true (nav_agent_add_local_address (p->agent, addr));
-  g_signal_connect (p->agent, "candidate-gathering-done", G_CALLBACK (agent_test_set_flag),
-                    &p->gathering_done);
-  g_signal_connect (p->agent, "component-state-changed", G_CALLBACK (agent_test_set_state),
-                    &p->state);
+  agent_test_watch (p->agent, &p->watch);
   p->stream_id = nav_agent_add_stream (p->agent, 1);
-}
-
-static gboolean
-both_ready (gpointer data)
-{
-  Peer *p = data;
-
-  return p[0].state == NAV_COMPONENT_STATE_READY && p[1].state == NAV_COMPONENT_STATE_READY;
-}
-
-static gboolean
-both_gathered (gpointer data)
-{
-  Peer *p = data;
-
-  return p[0].gathering_done && p[1].gathering_done;
 }
 
 static void
 connect_pair (Peer *p)
 {
-  g_assert_true (nav_agent_gather_candidates (p[0].agent, p[0].stream_id));
-  g_assert_true (nav_agent_gather_candidates (p[1].agent, p[1].stream_id));
-  wait_for (both_gathered, p);
-  agent_test_signal_credentials_both (p[0].agent, p[0].stream_id, p[1].agent, p[1].stream_id);
-  agent_test_signal_candidates_both (p[0].agent, p[0].stream_id, p[1].agent, p[1].stream_id);
-  wait_for (both_ready, p);
+  agent_test_connect_watched (p[0].agent, p[0].stream_id, &p[0].watch,
+                              p[1].agent, p[1].stream_id, &p[1].watch);
 }
 
 /* Datagram @seq: 1 to 1400 bytes, its number first, then bytes of it. */
