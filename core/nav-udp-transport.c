@@ -49,6 +49,14 @@
  * %NAV_TRANSPORT_ERROR_WOULD_BLOCK.  Sending may be done from any thread;
  * everything else belongs to the transport's main context.
  *
+ * The socket asks for 1 MiB send and receive buffers (capped by the
+ * system's `net.core.rmem_max` and `wmem_max`), so that a burst waits in
+ * the kernel rather than being dropped.  Where Linux offers them,
+ * [method@Nav.Transport.send_messages] sends a run of datagrams of one
+ * size as one segmented buffer (UDP GSO), which the kernel or the NIC
+ * cuts into the same datagrams on the wire, and datagrams the kernel
+ * coalesced on receipt (UDP GRO) are delivered one by one, as sent.
+ *
  * Since: 1.0
  */
 

@@ -32,6 +32,8 @@ void            nav_agent_hook_transport       (NavAgent           *agent,
                                                 NavTransport       *transport);
 void            nav_agent_unhook_candidates    (NavAgent           *agent,
                                                 GPtrArray          *candidates);
+gboolean        nav_agent_unhook_transport     (NavAgent           *agent,
+                                                NavTransport       *transport);
 /* Whether the component has a path to send on; with the lock held. */
 gboolean        nav_agent_can_send             (AgentComponent     *component);
 

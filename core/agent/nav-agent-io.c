@@ -47,6 +47,20 @@ nav_agent_recv_wake (NavAgent *agent)
     g_main_context_wakeup (agent->context);
 }
 
+/* Takes the demultiplexer off @transport: %FALSE when it was not on.
+ * Called with the lock held. */
+gboolean
+nav_agent_unhook_transport (NavAgent     *agent,
+                            NavTransport *transport)
+{
+  if (!g_hash_table_remove (agent->hooked, transport))
+    return FALSE;
+  /* The batch function's data is the hook: it goes first. */
+  nav_transport_set_batch_done_func (transport, NULL, NULL);
+  nav_transport_set_receive_func (transport, NULL, NULL, NULL);
+  return TRUE;
+}
+
 void
 nav_agent_unhook_candidates (NavAgent  *agent,
                    GPtrArray *candidates)
@@ -57,13 +71,8 @@ nav_agent_unhook_candidates (NavAgent  *agent,
     {
       NavCandidate *c = g_ptr_array_index (candidates, i);
 
-      if (c->owner != NULL && g_hash_table_remove (agent->hooked, c->owner))
-        {
-          /* The batch function's data is the hook: it goes first. */
-          nav_transport_set_batch_done_func (c->owner, NULL, NULL);
-          nav_transport_set_receive_func (c->owner, NULL, NULL, NULL);
-          nav_transport_close (c->owner);
-        }
+      if (c->owner != NULL && nav_agent_unhook_transport (agent, c->owner))
+        nav_transport_close (c->owner);
     }
 }
 
