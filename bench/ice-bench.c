@@ -420,6 +420,7 @@ typedef struct {
 
 typedef struct {
   double msgs_per_s;
+  double sent_per_s;            /* how fast A offered them */
   double loss;
 } Delivered;
 
@@ -431,7 +432,7 @@ run_delivered (Sender    *s,
                Delivered *d)
 {
   g_autofree gchar *payload = g_malloc0 (opt_size);
-  gint64 start, last_progress;
+  gint64 start, sent_at, last_progress;
   gint sent = 0, failed = 0, got = 0;
 
   g_atomic_int_set (&delivered_count, 0);
@@ -455,6 +456,7 @@ run_delivered (Sender    *s,
         failed++;
       sent += n;
     }
+  sent_at = g_get_monotonic_time ();
   /* Until everything arrived, or nothing more did for half a second. */
   last_progress = g_get_monotonic_time ();
   while ((got = g_atomic_int_get (&delivered_count)) < opt_count)
@@ -473,6 +475,7 @@ run_delivered (Sender    *s,
   if (paced && failed > 0)
     g_printerr ("%s: %d paced sends failed\n", SELF_NAME, failed);
   d->msgs_per_s = got / MAX ((delivered_last - start) / (double) G_USEC_PER_SEC, 1e-6);
+  d->sent_per_s = opt_count / MAX ((sent_at - start) / (double) G_USEC_PER_SEC, 1e-6);
   d->loss = 1.0 - got / (double) opt_count;
 }
 
@@ -554,6 +557,8 @@ measure_agents_delivered (GMainContext *context,
       results_set (results, key, d.msgs_per_s);
       g_snprintf (key, sizeof key, "loss-%s", delivered_modes[m].name);
       results_set (results, key, d.loss);
+      g_snprintf (key, sizeof key, "offered-%s", delivered_modes[m].name);
+      results_set (results, key, d.sent_per_s);
     }
   return TRUE;
 }
@@ -725,6 +730,8 @@ measure_raw_delivered (Results *results)
       results_set (results, key, d.msgs_per_s);
       g_snprintf (key, sizeof key, "loss-%s", delivered_modes[m].name);
       results_set (results, key, d.loss);
+      g_snprintf (key, sizeof key, "offered-%s", delivered_modes[m].name);
+      results_set (results, key, d.sent_per_s);
     }
 }
 
@@ -897,8 +904,14 @@ run_build (const gchar *path,
           if (g_file_test (sub, G_FILE_TEST_IS_DIR))
             g_string_append_printf (module_path, ":%s", sub);
         }
+      /* And its library, not this build's (devenv's LD_LIBRARY_PATH
+       * comes before the binary's run path). */
+      g_autofree gchar *parent = g_path_get_dirname (modules);
+      g_autofree gchar *libdir = g_build_filename (parent, "core", NULL);
+
       envp = g_environ_setenv (envp, "NAV_MODULE_DIR", modules, TRUE);
       envp = g_environ_setenv (envp, "NAV_MODULE_PATH", module_path->str, TRUE);
+      envp = g_environ_setenv (envp, "LD_LIBRARY_PATH", libdir, TRUE);
     }
   if (!g_spawn_sync (NULL, (gchar **) argv, envp, G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL,
                      &out, NULL, &status, &error) ||
@@ -1002,6 +1015,20 @@ print_delivered (Results *self,
       if (before != NULL)
         printf ("   %9.0f/s (%4.1f%%)   %5.2f", results_get (before, key),
                 100 * results_get (before, loss_key), ratio (us, results_get (before, key)));
+      printf ("\n");
+    }
+  printf ("  unpaced, offered by the sender (loss is what the receiver could not keep up with):\n");
+  for (guint m = 0; m < G_N_ELEMENTS (delivered_modes); m++)
+    {
+      gchar key[64];
+
+      if (delivered_modes[m].paced)
+        continue;
+      g_snprintf (key, sizeof key, "offered-%s", delivered_modes[m].name);
+      printf ("  %-16s %9.0f/s            %9.0f/s            %9.0f/s", delivered_modes[m].name,
+              results_get (self, key), results_get (peer, key), results_get (raw, key));
+      if (before != NULL)
+        printf ("   %9.0f/s", results_get (before, key));
       printf ("\n");
     }
   printf ("  targets: delivered >= 1.50 x %s in each mode, >= 0.70 x raw UDP batched, "
