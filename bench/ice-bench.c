@@ -479,6 +479,21 @@ run_delivered (Sender    *s,
   d->loss = 1.0 - got / (double) opt_count;
 }
 
+static void
+store_delivered (Results         *results,
+                 const gchar     *mode,
+                 const Delivered *d)
+{
+  gchar key[64];
+
+  g_snprintf (key, sizeof key, "delivered-%s", mode);
+  results_set (results, key, d->msgs_per_s);
+  g_snprintf (key, sizeof key, "loss-%s", mode);
+  results_set (results, key, d->loss);
+  g_snprintf (key, sizeof key, "offered-%s", mode);
+  results_set (results, key, d->sent_per_s);
+}
+
 static gboolean
 agent_send (gpointer     user_data,
             const gchar *buf,
@@ -528,7 +543,6 @@ measure_agents_delivered (GMainContext *context,
       Receiver receiver;
       Sender s = { NULL, NULL, &peers[0] };
       Delivered d;
-      gchar key[64];
       gint64 until;
 
       if (delivered_modes[m].batched)
@@ -553,12 +567,7 @@ measure_agents_delivered (GMainContext *context,
       drain (receiver.context);
       receiver_free (&receiver);
       drain (context);
-      g_snprintf (key, sizeof key, "delivered-%s", delivered_modes[m].name);
-      results_set (results, key, d.msgs_per_s);
-      g_snprintf (key, sizeof key, "loss-%s", delivered_modes[m].name);
-      results_set (results, key, d.loss);
-      g_snprintf (key, sizeof key, "offered-%s", delivered_modes[m].name);
-      results_set (results, key, d.sent_per_s);
+      store_delivered (results, delivered_modes[m].name, &d);
     }
   return TRUE;
 }
@@ -714,7 +723,6 @@ measure_raw_delivered (Results *results)
       Receiver thread;
       GSource *source;
       Delivered d;
-      gchar key[64];
 
       if (delivered_modes[m].batched)
         s.send_batch = raw_send_batch;
@@ -726,12 +734,7 @@ measure_raw_delivered (Results *results)
       receiver_quit (&thread);
       raw_close (&sender, &receiver, source);
       receiver_free (&thread);
-      g_snprintf (key, sizeof key, "delivered-%s", delivered_modes[m].name);
-      results_set (results, key, d.msgs_per_s);
-      g_snprintf (key, sizeof key, "loss-%s", delivered_modes[m].name);
-      results_set (results, key, d.loss);
-      g_snprintf (key, sizeof key, "offered-%s", delivered_modes[m].name);
-      results_set (results, key, d.sent_per_s);
+      store_delivered (results, delivered_modes[m].name, &d);
     }
 }
 
