@@ -1,109 +1,172 @@
 /* ice-bench.c: ICE setup time and datagram throughput, NavAgent vs libnice
+ * vs raw UDP
  *
  * One source written for libnice's agent API, built twice as the
  * nice-compat test does: `ice-bench` against NetAvanue's compatibility
- * headers (pkg-config netavanue-nice-1.0) and `ice-bench-libnice` against
+ * layer (pkg-config netavanue-nice-1.0) and `ice-bench-libnice` against
  * the real libnice (pkg-config nice).  The two libraries define the same
  * symbols, so they never share a process: `ice-bench` measures NavAgent
  * and raw UDP sockets, then runs `ice-bench-libnice --machine` with the
- * same parameters and prints both, and the ratios.
- *
- * Both measurements use two agents in one process, one GMainContext, host
- * candidates on 127.0.0.1 only:
+ * same parameters and prints both, and the ratios.  Everything runs on
+ * loopback, host candidates on 127.0.0.1 only.
  *
  * - setup: from gather_candidates() on both agents to both components
  *   READY (candidates and credentials handed over as soon as each agent's
- *   gathering is done), median of --runs runs;
- * - throughput: --count datagrams of --size bytes from the controlling
- *   agent to the controlled one.  The sender is an idle source of the
- *   same loop sending --batch datagrams at a time, so the loop alternates
- *   sending and receiving and a batch never overflows the socket buffer:
- *   the figure is the cost of sending and receiving one datagram through
- *   the agent on one core.  Raw UDP does the same with two GSockets
- *   (g_socket_send_to(), g_socket_receive() until it would block): the
- *   ceiling for a GLib program on this machine.  Each is measured with
- *   one send call per datagram (nice_agent_send(), g_socket_send_to())
- *   and with one call per batch (nice_agent_send_messages_nonblocking();
- *   raw UDP: g_socket_send_messages() and g_socket_receive_messages(),
- *   that is sendmmsg/recvmmsg).
+ *   gathering is done), median of --runs runs, two agents in one
+ *   GMainContext; UDP only (ice-tcp off) and with ICE-TCP candidates too
+ *   (ice-tcp on, libnice's default).
+ *
+ * - delivered: what a receiver gets.  A sends --count datagrams of --size
+ *   bytes to B with nice_agent_send(), or with
+ *   nice_agent_send_messages_nonblocking() in batches of --batch; B's
+ *   context runs in a thread of its own and counts in its attach_recv()
+ *   callback.  Paced: at most --window datagrams in flight (sent and not
+ *   yet counted by B); unpaced: as fast as A can send, and what B misses
+ *   is loss.  The rate is datagrams counted per second, from the first
+ *   send to the last datagram counted.  Raw UDP does the same with two
+ *   GSockets (g_socket_send_to() and g_socket_receive() until it would
+ *   block; batched: g_socket_send_messages() and
+ *   g_socket_receive_messages(), that is sendmmsg/recvmmsg, 64 at a time)
+ *   with the default socket buffers: the ceiling for a GLib program.
+ *
+ * - cpu: the sender's and receiver's CPU time per datagram, both agents
+ *   in one thread and one context, the sender an idle source sending
+ *   --batch datagrams at a time so that a batch never overflows a socket
+ *   buffer (the figure of round one).
  *
  * Throughput rounds are interleaved (ours, raw UDP, libnice's, again) and
- * medians printed, with the process's CPU time per datagram beside the
- * rate: on a shared machine the CPU figure is the steadier one.
+ * medians printed.
  *
  *   meson setup build -Dbenchmarks=true
  *   meson compile -C build ice-bench ice-bench-libnice
- *   meson devenv -C build bench/ice-bench [--runs=20] [--count=200000] [--rounds=3]
+ *   meson devenv -C build bench/ice-bench [--runs=21] [--count=200000] [--rounds=3]
+ *
+ * With NetAvanue before a change (a tree OLD built in OLD/build) in the
+ * same run: this source built against OLD's compatibility headers, run
+ * with OLD's modules:
+ *
+ *   cc -O2 -DICE_BENCH_NETAVANUE bench/ice-bench.c -o /tmp/ice-bench-old \
+ *     -IOLD/core/compat/nice -IOLD/core/compat \
+ *     $(PKG_CONFIG_PATH=OLD/build/meson-uninstalled pkg-config --cflags --libs netavanue-1.0) \
+ *     -Wl,-rpath,OLD/build/core
+ *   meson devenv -C build bench/ice-bench --baseline=/tmp/ice-bench-old \
+ *     --baseline-modules=OLD/build/modules
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/resource.h>
 
 #include <agent.h>
 
 #ifdef ICE_BENCH_NETAVANUE
 #define SELF_NAME "NetAvanue"
+#define OTHER_NAME "libnice"
 #else
 #define SELF_NAME "libnice"
+#define OTHER_NAME "NetAvanue"
 #endif
 
-static gint opt_runs = 20;
+static gint opt_runs = 21;
 static gint opt_count = 200000;
 static gint opt_size = 1200;
 static gint opt_batch = 32;
+static gint opt_window = 64;
 static gint opt_rounds = 3;
-static gchar *opt_part;
+static gchar *opt_parts;
 static gboolean opt_machine;
 static gboolean opt_no_peer;
 static gchar *opt_peer;
+static gchar *opt_baseline;
+static gchar *opt_baseline_modules;
 
 static const GOptionEntry entries[] = {
   { "runs", 0, 0, G_OPTION_ARG_INT, &opt_runs, "Setup runs (the median is printed)", "N" },
-  { "count", 0, 0, G_OPTION_ARG_INT, &opt_count, "Datagrams sent in the throughput run", "N" },
+  { "count", 0, 0, G_OPTION_ARG_INT, &opt_count, "Datagrams sent in each throughput run", "N" },
   { "size", 0, 0, G_OPTION_ARG_INT, &opt_size, "Datagram payload size", "BYTES" },
-  { "batch", 0, 0, G_OPTION_ARG_INT, &opt_batch, "Datagrams sent per loop iteration", "N" },
+  { "batch", 0, 0, G_OPTION_ARG_INT, &opt_batch, "Datagrams per batched send", "N" },
+  { "window", 0, 0, G_OPTION_ARG_INT, &opt_window, "Datagrams in flight when paced", "N" },
   { "rounds", 0, 0, G_OPTION_ARG_INT, &opt_rounds,
     "Throughput rounds, interleaved between the builds (medians are printed)", "N" },
-  { "machine", 0, 0, G_OPTION_ARG_NONE, &opt_machine, "Print one RESULT line only", NULL },
-  { "part", 0, 0, G_OPTION_ARG_STRING, &opt_part, "With --machine: setup or throughput",
-    "PART" },
+  { "parts", 0, 0, G_OPTION_ARG_STRING, &opt_parts,
+    "What to measure: setup, delivered, cpu, comma-separated (all by default)", "PARTS" },
+  { "machine", 0, 0, G_OPTION_ARG_NONE, &opt_machine, "Print RESULT lines only", NULL },
   { "no-peer", 0, 0, G_OPTION_ARG_NONE, &opt_no_peer, "Do not run the other build", NULL },
   { "peer", 0, 0, G_OPTION_ARG_FILENAME, &opt_peer, "The other build of this bench", "PATH" },
+  { "baseline", 0, 0, G_OPTION_ARG_FILENAME, &opt_baseline,
+    "This bench built against NetAvanue before a change (see the top of ice-bench.c)", "PATH" },
+  { "baseline-modules", 0, 0, G_OPTION_ARG_FILENAME, &opt_baseline_modules,
+    "The module directory of that NetAvanue", "DIR" },
   G_OPTION_ENTRY_NULL
 };
 
-typedef struct {
-  double msgs_per_s;
-  double mbit_per_s;
-  double loss;
-  double cpu_us;                /* process CPU time (user + system) per datagram */
-} Throughput;
+static gboolean
+part_wanted (const gchar *part)
+{
+  g_auto (GStrv) parts = NULL;
 
-/* Throughput with one send call per datagram, and with one
- * send_messages_nonblocking() call (raw UDP: sendmmsg/recvmmsg) per
- * batch. */
-typedef struct {
-  double setup_ms;
-  Throughput single;
-  Throughput batched;
-} Result;
+  if (opt_parts == NULL)
+    return TRUE;
+  parts = g_strsplit (opt_parts, ",", -1);
+  return g_strv_contains ((const gchar * const *) parts, part);
+}
+
+/* The figures, by name ("setup-udp", "delivered-paced-single", …): ours,
+ * the other build's (parsed from its RESULT lines) and raw UDP's. */
+typedef GHashTable Results;     /* gchar * → double * */
+
+static Results *
+results_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+static void
+results_set (Results     *r,
+             const gchar *name,
+             double       value)
+{
+  g_hash_table_insert (r, g_strdup (name), g_memdup2 (&value, sizeof value));
+}
+
+static double
+results_get (Results     *r,
+             const gchar *name)
+{
+  double *v = r != NULL ? g_hash_table_lookup (r, name) : NULL;
+
+  return v != NULL ? *v : -1;
+}
+
+static int
+compare_double (gconstpointer a,
+                gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
 
 /* ----------------------------------------------------------------- agents */
 
 typedef struct {
   NiceAgent *agent;
   guint stream;
-  gboolean gathered;
-  gboolean ready;
-  gboolean failed;
-  guint64 received;
+  gint gathered;                /* atomics: B's signals come from its own thread */
+  gint ready;
+  gint failed;
+  guint64 received;             /* CPU part: one thread */
   gint64 last_receive;
 } Peer;
 
 static Peer peers[2];
+
+/* Delivered part: B's callback runs in B's thread. */
+static gint delivered_count;
+static gint64 delivered_last;
 
 static void
 on_recv (NiceAgent *agent,
@@ -117,6 +180,18 @@ on_recv (NiceAgent *agent,
 
   peer->received++;
   peer->last_receive = g_get_monotonic_time ();
+}
+
+static void
+on_recv_delivered (NiceAgent *agent,
+                   guint      stream_id,
+                   guint      component_id,
+                   guint      len,
+                   gchar     *buf,
+                   gpointer   data)
+{
+  g_atomic_int_inc (&delivered_count);
+  delivered_last = g_get_monotonic_time ();
 }
 
 static void
@@ -135,19 +210,26 @@ exchange (Peer *from,
   g_free (pwd);
 }
 
+static GMutex exchange_lock;
+
 static void
 on_gathering_done (NiceAgent *agent,
                    guint      stream_id,
                    gpointer   data)
 {
   Peer *peer = data;
+  gboolean both;
 
-  peer->gathered = TRUE;
-  if (peers[0].gathered && peers[1].gathered)
+  /* The two agents may say so from two threads: one exchange. */
+  g_mutex_lock (&exchange_lock);
+  g_atomic_int_set (&peer->gathered, TRUE);
+  both = g_atomic_int_get (&peers[0].gathered) && g_atomic_int_get (&peers[1].gathered);
+  if (both)
     {
       exchange (&peers[0], &peers[1]);
       exchange (&peers[1], &peers[0]);
     }
+  g_mutex_unlock (&exchange_lock);
 }
 
 static void
@@ -160,28 +242,31 @@ on_state (NiceAgent *agent,
   Peer *peer = data;
 
   if (state == NICE_COMPONENT_STATE_READY)
-    peer->ready = TRUE;
+    g_atomic_int_set (&peer->ready, TRUE);
   else if (state == NICE_COMPONENT_STATE_FAILED)
-    peer->failed = TRUE;
+    g_atomic_int_set (&peer->failed, TRUE);
 }
 
 static void
-peer_init (Peer         *peer,
-           GMainContext *context,
-           gboolean      controlling)
+peer_init (Peer              *peer,
+           GMainContext      *context,
+           gboolean           controlling,
+           gboolean           ice_tcp,
+           NiceAgentRecvFunc  recv_func)
 {
   NiceAddress addr;
 
   memset (peer, 0, sizeof *peer);
   peer->agent = nice_agent_new (context, NICE_COMPATIBILITY_RFC5245);
-  g_object_set (peer->agent, "controlling-mode", controlling, "upnp", FALSE, NULL);
+  g_object_set (peer->agent, "controlling-mode", controlling, "upnp", FALSE,
+                "ice-tcp", ice_tcp, NULL);
   nice_address_init (&addr);
   nice_address_set_from_string (&addr, "127.0.0.1");
   nice_agent_add_local_address (peer->agent, &addr);
   g_signal_connect (peer->agent, "candidate-gathering-done", G_CALLBACK (on_gathering_done), peer);
   g_signal_connect (peer->agent, "component-state-changed", G_CALLBACK (on_state), peer);
   peer->stream = nice_agent_add_stream (peer->agent, 1);
-  nice_agent_attach_recv (peer->agent, peer->stream, 1, context, on_recv, peer);
+  nice_agent_attach_recv (peer->agent, peer->stream, 1, context, recv_func, peer);
 }
 
 static void
@@ -199,46 +284,68 @@ drain (GMainContext *context)
     ;
 }
 
-/* Gathers on both and iterates until both are READY: the elapsed time in
- * milliseconds, or a negative value on failure or after 10 s. */
+static gboolean
+both_ready (void)
+{
+  return g_atomic_int_get (&peers[0].ready) && g_atomic_int_get (&peers[1].ready);
+}
+
+static gboolean
+wake_only (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+/* Gathers on both (A on @context_a, B on @context_b, which another
+ * thread may run) and iterates @context_a until both are READY: the
+ * elapsed time in milliseconds, or a negative value on failure or after
+ * 10 s. */
 static double
-connect_pair (GMainContext *context)
+connect_pair (GMainContext      *context_a,
+              GMainContext      *context_b,
+              gboolean           ice_tcp,
+              NiceAgentRecvFunc  recv_b)
 {
   gint64 start, deadline;
+  gboolean b_threaded = context_b != context_a;
+  GSource *guard = g_timeout_source_new_seconds (11);
+  double elapsed = -1;
 
-  peer_init (&peers[0], context, TRUE);
-  peer_init (&peers[1], context, FALSE);
+  /* Wakes the loop once past the deadline, should nothing else. */
+  g_source_set_callback (guard, wake_only, NULL, NULL);
+  g_source_attach (guard, context_a);
+  peer_init (&peers[0], context_a, TRUE, ice_tcp, on_recv);
+  peer_init (&peers[1], context_b, FALSE, ice_tcp, recv_b);
   start = g_get_monotonic_time ();
   deadline = start + 10 * G_USEC_PER_SEC;
   nice_agent_gather_candidates (peers[0].agent, peers[0].stream);
   nice_agent_gather_candidates (peers[1].agent, peers[1].stream);
-  while (!(peers[0].ready && peers[1].ready))
+  while (!both_ready ())
     {
-      if (peers[0].failed || peers[1].failed || g_get_monotonic_time () > deadline)
-        return -1;
-      g_main_context_iteration (context, TRUE);
+      if (g_atomic_int_get (&peers[0].failed) || g_atomic_int_get (&peers[1].failed) ||
+          g_get_monotonic_time () > deadline)
+        goto out;
+      /* B's READY comes from its own thread: poll rather than block. */
+      if (!g_main_context_iteration (context_a, !b_threaded) && b_threaded)
+        g_usleep (100);
     }
-  return (g_get_monotonic_time () - start) / 1000.0;
-}
-
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
+  elapsed = (g_get_monotonic_time () - start) / 1000.0;
+out:
+  g_source_destroy (guard);
+  g_source_unref (guard);
+  return elapsed;
 }
 
 static double
-measure_setup (GMainContext *context)
+measure_setup (GMainContext *context,
+               gboolean      ice_tcp)
 {
   g_autofree double *times = g_new0 (double, opt_runs);
   gint i;
 
   for (i = 0; i < opt_runs; i++)
     {
-      times[i] = connect_pair (context);
+      times[i] = connect_pair (context, context, ice_tcp, on_recv);
       peer_clear (&peers[0]);
       peer_clear (&peers[1]);
       drain (context);
@@ -252,93 +359,139 @@ measure_setup (GMainContext *context)
   return times[opt_runs / 2];
 }
 
+/* ------------------------------------------------------------- delivered */
+
+/* B's thread: runs its context until told to stop. */
 typedef struct {
-  gint sent;
-  gint failed;
-  gchar *payload;
+  GMainContext *context;
+  GMainLoop *loop;
+  GThread *thread;
+} Receiver;
+
+static gpointer
+receiver_thread (gpointer data)
+{
+  Receiver *r = data;
+
+  g_main_context_push_thread_default (r->context);
+  g_main_loop_run (r->loop);
+  g_main_context_pop_thread_default (r->context);
+  return NULL;
+}
+
+static void
+receiver_start (Receiver *r)
+{
+  r->context = g_main_context_new ();
+  r->loop = g_main_loop_new (r->context, FALSE);
+  r->thread = g_thread_new ("receiver", receiver_thread, r);
+}
+
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* The thread stops first: what runs on its context is then freed from
+ * this thread alone. */
+static void
+receiver_quit (Receiver *r)
+{
+  g_main_context_invoke (r->context, quit_loop, r->loop);
+  g_thread_join (r->thread);
+}
+
+static void
+receiver_free (Receiver *r)
+{
+  g_main_loop_unref (r->loop);
+  g_main_context_unref (r->context);
+}
+
+/* A way to send: one datagram, or @n copies of one in a batch (the
+ * number that went). */
+typedef struct {
   gboolean (*send) (gpointer user_data, const gchar *buf, gsize len);
-  /* Sends @n copies of @buf; returns how many went. */
   gint (*send_batch) (gpointer user_data, const gchar *buf, gsize len, gint n);
   gpointer user_data;
 } Sender;
 
-static gboolean
-sender_idle (gpointer data)
-{
-  Sender *s = data;
-  gint i;
+typedef struct {
+  double msgs_per_s;
+  double sent_per_s;            /* how fast A offered them */
+  double loss;
+} Delivered;
 
-  if (s->send_batch != NULL)
-    {
-      gint n = MIN (opt_batch, opt_count - s->sent);
-      gint sent;
-
-      memcpy (s->payload, &s->sent, sizeof s->sent);
-      sent = s->send_batch (s->user_data, s->payload, opt_size, n);
-      s->failed += n - MAX (sent, 0);
-      s->sent += n;
-      return s->sent < opt_count ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
-    }
-  for (i = 0; i < opt_batch && s->sent < opt_count; i++, s->sent++)
-    {
-      /* A sequence number, so a payload is not the same bytes each time. */
-      memcpy (s->payload, &s->sent, sizeof s->sent);
-      if (!s->send (s->user_data, s->payload, opt_size))
-        s->failed++;
-    }
-  return s->sent < opt_count ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
-}
-
-/* The process's CPU time, user and system, in µs: what a datagram costs
- * whatever else the machine is doing (the wall-clock figures are only as
- * steady as the machine is idle). */
-static gint64
-cpu_time (void)
-{
-  struct rusage usage;
-
-  getrusage (RUSAGE_SELF, &usage);
-  return (gint64) (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * G_USEC_PER_SEC +
-         usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
-}
-
-/* Runs the sender to the end, then iterates until everything arrived or
- * nothing did for half a second.  Fills the throughput fields of @r. */
+/* Sends --count datagrams with @s, paced to --window in flight or not,
+ * while B's thread counts them in delivered_count. */
 static void
-run_throughput (GMainContext *context,
-                Sender       *s,
-                guint64      *received,
-                gint64       *last_receive,
-                Throughput   *r)
+run_delivered (Sender    *s,
+               gboolean   paced,
+               Delivered *d)
 {
-  GSource *idle = g_idle_source_new ();
-  gint64 start, cpu_start;
-  double seconds;
+  g_autofree gchar *payload = g_malloc0 (opt_size);
+  gint64 start, sent_at, last_progress;
+  gint sent = 0, failed = 0, got = 0;
 
-  s->payload = g_malloc0 (opt_size);
-  g_source_set_priority (idle, G_PRIORITY_LOW);
-  g_source_set_callback (idle, sender_idle, s, NULL);
-  *received = 0;
-  cpu_start = cpu_time ();
-  start = *last_receive = g_get_monotonic_time ();
-  g_source_attach (idle, context);
-  while (*received < (guint64) opt_count)
+  g_atomic_int_set (&delivered_count, 0);
+  delivered_last = start = g_get_monotonic_time ();
+  while (sent < opt_count)
     {
-      if (s->sent >= opt_count && g_get_monotonic_time () - *last_receive > G_USEC_PER_SEC / 2)
-        break;
-      g_main_context_iteration (context, s->sent >= opt_count);
-    }
-  r->cpu_us = (double) (cpu_time () - cpu_start) / MAX (*received, 1);
-  g_source_destroy (idle);
-  g_source_unref (idle);
-  g_free (s->payload);
+      gint n = s->send_batch != NULL ? MIN (opt_batch, opt_count - sent) : 1;
 
-  seconds = (*last_receive - start) / (double) G_USEC_PER_SEC;
-  if (seconds <= 0)
-    seconds = 1e-6;
-  r->msgs_per_s = *received / seconds;
-  r->mbit_per_s = *received * (double) opt_size * 8 / seconds / 1e6;
-  r->loss = 1.0 - *received / (double) opt_count;
+      if (paced)
+        while (sent + n - g_atomic_int_get (&delivered_count) > opt_window)
+          sched_yield ();
+      /* A sequence number, so a payload is not the same bytes each time. */
+      memcpy (payload, &sent, sizeof sent);
+      if (s->send_batch != NULL)
+        {
+          gint went = s->send_batch (s->user_data, payload, opt_size, n);
+
+          failed += n - MAX (went, 0);
+        }
+      else if (!s->send (s->user_data, payload, opt_size))
+        failed++;
+      sent += n;
+    }
+  sent_at = g_get_monotonic_time ();
+  /* Until everything arrived, or nothing more did for half a second. */
+  last_progress = g_get_monotonic_time ();
+  while ((got = g_atomic_int_get (&delivered_count)) < opt_count)
+    {
+      static gint seen;
+
+      if (got != seen)
+        {
+          seen = got;
+          last_progress = g_get_monotonic_time ();
+        }
+      if (g_get_monotonic_time () - last_progress > G_USEC_PER_SEC / 2)
+        break;
+      g_usleep (1000);
+    }
+  if (paced && failed > 0)
+    g_printerr ("%s: %d paced sends failed\n", SELF_NAME, failed);
+  d->msgs_per_s = got / MAX ((delivered_last - start) / (double) G_USEC_PER_SEC, 1e-6);
+  d->sent_per_s = opt_count / MAX ((sent_at - start) / (double) G_USEC_PER_SEC, 1e-6);
+  d->loss = 1.0 - got / (double) opt_count;
+}
+
+static void
+store_delivered (Results         *results,
+                 const gchar     *mode,
+                 const Delivered *d)
+{
+  gchar key[64];
+
+  g_snprintf (key, sizeof key, "delivered-%s", mode);
+  results_set (results, key, d->msgs_per_s);
+  g_snprintf (key, sizeof key, "loss-%s", mode);
+  results_set (results, key, d->loss);
+  g_snprintf (key, sizeof key, "offered-%s", mode);
+  results_set (results, key, d->sent_per_s);
 }
 
 static gboolean
@@ -368,43 +521,58 @@ agent_send_batch (gpointer     user_data,
                                                NULL, NULL);
 }
 
-/* Connects a pair, lets the controlled side's nomination settle, sends. */
-static gboolean
-agents_throughput (GMainContext *context,
-                   Sender       *s,
-                   Throughput   *r)
-{
-  gint64 until;
+/* The four modes, each on a fresh pair: A in this thread (its context
+ * idle once READY), B in its own. */
+static const struct {
+  const gchar *name;
+  gboolean paced;
+  gboolean batched;
+} delivered_modes[] = {
+  { "paced-single", TRUE, FALSE },
+  { "paced-batched", TRUE, TRUE },
+  { "unpaced-single", FALSE, FALSE },
+  { "unpaced-batched", FALSE, TRUE },
+};
 
-  if (connect_pair (context) < 0)
+static gboolean
+measure_agents_delivered (GMainContext *context,
+                          Results      *results)
+{
+  for (guint m = 0; m < G_N_ELEMENTS (delivered_modes); m++)
     {
-      g_printerr ("%s: the throughput pair did not connect\n", SELF_NAME);
-      return FALSE;
+      Receiver receiver;
+      Sender s = { NULL, NULL, &peers[0] };
+      Delivered d;
+      gint64 until;
+
+      if (delivered_modes[m].batched)
+        s.send_batch = agent_send_batch;
+      else
+        s.send = agent_send;
+      receiver_start (&receiver);
+      if (connect_pair (context, receiver.context, FALSE, on_recv_delivered) < 0)
+        {
+          g_printerr ("%s: the delivered pair did not connect\n", SELF_NAME);
+          return FALSE;
+        }
+      /* The controlled side's nomination settles. */
+      until = g_get_monotonic_time () + G_USEC_PER_SEC / 5;
+      while (g_get_monotonic_time () < until)
+        if (!g_main_context_iteration (context, FALSE))
+          g_usleep (1000);
+      run_delivered (&s, delivered_modes[m].paced, &d);
+      receiver_quit (&receiver);
+      peer_clear (&peers[0]);
+      peer_clear (&peers[1]);
+      drain (receiver.context);
+      receiver_free (&receiver);
+      drain (context);
+      store_delivered (results, delivered_modes[m].name, &d);
     }
-  until = g_get_monotonic_time () + G_USEC_PER_SEC / 5;
-  while (g_get_monotonic_time () < until)
-    g_main_context_iteration (context, FALSE);
-  run_throughput (context, s, &peers[1].received, &peers[1].last_receive, r);
-  if (s->failed > 0)
-    g_printerr ("%s: %d sends failed\n", SELF_NAME, s->failed);
-  peer_clear (&peers[0]);
-  peer_clear (&peers[1]);
-  drain (context);
   return TRUE;
 }
 
-static gboolean
-measure_agents_throughput (GMainContext *context,
-                Result       *r)
-{
-  Sender single = { .send = agent_send, .user_data = &peers[0] };
-  Sender batched = { .send_batch = agent_send_batch, .user_data = &peers[0] };
-
-  return agents_throughput (context, &single, &r->single) &&
-         agents_throughput (context, &batched, &r->batched);
-}
-
-/* ------------------------------------------------------------ raw sockets */
+/* ---------------------------------------------------------- raw sockets */
 
 #define RAW_BATCH 64
 
@@ -412,10 +580,28 @@ typedef struct {
   GSocket *socket;
   GSocketAddress *to;
   gboolean batched;
+  gchar *buffers[RAW_BATCH];
+  /* CPU part (one thread) */
   guint64 received;
   gint64 last_receive;
-  gchar *buffers[RAW_BATCH];
+  gboolean delivered;           /* count into delivered_count */
 } Raw;
+
+static void
+raw_count (Raw  *raw,
+           gint  n)
+{
+  if (raw->delivered)
+    {
+      g_atomic_int_add (&delivered_count, n);
+      delivered_last = g_get_monotonic_time ();
+    }
+  else
+    {
+      raw->received += n;
+      raw->last_receive = g_get_monotonic_time ();
+    }
+}
 
 static gboolean
 raw_readable (GSocket      *socket,
@@ -440,16 +626,12 @@ raw_readable (GSocket      *socket,
           n = g_socket_receive_messages (socket, messages, RAW_BATCH, 0, NULL, NULL);
           if (n <= 0)
             break;
-          raw->received += n;
-          raw->last_receive = g_get_monotonic_time ();
+          raw_count (raw, n);
         }
       return G_SOURCE_CONTINUE;
     }
   while (g_socket_receive (socket, raw->buffers[0], 65536, NULL, NULL) >= 0)
-    {
-      raw->received++;
-      raw->last_receive = g_get_monotonic_time ();
-    }
+    raw_count (raw, 1);
   return G_SOURCE_CONTINUE;
 }
 
@@ -494,132 +676,389 @@ raw_socket (void)
   return socket;
 }
 
-static void
-measure_raw_one (GMainContext *context,
-                 gboolean      batched,
-                 Throughput   *r)
+/* A sending and a receiving raw socket, the receiver's source on
+ * @context. */
+static GSource *
+raw_open (Raw          *sender,
+          Raw          *receiver,
+          gboolean      batched,
+          GMainContext *context)
 {
-  Raw sender = { 0 }, receiver = { 0 };
-  Sender s = { .user_data = &sender };
   GSource *source;
   gint i;
 
-  if (batched)
-    s.send_batch = raw_send_batch;
-  else
-    s.send = raw_send;
-  receiver.batched = batched;
-  sender.socket = raw_socket ();
-  receiver.socket = raw_socket ();
+  receiver->batched = batched;
+  sender->socket = raw_socket ();
+  receiver->socket = raw_socket ();
   for (i = 0; i < RAW_BATCH; i++)
-    receiver.buffers[i] = g_malloc (65536);
-  sender.to = g_socket_get_local_address (receiver.socket, NULL);
-  source = g_socket_create_source (receiver.socket, G_IO_IN, NULL);
-  g_source_set_callback (source, (GSourceFunc) (void (*) (void)) raw_readable, &receiver, NULL);
+    receiver->buffers[i] = g_malloc (65536);
+  sender->to = g_socket_get_local_address (receiver->socket, NULL);
+  source = g_socket_create_source (receiver->socket, G_IO_IN, NULL);
+  g_source_set_callback (source, (GSourceFunc) (void (*) (void)) raw_readable, receiver, NULL);
   g_source_attach (source, context);
-  run_throughput (context, &s, &receiver.received, &receiver.last_receive, r);
-  g_source_destroy (source);
-  g_source_unref (source);
-  g_object_unref (sender.to);
-  g_object_unref (sender.socket);
-  g_object_unref (receiver.socket);
-  for (i = 0; i < RAW_BATCH; i++)
-    g_free (receiver.buffers[i]);
+  return source;
 }
 
 static void
-measure_raw (GMainContext *context,
-             Result       *r)
+raw_close (Raw     *sender,
+           Raw     *receiver,
+           GSource *source)
 {
-  r->setup_ms = 0;
-  measure_raw_one (context, FALSE, &r->single);
-  measure_raw_one (context, TRUE, &r->batched);
+  g_source_destroy (source);
+  g_source_unref (source);
+  g_object_unref (sender->to);
+  g_object_unref (sender->socket);
+  g_object_unref (receiver->socket);
+  for (gint i = 0; i < RAW_BATCH; i++)
+    g_free (receiver->buffers[i]);
+}
+
+static void
+measure_raw_delivered (Results *results)
+{
+  for (guint m = 0; m < G_N_ELEMENTS (delivered_modes); m++)
+    {
+      Raw sender = { 0 }, receiver = { .delivered = TRUE };
+      Sender s = { NULL, NULL, &sender };
+      Receiver thread;
+      GSource *source;
+      Delivered d;
+
+      if (delivered_modes[m].batched)
+        s.send_batch = raw_send_batch;
+      else
+        s.send = raw_send;
+      receiver_start (&thread);
+      source = raw_open (&sender, &receiver, delivered_modes[m].batched, thread.context);
+      run_delivered (&s, delivered_modes[m].paced, &d);
+      receiver_quit (&thread);
+      raw_close (&sender, &receiver, source);
+      receiver_free (&thread);
+      store_delivered (results, delivered_modes[m].name, &d);
+    }
+}
+
+/* ------------------------------------------------------------------- cpu */
+
+typedef struct {
+  Sender sender;
+  gint sent;
+  gint failed;
+  gchar *payload;
+} IdleSender;
+
+static gboolean
+sender_idle (gpointer data)
+{
+  IdleSender *s = data;
+  gint i;
+
+  if (s->sender.send_batch != NULL)
+    {
+      gint n = MIN (opt_batch, opt_count - s->sent);
+      gint sent;
+
+      memcpy (s->payload, &s->sent, sizeof s->sent);
+      sent = s->sender.send_batch (s->sender.user_data, s->payload, opt_size, n);
+      s->failed += n - MAX (sent, 0);
+      s->sent += n;
+      return s->sent < opt_count ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+    }
+  for (i = 0; i < opt_batch && s->sent < opt_count; i++, s->sent++)
+    {
+      memcpy (s->payload, &s->sent, sizeof s->sent);
+      if (!s->sender.send (s->sender.user_data, s->payload, opt_size))
+        s->failed++;
+    }
+  return s->sent < opt_count ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* The process's CPU time, user and system, in µs. */
+static gint64
+cpu_time (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return (gint64) (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * G_USEC_PER_SEC +
+         usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
+}
+
+/* Runs the idle sender to the end, then iterates until everything
+ * arrived or nothing did for half a second: CPU µs per datagram. */
+static double
+run_cpu (GMainContext *context,
+         IdleSender   *s,
+         guint64      *received,
+         gint64       *last_receive)
+{
+  GSource *idle = g_idle_source_new ();
+  gint64 cpu_start;
+  double cpu_us;
+
+  s->payload = g_malloc0 (opt_size);
+  g_source_set_priority (idle, G_PRIORITY_LOW);
+  g_source_set_callback (idle, sender_idle, s, NULL);
+  *received = 0;
+  cpu_start = cpu_time ();
+  *last_receive = g_get_monotonic_time ();
+  g_source_attach (idle, context);
+  while (*received < (guint64) opt_count)
+    {
+      if (s->sent >= opt_count && g_get_monotonic_time () - *last_receive > G_USEC_PER_SEC / 2)
+        break;
+      g_main_context_iteration (context, s->sent >= opt_count);
+    }
+  cpu_us = (double) (cpu_time () - cpu_start) / MAX (*received, 1);
+  g_source_destroy (idle);
+  g_source_unref (idle);
+  g_free (s->payload);
+  return cpu_us;
+}
+
+static gboolean
+measure_agents_cpu (GMainContext *context,
+                    Results      *results)
+{
+  for (gint batched = 0; batched < 2; batched++)
+    {
+      IdleSender s = { { batched ? NULL : agent_send, batched ? agent_send_batch : NULL,
+                         &peers[0] } };
+      gint64 until;
+
+      if (connect_pair (context, context, FALSE, on_recv) < 0)
+        {
+          g_printerr ("%s: the CPU pair did not connect\n", SELF_NAME);
+          return FALSE;
+        }
+      until = g_get_monotonic_time () + G_USEC_PER_SEC / 5;
+      while (g_get_monotonic_time () < until)
+        g_main_context_iteration (context, FALSE);
+      results_set (results, batched ? "cpu-batched" : "cpu-single",
+                   run_cpu (context, &s, &peers[1].received, &peers[1].last_receive));
+      peer_clear (&peers[0]);
+      peer_clear (&peers[1]);
+      drain (context);
+    }
+  return TRUE;
+}
+
+static void
+measure_raw_cpu (GMainContext *context,
+                 Results      *results)
+{
+  for (gint batched = 0; batched < 2; batched++)
+    {
+      Raw sender = { 0 }, receiver = { 0 };
+      IdleSender s = { { batched ? NULL : raw_send, batched ? raw_send_batch : NULL, &sender } };
+      GSource *source = raw_open (&sender, &receiver, batched, context);
+
+      results_set (results, batched ? "cpu-batched" : "cpu-single",
+                   run_cpu (context, &s, &receiver.received, &receiver.last_receive));
+      raw_close (&sender, &receiver, source);
+    }
 }
 
 /* ------------------------------------------------------------------- main */
 
 static void
-print_result (const gchar  *name,
-              const Result *r)
+print_machine (Results *r)
 {
-  if (r->setup_ms > 0)
-    printf ("  %-10s %8.2f ms", name, r->setup_ms);
-  else
-    printf ("  %-10s %8s   ", name, "-");
-  printf ("  %7.0f msg/s %5.0f Mbit/s %5.2f µs %4.1f %%", r->single.msgs_per_s,
-          r->single.mbit_per_s, r->single.cpu_us, r->single.loss * 100);
-  printf ("  %7.0f msg/s %5.0f Mbit/s %5.2f µs %4.1f %%\n", r->batched.msgs_per_s,
-          r->batched.mbit_per_s, r->batched.cpu_us, r->batched.loss * 100);
+  g_autoptr (GList) keys = g_list_sort (g_hash_table_get_keys (r), (GCompareFunc) strcmp);
+
+  for (GList *l = keys; l != NULL; l = l->next)
+    printf ("RESULT %s %.6f\n", (const gchar *) l->data, results_get (r, l->data));
 }
 
-static void
-print_machine (const Result *r)
-{
-  printf ("RESULT %.3f %.1f %.3f %.6f %.4f %.1f %.3f %.6f %.4f\n", r->setup_ms,
-          r->single.msgs_per_s, r->single.mbit_per_s, r->single.loss, r->single.cpu_us,
-          r->batched.msgs_per_s, r->batched.mbit_per_s, r->batched.loss, r->batched.cpu_us);
-}
-
+/* Runs another build (@path: libnice's, or ours before a change, with
+ * @modules as its module directory) with @parts: its RESULT lines into
+ * @r. */
 static gboolean
-run_peer (const gchar *part,
-          Result      *r)
+run_build (const gchar *path,
+           const gchar *modules,
+           const gchar *parts,
+           Results     *r)
 {
   g_autofree gchar *out = NULL;
   g_autofree gchar *runs = g_strdup_printf ("--runs=%d", opt_runs);
   g_autofree gchar *count = g_strdup_printf ("--count=%d", opt_count);
   g_autofree gchar *size = g_strdup_printf ("--size=%d", opt_size);
   g_autofree gchar *batch = g_strdup_printf ("--batch=%d", opt_batch);
-  g_autofree gchar *part_arg = g_strdup_printf ("--part=%s", part);
-  const gchar *argv[] = { opt_peer, "--machine", part_arg, runs, count, size, batch, NULL };
+  g_autofree gchar *window = g_strdup_printf ("--window=%d", opt_window);
+  g_autofree gchar *parts_arg = g_strdup_printf ("--parts=%s", parts);
+  const gchar *argv[] = { path, "--machine", parts_arg, runs, count, size, batch, window,
+                          NULL };
   g_autoptr (GError) error = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_auto (GStrv) envp = g_get_environ ();
   gint status = 0;
-  const gchar *line;
 
-  if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL,
+  if (modules != NULL)
+    {
+      /* A build tree's modules sit in one folder per tier. */
+      g_autoptr (GDir) dir = g_dir_open (modules, 0, NULL);
+      g_autoptr (GString) module_path = g_string_new (modules);
+      const gchar *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree gchar *sub = g_build_filename (modules, name, NULL);
+
+          if (g_file_test (sub, G_FILE_TEST_IS_DIR))
+            g_string_append_printf (module_path, ":%s", sub);
+        }
+      /* And its library, not this build's (devenv's LD_LIBRARY_PATH
+       * comes before the binary's run path). */
+      g_autofree gchar *parent = g_path_get_dirname (modules);
+      g_autofree gchar *libdir = g_build_filename (parent, "core", NULL);
+
+      envp = g_environ_setenv (envp, "NAV_MODULE_DIR", modules, TRUE);
+      envp = g_environ_setenv (envp, "NAV_MODULE_PATH", module_path->str, TRUE);
+      envp = g_environ_setenv (envp, "LD_LIBRARY_PATH", libdir, TRUE);
+    }
+  if (!g_spawn_sync (NULL, (gchar **) argv, envp, G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL,
                      &out, NULL, &status, &error) ||
       !g_spawn_check_wait_status (status, &error))
     {
-      g_printerr ("%s: %s\n", opt_peer, error->message);
+      g_printerr ("%s: %s\n", path, error->message);
       return FALSE;
     }
-  line = strstr (out, "RESULT ");
-  if (line == NULL ||
-      sscanf (line, "RESULT %lf %lf %lf %lf %lf %lf %lf %lf %lf", &r->setup_ms,
-              &r->single.msgs_per_s, &r->single.mbit_per_s, &r->single.loss,
-              &r->single.cpu_us, &r->batched.msgs_per_s, &r->batched.mbit_per_s,
-              &r->batched.loss, &r->batched.cpu_us) != 9)
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
     {
-      g_printerr ("%s: no RESULT line in its output\n", opt_peer);
-      return FALSE;
+      gchar name[64];
+      double value;
+
+      if (sscanf (lines[i], "RESULT %63s %lf", name, &value) == 2)
+        results_set (r, name, value);
     }
   return TRUE;
 }
 
-/* The median of each throughput figure over the rounds. */
-static void
-median_of (GArray *rounds,
-           Result *r)
+/* The median of each figure over the rounds. */
+static Results *
+median_of (GPtrArray *rounds)
 {
-  g_autofree double *v = g_new (double, rounds->len);
-  guint field, i;
+  Results *r = results_new ();
+  g_autoptr (GList) keys = NULL;
 
-  for (field = 0; field < 8; field++)
+  if (rounds->len == 0)
+    return r;
+  keys = g_hash_table_get_keys (g_ptr_array_index (rounds, 0));
+  for (GList *l = keys; l != NULL; l = l->next)
     {
-      for (i = 0; i < rounds->len; i++)
-        {
-          Result *x = &g_array_index (rounds, Result, i);
-          Throughput *t = field < 4 ? &x->single : &x->batched;
-          double values[4] = { t->msgs_per_s, t->mbit_per_s, t->loss, t->cpu_us };
+      g_autofree double *v = g_new (double, rounds->len);
 
-          v[i] = values[field % 4];
-        }
+      for (guint i = 0; i < rounds->len; i++)
+        v[i] = results_get (g_ptr_array_index (rounds, i), l->data);
       qsort (v, rounds->len, sizeof (double), compare_double);
-      {
-        Throughput *t = field < 4 ? &r->single : &r->batched;
-        double *dest[4] = { &t->msgs_per_s, &t->mbit_per_s, &t->loss, &t->cpu_us };
+      results_set (r, l->data, v[rounds->len / 2]);
+    }
+  return r;
+}
 
-        *dest[field % 4] = v[rounds->len / 2];
-      }
+static double
+ratio (double a,
+       double b)
+{
+  return a > 0 && b > 0 ? a / b : 0;
+}
+
+static void
+print_setup (Results *self,
+             Results *peer,
+             Results *before)
+{
+  static const struct {
+    const gchar *key;
+    const gchar *name;
+  } modes[] = { { "setup-udp", "UDP only" }, { "setup-tcp", "ICE-TCP" } };
+
+  printf ("\nSetup, gather_candidates() on both to both READY (median):\n");
+  printf ("  %-10s %10s %10s   %s / %s (target <= 0.25)%s\n", "", SELF_NAME, OTHER_NAME,
+          SELF_NAME, OTHER_NAME, before != NULL ? "   before   ours / before" : "");
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      printf ("  %-10s %7.3f ms %7.2f ms   %10.3f", modes[i].name,
+              results_get (self, modes[i].key), results_get (peer, modes[i].key),
+              ratio (results_get (self, modes[i].key), results_get (peer, modes[i].key)));
+      if (before != NULL)
+        printf ("   %7.2f ms   %5.3f", results_get (before, modes[i].key),
+                ratio (results_get (self, modes[i].key), results_get (before, modes[i].key)));
+      printf ("\n");
+    }
+}
+
+static void
+print_delivered (Results *self,
+                 Results *peer,
+                 Results *raw,
+                 Results *before)
+{
+  printf ("\nDelivered: A sends, B's attach_recv callback counts in its own thread; "
+          "%d datagrams of %d bytes, window %d when paced, batches of %d\n",
+          opt_count, opt_size, opt_window, opt_batch);
+  printf ("  %-16s %22s %22s %22s   %s / %s   %s / raw%s\n", "", SELF_NAME, OTHER_NAME,
+          "raw UDP", SELF_NAME, OTHER_NAME, SELF_NAME,
+          before != NULL ? "   before (loss)    ours / before" : "");
+  for (guint m = 0; m < G_N_ELEMENTS (delivered_modes); m++)
+    {
+      gchar key[64], loss_key[64];
+      double us, them, ceiling;
+
+      g_snprintf (key, sizeof key, "delivered-%s", delivered_modes[m].name);
+      g_snprintf (loss_key, sizeof loss_key, "loss-%s", delivered_modes[m].name);
+      us = results_get (self, key);
+      them = results_get (peer, key);
+      ceiling = results_get (raw, key);
+      printf ("  %-16s %9.0f/s loss %5.1f%% %9.0f/s loss %5.1f%% %9.0f/s loss %5.1f%%   %10.2f   %8.2f",
+              delivered_modes[m].name, us, 100 * results_get (self, loss_key), them,
+              100 * results_get (peer, loss_key), ceiling, 100 * results_get (raw, loss_key),
+              ratio (us, them), ratio (us, ceiling));
+      if (before != NULL)
+        printf ("   %9.0f/s (%4.1f%%)   %5.2f", results_get (before, key),
+                100 * results_get (before, loss_key), ratio (us, results_get (before, key)));
+      printf ("\n");
+    }
+  printf ("  unpaced, offered by the sender (loss is what the receiver could not keep up with):\n");
+  for (guint m = 0; m < G_N_ELEMENTS (delivered_modes); m++)
+    {
+      gchar key[64];
+
+      if (delivered_modes[m].paced)
+        continue;
+      g_snprintf (key, sizeof key, "offered-%s", delivered_modes[m].name);
+      printf ("  %-16s %9.0f/s            %9.0f/s            %9.0f/s", delivered_modes[m].name,
+              results_get (self, key), results_get (peer, key), results_get (raw, key));
+      if (before != NULL)
+        printf ("   %9.0f/s", results_get (before, key));
+      printf ("\n");
+    }
+  printf ("  targets: delivered >= 1.50 x %s in each mode, >= 0.70 x raw UDP batched, "
+          "unpaced loss <= %s's\n", OTHER_NAME, OTHER_NAME);
+}
+
+static void
+print_cpu (Results *self,
+           Results *peer,
+           Results *raw,
+           Results *before)
+{
+  printf ("\nCPU per datagram, sender and receiver in one thread (idle sender, %d per "
+          "iteration), µs:\n", opt_batch);
+  printf ("  %-16s %10s %10s %10s   %s / %s (by CPU)%s\n", "", SELF_NAME, OTHER_NAME, "raw UDP",
+          OTHER_NAME, SELF_NAME, before != NULL ? "   before   before / ours" : "");
+  for (gint batched = 0; batched < 2; batched++)
+    {
+      const gchar *key = batched ? "cpu-batched" : "cpu-single";
+
+      printf ("  %-16s %10.2f %10.2f %10.2f   %6.2f", batched ? "send_messages" : "send",
+              results_get (self, key), results_get (peer, key), results_get (raw, key),
+              ratio (results_get (peer, key), results_get (self, key)));
+      if (before != NULL)
+        printf ("   %10.2f   %6.2f", results_get (before, key),
+                ratio (results_get (before, key), results_get (self, key)));
+      printf ("\n");
     }
 }
 
@@ -629,19 +1068,14 @@ main (int   argc,
 {
   g_autoptr (GOptionContext) options = g_option_context_new ("— ICE setup and throughput");
   g_autoptr (GError) error = NULL;
-  g_autoptr (GArray) self_rounds = g_array_new (FALSE, TRUE, sizeof (Result));
-  g_autoptr (GArray) peer_rounds = g_array_new (FALSE, TRUE, sizeof (Result));
-  g_autoptr (GArray) raw_rounds = g_array_new (FALSE, TRUE, sizeof (Result));
+  g_autoptr (GPtrArray) self_rounds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+  g_autoptr (GPtrArray) peer_rounds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+  g_autoptr (GPtrArray) raw_rounds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+  g_autoptr (GPtrArray) before_rounds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+  Results *self_setup, *peer_setup, *before_setup = NULL;
   GMainContext *context;
-  Result self = { 0 }, peer = { 0 }, raw = { 0 };
-  gboolean have_peer = FALSE;
+  gboolean have_peer, have_before;
   gint round;
-  const gchar *other_name =
-#ifdef ICE_BENCH_NETAVANUE
-    "libnice";
-#else
-    "NetAvanue";
-#endif
 
   g_option_context_add_main_entries (options, entries, NULL);
   if (!g_option_context_parse (options, &argc, &argv, &error))
@@ -650,7 +1084,7 @@ main (int   argc,
       return 2;
     }
   if (opt_runs < 1 || opt_count < 1 || opt_size < 4 || opt_size > 65000 ||
-      opt_batch < 1 || opt_batch > 256 || opt_rounds < 1)
+      opt_batch < 1 || opt_batch > 256 || opt_window < opt_batch || opt_rounds < 1)
     {
       g_printerr ("bad parameters\n");
       return 2;
@@ -665,78 +1099,110 @@ main (int   argc,
 
   if (opt_machine)
     {
-      if (g_strcmp0 (opt_part, "throughput") != 0)
+      Results *r = results_new ();
+
+      if (part_wanted ("setup"))
         {
-          self.setup_ms = measure_setup (context);
-          if (self.setup_ms < 0)
-            return 1;
+          results_set (r, "setup-udp", measure_setup (context, FALSE));
+          results_set (r, "setup-tcp", measure_setup (context, TRUE));
         }
-      if (g_strcmp0 (opt_part, "setup") != 0 && !measure_agents_throughput (context, &self))
+      if (part_wanted ("delivered") && !measure_agents_delivered (context, r))
         return 1;
-      print_machine (&self);
+      if (part_wanted ("cpu") && !measure_agents_cpu (context, r))
+        return 1;
+      print_machine (r);
+      g_hash_table_unref (r);
       return 0;
     }
 
-  printf ("ICE bench: setup median of %d runs; %d datagrams of %d bytes, batches of %d, "
-          "loopback, median of %d rounds\n", opt_runs, opt_count, opt_size, opt_batch,
-          opt_rounds);
+  printf ("ICE bench: %s vs %s vs raw UDP on loopback%s; setup median of %d runs, throughput "
+          "median of %d rounds\n", SELF_NAME, OTHER_NAME,
+          opt_baseline != NULL ? " vs this bench's --baseline build" : "", opt_runs, opt_rounds);
   fflush (stdout);
   have_peer = !opt_no_peer && opt_peer != NULL;
-  self.setup_ms = measure_setup (context);
-  if (self.setup_ms < 0)
-    return 1;
-  if (have_peer)
-    have_peer = run_peer ("setup", &peer);
-
-  /* Interleaved, so that a busy moment of the machine hits all three. */
-  for (round = 0; round < opt_rounds; round++)
+  have_before = opt_baseline != NULL;
+  self_setup = results_new ();
+  peer_setup = results_new ();
+  if (part_wanted ("setup"))
     {
-      Result r = { 0 };
-
-      if (!measure_agents_throughput (context, &r))
+      results_set (self_setup, "setup-udp", measure_setup (context, FALSE));
+      results_set (self_setup, "setup-tcp", measure_setup (context, TRUE));
+      if (results_get (self_setup, "setup-udp") < 0 || results_get (self_setup, "setup-tcp") < 0)
         return 1;
-      g_array_append_val (self_rounds, r);
-      measure_raw (context, &r);
-      g_array_append_val (raw_rounds, r);
       if (have_peer)
+        have_peer = run_build (opt_peer, NULL, "setup", peer_setup);
+      if (have_before)
         {
-          have_peer = run_peer ("throughput", &r);
-          g_array_append_val (peer_rounds, r);
+          before_setup = results_new ();
+          have_before = run_build (opt_baseline, opt_baseline_modules, "setup", before_setup);
         }
+      print_setup (self_setup, peer_setup, have_before ? before_setup : NULL);
+      fflush (stdout);
     }
-  median_of (self_rounds, &self);
-  median_of (raw_rounds, &raw);
-  if (have_peer)
-    median_of (peer_rounds, &peer);
 
-  printf ("  %-10s %11s  %-40s  %s\n", "", "setup", "send() per datagram",
-          "send_messages_nonblocking()");
-  printf ("  %-10s %11s  %-40s  %s\n", "", "", "rate, CPU time per datagram, loss",
-          "rate, CPU time per datagram, loss");
-  print_result (SELF_NAME, &self);
-  if (have_peer)
-    print_result (other_name, &peer);
-  print_result ("raw UDP", &raw);
-  if (have_peer)
+  if (part_wanted ("delivered") || part_wanted ("cpu"))
     {
-      printf ("  %s / %s: setup time %.2f (target <= 0.50)\n", SELF_NAME, other_name,
-              self.setup_ms / peer.setup_ms);
-      printf ("  %s / %s throughput: %.2f with send(), %.2f with send_messages; "
-              "by CPU per datagram %.2f and %.2f (target >= 1.50)\n", SELF_NAME, other_name,
-              self.single.msgs_per_s / peer.single.msgs_per_s,
-              self.batched.msgs_per_s / peer.batched.msgs_per_s,
-              peer.single.cpu_us / self.single.cpu_us,
-              peer.batched.cpu_us / self.batched.cpu_us);
-    }
-  printf ("  %s / raw UDP throughput: %.2f with send(), %.2f with send_messages; "
-          "by CPU per datagram %.2f and %.2f (target >= 0.70)\n", SELF_NAME,
-          self.single.msgs_per_s / raw.single.msgs_per_s,
-          self.batched.msgs_per_s / raw.batched.msgs_per_s,
-          raw.single.cpu_us / self.single.cpu_us, raw.batched.cpu_us / self.batched.cpu_us);
+      g_autofree gchar *parts =
+        g_strjoin (",", part_wanted ("delivered") ? "delivered" : "",
+                   part_wanted ("cpu") ? "cpu" : "", NULL);
+      Results *self_median, *peer_median, *raw_median, *before_median;
 
+      /* Interleaved, so that a busy moment of the machine hits them all. */
+      for (round = 0; round < opt_rounds; round++)
+        {
+          Results *us = results_new (), *raw = results_new ();
+
+          g_ptr_array_add (self_rounds, us);
+          g_ptr_array_add (raw_rounds, raw);
+          if (part_wanted ("delivered"))
+            {
+              if (!measure_agents_delivered (context, us))
+                return 1;
+              measure_raw_delivered (raw);
+            }
+          if (part_wanted ("cpu"))
+            {
+              if (!measure_agents_cpu (context, us))
+                return 1;
+              measure_raw_cpu (context, raw);
+            }
+          if (have_peer)
+            {
+              Results *them = results_new ();
+
+              g_ptr_array_add (peer_rounds, them);
+              have_peer = run_build (opt_peer, NULL, parts, them);
+            }
+          if (have_before)
+            {
+              Results *then = results_new ();
+
+              g_ptr_array_add (before_rounds, then);
+              have_before = run_build (opt_baseline, opt_baseline_modules, parts, then);
+            }
+        }
+      self_median = median_of (self_rounds);
+      peer_median = have_peer ? median_of (peer_rounds) : results_new ();
+      raw_median = median_of (raw_rounds);
+      before_median = have_before ? median_of (before_rounds) : NULL;
+      if (part_wanted ("delivered"))
+        print_delivered (self_median, peer_median, raw_median, before_median);
+      if (part_wanted ("cpu"))
+        print_cpu (self_median, peer_median, raw_median, before_median);
+      g_hash_table_unref (self_median);
+      g_hash_table_unref (peer_median);
+      g_hash_table_unref (raw_median);
+      g_clear_pointer (&before_median, g_hash_table_unref);
+    }
+
+  g_clear_pointer (&self_setup, g_hash_table_unref);
+  g_clear_pointer (&peer_setup, g_hash_table_unref);
+  g_clear_pointer (&before_setup, g_hash_table_unref);
   g_main_context_pop_thread_default (context);
   g_main_context_unref (context);
   g_free (opt_peer);
-  g_free (opt_part);
-  return have_peer || opt_no_peer ? 0 : 1;
+  g_free (opt_parts);
+  g_free (opt_baseline);
+  g_free (opt_baseline_modules);
+  return (have_peer || opt_no_peer) && (have_before || opt_baseline == NULL) ? 0 : 1;
 }

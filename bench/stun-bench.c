@@ -1,13 +1,18 @@
 /* stun-bench.c: Binding requests answered per second, nav-server vs coturn
  *
- * Starts nav-server and coturn's turnserver on loopback, both single
- * threaded (nav-server is single threaded; turnserver gets `-m 0`, its
- * single-threaded mode), and drives each in turn with the same load: UDP
+ * Starts nav-server and coturn's turnserver on loopback with the same
+ * number of threads, and drives each in turn with the same load: UDP
  * sockets sending header-only Binding requests with sendmmsg(2), a fixed
- * number in flight per socket, answers counted with recvmmsg(2).
+ * number in flight per socket, answers counted with recvmmsg(2).  With
+ * one thread, nav-server gets --stun-threads=1 and turnserver `-m 0` (its
+ * single-threaded mode); with T > 1, --stun-threads=T and `-m T`.  The
+ * two servers alternate over --rounds rounds; printed: requests answered
+ * a second, the server's CPU time per 1000 answers (/proc/PID/stat, every
+ * thread), the server's and this generator's CPU use, and the ratios.
  *
  *   meson setup build -Dbenchmarks=true && meson compile -C build stun-bench
  *   build/bench/stun-bench [--seconds=5] [--sockets=8] [--window=64]
+ *                          [--threads=1,2] [--rounds=2]
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -19,6 +24,8 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <gio/gio.h>
@@ -30,6 +37,8 @@ static gint opt_sockets = 8;
 static gint opt_window = 64;
 static gchar *opt_nav_server;
 static gchar *opt_turnserver = (gchar *) "/usr/bin/turnserver";
+static gchar *opt_threads;
+static gint opt_rounds = 2;
 
 static const GOptionEntry entries[] = {
   { "seconds", 0, 0, G_OPTION_ARG_INT, &opt_seconds, "Seconds of load per server", "N" },
@@ -37,6 +46,8 @@ static const GOptionEntry entries[] = {
   { "window", 0, 0, G_OPTION_ARG_INT, &opt_window, "Requests in flight per socket", "N" },
   { "nav-server", 0, 0, G_OPTION_ARG_FILENAME, &opt_nav_server, "nav-server binary", "PATH" },
   { "turnserver", 0, 0, G_OPTION_ARG_FILENAME, &opt_turnserver, "turnserver binary", "PATH" },
+  { "threads", 0, 0, G_OPTION_ARG_STRING, &opt_threads, "Thread counts (default: 1 and the CPUs)", "1,2" },
+  { "rounds", 0, 0, G_OPTION_ARG_INT, &opt_rounds, "Alternated runs per server and count", "N" },
   G_OPTION_ENTRY_NULL
 };
 
@@ -186,32 +197,103 @@ load (guint16 port)
   return answered / ((end - start) / (gdouble) G_USEC_PER_SEC);
 }
 
+typedef struct
+{
+  gdouble rate;
+  gdouble cpu_ms_per_1k;
+  gdouble server_pct;
+  gdouble generator_pct;
+} Result;
+
 static gdouble
+process_cpu (const gchar *pid)
+{
+  g_autofree gchar *path = g_strdup_printf ("/proc/%s/stat", pid);
+  g_autofree gchar *text = NULL;
+  g_auto (GStrv) fields = NULL;
+  gchar *p;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL) || (p = strrchr (text, ')')) == NULL)
+    return 0;
+  fields = g_strsplit (p + 2, " ", -1);
+  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) / sysconf (_SC_CLK_TCK);
+}
+
+static gdouble
+self_cpu (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static Result
 bench (const gchar *name,
        const gchar * const *argv,
        guint16 port)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GSubprocess) proc = NULL;
-  gdouble rate;
+  Result res = { -1, 0, 0, 0 };
+  gdouble server0, self0, wall0;
 
   proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
                                   G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
   if (proc == NULL)
     {
       g_printerr ("stun-bench: cannot start %s: %s\n", name, error->message);
-      return -1;
+      return res;
     }
   if (!wait_ready (port))
     {
       g_printerr ("stun-bench: %s never answered on port %u\n", name, port);
       g_subprocess_force_exit (proc);
-      return -1;
+      return res;
     }
-  rate = load (port);
+  server0 = process_cpu (g_subprocess_get_identifier (proc));
+  self0 = self_cpu ();
+  wall0 = g_get_monotonic_time () / 1e6;
+  res.rate = load (port);
+  {
+    gdouble wall = g_get_monotonic_time () / 1e6 - wall0;
+    gdouble server = process_cpu (g_subprocess_get_identifier (proc)) - server0;
+
+    res.cpu_ms_per_1k = res.rate > 0 ? server * 1e6 / (res.rate * wall) : 0;
+    res.server_pct = server / wall * 100;
+    res.generator_pct = (self_cpu () - self0) / wall * 100;
+  }
   g_subprocess_send_signal (proc, SIGTERM);
   g_subprocess_wait (proc, NULL, NULL);
-  return rate;
+  return res;
+}
+
+static Result
+run_nav (guint threads)
+{
+  guint16 port = free_port ();
+  g_autofree gchar *port_arg = g_strdup_printf ("--listening-port=%u", port);
+  g_autofree gchar *threads_arg = g_strdup_printf ("--stun-threads=%u", threads);
+  const gchar *argv[] = { opt_nav_server, "--stun", "--listening-ip=127.0.0.1",
+                          port_arg, threads_arg, "--no-tcp", "--no-tls", NULL };
+
+  return bench ("nav-server", argv, port);
+}
+
+static Result
+run_coturn (guint threads)
+{
+  guint16 port = free_port ();
+  g_autofree gchar *port_arg = g_strdup_printf ("--listening-port=%u", port);
+  g_autofree gchar *threads_arg = g_strdup_printf ("%u", threads > 1 ? threads : 0);
+  /* -m 0: coturn's single-threaded mode; -m T: T relay threads; -S: STUN
+   * only; no TCP, TLS, DTLS listeners, as for nav-server. */
+  const gchar *argv[] = { opt_turnserver, "-n", "-S", "--no-cli", "-m", threads_arg,
+                          "--listening-ip=127.0.0.1", port_arg,
+                          "--no-tcp", "--no-tls", "--no-dtls",
+                          "--log-file=/dev/null", "--no-stdout-log", NULL };
+
+  return bench ("turnserver", argv, port);
 }
 
 int
@@ -220,9 +302,6 @@ main (int    argc,
 {
   g_autoptr (GOptionContext) context = g_option_context_new ("— STUN Binding rate, nav-server vs coturn");
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *nav_port_arg = NULL, *coturn_port_arg = NULL;
-  guint16 nav_port, coturn_port;
-  gdouble nav, coturn;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -251,32 +330,67 @@ main (int    argc,
         }
     }
 
-  nav_port = free_port ();
-  nav_port_arg = g_strdup_printf ("--listening-port=%u", nav_port);
   {
-    const gchar *nav_argv[] = { opt_nav_server, "--stun", "--listening-ip=127.0.0.1",
-                                nav_port_arg, "--no-tcp", "--no-tls", NULL };
+    g_auto (GStrv) counts = g_strsplit (opt_threads != NULL ? opt_threads : "", ",", -1);
+    GArray *threads = g_array_new (FALSE, FALSE, sizeof (guint));
+    gboolean ok = TRUE;
 
-    nav = bench ("nav-server", nav_argv, nav_port);
+    for (guint i = 0; counts[i] != NULL; i++)
+      if (counts[i][0] != '\0')
+        {
+          guint t = (guint) atoi (counts[i]);
+
+          g_array_append_val (threads, t);
+        }
+    if (threads->len == 0)
+      {
+        guint one = 1, n = g_get_num_processors ();
+
+        g_array_append_val (threads, one);
+        if (n > 1)
+          g_array_append_val (threads, n);
+      }
+    g_print ("STUN Binding over UDP, loopback, %d s each, %d sockets x %d in flight, %d rounds "
+             "alternating; %u CPUs\n", opt_seconds, opt_sockets, opt_window, opt_rounds,
+             g_get_num_processors ());
+    g_print ("compared: nav-server --stun --stun-threads=T  vs  turnserver -S -m T (-m 0 for one)\n\n");
+    g_print ("%-3s | %10s %10s %6s | %8s %8s %6s | %5s %5s | %5s %5s\n", "T",
+             "coturn", "nav", "ratio", "coturn", "nav", "ratio", "c-cpu", "n-cpu", "c-gen", "n-gen");
+    g_print ("%-3s | %-29s | %-24s | %-11s | %-11s\n", "", "  requests answered/s",
+             " server CPU ms/1000", " server %", " generator %");
+    for (guint k = 0; k < threads->len; k++)
+      {
+        guint t = g_array_index (threads, guint, k);
+        Result nav = { 0 }, coturn = { 0 };
+
+        for (gint r = 0; r < opt_rounds; r++)
+          {
+            Result a, b;
+
+            if (r % 2 == 0)
+              a = run_coturn (t), b = run_nav (t);
+            else
+              b = run_nav (t), a = run_coturn (t);
+            if (a.rate <= 0 || b.rate <= 0)
+              ok = FALSE;
+            coturn.rate += a.rate / opt_rounds;
+            coturn.cpu_ms_per_1k += a.cpu_ms_per_1k / opt_rounds;
+            coturn.server_pct += a.server_pct / opt_rounds;
+            coturn.generator_pct += a.generator_pct / opt_rounds;
+            nav.rate += b.rate / opt_rounds;
+            nav.cpu_ms_per_1k += b.cpu_ms_per_1k / opt_rounds;
+            nav.server_pct += b.server_pct / opt_rounds;
+            nav.generator_pct += b.generator_pct / opt_rounds;
+          }
+        g_print ("%-3u | %10.0f %10.0f %5.2fx | %8.3f %8.3f %5.2fx | %5.0f %5.0f | %5.0f %5.0f\n", t,
+                 coturn.rate, nav.rate, coturn.rate > 0 ? nav.rate / coturn.rate : 0,
+                 coturn.cpu_ms_per_1k, nav.cpu_ms_per_1k,
+                 coturn.cpu_ms_per_1k > 0 ? nav.cpu_ms_per_1k / coturn.cpu_ms_per_1k : 0,
+                 coturn.server_pct, nav.server_pct, coturn.generator_pct, nav.generator_pct);
+      }
+    g_print ("(answered ratio: nav-server / coturn, higher is better; CPU ratio: nav-server / coturn, "
+             "lower is better)\n");
+    g_array_unref (threads);
+    return ok ? 0 : 1;
   }
-  coturn_port = free_port ();
-  coturn_port_arg = g_strdup_printf ("--listening-port=%u", coturn_port);
-  {
-    /* -m 0: coturn's single-threaded mode (no relay threads); -S: STUN
-     * only; no TCP, TLS, DTLS listeners, as for nav-server. */
-    const gchar *coturn_argv[] = { opt_turnserver, "-n", "-S", "--no-cli", "-m", "0",
-                                   "--listening-ip=127.0.0.1", coturn_port_arg,
-                                   "--no-tcp", "--no-tls", "--no-dtls",
-                                   "--log-file=/dev/null", "--no-stdout-log", NULL };
-
-    coturn = bench ("turnserver", coturn_argv, coturn_port);
-  }
-
-  g_print ("STUN Binding over UDP, loopback, %d s each, %d sockets x %d in flight\n",
-           opt_seconds, opt_sockets, opt_window);
-  g_print ("nav-server (1 thread):         %12.0f req/s\n", nav);
-  g_print ("coturn turnserver (-m 0, 1 thread): %7.0f req/s\n", coturn);
-  if (nav > 0 && coturn > 0)
-    g_print ("ratio nav-server / coturn:     %12.2f\n", nav / coturn);
-  return nav > 0 && coturn > 0 ? 0 : 1;
 }

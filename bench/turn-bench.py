@@ -16,6 +16,16 @@ echo peer, runs against both servers in the same run, on loopback:
   memory    5 x ALLOCS allocations held at once: server RSS growth per
             allocation.
 
+With --generator PATH (bench/turn-gen: an independent generator, plain
+sockets and the RFCs by hand, none of the project's code), the issue 22
+shape: a closed loop of CLIENTS clients x WINDOW ChannelData round trips
+in flight to an echo peer, for 1 and N relay threads (--threads, default
+1 and the CPU count) and 1 and 32 in flight (--windows), coturn and
+nav-server with the same thread count, alternated over --rounds rounds;
+printed per case: round trips/s, server CPU per 1000 round trips (from
+/proc/PID/stat, every thread), server and generator CPU use, and the
+ratios; then the scaling from 1 to N threads of each server.
+
 With --load PATH (bench/turn-load, built with -Dbenchmarks=true), the
 load generator is ours instead of uclient: CLIENTS allocations each keep
 --window ChannelData messages in flight to a built-in echo peer, batched
@@ -37,6 +47,9 @@ Usage:
   meson setup build -Dbenchmarks=true; meson compile -C build nav-server turn-load
   bench/turn-bench.py --nav-server build/tools/nav-server --load build/bench/turn-load
       [--tcp] [--clients 16] [--window 32] [--length 500] [--seconds 5] [--allocs 400]
+  meson compile -C build nav-server turn-gen
+  bench/turn-bench.py --nav-server build/tools/nav-server --generator build/bench/turn-gen
+      [--clients 16] [--windows 32,1] [--threads 1,2] [--rounds 2] [--seconds 4]
 
 SPDX-License-Identifier: LGPL-2.1-or-later
 """
@@ -113,20 +126,21 @@ def wait_ready(port, proc):
     sys.exit('turn-bench: server never listened')
 
 
-def start_server(kind, args, port, tmp):
+def start_server(kind, args, port, tmp, threads=1):
     lo, hi = (20000, 29999) if kind == 'coturn' else (30000, 39999)
     if kind == 'coturn':
         argv = [need('turnserver'), '-n', '--no-cli', '--no-tls', '--no-dtls',
                 '--listening-ip=' + IP, '--relay-ip=' + IP, '--listening-port=%d' % port,
                 '--lt-cred-mech', '--user=%s:%s' % (USER, PASSWORD), '--realm=' + REALM,
-                '--allow-loopback-peers', '--relay-threads=1',
+                '--allow-loopback-peers', '--relay-threads=%d' % threads,
                 '--min-port=%d' % lo, '--max-port=%d' % hi,
                 '--log-file=stdout', '--simple-log', '--no-stdout-log', '--pidfile=' + os.path.join(tmp, 'pid')]
     else:
         argv = [args.nav_server, '--turn', '--no-tls',
                 '--listening-ip=' + IP, '--relay-ip=' + IP, '--listening-port=%d' % port,
                 '--lt-cred-mech', '--user=%s:%s' % (USER, PASSWORD), '--realm=' + REALM,
-                '--allow-loopback-peers', '--min-port=%d' % lo, '--max-port=%d' % hi]
+                '--allow-loopback-peers', '--min-port=%d' % lo, '--max-port=%d' % hi,
+                '--relay-threads=%d' % threads]
     log = open(os.path.join(tmp, kind + '.log'), 'w')
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     wait_ready(port, proc)
@@ -325,6 +339,68 @@ def relay_run(kind, args, tmp):
     return result
 
 
+def generator_run(kind, args, tmp, threads, window):
+    """One run of bench/turn-gen against one server."""
+    port = free_port()
+    server = start_server(kind, args, port, tmp, threads)
+    try:
+        cmd = [args.generator, '--server', '%s:%d' % (IP, port), '--user', USER, '--password', PASSWORD,
+               '--clients', str(args.clients), '--window', str(window), '--size', str(args.length),
+               '--seconds', str(args.seconds), '--server-pid', str(server.pid)]
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+        if p.returncode != 0:
+            sys.exit('turn-bench: turn-gen against %s failed:\n%s' % (kind, p.stdout))
+        out = dict(line.split('=', 1) for line in p.stdout.splitlines() if '=' in line)
+    finally:
+        stop(server)
+    return {k: float(v) for k, v in out.items()}
+
+
+def generator_main(args, tmp):
+    threads = [int(t) for t in args.threads.split(',')] if args.threads else \
+        sorted({1, os.cpu_count() or 1})
+    windows = [int(w) for w in args.windows.split(',')]
+    print('turn-bench: turn-gen (independent), %d UDP clients x WINDOW ChannelData round trips of '
+          '%d bytes in flight to an echo peer, %.0f s each, %d rounds alternating coturn and nav-server; '
+          '%d CPUs' % (args.clients, args.length, args.seconds, args.rounds, os.cpu_count() or 1))
+    print('compared: coturn turnserver --relay-threads=T  vs  nav-server --turn --relay-threads=T')
+    results = {}
+    for t in threads:
+        for w in windows:
+            for r in range(args.rounds):
+                order = ('coturn', 'nav-server') if r % 2 == 0 else ('nav-server', 'coturn')
+                for kind in order:
+                    results.setdefault((kind, t, w), []).append(generator_run(kind, args, tmp, t, w))
+
+    def mean(kind, t, w, key):
+        runs = results[(kind, t, w)]
+        return sum(run[key] for run in runs) / len(runs)
+
+    print()
+    print('%-3s %-3s | %9s %9s %6s | %9s %9s %6s | %5s %5s | %5s %5s' %
+          ('T', 'W', 'coturn', 'nav', 'ratio', 'coturn', 'nav', 'ratio', 'c-cpu', 'n-cpu', 'c-gen', 'n-gen'))
+    print('%-3s %-3s | %-26s | %-26s | %-11s | %-11s' %
+          ('', '', '  round trips/s', ' server CPU ms/1000 RT', ' server %', ' generator %'))
+    for t in threads:
+        for w in windows:
+            c_rt, n_rt = mean('coturn', t, w, 'round_trips_per_s'), mean('nav-server', t, w, 'round_trips_per_s')
+            c_cpu, n_cpu = mean('coturn', t, w, 'server_cpu_ms_per_1k'), mean('nav-server', t, w, 'server_cpu_ms_per_1k')
+            print('%-3d %-3d | %9.0f %9.0f %5.2fx | %9.3f %9.3f %5.2fx | %5.0f %5.0f | %5.0f %5.0f' %
+                  (t, w, c_rt, n_rt, n_rt / c_rt if c_rt else 0, c_cpu, n_cpu, n_cpu / c_cpu if c_cpu else 0,
+                   mean('coturn', t, w, 'server_cpu_pct'), mean('nav-server', t, w, 'server_cpu_pct'),
+                   mean('coturn', t, w, 'generator_cpu_pct'), mean('nav-server', t, w, 'generator_cpu_pct')))
+    print('(round trips ratio: nav-server / coturn, higher is better; CPU ratio: nav-server / coturn, '
+          'lower is better)')
+    if len(threads) > 1:
+        t0, t1 = threads[0], threads[-1]
+        for w in windows:
+            for kind in ('coturn', 'nav-server'):
+                a, b = mean(kind, t0, w, 'round_trips_per_s'), mean(kind, t1, w, 'round_trips_per_s')
+                print('scaling %-10s W=%-3d %d -> %d threads: %.2fx (generator CPU %.0f%% -> %.0f%%)' %
+                      (kind, w, t0, t1, b / a if a else 0, mean(kind, t0, w, 'generator_cpu_pct'),
+                       mean(kind, t1, w, 'generator_cpu_pct')))
+
+
 def use_build_modules(binary):
     """The tools reach the STUN and TURN code through the registry: run
     from a build tree (outside `meson devenv`), point it at the modules
@@ -349,10 +425,22 @@ def main():
     ap.add_argument('--window', type=int, default=32, help='with --load: messages in flight per allocation')
     ap.add_argument('--seconds', type=float, default=5, help='with --load: measured seconds')
     ap.add_argument('--concurrency', type=int, default=64, help='with --load: Allocates in flight')
+    ap.add_argument('--generator', help='bench/turn-gen: the independent generator (issue 22 shape)')
+    ap.add_argument('--threads', help='with --generator: relay thread counts, e.g. 1,2 (default 1 and the CPUs)')
+    ap.add_argument('--windows', default='32,1', help='with --generator: round trips in flight per client')
+    ap.add_argument('--rounds', type=int, default=2, help='with --generator: alternated runs per case')
     args = ap.parse_args()
     use_build_modules(args.nav_server)
 
     tmp = tempfile.mkdtemp(prefix='turn-bench-')
+    if args.generator:
+        if args.clients == 20:
+            args.clients = 16
+        if args.seconds == 5:
+            args.seconds = 4
+        generator_main(args, tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
     if args.load:
         print('turn-bench: turn-load, %d allocations x %d in flight, %d-byte ChannelData over %s, '
               '%.0f s; %d allocations at %d in flight' % (args.clients, args.window, args.length,

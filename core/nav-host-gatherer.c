@@ -14,6 +14,7 @@
 
 #include "netavanue/netavanue.h"
 #include "nav-ice-tcp-private.h"
+#include "nav-host-gatherer-private.h"
 
 /**
  * NavHostGatherer:
@@ -97,6 +98,7 @@ typedef struct {
   GSource *source;
   gboolean running;
   gboolean cancelled;
+  GPtrArray *collected;         /* nav_host_gatherer_gather_sync(): kept, not emitted */
 } Gather;
 
 struct _NavHostGatherer
@@ -362,6 +364,19 @@ tcp_local_preference (NavCandidateTransport transport,
   return (direction << 13) + (8191 - MIN (rank, 8191u));
 }
 
+/* A candidate goes to the `candidate-gathered` handlers, or to the
+ * caller of nav_host_gatherer_gather_sync(). */
+static void
+hand_over (NavHostGatherer *self,
+           Gather          *gather,
+           NavCandidate    *candidate)
+{
+  if (gather->collected != NULL)
+    g_ptr_array_add (gather->collected, nav_candidate_copy (candidate));
+  else
+    nav_gatherer_emit_candidate_gathered (NAV_GATHERER (self), candidate);
+}
+
 static void
 emit_tcp_candidates (NavHostGatherer  *self,
                      Gather           *gather,
@@ -424,15 +439,14 @@ emit_tcp_candidates (NavHostGatherer  *self,
                nav_address_to_string_buf (&candidate->addr, buf),
                nav_candidate_transport_to_string (kinds[k]),
                tcp_local_preference (kinds[k], rank));
-      nav_gatherer_emit_candidate_gathered (NAV_GATHERER (self), candidate);
+      hand_over (self, gather, candidate);
     }
 }
 
-static gboolean
-gather_run (gpointer user_data)
+static void
+gather_addresses (NavHostGatherer *self,
+                  Gather          *gather)
 {
-  Gather *gather = user_data;
-  NavHostGatherer *self = g_object_ref (gather->self);
   g_autoptr (GArray) addresses = NULL;
   guint i, rank = 0, tcp_rank = 0;
 
@@ -503,11 +517,19 @@ gather_run (gpointer user_data)
       g_debug ("Host candidate %s (type preference %u, local preference %u)",
                nav_address_to_string_buf (&candidate->addr, buf),
                HOST_TYPE_PREFERENCE, local_preference);
-      nav_gatherer_emit_candidate_gathered (NAV_GATHERER (self), candidate);
+      hand_over (self, gather, candidate);
       if (self->ice_tcp && !gather->cancelled)
         emit_tcp_candidates (self, gather, address, tcp_rank++);
     }
+}
 
+static gboolean
+gather_run (gpointer user_data)
+{
+  Gather *gather = user_data;
+  NavHostGatherer *self = g_object_ref (gather->self);
+
+  gather_addresses (self, gather);
   {
     guint stream_id = gather->stream_id, component_id = gather->component_id;
 
@@ -541,6 +563,29 @@ nav_host_gatherer_gather (NavGatherer *gatherer,
   g_source_set_static_name (gather->source, "NavHostGatherer");
   g_ptr_array_add (self->gathers, gather);
   g_source_attach (gather->source, self->context);
+}
+
+/* Binds the sockets of one component's host candidates now, in the
+ * caller's thread, and returns the candidates (their transports attached
+ * to the gatherer's context) without emitting anything: what libnice's
+ * nice_agent_gather_candidates() does before it returns, so that the
+ * agent can say FALSE when nothing could be bound (no usable address, an
+ * exhausted port range).  An empty array when nothing was. */
+GPtrArray *
+nav_host_gatherer_gather_sync (NavHostGatherer *self,
+                               guint            stream_id,
+                               guint            component_id)
+{
+  Gather gather = { 0 };
+
+  g_return_val_if_fail (NAV_IS_HOST_GATHERER (self), NULL);
+
+  gather.self = self;
+  gather.stream_id = stream_id;
+  gather.component_id = component_id;
+  gather.collected = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_candidate_free);
+  gather_addresses (self, &gather);
+  return gather.collected;
 }
 
 static void

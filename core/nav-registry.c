@@ -80,6 +80,7 @@ static const PointDef extension_points[] = {
   { NAV_SIGNALING_CLIENT_EXTENSION_POINT_NAME, nav_signaling_client_get_type },
   { NAV_DTLS_BACKEND_EXTENSION_POINT_NAME, nav_dtls_backend_get_type },
   { NAV_SCTP_TRANSPORT_EXTENSION_POINT_NAME, nav_sctp_transport_get_type },
+  { NAV_DISCOVERY_EXTENSION_POINT_NAME, nav_discovery_get_type },
 };
 
 void

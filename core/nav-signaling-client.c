@@ -323,8 +323,11 @@ nav_signaling_client_class_init (NavSignalingClientClass *klass)
  * @uri: the server, `ws://HOST:PORT/` or `wss://HOST:PORT/`
  *
  * Creates a client of the signaling server at @uri, bound to the
- * thread-default main context, from the preferred implementation at the
- * `nav-signaling-client` extension point (the `signaling` module's).
+ * thread-default main context, from the implementation at the
+ * `nav-signaling-client` extension point named after the URI's scheme
+ * when there is one (`dht://…`: the discovery tier's rooms over
+ * OpenDHT), else the preferred one (the `signaling` module's WebSocket
+ * client, for `ws://` and `wss://`).
  *
  * Returns: (transfer full) (nullable): a new client, or %NULL (with a
  *   warning) when no module implements it
@@ -335,14 +338,27 @@ NavSignalingClient *
 nav_signaling_client_new (const gchar *uri)
 {
   g_autoptr (GError) error = NULL;
+  g_autofree gchar *scheme = NULL;
+  const gchar *name = NULL;
   GObject *client;
 
   g_return_val_if_fail (uri != NULL, NULL);
 
   /* The extension point exists once the type does. */
   g_type_ensure (NAV_TYPE_SIGNALING_CLIENT);
+  /* An implementation named after the URI's scheme when there is one
+   * (`dht://` rooms are the discovery tier's `dht`), else the preferred. */
+  scheme = g_uri_parse_scheme (uri);
+  if (scheme != NULL)
+    {
+      g_autoptr (NavImplementationInfo) info =
+        nav_registry_lookup (nav_registry_get_default (), NAV_SIGNALING_CLIENT_EXTENSION_POINT_NAME, scheme, NULL);
+
+      if (info != NULL)
+        name = scheme;
+    }
   client = nav_registry_create (nav_registry_get_default (), NAV_SIGNALING_CLIENT_EXTENSION_POINT_NAME,
-                                NULL, &error, "uri", uri, NULL);
+                                name, &error, "uri", uri, NULL);
   if (client == NULL)
     {
       g_warning (_("No signaling client: %s"), error->message);

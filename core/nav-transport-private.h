@@ -30,4 +30,22 @@ void          nav_receive_handler_set   (GObject                 *object,
                                          gpointer                 user_data,
                                          GDestroyNotify           destroy);
 
+/* The end of a batch of received messages (the datagrams of one
+ * recvmmsg(2)), for a receiver that defers per-message work to it (the
+ * agent wakes a blocked receiver once per batch).  Internal to the
+ * core.  A transport that delivers in batches says so
+ * (nav_transport_mark_batches(), at construction) and calls
+ * nav_transport_batch_done() after each; with any other, the receiver
+ * does that work per message.  @user_data is not owned: clear the
+ * function before freeing it. */
+typedef void (*NavTransportBatchDoneFunc) (NavTransport *transport,
+                                           gpointer      user_data);
+
+void          nav_transport_mark_batches        (NavTransport              *self);
+gboolean      nav_transport_delivers_batches    (NavTransport              *self);
+void          nav_transport_set_batch_done_func (NavTransport              *self,
+                                                 NavTransportBatchDoneFunc  func,
+                                                 gpointer                   user_data);
+void          nav_transport_batch_done          (NavTransport              *self);
+
 G_END_DECLS

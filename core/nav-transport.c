@@ -646,6 +646,71 @@ nav_transport_deliver (NavTransport     *self,
     }
 }
 
+/* nav-transport-private.h: batches of received messages.  Two qdata:
+ * the mark (any non-NULL) and the function, set and read in the
+ * transport's context. */
+static GQuark
+batches_quark (void)
+{
+  static GQuark q;
+
+  if (G_UNLIKELY (q == 0))
+    q = g_quark_from_static_string ("nav-transport-batches");
+  return q;
+}
+
+static GQuark
+batch_done_quark (void)
+{
+  static GQuark q;
+
+  if (G_UNLIKELY (q == 0))
+    q = g_quark_from_static_string ("nav-transport-batch-done");
+  return q;
+}
+
+typedef struct {
+  NavTransportBatchDoneFunc func;
+  gpointer user_data;
+} BatchDone;
+
+void
+nav_transport_mark_batches (NavTransport *self)
+{
+  g_object_set_qdata (G_OBJECT (self), batches_quark (), GINT_TO_POINTER (TRUE));
+}
+
+gboolean
+nav_transport_delivers_batches (NavTransport *self)
+{
+  return g_object_get_qdata (G_OBJECT (self), batches_quark ()) != NULL;
+}
+
+void
+nav_transport_set_batch_done_func (NavTransport              *self,
+                                   NavTransportBatchDoneFunc  func,
+                                   gpointer                   user_data)
+{
+  BatchDone *b = NULL;
+
+  if (func != NULL)
+    {
+      b = g_new (BatchDone, 1);
+      b->func = func;
+      b->user_data = user_data;
+    }
+  g_object_set_qdata_full (G_OBJECT (self), batch_done_quark (), b, g_free);
+}
+
+void
+nav_transport_batch_done (NavTransport *self)
+{
+  BatchDone *b = g_object_get_qdata (G_OBJECT (self), batch_done_quark ());
+
+  if (b != NULL)
+    b->func (self, b->user_data);
+}
+
 /**
  * nav_transport_emit_closed:
  * @self: a transport

@@ -30,6 +30,7 @@
 #include <netavanue/netavanue.h>
 
 #include "nav-demo-pc.h"
+#include "nav-demo-discover.h"
 
 typedef struct {
   GMainLoop *loop;
@@ -57,6 +58,8 @@ static gboolean opt_verbose = FALSE;
 /* Peer connection options (nav-demo-pc.c) */
 static gboolean opt_secure = FALSE;
 static gboolean opt_datachannel = FALSE;
+static gboolean opt_discover = FALSE;
+static gchar *opt_dht = NULL;
 
 static const GOptionEntry entries[] = {
   { "loopback", 'l', 0, G_OPTION_ARG_NONE, &opt_loopback,
@@ -83,6 +86,10 @@ static const GOptionEntry entries[] = {
     N_("Seconds to wait for gathering, connection and data (default 30)"), N_("SECONDS") },
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
     N_("Show the embedded servers' log lines"), NULL },
+  { "discover", 0, 0, G_OPTION_ARG_NONE, &opt_discover,
+    N_("Find another nav-demo --discover on the LAN (mDNS/DNS-SD) and connect, with no server"), NULL },
+  { "dht", 0, 0, G_OPTION_ARG_STRING, &opt_dht,
+    N_("Meet the peer in a room of the DHT through these bootstrap nodes (- for none)"), N_("HOST:PORT,…") },
   { NULL }
 };
 
@@ -1044,6 +1051,11 @@ main (int argc, char **argv)
       g_printerr ("%s\n", error->message);
       return 2;
     }
+  /* --discover and --dht find where to meet, then run as --signal
+   * (tools/nav-demo-discover.c). */
+  if ((opt_discover || opt_dht != NULL) &&
+      !nav_demo_rendezvous (opt_discover, opt_dht, opt_timeout, &opt_signal, &opt_room))
+    return 1;
   if (opt_count < 1 || opt_size < 1 || opt_size > 65507)
     {
       g_printerr (_("--count must be positive and --size between 1 and 65507\n"));

@@ -1,8 +1,8 @@
 /* nav-server-stats.c: the HTTP stats endpoint of nav-server
  *
- * One small HTTP server (libsoup 3) that shows the counters of every
- * NavServer the daemon runs, keyed by the server's name (stun, turn,
- * signaling), the way coturn's Prometheus exporter does:
+ * One small HTTP/1.1 server that shows the counters of every NavServer
+ * the daemon runs, keyed by the server's name (stun, turn, signaling),
+ * the way coturn's Prometheus exporter does:
  *
  *   GET /health   {"status":"ok","servers":["turn"]}
  *   GET /stats    {"turn":{"received":12,…},…}  (JSON, every counter)
@@ -13,17 +13,28 @@
  * `_total` suffix; the few values that go up and down (current
  * allocations, connections, rooms, peers) are gauges.
  *
+ * It is built on the core's socket layer like the servers themselves
+ * (core/net): the accept loop backs off and resumes when descriptors run
+ * out (issue 14), one request per connection (Connection: close), a
+ * request head above 8 KiB gets 431 and a client that does not finish
+ * its request within 5 s is disconnected, and no more than 64
+ * connections are served at once (the others are closed at once).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gi18n.h>
-#include <json-glib/json-glib.h>
-#include <libsoup/soup.h>
 
+#include "nav-net.h"
 #include "nav-server-stats.h"
+
+#define MAX_HEAD 8192
+#define MAX_CONNECTIONS 64
+#define REQUEST_TIMEOUT_US (5 * G_USEC_PER_SEC)
 
 typedef struct
 {
@@ -31,12 +42,29 @@ typedef struct
   NavServer *server;
 } Entry;
 
+typedef struct
+{
+  NavServerStats *stats;
+  NavNetStream *stream;
+  GString *head;
+  gint64 since;
+  gboolean answered;
+} Client;
+
 struct _NavServerStats
 {
-  SoupServer *soup;
+  GMainContext *context;
+  NavNetListener *listener;
+  GHashTable *clients;  /* set of Client */
+  GPtrArray *dead;      /* of Client, freed once the dispatch is over */
+  GSource *reap;
+  GSource *sweep;
   GPtrArray *entries;   /* of Entry */
   guint port;
 };
+
+static void client_free (gpointer data);
+static void client_finish (Client *c);
 
 /* Values of get_stats() that are current amounts, not running totals. */
 static const gchar * const gauges[] = {
@@ -65,6 +93,8 @@ nav_server_stats_new (void)
   NavServerStats *self = g_new0 (NavServerStats, 1);
 
   self->entries = g_ptr_array_new_with_free_func (entry_free);
+  self->clients = g_hash_table_new_full (g_direct_hash, g_direct_equal, client_free, NULL);
+  self->dead = g_ptr_array_new_with_free_func (client_free);
   return self;
 }
 
@@ -106,15 +136,32 @@ metric_name (const gchar *server,
   return g_string_free (s, FALSE);
 }
 
+/* Keys are the servers' counter names ([a-z0-9-]) and values integers:
+ * no escaping is ever needed, but a key is escaped anyway should a
+ * server name one otherwise. */
+static void
+append_json_string (GString     *out,
+                    const gchar *text)
+{
+  g_string_append_c (out, '"');
+  for (const gchar *p = text; *p != '\0'; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_c (out, '\\');
+      if ((guchar) *p < 0x20)
+        g_string_append_printf (out, "\\u%04x", (guint) (guchar) *p);
+      else
+        g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}
+
 static gchar *
 render_json (NavServerStats *self)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (JsonGenerator) generator = json_generator_new ();
-  g_autoptr (JsonNode) root = NULL;
+  GString *out = g_string_new ("{\n");
   guint i;
 
-  json_builder_begin_object (builder);
   for (i = 0; i < self->entries->len; i++)
     {
       Entry *e = g_ptr_array_index (self->entries, i);
@@ -122,24 +169,26 @@ render_json (NavServerStats *self)
       GVariantIter iter;
       const gchar *key;
       guint64 value;
+      gboolean first = TRUE;
 
-      json_builder_set_member_name (builder, e->name);
-      json_builder_begin_object (builder);
+      g_string_append (out, "  ");
+      append_json_string (out, e->name);
+      g_string_append (out, " : {");
       g_variant_iter_init (&iter, stats);
       while (g_variant_iter_next (&iter, "{&st}", &key, &value))
         {
-          json_builder_set_member_name (builder, key);
+          g_string_append (out, first ? "\n    " : ",\n    ");
+          append_json_string (out, key);
           /* JSON numbers are doubles to most readers, but counters
            * stay below 2^53 for centuries */
-          json_builder_add_int_value (builder, (gint64) MIN (value, (guint64) G_MAXINT64));
+          g_string_append_printf (out, " : %" G_GUINT64_FORMAT, MIN (value, (guint64) G_MAXINT64));
+          first = FALSE;
         }
-      json_builder_end_object (builder);
+      g_string_append (out, first ? "}" : "\n  }");
+      g_string_append (out, i + 1 < self->entries->len ? ",\n" : "\n");
     }
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, TRUE);
-  return json_generator_to_data (generator, NULL);
+  g_string_append (out, "}\n");
+  return g_string_free (out, FALSE);
 }
 
 static gchar *
@@ -171,29 +220,70 @@ render_metrics (NavServerStats *self)
 }
 
 static void
-on_request (SoupServer        *soup,
-            SoupServerMessage *msg,
-            const char        *path,
-            GHashTable        *query,
-            gpointer           user_data)
+respond (Client      *c,
+         guint        status,
+         const gchar *reason,
+         const gchar *type,
+         const gchar *extra_headers,
+         const gchar *body,
+         gboolean     head_only)
 {
-  NavServerStats *self = user_data;
-  const gchar *method = soup_server_message_get_method (msg);
-  const gchar *type = "application/json";
-  gchar *body;
+  g_autoptr (GString) out = g_string_new (NULL);
+  gsize len = body != NULL ? strlen (body) : 0;
 
-  if (!g_str_equal (method, SOUP_METHOD_GET) && !g_str_equal (method, SOUP_METHOD_HEAD))
+  g_string_append_printf (out, "HTTP/1.1 %u %s\r\n"
+                          "Server: netavanue-stats/" PACKAGE_VERSION "\r\n"
+                          "Connection: close\r\n"
+                          "Content-Length: %" G_GSIZE_FORMAT "\r\n",
+                          status, reason, len);
+  if (type != NULL)
+    g_string_append_printf (out, "Content-Type: %s\r\n", type);
+  if (extra_headers != NULL)
+    g_string_append (out, extra_headers);
+  g_string_append (out, "\r\n");
+  if (body != NULL && !head_only)
+    g_string_append_len (out, body, len);
+  c->answered = TRUE;
+  nav_net_stream_write (c->stream, (const guint8 *) out->str, out->len);
+  /* closed once written (drained) */
+  if (nav_net_stream_get_queued (c->stream) == 0)
+    client_finish (c);
+}
+
+/* One request: its head is complete in c->head. */
+static void
+handle_request (Client *c)
+{
+  NavServerStats *self = c->stats;
+  g_auto (GStrv) words = NULL;
+  gchar *eol = strstr (c->head->str, "\r\n");
+  const gchar *method, *path;
+  gboolean head_only;
+  g_autofree gchar *body = NULL;
+  const gchar *type = "application/json";
+
+  *eol = '\0';
+  words = g_strsplit (c->head->str, " ", -1);
+  if (g_strv_length (words) != 3 || !g_str_has_prefix (words[2], "HTTP/1."))
     {
-      soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
-      soup_message_headers_append (soup_server_message_get_response_headers (msg), "Allow", "GET, HEAD");
+      respond (c, 400, "Bad Request", NULL, NULL, NULL, FALSE);
       return;
     }
+  method = words[0];
+  path = words[1];
+  head_only = g_str_equal (method, "HEAD");
+  if (!g_str_equal (method, "GET") && !head_only)
+    {
+      respond (c, 405, "Method Not Allowed", NULL, "Allow: GET, HEAD\r\n", NULL, FALSE);
+      return;
+    }
+  if (strchr (path, '?') != NULL)
+    *strchr (path, '?') = '\0';
   if (g_str_equal (path, "/health"))
     {
       g_autoptr (GString) s = g_string_new ("{\"status\":\"ok\",\"servers\":[");
-      guint i;
 
-      for (i = 0; i < self->entries->len; i++)
+      for (guint i = 0; i < self->entries->len; i++)
         g_string_append_printf (s, "%s\"%s\"", i > 0 ? "," : "",
                                 ((Entry *) g_ptr_array_index (self->entries, i))->name);
       g_string_append (s, "]}\n");
@@ -208,11 +298,143 @@ on_request (SoupServer        *soup,
     }
   else
     {
-      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      respond (c, 404, "Not Found", NULL, NULL, NULL, FALSE);
       return;
     }
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg, type, SOUP_MEMORY_TAKE, body, strlen (body));
+  respond (c, 200, "OK", type, NULL, body, head_only);
+}
+
+static void
+client_free (gpointer data)
+{
+  Client *c = data;
+
+  nav_net_stream_close (c->stream);
+  nav_net_stream_unref (c->stream);
+  g_string_free (c->head, TRUE);
+  g_free (c);
+}
+
+static gboolean
+reap (gpointer user_data)
+{
+  NavServerStats *self = user_data;
+
+  g_clear_pointer (&self->reap, g_source_unref);
+  g_ptr_array_set_size (self->dead, 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* Closes the connection now; frees it after the callback that called
+ * this (the stream's own, often) returns. */
+static void
+client_finish (Client *c)
+{
+  NavServerStats *self = c->stats;
+
+  if (!g_hash_table_steal (self->clients, c))
+    return;
+  nav_net_stream_close (c->stream);
+  g_ptr_array_add (self->dead, c);
+  if (self->reap == NULL)
+    {
+      self->reap = g_idle_source_new ();
+      g_source_set_callback (self->reap, reap, self, NULL);
+      g_source_attach (self->reap, self->context);
+    }
+}
+
+static void
+client_bytes (NavNetStream *stream,
+              const guint8 *data,
+              gsize         len,
+              gpointer      user_data)
+{
+  Client *c = user_data;
+  const gchar *end;
+
+  if (c->answered)
+    return;                     /* one request a connection */
+  g_string_append_len (c->head, (const gchar *) data, len);
+  if (memchr (c->head->str, '\0', c->head->len) != NULL)
+    {
+      respond (c, 400, "Bad Request", NULL, NULL, NULL, FALSE);
+      return;
+    }
+  end = strstr (c->head->str, "\r\n\r\n");
+  if ((end != NULL && end - c->head->str > MAX_HEAD) || (end == NULL && c->head->len > MAX_HEAD))
+    respond (c, 431, "Request Header Fields Too Large", NULL, NULL, NULL, FALSE);
+  else if (end != NULL)
+    handle_request (c);
+}
+
+static void
+client_closed (NavNetStream *stream,
+               const GError *error,
+               gpointer      user_data)
+{
+  client_finish (user_data);
+}
+
+/* The answer left: the connection closes. */
+static void
+client_drained (NavNetStream *stream,
+                gpointer      user_data)
+{
+  Client *c = user_data;
+
+  if (c->answered)
+    client_finish (c);
+}
+
+static const NavNetStreamFuncs client_funcs = {
+  client_bytes, NULL, NULL, client_closed, client_drained,
+};
+
+static void
+on_accepted (NavNetListener   *listener,
+             int               fd,
+             const NavAddress *remote,
+             gpointer          user_data)
+{
+  NavServerStats *self = user_data;
+  Client *c;
+
+  if (g_hash_table_size (self->clients) >= MAX_CONNECTIONS)
+    {
+      close (fd);
+      return;
+    }
+  c = g_new0 (Client, 1);
+  c->stats = self;
+  c->head = g_string_new (NULL);
+  c->since = g_get_monotonic_time ();
+  g_hash_table_add (self->clients, c);
+  c->stream = nav_net_stream_new (self->context, fd, NULL, NULL, NAV_NET_FRAMING_RAW,
+                                  &client_funcs, c, FALSE);
+}
+
+/* Clients that do not finish their request in time are not kept. */
+static gboolean
+sweep (gpointer user_data)
+{
+  NavServerStats *self = user_data;
+  gint64 limit = g_get_monotonic_time () - REQUEST_TIMEOUT_US;
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->clients);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (((Client *) key)->since <= limit)
+      {
+        Client *c = key;
+
+        g_hash_table_iter_steal (&iter);
+        nav_net_stream_close (c->stream);
+        g_ptr_array_add (self->dead, c);
+      }
+  g_ptr_array_set_size (self->dead, 0);
+  return G_SOURCE_CONTINUE;
 }
 
 /**
@@ -232,34 +454,32 @@ nav_server_stats_listen (NavServerStats *self,
                          guint           port,
                          GError        **error)
 {
-  g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (ip);
-  g_autoptr (GSocketAddress) address = NULL;
   g_autoptr (GError) local_error = NULL;
-  GSList *uris;
+  NavAddress address;
 
-  g_return_val_if_fail (self->soup == NULL, FALSE);
+  g_return_val_if_fail (self->listener == NULL, FALSE);
 
-  if (inet == NULL)
+  if (!nav_address_set_ip_from_string (&address, ip, NULL))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    _("“%s” is not an IP address"), ip);
       return FALSE;
     }
-  self->soup = g_object_new (SOUP_TYPE_SERVER,
-                             "server-header", "netavanue-stats/" PACKAGE_VERSION " ",
-                             NULL);
-  soup_server_add_handler (self->soup, NULL, on_request, self, NULL);
-  address = g_inet_socket_address_new (inet, port);
-  if (!soup_server_listen (self->soup, address, 0, &local_error))
+  nav_address_set_port (&address, port);
+  self->context = g_main_context_ref_thread_default ();
+  self->listener = nav_net_listener_new (self->context, &address, 0, 64, on_accepted, self,
+                                         "HTTP", &local_error);
+  if (self->listener == NULL)
     {
-      g_clear_object (&self->soup);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                    _("Cannot listen for stats on %s port %u: %s"), ip, port, local_error->message);
       return FALSE;
     }
-  uris = soup_server_get_uris (self->soup);
-  self->port = uris != NULL ? (guint) g_uri_get_port (uris->data) : port;
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  self->port = nav_address_get_port (nav_net_listener_get_address (self->listener));
+  self->sweep = g_timeout_source_new (1000);
+  g_source_set_callback (self->sweep, sweep, self, NULL);
+  g_source_set_static_name (self->sweep, "[nav-server] stats clients");
+  g_source_attach (self->sweep, self->context);
   return TRUE;
 }
 
@@ -286,9 +506,12 @@ nav_server_stats_free (NavServerStats *self)
 {
   if (self == NULL)
     return;
-  if (self->soup != NULL)
-    soup_server_disconnect (self->soup);
-  g_clear_object (&self->soup);
+  nav_net_source_clear (&self->sweep);
+  nav_net_source_clear (&self->reap);
+  g_clear_pointer (&self->listener, nav_net_listener_free);
+  g_hash_table_unref (self->clients);
+  g_ptr_array_unref (self->dead);
+  g_clear_pointer (&self->context, g_main_context_unref);
   g_ptr_array_unref (self->entries);
   g_free (self);
 }

@@ -35,6 +35,7 @@ static gint opt_default_allocate_lifetime = 600;
 static gint opt_permission_lifetime = 300;
 static gint opt_channel_lifetime = 600;
 static gint opt_stale_nonce = 600;
+static gint opt_relay_threads = -1;
 
 const GOptionEntry nav_server_turn_entries[] = {
   { "relay-ip", 0, 0, G_OPTION_ARG_STRING, &opt_relay_ip,
@@ -81,6 +82,9 @@ const GOptionEntry nav_server_turn_entries[] = {
     N_("TURN: permission lifetime, seconds (default: 300)"), N_("SECONDS") },
   { "channel-lifetime", 0, 0, G_OPTION_ARG_INT, &opt_channel_lifetime,
     N_("TURN: channel binding lifetime, seconds (default: 600)"), N_("SECONDS") },
+  { "relay-threads", 0, 0, G_OPTION_ARG_INT, &opt_relay_threads,
+    N_("TURN: worker threads relaying over UDP, each owning the allocations it received "
+       "(default: --threads, one per CPU; 0: none, the main thread)"), N_("N") },
   { "stale-nonce", 0, 0, G_OPTION_ARG_INT, &opt_stale_nonce,
     N_("TURN: seconds a nonce stays valid before 438 Stale Nonce (default: 600)"), N_("SECONDS") },
   G_OPTION_ENTRY_NULL
@@ -104,8 +108,12 @@ nav_server_turn_help (void)
            "(RFC 8656): UDP relays for clients over UDP, TCP and TLS, TCP relays\n"
            "(RFC 6062) for clients over TCP and TLS, IPv6 relays on request\n"
            "(RFC 6156).  It answers Binding requests too, so --stun --turn\n"
-           "runs one server on the listening ports.  Peers in loopback, private\n"
-           "and link-local ranges are refused unless --allow-loopback-peers or\n"
+           "runs one server on the listening ports.  Its UDP clients are served by\n"
+           "--relay-threads worker threads (one per CPU by default), each with a\n"
+           "socket of its own on the port; an allocation, its relayed sockets and\n"
+           "its traffic belong to the thread that received its Allocate.  Peers\n"
+           "in loopback, private and link-local ranges are refused unless\n"
+           "--allow-loopback-peers or\n"
            "--allowed-peer-ip says otherwise.\n"
            "\n"
            "TURN examples:\n"
@@ -143,6 +151,8 @@ nav_server_turn_new (gchar       **listening_ips,
                      const gchar  *software,
                      guint         tcp_idle_timeout_ms,
                      guint         max_tcp_connections,
+                     guint         threads,
+                     const gchar  *steering,
                      GError      **error)
 {
   static const gchar *const default_ips[] = { "0.0.0.0", "::", NULL };
@@ -156,7 +166,8 @@ nav_server_turn_new (gchar       **listening_ips,
       !check_range (opt_default_allocate_lifetime, 1, G_MAXINT, "default-allocate-lifetime", error) ||
       !check_range (opt_permission_lifetime, 1, G_MAXINT, "permission-lifetime", error) ||
       !check_range (opt_channel_lifetime, 1, G_MAXINT, "channel-lifetime", error) ||
-      !check_range (opt_stale_nonce, 1, G_MAXINT, "stale-nonce", error))
+      !check_range (opt_stale_nonce, 1, G_MAXINT, "stale-nonce", error) ||
+      !check_range (opt_relay_threads, -1, 256, "relay-threads", error))
     return NULL;
   if (opt_max_bps < 0)
     {
@@ -204,6 +215,8 @@ nav_server_turn_new (gchar       **listening_ips,
                        "software", software,
                        "tcp-idle-timeout", tcp_idle_timeout_ms,
                        "max-tcp-connections", max_tcp_connections,
+                       "threads", opt_relay_threads >= 0 ? (guint) opt_relay_threads : threads,
+                       "steering", steering != NULL ? steering : "hash",
                        NULL));
 }
 

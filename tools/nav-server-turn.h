@@ -23,6 +23,8 @@ NavServer *nav_server_turn_new         (gchar       **listening_ips,
                                         const gchar  *software,
                                         guint         tcp_idle_timeout_ms,
                                         guint         max_tcp_connections,
+                                        guint         threads,
+                                        const gchar  *steering,
                                         GError      **error);
 void       nav_server_turn_free_options (void);
 

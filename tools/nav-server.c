@@ -40,6 +40,9 @@ static gboolean opt_no_tls;
 static gchar *opt_software;
 static gint opt_tcp_idle_timeout = 30;
 static gint opt_max_tcp_connections = 4096;
+static gint opt_threads = -1;
+static gint opt_stun_threads = -1;
+static gchar *opt_udp_steering;
 static gboolean opt_verbose;
 static gint opt_stats_port;
 static gchar *opt_stats_ip;
@@ -80,6 +83,14 @@ static const GOptionEntry entries[] = {
     N_("Close TCP and TLS connections silent for this long (default: 30)"), N_("SECONDS") },
   { "max-tcp-connections", 0, 0, G_OPTION_ARG_INT, &opt_max_tcp_connections,
     N_("Refuse TCP and TLS connections beyond this many (default: 4096)"), N_("N") },
+  { "threads", 0, 0, G_OPTION_ARG_INT, &opt_threads,
+    N_("Worker threads of the STUN and TURN servers over UDP, each with its own socket "
+       "on the port (default: one per CPU; 0: none, UDP served by the main thread)"), N_("N") },
+  { "stun-threads", 0, 0, G_OPTION_ARG_INT, &opt_stun_threads,
+    N_("Worker threads of the STUN server (default: --threads)"), N_("N") },
+  { "udp-steering", 0, 0, G_OPTION_ARG_STRING, &opt_udp_steering,
+    N_("How the kernel spreads UDP clients over the threads: hash (default; a client "
+       "stays on one thread), cpu, or random"), N_("HOW") },
   { "stats-port", 0, 0, G_OPTION_ARG_INT, &opt_stats_port,
     N_("Serve the counters over HTTP on this port: GET /stats (JSON), /metrics "
        "(Prometheus), /health (default: 0, off)"), N_("PORT") },
@@ -98,7 +109,7 @@ static const GOptionEntry entries[] = {
 static const gchar * const coturn_ignored[] = {
   "stun-only", "no-cli", "fingerprint", "simple-log", "no-stdout-log",
   "log-file", "syslog", "no-dtls", "realm", "lt-cred-mech", "no-auth",
-  "relay-threads", "listening-device", "relay-ip", "external-ip",
+  "listening-device", "relay-ip", "external-ip",
   "min-port", "max-port", "no-multicast-peers", "pidfile", "proc-user",
   "proc-group", "cli-ip", "cli-port", "cli-password", NULL
 };
@@ -446,6 +457,15 @@ main (int    argc,
       !check_port (opt_tls_listening_port, "tls-listening-port") ||
       !check_port (opt_stats_port, "stats-port"))
     return 2;
+  if (opt_threads < -1 || opt_threads > 256 || opt_stun_threads < -1 || opt_stun_threads > 256)
+    {
+      g_printerr (_("nav-server: --threads and --stun-threads take 0 to 256\n"));
+      return 2;
+    }
+  if (opt_threads < 0)
+    opt_threads = (gint) g_get_num_processors ();
+  if (opt_stun_threads < 0)
+    opt_stun_threads = opt_threads;
   if (opt_tcp_idle_timeout <= 0 || opt_max_tcp_connections <= 0)
     {
       g_printerr (_("nav-server: --tcp-idle-timeout and --max-tcp-connections must be positive\n"));
@@ -477,7 +497,8 @@ main (int    argc,
                                          opt_tls_listening_port, opt_cert, opt_pkey,
                                          opt_no_udp, opt_no_tcp, opt_no_tls, opt_software,
                                          (guint) opt_tcp_idle_timeout * 1000,
-                                         (guint) opt_max_tcp_connections, &error);
+                                         (guint) opt_max_tcp_connections,
+                                         (guint) opt_threads, opt_udp_steering, &error);
       if (turn_server == NULL)
         {
           g_printerr ("nav-server: %s\n", error->message);
@@ -509,6 +530,8 @@ main (int    argc,
                                                 "software", opt_software,
                                                 "tcp-idle-timeout", (guint) opt_tcp_idle_timeout * 1000,
                                                 "max-tcp-connections", (guint) opt_max_tcp_connections,
+                                                "threads", (guint) opt_stun_threads,
+                                                "steering", opt_udp_steering != NULL ? opt_udp_steering : "hash",
                                                 NULL));
       if (server == NULL)
         {
@@ -592,5 +615,6 @@ main (int    argc,
   g_free (opt_config);
   g_free (opt_software);
   g_free (opt_stats_ip);
+  g_free (opt_udp_steering);
   return 0;
 }

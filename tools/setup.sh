@@ -26,6 +26,7 @@ packages=(
   # data channel interop (tests/peerconnection/peers/peers.md): Chromium,
   # aiortc, and Node for node-datachannel (from npm) and Chromium's bridge
   chromium python3-aiortc nodejs
+  avahi-daemon avahi-utils dbus libopendht-dev libopendht-c-dev dhtnode chromium  # discovery (issue 19)
 )
 
 # npm comes with some Node packagings (NodeSource's) and separately with

@@ -12,6 +12,7 @@
 #include "nav-agent-private.h"
 #include "nav-agent-checks-private.h"
 #include "nav-agent-io-private.h"
+#include "nav-host-gatherer-private.h"
 
 /* Whether UDP sockets are opened with ice-udp off, for the STUN server
  * only: without them no TCP candidate would learn its mapped address.
@@ -342,17 +343,50 @@ on_gatherer_done (NavGatherer *gatherer,
   nav_agent_unlock_and_emit (agent);
 }
 
+/* Called with the lock held: the host gatherer of @component, set up as
+ * the agent wants it. */
+static NavHostGatherer *
+new_host_gatherer (NavAgent       *agent,
+                   AgentComponent *component)
+{
+  NavHostGatherer *host = nav_host_gatherer_new (agent->context);
+  guint j;
+
+  /* Relay-only: TCP host candidates would never be offered, and no
+   * relay is built on them; no listener is opened either. */
+  g_object_set (host,
+                "ice-udp", agent->ice_udp || wants_discovery_sockets (agent),
+                "ice-tcp", agent->ice_tcp && !agent->force_relay,
+                "tcp-passive-only", !agent->full_mode,
+                "tcp-simultaneous-open", agent->ice_tcp_so,
+                "min-port", component->min_port,
+                "max-port", component->max_port,
+                NULL);
+  for (j = 0; j < agent->local_addresses->len; j++)
+    nav_host_gatherer_add_local_address (host, &g_array_index (agent->local_addresses,
+                                                               NavAddress, j));
+  return host;
+}
+
 /**
  * nav_agent_gather_candidates:
  * @agent: an agent
  * @stream_id: a stream
  *
  * Starts gathering the stream's local candidates, as
- * `nice_agent_gather_candidates()`: each is announced with
- * [signal@Nav.Agent::new-candidate-full], then
- * [signal@Nav.Agent::candidate-gathering-done] follows.
+ * `nice_agent_gather_candidates()`.  The host candidates are made before
+ * it returns (their sockets bound, from the component's port range when
+ * [method@Nav.Agent.set_port_range] set one) and announced with
+ * [signal@Nav.Agent::new-candidate-full] once it returns; server-reflexive
+ * and relayed ones follow as their servers answer, then
+ * [signal@Nav.Agent::candidate-gathering-done] (at once when there is no
+ * server to ask).
  *
- * Returns: %FALSE when the stream does not exist or already gathered
+ * Returns: %FALSE when the stream does not exist, or when some component
+ *   got no host candidate at all (no local address could be bound: every
+ *   port of its range is taken, or no interface is usable), as libnice
+ *   says; the stream then gathered nothing and may gather again.  %TRUE
+ *   otherwise, also when the stream was already gathering.
  *
  * Since: 1.0
  */
@@ -360,8 +394,10 @@ gboolean
 nav_agent_gather_candidates (NavAgent *agent,
                              guint     stream_id)
 {
+  g_autoptr (GPtrArray) hosts = NULL;
+  g_autoptr (GPtrArray) found = NULL;
   AgentStream *stream;
-  guint i;
+  guint i, j;
 
   g_return_val_if_fail (NAV_IS_AGENT (agent), FALSE);
 
@@ -370,31 +406,46 @@ nav_agent_gather_candidates (NavAgent *agent,
   if (stream == NULL || stream->gathering)
     {
       nav_agent_unlock_and_emit (agent);
-      return FALSE;
+      return stream != NULL;
     }
+
+  /* Every component's host sockets first: a component that gets none
+   * fails the call before anything is announced (libnice's rule). */
+  hosts = g_ptr_array_new_with_free_func (g_object_unref);
+  found = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  for (i = 0; i < stream->n_components; i++)
+    {
+      AgentComponent *component = &stream->components[i];
+      NavHostGatherer *host = new_host_gatherer (agent, component);
+      GPtrArray *candidates = nav_host_gatherer_gather_sync (host, stream->id, component->id);
+
+      g_ptr_array_add (hosts, host);
+      g_ptr_array_add (found, candidates);
+      if (candidates->len == 0)
+        {
+          g_debug ("Stream %u component %u: no local address could be bound (ports %u–%u)",
+                   stream->id, component->id, component->min_port, component->max_port);
+          nav_agent_unlock_and_emit (agent);
+          return FALSE;
+        }
+    }
+
   stream->gathering = TRUE;
   for (i = 0; i < stream->n_components; i++)
     {
       AgentComponent *component = &stream->components[i];
-      NavHostGatherer *host = nav_host_gatherer_new (agent->context);
-      guint j;
+      NavGatherer *host = g_ptr_array_index (hosts, i);
+      GPtrArray *candidates = g_ptr_array_index (found, i);
 
-      /* Relay-only: TCP host candidates would never be offered, and no
-       * relay is built on them; no listener is opened either. */
-      g_object_set (host,
-                    "ice-udp", agent->ice_udp || wants_discovery_sockets (agent),
-                    "ice-tcp", agent->ice_tcp && !agent->force_relay,
-                    "tcp-passive-only", !agent->full_mode,
-                    "tcp-simultaneous-open", agent->ice_tcp_so,
-                    "min-port", component->min_port,
-                    "max-port", component->max_port,
-                    NULL);
-      for (j = 0; j < agent->local_addresses->len; j++)
-        nav_host_gatherer_add_local_address (host, &g_array_index (agent->local_addresses,
-                                                                   NavAddress, j));
       nav_agent_set_component_state (agent, component, NAV_COMPONENT_STATE_GATHERING);
-      component->host_gatherer = NAV_GATHERER (host);
-      start_gatherer (agent, component, NAV_GATHERER (host), NULL);
+      component->host_gatherer = host;
+      g_ptr_array_add (component->gatherers, g_object_ref (host));
+      component->pending_gatherers++;
+      /* As if the gatherer had emitted them: the handlers are the same
+       * as the other gatherers'. */
+      for (j = 0; j < candidates->len; j++)
+        on_candidate_gathered (host, g_ptr_array_index (candidates, j), agent);
+      on_gatherer_done (host, stream->id, component->id, agent);
     }
   nav_agent_maybe_start_checks (agent, stream);
   nav_agent_unlock_and_emit (agent);

@@ -32,6 +32,8 @@ void            nav_agent_hook_transport       (NavAgent           *agent,
                                                 NavTransport       *transport);
 void            nav_agent_unhook_candidates    (NavAgent           *agent,
                                                 GPtrArray          *candidates);
+gboolean        nav_agent_unhook_transport     (NavAgent           *agent,
+                                                NavTransport       *transport);
 /* Whether the component has a path to send on; with the lock held. */
 gboolean        nav_agent_can_send             (AgentComponent     *component);
 
@@ -56,6 +58,7 @@ typedef enum {
 } NavAgentRecvRefusal;
 
 void            nav_agent_recv_wake            (NavAgent           *agent);
+void            nav_agent_recv_ring_clear      (AgentRecvRing      *ring);
 void            nav_agent_recv_wait            (NavAgent           *agent,
                                                 guint64             generation,
                                                 GCancellable       *cancellable);

@@ -47,6 +47,20 @@ nav_agent_recv_wake (NavAgent *agent)
     g_main_context_wakeup (agent->context);
 }
 
+/* Takes the demultiplexer off @transport: %FALSE when it was not on.
+ * Called with the lock held. */
+gboolean
+nav_agent_unhook_transport (NavAgent     *agent,
+                            NavTransport *transport)
+{
+  if (!g_hash_table_remove (agent->hooked, transport))
+    return FALSE;
+  /* The batch function's data is the hook: it goes first. */
+  nav_transport_set_batch_done_func (transport, NULL, NULL);
+  nav_transport_set_receive_func (transport, NULL, NULL, NULL);
+  return TRUE;
+}
+
 void
 nav_agent_unhook_candidates (NavAgent  *agent,
                    GPtrArray *candidates)
@@ -57,11 +71,8 @@ nav_agent_unhook_candidates (NavAgent  *agent,
     {
       NavCandidate *c = g_ptr_array_index (candidates, i);
 
-      if (c->owner != NULL && g_hash_table_remove (agent->hooked, c->owner))
-        {
-          nav_transport_set_receive_func (c->owner, NULL, NULL, NULL);
-          nav_transport_close (c->owner);
-        }
+      if (c->owner != NULL && nav_agent_unhook_transport (agent, c->owner))
+        nav_transport_close (c->owner);
     }
 }
 
@@ -308,33 +319,208 @@ nav_agent_recv_invocation_free (gpointer data)
 }
 
 /* What nav_agent_recv_messages() has not taken yet, bounded like a
- * socket buffer. */
-#define RECV_QUEUE_MAX_BYTES (1024 * 1024)
+ * socket buffer: one ring of RECV_RING_SIZE bytes per component,
+ * allocated the first time it is needed, each datagram copied in behind
+ * a header (no allocation per datagram).  An entry that does not fit
+ * before the end of the ring starts at its beginning; the reader skips
+ * the gap (a header marked RING_WRAP, or too few bytes for a header). */
+#define RECV_RING_SIZE (1024 * 1024)
+#define RING_WRAP G_MAXUINT32
 
 typedef struct {
   NavAddress from;
-  gsize len;
-  guint8 data[];
-} RecvEntry;
+  guint32 len;
+} RecvHeader;
+
+static inline gsize
+entry_size (gsize len)
+{
+  return (sizeof (RecvHeader) + len + 7) & ~(gsize) 7;
+}
 
 /* Called with the lock held. */
 static gboolean
-recv_enqueue (AgentComponent   *component,
-              const guint8     *data,
-              gsize             len,
-              const NavAddress *from)
+ring_push (AgentRecvRing    *r,
+           const guint8     *data,
+           gsize             len,
+           const NavAddress *from)
 {
-  RecvEntry *entry;
+  gsize size = entry_size (len), tail = r->tail, skip = 0;
+  RecvHeader *h;
 
-  if (component->recv_queued_bytes + len > RECV_QUEUE_MAX_BYTES)
+  if (size > RECV_RING_SIZE)
     return FALSE;
-  entry = g_malloc (sizeof (RecvEntry) + len);
-  entry->from = *from;
-  entry->len = len;
-  memcpy (entry->data, data, len);
-  g_queue_push_tail (&component->recv_queue, entry);
-  component->recv_queued_bytes += len;
+  if (tail + size > RECV_RING_SIZE)
+    {
+      skip = RECV_RING_SIZE - tail;
+      tail = 0;
+    }
+  if (r->used + skip + size > RECV_RING_SIZE)
+    return FALSE;
+  if (r->data == NULL)
+    r->data = g_malloc (RECV_RING_SIZE);
+  if (skip >= sizeof (RecvHeader))
+    ((RecvHeader *) (r->data + r->tail))->len = RING_WRAP;
+  h = (RecvHeader *) (r->data + tail);
+  h->from = *from;
+  h->len = len;
+  memcpy (h + 1, data, len);
+  r->tail = tail + size;
+  r->used += skip + size;
+  r->count++;
   return TRUE;
+}
+
+/* The oldest entry, or NULL.  Called with the lock held. */
+static const RecvHeader *
+ring_peek (AgentRecvRing *r)
+{
+  if (r->count == 0)
+    return NULL;
+  if (RECV_RING_SIZE - r->head < sizeof (RecvHeader) ||
+      ((RecvHeader *) (r->data + r->head))->len == RING_WRAP)
+    {
+      r->used -= RECV_RING_SIZE - r->head;
+      r->head = 0;
+    }
+  return (const RecvHeader *) (r->data + r->head);
+}
+
+static void
+ring_pop (AgentRecvRing *r)
+{
+  gsize size = entry_size (((RecvHeader *) (r->data + r->head))->len);
+
+  r->head += size;
+  r->used -= size;
+  /* Empty: start over at the beginning, the whole ring in one piece. */
+  if (--r->count == 0)
+    r->head = r->tail = r->used = 0;
+}
+
+/* Called with the lock held. */
+void
+nav_agent_recv_ring_clear (AgentRecvRing *r)
+{
+  g_clear_pointer (&r->data, g_free);
+  r->head = r->tail = r->used = 0;
+  r->count = 0;
+}
+
+/* A receive function called in a main context other than the agent's
+ * (attach_recv()'s @ctx) gets the datagrams that arrive meanwhile in
+ * one invocation, from a buffer the agent reuses: one wakeup of that
+ * context per batch, no allocation per datagram.  The hop's bytes are
+ * each datagram's length (guint32) then its bytes. */
+typedef struct {
+  NavAgent *agent;
+  guint stream_id;
+  guint component_id;
+} HopInvocation;
+
+static void
+hop_invocation_free (gpointer data)
+{
+  HopInvocation *h = data;
+
+  g_object_unref (h->agent);
+  g_free (h);
+}
+
+static gboolean
+hop_invoke (gpointer user_data)
+{
+  HopInvocation *h = user_data;
+  NavAgent *agent = h->agent;
+  AgentComponent *component;
+  g_autoptr (GByteArray) batch = NULL;
+  NavAgentRecvFunc func;
+  gpointer func_data;
+  gsize off = 0;
+
+  nav_agent_lock (agent);
+  component = nav_agent_lookup_component (agent, h->stream_id, h->component_id);
+  if (component == NULL)
+    {
+      nav_agent_unlock_and_emit (agent);
+      return G_SOURCE_REMOVE;
+    }
+  /* Take the buffer; the spare (emptied last time) takes its place. */
+  batch = g_steal_pointer (&component->hop);
+  component->hop = component->hop_spare != NULL ? g_steal_pointer (&component->hop_spare)
+                                                : g_byte_array_new ();
+  component->hop_scheduled = FALSE;
+  func = component->recv_func;
+  func_data = component->recv_data;
+  nav_agent_unlock_and_emit (agent);
+
+  /* Detached meanwhile: the data was for nobody, as libnice drops it. */
+  while (func != NULL && off < batch->len)
+    {
+      guint32 len;
+
+      memcpy (&len, batch->data + off, sizeof len);
+      func (agent, h->stream_id, h->component_id, len, (gchar *) batch->data + off + sizeof len,
+            func_data);
+      off += sizeof len + len;
+    }
+
+  g_byte_array_set_size (batch, 0);
+  nav_agent_lock (agent);
+  component = nav_agent_lookup_component (agent, h->stream_id, h->component_id);
+  if (component != NULL && component->hop_spare == NULL)
+    component->hop_spare = g_steal_pointer (&batch);
+  nav_agent_unlock_and_emit (agent);
+  return G_SOURCE_REMOVE;
+}
+
+/* Called with the lock held: @data for the receive function's context;
+ * the invocation that takes it is scheduled if none is pending. */
+static void
+hop_push (NavAgent       *agent,
+          AgentComponent *component,
+          const guint8   *data,
+          gsize           len)
+{
+  guint32 len32 = len;
+
+  if (component->hop == NULL)
+    component->hop = g_byte_array_new ();
+  /* Bounded like the receive queue: a context that never runs does not
+   * make the agent grow without end. */
+  if (component->hop->len + sizeof len32 + len > RECV_RING_SIZE)
+    return;
+  g_byte_array_append (component->hop, (const guint8 *) &len32, sizeof len32);
+  g_byte_array_append (component->hop, data, len);
+  if (!component->hop_scheduled)
+    {
+      HopInvocation *h = g_new (HopInvocation, 1);
+
+      h->agent = g_object_ref (agent);
+      h->stream_id = component->stream->id;
+      h->component_id = component->id;
+      component->hop_scheduled = TRUE;
+      g_main_context_invoke_full (component->recv_context, G_PRIORITY_DEFAULT, hop_invoke, h,
+                                  hop_invocation_free);
+    }
+}
+
+/* After a batch of the transport's datagrams: one wakeup of the blocking
+ * receivers for all of them. */
+static void
+agent_batch_done (NavTransport *transport,
+                  gpointer      user_data)
+{
+  Hook *hook = user_data;
+  NavAgent *agent = hook->agent;
+  gboolean wake;
+
+  nav_agent_lock (agent);
+  wake = hook->component->wake_pending;
+  hook->component->wake_pending = FALSE;
+  nav_agent_unlock_and_emit (agent);
+  if (wake)
+    nav_agent_recv_wake (agent);
 }
 
 static void
@@ -356,7 +542,7 @@ agent_receive (NavTransport     *transport,
   GMainContext *func_context;
   NavDatagramChannel *message_channel = NULL;
   NavChecker *checker = NULL;
-  gboolean new_data, queued;
+  gboolean new_data, queued, wake;
 
   /* RFC 7983 §7: STUN starts with 0–3 in its first byte. */
   if (len > 0 && data[0] < 4 && nav_stun_message_is_stun (data, len))
@@ -432,36 +618,29 @@ agent_receive (NavTransport     *transport,
   if (func == NULL && !new_data && message_channel == NULL)
     {
       /* Kept for nav_agent_recv_messages(); when the queue is full,
-       * dropped, as a full socket buffer would. */
-      queued = recv_enqueue (component, data, len, from);
+       * dropped, as a full socket buffer would.  The blocking receivers
+       * wake once per batch of the transport, when it has batches. */
+      queued = ring_push (&component->recv_ring, data, len, from);
+      wake = queued && !hook->batched;
+      component->wake_pending |= queued && hook->batched;
       nav_agent_unlock_and_emit (agent);
-      if (queued)
+      if (wake)
         nav_agent_recv_wake (agent);
       return;
+    }
+  /* In another context: batched into one invocation there. */
+  if (func != NULL && func_context != NULL && func_context != agent->context &&
+      !g_main_context_is_owner (func_context))
+    {
+      hop_push (agent, component, data, len);
+      func = NULL;
     }
   nav_agent_unlock_and_emit (agent);
 
   /* From here on the hook may be gone: the function may remove the
    * stream. */
   if (func != NULL)
-    {
-      if (func_context == NULL || func_context == agent->context ||
-          g_main_context_is_owner (func_context))
-        func (agent, stream_id, component_id, len, (gchar *) data, func_data);
-      else
-        {
-          NavAgentRecvInvocation *r = g_new0 (NavAgentRecvInvocation, 1);
-
-          r->agent = g_object_ref (agent);
-          r->stream_id = stream_id;
-          r->component_id = component_id;
-          r->func = func;
-          r->user_data = func_data;
-          r->data = g_bytes_new (data, len);
-          g_main_context_invoke_full (func_context, G_PRIORITY_DEFAULT, nav_agent_recv_invoke, r,
-                                      nav_agent_recv_invocation_free);
-        }
-    }
+    func (agent, stream_id, component_id, len, (gchar *) data, func_data);
   if (new_data || message_channel != NULL)
     {
       g_autoptr (GBytes) bytes = g_bytes_new (data, len);
@@ -489,8 +668,11 @@ nav_agent_hook_transport (NavAgent       *agent,
   hook->component = component;
   hook->stream_id = component->stream->id;
   hook->component_id = component->id;
+  hook->batched = nav_transport_delivers_batches (transport);
   g_hash_table_add (agent->hooked, transport);
   nav_transport_set_receive_func (transport, agent_receive, hook, g_free);
+  if (hook->batched)
+    nav_transport_set_batch_done_func (transport, agent_batch_done, hook);
 }
 
 /* The channel is open: a pair is selected and the component has not
@@ -758,9 +940,10 @@ nav_agent_send_messages_nonblocking (NavAgent               *agent,
 }
 
 static void
-copy_to_message (const RecvEntry *entry,
-                 NavInputMessage *message)
+copy_to_message (const RecvHeader *entry,
+                 NavInputMessage  *message)
 {
+  const guint8 *data = (const guint8 *) (entry + 1);
   gsize off = 0;
   guint i;
 
@@ -769,7 +952,7 @@ copy_to_message (const RecvEntry *entry,
     {
       gsize n = MIN (message->buffers[i].size, entry->len - off);
 
-      memcpy (message->buffers[i].buffer, entry->data + off, n);
+      memcpy (message->buffers[i].buffer, data + off, n);
       off += n;
     }
   /* A datagram larger than the buffers is truncated, as recvmsg() does. */
@@ -922,7 +1105,7 @@ recv_messages (NavAgent        *agent,
   for (;;)
     {
       AgentComponent *component;
-      RecvEntry *entry;
+      const RecvHeader *entry;
       guint64 generation;
       NavAgentRecvRefusal why;
       gint ret;
@@ -938,11 +1121,10 @@ recv_messages (NavAgent        *agent,
           nav_agent_recv_refused (why, stream_id, component_id, error);
           return -1;
         }
-      while (got < n_messages && (entry = g_queue_pop_head (&component->recv_queue)) != NULL)
+      while (got < n_messages && (entry = ring_peek (&component->recv_ring)) != NULL)
         {
           copy_to_message (entry, &messages[got++]);
-          component->recv_queued_bytes -= entry->len;
-          g_free (entry);
+          ring_pop (&component->recv_ring);
         }
       nav_agent_unlock_and_emit (agent);
       first = FALSE;

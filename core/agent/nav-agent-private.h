@@ -21,6 +21,15 @@ typedef struct {
 typedef struct _AgentStream AgentStream;
 typedef struct _AgentComponent AgentComponent;
 
+/* The data nav_agent_recv_messages() has not taken yet (nav-agent-io.c). */
+typedef struct {
+  guint8 *data;                 /* allocated at first use */
+  gsize head;
+  gsize tail;
+  gsize used;
+  guint count;
+} AgentRecvRing;
+
 /* A source of data a component accepts: a remote address on one of its
  * transports (compared, never dereferenced). */
 typedef struct {
@@ -49,9 +58,15 @@ struct _AgentComponent {
   NavGatherer *host_gatherer;   /* in gatherers: the first stage's */
   guint pending_gatherers;
   /* Data kept for nav_agent_recv_messages() while no receive function
-   * and no new-data handler takes it (RecvEntry, oldest first). */
-  GQueue recv_queue;
-  gsize recv_queued_bytes;
+   * and no new-data handler takes it, oldest first; the blocking
+   * receivers are woken once per batch of a batched transport. */
+  AgentRecvRing recv_ring;
+  gboolean wake_pending;
+  /* Data for a receive function of another main context, handed over
+   * once per invocation there (nav-agent-io.c). */
+  GByteArray *hop;
+  GByteArray *hop_spare;
+  gboolean hop_scheduled;
   /* The data path: a datagram channel bound to the selected pair
    * (nav-agent-io.c), what nav_agent_get_channel() gives. */
   NavDatagramChannel *channel;
@@ -92,6 +107,7 @@ typedef struct {
   AgentComponent *component;
   guint stream_id;
   guint component_id;
+  gboolean batched;             /* the transport calls nav_transport_batch_done() */
 } Hook;
 
 typedef enum {
@@ -179,6 +195,7 @@ struct _NavAgent
   NavAgentOption options;
   gchar *software;              /* nav_agent_set_software(), version appended */
   GHashTable *proxy_extra_headers;
+  guint64 noop_warned;          /* 1 << PROP_…: the properties warned about */
 };
 
 enum {

@@ -8,6 +8,7 @@
 
 #include "nav-agent-private.h"
 #include "nav-agent-sdp-private.h"
+#include "../discovery/nav-mdns-local-private.h"
 
 /* ------------------------------------------------------------------- SDP */
 
@@ -437,6 +438,10 @@ nav_agent_parse_remote_candidate_sdp (NavAgent    *agent,
   g_return_val_if_fail (NAV_IS_AGENT (agent), NULL);
   g_return_val_if_fail (sdp != NULL, NULL);
 
+  /* A `.local` name (RFC 8828 §5.1): resolved by mDNS, then added to the
+   * stream by the resolver. */
+  if (nav_mdns_candidate_resolve (agent, stream_id, sdp))
+    return NULL;
   return parse_candidate (sdp, stream_id);
 }
 
@@ -590,8 +595,12 @@ nav_agent_parse_remote_sdp (NavAgent    *agent,
         }
       else if (g_str_has_prefix (line, "a=candidate:"))
         {
-          NavCandidate *c = parse_candidate (line, current->stream_id);
+          NavCandidate *c;
 
+          /* A `.local` name: added once mDNS resolved it. */
+          if (nav_mdns_candidate_resolve (agent, current->stream_id, line))
+            continue;
+          c = parse_candidate (line, current->stream_id);
           if (c == NULL)
             ret = -1;
           else

@@ -349,8 +349,7 @@ nav_agent_close_async (NavAgent            *agent,
             {
               NavTransport *transport = g_ptr_array_index (owned, j);
 
-              if (g_hash_table_remove (agent->hooked, transport))
-                nav_transport_set_receive_func (transport, NULL, NULL, NULL);
+              nav_agent_unhook_transport (agent, transport);
               add_unique (transports, transport);
             }
           g_ptr_array_set_size (component->local, 0);

@@ -53,8 +53,9 @@ component_clear (NavAgent       *agent,
   g_clear_pointer (&component->selected_local, nav_candidate_free);
   g_clear_pointer (&component->selected_remote, nav_candidate_free);
   g_clear_pointer (&component->recv_context, g_main_context_unref);
-  g_queue_clear_full (&component->recv_queue, g_free);
-  component->recv_queued_bytes = 0;
+  nav_agent_recv_ring_clear (&component->recv_ring);
+  g_clear_pointer (&component->hop, g_byte_array_unref);
+  g_clear_pointer (&component->hop_spare, g_byte_array_unref);
   nav_agent_recv_wake (agent);
 }
 
@@ -94,18 +95,39 @@ nav_agent_lookup_component (NavAgent *agent,
   return &stream->components[component_id - 1];
 }
 
-void
-nav_agent_set_component_state (NavAgent          *agent,
-                     AgentComponent    *component,
-                     NavComponentState  state)
+static void
+step_component_state (NavAgent          *agent,
+                      AgentComponent    *component,
+                      NavComponentState  state)
 {
-  if (component->state == state)
-    return;
   component->state = state;
   /* The channel is open while the component can send. */
   nav_agent_update_channel (agent, component);
   nav_agent_queue_signal (agent, SIG_COMPONENT_STATE_CHANGED, component->stream->id, component->id,
-                state, NULL, NULL);
+                          state, NULL, NULL);
+}
+
+/* libnice walks a component through CONNECTING and CONNECTED on its way
+ * to READY, whatever the mode (aggressive or regular nomination, lite,
+ * a pair forced by the application), and programs wait for CONNECTED
+ * (libnice's simple-example does): the steps a checker skips are
+ * signalled here, in order.  Called with the lock held. */
+void
+nav_agent_set_component_state (NavAgent          *agent,
+                               AgentComponent    *component,
+                               NavComponentState  state)
+{
+  if (component->state == state)
+    return;
+  if (state == NAV_COMPONENT_STATE_CONNECTED || state == NAV_COMPONENT_STATE_READY)
+    {
+      if (component->state < NAV_COMPONENT_STATE_CONNECTING ||
+          component->state == NAV_COMPONENT_STATE_FAILED)
+        step_component_state (agent, component, NAV_COMPONENT_STATE_CONNECTING);
+      if (state == NAV_COMPONENT_STATE_READY && component->state < NAV_COMPONENT_STATE_CONNECTED)
+        step_component_state (agent, component, NAV_COMPONENT_STATE_CONNECTED);
+    }
+  step_component_state (agent, component, state);
 }
 
 /* RFC 8445 §5.3: at least 24 bits of randomness in the username fragment

@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "nav-agent-private.h"
 #include "nav-agent-checks-private.h"
 
@@ -374,6 +376,48 @@ nav_agent_get_property (GObject    *object,
   nav_agent_unlock_and_emit (agent);
 }
 
+/* libnice's UPnP and proxy settings have no counterpart here (no port
+ * mapping; TURN servers are reached directly): a program that sets one
+ * is told once per agent, rather than left to wonder why nothing
+ * changed.  Their defaults, and switching them off, say nothing. */
+static void
+warn_noop_property (NavAgent     *agent,
+                    guint         prop_id,
+                    const GValue *value)
+{
+  gboolean used;
+  const gchar *why;
+
+  switch (prop_id)
+    {
+    case PROP_UPNP:
+      used = g_value_get_boolean (value);
+      why = _("NetAvanue maps no ports with UPnP");
+      break;
+    case PROP_PROXY_TYPE:
+      used = g_value_get_uint (value) != 0;
+      why = _("NetAvanue reaches TURN servers directly, through no proxy");
+      break;
+    case PROP_PROXY_IP:
+    case PROP_PROXY_USERNAME:
+    case PROP_PROXY_PASSWORD:
+      used = g_value_get_string (value) != NULL;
+      why = _("NetAvanue reaches TURN servers directly, through no proxy");
+      break;
+    case PROP_PROXY_EXTRA_HEADERS:
+      used = g_value_get_boxed (value) != NULL;
+      why = _("NetAvanue reaches TURN servers directly, through no proxy");
+      break;
+    default:
+      return;
+    }
+  if (!used || (agent->noop_warned & (G_GUINT64_CONSTANT (1) << prop_id)))
+    return;
+  agent->noop_warned |= G_GUINT64_CONSTANT (1) << prop_id;
+  g_warning (_("The agent property “%s” is accepted for libnice compatibility but does "
+               "nothing: %s"), nav_agent_properties[prop_id]->name, why);
+}
+
 static void
 nav_agent_set_property (GObject      *object,
                         guint         prop_id,
@@ -382,6 +426,7 @@ nav_agent_set_property (GObject      *object,
 {
   NavAgent *agent = NAV_AGENT (object);
 
+  warn_noop_property (agent, prop_id, value);
   nav_agent_lock (agent);
   switch (prop_id)
     {

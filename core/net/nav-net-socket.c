@@ -10,6 +10,9 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
+#ifdef __linux__
+#include <linux/filter.h>
+#endif
 
 #include <glib/gi18n-lib.h>
 
@@ -181,4 +184,46 @@ nav_net_fd_limit_raise (guint64 wanted)
         rl = raised;
     }
   return rl.rlim_cur == RLIM_INFINITY ? G_MAXUINT64 : (guint64) rl.rlim_cur;
+}
+
+gboolean
+nav_net_socket_set_steering (int             fd,
+                             NavNetSteering  steering,
+                             guint           n_sockets)
+{
+#if defined (__linux__) && defined (SO_ATTACH_REUSEPORT_CBPF)
+  /* A = (random or CPU) % n; return A.  An index past the group's end
+   * falls back to the hash. */
+  struct sock_filter code[] = {
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS,
+              (__u32) (SKF_AD_OFF + (steering == NAV_NET_STEERING_CPU ? SKF_AD_CPU : SKF_AD_RANDOM))),
+    BPF_STMT (BPF_ALU | BPF_MOD | BPF_K, MAX (n_sockets, 1)),
+    BPF_STMT (BPF_RET | BPF_A, 0),
+  };
+  struct sock_fprog prog = { G_N_ELEMENTS (code), code };
+
+  if (steering == NAV_NET_STEERING_HASH)
+    return TRUE;
+  return setsockopt (fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof prog) == 0;
+#else
+  if (steering == NAV_NET_STEERING_HASH)
+    return TRUE;
+  errno = ENOTSUP;
+  return FALSE;
+#endif
+}
+
+gboolean
+nav_net_steering_from_string (const gchar    *text,
+                              NavNetSteering *steering)
+{
+  if (g_strcmp0 (text, "hash") == 0 || text == NULL || text[0] == '\0')
+    *steering = NAV_NET_STEERING_HASH;
+  else if (g_strcmp0 (text, "cpu") == 0)
+    *steering = NAV_NET_STEERING_CPU;
+  else if (g_strcmp0 (text, "random") == 0)
+    *steering = NAV_NET_STEERING_RANDOM;
+  else
+    return FALSE;
+  return TRUE;
 }

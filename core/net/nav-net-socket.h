@@ -61,6 +61,26 @@ void     nav_net_socket_set_tos       (int                fd,
                                        int                family,
                                        gint               tos);
 
+/* How the kernel spreads the datagrams of a SO_REUSEPORT group of UDP
+ * sockets over its members (its index is the order they were bound in). */
+typedef enum {
+  NAV_NET_STEERING_HASH,    /* the kernel's: a hash of the 4-tuple, so one
+                             * client stays on one socket */
+  NAV_NET_STEERING_CPU,     /* the CPU the datagram is received on */
+  NAV_NET_STEERING_RANDOM,  /* at random: every client on every socket (a
+                             * test of the hand-over between workers) */
+} NavNetSteering;
+
+/* Attaches a classic BPF program (SO_ATTACH_REUSEPORT_CBPF) choosing one
+ * of @n_sockets members for each datagram, to the group of @fd; nothing
+ * for NAV_NET_STEERING_HASH.  FALSE with errno where unsupported. */
+gboolean nav_net_socket_set_steering  (int                fd,
+                                       NavNetSteering     steering,
+                                       guint              n_sockets);
+/* "hash", "cpu" or "random"; FALSE for anything else. */
+gboolean nav_net_steering_from_string (const gchar       *text,
+                                       NavNetSteering    *steering);
+
 /* Errors the kernel reports on a UDP socket because of an ICMP message
  * about an earlier datagram: not about this socket's health. */
 gboolean nav_net_errno_is_icmp        (int                errsv);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #ifdef __linux__
 #include <linux/errqueue.h>
 #endif
@@ -32,16 +33,21 @@
  * the handlers below it may still hold pointers into the reader's. */
 #define NESTED_BATCH 4
 
+/* The control message of UDP_GRO: the segments' size. */
+#define GRO_CONTROL_SIZE CMSG_SPACE (sizeof (int))
+
 typedef struct
 {
   struct mmsghdr *mmsgs;
   struct iovec *iovecs;
   struct sockaddr_storage *peers;
   guint8 *buffers;
+  guint8 *controls;     /* GRO_CONTROL_SIZE per message, with gro */
   gboolean own_buffers;
   guint size;
-  gint n;               /* datagrams read */
+  gint n;               /* messages read */
   gint next;            /* the next one to deliver */
+  gsize offset;         /* in it, the next segment of a GRO aggregate */
 } Batch;
 
 struct _NavNetUdpReader
@@ -55,16 +61,19 @@ struct _NavNetUdpReader
 };
 
 static Batch *
-batch_new (guint   size,
-           gsize   stride,
-           guint   headroom,
-           guint   buffer_size)
+batch_new (guint     size,
+           gsize     stride,
+           guint     headroom,
+           guint     buffer_size,
+           gboolean  gro)
 {
   Batch *b = g_new0 (Batch, 1);
   guint i;
 
   b->size = size;
   b->buffers = g_malloc ((gsize) size * stride);
+  if (gro)
+    b->controls = g_malloc0 ((gsize) size * GRO_CONTROL_SIZE);
   b->mmsgs = g_new0 (struct mmsghdr, size);
   b->iovecs = g_new0 (struct iovec, size);
   b->peers = g_new0 (struct sockaddr_storage, size);
@@ -88,6 +97,7 @@ batch_free (Batch *b)
   g_free (b->iovecs);
   g_free (b->peers);
   g_free (b->buffers);
+  g_free (b->controls);
   g_free (b);
 }
 
@@ -100,8 +110,12 @@ nav_net_udp_reader_new (const NavNetUdpConfig *config)
   r->config.batch = CLAMP (r->config.batch, 1, MAX_BATCH);
   r->config.buffer_size = MAX (r->config.buffer_size, 1);
   r->config.max_batches = MAX (r->config.max_batches, 1);
+  /* Segments are cut out of one buffer: nothing in front of them. */
+  if (r->config.headroom > 0)
+    r->config.gro = FALSE;
   r->stride = r->config.headroom + r->config.buffer_size;
-  r->batch = batch_new (r->config.batch, r->stride, r->config.headroom, r->config.buffer_size);
+  r->batch = batch_new (r->config.batch, r->stride, r->config.headroom, r->config.buffer_size,
+                        r->config.gro);
   r->delivering = g_ptr_array_new ();
   return r;
 }
@@ -123,8 +137,30 @@ is_stopped (const NavNetUdpFuncs *funcs,
   return funcs->stopped != NULL && funcs->stopped (user_data);
 }
 
-/* The index moves before the handler runs: a nested drain goes on from
- * the next datagram, and this loop stops where that one did. */
+/* The segment size of a message that UDP_GRO coalesced, or 0. */
+static gsize
+gro_segment_size (struct msghdr *hdr)
+{
+#ifdef UDP_GRO
+  struct cmsghdr *cmsg;
+
+  if (hdr->msg_control == NULL)
+    return 0;
+  for (cmsg = CMSG_FIRSTHDR (hdr); cmsg != NULL; cmsg = CMSG_NXTHDR (hdr, cmsg))
+    if (cmsg->cmsg_level == SOL_UDP && cmsg->cmsg_type == UDP_GRO)
+      {
+        int size;
+
+        memcpy (&size, CMSG_DATA (cmsg), sizeof size);
+        return size > 0 ? (gsize) size : 0;
+      }
+#endif
+  return 0;
+}
+
+/* The position moves before the handler runs: a nested drain goes on
+ * from the next datagram (or segment), and this loop stops where that
+ * one did. */
 static void
 deliver_pending (Batch                *b,
                  const NavNetUdpFuncs *funcs,
@@ -133,14 +169,30 @@ deliver_pending (Batch                *b,
   while (b->next < b->n && !is_stopped (funcs, user_data))
     {
       struct msghdr *hdr = &b->mmsgs[b->next].msg_hdr;
+      gsize len = b->mmsgs[b->next].msg_len;
+      gsize segment = gro_segment_size (hdr);
       NavNetDatagram d;
 
       d.data = hdr->msg_iov->iov_base;
-      d.len = b->mmsgs[b->next].msg_len;
+      d.len = len;
       d.from = hdr->msg_name;
       d.from_len = hdr->msg_namelen;
       d.truncated = (hdr->msg_flags & MSG_TRUNC) != 0;
-      b->next++;
+      /* RFC 768 datagrams the kernel coalesced: each segment is one, the
+       * last possibly shorter. */
+      if (segment > 0 && segment < len && !d.truncated)
+        {
+          d.data += b->offset;
+          d.len = MIN (segment, len - b->offset);
+          b->offset += d.len;
+          if (b->offset >= len)
+            {
+              b->offset = 0;
+              b->next++;
+            }
+        }
+      else
+        b->next++;
       funcs->datagram (&d, user_data);
     }
 }
@@ -155,8 +207,9 @@ read_batch (Batch *b,
   for (i = 0; i < b->size; i++)
     {
       b->mmsgs[i].msg_hdr.msg_namelen = sizeof (struct sockaddr_storage);
-      b->mmsgs[i].msg_hdr.msg_control = NULL;
-      b->mmsgs[i].msg_hdr.msg_controllen = 0;
+      b->mmsgs[i].msg_hdr.msg_control = b->controls != NULL ? b->controls + i * GRO_CONTROL_SIZE
+                                                            : NULL;
+      b->mmsgs[i].msg_hdr.msg_controllen = b->controls != NULL ? GRO_CONTROL_SIZE : 0;
       b->mmsgs[i].msg_hdr.msg_flags = 0;
       b->mmsgs[i].msg_len = 0;
     }
@@ -202,7 +255,7 @@ nav_net_udp_reader_drain (NavNetUdpReader      *r,
     deliver_pending (g_ptr_array_index (r->delivering, d), funcs, user_data);
   batch = depth == 0 ? r->batch
                      : batch_new (NESTED_BATCH, r->stride, r->config.headroom,
-                                  r->config.buffer_size);
+                                  r->config.buffer_size, r->config.gro);
   g_ptr_array_add (r->delivering, batch);
 
   for (batches = 0; batches < r->config.max_batches && !is_stopped (funcs, user_data); batches++)
@@ -230,6 +283,7 @@ nav_net_udp_reader_drain (NavNetUdpReader      *r,
         }
       batch->n = n;
       batch->next = 0;
+      batch->offset = 0;
       deliver_pending (batch, funcs, user_data);
       if (funcs->batch_done != NULL)
         funcs->batch_done (user_data);
@@ -244,6 +298,18 @@ nav_net_udp_reader_drain (NavNetUdpReader      *r,
   if (depth > 0)
     batch_free (batch);
   return failure;
+}
+
+gboolean
+nav_net_udp_enable_gro (int fd)
+{
+#ifdef UDP_GRO
+  int one = 1;
+
+  return setsockopt (fd, SOL_UDP, UDP_GRO, &one, sizeof one) == 0;
+#else
+  return FALSE;
+#endif
 }
 
 gboolean

@@ -51,6 +51,11 @@ typedef struct
   guint buffer_size;    /* bytes a datagram may have; more is truncated */
   guint headroom;       /* writable bytes in front of each datagram */
   guint max_batches;    /* batches per drain, so other sources get a turn */
+  /* Optional: the socket has UDP_GRO on (nav_net_udp_enable_gro()): a
+   * message may hold several datagrams of one sender, coalesced by the
+   * kernel; they are delivered one by one, as if read apart.  Needs a
+   * headroom of 0 and a buffer_size of 65536. */
+  gboolean gro;
 } NavNetUdpConfig;
 
 typedef struct _NavNetUdpReader NavNetUdpReader;
@@ -90,6 +95,11 @@ GSource         *nav_net_udp_source_new   (int                    fd,
                                            GSourceFunc            callback,
                                            gpointer               user_data,
                                            const gchar           *name);
+
+/* UDP_GRO (Linux 5.0): the kernel may hand datagrams of one flow to
+ * @fd as one buffer, the segments' size in a control message.  FALSE
+ * where unsupported. */
+gboolean         nav_net_udp_enable_gro  (int                    fd);
 
 /* Datagrams to send in one sendmmsg(2).  Their bytes are not copied:
  * they must stay valid until the flush. */

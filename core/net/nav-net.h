@@ -47,10 +47,15 @@
  *                     client sessions that verify the server;
  * - nav-net-resolve:  STUN/TURN server names (RFC 7064 URIs, SRV);
  * - nav-stun-transaction: the STUN client transaction, its
- *                     retransmission schedule also usable sans-I/O.
+ *                     retransmission schedule also usable sans-I/O;
+ * - nav-net-worker:   an epoll set served by a thread of its own or by a
+ *                     main context, with a mailbox: the servers' worker
+ *                     threads;
+ * - nav-net-gso:      batched UDP send in runs of one size to one
+ *                     address, with segmentation offload (UDP_SEGMENT).
  *
  * Every object belongs to the GMainContext it is given, and every
- * callback runs there.
+ * callback runs there; a NavNetWorker's callbacks run on its thread.
  */
 #pragma once
 
@@ -61,6 +66,8 @@
 #include "nav-net-listener.h"
 #include "nav-net-resolve.h"
 #include "nav-stun-transaction.h"
+#include "nav-net-worker.h"
+#include "nav-net-gso.h"
 
 G_BEGIN_DECLS
 

@@ -29,7 +29,22 @@ struct _NavStunTransaction
   gint64 rtt;
   gboolean done;
   GSource *timer;
+
+  NavStunTransactionLockFunc lock;
+  NavStunTransactionLockFunc unlock;
+  gpointer lock_data;
 };
+
+/* The timer's data when the owner has a lock: it outlives the
+ * transaction until the source is finalized, so that the callback can
+ * take the lock before it knows whether the transaction is still there. */
+typedef struct
+{
+  NavStunTransaction *transaction;
+  NavStunTransactionLockFunc lock;
+  NavStunTransactionLockFunc unlock;
+  gpointer lock_data;
+} Guard;
 
 void
 nav_stun_retransmit_params_init (NavStunRetransmitParams *params)
@@ -227,13 +242,36 @@ nav_stun_transaction_fail (NavStunTransaction *t,
 
 static gboolean on_timer (gpointer user_data);
 
+/* The owner's lock first; a transaction freed meanwhile (its source
+ * destroyed, under that lock) is left alone. */
+static gboolean
+on_guarded_timer (gpointer user_data)
+{
+  Guard *guard = user_data;
+  GSource *source = g_main_current_source ();
+
+  guard->lock (guard->lock_data);
+  if (!g_source_is_destroyed (source))
+    on_timer (guard->transaction);
+  guard->unlock (guard->lock_data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 arm (NavStunTransaction *t,
      guint               ms)
 {
   clear_timer (t);
   t->timer = g_timeout_source_new (ms);
-  g_source_set_callback (t->timer, on_timer, t, NULL);
+  if (t->lock != NULL)
+    {
+      Guard *guard = g_new (Guard, 1);
+
+      *guard = (Guard) { t, t->lock, t->unlock, t->lock_data };
+      g_source_set_callback (t->timer, on_guarded_timer, guard, g_free);
+    }
+  else
+    g_source_set_callback (t->timer, on_timer, t, NULL);
   g_source_set_static_name (t->timer, "[nav-stun] transaction timer");
   g_source_attach (t->timer, t->context);
 }
@@ -283,6 +321,20 @@ nav_stun_transaction_set_mode (NavStunTransaction    *t,
   g_return_if_fail (t->schedule.transmissions == 0);
 
   t->mode = mode;
+}
+
+void
+nav_stun_transaction_set_lock (NavStunTransaction         *t,
+                               NavStunTransactionLockFunc  lock,
+                               NavStunTransactionLockFunc  unlock,
+                               gpointer                    data)
+{
+  g_return_if_fail (t->schedule.transmissions == 0);
+  g_return_if_fail ((lock == NULL) == (unlock == NULL));
+
+  t->lock = lock;
+  t->unlock = unlock;
+  t->lock_data = data;
 }
 
 void

@@ -4,11 +4,11 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * The one transaction engine of the project: the STUN client, the TURN
- * client and the srflx gatherer run their requests through
- * NavStunTransaction; the ICE checker, which paces its checks itself under
- * its own lock, can drive the same schedule sans-I/O through
- * NavStunRetransmit (bytes and a clock in, "send again" or "give up" and
- * the next wait out).
+ * client, the srflx gatherer and the ICE checker (its connectivity checks
+ * and consent requests, under the checker's lock: set_lock) run their
+ * requests through NavStunTransaction; its schedule is NavStunRetransmit,
+ * sans-I/O (bytes and a clock in, "send again" or "give up" and the next
+ * wait out).
  */
 #pragma once
 
@@ -154,6 +154,17 @@ void                nav_stun_transaction_free      (NavStunTransaction *transact
 /* Before start: PACED instead of what @reliable said. */
 void                nav_stun_transaction_set_mode  (NavStunTransaction    *transaction,
                                                     NavStunRetransmitMode  mode);
+/* Before start, optional: the owner's lock, taken around what the
+ * transaction's timer does (sending again, calling done_func), for an
+ * owner that drives its transactions under a lock of its own from any
+ * thread (the ICE checker).  Everything else (start, handle_response,
+ * fail, free) is then called with that lock held; a transaction freed
+ * while its timer waited for the lock does nothing more. */
+typedef void (*NavStunTransactionLockFunc) (gpointer data);
+void                nav_stun_transaction_set_lock  (NavStunTransaction         *transaction,
+                                                    NavStunTransactionLockFunc  lock,
+                                                    NavStunTransactionLockFunc  unlock,
+                                                    gpointer                    data);
 void                nav_stun_transaction_start     (NavStunTransaction *transaction);
 gboolean            nav_stun_transaction_handle_response (NavStunTransaction *transaction,
                                                           NavStunMessage     *response);

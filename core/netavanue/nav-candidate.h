@@ -76,8 +76,11 @@ typedef enum {
  *   was lost.
  * @NAV_COMPONENT_STATE_GATHERING: gathering local candidates.
  * @NAV_COMPONENT_STATE_CONNECTING: connectivity checks are running.
- * @NAV_COMPONENT_STATE_CONNECTED: at least one pair works.
- * @NAV_COMPONENT_STATE_READY: a pair is selected (nominated).
+ * @NAV_COMPONENT_STATE_CONNECTED: a pair is selected: data can flow.
+ *   Signalled before %NAV_COMPONENT_STATE_READY in every mode, as
+ *   libnice does.
+ * @NAV_COMPONENT_STATE_READY: the checks of the component are over; its
+ *   selected pair is nominated.
  * @NAV_COMPONENT_STATE_FAILED: every check failed.
  * @NAV_COMPONENT_STATE_LAST: the number of states.
  *

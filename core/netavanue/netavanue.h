@@ -30,6 +30,7 @@
 #include <netavanue/nav-dtls.h>
 #include <netavanue/nav-data-channel.h>
 #include <netavanue/nav-peer-connection.h>
+#include <netavanue/nav-discovery.h>
 
 
 #undef __NAV_INSIDE__

@@ -19,6 +19,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "nav-agent-private.h"
+#include "../discovery/nav-mdns-local-private.h"
 #include "nav-peer-connection-private.h"
 
 /* RFC 7064 §3.1 and RFC 7065 §3.1: the default ports. */
@@ -411,6 +412,18 @@ on_new_candidate (NavAgent     *agent,
     return;
   line = nav_agent_generate_local_candidate_sdp (agent, candidate);
   text = g_str_has_prefix (line, "a=") ? line + 2 : line;
+  if (self->mdns_host_candidates)
+    {
+      /* The address behind a `.local` name our responder answers for. */
+      gchar *concealed = nav_mdns_conceal_candidate (text);
+
+      if (concealed != NULL)
+        {
+          g_free (line);
+          line = concealed;
+          text = line;
+        }
+    }
   g_ptr_array_add (self->local_candidates, g_strdup (text));
   /* New ones wait for the candidates announced again after a restart. */
   if (self->announce_source == 0)
@@ -479,12 +492,9 @@ nav_peer_connection_add_remote_candidate (NavPeerConnection  *self,
           g_debug ("Peer connection %p: candidate of ufrag %s ignored", self, ufrag);
           return TRUE;
         }
-      /* An mDNS name (RFC 8828 §5.1): not resolved here yet. */
-      if (g_str_has_suffix (tokens[4], ".local"))
-        {
-          g_debug ("Peer connection %p: mDNS candidate %s ignored", self, tokens[4]);
-          return TRUE;
-        }
+      /* An mDNS name (RFC 8828 §5.1): resolved, then added by the resolver. */
+      if (nav_mdns_candidate_resolve (self->agent, self->stream_id, text))
+        return TRUE;
     }
   c = nav_agent_parse_remote_candidate_sdp (self->agent, self->stream_id, text);
   if (c == NULL)

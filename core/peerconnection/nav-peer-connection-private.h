@@ -66,6 +66,7 @@ struct _NavPeerConnection
   NavComponentState component_state;
   gboolean was_connected;       /* ICE worked once: failure calls for a restart */
   gboolean closed;
+  gboolean mdns_host_candidates; /* host addresses behind UUID.local names (issue 19) */
 
   /* descriptions */
   NavSessionDescription *current_local;

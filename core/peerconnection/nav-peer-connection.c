@@ -72,6 +72,7 @@ enum {
   PROP_LOCAL_DESCRIPTION,
   PROP_REMOTE_DESCRIPTION,
   PROP_DATA_CHANNELS,
+  PROP_MDNS_HOST_CANDIDATES,
   N_PROPS
 };
 
@@ -615,6 +616,9 @@ nav_peer_connection_get_property (GObject    *object,
     case PROP_DATA_CHANNELS:
       g_value_set_boolean (value, self->data_channels);
       break;
+    case PROP_MDNS_HOST_CANDIDATES:
+      g_value_set_boolean (value, self->mdns_host_candidates);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -647,6 +651,9 @@ nav_peer_connection_set_property (GObject      *object,
       break;
     case PROP_DATA_CHANNELS:
       self->data_channels = g_value_get_boolean (value);
+      break;
+    case PROP_MDNS_HOST_CANDIDATES:
+      self->mdns_host_candidates = g_value_get_boolean (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -714,6 +721,21 @@ nav_peer_connection_class_init (NavPeerConnectionClass *klass)
   properties[PROP_BUNDLE_POLICY] =
     g_param_spec_enum ("bundle-policy", NULL, NULL, NAV_TYPE_BUNDLE_POLICY,
                        NAV_BUNDLE_POLICY_BALANCED, rwco);
+
+  /**
+   * NavPeerConnection:mdns-host-candidates:
+   *
+   * Whether host candidates are signalled with a random `UUID.local`
+   * name instead of the address (draft-ietf-mmusic-mdns-ice-candidates,
+   * what browsers do), the name answered by the process's own mDNS
+   * responder, and reflexive candidates without their related address.
+   * Off by default, as in libnice.  Set it before gathering starts.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MDNS_HOST_CANDIDATES] =
+    g_param_spec_boolean ("mdns-host-candidates", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * NavPeerConnection:signaling-state:

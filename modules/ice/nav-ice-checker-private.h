@@ -9,6 +9,7 @@
 #include <netavanue/netavanue.h>
 
 #include "nav-ice-checker.h"
+#include "nav-stun-transaction.h"
 
 G_BEGIN_DECLS
 
@@ -59,6 +60,7 @@ struct _Component
 
 struct _Stream
 {
+  NavIceChecker *checker;       /* weak: the checker owns its streams */
   guint id;
   gchar *local_ufrag;
   gchar *local_pwd;
@@ -89,19 +91,17 @@ struct _Pair
   gboolean triggered;           /* queued in the triggered check queue */
   Pair *valid_pair;             /* the valid pair its success produced */
 
-  /* the check in flight */
-  guint8 tid[NAV_STUN_TRANSACTION_ID_LENGTH];
-  GBytes *request;
-  guint transmissions;
-  guint rto;
-  gint64 check_started;         /* monotonic µs, for Ti over TCP */
+  /* The check in flight: a transaction of the project's one STUN
+   * transaction engine (core/net/nav-stun-transaction.h), which sends it
+   * again on RFC 8489's schedule under the checker's lock. */
+  NavStunTransaction *check;
   gboolean sent_controlling;
-  GSource *timer;
 
-  /* consent freshness, RFC 7675 */
+  /* consent freshness, RFC 7675: the last requests, a response to any of
+   * them counts */
   gint64 last_consent;          /* µs */
   gint64 next_consent;          /* µs */
-  guint8 consent_tids[CONSENT_TIDS][NAV_STUN_TRANSACTION_ID_LENGTH];
+  NavStunTransaction *consent[CONSENT_TIDS];
   guint consent_next;
 };
 
@@ -150,6 +150,7 @@ struct _NavIceChecker
   GPtrArray *events;            /* Event, emitted after unlocking */
   gboolean notify_role;         /* notify controlling-mode after unlocking */
   gint64 last_keepalive;
+  gint64 last_check;            /* µs: when the last new check left (Ta pacing) */
 };
 
 /* nav-ice-checker.c */
@@ -210,11 +211,23 @@ void nav_ice_checker_remote_gathering_done (NavChecker *checker,
 /* nav-ice-checks.c */
 gboolean nav_ice_send_on (NavCandidate *local,
                           const NavAddress *to,
-                          GBytes *message);
+                          const guint8 *data,
+                          gsize len,
+                          GError **error);
+gboolean nav_ice_send_request (Pair *pair,
+                               const guint8 *data,
+                               gsize len,
+                               gboolean tcp_failure_fails,
+                               GError **error);
 GBytes *nav_ice_build_request (NavIceChecker *self,
                                Pair *pair,
-                               gboolean use_candidate,
-                               guint8 *tid_out);
+                               gboolean use_candidate);
+NavStunTransaction *nav_ice_transaction_new (NavIceChecker *self,
+                                             Pair *pair,
+                                             GBytes *request,
+                                             const NavStunRetransmitParams *params,
+                                             NavStunTransactionSendFunc send_func,
+                                             NavStunTransactionDoneFunc done_func);
 void nav_ice_enqueue_triggered (NavIceChecker *self,
                                 Pair *pair);
 void nav_ice_schedule_tick (NavIceChecker *self);

@@ -307,6 +307,11 @@ nav_ice_checker_set_selected_pair (NavChecker         *checker,
     }
   pair->valid = TRUE;
   nav_ice_set_pair_state (self, pair, NAV_PAIR_STATE_SUCCEEDED);
+  /* No checks ran: the component is CONNECTING before its pair is
+   * selected, as when the checks select one. */
+  if (component->state < NAV_COMPONENT_STATE_CONNECTING ||
+      component->state == NAV_COMPONENT_STATE_FAILED)
+    nav_ice_set_component_state (self, component, NAV_COMPONENT_STATE_CONNECTING);
   component->forced = FALSE;
   component->selected = NULL;
   nav_ice_select_pair (self, pair);

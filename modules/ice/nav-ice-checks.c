@@ -14,21 +14,19 @@ static void update_all_components (NavIceChecker *self);
 /* -------------------------------------------------------- sending checks */
 
 gboolean
-nav_ice_send_on (NavCandidate     *local,
-         const NavAddress *to,
-         GBytes           *message)
+nav_ice_send_on (NavCandidate      *local,
+                 const NavAddress  *to,
+                 const guint8      *data,
+                 gsize              len,
+                 GError           **error)
 {
-  g_autoptr (GError) error = NULL;
-
   if (local->owner == NULL)
-    return FALSE;
-  /* A lost datagram is what retransmissions are for. */
-  if (!nav_transport_send_bytes (local->owner, to, message, &error))
     {
-      g_debug ("Sending a check failed: %s", error->message);
+      g_set_error_literal (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_CLOSED,
+                           "The candidate has no transport");
       return FALSE;
     }
-  return TRUE;
+  return nav_transport_send (local->owner, to, data, len, error);
 }
 
 static guint32
@@ -45,16 +43,14 @@ prflx_priority (const NavCandidate *local)
  * peer's credentials. */
 GBytes *
 nav_ice_build_request (NavIceChecker *self,
-               Pair          *pair,
-               gboolean       use_candidate,
-               guint8        *tid_out)
+                       Pair          *pair,
+                       gboolean       use_candidate)
 {
   Stream *stream = pair->stream;
   g_autoptr (NavStunMessageBuilder) builder = NULL;
   g_autofree gchar *username = NULL;
   gsize key_len;
   const guint8 *key;
-  GBytes *bytes;
 
   if (stream->remote_ufrag == NULL || stream->local_ufrag == NULL)
     return NULL;
@@ -73,67 +69,118 @@ nav_ice_build_request (NavIceChecker *self,
       !nav_stun_message_builder_add_message_integrity (builder, key, key_len, NULL) ||
       !nav_stun_message_builder_add_fingerprint (builder, NULL))
     return NULL;
-  memcpy (tid_out, nav_stun_message_builder_get_transaction_id (builder),
-          NAV_STUN_TRANSACTION_ID_LENGTH);
-  bytes = nav_stun_message_builder_finish (builder, NULL);
-  return bytes;
+  return nav_stun_message_builder_finish (builder, NULL);
 }
 
-typedef struct {
-  NavIceChecker *self;          /* weak: the checker outlives its sources */
-  Pair *pair;
-} Retransmit;
+/* The transactions' timers take the checker's lock (and emit what they
+ * queued under it as they release it), as every other path in. */
+static void
+transaction_lock (gpointer data)
+{
+  g_mutex_lock (&((NavIceChecker *) data)->lock);
+}
+
+static void
+transaction_unlock (gpointer data)
+{
+  nav_ice_unlock_and_emit (data);
+}
+
+/* A request of @pair's (a check or a consent request) as a transaction
+ * of core/net's engine, not started.  Called with the lock held. */
+NavStunTransaction *
+nav_ice_transaction_new (NavIceChecker                 *self,
+                         Pair                          *pair,
+                         GBytes                        *request,
+                         const NavStunRetransmitParams *params,
+                         NavStunTransactionSendFunc     send_func,
+                         NavStunTransactionDoneFunc     done_func)
+{
+  NavStunTransaction *t = nav_stun_transaction_new (self->context, request, FALSE, params,
+                                                    send_func, done_func, pair);
+
+  nav_stun_transaction_set_lock (t, transaction_lock, transaction_unlock, self);
+  return t;
+}
+
+/* Sends a request of @pair's (a transaction's send function).  Over UDP
+ * a lost datagram is what retransmissions are for; over ICE-TCP a check
+ * is lost with its connection (RFC 6544 §7.1: refused, reset, timed
+ * out), and so is the check when @tcp_failure_fails. */
+gboolean
+nav_ice_send_request (Pair          *pair,
+                      const guint8  *data,
+                      gsize          len,
+                      gboolean       tcp_failure_fails,
+                      GError       **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  if (nav_ice_send_on (pair->local, &pair->remote->addr, data, len, &local_error))
+    return TRUE;
+  g_debug ("Stream %u component %u: sending a request of %s failed: %s", pair->stream->id,
+           pair->component->id, pair->foundation, local_error->message);
+  if (!tcp_failure_fails || !nav_ice_is_tcp (pair->local->transport))
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
 
 static gboolean
-retransmit_cb (gpointer user_data)
+send_check (NavStunTransaction  *transaction,
+            const guint8        *data,
+            gsize                len,
+            gpointer             user_data,
+            GError             **error)
 {
-  Retransmit *r = user_data;
-  NavIceChecker *self = r->self;
-  Pair *pair = r->pair;
+  return nav_ice_send_request (user_data, data, len, TRUE, error);
+}
 
-  g_mutex_lock (&self->lock);
-  g_clear_pointer (&pair->timer, g_source_unref);
-  if (pair->transmissions > self->stun_max_retransmissions ||
-      (nav_ice_is_tcp (pair->local->transport) &&
-       g_get_monotonic_time () - pair->check_started >=
-       (gint64) self->stun_reliable_timeout * 1000))
-    {
-      g_debug ("Stream %u component %u: check %s timed out", pair->stream->id,
-               pair->component->id, pair->foundation);
-      check_failed (self, pair);
-    }
-  else if (!nav_ice_send_on (pair->local, &pair->remote->addr, pair->request) &&
-           nav_ice_is_tcp (pair->local->transport))
-    {
-      /* RFC 6544 §7.1: the TCP connection of the check failed (refused,
-       * reset, timed out): so did the check. */
-      g_debug ("Stream %u component %u: TCP connection of %s failed", pair->stream->id,
-               pair->component->id, pair->foundation);
-      check_failed (self, pair);
-    }
-  else
-    {
-      guint wait;
+/* Responses are judged by nav_ice_handle_response(), with where they
+ * came from; here the check ends without one. */
+static void
+check_done (NavStunTransaction *transaction,
+            NavStunMessage     *response,
+            const GError       *error,
+            gpointer            user_data)
+{
+  Pair *pair = user_data;
 
-      pair->transmissions++;
-      pair->rto *= 2;
-      /* RFC 8489 §6.2.1: after the last transmission, wait Rm × RTO (here
-       * twice the last interval).  Over TCP, no longer than Ti. */
-      wait = pair->rto;
-      if (nav_ice_is_tcp (pair->local->transport))
-        {
-          gint64 left = (gint64) self->stun_reliable_timeout -
-                        (g_get_monotonic_time () - pair->check_started) / 1000;
+  if (response != NULL)
+    return;
+  g_debug ("Stream %u component %u: check %s failed: %s", pair->stream->id,
+           pair->component->id, pair->foundation, error->message);
+  check_failed (pair->stream->checker, pair);
+}
 
-          wait = (guint) CLAMP (left, 1, (gint64) wait);
-        }
-      pair->timer = g_timeout_source_new (wait);
-      g_source_set_callback (pair->timer, retransmit_cb, g_memdup2 (r, sizeof *r), g_free);
-      g_source_set_static_name (pair->timer, "[nav-ice] check retransmission");
-      g_source_attach (pair->timer, self->context);
-    }
-  nav_ice_unlock_and_emit (self);
-  return G_SOURCE_REMOVE;
+/* RFC 8445 §14.3: RTO = MAX (500 ms, Ta × (Num-Waiting + Num-In-Progress)),
+ * the 500 ms being stun-initial-timeout; Rc from stun-max-retransmissions;
+ * after the last transmission twice the last interval, as libnice's
+ * checks wait (RFC 8489's Rm × RTO with a single transmission); Ti
+ * (stun-reliable-timeout) over ICE-TCP, where each retransmission may
+ * open a new connection (the engine's PACED mode). */
+static void
+check_params (NavIceChecker           *self,
+              NavStunRetransmitParams *params)
+{
+  GHashTableIter iter;
+  Stream *stream;
+  guint in_flight = 0;
+
+  g_hash_table_iter_init (&iter, self->streams);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &stream))
+    for (guint i = 0; i < stream->pairs->len; i++)
+      {
+        Pair *pair = g_ptr_array_index (stream->pairs, i);
+
+        if (pair->state == NAV_PAIR_STATE_WAITING || pair->state == NAV_PAIR_STATE_IN_PROGRESS)
+          in_flight++;
+      }
+  params->rto_ms = MAX (MAX (self->stun_initial_timeout, 1),
+                        (guint) MIN ((guint64) self->stun_pacing_timer * in_flight, G_MAXUINT));
+  params->rc = self->stun_max_retransmissions + 1;
+  params->rm = params->rc == 1 ? 1 : 0;
+  params->ti_ms = MAX (self->stun_reliable_timeout, 1);
 }
 
 /* Sends the check of @pair and moves it to In-Progress. */
@@ -141,38 +188,37 @@ static void
 start_check (NavIceChecker *self,
              Pair          *pair)
 {
+  g_autoptr (GBytes) request = NULL;
+  NavStunRetransmitParams params;
   gboolean use_candidate;
-  Retransmit r = { self, pair };
 
   nav_ice_pair_stop_check (pair);
   use_candidate = self->controlling_mode &&
                   (self->nomination_mode == NAV_NOMINATION_MODE_AGGRESSIVE ||
                    pair->use_candidate);
   pair->use_candidate = use_candidate;
-  pair->request = nav_ice_build_request (self, pair, use_candidate, pair->tid);
-  if (pair->request == NULL)
+  request = nav_ice_build_request (self, pair, use_candidate);
+  if (request == NULL)
     return;
   pair->sent_controlling = self->controlling_mode;
-  pair->transmissions = 1;
-  pair->rto = MAX (self->stun_initial_timeout, 1);
-  pair->check_started = g_get_monotonic_time ();
+  check_params (self, &params);
   nav_ice_set_pair_state (self, pair, NAV_PAIR_STATE_IN_PROGRESS);
-  g_debug ("Stream %u component %u: checking %s%s", pair->stream->id, pair->component->id,
-           pair->foundation, use_candidate ? " (USE-CANDIDATE)" : "");
-  if (!nav_ice_send_on (pair->local, &pair->remote->addr, pair->request) &&
-      nav_ice_is_tcp (pair->local->transport))
-    {
-      /* No connection to send on (a passive candidate's peer went away,
-       * or the last connect failed): the check fails (RFC 6544 §7.1). */
-      check_failed (self, pair);
-      return;
-    }
-  pair->timer = g_timeout_source_new (nav_ice_is_tcp (pair->local->transport)
-                                      ? MIN (pair->rto, MAX (self->stun_reliable_timeout, 1))
-                                      : pair->rto);
-  g_source_set_callback (pair->timer, retransmit_cb, g_memdup2 (&r, sizeof r), g_free);
-  g_source_set_static_name (pair->timer, "[nav-ice] check retransmission");
-  g_source_attach (pair->timer, self->context);
+  g_debug ("Stream %u component %u: checking %s%s (RTO %u ms)", pair->stream->id,
+           pair->component->id, pair->foundation, use_candidate ? " (USE-CANDIDATE)" : "",
+           params.rto_ms);
+  pair->check = nav_ice_transaction_new (self, pair, request, &params, send_check, check_done);
+  if (nav_ice_is_tcp (pair->local->transport))
+    nav_stun_transaction_set_mode (pair->check, NAV_STUN_RETRANSMIT_PACED);
+  self->last_check = g_get_monotonic_time ();
+  /* A check whose connection cannot be opened fails here. */
+  nav_stun_transaction_start (pair->check);
+}
+
+/* How many times the check of @pair went out so far. */
+static guint
+pair_transmissions (Pair *pair)
+{
+  return pair->check != NULL ? nav_stun_transaction_get_transmissions (pair->check) : 0;
 }
 
 /* ------------------------------------------------------------ scheduling */
@@ -229,18 +275,28 @@ next_ordinary (NavIceChecker *self)
   return best_frozen;
 }
 
+static void schedule_tick_in (NavIceChecker *self, guint delay_ms);
+
+/* Ta (RFC 8445 §6.1.4.2): each tick sends one check, a triggered one
+ * first (§7.3.1.4), skipping those that still wait for the peer's
+ * credentials. */
 static gboolean
 tick_cb (gpointer user_data)
 {
   NavIceChecker *self = user_data;
   Pair *pair = NULL;
+  gboolean pending = FALSE;
   GList *l;
 
   g_mutex_lock (&self->lock);
+  /* This tick is spent; the next one is scheduled below, if any. */
+  if (self->tick != NULL)
+    {
+      g_source_destroy (self->tick);
+      g_clear_pointer (&self->tick, g_source_unref);
+    }
   maybe_nominate (self);
 
-  /* Triggered checks first (§7.3.1.4), skipping those that still wait
-   * for the peer's credentials. */
   for (l = self->triggered.head; l != NULL; l = l->next)
     {
       Pair *candidate = l->data;
@@ -260,49 +316,60 @@ tick_cb (gpointer user_data)
     start_check (self, pair);
   else
     {
-      /* Nothing left to send: stop pacing until there is. */
-      gboolean pending = FALSE;
+      /* Nothing to send: a controlling agent in regular mode still
+       * polls for nomination (maybe_nominate() waits for better pairs a
+       * while), and triggered checks may wait for credentials. */
       GHashTableIter iter;
       Stream *stream;
 
       g_hash_table_iter_init (&iter, self->streams);
       while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &stream) && !pending)
-        {
-          guint i;
+        for (guint i = 0; i < stream->pairs->len; i++)
+          {
+            Pair *p = g_ptr_array_index (stream->pairs, i);
 
-          for (i = 0; i < stream->pairs->len; i++)
-            {
-              Pair *p = g_ptr_array_index (stream->pairs, i);
-
-              /* A controlling agent in regular mode polls for nomination. */
-              if (p->valid && self->controlling_mode && !p->component->nominating &&
-                  self->nomination_mode == NAV_NOMINATION_MODE_REGULAR &&
-                  p->component->selected == NULL)
-                pending = TRUE;
-            }
-        }
-      if (!pending && self->triggered.length == 0)
-        {
-          g_source_destroy (self->tick);
-          g_clear_pointer (&self->tick, g_source_unref);
-        }
+            if (p->valid && self->controlling_mode && !p->component->nominating &&
+                self->nomination_mode == NAV_NOMINATION_MODE_REGULAR &&
+                p->component->selected == NULL)
+              pending = TRUE;
+          }
+      pending = pending || self->triggered.length > 0;
     }
   update_all_components (self);
+  /* After a check, the next tick comes Ta after it (it may find nothing
+   * to do and stop); a poll comes back after Ta. */
+  if (pair != NULL)
+    nav_ice_schedule_tick (self);
+  else if (pending)
+    schedule_tick_in (self, MAX (self->stun_pacing_timer, 1));
   nav_ice_unlock_and_emit (self);
-  return G_SOURCE_CONTINUE;
+  return G_SOURCE_REMOVE;
 }
 
-/* Called with the lock held. */
-void
-nav_ice_schedule_tick (NavIceChecker *self)
+static void
+schedule_tick_in (NavIceChecker *self,
+                  guint          delay_ms)
 {
   /* RFC 8445 §2.5: a lite agent sends no checks, ordinary or triggered. */
   if (self->tick != NULL || self->lite)
     return;
-  self->tick = g_timeout_source_new (MAX (self->stun_pacing_timer, 1));
+  self->tick = g_timeout_source_new (delay_ms);
   g_source_set_callback (self->tick, tick_cb, self, NULL);
   g_source_set_static_name (self->tick, "[nav-ice] Ta");
   g_source_attach (self->tick, self->context);
+}
+
+/* Called with the lock held when a check may be due.  RFC 8445 §14:
+ * new checks leave at least Ta apart; the first one after a quiet spell
+ * (the checks just started, a pair just formed, the peer's check to
+ * answer with a triggered one) leaves at once rather than a Ta later. */
+void
+nav_ice_schedule_tick (NavIceChecker *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 due = self->last_check + (gint64) MAX (self->stun_pacing_timer, 1) * 1000;
+
+  schedule_tick_in (self, due > now ? (guint) ((due - now + 999) / 1000) : 0);
 }
 
 /* ------------------------------------------------------ component states */
@@ -350,9 +417,12 @@ nav_ice_update_component_state (NavIceChecker *self,
       if (pair->triggered)
         any_pending = TRUE;
     }
-  if (any_valid)
-    nav_ice_set_component_state (self, component, NAV_COMPONENT_STATE_CONNECTED);
-  else if (any_pair && !any_pending && (!self->ice_trickle || stream->remote_gathering_done))
+  /* A valid pair is not enough for CONNECTED: as in libnice, a
+   * component is CONNECTED once a pair is selected (data can flow on it),
+   * and the agent signals CONNECTED then READY when one is; until then a
+   * component with valid pairs waits for nomination, CONNECTING. */
+  if (!any_valid && any_pair && !any_pending &&
+      (!self->ice_trickle || stream->remote_gathering_done))
     nav_ice_set_component_state (self, component, NAV_COMPONENT_STATE_FAILED);
   else
     nav_ice_set_component_state (self, component, NAV_COMPONENT_STATE_CONNECTING);
@@ -465,7 +535,7 @@ maybe_nominate (NavIceChecker *self)
                       pair->remote->type != NAV_CANDIDATE_TYPE_RELAYED)
                     {
                       if (pair->state != NAV_PAIR_STATE_IN_PROGRESS ||
-                          pair->transmissions < NOMINATION_RELAY_WAIT_TRANSMISSIONS)
+                          pair_transmissions (pair) < NOMINATION_RELAY_WAIT_TRANSMISSIONS)
                         direct_untried = TRUE;
                     }
                 }
@@ -635,27 +705,24 @@ handle_success (NavIceChecker    *self,
     nav_ice_select_pair (self, valid);
   pair->use_candidate = FALSE;
 
+  /* Regular nomination (§8.1.1) follows the first success at once when
+   * no better pair is still being checked, rather than a tick later. */
+  maybe_nominate (self);
+
   nav_ice_update_component_state (self, component);
   nav_ice_schedule_tick (self);
 }
 
+/* The authenticated response to @pair's check, which its transaction
+ * took (nav_ice_checker_handle_message()). */
 void
 nav_ice_handle_response (NavIceChecker    *self,
-                 Stream           *stream,
-                 Pair             *pair,
-                 NavStunMessage   *msg,
-                 NavTransport     *transport,
-                 const NavAddress *from)
+                         Stream           *stream,
+                         Pair             *pair,
+                         NavStunMessage   *msg,
+                         NavTransport     *transport,
+                         const NavAddress *from)
 {
-  gsize key_len;
-  const guint8 *key = g_bytes_get_data (stream->remote_key, &key_len);
-
-  if (!nav_stun_message_check_integrity (msg, key, key_len, NULL))
-    {
-      g_debug ("Stream %u: response with a bad MESSAGE-INTEGRITY dropped", stream->id);
-      return;
-    }
-
   if (nav_stun_message_get_class (msg) == NAV_STUN_CLASS_ERROR_RESPONSE)
     {
       guint code = 0;

@@ -9,6 +9,60 @@
 
 /* ------------------------------------------------------- consent (7675) */
 
+/* A consent request is a transaction of the STUN engine like a check:
+ * retransmitted on RFC 8489's schedule (RFC 7675 §5.1 leaves that to
+ * STUN), but only until the next request is due, so that a silent peer
+ * costs one request in flight at a time.  Failing to send it is no
+ * failure: consent simply expires by the clock (consent_cb()). */
+static gboolean
+send_consent (NavStunTransaction  *transaction,
+              const guint8        *data,
+              gsize                len,
+              gpointer             user_data,
+              GError             **error)
+{
+  return nav_ice_send_request (user_data, data, len, FALSE, error);
+}
+
+/* The responses are judged in nav_ice_handle_consent_response(). */
+static void
+consent_done (NavStunTransaction *transaction,
+              NavStunMessage     *response,
+              const GError       *error,
+              gpointer            user_data)
+{
+}
+
+static void
+start_consent (NavIceChecker *self,
+               Pair          *pair)
+{
+  g_autoptr (GBytes) request = nav_ice_build_request (self, pair, FALSE);
+  NavStunRetransmitParams params;
+  NavStunTransaction **slot;
+  guint64 next;
+
+  if (request == NULL)
+    return;
+  params.rto_ms = MAX (self->stun_initial_timeout, 1);
+  params.rm = 0;
+  /* Transmissions at 0, RTO, 3 RTO, 7 RTO…: those before the next
+   * request is due. */
+  params.rc = 1;
+  for (next = params.rto_ms;
+       params.rc < self->stun_max_retransmissions + 1 && next < self->consent_interval;
+       next = 2 * next + params.rto_ms)
+    params.rc++;
+  params.ti_ms = MAX (MIN (self->stun_reliable_timeout, self->consent_interval), 1);
+  slot = &pair->consent[pair->consent_next];
+  pair->consent_next = (pair->consent_next + 1) % CONSENT_TIDS;
+  g_clear_pointer (slot, nav_stun_transaction_free);
+  *slot = nav_ice_transaction_new (self, pair, request, &params, send_consent, consent_done);
+  if (nav_ice_is_tcp (pair->local->transport))
+    nav_stun_transaction_set_mode (*slot, NAV_STUN_RETRANSMIT_RELIABLE);
+  nav_stun_transaction_start (*slot);
+}
+
 static gboolean
 consent_cb (gpointer user_data)
 {
@@ -44,15 +98,7 @@ consent_cb (gpointer user_data)
                 }
               if (now >= pair->next_consent)
                 {
-                  guint8 tid[NAV_STUN_TRANSACTION_ID_LENGTH];
-                  g_autoptr (GBytes) request = nav_ice_build_request (self, pair, FALSE, tid);
-
-                  if (request != NULL)
-                    {
-                      memcpy (pair->consent_tids[pair->consent_next], tid, sizeof tid);
-                      pair->consent_next = (pair->consent_next + 1) % CONSENT_TIDS;
-                      nav_ice_send_on (pair->local, &pair->remote->addr, request);
-                    }
+                  start_consent (self, pair);
                   pair->next_consent = now + (gint64) self->consent_interval * 1000 *
                                              g_random_double_range (0.8, 1.2);
                 }
@@ -68,7 +114,8 @@ consent_cb (gpointer user_data)
               nav_stun_message_builder_add_fingerprint (builder, NULL);
               bytes = nav_stun_message_builder_finish (builder, NULL);
               if (bytes != NULL)
-                nav_ice_send_on (pair->local, &pair->remote->addr, bytes);
+                nav_ice_send_on (pair->local, &pair->remote->addr, g_bytes_get_data (bytes, NULL),
+                                 g_bytes_get_size (bytes), NULL);
             }
         }
     }
@@ -119,22 +166,29 @@ nav_ice_handle_consent_response (NavIceChecker    *self,
           if (pair == NULL)
             continue;
           for (i = 0; i < CONSENT_TIDS; i++)
-            if (nav_stun_message_has_transaction_id (msg, pair->consent_tids[i]))
+            if (pair->consent[i] != NULL &&
+                nav_stun_message_has_transaction_id (msg,
+                                                     nav_stun_transaction_get_id (pair->consent[i])))
               {
                 gsize key_len;
                 const guint8 *key = g_bytes_get_data (stream->remote_key, &key_len);
+                gboolean authentic = nav_address_equal (from, &pair->remote->addr) &&
+                                     nav_stun_message_check_integrity (msg, key, key_len, NULL);
+
+                /* An authentic answer ends the request's retransmissions;
+                 * one to an earlier request still counts below. */
+                if (authentic)
+                  nav_stun_transaction_handle_response (pair->consent[i], msg);
 
                 /* RFC 7675 §5.1: only an authenticated success response
                  * from the peer refreshes consent. */
                 if (nav_stun_message_get_class (msg) == NAV_STUN_CLASS_SUCCESS_RESPONSE &&
-                    nav_address_equal (from, &pair->remote->addr) &&
-                    nav_stun_message_check_integrity (msg, key, key_len, NULL))
+                    authentic)
                   pair->last_consent = g_get_monotonic_time ();
                 /* RFC 7675 §5.2: an authenticated 403 revokes consent at
                  * once. */
                 else if (nav_stun_message_get_class (msg) == NAV_STUN_CLASS_ERROR_RESPONSE &&
-                         nav_address_equal (from, &pair->remote->addr) &&
-                         nav_stun_message_check_integrity (msg, key, key_len, NULL))
+                         authentic)
                   {
                     guint code = 0;
 

@@ -12,12 +12,7 @@
 void
 nav_ice_pair_stop_check (Pair *pair)
 {
-  if (pair->timer != NULL)
-    {
-      g_source_destroy (pair->timer);
-      g_clear_pointer (&pair->timer, g_source_unref);
-    }
-  g_clear_pointer (&pair->request, g_bytes_unref);
+  g_clear_pointer (&pair->check, nav_stun_transaction_free);
 }
 
 static void
@@ -26,6 +21,8 @@ pair_free (gpointer data)
   Pair *pair = data;
 
   nav_ice_pair_stop_check (pair);
+  for (guint i = 0; i < CONSENT_TIDS; i++)
+    g_clear_pointer (&pair->consent[i], nav_stun_transaction_free);
   g_free (pair->foundation);
   g_free (pair);
 }
@@ -66,6 +63,7 @@ nav_ice_ensure_stream (NavIceChecker *self,
   if (stream == NULL)
     {
       stream = g_new0 (Stream, 1);
+      stream->checker = self;
       stream->id = stream_id;
       stream->components = g_hash_table_new_full (NULL, NULL, NULL, component_free);
       stream->pairs = g_ptr_array_new_with_free_func (pair_free);

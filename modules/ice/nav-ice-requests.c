@@ -334,11 +334,21 @@ nav_ice_checker_handle_message (NavChecker       *checker,
             {
               Pair *pair = g_ptr_array_index (stream->pairs, i);
 
-              if (pair->request != NULL && pair->state == NAV_PAIR_STATE_IN_PROGRESS &&
-                  nav_stun_message_has_transaction_id (msg, pair->tid))
+              if (pair->check != NULL && pair->state == NAV_PAIR_STATE_IN_PROGRESS &&
+                  nav_stun_message_has_transaction_id (msg,
+                                                       nav_stun_transaction_get_id (pair->check)))
                 {
-                  nav_ice_handle_response (self, stream, pair, msg, transport, from);
+                  gsize key_len;
+                  const guint8 *key = g_bytes_get_data (stream->remote_key, &key_len);
+
                   consumed = TRUE;
+                  /* Only an authenticated response ends the check (RFC
+                   * 8445 §7.2.5.1): a forged one leaves it running. */
+                  if (!nav_stun_message_check_integrity (msg, key, key_len, NULL))
+                    g_debug ("Stream %u: response with a bad MESSAGE-INTEGRITY dropped",
+                             stream->id);
+                  else if (nav_stun_transaction_handle_response (pair->check, msg))
+                    nav_ice_handle_response (self, stream, pair, msg, transport, from);
                   break;
                 }
             }

@@ -416,11 +416,11 @@ nav_stun_gatherer_get_property (GObject    *object,
     {
     case PROP_CONTEXT: g_value_set_boxed (value, self->context); break;
     case PROP_SERVERS: g_value_set_boxed (value, self->servers); break;
-    case PROP_STUN_INITIAL_TIMEOUT: g_value_set_uint (value, self->params.rto_ms); break;
-    case PROP_STUN_MAX_RETRANSMISSIONS: g_value_set_uint (value, self->params.rc - 1); break;
-    case PROP_STUN_RELIABLE_TIMEOUT: g_value_set_uint (value, self->params.ti_ms); break;
     case PROP_SOFTWARE: g_value_set_string (value, self->software); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    default:
+      if (!nav_stun_retransmit_params_get_property (&self->params, PROP_STUN_INITIAL_TIMEOUT,
+                                                    prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -442,15 +442,15 @@ nav_stun_gatherer_set_property (GObject      *object,
       g_strfreev (self->servers);
       self->servers = g_value_dup_boxed (value);
       break;
-    /* Transactions already started keep the values they started with. */
-    case PROP_STUN_INITIAL_TIMEOUT: self->params.rto_ms = g_value_get_uint (value); break;
-    case PROP_STUN_MAX_RETRANSMISSIONS: self->params.rc = g_value_get_uint (value) + 1; break;
-    case PROP_STUN_RELIABLE_TIMEOUT: self->params.ti_ms = g_value_get_uint (value); break;
     case PROP_SOFTWARE:
       g_free (self->software);
       self->software = g_value_dup_string (value);
       break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    default:
+      /* Transactions already started keep the values they started with. */
+      if (!nav_stun_retransmit_params_set_property (&self->params, PROP_STUN_INITIAL_TIMEOUT,
+                                                    prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -509,46 +509,22 @@ nav_stun_gatherer_class_init (NavStunGathererClass *klass)
                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
   /**
    * NavStunGatherer:stun-initial-timeout:
-   *
-   * The first retransmission timeout of a Binding request, in
-   * milliseconds: RTO of RFC 8489 §6.2.1.  The interval doubles after
-   * each transmission; after the last one the gatherer waits 16 times
-   * this (Rm) before it gives the server up.
-   *
-   * Since: 1.0
-   */
-  g_object_class_install_property (object_class, PROP_STUN_INITIAL_TIMEOUT,
-    g_param_spec_uint ("stun-initial-timeout", NULL, NULL,
-                       1, G_MAXUINT, NAV_STUN_DEFAULT_RTO_MS,
-                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  /**
    * NavStunGatherer:stun-max-retransmissions:
-   *
-   * How many times a Binding request is sent again after the first
-   * transmission when no response comes: Rc of RFC 8489 §6.2.1 is this
-   * plus one (the default, 6, is the RFC's Rc of 7).
-   *
-   * Since: 1.0
-   */
-  g_object_class_install_property (object_class, PROP_STUN_MAX_RETRANSMISSIONS,
-    g_param_spec_uint ("stun-max-retransmissions", NULL, NULL,
-                       0, 64, NAV_STUN_DEFAULT_RC - 1,
-                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  /**
    * NavStunGatherer:stun-reliable-timeout:
    *
-   * The timeout of a transaction over TCP or TLS, in milliseconds: Ti of
-   * RFC 8489 §6.2.2.  The gatherer sends its Binding requests over UDP
-   * (from the host candidates' own sockets), so today this has no
-   * effect; it is there so that the STUN and TURN gatherers take the
-   * same settings.
+   * RTO and Rc of RFC 8489 §6.2.1 (Rc minus one: the transmissions after
+   * the first; after the last one the gatherer waits 16 times RTO, Rm,
+   * before it gives the server up), and Ti of §6.2.2 in milliseconds,
+   * the same settings as every object that runs STUN transactions (see
+   * nav_stun_retransmit_params_install()).  The gatherer sends its
+   * Binding requests over UDP, from the host candidates' own sockets, so
+   * Ti has no effect today; it is there so that the STUN and TURN
+   * gatherers take the same settings.
    *
    * Since: 1.0
    */
-  g_object_class_install_property (object_class, PROP_STUN_RELIABLE_TIMEOUT,
-    g_param_spec_uint ("stun-reliable-timeout", NULL, NULL,
-                       1, G_MAXUINT, NAV_STUN_DEFAULT_TI_MS,
-                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  nav_stun_retransmit_params_install (object_class, PROP_STUN_INITIAL_TIMEOUT,
+                                      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 }
 
 static void

@@ -16,44 +16,18 @@
 #include "nav-stun-probe.h"
 #include "nav-stun-server.h"
 
-NAV_DEFINE_MODULE ("stun",
-                   "STUN client, server and NAT behaviour discovery",
-                   NAV_VERSION_S,
-                   "LGPL-2.1-or-later",
-                   "NetAvanue");
+/* The tier's types are static types of this module (G_DEFINE_TYPE):
+ * their _get_type registers each at its first call, once the module is
+ * loaded and pinned, so there is nothing to register beforehand. */
+static const NavModuleImplementation implementations[] = {
+  { NAV_SERVER_EXTENSION_POINT_NAME, "stun", nav_stun_server_get_type, 10 },
+  { NAV_GATHERER_EXTENSION_POINT_NAME, "stun", nav_stun_gatherer_get_type, 10 },
+  { NAV_GATHERER_EXTENSION_POINT_NAME, "stun-probe", nav_stun_probe_get_type, 5 },
+  { NULL }
+};
 
-/* GIO derives these names from the file name, libnav-stun.so; they and
- * the descriptor are the only exported symbols. */
-G_MODULE_EXPORT void    g_io_nav_stun_load   (GIOModule *module);
-G_MODULE_EXPORT void    g_io_nav_stun_unload (GIOModule *module);
-G_MODULE_EXPORT gchar **g_io_nav_stun_query  (void);
-
-G_MODULE_EXPORT void
-g_io_nav_stun_load (GIOModule *module)
-{
-  /* GLib never unloads types: pin the module for the whole process.  The
-   * tier's types are static types of this module, registered here once. */
-  g_type_module_use (G_TYPE_MODULE (module));
-
-  nav_stun_server_register (G_TYPE_MODULE (module));
-  nav_module_implement (module, NAV_SERVER_EXTENSION_POINT_NAME,
-                        NAV_TYPE_STUN_SERVER, "stun", 10);
-  nav_module_implement (module, NAV_GATHERER_EXTENSION_POINT_NAME,
-                        NAV_TYPE_STUN_GATHERER, "stun", 10);
-  nav_module_implement (module, NAV_GATHERER_EXTENSION_POINT_NAME,
-                        NAV_TYPE_STUN_PROBE, "stun-probe", 5);
-}
-
-G_MODULE_EXPORT void
-g_io_nav_stun_unload (GIOModule *module)
-{
-}
-
-G_MODULE_EXPORT gchar **
-g_io_nav_stun_query (void)
-{
-  const gchar *points[] = { NAV_SERVER_EXTENSION_POINT_NAME,
-                            NAV_GATHERER_EXTENSION_POINT_NAME, NULL };
-
-  return g_strdupv ((gchar **) points);
-}
+/* The symbol prefix is GIO's, from the file name libnav-stun.so. */
+NAV_DEFINE_MODULE_FULL (nav_stun, "stun",
+                        "STUN client, server and NAT behaviour discovery",
+                        NAV_VERSION_S, "LGPL-2.1-or-later", "NetAvanue",
+                        NULL, implementations);

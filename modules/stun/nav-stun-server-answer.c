@@ -51,13 +51,13 @@ build_error (const NavStunAnswerer *self,
   n = nav_stun_message_builder_finish_to_buffer (b, NULL);
   if (n == 0)
     {
-      self->counters->dropped_build_failed++;
+      NAV_STUN_COUNT (self->counters, dropped_build_failed);
       return 0;
     }
   if (code == 400)
-    self->counters->error_400++;
+    NAV_STUN_COUNT (self->counters, error_400);
   else if (code == 420)
-    self->counters->error_420++;
+    NAV_STUN_COUNT (self->counters, error_420);
   return n;
 }
 
@@ -111,10 +111,10 @@ build_success (const NavStunAnswerer *self,
   n = ok ? nav_stun_message_builder_finish_to_buffer (b, NULL) : 0;
   if (n == 0)
     {
-      self->counters->dropped_build_failed++;
+      NAV_STUN_COUNT (self->counters, dropped_build_failed);
       return 0;
     }
-  self->counters->binding_success++;
+  NAV_STUN_COUNT (self->counters, binding_success);
   return n;
 }
 
@@ -142,7 +142,7 @@ handle_stun_message (const NavStunAnswerer *self,
 
   if (!nav_stun_message_peek_type (data, len, &klass, &method))
     {
-      self->counters->dropped_not_stun++;
+      NAV_STUN_COUNT (self->counters, dropped_not_stun);
       return 0;
     }
 
@@ -163,7 +163,7 @@ handle_stun_message (const NavStunAnswerer *self,
         {
           /* RFC 8489 §7.3: a message failing the FINGERPRINT check is
            * not STUN; it is discarded, never answered. */
-          self->counters->dropped_fingerprint++;
+          NAV_STUN_COUNT (self->counters, dropped_fingerprint);
           return 0;
         }
       if (klass == NAV_STUN_CLASS_REQUEST &&
@@ -175,7 +175,7 @@ handle_stun_message (const NavStunAnswerer *self,
           return build_error (self, data, method, FALSE, 400, NULL, 0,
                               out, out_size);
         }
-      self->counters->dropped_malformed++;
+      NAV_STUN_COUNT (self->counters, dropped_malformed);
       return 0;
     }
 
@@ -183,7 +183,7 @@ handle_stun_message (const NavStunAnswerer *self,
     {
       /* Indications (keep-alives) and stray responses get no answer
        * (RFC 8489 §6.3.2, §6.3.3). */
-      self->counters->dropped_not_request++;
+      NAV_STUN_COUNT (self->counters, dropped_not_request);
       return 0;
     }
 
@@ -219,7 +219,7 @@ handle_stun_message (const NavStunAnswerer *self,
           if (!in_grid (self, info->via))
             return build_error (self, data, method, fingerprint, 420,
                                 &change_request, 1, out, out_size);
-          self->counters->change_request++;
+          NAV_STUN_COUNT (self->counters, change_request);
           info->reply_via = self->grid
             [(flags & NAV_STUN_CHANGE_REQUEST_IP) ? 1 - info->via->ip_index : info->via->ip_index]
             [(flags & NAV_STUN_CHANGE_REQUEST_PORT) ? 1 - info->via->port_index : info->via->port_index];
@@ -288,7 +288,7 @@ nav_stun_server_answer (const NavStunAnswerer *self,
    * no XOR-ed attribute, nor FINGERPRINT: one would fail its check and be
    * dropped).  The answer carries the request's own bytes 4 to 7 back,
    * completing its 128-bit transaction ID. */
-  self->counters->rfc3489_requests++;
+  NAV_STUN_COUNT (self->counters, rfc3489_requests);
   memcpy (patched, data, len);
   patched[4] = 0x21;
   patched[5] = 0x12;

@@ -48,14 +48,20 @@ typedef struct
 #undef NAV_STUN_DECLARE_COUNTER
 } NavStunServerCounters;
 
+/* A counter of one worker (nav_net_counter_add(): another thread reads
+ * them for the stats) */
+#define NAV_STUN_COUNT(counters, field) nav_net_counter_add (&(counters)->field, 1)
+
+typedef struct _NavStunWorker NavStunWorker;
+
 /* One UDP socket of the server.  In RFC 5780 mode the four sockets of
  * (primary, alternate IP) × (primary, alternate port) form a grid. */
 typedef struct
 {
   NavStunServer *server;
+  NavStunWorker *worker;
   int fd;
   NavAddress local;
-  GSource *source;
   NavNetSendBatch tx;
   guint8 (*tx_buf)[NAV_STUN_SERVER_RESPONSE_SIZE];
   gint ip_index;        /* -1: not in the grid */

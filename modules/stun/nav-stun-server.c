@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <glib/gi18n-lib.h>
@@ -76,22 +77,41 @@ struct _NavStunServer
   guint tcp_idle_timeout_ms;
   guint max_tcp_connections;
   NavNetTlsLimits tls_limits;
+  guint threads;
+  gchar *steering;
 
   /* state */
   guint bound_port;
   guint bound_alt_port;
   guint bound_tls_port;
-  GPtrArray *udp;                       /* of NavStunUdpSocket* */
-  NavNetUdpReader *reader;              /* shared by the UDP sockets */
+  /* [0] on the server's context (TCP and TLS, and UDP without threads),
+   * [1..threads] the threads, each with its own socket on every UDP
+   * address (SO_REUSEPORT) */
+  NavStunWorker **workers;
+  guint n_workers;
+  NavStunServerCounters retired;        /* of the workers gone, this run */
+  gboolean alt_bound;                   /* the RFC 5780 grid is up */
   GPtrArray *tcp_listeners;             /* of NavNetListener* */
   GPtrArray *tls_listeners;             /* of NavNetListener* */
   NavNetTlsServer *tls;
   GHashTable *connections;              /* set of NavNetStream* */
   GSource *sweep;
+};
 
+/* A worker: UDP sockets served by a thread (or by the server's context),
+ * answering with its own buffers and counters; nothing is shared between
+ * workers but the read-only configuration. */
+struct _NavStunWorker
+{
+  NavStunServer *server;
+  NavNetWorker *loop;
+  GPtrArray *udp;                       /* of NavStunUdpSocket* */
+  NavNetUdpReader *reader;              /* shared by its sockets */
   NavStunAnswerer answerer;
   NavStunServerCounters counters;
 };
+
+#define CONTROL(self) ((self)->workers[0])
 
 enum {
   PROP_0,
@@ -114,6 +134,8 @@ enum {
   PROP_TLS_HANDSHAKE_TIMEOUT,
   PROP_MAX_TLS_HANDSHAKES,
   PROP_MAX_TLS_HANDSHAKES_PER_IP,
+  PROP_THREADS,
+  PROP_STEERING,
   PROP_PORT,
   PROP_ALT_PORT,
   PROP_TLS_PORT,
@@ -130,12 +152,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (NavStunServer, nav_stun_server, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (NAV_TYPE_SERVER,
                                                       nav_stun_server_server_init))
 
-void
-nav_stun_server_register (GTypeModule *module)
-{
-  g_type_ensure (NAV_TYPE_STUN_SERVER);
-}
-
 /* ---------------------------------------------------------------- UDP */
 
 static void
@@ -143,34 +159,34 @@ udp_datagram (const NavNetDatagram *d,
               gpointer              user_data)
 {
   NavStunUdpSocket *s = user_data;
-  NavStunServer *self = s->server;
+  NavStunWorker *w = s->worker;
   NavStunRequestInfo info = { 0 };
   NavAddress from;
   guint8 *out;
   gsize len;
 
-  self->counters.udp_received++;
+  NAV_STUN_COUNT (&w->counters, udp_received);
   if (d->truncated)
     {
-      self->counters.dropped_oversize++;
+      NAV_STUN_COUNT (&w->counters, dropped_oversize);
       return;
     }
   if (!nav_address_set_from_sockaddr (&from, d->from, d->from_len))
     {
-      self->counters.dropped_malformed++;
+      NAV_STUN_COUNT (&w->counters, dropped_malformed);
       return;
     }
   info.from = &from;
   info.via = s;
   out = s->tx_buf[s->tx.n];
-  len = nav_stun_server_answer (&self->answerer, d->data, d->len, &info,
+  len = nav_stun_server_answer (&w->answerer, d->data, d->len, &info,
                                 out, NAV_STUN_SERVER_RESPONSE_SIZE);
   if (len == 0)
     return;
   if (info.reply_via != s || info.reply_port != 0)
     {
-      /* RFC 5780: the answer leaves from another socket, or goes to
-       * another port; rare, sent on its own. */
+      /* RFC 5780: the answer leaves from another socket (of this
+       * worker's grid), or goes to another port; rare, sent on its own. */
       struct sockaddr_storage ss;
       socklen_t sl;
 
@@ -178,9 +194,9 @@ udp_datagram (const NavNetDatagram *d,
         nav_address_set_port (&from, info.reply_port);
       sl = nav_address_copy_to_sockaddr (&from, (struct sockaddr *) &ss, sizeof ss);
       if (sendto (info.reply_via->fd, out, len, 0, (struct sockaddr *) &ss, sl) < 0)
-        self->counters.dropped_send_failed++;
+        NAV_STUN_COUNT (&w->counters, dropped_send_failed);
       else
-        self->counters.udp_responses++;
+        NAV_STUN_COUNT (&w->counters, udp_responses);
       return;
     }
   /* The batch is as large as the receive batch: never full here. */
@@ -196,36 +212,73 @@ udp_batch_done (gpointer user_data)
   if (s->tx.n == 0)
     return;
   nav_net_send_batch_flush (&s->tx, s->fd, &r);
-  s->server->counters.udp_responses += r.sent;
-  s->server->counters.dropped_send_failed += r.failed;
+  nav_net_counter_add (&s->worker->counters.udp_responses, r.sent);
+  if (r.failed > 0)
+    nav_net_counter_add (&s->worker->counters.dropped_send_failed, r.failed);
 }
 
 static const NavNetUdpFuncs udp_funcs = {
   udp_datagram, udp_batch_done, NULL,
 };
 
-static gboolean
-udp_readable (gint         fd,
-              GIOCondition condition,
-              gpointer     user_data)
+static void
+worker_ready (gpointer tag,
+              guint32  events,
+              gpointer user_data)
 {
-  NavStunUdpSocket *s = user_data;
+  NavStunUdpSocket *s = tag;
 
-  nav_net_udp_reader_drain (s->server->reader, fd, &udp_funcs, s);
-  return G_SOURCE_CONTINUE;
+  nav_net_udp_reader_drain (s->worker->reader, s->fd, &udp_funcs, s);
+}
+
+static const NavNetWorkerFuncs worker_funcs = { worker_ready, NULL };
+
+static NavStunWorker *
+worker_new (NavStunServer  *self,
+            GError        **error)
+{
+  NavStunWorker *w = g_new0 (NavStunWorker, 1);
+  NavNetUdpConfig config = { UDP_BATCH, NAV_STUN_SERVER_RECV_SIZE, 0, UDP_ROUNDS };
+
+  w->server = self;
+  w->loop = nav_net_worker_new (&worker_funcs, w, error);
+  if (w->loop == NULL)
+    {
+      g_free (w);
+      return NULL;
+    }
+  w->udp = g_ptr_array_new ();
+  w->reader = nav_net_udp_reader_new (&config);
+  w->answerer.software = self->software;
+  w->answerer.counters = &w->counters;
+  return w;
+}
+
+static void udp_socket_free (gpointer data);
+
+static void
+worker_free (NavStunWorker *w)
+{
+  nav_net_worker_free (w->loop);
+  g_ptr_array_set_free_func (w->udp, udp_socket_free);
+  g_ptr_array_unref (w->udp);
+  nav_net_udp_reader_free (w->reader);
+  g_free (w);
 }
 
 static NavStunUdpSocket *
-udp_socket_new (NavStunServer     *self,
+udp_socket_new (NavStunWorker     *w,
                 const NavAddress  *address,
                 gint               ip_index,
                 gint               port_index,
                 GError           **error)
 {
+  NavStunServer *self = w->server;
   NavStunUdpSocket *s;
   NavAddress bound;
   int errsv = 0;
-  int fd = nav_net_socket_open (address, SOCK_DGRAM, 0, UDP_SOCKET_BUFFER, &bound, &errsv);
+  int fd = nav_net_socket_open (address, SOCK_DGRAM, self->threads > 1 ? NAV_NET_SOCKET_REUSEPORT : 0,
+                                UDP_SOCKET_BUFFER, &bound, &errsv);
 
   if (fd < 0)
     {
@@ -234,14 +287,16 @@ udp_socket_new (NavStunServer     *self,
     }
   s = g_new0 (NavStunUdpSocket, 1);
   s->server = self;
+  s->worker = w;
   s->fd = fd;
   s->local = bound;
   s->ip_index = ip_index;
   s->port_index = port_index;
   s->tx_buf = g_malloc ((gsize) UDP_BATCH * NAV_STUN_SERVER_RESPONSE_SIZE);
-  s->source = nav_net_udp_source_new (fd, self->context, G_SOURCE_FUNC (udp_readable), s,
-                                      "[nav-stun] UDP listener");
-  g_ptr_array_add (self->udp, s);
+  nav_net_worker_watch (w->loop, fd, EPOLLIN, s);
+  g_ptr_array_add (w->udp, s);
+  if (ip_index >= 0)
+    w->answerer.grid[ip_index][port_index] = s;
   return s;
 }
 
@@ -250,8 +305,6 @@ udp_socket_free (gpointer data)
 {
   NavStunUdpSocket *s = data;
 
-  g_source_destroy (s->source);
-  g_source_unref (s->source);
   close (s->fd);
   g_free (s->tx_buf);
   g_free (s);
@@ -271,16 +324,16 @@ stream_frame (NavNetStream *stream,
   guint8 out[NAV_STUN_SERVER_RESPONSE_SIZE];
   gsize n;
 
-  self->counters.tcp_received++;
+  NAV_STUN_COUNT (&CONTROL (self)->counters, tcp_received);
   info.from = nav_net_stream_get_remote (stream);
-  n = nav_stun_server_answer (&self->answerer, data, len, &info, out, sizeof out);
+  n = nav_stun_server_answer (&CONTROL (self)->answerer, data, len, &info, out, sizeof out);
   if (n == 0)
     return;
-  self->counters.tcp_responses++;
+  NAV_STUN_COUNT (&CONTROL (self)->counters, tcp_responses);
   if (!nav_net_stream_write (stream, out, n))
     {
       /* The client sends and never reads. */
-      self->counters.dropped_send_failed++;
+      NAV_STUN_COUNT (&CONTROL (self)->counters, dropped_send_failed);
       g_hash_table_remove (self->connections, stream);
     }
 }
@@ -296,7 +349,7 @@ stream_closed (NavNetStream *stream,
       nav_net_stream_get_queued (stream) == 0)
     {
       /* Not STUN: the stream cannot be resynchronised. */
-      self->counters.dropped_not_stun++;
+      NAV_STUN_COUNT (&CONTROL (self)->counters, dropped_not_stun);
     }
   g_hash_table_remove (self->connections, stream);
 }
@@ -324,7 +377,7 @@ connection_slot (NavStunServer *self,
 {
   if (g_hash_table_size (self->connections) >= self->max_tcp_connections)
     {
-      self->counters.tcp_rejected++;
+      NAV_STUN_COUNT (&CONTROL (self)->counters, tcp_rejected);
       close (fd);
       return FALSE;
     }
@@ -341,7 +394,7 @@ on_tcp_accepted (NavNetListener   *listener,
 
   if (!connection_slot (self, fd))
     return;
-  self->counters.tcp_accepted++;
+  NAV_STUN_COUNT (&CONTROL (self)->counters, tcp_accepted);
   add_connection (self, fd, NULL, NULL);
 }
 
@@ -355,7 +408,7 @@ on_tls_accepted (NavNetListener   *listener,
 
   if (!connection_slot (self, fd))
     return;
-  self->counters.tls_accepted++;
+  NAV_STUN_COUNT (&CONTROL (self)->counters, tls_accepted);
   nav_net_tls_server_accept (self->tls, fd, remote);
 }
 
@@ -371,7 +424,7 @@ on_tls_handshake_done (NavNetTlsServer      *tls,
 
   if (g_hash_table_size (self->connections) >= self->max_tcp_connections)
     {
-      self->counters.tcp_rejected++;
+      NAV_STUN_COUNT (&CONTROL (self)->counters, tcp_rejected);
       io_funcs->free (io);
       close (fd);
       return;
@@ -392,7 +445,7 @@ sweep (gpointer user_data)
   while (g_hash_table_iter_next (&iter, &key, NULL))
     if (nav_net_stream_get_last_activity (key) <= limit)
       {
-        self->counters.tcp_idle_closed++;
+        NAV_STUN_COUNT (&CONTROL (self)->counters, tcp_idle_closed);
         g_hash_table_iter_remove (&iter);
       }
   return G_SOURCE_CONTINUE;
@@ -477,9 +530,10 @@ start_once (NavStunServer  *self,
   static const gchar * const default_ips[] = { "0.0.0.0", "::", NULL };
   const gchar *single[2] = { self->listening_ip, NULL };
   const gchar * const *ips;
-  guint i, port;
+  guint i, k, port;
   gboolean rfc5780 = self->alt_listening_ip != NULL && self->alt_listening_ip[0] != '\0';
   gboolean do_tls;
+  NavNetSteering steer;
 
   if (self->listening_ips != NULL && self->listening_ips[0] != NULL)
     ips = (const gchar * const *) self->listening_ips;
@@ -488,6 +542,12 @@ start_once (NavStunServer  *self,
   else
     ips = default_ips;
 
+  if (!nav_net_steering_from_string (self->steering, &steer))
+    {
+      g_set_error (error, NAV_ERROR, NAV_ERROR_INVALID_ARGUMENT,
+                   _("Unknown steering “%s”: hash, cpu or random"), self->steering);
+      return FALSE;
+    }
   if (!self->udp_enabled && !self->tcp_enabled && !self->tls_enabled)
     {
       g_set_error (error, NAV_ERROR, NAV_ERROR_INVALID_ARGUMENT,
@@ -513,12 +573,16 @@ start_once (NavStunServer  *self,
     }
 
   /* The counters are those of this run, as a restarted daemon's. */
-  memset (&self->counters, 0, sizeof self->counters);
+  memset (&self->retired, 0, sizeof self->retired);
   self->running = TRUE;         /* from here on, stop() tears down */
-  self->udp = g_ptr_array_new_with_free_func (udp_socket_free);
   self->tcp_listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_net_listener_free);
   self->tls_listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_net_listener_free);
   self->connections = g_hash_table_new_full (g_direct_hash, g_direct_equal, close_connection, NULL);
+  self->n_workers = 1 + self->threads;
+  self->workers = g_new0 (NavStunWorker *, self->n_workers);
+  for (i = 0; i < self->n_workers; i++)
+    if ((self->workers[i] = worker_new (self, error)) == NULL)
+      goto fail;
 
   do_tls = self->tls_enabled;
   if (do_tls && self->cert_file == NULL)
@@ -535,11 +599,6 @@ start_once (NavStunServer  *self,
         goto fail;
     }
 
-  {
-    NavNetUdpConfig config = { UDP_BATCH, NAV_STUN_SERVER_RECV_SIZE, 0, UDP_ROUNDS };
-
-    self->reader = nav_net_udp_reader_new (&config);
-  }
   self->bound_port = self->listening_port;
   self->bound_alt_port = self->alt_listening_port != 0
                          ? self->alt_listening_port
@@ -547,9 +606,12 @@ start_once (NavStunServer  *self,
   self->bound_tls_port = self->tls_listening_port;
 
   /* UDP: the primary port on every listening IP; in RFC 5780 mode the
-   * grid of (primary, alternate IP) x (primary, alternate port). */
-  if (self->udp_enabled)
+   * grid of (primary, alternate IP) x (primary, alternate port).  Each
+   * worker has its own sockets, in the same order. */
+  for (k = 0; self->udp_enabled && k < MAX (self->threads, 1); k++)
     {
+      NavStunWorker *w = self->workers[self->threads > 0 ? k + 1 : 0];
+
       for (i = 0; ips[i] != NULL; i++)
         {
           NavAddress a;
@@ -557,15 +619,14 @@ start_once (NavStunServer  *self,
 
           if (!parse_ip (ips[i], self->bound_port, &a, error))
             goto fail;
-          s = udp_socket_new (self, &a, (rfc5780 && i == 0) ? 0 : -1,
+          s = udp_socket_new (w, &a, (rfc5780 && i == 0) ? 0 : -1,
                               (rfc5780 && i == 0) ? 0 : -1, error);
           if (s == NULL)
             goto fail;
           if (self->bound_port == 0)
             self->bound_port = nav_address_get_port (&s->local);
-          if (rfc5780 && i == 0)
-            self->answerer.grid[0][0] = s;
-          log_listener ("udp", &s->local, rfc5780 && i == 0 ? "primary" : NULL);
+          if (k == 0)
+            log_listener ("udp", &s->local, rfc5780 && i == 0 ? "primary" : NULL);
         }
       if (rfc5780)
         {
@@ -583,15 +644,26 @@ start_once (NavStunServer  *self,
                 port = pi == 0 ? self->bound_port : self->bound_alt_port;
                 if (!parse_ip (grid_ips[ip], port, &a, error))
                   goto fail;
-                s = udp_socket_new (self, &a, ip, pi, error);
+                s = udp_socket_new (w, &a, ip, pi, error);
                 if (s == NULL)
                   goto fail;
                 if (pi == 1 && self->bound_alt_port == 0)
                   self->bound_alt_port = nav_address_get_port (&s->local);
-                self->answerer.grid[ip][pi] = s;
-                log_listener ("udp", &s->local, "rfc5780");
+                if (k == 0)
+                  log_listener ("udp", &s->local, "rfc5780");
+                self->alt_bound = TRUE;
               }
         }
+    }
+  if (self->threads > 1 && self->udp_enabled)
+    {
+      GPtrArray *first = self->workers[1]->udp;
+
+      for (i = 0; i < first->len; i++)
+        if (!nav_net_socket_set_steering (((NavStunUdpSocket *) g_ptr_array_index (first, i))->fd,
+                                          steer, self->threads))
+          g_warning ("event=steering-unavailable steering=%s error=\"%s\"",
+                     self->steering, g_strerror (errno));
     }
 
   if (self->tcp_enabled && !add_listeners (self, ips, FALSE, &self->bound_port, error))
@@ -604,6 +676,17 @@ start_once (NavStunServer  *self,
   g_source_set_static_name (self->sweep, "[nav-stun] idle connections");
   g_source_attach (self->sweep, self->context);
 
+  nav_net_worker_attach (CONTROL (self)->loop, self->context, "[nav-stun] UDP");
+  for (i = 1; i < self->n_workers; i++)
+    {
+      g_autofree gchar *name = g_strdup_printf ("nav-stun-%u", i);
+
+      if (!nav_net_worker_start_thread (self->workers[i]->loop, name, error))
+        goto fail;
+    }
+  if (self->threads > 0)
+    g_message ("event=threads count=%u steering=%s", self->threads,
+               self->steering != NULL ? self->steering : "hash");
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
   return TRUE;
 
@@ -660,9 +743,20 @@ nav_stun_server_stop (NavServer *server)
   /* Its last handshakes hand nothing back once it is gone. */
   g_clear_pointer (&self->tls, nav_net_tls_server_free);
   g_clear_pointer (&self->connections, g_hash_table_unref);
-  g_clear_pointer (&self->udp, g_ptr_array_unref);
-  g_clear_pointer (&self->reader, nav_net_udp_reader_free);
-  memset (self->answerer.grid, 0, sizeof self->answerer.grid);
+  /* the threads are joined, their counters kept for the stats */
+  for (guint i = 0; i < self->n_workers; i++)
+    if (self->workers[i] != NULL)
+      nav_net_worker_stop (self->workers[i]->loop);
+  for (guint i = 0; i < self->n_workers; i++)
+    if (self->workers[i] != NULL)
+      {
+        nav_net_counters_sum ((guint64 *) &self->retired, (const guint64 *) &self->workers[i]->counters,
+                              sizeof (NavStunServerCounters) / sizeof (guint64));
+        g_clear_pointer (&self->workers[i], worker_free);
+      }
+  g_clear_pointer (&self->workers, g_free);
+  self->n_workers = 0;
+  self->alt_bound = FALSE;
   self->bound_port = self->bound_alt_port = self->bound_tls_port = 0;
 
   self->running = FALSE;
@@ -676,11 +770,18 @@ nav_stun_server_get_counter (NavStunServer *self,
                              const gchar   *name)
 {
   const NavNetTlsStats *tls = self->tls != NULL ? nav_net_tls_server_get_stats (self->tls) : NULL;
+  NavStunServerCounters sum = self->retired;
 
   g_return_val_if_fail (NAV_IS_STUN_SERVER (self), 0);
 
+  for (guint i = 0; i < self->n_workers; i++)
+    nav_net_counters_sum ((guint64 *) &sum, (const guint64 *) &self->workers[i]->counters,
+                          sizeof (NavStunServerCounters) / sizeof (guint64));
+  if (g_str_equal (name, "threads"))
+    return self->n_workers > 0 ? self->n_workers - 1 : 0;
+
   if (g_str_equal (name, "tls-handshake-failed"))
-    return tls != NULL ? tls->failed + tls->timed_out : self->counters.tls_handshake_failed;
+    return tls != NULL ? tls->failed + tls->timed_out : sum.tls_handshake_failed;
   if (g_str_equal (name, "tls-handshake-timeouts"))
     return tls != NULL ? tls->timed_out : 0;
   if (g_str_equal (name, "tls-handshakes-refused"))
@@ -703,16 +804,16 @@ nav_stun_server_get_counter (NavStunServer *self,
       return n;
     }
   if (g_str_equal (name, "received"))
-    return self->counters.udp_received + self->counters.tcp_received;
+    return sum.udp_received + sum.tcp_received;
   if (g_str_equal (name, "answered"))
-    return self->counters.udp_responses + self->counters.tcp_responses;
+    return sum.udp_responses + sum.tcp_responses;
   if (g_str_equal (name, "dropped"))
-    return self->counters.dropped_not_stun + self->counters.dropped_malformed +
-           self->counters.dropped_fingerprint + self->counters.dropped_not_request +
-           self->counters.dropped_oversize + self->counters.dropped_send_failed +
-           self->counters.dropped_build_failed;
+    return sum.dropped_not_stun + sum.dropped_malformed +
+           sum.dropped_fingerprint + sum.dropped_not_request +
+           sum.dropped_oversize + sum.dropped_send_failed +
+           sum.dropped_build_failed;
 #define GET_COUNTER(field, name_) \
-  if (g_str_equal (name, name_)) return self->counters.field;
+  if (g_str_equal (name, name_)) return sum.field;
   NAV_STUN_SERVER_COUNTERS (GET_COUNTER)
 #undef GET_COUNTER
   return 0;
@@ -724,7 +825,7 @@ nav_stun_server_get_stats (NavServer *server)
   NavStunServer *self = NAV_STUN_SERVER (server);
   static const gchar * const extra[] = {
     "tcp-connections", "tcp-accept-paused", "tls-handshakes", "tls-handshake-timeouts",
-    "tls-handshakes-refused",
+    "tls-handshakes-refused", "threads",
     /* The totals every NavServer reports. */
     "received", "answered", "dropped", NULL
   };
@@ -783,9 +884,11 @@ nav_stun_server_get_property (GObject    *object,
     case PROP_MAX_TLS_HANDSHAKES_PER_IP:
       g_value_set_uint (value, self->tls_limits.max_handshakes_per_ip);
       break;
+    case PROP_THREADS: g_value_set_uint (value, self->threads); break;
+    case PROP_STEERING: g_value_set_string (value, self->steering); break;
     case PROP_PORT: g_value_set_uint (value, self->bound_port); break;
     case PROP_ALT_PORT:
-      g_value_set_uint (value, self->answerer.grid[1][1] != NULL ? self->bound_alt_port : 0);
+      g_value_set_uint (value, self->alt_bound ? self->bound_alt_port : 0);
       break;
     case PROP_TLS_PORT: g_value_set_uint (value, self->tls != NULL ? self->bound_tls_port : 0); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -828,10 +931,7 @@ nav_stun_server_set_property (GObject      *object,
     case PROP_TLS: self->tls_enabled = g_value_get_boolean (value); break;
     case PROP_CERT: replace_string (&self->cert_file, value); break;
     case PROP_PKEY: replace_string (&self->pkey_file, value); break;
-    case PROP_SOFTWARE:
-      replace_string (&self->software, value);
-      self->answerer.software = self->software;
-      break;
+    case PROP_SOFTWARE: replace_string (&self->software, value); break;
     case PROP_TCP_IDLE_TIMEOUT: self->tcp_idle_timeout_ms = g_value_get_uint (value); break;
     case PROP_MAX_TCP_CONNECTIONS: self->max_tcp_connections = g_value_get_uint (value); break;
     case PROP_TLS_HANDSHAKE_TIMEOUT:
@@ -841,6 +941,8 @@ nav_stun_server_set_property (GObject      *object,
     case PROP_MAX_TLS_HANDSHAKES_PER_IP:
       self->tls_limits.max_handshakes_per_ip = g_value_get_uint (value);
       break;
+    case PROP_THREADS: self->threads = g_value_get_uint (value); break;
+    case PROP_STEERING: replace_string (&self->steering, value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -875,6 +977,7 @@ nav_stun_server_finalize (GObject *object)
   g_free (self->cert_file);
   g_free (self->pkey_file);
   g_free (self->software);
+  g_free (self->steering);
 
   G_OBJECT_CLASS (nav_stun_server_parent_class)->finalize (object);
 }
@@ -1088,6 +1191,30 @@ nav_stun_server_class_init (NavStunServerClass *klass)
                        1, G_MAXUINT, NAV_NET_TLS_DEFAULT_MAX_HANDSHAKES_PER_IP,
                        rw | G_PARAM_CONSTRUCT);
   /**
+   * NavStunServer:threads:
+   *
+   * Worker threads answering over UDP, each with a socket of its own on
+   * every UDP address (SO_REUSEPORT: the kernel spreads the clients over
+   * them, and in RFC 5780 mode each thread has the whole grid); 0
+   * answers from the server's context, as TCP and TLS always are.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_THREADS] =
+    g_param_spec_uint ("threads", "Threads", "Worker threads answering over UDP; 0 for none",
+                       0, 256, 0, rw | G_PARAM_CONSTRUCT);
+  /**
+   * NavStunServer:steering:
+   *
+   * How datagrams are spread over the threads: `hash` (the kernel's),
+   * `cpu` (the thread of the CPU that received it) or `random`.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_STEERING] =
+    g_param_spec_string ("steering", "Steering", "How datagrams are spread over the threads: hash, cpu or random",
+                         "hash", rw | G_PARAM_CONSTRUCT);
+  /**
    * NavStunServer:port:
    *
    * The UDP and TCP port the running server is bound to; 0 when stopped.
@@ -1127,5 +1254,4 @@ static void
 nav_stun_server_init (NavStunServer *self)
 {
   nav_net_tls_limits_init (&self->tls_limits);
-  self->answerer.counters = &self->counters;
 }

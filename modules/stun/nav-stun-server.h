@@ -25,9 +25,6 @@ G_BEGIN_DECLS
 #define NAV_TYPE_STUN_SERVER (nav_stun_server_get_type ())
 G_DECLARE_FINAL_TYPE (NavStunServer, nav_stun_server, NAV, STUN_SERVER, GObject)
 
-/* For the module entry point. */
-void     nav_stun_server_register     (GTypeModule   *module);
-
 /* For tests that compile the server in: the stats, one by one. */
 guint64  nav_stun_server_get_counter  (NavStunServer *self,
                                        const gchar   *name);

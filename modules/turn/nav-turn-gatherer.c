@@ -381,11 +381,11 @@ nav_turn_gatherer_get_property (GObject    *object,
     case PROP_TLS_CA_FILE: g_value_set_string (value, self->tls_ca_file); break;
     case PROP_TLS_INSECURE: g_value_set_boolean (value, self->tls_insecure); break;
     case PROP_CONNECT_TIMEOUT: g_value_set_uint (value, self->connect_timeout); break;
-    case PROP_STUN_INITIAL_TIMEOUT: g_value_set_uint (value, self->params.rto_ms); break;
-    case PROP_STUN_MAX_RETRANSMISSIONS: g_value_set_uint (value, self->params.rc - 1); break;
-    case PROP_STUN_RELIABLE_TIMEOUT: g_value_set_uint (value, self->params.ti_ms); break;
     case PROP_SOFTWARE: g_value_set_string (value, self->software); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    default:
+      if (!nav_stun_retransmit_params_get_property (&self->params, PROP_STUN_INITIAL_TIMEOUT,
+                                                    prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -415,11 +415,11 @@ nav_turn_gatherer_set_property (GObject      *object,
     case PROP_TLS_CA_FILE: g_free (self->tls_ca_file); self->tls_ca_file = g_value_dup_string (value); break;
     case PROP_TLS_INSECURE: self->tls_insecure = g_value_get_boolean (value); break;
     case PROP_CONNECT_TIMEOUT: self->connect_timeout = g_value_get_uint (value); break;
-    case PROP_STUN_INITIAL_TIMEOUT: self->params.rto_ms = g_value_get_uint (value); break;
-    case PROP_STUN_MAX_RETRANSMISSIONS: self->params.rc = g_value_get_uint (value) + 1; break;
-    case PROP_STUN_RELIABLE_TIMEOUT: self->params.ti_ms = g_value_get_uint (value); break;
     case PROP_SOFTWARE: g_free (self->software); self->software = g_value_dup_string (value); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    default:
+      if (!nav_stun_retransmit_params_set_property (&self->params, PROP_STUN_INITIAL_TIMEOUT,
+                                                    prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -495,44 +495,24 @@ nav_turn_gatherer_class_init (NavTurnGathererClass *klass)
                        1, G_MAXUINT, NAV_TURN_DEFAULT_CONNECT_TIMEOUT_MS, flags));
   /**
    * NavTurnGatherer:stun-initial-timeout:
-   *
-   * The first retransmission timeout of a request to the server over UDP,
-   * in milliseconds: RTO of RFC 8489 §6.2.1.  The interval doubles after
-   * each transmission; after the last one the client waits 16 times this
-   * (Rm) before the allocation fails.
-   *
-   * Since: 1.0
-   */
-  g_object_class_install_property (object_class, PROP_STUN_INITIAL_TIMEOUT,
-    g_param_spec_uint ("stun-initial-timeout", NULL, "First retransmission timeout over UDP (ms)",
-                       1, G_MAXUINT, NAV_STUN_DEFAULT_RTO_MS, flags));
-  /**
    * NavTurnGatherer:stun-max-retransmissions:
-   *
-   * How many times a request to the server over UDP is sent again after
-   * the first transmission when no response comes: Rc of RFC 8489 §6.2.1
-   * is this plus one (the default, 6, is the RFC's Rc of 7).
-   *
-   * Since: 1.0
-   */
-  g_object_class_install_property (object_class, PROP_STUN_MAX_RETRANSMISSIONS,
-    g_param_spec_uint ("stun-max-retransmissions", NULL, "Retransmissions of a request over UDP",
-                       0, 64, NAV_STUN_DEFAULT_RC - 1, flags));
-  /**
    * NavTurnGatherer:stun-reliable-timeout:
    *
-   * How long a request to the server over TCP or TLS waits for its
-   * response, in milliseconds: Ti of RFC 8489 §6.2.2 (default 39.5 s).
-   * Such a request is sent once; a server that accepted the connection
-   * but never answers makes the allocation fail after this.  The
+   * How requests to the server are sent again, the same settings as
+   * every object that runs STUN transactions (see
+   * nav_stun_retransmit_params_install()): over UDP, the first
+   * retransmission timeout in milliseconds (RTO of RFC 8489 §6.2.1, the
+   * interval doubling after each transmission; after the last one the
+   * client waits 16 times RTO, Rm, before the allocation fails) and the
+   * transmissions after the first (Rc minus one; the default, 6, is the
+   * RFC's Rc of 7); over TCP or TLS, how long a request, sent once,
+   * waits for its response (Ti of §6.2.2, default 39.5 s; the
    * connection and TLS handshake before it are bounded by
-   * [property@Nav.TurnGatherer:connect-timeout].
+   * [property@Nav.TurnGatherer:connect-timeout]).
    *
    * Since: 1.0
    */
-  g_object_class_install_property (object_class, PROP_STUN_RELIABLE_TIMEOUT,
-    g_param_spec_uint ("stun-reliable-timeout", NULL, "Timeout of a request over TCP or TLS (ms)",
-                       1, G_MAXUINT, NAV_STUN_DEFAULT_TI_MS, flags));
+  nav_stun_retransmit_params_install (object_class, PROP_STUN_INITIAL_TIMEOUT, flags);
   /**
    * NavTurnGatherer:software:
    *

@@ -16,44 +16,18 @@
 #include "nav-turn-gatherer.h"
 #include "nav-turn-relay-transport.h"
 
-NAV_DEFINE_MODULE ("turn",
-                   "TURN client (relay transport and gatherer) and TURN server",
-                   NAV_VERSION_S,
-                   "LGPL-2.1-or-later",
-                   "NetAvanue");
+/* The tier's types are static types of this module (G_DEFINE_TYPE):
+ * their _get_type registers each at its first call, once the module is
+ * loaded and pinned, so there is nothing to register beforehand. */
+static const NavModuleImplementation implementations[] = {
+  { NAV_SERVER_EXTENSION_POINT_NAME, "turn", nav_turn_server_get_type, 10 },
+  { NAV_GATHERER_EXTENSION_POINT_NAME, "turn", nav_turn_gatherer_get_type, 10 },
+  { NAV_TRANSPORT_EXTENSION_POINT_NAME, "turn", nav_turn_relay_transport_get_type, 5 },
+  { NULL }
+};
 
-/* GIO derives these names from the file name, libnav-turn.so. */
-G_MODULE_EXPORT void    g_io_nav_turn_load   (GIOModule *module);
-G_MODULE_EXPORT void    g_io_nav_turn_unload (GIOModule *module);
-G_MODULE_EXPORT gchar **g_io_nav_turn_query  (void);
-
-G_MODULE_EXPORT void
-g_io_nav_turn_load (GIOModule *module)
-{
-  /* GLib never unloads types: pin the module for the whole process.  The
-   * tier's types are static types of this module, registered here once. */
-  g_type_module_use (G_TYPE_MODULE (module));
-
-  nav_turn_server_register (G_TYPE_MODULE (module));
-  nav_module_implement (module, NAV_SERVER_EXTENSION_POINT_NAME,
-                        NAV_TYPE_TURN_SERVER, "turn", 10);
-  nav_module_implement (module, NAV_GATHERER_EXTENSION_POINT_NAME,
-                        NAV_TYPE_TURN_GATHERER, "turn", 10);
-  nav_module_implement (module, NAV_TRANSPORT_EXTENSION_POINT_NAME,
-                        NAV_TYPE_TURN_RELAY_TRANSPORT, "turn", 5);
-}
-
-G_MODULE_EXPORT void
-g_io_nav_turn_unload (GIOModule *module)
-{
-}
-
-G_MODULE_EXPORT gchar **
-g_io_nav_turn_query (void)
-{
-  const gchar *points[] = { NAV_SERVER_EXTENSION_POINT_NAME,
-                            NAV_GATHERER_EXTENSION_POINT_NAME,
-                            NAV_TRANSPORT_EXTENSION_POINT_NAME, NULL };
-
-  return g_strdupv ((gchar **) points);
-}
+/* The symbol prefix is GIO's, from the file name libnav-turn.so. */
+NAV_DEFINE_MODULE_FULL (nav_turn, "turn",
+                        "TURN client (relay transport and gatherer) and TURN server",
+                        NAV_VERSION_S, "LGPL-2.1-or-later", "NetAvanue",
+                        NULL, implementations);

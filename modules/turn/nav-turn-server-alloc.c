@@ -167,22 +167,24 @@ nav_turn_udp_key_hash (gconstpointer key)
 {
   const UdpKey *k = key;
 
-  return nav_address_hash (&k->client) ^ (guint) GPOINTER_TO_SIZE (k->via);
+  return nav_address_hash (&k->client) ^ (k->slot * 0x9E3779B1u);
 }
 
 gboolean
 nav_turn_udp_key_equal (gconstpointer a,
-               gconstpointer b)
+                        gconstpointer b)
 {
   const UdpKey *x = a, *y = b;
 
-  return x->via == y->via && nav_address_equal (&x->client, &y->client);
+  return x->slot == y->slot && nav_address_equal (&x->client, &y->client);
 }
 
+/* The shared books (self->lock held) */
+
 static void
-user_count_add (NavTurnServer *self,
-                const gchar   *username,
-                gint           delta)
+user_count_add_locked (NavTurnServer *self,
+                       const gchar   *username,
+                       gint           delta)
 {
   guint count;
 
@@ -196,11 +198,84 @@ user_count_add (NavTurnServer *self,
     g_hash_table_replace (self->user_counts, g_strdup (username), GUINT_TO_POINTER (count));
 }
 
+#define CLAIM_OWNED_ELSEWHERE 1
+
+/* Takes a place for a new allocation in the books the workers share:
+ * the quotas (RFC 8656 §7.2: 486 over them) and, for a UDP client when
+ * there are several workers, its 5-tuple, which another worker may have
+ * taken meanwhile (the Allocate retransmitted there, say).  Returns 0,
+ * 486, or CLAIM_OWNED_ELSEWHERE with the owner in *@owner. */
+static guint
+books_claim (Request       *r,
+             const UdpKey  *key,
+             Worker       **owner)
+{
+  NavTurnServer *self = r->self;
+  guint code = 0;
+
+  pthread_mutex_lock (&self->lock);
+  if (key != NULL && self->owners != NULL &&
+      (*owner = g_hash_table_lookup (self->owners, key)) != NULL)
+    code = CLAIM_OWNED_ELSEWHERE;
+  else if (self->user_quota > 0 && r->username != NULL &&
+           GPOINTER_TO_UINT (g_hash_table_lookup (self->user_counts, r->username)) >= self->user_quota)
+    code = 486;
+  else if (self->total_quota > 0 && self->n_allocations >= self->total_quota)
+    code = 486;
+  else
+    {
+      if (key != NULL && self->owners != NULL)
+        g_hash_table_insert (self->owners, g_memdup2 (key, sizeof *key), r->w);
+      user_count_add_locked (self, r->username, 1);
+      self->n_allocations++;
+    }
+  pthread_mutex_unlock (&self->lock);
+  return code;
+}
+
+static void
+books_release (NavTurnServer *self,
+               const UdpKey  *key,
+               const gchar   *username)
+{
+  pthread_mutex_lock (&self->lock);
+  if (key != NULL && self->owners != NULL)
+    g_hash_table_remove (self->owners, key);
+  user_count_add_locked (self, username, -1);
+  self->n_allocations--;
+  pthread_mutex_unlock (&self->lock);
+}
+
+/* The worker owning the allocation of @key, or NULL: asked only for a
+ * datagram that the worker receiving it does not know. */
+Worker *
+nav_turn_owner_lookup (NavTurnServer *self,
+                       const UdpKey  *key)
+{
+  Worker *owner;
+
+  pthread_mutex_lock (&self->lock);
+  owner = self->owners != NULL ? g_hash_table_lookup (self->owners, key) : NULL;
+  pthread_mutex_unlock (&self->lock);
+  return owner;
+}
+
+guint
+nav_turn_allocation_count (NavTurnServer *self)
+{
+  guint n;
+
+  pthread_mutex_lock (&self->lock);
+  n = self->n_allocations;
+  pthread_mutex_unlock (&self->lock);
+  return n;
+}
+
 void
 nav_turn_allocation_destroy (Allocation  *alloc,
                     const gchar *why)
 {
-  NavTurnServer *self = alloc->server;
+  Worker *w = alloc->worker;
   gchar relay[NAV_ADDRESS_STRING_LEN];
 
   if (alloc->dead)
@@ -210,18 +285,20 @@ nav_turn_allocation_destroy (Allocation  *alloc,
            nav_address_to_string_buf (&nav_turn_first_relay (alloc)->addr, relay),
            alloc->username != NULL ? alloc->username : "", why);
   if (alloc->conn == NULL)
-    g_hash_table_remove (self->udp_allocations, &alloc->key);
+    g_hash_table_remove (w->udp_allocations, &alloc->key);
   else
     alloc->conn->alloc = NULL;
-  g_hash_table_remove (self->allocations, alloc);
-  user_count_add (self, alloc->username, -1);
+  g_hash_table_remove (w->allocations, alloc);
+  books_release (alloc->server, alloc->conn == NULL ? &alloc->key : NULL, alloc->username);
   while (alloc->tcp_relays != NULL)
     nav_turn_tcp_relay_destroy (alloc->tcp_relays->data);
   g_clear_pointer (&alloc->relay_listener, nav_net_listener_free);
-  nav_turn_relay_socket_close (self, alloc, &alloc->relays[RELAY_V4]);
-  nav_turn_relay_socket_close (self, alloc, &alloc->relays[RELAY_V6]);
-  g_ptr_array_add (self->dead_allocations, alloc);
-  nav_turn_schedule_reap (self);
+  nav_turn_relay_socket_close (w, alloc, &alloc->relays[RELAY_V4]);
+  nav_turn_relay_socket_close (w, alloc, &alloc->relays[RELAY_V6]);
+  /* freed at the end of the worker's round: pointers to it (its relay
+   * sockets in this round's events) stay valid until then */
+  g_ptr_array_add (w->dead_allocations, alloc);
+  nav_net_worker_tick_soon (w->loop);
 }
 
 void
@@ -291,18 +368,21 @@ nav_turn_handle_allocate (Request *r)
 {
   NavTurnServer *self = r->self;
   Allocation *alloc;
+  UdpKey key;
+  Worker *owner = NULL;
+  guint code;
   guint8 transport = 0;
   GSocketFamily family = G_SOCKET_FAMILY_IPV4, additional = G_SOCKET_FAMILY_INVALID;
   gboolean even = FALSE, reserve = FALSE, has_token, dual = FALSE;
   const NavAddress *relay_ip;
   NavAddress bound, bound6;
-  int fd, fd6 = -1, reserved_fd = -1;
+  int fd = -1, fd6 = -1, reserved_fd = -1;
   guint v6_error = 0;
   guint64 token = 0;
   gint64 now = nav_turn_now ();
   gchar a1[NAV_ADDRESS_STRING_LEN], a2[NAV_ADDRESS_STRING_LEN], a3[NAV_ADDRESS_STRING_LEN];
 
-  self->counters.allocate_requests++;
+  COUNT (r->w, allocate_requests);
   if (r->alloc != NULL)
     {
       /* a retransmission of the Allocate that made it is answered again */
@@ -351,35 +431,67 @@ nav_turn_handle_allocate (Request *r)
   else if (!self->have_relay4 && self->have_relay6)
     family = G_SOCKET_FAMILY_IPV6;
 
-  if (self->user_quota > 0 && r->username != NULL &&
-      GPOINTER_TO_UINT (g_hash_table_lookup (self->user_counts, r->username)) >= self->user_quota)
-    return nav_turn_respond_error (r, 486);
-  if (self->total_quota > 0 && g_hash_table_size (self->allocations) >= self->total_quota)
-    return nav_turn_respond_error (r, 486);
-
   if (has_token)
     {
       guint64 t = 0;
-      Reservation *res;
 
       if (!nav_stun_message_get_uint64 (r->msg, NAV_STUN_ATTRIBUTE_RESERVATION_TOKEN, &t, NULL))
         return nav_turn_respond_error (r, 400);
-      res = g_hash_table_lookup (self->reservations, &t);
+      token = t;
+    }
+  if (!has_token && (family == G_SOCKET_FAMILY_IPV6 ? !self->have_relay6 : !self->have_relay4))
+    return nav_turn_respond_error (r, 440);
+
+  if (r->conn == NULL)
+    {
+      key.slot = r->via->slot;
+      key.client = *r->from;
+    }
+  code = books_claim (r, r->conn == NULL ? &key : NULL, &owner);
+  if (code == CLAIM_OWNED_ELSEWHERE)
+    {
+      /* its owner answers (a retransmission, or 437) */
+      NavNetDatagram d = { (guint8 *) r->req, r->req_len, NULL, 0, FALSE };
+      struct sockaddr_storage ss;
+
+      d.from_len = nav_address_copy_to_sockaddr (r->from, (struct sockaddr *) &ss, sizeof ss);
+      d.from = (struct sockaddr *) &ss;
+      nav_turn_hand_over (owner, key.slot, &d);
+      return 0;
+    }
+  if (code != 0)
+    return nav_turn_respond_error (r, code);
+
+  if (has_token)
+    {
+      Reservation *res;
+
+      pthread_mutex_lock (&self->lock);
+      res = g_hash_table_lookup (self->reservations, &token);
+      if (res != NULL && transport == 17)
+        {
+          fd = res->fd;
+          bound = res->addr;
+          res->fd = -1;
+          g_hash_table_remove (self->reservations, &token);
+        }
+      pthread_mutex_unlock (&self->lock);
+      token = 0;
       if (res == NULL || transport != 17)
-        return nav_turn_respond_error (r, 508);
-      fd = res->fd;
-      bound = res->addr;
-      res->fd = -1;
-      g_hash_table_remove (self->reservations, &t);
+        {
+          books_release (self, r->conn == NULL ? &key : NULL, r->username);
+          return nav_turn_respond_error (r, 508);
+        }
     }
   else
     {
-      if (family == G_SOCKET_FAMILY_IPV6 ? !self->have_relay6 : !self->have_relay4)
-        return nav_turn_respond_error (r, 440);
       relay_ip = family == G_SOCKET_FAMILY_IPV6 ? &self->relay6 : &self->relay4;
       fd = open_relay (self, relay_ip, transport == 6, even, reserve, &bound, &reserved_fd);
       if (fd < 0)
-        return nav_turn_respond_error (r, 508);
+        {
+          books_release (self, r->conn == NULL ? &key : NULL, r->username);
+          return nav_turn_respond_error (r, 508);
+        }
       if (dual)
         {
           /* RFC 8656 §7.2: the IPv4 address is made; when the IPv6 one
@@ -394,8 +506,10 @@ nav_turn_handle_allocate (Request *r)
 
   alloc = g_new0 (Allocation, 1);
   alloc->server = self;
+  alloc->worker = r->w;
   for (guint i = 0; i < G_N_ELEMENTS (alloc->relays); i++)
     {
+      alloc->relays[i].watch = WATCH_RELAY;
       alloc->relays[i].alloc = alloc;
       alloc->relays[i].fd = -1;
     }
@@ -433,23 +547,22 @@ nav_turn_handle_allocate (Request *r)
     }
   else
     {
-      alloc->key.via = r->via;
-      alloc->key.client = *r->from;
-      g_hash_table_insert (self->udp_allocations, &alloc->key, alloc);
+      alloc->key = key;
+      g_hash_table_insert (r->w->udp_allocations, &alloc->key, alloc);
     }
   if (alloc->tcp_relay)
     nav_turn_tcp_relay_listen (alloc, fd);
   else
     for (guint i = 0; i < G_N_ELEMENTS (alloc->relays); i++)
-      nav_turn_relay_watch (self, &alloc->relays[i]);
-  g_hash_table_add (self->allocations, alloc);
-  user_count_add (self, alloc->username, 1);
-  self->counters.allocations_total++;
+      nav_turn_relay_watch (r->w, &alloc->relays[i]);
+  g_hash_table_add (r->w->allocations, alloc);
+  COUNT (r->w, allocations_total);
 
   if (reserved_fd >= 0)
     {
       Reservation *res = g_new0 (Reservation, 1);
 
+      pthread_mutex_lock (&self->lock);
       do
         token = ((guint64) g_random_int () << 32) | g_random_int ();
       while (token == 0 || g_hash_table_contains (self->reservations, &token));
@@ -459,6 +572,7 @@ nav_turn_handle_allocate (Request *r)
       nav_address_set_port (&res->addr, nav_address_get_port (&bound) + 1);
       res->expires = now + NAV_TURN_RESERVATION_TIMEOUT;
       g_hash_table_insert (self->reservations, &res->token, res);
+      pthread_mutex_unlock (&self->lock);
     }
 
   g_debug ("event=allocation-created client=%s via=%s relay=%s%s%s transport=%s user=\"%s\" lifetime=%u",
@@ -488,7 +602,7 @@ allocation_drop_family (Allocation    *alloc,
   GHashTableIter iter;
   gpointer value;
 
-  nav_turn_relay_socket_close (alloc->server, alloc, &alloc->relays[family_index (family)]);
+  nav_turn_relay_socket_close (alloc->worker, alloc, &alloc->relays[family_index (family)]);
   g_hash_table_foreach_remove (alloc->permissions, same_family, GINT_TO_POINTER (family));
   g_hash_table_iter_init (&iter, alloc->channels);
   while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -511,7 +625,7 @@ nav_turn_handle_refresh (Request *r)
   GSocketFamily family = G_SOCKET_FAMILY_INVALID;
   guint32 lifetime;
 
-  r->self->counters.refresh_requests++;
+  COUNT (r->w, refresh_requests);
   if (r->alloc == NULL)
     return nav_turn_respond_error (r, 437);
   if (nav_stun_message_has_attribute (r->msg, NAV_STUN_ATTRIBUTE_REQUESTED_ADDRESS_FAMILY))
@@ -575,7 +689,7 @@ nav_turn_handle_create_permission (Request *r)
   gint idx;
   gint64 now = nav_turn_now ();
 
-  r->self->counters.permission_requests++;
+  COUNT (r->w, permission_requests);
   if (r->alloc == NULL)
     return nav_turn_respond_error (r, 437);
   for (idx = nav_stun_message_find_attribute (r->msg, NAV_STUN_ATTRIBUTE_XOR_PEER_ADDRESS, 0);
@@ -609,7 +723,7 @@ nav_turn_handle_channel_bind (Request *r)
   guint code;
   gint64 now = nav_turn_now ();
 
-  r->self->counters.channel_bind_requests++;
+  COUNT (r->w, channel_bind_requests);
   if (r->alloc == NULL)
     return nav_turn_respond_error (r, 437);
   if (r->alloc->tcp_relay)
@@ -660,29 +774,29 @@ nav_turn_handle_send (Request *r)
   gsize len;
   gint64 now = nav_turn_now ();
 
-  r->self->counters.send_indications++;
+  COUNT (r->w, send_indications);
   if (r->alloc == NULL)
     {
-      r->self->counters.dropped_no_allocation++;
+      COUNT (r->w, dropped_no_allocation);
       return;
     }
   data = nav_stun_message_get_attribute (r->msg, NAV_STUN_ATTRIBUTE_DATA, &len);
   if (data == NULL ||
       !nav_stun_message_get_xor_address (r->msg, NAV_STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &peer, NULL))
     {
-      r->self->counters.dropped_malformed++;
+      COUNT (r->w, dropped_malformed);
       return;
     }
   if (nav_turn_permission_lookup (r->alloc, &peer, now) == NULL)
     {
-      r->self->counters.dropped_no_permission++;
+      COUNT (r->w, dropped_no_permission);
       return;
     }
   /* RFC 8656 §11.3: DF as the indication asks */
   nav_turn_relay_to_peer (r->alloc, &peer, data, len, now,
                  nav_stun_message_has_attribute (r->msg, NAV_STUN_ATTRIBUTE_DONT_FRAGMENT));
   /* the data is in the parsed copy of the message, freed next */
-  nav_turn_peer_flush (r->self);
+  nav_turn_peer_flush (r->w);
 }
 
 

@@ -122,36 +122,77 @@ const guint16 nav_turn_offered_algorithms[2] = {
   NAV_STUN_PASSWORD_ALGORITHM_SHA256, NAV_STUN_PASSWORD_ALGORITHM_MD5
 };
 
-/* The client's 5-tuple: transport, client address, server address. */
+/* A client's 5-tuple: transport, client address, server address. */
 static void
-hash_five_tuple (GHmac   *hmac,
-                 Request *r)
+hash_five_tuple (GHmac            *hmac,
+                 const gchar      *transport,
+                 const NavAddress *client,
+                 const NavAddress *server)
 {
-  const gchar *transport = r->conn == NULL ? "udp" : r->conn->tls ? "tls" : "tcp";
   gchar buf[NAV_ADDRESS_STRING_LEN];
 
   g_hmac_update (hmac, (const guchar *) transport, strlen (transport) + 1);
-  nav_address_to_string_buf (r->from, buf);
+  nav_address_to_string_buf (client, buf);
   g_hmac_update (hmac, (const guchar *) buf, strlen (buf) + 1);
-  nav_address_to_string_buf (r->local, buf);
+  nav_address_to_string_buf (server, buf);
   g_hmac_update (hmac, (const guchar *) buf, strlen (buf) + 1);
 }
 
 static void
-nonce_mac (Request     *r,
-           const gchar *head,  /* NONCE_COOKIE_LENGTH + 16 bytes */
-           gchar       *out    /* 17 bytes */)
+nonce_mac_for (NavTurnServer    *self,
+               const gchar      *head,  /* NONCE_COOKIE_LENGTH + 16 bytes */
+               const gchar      *transport,
+               const NavAddress *client,
+               const NavAddress *server,
+               gchar            *out    /* 17 bytes */)
 {
-  NavTurnServer *self = r->self;
   g_autoptr (GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, self->nonce_secret, sizeof self->nonce_secret);
   guint8 digest[32];
   gsize len = sizeof digest;
 
   g_hmac_update (hmac, (const guchar *) head, NONCE_COOKIE_LENGTH + 16);
-  hash_five_tuple (hmac, r);
+  hash_five_tuple (hmac, transport, client, server);
   g_hmac_get_digest (hmac, digest, &len);
   for (guint i = 0; i < 8; i++)
     g_snprintf (out + 2 * i, 3, "%02x", digest[i]);
+}
+
+/* The nonce's MAC for the 5-tuple the request came on. */
+static void
+nonce_mac (Request     *r,
+           const gchar *head,
+           gchar       *out)
+{
+  const gchar *transport = r->conn == NULL ? "udp" : r->conn->tls ? "tls" : "tcp";
+
+  nonce_mac_for (r->self, head, transport, r->from, r->local, out);
+}
+
+/* RFC 6062 §4.4: a client sends ConnectionBind on a new data connection
+ * with the credentials, and so the nonce, of its control connection.
+ * Such a nonce is bound to the control connection's 5-tuple: it is
+ * accepted when the CONNECTION-ID names a connection of an allocation
+ * whose control connection has that 5-tuple (a replay from anywhere else
+ * still gets 438; the connection id is good for one bind). */
+static gboolean
+nonce_is_control_connections (Request     *r,
+                              const gchar *nonce,
+                              gchar       *mac)
+{
+  TcpRelay *relay;
+  Conn *control;
+  guint32 id;
+
+  if (r->method != NAV_STUN_METHOD_CONNECTION_BIND || r->conn == NULL || r->conn->alloc != NULL ||
+      !nav_stun_message_get_uint32 (r->msg, NAV_STUN_ATTRIBUTE_CONNECTION_ID, &id, NULL))
+    return FALSE;
+  relay = g_hash_table_lookup (r->self->tcp_relays, GUINT_TO_POINTER (id));
+  if (relay == NULL || relay->alloc == NULL || relay->alloc->conn == NULL)
+    return FALSE;
+  control = relay->alloc->conn;
+  nonce_mac_for (r->self, nonce, control->tls ? "tls" : "tcp", &control->remote, &control->local,
+                 mac);
+  return memcmp (mac, nonce + NONCE_COOKIE_LENGTH + 16, 16) == 0;
 }
 
 void
@@ -179,7 +220,8 @@ nonce_valid (Request     *r,
       memcmp (nonce, NONCE_COOKIE, NONCE_COOKIE_LENGTH) != 0)
     return FALSE;
   nonce_mac (r, nonce, mac);
-  if (memcmp (mac, nonce + NONCE_COOKIE_LENGTH + 16, 16) != 0)
+  if (memcmp (mac, nonce + NONCE_COOKIE_LENGTH + 16, 16) != 0 &&
+      !nonce_is_control_connections (r, nonce, mac))
     return FALSE;
   memcpy (expiry_hex, nonce + NONCE_COOKIE_LENGTH, 16);
   expiry_hex[16] = '\0';
@@ -343,9 +385,9 @@ nav_turn_authenticate (Request *r,
     }
   r->authenticated = TRUE;
   if (algorithm == NAV_STUN_PASSWORD_ALGORITHM_SHA256)
-    self->counters.auth_sha256++;
+    COUNT (r->w, auth_sha256);
   else
-    self->counters.auth_md5++;
+    COUNT (r->w, auth_md5);
   r->username = g_steal_pointer (&username);
   return TRUE;
 }

@@ -11,13 +11,13 @@
 #include <string.h>
 
 void
-nav_turn_count_error (NavTurnServer *self,
-             guint          code)
+nav_turn_count_error (Worker *w,
+                      guint   code)
 {
-  self->counters.errors++;
+  COUNT (w, errors);
   switch (code)
     {
-#define CASE(n) case n: self->counters.error_##n++; break;
+#define CASE(n) case n: COUNT (w, error_##n); break;
     CASE (400) CASE (401) CASE (403) CASE (420) CASE (437) CASE (438)
     CASE (440) CASE (441) CASE (442) CASE (443) CASE (446) CASE (447)
     CASE (486) CASE (508)
@@ -63,7 +63,7 @@ nav_turn_respond_error (Request *r,
   NavStunMessageBuilder *b = nav_turn_response_begin (r, NAV_STUN_CLASS_ERROR_RESPONSE);
   gboolean challenge = code == 401 || code == 438;
 
-  nav_turn_count_error (r->self, code);
+  nav_turn_count_error (r->w, code);
   nav_stun_message_builder_add_error_code (b, code, nav_stun_error_code_get_reason (code), NULL);
   if (challenge)
     {
@@ -86,7 +86,7 @@ handle_binding (Request *r)
 {
   NavStunMessageBuilder *b = nav_turn_response_begin (r, NAV_STUN_CLASS_SUCCESS_RESPONSE);
 
-  r->self->counters.binding_requests++;
+  COUNT (r->w, binding_requests);
   nav_stun_message_builder_add_xor_mapped_address (b, r->from, NULL);
   return nav_turn_response_finish (r, b, FALSE);
 }
@@ -132,21 +132,21 @@ handle_rfc3489_binding (Request *r)
   if (n_unknown > 0)
     {
       b = nav_turn_response_begin (r, NAV_STUN_CLASS_ERROR_RESPONSE);
-      nav_turn_count_error (r->self, 420);
+      nav_turn_count_error (r->w, 420);
       nav_stun_message_builder_add_error_code (b, 420, nav_stun_error_code_get_reason (420), NULL);
       nav_stun_message_builder_add_unknown_attributes (b, unknown, MIN (n_unknown, 32), NULL);
     }
   else
     {
       b = nav_turn_response_begin (r, NAV_STUN_CLASS_SUCCESS_RESPONSE);
-      r->self->counters.binding_requests++;
+      COUNT (r->w, binding_requests);
       nav_stun_message_builder_add_mapped_address (b, r->from, NULL);
     }
   n = nav_turn_response_finish (r, b, FALSE);
   if (n >= NAV_STUN_HEADER_LENGTH)
     {
       memcpy (r->out + 4, data + 4, 4);
-      r->self->counters.rfc3489_requests++;
+      COUNT (r->w, rfc3489_requests);
     }
   return n;
 }
@@ -156,7 +156,6 @@ handle_rfc3489_binding (Request *r)
 gsize
 nav_turn_handle_stun (Request *r)
 {
-  NavTurnServer *self = r->self;
   g_autoptr (GError) error = NULL;
   NavStunClass klass;
   const guint16 *unknown;
@@ -166,7 +165,7 @@ nav_turn_handle_stun (Request *r)
     {
       resp = handle_rfc3489_binding (r);
       if (resp == 0)
-        self->counters.dropped_not_stun++;
+        COUNT (r->w, dropped_not_stun);
       return resp;
     }
   r->msg = nav_stun_message_parse_full (r->req, r->req_len,
@@ -177,7 +176,7 @@ nav_turn_handle_stun (Request *r)
           g_error_matches (error, NAV_STUN_ERROR, NAV_STUN_ERROR_BAD_ATTRIBUTE_LENGTH) &&
           nav_stun_message_peek_length (r->req, r->req_len) == (gssize) r->req_len)
         return nav_turn_respond_error (r, 400);
-      self->counters.dropped_malformed++;
+      COUNT (r->w, dropped_malformed);
       return 0;
     }
   r->fingerprint = nav_stun_message_has_fingerprint (r->msg);
@@ -187,12 +186,12 @@ nav_turn_handle_stun (Request *r)
       if (r->method == NAV_STUN_METHOD_SEND)
         nav_turn_handle_send (r);
       else
-        self->counters.dropped_unexpected++;
+        COUNT (r->w, dropped_unexpected);
       return 0;
     }
   if (klass != NAV_STUN_CLASS_REQUEST)
     {
-      self->counters.dropped_unexpected++;
+      COUNT (r->w, dropped_unexpected);
       return 0;
     }
   unknown = nav_stun_message_get_unknown_required_attributes (r->msg, &n_unknown);
@@ -200,7 +199,7 @@ nav_turn_handle_stun (Request *r)
     {
       NavStunMessageBuilder *b = nav_turn_response_begin (r, NAV_STUN_CLASS_ERROR_RESPONSE);
 
-      nav_turn_count_error (self, 420);
+      nav_turn_count_error (r->w, 420);
       nav_stun_message_builder_add_error_code (b, 420, nav_stun_error_code_get_reason (420), NULL);
       nav_stun_message_builder_add_unknown_attributes (b, unknown, MIN (n_unknown, 32), NULL);
       return nav_turn_response_finish (r, b, FALSE);
@@ -255,10 +254,10 @@ nav_turn_request_clear (Request *r)
 
 /* ChannelData from a client (RFC 8656 §12.4) */
 void
-nav_turn_handle_channel_data (NavTurnServer *self,
-                     Allocation    *alloc,
-                     const guint8  *data,
-                     gsize          len)
+nav_turn_handle_channel_data (Worker       *w,
+                              Allocation   *alloc,
+                              const guint8 *data,
+                              gsize         len)
 {
   guint16 number = nav_turn_rd16 (data), plen = nav_turn_rd16 (data + 2);
   gint64 now;
@@ -266,24 +265,24 @@ nav_turn_handle_channel_data (NavTurnServer *self,
 
   if (alloc == NULL)
     {
-      self->counters.dropped_no_allocation++;
+      COUNT (w, dropped_no_allocation);
       return;
     }
   if ((gsize) plen + 4 > len)
     {
-      self->counters.dropped_malformed++;
+      COUNT (w, dropped_malformed);
       return;
     }
   now = nav_turn_now ();
   ch = g_hash_table_lookup (alloc->channels, GUINT_TO_POINTER (number));
   if (ch == NULL || ch->expires <= now)
     {
-      self->counters.dropped_no_channel++;
+      COUNT (w, dropped_no_channel);
       return;
     }
   if (nav_turn_permission_lookup (alloc, &ch->peer, now) == NULL)
     {
-      self->counters.dropped_no_permission++;
+      COUNT (w, dropped_no_permission);
       return;
     }
   nav_turn_relay_to_peer (alloc, &ch->peer, data + 4, plen, now, alloc->dont_fragment);

@@ -5,7 +5,10 @@
  * The server is split by concern, each file behind this header:
  *
  * - nav-turn-server.c          the object: properties, start and stop,
- *                              listeners, housekeeping, counters;
+ *                              listeners, counters;
+ * - nav-turn-server-worker.c   the workers (threads, or the server's
+ *                              context): their rounds, sweeps and
+ *                              housekeeping;
  * - nav-turn-server-dispatch.c one message from a client: STUN requests
  *                              and indications, ChannelData, responses;
  * - nav-turn-server-auth.c     credentials (users, TURN REST API) and
@@ -28,6 +31,8 @@
 #include "nav-net.h"
 #include "nav-net-tls.h"
 
+#include <pthread.h>
+
 G_BEGIN_DECLS
 
 #define NAV_TURN_DEFAULT_LISTENING_IP "0.0.0.0"
@@ -49,6 +54,7 @@ G_BEGIN_DECLS
 #define NAV_TURN_TCP_RELAY_TIMEOUT (30 * G_USEC_PER_SEC)
 #define NAV_TURN_RESERVATION_TIMEOUT (30 * G_USEC_PER_SEC)
 
+#define NAV_TURN_MAX_THREADS 256
 #define NAV_TURN_UDP_BATCH NAV_NET_SEND_BATCH
 #define NAV_TURN_UDP_ROUNDS 16          /* batches per wake-up, for fairness */
 #define NAV_TURN_UDP_RECV_SIZE 2048
@@ -115,29 +121,44 @@ typedef struct
 #define NAV_TURN_DECLARE_COUNTER(field, name) guint64 field;
   NAV_TURN_COUNTERS (NAV_TURN_DECLARE_COUNTER)
 #undef NAV_TURN_DECLARE_COUNTER
+  guint64 handed_over;          /* datagrams passed to the owning worker */
 } Counters;
 
+/* Counters belong to one worker, which alone writes them; get_stats()
+ * reads them from another thread (nav_net_counter_add()). */
+#define COUNT(worker, field) nav_net_counter_add (&(worker)->counters.field, 1)
+#define COUNT_N(worker, field, n) nav_net_counter_add (&(worker)->counters.field, (n))
+
 typedef enum { LISTENER_UDP, LISTENER_TCP, LISTENER_TLS } ListenerKind;
+
+/* What an epoll event of a worker is about: the first member of what
+ * its tag points to. */
+typedef enum { WATCH_LISTENER = 1, WATCH_RELAY } WatchKind;
 
 typedef struct _Listener Listener;
 typedef struct _Conn Conn;
 typedef struct _Allocation Allocation;
 typedef struct _TcpRelay TcpRelay;
+typedef struct _Worker Worker;
 
 struct _Listener
 {
+  WatchKind watch;              /* first: the epoll tag */
   NavTurnServer *server;
+  Worker *worker;               /* UDP */
+  guint slot;                   /* UDP: its address's index, the same in every worker */
   ListenerKind kind;
   int fd;                       /* UDP */
-  GSource *source;              /* UDP */
   NavNetListener *tcp;          /* TCP and TLS */
   NavAddress local;
 };
 
-/* The 5-tuple of a UDP client: its address and the listener it talks to. */
+/* The 5-tuple of a UDP client: its address and the server address it
+ * talks to (a listening address, by slot: each worker has a socket on
+ * it, SO_REUSEPORT). */
 typedef struct
 {
-  Listener *via;
+  guint slot;
   NavAddress client;
 } UdpKey;
 
@@ -160,6 +181,7 @@ typedef struct
  * address, so per family. */
 typedef struct
 {
+  WatchKind watch;              /* first: the epoll tag */
   Allocation *alloc;
   int fd;                       /* -1: none (never made, or deleted by Refresh) */
   NavAddress addr;
@@ -172,6 +194,7 @@ typedef struct
 struct _Allocation
 {
   NavTurnServer *server;
+  Worker *worker;               /* its owner: every packet of it is handled there */
   UdpKey key;                   /* UDP clients */
   Conn *conn;                   /* TCP and TLS clients: the control connection */
   gboolean dead;
@@ -204,7 +227,8 @@ struct _Allocation
 
 typedef enum { CONN_CLIENT, CONN_PEER } ConnKind;
 
-/* A TCP or TLS connection: a client's, or a peer's to a TCP relay. */
+/* A TCP or TLS connection: a client's, or a peer's to a TCP relay.  They
+ * live on the server's context, with the control worker. */
 struct _Conn
 {
   NavTurnServer *server;
@@ -257,8 +281,8 @@ typedef struct
   gint64 expires;
 } Reservation;
 
-/* The buffers of the UDP paths: the server runs in one main context, so
- * one callback at a time uses them. */
+/* The buffers of one worker's UDP paths: one callback at a time uses
+ * them. */
 typedef struct
 {
   /* to a UDP client: from one relay socket, or answers of one listener */
@@ -277,6 +301,30 @@ typedef struct
    * last minutes: one reading serves every datagram of the dispatch) */
   gint64 relay_now;
 } Batch;
+
+/* A worker: a set of UDP sockets served by one thread (or, without
+ * threads, by the server's context) and the allocations it owns.  An
+ * allocation belongs to the worker that received its Allocate; its relay
+ * sockets are watched there, and a datagram of its 5-tuple that another
+ * worker receives is handed over (nav_turn_hand_over()).  Nothing a
+ * worker owns is touched by another thread while it runs. */
+struct _Worker
+{
+  NavTurnServer *server;
+  guint index;                  /* in server->workers */
+  NavNetWorker *loop;
+  GPtrArray *listeners;         /* UDP, by slot */
+  GHashTable *udp_allocations;  /* UdpKey → Allocation */
+  GHashTable *allocations;      /* set of its live Allocations */
+  GPtrArray *dead_allocations;  /* freed at the end of the round */
+  /* one reader for the listeners and the relays, as one set of buffers
+   * stays in the caches: each batch is flushed (batch_done) before the
+   * next read */
+  NavNetUdpReader *reader;
+  Batch *batch;
+  gint64 next_sweep;
+  Counters counters;
+};
 
 struct _NavTurnServer
 {
@@ -321,8 +369,10 @@ struct _NavTurnServer
   guint tcp_idle_timeout_ms;
   guint max_tcp_connections;
   NavNetTlsLimits tls_limits;
+  guint threads;
+  gchar *steering;
 
-  /* state */
+  /* Read-only while running, shared by the workers */
   NavNetTlsServer *tls;
   NavAddress relay4, relay6;
   gboolean have_relay4, have_relay6;
@@ -333,34 +383,43 @@ struct _NavTurnServer
   guint bound_port;
   guint bound_tls_port;
   guint effective_max_tcp;      /* max_tcp_connections, within the fd limit */
-  GPtrArray *listeners;
-  GHashTable *udp_allocations;  /* UdpKey → Allocation */
-  GHashTable *allocations;      /* set of every live Allocation */
+  NavNetSteering steer;
+
+  /* The workers: [0] is the control worker, on the server's context: it
+   * holds the TCP and TLS connections and their allocations, and the UDP
+   * sockets too when there are no threads; [1..threads] are the threads,
+   * each with a UDP socket on every listening address. */
+  Worker **workers;
+  guint n_workers;
+  guint n_udp_workers;          /* workers with UDP sockets */
+  Counters retired;             /* of the workers of earlier runs */
+
+  /* The books the workers share, under @lock; only an Allocate, the end
+   * of an allocation and a datagram no worker knows take it. */
+  pthread_mutex_t lock;
   GHashTable *user_counts;      /* username → count */
+  guint n_allocations;
+  GHashTable *owners;           /* UdpKey → Worker, with several UDP workers */
+  GHashTable *reservations;     /* token → Reservation */
+
+  /* The control worker's (the server's context only) */
+  GPtrArray *listeners;         /* TCP and TLS */
   GHashTable *conns;            /* set of live Conn */
   guint n_client_conns;         /* of kind CONN_CLIENT among them */
   gboolean trim_pending;        /* connections came: give memory back once gone */
   GHashTable *tcp_relays;       /* id → TcpRelay */
-  GHashTable *reservations;     /* token → Reservation */
   guint32 next_relay_id;
-  GPtrArray *dead_allocations;
   GPtrArray *dead_conns;
   GSource *reap_source;
-  GSource *sweep_source;
-  int epoll_fd;                 /* every UDP relay socket */
-  GSource *epoll_source;
-  /* one reader for the listeners and the relays, as one set of buffers
-   * stays in the caches: the server never runs a nested main loop, and
-   * each batch is flushed (batch_done) before the next read */
-  NavNetUdpReader *reader;
-  Counters counters;
-  Batch *batch;
 };
+
+#define CONTROL(server) ((server)->workers[0])
 
 /* One message from a client, and what answering it needs. */
 typedef struct
 {
   NavTurnServer *self;
+  Worker *w;                    /* the worker handling it */
   Listener *via;                /* UDP */
   Conn *conn;                   /* TCP, TLS */
   const NavAddress *from;
@@ -422,11 +481,11 @@ gsize    nav_turn_response_finish     (Request               *r,
                                        gboolean               sign);
 gsize    nav_turn_respond_error       (Request        *r,
                                        guint           code);
-void     nav_turn_count_error         (NavTurnServer  *self,
+void     nav_turn_count_error         (Worker         *w,
                                        guint           code);
 gsize    nav_turn_handle_stun         (Request        *r);
 void     nav_turn_request_clear       (Request        *r);
-void     nav_turn_handle_channel_data (NavTurnServer  *self,
+void     nav_turn_handle_channel_data (Worker         *w,
                                        Allocation     *alloc,
                                        const guint8   *data,
                                        gsize           len);
@@ -458,25 +517,28 @@ gboolean nav_turn_udp_key_equal       (gconstpointer   a,
                                        gconstpointer   b);
 void     nav_turn_sweep_allocation    (Allocation     *alloc,
                                        gint64          now);
+Worker  *nav_turn_owner_lookup        (NavTurnServer  *self,
+                                       const UdpKey   *key);
+guint    nav_turn_allocation_count    (NavTurnServer  *self);
 
 /* nav-turn-server-relay.c */
-void     nav_turn_peer_flush          (NavTurnServer  *self);
+void     nav_turn_peer_flush          (Worker         *w);
 void     nav_turn_relay_to_peer       (Allocation     *alloc,
                                        const NavAddress *peer,
                                        const guint8   *data,
                                        gsize           len,
                                        gint64          now,
                                        gboolean        dont_fragment);
-gboolean nav_turn_relays_readable     (gint            fd,
-                                       GIOCondition    condition,
+void     nav_turn_worker_ready        (gpointer        tag,
+                                       guint32         events,
                                        gpointer        user_data);
-gboolean nav_turn_udp_readable        (gint            fd,
-                                       GIOCondition    condition,
-                                       gpointer        user_data);
-void     nav_turn_relay_socket_close  (NavTurnServer  *self,
+void     nav_turn_hand_over           (Worker         *owner,
+                                       guint           slot,
+                                       const NavNetDatagram *datagram);
+void     nav_turn_relay_socket_close  (Worker         *w,
                                        Allocation     *alloc,
                                        RelaySocket    *rs);
-void     nav_turn_relay_watch         (NavTurnServer  *self,
+void     nav_turn_relay_watch         (Worker         *w,
                                        RelaySocket    *rs);
 RelaySocket *nav_turn_relay_for_peer  (Allocation     *alloc,
                                        const NavAddress *peer);
@@ -510,6 +572,16 @@ void     nav_turn_tcp_relay_listen    (Allocation     *alloc,
                                        int             fd);
 
 /* nav-turn-server.c */
+void     nav_turn_listener_free       (gpointer        data);
+
+/* nav-turn-server-worker.c */
 void     nav_turn_schedule_reap       (NavTurnServer  *self);
+Worker  *nav_turn_worker_new          (NavTurnServer  *self,
+                                       guint           index,
+                                       GError        **error);
+void     nav_turn_worker_destroy_allocations (Worker  *w);
+void     nav_turn_worker_free         (Worker         *w);
+Listener *nav_turn_worker_listener    (Worker         *w,
+                                       guint           slot);
 
 G_END_DECLS

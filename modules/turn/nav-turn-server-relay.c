@@ -68,26 +68,27 @@ relay_set_df (RelaySocket *rs,
  * a batch read from a UDP listener, of the frames read from a TCP
  * connection) and before their socket closes. */
 void
-nav_turn_peer_flush (NavTurnServer *self)
+nav_turn_peer_flush (Worker *w)
 {
-  Batch *b = self->batch;
+  Batch *b = w->batch;
   NavNetSendResult r = { 0 };
 
   if (b == NULL || b->pq.n == 0)
     return;
   relay_set_df (b->pq_rs, b->pq_df);
-  nav_net_send_batch_flush (&b->pq, b->pq_rs->fd, &r);
-  self->counters.packets_to_peer += r.sent;
-  self->counters.bytes_to_peer += r.bytes;
+  /* a client's burst to one peer leaves in runs (UDP_SEGMENT) */
+  nav_net_send_batch_flush_gso (&b->pq, b->pq_rs->fd, &r);
+  COUNT_N (w, packets_to_peer, r.sent);
+  COUNT_N (w, bytes_to_peer, r.bytes);
   /* with DF, a datagram above the path MTU fails (EMSGSIZE) instead of
    * leaving in fragments */
   if (b->pq_df)
     {
-      self->counters.dropped_dont_fragment += r.failed_too_big;
-      self->counters.dropped_send_failed += r.failed - r.failed_too_big;
+      COUNT_N (w, dropped_dont_fragment, r.failed_too_big);
+      COUNT_N (w, dropped_send_failed, r.failed - r.failed_too_big);
     }
-  else
-    self->counters.dropped_send_failed += r.failed;
+  else if (r.failed > 0)
+    COUNT_N (w, dropped_send_failed, r.failed);
 }
 
 /* Sends a datagram from the relay to a peer (client → peer direction),
@@ -101,24 +102,24 @@ nav_turn_relay_to_peer (Allocation       *alloc,
                         gint64            now,
                         gboolean          dont_fragment)
 {
-  NavTurnServer *self = alloc->server;
-  Batch *b = self->batch;
+  Worker *w = alloc->worker;
+  Batch *b = w->batch;
   struct sockaddr_storage ss;
   socklen_t sl;
   RelaySocket *rs;
 
   if (alloc->tcp_relay || (rs = nav_turn_relay_for_peer (alloc, peer)) == NULL)
     {
-      self->counters.dropped_unexpected++;
+      COUNT (w, dropped_unexpected);
       return;
     }
   if (!bandwidth_ok (alloc, len, now))
     {
-      self->counters.dropped_bandwidth++;
+      COUNT (w, dropped_bandwidth);
       return;
     }
   if (b->pq.n > 0 && (nav_net_send_batch_is_full (&b->pq) || b->pq_rs != rs || b->pq_df != dont_fragment))
-    nav_turn_peer_flush (self);
+    nav_turn_peer_flush (w);
   b->pq_rs = rs;
   b->pq_df = dont_fragment;
   sl = nav_address_copy_to_sockaddr (peer, (struct sockaddr *) &ss, sizeof ss);
@@ -139,7 +140,7 @@ frame_for_client (Allocation       *alloc,
                   gsize             scratch_size,
                   gsize            *frame_len)
 {
-  NavTurnServer *self = alloc->server;
+  Worker *w = alloc->worker;
   Channel *ch = g_hash_table_lookup (alloc->channels_by_peer, peer);
   gboolean padded = alloc->conn != NULL;
 
@@ -181,25 +182,27 @@ frame_for_client (Allocation       *alloc,
       nav_stun_message_builder_unref (b);
       if (n == 0)
         {
-          self->counters.dropped_oversize++;
+          COUNT (w, dropped_oversize);
           return NULL;
         }
-      self->counters.data_indications++;
+      COUNT (w, data_indications);
       *frame_len = n;
       return scratch;
     }
 }
 
 static void
-tx_flush (NavTurnServer *self)
+tx_flush (Worker *w)
 {
-  Batch *b = self->batch;
+  Batch *b = w->batch;
   NavNetSendResult r = { 0 };
 
   if (b->tx.n == 0)
     return;
-  nav_net_send_batch_flush (&b->tx, b->tx_fd, &r);
-  self->counters.dropped_send_failed += r.failed;
+  /* what one relayed address got for one client, in runs (UDP_SEGMENT) */
+  nav_net_send_batch_flush_gso (&b->tx, b->tx_fd, &r);
+  if (r.failed > 0)
+    COUNT_N (w, dropped_send_failed, r.failed);
 }
 
 /* ------------------------------------------------ peer → client (UDP) */
@@ -210,8 +213,8 @@ relay_datagram (const NavNetDatagram *d,
 {
   RelaySocket *rs = user_data;
   Allocation *alloc = rs->alloc;
-  NavTurnServer *self = alloc->server;
-  Batch *b = self->batch;
+  Worker *w = alloc->worker;
+  Batch *b = w->batch;
   gint64 now = b->relay_now;
   NavAddress peer;
   gsize frame_len = 0;
@@ -219,31 +222,31 @@ relay_datagram (const NavNetDatagram *d,
 
   if (d->truncated)
     {
-      self->counters.dropped_oversize++;
+      COUNT (w, dropped_oversize);
       return;
     }
   if (!nav_address_set_from_sockaddr (&peer, d->from, d->from_len))
     {
-      self->counters.dropped_malformed++;
+      COUNT (w, dropped_malformed);
       return;
     }
   /* RFC 8656 §11.1: only from peers with a permission */
   if (nav_turn_permission_lookup (alloc, &peer, now) == NULL)
     {
-      self->counters.dropped_no_permission++;
+      COUNT (w, dropped_no_permission);
       return;
     }
   if (!bandwidth_ok (alloc, d->len, now))
     {
-      self->counters.dropped_bandwidth++;
+      COUNT (w, dropped_bandwidth);
       return;
     }
   frame = frame_for_client (alloc, &peer, d->data, d->len, now,
                             b->tx_buf[b->tx.n], NAV_TURN_OUT_SIZE, &frame_len);
   if (frame == NULL)
     return;
-  self->counters.packets_from_peer++;
-  self->counters.bytes_from_peer += d->len;
+  COUNT (w, packets_from_peer);
+  COUNT_N (w, bytes_from_peer, d->len);
   if (alloc->conn != NULL)
     {
       /* plain TCP: written out once, after the batch.  TLS still writes
@@ -260,7 +263,7 @@ relay_datagram (const NavNetDatagram *d,
     socklen_t sl = nav_address_copy_to_sockaddr (&alloc->key.client, (struct sockaddr *) &ss,
                                                  sizeof ss);
 
-    b->tx_fd = alloc->key.via->fd;
+    b->tx_fd = nav_turn_worker_listener (w, alloc->key.slot)->fd;
     nav_net_send_batch_add (&b->tx, frame, frame_len, (struct sockaddr *) &ss, sl);
   }
 }
@@ -270,12 +273,12 @@ relay_batch_done (gpointer user_data)
 {
   RelaySocket *rs = user_data;
   Allocation *alloc = rs->alloc;
-  NavTurnServer *self = alloc->server;
+  Worker *w = alloc->worker;
 
   if (!alloc->dead)
-    tx_flush (self);
+    tx_flush (w);
   else
-    self->batch->tx.n = 0;
+    w->batch->tx.n = 0;
   if (alloc->conn != NULL && !alloc->dead)
     nav_turn_conn_flush (alloc->conn);
 }
@@ -292,89 +295,97 @@ static const NavNetUdpFuncs relay_funcs = {
   relay_datagram, relay_batch_done, relay_stopped, NULL,
 };
 
-gboolean
-nav_turn_relays_readable (gint         fd,
-                          GIOCondition condition,
-                          gpointer     user_data)
-{
-  NavTurnServer *self = user_data;
-  struct epoll_event events[64];
-  int n, i;
-
-  n = epoll_wait (fd, events, G_N_ELEMENTS (events), 0);
-  self->batch->relay_now = nav_turn_now ();
-  /* an allocation destroyed by an earlier event stays allocated (dead)
-   * until the reaper runs, so the pointers (to its RelaySockets) stay
-   * valid here */
-  for (i = 0; i < n; i++)
-    {
-      RelaySocket *rs = events[i].data.ptr;
-
-      if (!relay_stopped (rs))
-        nav_net_udp_reader_drain (self->reader, rs->fd, &relay_funcs, rs);
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-/* UDP relays share one epoll set, so that a main-context iteration costs
- * the same with ten allocations or ten thousand. */
+/* UDP relays share one epoll set per worker, so that a round costs the
+ * same with ten allocations or ten thousand. */
 void
-nav_turn_relay_watch (NavTurnServer *self,
-                      RelaySocket   *rs)
+nav_turn_relay_watch (Worker      *w,
+                      RelaySocket *rs)
 {
-  struct epoll_event ev = { .events = EPOLLIN, .data.ptr = rs };
-
   if (rs->fd >= 0)
-    epoll_ctl (self->epoll_fd, EPOLL_CTL_ADD, rs->fd, &ev);
+    nav_net_worker_watch (w->loop, rs->fd, EPOLLIN, rs);
 }
 
 void
-nav_turn_relay_socket_close (NavTurnServer *self,
-                             Allocation    *alloc,
-                             RelaySocket   *rs)
+nav_turn_relay_socket_close (Worker      *w,
+                             Allocation  *alloc,
+                             RelaySocket *rs)
 {
   if (rs->fd < 0)
     return;
-  if (self->batch != NULL && self->batch->pq.n > 0 && self->batch->pq_rs == rs)
-    nav_turn_peer_flush (self);
+  if (w->batch != NULL && w->batch->pq.n > 0 && w->batch->pq_rs == rs)
+    nav_turn_peer_flush (w);
   if (!alloc->tcp_relay)
-    epoll_ctl (self->epoll_fd, EPOLL_CTL_DEL, rs->fd, NULL);
+    nav_net_worker_unwatch (w->loop, rs->fd);
   close (rs->fd);
   rs->fd = -1;
 }
 
 /* ------------------------------------------ client → server (UDP) */
 
-static void
-listener_datagram (const NavNetDatagram *d,
-                   gpointer              user_data)
+/* Whether a datagram from a client is about an allocation: ChannelData,
+ * and every STUN method but Binding (RFC 8489 §5: the method's bits
+ * around the class bits). */
+static inline gboolean
+wants_allocation (const guint8 *data,
+                  gsize         len)
 {
-  Listener *listener = user_data;
-  NavTurnServer *self = listener->server;
-  Batch *batch = self->batch;
+  guint16 type;
+
+  if ((data[0] & 0xC0) == 0x40)
+    return TRUE;
+  if ((data[0] & 0xC0) != 0 || len < NAV_STUN_HEADER_LENGTH)
+    return FALSE;
+  type = (guint16) ((data[0] << 8) | data[1]);
+  return ((type & 0x000F) | ((type & 0x00E0) >> 1) | ((type & 0x3E00) >> 2)) != NAV_STUN_METHOD_BINDING;
+}
+
+static void
+listener_datagram_full (Listener             *listener,
+                        const NavNetDatagram *d,
+                        gboolean              handed_over)
+{
+  Worker *w = listener->worker;
+  NavTurnServer *self = w->server;
+  Batch *batch = w->batch;
   const guint8 *data = d->data;
   gsize len = d->len;
   UdpKey key;
   Allocation *alloc;
 
-  self->counters.received++;
+  if (!handed_over)
+    COUNT (w, received);
   if (d->truncated)
     {
-      self->counters.dropped_oversize++;
+      COUNT (w, dropped_oversize);
       return;
     }
   if (len < 4 || !nav_address_set_from_sockaddr (&key.client, d->from, d->from_len))
     {
-      self->counters.dropped_malformed++;
+      COUNT (w, dropped_malformed);
       return;
     }
-  key.via = listener;
-  alloc = g_hash_table_lookup (self->udp_allocations, &key);
+  key.slot = listener->slot;
+  alloc = g_hash_table_lookup (w->udp_allocations, &key);
+  /* The kernel keeps a client on one worker's socket (SO_REUSEPORT
+   * hashes the 4-tuple) unless the steering says otherwise: only then
+   * does a datagram of another worker's allocation come here, and the
+   * shared books say whose it is. */
+  if (alloc == NULL && !handed_over && self->n_udp_workers > 1 && wants_allocation (data, len))
+    {
+      Worker *owner = nav_turn_owner_lookup (self, &key);
+
+      if (owner != NULL && owner != w)
+        {
+          COUNT (w, handed_over);
+          nav_turn_hand_over (owner, key.slot, d);
+          return;
+        }
+    }
 
   if ((data[0] & 0xC0) == 0x40)
     {
       /* the fast path: ChannelData */
-      nav_turn_handle_channel_data (self, alloc, data, len);
+      nav_turn_handle_channel_data (w, alloc, data, len);
     }
   else if ((data[0] & 0xC0) == 0)
     {
@@ -382,6 +393,7 @@ listener_datagram (const NavNetDatagram *d,
       gsize resp;
 
       r.self = self;
+      r.w = w;
       r.via = listener;
       r.from = &key.client;
       r.local = &listener->local;
@@ -393,14 +405,21 @@ listener_datagram (const NavNetDatagram *d,
       resp = nav_turn_handle_stun (&r);
       if (resp > 0)
         {
-          self->counters.answered++;
+          COUNT (w, answered);
           if (sendto (listener->fd, batch->out, resp, 0, d->from, d->from_len) < 0)
-            self->counters.dropped_send_failed++;
+            COUNT (w, dropped_send_failed);
         }
       nav_turn_request_clear (&r);
     }
   else
-    self->counters.dropped_not_stun++;
+    COUNT (w, dropped_not_stun);
+}
+
+static void
+listener_datagram (const NavNetDatagram *d,
+                   gpointer              user_data)
+{
+  listener_datagram_full (user_data, d, FALSE);
 }
 
 /* The payloads queued for peers point into the datagrams, read again
@@ -408,20 +427,81 @@ listener_datagram (const NavNetDatagram *d,
 static void
 listener_batch_done (gpointer user_data)
 {
-  nav_turn_peer_flush (((Listener *) user_data)->server);
+  nav_turn_peer_flush (((Listener *) user_data)->worker);
 }
 
 static const NavNetUdpFuncs listener_funcs = {
   listener_datagram, listener_batch_done, NULL, NULL,
 };
 
-gboolean
-nav_turn_udp_readable (gint         fd,
-                       GIOCondition condition,
-                       gpointer     user_data)
-{
-  Listener *listener = user_data;
+/* ------------------------------------------ between workers */
 
-  nav_net_udp_reader_drain (listener->server->reader, fd, &listener_funcs, listener);
-  return G_SOURCE_CONTINUE;
+typedef struct
+{
+  NavNetWorkerMessage base;
+  guint slot;
+  socklen_t from_len;
+  struct sockaddr_storage from;
+  gsize len;
+  guint8 data[];
+} HandOver;
+
+static void
+hand_over_run (NavNetWorkerMessage *message,
+               gpointer             user_data)
+{
+  Worker *w = user_data;
+  HandOver *h = (HandOver *) message;
+  NavNetDatagram d = { h->data, h->len, (const struct sockaddr *) &h->from, h->from_len, FALSE };
+
+  listener_datagram_full (nav_turn_worker_listener (w, h->slot), &d, TRUE);
+  nav_turn_peer_flush (w);
+}
+
+/* Passes a client's datagram to the worker owning its allocation, which
+ * handles it as if read from its own socket on the same address (a
+ * response leaves from the same server address and port). */
+void
+nav_turn_hand_over (Worker               *owner,
+                    guint                 slot,
+                    const NavNetDatagram *d)
+{
+  HandOver *h = g_malloc (sizeof (HandOver) + d->len);
+
+  h->base.run = hand_over_run;
+  h->slot = slot;
+  h->from_len = MIN (d->from_len, (socklen_t) sizeof h->from);
+  memcpy (&h->from, d->from, h->from_len);
+  h->len = d->len;
+  memcpy (h->data, d->data, d->len);
+  nav_net_worker_post (owner->loop, &h->base);
+}
+
+/* ------------------------------------------ a worker's events */
+
+void
+nav_turn_worker_ready (gpointer tag,
+                       guint32  events,
+                       gpointer user_data)
+{
+  Worker *w = user_data;
+
+  if (*(WatchKind *) tag == WATCH_LISTENER)
+    {
+      Listener *listener = tag;
+
+      nav_net_udp_reader_drain (w->reader, listener->fd, &listener_funcs, listener);
+    }
+  else
+    {
+      RelaySocket *rs = tag;
+
+      /* an allocation destroyed by an earlier event of the round stays
+       * allocated (dead) until its end, so @rs is valid here */
+      if (relay_stopped (rs))
+        return;
+      /* the clock, once per drain: permissions last minutes */
+      w->batch->relay_now = nav_turn_now ();
+      nav_net_udp_reader_drain (w->reader, rs->fd, &relay_funcs, rs);
+    }
 }

@@ -82,7 +82,7 @@ nav_turn_conn_queue (Conn         *conn,
   if (!nav_net_stream_queue (conn->stream, data, len))
     {
       /* the client does not keep up: drop, as a UDP path would */
-      conn->server->counters.dropped_congested++;
+      COUNT (CONTROL (conn->server), dropped_congested);
       return FALSE;
     }
   return TRUE;
@@ -96,7 +96,7 @@ nav_turn_conn_write (Conn         *conn,
   if (conn->closed)
     return;
   if (!nav_net_stream_write (conn->stream, data, len))
-    conn->server->counters.dropped_congested++;
+    COUNT (CONTROL (conn->server), dropped_congested);
 }
 
 /* A client's frames: STUN messages and padded ChannelData (RFC 8656
@@ -119,13 +119,13 @@ conn_frame (NavNetStream *stream,
       nav_turn_conn_write (conn->partner, data, len);
       if (conn->kind == CONN_PEER)
         {
-          self->counters.bytes_from_peer += len;
-          self->counters.packets_from_peer++;
+          COUNT_N (CONTROL (self), bytes_from_peer, len);
+          COUNT (CONTROL (self), packets_from_peer);
         }
       else
         {
-          self->counters.bytes_to_peer += len;
-          self->counters.packets_to_peer++;
+          COUNT_N (CONTROL (self), bytes_to_peer, len);
+          COUNT (CONTROL (self), packets_to_peer);
         }
       /* The partner does not read as fast: stop reading until it does. */
       if (conn->partner != NULL &&
@@ -134,10 +134,10 @@ conn_frame (NavNetStream *stream,
       return;
     }
 
-  self->counters.received++;
+  COUNT (CONTROL (self), received);
   if ((data[0] & 0xC0) == 0x40)
     {
-      nav_turn_handle_channel_data (self, conn->alloc, data, len);
+      nav_turn_handle_channel_data (CONTROL (self), conn->alloc, data, len);
       return;
     }
   {
@@ -146,6 +146,7 @@ conn_frame (NavNetStream *stream,
     gsize resp;
 
     r.self = self;
+    r.w = CONTROL (self);
     r.conn = conn;
     r.from = &conn->remote;
     r.local = &conn->local;
@@ -158,7 +159,7 @@ conn_frame (NavNetStream *stream,
     nav_turn_request_clear (&r);
     if (resp > 0)
       {
-        self->counters.answered++;
+        COUNT (CONTROL (self), answered);
         nav_turn_conn_write (conn, out, resp);
       }
   }
@@ -170,7 +171,7 @@ static void
 conn_frames_done (NavNetStream *stream,
                   gpointer      user_data)
 {
-  nav_turn_peer_flush (((Conn *) user_data)->server);
+  nav_turn_peer_flush (CONTROL (((Conn *) user_data)->server));
 }
 
 /* Not TURN: a stream cannot resynchronise. */
@@ -180,7 +181,7 @@ conn_garbage (NavNetStream *stream,
 {
   Conn *conn = user_data;
 
-  conn->server->counters.dropped_not_stun++;
+  COUNT (CONTROL (conn->server), dropped_not_stun);
   return FALSE;
 }
 
@@ -191,7 +192,7 @@ conn_closed (NavNetStream *stream,
 {
   Conn *conn = user_data;
 
-  nav_turn_peer_flush (conn->server);
+  nav_turn_peer_flush (CONTROL (conn->server));
   nav_turn_conn_close (conn);
 }
 
@@ -255,7 +256,7 @@ client_slot (NavTurnServer *self,
 {
   if (self->n_client_conns >= self->effective_max_tcp)
     {
-      self->counters.tcp_rejected++;
+      COUNT (CONTROL (self), tcp_rejected);
       close (fd);
       return FALSE;
     }
@@ -276,12 +277,12 @@ nav_turn_conn_accepted (NavNetListener   *listener,
   self->trim_pending = TRUE;
   if (l->kind == LISTENER_TLS)
     {
-      self->counters.tls_accepted++;
+      COUNT (CONTROL (self), tls_accepted);
       /* the handshake runs in the TLS worker, bounded in number and time */
       nav_net_tls_server_accept (self->tls, fd, remote);
       return;
     }
-  self->counters.tcp_accepted++;
+  COUNT (CONTROL (self), tcp_accepted);
   conn_new (self, CONN_CLIENT, fd, NULL, NULL, TRUE);
 }
 
@@ -297,7 +298,7 @@ nav_turn_tls_handshake_done (NavNetTlsServer      *tls,
 
   if (self->n_client_conns >= self->effective_max_tcp)
     {
-      self->counters.tcp_rejected++;
+      COUNT (CONTROL (self), tcp_rejected);
       io_funcs->free (io);
       close (fd);
       return;
@@ -378,7 +379,7 @@ nav_turn_tcp_relay_answer_connect (TcpRelay *relay,
     nav_stun_message_builder_add_uint32 (b, NAV_STUN_ATTRIBUTE_CONNECTION_ID, relay->id, NULL);
   else
     {
-      nav_turn_count_error (self, code);
+      nav_turn_count_error (CONTROL (self), code);
       nav_stun_message_builder_add_error_code (b, code, nav_stun_error_code_get_reason (code), NULL);
     }
   if (alloc->auth_key_len > 0 && alloc->auth_sha256)
@@ -390,7 +391,7 @@ nav_turn_tcp_relay_answer_connect (TcpRelay *relay,
   nav_stun_message_builder_unref (b);
   if (n > 0)
     {
-      self->counters.answered++;
+      COUNT (CONTROL (self), answered);
       nav_turn_conn_write (alloc->conn, buf, n);
     }
 }
@@ -454,7 +455,7 @@ nav_turn_handle_connect (Request *r)
   guint code;
   int fd;
 
-  r->self->counters.connect_requests++;
+  COUNT (r->w, connect_requests);
   if (r->alloc == NULL)
     return nav_turn_respond_error (r, 437);
   if (!r->alloc->tcp_relay ||
@@ -506,7 +507,7 @@ tcp_relay_incoming (NavNetListener   *listener,
   if (alloc->dead || alloc->conn == NULL ||
       nav_turn_permission_lookup (alloc, peer, nav_turn_now ()) == NULL)
     {
-      self->counters.dropped_no_permission++;
+      COUNT (CONTROL (self), dropped_no_permission);
       close (fd);
       return;
     }
@@ -550,7 +551,7 @@ nav_turn_handle_connection_bind (Request *r)
   gsize n;
   NavStunMessageBuilder *b;
 
-  r->self->counters.connection_binds++;
+  COUNT (r->w, connection_binds);
   if (r->conn == NULL || r->conn->alloc != NULL || r->conn->piped ||
       !nav_stun_message_get_uint32 (r->msg, NAV_STUN_ATTRIBUTE_CONNECTION_ID, &id, NULL))
     return nav_turn_respond_error (r, 400);

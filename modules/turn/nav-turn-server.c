@@ -1,11 +1,11 @@
 /* nav-turn-server.c: the TURN server (RFC 8656, RFC 6062, RFC 6156): the
- * object, its listeners, housekeeping and counters
+ * object, its listeners, start and stop, and counters
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The requests, allocations, relaying and connections are in the other
- * nav-turn-server-*.c files, see nav-turn-server-private.h.  This file is
- * a little over 1,500 lines because a third of it is the documented
+ * The workers, requests, allocations, relaying and connections are in
+ * the other nav-turn-server-*.c files, see nav-turn-server-private.h.
+ * This file is near 1,500 lines because a third of it is the documented
  * property specifications of class_init (one per coturn option), which
  * belong with the object they describe.
  */
@@ -113,6 +113,8 @@ enum {
   PROP_TLS_HANDSHAKE_TIMEOUT,
   PROP_MAX_TLS_HANDSHAKES,
   PROP_MAX_TLS_HANDSHAKES_PER_IP,
+  PROP_THREADS,
+  PROP_STEERING,
   PROP_PORT,
   PROP_TLS_PORT,
   N_PROPS
@@ -127,111 +129,6 @@ static void nav_turn_server_server_init (NavServerInterface *iface);
 G_DEFINE_TYPE_WITH_CODE (NavTurnServer, nav_turn_server, G_TYPE_OBJECT,
                          G_IMPLEMENT_INTERFACE (NAV_TYPE_SERVER,
                                                 nav_turn_server_server_init))
-
-/**
- * nav_turn_server_register: (skip)
- * @module: the `turn` module
- *
- * Registers the type for the module entry point.
- */
-void
-nav_turn_server_register (GTypeModule *module)
-{
-  g_type_ensure (NAV_TYPE_TURN_SERVER);
-}
-
-/* Housekeeping */
-
-static gboolean
-reap (gpointer user_data)
-{
-  NavTurnServer *self = user_data;
-
-  g_clear_pointer (&self->reap_source, g_source_unref);
-  g_ptr_array_set_size (self->dead_allocations, 0);
-  g_ptr_array_set_size (self->dead_conns, 0);
-  return G_SOURCE_REMOVE;
-}
-
-void
-nav_turn_schedule_reap (NavTurnServer *self)
-{
-  if (self->reap_source != NULL)
-    return;
-  self->reap_source = g_idle_source_new ();
-  g_source_set_priority (self->reap_source, G_PRIORITY_HIGH_IDLE);
-  g_source_set_callback (self->reap_source, reap, self, NULL);
-  g_source_attach (self->reap_source, self->context);
-}
-
-static gboolean
-expired_reservation (gpointer key, gpointer value, gpointer user_data)
-{
-  return ((Reservation *) value)->expires <= *(gint64 *) user_data;
-}
-
-/* Once a second: deletes what has expired (RFC 8656 §7, §9, §12). */
-static gboolean
-sweep (gpointer user_data)
-{
-  NavTurnServer *self = user_data;
-  gint64 now = nav_turn_now ();
-  g_autoptr (GPtrArray) expired = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer key;
-
-  g_hash_table_iter_init (&iter, self->allocations);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    {
-      Allocation *alloc = key;
-
-      if (alloc->expires <= now)
-        g_ptr_array_add (expired, alloc);
-      else
-        nav_turn_sweep_allocation (alloc, now);
-    }
-  for (guint i = 0; i < expired->len; i++)
-    {
-      self->counters.allocations_expired++;
-      nav_turn_allocation_destroy (expired->pdata[i], "expired");
-    }
-  g_hash_table_foreach_remove (self->reservations, expired_reservation, &now);
-
-  /* Connections that hold no allocation and stay silent are not kept
-   * (--tcp-idle-timeout): a control connection lives as long as its
-   * allocation (RFC 6062 §4), which its refreshes keep, and a data
-   * connection as long as its peer's. */
-  {
-    g_autoptr (GPtrArray) idle = g_ptr_array_new ();
-    gint64 limit = now - (gint64) self->tcp_idle_timeout_ms * 1000;
-
-    g_hash_table_iter_init (&iter, self->conns);
-    while (g_hash_table_iter_next (&iter, &key, NULL))
-      {
-        Conn *conn = key;
-
-        if (conn->kind == CONN_CLIENT && conn->alloc == NULL && !conn->piped &&
-            nav_net_stream_get_last_activity (conn->stream) <= limit)
-          g_ptr_array_add (idle, conn);
-      }
-    for (guint i = 0; i < idle->len; i++)
-      {
-        self->counters.tcp_idle_closed++;
-        nav_turn_conn_close (idle->pdata[i]);
-      }
-  }
-  /* After a burst (of TLS handshakes, of connections), give the freed
-   * memory back. */
-  if (self->n_client_conns == 0 && self->tls != NULL &&
-      nav_net_tls_server_get_stats (self->tls)->pending == 0 && self->trim_pending)
-    {
-      self->trim_pending = FALSE;
-#ifdef __GLIBC__
-      malloc_trim (0);
-#endif
-    }
-  return G_SOURCE_CONTINUE;
-}
 
 /* The descriptors the server needs: a few of its own, two per listening
  * address, and one per connection and per relayed address.  Under a
@@ -410,11 +307,17 @@ setup_relay_addresses (NavTurnServer  *self,
   return TRUE;
 }
 
+/* A UDP socket on @port of @address for worker @w, or a TCP or TLS
+ * listener (@w NULL) on the server's context.  With several UDP workers
+ * each has a socket of its own on every listening address, in one
+ * SO_REUSEPORT group per address. */
 static Listener *
 listener_new (NavTurnServer     *self,
+              Worker            *w,
               ListenerKind       kind,
               const NavAddress  *address,
               guint              port,
+              guint              slot,
               GError           **error)
 {
   Listener *listener;
@@ -422,55 +325,60 @@ listener_new (NavTurnServer     *self,
 
   nav_address_set_port (&a, port);
   listener = g_new0 (Listener, 1);
+  listener->watch = WATCH_LISTENER;
   listener->server = self;
+  listener->worker = w;
+  listener->slot = slot;
   listener->kind = kind;
   listener->fd = -1;
   if (kind == LISTENER_UDP)
     {
       int errsv = 0;
 
-      listener->fd = nav_net_socket_open (&a, SOCK_DGRAM, 0, 4 * 1024 * 1024,
-                                          &listener->local, &errsv);
+      listener->fd = nav_net_socket_open (&a, SOCK_DGRAM,
+                                          self->n_udp_workers > 1 ? NAV_NET_SOCKET_REUSEPORT : 0,
+                                          4 * 1024 * 1024, &listener->local, &errsv);
       if (listener->fd < 0)
         {
           nav_net_set_listen_error (error, &a, "UDP", errsv);
           g_free (listener);
           return NULL;
         }
-      listener->source = nav_net_udp_source_new (listener->fd, self->context,
-                                                 G_SOURCE_FUNC (nav_turn_udp_readable), listener,
-                                                 "[nav-turn] listener");
+      g_ptr_array_add (w->listeners, listener);
+      nav_net_worker_watch (w->loop, listener->fd, EPOLLIN, listener);
+      return listener;
     }
-  else
+  listener->tcp = nav_net_listener_new (self->context, &a, 0, 1024,
+                                        nav_turn_conn_accepted, listener,
+                                        kind == LISTENER_TCP ? "TCP" : "TLS", error);
+  if (listener->tcp == NULL)
     {
-      listener->tcp = nav_net_listener_new (self->context, &a, 0, 1024,
-                                            nav_turn_conn_accepted, listener,
-                                            kind == LISTENER_TCP ? "TCP" : "TLS", error);
-      if (listener->tcp == NULL)
-        {
-          g_free (listener);
-          return NULL;
-        }
-      listener->local = *nav_net_listener_get_address (listener->tcp);
+      g_free (listener);
+      return NULL;
     }
+  listener->local = *nav_net_listener_get_address (listener->tcp);
   g_ptr_array_add (self->listeners, listener);
   return listener;
 }
 
-static void
-listener_free (gpointer data)
+void
+nav_turn_listener_free (gpointer data)
 {
   Listener *listener = data;
 
-  if (listener->source != NULL)
-    {
-      g_source_destroy (listener->source);
-      g_source_unref (listener->source);
-    }
   if (listener->fd >= 0)
     close (listener->fd);
   nav_net_listener_free (listener->tcp);
   g_free (listener);
+}
+
+/* The workers with UDP sockets: the threads, or the control worker when
+ * there are none. */
+static inline Worker *
+udp_worker (NavTurnServer *self,
+            guint          i)
+{
+  return self->workers[self->n_workers > 1 ? i + 1 : 0];
 }
 
 static void
@@ -481,6 +389,25 @@ reservation_free (gpointer data)
   if (res->fd >= 0)
     close (res->fd);
   g_free (res);
+}
+
+static void
+close_listeners (NavTurnServer *self)
+{
+  for (guint i = 0; i < self->n_workers; i++)
+    {
+      Worker *w = self->workers[i];
+
+      for (guint k = 0; k < w->listeners->len; k++)
+        {
+          Listener *l = g_ptr_array_index (w->listeners, k);
+
+          nav_net_worker_unwatch (w->loop, l->fd);
+          nav_turn_listener_free (l);
+        }
+      g_ptr_array_set_size (w->listeners, 0);
+    }
+  g_ptr_array_set_size (self->listeners, 0);
 }
 
 /* Every listener of a kind shares one port, the first one bound. */
@@ -500,17 +427,23 @@ open_listeners (NavTurnServer  *self,
 
       if (!nav_address_set_ip_from_string (&a, ips[i], error))
         return FALSE;
-      if (!self->no_udp)
+      for (guint k = 0; k < self->n_udp_workers; k++)
         {
-          if ((l = listener_new (self, LISTENER_UDP, &a, port, error)) == NULL)
+          if ((l = listener_new (self, udp_worker (self, k), LISTENER_UDP, &a, port, i, error)) == NULL)
             return FALSE;
           port = nav_address_get_port (&l->local);
-          g_message ("event=listening server=turn proto=udp address=%s",
-                     nav_address_to_string_buf (&l->local, buf));
+          if (k == 0)
+            g_message ("event=listening server=turn proto=udp address=%s threads=%u",
+                       nav_address_to_string_buf (&l->local, buf), self->n_workers - 1);
         }
+      if (self->n_udp_workers > 1 &&
+          !nav_net_socket_set_steering (nav_turn_worker_listener (udp_worker (self, 0), i)->fd,
+                                        self->steer, self->n_udp_workers))
+        g_warning ("event=steering-unavailable steering=%s error=\"%s\"",
+                   self->steering, g_strerror (errno));
       if (!self->no_tcp)
         {
-          if ((l = listener_new (self, LISTENER_TCP, &a, port, error)) == NULL)
+          if ((l = listener_new (self, NULL, LISTENER_TCP, &a, port, 0, error)) == NULL)
             return FALSE;
           port = nav_address_get_port (&l->local);
           g_message ("event=listening server=turn proto=tcp address=%s",
@@ -527,7 +460,7 @@ open_listeners (NavTurnServer  *self,
           Listener *l;
 
           nav_address_set_ip_from_string (&a, ips[i], NULL);
-          if ((l = listener_new (self, LISTENER_TLS, &a, port, error)) == NULL)
+          if ((l = listener_new (self, NULL, LISTENER_TLS, &a, port, 0, error)) == NULL)
             return FALSE;
           port = nav_address_get_port (&l->local);
           g_message ("event=listening server=turn proto=tls address=%s",
@@ -572,19 +505,32 @@ nav_turn_server_start (NavServer  *server,
     ips = (GStrv) g_ptr_array_free (clean, FALSE);
   }
 
+  if (!nav_net_steering_from_string (self->steering, &self->steer))
+    {
+      g_set_error (error, NAV_ERROR, NAV_ERROR_INVALID_ARGUMENT,
+                   _("Unknown steering “%s”: hash, cpu or random"), self->steering);
+      return FALSE;
+    }
   self->user_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
   self->user_passwords = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->udp_allocations = g_hash_table_new (nav_turn_udp_key_hash, nav_turn_udp_key_equal);
-  self->allocations = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->user_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->conns = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->tcp_relays = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->reservations = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, reservation_free);
-  self->listeners = g_ptr_array_new_with_free_func (listener_free);
-  self->dead_allocations = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_turn_allocation_free);
+  self->listeners = g_ptr_array_new_with_free_func (nav_turn_listener_free);
   self->dead_conns = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_turn_conn_free);
+  self->n_allocations = 0;
   for (i = 0; i < sizeof self->nonce_secret; i++)
     self->nonce_secret[i] = g_random_int () & 0xFF;
+  /* The control worker, and the threads */
+  self->n_workers = 1 + self->threads;
+  self->n_udp_workers = self->no_udp ? 0 : MAX (self->threads, 1);
+  self->workers = g_new0 (Worker *, self->n_workers);
+  for (i = 0; i < self->n_workers; i++)
+    if ((self->workers[i] = nav_turn_worker_new (self, i, error)) == NULL)
+      goto fail;
+  if (self->n_udp_workers > 1)
+    self->owners = g_hash_table_new_full (nav_turn_udp_key_hash, nav_turn_udp_key_equal, g_free, NULL);
 
   self->policy.allow_loopback = self->allow_loopback_peers;
   if (!nav_turn_load_users (self, error) ||
@@ -610,24 +556,6 @@ nav_turn_server_start (NavServer  *server,
     }
   if (!check_fd_limit (self, error))
     goto fail;
-  self->batch = g_new0 (Batch, 1);
-  {
-    NavNetUdpConfig config = { NAV_TURN_UDP_BATCH, NAV_TURN_UDP_RECV_SIZE, NAV_TURN_HEADROOM,
-                               NAV_TURN_UDP_ROUNDS };
-
-    self->reader = nav_net_udp_reader_new (&config);
-  }
-  self->epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
-  if (self->epoll_fd < 0)
-    {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "epoll: %s", g_strerror (errno));
-      goto fail;
-    }
-  self->epoll_source = g_unix_fd_source_new (self->epoll_fd, G_IO_IN);
-  g_source_set_callback (self->epoll_source, G_SOURCE_FUNC (nav_turn_relays_readable), self, NULL);
-  g_source_set_static_name (self->epoll_source, "[nav-turn] UDP relays");
-  g_source_attach (self->epoll_source, self->context);
-
   /* with port 0, the port picked for UDP may be taken for TCP: again */
   for (i = 0;; i++)
     {
@@ -641,14 +569,19 @@ nav_turn_server_start (NavServer  *server,
           g_propagate_error (error, g_steal_pointer (&local_error));
           goto fail;
         }
-      g_ptr_array_set_size (self->listeners, 0);
+      close_listeners (self);
     }
 
-  /* Once a second, or often enough for a short idle timeout (tests). */
-  self->sweep_source = g_timeout_source_new (CLAMP (self->tcp_idle_timeout_ms / 2, 10, 1000));
-  g_source_set_callback (self->sweep_source, sweep, self, NULL);
-  g_source_set_static_name (self->sweep_source, "[nav-turn] sweep");
-  g_source_attach (self->sweep_source, self->context);
+  /* The workers start serving: the threads, and the control worker on
+   * the server's context. */
+  nav_net_worker_attach (CONTROL (self)->loop, self->context, "[nav-turn] control worker");
+  for (i = 1; i < self->n_workers; i++)
+    {
+      g_autofree gchar *name = g_strdup_printf ("nav-turn-%u", i);
+
+      if (!nav_net_worker_start_thread (self->workers[i]->loop, name, error))
+        goto fail;
+    }
 
   self->running = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
@@ -669,12 +602,12 @@ nav_turn_server_stop (NavServer *server)
   if (!self->running)
     return;
 
-  if (self->sweep_source != NULL)
-    {
-      g_source_destroy (self->sweep_source);
-      g_clear_pointer (&self->sweep_source, g_source_unref);
-    }
-  /* The listeners first: nothing new comes in while the rest goes. */
+  /* The workers stop first (the threads are joined): from here on this
+   * thread alone touches what they owned. */
+  for (guint i = self->n_workers; i-- > 0;)
+    if (self->workers[i] != NULL)
+      nav_net_worker_stop (self->workers[i]->loop);
+  /* The listeners next: nothing new comes in while the rest goes. */
   g_clear_pointer (&self->listeners, g_ptr_array_unref);
   g_clear_pointer (&self->tls, nav_net_tls_server_free);
   if (self->conns != NULL)
@@ -684,49 +617,41 @@ nav_turn_server_stop (NavServer *server)
       for (GList *l = conns; l != NULL; l = l->next)
         nav_turn_conn_close (l->data);
     }
-  if (self->allocations != NULL)
-    {
-      g_autoptr (GList) allocs = g_hash_table_get_keys (self->allocations);
-
-      for (GList *l = allocs; l != NULL; l = l->next)
-        nav_turn_allocation_destroy (l->data, "server-stopped");
-    }
+  for (guint i = 0; i < self->n_workers; i++)
+    if (self->workers[i] != NULL)
+      nav_turn_worker_destroy_allocations (self->workers[i]);
   if (self->reap_source != NULL)
     {
       g_source_destroy (self->reap_source);
       g_clear_pointer (&self->reap_source, g_source_unref);
     }
   g_clear_pointer (&self->dead_conns, g_ptr_array_unref);
-  g_clear_pointer (&self->dead_allocations, g_ptr_array_unref);
-  g_clear_pointer (&self->listeners, g_ptr_array_unref);
+  for (guint i = 0; i < self->n_workers; i++)
+    if (self->workers[i] != NULL)
+      {
+        /* what the workers counted stays in the stats */
+        nav_net_counters_sum ((guint64 *) &self->retired, (const guint64 *) &self->workers[i]->counters,
+                              sizeof (Counters) / sizeof (guint64));
+        g_clear_pointer (&self->workers[i], nav_turn_worker_free);
+      }
+  g_clear_pointer (&self->workers, g_free);
+  self->n_workers = self->n_udp_workers = 0;
+  g_clear_pointer (&self->owners, g_hash_table_unref);
   g_clear_pointer (&self->reservations, g_hash_table_unref);
   g_clear_pointer (&self->tcp_relays, g_hash_table_unref);
   g_clear_pointer (&self->conns, g_hash_table_unref);
   g_clear_pointer (&self->user_counts, g_hash_table_unref);
-  g_clear_pointer (&self->allocations, g_hash_table_unref);
-  g_clear_pointer (&self->udp_allocations, g_hash_table_unref);
   g_clear_pointer (&self->user_passwords, g_hash_table_unref);
   g_clear_pointer (&self->user_keys, g_hash_table_unref);
   g_clear_pointer (&self->policy.denied, g_array_unref);
   g_clear_pointer (&self->policy.allowed, g_array_unref);
-  g_clear_pointer (&self->tls, nav_net_tls_server_free);
-  g_clear_pointer (&self->batch, g_free);
-  g_clear_pointer (&self->reader, nav_net_udp_reader_free);
-  if (self->epoll_source != NULL)
-    {
-      g_source_destroy (self->epoll_source);
-      g_clear_pointer (&self->epoll_source, g_source_unref);
-    }
-  if (self->epoll_fd >= 0)
-    close (self->epoll_fd);
-  self->epoll_fd = -1;
   self->running = FALSE;
   if (was_running)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
 
 static const gchar * const extra_counters[] = {
-  "tls-handshakes", "tls-handshake-failed", "tls-handshake-timeouts", "tls-handshakes-refused",
+  "allocations", "connections", "threads", "handed-over", "tls-handshakes", "tls-handshake-failed", "tls-handshake-timeouts", "tls-handshakes-refused",
   "tcp-accept-paused", NULL
 };
 
@@ -741,10 +666,6 @@ nav_turn_server_get_stats (NavServer *server)
   g_variant_builder_add (&builder, "{st}", name, nav_turn_server_get_counter (self, name));
   NAV_TURN_COUNTERS (ADD_COUNTER)
 #undef ADD_COUNTER
-  g_variant_builder_add (&builder, "{st}", "allocations",
-                         (guint64) (self->allocations != NULL ? g_hash_table_size (self->allocations) : 0));
-  g_variant_builder_add (&builder, "{st}", "connections",
-                         (guint64) (self->conns != NULL ? g_hash_table_size (self->conns) : 0));
   for (guint i = 0; extra_counters[i] != NULL; i++)
     g_variant_builder_add (&builder, "{st}", extra_counters[i],
                            nav_turn_server_get_counter (self, extra_counters[i]));
@@ -770,17 +691,27 @@ guint64
 nav_turn_server_get_counter (NavTurnServer *self,
                              const gchar   *name)
 {
+  Counters sum = self->retired;
+
+  /* the workers' counters, added up */
+  for (guint i = 0; i < self->n_workers; i++)
+    nav_net_counters_sum ((guint64 *) &sum, (const guint64 *) &self->workers[i]->counters,
+                          sizeof (Counters) / sizeof (guint64));
   if (g_str_equal (name, "dropped"))
-    return self->counters.dropped_not_stun + self->counters.dropped_malformed +
-           self->counters.dropped_no_allocation + self->counters.dropped_no_permission +
-           self->counters.dropped_no_channel + self->counters.dropped_bandwidth +
-           self->counters.dropped_congested + self->counters.dropped_send_failed +
-           self->counters.dropped_oversize + self->counters.dropped_dont_fragment +
-           self->counters.dropped_unexpected;
+    return sum.dropped_not_stun + sum.dropped_malformed +
+           sum.dropped_no_allocation + sum.dropped_no_permission +
+           sum.dropped_no_channel + sum.dropped_bandwidth +
+           sum.dropped_congested + sum.dropped_send_failed +
+           sum.dropped_oversize + sum.dropped_dont_fragment +
+           sum.dropped_unexpected;
   if (g_str_equal (name, "allocations"))
-    return self->allocations != NULL ? g_hash_table_size (self->allocations) : 0;
+    return self->running ? nav_turn_allocation_count (self) : 0;
   if (g_str_equal (name, "connections"))
     return self->conns != NULL ? g_hash_table_size (self->conns) : 0;
+  if (g_str_equal (name, "threads"))
+    return self->n_workers > 0 ? self->n_workers - 1 : 0;
+  if (g_str_equal (name, "handed-over"))
+    return sum.handed_over;
   if (g_str_has_prefix (name, "tls-handshake"))
     {
       const NavNetTlsStats *tls = self->tls != NULL ? nav_net_tls_server_get_stats (self->tls) : NULL;
@@ -809,7 +740,7 @@ nav_turn_server_get_counter (NavTurnServer *self,
         }
       return n;
     }
-#define GET_COUNTER(field, name_) if (g_str_equal (name, name_)) return self->counters.field;
+#define GET_COUNTER(field, name_) if (g_str_equal (name, name_)) return sum.field;
   NAV_TURN_COUNTERS (GET_COUNTER)
 #undef GET_COUNTER
   return 0;
@@ -877,6 +808,8 @@ nav_turn_server_finalize (GObject *object)
   g_strfreev (self->denied_peer_ips);
   g_strfreev (self->allowed_peer_ips);
   g_free (self->software);
+  g_free (self->steering);
+  pthread_mutex_destroy (&self->lock);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (nav_turn_server_parent_class)->finalize (object);
@@ -931,6 +864,8 @@ nav_turn_server_get_property (GObject    *object,
     case PROP_TLS_HANDSHAKE_TIMEOUT: g_value_set_uint (value, self->tls_limits.handshake_timeout_ms); break;
     case PROP_MAX_TLS_HANDSHAKES: g_value_set_uint (value, self->tls_limits.max_handshakes); break;
     case PROP_MAX_TLS_HANDSHAKES_PER_IP: g_value_set_uint (value, self->tls_limits.max_handshakes_per_ip); break;
+    case PROP_THREADS: g_value_set_uint (value, self->threads); break;
+    case PROP_STEERING: g_value_set_string (value, self->steering); break;
     case PROP_PORT: g_value_set_uint (value, self->bound_port); break;
     case PROP_TLS_PORT: g_value_set_uint (value, self->bound_tls_port); break;
     default:
@@ -1004,6 +939,8 @@ nav_turn_server_set_property (GObject      *object,
     case PROP_MAX_TLS_HANDSHAKES_PER_IP:
       self->tls_limits.max_handshakes_per_ip = g_value_get_uint (value);
       break;
+    case PROP_THREADS: self->threads = g_value_get_uint (value); break;
+    case PROP_STEERING: set_string (&self->steering, value); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1496,6 +1433,36 @@ nav_turn_server_class_init (NavTurnServerClass *klass)
                        "The most TLS handshakes under way at once from one IP address",
                        1, G_MAXUINT, NAV_NET_TLS_DEFAULT_MAX_HANDSHAKES_PER_IP, RW);
   /**
+   * NavTurnServer:threads:
+   *
+   * Worker threads serving UDP (coturn's `relay-threads`): each has a
+   * socket of its own on every listening address (SO_REUSEPORT, the
+   * kernel spreading the clients over them) and owns the allocations
+   * whose Allocate it received, with their relayed sockets.  0 serves
+   * UDP from the server's context, as TCP and TLS always are.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_THREADS] =
+    g_param_spec_uint ("threads", "Threads",
+                       "Worker threads serving UDP; 0 for none (the server's context)",
+                       0, NAV_TURN_MAX_THREADS, 0, RW);
+  /**
+   * NavTurnServer:steering:
+   *
+   * How the datagrams of clients are spread over the worker threads:
+   * `hash` (the kernel's hash of the addresses: a client stays on one
+   * thread), `cpu` (the thread of the CPU that received it) or `random`
+   * (every datagram anywhere: a test of the hand-over to the thread
+   * owning an allocation).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_STEERING] =
+    g_param_spec_string ("steering", "Steering",
+                         "How datagrams are spread over the threads: hash, cpu or random",
+                         "hash", RW);
+  /**
    * NavTurnServer:port:
    *
    * The UDP and TCP port the running server listens on; 0 when stopped.
@@ -1523,6 +1490,6 @@ nav_turn_server_class_init (NavTurnServerClass *klass)
 static void
 nav_turn_server_init (NavTurnServer *self)
 {
-  self->epoll_fd = -1;
+  pthread_mutex_init (&self->lock, NULL);
   nav_net_tls_limits_init (&self->tls_limits);
 }

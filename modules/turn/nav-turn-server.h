@@ -11,8 +11,6 @@ G_BEGIN_DECLS
 #define NAV_TYPE_TURN_SERVER (nav_turn_server_get_type ())
 G_DECLARE_FINAL_TYPE (NavTurnServer, nav_turn_server, NAV, TURN_SERVER, GObject)
 
-void     nav_turn_server_register      (GTypeModule   *module);
-
 guint    nav_turn_server_get_port      (NavTurnServer *self);
 guint    nav_turn_server_get_tls_port  (NavTurnServer *self);
 guint64  nav_turn_server_get_counter   (NavTurnServer *self,

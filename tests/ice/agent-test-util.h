@@ -126,3 +126,58 @@ agent_test_new_loopback (NavAgentOption  options,
                     gathering_done);
   return agent;
 }
+
+/* What two agents' signals said of their stream: gathering done, the
+ * state of component 1; agent_test_watch() keeps it, the conditions
+ * below read a pair of them. */
+typedef struct {
+  gboolean gathered;
+  NavComponentState state;
+} AgentTestWatch;
+
+static inline void
+agent_test_watch (NavAgent       *agent,
+                  AgentTestWatch *watch)
+{
+  g_signal_connect (agent, "candidate-gathering-done", G_CALLBACK (agent_test_set_flag),
+                    &watch->gathered);
+  g_signal_connect (agent, "component-state-changed", G_CALLBACK (agent_test_set_state),
+                    &watch->state);
+}
+
+/* Conditions on AgentTestWatch *[2]. */
+static inline gboolean
+agent_test_watches_gathered (gpointer data)
+{
+  AgentTestWatch **w = data;
+
+  return w[0]->gathered && w[1]->gathered;
+}
+
+static inline gboolean
+agent_test_watches_ready (gpointer data)
+{
+  AgentTestWatch **w = data;
+
+  return w[0]->state == NAV_COMPONENT_STATE_READY && w[1]->state == NAV_COMPONENT_STATE_READY;
+}
+
+/* Gathers on both watched agents, hands each one's credentials and
+ * candidates to the other, and waits until both are READY. */
+static inline void
+agent_test_connect_watched (NavAgent       *a,
+                            guint           a_stream,
+                            AgentTestWatch *a_watch,
+                            NavAgent       *b,
+                            guint           b_stream,
+                            AgentTestWatch *b_watch)
+{
+  AgentTestWatch *w[2] = { a_watch, b_watch };
+
+  g_assert_true (nav_agent_gather_candidates (a, a_stream));
+  g_assert_true (nav_agent_gather_candidates (b, b_stream));
+  wait_for (agent_test_watches_gathered, w);
+  agent_test_signal_credentials_both (a, a_stream, b, b_stream);
+  agent_test_signal_candidates_both (a, a_stream, b, b_stream);
+  wait_for (agent_test_watches_ready, w);
+}

@@ -69,6 +69,29 @@ nice_transport_name (NiceCandidateTransport t)
     }
 }
 
+/* Whether NavAgent's selected pair (in @s) and libnice's are the two ends
+ * of one TCP connection: our active with their passive, or our passive
+ * with their active (RFC 6544 §6.2). */
+static gboolean
+same_connection (const State        *s,
+                 const NiceCandidate *nice_local,
+                 const NiceCandidate *nice_remote)
+{
+  if (s->nav_local == NULL || s->nav_remote == NULL)
+    return FALSE;
+  if (s->nav_local->transport == NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE)
+    return s->nav_remote->transport == NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE &&
+           nice_local->transport == NICE_CANDIDATE_TRANSPORT_TCP_PASSIVE &&
+           nice_remote->transport == NICE_CANDIDATE_TRANSPORT_TCP_ACTIVE &&
+           nice_address_get_port (&nice_local->addr) == nav_address_get_port (&s->nav_remote->addr);
+  if (s->nav_local->transport == NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE)
+    return s->nav_remote->transport == NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE &&
+           nice_local->transport == NICE_CANDIDATE_TRANSPORT_TCP_ACTIVE &&
+           nice_remote->transport == NICE_CANDIDATE_TRANSPORT_TCP_PASSIVE &&
+           nice_address_get_port (&nice_remote->addr) == nav_address_get_port (&s->nav_local->addr);
+  return FALSE;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -134,7 +157,25 @@ main (int    argc,
   g_free (nav_sdp);
 
   run_until (ready, &s, "READY on both sides");
-  if (!nice_agent_get_selected_pair (nice, nice_stream, 1, &nice_local, &nice_remote))
+  /* With aggressive nomination every check nominates, so both TCP
+   * connections may be nominated and each agent moves to the
+   * highest-priority one as its nomination completes (RFC 5245 §8.1.1.2):
+   * READY on both sides may come a moment before both agree.  Wait,
+   * bounded, for the same connection on both sides. */
+  {
+    gint64 deadline = g_get_monotonic_time () + TIMEOUT_SECONDS * G_USEC_PER_SEC;
+
+    while (!nice_agent_get_selected_pair (nice, nice_stream, 1, &nice_local, &nice_remote) ||
+           !same_connection (&s, nice_local, nice_remote))
+      {
+        if (g_get_monotonic_time () > deadline)
+          break;
+        g_main_context_iteration (NULL, FALSE);
+        if (!g_main_context_pending (NULL))
+          g_usleep (1000);
+      }
+  }
+  if (nice_local == NULL)
     g_error ("%s: libnice has no selected pair", test_case);
   {
     g_autofree gchar *l = nav_candidate_to_string (s.nav_local);
@@ -150,26 +191,11 @@ main (int    argc,
              nice_transport_name (nice_remote->transport), b,
              nice_address_get_port (&nice_remote->addr));
   }
-  /* Both ends of one TCP connection: our active with their passive, or
-   * our passive with their active (RFC 6544 §6.2). */
-  if (s.nav_local->transport == NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE)
-    {
-      if (s.nav_remote->transport != NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE ||
-          nice_local->transport != NICE_CANDIDATE_TRANSPORT_TCP_PASSIVE ||
-          nice_remote->transport != NICE_CANDIDATE_TRANSPORT_TCP_ACTIVE ||
-          nice_address_get_port (&nice_local->addr) != nav_address_get_port (&s.nav_remote->addr))
-        g_error ("%s: the two agents selected different TCP pairs", test_case);
-    }
-  else if (s.nav_local->transport == NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE)
-    {
-      if (s.nav_remote->transport != NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE ||
-          nice_local->transport != NICE_CANDIDATE_TRANSPORT_TCP_ACTIVE ||
-          nice_remote->transport != NICE_CANDIDATE_TRANSPORT_TCP_PASSIVE ||
-          nice_address_get_port (&nice_remote->addr) != nav_address_get_port (&s.nav_local->addr))
-        g_error ("%s: the two agents selected different TCP pairs", test_case);
-    }
-  else
+  if (s.nav_local->transport != NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE &&
+      s.nav_local->transport != NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE)
     g_error ("%s: NavAgent's selected pair is not TCP", test_case);
+  if (!same_connection (&s, nice_local, nice_remote))
+    g_error ("%s: the two agents selected different TCP pairs", test_case);
   if (nav_passive && s.nav_local->transport != NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE)
     g_error ("%s: NavAgent's passive candidate was not selected", test_case);
   if (nav_passive && s.nav_remote->type != NAV_CANDIDATE_TYPE_PEER_REFLEXIVE)

@@ -49,7 +49,8 @@ class RegistryTest(unittest.TestCase):
         self.assertEqual(
             set(points),
             {"nav-transport", "nav-gatherer", "nav-checker", "nav-channel", "nav-server",
-             "nav-signaling-client", "nav-dtls-backend", "nav-sctp-transport"},
+             "nav-signaling-client", "nav-dtls-backend", "nav-sctp-transport",
+             "nav-discovery"},
         )
         impls = registry.list_implementations("nav-transport")
         names = [i.get_name() for i in impls]

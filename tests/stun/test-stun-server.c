@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -41,6 +42,9 @@ start_server (const gchar *alt_ip)
                          "listening-ips", ips, "listening-port", 0,
                          "alt-listening-ip", alt_ip, "tls", FALSE,
                          "tcp-idle-timeout", 200, NULL);
+  /* The suite runs again over worker threads (meson.build). */
+  if (g_getenv ("NAV_TEST_STUN_THREADS") != NULL)
+    g_object_set (server, "threads", (guint) atoi (g_getenv ("NAV_TEST_STUN_THREADS")), NULL);
   g_assert_true (nav_server_start (NAV_SERVER (server), &error));
   g_assert_no_error (error);
   return server;
@@ -607,6 +611,54 @@ test_nat_discovery_loopback (void)
   g_assert_cmpuint (nav_stun_server_get_counter (server, "change-request"), ==, 2);
 }
 
+/* Issue 22: four worker threads, each datagram on any of them (random
+ * steering): every Binding request of sixteen clients is answered with
+ * the client's own address, and the workers' counters add up. */
+static void
+test_threads (void)
+{
+  const gchar *ips[] = { "127.0.0.1", NULL };
+  g_autoptr (NavStunServer) server = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) req = request_with (0, NULL, 0);
+  int fds[16];
+  guint answered = 0;
+
+  server = g_object_new (NAV_TYPE_STUN_SERVER, "listening-ips", ips, "listening-port", 0,
+                         "tls", FALSE, "tcp", FALSE, "threads", 4, "steering", "random", NULL);
+  g_assert_true (nav_server_start (NAV_SERVER (server), &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
+    fds[i] = udp_socket_to (server_port (server));
+  for (guint round = 0; round < 8; round++)
+    for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
+      {
+        g_autoptr (NavStunMessage) msg = NULL;
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        NavAddress mapped, mine;
+        guint8 rsp[1024];
+        gssize n = exchange (fds[i], g_bytes_get_data (req, NULL), g_bytes_get_size (req), rsp, sizeof rsp);
+
+        g_assert_cmpint (n, >, 0);
+        msg = nav_stun_message_parse (rsp, n, NULL);
+        g_assert_nonnull (msg);
+        g_assert_true (nav_stun_message_get_xor_mapped_address (msg, &mapped, NULL));
+        g_assert_cmpint (getsockname (fds[i], (struct sockaddr *) &ss, &sl), ==, 0);
+        nav_address_set_from_sockaddr (&mine, (struct sockaddr *) &ss, sl);
+        g_assert_true (nav_address_equal (&mapped, &mine));
+        answered++;
+      }
+  for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
+    close (fds[i]);
+  g_assert_cmpuint (nav_stun_server_get_counter (server, "threads"), ==, 4);
+  g_assert_cmpuint (nav_stun_server_get_counter (server, "binding-success"), ==, answered);
+  g_assert_cmpuint (nav_stun_server_get_counter (server, "udp-received"), ==, answered);
+  nav_server_stop (NAV_SERVER (server));
+  /* a stopped server keeps the counts of its run, every thread's */
+  g_assert_cmpuint (nav_stun_server_get_counter (server, "udp-responses"), ==, answered);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -618,6 +670,7 @@ main (int argc, char **argv)
   g_test_add_func ("/stun-server/rfc3489-request", test_rfc3489_request);
   g_test_add_func ("/stun-server/rfc3489-request-alt", test_rfc3489_request_alt);
   g_test_add_func ("/stun-server/tcp-half-open-closed", test_tcp_half_open_closed);
+  g_test_add_func ("/stun-server/threads", test_threads);
   g_test_add_func ("/stun-client/retransmits-until-answered", test_client_retransmits);
   g_test_add_func ("/stun-client/gives-up-after-rc", test_client_gives_up_after_rc);
   g_test_add_func ("/nat/classification", test_nat_classification);

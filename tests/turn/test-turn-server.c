@@ -69,6 +69,13 @@ fixture_new (const gchar *first_property,
                 "realm", REALM, "lt-cred-mech", TRUE, "users", users,
                 "allow-loopback-peers", TRUE, "min-port", 42000, "max-port", 43999,
                 "software", "nav-turn-test", NULL);
+  /* The whole suite runs again over worker threads (meson.build):
+   * NAV_TEST_TURN_THREADS=2 NAV_TEST_TURN_STEERING=random puts every
+   * datagram of every client on any thread's socket. */
+  if (g_getenv ("NAV_TEST_TURN_THREADS") != NULL)
+    g_object_set (f->server, "threads", (guint) atoi (g_getenv ("NAV_TEST_TURN_THREADS")), NULL);
+  if (g_getenv ("NAV_TEST_TURN_STEERING") != NULL)
+    g_object_set (f->server, "steering", g_getenv ("NAV_TEST_TURN_STEERING"), NULL);
   va_start (ap, first_property);
   if (first_property != NULL)
     g_object_set_valist (G_OBJECT (f->server), first_property, ap);
@@ -257,18 +264,18 @@ client_recv (Client *c,
 
 typedef void (*Fill) (NavStunMessageBuilder *b, gpointer data);
 
-/* One request, one answer (indications met on the way are skipped). */
-static NavStunMessage *
-request_once (Client   *c,
-              guint     method,
-              Fill      fill,
-              gpointer  data,
-              gboolean  sign)
+/* A request, signed with the client's credentials when it has a nonce
+ * and @sign; its transaction ID in @txid. */
+static GBytes *
+build_request (Client   *c,
+               guint     method,
+               Fill      fill,
+               gpointer  data,
+               gboolean  sign,
+               guint8   *txid)
 {
   g_autoptr (NavStunMessageBuilder) b = nav_stun_message_builder_new (NAV_STUN_CLASS_REQUEST, method, NULL);
-  g_autoptr (GBytes) bytes = NULL;
-  guint8 txid[12];
-  gint64 deadline;
+  GBytes *bytes;
 
   memcpy (txid, nav_stun_message_builder_get_transaction_id (b), 12);
   if (fill != NULL)
@@ -284,7 +291,16 @@ request_once (Client   *c,
   g_assert_true (nav_stun_message_builder_add_fingerprint (b, NULL));
   bytes = nav_stun_message_builder_finish (b, NULL);
   g_assert_nonnull (bytes);
-  client_send (c, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  return bytes;
+}
+
+/* The answer to the request @txid (indications met on the way are
+ * skipped). */
+static NavStunMessage *
+await_answer (Client       *c,
+              const guint8 *txid)
+{
+  gint64 deadline;
 
   deadline = g_get_monotonic_time () + WAIT_MS * 1000;
   while (g_get_monotonic_time () < deadline)
@@ -302,6 +318,21 @@ request_once (Client   *c,
     }
   g_assert_not_reached ();
   return NULL;
+}
+
+/* One request, one answer. */
+static NavStunMessage *
+request_once (Client   *c,
+              guint     method,
+              Fill      fill,
+              gpointer  data,
+              gboolean  sign)
+{
+  guint8 txid[12];
+  g_autoptr (GBytes) bytes = build_request (c, method, fill, data, sign, txid);
+
+  client_send (c, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  return await_answer (c, txid);
 }
 
 static guint
@@ -499,16 +530,23 @@ send_channel_data (Client       *c,
   client_send (c, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame));
 }
 
-/* A Binding round trip: the server handles a client's messages in order,
- * so once it is answered, everything sent before has been handled. */
+/* Two Binding round trips: the server handles a client's messages in
+ * order, so once the first is answered everything the client sent before
+ * has been handled.  What a peer sent to a relayed address before may be
+ * handled just after it, in the same round of the worker (epoll reports
+ * the client's socket first when it was already on its ready list): the
+ * second round trip, answered in a later round, covers that. */
 static void
 sync_with_server (Client *c)
 {
-  g_autoptr (NavStunMessage) msg = request_once (c, NAV_STUN_METHOD_BINDING, NULL, NULL, FALSE);
-  NavAddress mapped;
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr (NavStunMessage) msg = request_once (c, NAV_STUN_METHOD_BINDING, NULL, NULL, FALSE);
+      NavAddress mapped;
 
-  g_assert_cmpint (nav_stun_message_get_class (msg), ==, NAV_STUN_CLASS_SUCCESS_RESPONSE);
-  g_assert_true (nav_stun_message_get_xor_mapped_address (msg, &mapped, NULL));
+      g_assert_cmpint (nav_stun_message_get_class (msg), ==, NAV_STUN_CLASS_SUCCESS_RESPONSE);
+      g_assert_true (nav_stun_message_get_xor_mapped_address (msg, &mapped, NULL));
+    }
 }
 
 /* ---------------------------------------------------------------- */
@@ -520,8 +558,11 @@ test_binding (void)
 {
   Fixture *f = fixture_new (NULL);
   Client *c = client_new (f, FALSE, "alice", "secret");
+  g_autoptr (NavStunMessage) msg = request_once (c, NAV_STUN_METHOD_BINDING, NULL, NULL, FALSE);
+  NavAddress mapped;
 
-  sync_with_server (c);
+  g_assert_cmpint (nav_stun_message_get_class (msg), ==, NAV_STUN_CLASS_SUCCESS_RESPONSE);
+  g_assert_true (nav_stun_message_get_xor_mapped_address (msg, &mapped, NULL));
   client_free (c);
   g_assert_cmpuint (counter (f, "binding-requests"), ==, 1);
   fixture_free (f);
@@ -1411,10 +1452,17 @@ test_tcp_relay (void)
   /* a second Connect to the same peer: 446 */
   g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CONNECT, fill_peer, &peer), ==, 446);
 
-  /* ConnectionBind on a new connection, then raw bytes both ways */
+  /* ConnectionBind on a new connection, then raw bytes both ways.  It
+   * carries the control connection's nonce, as clients do (RFC 6062
+   * §4.4): accepted at once, no 438 for a nonce of another 5-tuple. */
   data = client_new (f, TRUE, "alice", "secret");
-  g_assert_cmpuint (simple_request (data, NAV_STUN_METHOD_CONNECTION_BIND, fill_connection_id,
-                                    GUINT_TO_POINTER (id)), ==, 0);
+  data->nonce = g_strdup (c->nonce);
+  data->key = g_bytes_ref (c->key);
+  msg = request_once (data, NAV_STUN_METHOD_CONNECTION_BIND, fill_connection_id,
+                      GUINT_TO_POINTER (id), TRUE);
+  g_assert_cmpuint (error_code (msg), ==, 0);
+  g_assert_cmpint (nav_stun_message_get_class (msg), ==, NAV_STUN_CLASS_SUCCESS_RESPONSE);
+  nav_stun_message_unref (msg);
   pipe_check (data->fd, pfd, "to the peer");
   pipe_check (pfd, data->fd, "back from the peer");
   client_free (data);
@@ -2082,6 +2130,7 @@ dont_fragment_body (void)
   guint8 big[BIG], buf[4096];
   BindArgs bind;
   gssize n;
+  guint seen = 0;
 
   f = fixture_new ("relay-ip", "127.0.0.1,::1", NULL);
   c = client_new (f, FALSE, "alice", "secret");
@@ -2101,10 +2150,17 @@ dont_fragment_body (void)
       send_indication_df (c, &peers[i], big, BIG, FALSE);
       /* and DF on a datagram that fits goes through */
       send_indication_df (c, &peers[i], big, SMALL, TRUE);
-      n = peer_recv (pfd[i], buf, sizeof buf, &from, WAIT_MS);
-      g_assert_cmpmem (buf, n, big, BIG);
-      n = peer_recv (pfd[i], buf, sizeof buf, &from, WAIT_MS);
-      g_assert_cmpmem (buf, n, big, SMALL);
+      /* in either order: over worker threads with random steering, a
+       * datagram handed over to the owning thread may be overtaken */
+      for (guint k = 0; k < 2; k++)
+        {
+          n = peer_recv (pfd[i], buf, sizeof buf, &from, WAIT_MS);
+          g_assert_true (n == BIG || n == SMALL);
+          g_assert_cmpmem (buf, n, big, n);
+          seen |= 1u << (n == BIG);
+        }
+      g_assert_cmpuint (seen, ==, 3);
+      seen = 0;
     }
   sync_with_server (c);
   g_assert_cmpint (recv (pfd[0], buf, sizeof buf, MSG_DONTWAIT), <, 0);
@@ -2167,6 +2223,161 @@ test_dont_fragment (void)
   g_test_trap_assert_passed ();
 }
 
+/* ---------------------------------------------------------------- */
+/* Worker threads (issue 22)                                          */
+
+/* An allocation made through one worker is refreshed, permitted,
+ * channel-bound, relayed through and deleted by requests that the kernel
+ * hands to any worker's socket (random steering: every datagram of the
+ * client on any of four threads), with the same 5-tuple. */
+static void
+test_threads_any_worker (void)
+{
+  Fixture *f = fixture_new ("threads", 4, "steering", "random", NULL);
+  Client *c = client_new (f, FALSE, "alice", "secret");
+  NavAddress relay, peer, from;
+  int pfd = peer_new (&peer);
+  BindArgs args = { 0x4002, &peer };
+  guint8 buf[4096];
+  gsize len;
+  gssize n;
+
+  allocate (c, &relay);
+  for (guint round = 0; round < 16; round++)
+    {
+      guint8 payload[8] = { 'r', 'o', 'u', 'n', 'd', (guint8) round, 0, 0 };
+
+      g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_REFRESH, fill_lifetime, GUINT_TO_POINTER (600)), ==, 0);
+      g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CREATE_PERMISSION, fill_peer, &peer), ==, 0);
+      g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CHANNEL_BIND, fill_bind, &args), ==, 0);
+      /* one at a time: a datagram handed over may be overtaken */
+      send_channel_data (c, 0x4002, payload, sizeof payload);
+      n = peer_recv (pfd, buf, sizeof buf, &from, WAIT_MS);
+      g_assert_cmpmem (buf, n, payload, sizeof payload);
+      g_assert_true (nav_address_equal (&from, &relay));
+      peer_send (pfd, &relay, payload, sizeof payload);
+      len = client_recv (c, buf, sizeof buf, WAIT_MS);
+      g_assert_cmpuint (len, ==, 4 + sizeof payload);
+      g_assert_cmpuint (buf[0] << 8 | buf[1], ==, 0x4002);
+      g_assert_cmpmem (buf + 4, sizeof payload, payload, sizeof payload);
+    }
+  /* deleted through whichever worker, and then gone for every worker */
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_REFRESH, fill_lifetime, GUINT_TO_POINTER (0)), ==, 0);
+  for (guint i = 0; i < 8; i++)
+    g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_REFRESH, fill_lifetime, GUINT_TO_POINTER (600)), ==, 437);
+  client_free (c);
+  close (pfd);
+  g_assert_cmpuint (counter (f, "threads"), ==, 4);
+  /* 66 datagrams of the allocation at random on four sockets: some went
+   * to another worker than the owner (all of them stay on the owner
+   * with a chance of 4^-66) */
+  g_test_message ("handed-over=%" G_GUINT64_FORMAT, counter (f, "handed-over"));
+  g_assert_cmpuint (counter (f, "handed-over"), >, 0);
+  g_assert_cmpuint (counter (f, "allocations"), ==, 0);
+  g_assert_cmpuint (counter (f, "allocations-total"), ==, 1);
+  g_assert_cmpuint (counter (f, "refresh-requests"), ==, 17 + 8);
+  g_assert_cmpuint (counter (f, "error-437"), ==, 8);
+  g_assert_cmpuint (counter (f, "packets-to-peer"), ==, 16);
+  g_assert_cmpuint (counter (f, "packets-from-peer"), ==, 16);
+  fixture_free (f);
+}
+
+/* One Allocate sent twice at once (a retransmission) lands on two
+ * workers: one allocation, both answered with it. */
+static void
+test_threads_allocate_retransmitted (void)
+{
+  Fixture *f = fixture_new ("threads", 4, "steering", "random", NULL);
+
+  for (guint attempt = 0; attempt < 8; attempt++)
+    {
+      Client *c = client_new (f, FALSE, "alice", "secret");
+      g_autoptr (NavStunMessage) challenge = request_once (c, NAV_STUN_METHOD_ALLOCATE, fill_udp,
+                                                           GUINT_TO_POINTER (17), FALSE);
+      g_autoptr (GBytes) bytes = NULL;
+      NavAddress relays[2];
+      guint8 txid[12];
+
+      g_assert_cmpuint (error_code (challenge), ==, 401);
+      take_challenge (c, challenge);
+      bytes = build_request (c, NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (17), TRUE, txid);
+      client_send (c, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+      client_send (c, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+      for (guint i = 0; i < 2; i++)
+        {
+          g_autoptr (NavStunMessage) msg = await_answer (c, txid);
+
+          g_assert_cmpint (nav_stun_message_get_class (msg), ==, NAV_STUN_CLASS_SUCCESS_RESPONSE);
+          g_assert_true (nav_stun_message_get_xor_address (msg, NAV_STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS,
+                                                           &relays[i], NULL));
+        }
+      g_assert_true (nav_address_equal (&relays[0], &relays[1]));
+      g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_REFRESH, fill_lifetime, GUINT_TO_POINTER (0)), ==, 0);
+      client_free (c);
+    }
+  g_assert_cmpuint (counter (f, "allocations-total"), ==, 8);
+  g_assert_cmpuint (counter (f, "allocations"), ==, 0);
+  fixture_free (f);
+}
+
+/* Quotas hold across workers: twelve clients (eight of alice, four of
+ * bob) send their signed Allocates at once, spread over four threads;
+ * with a user quota of 3 and a total quota of 5, exactly five get an
+ * allocation, at most three of each user, and the counters of the
+ * workers add up. */
+static void
+test_threads_quota (void)
+{
+  Fixture *f = fixture_new ("threads", 4, "steering", "random", "user-quota", 3, "total-quota", 5, NULL);
+  Client *clients[12];
+  guint8 txids[12][12];
+  guint granted[2] = { 0, 0 }, refused = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      gboolean bob = i >= 8;
+      g_autoptr (NavStunMessage) challenge = NULL;
+
+      clients[i] = client_new (f, FALSE, bob ? "bob" : "alice", bob ? "hunter2" : "secret");
+      challenge = request_once (clients[i], NAV_STUN_METHOD_ALLOCATE, fill_udp, GUINT_TO_POINTER (17), FALSE);
+      g_assert_cmpuint (error_code (challenge), ==, 401);
+      take_challenge (clients[i], challenge);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      g_autoptr (GBytes) bytes = build_request (clients[i], NAV_STUN_METHOD_ALLOCATE, fill_udp,
+                                                GUINT_TO_POINTER (17), TRUE, txids[i]);
+
+      client_send (clients[i], g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      g_autoptr (NavStunMessage) msg = await_answer (clients[i], txids[i]);
+      guint code = error_code (msg);
+
+      if (code == 0)
+        granted[i >= 8]++;
+      else
+        {
+          g_assert_cmpuint (code, ==, 486);
+          refused++;
+        }
+    }
+  g_test_message ("alice=%u bob=%u refused=%u", granted[0], granted[1], refused);
+  g_assert_cmpuint (granted[0], <=, 3);
+  g_assert_cmpuint (granted[1], <=, 3);
+  g_assert_cmpuint (granted[0] + granted[1], ==, 5);
+  g_assert_cmpuint (refused, ==, 7);
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    client_free (clients[i]);
+  g_assert_cmpuint (counter (f, "allocations"), ==, 5);
+  g_assert_cmpuint (counter (f, "allocations-total"), ==, 5);
+  g_assert_cmpuint (counter (f, "allocate-requests"), ==, 12);
+  g_assert_cmpuint (counter (f, "error-486"), ==, 7);
+  g_assert_cmpuint (counter (f, "error-401"), ==, 12);
+  fixture_free (f);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -2195,6 +2406,9 @@ main (int    argc,
   g_test_add_func ("/turn-server/ipv6-relay", test_ipv6_relay);
   g_test_add_func ("/turn-server/garbage-flood", test_garbage_flood);
   g_test_add_func ("/turn-server/bandwidth-cap", test_bandwidth_cap);
+  g_test_add_func ("/turn-server/threads/any-worker", test_threads_any_worker);
+  g_test_add_func ("/turn-server/threads/allocate-retransmitted", test_threads_allocate_retransmitted);
+  g_test_add_func ("/turn-server/threads/quota", test_threads_quota);
   g_test_add_func ("/turn-server/userdb", test_userdb);
   g_test_add_func ("/turn-server/tcp-relay", test_tcp_relay);
   g_test_add_func ("/turn-server/password-algorithms", test_password_algorithms);

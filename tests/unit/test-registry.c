@@ -37,6 +37,7 @@ test_extension_points (void)
     { "nav-signaling-client", NAV_TYPE_SIGNALING_CLIENT },
     { "nav-dtls-backend", NAV_TYPE_DTLS_BACKEND },
     { "nav-sctp-transport", NAV_TYPE_SCTP_TRANSPORT },
+    { "nav-discovery", NAV_TYPE_DISCOVERY },
   };
   gsize i;
 

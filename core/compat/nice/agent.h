@@ -11,18 +11,26 @@
  * on the agent until the next call for the component (libnice's are the
  * agent's own).  Reliable agents (nice_agent_new_reliable(), pseudo-TCP
  * over the selected pair, wire-compatible with libnice's) and
- * nice_agent_get_io_stream() are provided.
+ * nice_agent_get_io_stream() are provided.  libnice's other ICE
+ * dialects (NICE_COMPATIBILITY_GOOGLE, _MSN, _WLM2009, _OC2007,
+ * _OC2007R2) compile, and nice_agent_new() refuses them at run time with
+ * a warning, returning NULL.  For a pair forced with
+ * nice_agent_set_selected_pair(), new-selected-pair comes before
+ * CONNECTED and READY, as for a pair the checks select (libnice emits it
+ * after READY in that one case).  The "upnp" and "proxy-*" properties
+ * are accepted and do nothing, with a warning when set.
  */
 #pragma once
 
 #include <netavanue/netavanue.h>
 #include "address.h"
 #include "candidate.h"
+#include "debug.h"
 
 G_BEGIN_DECLS
 
 typedef NavAgent NiceAgent;
-typedef NavCompatibility NiceCompatibility;
+typedef NavAgentClass NiceAgentClass;
 typedef NavComponentState NiceComponentState;
 typedef NavNominationMode NiceNominationMode;
 typedef NavAgentOption NiceAgentOption;
@@ -30,13 +38,37 @@ typedef NavAgentRecvFunc NiceAgentRecvFunc;
 typedef NavInputMessage NiceInputMessage;
 typedef NavOutputMessage NiceOutputMessage;
 
+/* libnice's dialects, with libnice's values: only RFC 5245 (and its
+ * alias DRAFT19) is spoken here; nice_agent_new() refuses the others. */
+typedef enum
+{
+  NICE_COMPATIBILITY_RFC5245 = 0,
+  NICE_COMPATIBILITY_DRAFT19 = NICE_COMPATIBILITY_RFC5245,
+  NICE_COMPATIBILITY_GOOGLE,
+  NICE_COMPATIBILITY_MSN,
+  NICE_COMPATIBILITY_WLM2009,
+  NICE_COMPATIBILITY_OC2007,
+  NICE_COMPATIBILITY_OC2007R2,
+  NICE_COMPATIBILITY_LAST = NICE_COMPATIBILITY_OC2007R2,
+} NiceCompatibility;
+
+/* The values of the "proxy-type" property, which does nothing here. */
+typedef enum
+{
+  NICE_PROXY_TYPE_NONE = 0,
+  NICE_PROXY_TYPE_SOCKS5,
+  NICE_PROXY_TYPE_HTTP,
+  NICE_PROXY_TYPE_LAST = NICE_PROXY_TYPE_HTTP,
+} NiceProxyType;
+
 #define NICE_TYPE_AGENT                         NAV_TYPE_AGENT
 #define NICE_AGENT(obj)                         NAV_AGENT (obj)
 #define NICE_IS_AGENT(obj)                      NAV_IS_AGENT (obj)
+#define NICE_AGENT_CLASS(klass)                 G_TYPE_CHECK_CLASS_CAST ((klass), NAV_TYPE_AGENT, NavAgentClass)
+#define NICE_IS_AGENT_CLASS(klass)              G_TYPE_CHECK_CLASS_TYPE ((klass), NAV_TYPE_AGENT)
+#define NICE_AGENT_GET_CLASS(obj)               G_TYPE_INSTANCE_GET_CLASS ((obj), NAV_TYPE_AGENT, NavAgentClass)
+#define nice_agent_get_type                     nav_agent_get_type
 #define NICE_AGENT_MAX_REMOTE_CANDIDATES        NAV_AGENT_MAX_REMOTE_CANDIDATES
-
-#define NICE_COMPATIBILITY_RFC5245              NAV_COMPATIBILITY_RFC5245
-#define NICE_COMPATIBILITY_DRAFT19              NAV_COMPATIBILITY_RFC5245
 
 #define NICE_COMPONENT_STATE_DISCONNECTED       NAV_COMPONENT_STATE_DISCONNECTED
 #define NICE_COMPONENT_STATE_GATHERING          NAV_COMPONENT_STATE_GATHERING
@@ -61,9 +93,17 @@ typedef NavOutputMessage NiceOutputMessage;
 #define NICE_AGENT_OPTION_CONSENT_FRESHNESS     NAV_AGENT_OPTION_CONSENT_FRESHNESS
 #define NICE_AGENT_OPTION_BYTESTREAM_TCP        NAV_AGENT_OPTION_BYTESTREAM_TCP
 
-#define nice_agent_new(ctx, compat)             nav_agent_new ((ctx), (compat))
-#define nice_agent_new_full(ctx, compat, flags) nav_agent_new_full ((ctx), (compat), (flags))
-#define nice_agent_new_reliable(ctx, compat)    nav_agent_new_reliable ((ctx), (compat))
+/* Functions of libnetavanue-nice-1.0 (nav-nice-compat.c): an agent of
+ * a dialect NetAvanue does not speak is NULL, with a warning. */
+NiceAgent   *nice_agent_new                 (GMainContext       *ctx,
+                                             NiceCompatibility   compat);
+NiceAgent   *nice_agent_new_full            (GMainContext       *ctx,
+                                             NiceCompatibility   compat,
+                                             NiceAgentOption     flags);
+NiceAgent   *nice_agent_new_reliable        (GMainContext       *ctx,
+                                             NiceCompatibility   compat);
+const gchar *nice_component_state_to_string (NiceComponentState  state);
+
 #define nice_agent_get_io_stream(agent, stream_id, component_id) \
   nav_agent_get_io_stream ((agent), (stream_id), (component_id))
 #define nice_agent_add_local_address            nav_agent_add_local_address
@@ -107,16 +147,6 @@ typedef NavOutputMessage NiceOutputMessage;
 #define nice_agent_get_default_local_candidate  nav_agent_get_default_local_candidate
 #define nice_agent_consent_lost                 nav_agent_consent_lost
 #define nice_agent_close_async                  nav_agent_close_async
-
-static inline const gchar *
-nice_component_state_to_string (NiceComponentState state)
-{
-  static const gchar * const names[] = {
-    "disconnected", "gathering", "connecting", "connected", "ready", "failed"
-  };
-
-  return (guint) state < G_N_ELEMENTS (names) ? names[state] : "invalid";
-}
 
 /* libnice's candidates stay the agent's: keep the copies on the agent,
  * one pair per component, freed with it or at the next call. */

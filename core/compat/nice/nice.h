@@ -4,4 +4,6 @@
  */
 #pragma once
 
+#include "nice-version.h"
 #include "agent.h"
+#include "interfaces.h"
