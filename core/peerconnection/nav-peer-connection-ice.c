@@ -276,6 +276,8 @@ on_resolved (GObject      *source,
   g_free (r);
 }
 
+static void schedule_announce (NavPeerConnection *self);
+
 /* JSEP §5.2.1: gathering starts with the first local description. */
 void
 nav_peer_connection_start_gathering (NavPeerConnection *self)
@@ -288,6 +290,12 @@ nav_peer_connection_start_gathering (NavPeerConnection *self)
   self->gathering_started = TRUE;
   self->gathering_state = NAV_ICE_GATHERING_STATE_GATHERING;
   g_object_notify (G_OBJECT (self), "ice-gathering-state");
+  /* The agent finds its host candidates inside gather_candidates(), as
+   * libnice does, so inside set_local_description(): they are held and
+   * announced from an idle source, once the application had the
+   * description to send (W3C webrtc-pc §4.4.1.6 queues icecandidate
+   * events; a peer given a candidate before the description refuses it). */
+  schedule_announce (self);
   /* Servers named by host names are resolved first, without blocking. */
   g_main_context_push_thread_default (self->context);
   for (i = 0; i < self->ice_servers->len; i++)
@@ -312,7 +320,9 @@ nav_peer_connection_start_gathering (NavPeerConnection *self)
     gather (self);
 }
 
-/* After an ICE restart the local candidates stay (the agent keeps its
+/* Held candidates are announced from an idle source: the first ones,
+ * found inside set_local_description() (see start_gathering), and after
+ * an ICE restart, when the local candidates stay (the agent keeps its
  * sockets, RFC 8445 §9); the peer forgot them with our old credentials,
  * so they are announced again for the new ones.  From an idle source,
  * as the W3C queues icecandidate events: after set_local_description()
@@ -342,11 +352,28 @@ announce_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-void
-nav_peer_connection_announce_candidates (NavPeerConnection *self)
+static void
+schedule_announce (NavPeerConnection *self)
 {
   GSource *source;
 
+  if (self->announce_source != 0)
+    return;
+  source = g_idle_source_new ();
+  /* As the sources of packets and timers: an idle one would wait for
+   * the connection to fall quiet. */
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  /* No reference: a connection the application dropped announces
+   * nothing more (its dispose destroys the source). */
+  g_source_set_callback (source, announce_cb, self, NULL);
+  g_source_set_static_name (source, "[nav] candidates announced again");
+  self->announce_source = g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
+void
+nav_peer_connection_announce_candidates (NavPeerConnection *self)
+{
   g_free (self->announced_ufrag);
   self->announced_ufrag = g_strdup (self->local_ufrag);
   if (self->gathering_state == NAV_ICE_GATHERING_STATE_COMPLETE)
@@ -354,13 +381,7 @@ nav_peer_connection_announce_candidates (NavPeerConnection *self)
       self->gathering_state = NAV_ICE_GATHERING_STATE_GATHERING;
       g_object_notify (G_OBJECT (self), "ice-gathering-state");
     }
-  if (self->announce_source != 0)
-    return;
-  source = g_idle_source_new ();
-  g_source_set_callback (source, announce_cb, g_object_ref (self), g_object_unref);
-  g_source_set_static_name (source, "[nav] candidates announced again");
-  self->announce_source = g_source_attach (source, self->context);
-  g_source_unref (source);
+  schedule_announce (self);
 }
 
 /* ------------------------------------------------------------ candidates */
@@ -793,6 +814,14 @@ nav_peer_connection_ice_init (NavPeerConnection *self)
 void
 nav_peer_connection_ice_dispose (NavPeerConnection *self)
 {
+  if (self->announce_source != 0)
+    {
+      GSource *source = g_main_context_find_source_by_id (self->context, self->announce_source);
+
+      if (source != NULL)
+        g_source_destroy (source);
+      self->announce_source = 0;
+    }
   if (self->dtls != NULL)
     {
       g_clear_signal_handler (&self->dtls_state_id, self->dtls);

@@ -162,6 +162,17 @@ pc_pair_init (PcPair *pair)
 static inline void
 pc_side_clear (PcSide *side)
 {
+  /* The agent may outlive the connection while it closes (and deliver
+   * what still arrives): the handlers go with @side. */
+  if (side->pc != NULL)
+    {
+      g_autoptr (NavChannel) ice = nav_agent_get_channel (nav_peer_connection_get_agent (side->pc),
+                                                          1, 1);
+
+      if (ice != NULL)
+        g_signal_handlers_disconnect_by_data (ice, side);
+      g_signal_handlers_disconnect_by_data (side->pc, side);
+    }
   g_clear_object (&side->pc);
   g_ptr_array_unref (side->pending);
   g_ptr_array_unref (side->candidates);
