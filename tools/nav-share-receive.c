@@ -85,6 +85,7 @@ hash_file (const gchar *path,
            GChecksum   *sum)
 {
   g_autofree guint8 *buffer = g_malloc (NAV_SHARE_CHUNK);
+  g_autoptr (GChecksum) copy = NULL;
   guint64 done = 0;
   gint fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
@@ -102,7 +103,11 @@ hash_file (const gchar *path,
       done += n;
     }
   close (fd);
-  return done == length ? g_strdup (g_checksum_get_string (sum)) : NULL;
+  if (done != length)
+    return NULL;
+  /* g_checksum_get_string() ends a checksum: ask a copy. */
+  copy = g_checksum_copy (sum);
+  return g_strdup (g_checksum_get_string (copy));
 }
 
 /* ------------------------------------------------------------ the plan */

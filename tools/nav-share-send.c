@@ -125,7 +125,7 @@ on_file_state (NavChannel      *channel,
   if (state == NAV_CHANNEL_STATE_OPEN)
     pump (file);
   else if (state >= NAV_CHANNEL_STATE_CLOSING && !file->ok && !file->share->finished)
-    nav_share_fail (file->share, _("The channel of “%s” closed before the end"), file->entry->path);
+    nav_share_lost (file->share, _("The channel of “%s” closed before the end"), file->entry->path);
 }
 
 static void
@@ -149,7 +149,7 @@ send_end (NavShareFile *file)
   json_object_unref (end);
   if (!nav_data_channel_send_text (file->channel, text, &error))
     {
-      nav_share_fail (file->share, _("Cannot send the end of “%s”: %s"), file->entry->path, error->message);
+      nav_share_lost (file->share, _("Cannot send the end of “%s”: %s"), file->entry->path, error->message);
       return;
     }
   file->ended = TRUE;
@@ -195,7 +195,7 @@ pump (NavShareFile *file)
         }
       if (!nav_channel_send_data (channel, file->buffer, n, &error))
         {
-          nav_share_fail (share, _("Cannot send “%s”: %s"), file->entry->path, error->message);
+          nav_share_lost (share, _("Cannot send “%s”: %s"), file->entry->path, error->message);
           return;
         }
       if (share->first_byte_us == 0)
@@ -252,8 +252,11 @@ start_file (NavShareFile *file)
   if (file->offset > 0)
     {
       /* Keep the receiver's part only if it is ours. */
-      if (!hash_prefix (file, file->offset) ||
-          g_strcmp0 (g_checksum_get_string (file->sum), file->prefix_hash) != 0)
+      g_autoptr (GChecksum) prefix = NULL;
+
+      /* g_checksum_get_string() ends a checksum: ask a copy. */
+      if (!hash_prefix (file, file->offset) || (prefix = g_checksum_copy (file->sum)) == NULL ||
+          g_strcmp0 (g_checksum_get_string (prefix), file->prefix_hash) != 0)
         {
           g_print (_("“%s”: the receiver's partial copy differs; sending it whole\n"), file->entry->path);
           g_checksum_reset (file->sum);
@@ -409,4 +412,30 @@ nav_share_send_control_message (NavShare    *share,
     }
   else
     nav_share_fail (share, _("An unexpected message from the receiver (%s)"), type);
+}
+
+/* Back to the state before the offer, for the next receiver. */
+void
+nav_share_send_reset (NavShare *share)
+{
+  guint i;
+
+  for (i = 0; i < share->entries->len; i++)
+    {
+      NavShareFile *file = &share->files[i];
+
+      nav_share_file_free (file);
+      memset (file, 0, sizeof *file);
+      file->share = share;
+      file->index = i;
+      file->entry = g_ptr_array_index (share->entries, i);
+      file->fd = -1;
+    }
+  share->next_file = 0;
+  share->active = 0;
+  share->files_ok = 0;
+  share->resumed_bytes = 0;
+  share->moved_bytes = 0;
+  share->first_byte_us = 0;
+  share->last_decile = -1;
 }

@@ -79,6 +79,70 @@ nav_share_fail (NavShare    *share,
   quit_soon (share);
 }
 
+static void setup_connection (NavShare *share);
+static gboolean nav_share_on_timeout (gpointer user_data);
+
+/* The sender starts over for the next receiver with the same code. */
+static gboolean
+on_reset (gpointer user_data)
+{
+  NavShare *share = user_data;
+
+  share->reset_id = 0;
+  if (share->finished)
+    return G_SOURCE_REMOVE;
+  nav_share_progress_stop (share);
+  nav_share_send_reset (share);
+  if (share->control != NULL)
+    g_signal_handlers_disconnect_by_data (share->control, share);
+  g_clear_object (&share->control);
+  if (share->session != NULL)
+    g_signal_handlers_disconnect_by_data (share->session, share);
+  g_clear_object (&share->session);
+  if (share->pc != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (share->pc, share);
+      nav_peer_connection_close (share->pc);
+    }
+  g_clear_object (&share->pc);
+  g_clear_pointer (&share->pake, nav_share_pake_free);
+  share->authenticated = FALSE;
+  share->connected = FALSE;
+  share->guessed = FALSE;
+  g_clear_handle_id (&share->timeout_id, g_source_remove);
+  share->timeout_id = g_timeout_add_seconds (share->timeout_s, nav_share_on_timeout, share);
+  g_print (_("Waiting for the receiver to come back with the same code %s\n"), share->code);
+  fflush (stdout);
+  setup_connection (share);
+  return G_SOURCE_REMOVE;
+}
+
+/* The connection went away.  The receiver gives up (receiving again
+ * resumes); the sender keeps its code for the next try, unless a wrong
+ * guess spent it or everything arrived. */
+void
+nav_share_lost (NavShare    *share,
+                const gchar *format,
+                ...)
+{
+  g_autofree gchar *message = NULL;
+  va_list args;
+
+  if (share->finished || share->completed || share->reset_id != 0)
+    return;
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (!share->sending || (share->guessed && !share->authenticated))
+    {
+      nav_share_fail (share, "%s", message);
+      return;
+    }
+  nav_share_progress_stop (share);
+  g_printerr (_("nav-share: %s\n"), message);
+  share->reset_id = g_idle_add (on_reset, share);
+}
+
 void
 nav_share_finish (NavShare *share)
 {
@@ -107,7 +171,7 @@ nav_share_send_control (NavShare   *share,
 }
 
 static gboolean
-on_timeout (gpointer user_data)
+nav_share_on_timeout (gpointer user_data)
 {
   NavShare *share = user_data;
 
@@ -238,6 +302,7 @@ on_pake (NavShare    *share,
     }
   else if (share->sending && strcmp (type, "pake2") == 0 && share->pake != NULL && !share->authenticated)
     {
+      share->guessed = TRUE;
       if (!nav_share_pake_message3 (share->pake, payload, len, out, &error))
         {
           /* One guess per code: this one is burnt. */
@@ -336,7 +401,7 @@ on_control_state (NavChannel      *channel,
       send_pake (share, "pake1", msg1, sizeof msg1);
     }
   else if (state >= NAV_CHANNEL_STATE_CLOSING && !share->finished)
-    nav_share_fail (share, _("The peer closed the connection before the end"));
+    nav_share_lost (share, _("The peer closed the connection before the end"));
 }
 
 static void
@@ -415,7 +480,7 @@ on_connection_state (GObject    *object,
       print_path (share);
     }
   else if (state == NAV_PEER_CONNECTION_STATE_FAILED)
-    nav_share_fail (share, _("The connection to the peer failed"));
+    nav_share_lost (share, _("The connection to the peer failed"));
 }
 
 static void
@@ -425,8 +490,23 @@ on_remote_bye (NavSignalingSession *session,
 {
   NavShare *share = user_data;
 
-  if (!share->finished && !share->authenticated)
-    nav_share_fail (share, _("The peer left before authenticating"));
+  if (!share->finished && !share->completed)
+    nav_share_lost (share, _("The peer left (%s)"), reason != NULL ? reason : "bye");
+}
+
+/* A receiver killed or off the network: the server tells the room. */
+static void
+on_peer_left (NavSignalingClient *client,
+              const gchar        *room,
+              const gchar        *peer,
+              gpointer            user_data)
+{
+  NavShare *share = user_data;
+
+  if (share->session != NULL && g_strcmp0 (room, share->room) == 0 &&
+      g_strcmp0 (peer, nav_signaling_session_get_remote_peer (share->session)) == 0 && !share->finished &&
+      !share->completed)
+    nav_share_lost (share, _("The peer left"));
 }
 
 static void
@@ -437,21 +517,39 @@ add_local_addresses (NavAgent *agent)
   nav_agent_add_local_address (agent, lo);
 }
 
+/* The sender's control channel, once the first offer and answer made
+ * the association: made before, it would have the sender offer too, and
+ * two offers crossing make ICE change roles while it checks. */
 static void
-on_signaling_connected (GObject      *source,
-                        GAsyncResult *result,
-                        gpointer      user_data)
+on_negotiated (NavSignalingSession *session,
+               const gchar         *peer,
+               gpointer             user_data)
 {
   NavShare *share = user_data;
   g_autoptr (GError) error = NULL;
-  guint i;
+  NavDataChannel *control;
 
-  if (!nav_signaling_client_connect_finish (share->client, result, &error))
+  if (share->control != NULL)
+    return;
+  control = nav_peer_connection_create_data_channel (share->pc, NAV_SHARE_CONTROL_LABEL, NULL, &error);
+  if (control == NULL)
     {
-      nav_share_fail (share, _("Cannot reach the signaling server: %s"), error->message);
+      nav_share_fail (share, "%s", error->message);
       return;
     }
-  g_debug ("nav-share: in room %s as %s", share->room, nav_signaling_client_get_peer_id (share->client));
+  watch_control (share, control);
+  g_object_unref (control);
+  if (nav_channel_get_state (NAV_CHANNEL (control)) == NAV_CHANNEL_STATE_OPEN)
+    on_control_state (NAV_CHANNEL (control), NAV_CHANNEL_STATE_OPEN, share);
+}
+
+static void
+setup_connection (NavShare *share)
+{
+  g_autoptr (GError) error = NULL;
+  guint i;
+
+  share->tries++;
   share->pc = g_object_new (NAV_TYPE_PEER_CONNECTION, "data-channels", TRUE, NULL);
   if (share->loopback)
     add_local_addresses (nav_peer_connection_get_agent (share->pc));
@@ -464,23 +562,30 @@ on_signaling_connected (GObject      *source,
       }
   g_signal_connect (share->pc, "notify::connection-state", G_CALLBACK (on_connection_state), share);
   g_signal_connect (share->pc, "data-channel", G_CALLBACK (on_data_channel), share);
-  if (share->sending)
-    {
-      NavDataChannel *control = nav_peer_connection_create_data_channel (share->pc, NAV_SHARE_CONTROL_LABEL,
-                                                                         NULL, &error);
-
-      if (control == NULL)
-        {
-          nav_share_fail (share, "%s", error->message);
-          return;
-        }
-      watch_control (share, control);
-      g_object_unref (control);
-    }
   share->session = nav_signaling_session_new_for_peer_connection (share->client, share->pc, share->room);
   g_signal_connect (share->session, "remote-bye", G_CALLBACK (on_remote_bye), share);
+  if (share->sending)
+    g_signal_connect (share->session, "negotiated", G_CALLBACK (on_negotiated), share);
   if (!nav_signaling_session_start (share->session, NULL, &error))
     nav_share_fail (share, "%s", error->message);
+}
+
+static void
+on_signaling_connected (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  NavShare *share = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!nav_signaling_client_connect_finish (share->client, result, &error))
+    {
+      nav_share_fail (share, _("Cannot reach the signaling server: %s"), error->message);
+      return;
+    }
+  g_debug ("nav-share: in room %s as %s", share->room, nav_signaling_client_get_peer_id (share->client));
+  g_signal_connect (share->client, "peer-left", G_CALLBACK (on_peer_left), share);
+  setup_connection (share);
 }
 
 static void
@@ -627,6 +732,7 @@ cleanup (NavShare *share)
   nav_share_progress_stop (share);
   g_clear_handle_id (&share->timeout_id, g_source_remove);
   g_clear_handle_id (&share->linger_id, g_source_remove);
+  g_clear_handle_id (&share->reset_id, g_source_remove);
   g_clear_handle_id (&share->stdin_id, g_source_remove);
   if (share->control != NULL)
     g_signal_handlers_disconnect_by_data (share->control, share);
@@ -644,7 +750,10 @@ cleanup (NavShare *share)
   g_clear_object (&share->control);
   g_clear_object (&share->pc);
   if (share->client != NULL)
-    nav_signaling_client_disconnect (share->client);
+    {
+      g_signal_handlers_disconnect_by_data (share->client, share);
+      nav_signaling_client_disconnect (share->client);
+    }
   if (share->discovery != NULL)
     nav_discovery_stop (share->discovery);
   while (g_main_context_iteration (NULL, FALSE))
@@ -789,7 +898,7 @@ main (int    argc,
                share.signal_uri != NULL && share.lan_server == NULL ? share.signal_uri : "");
       fflush (stdout);
     }
-  share.timeout_id = g_timeout_add_seconds (share.timeout_s, on_timeout, &share);
+  share.timeout_id = g_timeout_add_seconds (share.timeout_s, nav_share_on_timeout, &share);
   g_unix_signal_add (SIGINT, on_signal, &share);
   g_unix_signal_add (SIGTERM, on_signal, &share);
   if (!share.finished)

@@ -81,6 +81,9 @@ struct _NavShare
   gboolean connected;
   guint timeout_id;
   guint linger_id;
+  guint reset_id;
+  gboolean guessed;             /* sender: a receiver answered the PAKE */
+  guint tries;                  /* sender: receivers met with this code */
   guint stdin_id;
   gint64 start_us;
   gint64 connected_us;
@@ -107,11 +110,15 @@ struct _NavShare
 void     nav_share_fail             (NavShare    *share,
                                      const gchar *format,
                                      ...) G_GNUC_PRINTF (2, 3);
+void     nav_share_lost             (NavShare    *share,
+                                     const gchar *format,
+                                     ...) G_GNUC_PRINTF (2, 3);
 void     nav_share_finish           (NavShare    *share);
 gboolean nav_share_send_control     (NavShare    *share,
                                      JsonObject  *message);
 
 /* nav-share-send.c */
+void     nav_share_send_reset       (NavShare    *share);
 gboolean nav_share_send_prepare     (NavShare    *share,
                                      GError     **error);
 void     nav_share_send_offer       (NavShare    *share);
