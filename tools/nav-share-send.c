@@ -103,6 +103,26 @@ nav_share_send_offer (NavShare *share)
   g_autoptr (JsonObject) offer = json_object_new ();
 
   json_object_set_string_member (offer, "t", "offer");
+#ifdef NAV_SHARE_TEST_HOOKS
+  /* tests/share's nav-share-evil: a sender that lies about its files. */
+  if (g_getenv ("NAV_SHARE_EVIL_PATH") != NULL && share->entries->len > 0)
+    {
+      NavShareEntry *first = g_ptr_array_index (share->entries, 0);
+
+      g_free (first->path);
+      first->path = g_strdup (g_getenv ("NAV_SHARE_EVIL_PATH"));
+    }
+  for (guint i = 0; g_getenv ("NAV_SHARE_EVIL_LINK") != NULL && i < share->entries->len; i++)
+    {
+      NavShareEntry *e = g_ptr_array_index (share->entries, i);
+
+      if (e->kind == NAV_SHARE_SYMLINK)
+        {
+          g_free (e->target);
+          e->target = g_strdup (g_getenv ("NAV_SHARE_EVIL_LINK"));
+        }
+    }
+#endif
   json_object_set_member (offer, "files", nav_share_manifest_to_json (share->entries));
   if (share->text != NULL)
     json_object_set_string_member (offer, "text", share->text);

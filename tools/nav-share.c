@@ -273,6 +273,16 @@ authenticated (NavShare *share)
   g_clear_handle_id (&share->timeout_id, g_source_remove);
 }
 
+static gboolean
+on_refused_sent (gpointer user_data)
+{
+  NavShare *share = user_data;
+
+  share->linger_id = 0;
+  quit_soon (share);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_pake (NavShare    *share,
          const gchar *type,
@@ -283,7 +293,7 @@ on_pake (NavShare    *share,
   gsize len = 0;
   guint8 out[MAX (NAV_SHARE_PAKE_MSG2_LEN, NAV_SHARE_PAKE_MSG1_LEN)];
 
-  payload = pake_payload (message, &len);
+  payload = strcmp (type, "pake-refused") != 0 ? pake_payload (message, &len) : g_malloc0 (1);
   if (payload == NULL)
     {
       nav_share_fail (share, _("A malformed PAKE message from the peer"));
@@ -305,15 +315,28 @@ on_pake (NavShare    *share,
       share->guessed = TRUE;
       if (!nav_share_pake_message3 (share->pake, payload, len, out, &error))
         {
-          /* One guess per code: this one is burnt. */
-          nav_share_fail (share, _("%s. The code %s is no longer valid; send again for a new one"),
-                          error->message, share->code);
+          g_autoptr (JsonObject) refused = json_object_new ();
+
+          /* One guess per code: this one is spent.  The receiver is
+           * told (it learns no more than from silence), and we go once
+           * that left. */
+          json_object_set_string_member (refused, "t", "pake-refused");
+          nav_share_send_control (share, refused);
+          g_printerr (_("nav-share: %s. The code %s is no longer valid; send again for a new one\n"),
+                      error->message, share->code);
+          share->status = 1;
+          share->completed = TRUE;
+          g_clear_handle_id (&share->timeout_id, g_source_remove);
+          share->linger_id = g_timeout_add (300, on_refused_sent, share);
           return;
         }
       send_pake (share, "pake3", out, NAV_SHARE_PAKE_MSG3_LEN);
       authenticated (share);
       nav_share_send_offer (share);
     }
+  else if (!share->sending && strcmp (type, "pake-refused") == 0 && share->pake != NULL && !share->authenticated)
+    nav_share_fail (share, _("Wrong code (or the connection was tampered with): the sender refused it, and the "
+                             "code is now spent; ask the sender for a new one"));
   else if (!share->sending && strcmp (type, "pake3") == 0 && share->pake != NULL && !share->authenticated)
     {
       if (!nav_share_pake_finish (share->pake, payload, len, &error))

@@ -154,7 +154,7 @@ test_pake_wrong_code (void)
   g_autoptr (GError) error_b = NULL;
   guint8 forged[NAV_SHARE_PAKE_MSG3_LEN] = { 0 };
 
-  run_init (&run, "apple-river", "apple-robin", CI_SENDER, CI_SENDER);
+  run_init (&run, "apple-river", "apple-raven", CI_SENDER, CI_SENDER);
   /* The receiver cannot tell yet: it answers. */
   g_assert_true (nav_share_pake_message2 (run.b, run.m1, sizeof run.m1, run.m2, NULL));
   g_assert_false (nav_share_pake_message3 (run.a, run.m2, sizeof run.m2, run.m3, &error));
