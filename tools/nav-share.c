@@ -709,6 +709,24 @@ lan_browse (NavShare *share,
 
 /* ------------------------------------------------------------ main */
 
+/* The embedded signaling server logs its events as messages: for a
+ * server's journal, noise on a user's terminal. */
+static GLogWriterOutput
+log_writer (GLogLevelFlags   level,
+            const GLogField *fields,
+            gsize            n_fields,
+            gpointer         user_data)
+{
+  gsize i;
+
+  if ((level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO)) != 0 && g_getenv ("G_MESSAGES_DEBUG") == NULL)
+    for (i = 0; i < n_fields; i++)
+      if (strcmp (fields[i].key, "GLIB_DOMAIN") == 0 && fields[i].length < 0 &&
+          g_str_has_prefix (fields[i].value, "nav-signaling"))
+        return G_LOG_WRITER_HANDLED;
+  return g_log_writer_default (level, fields, n_fields, user_data);
+}
+
 static gboolean
 on_signal (gpointer user_data)
 {
@@ -837,6 +855,7 @@ main (int    argc,
   const gchar *command;
 
   setlocale (LC_ALL, "");
+  g_log_set_writer_func (log_writer, NULL, NULL);
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
