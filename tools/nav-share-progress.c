@@ -129,7 +129,6 @@ nav_share_file_free (NavShareFile *file)
   if (file->fd >= 0)
     close (file->fd);
   file->fd = -1;
-  g_clear_pointer (&file->sum, g_checksum_free);
   g_clear_pointer (&file->prefix_hash, g_free);
   g_clear_pointer (&file->part_path, g_free);
   g_clear_pointer (&file->final_path, g_free);

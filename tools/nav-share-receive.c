@@ -82,10 +82,10 @@ parents_are_safe (NavShare    *share,
 static gchar *
 hash_file (const gchar *path,
            guint64      length,
-           GChecksum   *sum)
+           NavShareHash *sum)
 {
   g_autofree guint8 *buffer = g_malloc (NAV_SHARE_CHUNK);
-  g_autoptr (GChecksum) copy = NULL;
+  gchar hex[NAV_SHARE_HASH_HEX_LEN];
   guint64 done = 0;
   gint fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
@@ -99,15 +99,14 @@ hash_file (const gchar *path,
         continue;
       if (n <= 0)
         break;
-      g_checksum_update (sum, buffer, n);
+      nav_share_hash_update (sum, buffer, n);
       done += n;
     }
   close (fd);
   if (done != length)
     return NULL;
-  /* g_checksum_get_string() ends a checksum: ask a copy. */
-  copy = g_checksum_copy (sum);
-  return g_strdup (g_checksum_get_string (copy));
+  nav_share_hash_hex (sum, hex);
+  return g_strdup (hex);
 }
 
 /* ------------------------------------------------------------ the plan */
@@ -123,18 +122,18 @@ plan_file (NavShare     *share,
 
   file->final_path = g_build_filename (output_dir (share), file->entry->path, NULL);
   file->part_path = g_strconcat (file->final_path, ".part", NULL);
-  file->sum = g_checksum_new (G_CHECKSUM_SHA256);
+  nav_share_hash_init (&file->sum);
   if (lstat (file->final_path, &st) == 0)
     {
       if (S_ISREG (st.st_mode) && (guint64) st.st_size == file->entry->size && !share->overwrite)
         {
           /* Perhaps from an earlier try that ended after this file. */
-          file->prefix_hash = hash_file (file->final_path, file->entry->size, file->sum);
+          file->prefix_hash = hash_file (file->final_path, file->entry->size, &file->sum);
           file->offset = file->entry->size;
           file->complete_already = file->prefix_hash != NULL;
           if (file->complete_already)
             return TRUE;
-          g_checksum_reset (file->sum);
+          nav_share_hash_init (&file->sum);
         }
       if (!share->overwrite)
         {
@@ -151,14 +150,14 @@ plan_file (NavShare     *share,
   if (lstat (file->part_path, &st) == 0 && S_ISREG (st.st_mode) && (guint64) st.st_size <= file->entry->size &&
       st.st_size > 0)
     {
-      file->prefix_hash = hash_file (file->part_path, st.st_size, file->sum);
+      file->prefix_hash = hash_file (file->part_path, st.st_size, &file->sum);
       if (file->prefix_hash != NULL)
         {
           file->offset = st.st_size;
           share->resumed_bytes += file->offset;
         }
       else
-        g_checksum_reset (file->sum);
+        nav_share_hash_init (&file->sum);
     }
   return TRUE;
 }
@@ -481,7 +480,7 @@ on_file_data (NavChannel *channel,
         }
       done += n;
     }
-  g_checksum_update (file->sum, data, len);
+  nav_share_hash_update (&file->sum, data, len);
   file->position += len;
   share->moved_bytes += len;
 }
@@ -496,6 +495,7 @@ on_file_end (NavDataChannel *channel,
   g_autoptr (JsonObject) message = NULL;
   const gchar *type = NULL;
   JsonNode *hash;
+  gchar hex[NAV_SHARE_HASH_HEX_LEN];
   struct timespec times[2];
 
   if (share->finished)
@@ -509,8 +509,9 @@ on_file_end (NavDataChannel *channel,
       return;
     }
   file->ended = TRUE;
+  nav_share_hash_hex (&file->sum, hex);
   if (file->position != file->entry->size ||
-      g_strcmp0 (json_node_get_string (hash), g_checksum_get_string (file->sum)) != 0)
+      g_strcmp0 (json_node_get_string (hash), hex) != 0)
     {
       if (file->fd >= 0)
         {
@@ -601,7 +602,7 @@ nav_share_receive_file_channel (NavShare       *share,
       share->resumed_bytes -= file->offset;
       file->offset = 0;
       file->complete_already = FALSE;
-      g_checksum_reset (file->sum);
+      nav_share_hash_init (&file->sum);
     }
   file->position = file->offset;
   if (file->complete_already)

@@ -161,9 +161,11 @@ send_end (NavShareFile *file)
   g_autoptr (JsonObject) end = json_object_new ();
   g_autoptr (GError) error = NULL;
   g_autofree gchar *text = NULL;
+  gchar hex[NAV_SHARE_HASH_HEX_LEN];
 
   json_object_set_string_member (end, "t", "end");
-  json_object_set_string_member (end, "h", g_checksum_get_string (file->sum));
+  nav_share_hash_hex (&file->sum, hex);
+  json_object_set_string_member (end, "h", hex);
   json_object_ref (end);
   text = nav_share_message_build (end);
   json_object_unref (end);
@@ -220,7 +222,7 @@ pump (NavShareFile *file)
         }
       if (share->first_byte_us == 0)
         share->first_byte_us = g_get_monotonic_time ();
-      g_checksum_update (file->sum, file->buffer, n);
+      nav_share_hash_update (&file->sum, file->buffer, n);
       file->position += n;
       share->moved_bytes += n;
     }
@@ -242,7 +244,7 @@ hash_prefix (NavShareFile *file,
         continue;
       if (n <= 0)
         return FALSE;
-      g_checksum_update (file->sum, buffer, n);
+      nav_share_hash_update (&file->sum, buffer, n);
       done += n;
     }
   return TRUE;
@@ -268,18 +270,17 @@ start_file (NavShareFile *file)
       nav_share_fail (share, _("“%s” changed since it was listed"), file->entry->source);
       return;
     }
-  file->sum = g_checksum_new (G_CHECKSUM_SHA256);
+  nav_share_hash_init (&file->sum);
   if (file->offset > 0)
     {
       /* Keep the receiver's part only if it is ours. */
-      g_autoptr (GChecksum) prefix = NULL;
+      gchar prefix[NAV_SHARE_HASH_HEX_LEN] = "";
 
-      /* g_checksum_get_string() ends a checksum: ask a copy. */
-      if (!hash_prefix (file, file->offset) || (prefix = g_checksum_copy (file->sum)) == NULL ||
-          g_strcmp0 (g_checksum_get_string (prefix), file->prefix_hash) != 0)
+      if (!hash_prefix (file, file->offset) || (nav_share_hash_hex (&file->sum, prefix), FALSE) ||
+          g_strcmp0 (prefix, file->prefix_hash) != 0)
         {
           g_print (_("“%s”: the receiver's partial copy differs; sending it whole\n"), file->entry->path);
-          g_checksum_reset (file->sum);
+          nav_share_hash_init (&file->sum);
           file->offset = 0;
           if (lseek (file->fd, 0, SEEK_SET) != 0)
             {

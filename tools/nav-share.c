@@ -27,6 +27,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -919,6 +920,12 @@ main (int    argc,
           return 2;
         }
       share.code = g_strdup (argv[2]);
+      if (share.output != NULL && g_mkdir_with_parents (share.output, 0755) != 0)
+        {
+          g_printerr (_("nav-share: cannot make the directory “%s”: %s\n"), share.output, g_strerror (errno));
+          cleanup (&share);
+          return 1;
+        }
       if (!nav_share_code_parse (share.code, &share.slot, &share.password, &error))
         {
           g_printerr (_("nav-share: %s\n"), error->message);

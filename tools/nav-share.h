@@ -11,6 +11,7 @@
 #include <json-glib/json-glib.h>
 
 #include "share/nav-share-files.h"
+#include "share/nav-share-hash.h"
 #include "share/nav-share-pake.h"
 
 G_BEGIN_DECLS
@@ -18,8 +19,8 @@ G_BEGIN_DECLS
 #define NAV_SHARE_CONTROL_LABEL "nav-share"
 #define NAV_SHARE_PARALLEL 4
 /* Per file channel: refill below the low mark, up to the high one. */
-#define NAV_SHARE_LOW_MARK (512 * 1024)
-#define NAV_SHARE_HIGH_MARK (2 * 1024 * 1024)
+#define NAV_SHARE_LOW_MARK (1024 * 1024)
+#define NAV_SHARE_HIGH_MARK (4 * 1024 * 1024)
 #define NAV_SHARE_CHUNK (64 * 1024)
 
 typedef struct _NavShare NavShare;
@@ -32,7 +33,7 @@ typedef struct {
   gint fd;
   guint64 offset;               /* where this run started */
   guint64 position;             /* bytes of the file sent or written */
-  GChecksum *sum;               /* of bytes [0, position) */
+  NavShareHash sum;             /* of bytes [0, position) */
   gchar *prefix_hash;           /* receiver: the hash of a kept .part */
   gchar *part_path;
   gchar *final_path;
