@@ -15,6 +15,12 @@ Bob (lan1b) receives, each a real nav-share process.
     evil        a sender that lies (tests/share's nav-share-evil) offers
                 `../x`, an absolute path, and a link pointing out of the
                 tree: the receiver refuses each before writing anything.
+    tamper      a man in the middle (tests/share/share-mitm.c) meets the
+                sender in a room of one signaling server and the receiver
+                in a room of another, with DTLS certificates of its own,
+                and relays the control messages unchanged: the right code
+                on both ends, yet both stop at the key confirmation, and
+                the relay never sees the offer (no file name, no byte).
     resume      the receiver is killed once half of a 48 MiB file
                 arrived; received again with the same code, only the
                 rest travels (the sender's count and the receiver's
@@ -48,6 +54,7 @@ SCALE = float(os.environ.get('NAV_TEST_TIME_SCALE', '1'))
 BUILD = os.environ.get('NAV_BUILD_ROOT', '')
 NAV_SHARE = os.path.join(BUILD, 'tools', 'nav-share')
 NAV_SERVER = os.path.join(BUILD, 'tools', 'nav-server')
+MITM = os.environ.get('NAV_SHARE_MITM', os.path.join(BUILD, 'tests', 'share', 'share-mitm'))
 EVIL = os.environ.get('NAV_SHARE_EVIL', os.path.join(BUILD, 'tests', 'share', 'nav-share-evil'))
 ROUTERS = ['same-lan:peers=2']
 
@@ -164,19 +171,23 @@ def lan():
                  first_byte(dst_out)))
 
 
+def signaling_server(l, port):
+    """nav-server --signaling on Alice's host; its URL."""
+    address = l.addresses['lan1']
+    server = l.spawn('lan1', [NAV_SERVER, '--signaling', '-L', address, '--signaling-port', str(port)],
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10 * SCALE
+    while l.run('lan1b', ['bash', '-c', 'exec 3<>/dev/tcp/%s/%d' % (address, port)]).returncode != 0:
+        if time.monotonic() > deadline or server.poll() is not None:
+            fail('nav-server --signaling did not start')
+        time.sleep(0.1)
+    return 'ws://%s:%d/' % (address, port)
+
+
 def signaling():
     with lab() as l:
         src, dst = dirs(l)
-        address = l.addresses['lan1']
-        port = 18000 + os.getpid() % 1000
-        server = l.spawn('lan1', [NAV_SERVER, '--signaling', '-L', address, '--signaling-port', str(port)],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10 * SCALE
-        while l.run('lan1b', ['bash', '-c', 'exec 3<>/dev/tcp/%s/%d' % (address, port)]).returncode != 0:
-            if time.monotonic() > deadline or server.poll() is not None:
-                fail('nav-server --signaling did not start')
-            time.sleep(0.1)
-        url = 'ws://%s:%d/' % (address, port)
+        url = signaling_server(l, 18000 + os.getpid() % 1000)
         write(os.path.join(src, 'report.pdf'), os.urandom(2 * 1024 * 1024), 0o644)
         (src_rc, src_out), (dst_rc, dst_out) = transfer(l, src, dst, ['--signal', url, 'report.pdf'],
                                                         ['--yes', '--signal', url], '12-apple-river')
@@ -238,6 +249,32 @@ def evil():
                     os.path.exists('/tmp/absolute-%d.txt' % os.getpid()):
                 fail('%s: something was written: %s' % (extra, listing(dst)))
             print('%s refused: %s' % (extra, dst_out.strip().splitlines()[-1]))
+
+
+def tamper():
+    with lab() as l:
+        src, dst = dirs(l)
+        write(os.path.join(src, 'secret-plans.txt'), b'top secret\n')
+        url_a = signaling_server(l, 18000 + os.getpid() % 1000)
+        url_b = signaling_server(l, 19000 + os.getpid() % 1000)
+        code = '17-apple-river'
+        mitm = start(l, 'lan1', [MITM, url_a, url_b, 'nav-share-17', str(int(30 * SCALE))], src)
+        time.sleep(0.5)
+        (src_rc, src_out), (dst_rc, dst_out) = transfer(l, src, dst, ['--signal', url_a, 'secret-plans.txt'],
+                                                        ['--yes', '--signal', url_b], code)
+        mitm_rc, mitm_out = finish(mitm)
+        if 'relayed pake1' not in mitm_out or 'relayed pake2' not in mitm_out:
+            fail('the man in the middle did not relay the PAKE (so the test proves nothing):\n%s\n%s\n%s'
+                 % (mitm_out, src_out, dst_out))
+        if src_rc == 0 or dst_rc == 0:
+            fail('the ends did not stop (sender %s, receiver %s):\n%s\n%s' % (src_rc, dst_rc, src_out, dst_out))
+        if 'tampered' not in src_out or 'tampered' not in dst_out:
+            fail('the ends did not say why:\n%s\n%s' % (src_out, dst_out))
+        if 'relayed offer' in mitm_out or 'secret' in mitm_out or listing(dst):
+            fail('something passed the man in the middle:\n%s\n%s' % (mitm_out, listing(dst)))
+        print('man in the middle: %s | sender: %s'
+              % (', '.join(x for x in mitm_out.splitlines() if x.startswith('relayed')),
+                 [x for x in src_out.splitlines() if 'tampered' in x][0]))
 
 
 def resume():
@@ -318,6 +355,7 @@ if __name__ == '__main__':
         'signaling': signaling,
         'wrong-code': wrong_code,
         'evil': evil,
+        'tamper': tamper,
         'resume': resume,
         'disk-full': disk_full,
     }))
