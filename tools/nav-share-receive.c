@@ -260,6 +260,13 @@ on_offer (NavShare   *share,
       return;
     }
   share->files = g_new0 (NavShareFile, MAX (share->entries->len, 1));
+  for (i = 0; i < share->entries->len; i++)
+    {
+      share->files[i].share = share;
+      share->files[i].index = i;
+      share->files[i].entry = g_ptr_array_index (share->entries, i);
+      share->files[i].fd = -1;
+    }
   if (text != NULL)
     {
       if (share->entries->len != 0)
@@ -281,10 +288,6 @@ on_offer (NavShare   *share,
     {
       NavShareFile *file = &share->files[i];
 
-      file->share = share;
-      file->index = i;
-      file->entry = g_ptr_array_index (share->entries, i);
-      file->fd = -1;
       if (file->entry->kind != NAV_SHARE_FILE)
         continue;
       share->n_files++;
