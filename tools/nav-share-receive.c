@@ -378,16 +378,6 @@ finish_tree (NavShare *share)
     }
 }
 
-static gboolean
-on_linger_done (gpointer user_data)
-{
-  NavShare *share = user_data;
-
-  share->linger_id = 0;
-  nav_share_finish (share);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 maybe_finish (NavShare *share)
 {
@@ -404,7 +394,7 @@ maybe_finish (NavShare *share)
   if (share->text == NULL && share->n_files + share->entries->len > 0)
     nav_share_summary (share);
   /* Until the sender's "bye", briefly. */
-  share->linger_id = g_timeout_add (2000, on_linger_done, share);
+  nav_share_finish_later (share, 2000, 0);
 }
 
 void

@@ -386,16 +386,6 @@ on_accept (NavShare   *share,
   start_more (share);
 }
 
-static gboolean
-on_linger_done (gpointer user_data)
-{
-  NavShare *share = user_data;
-
-  share->linger_id = 0;
-  nav_share_finish (share);
-  return G_SOURCE_REMOVE;
-}
-
 void
 nav_share_send_control_message (NavShare    *share,
                                 const gchar *type,
@@ -428,8 +418,7 @@ nav_share_send_control_message (NavShare    *share,
       nav_share_send_control (share, bye);
       nav_share_summary (share);
       /* The code is spent; a moment for "bye" to leave. */
-      if (share->linger_id == 0)
-        share->linger_id = g_timeout_add (300, on_linger_done, share);
+      nav_share_finish_later (share, 300, 0);
     }
   else
     nav_share_fail (share, _("An unexpected message from the receiver (%s)"), type);

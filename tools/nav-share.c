@@ -81,6 +81,24 @@ nav_share_fail (NavShare    *share,
 }
 
 static void setup_connection (NavShare *share);
+
+/* The peer connection, its session and control channel, gone. */
+static void
+drop_connection (NavShare *share)
+{
+  if (share->control != NULL)
+    g_signal_handlers_disconnect_by_data (share->control, share);
+  g_clear_object (&share->control);
+  if (share->session != NULL)
+    g_signal_handlers_disconnect_by_data (share->session, share);
+  g_clear_object (&share->session);
+  if (share->pc != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (share->pc, share);
+      nav_peer_connection_close (share->pc);
+    }
+  g_clear_object (&share->pc);
+}
 static gboolean nav_share_on_timeout (gpointer user_data);
 
 /* The sender starts over for the next receiver with the same code. */
@@ -94,18 +112,7 @@ on_reset (gpointer user_data)
     return G_SOURCE_REMOVE;
   nav_share_progress_stop (share);
   nav_share_send_reset (share);
-  if (share->control != NULL)
-    g_signal_handlers_disconnect_by_data (share->control, share);
-  g_clear_object (&share->control);
-  if (share->session != NULL)
-    g_signal_handlers_disconnect_by_data (share->session, share);
-  g_clear_object (&share->session);
-  if (share->pc != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (share->pc, share);
-      nav_peer_connection_close (share->pc);
-    }
-  g_clear_object (&share->pc);
+  drop_connection (share);
   g_clear_pointer (&share->pake, nav_share_pake_free);
   share->authenticated = FALSE;
   share->connected = FALSE;
@@ -149,6 +156,29 @@ nav_share_finish (NavShare *share)
 {
   share->status = 0;
   quit_soon (share);
+}
+
+static gboolean
+on_linger_done (gpointer user_data)
+{
+  NavShare *share = user_data;
+
+  share->linger_id = 0;
+  quit_soon (share);
+  return G_SOURCE_REMOVE;
+}
+
+/* Ends with @status after @ms, for the last messages to leave (or the
+ * peer's last to come).  Everything is over: a closing is no failure. */
+void
+nav_share_finish_later (NavShare *share,
+                        guint     ms,
+                        gint      status)
+{
+  share->completed = TRUE;
+  share->status = status;
+  if (share->linger_id == 0)
+    share->linger_id = g_timeout_add (ms, on_linger_done, share);
 }
 
 gboolean
@@ -274,15 +304,6 @@ authenticated (NavShare *share)
   g_clear_handle_id (&share->timeout_id, g_source_remove);
 }
 
-static gboolean
-on_refused_sent (gpointer user_data)
-{
-  NavShare *share = user_data;
-
-  share->linger_id = 0;
-  quit_soon (share);
-  return G_SOURCE_REMOVE;
-}
 
 static void
 on_pake (NavShare    *share,
@@ -325,10 +346,8 @@ on_pake (NavShare    *share,
           nav_share_send_control (share, refused);
           g_printerr (_("nav-share: %s. The code %s is no longer valid; send again for a new one\n"),
                       error->message, share->code);
-          share->status = 1;
-          share->completed = TRUE;
           g_clear_handle_id (&share->timeout_id, g_source_remove);
-          share->linger_id = g_timeout_add (300, on_refused_sent, share);
+          nav_share_finish_later (share, 300, 1);
           return;
         }
       send_pake (share, "pake3", out, NAV_SHARE_PAKE_MSG3_LEN);
@@ -776,21 +795,10 @@ cleanup (NavShare *share)
   g_clear_handle_id (&share->linger_id, g_source_remove);
   g_clear_handle_id (&share->reset_id, g_source_remove);
   g_clear_handle_id (&share->stdin_id, g_source_remove);
-  if (share->control != NULL)
-    g_signal_handlers_disconnect_by_data (share->control, share);
   for (i = 0; share->files != NULL && share->entries != NULL && i < share->entries->len; i++)
     nav_share_file_free (&share->files[i]);
   g_clear_pointer (&share->files, g_free);
-  if (share->session != NULL)
-    g_signal_handlers_disconnect_by_data (share->session, share);
-  g_clear_object (&share->session);
-  if (share->pc != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (share->pc, share);
-      nav_peer_connection_close (share->pc);
-    }
-  g_clear_object (&share->control);
-  g_clear_object (&share->pc);
+  drop_connection (share);
   if (share->client != NULL)
     {
       g_signal_handlers_disconnect_by_data (share->client, share);

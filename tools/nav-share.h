@@ -115,6 +115,9 @@ void     nav_share_lost             (NavShare    *share,
                                      const gchar *format,
                                      ...) G_GNUC_PRINTF (2, 3);
 void     nav_share_finish           (NavShare    *share);
+void     nav_share_finish_later     (NavShare    *share,
+                                     guint        ms,
+                                     gint         status);
 gboolean nav_share_send_control     (NavShare    *share,
                                      JsonObject  *message);
 
