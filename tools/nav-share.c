@@ -39,7 +39,8 @@
 #include "share/nav-share-code.h"
 
 #define SERVICE_TYPE "_nav-share._tcp"
-#define CONTROL_MAX (64 * 1024 * 1024)
+/* How long a connection that lost its path may look for another. */
+#define RESTART_GRACE_S 20
 
 /* ------------------------------------------------------------ the end */
 
@@ -86,6 +87,7 @@ static void setup_connection (NavShare *share);
 static void
 drop_connection (NavShare *share)
 {
+  g_clear_handle_id (&share->restart_id, g_source_remove);
   if (share->control != NULL)
     g_signal_handlers_disconnect_by_data (share->control, share);
   g_clear_object (&share->control);
@@ -508,6 +510,16 @@ print_path (NavShare *share)
   nav_candidate_free (remote);
 }
 
+static gboolean
+on_restart_timeout (gpointer user_data)
+{
+  NavShare *share = user_data;
+
+  share->restart_id = 0;
+  nav_share_lost (share, _("The connection to the peer failed, and an ICE restart found no new path"));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_connection_state (GObject    *object,
                      GParamSpec *pspec,
@@ -516,13 +528,28 @@ on_connection_state (GObject    *object,
   NavShare *share = user_data;
   NavPeerConnectionState state = nav_peer_connection_get_connection_state (share->pc);
 
-  if (state == NAV_PEER_CONNECTION_STATE_CONNECTED && !share->connected)
+  if (state == NAV_PEER_CONNECTION_STATE_CONNECTED && share->restart_id != 0)
+    {
+      g_clear_handle_id (&share->restart_id, g_source_remove);
+      g_print (_("Reconnected after an ICE restart: "));
+      print_path (share);
+    }
+  else if (state == NAV_PEER_CONNECTION_STATE_CONNECTED && !share->connected)
     {
       share->connected = TRUE;
       share->connected_us = g_get_monotonic_time ();
       print_path (share);
     }
-  else if (state == NAV_PEER_CONNECTION_STATE_FAILED)
+  else if (state == NAV_PEER_CONNECTION_STATE_FAILED && share->connected && share->restart_id == 0)
+    {
+      /* Consent lost on a path that worked (a network change): the peer
+       * connection restarts ICE through the session (RFC 8445 §9); the
+       * association and the channels wait for the new path. */
+      g_printerr (_("nav-share: the path to the peer was lost; trying an ICE restart for %d s\n"),
+                  RESTART_GRACE_S);
+      share->restart_id = g_timeout_add_seconds (RESTART_GRACE_S, on_restart_timeout, share);
+    }
+  else if (state == NAV_PEER_CONNECTION_STATE_FAILED && !share->connected)
     nav_share_lost (share, _("The connection to the peer failed"));
 }
 
@@ -794,6 +821,7 @@ cleanup (NavShare *share)
   g_clear_handle_id (&share->timeout_id, g_source_remove);
   g_clear_handle_id (&share->linger_id, g_source_remove);
   g_clear_handle_id (&share->reset_id, g_source_remove);
+  g_clear_handle_id (&share->restart_id, g_source_remove);
   g_clear_handle_id (&share->stdin_id, g_source_remove);
   for (i = 0; share->files != NULL && share->entries != NULL && i < share->entries->len; i++)
     nav_share_file_free (&share->files[i]);

@@ -83,6 +83,7 @@ struct _NavShare
   guint timeout_id;
   guint linger_id;
   guint reset_id;
+  guint restart_id;             /* an ICE restart under way */
   gboolean guessed;             /* sender: a receiver answered the PAKE */
   guint tries;                  /* sender: receivers met with this code */
   guint stdin_id;
