@@ -496,12 +496,12 @@ print_path (NavShare *share)
 
   if (!nav_agent_get_selected_pair (agent, 1, 1, &local, &remote))
     return;
+  /* The candidate types say the rest: host, srflx (through a NAT),
+   * prflx (learnt from the checks: a NAT, or ICE-TCP's active side). */
   if (local->type == NAV_CANDIDATE_TYPE_RELAYED || remote->type == NAV_CANDIDATE_TYPE_RELAYED)
-    kind = _("relayed (TURN)");
-  else if (local->type == NAV_CANDIDATE_TYPE_HOST && remote->type == NAV_CANDIDATE_TYPE_HOST)
-    kind = _("direct (host)");
+    kind = _("through a TURN relay");
   else
-    kind = _("direct (through NAT)");
+    kind = _("directly");
   g_print (_("Connected %s, %s: %s (%s) → %s (%s)\n"), kind,
            nav_candidate_transport_to_string (local->transport),
            nav_address_to_string_buf (&local->addr, a), nav_candidate_type_to_string (local->type),

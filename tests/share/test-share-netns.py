@@ -15,6 +15,9 @@ Bob (lan1b) receives, each a real nav-share process.
     evil        a sender that lies (tests/share's nav-share-evil) offers
                 `../x`, an absolute path, and a link pointing out of the
                 tree: the receiver refuses each before writing anything.
+    udp-blocked Bob's host drops every UDP datagram but mDNS's (no TURN
+                server, no relay): the transfer goes over ICE-TCP, and the
+                path printed says so.
     tamper      a man in the middle (tests/share/share-mitm.c) meets the
                 sender in a room of one signaling server and the receiver
                 in a room of another, with DTLS certificates of its own,
@@ -141,7 +144,7 @@ def lan():
         (src_rc, src_out), (dst_rc, dst_out) = transfer(l, src, dst, ['tree'], ['--yes'], '11-apple-river')
         if src_rc != 0 or dst_rc != 0:
             fail('LAN transfer failed (sender %s, receiver %s):\n%s\n%s' % (src_rc, dst_rc, src_out, dst_out))
-        for needle in ('Found the sender on the LAN', 'Connected direct', 'Authenticated'):
+        for needle in ('Found the sender on the LAN', 'Connected directly, udp', 'Authenticated'):
             if needle not in dst_out:
                 fail('the receiver did not say %r:\n%s' % (needle, dst_out))
         if 'not followed' not in src_out:
@@ -248,6 +251,27 @@ def evil():
                     os.path.exists('/tmp/absolute-%d.txt' % os.getpid()):
                 fail('%s: something was written: %s' % (extra, listing(dst)))
             print('%s refused: %s' % (extra, dst_out.strip().splitlines()[-1]))
+
+
+def udp_blocked():
+    with lab() as l:
+        src, dst = dirs(l)
+        l.run('lan1b', ['nft', '-f', '-'], check=True, input=(
+            'table inet share_block {\n'
+            '  chain out { type filter hook output priority 0; udp dport != 5353 drop; }\n'
+            '  chain in { type filter hook input priority 0; udp dport != 5353 drop; }\n'
+            '}\n'))
+        write(os.path.join(src, 'notes.txt'), os.urandom(1024 * 1024))
+        (src_rc, src_out), (dst_rc, dst_out) = transfer(l, src, dst, ['notes.txt'], ['--yes'], '18-apple-river')
+        if src_rc != 0 or dst_rc != 0:
+            fail('the transfer with UDP blocked failed:\n%s\n%s' % (src_out, dst_out))
+        path = [x for x in dst_out.splitlines() if x.startswith('Connected')]
+        if not path or ', tcp' not in path[0]:
+            fail('the path was not ICE-TCP: %s' % path)
+        with open(os.path.join(src, 'notes.txt'), 'rb') as f1, open(os.path.join(dst, 'notes.txt'), 'rb') as f2:
+            if f1.read() != f2.read():
+                fail('notes.txt differs')
+        print('UDP blocked: %s' % path[0])
 
 
 def tamper():
@@ -370,6 +394,7 @@ if __name__ == '__main__':
         'wrong-code': wrong_code,
         'evil': evil,
         'tamper': tamper,
+        'udp-blocked': udp_blocked,
         'resume': resume,
         'disk-full': disk_full,
     }))
