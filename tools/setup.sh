@@ -22,6 +22,7 @@ packages=(
   redis-server libhiredis-dev openssl
   gnutls-bin                     # gnutls-cli/gnutls-serv: the DTLS interop tests
   libusrsctp-dev
+  libsodium-dev                  # nav-share: the PAKE (CPace on ristretto255)
   iproute2 nftables conntrack iptables
   # data channel interop (tests/peerconnection/peers/peers.md): Chromium,
   # aiortc, and Node for node-datachannel (from npm) and Chromium's bridge

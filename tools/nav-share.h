@@ -1,0 +1,148 @@
+/* nav-share.h: nav-share's parts (nav-share.c: options, rendezvous,
+ * connection and PAKE; nav-share-send.c; nav-share-receive.c;
+ * nav-share-progress.c)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include <netavanue/netavanue.h>
+#include <json-glib/json-glib.h>
+
+#include "share/nav-share-files.h"
+#include "share/nav-share-hash.h"
+#include "share/nav-share-pake.h"
+
+G_BEGIN_DECLS
+
+#define NAV_SHARE_CONTROL_LABEL "nav-share"
+#define NAV_SHARE_PARALLEL 4
+/* Per file channel: refill below the low mark, up to the high one. */
+#define NAV_SHARE_LOW_MARK (1024 * 1024)
+#define NAV_SHARE_HIGH_MARK (4 * 1024 * 1024)
+#define NAV_SHARE_CHUNK (64 * 1024)
+
+typedef struct _NavShare NavShare;
+
+typedef struct {
+  NavShare *share;
+  guint index;                  /* in the manifest */
+  NavShareEntry *entry;
+  NavDataChannel *channel;
+  gint fd;
+  guint64 offset;               /* where this run started */
+  guint64 position;             /* bytes of the file sent or written */
+  NavShareHash sum;             /* of bytes [0, position) */
+  gchar *prefix_hash;           /* receiver: the hash of a kept .part */
+  gchar *part_path;
+  gchar *final_path;
+  gboolean started;
+  gboolean ended;               /* sender: "end" sent; receiver: verified */
+  gboolean ok;                  /* the receiver has it under its name */
+  gboolean complete_already;    /* receiver: identical file already there */
+  guint8 *buffer;
+} NavShareFile;
+
+struct _NavShare
+{
+  /* options */
+  gboolean sending;
+  gchar *code;
+  gchar *signal_uri;
+  gchar **ice_servers;
+  gchar *turn_user;
+  gchar *turn_password;
+  gchar *text;
+  gchar *output;
+  gboolean yes;
+  gboolean overwrite;
+  gboolean resume;
+  gboolean loopback;
+  gint timeout_s;
+  guint n_words;
+  gchar **paths;
+
+  /* state */
+  GMainLoop *loop;
+  gint status;
+  gboolean finished;
+  gboolean completed;            /* everything arrived: closing is no failure */
+  guint slot;
+  gchar *password;
+  gchar *room;
+  GObject *lan_server;
+  NavDiscovery *discovery;
+  NavSignalingClient *client;
+  NavSignalingSession *session;
+  NavPeerConnection *pc;
+  NavDataChannel *control;
+  NavSharePake *pake;
+  gboolean authenticated;
+  gboolean connected;
+  guint timeout_id;
+  guint linger_id;
+  guint reset_id;
+  guint restart_id;             /* an ICE restart under way */
+  gboolean guessed;             /* sender: a receiver answered the PAKE */
+  guint tries;                  /* sender: receivers met with this code */
+  guint stdin_id;
+  gint64 start_us;
+  gint64 connected_us;
+  gint64 first_byte_us;
+
+  /* the transfer */
+  GPtrArray *entries;
+  NavShareFile *files;          /* one per entry */
+  guint n_files;                /* regular files */
+  guint next_file;
+  guint active;
+  guint files_ok;
+  guint64 total_bytes;          /* of regular files */
+  guint64 resumed_bytes;        /* kept from an earlier run */
+  guint64 moved_bytes;          /* sent or written in this run */
+  guint skipped;
+
+  /* progress */
+  gboolean tty;
+  guint progress_id;
+  gint last_decile;
+};
+
+void     nav_share_fail             (NavShare    *share,
+                                     const gchar *format,
+                                     ...) G_GNUC_PRINTF (2, 3);
+void     nav_share_lost             (NavShare    *share,
+                                     const gchar *format,
+                                     ...) G_GNUC_PRINTF (2, 3);
+void     nav_share_finish           (NavShare    *share);
+void     nav_share_finish_later     (NavShare    *share,
+                                     guint        ms,
+                                     gint         status);
+gboolean nav_share_send_control     (NavShare    *share,
+                                     JsonObject  *message);
+
+/* nav-share-send.c */
+void     nav_share_send_reset       (NavShare    *share);
+gboolean nav_share_send_prepare     (NavShare    *share,
+                                     GError     **error);
+void     nav_share_send_offer       (NavShare    *share);
+void     nav_share_send_control_message (NavShare    *share,
+                                         const gchar *type,
+                                         JsonObject  *message);
+
+/* nav-share-receive.c */
+void     nav_share_receive_control_message (NavShare    *share,
+                                            const gchar *type,
+                                            JsonObject  *message);
+void     nav_share_receive_file_channel (NavShare       *share,
+                                         NavDataChannel *channel,
+                                         const gchar    *label);
+
+/* nav-share-progress.c */
+void     nav_share_progress_start   (NavShare    *share);
+void     nav_share_progress_stop    (NavShare    *share);
+void     nav_share_summary          (NavShare    *share);
+void     nav_share_file_free        (NavShareFile *file);
+
+G_END_DECLS
