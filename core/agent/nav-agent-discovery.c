@@ -170,7 +170,9 @@ on_candidate_gathered (NavGatherer  *gatherer,
   if (checker != NULL)
     {
       for (i = 0; i < derived->len; i++)
-        nav_checker_add_local_candidate (checker, g_ptr_array_index (derived, i));
+        if (!nav_agent_strategy_hold_local (agent, candidate->stream_id, candidate->component_id,
+                                              g_ptr_array_index (derived, i)))
+          nav_checker_add_local_candidate (checker, g_ptr_array_index (derived, i));
       g_object_unref (checker);
     }
 }

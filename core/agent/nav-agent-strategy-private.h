@@ -43,6 +43,12 @@ gboolean  nav_agent_strategy_hold               (NavAgent           *agent,
 gboolean  nav_agent_strategy_holds              (NavAgent           *agent,
                                                  guint               stream_id);
 
+/* Without the lock: TRUE when a local candidate is held back. */
+gboolean  nav_agent_strategy_hold_local         (NavAgent           *agent,
+                                                 guint               stream_id,
+                                                 guint               component_id,
+                                                 const NavCandidate *candidate);
+
 /* Without the lock: the value of NAV_STRATEGY_SDP_ATTRIBUTE in a remote
  * description. */
 void      nav_agent_strategy_set_remote_nat     (NavAgent           *agent,

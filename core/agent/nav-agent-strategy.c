@@ -44,6 +44,7 @@ typedef struct {
   NavConnectPlan plan;
   gboolean holding;             /* the head start runs */
   GPtrArray *held;              /* NavCandidate copies, their stream/component ids set */
+  GPtrArray *held_local;        /* our relayed candidates, while the plan is unknown */
   GSource *release;
 } Strategy;
 
@@ -193,9 +194,28 @@ get_strategy (NavAgent *agent)
     {
       s = g_new0 (Strategy, 1);
       s->held = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_candidate_free);
+      s->held_local = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_candidate_free);
       agent->strategy = s;
     }
   return s;
+}
+
+/* Called with the lock held: our relayed candidates join the checks. */
+static void
+release_local (NavAgent *agent)
+{
+  Strategy *s = get_strategy (agent);
+  g_autoptr (GPtrArray) held = g_steal_pointer (&s->held_local);
+
+  s->held_local = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_candidate_free);
+  for (guint i = 0; i < held->len; i++)
+    {
+      NavCandidate *c = g_ptr_array_index (held, i);
+      AgentComponent *component = nav_agent_lookup_component (agent, c->stream_id, c->component_id);
+
+      if (component != NULL && agent->checker != NULL && nav_agent_has_candidate (component->local, c))
+        nav_checker_add_local_candidate (agent->checker, c);
+    }
 }
 
 /* Called with the lock held: the held candidates join the checks, and a
@@ -211,6 +231,7 @@ release_held (NavAgent *agent)
 
   s->held = g_ptr_array_new_with_free_func ((GDestroyNotify) nav_candidate_free);
   s->holding = FALSE;
+  release_local (agent);
   if (s->release != NULL)
     {
       g_source_destroy (s->release);
@@ -285,6 +306,8 @@ update_plan (NavAgent *agent)
            s->remote_nat_type != NULL ? s->remote_nat_type : "unknown");
   if (s->holding)
     release_held (agent);
+  if (plan != NAV_CONNECT_PLAN_HOLE_PUNCH && plan != NAV_CONNECT_PLAN_DIRECT)
+    release_local (agent);
   if (plan == NAV_CONNECT_PLAN_RELAY_FIRST || plan == NAV_CONNECT_PLAN_HOLE_PUNCH ||
       plan == NAV_CONNECT_PLAN_DIRECT)
     {
@@ -307,6 +330,9 @@ nav_agent_strategy_hold (NavAgent           *agent,
   gboolean relayed = candidate->type == NAV_CANDIDATE_TYPE_RELAYED;
   NavCandidate *copy;
 
+  /* The peer's candidates come without its NAT type: no plan. */
+  if (s->plan == NAV_CONNECT_PLAN_ICE && s->held_local->len > 0)
+    release_local (agent);
   if (!s->holding)
     return FALSE;
   if (s->plan == NAV_CONNECT_PLAN_RELAY_FIRST ? relayed : !relayed)
@@ -316,6 +342,45 @@ nav_agent_strategy_hold (NavAgent           *agent,
   copy->component_id = component->id;
   g_ptr_array_add (s->held, copy);
   return TRUE;
+}
+
+/* Our relayed candidates wait for the plan when we know our NAT type
+ * (the application opted in): were they checked while hole punching is
+ * tried, the peer would learn our relayed address as a peer-reflexive
+ * candidate (RFC 8445 §7.3.1.3) and might select it.  Nothing waits
+ * without a NAT type, in the privacy mode, or once the plan is known
+ * (then only during the head start of a direct plan). */
+gboolean
+nav_agent_strategy_hold_local (NavAgent           *agent,
+                               guint               stream_id,
+                               guint               component_id,
+                               const NavCandidate *candidate)
+{
+  Strategy *s;
+  NatKind kind;
+  gboolean hold = FALSE;
+
+  if (candidate->type != NAV_CANDIDATE_TYPE_RELAYED)
+    return FALSE;
+  nav_agent_lock (agent);
+  s = get_strategy (agent);
+  if (!agent->force_relay && parse_nat (s->nat_type, &kind))
+    {
+      if (s->plan == NAV_CONNECT_PLAN_ICE)
+        hold = s->remote_nat_type == NULL;
+      else
+        hold = s->holding && (s->plan == NAV_CONNECT_PLAN_HOLE_PUNCH || s->plan == NAV_CONNECT_PLAN_DIRECT);
+    }
+  if (hold)
+    {
+      NavCandidate *copy = nav_candidate_copy (candidate);
+
+      copy->stream_id = stream_id;
+      copy->component_id = component_id;
+      g_ptr_array_add (s->held_local, copy);
+    }
+  nav_agent_unlock_and_emit (agent);
+  return hold;
 }
 
 gboolean
@@ -478,6 +543,7 @@ nav_agent_strategy_dispose (NavAgent *agent)
       g_source_unref (s->release);
     }
   g_ptr_array_unref (s->held);
+  g_ptr_array_unref (s->held_local);
   g_free (s->nat_type);
   g_free (s->remote_nat_type);
   g_free (s);
