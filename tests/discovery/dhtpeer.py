@@ -100,6 +100,16 @@ def main():
             finish()
 
     client.connect('server-error', on_error)
+
+    # Where the time goes (bench/discovery-bench's profile): the first of
+    # each of the client's events, in ms from the start.
+    def mark(name):
+        def handler(*a):
+            out.setdefault('events', {}).setdefault(name, ms())
+        return handler
+    for sig in ('joined', 'peer-joined', 'offer', 'answer', 'candidate', 'end-of-candidates'):
+        client.connect(sig, mark(sig))
+    agent.connect('candidate-gathering-done', mark('gathered'))
     session = {}
 
     def connected(c, res):
