@@ -308,6 +308,7 @@ nav_agent_finalize (GObject *object)
 {
   NavAgent *agent = NAV_AGENT (object);
 
+  nav_agent_strategy_dispose (agent);     /* again: a property read after dispose */
   g_hash_table_unref (agent->streams);
   g_hash_table_unref (agent->hooked);
   g_ptr_array_unref (agent->pending);
