@@ -43,6 +43,7 @@ typedef struct {
   gchar *remote_nat_type;
   NavConnectPlan plan;
   gboolean holding;             /* the head start runs */
+  gboolean same_nat;            /* a reflexive address of the peer's is one of ours */
   GPtrArray *held;              /* NavCandidate copies, their stream/component ids set */
   GPtrArray *held_local;        /* our relayed candidates, while the plan is unknown */
   GSource *release;
@@ -200,6 +201,25 @@ get_strategy (NavAgent *agent)
   return s;
 }
 
+/* Called with the lock held: a held candidate of the peer's joins the
+ * checks, unless an ICE restart or a removal took the peer's candidates. */
+static void
+give_remote (NavAgent           *agent,
+             AgentComponent     *component,
+             const NavCandidate *held)
+{
+  for (guint j = 0; component != NULL && agent->checker != NULL && j < component->remote->len; j++)
+    {
+      NavCandidate *r = g_ptr_array_index (component->remote, j);
+
+      if (nav_address_equal (&r->addr, &held->addr) && r->transport == held->transport && r->type == held->type)
+        {
+          nav_checker_add_remote_candidate (agent->checker, r);
+          return;
+        }
+    }
+}
+
 /* Called with the lock held: our relayed candidates join the checks. */
 static void
 release_local (NavAgent *agent)
@@ -242,19 +262,7 @@ release_held (NavAgent *agent)
       NavCandidate *c = g_ptr_array_index (held, i);
       AgentComponent *component = nav_agent_lookup_component (agent, c->stream_id, c->component_id);
 
-      /* Not if an ICE restart or a removal took the peer's candidates. */
-      if (component == NULL || !nav_agent_has_candidate (component->remote, c) || agent->checker == NULL)
-        continue;
-      for (guint j = 0; j < component->remote->len; j++)
-        {
-          NavCandidate *r = g_ptr_array_index (component->remote, j);
-
-          if (nav_address_equal (&r->addr, &c->addr) && r->transport == c->transport && r->type == c->type)
-            {
-              nav_checker_add_remote_candidate (agent->checker, r);
-              break;
-            }
-        }
+      give_remote (agent, component, c);
       g_hash_table_add (streams, GUINT_TO_POINTER (c->stream_id));
     }
   /* Every stream: the end-of-candidates of one with nothing held may
@@ -301,6 +309,7 @@ update_plan (NavAgent *agent)
   if (plan == s->plan)
     return FALSE;
   s->plan = plan;
+  s->same_nat = FALSE;
   g_debug ("connect plan: %s (ours %s, the peer's %s)", nav_agent_strategy_plan_name (plan),
            s->nat_type != NULL ? s->nat_type : "unknown",
            s->remote_nat_type != NULL ? s->remote_nat_type : "unknown");
@@ -321,6 +330,70 @@ update_plan (NavAgent *agent)
 
 /* --------------------------------------------------------- the hooks */
 
+static NavCandidate *
+held_copy (const NavCandidate *candidate,
+           guint               stream_id,
+           guint               component_id)
+{
+  NavCandidate *copy = nav_candidate_copy (candidate);
+
+  copy->stream_id = stream_id;
+  copy->component_id = component_id;
+  return copy;
+}
+
+/* Both peers said they have a NAT (a mapping, not "no-nat"). */
+static gboolean
+both_natted (Strategy *s)
+{
+  NatKind a, b;
+
+  return parse_nat (s->nat_type, &a) && parse_nat (s->remote_nat_type, &b) &&
+         a.mapping != BEHAVIOUR_NONE && b.mapping != BEHAVIOUR_NONE;
+}
+
+static gboolean
+has_reflexive (AgentComponent *component)
+{
+  for (guint i = 0; i < component->local->len; i++)
+    if (((NavCandidate *) g_ptr_array_index (component->local, i))->type == NAV_CANDIDATE_TYPE_SERVER_REFLEXIVE)
+      return TRUE;
+  return FALSE;
+}
+
+/* The peer's reflexive candidate has the public address of one of ours. */
+static gboolean
+behind_our_nat (AgentComponent     *component,
+                const NavCandidate *remote)
+{
+  for (guint i = 0; i < component->local->len; i++)
+    {
+      const NavCandidate *c = g_ptr_array_index (component->local, i);
+
+      if (c->type == NAV_CANDIDATE_TYPE_SERVER_REFLEXIVE && nav_address_equal_no_port (&c->addr, &remote->addr))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Called with the lock held: the peer's held host candidates join the
+ * checks now. */
+static void
+release_hosts (NavAgent *agent)
+{
+  Strategy *s = get_strategy (agent);
+
+  for (guint i = 0; i < s->held->len; i++)
+    {
+      NavCandidate *c = g_ptr_array_index (s->held, i);
+
+      if (c->type != NAV_CANDIDATE_TYPE_HOST)
+        continue;
+      give_remote (agent, nav_agent_lookup_component (agent, c->stream_id, c->component_id), c);
+      g_ptr_array_remove_index (s->held, i--);
+    }
+}
+
 gboolean
 nav_agent_strategy_hold (NavAgent           *agent,
                          AgentComponent     *component,
@@ -328,19 +401,33 @@ nav_agent_strategy_hold (NavAgent           *agent,
 {
   Strategy *s = get_strategy (agent);
   gboolean relayed = candidate->type == NAV_CANDIDATE_TYPE_RELAYED;
-  NavCandidate *copy;
 
   /* The peer's candidates come without its NAT type: no plan. */
   if (s->plan == NAV_CONNECT_PLAN_ICE && s->held_local->len > 0)
     release_local (agent);
   if (!s->holding)
     return FALSE;
-  if (s->plan == NAV_CONNECT_PLAN_RELAY_FIRST ? relayed : !relayed)
+  if (s->plan == NAV_CONNECT_PLAN_HOLE_PUNCH && candidate->type == NAV_CANDIDATE_TYPE_SERVER_REFLEXIVE &&
+      !s->same_nat && behind_our_nat (component, candidate))
+    {
+      s->same_nat = TRUE;
+      release_hosts (agent);
+    }
+  if (s->plan == NAV_CONNECT_PLAN_HOLE_PUNCH && candidate->type == NAV_CANDIDATE_TYPE_HOST)
+    {
+      /* Two NATs with public addresses of their own: the peer's private
+       * address is not reachable from here (RFC 8445 §5.1.1.1 host
+       * candidates are meant for one network).  Its host candidates
+       * wait while the reflexive pairs are tried (no pair that cannot
+       * answer delays nomination), unless its reflexive address shows
+       * we are behind the same NAT, or we have no reflexive address to
+       * compare with. */
+      if (s->same_nat || !both_natted (s) || !has_reflexive (component))
+        return FALSE;
+    }
+  else if (s->plan == NAV_CONNECT_PLAN_RELAY_FIRST ? relayed : !relayed)
     return FALSE;
-  copy = nav_candidate_copy (candidate);
-  copy->stream_id = component->stream->id;
-  copy->component_id = component->id;
-  g_ptr_array_add (s->held, copy);
+  g_ptr_array_add (s->held, held_copy (candidate, component->stream->id, component->id));
   return TRUE;
 }
 
@@ -372,13 +459,7 @@ nav_agent_strategy_hold_local (NavAgent           *agent,
         hold = s->holding && (s->plan == NAV_CONNECT_PLAN_HOLE_PUNCH || s->plan == NAV_CONNECT_PLAN_DIRECT);
     }
   if (hold)
-    {
-      NavCandidate *copy = nav_candidate_copy (candidate);
-
-      copy->stream_id = stream_id;
-      copy->component_id = component_id;
-      g_ptr_array_add (s->held_local, copy);
-    }
+    g_ptr_array_add (s->held_local, held_copy (candidate, stream_id, component_id));
   nav_agent_unlock_and_emit (agent);
   return hold;
 }
