@@ -2,7 +2,9 @@
  * through its public face: the plan for every pair of NAT types, the
  * `a=x-nav-nat:` attribute from one agent's description to the other's
  * plan, the privacy mode (force-relay), and bad attributes from the
- * network.  What the plans do to real connections is tested through the
+ * network; held candidates that still connect after the head start, and
+ * an agent disposed while it holds some.  What the plans do to real
+ * connections through NATs is tested through the
  * lab's NATs (tests/netns/test-netns-strategy.py).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -132,6 +134,117 @@ test_strategy_garbage (void)
     }
 }
 
+/* Two agents on loopback, both saying "symmetric": the plan is relay
+ * first, there is no relay, and the host candidates held back still
+ * connect once the head start is over (a wrong guess costs time, never
+ * the connection).  Meanwhile the held candidates are the peer's all
+ * the same.  Under the sanitizers: held candidates, the timer and the
+ * release leak nothing. */
+typedef struct {
+  NavAgent *agent;
+  guint stream;
+  gboolean gathered;
+  NavComponentState state;
+} Side;
+
+static void
+on_gathered (NavAgent *agent,
+             guint     stream_id,
+             gpointer  user_data)
+{
+  ((Side *) user_data)->gathered = TRUE;
+}
+
+static void
+on_state (NavAgent *agent,
+          guint     stream_id,
+          guint     component_id,
+          guint     state,
+          gpointer  user_data)
+{
+  ((Side *) user_data)->state = state;
+}
+
+static void
+side_init (Side     *side,
+           gboolean  controlling)
+{
+  g_autoptr (NavAddress) loopback = nav_address_new_from_string ("127.0.0.1", NULL);
+
+  side->agent = nav_agent_new (NULL, NAV_COMPATIBILITY_RFC8445);
+  g_object_set (side->agent, "controlling-mode", controlling, "nat-type", "symmetric", NULL);
+  g_assert_true (nav_agent_add_local_address (side->agent, loopback));
+  g_signal_connect (side->agent, "candidate-gathering-done", G_CALLBACK (on_gathered), side);
+  g_signal_connect (side->agent, "component-state-changed", G_CALLBACK (on_state), side);
+  side->stream = nav_agent_add_stream (side->agent, 1);
+  g_assert_true (nav_agent_gather_candidates (side->agent, side->stream));
+}
+
+static gboolean
+on_guard (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_strategy_held (void)
+{
+  Side side[2];
+  gboolean expired = FALSE;
+  GSList *remote;
+  guint guard;
+
+  side_init (&side[0], TRUE);
+  side_init (&side[1], FALSE);
+  /* A failure guard, not a timing assertion. */
+  guard = g_timeout_add_seconds (20, on_guard, &expired);
+  while (!(side[0].gathered && side[1].gathered) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree gchar *sdp = nav_agent_generate_local_sdp (side[1 - i].agent);
+
+      g_assert_cmpint (nav_agent_parse_remote_sdp (side[i].agent, sdp), >, 0);
+      g_assert_cmpint (nav_agent_get_connect_plan (side[i].agent), ==, NAV_CONNECT_PLAN_RELAY_FIRST);
+      remote = nav_agent_get_remote_candidates (side[i].agent, side[i].stream, 1);
+      g_assert_nonnull (remote);
+      g_slist_free_full (remote, (GDestroyNotify) nav_candidate_free);
+    }
+  while (!(side[0].state == NAV_COMPONENT_STATE_READY && side[1].state == NAV_COMPONENT_STATE_READY) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (expired);
+  g_source_remove (guard);
+  for (guint i = 0; i < 2; i++)
+    g_object_unref (side[i].agent);
+}
+
+/* An agent disposed while it holds candidates and its timer runs. */
+static void
+test_strategy_dispose_holding (void)
+{
+  Side side[2];
+  gboolean expired = FALSE;
+  guint guard;
+
+  side_init (&side[0], TRUE);
+  side_init (&side[1], FALSE);
+  guard = g_timeout_add_seconds (20, on_guard, &expired);
+  while (!(side[0].gathered && side[1].gathered) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (expired);
+  g_source_remove (guard);
+  {
+    g_autofree gchar *sdp = nav_agent_generate_local_sdp (side[1].agent);
+
+    g_assert_cmpint (nav_agent_parse_remote_sdp (side[0].agent, sdp), >, 0);
+  }
+  g_object_unref (side[0].agent);
+  g_object_unref (side[1].agent);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -140,5 +253,7 @@ main (int argc, char **argv)
   g_test_add_func ("/strategy/sdp", test_strategy_sdp);
   g_test_add_func ("/strategy/privacy", test_strategy_privacy);
   g_test_add_func ("/strategy/garbage", test_strategy_garbage);
+  g_test_add_func ("/strategy/held", test_strategy_held);
+  g_test_add_func ("/strategy/dispose-holding", test_strategy_dispose_holding);
   return g_test_run ();
 }
