@@ -187,20 +187,31 @@ on_guard (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Both sides made and gathered; a failure guard (not a timing
+ * assertion) armed on @expired, its id returned. */
+static guint
+pair_gathered (Side     *side,
+               gboolean *expired)
+{
+  guint guard;
+
+  side_init (&side[0], TRUE);
+  side_init (&side[1], FALSE);
+  guard = g_timeout_add_seconds (20, on_guard, expired);
+  while (!(side[0].gathered && side[1].gathered) && !*expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (*expired);
+  return guard;
+}
+
 static void
 test_strategy_held (void)
 {
   Side side[2];
   gboolean expired = FALSE;
   GSList *remote;
-  guint guard;
+  guint guard = pair_gathered (side, &expired);
 
-  side_init (&side[0], TRUE);
-  side_init (&side[1], FALSE);
-  /* A failure guard, not a timing assertion. */
-  guard = g_timeout_add_seconds (20, on_guard, &expired);
-  while (!(side[0].gathered && side[1].gathered) && !expired)
-    g_main_context_iteration (NULL, TRUE);
   for (guint i = 0; i < 2; i++)
     {
       g_autofree gchar *sdp = nav_agent_generate_local_sdp (side[1 - i].agent);
@@ -225,15 +236,8 @@ test_strategy_dispose_holding (void)
 {
   Side side[2];
   gboolean expired = FALSE;
-  guint guard;
 
-  side_init (&side[0], TRUE);
-  side_init (&side[1], FALSE);
-  guard = g_timeout_add_seconds (20, on_guard, &expired);
-  while (!(side[0].gathered && side[1].gathered) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (expired);
-  g_source_remove (guard);
+  g_source_remove (pair_gathered (side, &expired));
   {
     g_autofree gchar *sdp = nav_agent_generate_local_sdp (side[1].agent);
 
