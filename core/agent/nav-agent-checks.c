@@ -11,6 +11,7 @@
 #include "nav-agent-checks-private.h"
 #include "nav-agent-io-private.h"
 #include "nav-agent-reliable-private.h"
+#include "nav-agent-strategy-private.h"
 
 /* ----------------------------------------------------------- the checker */
 
@@ -331,7 +332,7 @@ nav_agent_peer_candidate_gathering_done (NavAgent *agent,
        * end-of-candidates AND our own gathering is over (a late local
        * candidate makes new pairs): the checker hears of it when both
        * hold, here or when gathering ends. */
-      if (agent->checker != NULL && stream->gathering_done)
+      if (agent->checker != NULL && stream->gathering_done && !nav_agent_strategy_holds (agent, stream_id))
         nav_checker_remote_gathering_done (agent->checker, stream_id);
     }
   nav_agent_unlock_and_emit (agent);

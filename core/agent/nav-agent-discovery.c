@@ -12,6 +12,7 @@
 #include "nav-agent-private.h"
 #include "nav-agent-checks-private.h"
 #include "nav-agent-io-private.h"
+#include "nav-agent-strategy-private.h"
 #include "nav-host-gatherer-private.h"
 
 /* Whether UDP sockets are opened with ice-udp off, for the STUN server
@@ -169,7 +170,9 @@ on_candidate_gathered (NavGatherer  *gatherer,
   if (checker != NULL)
     {
       for (i = 0; i < derived->len; i++)
-        nav_checker_add_local_candidate (checker, g_ptr_array_index (derived, i));
+        if (!nav_agent_strategy_hold_local (agent, candidate->stream_id, candidate->component_id,
+                                              g_ptr_array_index (derived, i)))
+          nav_checker_add_local_candidate (checker, g_ptr_array_index (derived, i));
       g_object_unref (checker);
     }
 }
@@ -337,7 +340,7 @@ on_gatherer_done (NavGatherer *gatherer,
       nav_agent_queue_signal (agent, SIG_CANDIDATE_GATHERING_DONE, stream->id, 0, 0, NULL, NULL);
       nav_agent_maybe_start_checks (agent, stream);
       /* RFC 8838 §8: see nav_agent_peer_candidate_gathering_done(). */
-      if (stream->peer_gathering_done && agent->checker != NULL)
+      if (stream->peer_gathering_done && agent->checker != NULL && !nav_agent_strategy_holds (agent, stream->id))
         nav_checker_remote_gathering_done (agent->checker, stream->id);
     }
   nav_agent_unlock_and_emit (agent);

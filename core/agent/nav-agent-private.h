@@ -196,6 +196,7 @@ struct _NavAgent
   gchar *software;              /* nav_agent_set_software(), version appended */
   GHashTable *proxy_extra_headers;
   guint64 noop_warned;          /* 1 << PROP_…: the properties warned about */
+  gpointer strategy;            /* nav-agent-strategy.c's */
 };
 
 enum {

@@ -8,6 +8,7 @@
 
 #include "nav-agent-private.h"
 #include "nav-agent-sdp-private.h"
+#include "nav-agent-strategy-private.h"
 #include "../discovery/nav-mdns-local-private.h"
 
 /* ------------------------------------------------------------------- SDP */
@@ -34,7 +35,8 @@ sdp_type (NavCandidateType type)
  * and rport for reflexive and relayed candidates, tcptype for TCP. */
 static void
 append_candidate (GString            *sdp,
-                  const NavCandidate *c)
+                  const NavCandidate *c,
+                  gboolean            hide_related)
 {
   g_autofree gchar *ip = nav_address_ip_to_string (&c->addr);
 
@@ -43,7 +45,13 @@ append_candidate (GString            *sdp,
                           c->transport == NAV_CANDIDATE_TRANSPORT_UDP ? "UDP" : "TCP",
                           c->priority, ip, nav_address_get_port (&c->addr),
                           sdp_type (c->type));
-  if (c->type != NAV_CANDIDATE_TYPE_HOST && nav_address_is_valid (&c->related_addr))
+  /* The privacy mode (force-relay): a relayed candidate's related
+   * address is our public address; written as the unspecified one, as
+   * browsers do with the relay policy (RFC 8839 §5.1 requires the field). */
+  if (c->type != NAV_CANDIDATE_TYPE_HOST && nav_address_is_valid (&c->related_addr) && hide_related)
+    g_string_append (sdp, nav_address_get_family (&c->related_addr) == G_SOCKET_FAMILY_IPV6
+                          ? " raddr :: rport 0" : " raddr 0.0.0.0 rport 0");
+  else if (c->type != NAV_CANDIDATE_TYPE_HOST && nav_address_is_valid (&c->related_addr))
     {
       g_autofree gchar *raddr = nav_address_ip_to_string (&c->related_addr);
 
@@ -153,7 +161,7 @@ append_stream_sdp (NavAgent    *agent,
 
           if (!offered (agent, c))
             continue;
-          append_candidate (sdp, c);
+          append_candidate (sdp, c, agent->force_relay);
           g_string_append_c (sdp, '\n');
         }
     }
@@ -215,6 +223,7 @@ nav_agent_generate_local_sdp (NavAgent *agent)
   /* RFC 8839 §5.3: a session-level line (libnice writes none). */
   if (!agent->full_mode)
     g_string_append (sdp, "a=ice-lite\n");
+  nav_agent_strategy_append_sdp (agent, sdp);
   ids = sorted_stream_ids (agent);
   for (l = ids; l != NULL; l = l->next)
     append_stream_sdp (agent, sdp, nav_agent_lookup_stream (agent, GPOINTER_TO_UINT (l->data)), TRUE);
@@ -281,7 +290,7 @@ nav_agent_generate_local_candidate_sdp (NavAgent     *agent,
   g_return_val_if_fail (candidate != NULL, NULL);
 
   sdp = g_string_new (NULL);
-  append_candidate (sdp, candidate);
+  append_candidate (sdp, candidate, agent->force_relay);
   return g_string_free (sdp, FALSE);
 }
 
@@ -570,6 +579,9 @@ nav_agent_parse_remote_sdp (NavAgent    *agent,
           g_array_append_val (sections, section);
           current = &g_array_index (sections, Section, sections->len - 1);
         }
+      /* Before the candidates are added: the plan sorts them. */
+      else if (g_str_has_prefix (line, NAV_STRATEGY_SDP_ATTRIBUTE))
+        nav_agent_strategy_set_remote_nat (agent, line + strlen (NAV_STRATEGY_SDP_ATTRIBUTE));
       /* RFC 8839 §5.3: session level, though a media-level one is taken too. */
       else if (g_str_equal (line, "a=ice-lite"))
         remote_lite = TRUE;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "nav-agent-private.h"
+#include "nav-agent-strategy-private.h"
 #include "nav-agent-checks-private.h"
 #include "nav-agent-io-private.h"
 #include "nav-agent-reliable-private.h"
@@ -625,7 +626,7 @@ nav_agent_add_remote_candidate (NavAgent           *agent,
   copy->component_id = component->id;
   nav_candidate_set_owner (copy, NULL);
   g_ptr_array_add (component->remote, copy);
-  if (agent->checker != NULL)
+  if (agent->checker != NULL && !nav_agent_strategy_hold (agent, component, copy))
     nav_checker_add_remote_candidate (agent->checker, copy);
   return TRUE;
 }

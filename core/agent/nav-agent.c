@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "nav-agent-private.h"
+#include "nav-agent-strategy-private.h"
 #include "nav-agent-checks-private.h"
 
 /**
@@ -293,6 +294,7 @@ nav_agent_dispose (GObject *object)
         g_ptr_array_add (channels, g_steal_pointer (&p->object));
     }
   g_ptr_array_set_size (agent->pending, 0);
+  nav_agent_strategy_dispose (agent);
   agent->lock_depth--;
   g_rec_mutex_unlock (&agent->lock);
   for (guint i = 0; i < channels->len; i++)
@@ -306,6 +308,7 @@ nav_agent_finalize (GObject *object)
 {
   NavAgent *agent = NAV_AGENT (object);
 
+  nav_agent_strategy_dispose (agent);     /* again: a property read after dispose */
   g_hash_table_unref (agent->streams);
   g_hash_table_unref (agent->hooked);
   g_ptr_array_unref (agent->pending);
@@ -371,7 +374,8 @@ nav_agent_get_property (GObject    *object,
     case PROP_OPTIONS: g_value_set_flags (value, agent->options); break;
     case PROP_PROXY_EXTRA_HEADERS: g_value_set_boxed (value, agent->proxy_extra_headers); break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!nav_agent_strategy_get_property (agent, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
   nav_agent_unlock_and_emit (agent);
 }
@@ -483,7 +487,8 @@ nav_agent_set_property (GObject      *object,
       agent->proxy_extra_headers = g_value_dup_boxed (value);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!nav_agent_strategy_set_property (agent, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
   /* The checker follows the agent's settings. */
   if (agent->checker != NULL && prop_id != PROP_MAIN_CONTEXT && prop_id != PROP_COMPATIBILITY)
@@ -1068,6 +1073,7 @@ nav_agent_class_init (NavAgentClass *klass)
   create_stun_properties ();
   create_compat_properties ();
   g_object_class_install_properties (object_class, N_PROPS, nav_agent_properties);
+  nav_agent_strategy_install_properties (object_class);
   install_signals (object_class);
 }
 

@@ -35,6 +35,39 @@ typedef enum {
 } NavCompatibility;
 
 /**
+ * NavConnectPlan:
+ * @NAV_CONNECT_PLAN_ICE: no plan: the NAT types of the two peers are not
+ *   both known, the checks run in RFC 8445's order.
+ * @NAV_CONNECT_PLAN_DIRECT: a peer is reachable without NAT traversal
+ *   (no NAT, no filtering): direct pairs first, relayed ones held back.
+ * @NAV_CONNECT_PLAN_HOLE_PUNCH: UDP hole punching works for the pair of
+ *   NAT types: host and server-reflexive pairs first, relayed ones held
+ *   back.
+ * @NAV_CONNECT_PLAN_TCP: a peer's UDP is blocked: ICE-TCP (simultaneous
+ *   open where gathered) and TURN over TCP.
+ * @NAV_CONNECT_PLAN_RELAY_FIRST: neither hole punching nor a direct path
+ *   can work (RFC 4787 §4.1: a mapping that depends on the destination
+ *   against one that does or against port-dependent filtering): relayed
+ *   pairs first, the others held back.
+ * @NAV_CONNECT_PLAN_RELAY_ONLY: the privacy mode
+ *   ([property@Nav.Agent:force-relay]): only relayed candidates are
+ *   offered and checked.
+ *
+ * What [property@Nav.Agent:connect-plan] tries first, chosen from the
+ * RFC 5780 NAT types of both peers.
+ *
+ * Since: 1.0
+ */
+typedef enum {
+  NAV_CONNECT_PLAN_ICE,
+  NAV_CONNECT_PLAN_DIRECT,
+  NAV_CONNECT_PLAN_HOLE_PUNCH,
+  NAV_CONNECT_PLAN_TCP,
+  NAV_CONNECT_PLAN_RELAY_FIRST,
+  NAV_CONNECT_PLAN_RELAY_ONLY,
+} NavConnectPlan;
+
+/**
  * NavAgentOption:
  * @NAV_AGENT_OPTION_NONE: no option.
  * @NAV_AGENT_OPTION_REGULAR_NOMINATION: regular nomination.
@@ -339,5 +372,8 @@ NAV_AVAILABLE_IN_ALL
 gboolean  nav_agent_close_finish           (NavAgent      *agent,
                                             GAsyncResult  *result,
                                             GError       **error);
+
+NAV_AVAILABLE_IN_ALL
+NavConnectPlan nav_agent_get_connect_plan (NavAgent *agent);
 
 G_END_DECLS

@@ -46,6 +46,7 @@ put (dht_runner  *runner,
 
   g_variant_ref_sink (v);
   dht_infohash_get_from_string (&key, key_text);
+  key.d[0] &= 0x7f;     /* the client's keys are in the lower half (nav-dht-signaling-client.c) */
   value = dht_value_new (g_variant_get_data (v), g_variant_get_size (v));
   g_atomic_int_inc (&pending);
   if (sign)

@@ -1,0 +1,170 @@
+#!/usr/bin/python3
+"""NavAgent's NAT-aware strategy through the lab's NATs (suite 'netns').
+
+    hole-punch  two peers behind full-cone NATs (endpoint-independent
+                mapping and filtering), each finding its NAT type with
+                the STUN tier's RFC 5780 client and trading it in its
+                description: both plan hole-punch, and connect with no
+                relayed candidate in the selected pair though each has a
+                TURN allocation
+    relay-first two peers behind symmetric NATs, twice in one lab: with
+                their NAT types (both plan relay-first, hold the others'
+                host and reflexive candidates back and connect through
+                TURN) and without (RFC 8445's order).  Both times are
+                printed; none is asserted
+    privacy     a peer in the privacy mode (force-relay) behind a full
+                cone, the other behind a port-restricted cone: only
+                relayed candidates offered, their related address hidden,
+                no x-nav-nat attribute, and nftables counters in the two
+                namespaces (the capture) show that no datagram of the
+                private peer went anywhere but the TURN server, and none
+                from its public address reached the other peer
+
+Needs root and ip netns: skips (status 77) without them.
+
+SPDX-License-Identifier: LGPL-2.1-or-later
+"""
+import json
+import os
+import sys
+
+sys.dont_write_bytecode = True     # no __pycache__ in the source tree
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import natlab  # noqa: E402
+import netns_peers  # noqa: E402
+from netns_peers import fail, parse_peer, peer_env, stop_servers  # noqa: E402
+
+PEER = os.path.join(HERE, 'stratpeer.py')
+PAIR_TIMEOUT = 60          # a failure guard, never a timing assertion
+
+
+def run(lab, na, nb, discover=True, privacy_a=False):
+    argv = [sys.executable, PEER, '--turn', natlab.TURN_IP, '--user', lab.turn_user,
+            '--password', lab.turn_password]
+    extra = ['--discover', natlab.find_tool('nav-stun')] if discover else []
+    ra, rb = lab.run_pair(na, argv + (['--privacy'] if privacy_a else extra), nb, argv + extra,
+                          timeout=PAIR_TIMEOUT, env=peer_env())
+    a, b = parse_peer(*ra), parse_peer(*rb)
+    for side, r in (('A', a), ('B', b)):
+        if not r.get('ok'):
+            fail('peer %s did not connect: %s' % (side, json.dumps(r)))
+    return a, b
+
+
+def describe(side, r):
+    print('  %s: NAT %s, peer\'s %s, plan %s, selected %s -> %s, READY %s ms after both descriptions'
+          % (side, r.get('nat_type'), r.get('remote_nat_type'), r.get('plan'), r.get('local_type'),
+             r.get('remote_type'), r.get('connect_ms')))
+
+
+def test_hole_punch():
+    with natlab.Lab(['full-cone', 'full-cone'], turn=True) as lab:
+        a, b = run(lab, lab.peers(1)[0], lab.peers(2)[0])
+        stop_servers(lab)
+    describe('A', a)
+    describe('B', b)
+    for side, r in (('A', a), ('B', b)):
+        if r.get('nat_type') != 'endpoint-independent endpoint-independent':
+            fail('peer %s: RFC 5780 discovery said %r behind a full cone' % (side, r.get('nat_type')))
+        if r.get('plan') != 'hole-punch':
+            fail('peer %s planned %r, not hole-punch, for two full cones' % (side, r.get('plan')))
+        if 'relayed' in (r.get('local_type'), r.get('remote_type')):
+            fail('peer %s connected through TURN: %s -> %s' % (side, r['local_type'], r['remote_type']))
+    print('ok: endpoint-independent on both sides: hole-punch planned, connected without TURN')
+
+
+def test_relay_first():
+    with natlab.Lab(['symmetric', 'symmetric'], turn=True) as lab:
+        na, nb = lab.peers(1)[0], lab.peers(2)[0]
+        a, b = run(lab, na, nb)
+        a0, b0 = run(lab, na, nb, discover=False)
+        stop_servers(lab)
+    print('with the strategy:')
+    describe('A', a)
+    describe('B', b)
+    print('without (no NAT types, RFC 8445 order):')
+    describe('A', a0)
+    describe('B', b0)
+    print('symmetric <-> symmetric, READY after both descriptions: with the strategy '
+          'A %s ms, B %s ms; without A %s ms, B %s ms'
+          % (a.get('connect_ms'), b.get('connect_ms'), a0.get('connect_ms'), b0.get('connect_ms')))
+    for side, r in (('A', a), ('B', b)):
+        if not (r.get('nat_type') or '').startswith('address-and-port-dependent '):
+            fail('peer %s: RFC 5780 discovery said %r behind a symmetric NAT' % (side, r.get('nat_type')))
+        if r.get('plan') != 'relay-first':
+            fail('peer %s planned %r, not relay-first, for two symmetric NATs' % (side, r.get('plan')))
+        if 'relayed' not in (r.get('local_type'), r.get('remote_type')):
+            fail('peer %s selected %s -> %s, not through TURN' % (side, r['local_type'], r['remote_type']))
+    for side, r in (('A', a0), ('B', b0)):
+        if r.get('plan') != 'ice':
+            fail('peer %s planned %r without NAT types' % (side, r.get('plan')))
+    print('ok: symmetric on both sides: relay-first planned, connected through TURN')
+
+
+CAPTURE = '''
+table inet natlab_privacy {
+  counter leaked {}
+  counter to_turn {}
+  counter from_peer {}
+  chain out {
+    type filter hook output priority 0; policy accept;
+    oifname "eth0" ip daddr != { %(turn)s, 224.0.0.0/4 } counter name "leaked"
+    oifname "eth0" ip daddr %(turn)s counter name "to_turn"
+  }
+  chain in {
+    type filter hook input priority 0; policy accept;
+    ip saddr %(public)s counter name "from_peer"
+  }
+}
+'''
+
+
+def counter(lab, node, name):
+    p = lab.run(node, ['nft', '-j', 'list', 'counter', 'inet', 'natlab_privacy', name], check=True)
+    for obj in json.loads(p.stdout)['nftables']:
+        if 'counter' in obj:
+            return obj['counter']['packets']
+    fail('no counter %s in %s' % (name, node))
+
+
+def test_privacy():
+    with natlab.Lab(['full-cone', 'port-restricted-cone'], turn=True) as lab:
+        na, nb = lab.peers(1)[0], lab.peers(2)[0]
+        # A's public address: its router's, 100.64.1.1.
+        rules = CAPTURE % {'turn': natlab.TURN_IP, 'public': '100.64.1.1'}
+        for node in (na, nb):
+            lab.run(node, ['nft', '-f', '-'], input=rules, check=True)
+        a, b = run(lab, na, nb, privacy_a=True)
+        counts = {(n, c): counter(lab, n, c) for n in (na, nb) for c in ('leaked', 'to_turn', 'from_peer')}
+        stop_servers(lab)
+    describe('A (privacy)', a)
+    describe('B', b)
+    print('capture: A sent %d datagrams to TURN, %d anywhere else; B received %d from A\'s public address'
+          % (counts[(na, 'to_turn')], counts[(na, 'leaked')], counts[(nb, 'from_peer')]))
+    if a.get('plan') != 'relay-only':
+        fail('the private peer planned %r, not relay-only' % a.get('plan'))
+    if not a.get('offered'):
+        fail('the private peer offered no candidate')
+    for line in a['offered']:
+        if ' typ relay' not in line or ' raddr 0.0.0.0 rport 0' not in line:
+            fail('the private peer offered %r' % line)
+    if b.get('remote_nat_type') is not None:
+        fail('the private peer told its NAT type: %r' % b.get('remote_nat_type'))
+    if a.get('local_type') != 'relayed':
+        fail('the private peer selected a %s candidate' % a.get('local_type'))
+    if counts[(na, 'to_turn')] == 0:
+        fail('the capture saw nothing to the TURN server: it does not capture')
+    if counts[(na, 'leaked')] != 0 or counts[(nb, 'from_peer')] != 0:
+        fail('the private peer\'s datagrams went elsewhere than the TURN server')
+    print('ok: privacy mode: relayed candidates only, no address of the peer on the wire but TURN\'s')
+
+
+def main():
+    return netns_peers.main('test-netns-strategy.py',
+                            {'hole-punch': test_hole_punch, 'relay-first': test_relay_first,
+                             'privacy': test_privacy})
+
+
+if __name__ == '__main__':
+    sys.exit(main())
