@@ -360,4 +360,50 @@ guint64          nav_election_get_refusals     (NavElection               *self,
 NAV_AVAILABLE_IN_ALL
 const gchar     *nav_record_refusal_to_string  (NavRecordRefusal           reason);
 
+/* ---- NavGroup ------------------------------------------------------- */
+
+/**
+ * NavGroupTopology:
+ * @NAV_GROUP_TOPOLOGY_STAR: every message goes through the hub (spokes
+ *   send to the hub, the hub relays to everyone).
+ * @NAV_GROUP_TOPOLOGY_MESH: every member sends to every other directly.
+ *
+ * How a [class@Nav.Group] carries the application's messages.
+ *
+ * Since: 1.0
+ */
+typedef enum {
+  NAV_GROUP_TOPOLOGY_STAR,
+  NAV_GROUP_TOPOLOGY_MESH,
+} NavGroupTopology;
+
+#define NAV_TYPE_GROUP (nav_group_get_type ())
+NAV_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (NavGroup, nav_group, NAV, GROUP, GObject)
+
+NAV_AVAILABLE_IN_ALL
+NavGroup    *nav_group_new          (NavDeviceIdentity   *identity);
+NAV_AVAILABLE_IN_ALL
+NavElection *nav_group_get_election (NavGroup            *self);
+NAV_AVAILABLE_IN_ALL
+void         nav_group_set_claims   (NavGroup            *self,
+                                     const NavCapabilityClaims *claims);
+NAV_AVAILABLE_IN_ALL
+void         nav_group_join_async   (NavGroup            *self,
+                                     const gchar         *uri,
+                                     const gchar         *room,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data);
+NAV_AVAILABLE_IN_ALL
+gboolean     nav_group_join_finish  (NavGroup            *self,
+                                     GAsyncResult        *result,
+                                     GError             **error);
+NAV_AVAILABLE_IN_ALL
+void         nav_group_leave        (NavGroup            *self);
+NAV_AVAILABLE_IN_ALL
+gboolean     nav_group_send         (NavGroup            *self,
+                                     GBytes              *data,
+                                     GError             **error);
+
 G_END_DECLS
