@@ -150,7 +150,6 @@ on_joined (GObject      *source,
       g_main_loop_quit (m->loop);
       return;
     }
-  update_claims (m);
   g_print ("member=%d event=joined\n", m->index);
 }
 
@@ -239,6 +238,8 @@ run_member (const gchar *signal_uri,
   g_signal_connect (nav_group_get_election (m.group), "refused", G_CALLBACK (on_refused), &m);
   g_signal_connect (m.group, "message", G_CALLBACK (on_message), &m);
   g_signal_connect (m.capability, "changed", G_CALLBACK (on_capability_changed), &m);
+  /* Claims before the first record goes out. */
+  update_claims (&m);
   nav_group_join_async (m.group, signal_uri, room, NULL, on_joined, &m);
 
   in = g_io_channel_unix_new (0);
