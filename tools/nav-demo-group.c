@@ -21,6 +21,7 @@ static gint opt_member = -1;
 static gint opt_kills = -1;
 static gchar *opt_identity = NULL;
 static gchar *opt_topology = NULL;
+static gint opt_hysteresis = -1;
 
 static const GOptionEntry group_entries[] = {
   { "group", 0, 0, G_OPTION_ARG_INT, &opt_group,
@@ -35,6 +36,9 @@ static const GOptionEntry group_entries[] = {
   { "group-identity", 0, 0, G_OPTION_ARG_FILENAME, &opt_identity,
     N_("With --group-member: the device key file (default: a key of this process only)"),
     N_("PATH") },
+  { "group-hysteresis", 0, 0, G_OPTION_ARG_INT, &opt_hysteresis,
+    N_("With --group-member: the hub changes while alive only for a score this many percent "
+       "higher (default 10)"), N_("PERCENT") },
   { "group-topology", 0, 0, G_OPTION_ARG_STRING, &opt_topology,
     N_("With --group-member: star (default) or mesh"), N_("TOPOLOGY") },
   { NULL }
@@ -232,6 +236,8 @@ run_member (const gchar *signal_uri,
   m.loop = g_main_loop_new (NULL, FALSE);
   m.capability = g_object_new (type, "poll-interval", 1, NULL);
   m.group = g_object_new (NAV_TYPE_GROUP, "identity", identity, "topology", topology, NULL);
+  if (opt_hysteresis >= 0)
+    g_object_set (nav_group_get_election (m.group), "hysteresis", (guint) opt_hysteresis, NULL);
   g_print ("member=%d event=start id=%s pid=%d\n", m.index,
            nav_device_identity_get_device_id (identity), (int) getpid ());
   g_signal_connect (nav_group_get_election (m.group), "hub-changed", G_CALLBACK (on_hub_changed), &m);

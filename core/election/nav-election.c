@@ -34,14 +34,20 @@
  *   member beats its score by more than
  *   [property@Nav.Election:hysteresis] percent.  Otherwise the best member
  *   claims the next epoch (the highest seen plus one); the others accept
- *   a claim of a higher epoch only from the best member of their view or
- *   from their current hub, so that one epoch has one hub.
+ *   a claim of a higher epoch only from a member within that margin of the
+ *   best of their view (anything else is a forged hub claim, refused and
+ *   counted), and a claim of their own epoch only from their hub, so that
+ *   one epoch has one hub.
  * - A hub that sees another claim for its own or a higher epoch from a
  *   member it outranks claims a higher epoch again: after a partition
  *   heals, the two hubs converge on the better one.
  *
  * Since: 1.0
  */
+
+/* A member that is not the hub sends its record every this many
+ * heartbeat intervals. */
+#define MEMBER_RECORD_INTERVALS 4
 
 typedef struct
 {
@@ -405,7 +411,13 @@ nav_election_receive (NavElection      *self,
       return TRUE;
     }
 
-  if (record->epoch > priv->epoch && (m == top || (m == priv->hub && hub_retained (priv, top))))
+  /* A new epoch is accepted from a member that would keep the hub by the
+   * hysteresis rule if it held it: the best, or one within the margin of
+   * the best (a member that joins a group whose hub is not the best by a
+   * small margin follows that hub, as the others do). */
+  if (record->epoch > priv->epoch &&
+      (m == top || top == NULL ||
+       (guint64) top->score * 100 <= (guint64) m->score * (100 + priv->hysteresis)))
     {
       set_hub (self, m, record->epoch, now_us);
       return TRUE;
@@ -487,9 +499,19 @@ nav_election_tick (NavElection *self,
 
   if (now_us >= priv->next_send_us)
     {
-      emit_record (self, priv->role == NAV_ELECTION_ROLE_HUB ?
-                   NAV_RECORD_KIND_HUB : NAV_RECORD_KIND_CAPABILITY);
-      priv->next_send_us = now_us + interval;
+      /* The hub renews its lease every interval; the others only prove
+       * they are alive, every MEMBER_RECORD_INTERVALS intervals: the
+       * group's traffic grows with its size, not with its square. */
+      if (priv->role == NAV_ELECTION_ROLE_HUB)
+        {
+          emit_record (self, NAV_RECORD_KIND_HUB);
+          priv->next_send_us = now_us + interval;
+        }
+      else
+        {
+          emit_record (self, NAV_RECORD_KIND_CAPABILITY);
+          priv->next_send_us = now_us + interval * MEMBER_RECORD_INTERVALS;
+        }
     }
   return MIN (priv->next_send_us, now_us + interval);
 }
@@ -844,8 +866,8 @@ nav_election_class_init (NavElectionClass *klass)
   /**
    * NavElection:heartbeat-interval:
    *
-   * Milliseconds between two records of a member (the hub's renew its
-   * lease).  The default, 50 ms, with the 200 ms lease, elects a new hub
+   * Milliseconds between two records of the hub (they renew its lease);
+   * the other members send theirs every four intervals.  The default, 50 ms, with the 200 ms lease, elects a new hub
    * within 500 ms of the old one's loss on a LAN.
    *
    * Since: 1.0
@@ -872,7 +894,7 @@ nav_election_class_init (NavElectionClass *klass)
    * Since: 1.0
    */
   properties[PROP_MEMBER_TIMEOUT] =
-    g_param_spec_uint ("member-timeout", NULL, NULL, 10, 3600000, 400, rw);
+    g_param_spec_uint ("member-timeout", NULL, NULL, 10, 3600000, 1000, rw);
 
   /**
    * NavElection:battery-threshold:

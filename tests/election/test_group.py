@@ -134,8 +134,12 @@ class Group:
         for i in range(n):
             root = os.path.join(self.tmp, "power-%d" % i)
             os.makedirs(os.path.join(root, "BAT0"))
-            self.set_battery(i, 95 - 10 * i, "Discharging")
-            m = Process(["nav-demo", "--group-member", str(i), "--signal", self.uri, "--room", ROOM],
+            self.set_battery(i, 99 - 4 * i, "Discharging")
+            # No hysteresis: the battery levels differ by less than its
+            # margin, and the first hub must be member 0 however late it
+            # starts.
+            m = Process(["nav-demo", "--group-member", str(i), "--signal", self.uri, "--room", ROOM,
+                         "--group-hysteresis=0"],
                         env=child_env({"NAV_POWER_SUPPLY_ROOT": root}), stdin=True)
             self.members.append(m)
         self.ids = [m.wait_line(r"event=start id=([0-9a-f]{32})").group(1) for m in self.members]
