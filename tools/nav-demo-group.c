@@ -22,6 +22,7 @@ static gint opt_kills = -1;
 static gchar *opt_identity = NULL;
 static gchar *opt_topology = NULL;
 static gint opt_hysteresis = -1;
+static gchar *opt_control = NULL;
 
 static const GOptionEntry group_entries[] = {
   { "group", 0, 0, G_OPTION_ARG_INT, &opt_group,
@@ -39,6 +40,9 @@ static const GOptionEntry group_entries[] = {
   { "group-hysteresis", 0, 0, G_OPTION_ARG_INT, &opt_hysteresis,
     N_("With --group-member: the hub changes while alive only for a score this many percent "
        "higher (default 10)"), N_("PERCENT") },
+  { "group-control", 0, 0, G_OPTION_ARG_FILENAME, &opt_control,
+    N_("With --group-member: read the command lines from this file (a FIFO) instead of "
+       "standard input"), N_("PATH") },
   { "group-topology", 0, 0, G_OPTION_ARG_STRING, &opt_topology,
     N_("With --group-member: star (default) or mesh"), N_("TOPOLOGY") },
   { NULL }
@@ -233,6 +237,18 @@ run_member (const gchar *signal_uri,
       return 1;
     }
 
+  if (opt_control != NULL)
+    {
+      in = g_io_channel_new_file (opt_control, "r", &error);
+      if (in == NULL)
+        {
+          g_printerr ("%s\n", error->message);
+          return 1;
+        }
+    }
+  else
+    in = g_io_channel_unix_new (0);
+
   m.loop = g_main_loop_new (NULL, FALSE);
   m.capability = g_object_new (type, "poll-interval", 1, NULL);
   m.group = g_object_new (NAV_TYPE_GROUP, "identity", identity, "topology", topology, NULL);
@@ -248,7 +264,6 @@ run_member (const gchar *signal_uri,
   update_claims (&m);
   nav_group_join_async (m.group, signal_uri, room, NULL, on_joined, &m);
 
-  in = g_io_channel_unix_new (0);
   g_io_add_watch (in, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, &m);
   g_unix_signal_add (SIGTERM, on_term, &m);
   g_main_loop_run (m.loop);

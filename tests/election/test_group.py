@@ -16,132 +16,78 @@ Cases (argv[1]):
   messages star messages through the hub, sent across a hub kill: every
            survivor delivers each message exactly once.
 """
-import ctypes
 import os
 import re
 import shutil
 import signal
 import struct
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-os.environ["GIO_USE_PROXY_RESOLVER"] = "dummy"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "signaling"))
 
-import gi  # noqa: E402
-
-gi.require_version("Nav", "1.0")
+# The signaling tests' child process and server helpers (GI set up there).
+from test_signaling import Process, WAIT_LIMIT_S, nav_server, server_env  # noqa: E402
 from gi.repository import GLib, Nav  # noqa: E402
 
-WAIT_LIMIT_S = 30  # a guard against hangs, not a timed assertion
 ROOM = "election-test-%d" % os.getpid()
 
 
-def _die_with_parent():
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+def matches(proc, pattern):
+    """Every match of pattern in proc's lines so far, in order."""
+    regex = re.compile(pattern)
+    with proc.cond:
+        found = [regex.search(line) for line in proc.lines]
+    return [m for m in found if m]
 
 
-def child_env(extra=None):
-    env = dict(os.environ)
-    if "LD_PRELOAD" in env and "asan" in env["LD_PRELOAD"]:
-        del env["LD_PRELOAD"]
-        env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=1:intercept_tls_get_addr=0"
-        supp = os.path.join(env.get("NAV_SOURCE_ROOT", "."), "tests", "lsan.supp")
-        env["LSAN_OPTIONS"] = "suppressions=%s:print_suppressions=0" % supp
-    env.update(extra or {})
-    return env
+class Member:
+    """A `nav-demo --group-member` process, its commands through a FIFO."""
 
-
-class Process:
-    def __init__(self, argv, env=None, stdin=False):
-        self.lines = []
-        self.cond = threading.Condition()
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                                     text=True, env=env, preexec_fn=_die_with_parent)
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            with self.cond:
-                self.lines.append(line.rstrip("\n"))
-                self.cond.notify_all()
-        with self.cond:
-            self.cond.notify_all()
-
-    def wait_line(self, pattern):
-        regex = re.compile(pattern)
-        deadline = time.monotonic() + WAIT_LIMIT_S
-        with self.cond:
-            while True:
-                for line in self.lines:
-                    m = regex.search(line)
-                    if m:
-                        return m
-                if self.proc.poll() is not None and not self.thread.is_alive():
-                    raise AssertionError("exited (%s) before %r:\n%s"
-                                         % (self.proc.returncode, pattern, "\n".join(self.lines)))
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError("no %r in:\n%s" % (pattern, "\n".join(self.lines)))
-                self.cond.wait(left)
-
-    def last(self, pattern):
-        regex = re.compile(pattern)
-        with self.cond:
-            for line in reversed(self.lines):
-                m = regex.search(line)
-                if m:
-                    return m
-        return None
+    def __init__(self, index, uri, power_root, fifo):
+        os.mkfifo(fifo)
+        # Opened read-write, so that neither side blocks on open.
+        self.control = os.open(fifo, os.O_RDWR)
+        env = server_env()
+        env["NAV_POWER_SUPPLY_ROOT"] = power_root
+        # No hysteresis: the battery levels differ by less than its margin,
+        # and the first hub must be member 0 however late it starts.
+        self.proc = Process(["nav-demo", "--group-member", str(index), "--signal", uri,
+                             "--room", ROOM, "--group-hysteresis=0", "--group-control", fifo],
+                            env=env)
+        self.lines = self.proc.lines
+        self.wait_line = self.proc.wait_line
 
     def all(self, pattern):
-        regex = re.compile(pattern)
-        with self.cond:
-            return [m for m in (regex.search(line) for line in self.lines) if m]
+        return matches(self.proc, pattern)
+
+    def last(self, pattern):
+        found = self.all(pattern)
+        return found[-1] if found else None
 
     def write(self, text):
-        self.proc.stdin.write(text + "\n")
-        self.proc.stdin.flush()
+        os.write(self.control, (text + "\n").encode())
 
     def stop(self, sig=signal.SIGTERM):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            self.proc.wait(WAIT_LIMIT_S)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.thread.join(WAIT_LIMIT_S)
-        self.proc.stdout.close()
-        if self.proc.stdin:
-            self.proc.stdin.close()
-        return self.proc.returncode
+        if sig != signal.SIGTERM and self.proc.proc.poll() is None:
+            self.proc.proc.send_signal(sig)
+        rc = self.proc.stop()
+        os.close(self.control)
+        return rc
 
 
 class Group:
     def __init__(self, n):
         self.tmp = tempfile.mkdtemp(prefix="nav-election-")
-        self.server = Process(["nav-server", "--signaling", "-L", "127.0.0.1", "--signaling-port=0",
-                               "-v", "--signaling-rate=0", "--signaling-ip-rate=0"], env=child_env())
-        port = self.server.wait_line(r"event=listening server=signaling url=ws://127\.0\.0\.1:(\d+)/").group(1)
-        self.uri = "ws://127.0.0.1:%s/" % port
+        self.server, self.uri = nav_server("--signaling-rate=0", "--signaling-ip-rate=0")
         self.members = []
         self.dead = set()
         for i in range(n):
             root = os.path.join(self.tmp, "power-%d" % i)
             os.makedirs(os.path.join(root, "BAT0"))
             self.set_battery(i, 99 - 4 * i, "Discharging")
-            # No hysteresis: the battery levels differ by less than its
-            # margin, and the first hub must be member 0 however late it
-            # starts.
-            m = Process(["nav-demo", "--group-member", str(i), "--signal", self.uri, "--room", ROOM,
-                         "--group-hysteresis=0"],
-                        env=child_env({"NAV_POWER_SUPPLY_ROOT": root}), stdin=True)
-            self.members.append(m)
+            self.members.append(Member(i, self.uri, root, os.path.join(self.tmp, "control-%d" % i)))
         self.ids = [m.wait_line(r"event=start id=([0-9a-f]{32})").group(1) for m in self.members]
 
     def set_battery(self, i, capacity, status):
@@ -179,7 +125,8 @@ class Group:
         for i, m in enumerate(self.members):
             if i not in self.dead:
                 m.write("quit")
-                rc = m.stop()
+                rc = m.proc.proc.wait(WAIT_LIMIT_S)
+                m.stop()
                 assert rc == 0, "member %d exited %s:\n%s" % (i, rc, "\n".join(m.lines))
         self.server.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
