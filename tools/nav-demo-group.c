@@ -22,6 +22,8 @@ static gint opt_kills = -1;
 static gchar *opt_identity = NULL;
 static gchar *opt_topology = NULL;
 static gint opt_hysteresis = -1;
+static gint opt_heartbeat = -1;
+static gint opt_lease = -1;
 static gchar *opt_control = NULL;
 
 static const GOptionEntry group_entries[] = {
@@ -40,6 +42,11 @@ static const GOptionEntry group_entries[] = {
   { "group-hysteresis", 0, 0, G_OPTION_ARG_INT, &opt_hysteresis,
     N_("With --group-member: the hub changes while alive only for a score this many percent "
        "higher (default 10)"), N_("PERCENT") },
+  { "group-heartbeat", 0, 0, G_OPTION_ARG_INT, &opt_heartbeat,
+    N_("With --group-member: milliseconds between the hub's heartbeats (default 50)"), N_("MS") },
+  { "group-lease", 0, 0, G_OPTION_ARG_INT, &opt_lease,
+    N_("With --group-member: milliseconds without a heartbeat before the hub is lost "
+       "(default 200; a lossy WAN wants more)"), N_("MS") },
   { "group-control", 0, 0, G_OPTION_ARG_FILENAME, &opt_control,
     N_("With --group-member: read the command lines from this file (a FIFO) instead of "
        "standard input"), N_("PATH") },
@@ -254,6 +261,11 @@ run_member (const gchar *signal_uri,
   m.group = g_object_new (NAV_TYPE_GROUP, "identity", identity, "topology", topology, NULL);
   if (opt_hysteresis >= 0)
     g_object_set (nav_group_get_election (m.group), "hysteresis", (guint) opt_hysteresis, NULL);
+  if (opt_heartbeat > 0)
+    g_object_set (nav_group_get_election (m.group), "heartbeat-interval", (guint) opt_heartbeat, NULL);
+  if (opt_lease > 0)
+    g_object_set (nav_group_get_election (m.group), "lease-timeout", (guint) opt_lease,
+                  "member-timeout", (guint) MAX (opt_lease * 5, 1000), NULL);
   g_print ("member=%d event=start id=%s pid=%d\n", m.index,
            nav_device_identity_get_device_id (identity), (int) getpid ());
   g_signal_connect (nav_group_get_election (m.group), "hub-changed", G_CALLBACK (on_hub_changed), &m);

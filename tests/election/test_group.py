@@ -28,7 +28,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "signaling"))
 
 # The signaling tests' child process and server helpers (GI set up there).
-from test_signaling import Process, WAIT_LIMIT_S, nav_server, server_env  # noqa: E402
+from test_signaling import Process, WAIT_LIMIT_S, nav_server, server_env  # noqa: E402,F401
 from gi.repository import GLib, Nav  # noqa: E402
 
 ROOM = "election-test-%d" % os.getpid()
@@ -45,7 +45,7 @@ def matches(proc, pattern):
 class Member:
     """A `nav-demo --group-member` process, its commands through a FIFO."""
 
-    def __init__(self, index, uri, power_root, fifo):
+    def __init__(self, index, uri, power_root, fifo, prefix=(), extra=()):
         os.mkfifo(fifo)
         # Opened read-write, so that neither side blocks on open.
         self.control = os.open(fifo, os.O_RDWR)
@@ -53,9 +53,9 @@ class Member:
         env["NAV_POWER_SUPPLY_ROOT"] = power_root
         # No hysteresis: the battery levels differ by less than its margin,
         # and the first hub must be member 0 however late it starts.
-        self.proc = Process(["nav-demo", "--group-member", str(index), "--signal", uri,
-                             "--room", ROOM, "--group-hysteresis=0", "--group-control", fifo],
-                            env=env)
+        self.proc = Process([*prefix, "nav-demo", "--group-member", str(index), "--signal", uri,
+                             "--room", ROOM, "--group-hysteresis=0", "--group-control", fifo,
+                             *extra], env=env)
         self.lines = self.proc.lines
         self.wait_line = self.proc.wait_line
 
@@ -78,16 +78,19 @@ class Member:
 
 
 class Group:
-    def __init__(self, n):
+    def __init__(self, n, server=None, prefixes=None, extra=()):
+        """n members on loopback; or, in the netns lab, server is (process,
+        uri) and prefixes[i] the `ip netns exec` of member i."""
         self.tmp = tempfile.mkdtemp(prefix="nav-election-")
-        self.server, self.uri = nav_server("--signaling-rate=0", "--signaling-ip-rate=0")
+        self.server, self.uri = server or nav_server("--signaling-rate=0", "--signaling-ip-rate=0")
         self.members = []
         self.dead = set()
         for i in range(n):
             root = os.path.join(self.tmp, "power-%d" % i)
             os.makedirs(os.path.join(root, "BAT0"))
             self.set_battery(i, 99 - 4 * i, "Discharging")
-            self.members.append(Member(i, self.uri, root, os.path.join(self.tmp, "control-%d" % i)))
+            self.members.append(Member(i, self.uri, root, os.path.join(self.tmp, "control-%d" % i),
+                                       prefixes[i] if prefixes else (), extra))
         self.ids = [m.wait_line(r"event=start id=([0-9a-f]{32})").group(1) for m in self.members]
 
     def set_battery(self, i, capacity, status):
