@@ -364,6 +364,12 @@ nav_election_receive (NavElection      *self,
   if (sender != NULL && bound == NULL)
     g_hash_table_insert (priv->senders, g_strdup (sender), g_strdup (device_id));
 
+  /* Any valid record tells the epoch its signer is in: a claim of ours
+   * goes above it (bounded, so that one record cannot push the epochs to
+   * their end). */
+  if (record->epoch > priv->max_epoch && record->epoch - priv->max_epoch <= 1024)
+    priv->max_epoch = record->epoch;
+
   if (record->kind == NAV_RECORD_KIND_LEAVE)
     {
       if (m != NULL)

@@ -15,6 +15,8 @@ Cases (argv[1]):
            every member refuses and counts each, and the hub stays.
   messages star messages through the hub, sent across a hub kill: every
            survivor delivers each message exactly once.
+  python   the API through GI: a Nav.Group of this process joins, is
+           elected, exchanges messages with the members and leaves.
 """
 import os
 import re
@@ -294,7 +296,63 @@ def case_messages():
         g.close()
 
 
+def case_python():
+    """The API through GI: a Nav.Group of this process, a big desktop,
+    joins three nav-demo members, becomes their hub, exchanges messages
+    with them, and leaves: they elect member 0 at once."""
+    g = Group(3)
+    try:
+        g.wait_agreement(0)
+        identity = Nav.DeviceIdentity.new_ephemeral()
+        claims = Nav.CapabilityClaims()
+        claims.cpu_count = 64
+        claims.memory_mb = 262144
+        claims.battery_percent = Nav.BATTERY_NONE
+        claims.charging = True
+        claims.desktop = True
+        claims.network_type = Nav.NetworkType.ETHERNET
+        assert claims.default_score() == 640 + 2621 + 200 + 100 + 50, claims.default_score()
+        group = Nav.Group(identity=identity, topology=Nav.GroupTopology.STAR)
+        group.set_claims(claims)
+        election = group.get_election()
+        hubs, got = [], []
+        election.connect("hub-changed", lambda e, hub, epoch: hubs.append((hub, epoch)))
+        group.connect("message", lambda grp, origin, data: got.append((origin, bytes(data.get_data()))))
+        joined = []
+        group.join_async(g.uri, ROOM, None, lambda grp, r: joined.append(grp.join_finish(r)))
+        ctx = GLib.MainContext.default()
+
+        def spin(cond):
+            deadline = time.monotonic() + WAIT_LIMIT_S
+            while not cond():
+                assert time.monotonic() < deadline, (hubs, got)
+                ctx.iteration(False)
+                time.sleep(0.002)
+
+        me = identity.props.device_id
+        spin(lambda: joined and election.get_role() == Nav.ElectionRole.HUB)
+        spin(lambda: all((g.view(i) or ("",))[0] == me for i in range(3)))
+        assert election.get_member_count() == 4
+        assert election.dup_runner_up_id() == g.ids[0]
+
+        assert group.send(GLib.Bytes.new(b"from-python"))
+        for i in range(3):
+            g.members[i].wait_line(r"event=message origin=%s text=from-python " % me)
+        g.members[2].write("send to-python")
+        spin(lambda: (g.ids[2], b"to-python") in got)
+
+        epoch = election.get_epoch()
+        group.leave()
+        start = time.monotonic()
+        after, _ = g.wait_agreement(0)
+        print("GI member was hub; it left, member 0 agreed on within %.0f ms"
+              % ((time.monotonic() - start) * 1000))
+        assert after > epoch
+    finally:
+        g.close()
+
+
 if __name__ == "__main__":
     {"agree": case_agree, "battery": case_battery, "attacks": case_attacks,
-     "messages": case_messages}[sys.argv[1]]()
+     "messages": case_messages, "python": case_python}[sys.argv[1]]()
     print("ok")
