@@ -322,6 +322,7 @@ nav_election_receive (NavElection      *self,
   NavRecordRefusal reason = NAV_RECORD_REFUSAL_MALFORMED;
   const gchar *bound;
   Member *m, *top;
+  gboolean new_member = FALSE;
   gint64 now_ms;
 
   g_return_val_if_fail (NAV_IS_ELECTION (self), FALSE);
@@ -386,11 +387,19 @@ nav_election_receive (NavElection      *self,
       memcpy (m->key, record->public_key, NAV_DEVICE_PUBLIC_KEY_SIZE);
       m->device_id = g_strdup (device_id);
       g_hash_table_insert (priv->members, m->device_id, m);
+      new_member = TRUE;
     }
   m->claims = record->claims;
   m->score = NAV_ELECTION_GET_CLASS (self)->score (self, &m->claims);
   m->last_sequence = record->sequence;
   m->last_seen_us = now_us;
+
+  /* A member we did not know: answer with our record at once, so that a
+   * newcomer knows the whole group well before its first claim (members
+   * other than the hub send theirs only every few heartbeats). */
+  if (new_member && priv->started)
+    emit_record (self, priv->role == NAV_ELECTION_ROLE_HUB ?
+                 NAV_RECORD_KIND_HUB : NAV_RECORD_KIND_CAPABILITY);
 
   if (record->kind == NAV_RECORD_KIND_CAPABILITY)
     {
