@@ -26,9 +26,10 @@
  *   Ethernet);
  * - the width of the first connected display (`/sys/class/drm`);
  * - the modules of the registry (codecs and tiers);
- * - the NAT type and the bandwidth, which are not guessed: the
- *   application (or [class@Nav.Election]'s transport) sets them from the
- *   STUN tier's RFC 5780 discovery and from the connection's own stats.
+ * - the NAT type, from the STUN tier's RFC 5780 discovery when
+ *   [property@Nav.DeviceCapability:stun-server] is set;
+ * - the bandwidth, which is not guessed: the application sets it from
+ *   the connections' own statistics.
  *
  * [method@Nav.DeviceCapability.refresh] measures again and emits
  * [signal@Nav.DeviceCapability::changed] if anything differs; it runs
@@ -64,6 +65,8 @@ struct _NavDeviceCapability
   guint score;
 
   gchar *power_supply_root;
+  gchar *stun_server;
+  GObject *nat_probe;
   guint poll_interval;
   guint poll_id;
   GNetworkMonitor *monitor;
@@ -88,6 +91,7 @@ enum {
   PROP_CLAIMS,
   PROP_POWER_SUPPLY_ROOT,
   PROP_POLL_INTERVAL,
+  PROP_STUN_SERVER,
   N_PROPS
 };
 
@@ -374,6 +378,73 @@ read_codec_count (void)
   return n;
 }
 
+/* ---------------------------------------------------------------- NAT */
+
+static void set_measured (NavDeviceCapability *self, guint *field, guint value);
+
+/* The claims' NAT type from the mapping behaviour RFC 5780 §4.3 found:
+ * what decides whether peers can reach a hub directly. */
+static guint
+nat_type_from_mapping (const gchar *mapping)
+{
+  if (g_strcmp0 (mapping, "no-nat") == 0)
+    return 1;
+  if (g_strcmp0 (mapping, "endpoint-independent") == 0)
+    return 2;
+  if (g_strcmp0 (mapping, "address-dependent") == 0)
+    return 3;
+  if (g_strcmp0 (mapping, "address-and-port-dependent") == 0)
+    return 4;
+  return 0;
+}
+
+static void
+on_nat_result (GObject             *probe,
+               GVariant            *result,
+               NavDeviceCapability *self)
+{
+  const gchar *mapping = NULL;
+
+  if (g_variant_lookup (result, "mapping", "&s", &mapping))
+    set_measured (self, &self->nat_type, nat_type_from_mapping (mapping));
+}
+
+static void
+on_nat_failed (GObject             *probe,
+               GError              *error,
+               NavDeviceCapability *self)
+{
+  g_debug ("capability: NAT discovery against %s failed: %s", self->stun_server, error->message);
+}
+
+/* Runs the STUN tier's NAT discovery against the server set; nothing if
+ * the stun module is not installed (the type stays unknown). */
+static void
+start_nat_discovery (NavDeviceCapability *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (self->nat_probe != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->nat_probe, self);
+      nav_gatherer_stop (NAV_GATHERER (self->nat_probe));
+      g_clear_object (&self->nat_probe);
+    }
+  if (self->stun_server == NULL)
+    return;
+  self->nat_probe = nav_registry_create (nav_registry_get_default (),
+                                         NAV_GATHERER_EXTENSION_POINT_NAME, "stun-probe", &error,
+                                         "server", self->stun_server, "nat-discovery", TRUE, NULL);
+  if (self->nat_probe == NULL)
+    {
+      g_debug ("capability: no NAT discovery: %s", error->message);
+      return;
+    }
+  g_signal_connect (self->nat_probe, "result", G_CALLBACK (on_nat_result), self);
+  g_signal_connect (self->nat_probe, "failed", G_CALLBACK (on_nat_failed), self);
+  nav_gatherer_gather (NAV_GATHERER (self->nat_probe), 1, 1, NULL);
+}
+
 /* ---------------------------------------------------------------- object */
 
 static void
@@ -507,6 +578,12 @@ nav_device_capability_dispose (GObject *object)
   NavDeviceCapability *self = NAV_DEVICE_CAPABILITY (object);
 
   g_clear_handle_id (&self->poll_id, g_source_remove);
+  if (self->nat_probe != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->nat_probe, self);
+      nav_gatherer_stop (NAV_GATHERER (self->nat_probe));
+      g_clear_object (&self->nat_probe);
+    }
   if (self->monitor != NULL)
     g_clear_signal_handler (&self->monitor_id, self->monitor);
   g_clear_object (&self->monitor);
@@ -520,6 +597,7 @@ nav_device_capability_finalize (GObject *object)
 
   g_free (self->cpu_model);
   g_free (self->power_supply_root);
+  g_free (self->stun_server);
   G_OBJECT_CLASS (nav_device_capability_parent_class)->finalize (object);
 }
 
@@ -556,6 +634,7 @@ nav_device_capability_get_property (GObject    *object,
       break;
     case PROP_POWER_SUPPLY_ROOT: g_value_set_string (value, self->power_supply_root); break;
     case PROP_POLL_INTERVAL: g_value_set_uint (value, self->poll_interval); break;
+    case PROP_STUN_SERVER: g_value_set_string (value, self->stun_server); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -599,6 +678,11 @@ nav_device_capability_set_property (GObject      *object,
       self->poll_interval = g_value_get_uint (value);
       if (self->power_supply_root != NULL)   /* after construction */
         restart_poll (self);
+      break;
+    case PROP_STUN_SERVER:
+      g_free (self->stun_server);
+      self->stun_server = g_value_dup_string (value);
+      start_nat_discovery (self);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -799,6 +883,20 @@ nav_device_capability_class_init (NavDeviceCapabilityClass *klass)
   properties[PROP_POLL_INTERVAL] =
     g_param_spec_uint ("poll-interval", NULL, NULL, 0, 3600, 5,
                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NavDeviceCapability:stun-server:
+   *
+   * A STUN server with RFC 5780 support (`HOST:PORT`): when set, the STUN
+   * tier's NAT discovery runs against it and sets
+   * [property@Nav.DeviceCapability:nat-type] from the mapping behaviour
+   * it finds (1 no NAT, 2 endpoint-independent, 3 address-dependent,
+   * 4 address-and-port-dependent).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_STUN_SERVER] =
+    g_param_spec_string ("stun-server", NULL, NULL, NULL, rw);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 

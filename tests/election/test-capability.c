@@ -3,6 +3,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <signal.h>
 #include <string.h>
 #include <glib/gstdio.h>
 #include <netavanue/netavanue.h>
@@ -160,6 +161,99 @@ test_fake_battery (void)
   remove_tree (root);
 }
 
+/* Two free UDP ports in a row on 127.0.0.1 (the STUN server's and its
+ * RFC 5780 alternate); 0 if none found. */
+static guint16
+free_udp_pair (void)
+{
+  guint attempt;
+
+  for (attempt = 0; attempt < 20; attempt++)
+    {
+      g_autoptr (GSocket) a = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                            G_SOCKET_PROTOCOL_UDP, NULL);
+      g_autoptr (GSocket) b = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                            G_SOCKET_PROTOCOL_UDP, NULL);
+      g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+      g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+      g_autoptr (GSocketAddress) bound = NULL;
+      g_autoptr (GSocketAddress) next = NULL;
+      guint16 port;
+
+      if (!g_socket_bind (a, any, FALSE, NULL))
+        continue;
+      bound = g_socket_get_local_address (a, NULL);
+      port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+      if (port == 65535)
+        continue;
+      next = g_inet_socket_address_new (lo, port + 1);
+      if (g_socket_bind (b, next, FALSE, NULL))
+        return port;
+    }
+  return 0;
+}
+
+/* The NAT type from the STUN tier's RFC 5780 discovery, against a real
+ * nav-server --stun on 127.0.0.1 and 127.0.0.2: no NAT (1). */
+static void
+test_nat_type (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) server = NULL;
+  g_autoptr (GDataInputStream) out = NULL;
+  g_autoptr (GObject) cap = NULL;
+  g_autofree gchar *port_arg = NULL;
+  g_autofree gchar *stun = NULL;
+  guint16 port = free_udp_pair ();
+  guint changed = 0, nat = 0;
+  gint64 deadline;
+
+  g_assert_cmpuint (port, !=, 0);
+  port_arg = g_strdup_printf ("--listening-port=%u", port);
+  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE,
+                             &error, "nav-server", "--stun", "-L", "127.0.0.1",
+                             "--alt-listening-ip=127.0.0.2", "--no-tls", port_arg, NULL);
+  g_assert_no_error (error);
+  /* Listening on the four UDP sockets before the probe is sent (its first
+   * request would meet a closed port and fail at once). */
+  /* The pipe stays open to the end: the server logs each request. */
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  {
+    guint udp = 0;
+
+    while (udp < 4)
+      {
+        g_autofree gchar *line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+
+        g_assert_no_error (error);
+        g_assert_nonnull (line);   /* the server exited */
+        if (strstr (line, "event=listening transport=udp") != NULL)
+          udp++;
+      }
+  }
+
+  cap = g_object_new (capability_type (), "poll-interval", 0, NULL);
+  g_object_get (cap, "nat-type", &nat, NULL);
+  g_assert_cmpuint (nat, ==, 0);   /* unknown until discovered */
+  g_signal_connect (cap, "changed", G_CALLBACK (on_changed), &changed);
+  stun = g_strdup_printf ("127.0.0.1:%u", port);
+  g_object_set (cap, "stun-server", stun, NULL);
+
+  /* A guard against hangs, not a timed assertion. */
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (changed == 0 && g_get_monotonic_time () < deadline)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+  g_object_get (cap, "nat-type", &nat, NULL);
+  g_assert_cmpuint (changed, ==, 1);
+  g_assert_cmpuint (nat, ==, 1);
+
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -167,5 +261,6 @@ main (int argc, char **argv)
 
   g_test_add_func ("/capability/this-machine", test_this_machine);
   g_test_add_func ("/capability/fake-battery", test_fake_battery);
+  g_test_add_func ("/capability/nat-type", test_nat_type);
   return g_test_run ();
 }
