@@ -17,6 +17,7 @@ Cases (argv[1]):
            survivor delivers each message exactly once.
   python   the API through GI: a Nav.Group of this process joins, is
            elected, exchanges messages with the members and leaves.
+  demo     `nav-demo --group 4`: agreement, then two hub kills survived.
 """
 import os
 import re
@@ -352,7 +353,27 @@ def case_python():
         g.close()
 
 
+def case_demo():
+    """`nav-demo --group 4` (its embedded signaling server): the four
+    members agree, then two hubs are killed and the survivors agree each
+    time on a new hub in a higher epoch."""
+    p = Process(["nav-demo", "--group", "4", "--group-kills", "2", "--timeout", "60"], env=server_env())
+    try:
+        first = p.wait_line(r"group: the 4 members agree on member (\d+) .* epoch (\d+)")
+        second = p.wait_line(r"group: the 3 survivors agree on member (\d+) .* epoch (\d+), ")
+        third = p.wait_line(r"group: the 2 survivors agree on member (\d+) .* epoch (\d+), ")
+        hubs = [m.group(1) for m in (first, second, third)]
+        epochs = [int(m.group(2)) for m in (first, second, third)]
+        assert len(set(hubs)) == 3 and epochs == sorted(set(epochs)), (hubs, epochs)
+        assert len(matches(p, r"group: killing the hub")) == 2
+        rc = p.proc.wait(WAIT_LIMIT_S)   # it ends by itself
+    finally:
+        p.stop()
+    assert rc == 0, "\n".join(p.lines)
+    print("nav-demo --group 4: hubs %s, epochs %s" % (hubs, epochs))
+
+
 if __name__ == "__main__":
     {"agree": case_agree, "battery": case_battery, "attacks": case_attacks,
-     "messages": case_messages, "python": case_python}[sys.argv[1]]()
+     "messages": case_messages, "python": case_python, "demo": case_demo}[sys.argv[1]]()
     print("ok")
