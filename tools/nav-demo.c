@@ -31,6 +31,7 @@
 
 #include "nav-demo-pc.h"
 #include "nav-demo-discover.h"
+#include "nav-demo-group.h"
 
 typedef struct {
   GMainLoop *loop;
@@ -1045,12 +1046,16 @@ main (int argc, char **argv)
     g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
     g_option_context_add_group (option_context, group);
   }
+  nav_demo_group_add_options (option_context);
   g_option_context_set_translation_domain (option_context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (option_context, &argc, &argv, &error))
     {
       g_printerr ("%s\n", error->message);
       return 2;
     }
+  /* --group N: member processes elect a hub (tools/nav-demo-group.c). */
+  if (nav_demo_group_requested ())
+    return nav_demo_group_run (argv[0], opt_signal, opt_room, opt_timeout);
   /* --discover and --dht find where to meet, then run as --signal
    * (tools/nav-demo-discover.c). */
   if ((opt_discover || opt_dht != NULL) &&

@@ -19,8 +19,6 @@ guint64              nav_device_capability_get_memory_bytes (NavDeviceCapability
 gboolean             nav_device_capability_get_on_battery (NavDeviceCapability *self);
 guint                nav_device_capability_get_score     (NavDeviceCapability *self);
 
-guint                nav_device_capability_compute_score (guint    cpu_count,
-                                                          guint64  memory_bytes,
-                                                          gboolean on_battery);
+gboolean             nav_device_capability_refresh       (NavDeviceCapability *self);
 
 G_END_DECLS

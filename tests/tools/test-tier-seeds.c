@@ -180,11 +180,17 @@ test_device_capability (void)
 #ifdef __linux__
   g_assert_cmpuint (memory, >, 0);
 #endif
-  /* the documented formula */
-  expected = 100 * MIN (cpu_count, 64) + 50 * (guint) MIN (memory >> 30, 256);
-  if (on_battery)
-    expected /= 4;
-  g_assert_cmpuint (score, ==, MAX (expected, 1));
+  /* the documented formula: the plan's, of the measured claims */
+  {
+    g_autoptr (NavCapabilityClaims) claims = NULL;
+
+    g_object_get (capability, "claims", &claims, NULL);
+    g_assert_cmpuint (claims->cpu_count, ==, cpu_count);
+    g_assert_cmpuint (claims->memory_mb, ==, memory >> 20);
+    g_assert_true (on_battery == (claims->battery_percent != NAV_BATTERY_NONE && !claims->charging));
+    expected = nav_capability_claims_default_score (claims);
+  }
+  g_assert_cmpuint (score, ==, expected);
 }
 
 int

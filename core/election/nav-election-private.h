@@ -1,0 +1,23 @@
+/* nav-election-private.h: helpers of the election tier shared by its
+ * sources, the tests and the fuzz target
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "netavanue/netavanue.h"
+
+G_BEGIN_DECLS
+
+/* The record's bytes without the signature filled in (zeroes). */
+NAV_AVAILABLE_IN_ALL
+void nav_capability_record_encode_unsigned (const NavCapabilityRecord *record,
+                                            guint8                    *out);
+/* Ed25519 signature of @length bytes into @signature (64 bytes). */
+NAV_AVAILABLE_IN_ALL
+void nav_device_identity_sign_raw (NavDeviceIdentity *self,
+                                   const guint8      *data,
+                                   gsize              length,
+                                   guint8            *signature);
+
+G_END_DECLS

@@ -1,0 +1,379 @@
+#!/usr/bin/python3
+"""Hub election between processes (issue 18): `nav-demo --group-member`
+processes in a room of a real `nav-server --signaling` on loopback, each
+with a fake battery (NAV_POWER_SUPPLY_ROOT) so that their scores differ
+(member 0 best, then 1, 2, ...).
+
+Cases (argv[1]):
+  agree    5 members agree on member 0; SIGKILL it, the survivors agree on
+           member 1 in a higher epoch; SIGKILL that, member 2.
+  battery  the hub's battery drops under 20 % discharging: it yields to
+           member 1 in a higher epoch.
+  attacks  a client of the room (Python, GI) sends a record signed by
+           another key than its own, a replayed one, one with a lower
+           sequence, a forged hub claim, an impossible claim and garbage:
+           every member refuses and counts each, and the hub stays.
+  messages star messages through the hub, sent across a hub kill: every
+           survivor delivers each message exactly once.
+  python   the API through GI: a Nav.Group of this process joins, is
+           elected, exchanges messages with the members and leaves.
+  demo     `nav-demo --group 4`: agreement, then two hub kills survived.
+"""
+import os
+import re
+import shutil
+import signal
+import struct
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "signaling"))
+
+# The signaling tests' child process and server helpers (GI set up there).
+from test_signaling import Process, WAIT_LIMIT_S, nav_server, server_env  # noqa: E402,F401
+from gi.repository import GLib, Nav  # noqa: E402
+
+ROOM = "election-test-%d" % os.getpid()
+
+
+def matches(proc, pattern):
+    """Every match of pattern in proc's lines so far, in order."""
+    regex = re.compile(pattern)
+    with proc.cond:
+        found = [regex.search(line) for line in proc.lines]
+    return [m for m in found if m]
+
+
+class Member:
+    """A `nav-demo --group-member` process, its commands through a FIFO."""
+
+    def __init__(self, index, uri, power_root, fifo, prefix=(), extra=()):
+        os.mkfifo(fifo)
+        # Opened read-write, so that neither side blocks on open.
+        self.control = os.open(fifo, os.O_RDWR)
+        env = server_env()
+        env["NAV_POWER_SUPPLY_ROOT"] = power_root
+        # No hysteresis: the battery levels differ by less than its margin,
+        # and the first hub must be member 0 however late it starts.
+        self.proc = Process([*prefix, "nav-demo", "--group-member", str(index), "--signal", uri,
+                             "--room", ROOM, "--group-hysteresis=0", "--group-control", fifo,
+                             *extra], env=env)
+        self.lines = self.proc.lines
+        self.wait_line = self.proc.wait_line
+
+    def all(self, pattern):
+        return matches(self.proc, pattern)
+
+    def last(self, pattern):
+        found = self.all(pattern)
+        return found[-1] if found else None
+
+    def write(self, text):
+        os.write(self.control, (text + "\n").encode())
+
+    def stop(self, sig=signal.SIGTERM):
+        if sig != signal.SIGTERM and self.proc.proc.poll() is None:
+            self.proc.proc.send_signal(sig)
+        rc = self.proc.stop()
+        os.close(self.control)
+        return rc
+
+
+class Group:
+    def __init__(self, n, server=None, prefixes=None, extra=()):
+        """n members on loopback; or, in the netns lab, server is (process,
+        uri) and prefixes[i] the `ip netns exec` of member i."""
+        self.tmp = tempfile.mkdtemp(prefix="nav-election-")
+        self.server, self.uri = server or nav_server("--signaling-rate=0", "--signaling-ip-rate=0")
+        self.members = []
+        self.dead = set()
+        for i in range(n):
+            root = os.path.join(self.tmp, "power-%d" % i)
+            os.makedirs(os.path.join(root, "BAT0"))
+            self.set_battery(i, 99 - 4 * i, "Discharging")
+            self.members.append(Member(i, self.uri, root, os.path.join(self.tmp, "control-%d" % i),
+                                       prefixes[i] if prefixes else (), extra))
+        self.ids = [m.wait_line(r"event=start id=([0-9a-f]{32})").group(1) for m in self.members]
+
+    def set_battery(self, i, capacity, status):
+        bat = os.path.join(self.tmp, "power-%d" % i, "BAT0")
+        for name, value in (("type", "Battery"), ("capacity", str(capacity)), ("status", status)):
+            with open(os.path.join(bat, name + ".tmp"), "w") as f:
+                f.write(value + "\n")
+            os.rename(os.path.join(bat, name + ".tmp"), os.path.join(bat, name))
+
+    def view(self, i):
+        m = self.members[i].last(r"event=hub hub=(\S+) epoch=(\d+) role=(\S+)")
+        return (m.group(1), int(m.group(2)), m.group(3)) if m else None
+
+    def wait_agreement(self, expected_hub):
+        """Every live member follows member expected_hub in one epoch."""
+        start = time.monotonic()
+        while True:
+            views = {i: self.view(i) for i in range(len(self.members)) if i not in self.dead}
+            hubs = {(v[0], v[1]) for v in views.values() if v}
+            if len(hubs) == 1 and all(views.values()):
+                hub, epoch = hubs.pop()
+                if hub == self.ids[expected_hub]:
+                    roles = [v[2] for v in views.values()]
+                    assert roles.count("hub") == 1, views
+                    return epoch, time.monotonic() - start
+            if time.monotonic() - start > WAIT_LIMIT_S:
+                raise AssertionError("no agreement on member %d: %r" % (expected_hub, views))
+            time.sleep(0.01)
+
+    def kill(self, i):
+        self.dead.add(i)
+        self.members[i].stop(signal.SIGKILL)
+
+    def close(self):
+        for i, m in enumerate(self.members):
+            if i not in self.dead:
+                m.write("quit")
+                rc = m.proc.proc.wait(WAIT_LIMIT_S)
+                m.stop()
+                assert rc == 0, "member %d exited %s:\n%s" % (i, rc, "\n".join(m.lines))
+        self.server.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def case_agree():
+    g = Group(5)
+    try:
+        epoch, took = g.wait_agreement(0)
+        print("5 members agree on member 0, epoch %d (%.0f ms)" % (epoch, took * 1000))
+        g.kill(0)
+        epoch1, took = g.wait_agreement(1)
+        print("hub killed: survivors agree on member 1, epoch %d, %.0f ms" % (epoch1, took * 1000))
+        assert epoch1 > epoch
+        g.kill(1)
+        epoch2, took = g.wait_agreement(2)
+        print("hub killed: survivors agree on member 2, epoch %d, %.0f ms" % (epoch2, took * 1000))
+        assert epoch2 > epoch1
+        # Never two hubs for one epoch, in any member's history.
+        seen = {}
+        for m in g.members:
+            for h in m.all(r"event=hub hub=([0-9a-f]{32}) epoch=(\d+)"):
+                assert seen.setdefault(int(h.group(2)), h.group(1)) == h.group(1), seen
+    finally:
+        g.close()
+
+
+def case_battery():
+    g = Group(5)
+    try:
+        epoch, _ = g.wait_agreement(0)
+        g.set_battery(0, 12, "Discharging")
+        g.members[0].write("refresh")
+        epoch1, took = g.wait_agreement(1)
+        print("hub battery at 12 %%: member 1 takes over, epoch %d, %.0f ms" % (epoch1, took * 1000))
+        assert epoch1 > epoch
+        g.members[0].wait_line(r"event=claims score=\d+ cpus=\d+ battery=12 charging=0")
+    finally:
+        g.close()
+
+
+# The record's wire format (docs/election.md).
+def record(identity_pub, sign, kind, sequence, epoch, claims, hub_key=None, ts=None):
+    cpu, mem, battery, flags, net, nat, bw, screen, codecs = claims
+    body = struct.pack(">4sBBH32sQQQHIBBBBIHH32s", b"NVCR", 1, kind, 0, identity_pub, sequence, epoch,
+                       ts if ts is not None else int(time.time() * 1000),
+                       cpu, mem, battery, flags, net, nat, bw, screen, codecs,
+                       hub_key or bytes(32))
+    assert len(body) == 114
+    return body + sign(body)
+
+
+class Attacker:
+    """A client of the room, through the library's own signaling client."""
+
+    def __init__(self, uri):
+        self.client = Nav.SignalingClient.new(uri)
+        self.records = []
+        self.client.connect("candidate", self._on_candidate)
+        done = []
+        self.client.connect_async(None, lambda c, r: done.append(c.connect_finish(r)))
+        self._iterate_until(lambda: done)
+        self.client.join(ROOM, None)
+
+    def _on_candidate(self, client, room, sender, text):
+        if text.startswith("nav-election/1 "):
+            self.records.append((sender, GLib.base64_decode(text.split(" ", 1)[1])))
+
+    def _iterate_until(self, cond, limit=WAIT_LIMIT_S):
+        ctx = GLib.MainContext.default()
+        deadline = time.monotonic() + limit
+        while not cond():
+            assert time.monotonic() < deadline
+            ctx.iteration(False)
+            time.sleep(0.002)
+
+    def pump(self, seconds):
+        end = time.monotonic() + seconds
+        self._iterate_until(lambda: time.monotonic() > end, seconds + 5)
+
+    def send(self, raw):
+        self.client.send_candidate(ROOM, None, "nav-election/1 " + GLib.base64_encode(raw))
+        self.pump(0.05)
+
+
+def case_attacks():
+    g = Group(4)
+    try:
+        epoch, _ = g.wait_agreement(0)
+        att = Attacker(g.uri)
+        att.pump(0.5)
+        assert att.records, "no record seen in the room"
+        mine = Nav.DeviceIdentity.new_ephemeral()
+        other = Nav.DeviceIdentity.new_ephemeral()
+        my_pub = bytes(mine.get_public_key().get_data())
+        def sign_mine(b):
+            return bytes(mine.sign(GLib.Bytes.new(b)).get_data())
+        def sign_other(b):
+            return bytes(other.sign(GLib.Bytes.new(b)).get_data())
+        good = (4, 8192, 255, 0x03, 1, 0, 0, 0, 1)   # a modest desktop: loses to member 0
+        seq = int(time.time() * 1e6)
+
+        # A first valid record binds this connection to our key.
+        att.send(record(my_pub, sign_mine, 1, seq, epoch, good))
+        # Signed with another key than the record's.
+        att.send(record(my_pub, sign_other, 1, seq + 1, epoch, good))
+        # Replayed: a member's captured record, and our own first one again.
+        att.send(att.records[0][1])
+        att.send(record(my_pub, sign_mine, 1, seq, epoch, good))
+        # Lower sequence.
+        att.send(record(my_pub, sign_mine, 1, seq - 5, epoch, good))
+        # A forged hub claim of the next epoch by a member that is not the best.
+        att.send(record(my_pub, sign_mine, 2, seq + 2, epoch + 1, good, hub_key=my_pub))
+        # An impossible claim (60000 processors).
+        att.send(record(my_pub, sign_mine, 2, seq + 3, epoch + 1, (60000,) + good[1:], hub_key=my_pub))
+        # Garbage.
+        att.send(b"NVCR" + bytes(20))
+        att.pump(0.5)
+
+        for i, m in enumerate(g.members):
+            for reason in ("bad-signature", "wrong-key", "replay", "forged-hub", "impossible", "malformed"):
+                m.wait_line(r"event=refused reason=%s count=" % reason)
+            counts = {r.group(1): int(r.group(2))
+                      for r in m.all(r"event=refused reason=(\S+) count=(\d+)")}
+            print("member %d refused: %r" % (i, counts))
+            # Ours again and the lower one; the captured one through our
+            # connection is a wrong key; exactly the attacker's records.
+            assert counts == {"bad-signature": 1, "wrong-key": 1, "replay": 2, "forged-hub": 1,
+                              "impossible": 1, "malformed": 1}, counts
+        epoch2, _ = g.wait_agreement(0)
+        assert epoch2 >= epoch
+    finally:
+        g.close()
+
+
+def case_messages():
+    g = Group(4)
+    try:
+        g.wait_agreement(0)
+        for k in range(5):
+            g.members[3].write("send before-%d" % k)
+        for i in (1, 2):
+            for k in range(5):
+                g.members[i].wait_line(r"event=message origin=%s text=before-%d " % (g.ids[3], k))
+        g.kill(0)
+        # Sent while the hub is gone: queued, then through the next hub.
+        for k in range(5):
+            g.members[3].write("send during-%d" % k)
+        g.wait_agreement(1)
+        for k in range(5):
+            g.members[3].write("send after-%d" % k)
+        for i in (1, 2):
+            for k in range(5):
+                for phase in ("before", "during", "after"):
+                    g.members[i].wait_line(r"event=message origin=%s text=%s-%d " % (g.ids[3], phase, k))
+        time.sleep(0.3)
+        for i in (1, 2):
+            texts = [m.group(1) for m in g.members[i].all(r"event=message origin=%s text=(\S+)" % g.ids[3])]
+            assert len(texts) == len(set(texts)) == 15, texts
+        print("15 messages across a hub kill: each delivered once at every survivor")
+    finally:
+        g.close()
+
+
+def case_python():
+    """The API through GI: a Nav.Group of this process, a big desktop,
+    joins three nav-demo members, becomes their hub, exchanges messages
+    with them, and leaves: they elect member 0 at once."""
+    g = Group(3)
+    try:
+        g.wait_agreement(0)
+        identity = Nav.DeviceIdentity.new_ephemeral()
+        claims = Nav.CapabilityClaims()
+        claims.cpu_count = 64
+        claims.memory_mb = 262144
+        claims.battery_percent = Nav.BATTERY_NONE
+        claims.charging = True
+        claims.desktop = True
+        claims.network_type = Nav.NetworkType.ETHERNET
+        assert claims.default_score() == 640 + 2621 + 200 + 100 + 50, claims.default_score()
+        group = Nav.Group(identity=identity, topology=Nav.GroupTopology.STAR)
+        group.set_claims(claims)
+        election = group.get_election()
+        hubs, got = [], []
+        election.connect("hub-changed", lambda e, hub, epoch: hubs.append((hub, epoch)))
+        group.connect("message", lambda grp, origin, data: got.append((origin, bytes(data.get_data()))))
+        joined = []
+        group.join_async(g.uri, ROOM, None, lambda grp, r: joined.append(grp.join_finish(r)))
+        ctx = GLib.MainContext.default()
+
+        def spin(cond):
+            deadline = time.monotonic() + WAIT_LIMIT_S
+            while not cond():
+                assert time.monotonic() < deadline, (hubs, got)
+                ctx.iteration(False)
+                time.sleep(0.002)
+
+        me = identity.props.device_id
+        spin(lambda: joined and election.get_role() == Nav.ElectionRole.HUB)
+        spin(lambda: all((g.view(i) or ("",))[0] == me for i in range(3)))
+        assert election.get_member_count() == 4
+        assert election.dup_runner_up_id() == g.ids[0]
+
+        assert group.send(GLib.Bytes.new(b"from-python"))
+        for i in range(3):
+            g.members[i].wait_line(r"event=message origin=%s text=from-python " % me)
+        g.members[2].write("send to-python")
+        spin(lambda: (g.ids[2], b"to-python") in got)
+
+        epoch = election.get_epoch()
+        group.leave()
+        start = time.monotonic()
+        after, _ = g.wait_agreement(0)
+        print("GI member was hub; it left, member 0 agreed on within %.0f ms"
+              % ((time.monotonic() - start) * 1000))
+        assert after > epoch
+    finally:
+        g.close()
+
+
+def case_demo():
+    """`nav-demo --group 4` (its embedded signaling server): the four
+    members agree, then two hubs are killed and the survivors agree each
+    time on a new hub in a higher epoch."""
+    p = Process(["nav-demo", "--group", "4", "--group-kills", "2", "--timeout", "60"], env=server_env())
+    try:
+        first = p.wait_line(r"group: the 4 members agree on member (\d+) .* epoch (\d+)")
+        second = p.wait_line(r"group: the 3 survivors agree on member (\d+) .* epoch (\d+), ")
+        third = p.wait_line(r"group: the 2 survivors agree on member (\d+) .* epoch (\d+), ")
+        hubs = [m.group(1) for m in (first, second, third)]
+        epochs = [int(m.group(2)) for m in (first, second, third)]
+        assert len(set(hubs)) == 3 and epochs == sorted(set(epochs)), (hubs, epochs)
+        assert len(matches(p, r"group: killing the hub")) == 2
+        rc = p.proc.wait(WAIT_LIMIT_S)   # it ends by itself
+    finally:
+        p.stop()
+    assert rc == 0, "\n".join(p.lines)
+    print("nav-demo --group 4: hubs %s, epochs %s" % (hubs, epochs))
+
+
+if __name__ == "__main__":
+    {"agree": case_agree, "battery": case_battery, "attacks": case_attacks,
+     "messages": case_messages, "python": case_python, "demo": case_demo}[sys.argv[1]]()
+    print("ok")
