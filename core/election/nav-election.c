@@ -536,7 +536,8 @@ nav_election_tick (NavElection *self,
  * @self: an election
  * @claims: this device's capabilities
  *
- * Sets what this device claims (from a [class@Nav.DeviceCapability] or the
+ * Sets what this device claims (from the election module's
+ * `NavDeviceCapability`, its probe of this machine, or from the
  * application).  The change is broadcast with the next record, and may
  * make this device yield (a battery under the threshold) or claim the hub.
  *

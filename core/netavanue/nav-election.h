@@ -305,8 +305,8 @@ G_DECLARE_DERIVABLE_TYPE (NavElection, nav_election, NAV, ELECTION, GObject)
  * @score: computes the score of a member from its claims; the default is
  *   nav_capability_claims_default_score()
  *
- * The class of [class@Nav.Election]; override @score (or connect to
- * [signal@Nav.Election::score]) to plug another scorer in.
+ * The class of [class@Nav.Election]; a subclass overrides @score (in
+ * Python, `do_score`) to plug another scorer in.
  *
  * Since: 1.0
  */
