@@ -66,10 +66,23 @@ struct _NavServerStats
 static void client_free (gpointer data);
 static void client_finish (Client *c);
 
-/* Values of get_stats() that are current amounts, not running totals. */
+/* Values of get_stats() that are current amounts, not running totals,
+ * as server/key.  The signaling server's `connections` is the running
+ * total of accepted connections (a counter); `open` and `pending` are
+ * the connections open now and those still in their handshake. */
 static const gchar * const gauges[] = {
-  "allocations", "connections", "tcp-connections", "rooms", "peers", NULL
+  "stun/tcp-connections", "turn/allocations", "turn/connections", "turn/threads",
+  "signaling/rooms", "signaling/peers", "signaling/open", "signaling/pending", NULL
 };
+
+static gboolean
+is_gauge (const gchar *server,
+          const gchar *key)
+{
+  g_autofree gchar *name = g_strconcat (server, "/", key, NULL);
+
+  return g_strv_contains (gauges, name);
+}
 
 static void
 entry_free (gpointer data)
@@ -208,7 +221,7 @@ render_metrics (NavServerStats *self)
       g_variant_iter_init (&iter, stats);
       while (g_variant_iter_next (&iter, "{&st}", &key, &value))
         {
-          gboolean counter = !g_strv_contains (gauges, key);
+          gboolean counter = !is_gauge (e->name, key);
           g_autofree gchar *name = metric_name (e->name, key, counter);
 
           g_string_append_printf (out, "# HELP %s %s server: %s\n", name, e->name, key);
