@@ -181,6 +181,7 @@ typedef struct {
   guint received;
   guint64 bytes;
   gint64 last_receive_us;
+  gchar *gathering_error;       /* the last ::gathering-error, to say why */
 } DemoPeer;
 
 static const gchar *
@@ -327,6 +328,35 @@ on_agent_remote_candidate (NavAgent     *agent,
            nav_candidate_type_to_string (candidate->type));
 }
 
+/* A STUN or TURN server gave no candidate: say so at once, and keep
+ * the reason for the end, should the agents not connect. */
+static void
+on_agent_gathering_error (NavAgent     *agent,
+                          guint         stream_id,
+                          guint         component_id,
+                          const GError *error,
+                          DemoPeer     *peer)
+{
+  g_printerr (_("  %s: %s\n"), peer->name, error->message);
+  g_free (peer->gathering_error);
+  peer->gathering_error = g_strdup (error->message);
+}
+
+/* Why a peer did not connect, for the user: the server's error when one
+ * failed, else the state the checks ended in.  Free with g_free(). */
+static gchar *
+why_not_connected (DemoPeer *p)
+{
+  if (p->gathering_error != NULL)
+    return g_strdup (p->gathering_error);
+  if (p->state == NAV_COMPONENT_STATE_FAILED)
+    return g_strdup (_("no candidate pair works (every connectivity check failed)"));
+  if (!p->gathered)
+    return g_strdup (_("gathering its candidates did not finish"));
+  return g_strdup_printf (_("the connectivity checks did not finish in time (state %s)"),
+                          state_name (p->state));
+}
+
 static void
 connect_peer_signals (DemoPeer *p)
 {
@@ -338,6 +368,7 @@ connect_peer_signals (DemoPeer *p)
                     G_CALLBACK (on_agent_first_check), p);
   g_signal_connect (p->agent, "new-remote-candidate-full",
                     G_CALLBACK (on_agent_remote_candidate), p);
+  g_signal_connect (p->agent, "gathering-error", G_CALLBACK (on_agent_gathering_error), p);
 }
 
 /* Prints "NAME: path LOCAL (TYPE) → REMOTE (TYPE)" from the agent's
@@ -650,7 +681,13 @@ run_agents (NavRegistry  *registry,
   if (!iterate_until (peers, both_ready, opt_timeout) ||
       peers[0].state != NAV_COMPONENT_STATE_READY || peers[1].state != NAV_COMPONENT_STATE_READY)
     {
-      g_printerr (_("The agents did not connect\n"));
+      for (i = 0; i < 2; i++)
+        if (peers[i].state != NAV_COMPONENT_STATE_READY)
+          {
+            g_autofree gchar *why = why_not_connected (&peers[i]);
+
+            g_printerr (_("The agents did not connect: %s: %s\n"), peers[i].name, why);
+          }
       ok = FALSE;
       goto out;
     }
@@ -685,7 +722,10 @@ run_agents (NavRegistry  *registry,
 
 out:
   for (i = 0; i < 2; i++)
-    g_clear_object (&peers[i].agent);
+    {
+      g_clear_object (&peers[i].agent);
+      g_clear_pointer (&peers[i].gathering_error, g_free);
+    }
   if (servers.stun != NULL || servers.turn != NULL)
     {
       g_print (_("Embedded servers' counters:\n"));
@@ -765,7 +805,14 @@ on_signal_tick (gpointer user_data)
     }
   if (p->state == NAV_COMPONENT_STATE_FAILED)
     {
-      signal_fail (demo, _("ICE failed: no candidate pair works"));
+      if (p->gathering_error != NULL)
+        {
+          g_autofree gchar *message = g_strdup_printf (_("ICE failed: %s"), p->gathering_error);
+
+          signal_fail (demo, message);
+        }
+      else
+        signal_fail (demo, _("ICE failed: no candidate pair works"));
       demo->tick_id = 0;
       return G_SOURCE_REMOVE;
     }
@@ -802,13 +849,18 @@ on_signal_timeout (gpointer user_data)
   SignalDemo *demo = user_data;
   g_autofree gchar *message = NULL;
   const gchar *phase;
+  g_autofree gchar *why = NULL;
 
   if (nav_signaling_client_get_peer_id (demo->client) == NULL)
     phase = _("not connected to the signaling server");
   else if (demo->session == NULL || nav_signaling_session_get_remote_peer (demo->session) == NULL)
     phase = _("no peer joined the room");
   else if (demo->ready_us == 0)
-    phase = _("the agents did not connect");
+    {
+      g_autofree gchar *reason = why_not_connected (&demo->peer);
+
+      phase = why = g_strdup_printf (_("the agents did not connect: %s"), reason);
+    }
   else
     phase = _("no data came back from the peer");
   message = g_strdup_printf (_("Timed out after %d s: %s"), opt_timeout, phase);
@@ -994,6 +1046,7 @@ run_signal (void)
     ;
   g_object_unref (demo.client);
   g_object_unref (p->agent);
+  g_clear_pointer (&p->gathering_error, g_free);
   g_main_loop_unref (demo.loop);
   g_free (demo.payload);
   g_free (demo.peer_id);

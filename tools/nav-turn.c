@@ -13,6 +13,8 @@
 #include <glib-unix.h>
 #include <netavanue/netavanue.h>
 
+#include "nav-tool-progress.h"
+
 /* The TURN client is the `turn` transport of the turn module, reached
  * through the registry: a NavTransport, allocated by GAsyncInitable, with
  * properties and action signals for the rest (NavTurnRelayTransport). */
@@ -148,6 +150,7 @@ typedef struct
   gboolean failed;
   GError *close_error;
   guint permits_pending;        /* --permit: CreatePermission in flight */
+  NavToolProgress progress;     /* while the Allocate waits */
 } App;
 
 static void
@@ -465,6 +468,7 @@ allocated (GObject      *source,
   gchar buf[NAV_ADDRESS_STRING_LEN];
   guint lifetime = 0;
 
+  nav_tool_progress_stop (&app->progress);
   if (!g_async_initable_init_finish (G_ASYNC_INITABLE (source), result, &error))
     {
       app_fail (app, error->message);
@@ -689,9 +693,13 @@ main (int   argc,
   g_signal_connect (app.relay, "permitted", G_CALLBACK (permit_done), &app);
   g_signal_connect (app.relay, "peer-connected", G_CALLBACK (connected), &app);
   g_signal_connect (app.relay, "closed", G_CALLBACK (on_closed), &app);
+  nav_tool_progress_start (&app.progress, "nav-turn", opt_server, opt_tcp || opt_tls,
+                           (guint) MAX (opt_rto, 1), (guint) MAX (opt_rc, 1),
+                           (guint) MAX (opt_connect_timeout, 1000));
   g_async_initable_init_async (G_ASYNC_INITABLE (app.relay), G_PRIORITY_DEFAULT, NULL,
                                allocated, &app);
   g_main_loop_run (app.loop);
+  nav_tool_progress_stop (&app.progress);
   if (app.timer != NULL)
     {
       g_source_destroy (app.timer);
