@@ -513,7 +513,10 @@ remote_binary (NavChannel *channel,
                GBytes     *message,
                gpointer    user_data)
 {
-  g_print (_("  received %" G_GSIZE_FORMAT " bytes of binary data\n"), g_bytes_get_size (message));
+  g_autofree gchar *count = g_strdup_printf ("%" G_GSIZE_FORMAT, g_bytes_get_size (message));
+
+  /* the count as text: xgettext cuts a message at G_GSIZE_FORMAT */
+  g_print (_("  received %s bytes of binary data\n"), count);
 }
 
 static void

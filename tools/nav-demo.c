@@ -29,6 +29,8 @@
 #include <glib/gi18n.h>
 #include <netavanue/netavanue.h>
 
+#include "nav-tool-i18n.h"
+
 #include "nav-demo-pc.h"
 #include "nav-demo-discover.h"
 
@@ -1078,7 +1080,7 @@ main (int argc, char **argv)
   gint i;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, nav_tool_localedir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

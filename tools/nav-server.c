@@ -17,6 +17,8 @@
 #include <glib-unix.h>
 #include <netavanue/netavanue.h>
 
+#include "nav-tool-i18n.h"
+
 #include "nav-server-signaling.h"
 #include "nav-server-turn.h"
 #include "nav-server-stats.h"
@@ -391,7 +393,7 @@ main (int    argc,
   guint i;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, nav_tool_localedir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

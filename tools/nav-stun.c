@@ -10,6 +10,8 @@
 #include <glib/gi18n.h>
 #include <netavanue/netavanue.h>
 
+#include "nav-tool-i18n.h"
+
 #include "nav-tool-progress.h"
 
 /* RFC 8489 §6.2.1 and §6.2.2 defaults */
@@ -172,7 +174,7 @@ main (int    argc,
   App app = { 0 };
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, nav_tool_localedir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -13,6 +13,8 @@
 #include <glib-unix.h>
 #include <netavanue/netavanue.h>
 
+#include "nav-tool-i18n.h"
+
 #include "nav-tool-progress.h"
 
 /* The TURN client is the `turn` transport of the turn module, reached
@@ -588,7 +590,7 @@ main (int   argc,
   gdouble min = 0, max = 0, sum = 0;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, nav_tool_localedir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
@@ -768,8 +770,13 @@ main (int   argc,
       if (stale > 0)
         g_print (_("Stale nonces renewed: %u\n"), stale);
       if (garbage > 0)
-        g_print (_("Ignored from the server: %" G_GUINT64_FORMAT " malformed or unexpected messages\n"),
-                 garbage);
+        {
+          /* the count as text: a G_GUINT64_FORMAT in the message would
+           * keep it from being translated (xgettext cuts it there) */
+          g_autofree gchar *count = g_strdup_printf ("%" G_GUINT64_FORMAT, garbage);
+
+          g_print (_("Ignored from the server: %s malformed or unexpected messages\n"), count);
+        }
       app.closing = TRUE;
       nav_transport_set_receive_func (app.relay, NULL, NULL, NULL);
       g_signal_handlers_disconnect_by_data (app.relay, &app);

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """`meson install --destdir` installs what operators rely on: the man
 page of every tool, the systemd unit, the sample configuration in
-SYSCONFDIR/netavanue.  The man pages are
+SYSCONFDIR/netavanue, and the French translation.  The man pages are
 checked to be man pages of their tool (.TH with its name, its options).
 
 SPDX-License-Identifier: LGPL-2.1-or-later
@@ -51,6 +51,10 @@ def main():
         if not confs:
             fail('the sample configuration is not installed in SYSCONFDIR/netavanue')
         print('# ' + confs[0])
+        mos = [x for x in found.get('netavanue.mo', []) if x.endswith('fr/LC_MESSAGES/netavanue.mo')]
+        if not mos:
+            fail('the French translation (fr/LC_MESSAGES/netavanue.mo) is not installed')
+        print('# ' + mos[0])
     print('PASS')
 
 
