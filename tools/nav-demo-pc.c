@@ -427,8 +427,9 @@ nav_demo_pc_run_local (gboolean datachannel,
           gsize len;
           const guint8 *wire = g_bytes_get_data (l.b.first_wire, &len);
 
-          g_print (_("  on the wire: a DTLS record (type %u, version %02x%02x, %" G_GSIZE_FORMAT
-                     " bytes), the plaintext “%s” %s in it\n"), wire[0], wire[1], wire[2], len, text,
+          /* %lu, not G_GSIZE_FORMAT: xgettext cuts a message there */
+          g_print (_("  on the wire: a DTLS record (type %u, version %02x%02x, %lu"
+                     " bytes), the plaintext “%s” %s in it\n"), wire[0], wire[1], wire[2], (gulong) len, text,
                    memmem (wire, len, text, strlen (text)) != NULL ? _("IS") : _("is not"));
         }
       ok = l.a.datagrams > 0 && l.b.datagrams > 0;
