@@ -2,46 +2,37 @@
 
 SPDX-License-Identifier: LGPL-2.1-or-later
 """
+import argparse
 import http.client
 import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
+# fail(), free_port() and binding_rtt() of the TURN attack tests
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'turn'))
+from attack_util import binding_rtt, fail  # noqa: E402,F401
+from attack_util import free_port as free_udp_tcp_port  # noqa: E402
+
 IP = '127.0.0.1'
 SCALE = float(os.environ.get('NAV_TEST_TIME_SCALE', '1'))
 
 
-def fail(msg):
-    print('FAIL: ' + msg, file=sys.stderr)
-    sys.exit(1)
+def free_port():
+    """A port free for TCP and UDP (the servers take both)."""
+    return free_udp_tcp_port()
 
 
-def free_port(kind=socket.SOCK_STREAM):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind((IP, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def free_udp_tcp_port():
-    for _ in range(100):
-        port = free_port(socket.SOCK_DGRAM)
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            t.bind((IP, port))
-            return port
-        except OSError:
-            continue
-        finally:
-            t.close()
-    fail('no free port')
+def options(*names):
+    """The scripts' arguments: each --NAME required."""
+    ap = argparse.ArgumentParser()
+    for name in names:
+        ap.add_argument('--' + name, required=True)
+    return ap.parse_args()
 
 
 def get(port, path):

@@ -14,7 +14,6 @@ an application uses the library, against tools/nav-server on loopback:
 
 SPDX-License-Identifier: LGPL-2.1-or-later
 """
-import argparse
 import os
 import socket
 import subprocess
@@ -27,7 +26,7 @@ gi.require_version('Nav', '1.0')
 from gi.repository import GLib, Nav  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from opslib import IP, SCALE, Server, fail, free_udp_tcp_port  # noqa: E402
+from opslib import IP, SCALE, Server, fail, free_udp_tcp_port, options  # noqa: E402
 
 USER, PASSWORD, REALM = 'alice', 'wonderland', 'example.org'
 
@@ -139,10 +138,7 @@ def test_turn(nav_server, nav_demo):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--nav-server', required=True)
-    ap.add_argument('--nav-demo', required=True)
-    args = ap.parse_args()
+    args = options('nav-server', 'nav-demo')
     if 'fatal-warnings' not in os.environ.get('G_DEBUG', ''):
         fail('run with G_DEBUG=fatal-warnings')
     test_stun_silent()

@@ -6,24 +6,20 @@ checked to be man pages of their tool (.TH with its name, its options).
 
 SPDX-License-Identifier: LGPL-2.1-or-later
 """
-import argparse
 import os
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from opslib import fail  # noqa: E402
+from opslib import fail, options  # noqa: E402
 
 TOOLS = {'nav-server': '--listening-port', 'nav-stun': '--nat-type', 'nav-turn': '--password',
          'nav-demo': '--', 'nav-inspect': '--'}
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--build-root', required=True)
-    ap.add_argument('--meson', required=True)
-    args = ap.parse_args()
+    args = options('build-root', 'meson')
 
     with tempfile.TemporaryDirectory() as dest:
         p = subprocess.run([args.meson, 'install', '-C', args.build_root, '--quiet',

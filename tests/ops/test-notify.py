@@ -8,32 +8,15 @@ NOTIFY_SOCKET nothing is sent and the daemon runs as before.
 
 SPDX-License-Identifier: LGPL-2.1-or-later
 """
-import argparse
 import os
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from opslib import IP, SCALE, fail, free_udp_tcp_port  # noqa: E402
-
-
-def binding_answered(port):
-    """A STUN Binding request (RFC 8489 §5) to the port: answered?"""
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(2 * SCALE)
-    tid = os.urandom(12)
-    s.sendto(struct.pack('!HHI', 0x0001, 0, 0x2112A442) + tid, (IP, port))
-    try:
-        data = s.recv(2048)
-    except socket.timeout:
-        return False
-    finally:
-        s.close()
-    return len(data) >= 20 and struct.unpack('!H', data[:2])[0] == 0x0101 and data[8:20] == tid
+from opslib import IP, SCALE, binding_rtt, fail, free_udp_tcp_port, options  # noqa: E402
 
 
 def run_with(binary, notify_addr, bind_addr, config=None):
@@ -64,7 +47,7 @@ def run_with(binary, notify_addr, bind_addr, config=None):
         if ('stun' if config is None else 'turn') not in fields.get('STATUS', ''):
             fail('STATUS does not say what is served: %r' % fields.get('STATUS'))
         # ready means serving
-        if not binding_answered(port):
+        if binding_rtt(IP, port, 2 * SCALE) is None:
             fail('READY=1 sent but the STUN port does not answer')
         proc.send_signal(signal.SIGTERM)
         try:
@@ -84,10 +67,7 @@ def run_with(binary, notify_addr, bind_addr, config=None):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--nav-server', required=True)
-    ap.add_argument('--config', required=True)
-    args = ap.parse_args()
+    args = options('nav-server', 'config')
 
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, 'notify')

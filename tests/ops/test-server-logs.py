@@ -18,7 +18,6 @@ loopback:
 
 SPDX-License-Identifier: LGPL-2.1-or-later
 """
-import argparse
 import os
 import re
 import shutil
@@ -29,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from opslib import IP, SCALE, Server, fail, free_port, free_udp_tcp_port, metrics, stats  # noqa: E402
+from opslib import IP, SCALE, Server, fail, free_port, free_udp_tcp_port, metrics, options, stats  # noqa: E402
 
 USER, PASSWORD, REALM = 'alice', 'wonderland', 'example.org'
 
@@ -209,11 +208,7 @@ def test_no_users(args):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--nav-server', required=True)
-    ap.add_argument('--nav-turn', required=True)
-    ap.add_argument('--docs', required=True)
-    args = ap.parse_args()
+    args = options('nav-server', 'nav-turn', 'docs')
 
     failregex = fail2ban_regex(args.docs)
     test_no_users(args)

@@ -6,7 +6,6 @@ does: Type=notify, the hardening options.
 
 SPDX-License-Identifier: LGPL-2.1-or-later
 """
-import argparse
 import os
 import re
 import shutil
@@ -15,7 +14,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from opslib import fail  # noqa: E402
+from opslib import fail, options  # noqa: E402
 
 HARDENING = ['DynamicUser=yes', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes',
              'PrivateTmp=yes', 'PrivateDevices=yes', 'RestrictAddressFamilies=',
@@ -24,10 +23,7 @@ HARDENING = ['DynamicUser=yes', 'NoNewPrivileges=yes', 'ProtectSystem=strict', '
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--unit', required=True)
-    ap.add_argument('--nav-server', required=True)
-    args = ap.parse_args()
+    args = options('unit', 'nav-server')
 
     text = open(args.unit, encoding='utf-8').read()
     if not re.search(r'^Type=notify$', text, re.M):

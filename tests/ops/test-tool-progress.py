@@ -6,7 +6,6 @@ the exit status of a timeout.
 
 SPDX-License-Identifier: LGPL-2.1-or-later
 """
-import argparse
 import os
 import re
 import socket
@@ -14,7 +13,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from opslib import IP, SCALE, fail  # noqa: E402
+from opslib import IP, SCALE, fail, options  # noqa: E402
 
 
 def run(argv, status, rc, server):
@@ -36,10 +35,7 @@ def run(argv, status, rc, server):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--nav-stun', required=True)
-    ap.add_argument('--nav-turn', required=True)
-    args = ap.parse_args()
+    args = options('nav-stun', 'nav-turn')
 
     silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     silent.bind((IP, 0))

@@ -14,7 +14,6 @@
 
 SPDX-License-Identifier: LGPL-2.1-or-later
 """
-import argparse
 import os
 import re
 import shutil
@@ -24,7 +23,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from opslib import IP, SCALE, fail  # noqa: E402
+from opslib import IP, SCALE, fail, options  # noqa: E402
 
 KEYWORDS = ['--keyword=_', '--keyword=N_', '--keyword=C_:1c,2', '--keyword=NC_:1c,2',
             '--keyword=g_dcgettext:2', '--keyword=g_dngettext:2,3', '--keyword=g_dpgettext2:2c,3']
@@ -87,11 +86,7 @@ def run(argv, env, timeout=30):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--nav-server', required=True)
-    ap.add_argument('--nav-stun', required=True)
-    ap.add_argument('--source-root', required=True)
-    args = ap.parse_args()
+    args = options('nav-server', 'nav-stun', 'source-root')
 
     check_catalogs(args.source_root)
     if not os.path.isfile(os.path.join(os.environ['NAV_LOCALEDIR'], 'fr', 'LC_MESSAGES', 'netavanue.mo')):
