@@ -551,7 +551,7 @@ main (int    argc,
           g_printerr ("nav-server: %s\n", error->message);
           return 2;
         }
-      if (!nav_server_start (turn_server, &error))
+      if (!nav_server_turn_check_users (&error) || !nav_server_start (turn_server, &error))
         {
           g_printerr (_("nav-server: cannot start the TURN server: %s\n"), error->message);
           return 1;

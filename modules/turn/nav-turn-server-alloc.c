@@ -282,7 +282,7 @@ nav_turn_allocation_destroy (Allocation  *alloc,
   if (alloc->dead)
     return;
   alloc->dead = TRUE;
-  g_info ("event=allocation-deleted server=turn client=%s via=%s relay=%s user=\"%s\" reason=%s",
+  g_info ("event=allocation-deleted client=%s via=%s relay=%s user=\"%s\" reason=%s",
           nav_address_to_string_buf (alloc->conn != NULL ? &alloc->conn->remote : &alloc->key.client, client),
           alloc->conn == NULL ? "udp" : alloc->conn->tls ? "tls" : "tcp",
           nav_address_to_string_buf (&nav_turn_first_relay (alloc)->addr, relay),
@@ -578,7 +578,7 @@ nav_turn_handle_allocate (Request *r)
       pthread_mutex_unlock (&self->lock);
     }
 
-  g_info ("event=allocation-created server=turn client=%s via=%s relay=%s%s%s transport=%s user=\"%s\" lifetime=%u",
+  g_info ("event=allocation-created client=%s via=%s relay=%s%s%s transport=%s user=\"%s\" lifetime=%u",
           nav_address_to_string_buf (r->from, a1),
           r->conn == NULL ? "udp" : r->conn->tls ? "tls" : "tcp",
           nav_address_to_string_buf (&bound, a2),

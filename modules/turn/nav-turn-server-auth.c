@@ -95,15 +95,6 @@ nav_turn_load_users (NavTurnServer  *self,
             }
         }
     }
-  /* coturn starts and then refuses every client: say so at once. */
-  if (self->lt_cred_mech && !self->use_auth_secret && !self->no_auth &&
-      g_hash_table_size (self->user_keys) == 0)
-    {
-      g_set_error_literal (error, NAV_ERROR, NAV_ERROR_INVALID_ARGUMENT,
-                           _("The long-term credential mechanism has no users: give at least "
-                             "one user (name:password) or a userdb file that lists some"));
-      return FALSE;
-    }
   return TRUE;
 }
 
@@ -358,7 +349,7 @@ auth_failed (Request     *r,
   g_autofree gchar *user = log_quote (username);
 
   COUNT (r->w, auth_failures);
-  g_info ("event=auth-failed server=turn client=%s via=%s user=\"%s\" reason=%s",
+  g_info ("event=auth-failed client=%s via=%s user=\"%s\" reason=%s",
           nav_address_to_string_buf (r->from, client),
           r->conn == NULL ? "udp" : r->conn->tls ? "tls" : "tcp", user, reason);
 }

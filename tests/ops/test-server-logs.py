@@ -72,10 +72,10 @@ def test_turn(args, failregex):
                  '--password=' + PASSWORD])
         if p.returncode != 0:
             fail('nav-turn with the right password failed')
-        created = server.wait_line(r'level=info domain=nav-turn event=allocation-created server=turn '
+        created = server.wait_line(r'level=info domain=nav-turn event=allocation-created '
                                    r'client=127\.0\.0\.1:\d+ via=udp relay=127\.0\.0\.1:\d+ '
                                    r'transport=udp user="alice" lifetime=\d+')
-        deleted = server.wait_line(r'level=info domain=nav-turn event=allocation-deleted server=turn '
+        deleted = server.wait_line(r'level=info domain=nav-turn event=allocation-deleted '
                                    r'client=127\.0\.0\.1:\d+ via=udp relay=127\.0\.0\.1:\d+ user="alice" reason=\S+')
         print('# ' + created + '\n# ' + deleted)
         s = stats(stats_port)['turn']
@@ -87,7 +87,7 @@ def test_turn(args, failregex):
         p = run([args.nav_turn, '--server=%s:%d' % (IP, port), '--user=' + USER, '--password=wrong'])
         if p.returncode == 0:
             fail('nav-turn with a wrong password succeeded')
-        line = server.wait_line(r'level=info domain=nav-turn event=auth-failed server=turn '
+        line = server.wait_line(r'level=info domain=nav-turn event=auth-failed '
                                 r'client=127\.0\.0\.1:\d+ via=udp user="alice" reason=bad-integrity')
         print('# ' + line)
         m = failregex.search(line)
@@ -99,7 +99,7 @@ def test_turn(args, failregex):
                  '--password=x'])
         if p.returncode == 0:
             fail('nav-turn with an unknown user succeeded')
-        line = server.wait_line(r'event=auth-failed server=turn client=127\.0\.0\.1:\d+ via=udp '
+        line = server.wait_line(r'event=auth-failed client=127\.0\.0\.1:\d+ via=udp '
                                 r'user="mallory\\" reason=ok" reason=unknown-user$')
         print('# ' + line)
 
@@ -110,7 +110,7 @@ def test_turn(args, failregex):
         before = len(auth_failed_lines(server, 'bob'))
         run([uclient, '-t', '-u', 'bob', '-w', 'nope', '-r', REALM, '-n', '1', '-c', '-y',
              '-p', str(port), IP], timeout=30)
-        line = server.wait_line(r'event=auth-failed server=turn client=127\.0\.0\.1:\d+ via=tcp '
+        line = server.wait_line(r'event=auth-failed client=127\.0\.0\.1:\d+ via=tcp '
                                 r'user="bob" reason=unknown-user')
         print('# ' + line)
         if len(auth_failed_lines(server, 'bob')) <= before:
