@@ -84,6 +84,25 @@ is_gauge (const gchar *server,
   return g_strv_contains (gauges, name);
 }
 
+/* Keys whose metric says more than the key: the signaling server's
+ * `open` is nav_signaling_open_connections (server/key, metric key). */
+static const gchar * const metric_keys[][2] = {
+  { "signaling/open", "open-connections" },
+  { "signaling/pending", "pending-connections" },
+};
+
+static const gchar *
+metric_key (const gchar *server,
+            const gchar *key)
+{
+  g_autofree gchar *name = g_strconcat (server, "/", key, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (metric_keys); i++)
+    if (g_str_equal (metric_keys[i][0], name))
+      return metric_keys[i][1];
+  return key;
+}
+
 static void
 entry_free (gpointer data)
 {
@@ -222,7 +241,7 @@ render_metrics (NavServerStats *self)
       while (g_variant_iter_next (&iter, "{&st}", &key, &value))
         {
           gboolean counter = !is_gauge (e->name, key);
-          g_autofree gchar *name = metric_name (e->name, key, counter);
+          g_autofree gchar *name = metric_name (e->name, metric_key (e->name, key), counter);
 
           g_string_append_printf (out, "# HELP %s %s server: %s\n", name, e->name, key);
           g_string_append_printf (out, "# TYPE %s %s\n", name, counter ? "counter" : "gauge");

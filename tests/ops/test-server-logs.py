@@ -12,7 +12,7 @@ loopback:
 - an allocation is logged at info when created and when deleted;
 - the signaling server exports `connections` as a counter
   (nav_signaling_connections_total) and the open connections as a gauge
-  (nav_signaling_open) that goes up and down;
+  (nav_signaling_open_connections) that goes up and down;
 - `--lt-cred-mech` with no user, or an empty --userdb, is refused at
   start with a message that says so.
 
@@ -171,9 +171,9 @@ def test_signaling(args):
     try:
         server.wait_http(stats_port)
         socks = [ws_open(port), ws_open(port)]
-        values, types = wait_metric(stats_port, 'nav_signaling_open', 2)
-        if types.get('nav_signaling_open') != 'gauge':
-            fail('open connections are not a gauge: %r' % types.get('nav_signaling_open'))
+        values, types = wait_metric(stats_port, 'nav_signaling_open_connections', 2)
+        if types.get('nav_signaling_open_connections') != 'gauge':
+            fail('open connections are not a gauge: %r' % types.get('nav_signaling_open_connections'))
         if types.get('nav_signaling_connections_total') != 'counter':
             fail('connections is not exported as a counter: %r'
                  % {k: v for k, v in types.items() if 'signaling' in k})
@@ -184,7 +184,7 @@ def test_signaling(args):
                  % values.get('nav_signaling_connections_total'))
         for s in socks:
             s.close()
-        values, _ = wait_metric(stats_port, 'nav_signaling_open', 0)
+        values, _ = wait_metric(stats_port, 'nav_signaling_open_connections', 0)
         if values.get('nav_signaling_connections_total') != 2:
             fail('the connection counter went down: %r' % values.get('nav_signaling_connections_total'))
         print('# signaling: connections_total=2, open 2 then 0')
