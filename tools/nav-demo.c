@@ -184,6 +184,7 @@ typedef struct {
   guint64 bytes;
   gint64 last_receive_us;
   gchar *gathering_error;       /* the last ::gathering-error, to say why */
+  guint n_candidates;           /* announced: what the peer will be offered */
 } DemoPeer;
 
 static const gchar *
@@ -203,6 +204,7 @@ on_agent_candidate (NavAgent     *agent,
 {
   g_autofree gchar *line = nav_agent_generate_local_candidate_sdp (agent, candidate);
 
+  peer->n_candidates++;
   g_print ("  %s: %s\n", peer->name, line);
 }
 
@@ -351,6 +353,8 @@ why_not_connected (DemoPeer *p)
 {
   if (p->gathering_error != NULL)
     return g_strdup (p->gathering_error);
+  if (p->gathered && p->n_candidates == 0)
+    return g_strdup (_("no candidate was gathered"));
   if (p->state == NAV_COMPONENT_STATE_FAILED)
     return g_strdup (_("no candidate pair works (every connectivity check failed)"));
   if (!p->gathered)
@@ -669,6 +673,18 @@ run_agents (NavRegistry  *registry,
       ok = FALSE;
       goto out;
     }
+  /* Nothing to offer (relay-only and the TURN server refused, say): no
+   * check can succeed, so say why now rather than after --timeout. */
+  for (i = 0; i < 2; i++)
+    if (peers[i].n_candidates == 0)
+      {
+        g_autofree gchar *why = why_not_connected (&peers[i]);
+
+        g_printerr (_("The agents cannot connect: %s has no candidate: %s\n"), peers[i].name, why);
+        ok = FALSE;
+      }
+  if (!ok)
+    goto out;
   if (servers.stun != NULL && !opt_relay_only)
     g_print (_("  (on loopback the server-reflexive address is the host address: "
                "the agents prune those srflx candidates, RFC 8445 §5.1.3)\n"));
@@ -802,6 +818,15 @@ on_signal_tick (gpointer user_data)
 
   if (demo->done)
     {
+      demo->tick_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  if (p->gathered && p->n_candidates == 0)
+    {
+      g_autofree gchar *why = why_not_connected (p);
+      g_autofree gchar *message = g_strdup_printf (_("This agent has no candidate: %s"), why);
+
+      signal_fail (demo, message);
       demo->tick_id = 0;
       return G_SOURCE_REMOVE;
     }
