@@ -661,7 +661,8 @@ nav_agent_parse_remote_sdp_full (NavAgent     *agent,
               g_autofree gchar *quoted = quote_line (line);
 
               g_set_error (error, NAV_ERROR, NAV_ERROR_INVALID_ARGUMENT,
-                           _("Line %u of the remote SDP: %s: %s"), i + 1, _(why), quoted);
+                           _("Line %u of the remote SDP: %s: %s"), i + 1,
+                           why != NULL ? _(why) : "", quoted);
               ret = -1;
             }
           else
