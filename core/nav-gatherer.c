@@ -97,6 +97,7 @@ G_DEFINE_INTERFACE (NavGatherer, nav_gatherer, G_TYPE_OBJECT)
 enum {
   SIGNAL_CANDIDATE_GATHERED,
   SIGNAL_DONE,
+  SIGNAL_FAILED,
   N_SIGNALS
 };
 
@@ -153,6 +154,29 @@ nav_gatherer_default_init (NavGathererInterface *iface)
                   G_STRUCT_OFFSET (NavGathererInterface, done),
                   NULL, NULL, NULL,
                   G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT);
+
+  /**
+   * NavGatherer::server-failed:
+   * @self: the gatherer
+   * @stream_id: the stream
+   * @component_id: the component
+   * @error: why: the server refused the credentials, never answered, could
+   *   not be resolved, …
+   *
+   * Emitted before [signal@Nav.Gatherer::done] when the gatherer's server
+   * gave no candidate because of an error an application should show
+   * (the `stun` gatherer when none of its requests was answered, the
+   * `turn` gatherer when the allocation failed).  A gatherer that found
+   * nothing for a reason that is no error (no base of the server's
+   * address family) does not emit it.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_FAILED] =
+    g_signal_new ("server-failed", G_TYPE_FROM_INTERFACE (iface),
+                  G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL,
+                  G_TYPE_NONE, 3, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_ERROR);
 }
 
 /**
@@ -290,4 +314,28 @@ nav_gatherer_emit_done (NavGatherer *self,
   g_return_if_fail (NAV_IS_GATHERER (self));
 
   g_signal_emit (self, signals[SIGNAL_DONE], 0, stream_id, component_id);
+}
+
+/**
+ * nav_gatherer_emit_failed:
+ * @self: a gatherer
+ * @stream_id: the stream
+ * @component_id: the component
+ * @error: why the server gave no candidate
+ *
+ * For implementations: emits [signal@Nav.Gatherer::server-failed], before
+ * [method@Nav.Gatherer.emit_done].
+ *
+ * Since: 1.0
+ */
+void
+nav_gatherer_emit_failed (NavGatherer  *self,
+                          guint         stream_id,
+                          guint         component_id,
+                          const GError *error)
+{
+  g_return_if_fail (NAV_IS_GATHERER (self));
+  g_return_if_fail (error != NULL);
+
+  g_signal_emit (self, signals[SIGNAL_FAILED], 0, stream_id, component_id, error);
 }

@@ -443,6 +443,28 @@ apply_nav_debug (void)
   g_setenv ("G_MESSAGES_DEBUG", domains->str, TRUE);
 }
 
+/* The library's messages come from the `netavanue` domain, in
+ * LOCALEDIR, or in $NAV_LOCALEDIR when set (the build tree's po/ for
+ * tests and `meson devenv`).  Bound when the library is loaded, before
+ * any program's main(), and again by nav_registry_get_default() should a
+ * program have bound the domain elsewhere in between. */
+static void
+nav_i18n_init (void)
+{
+#ifdef ENABLE_NLS
+  const gchar *dir = g_getenv ("NAV_LOCALEDIR");
+
+  bindtextdomain (GETTEXT_PACKAGE, dir != NULL && dir[0] != '\0' ? dir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+#endif
+}
+
+__attribute__ ((constructor)) static void
+nav_i18n_constructor (void)
+{
+  nav_i18n_init ();
+}
+
 /**
  * nav_registry_get_default:
  *
@@ -462,10 +484,7 @@ nav_registry_get_default (void)
     {
       NavRegistry *self;
 
-#ifdef ENABLE_NLS
-      bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-#endif
+      nav_i18n_init ();
       apply_nav_debug ();
       _nav_registry_ensure_extension_points ();
       self = g_object_new (NAV_TYPE_REGISTRY, NULL);

@@ -427,8 +427,9 @@ nav_demo_pc_run_local (gboolean datachannel,
           gsize len;
           const guint8 *wire = g_bytes_get_data (l.b.first_wire, &len);
 
-          g_print (_("  on the wire: a DTLS record (type %u, version %02x%02x, %" G_GSIZE_FORMAT
-                     " bytes), the plaintext “%s” %s in it\n"), wire[0], wire[1], wire[2], len, text,
+          /* %lu, not G_GSIZE_FORMAT: xgettext cuts a message there */
+          g_print (_("  on the wire: a DTLS record (type %u, version %02x%02x, %lu"
+                     " bytes), the plaintext “%s” %s in it\n"), wire[0], wire[1], wire[2], (gulong) len, text,
                    memmem (wire, len, text, strlen (text)) != NULL ? _("IS") : _("is not"));
         }
       ok = l.a.datagrams > 0 && l.b.datagrams > 0;
@@ -513,7 +514,10 @@ remote_binary (NavChannel *channel,
                GBytes     *message,
                gpointer    user_data)
 {
-  g_print (_("  received %" G_GSIZE_FORMAT " bytes of binary data\n"), g_bytes_get_size (message));
+  g_autofree gchar *count = g_strdup_printf ("%" G_GSIZE_FORMAT, g_bytes_get_size (message));
+
+  /* the count as text: xgettext cuts a message at G_GSIZE_FORMAT */
+  g_print (_("  received %s bytes of binary data\n"), count);
 }
 
 static void

@@ -29,6 +29,8 @@
 #include <glib/gi18n.h>
 #include <netavanue/netavanue.h>
 
+#include "nav-tool-i18n.h"
+
 #include "nav-demo-pc.h"
 #include "nav-demo-discover.h"
 #include "nav-demo-group.h"
@@ -182,6 +184,8 @@ typedef struct {
   guint received;
   guint64 bytes;
   gint64 last_receive_us;
+  gchar *gathering_error;       /* the last ::gathering-error, to say why */
+  guint n_candidates;           /* announced: what the peer will be offered */
 } DemoPeer;
 
 static const gchar *
@@ -201,6 +205,7 @@ on_agent_candidate (NavAgent     *agent,
 {
   g_autofree gchar *line = nav_agent_generate_local_candidate_sdp (agent, candidate);
 
+  peer->n_candidates++;
   g_print ("  %s: %s\n", peer->name, line);
 }
 
@@ -328,6 +333,37 @@ on_agent_remote_candidate (NavAgent     *agent,
            nav_candidate_type_to_string (candidate->type));
 }
 
+/* A STUN or TURN server gave no candidate: say so at once, and keep
+ * the reason for the end, should the agents not connect. */
+static void
+on_agent_gathering_error (NavAgent     *agent,
+                          guint         stream_id,
+                          guint         component_id,
+                          const GError *error,
+                          DemoPeer     *peer)
+{
+  g_printerr (_("  %s: %s\n"), peer->name, error->message);
+  g_free (peer->gathering_error);
+  peer->gathering_error = g_strdup (error->message);
+}
+
+/* Why a peer did not connect, for the user: the server's error when one
+ * failed, else the state the checks ended in.  Free with g_free(). */
+static gchar *
+why_not_connected (DemoPeer *p)
+{
+  if (p->gathering_error != NULL)
+    return g_strdup (p->gathering_error);
+  if (p->gathered && p->n_candidates == 0)
+    return g_strdup (_("no candidate was gathered"));
+  if (p->state == NAV_COMPONENT_STATE_FAILED)
+    return g_strdup (_("no candidate pair works (every connectivity check failed)"));
+  if (!p->gathered)
+    return g_strdup (_("gathering its candidates did not finish"));
+  return g_strdup_printf (_("the connectivity checks did not finish in time (state %s)"),
+                          state_name (p->state));
+}
+
 static void
 connect_peer_signals (DemoPeer *p)
 {
@@ -339,6 +375,7 @@ connect_peer_signals (DemoPeer *p)
                     G_CALLBACK (on_agent_first_check), p);
   g_signal_connect (p->agent, "new-remote-candidate-full",
                     G_CALLBACK (on_agent_remote_candidate), p);
+  g_signal_connect (p->agent, "gathering-error", G_CALLBACK (on_agent_gathering_error), p);
 }
 
 /* Prints "NAME: path LOCAL (TYPE) → REMOTE (TYPE)" from the agent's
@@ -637,6 +674,18 @@ run_agents (NavRegistry  *registry,
       ok = FALSE;
       goto out;
     }
+  /* Nothing to offer (relay-only and the TURN server refused, say): no
+   * check can succeed, so say why now rather than after --timeout. */
+  for (i = 0; i < 2; i++)
+    if (peers[i].n_candidates == 0)
+      {
+        g_autofree gchar *why = why_not_connected (&peers[i]);
+
+        g_printerr (_("The agents cannot connect: %s has no candidate: %s\n"), peers[i].name, why);
+        ok = FALSE;
+      }
+  if (!ok)
+    goto out;
   if (servers.stun != NULL && !opt_relay_only)
     g_print (_("  (on loopback the server-reflexive address is the host address: "
                "the agents prune those srflx candidates, RFC 8445 §5.1.3)\n"));
@@ -651,7 +700,13 @@ run_agents (NavRegistry  *registry,
   if (!iterate_until (peers, both_ready, opt_timeout) ||
       peers[0].state != NAV_COMPONENT_STATE_READY || peers[1].state != NAV_COMPONENT_STATE_READY)
     {
-      g_printerr (_("The agents did not connect\n"));
+      for (i = 0; i < 2; i++)
+        if (peers[i].state != NAV_COMPONENT_STATE_READY)
+          {
+            g_autofree gchar *why = why_not_connected (&peers[i]);
+
+            g_printerr (_("The agents did not connect: %s: %s\n"), peers[i].name, why);
+          }
       ok = FALSE;
       goto out;
     }
@@ -686,7 +741,10 @@ run_agents (NavRegistry  *registry,
 
 out:
   for (i = 0; i < 2; i++)
-    g_clear_object (&peers[i].agent);
+    {
+      g_clear_object (&peers[i].agent);
+      g_clear_pointer (&peers[i].gathering_error, g_free);
+    }
   if (servers.stun != NULL || servers.turn != NULL)
     {
       g_print (_("Embedded servers' counters:\n"));
@@ -764,9 +822,25 @@ on_signal_tick (gpointer user_data)
       demo->tick_id = 0;
       return G_SOURCE_REMOVE;
     }
+  if (p->gathered && p->n_candidates == 0)
+    {
+      g_autofree gchar *why = why_not_connected (p);
+      g_autofree gchar *message = g_strdup_printf (_("This agent has no candidate: %s"), why);
+
+      signal_fail (demo, message);
+      demo->tick_id = 0;
+      return G_SOURCE_REMOVE;
+    }
   if (p->state == NAV_COMPONENT_STATE_FAILED)
     {
-      signal_fail (demo, _("ICE failed: no candidate pair works"));
+      if (p->gathering_error != NULL)
+        {
+          g_autofree gchar *message = g_strdup_printf (_("ICE failed: %s"), p->gathering_error);
+
+          signal_fail (demo, message);
+        }
+      else
+        signal_fail (demo, _("ICE failed: no candidate pair works"));
       demo->tick_id = 0;
       return G_SOURCE_REMOVE;
     }
@@ -803,13 +877,18 @@ on_signal_timeout (gpointer user_data)
   SignalDemo *demo = user_data;
   g_autofree gchar *message = NULL;
   const gchar *phase;
+  g_autofree gchar *why = NULL;
 
   if (nav_signaling_client_get_peer_id (demo->client) == NULL)
     phase = _("not connected to the signaling server");
   else if (demo->session == NULL || nav_signaling_session_get_remote_peer (demo->session) == NULL)
     phase = _("no peer joined the room");
   else if (demo->ready_us == 0)
-    phase = _("the agents did not connect");
+    {
+      g_autofree gchar *reason = why_not_connected (&demo->peer);
+
+      phase = why = g_strdup_printf (_("the agents did not connect: %s"), reason);
+    }
   else
     phase = _("no data came back from the peer");
   message = g_strdup_printf (_("Timed out after %d s: %s"), opt_timeout, phase);
@@ -995,6 +1074,7 @@ run_signal (void)
     ;
   g_object_unref (demo.client);
   g_object_unref (p->agent);
+  g_clear_pointer (&p->gathering_error, g_free);
   g_main_loop_unref (demo.loop);
   g_free (demo.payload);
   g_free (demo.peer_id);
@@ -1026,7 +1106,7 @@ main (int argc, char **argv)
   gint i;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, nav_tool_localedir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

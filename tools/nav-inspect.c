@@ -11,6 +11,8 @@
 #include <glib/gi18n-lib.h>
 #include <netavanue/netavanue.h>
 
+#include "nav-tool-i18n.h"
+
 /* Column of the values in the "Module Details" and "Implementation
  * Details" blocks. */
 #define LABEL_WIDTH 24
@@ -779,7 +781,7 @@ main (int    argc,
   int status;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, nav_tool_localedir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

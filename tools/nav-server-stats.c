@@ -66,10 +66,42 @@ struct _NavServerStats
 static void client_free (gpointer data);
 static void client_finish (Client *c);
 
-/* Values of get_stats() that are current amounts, not running totals. */
+/* Values of get_stats() that are current amounts, not running totals,
+ * as server/key.  The signaling server's `connections` is the running
+ * total of accepted connections (a counter); `open` and `pending` are
+ * the connections open now and those still in their handshake. */
 static const gchar * const gauges[] = {
-  "allocations", "connections", "tcp-connections", "rooms", "peers", NULL
+  "stun/tcp-connections", "turn/allocations", "turn/connections", "turn/threads",
+  "signaling/rooms", "signaling/peers", "signaling/open", "signaling/pending", NULL
 };
+
+static gboolean
+is_gauge (const gchar *server,
+          const gchar *key)
+{
+  g_autofree gchar *name = g_strconcat (server, "/", key, NULL);
+
+  return g_strv_contains (gauges, name);
+}
+
+/* Keys whose metric says more than the key: the signaling server's
+ * `open` is nav_signaling_open_connections (server/key, metric key). */
+static const gchar * const metric_keys[][2] = {
+  { "signaling/open", "open-connections" },
+  { "signaling/pending", "pending-connections" },
+};
+
+static const gchar *
+metric_key (const gchar *server,
+            const gchar *key)
+{
+  g_autofree gchar *name = g_strconcat (server, "/", key, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (metric_keys); i++)
+    if (g_str_equal (metric_keys[i][0], name))
+      return metric_keys[i][1];
+  return key;
+}
 
 static void
 entry_free (gpointer data)
@@ -208,8 +240,8 @@ render_metrics (NavServerStats *self)
       g_variant_iter_init (&iter, stats);
       while (g_variant_iter_next (&iter, "{&st}", &key, &value))
         {
-          gboolean counter = !g_strv_contains (gauges, key);
-          g_autofree gchar *name = metric_name (e->name, key, counter);
+          gboolean counter = !is_gauge (e->name, key);
+          g_autofree gchar *name = metric_name (e->name, metric_key (e->name, key), counter);
 
           g_string_append_printf (out, "# HELP %s %s server: %s\n", name, e->name, key);
           g_string_append_printf (out, "# TYPE %s %s\n", name, counter ? "counter" : "gauge");

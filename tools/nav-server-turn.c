@@ -139,6 +139,45 @@ check_range (gint         value,
   return TRUE;
 }
 
+/* coturn starts with --lt-cred-mech and no user, then refuses every
+ * client: nav-server refuses to start instead.  The users are those of
+ * --user and the name:password lines of --userdb (a userdb that cannot
+ * be read is the TURN server's own error, at start). */
+gboolean
+nav_server_turn_check_users (GError **error)
+{
+  guint n = opt_users != NULL ? g_strv_length (opt_users) : 0;
+
+  if (!opt_lt_cred_mech && opt_users == NULL && opt_userdb == NULL)
+    return TRUE;
+  if (opt_use_auth_secret || opt_no_auth)
+    return TRUE;
+  if (n == 0 && opt_userdb != NULL)
+    {
+      g_autofree gchar *contents = NULL;
+      g_auto (GStrv) lines = NULL;
+
+      if (!g_file_get_contents (opt_userdb, &contents, NULL, NULL))
+        return TRUE;
+      lines = g_strsplit (contents, "\n", -1);
+      for (guint i = 0; lines[i] != NULL; i++)
+        {
+          const gchar *line = g_strstrip (lines[i]);
+
+          if (line[0] != '\0' && line[0] != '#')
+            n++;
+        }
+    }
+  if (n == 0)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("The long-term credential mechanism has no users: give at least "
+                             "one user (name:password) or a userdb file that lists some"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 NavServer *
 nav_server_turn_new (gchar       **listening_ips,
                      gint          listening_port,

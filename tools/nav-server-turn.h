@@ -26,6 +26,7 @@ NavServer *nav_server_turn_new         (gchar       **listening_ips,
                                         guint         threads,
                                         const gchar  *steering,
                                         GError      **error);
+gboolean   nav_server_turn_check_users  (GError      **error);
 void       nav_server_turn_free_options (void);
 
 G_END_DECLS

@@ -4,14 +4,20 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 #include <netavanue/netavanue.h>
+
+#include "nav-tool-i18n.h"
 
 #include "nav-server-signaling.h"
 #include "nav-server-turn.h"
@@ -127,6 +133,39 @@ level_name (GLogLevelFlags level)
   return "debug";
 }
 
+/* sd_notify(3) without libsystemd: one datagram to the AF_UNIX socket
+ * systemd names in $NOTIFY_SOCKET (a path, or an abstract name after
+ * `@`), as the protocol of sd_notify(3) and systemd.service(5)
+ * Type=notify describes.  Nothing happens outside systemd. */
+static void
+notify_systemd (const gchar *state)
+{
+  const gchar *path = g_getenv ("NOTIFY_SOCKET");
+  struct sockaddr_un sun = { .sun_family = AF_UNIX };
+  socklen_t len;
+  gsize n;
+  int fd;
+
+  if (path == NULL || (path[0] != '/' && path[0] != '@'))
+    return;
+  n = strlen (path);
+  if (n >= sizeof (sun.sun_path))
+    {
+      g_warning ("event=notify-failed error=\"NOTIFY_SOCKET is too long\"");
+      return;
+    }
+  memcpy (sun.sun_path, path, n);
+  if (path[0] == '@')
+    sun.sun_path[0] = '\0';
+  len = (socklen_t) (G_STRUCT_OFFSET (struct sockaddr_un, sun_path) + n);
+  fd = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 ||
+      sendto (fd, state, strlen (state), MSG_NOSIGNAL, (struct sockaddr *) &sun, len) < 0)
+    g_warning ("event=notify-failed error=\"%s\"", g_strerror (errno));
+  if (fd >= 0)
+    close (fd);
+}
+
 /* One line per event: a timestamp, then key=value pairs, like coturn's
  * --simple-log but machine-readable. */
 static GLogWriterOutput
@@ -140,7 +179,9 @@ log_writer (GLogLevelFlags   log_level,
   g_autofree gchar *ts = NULL;
   gsize i;
 
-  if ((log_level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) && !verbose_logging)
+  /* info lines (failed authentication, allocations) are for operators:
+   * shown; debug only with --verbose. */
+  if ((log_level & G_LOG_LEVEL_DEBUG) && !verbose_logging)
     return G_LOG_WRITER_HANDLED;
 
   for (i = 0; i < n_fields; i++)
@@ -352,7 +393,7 @@ main (int    argc,
   guint i;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, nav_tool_localedir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
@@ -406,7 +447,13 @@ main (int    argc,
       "\n"
       "Logs:\n"
       "  One line per event on standard error: a UTC timestamp, then\n"
-      "  key=value pairs (level, domain, event, …).\n"
+      "  key=value pairs (level, domain, event, client, user, …; see\n"
+      "  docs/servers.md).  Info lines (failed authentication, allocations\n"
+      "  created and deleted) are shown; debug lines with --verbose.\n"
+      "\n"
+      "systemd:\n"
+      "  Under Type=notify the daemon sends READY=1 once every listener is\n"
+      "  bound, and STOPPING=1 when it stops ($NOTIFY_SOCKET).\n"
       "\n"
       "Exit status:\n"
       "  0 after a clean stop, 1 when a server cannot start, 2 on a usage error.\n"
@@ -504,7 +551,7 @@ main (int    argc,
           g_printerr ("nav-server: %s\n", error->message);
           return 2;
         }
-      if (!nav_server_start (turn_server, &error))
+      if (!nav_server_turn_check_users (&error) || !nav_server_start (turn_server, &error))
         {
           g_printerr (_("nav-server: cannot start the TURN server: %s\n"), error->message);
           return 1;
@@ -579,7 +626,18 @@ main (int    argc,
 
   d.server = turn_server != NULL ? turn_server : server != NULL ? NAV_SERVER (server) : signaling;
 
+  /* Every listener is bound: systemd may start what depends on us. */
+  {
+    g_autofree gchar *ready = g_strdup_printf ("READY=1\nMAINPID=%d\nSTATUS=serving%s%s%s",
+                                               (int) getpid (),
+                                               turn_server != NULL ? " turn" : "",
+                                               server != NULL ? " stun" : "",
+                                               signaling != NULL ? " signaling" : "");
+    notify_systemd (ready);
+  }
+
   g_main_loop_run (d.loop);
+  notify_systemd ("STOPPING=1");
 
   for (i = 0; i < G_N_ELEMENTS (sig_ids); i++)
     g_source_remove (sig_ids[i]);

@@ -10,6 +10,10 @@
 #include <glib/gi18n.h>
 #include <netavanue/netavanue.h>
 
+#include "nav-tool-i18n.h"
+
+#include "nav-tool-progress.h"
+
 /* RFC 8489 §6.2.1 and §6.2.2 defaults */
 #define DEFAULT_RTO_MS 500
 #define DEFAULT_RC 7
@@ -58,6 +62,7 @@ typedef struct
 {
   GMainLoop *loop;
   gint status;
+  NavToolProgress progress;
 } App;
 
 static const gchar *
@@ -78,6 +83,8 @@ on_result (GObject  *probe,
            gpointer  user_data)
 {
   const gchar *value;
+
+  nav_tool_progress_stop (&((App *) user_data)->progress);
 
   if (!opt_nat_type)
     {
@@ -141,6 +148,7 @@ on_failed (GObject      *probe,
 {
   App *app = user_data;
 
+  nav_tool_progress_stop (&app->progress);
   g_printerr ("nav-stun: %s\n", error->message);
   app->status = g_error_matches (error, NAV_ERROR, NAV_ERROR_TIMED_OUT) && !opt_nat_type ? 3 : 1;
 }
@@ -151,6 +159,7 @@ on_done (NavGatherer *gatherer,
          guint        component_id,
          gpointer     user_data)
 {
+  nav_tool_progress_stop (&((App *) user_data)->progress);
   g_main_loop_quit (((App *) user_data)->loop);
 }
 
@@ -165,7 +174,7 @@ main (int    argc,
   App app = { 0 };
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, nav_tool_localedir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
@@ -246,8 +255,14 @@ main (int    argc,
   g_signal_connect (probe, "result", G_CALLBACK (on_result), &app);
   g_signal_connect (probe, "failed", G_CALLBACK (on_failed), &app);
   g_signal_connect (probe, "done", G_CALLBACK (on_done), &app);
+  /* NAT discovery waits for answers that may never come by design
+   * (RFC 5780 §4.4): progress only for a plain Binding. */
+  if (!opt_nat_type)
+    nav_tool_progress_start (&app.progress, "nav-stun", argv[1], opt_tcp || opt_tls,
+                             (guint) opt_rto, (guint) opt_rc, (guint) opt_timeout_ms);
   nav_gatherer_gather (NAV_GATHERER (probe), 1, 1, NULL);
   g_main_loop_run (app.loop);
+  nav_tool_progress_stop (&app.progress);
   g_main_loop_unref (app.loop);
   g_free (opt_ca_file);
   g_free (opt_local);

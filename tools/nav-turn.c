@@ -13,6 +13,10 @@
 #include <glib-unix.h>
 #include <netavanue/netavanue.h>
 
+#include "nav-tool-i18n.h"
+
+#include "nav-tool-progress.h"
+
 /* The TURN client is the `turn` transport of the turn module, reached
  * through the registry: a NavTransport, allocated by GAsyncInitable, with
  * properties and action signals for the rest (NavTurnRelayTransport). */
@@ -148,6 +152,7 @@ typedef struct
   gboolean failed;
   GError *close_error;
   guint permits_pending;        /* --permit: CreatePermission in flight */
+  NavToolProgress progress;     /* while the Allocate waits */
 } App;
 
 static void
@@ -465,6 +470,7 @@ allocated (GObject      *source,
   gchar buf[NAV_ADDRESS_STRING_LEN];
   guint lifetime = 0;
 
+  nav_tool_progress_stop (&app->progress);
   if (!g_async_initable_init_finish (G_ASYNC_INITABLE (source), result, &error))
     {
       app_fail (app, error->message);
@@ -584,7 +590,7 @@ main (int   argc,
   gdouble min = 0, max = 0, sum = 0;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, nav_tool_localedir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
@@ -689,9 +695,13 @@ main (int   argc,
   g_signal_connect (app.relay, "permitted", G_CALLBACK (permit_done), &app);
   g_signal_connect (app.relay, "peer-connected", G_CALLBACK (connected), &app);
   g_signal_connect (app.relay, "closed", G_CALLBACK (on_closed), &app);
+  nav_tool_progress_start (&app.progress, "nav-turn", opt_server, opt_tcp || opt_tls,
+                           (guint) MAX (opt_rto, 1), (guint) MAX (opt_rc, 1),
+                           (guint) MAX (opt_connect_timeout, 1000));
   g_async_initable_init_async (G_ASYNC_INITABLE (app.relay), G_PRIORITY_DEFAULT, NULL,
                                allocated, &app);
   g_main_loop_run (app.loop);
+  nav_tool_progress_stop (&app.progress);
   if (app.timer != NULL)
     {
       g_source_destroy (app.timer);
@@ -760,8 +770,13 @@ main (int   argc,
       if (stale > 0)
         g_print (_("Stale nonces renewed: %u\n"), stale);
       if (garbage > 0)
-        g_print (_("Ignored from the server: %" G_GUINT64_FORMAT " malformed or unexpected messages\n"),
-                 garbage);
+        {
+          /* the count as text: a G_GUINT64_FORMAT in the message would
+           * keep it from being translated (xgettext cuts it there) */
+          g_autofree gchar *count = g_strdup_printf ("%" G_GUINT64_FORMAT, garbage);
+
+          g_print (_("Ignored from the server: %s malformed or unexpected messages\n"), count);
+        }
       app.closing = TRUE;
       nav_transport_set_receive_func (app.relay, NULL, NULL, NULL);
       g_signal_handlers_disconnect_by_data (app.relay, &app);

@@ -28,6 +28,7 @@ packages=(
   # aiortc, and Node for node-datachannel (from npm) and Chromium's bridge
   chromium python3-aiortc nodejs
   avahi-daemon avahi-utils dbus libopendht-dev libopendht-c-dev dhtnode chromium  # discovery (issue 19)
+  help2man systemd locales       # operators and translations (issue 20): man pages, systemd-analyze, localedef
 )
 
 # npm comes with some Node packagings (NodeSource's) and separately with

@@ -240,6 +240,21 @@ static void on_gatherer_done (NavGatherer *gatherer, guint stream_id, guint comp
                               NavAgent *agent);
 
 static void
+on_gatherer_failed (NavGatherer  *gatherer,
+                    guint         stream_id,
+                    guint         component_id,
+                    const GError *error,
+                    NavAgent     *agent)
+{
+  g_debug ("event=gathering-error stream=%u component=%u error=\"%s\"",
+           stream_id, component_id, error->message);
+  nav_agent_lock (agent);
+  if (nav_agent_lookup_component (agent, stream_id, component_id) != NULL)
+    nav_agent_queue_gathering_error (agent, stream_id, component_id, error);
+  nav_agent_unlock_and_emit (agent);
+}
+
+static void
 start_gatherer (NavAgent       *agent,
                 AgentComponent *component,
                 NavGatherer    *gatherer,
@@ -247,6 +262,7 @@ start_gatherer (NavAgent       *agent,
 {
   g_signal_connect (gatherer, "candidate-gathered", G_CALLBACK (on_candidate_gathered), agent);
   g_signal_connect (gatherer, "done", G_CALLBACK (on_gatherer_done), agent);
+  g_signal_connect (gatherer, "server-failed", G_CALLBACK (on_gatherer_failed), agent);
   g_ptr_array_add (component->gatherers, gatherer);
   component->pending_gatherers++;
   nav_gatherer_gather (gatherer, component->stream->id, component->id, bases);

@@ -123,6 +123,7 @@ typedef enum {
   SIG_RELIABLE_TRANSPORT_WRITABLE,
   SIG_STREAMS_REMOVED,
   SIG_NEW_DATA,
+  SIG_GATHERING_ERROR,
   SIG_CHANNEL_CHANGED,          /* no GObject signal: a channel's own */
   N_SIGNALS
 } AgentSignal;
@@ -136,6 +137,7 @@ typedef struct {
   NavCandidate *local;
   NavCandidate *remote;
   GObject *object;              /* SIG_CHANNEL_CHANGED: the channel */
+  GError *error;                /* SIG_GATHERING_ERROR */
 } PendingSignal;
 
 struct _NavAgent
@@ -253,6 +255,10 @@ void            nav_agent_queue_signal         (NavAgent           *agent,
                                                 const NavCandidate *local,
                                                 const NavCandidate *remote);
 
+void            nav_agent_queue_gathering_error (NavAgent          *agent,
+                                                 guint              stream_id,
+                                                 guint              component_id,
+                                                 const GError      *error);
 void            nav_agent_queue_channel_changes (NavAgent          *agent,
                                                  AgentComponent    *component);
 

@@ -946,6 +946,10 @@ nav_agent_new_reliable (GMainContext     *ctx,
  * Reads fail while a receive function is attached
  * ([method@Nav.Agent.attach_recv]).
  *
+ * Calling it on an agent that is not reliable is a programming error, as
+ * with libnice (a critical); [method@Nav.Agent.get_io_stream_full] says
+ * so with a #GError instead.
+ *
  * Returns: (transfer full) (nullable): the stream, or %NULL when the
  *   agent is not reliable or the component does not exist
  *
@@ -956,12 +960,48 @@ nav_agent_get_io_stream (NavAgent *agent,
                          guint     stream_id,
                          guint     component_id)
 {
+  g_return_val_if_fail (NAV_IS_AGENT (agent), NULL);
+  g_return_val_if_fail (agent->reliable, NULL);
+
+  return nav_agent_get_io_stream_full (agent, stream_id, component_id, NULL);
+}
+
+/**
+ * nav_agent_get_io_stream_full:
+ * @agent: an agent
+ * @stream_id: a stream
+ * @component_id: a component
+ * @error: return location for a #GError
+ *
+ * [method@Nav.Agent.get_io_stream] for an application that does not know
+ * how the agent was made: an agent that is not reliable is an error it
+ * can show (`NAV_ERROR_NOT_SUPPORTED`: create it with
+ * [ctor@Nav.Agent.new_reliable]), as is a component that does not exist
+ * (`NAV_ERROR_INVALID_ARGUMENT`).
+ *
+ * Returns: (transfer full): the stream, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+GIOStream *
+nav_agent_get_io_stream_full (NavAgent  *agent,
+                              guint      stream_id,
+                              guint      component_id,
+                              GError   **error)
+{
   AgentComponent *component;
   GIOStream *io_stream = NULL;
 
   g_return_val_if_fail (NAV_IS_AGENT (agent), NULL);
-  g_return_val_if_fail (agent->reliable, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  if (!agent->reliable)
+    {
+      g_set_error_literal (error, NAV_ERROR, NAV_ERROR_NOT_SUPPORTED,
+                           _("The agent is not reliable: a byte stream needs an agent made "
+                             "with nav_agent_new_reliable()"));
+      return NULL;
+    }
   nav_agent_lock (agent);
   component = nav_agent_lookup_component (agent, stream_id, component_id);
   if (component != NULL)
@@ -973,5 +1013,8 @@ nav_agent_get_io_stream (NavAgent *agent,
       io_stream = g_object_ref (rc->io_stream);
     }
   nav_agent_unlock_and_emit (agent);
+  if (io_stream == NULL)
+    g_set_error (error, NAV_ERROR, NAV_ERROR_INVALID_ARGUMENT,
+                 _("The agent has no component %u in stream %u"), component_id, stream_id);
   return io_stream;
 }

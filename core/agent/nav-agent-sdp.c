@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "nav-agent-private.h"
 #include "nav-agent-sdp-private.h"
 #include "nav-agent-strategy-private.h"
@@ -318,10 +320,14 @@ is_ice_chars (const gchar *s,
 }
 
 /* Parses one candidate attribute; @line may start with "a=candidate:" or
- * "candidate:".  Untrusted input: everything is checked. */
+ * "candidate:".  Untrusted input: everything is checked.  On %NULL, @why
+ * (nullable) is what was wrong, untranslated (N_()). */
+#define REFUSE(reason) G_STMT_START { if (why != NULL) *why = (reason); return NULL; } G_STMT_END
+
 static NavCandidate *
-parse_candidate (const gchar *line,
-                 guint        stream_id)
+parse_candidate (const gchar  *line,
+                 guint         stream_id,
+                 const gchar **why)
 {
   g_auto (GStrv) tokens = NULL;
   g_autoptr (NavCandidate) c = NULL;
@@ -332,7 +338,7 @@ parse_candidate (const gchar *line,
   if (g_str_has_prefix (line, "a="))
     line += 2;
   if (!g_str_has_prefix (line, "candidate:"))
-    return NULL;
+    REFUSE (N_("not a candidate attribute"));
   line += strlen ("candidate:");
   tokens = g_strsplit_set (line, " \r\n", -1);
   /* Drop empty tokens of repeated spaces. */
@@ -347,17 +353,17 @@ parse_candidate (const gchar *line,
     }
   tokens[n] = NULL;
   if (n < 8 || g_strcmp0 (tokens[6], "typ") != 0)
-    return NULL;
+    REFUSE (N_("fewer than eight fields, or no “typ”"));
 
   foundation = tokens[0];
   if (!is_ice_chars (foundation, 1, NAV_CANDIDATE_MAX_FOUNDATION - 1))
-    return NULL;
+    REFUSE (N_("invalid foundation"));
   if (!parse_uint (tokens[1], 256, &component) || component == 0)
-    return NULL;
+    REFUSE (N_("invalid component id"));
   if (!parse_uint (tokens[3], G_MAXUINT32, &priority))
-    return NULL;
+    REFUSE (N_("invalid priority"));
   if (!parse_uint (tokens[5], 65535, &port))
-    return NULL;
+    REFUSE (N_("invalid port"));
 
   if (g_ascii_strcasecmp (tokens[7], "host") == 0)
     c = nav_candidate_new (NAV_CANDIDATE_TYPE_HOST);
@@ -368,17 +374,17 @@ parse_candidate (const gchar *line,
   else if (g_ascii_strcasecmp (tokens[7], "relay") == 0)
     c = nav_candidate_new (NAV_CANDIDATE_TYPE_RELAYED);
   else
-    return NULL;
+    REFUSE (N_("unknown candidate type"));
 
   if (g_ascii_strcasecmp (tokens[2], "UDP") == 0)
     c->transport = NAV_CANDIDATE_TRANSPORT_UDP;
   else if (g_ascii_strcasecmp (tokens[2], "TCP") == 0)
     c->transport = NAV_CANDIDATE_TRANSPORT_TCP_PASSIVE;
   else
-    return NULL;
+    REFUSE (N_("unknown transport"));
 
   if (!nav_address_set_ip_from_string (&c->addr, tokens[4], NULL))
-    return NULL;
+    REFUSE (N_("invalid connection address"));
   nav_address_set_port (&c->addr, port);
   c->base_addr = c->addr;
   c->priority = priority;
@@ -397,7 +403,7 @@ parse_candidate (const gchar *line,
           guint rport = nav_address_get_port (&c->related_addr);
 
           if (!nav_address_set_ip_from_string (&c->related_addr, value, NULL))
-            return NULL;
+            REFUSE (N_("invalid raddr"));
           nav_address_set_port (&c->related_addr, rport);
         }
       else if (g_strcmp0 (name, "rport") == 0)
@@ -405,14 +411,14 @@ parse_candidate (const gchar *line,
           guint64 rport;
 
           if (!parse_uint (value, 65535, &rport))
-            return NULL;
+            REFUSE (N_("invalid rport"));
           if (nav_address_is_valid (&c->related_addr))
             nav_address_set_port (&c->related_addr, rport);
         }
       else if (g_strcmp0 (name, "tcptype") == 0)
         {
           if (c->transport == NAV_CANDIDATE_TRANSPORT_UDP)
-            return NULL;
+            REFUSE (N_("tcptype on a UDP candidate"));
           if (g_strcmp0 (value, "active") == 0)
             c->transport = NAV_CANDIDATE_TRANSPORT_TCP_ACTIVE;
           else if (g_strcmp0 (value, "passive") == 0)
@@ -420,11 +426,12 @@ parse_candidate (const gchar *line,
           else if (g_strcmp0 (value, "so") == 0)
             c->transport = NAV_CANDIDATE_TRANSPORT_TCP_SO;
           else
-            return NULL;
+            REFUSE (N_("unknown tcptype"));
         }
     }
   return g_steal_pointer (&c);
 }
+#undef REFUSE
 
 /**
  * nav_agent_parse_remote_candidate_sdp:
@@ -451,7 +458,7 @@ nav_agent_parse_remote_candidate_sdp (NavAgent    *agent,
    * stream by the resolver. */
   if (nav_mdns_candidate_resolve (agent, stream_id, sdp))
     return NULL;
-  return parse_candidate (sdp, stream_id);
+  return parse_candidate (sdp, stream_id, NULL);
 }
 
 /**
@@ -505,7 +512,7 @@ nav_agent_parse_remote_stream_sdp (NavAgent     *agent,
         }
       else if (g_str_has_prefix (line, "a=candidate:"))
         {
-          NavCandidate *c = parse_candidate (line, stream_id);
+          NavCandidate *c = parse_candidate (line, stream_id, NULL);
 
           if (c == NULL)
             {
@@ -525,7 +532,8 @@ nav_agent_parse_remote_stream_sdp (NavAgent     *agent,
  *
  * Applies the peer's SDP, as `nice_agent_parse_remote_sdp()`: the `m=`
  * sections go to the agent's streams in order, each section's credentials
- * and candidates to its stream.
+ * and candidates to its stream.  [method@Nav.Agent.parse_remote_sdp_full]
+ * says which line was wrong.
  *
  * Returns: the number of candidates added, or -1 when the SDP has more
  *   streams than the agent or a malformed candidate line
@@ -535,6 +543,46 @@ nav_agent_parse_remote_stream_sdp (NavAgent     *agent,
 int
 nav_agent_parse_remote_sdp (NavAgent    *agent,
                             const gchar *sdp)
+{
+  g_return_val_if_fail (NAV_IS_AGENT (agent), -1);
+  g_return_val_if_fail (sdp != NULL, -1);
+
+  return nav_agent_parse_remote_sdp_full (agent, sdp, NULL);
+}
+
+/* The offending line, for the message: at most 100 characters, as the
+ * peer's bytes may be anything. */
+static gchar *
+quote_line (const gchar *line)
+{
+  g_autofree gchar *valid = g_utf8_make_valid (line, -1);
+  g_autofree gchar *head = NULL;
+
+  if (g_utf8_strlen (valid, -1) <= 100)
+    return g_steal_pointer (&valid);
+  head = g_utf8_substring (valid, 0, 100);
+  return g_strconcat (head, "…", NULL);
+}
+
+/**
+ * nav_agent_parse_remote_sdp_full:
+ * @agent: an agent
+ * @sdp: the peer's SDP, as [method@Nav.Agent.generate_local_sdp] writes it
+ * @error: return location for a #GError
+ *
+ * [method@Nav.Agent.parse_remote_sdp] with an error that says which line
+ * was wrong and why (`NAV_ERROR_INVALID_ARGUMENT`): "Line 7 of the remote
+ * SDP: invalid port: a=candidate:…", for an application to show or log.
+ * Nothing is applied when it fails.
+ *
+ * Returns: the number of candidates added, or -1 with @error set
+ *
+ * Since: 1.0
+ */
+int
+nav_agent_parse_remote_sdp_full (NavAgent     *agent,
+                                 const gchar  *sdp,
+                                 GError      **error)
 {
   typedef struct {
     guint stream_id;
@@ -553,6 +601,7 @@ nav_agent_parse_remote_sdp (NavAgent    *agent,
 
   g_return_val_if_fail (NAV_IS_AGENT (agent), -1);
   g_return_val_if_fail (sdp != NULL, -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
 
   nav_agent_lock (agent);
   ids = sorted_stream_ids (agent);
@@ -571,6 +620,10 @@ nav_agent_parse_remote_sdp (NavAgent    *agent,
 
           if (next == NULL)
             {
+              g_set_error (error, NAV_ERROR, NAV_ERROR_INVALID_ARGUMENT,
+                           _("Line %u of the remote SDP: a media section (m=) beyond the "
+                             "agent's %u stream(s)"),
+                           i + 1, g_list_length (ids));
               ret = -1;
               break;
             }
@@ -608,13 +661,22 @@ nav_agent_parse_remote_sdp (NavAgent    *agent,
       else if (g_str_has_prefix (line, "a=candidate:"))
         {
           NavCandidate *c;
+          const gchar *why;
 
           /* A `.local` name: added once mDNS resolved it. */
           if (nav_mdns_candidate_resolve (agent, current->stream_id, line))
             continue;
-          c = parse_candidate (line, current->stream_id);
+          why = NULL;
+          c = parse_candidate (line, current->stream_id, &why);
           if (c == NULL)
-            ret = -1;
+            {
+              g_autofree gchar *quoted = quote_line (line);
+
+              g_set_error (error, NAV_ERROR, NAV_ERROR_INVALID_ARGUMENT,
+                           _("Line %u of the remote SDP: %s: %s"), i + 1,
+                           why != NULL ? _(why) : "", quoted);
+              ret = -1;
+            }
           else
             current->candidates = g_slist_append (current->candidates, c);
         }

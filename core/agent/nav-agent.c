@@ -69,6 +69,7 @@ nav_agent_pending_free (gpointer data)
   g_clear_pointer (&p->local, nav_candidate_free);
   g_clear_pointer (&p->remote, nav_candidate_free);
   g_clear_object (&p->object);
+  g_clear_error (&p->error);
   g_free (p);
 }
 
@@ -89,6 +90,22 @@ nav_agent_queue_signal (NavAgent           *agent,
   p->state = state;
   p->local = local != NULL ? nav_candidate_copy (local) : NULL;
   p->remote = remote != NULL ? nav_candidate_copy (remote) : NULL;
+  g_ptr_array_add (agent->pending, p);
+}
+
+/* A STUN or TURN server gave no candidate, and why (::gathering-error). */
+void
+nav_agent_queue_gathering_error (NavAgent     *agent,
+                                 guint         stream_id,
+                                 guint         component_id,
+                                 const GError *error)
+{
+  PendingSignal *p = g_new0 (PendingSignal, 1);
+
+  p->signal = SIG_GATHERING_ERROR;
+  p->stream_id = stream_id;
+  p->component_id = component_id;
+  p->error = g_error_copy (error);
   g_ptr_array_add (agent->pending, p);
 }
 
@@ -179,6 +196,9 @@ nav_agent_unlock_and_emit (NavAgent *agent)
           break;
         case SIG_RELIABLE_TRANSPORT_WRITABLE:
           g_signal_emit (agent, nav_agent_signals[p->signal], 0, p->stream_id, p->component_id);
+          break;
+        case SIG_GATHERING_ERROR:
+          g_signal_emit (agent, nav_agent_signals[p->signal], 0, p->stream_id, p->component_id, p->error);
           break;
         case SIG_CHANNEL_CHANGED:
           nav_datagram_channel_emit_changes (NAV_DATAGRAM_CHANNEL (p->object));
@@ -914,6 +934,29 @@ install_signals (GObjectClass *klass)
   nav_agent_signals[SIG_CANDIDATE_GATHERING_DONE] =
     g_signal_new ("candidate-gathering-done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  /**
+   * NavAgent::gathering-error:
+   * @agent: the agent
+   * @stream_id: the stream
+   * @component_id: the component
+   * @error: why the server gave no candidate
+   *
+   * A STUN server ([property@Nav.Agent:stun-server]) or a TURN server
+   * ([method@Nav.Agent.set_relay_info]) gave the component no candidate:
+   * the TURN server refused the credentials (`NAV_TURN_CLIENT_ERROR`,
+   * `NAV_TURN_CLIENT_ERROR_UNAUTHORIZED`), a server never answered
+   * (`NAV_ERROR_TIMED_OUT`, or `NAV_TURN_CLIENT_ERROR_TIMED_OUT`), its name
+   * could not be resolved (`NAV_ERROR_INVALID_ADDRESS`), …  The message
+   * names the server and is meant to be shown to the user.  Emitted
+   * before [signal@Nav.Agent::candidate-gathering-done]; gathering goes
+   * on with the other candidates.  libnice has no such signal: programs
+   * written for it do not see it.
+   *
+   * Since: 1.0
+   */
+  nav_agent_signals[SIG_GATHERING_ERROR] =
+    g_signal_new ("gathering-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_ERROR);
   /**
    * NavAgent::new-selected-pair:
    * @agent: the agent

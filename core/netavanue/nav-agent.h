@@ -142,6 +142,11 @@ NAV_AVAILABLE_IN_ALL
 GIOStream *nav_agent_get_io_stream      (NavAgent         *agent,
                                          guint             stream_id,
                                          guint             component_id);
+NAV_AVAILABLE_IN_ALL
+GIOStream *nav_agent_get_io_stream_full (NavAgent         *agent,
+                                         guint             stream_id,
+                                         guint             component_id,
+                                         GError          **error);
 
 NAV_AVAILABLE_IN_ALL
 gboolean  nav_agent_add_local_address   (NavAgent         *agent,
@@ -330,6 +335,10 @@ gchar    *nav_agent_generate_local_candidate_sdp (NavAgent     *agent,
 NAV_AVAILABLE_IN_ALL
 int       nav_agent_parse_remote_sdp       (NavAgent      *agent,
                                             const gchar   *sdp);
+NAV_AVAILABLE_IN_ALL
+int       nav_agent_parse_remote_sdp_full  (NavAgent      *agent,
+                                            const gchar   *sdp,
+                                            GError       **error);
 NAV_AVAILABLE_IN_ALL
 GSList   *nav_agent_parse_remote_stream_sdp (NavAgent     *agent,
                                              guint         stream_id,

@@ -97,5 +97,10 @@ NAV_AVAILABLE_IN_ALL
 void          nav_gatherer_emit_done               (NavGatherer  *self,
                                                     guint         stream_id,
                                                     guint         component_id);
+NAV_AVAILABLE_IN_ALL
+void          nav_gatherer_emit_failed             (NavGatherer  *self,
+                                                    guint         stream_id,
+                                                    guint         component_id,
+                                                    const GError *error);
 
 G_END_DECLS

@@ -58,7 +58,7 @@ conn_queue (Conn         *c,
     return FALSE;
   if (pending + alen + blen > io->out_limit)
     {
-      g_message ("event=slow-reader-close peer=%s remote=%s queued=%" G_GSIZE_FORMAT,
+      g_message ("event=slow-reader-close peer=%s client=%s queued=%" G_GSIZE_FORMAT,
                  c->id, c->remote, pending);
       STAT_INC (dropped);
       nav_signaling_conn_kill (c);
@@ -310,7 +310,7 @@ conn_take_token (Conn *c)
     }
   if (c->overdraft > MAX (io->config.burst, 10))
     {
-      g_message ("event=rate-limit-close peer=%s remote=%s", c->id, c->remote);
+      g_message ("event=rate-limit-close peer=%s client=%s", c->id, c->remote);
       STAT_INC (rate_closed);
       nav_signaling_conn_close_ws (c, NAV_SIGNALING_CLOSE_POLICY, "rate limit");
     }
@@ -339,7 +339,7 @@ conn_recv (Conn   *c,
             continue;
           if (n == GNUTLS_E_PREMATURE_TERMINATION)
             return 0;
-          g_debug ("event=tls-error remote=%s error=\"%s\"", c->remote, gnutls_strerror (n));
+          g_debug ("event=tls-error client=%s error=\"%s\"", c->remote, gnutls_strerror (n));
           return -2;
         }
     }
@@ -575,7 +575,7 @@ conn_too_large (Conn *c)
 {
   NavSignalingIo *io = c->worker->io;
 
-  g_debug ("event=too-large peer=%s remote=%s", c->id, c->remote);
+  g_debug ("event=too-large peer=%s client=%s", c->id, c->remote);
   STAT_INC (dropped);
   STAT_INC (too_large);
   nav_signaling_conn_close_ws (c, NAV_SIGNALING_CLOSE_TOO_BIG, "message too large");
@@ -772,7 +772,7 @@ conn_tls_handshake (Conn *c)
       epoll_update (c, gnutls_record_get_direction (c->tls) ? EPOLLOUT : EPOLLIN);
       return;
     }
-  g_debug ("event=tls-handshake-failed remote=%s error=\"%s\"", c->remote, gnutls_strerror (r));
+  g_debug ("event=tls-handshake-failed client=%s error=\"%s\"", c->remote, gnutls_strerror (r));
   nav_signaling_conn_kill (c);
 }
 

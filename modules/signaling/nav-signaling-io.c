@@ -133,7 +133,7 @@ mailbox_post (Mailbox *mb,
       guint64 one = 1;
 
       if (write (mb->efd, &one, sizeof one) < 0 && errno != EAGAIN)
-        g_warning ("eventfd write: %s", g_strerror (errno));
+        g_warning ("event=eventfd-error op=write error=\"%s\"", g_strerror (errno));
     }
 }
 
@@ -144,7 +144,7 @@ mailbox_take (Mailbox *mb)
   Link *head;
 
   if (read (mb->efd, &count, sizeof count) < 0 && errno != EAGAIN)
-    g_warning ("eventfd read: %s", g_strerror (errno));
+    g_warning ("event=eventfd-error op=read error=\"%s\"", g_strerror (errno));
   pthread_mutex_lock (&mb->lock);
   head = mb->head;
   mb->head = mb->tail = NULL;
@@ -357,7 +357,7 @@ worker_take (Worker                        *w,
   if (rec == NULL)
     {
       STAT_INC (refused);
-      g_debug ("event=refused remote=%s", remote);
+      g_debug ("event=refused client=%s", remote);
       refuse (fd, io->credentials == NULL);
       return;
     }
@@ -524,7 +524,7 @@ worker_sweep (Worker *w,
         case CONN_HTTP:
           if (c->deadline < now)
             {
-              g_debug ("event=handshake-timeout remote=%s", c->remote);
+              g_debug ("event=handshake-timeout client=%s", c->remote);
               STAT_INC (handshake_timeouts);
               nav_signaling_conn_kill (c);
             }

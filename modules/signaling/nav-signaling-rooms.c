@@ -51,7 +51,7 @@ peer_send_error (Peer        *peer,
   NavSignalingServer *self = peer->server;
 
   STAT_INC (errors);
-  g_debug ("event=error peer=%s remote=%s code=%d reason=\"%s\"",
+  g_debug ("event=error peer=%s client=%s code=%d reason=\"%s\"",
            peer->id, peer->remote, code, reason);
   peer_send_owned (peer, nav_signaling_build_error (code, reason, ref_type));
 }
@@ -757,7 +757,7 @@ rooms_io_event (gpointer             user_data,
       peer->rooms = g_hash_table_new (g_str_hash, g_str_equal);
       g_hash_table_insert (self->peers, peer->id, peer);
       STAT_SET (peers, g_hash_table_size (self->peers));
-      g_debug ("event=connect peer=%s remote=%s worker=%u", peer->id, peer->remote, worker);
+      g_debug ("event=connect peer=%s client=%s worker=%u", peer->id, peer->remote, worker);
       break;
     case NAV_SIGNALING_IO_MESSAGE:
       if (peer != NULL && peer->worker == worker && !peer->closing)
@@ -766,7 +766,7 @@ rooms_io_event (gpointer             user_data,
     case NAV_SIGNALING_IO_CLOSED:
       if (peer != NULL && peer->worker == worker)
         {
-          g_debug ("event=disconnect peer=%s remote=%s code=%u", peer->id, peer->remote, code);
+          g_debug ("event=disconnect peer=%s client=%s code=%u", peer->id, peer->remote, code);
           hub_remove_peer (self, peer);
         }
       break;

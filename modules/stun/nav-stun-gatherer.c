@@ -66,6 +66,8 @@ typedef struct
   GCancellable *cancellable;
   guint pending;
   gboolean done;
+  gboolean answered;            /* a success response came */
+  GError *error;                /* why a probe failed, for ::server-failed */
 } Gathering;
 
 /* One Binding request from one base to one server */
@@ -99,6 +101,7 @@ gathering_free (Gathering *g)
   g_ptr_array_unref (g->probes);
   g_ptr_array_unref (g->bases);
   g_ptr_array_unref (g->found);
+  g_clear_error (&g->error);
   g_free (g);
 }
 
@@ -160,6 +163,7 @@ probe_done (NavStunTransaction *transaction,
     {
       gboolean seen = nav_address_equal (&mapped, &p->base->addr);
 
+      g->answered = TRUE;
       for (i = 0; i < g->found->len && !seen; i++)
         seen = nav_address_equal (g->found->pdata[i], &mapped);
       /* RFC 8445 §5.1.3: a srflx candidate equal to its base, or to one
@@ -201,6 +205,19 @@ probe_done (NavStunTransaction *transaction,
       g_debug ("event=srflx-failed server=%s error=\"%s\"",
                nav_address_to_string_buf (&p->server, buf),
                error != NULL ? error->message : "error response");
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_clear_error (&g->error);
+          if (error != NULL && g_error_matches (error, NAV_STUN_CLIENT_ERROR, NAV_STUN_CLIENT_ERROR_TIMED_OUT))
+            g->error = g_error_new (NAV_ERROR, NAV_ERROR_TIMED_OUT,
+                                    _("The STUN server %s never answered (%s)"), buf, error->message);
+          else if (error != NULL)
+            g->error = g_error_new (NAV_ERROR, NAV_ERROR_FAILED,
+                                    _("The STUN server %s did not answer: %s"), buf, error->message);
+          else
+            g->error = g_error_new (NAV_ERROR, NAV_ERROR_FAILED,
+                                    _("The STUN server %s answered with an error"), buf);
+        }
     }
   gathering_step_done (g);
 }
@@ -213,6 +230,10 @@ gathering_step_done (Gathering *g)
   if (--g->pending > 0 || g->done)
     return;
   g->done = TRUE;
+  /* Every request failed: the application should hear why (an answer
+   * to any base, even a redundant one, is no failure). */
+  if (!g->answered && g->error != NULL && !g_cancellable_is_cancelled (g->cancellable))
+    nav_gatherer_emit_failed (NAV_GATHERER (self), g->stream_id, g->component_id, g->error);
   nav_gatherer_emit_done (NAV_GATHERER (self), g->stream_id, g->component_id);
 }
 
@@ -271,7 +292,12 @@ server_resolved (GObject      *source,
         nav_stun_transaction_start (p->transaction);
       }
   else
-    g_debug ("event=srflx-resolve-failed error=\"%s\"", error->message);
+    {
+      g_debug ("event=srflx-resolve-failed error=\"%s\"", error->message);
+      g_clear_error (&g->error);
+      g->error = g_error_new (NAV_ERROR, NAV_ERROR_INVALID_ADDRESS,
+                              _("The STUN server cannot be resolved: %s"), error->message);
+    }
 
   gathering_step_done (g);
 }

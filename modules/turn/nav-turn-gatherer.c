@@ -144,6 +144,19 @@ relay_preference (NavTurnGatherer *self)
     }
 }
 
+/* The allocation failed: ::server-failed says why, the TURN client's error
+ * (NAV_TURN_CLIENT_ERROR_UNAUTHORIZED for refused credentials, _TIMED_OUT
+ * for a server that never answered, …) with the server's name in front. */
+static void
+relay_failed (Gathering    *g,
+              const GError *error)
+{
+  g_autoptr (GError) named = g_error_new (error->domain, error->code, _("TURN server %s: %s"),
+                                          g->self->server, error->message);
+
+  nav_gatherer_emit_failed (NAV_GATHERER (g->self), g->stream_id, g->component_id, named);
+}
+
 static void
 allocated (GObject      *source,
            GAsyncResult *result,
@@ -158,6 +171,7 @@ allocated (GObject      *source,
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           g_debug ("event=relay-failed server=%s error=\"%s\"", g->self->server, error->message);
+          relay_failed (g, error);
           gathering_done (g);
         }
       return;
@@ -213,6 +227,13 @@ server_resolved (GObject      *source,
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           g_debug ("event=relay-failed server=%s error=\"%s\"", g->self->server, error->message);
+          {
+            g_autoptr (GError) unresolved = g_error_new (NAV_ERROR, NAV_ERROR_INVALID_ADDRESS,
+                                                         _("The TURN server %s cannot be resolved: %s"),
+                                                         g->self->server, error->message);
+
+            nav_gatherer_emit_failed (NAV_GATHERER (g->self), g->stream_id, g->component_id, unresolved);
+          }
           gathering_done (g);
         }
       return;

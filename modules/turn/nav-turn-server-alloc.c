@@ -277,13 +277,16 @@ nav_turn_allocation_destroy (Allocation  *alloc,
 {
   Worker *w = alloc->worker;
   gchar relay[NAV_ADDRESS_STRING_LEN];
+  gchar client[NAV_ADDRESS_STRING_LEN];
 
   if (alloc->dead)
     return;
   alloc->dead = TRUE;
-  g_debug ("event=allocation-deleted relay=%s user=\"%s\" reason=%s",
-           nav_address_to_string_buf (&nav_turn_first_relay (alloc)->addr, relay),
-           alloc->username != NULL ? alloc->username : "", why);
+  g_info ("event=allocation-deleted client=%s via=%s relay=%s user=\"%s\" reason=%s",
+          nav_address_to_string_buf (alloc->conn != NULL ? &alloc->conn->remote : &alloc->key.client, client),
+          alloc->conn == NULL ? "udp" : alloc->conn->tls ? "tls" : "tcp",
+          nav_address_to_string_buf (&nav_turn_first_relay (alloc)->addr, relay),
+          alloc->username != NULL ? alloc->username : "", why);
   if (alloc->conn == NULL)
     g_hash_table_remove (w->udp_allocations, &alloc->key);
   else
@@ -575,13 +578,13 @@ nav_turn_handle_allocate (Request *r)
       pthread_mutex_unlock (&self->lock);
     }
 
-  g_debug ("event=allocation-created client=%s via=%s relay=%s%s%s transport=%s user=\"%s\" lifetime=%u",
-           nav_address_to_string_buf (r->from, a1),
-           r->conn == NULL ? "udp" : r->conn->tls ? "tls" : "tcp",
-           nav_address_to_string_buf (&bound, a2),
-           fd6 >= 0 ? "," : "", fd6 >= 0 ? nav_address_to_string_buf (&bound6, a3) : "",
-           alloc->tcp_relay ? "tcp" : "udp", alloc->username != NULL ? alloc->username : "",
-           alloc->lifetime);
+  g_info ("event=allocation-created client=%s via=%s relay=%s%s%s transport=%s user=\"%s\" lifetime=%u",
+          nav_address_to_string_buf (r->from, a1),
+          r->conn == NULL ? "udp" : r->conn->tls ? "tls" : "tcp",
+          nav_address_to_string_buf (&bound, a2),
+          fd6 >= 0 ? "," : "", fd6 >= 0 ? nav_address_to_string_buf (&bound6, a3) : "",
+          alloc->tcp_relay ? "tcp" : "udp", alloc->username != NULL ? alloc->username : "",
+          alloc->lifetime);
   return respond_allocate_success (r, alloc, token);
 }
 

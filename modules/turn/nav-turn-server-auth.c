@@ -314,6 +314,46 @@ check_password_algorithms (const NavStunMessage *msg,
          *algorithm == NAV_STUN_PASSWORD_ALGORITHM_SHA256;
 }
 
+/* The log lines are for operators' tools (fail2ban, grep): a name the
+ * client chose is quoted, with quotes, backslashes and control bytes
+ * escaped, so that it cannot forge a line or a key of its own. */
+static gchar *
+log_quote (const gchar *text)
+{
+  GString *s = g_string_new (NULL);
+  const guchar *p;
+
+  for (p = (const guchar *) (text != NULL ? text : ""); *p != '\0' && s->len < 256; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_printf (s, "\\%c", *p);
+      else if (*p < 0x20 || *p == 0x7f)
+        g_string_append_printf (s, "\\x%02x", *p);
+      else
+        g_string_append_c (s, (gchar) *p);
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* A request that carried credentials the server refused: the normal 401
+ * challenge of a first request (no MESSAGE-INTEGRITY) and a 438 stale
+ * nonce are not failures; an unknown user, a wrong realm or a bad
+ * MESSAGE-INTEGRITY are (RFC 8489 §9.2.4), logged at info and counted
+ * as auth-failures.  docs/servers.md has a fail2ban filter for the line. */
+static void
+auth_failed (Request     *r,
+             const gchar *username,
+             const gchar *reason)
+{
+  gchar client[NAV_ADDRESS_STRING_LEN];
+  g_autofree gchar *user = log_quote (username);
+
+  COUNT (r->w, auth_failures);
+  g_info ("event=auth-failed client=%s via=%s user=\"%s\" reason=%s",
+          nav_address_to_string_buf (r->from, client),
+          r->conn == NULL ? "udp" : r->conn->tls ? "tls" : "tcp", user, reason);
+}
+
 /* RFC 8489 §9.2.4.  Returns TRUE when the request may go on; otherwise
  * the error response is in r->out and *resp its size. */
 gboolean
@@ -350,6 +390,7 @@ nav_turn_authenticate (Request *r,
     }
   if (g_strcmp0 (realm, self->realm) != 0)
     {
+      auth_failed (r, username, "wrong-realm");
       *resp = nav_turn_respond_error (r, 401);
       return FALSE;
     }
@@ -374,12 +415,14 @@ nav_turn_authenticate (Request *r,
     }
   else if (!lookup_key (self, username, algorithm, r->key, &r->key_len))
     {
+      auth_failed (r, username, "unknown-user");
       *resp = nav_turn_respond_error (r, 401);
       return FALSE;
     }
   if (!nav_stun_message_check_integrity (r->msg, r->key, r->key_len, NULL))
     {
       r->key_len = 0;
+      auth_failed (r, username, "bad-integrity");
       *resp = nav_turn_respond_error (r, 401);
       return FALSE;
     }

@@ -79,6 +79,7 @@ G_BEGIN_DECLS
   X (connection_binds,      "connection-binds")                         \
   X (auth_md5,              "auth-md5")                                 \
   X (auth_sha256,           "auth-sha256")                              \
+  X (auth_failures,         "auth-failures")                            \
   X (send_indications,      "send-indications")                         \
   X (data_indications,      "data-indications")                         \
   X (packets_to_peer,       "packets-to-peer")                          \

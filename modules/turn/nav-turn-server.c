@@ -151,10 +151,11 @@ check_fd_limit (NavTurnServer  *self,
   if (limit <= FDS_RESERVED + 2)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES,
-                   _("The file descriptor limit (%" G_GUINT64_FORMAT ") is too low: "
-                     "the TURN server needs at least %u, and %" G_GUINT64_FORMAT
-                     " for %u TCP connections"),
-                   limit, FDS_RESERVED + 2, wanted, self->max_tcp_connections);
+                   /* %llu, not G_GUINT64_FORMAT: xgettext cuts a message there */
+                   _("The file descriptor limit (%llu) is too low: "
+                     "the TURN server needs at least %u, and %llu for %u TCP connections"),
+                   (unsigned long long) limit, FDS_RESERVED + 2, (unsigned long long) wanted,
+                   self->max_tcp_connections);
       return FALSE;
     }
   /* Half of what is left for the connections, the rest for relayed
