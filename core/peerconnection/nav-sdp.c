@@ -434,7 +434,8 @@ nav_sdp_parse (const gchar  *text,
   if (length > NAV_SDP_MAX_LENGTH)
     {
       g_set_error (error, NAV_ERROR, NAV_ERROR_INVALID_ARGUMENT,
-                   _("The SDP is too long (%" G_GSIZE_FORMAT " bytes)"), length);
+                   /* %lu, not G_GSIZE_FORMAT: xgettext cuts a message there */
+                   _("The SDP is too long (%lu bytes)"), (unsigned long) length);
       return NULL;
     }
   if (text == NULL || length == 0)

@@ -848,8 +848,9 @@ record_send_locked (NavGnutlsDtlsChannel  *self,
   if (len > data_mtu_locked (self))
     {
       g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_MESSAGE_TOO_LARGE,
-                   _("A message of %" G_GSIZE_FORMAT " bytes does not fit a DTLS record here "
-                     "(at most %" G_GSIZE_FORMAT ")"), len, data_mtu_locked (self));
+                   /* %lu, not G_GSIZE_FORMAT: xgettext cuts a message there */
+                   _("A message of %lu bytes does not fit a DTLS record here (at most %lu)"),
+                   (unsigned long) len, (unsigned long) data_mtu_locked (self));
       return FALSE;
     }
   if (self->records.enabled)

@@ -418,8 +418,9 @@ nav_sctp_tx_enqueue (NavSctpAssociation       *a,
   if (len > a->opt.max_message_size)
     {
       g_set_error (error, NAV_SCTP_ERROR, NAV_SCTP_ERROR_MESSAGE_TOO_LARGE,
-                   _("The message of %" G_GSIZE_FORMAT " bytes exceeds the maximum message size of %" G_GSIZE_FORMAT " bytes"),
-                   len, a->opt.max_message_size);
+                   /* %lu, not G_GSIZE_FORMAT: xgettext cuts a message there */
+                   _("The message of %lu bytes exceeds the maximum message size of %lu bytes"),
+                   (unsigned long) len, (unsigned long) a->opt.max_message_size);
       return FALSE;
     }
   max_streams = a->state == NAV_SCTP_STATE_ESTABLISHED ? a->out_streams : a->opt.num_outbound_streams;
