@@ -379,12 +379,12 @@ check_agreement (Parent *p)
   p->agreed_hub = g_strdup (hub);
   p->agreed_epoch = epoch;
   if (p->killed_at != 0)
-    g_print (_("group: the %d survivors agree on member %d (score %u), epoch %" G_GUINT64_FORMAT
-               ", %.0f ms after the kill\n"), live, hc->index, hc->score, epoch,
+    g_print (_("group: the %d survivors agree on member %d (score %u), epoch %llu, "
+               "%.0f ms after the kill\n"), live, hc->index, hc->score, (unsigned long long) epoch,
              (g_get_monotonic_time () - p->killed_at) / 1000.0);
   else
-    g_print (_("group: the %d members agree on member %d (score %u) as hub, epoch %"
-               G_GUINT64_FORMAT "\n"), live, hc->index, hc->score, epoch);
+    g_print (_("group: the %d members agree on member %d (score %u) as hub, epoch %llu\n"),
+             live, hc->index, hc->score, (unsigned long long) epoch);
   if (p->kills_left > 0 && live > 1)
     p->kill_id = g_timeout_add (1000, kill_hub, p);
   else

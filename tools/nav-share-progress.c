@@ -106,12 +106,14 @@ nav_share_summary (NavShare *share)
     {
       g_autofree gchar *kept = nav_share_format_size (share->resumed_bytes);
 
-      g_print (_("; %s (%" G_GUINT64_FORMAT " bytes) kept from an earlier try"), kept, share->resumed_bytes);
+      g_print (_("; %s (%llu bytes) kept from an earlier try"), kept,
+               (unsigned long long) share->resumed_bytes);
     }
   g_print ("\n");
   if (share->first_byte_us != 0)
-    g_print (_("First byte %.1f ms after start; %" G_GUINT64_FORMAT " bytes carried in this run\n"),
-             (share->first_byte_us - share->start_us) / 1000.0, share->moved_bytes);
+    g_print (_("First byte %.1f ms after start; %llu bytes carried in this run\n"),
+             (share->first_byte_us - share->start_us) / 1000.0,
+             (unsigned long long) share->moved_bytes);
   if (share->skipped > 0)
     g_print (ngettext ("%u entry was skipped (see above)\n", "%u entries were skipped (see above)\n",
                        share->skipped), share->skipped);

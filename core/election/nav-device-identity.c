@@ -260,8 +260,8 @@ nav_device_identity_load (const gchar  *path,
           memcmp (contents, IDENTITY_MAGIC, IDENTITY_MAGIC_SIZE) != 0)
         {
           g_set_error (error, NAV_ELECTION_ERROR, NAV_ELECTION_ERROR_CORRUPT_IDENTITY,
-                       _("The device identity file %s is corrupt (%" G_GSIZE_FORMAT " bytes, expected a NetAvanue key pair of %d bytes); remove it to create a new identity"),
-                       path, length, IDENTITY_FILE_SIZE);
+                       _("The device identity file %s is corrupt (%lu bytes, expected a NetAvanue key pair of %d bytes); remove it to create a new identity"),
+                       path, (unsigned long) length, IDENTITY_FILE_SIZE);
           memset (contents, 0, length);
           return NULL;
         }

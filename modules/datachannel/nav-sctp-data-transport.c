@@ -732,8 +732,9 @@ nav_sctp_data_transport_send_locked (NavSctpDataTransport  *self,
   if (len > max)
     {
       g_set_error (error, NAV_DATA_CHANNEL_ERROR, NAV_DATA_CHANNEL_ERROR_MESSAGE_TOO_LARGE,
-                   _("A message of %" G_GSIZE_FORMAT " bytes is larger than the peer takes "
-                     "(a=max-message-size %" G_GUINT64_FORMAT ")"), len, max);
+                   _("A message of %lu bytes is larger than the peer takes "
+                     "(a=max-message-size %llu)"), (unsigned long) len,
+                   (unsigned long long) max);
       return FALSE;
     }
   /* RFC 8831 §6.6: an empty message is one byte with an "empty" PPID. */
