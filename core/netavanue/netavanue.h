@@ -31,6 +31,7 @@
 #include <netavanue/nav-data-channel.h>
 #include <netavanue/nav-peer-connection.h>
 #include <netavanue/nav-discovery.h>
+#include <netavanue/nav-stats.h>
 
 
 #undef __NAV_INSIDE__

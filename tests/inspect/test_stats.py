@@ -1,0 +1,151 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Statistics from Python through GObject Introspection: two agents
+connected on loopback (Nav.Agent.get_stats(), unpacked as dictionaries,
+and its JSON read back by the json module), then two peer connections
+with a data channel (Nav.PeerConnection.get_stats(): the data-channel
+and peer-connection reports, the DTLS state on the transport).
+
+Run by meson against the build tree, with Debian's /usr/bin/python3.
+"""
+import json
+import os
+import sys
+import unittest
+
+import gi
+
+gi.require_version("GLib", "2.0")
+gi.require_version("Nav", "1.0")
+from gi.repository import GLib, Nav  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(HERE, "..", "ice"))
+import agent_util  # noqa: E402
+
+
+def by_type(stats, kind):
+    return [r for r in stats.values() if r["type"] == kind]
+
+
+class Agents(unittest.TestCase):
+    def test_two_agents(self):
+        a = agent_util.Peer(Nav.Agent.new(None, Nav.Compatibility.RFC5245))
+        b = agent_util.Peer(Nav.Agent.new(None, Nav.Compatibility.RFC5245))
+        a.agent.props.controlling_mode = True
+        got = []
+        b.agent.connect("new-data", lambda ag, s, c, data: got.append(len(data.get_data())))
+        agent_util.connect(a, b)
+        sizes = [1, 50, 1000]
+        for n in sizes:
+            a.agent.send_bytes(a.stream, 1, GLib.Bytes.new(b"y" * n))
+        self.assertTrue(agent_util.iterate_until(lambda: len(got) == len(sizes)))
+
+        sa = a.agent.get_stats().unpack()
+        sb = b.agent.get_stats().unpack()
+        ta, tb = sa["T%d-1" % a.stream], sb["T%d-1" % b.stream]
+        self.assertEqual(ta["bytesSent"], sum(sizes))
+        self.assertEqual(ta["packetsSent"], len(sizes))
+        self.assertEqual(tb["bytesReceived"], sum(sizes))
+        pair = sa[ta["selectedCandidatePairId"]]
+        self.assertEqual(pair["type"], "candidate-pair")
+        self.assertIn(pair["localCandidateId"], sa)
+        self.assertIn(pair["remoteCandidateId"], sa)
+        self.assertGreaterEqual(pair["currentRoundTripTime"], 0)
+        self.assertTrue(pair["nominated"])
+        for report in sa.values():
+            self.assertEqual(report["id"], [k for k, v in sa.items() if v is report][0])
+            self.assertGreater(report["timestamp"], 1.6e12)  # ms since 1970
+        # Every pair's candidates are reports of this agent.
+        for p in by_type(sa, "candidate-pair"):
+            self.assertEqual(sa[p["localCandidateId"]]["type"], "local-candidate")
+            self.assertEqual(sa[p["remoteCandidateId"]]["type"], "remote-candidate")
+
+        # The JSON form is the same reports.
+        parsed = json.loads(Nav.stats_to_json(a.agent.get_stats(), True))
+        self.assertEqual(set(parsed), set(sa))
+        self.assertEqual(parsed[ta["id"]]["bytesSent"], sum(sizes))
+        a.agent.close_async(None, None)
+        b.agent.close_async(None, None)
+
+
+def run_until(predicate):
+    return agent_util.iterate_until(predicate)
+
+
+class PeerConnections(unittest.TestCase):
+    def setUp(self):
+        self.a, self.b = Nav.PeerConnection.new(None), Nav.PeerConnection.new(None)
+        self.remote = []
+        for pc, other in ((self.a, self.b), (self.b, self.a)):
+            pc.get_agent().add_local_address(Nav.Address.new_from_string("127.0.0.1"))
+            pc.connect("ice-candidate", lambda pc, c, mid, i, o=other:
+                       o.get_remote_description() and o.add_ice_candidate(c, mid, i))
+        self.b.connect("data-channel", lambda pc, ch: self.remote.append(ch))
+
+    def tearDown(self):
+        self.a.close()
+        self.b.close()
+
+    def negotiate(self):
+        done = []
+
+        def on_answer(b, result):
+            answer = b.create_answer_finish(result)
+            b.set_local_description(answer)
+            self.a.set_remote_description(answer)
+            done.append(True)
+
+        def on_offer(a, result):
+            offer = a.create_offer_finish(result)
+            a.set_local_description(offer)
+            self.b.set_remote_description(offer)
+            self.b.create_answer_async(None, on_answer)
+
+        self.a.create_offer_async(None, on_offer)
+        self.assertTrue(run_until(lambda: done))
+
+    def test_data_channel(self):
+        mine = self.a.create_data_channel("stats", None)
+        self.negotiate()
+        self.assertTrue(run_until(lambda: self.remote and
+                                  mine.get_state() == Nav.ChannelState.OPEN and
+                                  self.remote[0].get_state() == Nav.ChannelState.OPEN))
+        theirs = self.remote[0]
+        got = []
+        theirs.connect("text-message", lambda ch, text: got.append(text))
+        self.assertTrue(mine.send_text("hello"))
+        self.assertTrue(mine.send_text("world!"))
+        self.assertTrue(run_until(lambda: len(got) == 2))
+
+        sa = self.a.get_stats().unpack()
+        sb = self.b.get_stats().unpack()
+        for stats in (sa, sb):
+            pc = stats["P"]
+            self.assertEqual(pc["type"], "peer-connection")
+            self.assertEqual(pc["connectionState"], "connected")
+            self.assertEqual(pc["dataChannelsOpened"], 1)
+            transports = by_type(stats, "transport")
+            self.assertEqual(len(transports), 1)
+            self.assertEqual(transports[0]["dtlsState"], "connected")
+            self.assertIn(transports[0]["selectedCandidatePairId"], stats)
+        [da] = by_type(sa, "data-channel")
+        [db] = by_type(sb, "data-channel")
+        self.assertEqual(da["label"], "stats")
+        self.assertEqual(da["state"], "open")
+        self.assertEqual(da["dataChannelIdentifier"], db["dataChannelIdentifier"])
+        self.assertEqual(da["messagesSent"], 2)
+        self.assertEqual(da["bytesSent"], len("hello") + len("world!"))
+        self.assertEqual(db["messagesReceived"], 2)
+        self.assertEqual(db["bytesReceived"], len("hello") + len("world!"))
+        self.assertEqual(db["messagesSent"], 0)
+        # The DTLS and SCTP bytes went through the ICE transport.
+        ta = by_type(sa, "transport")[0]
+        self.assertGreater(ta["bytesSent"], da["bytesSent"])
+        parsed = json.loads(Nav.stats_to_json(self.a.get_stats(), False))
+        self.assertEqual(parsed["P"]["dataChannelsOpened"], 1)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
