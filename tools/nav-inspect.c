@@ -12,6 +12,7 @@
 #include <netavanue/netavanue.h>
 
 #include "nav-inspect-gir.h"
+#include "nav-inspect-live.h"
 
 /* Column of the values in the "Module Details" and "Implementation
  * Details" blocks. */
@@ -823,11 +824,19 @@ main (int    argc,
 {
   gboolean print_version = FALSE;
   gboolean list_points = FALSE;
+  gboolean live = FALSE, follow = FALSE, json = FALSE;
   const GOptionEntry entries[] = {
     { "version", 0, 0, G_OPTION_ARG_NONE, &print_version,
       N_("Print the version and exit"), NULL },
     { "points", 0, 0, G_OPTION_ARG_NONE, &list_points,
       N_("List the extension points and their implementations"), NULL },
+    { "live", 0, 0, G_OPTION_ARG_NONE, &live,
+      N_("The running processes that export their objects (NAV_DEBUG_EXPORT=1), or with "
+         "PID[/OBJECT] what their agents and peer connections hold"), NULL },
+    { "follow", 0, 0, G_OPTION_ARG_NONE, &follow,
+      N_("With --live PID[/OBJECT]: print the events as they happen"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("With --live: JSON (one line per event with --follow)"), NULL },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) context = NULL;
@@ -868,6 +877,9 @@ main (int    argc,
       g_printerr (_("Give at most one module, type or implementation name\n"));
       return EXIT_FAILURE;
     }
+
+  if (live || follow)
+    return nav_inspect_live (argc == 2 ? argv[1] : NULL, follow, json);
 
   inspector_init (&inspector);
   if (list_points)

@@ -140,11 +140,15 @@ add_pair (GVariantBuilder *reports,
 
   li = find_candidate (component->local, local_address, local_transport, local_type);
   ri = find_candidate (component->remote, remote_address, remote_transport, remote_type);
-  local_id = li >= 0 ? g_strdup_printf ("L%u-%u-%d", stream->id, component->id, li)
-                     : g_strdup_printf ("L%u-%u-%s", stream->id, component->id, local_address);
-  remote_id = ri >= 0 ? g_strdup_printf ("R%u-%u-%d", stream->id, component->id, ri)
-                      : g_strdup_printf ("R%u-%u-%s", stream->id, component->id, remote_address);
-  id = g_strdup_printf ("CP%u-%u-%s-%s", stream->id, component->id, local_id + 1, remote_id + 1);
+  {
+    g_autofree gchar *l = li >= 0 ? g_strdup_printf ("%d", li) : g_strdup (local_address);
+    g_autofree gchar *r = ri >= 0 ? g_strdup_printf ("%d", ri) : g_strdup (remote_address);
+
+    local_id = g_strdup_printf ("L%u-%u-%s", stream->id, component->id, l);
+    remote_id = g_strdup_printf ("R%u-%u-%s", stream->id, component->id, r);
+    /* CP<stream>-<component>-<local>-<remote> */
+    id = g_strdup_printf ("CP%u-%u-%s-%s", stream->id, component->id, l, r);
+  }
 
   /* A peer-reflexive remote candidate the checker learned from a check
    * and the agent did not (yet) list. */

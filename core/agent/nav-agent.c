@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "nav-agent-private.h"
+#include "inspect/nav-inspect-private.h"
 #include "nav-agent-checks-private.h"
 
 /**
@@ -261,6 +262,8 @@ nav_agent_constructed (GObject *object)
     agent->controlling_mode = FALSE;
 
   nav_agent_create_checker (agent);
+  /* Seen by nav-inspect --live (core/inspect). */
+  nav_inspect_track (object, "agent");
 }
 
 static void
