@@ -234,6 +234,8 @@ list_processes (gboolean json)
 
       print_json (v);
     }
+  else
+    g_variant_builder_clear (&all);
   return EXIT_SUCCESS;
 }
 
