@@ -27,6 +27,7 @@ packages=(
   # aiortc, and Node for node-datachannel (from npm) and Chromium's bridge
   chromium python3-aiortc nodejs
   avahi-daemon avahi-utils dbus libopendht-dev libopendht-c-dev dhtnode chromium  # discovery (issue 19)
+  tshark                         # NAV_DEBUG_PCAP read back (issue 20); dbus-run-session: inspect-live-bus
 )
 
 # npm comes with some Node packagings (NodeSource's) and separately with
