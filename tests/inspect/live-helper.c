@@ -5,6 +5,7 @@
  *   connect   gathers, exchanges candidates, says "connected" once READY
  *   destroy   drops the second agent (while clients may be attached)
  *   send N    sends N datagrams of 100 bytes from the first agent
+ *   stream    sends 10 such datagrams each 20 ms from then on
  *   quit
  *
  * It says "ready PID" once its agents exist and the export runs.
@@ -44,6 +45,18 @@ both_gathered (gpointer data)
   return watches[0].gathered && watches[1].gathered;
 }
 
+static gboolean
+stream_tick (gpointer data)
+{
+  gchar buf[100] = { 0 };
+
+  if (agents[0] == NULL)
+    return G_SOURCE_REMOVE;
+  for (guint i = 0; i < 10; i++)
+    nav_agent_send (agents[0], streams[0], 1, sizeof buf, buf);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 command (const gchar *line)
 {
@@ -70,6 +83,11 @@ command (const gchar *line)
       for (guint i = 0; i < n; i++)
         nav_agent_send (agents[0], streams[0], 1, sizeof buf, buf);
       say ("sent");
+    }
+  else if (g_str_equal (line, "stream"))
+    {
+      g_timeout_add (20, stream_tick, NULL);
+      say ("streaming");
     }
   else if (g_str_equal (line, "quit"))
     g_main_loop_quit (loop);
