@@ -103,36 +103,49 @@ lookup_t (GVariant    *report,
   return v;
 }
 
+/* The reports of @type on the transport @transport_id, in their order. */
+static GPtrArray *
+reports_of (GVariant    *stats,
+            const gchar *type,
+            const gchar *transport_id)
+{
+  GPtrArray *found = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  GVariantIter iter;
+  GVariant *report;
+
+  g_variant_iter_init (&iter, stats);
+  while (g_variant_iter_next (&iter, "{&s@a{sv}}", NULL, &report))
+    {
+      if (g_str_equal (lookup_s (report, "type"), type) &&
+          g_str_equal (lookup_s (report, "transportId"), transport_id))
+        g_ptr_array_add (found, report);
+      else
+        g_variant_unref (report);
+    }
+  return found;
+}
+
 static void
 print_candidates (GVariant    *stats,
                   const gchar *transport_id,
                   const gchar *type,
                   const gchar *title)
 {
-  GVariantIter iter;
-  const gchar *id;
-  GVariant *report;
-  gboolean header = FALSE;
+  g_autoptr (GPtrArray) reports = reports_of (stats, type, transport_id);
 
-  g_variant_iter_init (&iter, stats);
-  while (g_variant_iter_next (&iter, "{&s@a{sv}}", &id, &report))
+  if (reports->len > 0)
+    g_print ("    %s\n", title);
+  for (guint i = 0; i < reports->len; i++)
     {
+      GVariant *report = g_ptr_array_index (reports, i);
       guint32 port = 0, priority = 0;
 
-      if (g_str_equal (lookup_s (report, "type"), type) &&
-          g_str_equal (lookup_s (report, "transportId"), transport_id))
-        {
-          if (!header)
-            g_print ("    %s\n", title);
-          header = TRUE;
-          g_variant_lookup (report, "port", "u", &port);
-          g_variant_lookup (report, "priority", "u", &priority);
-          g_print ("      %-14s %-5s %-3s %s:%u  priority %u%s%s\n", id,
-                   lookup_s (report, "candidateType"), lookup_s (report, "protocol"),
-                   lookup_s (report, "address"), port, priority,
-                   *lookup_s (report, "url") != '\0' ? "  " : "", lookup_s (report, "url"));
-        }
-      g_variant_unref (report);
+      g_variant_lookup (report, "port", "u", &port);
+      g_variant_lookup (report, "priority", "u", &priority);
+      g_print ("      %-14s %-5s %-3s %s:%u  priority %u%s%s\n", lookup_s (report, "id"),
+               lookup_s (report, "candidateType"), lookup_s (report, "protocol"),
+               lookup_s (report, "address"), port, priority,
+               *lookup_s (report, "url") != '\0' ? "  " : "", lookup_s (report, "url"));
     }
 }
 
@@ -140,38 +153,29 @@ static void
 print_pairs (GVariant    *stats,
              const gchar *transport_id)
 {
-  GVariantIter iter;
-  const gchar *id;
-  GVariant *report;
-  gboolean header = FALSE;
+  g_autoptr (GPtrArray) reports = reports_of (stats, "candidate-pair", transport_id);
 
-  g_variant_iter_init (&iter, stats);
-  while (g_variant_iter_next (&iter, "{&s@a{sv}}", &id, &report))
+  if (reports->len > 0)
+    g_print ("    %s\n", _("pairs:"));
+  for (guint i = 0; i < reports->len; i++)
     {
+      GVariant *report = g_ptr_array_index (reports, i);
       gboolean nominated = FALSE, selected = FALSE;
       gdouble rtt = -1;
       g_autofree gchar *rtt_text = NULL;
 
-      if (g_str_equal (lookup_s (report, "type"), "candidate-pair") &&
-          g_str_equal (lookup_s (report, "transportId"), transport_id))
-        {
-          if (!header)
-            g_print ("    %s\n", _("pairs:"));
-          header = TRUE;
-          g_variant_lookup (report, "nominated", "b", &nominated);
-          g_variant_lookup (report, "selected", "b", &selected);
-          rtt_text = g_variant_lookup (report, "currentRoundTripTime", "d", &rtt)
-                     ? g_strdup_printf ("%.3f ms", rtt * 1000) : g_strdup ("-");
-          g_print ("      %s %s -> %s  %s%s%s  rtt %s  requests %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
-                   " responses %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " consent %" G_GUINT64_FORMAT "\n",
-                   selected ? "*" : " ", lookup_s (report, "localCandidateId"),
-                   lookup_s (report, "remoteCandidateId"), lookup_s (report, "state"),
-                   nominated ? " nominated" : "", selected ? " selected" : "", rtt_text,
-                   lookup_t (report, "requestsSent"), lookup_t (report, "requestsReceived"),
-                   lookup_t (report, "responsesReceived"), lookup_t (report, "responsesSent"),
-                   lookup_t (report, "consentRequestsSent"));
-        }
-      g_variant_unref (report);
+      g_variant_lookup (report, "nominated", "b", &nominated);
+      g_variant_lookup (report, "selected", "b", &selected);
+      rtt_text = g_variant_lookup (report, "currentRoundTripTime", "d", &rtt)
+                 ? g_strdup_printf ("%.3f ms", rtt * 1000) : g_strdup ("-");
+      g_print ("      %s %s -> %s  %s%s%s  rtt %s  requests %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
+               " responses %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " consent %" G_GUINT64_FORMAT "\n",
+               selected ? "*" : " ", lookup_s (report, "localCandidateId"),
+               lookup_s (report, "remoteCandidateId"), lookup_s (report, "state"),
+               nominated ? " nominated" : "", selected ? " selected" : "", rtt_text,
+               lookup_t (report, "requestsSent"), lookup_t (report, "requestsReceived"),
+               lookup_t (report, "responsesReceived"), lookup_t (report, "responsesSent"),
+               lookup_t (report, "consentRequestsSent"));
     }
 }
 

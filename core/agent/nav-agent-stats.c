@@ -51,7 +51,7 @@ add_candidate (GVariantBuilder    *reports,
   g_variant_builder_add (&b, "{sv}", "port", g_variant_new_uint32 (nav_address_get_port (&c->addr)));
   g_variant_builder_add (&b, "{sv}", "protocol", g_variant_new_string (nav_stats_protocol (c->transport)));
   g_variant_builder_add (&b, "{sv}", "candidateType",
-                         g_variant_new_string (nav_stats_candidate_type (c->type)));
+                         g_variant_new_string (nav_candidate_type_to_string (c->type)));
   g_variant_builder_add (&b, "{sv}", "priority", g_variant_new_uint32 (c->priority));
   g_variant_builder_add (&b, "{sv}", "foundation", g_variant_new_string (c->foundation));
   if (tcp_type != NULL)
@@ -97,6 +97,19 @@ find_candidate (GPtrArray   *candidates,
         return (gint) i;
     }
   return -1;
+}
+
+/* The component's application data, both ways. */
+static void
+add_data_counters (GVariantBuilder *b,
+                   AgentComponent  *component,
+                   guint64          packets_sent,
+                   guint64          bytes_sent)
+{
+  g_variant_builder_add (b, "{sv}", "packetsSent", g_variant_new_uint64 (packets_sent));
+  g_variant_builder_add (b, "{sv}", "bytesSent", g_variant_new_uint64 (bytes_sent));
+  g_variant_builder_add (b, "{sv}", "packetsReceived", g_variant_new_uint64 (component->packets_received));
+  g_variant_builder_add (b, "{sv}", "bytesReceived", g_variant_new_uint64 (component->bytes_received));
 }
 
 static gdouble
@@ -162,7 +175,7 @@ add_pair (GVariantBuilder *reports,
       g_variant_builder_add (&c, "{sv}", "protocol",
                              g_variant_new_string (nav_stats_protocol (remote_transport)));
       g_variant_builder_add (&c, "{sv}", "candidateType",
-                             g_variant_new_string (nav_stats_candidate_type (remote_type)));
+                             g_variant_new_string (nav_candidate_type_to_string (remote_type)));
       nav_stats_report_end (reports, &c, remote_id);
     }
 
@@ -199,12 +212,7 @@ add_pair (GVariantBuilder *reports,
     }
   if (selected)
     {
-      g_variant_builder_add (&b, "{sv}", "packetsSent", g_variant_new_uint64 (packets_sent));
-      g_variant_builder_add (&b, "{sv}", "bytesSent", g_variant_new_uint64 (bytes_sent));
-      g_variant_builder_add (&b, "{sv}", "packetsReceived",
-                             g_variant_new_uint64 (component->packets_received));
-      g_variant_builder_add (&b, "{sv}", "bytesReceived",
-                             g_variant_new_uint64 (component->bytes_received));
+      add_data_counters (&b, component, packets_sent, bytes_sent);
       g_free (*selected_id);
       *selected_id = g_strdup (id);
     }
@@ -355,12 +363,7 @@ nav_agent_get_stats (NavAgent *agent)
           if (selected_id != NULL)
             g_variant_builder_add (&b, "{sv}", "selectedCandidatePairId",
                                    g_variant_new_string (selected_id));
-          g_variant_builder_add (&b, "{sv}", "packetsSent", g_variant_new_uint64 (packets_sent));
-          g_variant_builder_add (&b, "{sv}", "bytesSent", g_variant_new_uint64 (bytes_sent));
-          g_variant_builder_add (&b, "{sv}", "packetsReceived",
-                                 g_variant_new_uint64 (component->packets_received));
-          g_variant_builder_add (&b, "{sv}", "bytesReceived",
-                                 g_variant_new_uint64 (component->bytes_received));
+          add_data_counters (&b, component, packets_sent, bytes_sent);
           g_variant_builder_add (&b, "{sv}", "packetsDiscardedOnReceive",
                                  g_variant_new_uint64 (component->n_dropped));
           nav_stats_report_end (&reports, &b, transport_id);

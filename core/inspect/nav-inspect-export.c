@@ -243,12 +243,11 @@ on_component_state (NavAgent *agent,
 static gchar *
 describe_candidate (const NavCandidate *c)
 {
-  static const gchar *const types[] = { "host", "srflx", "prflx", "relay" };
   gchar buf[NAV_ADDRESS_STRING_LEN];
 
   return g_strdup_printf ("%s %s %s", nav_address_to_string_buf (&c->addr, buf),
-                          c->type < G_N_ELEMENTS (types) ? types[c->type] : "?",
-                          c->transport == NAV_CANDIDATE_TRANSPORT_UDP ? "udp" : "tcp");
+                          nav_candidate_type_to_string (c->type),
+                          nav_candidate_transport_to_string (c->transport));
 }
 
 static void

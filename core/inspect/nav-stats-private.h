@@ -22,7 +22,6 @@ void         nav_stats_report_end     (GVariantBuilder *reports,
 gdouble      nav_stats_now            (void);
 
 /* WebRTC's names of ICE values (RTCIceCandidateType, RTCStatsIceCandidatePairState…). */
-const gchar *nav_stats_candidate_type (NavCandidateType       type);
 const gchar *nav_stats_protocol       (NavCandidateTransport  transport);
 const gchar *nav_stats_tcp_type       (NavCandidateTransport  transport);
 const gchar *nav_stats_pair_state     (NavPairState           state);

@@ -40,25 +40,6 @@ nav_stats_report_end (GVariantBuilder *reports,
   g_variant_builder_add (reports, "{s@a{sv}}", id, g_variant_builder_end (b));
 }
 
-/* RTCIceCandidateType */
-const gchar *
-nav_stats_candidate_type (NavCandidateType type)
-{
-  switch (type)
-    {
-    case NAV_CANDIDATE_TYPE_HOST:
-      return "host";
-    case NAV_CANDIDATE_TYPE_SERVER_REFLEXIVE:
-      return "srflx";
-    case NAV_CANDIDATE_TYPE_PEER_REFLEXIVE:
-      return "prflx";
-    case NAV_CANDIDATE_TYPE_RELAYED:
-      return "relay";
-    default:
-      return "unknown";
-    }
-}
-
 const gchar *
 nav_stats_protocol (NavCandidateTransport transport)
 {

@@ -370,6 +370,7 @@ nav_sctp_data_channel_class_init (NavSctpDataChannelClass *klass)
     NULL, "state", "ordered", "reliable", "buffered-amount", "buffered-amount-low-threshold",
     "label", "protocol", "id", "negotiated", "max-retransmits", "max-packet-life-time",
     "priority", "max-message-size",
+    "messages-sent", "bytes-sent", "messages-received", "bytes-received",
   };
   guint i;
 
@@ -385,20 +386,12 @@ nav_sctp_data_channel_class_init (NavSctpDataChannelClass *klass)
     }
   /* The statistics nav_peer_connection_get_stats() reads (webrtc-stats
    * RTCDataChannelStats). */
-  properties[PROP_MESSAGES_SENT] =
-    g_param_spec_uint64 ("messages-sent", NULL, NULL, 0, G_MAXUINT64, 0,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  properties[PROP_BYTES_SENT] =
-    g_param_spec_uint64 ("bytes-sent", NULL, NULL, 0, G_MAXUINT64, 0,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  properties[PROP_MESSAGES_RECEIVED] =
-    g_param_spec_uint64 ("messages-received", NULL, NULL, 0, G_MAXUINT64, 0,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  properties[PROP_BYTES_RECEIVED] =
-    g_param_spec_uint64 ("bytes-received", NULL, NULL, 0, G_MAXUINT64, 0,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   for (i = PROP_MESSAGES_SENT; i < N_PROPS; i++)
-    g_object_class_install_property (object_class, i, properties[i]);
+    {
+      properties[i] = g_param_spec_uint64 (names[i], NULL, NULL, 0, G_MAXUINT64, 0,
+                                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+      g_object_class_install_property (object_class, i, properties[i]);
+    }
   message_signal = g_signal_lookup ("message", NAV_TYPE_CHANNEL);
 }
 

@@ -23,45 +23,20 @@ MESSAGES = ["hello pcap", "back from b"]
 
 
 def child():
-    sys.path.insert(0, os.path.join(HERE, "..", "ice"))
-    import gi
-    gi.require_version("Nav", "1.0")
+    sys.path.insert(0, HERE)
+    import pc_util
     from gi.repository import Nav
-    import agent_util
 
     assert Nav.debug_pcap_is_active()
-    a, b = Nav.PeerConnection.new(None), Nav.PeerConnection.new(None)
-    remote, got_a, got_b, done = [], [], [], []
-    for pc, other in ((a, b), (b, a)):
-        pc.get_agent().add_local_address(Nav.Address.new_from_string("127.0.0.1"))
-        pc.connect("ice-candidate", lambda pc, c, mid, i, o=other:
-                   o.get_remote_description() and o.add_ice_candidate(c, mid, i))
-    b.connect("data-channel", lambda pc, ch: remote.append(ch))
-    mine = a.create_data_channel(LABEL, None)
-
-    def on_answer(pc, result):
-        answer = pc.create_answer_finish(result)
-        pc.set_local_description(answer)
-        a.set_remote_description(answer)
-        done.append(True)
-
-    def on_offer(pc, result):
-        offer = pc.create_offer_finish(result)
-        pc.set_local_description(offer)
-        b.set_remote_description(offer)
-        b.create_answer_async(None, on_answer)
-
-    a.create_offer_async(None, on_offer)
-    open_ = Nav.ChannelState.OPEN
-    assert agent_util.iterate_until(lambda: done and remote and mine.get_state() == open_
-                                    and remote[0].get_state() == open_)
+    pair = pc_util.Pair()
+    mine, theirs = pair.open_channel(LABEL)
+    got_a, got_b = [], []
     mine.connect("text-message", lambda ch, t: got_a.append(t))
-    remote[0].connect("text-message", lambda ch, t: got_b.append(t))
+    theirs.connect("text-message", lambda ch, t: got_b.append(t))
     assert mine.send_text(MESSAGES[0])
-    assert remote[0].send_text(MESSAGES[1])
-    assert agent_util.iterate_until(lambda: got_a and got_b)
-    a.close()
-    b.close()
+    assert theirs.send_text(MESSAGES[1])
+    assert pc_util.agent_util.iterate_until(lambda: got_a and got_b)
+    pair.close()
 
 
 def blocks(data):

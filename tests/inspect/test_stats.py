@@ -22,7 +22,9 @@ from gi.repository import GLib, Nav  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(HERE, "..", "ice"))
+sys.path.insert(0, HERE)
 import agent_util  # noqa: E402
+import pc_util  # noqa: E402
 
 
 def by_type(stats, kind):
@@ -70,54 +72,21 @@ class Agents(unittest.TestCase):
         b.agent.close_async(None, None)
 
 
-def run_until(predicate):
-    return agent_util.iterate_until(predicate)
-
-
 class PeerConnections(unittest.TestCase):
     def setUp(self):
-        self.a, self.b = Nav.PeerConnection.new(None), Nav.PeerConnection.new(None)
-        self.remote = []
-        for pc, other in ((self.a, self.b), (self.b, self.a)):
-            pc.get_agent().add_local_address(Nav.Address.new_from_string("127.0.0.1"))
-            pc.connect("ice-candidate", lambda pc, c, mid, i, o=other:
-                       o.get_remote_description() and o.add_ice_candidate(c, mid, i))
-        self.b.connect("data-channel", lambda pc, ch: self.remote.append(ch))
+        self.pair = pc_util.Pair()
+        self.a, self.b = self.pair.a, self.pair.b
 
     def tearDown(self):
-        self.a.close()
-        self.b.close()
-
-    def negotiate(self):
-        done = []
-
-        def on_answer(b, result):
-            answer = b.create_answer_finish(result)
-            b.set_local_description(answer)
-            self.a.set_remote_description(answer)
-            done.append(True)
-
-        def on_offer(a, result):
-            offer = a.create_offer_finish(result)
-            a.set_local_description(offer)
-            self.b.set_remote_description(offer)
-            self.b.create_answer_async(None, on_answer)
-
-        self.a.create_offer_async(None, on_offer)
-        self.assertTrue(run_until(lambda: done))
+        self.pair.close()
 
     def test_data_channel(self):
-        mine = self.a.create_data_channel("stats", None)
-        self.negotiate()
-        self.assertTrue(run_until(lambda: self.remote and
-                                  mine.get_state() == Nav.ChannelState.OPEN and
-                                  self.remote[0].get_state() == Nav.ChannelState.OPEN))
-        theirs = self.remote[0]
+        mine, theirs = self.pair.open_channel("stats")
         got = []
         theirs.connect("text-message", lambda ch, text: got.append(text))
         self.assertTrue(mine.send_text("hello"))
         self.assertTrue(mine.send_text("world!"))
-        self.assertTrue(run_until(lambda: len(got) == 2))
+        self.assertTrue(agent_util.iterate_until(lambda: len(got) == 2))
 
         sa = self.a.get_stats().unpack()
         sb = self.b.get_stats().unpack()
