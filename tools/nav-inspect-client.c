@@ -127,13 +127,19 @@ nav_inspect_find_endpoints (guint only_pid)
 
 GVariant *
 nav_inspect_call (Endpoint           *e,
-      const gchar        *path,
-      const gchar        *iface,
-      const gchar        *method,
-      GVariant           *params,
-      const GVariantType *reply,
-      GError            **error)
+                  const gchar        *path,
+                  const gchar        *iface,
+                  const gchar        *method,
+                  GVariant           *params,
+                  const GVariantType *reply,
+                  GError            **error)
 {
+  /* A name another process gave: not trusted to make a path. */
+  if (!g_variant_is_object_path (path))
+    {
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, _("Not an object path: %s"), path);
+      return NULL;
+    }
   return g_dbus_connection_call_sync (e->connection, e->bus_name, path, iface, method, params, reply,
                                       G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, error);
 }
@@ -155,7 +161,7 @@ nav_inspect_get_program (Endpoint *e)
 /* a(sss): name, type, state */
 GVariant *
 nav_inspect_list_objects (Endpoint  *e,
-              GError   **error)
+                          GError   **error)
 {
   g_autoptr (GVariant) reply = nav_inspect_call (e, NAV_INSPECT_OBJECT_PATH, PROCESS_IFACE, "ListObjects", NULL,
                                      G_VARIANT_TYPE ("(a(sss))"), error);

@@ -65,7 +65,7 @@ static const gchar introspection_xml[] =
   "</node>";
 
 typedef struct {
-  gchar *name;                  /* "agent1", "peer-connection2", … */
+  gchar *name;                  /* "agent1", "peer_connection2", … */
   gchar *type;
   GWeakRef ref;
   GMainContext *context;        /* a peer connection's: its stats are read there */
@@ -400,6 +400,10 @@ track (GObject     *object,
   n = GPOINTER_TO_UINT (g_hash_table_lookup (counters, kind)) + 1;
   g_hash_table_insert (counters, g_strdup (kind), GUINT_TO_POINTER (n));
   r->name = g_strdup_printf ("%s%u", kind, n);
+  /* A D-Bus object path element: [A-Za-z0-9_] only. */
+  for (gchar *c = r->name; *c != '\0'; c++)
+    if (!g_ascii_isalnum (*c))
+      *c = '_';
   r->type = g_strdup (G_OBJECT_TYPE_NAME (object));
   g_weak_ref_init (&r->ref, object);
   if (NAV_IS_PEER_CONNECTION (object))
@@ -444,7 +448,8 @@ nav_inspect_track (GObject     *object,
 /**
  * nav_inspect_export_object:
  * @object: an object
- * @kind: what it is, a word: the object is named after it (`turn-server1`)
+ * @kind: what it is, a word: the object is named after it (`turn_server1`;
+ *   characters other than letters, digits and `_` become `_`)
  *
  * Makes @object visible to `nav-inspect --live` while it lives, as the
  * process's agents and peer connections are: its readable properties,

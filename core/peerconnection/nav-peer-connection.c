@@ -529,7 +529,7 @@ nav_peer_connection_constructed (GObject *object)
       g_clear_object (&self->certificate);
     }
   /* Seen by nav-inspect --live (core/inspect). */
-  nav_inspect_track (object, "peer-connection");
+  nav_inspect_track (object, "peer_connection");
 }
 
 static void

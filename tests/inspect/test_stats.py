@@ -4,20 +4,27 @@
 connected on loopback (Nav.Agent.get_stats(), unpacked as dictionaries,
 and its JSON read back by the json module), then two peer connections
 with a data channel (Nav.PeerConnection.get_stats(): the data-channel
-and peer-connection reports, the DTLS state on the transport).
+and peer-connection reports, the DTLS state on the transport), then the
+same exported by Nav.inspect_export_start() and read by nav-inspect
+--live --json while this process runs.
+
+Usage: test_stats.py NAV_INSPECT
 
 Run by meson against the build tree, with Debian's /usr/bin/python3.
 """
 import json
 import os
+import shutil
 import sys
+import tempfile
 import unittest
 
 import gi
 
 gi.require_version("GLib", "2.0")
+gi.require_version("Gio", "2.0")
 gi.require_version("Nav", "1.0")
-from gi.repository import GLib, Nav  # noqa: E402
+from gi.repository import Gio, GLib, Nav  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
@@ -115,6 +122,34 @@ class PeerConnections(unittest.TestCase):
         parsed = json.loads(Nav.stats_to_json(self.a.get_stats(), False))
         self.assertEqual(parsed["P"]["dataChannelsOpened"], 1)
 
+        # Exported from this process (the API call), read by nav-inspect
+        # --live while this main context runs: a peer connection's
+        # statistics are read in its own context.
+        runtime = tempfile.mkdtemp()
+        os.chmod(runtime, 0o700)
+        os.environ["XDG_RUNTIME_DIR"] = runtime
+        os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        self.assertTrue(Nav.inspect_export_start())
+        self.assertIn(runtime, Nav.inspect_export_dup_address())
+        proc = Gio.Subprocess.new([NAV_INSPECT, "--live", str(os.getpid()), "--json"],
+                                  Gio.SubprocessFlags.STDOUT_PIPE)
+        out = []
+        proc.communicate_utf8_async(None, None,
+                                    lambda p, r: out.append(p.communicate_utf8_finish(r)[1]))
+        self.assertTrue(agent_util.iterate_until(lambda: out))
+        self.assertEqual(proc.get_exit_status(), 0)
+        live = json.loads(out[0])
+        pcs = [o for o in live.values() if o["type"] == "NavPeerConnection"]
+        self.assertEqual(len(pcs), 2)
+        labels = [r["label"] for o in pcs for r in o["stats"].values() if r["type"] == "data-channel"]
+        self.assertEqual(labels, ["stats", "stats"])
+        self.assertTrue(all(o["stats"]["P"]["connectionState"] == "connected" for o in pcs))
+        self.assertTrue(any(o["type"] == "NavAgent" for o in live.values()))
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+NAV_INSPECT = None
 
 if __name__ == "__main__":
+    NAV_INSPECT = sys.argv.pop(1)
     unittest.main(verbosity=2)
