@@ -221,6 +221,20 @@ print_stats (GVariant *stats)
                  lookup_s (report, "state"), _("sent/received"), lookup_t (report, "messagesSent"),
                  lookup_t (report, "messagesReceived"), lookup_t (report, "bytesSent"),
                  lookup_t (report, "bytesReceived"));
+      else if (g_str_equal (type, "server"))
+        {
+          GVariantIter members;
+          const gchar *key;
+          GVariant *value;
+
+          g_variant_iter_init (&members, report);
+          while (g_variant_iter_next (&members, "{&sv}", &key, &value))
+            {
+              if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64))
+                g_print ("  %-28s %" G_GUINT64_FORMAT "\n", key, g_variant_get_uint64 (value));
+              g_variant_unref (value);
+            }
+        }
       else if (g_str_equal (type, "peer-connection"))
         g_print ("  %s: %s, ICE %s, %s %s, %s %s\n", _("peer connection"),
                  lookup_s (report, "connectionState"), lookup_s (report, "iceConnectionState"),

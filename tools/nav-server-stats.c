@@ -121,6 +121,8 @@ nav_server_stats_add (NavServerStats *self,
   e->name = g_strdup (name);
   e->server = g_object_ref (server);
   g_ptr_array_add (self->entries, e);
+  /* Seen by nav-inspect --live too when NAV_DEBUG_EXPORT=1 (issue 20). */
+  nav_inspect_export_object (G_OBJECT (server), name);
 }
 
 /* A Prometheus metric name: [a-zA-Z_:][a-zA-Z0-9_:]*, so `-` becomes `_`. */

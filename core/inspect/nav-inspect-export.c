@@ -425,13 +425,12 @@ track (GObject     *object,
           g_variant_new ("(ss)", r->name, G_OBJECT_TYPE_NAME (object)));
 }
 
-void
-nav_inspect_track (GObject     *object,
-                   const gchar *kind)
+/* NAV_DEBUG_EXPORT=1 starts the export with the first object. */
+static void
+check_environment (void)
 {
   static gsize checked;
 
-  track (object, kind);
   if (g_once_init_enter (&checked))
     {
       if (g_strcmp0 (g_getenv ("NAV_DEBUG_EXPORT"), "1") == 0)
@@ -443,6 +442,14 @@ nav_inspect_track (GObject     *object,
         }
       g_once_init_leave (&checked, 1);
     }
+}
+
+void
+nav_inspect_track (GObject     *object,
+                   const gchar *kind)
+{
+  track (object, kind);
+  check_environment ();
 }
 
 /**
@@ -466,6 +473,7 @@ nav_inspect_export_object (GObject     *object,
   g_return_if_fail (kind != NULL && *kind != '\0');
 
   track (object, kind);
+  check_environment ();
 }
 
 /* ------------------------------------------------------------- methods */
@@ -583,6 +591,26 @@ get_stats (GObject      *object,
 
   if (NAV_IS_AGENT (object))
     return nav_agent_get_stats (NAV_AGENT (object));
+  /* A server's counters (nav_server_get_stats()) as one report. */
+  if (NAV_IS_SERVER (object))
+    {
+      g_autoptr (GVariant) values = nav_server_get_stats (NAV_SERVER (object));
+      GVariantBuilder reports, b;
+      GVariantIter iter;
+      const gchar *key;
+      guint64 value;
+
+      g_variant_builder_init (&reports, NAV_STATS_VARIANT_TYPE);
+      g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+      g_variant_builder_add (&b, "{sv}", "id", g_variant_new_string ("S"));
+      g_variant_builder_add (&b, "{sv}", "type", g_variant_new_string ("server"));
+      g_variant_builder_add (&b, "{sv}", "timestamp", g_variant_new_double (g_get_real_time () / 1000.0));
+      g_variant_iter_init (&iter, values);
+      while (g_variant_iter_next (&iter, "{&st}", &key, &value))
+        g_variant_builder_add (&b, "{sv}", key, g_variant_new_uint64 (value));
+      g_variant_builder_add (&reports, "{s@a{sv}}", "S", g_variant_builder_end (&b));
+      return g_variant_ref_sink (g_variant_builder_end (&reports));
+    }
   if (!NAV_IS_PEER_CONNECTION (object))
     return g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sa{sv}}"), NULL, 0));
 

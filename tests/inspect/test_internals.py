@@ -8,7 +8,10 @@ selected pair and graphs with points; the screenshot has the graphs'
 colours (bitrate and RTT lines drawn), checked pixel by pixel with our
 own PNG decoder.
 
-Usage: test_internals.py NAV_SERVER LIVE_HELPER CHROMIUM
+nav-server, run with NAV_DEBUG_EXPORT=1, also shows its STUN server to
+nav-inspect --live.
+
+Usage: test_internals.py NAV_SERVER LIVE_HELPER CHROMIUM NAV_INSPECT
 """
 import http.client
 import json
@@ -24,7 +27,7 @@ import time
 import unittest
 import zlib
 
-NAV_SERVER = HELPER = CHROMIUM = None
+NAV_SERVER = HELPER = CHROMIUM = NAV_INSPECT = None
 TIMEOUT = 30  # failure guards, never timing assertions
 BITRATE = (0x1f, 0x77, 0xb4)
 RTT = (0xd6, 0x27, 0x28)
@@ -115,9 +118,12 @@ class Internals(unittest.TestCase):
         cls.send("stream")
         cls.expect("streaming")
         cls.port = free_port()
+        cls.env = env
+        # nav-server exports its own servers too (for nav-inspect --live).
         cls.server = subprocess.Popen([NAV_SERVER, "--stun", "--no-tls", "--listening-ip=127.0.0.1",
                                        "--listening-port=0", "--stats-port=%d" % cls.port],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                      env=dict(env, NAV_DEBUG_EXPORT="1"))
         deadline = time.monotonic() + TIMEOUT
         while True:
             try:
@@ -163,6 +169,13 @@ class Internals(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr[-2000:])
         return r.stdout
 
+    def test_server_exported(self):
+        r = subprocess.run([NAV_INSPECT, "--live", "%d/stun1" % self.server.pid], capture_output=True,
+                           text=True, env=self.env, timeout=TIMEOUT)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("%d/stun1  NavStunServer" % self.server.pid, r.stdout)
+        self.assertRegex(r.stdout, r"udp-received +\d+")
+
     def test_json(self):
         status, ctype, body = get(self.port, "/internals.json")
         self.assertEqual(status, 200)
@@ -203,6 +216,6 @@ class Internals(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    NAV_SERVER, HELPER, CHROMIUM = sys.argv[1:4]
-    del sys.argv[1:4]
+    NAV_SERVER, HELPER, CHROMIUM, NAV_INSPECT = sys.argv[1:5]
+    del sys.argv[1:5]
     unittest.main(verbosity=2)
