@@ -6,9 +6,10 @@ and its JSON read back by the json module), then two peer connections
 with a data channel (Nav.PeerConnection.get_stats(): the data-channel
 and peer-connection reports, the DTLS state on the transport), then the
 same exported by Nav.inspect_export_start() and read by nav-inspect
---live --json while this process runs.
+--live --json while this process runs; a relayed candidate's TURN
+server (nav-server --turn).
 
-Usage: test_stats.py NAV_INSPECT
+Usage: test_stats.py NAV_INSPECT NAV_SERVER
 
 Run by meson against the build tree, with Debian's /usr/bin/python3.
 """
@@ -148,8 +149,39 @@ class PeerConnections(unittest.TestCase):
         shutil.rmtree(runtime, ignore_errors=True)
 
 
-NAV_INSPECT = None
+class Relayed(unittest.TestCase):
+    """The TURN allocation of a relayed candidate, from a real nav-server
+    --turn (started as tests/ice/test_relay.py starts it)."""
+
+    def test_relay_candidate(self):
+        import test_relay
+        tmp = tempfile.mkdtemp()
+        server, port = test_relay.start_server("nav", NAV_SERVER, tmp)
+        try:
+            peer = agent_util.Peer(Nav.Agent.new(None, Nav.Compatibility.RFC8445))
+            peer.agent.props.force_relay = True
+            self.assertTrue(peer.agent.set_relay_info(peer.stream, 1, "127.0.0.1", port,
+                                                      test_relay.USER, test_relay.PASSWORD,
+                                                      Nav.RelayType.UDP))
+            self.assertTrue(peer.agent.gather_candidates(peer.stream))
+            self.assertTrue(agent_util.iterate_until(lambda: peer.gathered))
+            stats = peer.agent.get_stats().unpack()
+            [relay] = [c for c in by_type(stats, "local-candidate") if c["candidateType"] == "relay"]
+            self.assertEqual(relay["url"], "turn:127.0.0.1:%d" % port)
+            self.assertEqual(relay["relayProtocol"], "udp")
+            self.assertEqual(relay["address"], "127.0.0.1")
+            self.assertEqual(relay["relatedAddress"], "127.0.0.1")  # the allocation's mapped address
+            self.assertEqual(relay["transportId"], "T%d-1" % peer.stream)
+            peer.agent.close_async(None, None)
+        finally:
+            server.terminate()
+            server.wait()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+NAV_INSPECT = NAV_SERVER = None
 
 if __name__ == "__main__":
     NAV_INSPECT = sys.argv.pop(1)
+    NAV_SERVER = sys.argv.pop(1)
     unittest.main(verbosity=2)
