@@ -82,6 +82,9 @@ static gboolean opt_no_peer;
 static gchar *opt_peer;
 static gchar *opt_baseline;
 static gchar *opt_baseline_modules;
+static gboolean opt_no_inspect;
+/* The environment run_build() adds (NAME=VALUE), or NULL. */
+static const gchar *run_build_env;
 
 static const GOptionEntry entries[] = {
   { "runs", 0, 0, G_OPTION_ARG_INT, &opt_runs, "Setup runs (the median is printed)", "N" },
@@ -98,6 +101,8 @@ static const GOptionEntry entries[] = {
   { "peer", 0, 0, G_OPTION_ARG_FILENAME, &opt_peer, "The other build of this bench", "PATH" },
   { "baseline", 0, 0, G_OPTION_ARG_FILENAME, &opt_baseline,
     "This bench built against NetAvanue before a change (see the top of ice-bench.c)", "PATH" },
+  { "no-inspect", 0, 0, G_OPTION_ARG_NONE, &opt_no_inspect,
+    "Do not run the inspection mode (issue 20: NAV_DEBUG_EXPORT=1, unattended)", NULL },
   { "baseline-modules", 0, 0, G_OPTION_ARG_FILENAME, &opt_baseline_modules,
     "The module directory of that NetAvanue", "DIR" },
   G_OPTION_ENTRY_NULL
@@ -916,6 +921,12 @@ run_build (const gchar *path,
       envp = g_environ_setenv (envp, "NAV_MODULE_PATH", module_path->str, TRUE);
       envp = g_environ_setenv (envp, "LD_LIBRARY_PATH", libdir, TRUE);
     }
+  if (run_build_env != NULL)
+    {
+      g_auto (GStrv) kv = g_strsplit (run_build_env, "=", 2);
+
+      envp = g_environ_setenv (envp, kv[0], kv[1], TRUE);
+    }
   if (!g_spawn_sync (NULL, (gchar **) argv, envp, G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL,
                      &out, NULL, &status, &error) ||
       !g_spawn_check_wait_status (status, &error))
@@ -986,6 +997,30 @@ print_setup (Results *self,
         printf ("   %7.2f ms   %5.3f", results_get (before, modes[i].key),
                 ratio (results_get (self, modes[i].key), results_get (before, modes[i].key)));
       printf ("\n");
+    }
+}
+
+/* Issue 20's figures: the same build plain and exporting (unattended),
+ * each in a process of its own, and the ratio. */
+static void
+print_inspect (Results *plain,
+               Results *exported)
+{
+  g_autoptr (GList) keys = g_list_sort (g_hash_table_get_keys (plain), (GCompareFunc) strcmp);
+
+  printf ("\nInspection mode (issue 20): %s in two processes alike, plain and with NAV_DEBUG_EXPORT=1 "
+          "(agents exported on D-Bus, nobody attached; statistics counters are always on)\n",
+          SELF_NAME);
+  printf ("  %-22s %14s %14s   %s\n", "", "plain", "export", "export / plain");
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      const gchar *key = l->data;
+
+      if (!g_str_has_prefix (key, "delivered-") && !g_str_has_prefix (key, "cpu-"))
+        continue;
+      printf ("  %-22s %14.2f %14.2f   %8.3f%s\n", key, results_get (plain, key),
+              results_get (exported, key), ratio (results_get (exported, key), results_get (plain, key)),
+              g_str_has_prefix (key, "cpu-") ? "  (cpu: lower is better)" : "");
     }
 }
 
@@ -1069,6 +1104,14 @@ main (int   argc,
   g_autoptr (GOptionContext) options = g_option_context_new ("— ICE setup and throughput");
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) self_rounds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+  g_autoptr (GPtrArray) plain_rounds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+  g_autoptr (GPtrArray) export_rounds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+  g_autofree gchar *self_exe = g_file_read_link ("/proc/self/exe", NULL);
+#ifdef ICE_BENCH_NETAVANUE
+  gboolean have_inspect = !opt_no_inspect && self_exe != NULL;
+#else
+  gboolean have_inspect = FALSE;
+#endif
   g_autoptr (GPtrArray) peer_rounds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
   g_autoptr (GPtrArray) raw_rounds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
   g_autoptr (GPtrArray) before_rounds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
@@ -1110,6 +1153,11 @@ main (int   argc,
         return 1;
       if (part_wanted ("cpu") && !measure_agents_cpu (context, r))
         return 1;
+#ifdef ICE_BENCH_NETAVANUE
+      /* The inspection mode's run says that the export did run. */
+      if (g_getenv ("NAV_DEBUG_EXPORT") != NULL)
+        results_set (r, "export-active", nav_inspect_export_is_active () ? 1 : 0);
+#endif
       print_machine (r);
       g_hash_table_unref (r);
       return 0;
@@ -1180,6 +1228,27 @@ main (int   argc,
               g_ptr_array_add (before_rounds, then);
               have_before = run_build (opt_baseline, opt_baseline_modules, parts, then);
             }
+#ifdef ICE_BENCH_NETAVANUE
+          /* Issue 20: this build again in two processes alike, one
+           * plain, one exporting its agents (NAV_DEBUG_EXPORT=1) with
+           * nobody attached; the statistics' counters are always on. */
+          if (have_inspect)
+            {
+              Results *plain = results_new (), *exported = results_new ();
+
+              g_ptr_array_add (plain_rounds, plain);
+              g_ptr_array_add (export_rounds, exported);
+              have_inspect = run_build (self_exe, NULL, parts, plain);
+              run_build_env = "NAV_DEBUG_EXPORT=1";
+              have_inspect = have_inspect && run_build (self_exe, NULL, parts, exported);
+              run_build_env = NULL;
+              if (have_inspect && results_get (exported, "export-active") != 1)
+                {
+                  g_printerr ("the inspection run did not export\n");
+                  return 1;
+                }
+            }
+#endif
         }
       self_median = median_of (self_rounds);
       peer_median = have_peer ? median_of (peer_rounds) : results_new ();
@@ -1189,6 +1258,13 @@ main (int   argc,
         print_delivered (self_median, peer_median, raw_median, before_median);
       if (part_wanted ("cpu"))
         print_cpu (self_median, peer_median, raw_median, before_median);
+      if (have_inspect)
+        {
+          g_autoptr (GHashTable) plain = median_of (plain_rounds);
+          g_autoptr (GHashTable) exported = median_of (export_rounds);
+
+          print_inspect (plain, exported);
+        }
       g_hash_table_unref (self_median);
       g_hash_table_unref (peer_median);
       g_hash_table_unref (raw_median);

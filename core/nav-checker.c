@@ -506,3 +506,46 @@ nav_checker_handle_message (NavChecker       *self,
     return FALSE;
   return NAV_CHECKER_GET_IFACE (self)->handle_message (self, transport, data, len, from);
 }
+
+/**
+ * nav_checker_get_pair_stats:
+ * @self: a checker
+ * @stream_id: the stream
+ *
+ * Returns the stream's candidate pairs as the statistics of
+ * [method@Nav.Agent.get_stats] need them: an array of `a{sv}`
+ * dictionaries, one per pair, with the keys
+ *
+ * - `local-address`, `remote-address` (`s`, "address:port"),
+ *   `local-transport`, `remote-transport` (`u`, #NavCandidateTransport),
+ *   `local-type`, `remote-type` (`u`, #NavCandidateType), `component-id` (`u`);
+ * - `state` (`u`, #NavPairState), `nominated`, `selected` (`b`),
+ *   `priority` (`t`);
+ * - `requests-sent`, `responses-received`, `requests-received`,
+ *   `responses-sent`, `consent-requests-sent` (`t`): connectivity checks
+ *   and consent requests (RFC 7675) counted per transmission;
+ * - `current-rtt`, `total-rtt` (`x`, µs) and `rtt-count` (`t`): the round
+ *   trip of the last answered check or consent request, the sum and the
+ *   number of those measured (RFC 8489 §6.2.1: a retransmitted request's
+ *   answer is timed from its last transmission).  `current-rtt` is -1
+ *   until one was measured.
+ *
+ * A checker that keeps no statistics returns %NULL.
+ *
+ * Returns: (transfer full) (nullable): an `aa{sv}` variant, or %NULL
+ *
+ * Since: 1.0
+ */
+GVariant *
+nav_checker_get_pair_stats (NavChecker *self,
+                            guint       stream_id)
+{
+  GVariant *stats;
+
+  g_return_val_if_fail (NAV_IS_CHECKER (self), NULL);
+
+  if (NAV_CHECKER_GET_IFACE (self)->get_pair_stats == NULL)
+    return NULL;
+  stats = NAV_CHECKER_GET_IFACE (self)->get_pair_stats (self, stream_id);
+  return stats != NULL ? g_variant_ref_sink (stats) : NULL;
+}

@@ -47,7 +47,30 @@ struct _NavDatagramChannel
 
   gulong received_id;
   gulong closed_id;
+
+  /* What left through the channel (nav_agent_get_stats()): relaxed
+   * atomics, as a batch is sent without the lock. */
+  guint64 packets_sent;
+  guint64 bytes_sent;
 };
+
+static inline void
+nav_datagram_channel_count_sent (NavDatagramChannel *self,
+                                 guint64             packets,
+                                 guint64             bytes)
+{
+  __atomic_fetch_add (&self->packets_sent, packets, __ATOMIC_RELAXED);
+  __atomic_fetch_add (&self->bytes_sent, bytes, __ATOMIC_RELAXED);
+}
+
+static inline void
+nav_datagram_channel_get_sent (NavDatagramChannel *self,
+                               guint64            *packets,
+                               guint64            *bytes)
+{
+  *packets = __atomic_load_n (&self->packets_sent, __ATOMIC_RELAXED);
+  *bytes = __atomic_load_n (&self->bytes_sent, __ATOMIC_RELAXED);
+}
 
 
 /* A channel of an owner: it does not listen to any transport; the owner

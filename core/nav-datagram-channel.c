@@ -339,7 +339,10 @@ nav_datagram_channel_send_locked (NavDatagramChannel  *self,
   if (self->state != NAV_CHANNEL_STATE_OPEN)
     return not_open (error);
   if (nav_transport_send (self->transport, &self->peer, data, len, &local_error))
-    return TRUE;
+    {
+      nav_datagram_channel_count_sent (self, 1, len);
+      return TRUE;
+    }
   if (g_error_matches (local_error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_WOULD_BLOCK))
     arm_writable (self);
   g_propagate_error (error, local_error);
@@ -406,6 +409,16 @@ nav_datagram_channel_send_messages (NavChannel              *channel,
       return -1;
     }
   sent = nav_transport_send_messages (transport, &peer, messages, n_messages, &local_error);
+  if (sent > 0)
+    {
+      guint64 bytes = 0;
+      gint i, j;
+
+      for (i = 0; i < sent; i++)
+        for (j = 0; j < messages[i].n_buffers; j++)
+          bytes += messages[i].buffers[j].size;
+      nav_datagram_channel_count_sent (self, sent, bytes);
+    }
   if (sent < (gint) n_messages)
     nav_datagram_channel_would_block (self);
   if (sent < 0)

@@ -2,6 +2,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "debug/nav-pcap-private.h"
 #include "config.h"
 
 #include <errno.h>
@@ -164,7 +165,16 @@ deliver (const NavNetDatagram *d,
 
   nav_address_init (&from);
   if (!d->truncated && nav_address_set_from_sockaddr (&from, d->from, d->from_len))
-    nav_transport_deliver (NAV_TRANSPORT (self), d->data, d->len, &from);
+    {
+      /* NAV_DEBUG_PCAP (core/debug): one test of a flag. */
+      if (G_UNLIKELY (nav_pcap_on))
+        {
+          GOutputVector v = { d->data, d->len };
+
+          nav_pcap_write_vectors (FALSE, &self->local, &from, &v, 1);
+        }
+      nav_transport_deliver (NAV_TRANSPORT (self), d->data, d->len, &from);
+    }
 }
 
 static gboolean
@@ -385,7 +395,15 @@ nav_udp_transport_send (NavTransport      *transport,
     {
       sent = sendto (self->fd, data, len, 0, &dest.sa, dest_len);
       if (sent >= 0)
-        return TRUE;
+        {
+          if (G_UNLIKELY (nav_pcap_on))
+            {
+              GOutputVector v = { data, len };
+
+              nav_pcap_write_vectors (TRUE, &self->local, to, &v, 1);
+            }
+          return TRUE;
+        }
 
       errsv = errno;
       if (errsv == EINTR)
@@ -468,6 +486,22 @@ nav_udp_transport_dup_sockets (NavTransport *transport)
   if (self->socket != NULL && !self->closed)
     g_ptr_array_add (sockets, g_object_ref (self->socket));
   return sockets;
+}
+
+/* NAV_DEBUG_PCAP: @n messages sent to @to. */
+static void
+capture_sent (NavUdpTransport        *self,
+              const NavAddress       *to,
+              const NavOutputMessage *messages,
+              guint                   n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      guint n_vectors;
+
+      nav_output_message_get_size (&messages[i], &n_vectors);
+      nav_pcap_write_vectors (TRUE, &self->local, to, messages[i].buffers, (gint) n_vectors);
+    }
 }
 
 /* The vectors of a NavOutputMessage go to sendmmsg(2) as they are. */
@@ -595,6 +629,8 @@ nav_udp_transport_send_messages (NavTransport            *transport,
       segmented = send_segmented (self, &dest.sa, dest_len, messages + done, n_messages - done);
       if (segmented > 0)
         {
+          if (G_UNLIKELY (nav_pcap_on))
+            capture_sent (self, to, messages + done, segmented);
           done += segmented;
           continue;
         }
@@ -631,6 +667,8 @@ nav_udp_transport_send_messages (NavTransport            *transport,
             return done;
           goto first_alone;
         }
+      if (G_UNLIKELY (nav_pcap_on))
+        capture_sent (self, to, messages + done, sent);
       done += sent;
       if ((guint) sent < n)
         break;
@@ -669,6 +707,7 @@ nav_udp_transport_constructed (GObject *object)
 
   if (self->context == NULL)
     self->context = g_main_context_ref_thread_default ();
+  nav_pcap_init ();
 }
 
 static void

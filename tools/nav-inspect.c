@@ -12,6 +12,8 @@
 #include <netavanue/netavanue.h>
 
 #include "nav-tool-i18n.h"
+#include "nav-inspect-gir.h"
+#include "nav-inspect-live.h"
 
 /* Column of the values in the "Module Details" and "Implementation
  * Details" blocks. */
@@ -247,6 +249,37 @@ print_field (const gchar *label,
   g_print ("  %-*s%s\n", LABEL_WIDTH, label, value != NULL ? value : _("(none)"));
 }
 
+/* @text from the current column @column on, its continuation lines at
+ * @indent, words wrapped before column 100. */
+#define WRAP_COLUMN 100
+
+static void
+print_wrapped (const gchar *text,
+               gint         column,
+               gint         indent)
+{
+  g_auto (GStrv) words = g_strsplit (text, " ", -1);
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      gint len = (gint) g_utf8_strlen (words[i], -1);
+
+      if (i > 0 && column + 1 + len > WRAP_COLUMN)
+        {
+          g_print ("\n%*s", indent, "");
+          column = indent;
+        }
+      else if (i > 0)
+        {
+          g_print (" ");
+          column++;
+        }
+      g_print ("%s", words[i]);
+      column += len;
+    }
+  g_print ("\n");
+}
+
 /* The hierarchy as gst-inspect draws it:
  *
  *   GObject
@@ -471,14 +504,24 @@ print_properties (GType type)
       GParamSpec *target = g_param_spec_get_redirect_target (pspec);
       GParamSpec *real = target != NULL ? target : pspec;
       const gchar *blurb = g_param_spec_get_blurb (real);
+      const gchar *doc;
       g_autofree gchar *flags = flags_to_string (pspec->flags);
 
-      /* GLib gives a property without a nick its name as nick. */
+      /* GLib gives a property without a nick its name as nick; the
+       * core's are documented in the GIR file instead. */
       if (blurb == NULL)
         blurb = g_param_spec_get_nick (real);
       if (g_strcmp0 (blurb, pspec->name) == 0)
         blurb = NULL;
-      g_print ("  %-20s:%s%s\n", pspec->name, blurb != NULL ? " " : "", blurb != NULL ? blurb : "");
+      if (blurb != NULL)
+        g_print ("  %-20s: %s\n", pspec->name, blurb);
+      else if ((doc = nav_inspect_gir_doc (real->owner_type, real->name, FALSE)) != NULL)
+        {
+          g_print ("  %-20s: ", pspec->name);
+          print_wrapped (doc, 24, indent);
+        }
+      else
+        g_print ("  %-20s:\n", pspec->name);
       g_print ("%*s%s: %s\n", indent, "", _("flags"), flags);
       if (pspec->owner_type != type)
         g_print ("%*s%s: %s\n", indent, "", _("from"), g_type_name (pspec->owner_type));
@@ -539,6 +582,15 @@ print_signals_of (GType      type,
       g_print ("%*sgpointer user_data);\n", column, "");
       if (type != instance_type)
         g_print ("%*s(%s %s)\n", column, "", _("from"), g_type_name (type));
+      {
+        const gchar *doc = nav_inspect_gir_doc (type, query.signal_name, TRUE);
+
+        if (doc != NULL)
+          {
+            g_print ("%*s", column, "");
+            print_wrapped (doc, column, column);
+          }
+      }
     }
 }
 
@@ -575,6 +627,11 @@ print_type_details (Inspector *self,
 
   g_print ("%s\n", g_type_name (type));
   g_print ("%s\n", _("Type Details:"));
+  if (nav_inspect_gir_doc (type, NULL, FALSE) != NULL)
+    {
+      g_print ("  %-*s", LABEL_WIDTH, _("Description"));
+      print_wrapped (nav_inspect_gir_doc (type, NULL, FALSE), 2 + LABEL_WIDTH, 2 + LABEL_WIDTH);
+    }
   if (module != NULL)
     {
       g_autofree gchar *provider = g_strdup_printf ("%s (%s)",
@@ -742,7 +799,7 @@ inspect_name (Inspector   *self,
       return EXIT_SUCCESS;
     }
 
-  type = g_type_from_name (name);
+  type = nav_inspect_resolve_type (name);
   if (type != G_TYPE_INVALID)
     {
       print_type_details (self, type);
@@ -768,11 +825,19 @@ main (int    argc,
 {
   gboolean print_version = FALSE;
   gboolean list_points = FALSE;
+  gboolean live = FALSE, follow = FALSE, json = FALSE;
   const GOptionEntry entries[] = {
     { "version", 0, 0, G_OPTION_ARG_NONE, &print_version,
       N_("Print the version and exit"), NULL },
     { "points", 0, 0, G_OPTION_ARG_NONE, &list_points,
       N_("List the extension points and their implementations"), NULL },
+    { "live", 0, 0, G_OPTION_ARG_NONE, &live,
+      N_("The running processes that export their objects (NAV_DEBUG_EXPORT=1), or with "
+         "PID[/OBJECT] what their agents and peer connections hold"), NULL },
+    { "follow", 0, 0, G_OPTION_ARG_NONE, &follow,
+      N_("With --live PID[/OBJECT]: print the events as they happen"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("With --live: JSON (one line per event with --follow)"), NULL },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) context = NULL;
@@ -814,6 +879,9 @@ main (int    argc,
       return EXIT_FAILURE;
     }
 
+  if (live || follow)
+    return nav_inspect_live (argc == 2 ? argv[1] : NULL, follow, json);
+
   inspector_init (&inspector);
   if (list_points)
     status = print_points (&inspector);
@@ -822,6 +890,7 @@ main (int    argc,
   else
     status = print_all (&inspector);
   inspector_clear (&inspector);
+  nav_inspect_gir_clear ();
 
   return status;
 }

@@ -8,6 +8,11 @@
  *   GET /stats    {"turn":{"received":12,…},…}  (JSON, every counter)
  *   GET /metrics  Prometheus text exposition format 0.0.4:
  *                 nav_turn_received_total 12, nav_turn_allocations 1, …
+ *   GET /internals       a page like chrome://webrtc-internals: these
+ *                        servers, and the agents and peer connections of
+ *                        the processes that export them (NAV_DEBUG_EXPORT=1,
+ *                        docs/inspect.md), with graphs of bitrate and RTT
+ *   GET /internals.json  what the page polls
  *
  * Counters only grow, so they are Prometheus counters with the
  * `_total` suffix; the few values that go up and down (current
@@ -31,6 +36,7 @@
 
 #include "nav-net.h"
 #include "nav-server-stats.h"
+#include "nav-inspect-client.h"
 
 #define MAX_HEAD 8192
 #define MAX_CONNECTIONS 64
@@ -147,6 +153,8 @@ nav_server_stats_add (NavServerStats *self,
   e->name = g_strdup (name);
   e->server = g_object_ref (server);
   g_ptr_array_add (self->entries, e);
+  /* Seen by nav-inspect --live too when NAV_DEBUG_EXPORT=1 (issue 20). */
+  nav_inspect_export_object (G_OBJECT (server), name);
 }
 
 /* A Prometheus metric name: [a-zA-Z_:][a-zA-Z0-9_:]*, so `-` becomes `_`. */
@@ -221,6 +229,69 @@ render_json (NavServerStats *self)
     }
   g_string_append (out, "}\n");
   return g_string_free (out, FALSE);
+}
+
+/* What /internals polls: the servers' counters, and each exporting
+ * process's objects with their statistics (read over D-Bus, as
+ * nav-inspect --live does; a process that does not answer is left out). */
+static gchar *
+render_internals (NavServerStats *self)
+{
+  g_autoptr (GPtrArray) endpoints = nav_inspect_find_endpoints (0);
+  g_autoptr (GVariant) all = NULL;
+  GVariantBuilder top, servers, processes;
+
+  g_variant_builder_init (&servers, G_VARIANT_TYPE_VARDICT);
+  for (guint i = 0; i < self->entries->len; i++)
+    {
+      Entry *e = g_ptr_array_index (self->entries, i);
+      g_autoptr (GVariant) counters = nav_server_get_stats (e->server);
+
+      g_variant_builder_add (&servers, "{sv}", e->name, counters);
+    }
+  g_variant_builder_init (&processes, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < endpoints->len; i++)
+    {
+      Endpoint *e = g_ptr_array_index (endpoints, i);
+      g_autofree gchar *program = nav_inspect_get_program (e);
+      g_autoptr (GVariant) objects = nav_inspect_list_objects (e, NULL);
+      GVariantBuilder p, o;
+      GVariantIter iter;
+      const gchar *name, *type, *state;
+
+      if (objects == NULL)
+        continue;
+      g_variant_builder_init (&o, G_VARIANT_TYPE_VARDICT);
+      g_variant_iter_init (&iter, objects);
+      while (g_variant_iter_next (&iter, "(&s&s&s)", &name, &type, &state))
+        {
+          g_autofree gchar *path = g_strdup_printf (NAV_INSPECT_OBJECT_PATH "/%s", name);
+          g_autoptr (GVariant) stats = nav_inspect_call (e, path, OBJECT_IFACE, "GetStats", NULL,
+                                                         G_VARIANT_TYPE ("(a{sa{sv}})"), NULL);
+          g_autoptr (GVariant) inner = NULL;
+          GVariantBuilder d;
+
+          if (stats == NULL)
+            continue;
+          inner = g_variant_get_child_value (stats, 0);
+          g_variant_builder_init (&d, G_VARIANT_TYPE_VARDICT);
+          g_variant_builder_add (&d, "{sv}", "type", g_variant_new_string (type));
+          g_variant_builder_add (&d, "{sv}", "state", g_variant_new_string (state));
+          g_variant_builder_add (&d, "{sv}", "stats", inner);
+          g_variant_builder_add (&o, "{sv}", name, g_variant_builder_end (&d));
+        }
+      g_variant_builder_init (&p, G_VARIANT_TYPE_VARDICT);
+      g_variant_builder_add (&p, "{sv}", "pid", g_variant_new_uint32 (e->pid));
+      g_variant_builder_add (&p, "{sv}", "program", g_variant_new_string (program));
+      g_variant_builder_add (&p, "{sv}", "objects", g_variant_builder_end (&o));
+      g_variant_builder_add_value (&processes, g_variant_builder_end (&p));
+    }
+  g_variant_builder_init (&top, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&top, "{sv}", "time", g_variant_new_double (g_get_real_time () / 1000.0));
+  g_variant_builder_add (&top, "{sv}", "servers", g_variant_builder_end (&servers));
+  g_variant_builder_add (&top, "{sv}", "processes", g_variant_builder_end (&processes));
+  all = g_variant_ref_sink (g_variant_builder_end (&top));
+  return nav_stats_to_json (all, FALSE);
 }
 
 static gchar *
@@ -327,6 +398,21 @@ handle_request (Client *c)
     {
       body = render_metrics (self);
       type = "text/plain; version=0.0.4; charset=utf-8";
+    }
+  else if (g_str_equal (path, "/internals.json"))
+    body = render_internals (self);
+  else if (g_str_equal (path, "/internals") || g_str_equal (path, "/internals/"))
+    {
+      g_autoptr (GBytes) page = g_resources_lookup_data ("/org/netavanue/server/nav-server-internals.html",
+                                                         G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+
+      body = page != NULL ? g_strndup (g_bytes_get_data (page, NULL), g_bytes_get_size (page)) : NULL;
+      type = "text/html; charset=utf-8";
+      if (body == NULL)
+        {
+          respond (c, 404, "Not Found", NULL, NULL, NULL, FALSE);
+          return;
+        }
     }
   else
     {

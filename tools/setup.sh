@@ -29,6 +29,7 @@ packages=(
   chromium python3-aiortc nodejs
   avahi-daemon avahi-utils dbus libopendht-dev libopendht-c-dev dhtnode chromium  # discovery (issue 19)
   help2man systemd locales       # operators and translations (issue 20): man pages, systemd-analyze, localedef
+  tshark                         # NAV_DEBUG_PCAP read back (issue 20); dbus-run-session: inspect-live-bus
 )
 
 # npm comes with some Node packagings (NodeSource's) and separately with

@@ -582,6 +582,8 @@ agent_receive (NavTransport     *transport,
       nav_agent_unlock_and_emit (agent);
       return;
     }
+  component->packets_received++;
+  component->bytes_received += len;
 
   /* A layer stacked on the channel takes it all. */
   layer = nav_datagram_channel_get_receive_func_locked (component->channel, &layer_data);

@@ -76,6 +76,10 @@ struct _AgentComponent {
   GArray *sources;
   gboolean any_source;
   guint64 n_dropped;
+  /* What was accepted from the peer (nav_agent_get_stats()); what was
+   * sent is the channel's count. */
+  guint64 packets_received;
+  guint64 bytes_received;
   /* Reliable agents only: the pseudo-TCP connection over the selected
    * pair (nav-agent-reliable.c). */
   struct _ReliableComponent *reliable;

@@ -9,6 +9,7 @@
 
 #include "nav-agent-private.h"
 #include "nav-agent-strategy-private.h"
+#include "inspect/nav-inspect-private.h"
 #include "nav-agent-checks-private.h"
 
 /**
@@ -282,6 +283,8 @@ nav_agent_constructed (GObject *object)
     agent->controlling_mode = FALSE;
 
   nav_agent_create_checker (agent);
+  /* Seen by nav-inspect --live (core/inspect). */
+  nav_inspect_track (object, "agent");
 }
 
 static void

@@ -89,6 +89,8 @@ G_DECLARE_INTERFACE (NavChecker, nav_checker, NAV, CHECKER, GObject)
  *   (RFC 7675 §5.2): it fails, and the peer's checks on it are answered
  *   with 403 until the stream is restarted.
  * @incoming_check: class handler of [signal@Nav.Checker::incoming-check].
+ * @get_pair_stats: the stream's candidate pairs with their counters, as
+ *   [method@Nav.Checker.get_pair_stats] describes.
  * @configure: takes the agent's settings (a configuration of
  *   [ctor@Nav.Config.new_for_checker]), at any time, failing with
  *   %NAV_ERROR_NOT_SUPPORTED, naming it, on a setting that is set and the
@@ -161,8 +163,11 @@ struct _NavCheckerInterface
                                        NavCandidate       *local,
                                        NavCandidate       *remote);
 
+  GVariant *(*get_pair_stats)         (NavChecker         *self,
+                                       guint               stream_id);
+
   /*< private >*/
-  gpointer padding[3];
+  gpointer padding[2];
 };
 
 NAV_AVAILABLE_IN_ALL
@@ -209,5 +214,8 @@ gboolean nav_checker_handle_message         (NavChecker         *self,
                                              const guint8       *data,
                                              gsize               len,
                                              const NavAddress   *from);
+NAV_AVAILABLE_IN_ALL
+GVariant *nav_checker_get_pair_stats        (NavChecker         *self,
+                                             guint               stream_id);
 
 G_END_DECLS

@@ -32,6 +32,8 @@
 #include <netavanue/nav-peer-connection.h>
 #include <netavanue/nav-discovery.h>
 #include <netavanue/nav-election.h>
+#include <netavanue/nav-stats.h>
+#include <netavanue/nav-inspect.h>
 
 
 #undef __NAV_INSIDE__

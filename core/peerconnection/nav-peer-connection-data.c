@@ -23,6 +23,7 @@ on_data_channel (NavSctpTransport *transport,
 {
   NavPeerConnection *self = user_data;
 
+  nav_peer_connection_stats_add_channel (self, channel);
   if (!self->closed)
     nav_peer_connection_emit_data_channel (self, channel);
 }
@@ -79,6 +80,7 @@ nav_peer_connection_maybe_start_sctp (NavPeerConnection *self)
 void
 nav_peer_connection_data_dispose (NavPeerConnection *self)
 {
+  g_clear_pointer (&self->stats_channels, g_ptr_array_unref);
   if (self->sctp == NULL)
     return;
   g_signal_handlers_disconnect_by_data (self->sctp, self);
@@ -135,6 +137,7 @@ nav_peer_connection_create_data_channel (NavPeerConnection            *self,
   channel = nav_sctp_transport_create_data_channel (self->sctp, label, options, error);
   if (channel == NULL)
     return NULL;
+  nav_peer_connection_stats_add_channel (self, channel);
   /* W3C webrtc-pc §6.2, createDataChannel step 19: the first channel of
    * a connection without a negotiated data m-line needs an offer. */
   if (self->current_local == NULL && self->pending_local == NULL &&

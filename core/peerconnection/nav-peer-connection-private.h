@@ -117,6 +117,7 @@ struct _NavPeerConnection
   NavSctpTransport *sctp;
   gboolean sctp_started;
   gboolean data_negotiation_needed;   /* the first channel waits for an offer */
+  GPtrArray *stats_channels;    /* GWeakRef of each data channel, for the statistics */
 };
 
 /* nav-peer-connection.c */
@@ -162,5 +163,9 @@ gboolean nav_peer_connection_ensure_sctp        (NavPeerConnection *self,
                                                  GError           **error);
 void     nav_peer_connection_maybe_start_sctp   (NavPeerConnection *self);
 void     nav_peer_connection_data_dispose       (NavPeerConnection *self);
+
+/* nav-peer-connection-stats.c: the channels the statistics report */
+void     nav_peer_connection_stats_add_channel  (NavPeerConnection *self,
+                                                 NavDataChannel    *channel);
 
 G_END_DECLS

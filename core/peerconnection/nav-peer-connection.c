@@ -15,6 +15,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "nav-peer-connection-private.h"
+#include "inspect/nav-inspect-private.h"
 
 /**
  * NavPeerConnection:
@@ -527,6 +528,8 @@ nav_peer_connection_constructed (GObject *object)
                                                      _("The certificate has no private key"));
       g_clear_object (&self->certificate);
     }
+  /* Seen by nav-inspect --live (core/inspect). */
+  nav_inspect_track (object, "peer_connection");
 }
 
 static void

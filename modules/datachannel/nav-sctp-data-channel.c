@@ -36,6 +36,11 @@ enum {
   PROP_MAX_PACKET_LIFE_TIME,
   PROP_PRIORITY,
   PROP_MAX_MESSAGE_SIZE,
+  /* statistics */
+  PROP_MESSAGES_SENT,
+  PROP_BYTES_SENT,
+  PROP_MESSAGES_RECEIVED,
+  PROP_BYTES_RECEIVED,
   N_PROPS
 };
 
@@ -92,6 +97,8 @@ nav_sctp_data_channel_deliver (NavSctpDataChannel *self,
   gsize len;
   const guint8 *bytes = g_bytes_get_data (data, &len);
 
+  __atomic_fetch_add (&self->messages_received, 1, __ATOMIC_RELAXED);
+  __atomic_fetch_add (&self->bytes_received, len, __ATOMIC_RELAXED);
   if (self->recv_func != NULL)
     self->recv_func (NAV_CHANNEL (self), bytes != NULL ? bytes : (const guint8 *) "", len,
                      self->recv_data);
@@ -127,6 +134,11 @@ send_common (NavSctpDataChannel  *self,
 
   LOCK (self);
   ok = nav_sctp_data_transport_send_locked (self->transport, self, data, len, bytes, text, error);
+  if (ok)
+    {
+      self->messages_sent++;
+      self->bytes_sent += len;
+    }
   UNLOCK (self);
   return ok;
 }
@@ -290,6 +302,18 @@ nav_sctp_data_channel_get_property (GObject    *object,
     case PROP_MAX_MESSAGE_SIZE:
       g_value_set_uint64 (value, nav_sctp_data_transport_max_message_size_locked (self->transport));
       break;
+    case PROP_MESSAGES_SENT:
+      g_value_set_uint64 (value, self->messages_sent);
+      break;
+    case PROP_BYTES_SENT:
+      g_value_set_uint64 (value, self->bytes_sent);
+      break;
+    case PROP_MESSAGES_RECEIVED:
+      g_value_set_uint64 (value, __atomic_load_n (&self->messages_received, __ATOMIC_RELAXED));
+      break;
+    case PROP_BYTES_RECEIVED:
+      g_value_set_uint64 (value, __atomic_load_n (&self->bytes_received, __ATOMIC_RELAXED));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -346,6 +370,7 @@ nav_sctp_data_channel_class_init (NavSctpDataChannelClass *klass)
     NULL, "state", "ordered", "reliable", "buffered-amount", "buffered-amount-low-threshold",
     "label", "protocol", "id", "negotiated", "max-retransmits", "max-packet-life-time",
     "priority", "max-message-size",
+    "messages-sent", "bytes-sent", "messages-received", "bytes-received",
   };
   guint i;
 
@@ -354,10 +379,18 @@ nav_sctp_data_channel_class_init (NavSctpDataChannelClass *klass)
   object_class->dispose = nav_sctp_data_channel_dispose;
   object_class->finalize = nav_sctp_data_channel_finalize;
 
-  for (i = 1; i < N_PROPS; i++)
+  for (i = 1; i <= PROP_MAX_MESSAGE_SIZE; i++)
     {
       g_object_class_override_property (object_class, i, names[i]);
       properties[i] = g_object_class_find_property (object_class, names[i]);
+    }
+  /* The statistics nav_peer_connection_get_stats() reads (webrtc-stats
+   * RTCDataChannelStats). */
+  for (i = PROP_MESSAGES_SENT; i < N_PROPS; i++)
+    {
+      properties[i] = g_param_spec_uint64 (names[i], NULL, NULL, 0, G_MAXUINT64, 0,
+                                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+      g_object_class_install_property (object_class, i, properties[i]);
     }
   message_signal = g_signal_lookup ("message", NAV_TYPE_CHANNEL);
 }

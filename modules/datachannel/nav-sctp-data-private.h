@@ -82,6 +82,11 @@ struct _NavSctpDataChannel
   GByteArray *partial;          /* PPID 52/54 parts of a message */
   gboolean partial_text;
   gboolean partial_discard;     /* the message in parts grew too large: its rest goes too */
+  guint64 messages_sent;        /* statistics (nav_peer_connection_get_stats()) */
+  guint64 bytes_sent;
+  /* Relaxed atomics: counted in the context's thread, without the lock. */
+  guint64 messages_received;
+  guint64 bytes_received;
 
   /* Only in the context's thread. */
   NavChannelReceiveFunc recv_func;

@@ -51,6 +51,7 @@ struct _NavSctpDataTransport
 
   GMainContext *context;
   GMutex lock;
+  gboolean pcap;                /* NAV_DEBUG_PCAP captures the packets */
 
   /* Under the lock. */
   NavSctpAssociation *assoc;
@@ -330,6 +331,9 @@ send_packet_cb (NavSctpAssociation *assoc,
 
   if (len > PACKET_MAX)
     return;
+  /* NAV_DEBUG_PCAP: the packet before DTLS encrypts it. */
+  if (G_UNLIKELY (self->pcap))
+    nav_debug_pcap_write (NAV_DEBUG_PCAP_SCTP, TRUE, NULL, NULL, data, len);
   if (self->blocked.length > 0)
     {
       g_queue_push_tail (&self->blocked, g_bytes_new (data, len));
@@ -1208,6 +1212,8 @@ on_dtls_receive (NavChannel   *channel,
 {
   NavSctpDataTransport *self = user_data;
 
+  if (G_UNLIKELY (self->pcap))
+    nav_debug_pcap_write (NAV_DEBUG_PCAP_SCTP, FALSE, NULL, NULL, data, len);
   nav_sctp_data_transport_lock (self);
   if (self->assoc != NULL)
     {
@@ -1294,6 +1300,7 @@ start (NavSctpTransport  *transport,
   g_source_set_ready_time (self->timer, -1);
   g_source_attach (self->timer, self->context);
 
+  self->pcap = nav_debug_pcap_is_active ();
   nav_channel_set_receive_func (NAV_CHANNEL (dtls), on_dtls_receive, self, NULL);
   self->dtls_state_id = g_signal_connect (dtls, "state-changed", G_CALLBACK (on_dtls_state), self);
   self->dtls_writable_id = g_signal_connect (dtls, "writable", G_CALLBACK (on_dtls_writable), self);

@@ -103,7 +103,31 @@ struct _Pair
   gint64 next_consent;          /* µs */
   NavStunTransaction *consent[CONSENT_TIDS];
   guint consent_next;
+
+  /* statistics (nav_checker_get_pair_stats()), under the lock */
+  guint64 requests_sent;
+  guint64 consent_requests_sent;
+  guint64 responses_received;
+  guint64 requests_received;
+  guint64 responses_sent;
+  gint64 current_rtt;           /* µs, -1 until measured */
+  gint64 total_rtt;             /* µs */
+  guint64 rtt_count;
 };
+
+/* A response to one of @pair's requests took @rtt µs (-1: unknown). */
+static inline void
+nav_ice_pair_count_response (Pair   *pair,
+                             gint64  rtt)
+{
+  pair->responses_received++;
+  if (rtt >= 0)
+    {
+      pair->current_rtt = rtt;
+      pair->total_rtt += rtt;
+      pair->rtt_count++;
+    }
+}
 
 typedef enum {
   EVENT_PAIR_STATE,
@@ -162,6 +186,8 @@ void nav_ice_queue_event (NavIceChecker *self,
                           const NavCandidate *remote,
                           guint state);
 void nav_ice_unlock_and_emit (NavIceChecker *self);
+GVariant *nav_ice_checker_get_pair_stats (NavChecker *checker,
+                                          guint stream_id);
 
 /* nav-ice-pairs.c */
 void nav_ice_pair_stop_check (Pair *pair);

@@ -409,6 +409,7 @@ nav_ice_checker_checker_init (NavCheckerInterface *iface)
   iface->set_selected_pair = nav_ice_checker_set_selected_pair;
   iface->revoke_consent = nav_ice_checker_revoke_consent;
   iface->configure = nav_ice_checker_configure;
+  iface->get_pair_stats = nav_ice_checker_get_pair_stats;
 }
 
 /* ----------------------------------------------------- inspection (tests) */

@@ -133,7 +133,10 @@ send_check (NavStunTransaction  *transaction,
             gpointer             user_data,
             GError             **error)
 {
-  return nav_ice_send_request (user_data, data, len, TRUE, error);
+  Pair *pair = user_data;
+
+  pair->requests_sent++;
+  return nav_ice_send_request (pair, data, len, TRUE, error);
 }
 
 /* Responses are judged by nav_ice_handle_response(), with where they

@@ -21,7 +21,10 @@ send_consent (NavStunTransaction  *transaction,
               gpointer             user_data,
               GError             **error)
 {
-  return nav_ice_send_request (user_data, data, len, FALSE, error);
+  Pair *pair = user_data;
+
+  pair->consent_requests_sent++;
+  return nav_ice_send_request (pair, data, len, FALSE, error);
 }
 
 /* The responses are judged in nav_ice_handle_consent_response(). */
@@ -177,8 +180,9 @@ nav_ice_handle_consent_response (NavIceChecker    *self,
 
                 /* An authentic answer ends the request's retransmissions;
                  * one to an earlier request still counts below. */
-                if (authentic)
-                  nav_stun_transaction_handle_response (pair->consent[i], msg);
+                if (authentic && nav_stun_transaction_handle_response (pair->consent[i], msg))
+                  nav_ice_pair_count_response (pair,
+                                               nav_stun_transaction_get_rtt (pair->consent[i]));
 
                 /* RFC 7675 §5.1: only an authenticated success response
                  * from the peer refreshes consent. */

@@ -249,6 +249,7 @@ nav_ice_add_pair (NavIceChecker *self,
                                           remote->priority);
   pair->foundation = g_strconcat (local->foundation, ":", remote->foundation, NULL);
   pair->state = NAV_PAIR_STATE_FROZEN;
+  pair->current_rtt = -1;
   g_ptr_array_add (stream->pairs, pair);
   g_ptr_array_sort (stream->pairs, compare_pairs);
   nav_ice_queue_event (self, EVENT_PAIR_STATE, stream->id, component->id, local, remote,
@@ -524,4 +525,67 @@ nav_ice_checker_remote_gathering_done (NavChecker *checker,
         nav_ice_update_component_state (self, component);
     }
   nav_ice_unlock_and_emit (self);
+}
+
+/* ------------------------------------------------------------ statistics */
+
+static void
+stats_add_candidate (GVariantBuilder    *b,
+               const gchar        *side,
+               const NavCandidate *c)
+{
+  gchar buf[NAV_ADDRESS_STRING_LEN];
+  gchar key[32];
+
+  g_snprintf (key, sizeof key, "%s-address", side);
+  g_variant_builder_add (b, "{sv}", key,
+                         g_variant_new_string (nav_address_to_string_buf (&c->addr, buf)));
+  g_snprintf (key, sizeof key, "%s-transport", side);
+  g_variant_builder_add (b, "{sv}", key, g_variant_new_uint32 (c->transport));
+  g_snprintf (key, sizeof key, "%s-type", side);
+  g_variant_builder_add (b, "{sv}", key, g_variant_new_uint32 (c->type));
+}
+
+/* nav_checker_get_pair_stats(): a copy of the counters, under the lock. */
+GVariant *
+nav_ice_checker_get_pair_stats (NavChecker *checker,
+                                guint       stream_id)
+{
+  NavIceChecker *self = NAV_ICE_CHECKER (checker);
+  GVariantBuilder pairs;
+  Stream *stream;
+  guint i;
+
+  g_variant_builder_init (&pairs, G_VARIANT_TYPE ("aa{sv}"));
+  g_mutex_lock (&self->lock);
+  stream = g_hash_table_lookup (self->streams, GUINT_TO_POINTER (stream_id));
+  for (i = 0; stream != NULL && i < stream->pairs->len; i++)
+    {
+      Pair *pair = g_ptr_array_index (stream->pairs, i);
+      GVariantBuilder b;
+
+      g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+      g_variant_builder_add (&b, "{sv}", "component-id", g_variant_new_uint32 (pair->component->id));
+      stats_add_candidate (&b, "local", pair->local);
+      stats_add_candidate (&b, "remote", pair->remote);
+      g_variant_builder_add (&b, "{sv}", "state", g_variant_new_uint32 (pair->state));
+      g_variant_builder_add (&b, "{sv}", "nominated", g_variant_new_boolean (pair->nominated));
+      g_variant_builder_add (&b, "{sv}", "selected",
+                             g_variant_new_boolean (pair->component->selected == pair));
+      g_variant_builder_add (&b, "{sv}", "priority", g_variant_new_uint64 (pair->priority));
+      g_variant_builder_add (&b, "{sv}", "requests-sent", g_variant_new_uint64 (pair->requests_sent));
+      g_variant_builder_add (&b, "{sv}", "consent-requests-sent",
+                             g_variant_new_uint64 (pair->consent_requests_sent));
+      g_variant_builder_add (&b, "{sv}", "responses-received",
+                             g_variant_new_uint64 (pair->responses_received));
+      g_variant_builder_add (&b, "{sv}", "requests-received",
+                             g_variant_new_uint64 (pair->requests_received));
+      g_variant_builder_add (&b, "{sv}", "responses-sent", g_variant_new_uint64 (pair->responses_sent));
+      g_variant_builder_add (&b, "{sv}", "current-rtt", g_variant_new_int64 (pair->current_rtt));
+      g_variant_builder_add (&b, "{sv}", "total-rtt", g_variant_new_int64 (pair->total_rtt));
+      g_variant_builder_add (&b, "{sv}", "rtt-count", g_variant_new_uint64 (pair->rtt_count));
+      g_variant_builder_add_value (&pairs, g_variant_builder_end (&b));
+    }
+  g_mutex_unlock (&self->lock);
+  return g_variant_builder_end (&pairs);
 }

@@ -227,6 +227,9 @@ nav_ice_handle_request (NavIceChecker    *self,
   pair = nav_ice_find_pair (stream, base, remote);
   if (pair == NULL)
     pair = nav_ice_add_pair (self, component, base, remote);
+  /* Answered above. */
+  pair->requests_received++;
+  pair->responses_sent++;
 
   if (self->lite)
     {
@@ -348,7 +351,11 @@ nav_ice_checker_handle_message (NavChecker       *checker,
                     g_debug ("Stream %u: response with a bad MESSAGE-INTEGRITY dropped",
                              stream->id);
                   else if (nav_stun_transaction_handle_response (pair->check, msg))
-                    nav_ice_handle_response (self, stream, pair, msg, transport, from);
+                    {
+                      nav_ice_pair_count_response (pair,
+                                                   nav_stun_transaction_get_rtt (pair->check));
+                      nav_ice_handle_response (self, stream, pair, msg, transport, from);
+                    }
                   break;
                 }
             }
