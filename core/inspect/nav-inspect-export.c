@@ -306,6 +306,24 @@ on_gathering_done (NavAgent *agent,
   object_event (name, "gathering-done", g_variant_builder_end (&b), NULL);
 }
 
+static void
+on_gathering_error (NavAgent     *agent,
+                    guint         stream_id,
+                    guint         component_id,
+                    const GError *error,
+                    gchar        *name)
+{
+  GVariantBuilder b;
+
+  if (!attached ())
+    return;
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "stream", g_variant_new_uint32 (stream_id));
+  g_variant_builder_add (&b, "{sv}", "component", g_variant_new_uint32 (component_id));
+  g_variant_builder_add (&b, "{sv}", "error", g_variant_new_string (error->message));
+  object_event (name, "gathering-error", g_variant_builder_end (&b), NULL);
+}
+
 /* Any object: a property that changed (a peer connection's states, a
  * server's), with its value when it is a simple one. */
 static GVariant *property_value (GObject *object, GParamSpec *pspec);
@@ -357,6 +375,10 @@ hook (Record  *r,
       g_signal_connect_data (object, "new-candidate-full", G_CALLBACK (on_new_candidate),
                              g_strdup (r->name), (GClosureNotify) g_free, 0);
       g_signal_connect_data (object, "candidate-gathering-done", G_CALLBACK (on_gathering_done),
+                             g_strdup (r->name), (GClosureNotify) g_free, 0);
+      /* A TURN server that refused the credentials, a STUN server that
+       * never answered. */
+      g_signal_connect_data (object, "gathering-error", G_CALLBACK (on_gathering_error),
                              g_strdup (r->name), (GClosureNotify) g_free, 0);
     }
   else
