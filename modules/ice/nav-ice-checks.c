@@ -706,6 +706,12 @@ handle_success (NavIceChecker    *self,
   if ((pair->use_candidate && pair->sent_controlling && self->controlling_mode) ||
       (!self->controlling_mode && (pair->nominate_on_success || valid->nominate_on_success)))
     nav_ice_select_pair (self, valid);
+  else if (pair->use_candidate)
+    /* The nomination was sent in a role we left meanwhile (a role
+     * conflict, RFC 8445 §7.3.1.1, or colliding offers settled by the
+     * application): it nominated nothing, and a controlling agent must
+     * nominate again. */
+    component->nominating = FALSE;
   pair->use_candidate = FALSE;
 
   /* Regular nomination (§8.1.1) follows the first success at once when

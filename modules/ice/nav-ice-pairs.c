@@ -159,6 +159,9 @@ nav_ice_set_role (NavIceChecker *self,
     {
       guint i;
 
+      GHashTableIter citer;
+      Component *component;
+
       for (i = 0; i < stream->pairs->len; i++)
         {
           Pair *pair = g_ptr_array_index (stream->pairs, i);
@@ -167,6 +170,22 @@ nav_ice_set_role (NavIceChecker *self,
                                                   pair->remote->priority);
         }
       g_ptr_array_sort (stream->pairs, compare_pairs);
+      /* A nomination under way belongs to the role we leave: a
+       * controlling agent nominates again from scratch, so none may stay
+       * pending forever (one agent READY, the other never). */
+      g_hash_table_iter_init (&citer, stream->components);
+      while (g_hash_table_iter_next (&citer, NULL, (gpointer *) &component))
+        if (component->selected == NULL)
+          component->nominating = FALSE;
+        else if (controlling && !component->forced)
+          {
+            /* Selected while controlled (the other agent nominated it,
+             * then the roles swapped: colliding offers, a role conflict):
+             * the peer, now controlled, waits for our nomination
+             * (RFC 8445 §8.1.1), so it is sent on the selected pair. */
+            component->selected->use_candidate = TRUE;
+            nav_ice_enqueue_triggered (self, component->selected);
+          }
     }
   /* Notified by nav_ice_unlock_and_emit(), with no lock held. */
 }
