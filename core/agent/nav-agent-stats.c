@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "nav-agent-private.h"
+#include "nav-agent-strategy-private.h"
 #include "inspect/nav-stats-private.h"
 
 static const gchar *
@@ -243,7 +244,9 @@ compare_uint (gconstpointer a,
  *   `packetsReceived`, `bytesReceived` (the application data of the
  *   component, not STUN), `packetsDiscardedOnReceive` (from sources no
  *   check proved, [method@Nav.Agent.get_dropped_datagrams]), and
- *   `streamId`, `componentId`, `streamName`;
+ *   `streamId`, `componentId`, `streamName`, and NetAvanue's own
+ *   `connectPlan` ([method@Nav.Agent.get_connect_plan]), `natType` and
+ *   `remoteNatType` (the NAT types it was chosen from, when known);
  * - `local-candidate` and `remote-candidate`: `transportId`, `address`,
  *   `port`, `protocol`, `candidateType`, `priority`, `foundation`,
  *   `tcpType`, `relatedAddress`, `relatedPort`, and for a relayed
@@ -363,6 +366,18 @@ nav_agent_get_stats (NavAgent *agent)
           if (selected_id != NULL)
             g_variant_builder_add (&b, "{sv}", "selectedCandidatePairId",
                                    g_variant_new_string (selected_id));
+          {
+            const gchar *plan, *ours, *theirs;
+
+            /* NetAvanue's own members (not webrtc-stats'): the NAT-aware
+             * strategy's plan and the NAT types it was chosen from. */
+            nav_agent_strategy_describe (agent, &plan, &ours, &theirs);
+            g_variant_builder_add (&b, "{sv}", "connectPlan", g_variant_new_string (plan));
+            if (ours != NULL)
+              g_variant_builder_add (&b, "{sv}", "natType", g_variant_new_string (ours));
+            if (theirs != NULL)
+              g_variant_builder_add (&b, "{sv}", "remoteNatType", g_variant_new_string (theirs));
+          }
           add_data_counters (&b, component, packets_sent, bytes_sent);
           g_variant_builder_add (&b, "{sv}", "packetsDiscardedOnReceive",
                                  g_variant_new_uint64 (component->n_dropped));

@@ -51,6 +51,12 @@ gboolean  nav_agent_strategy_hold_local         (NavAgent           *agent,
 
 /* Without the lock: the value of NAV_STRATEGY_SDP_ATTRIBUTE in a remote
  * description. */
+/* For the statistics, with the lock held: the plan's name and both NAT
+ * types (NULL when unknown). */
+void      nav_agent_strategy_describe          (NavAgent           *agent,
+                                                const gchar       **plan,
+                                                const gchar       **nat_type,
+                                                const gchar       **remote_nat_type);
 void      nav_agent_strategy_set_remote_nat     (NavAgent           *agent,
                                                  const gchar        *value);
 

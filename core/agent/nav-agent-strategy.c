@@ -295,6 +295,19 @@ on_head_start_over (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+void
+nav_agent_strategy_describe (NavAgent     *agent,
+                             const gchar **plan,
+                             const gchar **nat_type,
+                             const gchar **remote_nat_type)
+{
+  Strategy *s = get_strategy (agent);
+
+  *plan = nav_agent_strategy_plan_name (agent->force_relay ? NAV_CONNECT_PLAN_RELAY_ONLY : s->plan);
+  *nat_type = s->nat_type;
+  *remote_nat_type = s->remote_nat_type;
+}
+
 /* Called with the lock held.  TRUE when the plan changed. */
 static gboolean
 update_plan (NavAgent *agent)

@@ -65,6 +65,37 @@ test_strategy_matrix (void)
     }
 }
 
+/* The plan and the NAT types it came from are in the agent's statistics
+ * (issue 19: "reported in stats"). */
+static void
+test_strategy_stats (void)
+{
+  g_autoptr (NavAgent) agent = nav_agent_new (NULL, NAV_COMPATIBILITY_RFC8445);
+  g_autoptr (GVariant) stats = NULL;
+  g_autoptr (GVariant) transport = NULL;
+  const gchar *plan = NULL, *ours = NULL, *theirs = NULL;
+
+  g_assert_cmpuint (nav_agent_add_stream (agent, 1), ==, 1);
+  stats = nav_agent_get_stats (agent);
+  transport = g_variant_lookup_value (stats, "T1-1", G_VARIANT_TYPE_VARDICT);
+  g_assert_nonnull (transport);
+  g_assert_true (g_variant_lookup (transport, "connectPlan", "&s", &plan));
+  g_assert_cmpstr (plan, ==, "ice");
+  g_assert_false (g_variant_lookup (transport, "natType", "&s", &ours));
+  g_clear_pointer (&transport, g_variant_unref);
+  g_clear_pointer (&stats, g_variant_unref);
+
+  g_object_set (agent, "nat-type", "full-cone", "remote-nat-type", "port-restricted-cone", NULL);
+  stats = nav_agent_get_stats (agent);
+  transport = g_variant_lookup_value (stats, "T1-1", G_VARIANT_TYPE_VARDICT);
+  g_assert_true (g_variant_lookup (transport, "connectPlan", "&s", &plan));
+  g_assert_cmpstr (plan, ==, "hole-punch");
+  g_assert_true (g_variant_lookup (transport, "natType", "&s", &ours));
+  g_assert_cmpstr (ours, ==, "full-cone");
+  g_assert_true (g_variant_lookup (transport, "remoteNatType", "&s", &theirs));
+  g_assert_cmpstr (theirs, ==, "port-restricted-cone");
+}
+
 static gchar *
 description (NavAgent *agent)
 {
@@ -254,6 +285,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/strategy/matrix", test_strategy_matrix);
+  g_test_add_func ("/strategy/stats", test_strategy_stats);
   g_test_add_func ("/strategy/sdp", test_strategy_sdp);
   g_test_add_func ("/strategy/privacy", test_strategy_privacy);
   g_test_add_func ("/strategy/garbage", test_strategy_garbage);
