@@ -7,6 +7,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
 import asyncio
+import fcntl
 import hashlib
 import json
 import os
@@ -47,10 +48,14 @@ def node_modules():
     stamp = os.path.join(cache, "node_modules", "node-datachannel", "package.json")
     if not os.path.exists(stamp):
         os.makedirs(cache, exist_ok=True)
-        print(f"installing {NODE_DATACHANNEL} into {cache} (npm)", file=sys.stderr)
-        subprocess.run(["npm", "install", "--prefix", cache, "--no-audit", "--no-fund",
-                        "--loglevel=error", NODE_DATACHANNEL], check=True,
-                       stdout=sys.stderr, timeout=600)
+        # Tests run in parallel: one installs, the others wait for it.
+        with open(os.path.join(cache, ".install-lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not os.path.exists(stamp):
+                print(f"installing {NODE_DATACHANNEL} into {cache} (npm)", file=sys.stderr)
+                subprocess.run(["npm", "install", "--prefix", cache, "--no-audit", "--no-fund",
+                                "--loglevel=error", NODE_DATACHANNEL], check=True,
+                               stdout=sys.stderr, timeout=600)
     return os.path.join(cache, "node_modules")
 
 
