@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "netavanue/netavanue.h"
+#include "inspect/nav-inspect-private.h"
 
 /**
  * NavGroup:
@@ -542,6 +543,8 @@ nav_group_constructed (GObject *object)
   self->send_id = g_signal_connect (self->election, "send", G_CALLBACK (on_election_send), self);
   self->hub_changed_id = g_signal_connect (self->election, "hub-changed",
                                            G_CALLBACK (on_hub_changed), self);
+  /* Seen by nav-inspect --live (core/inspect), as agents are. */
+  nav_inspect_track (object, "group");
 }
 
 static void

@@ -132,6 +132,7 @@ class PeerConnections(unittest.TestCase):
         os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
         self.assertTrue(Nav.inspect_export_start())
         self.assertIn(runtime, Nav.inspect_export_dup_address())
+        group = Nav.Group(topology=Nav.GroupTopology.MESH)  # a group is exported too
         proc = Gio.Subprocess.new([NAV_INSPECT, "--live", str(os.getpid()), "--json"],
                                   Gio.SubprocessFlags.STDOUT_PIPE)
         out = []
@@ -146,6 +147,9 @@ class PeerConnections(unittest.TestCase):
         self.assertEqual(labels, ["stats", "stats"])
         self.assertTrue(all(o["stats"]["P"]["connectionState"] == "connected" for o in pcs))
         self.assertTrue(any(o["type"] == "NavAgent" for o in live.values()))
+        groups = [o for o in live.values() if o["type"] == "NavGroup"]
+        self.assertEqual(len(groups), 1)
+        del group
         shutil.rmtree(runtime, ignore_errors=True)
 
 
