@@ -51,8 +51,9 @@
  * everything else belongs to the transport's main context.
  *
  * The socket asks for 1 MiB send and receive buffers (capped by the
- * system's `net.core.rmem_max` and `wmem_max`), so that a burst waits in
- * the kernel rather than being dropped.  Where Linux offers them,
+ * system's `net.core.rmem_max` and `wmem_max`, unless the process has
+ * `CAP_NET_ADMIN`), so that a burst waits in the kernel rather than being
+ * dropped.  Where Linux offers them,
  * [method@Nav.Transport.send_messages] sends a run of datagrams of one
  * size as one segmented buffer (UDP GSO), which the kernel or the NIC
  * cuts into the same datagrams on the wire, and datagrams the kernel
@@ -69,7 +70,9 @@
  * of datagrams in a few milliseconds) waits in the kernel while the
  * receiving thread is busy, rather than being dropped at the default
  * 208 KiB (about 90 datagrams of 1200 bytes).  Linux doubles it and caps
- * it at net.core.rmem_max/wmem_max. */
+ * it at net.core.rmem_max/wmem_max, except for a process with
+ * CAP_NET_ADMIN, which gets it whatever the cap (SO_RCVBUFFORCE; libnice
+ * keeps the system's default, 208 KiB on most systems). */
 #define SOCKET_BUFFER_SIZE (1024 * 1024)
 
 #define DEFAULT_RECEIVE_BATCH 32
@@ -245,10 +248,12 @@ open_socket (NavUdpTransport  *self,
   /* IPv6 only (one transport per family); a range from a random port,
    * wrapping around, as libnice does. */
   if (self->max_port != 0)
-    fd = nav_net_socket_open_in_range (&address, SOCK_DGRAM, 0, SOCKET_BUFFER_SIZE, self->min_port,
+    fd = nav_net_socket_open_in_range (&address, SOCK_DGRAM, NAV_NET_SOCKET_FORCE_BUFFERS,
+                                       SOCKET_BUFFER_SIZE, self->min_port,
                                        self->max_port, &self->local, &errsv);
   else
-    fd = nav_net_socket_open (&address, SOCK_DGRAM, 0, SOCKET_BUFFER_SIZE, &self->local, &errsv);
+    fd = nav_net_socket_open (&address, SOCK_DGRAM, NAV_NET_SOCKET_FORCE_BUFFERS, SOCKET_BUFFER_SIZE,
+                              &self->local, &errsv);
   if (fd < 0)
     {
       if (self->max_port != 0 && errsv == EINVAL)

@@ -16,6 +16,26 @@
 
 #include <glib/gi18n-lib.h>
 
+/* SO_RCVBUF or SO_SNDBUF.  Linux caps the size at net.core.rmem_max or
+ * wmem_max (208 KiB on many systems, which an unpaced burst of 1200-byte
+ * datagrams fills in about 90 datagrams); the _FORCE options skip the cap
+ * for a process with CAP_NET_ADMIN, and fail with EPERM otherwise, when
+ * the capped option is used instead. */
+static void
+set_buffer (int      fd,
+            int      option,
+            int      size,
+            gboolean force)
+{
+#if defined (SO_RCVBUFFORCE) && defined (SO_SNDBUFFORCE)
+  if (force &&
+      setsockopt (fd, SOL_SOCKET, option == SO_RCVBUF ? SO_RCVBUFFORCE : SO_SNDBUFFORCE, &size,
+                  sizeof size) == 0)
+    return;
+#endif
+  setsockopt (fd, SOL_SOCKET, option, &size, sizeof size);
+}
+
 int
 nav_net_socket_open (const NavAddress  *address,
                      int                type,
@@ -51,8 +71,8 @@ nav_net_socket_open (const NavAddress  *address,
     }
   if (buffer_size > 0)
     {
-      setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &buffer_size, sizeof buffer_size);
-      setsockopt (fd, SOL_SOCKET, SO_SNDBUF, &buffer_size, sizeof buffer_size);
+      set_buffer (fd, SO_RCVBUF, buffer_size, flags & NAV_NET_SOCKET_FORCE_BUFFERS);
+      set_buffer (fd, SO_SNDBUF, buffer_size, flags & NAV_NET_SOCKET_FORCE_BUFFERS);
     }
   if (flags & NAV_NET_SOCKET_NO_BIND)
     return fd;

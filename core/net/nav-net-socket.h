@@ -16,12 +16,16 @@ typedef enum {
   NAV_NET_SOCKET_REUSEPORT = 1 << 1,   /* SO_REUSEPORT (ICE-TCP simultaneous open) */
   NAV_NET_SOCKET_RECVERR   = 1 << 2,   /* IP_RECVERR / IPV6_RECVERR (ICMP errors) */
   NAV_NET_SOCKET_NO_BIND   = 1 << 3,   /* create only; the caller binds */
+  /* The buffer size asked even above net.core.rmem_max/wmem_max, with
+   * SO_RCVBUFFORCE and SO_SNDBUFFORCE where the process may
+   * (CAP_NET_ADMIN); capped as usual otherwise. */
+  NAV_NET_SOCKET_FORCE_BUFFERS = 1 << 4,
 } NavNetSocketFlags;
 
 /* A non-blocking, close-on-exec socket of @address's family, IPv6 only
  * when IPv6 (one socket per family, so that 0.0.0.0 and :: share a port),
  * bound to @address.  @buffer_size sets SO_RCVBUF and SO_SNDBUF when not
- * 0.  Returns the descriptor, with the bound address in @bound (may be
+ * 0 (see NAV_NET_SOCKET_FORCE_BUFFERS).  Returns the descriptor, with the bound address in @bound (may be
  * NULL), or -1 with errno in *@errsv. */
 int      nav_net_socket_open          (const NavAddress  *address,
                                        int                type,

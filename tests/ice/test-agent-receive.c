@@ -1,7 +1,8 @@
 /* test-agent-receive.c: NavAgent's receive path: the queue of
  * nav_agent_recv_messages() through many wraps of its ring, the
  * datagrams of a receive function in another thread's main context, in
- * order and whole, the socket buffers sized for an unpaced burst, and
+ * order and whole, the socket buffers sized for an unpaced burst (above
+ * the system's cap with CAP_NET_ADMIN), and
  * datagrams sent and received as segmented buffers (UDP GSO and GRO)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -15,6 +16,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
@@ -22,6 +24,7 @@
 #include <netavanue/netavanue.h>
 
 #include "agent-test-util.h"
+#include "nav-net-socket.h"
 
 typedef struct {
   NavAgent *agent;
@@ -316,24 +319,86 @@ test_receive_function_elsewhere (void)
 
 /* --------------------------------------------------- socket buffers */
 
+static gint
+read_sysctl (const gchar *path)
+{
+  g_autofree gchar *text = NULL;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  return (gint) g_ascii_strtoll (text, NULL, 10);
+}
+
+/* CAP_NET_ADMIN, which SO_RCVBUFFORCE needs: the effective set's bit 12
+ * in /proc/self/status. */
+static gboolean
+have_net_admin (void)
+{
+  g_autofree gchar *status = NULL;
+  const gchar *line;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  line = strstr (status, "\nCapEff:");
+  g_assert_nonnull (line);
+  return (g_ascii_strtoull (line + strlen ("\nCapEff:"), NULL, 16) >> 12) & 1;
+}
+
+static gint
+socket_option (int fd,
+               int option)
+{
+  gint size = 0;
+  socklen_t len = sizeof size;
+
+  g_assert_cmpint (getsockopt (fd, SOL_SOCKET, option, &size, &len), ==, 0);
+  return size;
+}
+
 /* The host candidates' sockets take an unpaced burst: SO_RCVBUF of at
- * least 1 MiB where the system allows it (Linux doubles the request and
- * caps it at net.core.rmem_max). */
+ * least 1 MiB (Linux doubles the request), capped at net.core.rmem_max
+ * only for a process that cannot lift the cap. */
 static void
 test_socket_buffers (void)
 {
   g_autoptr (NavAddress) addr = nav_address_new_from_string ("127.0.0.1", NULL);
   g_autoptr (NavUdpTransport) t = nav_udp_transport_new (addr, NULL, NULL);
-  g_autofree gchar *rmem_max = NULL;
-  gint size = 0, expected;
+  gint size = 0, expected = 2 * 1024 * 1024;
 
   g_assert_nonnull (t);
   g_assert_true (g_socket_get_option (nav_udp_transport_get_socket (t), SOL_SOCKET, SO_RCVBUF,
                                       &size, NULL));
-  g_assert_true (g_file_get_contents ("/proc/sys/net/core/rmem_max", &rmem_max, NULL, NULL));
-  expected = MIN (2 * 1024 * 1024, 2 * (gint) g_ascii_strtoll (rmem_max, NULL, 10));
+  if (!have_net_admin ())
+    expected = MIN (expected, 2 * read_sysctl ("/proc/sys/net/core/rmem_max"));
   g_test_message ("SO_RCVBUF %d, expected at least %d", size, expected);
   g_assert_cmpint (size, >=, expected);
+}
+
+/* Above the system's cap: NAV_NET_SOCKET_FORCE_BUFFERS gets the size
+ * asked with CAP_NET_ADMIN (SO_RCVBUFFORCE, SO_SNDBUFFORCE), the cap
+ * without it; a socket without the flag gets the cap either way. */
+static void
+test_socket_buffers_forced (void)
+{
+  g_autoptr (NavAddress) addr = nav_address_new_from_string ("127.0.0.1", NULL);
+  gint rmem_max = read_sysctl ("/proc/sys/net/core/rmem_max");
+  gint wmem_max = read_sysctl ("/proc/sys/net/core/wmem_max");
+  gint ask = 2 * MAX (rmem_max, wmem_max);
+  gboolean admin = have_net_admin ();
+  int forced, plain, errsv = 0;
+
+  forced = nav_net_socket_open (addr, SOCK_DGRAM, NAV_NET_SOCKET_FORCE_BUFFERS, ask, NULL, &errsv);
+  plain = nav_net_socket_open (addr, SOCK_DGRAM, 0, ask, NULL, &errsv);
+  g_assert_cmpint (forced, >=, 0);
+  g_assert_cmpint (plain, >=, 0);
+  g_test_message ("asked %d (rmem_max %d, wmem_max %d, CAP_NET_ADMIN %s): forced %d/%d, plain %d/%d",
+                  ask, rmem_max, wmem_max, admin ? "yes" : "no",
+                  socket_option (forced, SO_RCVBUF), socket_option (forced, SO_SNDBUF),
+                  socket_option (plain, SO_RCVBUF), socket_option (plain, SO_SNDBUF));
+  g_assert_cmpint (socket_option (plain, SO_RCVBUF), ==, 2 * rmem_max);
+  g_assert_cmpint (socket_option (plain, SO_SNDBUF), ==, 2 * wmem_max);
+  g_assert_cmpint (socket_option (forced, SO_RCVBUF), ==, admin ? 2 * ask : 2 * rmem_max);
+  g_assert_cmpint (socket_option (forced, SO_SNDBUF), ==, admin ? 2 * ask : 2 * wmem_max);
+  close (forced);
+  close (plain);
 }
 
 /* ------------------------------------------ segmented send and GRO */
@@ -463,6 +528,7 @@ main (int   argc,
   g_test_add_func ("/ice/agent/receive/queue-full", test_queue_full);
   g_test_add_func ("/ice/agent/receive/function-elsewhere", test_receive_function_elsewhere);
   g_test_add_func ("/ice/agent/receive/socket-buffers", test_socket_buffers);
+  g_test_add_func ("/ice/agent/receive/socket-buffers-forced", test_socket_buffers_forced);
   g_test_add_func ("/ice/agent/receive/segmented-send", test_segmented_send);
   g_test_add_func ("/ice/agent/receive/segmented-receive", test_segmented_receive);
 
