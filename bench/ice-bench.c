@@ -83,6 +83,7 @@ static gchar *opt_peer;
 static gchar *opt_baseline;
 static gchar *opt_baseline_modules;
 static gboolean opt_no_inspect;
+static gchar *opt_modes;
 /* The environment run_build() adds (NAME=VALUE), or NULL. */
 static const gchar *run_build_env;
 
@@ -105,18 +106,28 @@ static const GOptionEntry entries[] = {
     "Do not run the inspection mode (issue 20: NAV_DEBUG_EXPORT=1, unattended)", NULL },
   { "baseline-modules", 0, 0, G_OPTION_ARG_FILENAME, &opt_baseline_modules,
     "The module directory of that NetAvanue", "DIR" },
+  { "modes", 0, 0, G_OPTION_ARG_STRING, &opt_modes,
+    "Delivered modes to run: paced-single, paced-batched, unpaced-single, unpaced-batched, "
+    "comma-separated (all by default)", "MODES" },
   G_OPTION_ENTRY_NULL
 };
 
 static gboolean
+listed (const gchar *list,
+        const gchar *name)
+{
+  g_auto (GStrv) names = NULL;
+
+  if (list == NULL)
+    return TRUE;
+  names = g_strsplit (list, ",", -1);
+  return g_strv_contains ((const gchar * const *) names, name);
+}
+
+static gboolean
 part_wanted (const gchar *part)
 {
-  g_auto (GStrv) parts = NULL;
-
-  if (opt_parts == NULL)
-    return TRUE;
-  parts = g_strsplit (opt_parts, ",", -1);
-  return g_strv_contains ((const gchar * const *) parts, part);
+  return listed (opt_parts, part);
 }
 
 /* The figures, by name ("setup-udp", "delivered-paced-single", …): ours,
@@ -550,6 +561,8 @@ measure_agents_delivered (GMainContext *context,
       Delivered d;
       gint64 until;
 
+      if (!listed (opt_modes, delivered_modes[m].name))
+        continue;
       if (delivered_modes[m].batched)
         s.send_batch = agent_send_batch;
       else
@@ -729,6 +742,8 @@ measure_raw_delivered (Results *results)
       GSource *source;
       Delivered d;
 
+      if (!listed (opt_modes, delivered_modes[m].name))
+        continue;
       if (delivered_modes[m].batched)
         s.send_batch = raw_send_batch;
       else
@@ -891,8 +906,9 @@ run_build (const gchar *path,
   g_autofree gchar *batch = g_strdup_printf ("--batch=%d", opt_batch);
   g_autofree gchar *window = g_strdup_printf ("--window=%d", opt_window);
   g_autofree gchar *parts_arg = g_strdup_printf ("--parts=%s", parts);
+  g_autofree gchar *modes = opt_modes != NULL ? g_strdup_printf ("--modes=%s", opt_modes) : NULL;
   const gchar *argv[] = { path, "--machine", parts_arg, runs, count, size, batch, window,
-                          NULL };
+                          modes, NULL };
   g_autoptr (GError) error = NULL;
   g_auto (GStrv) lines = NULL;
   g_auto (GStrv) envp = g_get_environ ();
@@ -1041,6 +1057,8 @@ print_delivered (Results *self,
       gchar key[64], loss_key[64];
       double us, them, ceiling;
 
+      if (!listed (opt_modes, delivered_modes[m].name))
+        continue;
       g_snprintf (key, sizeof key, "delivered-%s", delivered_modes[m].name);
       g_snprintf (loss_key, sizeof loss_key, "loss-%s", delivered_modes[m].name);
       us = results_get (self, key);
@@ -1060,6 +1078,8 @@ print_delivered (Results *self,
     {
       gchar key[64];
 
+      if (!listed (opt_modes, delivered_modes[m].name))
+        continue;
       if (delivered_modes[m].paced)
         continue;
       g_snprintf (key, sizeof key, "offered-%s", delivered_modes[m].name);
@@ -1107,11 +1127,7 @@ main (int   argc,
   g_autoptr (GPtrArray) plain_rounds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
   g_autoptr (GPtrArray) export_rounds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
   g_autofree gchar *self_exe = g_file_read_link ("/proc/self/exe", NULL);
-#ifdef ICE_BENCH_NETAVANUE
-  gboolean have_inspect = !opt_no_inspect && self_exe != NULL;
-#else
   gboolean have_inspect = FALSE;
-#endif
   g_autoptr (GPtrArray) peer_rounds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
   g_autoptr (GPtrArray) raw_rounds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
   g_autoptr (GPtrArray) before_rounds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
@@ -1132,6 +1148,9 @@ main (int   argc,
       g_printerr ("bad parameters\n");
       return 2;
     }
+#ifdef ICE_BENCH_NETAVANUE
+  have_inspect = !opt_no_inspect && self_exe != NULL;
+#endif
 #ifdef ICE_BENCH_PEER
   if (opt_peer == NULL)
     opt_peer = g_strdup (ICE_BENCH_PEER);
@@ -1199,9 +1218,19 @@ main (int   argc,
       for (round = 0; round < opt_rounds; round++)
         {
           Results *us = results_new (), *raw = results_new ();
+          /* Every other round the other build goes first: a trend of
+           * the machine's load favours neither. */
+          gboolean peer_first = round % 2 == 1;
 
           g_ptr_array_add (self_rounds, us);
           g_ptr_array_add (raw_rounds, raw);
+          if (have_peer && peer_first)
+            {
+              Results *them = results_new ();
+
+              g_ptr_array_add (peer_rounds, them);
+              have_peer = run_build (opt_peer, NULL, parts, them);
+            }
           if (part_wanted ("delivered"))
             {
               if (!measure_agents_delivered (context, us))
@@ -1214,7 +1243,7 @@ main (int   argc,
                 return 1;
               measure_raw_cpu (context, raw);
             }
-          if (have_peer)
+          if (have_peer && !peer_first)
             {
               Results *them = results_new ();
 
@@ -1278,6 +1307,7 @@ main (int   argc,
   g_main_context_unref (context);
   g_free (opt_peer);
   g_free (opt_parts);
+  g_free (opt_modes);
   g_free (opt_baseline);
   g_free (opt_baseline_modules);
   return (have_peer || opt_no_peer) && (have_before || opt_baseline == NULL) ? 0 : 1;
