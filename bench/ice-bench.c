@@ -962,6 +962,21 @@ run_build (const gchar *path,
   return TRUE;
 }
 
+/* The machine's load (the first three fields of /proc/loadavg), for
+ * the reader to judge the figures beside it. */
+static void
+print_load (const gchar *when)
+{
+  g_autofree gchar *text = NULL;
+  g_auto (GStrv) fields = NULL;
+
+  if (!g_file_get_contents ("/proc/loadavg", &text, NULL, NULL))
+    return;
+  fields = g_strsplit (g_strstrip (text), " ", 4);
+  if (g_strv_length (fields) >= 3)
+    printf ("Load average %s: %s %s %s\n", when, fields[0], fields[1], fields[2]);
+}
+
 /* The median of each figure over the rounds. */
 static Results *
 median_of (GPtrArray *rounds)
@@ -1073,7 +1088,8 @@ print_delivered (Results *self,
                 100 * results_get (before, loss_key), ratio (us, results_get (before, key)));
       printf ("\n");
     }
-  printf ("  unpaced, offered by the sender (loss is what the receiver could not keep up with):\n");
+  if (listed (opt_modes, "unpaced-single") || listed (opt_modes, "unpaced-batched"))
+    printf ("  unpaced, offered by the sender (loss is what the receiver could not keep up with):\n");
   for (guint m = 0; m < G_N_ELEMENTS (delivered_modes); m++)
     {
       gchar key[64];
@@ -1185,6 +1201,7 @@ main (int   argc,
   printf ("ICE bench: %s vs %s vs raw UDP on loopback%s; setup median of %d runs, throughput "
           "median of %d rounds\n", SELF_NAME, OTHER_NAME,
           opt_baseline != NULL ? " vs this bench's --baseline build" : "", opt_runs, opt_rounds);
+  print_load ("before");
   fflush (stdout);
   have_peer = !opt_no_peer && opt_peer != NULL;
   have_before = opt_baseline != NULL;
@@ -1300,6 +1317,8 @@ main (int   argc,
       g_clear_pointer (&before_median, g_hash_table_unref);
     }
 
+  printf ("\n");
+  print_load ("after");
   g_clear_pointer (&self_setup, g_hash_table_unref);
   g_clear_pointer (&peer_setup, g_hash_table_unref);
   g_clear_pointer (&before_setup, g_hash_table_unref);
