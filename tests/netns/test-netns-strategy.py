@@ -12,6 +12,13 @@
                 host and reflexive candidates back and connect through
                 TURN) and without (RFC 8445's order).  Both times are
                 printed; none is asserted
+    self-discovery
+                one peer behind a full cone, the other behind a symmetric
+                NAT, each agent finding its own NAT type (nat-discovery:
+                RFC 5780 against the lab's server with two addresses)
+                beside gathering: each finds its type, its first
+                candidate comes before the type, both plan hole-punch
+                from the types in the descriptions, and they connect
     privacy     a peer in the privacy mode (force-relay) behind a full
                 cone, the other behind a port-restricted cone: only
                 relayed candidates offered, their related address hidden,
@@ -39,10 +46,12 @@ PEER = os.path.join(HERE, 'stratpeer.py')
 PAIR_TIMEOUT = 60          # a failure guard, never a timing assertion
 
 
-def run(lab, na, nb, discover=True, privacy_a=False):
+def run(lab, na, nb, discover=True, privacy_a=False, agent_discovery=False):
     argv = [sys.executable, PEER, '--turn', natlab.TURN_IP, '--user', lab.turn_user,
             '--password', lab.turn_password]
     extra = ['--discover', natlab.find_tool('nav-stun')] if discover else []
+    if agent_discovery:
+        extra = ['--agent-discovery']
     ra, rb = lab.run_pair(na, argv + (['--privacy'] if privacy_a else extra), nb, argv + extra,
                           timeout=PAIR_TIMEOUT, env=peer_env())
     a, b = parse_peer(*ra), parse_peer(*rb)
@@ -100,6 +109,34 @@ def test_relay_first():
         if r.get('plan') != 'ice':
             fail('peer %s planned %r without NAT types' % (side, r.get('plan')))
     print('ok: symmetric on both sides: relay-first planned, connected through TURN')
+
+
+def test_self_discovery():
+    with natlab.Lab(['full-cone', 'symmetric'], turn=True) as lab:
+        a, b = run(lab, lab.peers(1)[0], lab.peers(2)[0], agent_discovery=True)
+        stop_servers(lab)
+    for side, r in (('A (full cone)', a), ('B (symmetric)', b)):
+        describe(side, r)
+        print('  %s: first candidate (%s) %s ms after gather_candidates, %s candidates before the '
+              'NAT type at %s ms, gathering done at %s ms'
+              % (side, r.get('first_candidate_type'), r.get('first_candidate_ms'),
+                 r.get('candidates_before_type'), r.get('nat_type_ms'), r.get('gathered_ms')))
+    if a.get('nat_type') != 'endpoint-independent endpoint-independent':
+        fail('the agent behind a full cone found %r' % a.get('nat_type'))
+    if not (b.get('nat_type') or '').startswith('address-and-port-dependent '):
+        fail('the agent behind a symmetric NAT found %r' % b.get('nat_type'))
+    for side, r, other in (('A', a, b), ('B', b, a)):
+        if r.get('remote_nat_type') != other.get('nat_type'):
+            fail('peer %s read %r from the other description, not %r'
+                 % (side, r.get('remote_nat_type'), other.get('nat_type')))
+        if r.get('plan') != 'hole-punch':
+            fail('peer %s planned %r, not hole-punch, for a full cone and a symmetric NAT'
+                 % (side, r.get('plan')))
+        # Discovery runs beside gathering: the host candidates are out
+        # before any RFC 5780 answer (an order, not a time).
+        if r.get('first_candidate_type') != 'host' or not r.get('candidates_before_type'):
+            fail('peer %s: the first candidate waited for discovery: %s' % (side, json.dumps(r)))
+    print('ok: each agent found its own NAT type beside gathering; both planned hole-punch and connected')
 
 
 CAPTURE = '''
@@ -163,7 +200,7 @@ def test_privacy():
 def main():
     return netns_peers.main('test-netns-strategy.py',
                             {'hole-punch': test_hole_punch, 'relay-first': test_relay_first,
-                             'privacy': test_privacy})
+                             'privacy': test_privacy, 'self-discovery': test_self_discovery})
 
 
 if __name__ == '__main__':
