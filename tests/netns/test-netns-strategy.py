@@ -19,6 +19,12 @@
                 beside gathering: each finds its type, its first
                 candidate comes before the type, both plan hole-punch
                 from the types in the descriptions, and they connect
+    pc          two NavPeerConnections behind a full cone and a
+                port-restricted cone, each with its RFC 5780 type on its
+                agent: each description carries a=x-nav-nat at session
+                level, each side reads the other's into remote-nat-type,
+                both plan hole-punch and say so in their stats, and they
+                connect
     privacy     a peer in the privacy mode (force-relay) behind a full
                 cone, the other behind a port-restricted cone: only
                 relayed candidates offered, their related address hidden,
@@ -139,6 +145,33 @@ def test_self_discovery():
     print('ok: each agent found its own NAT type beside gathering; both planned hole-punch and connected')
 
 
+def test_pc():
+    with natlab.Lab(['full-cone', 'port-restricted-cone'], turn=False) as lab:
+        argv = [sys.executable, os.path.join(HERE, 'stratpc.py'), natlab.find_tool('nav-stun')]
+        ra, rb = lab.run_pair(lab.peers(1)[0], argv, lab.peers(2)[0], argv, timeout=PAIR_TIMEOUT,
+                              env=peer_env())
+        stop_servers(lab)
+    a, b = parse_peer(*ra), parse_peer(*rb)
+    for side, r in (('A (full cone)', a), ('B (port-restricted cone)', b)):
+        print('  %s: %s' % (side, json.dumps(r)))
+        if not r.get('ok'):
+            fail('peer connection %s did not connect: %s' % (side, json.dumps(r)))
+    if a.get('nat_type') != 'endpoint-independent endpoint-independent' or \
+            b.get('nat_type') != 'endpoint-independent address-and-port-dependent':
+        fail('RFC 5780 discovery said %r and %r' % (a.get('nat_type'), b.get('nat_type')))
+    for side, r, o in (('A', a, b), ('B', b, a)):
+        if r.get('sent_nat') != r['nat_type'] or r.get('got_nat') != o['nat_type']:
+            fail('peer %s sent a=x-nav-nat %r and got %r' % (side, r.get('sent_nat'), r.get('got_nat')))
+        if r.get('remote_nat_type') != o['nat_type']:
+            fail('peer %s read %r as the peer\'s type' % (side, r.get('remote_nat_type')))
+        if r.get('plan') != 'hole-punch' or r.get('stats_plan') != 'hole-punch':
+            fail('peer %s planned %r (stats %r), not hole-punch'
+                 % (side, r.get('plan'), r.get('stats_plan')))
+        if r.get('stats_nat') != r['nat_type'] or r.get('stats_remote_nat') != o['nat_type']:
+            fail('peer %s\'s stats say %r / %r' % (side, r.get('stats_nat'), r.get('stats_remote_nat')))
+    print('ok: two peer connections traded their NAT types in their descriptions and agree on hole-punch')
+
+
 CAPTURE = '''
 table inet natlab_privacy {
   counter leaked {}
@@ -200,7 +233,7 @@ def test_privacy():
 def main():
     return netns_peers.main('test-netns-strategy.py',
                             {'hole-punch': test_hole_punch, 'relay-first': test_relay_first,
-                             'privacy': test_privacy, 'self-discovery': test_self_discovery})
+                             'privacy': test_privacy, 'self-discovery': test_self_discovery, 'pc': test_pc})
 
 
 if __name__ == '__main__':
