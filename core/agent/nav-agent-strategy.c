@@ -336,7 +336,7 @@ update_plan (NavAgent *agent)
   if (plan != NAV_CONNECT_PLAN_HOLE_PUNCH && plan != NAV_CONNECT_PLAN_DIRECT)
     release_local (agent);
   if (plan == NAV_CONNECT_PLAN_RELAY_FIRST || plan == NAV_CONNECT_PLAN_HOLE_PUNCH ||
-      plan == NAV_CONNECT_PLAN_DIRECT)
+      plan == NAV_CONNECT_PLAN_DIRECT || plan == NAV_CONNECT_PLAN_TCP)
     {
       s->holding = TRUE;
       s->release = g_timeout_source_new (NAV_STRATEGY_HEAD_START_MS);
@@ -441,6 +441,17 @@ nav_agent_strategy_hold (NavAgent           *agent,
        * we are behind the same NAT, or we have no reflexive address to
        * compare with. */
       if (s->same_nat || !both_natted (s) || !has_reflexive (component))
+        return FALSE;
+    }
+  else if (s->plan == NAV_CONNECT_PLAN_TCP)
+    {
+      /* A peer whose UDP is blocked (RFC 5780 §4.3: no answer to test I)
+       * answers no UDP check of its own host or reflexive addresses, nor
+       * lets ours in: ICE-TCP (RFC 6544) and the relayed candidates,
+       * which a blocked peer allocates over TCP or TLS (RFC 6062 §4.1's
+       * client to server leg), go first; the peer's UDP host and
+       * reflexive candidates wait. */
+      if (candidate->transport != NAV_CANDIDATE_TRANSPORT_UDP || relayed)
         return FALSE;
     }
   else if (s->plan == NAV_CONNECT_PLAN_RELAY_FIRST ? relayed : !relayed)

@@ -52,10 +52,11 @@ def main():
     ap.add_argument('--role', default=os.environ.get('NATLAB_ROLE'))
     ap.add_argument('--dir', default=os.environ.get('NATLAB_DIR'))
     ap.add_argument('--stun', default=os.environ.get('NATLAB_STUN'), help='IP:PORT')
-    ap.add_argument('--turn', required=True, help='IP of the TURN server (UDP 3478)')
+    ap.add_argument('--turn', help='IP of the TURN server (UDP 3478); none without it')
     ap.add_argument('--user', default='natlab')
     ap.add_argument('--password', default='natlab-secret')
     ap.add_argument('--discover', metavar='NAV_STUN', help='find the NAT type with this nav-stun')
+    ap.add_argument('--nat-type', help='the NAT type the application knows (no discovery)')
     ap.add_argument('--agent-discovery', action='store_true',
                     help='the agent finds its NAT type itself (nat-discovery)')
     ap.add_argument('--privacy', action='store_true', help='force-relay: the privacy mode')
@@ -73,6 +74,8 @@ def main():
     agent = Nav.Agent.new_full(None, Nav.Compatibility.RFC8445,
                                Nav.AgentOption.ICE_TRICKLE | Nav.AgentOption.REGULAR_NOMINATION)
     agent.props.controlling_mode = role == 'a'
+    if args.nat_type:
+        out['nat_type'] = args.nat_type
     if out.get('nat_type'):
         agent.props.nat_type = out['nat_type']
     if args.privacy:
@@ -83,7 +86,8 @@ def main():
     agent.props.stun_server = host
     agent.props.stun_server_port = int(port)
     stream = agent.add_stream(1)
-    agent.set_relay_info(stream, 1, args.turn, 3478, args.user, args.password, Nav.RelayType.UDP)
+    if args.turn:
+        agent.set_relay_info(stream, 1, args.turn, 3478, args.user, args.password, Nav.RelayType.UDP)
     mine = ('STRATPEER %s ' % role).encode() + bytes(range(200))
     st = {'got': False, 'acked': False, 'start': None, 'done': None, 'gathered': False,
           'written': False}
@@ -168,6 +172,7 @@ def main():
             if ok:
                 out['local_type'] = local.type.value_nick
                 out['remote_type'] = remote.type.value_nick
+                out['transport'] = local.transport.value_nick
             GLib.timeout_add(20, send)
         elif state == Nav.ComponentState.FAILED:
             out['error'] = 'ICE failed'
