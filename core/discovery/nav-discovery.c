@@ -1127,6 +1127,22 @@ nav_discovery_set_instance_name (NavDiscovery *self,
   changed_txt (self);
 }
 
+/* A string property's setter: the field replaced, the property
+ * notified and the TXT record announced again; nothing when equal. */
+static void
+set_txt_string (NavDiscovery *self,
+                gchar       **field,
+                const gchar  *value,
+                guint         prop)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), props[prop]);
+  changed_txt (self);
+}
+
 /**
  * nav_discovery_set_capabilities:
  * @self: a discovery
@@ -1145,12 +1161,7 @@ nav_discovery_set_capabilities (NavDiscovery *self,
 
   g_return_if_fail (NAV_IS_DISCOVERY (self));
   priv = nav_discovery_get_instance_private (self);
-  if (g_strcmp0 (priv->capabilities, capabilities) == 0)
-    return;
-  g_free (priv->capabilities);
-  priv->capabilities = g_strdup (capabilities);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CAPABILITIES]);
-  changed_txt (self);
+  set_txt_string (self, &priv->capabilities, capabilities, PROP_CAPABILITIES);
 }
 
 /**
@@ -1171,12 +1182,7 @@ nav_discovery_set_reach (NavDiscovery *self,
 
   g_return_if_fail (NAV_IS_DISCOVERY (self));
   priv = nav_discovery_get_instance_private (self);
-  if (g_strcmp0 (priv->reach, reach) == 0)
-    return;
-  g_free (priv->reach);
-  priv->reach = g_strdup (reach);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_REACH]);
-  changed_txt (self);
+  set_txt_string (self, &priv->reach, reach, PROP_REACH);
 }
 
 /**
@@ -1207,12 +1213,7 @@ nav_discovery_set_nat_type (NavDiscovery *self,
 
   g_return_if_fail (NAV_IS_DISCOVERY (self));
   priv = nav_discovery_get_instance_private (self);
-  if (g_strcmp0 (priv->nat_type, nat_type) == 0)
-    return;
-  g_free (priv->nat_type);
-  priv->nat_type = g_strdup (nat_type);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_NAT_TYPE]);
-  changed_txt (self);
+  set_txt_string (self, &priv->nat_type, nat_type, PROP_NAT_TYPE);
 }
 
 /**

@@ -127,6 +127,31 @@ new_agent (StunServer *s,
   return agent;
 }
 
+/* A server, and an agent gathering with nat-discovery on (and
+ * @nat_type, the application's, when not %NULL). */
+static NavAgent *
+start (StunServer  *s,
+       Seen        *seen,
+       const gchar *nat_type)
+{
+  NavAgent *agent;
+
+  server_start (s);
+  agent = new_agent (s, seen);
+  g_object_set (agent, "nat-type", nat_type, "nat-discovery", TRUE, NULL);
+  seen->typed = FALSE;
+  g_assert_true (nav_agent_gather_candidates (agent, 1));
+  return agent;
+}
+
+static void
+finish (StunServer *s,
+        Seen       *seen)
+{
+  g_free (seen->first_type);
+  server_stop (s);
+}
+
 /* Iterates until @flag, with a guard against hangs (not a timing
  * assertion). */
 static void
@@ -149,12 +174,11 @@ test_discovers (void)
   g_autofree gchar *type = NULL;
   gboolean discovery = TRUE;
 
-  server_start (&s);
-  agent = new_agent (&s, &seen);
+  agent = nav_agent_new (NULL, NAV_COMPATIBILITY_RFC8445);
   g_object_get (agent, "nat-discovery", &discovery, NULL);
   g_assert_false (discovery);            /* off by default */
-  g_object_set (agent, "nat-discovery", TRUE, NULL);
-  g_assert_true (nav_agent_gather_candidates (agent, 1));
+  g_clear_object (&agent);
+  agent = start (&s, &seen, NULL);
   iterate_until (&seen.typed);
   g_object_get (agent, "nat-type", &type, NULL);
   g_test_message ("found %s; %u candidates before it, the first %s", type, seen.candidates,
@@ -169,8 +193,7 @@ test_discovers (void)
   g_object_set (agent, "remote-nat-type", "symmetric", NULL);
   g_assert_cmpint (nav_agent_get_connect_plan (agent), ==, NAV_CONNECT_PLAN_DIRECT);
   g_clear_object (&agent);
-  g_free (seen.first_type);
-  server_stop (&s);
+  finish (&s, &seen);
 }
 
 static void
@@ -181,11 +204,7 @@ test_application_wins (void)
   g_autoptr (NavAgent) agent = NULL;
   g_autofree gchar *type = NULL;
 
-  server_start (&s);
-  agent = new_agent (&s, &seen);
-  g_object_set (agent, "nat-type", "port-restricted-cone", "nat-discovery", TRUE, NULL);
-  seen.typed = FALSE;
-  g_assert_true (nav_agent_gather_candidates (agent, 1));
+  agent = start (&s, &seen, "port-restricted-cone");
   /* The reflexive candidate came back from the server: gathering is
    * over, and discovery, had it started, had its first answer. */
   iterate_until (&seen.gathered);
@@ -195,8 +214,7 @@ test_application_wins (void)
   g_assert_cmpstr (type, ==, "port-restricted-cone");
   g_assert_false (seen.typed);
   g_clear_object (&agent);
-  g_free (seen.first_type);
-  server_stop (&s);
+  finish (&s, &seen);
 }
 
 /* Dropped while the probe's requests are in flight: nothing calls back
@@ -209,18 +227,14 @@ test_dispose_while_probing (void)
   NavAgent *agent;
   gint64 until;
 
-  server_start (&s);
-  agent = new_agent (&s, &seen);
-  g_object_set (agent, "nat-discovery", TRUE, NULL);
-  g_assert_true (nav_agent_gather_candidates (agent, 1));
+  agent = start (&s, &seen, NULL);
   g_main_context_iteration (NULL, FALSE);
   g_object_unref (agent);
   until = g_get_monotonic_time () + 300 * 1000;
   while (g_get_monotonic_time () < until)
     if (!g_main_context_iteration (NULL, FALSE))
       g_usleep (1000);
-  g_free (seen.first_type);
-  server_stop (&s);
+  finish (&s, &seen);
 }
 
 int
