@@ -52,6 +52,7 @@ typedef struct {
   NavGatherer *probe;           /* the stun module's RFC 5780 client, while it runs */
   gboolean probed;              /* discovery was started (once per agent) */
   gboolean discovered;          /* nat_type came from the probe */
+  gboolean remote_seen;         /* a candidate of the peer's came */
 } Strategy;
 
 static GParamSpec *strategy_properties[STRATEGY_N_PROPS - N_PROPS];
@@ -421,6 +422,7 @@ nav_agent_strategy_hold (NavAgent           *agent,
   gboolean relayed = candidate->type == NAV_CANDIDATE_TYPE_RELAYED;
 
   /* The peer's candidates come without its NAT type: no plan. */
+  s->remote_seen = TRUE;
   if (s->plan == NAV_CONNECT_PLAN_ICE && s->held_local->len > 0)
     release_local (agent);
   if (!s->holding)
@@ -482,8 +484,10 @@ nav_agent_strategy_hold_local (NavAgent           *agent,
   s = get_strategy (agent);
   if (!agent->force_relay && parse_nat (s->nat_type, &kind))
     {
+      /* Not once the peer's candidates came without a type: nothing
+       * would release them (our type may come late, from discovery). */
       if (s->plan == NAV_CONNECT_PLAN_ICE)
-        hold = s->remote_nat_type == NULL;
+        hold = s->remote_nat_type == NULL && !s->remote_seen;
       else
         hold = s->holding && (s->plan == NAV_CONNECT_PLAN_HOLE_PUNCH || s->plan == NAV_CONNECT_PLAN_DIRECT);
     }
