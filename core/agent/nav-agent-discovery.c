@@ -450,6 +450,7 @@ nav_agent_gather_candidates (NavAgent *agent,
     }
 
   stream->gathering = TRUE;
+  nav_agent_strategy_start_discovery (agent);
   for (i = 0; i < stream->n_components; i++)
     {
       AgentComponent *component = &stream->components[i];

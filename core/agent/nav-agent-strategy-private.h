@@ -22,6 +22,7 @@ enum {
   STRATEGY_PROP_NAT_TYPE = N_PROPS,
   STRATEGY_PROP_REMOTE_NAT_TYPE,
   STRATEGY_PROP_CONNECT_PLAN,
+  STRATEGY_PROP_NAT_DISCOVERY,
   STRATEGY_N_PROPS
 };
 
@@ -33,6 +34,11 @@ gboolean  nav_agent_strategy_set_property       (NavAgent           *agent,
                                                  guint               prop_id,
                                                  const GValue       *value);
 void      nav_agent_strategy_dispose            (NavAgent           *agent);
+
+/* Called with the lock held when a stream starts gathering: RFC 5780
+ * discovery with the agent's STUN server, once per agent, when
+ * [property@Nav.Agent:nat-discovery] asks for it and no NAT type is set. */
+void      nav_agent_strategy_start_discovery    (NavAgent           *agent);
 
 /* Called with the lock held. */
 void      nav_agent_strategy_append_sdp         (NavAgent           *agent,

@@ -19,6 +19,7 @@
  */
 #include "config.h"
 
+#include <string.h>
 
 #include "nav-agent-private.h"
 #include "nav-agent-checks-private.h"
@@ -47,6 +48,11 @@ typedef struct {
   GPtrArray *held;              /* NavCandidate copies, their stream/component ids set */
   GPtrArray *held_local;        /* our relayed candidates, while the plan is unknown */
   GSource *release;
+  gboolean discovery;           /* nat-discovery */
+  NavGatherer *probe;           /* the stun module's RFC 5780 client, while it runs */
+  gboolean probed;              /* discovery was started (once per agent) */
+  gboolean discovered;          /* nat_type came from the probe */
+  gboolean remote_seen;         /* a candidate of the peer's came */
 } Strategy;
 
 static GParamSpec *strategy_properties[STRATEGY_N_PROPS - N_PROPS];
@@ -331,7 +337,7 @@ update_plan (NavAgent *agent)
   if (plan != NAV_CONNECT_PLAN_HOLE_PUNCH && plan != NAV_CONNECT_PLAN_DIRECT)
     release_local (agent);
   if (plan == NAV_CONNECT_PLAN_RELAY_FIRST || plan == NAV_CONNECT_PLAN_HOLE_PUNCH ||
-      plan == NAV_CONNECT_PLAN_DIRECT)
+      plan == NAV_CONNECT_PLAN_DIRECT || plan == NAV_CONNECT_PLAN_TCP)
     {
       s->holding = TRUE;
       s->release = g_timeout_source_new (NAV_STRATEGY_HEAD_START_MS);
@@ -416,6 +422,7 @@ nav_agent_strategy_hold (NavAgent           *agent,
   gboolean relayed = candidate->type == NAV_CANDIDATE_TYPE_RELAYED;
 
   /* The peer's candidates come without its NAT type: no plan. */
+  s->remote_seen = TRUE;
   if (s->plan == NAV_CONNECT_PLAN_ICE && s->held_local->len > 0)
     release_local (agent);
   if (!s->holding)
@@ -436,6 +443,17 @@ nav_agent_strategy_hold (NavAgent           *agent,
        * we are behind the same NAT, or we have no reflexive address to
        * compare with. */
       if (s->same_nat || !both_natted (s) || !has_reflexive (component))
+        return FALSE;
+    }
+  else if (s->plan == NAV_CONNECT_PLAN_TCP)
+    {
+      /* A peer whose UDP is blocked (RFC 5780 §4.3: no answer to test I)
+       * answers no UDP check of its own host or reflexive addresses, nor
+       * lets ours in: ICE-TCP (RFC 6544) and the relayed candidates,
+       * which a blocked peer allocates over TCP or TLS (RFC 6062 §4.1's
+       * client to server leg), go first; the peer's UDP host and
+       * reflexive candidates wait. */
+      if (candidate->transport != NAV_CANDIDATE_TRANSPORT_UDP || relayed)
         return FALSE;
     }
   else if (s->plan == NAV_CONNECT_PLAN_RELAY_FIRST ? relayed : !relayed)
@@ -466,8 +484,10 @@ nav_agent_strategy_hold_local (NavAgent           *agent,
   s = get_strategy (agent);
   if (!agent->force_relay && parse_nat (s->nat_type, &kind))
     {
+      /* Not once the peer's candidates came without a type: nothing
+       * would release them (our type may come late, from discovery). */
       if (s->plan == NAV_CONNECT_PLAN_ICE)
-        hold = s->remote_nat_type == NULL;
+        hold = s->remote_nat_type == NULL && !s->remote_seen;
       else
         hold = s->holding && (s->plan == NAV_CONNECT_PLAN_HOLE_PUNCH || s->plan == NAV_CONNECT_PLAN_DIRECT);
     }
@@ -521,6 +541,146 @@ nav_agent_strategy_set_remote_nat (NavAgent    *agent,
     g_object_notify_by_pspec (G_OBJECT (agent), strategy_properties[STRATEGY_PROP_CONNECT_PLAN - N_PROPS]);
 }
 
+
+/* ------------------------------------------------- RFC 5780 discovery */
+
+static void
+stop_probe (Strategy *s)
+{
+  g_autoptr (NavGatherer) probe = g_steal_pointer (&s->probe);
+
+  if (probe == NULL)
+    return;
+  g_signal_handlers_disconnect_matched (probe, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, s);
+  nav_gatherer_stop (probe);
+}
+
+/* In the agent's context: the probe's classification.  Only a full one
+ * (the server offered OTHER-ADDRESS, RFC 5780 §4.3, §4.4) sets the type:
+ * a server that does not answer says nothing certain about UDP (it may
+ * only be down), and the application's own nat-type always wins.  A late
+ * result still sets the plan: holds that have not expired follow it. */
+static void
+on_probe_result (NavGatherer *probe,
+                 GVariant    *result,
+                 Strategy    *s)
+{
+  NavAgent *agent = g_object_get_data (G_OBJECT (probe), "nav-agent");
+  const gchar *mapping = NULL, *filtering = NULL;
+  gboolean rfc5780 = FALSE, set = FALSE, changed = FALSE;
+
+  g_variant_lookup (result, "rfc5780", "b", &rfc5780);
+  g_variant_lookup (result, "mapping", "&s", &mapping);
+  g_variant_lookup (result, "filtering", "&s", &filtering);
+  nav_agent_lock (agent);
+  if (rfc5780 && mapping != NULL && filtering != NULL && !g_str_equal (mapping, "unknown") &&
+      !g_str_equal (filtering, "unknown") && s->nat_type == NULL && !agent->force_relay)
+    {
+      s->nat_type = g_strdup_printf ("%s %s", mapping, filtering);
+      s->discovered = TRUE;
+      set = TRUE;
+      changed = update_plan (agent);
+    }
+  g_debug ("event=nat-discovery rfc5780=%d mapping=%s filtering=%s used=%d", rfc5780,
+           mapping != NULL ? mapping : "unknown", filtering != NULL ? filtering : "unknown", set);
+  nav_agent_unlock_and_emit (agent);
+  if (set)
+    g_object_notify_by_pspec (G_OBJECT (agent), strategy_properties[STRATEGY_PROP_NAT_TYPE - N_PROPS]);
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (agent), strategy_properties[STRATEGY_PROP_CONNECT_PLAN - N_PROPS]);
+}
+
+static void
+on_probe_failed (NavGatherer  *probe,
+                 const GError *error,
+                 Strategy     *s)
+{
+  g_debug ("event=nat-discovery error=\"%s\"", error->message);
+}
+
+static gboolean
+drop_probe (gpointer user_data)
+{
+  g_object_unref (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* The probe is done (after its result or failure): let it go, from an
+ * idle (it is still emitting). */
+static void
+on_probe_done (NavGatherer *probe,
+               guint        stream_id,
+               guint        component_id,
+               Strategy    *s)
+{
+  NavAgent *agent = g_object_get_data (G_OBJECT (probe), "nav-agent");
+  NavGatherer *mine = NULL;
+
+  nav_agent_lock (agent);
+  if (s->probe == probe)
+    {
+      g_signal_handlers_disconnect_matched (probe, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, s);
+      mine = g_steal_pointer (&s->probe);
+    }
+  nav_agent_unlock_and_emit (agent);
+  if (mine != NULL)
+    {
+      GSource *idle = g_idle_source_new ();
+
+      g_source_set_callback (idle, drop_probe, mine, NULL);
+      g_source_attach (idle, agent->context);
+      g_source_unref (idle);
+    }
+}
+
+/* The tests whose answer a filtering NAT drops (RFC 5780 §4.4 tests II
+ * and III) end only by timing out: not with the agent's schedule for
+ * candidates (39.5 s by default), but 100 ms doubled four times, 3.1 s
+ * at most, as `nav-stun --nat-type --rto 100 --retransmissions 4`.  A
+ * datagram lost four times in a row reads as filtering: the worse plan,
+ * which costs time, never the connection. */
+#define NAV_STRATEGY_PROBE_RTO_MS 100u
+#define NAV_STRATEGY_PROBE_RETRANSMISSIONS 4u
+
+/* RFC 5780 discovery runs beside gathering, from a socket of the
+ * probe's own (the `stun-probe` gatherer of the stun module), so that
+ * the host, reflexive and relayed candidates never wait for it.  Once
+ * per agent: the NAT is the host's, not a stream's. */
+void
+nav_agent_strategy_start_discovery (NavAgent *agent)
+{
+  Strategy *s = get_strategy (agent);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *server = NULL;
+  GObject *probe;
+
+  if (!s->discovery || s->probe != NULL || s->nat_type != NULL || s->probed ||
+      agent->force_relay || agent->stun_server == NULL || agent->stun_server[0] == '\0')
+    return;
+  server = strchr (agent->stun_server, ':') != NULL
+           ? g_strdup_printf ("[%s]:%u", agent->stun_server, agent->stun_server_port)
+           : g_strdup_printf ("%s:%u", agent->stun_server, agent->stun_server_port);
+  probe = nav_registry_create (nav_registry_get_default (), NAV_GATHERER_EXTENSION_POINT_NAME,
+                               "stun-probe", &error, "context", agent->context, "server", server,
+                               "nat-discovery", TRUE,
+                               "stun-initial-timeout", NAV_STRATEGY_PROBE_RTO_MS,
+                               "stun-max-retransmissions", NAV_STRATEGY_PROBE_RETRANSMISSIONS, NULL);
+  if (probe == NULL)
+    {
+      g_debug ("event=nat-discovery error=\"%s\"", error->message);
+      return;
+    }
+  /* Only once, even when it fails. */
+  s->probed = TRUE;
+  s->probe = NAV_GATHERER (probe);
+  g_object_set_data (probe, "nav-agent", agent);
+  g_signal_connect (probe, "result", G_CALLBACK (on_probe_result), s);
+  g_signal_connect (probe, "failed", G_CALLBACK (on_probe_failed), s);
+  g_signal_connect (probe, "done", G_CALLBACK (on_probe_done), s);
+  /* Its candidate is not connected to: only the result counts. */
+  nav_gatherer_gather (s->probe, 1, 1, NULL);
+}
+
 /* ------------------------------------------------------- properties */
 
 void
@@ -571,6 +731,26 @@ nav_agent_strategy_install_properties (GObjectClass *klass)
   strategy_properties[STRATEGY_PROP_CONNECT_PLAN - N_PROPS] =
     g_param_spec_enum ("connect-plan", NULL, NULL, NAV_TYPE_CONNECT_PLAN, NAV_CONNECT_PLAN_ICE,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * NavAgent:nat-discovery:
+   *
+   * Whether the agent finds [property@Nav.Agent:nat-type] itself with
+   * the RFC 5780 tests (§4.3 mapping, §4.4 filtering) against
+   * [property@Nav.Agent:stun-server], when the application set no NAT
+   * type.  The tests run beside gathering, from a socket of their own,
+   * and never delay a candidate; they need a server that offers
+   * OTHER-ADDRESS (nav-server with a second address, coturn with
+   * `--rfc5780`-style alternate addresses): without it they stop after
+   * one Binding request.  Off by default, as libnice sends nothing
+   * beyond its Binding requests: with it on, a peer that talks to a
+   * server offering RFC 5780 learns its type, writes it in its
+   * description and sets the plan, even when the result comes after the
+   * description went out (then only this side knows it).
+   *
+   * Since: 1.0
+   */
+  strategy_properties[STRATEGY_PROP_NAT_DISCOVERY - N_PROPS] =
+    g_param_spec_boolean ("nat-discovery", NULL, NULL, FALSE, rw);
   for (guint i = 0; i < G_N_ELEMENTS (strategy_properties); i++)
     g_object_class_install_property (klass, N_PROPS + i, strategy_properties[i]);
 }
@@ -587,6 +767,7 @@ nav_agent_strategy_get_property (NavAgent *agent,
     {
     case STRATEGY_PROP_NAT_TYPE: g_value_set_string (value, s->nat_type); return TRUE;
     case STRATEGY_PROP_REMOTE_NAT_TYPE: g_value_set_string (value, s->remote_nat_type); return TRUE;
+    case STRATEGY_PROP_NAT_DISCOVERY: g_value_set_boolean (value, s->discovery); return TRUE;
     case STRATEGY_PROP_CONNECT_PLAN:
       update_plan (agent);
       g_value_set_enum (value, s->plan);
@@ -610,6 +791,13 @@ nav_agent_strategy_set_property (NavAgent     *agent,
     {
     case STRATEGY_PROP_NAT_TYPE: field = &s->nat_type; break;
     case STRATEGY_PROP_REMOTE_NAT_TYPE: field = &s->remote_nat_type; break;
+    case STRATEGY_PROP_NAT_DISCOVERY:
+      if (s->discovery != g_value_get_boolean (value))
+        {
+          s->discovery = g_value_get_boolean (value);
+          g_object_notify_by_pspec (G_OBJECT (agent), strategy_properties[prop_id - N_PROPS]);
+        }
+      return TRUE;
     default:
       return FALSE;
     }
@@ -631,6 +819,7 @@ nav_agent_strategy_dispose (NavAgent *agent)
 
   if (s == NULL)
     return;
+  stop_probe (s);
   if (s->release != NULL)
     {
       g_source_destroy (s->release);

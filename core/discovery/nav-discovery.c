@@ -25,7 +25,7 @@ struct _NavDiscoveredPeer
   GPtrArray *addresses;   /* GInetAddress */
   GStrv txt;
   /* From the TXT record, cached. */
-  gchar *device_id, *capabilities, *reach;
+  gchar *device_id, *capabilities, *reach, *nat_type;
   guint version;
 };
 
@@ -93,6 +93,7 @@ nav_discovered_peer_unref (NavDiscoveredPeer *peer)
   g_free (peer->device_id);
   g_free (peer->capabilities);
   g_free (peer->reach);
+  g_free (peer->nat_type);
   g_free (peer);
 }
 
@@ -154,6 +155,18 @@ txt_lookup (const gchar * const *txt,
   return NULL;
 }
 
+/* A NAT type as [property@Nav.Agent:nat-type] takes it: words of
+ * lower-case letters and dashes, at most 64 bytes (what the peer wrote
+ * is untrusted: anything else is not a NAT type, and is only in the TXT
+ * strings). */
+static gboolean
+nat_type_valid (const gchar *s)
+{
+  gsize n = s != NULL ? strlen (s) : 0;
+
+  return n > 0 && n <= 64 && strspn (s, "abcdefghijklmnopqrstuvwxyz- ") == n;
+}
+
 /**
  * nav_discovered_peer_set_txt:
  * @peer: a peer being filled
@@ -175,7 +188,9 @@ nav_discovered_peer_set_txt (NavDiscoveredPeer   *peer,
   g_free (peer->device_id);
   g_free (peer->capabilities);
   g_free (peer->reach);
+  g_free (peer->nat_type);
   peer->device_id = g_strdup (txt_lookup (txt, "id"));
+  peer->nat_type = nat_type_valid (txt_lookup (txt, "nat")) ? g_strdup (txt_lookup (txt, "nat")) : NULL;
   peer->capabilities = g_strdup (txt_lookup (txt, "caps"));
   peer->reach = g_strdup (txt_lookup (txt, "reach"));
   v = txt_lookup (txt, "v");
@@ -369,6 +384,24 @@ nav_discovered_peer_get_reach (NavDiscoveredPeer *peer)
 }
 
 /**
+ * nav_discovered_peer_get_nat_type:
+ * @peer: a peer
+ *
+ * Returns: (nullable): its NAT type (TXT `nat=`), in the syntax of
+ *   [property@Nav.Agent:nat-type], for the peer's agent's
+ *   [property@Nav.Agent:remote-nat-type]; %NULL when absent or not a NAT
+ *   type
+ *
+ * Since: 1.0
+ */
+const gchar *
+nav_discovered_peer_get_nat_type (NavDiscoveredPeer *peer)
+{
+  g_return_val_if_fail (peer != NULL, NULL);
+  return peer->nat_type;
+}
+
+/**
  * nav_discovered_peer_get_protocol_version:
  * @peer: a peer
  *
@@ -461,6 +494,7 @@ typedef struct {
   gchar *device_id;
   gchar *capabilities;
   gchar *reach;
+  gchar *nat_type;
   GStrv txt;
   guint16 port;
   gboolean publish;
@@ -478,6 +512,7 @@ enum {
   PROP_DEVICE_ID,
   PROP_CAPABILITIES,
   PROP_REACH,
+  PROP_NAT_TYPE,
   PROP_TXT,
   PROP_PORT,
   PROP_PUBLISH,
@@ -533,6 +568,9 @@ nav_discovery_get_property (GObject    *object,
       break;
     case PROP_REACH:
       g_value_set_string (value, priv->reach);
+      break;
+    case PROP_NAT_TYPE:
+      g_value_set_string (value, priv->nat_type);
       break;
     case PROP_TXT:
       g_value_set_boxed (value, priv->txt);
@@ -597,6 +635,9 @@ nav_discovery_set_property (GObject      *object,
     case PROP_REACH:
       nav_discovery_set_reach (self, g_value_get_string (value));
       break;
+    case PROP_NAT_TYPE:
+      nav_discovery_set_nat_type (self, g_value_get_string (value));
+      break;
     case PROP_TXT:
       g_strfreev (priv->txt);
       priv->txt = g_value_dup_boxed (value);
@@ -628,6 +669,7 @@ nav_discovery_finalize (GObject *object)
   g_free (priv->device_id);
   g_free (priv->capabilities);
   g_free (priv->reach);
+  g_free (priv->nat_type);
   g_strfreev (priv->txt);
 
   G_OBJECT_CLASS (nav_discovery_parent_class)->finalize (object);
@@ -720,6 +762,24 @@ nav_discovery_class_init (NavDiscoveryClass *klass)
    */
   props[PROP_REACH] =
     g_param_spec_string ("reach", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NavDiscovery:nat-type:
+   *
+   * This peer's NAT type, published as `nat=` in the syntax of
+   * [property@Nav.Agent:nat-type] (for example `endpoint-independent
+   * address-and-port-dependent`, or `full-cone`): the agent's, once its
+   * RFC 5780 discovery or the application set it.  The peers that find
+   * it read it with [method@Nav.DiscoveredPeer.get_nat_type] and set
+   * their agent's [property@Nav.Agent:remote-nat-type] before the
+   * descriptions are even traded.  A value that is not a NAT type (lower
+   * case letters, dashes and spaces, at most 64 bytes) is not published.
+   *
+   * Since: 1.0
+   */
+  props[PROP_NAT_TYPE] =
+    g_param_spec_string ("nat-type", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -1067,6 +1127,22 @@ nav_discovery_set_instance_name (NavDiscovery *self,
   changed_txt (self);
 }
 
+/* A string property's setter: the field replaced, the property
+ * notified and the TXT record announced again; nothing when equal. */
+static void
+set_txt_string (NavDiscovery *self,
+                gchar       **field,
+                const gchar  *value,
+                guint         prop)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), props[prop]);
+  changed_txt (self);
+}
+
 /**
  * nav_discovery_set_capabilities:
  * @self: a discovery
@@ -1085,12 +1161,7 @@ nav_discovery_set_capabilities (NavDiscovery *self,
 
   g_return_if_fail (NAV_IS_DISCOVERY (self));
   priv = nav_discovery_get_instance_private (self);
-  if (g_strcmp0 (priv->capabilities, capabilities) == 0)
-    return;
-  g_free (priv->capabilities);
-  priv->capabilities = g_strdup (capabilities);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CAPABILITIES]);
-  changed_txt (self);
+  set_txt_string (self, &priv->capabilities, capabilities, PROP_CAPABILITIES);
 }
 
 /**
@@ -1111,20 +1182,46 @@ nav_discovery_set_reach (NavDiscovery *self,
 
   g_return_if_fail (NAV_IS_DISCOVERY (self));
   priv = nav_discovery_get_instance_private (self);
-  if (g_strcmp0 (priv->reach, reach) == 0)
-    return;
-  g_free (priv->reach);
-  priv->reach = g_strdup (reach);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_REACH]);
-  changed_txt (self);
+  set_txt_string (self, &priv->reach, reach, PROP_REACH);
+}
+
+/**
+ * nav_discovery_get_nat_type:
+ * @self: a discovery
+ *
+ * Returns: (nullable): [property@Nav.Discovery:nat-type]
+ *
+ * Since: 1.0
+ */
+GETTER (const gchar *, nat_type, nat_type)
+
+/**
+ * nav_discovery_set_nat_type:
+ * @self: a discovery
+ * @nat_type: (nullable): this peer's NAT type
+ *
+ * Sets [property@Nav.Discovery:nat-type]; while started, the TXT record
+ * is announced again (the others emit `peer-changed`).
+ *
+ * Since: 1.0
+ */
+void
+nav_discovery_set_nat_type (NavDiscovery *self,
+                            const gchar  *nat_type)
+{
+  NavDiscoveryPrivate *priv;
+
+  g_return_if_fail (NAV_IS_DISCOVERY (self));
+  priv = nav_discovery_get_instance_private (self);
+  set_txt_string (self, &priv->nat_type, nat_type, PROP_NAT_TYPE);
 }
 
 /**
  * nav_discovery_build_txt:
  * @self: a discovery
  *
- * The TXT strings to publish: `v=`, `id=`, `caps=` and `reach=` when
- * set, then [property@Nav.Discovery:txt].
+ * The TXT strings to publish: `v=`, `id=`, `caps=`, `reach=` and `nat=`
+ * when set, then [property@Nav.Discovery:txt].
  *
  * Returns: (transfer full): the strings
  *
@@ -1152,6 +1249,12 @@ nav_discovery_build_txt (NavDiscovery *self)
       g_strv_builder_add (builder, caps);
     if (reach != NULL)
       g_strv_builder_add (builder, reach);
+    if (nat_type_valid (priv->nat_type))
+      {
+        g_autofree gchar *nat = g_strdup_printf ("nat=%s", priv->nat_type);
+
+        g_strv_builder_add (builder, nat);
+      }
   }
   if (priv->txt != NULL)
     g_strv_builder_addv (builder, (const gchar **) priv->txt);

@@ -44,7 +44,8 @@ typedef enum {
  *   NAT types: host and server-reflexive pairs first, relayed ones held
  *   back.
  * @NAV_CONNECT_PLAN_TCP: a peer's UDP is blocked: ICE-TCP (simultaneous
- *   open where gathered) and TURN over TCP.
+ *   open where gathered) and relayed candidates (TURN over TCP) first,
+ *   the peer's UDP host and server-reflexive candidates held back.
  * @NAV_CONNECT_PLAN_RELAY_FIRST: neither hole punching nor a direct path
  *   can work (RFC 4787 §4.1: a mapping that depends on the destination
  *   against one that does or against port-dependent filtering): relayed

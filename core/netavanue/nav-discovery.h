@@ -137,6 +137,8 @@ const gchar       *nav_discovered_peer_get_capabilities  (NavDiscoveredPeer   *p
 NAV_AVAILABLE_IN_ALL
 const gchar       *nav_discovered_peer_get_reach         (NavDiscoveredPeer   *peer);
 NAV_AVAILABLE_IN_ALL
+const gchar       *nav_discovered_peer_get_nat_type      (NavDiscoveredPeer   *peer);
+NAV_AVAILABLE_IN_ALL
 guint              nav_discovered_peer_get_protocol_version (NavDiscoveredPeer *peer);
 NAV_AVAILABLE_IN_ALL
 gboolean           nav_discovered_peer_equal             (NavDiscoveredPeer   *a,
@@ -212,6 +214,11 @@ const gchar   *nav_discovery_get_reach          (NavDiscovery  *self);
 NAV_AVAILABLE_IN_ALL
 void           nav_discovery_set_reach          (NavDiscovery  *self,
                                                  const gchar   *reach);
+NAV_AVAILABLE_IN_ALL
+const gchar   *nav_discovery_get_nat_type       (NavDiscovery  *self);
+NAV_AVAILABLE_IN_ALL
+void           nav_discovery_set_nat_type       (NavDiscovery  *self,
+                                                 const gchar   *nat_type);
 NAV_AVAILABLE_IN_ALL
 guint16        nav_discovery_get_port           (NavDiscovery  *self);
 NAV_AVAILABLE_IN_ALL

@@ -132,6 +132,23 @@ rejected_copy (const NavSdpMedia *m)
 
 /* ------------------------------------------------------------ offer, answer */
 
+/* The agent's NAT type for a=x-nav-nat, when it has one the parser
+ * takes, and not in the privacy mode (the type tells the peer something
+ * of our network). */
+static gchar *
+local_nat_type (NavPeerConnection *self)
+{
+  g_autofree gchar *type = NULL;
+
+  if (self->ice_transport_policy == NAV_ICE_TRANSPORT_POLICY_RELAY)
+    return NULL;
+  g_object_get (self->agent, "nat-type", &type, NULL);
+  if (type == NULL || type[0] == '\0' || strlen (type) > NAV_SDP_MAX_NAT_TYPE ||
+      strspn (type, "abcdefghijklmnopqrstuvwxyz- ") != strlen (type))
+    return NULL;
+  return g_steal_pointer (&type);
+}
+
 static NavSdp *
 build_offer (NavPeerConnection *self)
 {
@@ -142,6 +159,7 @@ build_offer (NavPeerConnection *self)
 
   sdp->session_id = self->session_id;
   sdp->session_version = ++self->session_version;
+  sdp->nat_type = local_nat_type (self);
   /* RFC 8839 §4.4.1.1.1: a restart is new credentials. */
   if (self->restart_pending)
     {
@@ -184,6 +202,7 @@ build_answer (NavPeerConnection *self)
 
   sdp->session_id = self->session_id;
   sdp->session_version = ++self->session_version;
+  sdp->nat_type = local_nat_type (self);
   /* RFC 8829 §5.3.1: one m-line per offered one, in order; what we do
    * not take (audio, video) rejected with port 0. */
   for (i = 0; i < self->remote_sdp->media->len; i++)
@@ -794,6 +813,10 @@ nav_peer_connection_set_remote_description (NavPeerConnection      *self,
   self->remote_lite = sdp->ice_lite;
   if (self->remote_lite)
     g_object_set (self->agent, "controlling-mode", TRUE, NULL);
+  /* The peer's NAT type (a=x-nav-nat) before its candidates: the
+   * agent's plan sorts them (nav-agent-strategy.c). */
+  if (sdp->nat_type != NULL)
+    g_object_set (self->agent, "remote-nat-type", sdp->nat_type, NULL);
   self->dtls_role = role;
   self->dtls_role_known = TRUE;
   g_strfreev (self->remote_fingerprints);

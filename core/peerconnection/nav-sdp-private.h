@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 #define NAV_SDP_MAX_MEDIA 64
 #define NAV_SDP_MAX_CANDIDATES 64
 #define NAV_SDP_MAX_FINGERPRINTS 8
+#define NAV_SDP_MAX_NAT_TYPE 64
 
 /* RFC 4145 §4 and RFC 8842 §5: who opens the DTLS association. */
 typedef enum {
@@ -58,6 +59,7 @@ typedef struct {
   guint64 session_id;
   guint64 session_version;
   gboolean ice_lite;
+  gchar *nat_type;              /* a=x-nav-nat (session level): the RFC 5780 NAT type */
   GPtrArray *bundle;            /* gchar *, the mids of a=group:BUNDLE */
   GPtrArray *media;             /* NavSdpMedia */
 } NavSdp;

@@ -51,6 +51,7 @@ nav_sdp_free (NavSdp *sdp)
   if (sdp == NULL)
     return;
   g_free (sdp->origin_username);
+  g_free (sdp->nat_type);
   g_ptr_array_unref (sdp->bundle);
   g_ptr_array_foreach (sdp->media, (GFunc) media_free, NULL);
   g_ptr_array_unref (sdp->media);
@@ -214,6 +215,19 @@ parse_attribute (Parser       *p,
     }
   else if (g_strcmp0 (name, "ice-lite") == 0)
     p->sdp->ice_lite = TRUE;
+  else if (g_strcmp0 (name, "x-nav-nat") == 0)
+    {
+      /* NetAvanue's NAT type (nav-agent-strategy.c): words of letters and
+       * dashes, "MAPPING FILTERING" or a classification.  Session level
+       * only; browsers ignore it as any unknown attribute (RFC 8866
+       * §5.13). */
+      gsize n = value != NULL ? strlen (value) : 0;
+
+      if (n == 0 || n > NAV_SDP_MAX_NAT_TYPE || strspn (value, "abcdefghijklmnopqrstuvwxyz- ") != n)
+        return fail (p, error, _("a bad a=x-nav-nat"));
+      if (session)
+        set_string (&p->sdp->nat_type, value);
+    }
   else if (g_strcmp0 (name, "ice-ufrag") == 0)
     {
       if (!nav_sdp_ice_chars_valid (value, 4, 256))
@@ -593,6 +607,8 @@ nav_sdp_to_string (const NavSdp *sdp)
   g_string_append (out, "s=-\r\nt=0 0\r\n");
   if (sdp->ice_lite)
     g_string_append (out, "a=ice-lite\r\n");
+  if (sdp->nat_type != NULL)
+    g_string_append_printf (out, "a=x-nav-nat:%s\r\n", sdp->nat_type);
   if (sdp->bundle->len > 0)
     {
       g_string_append (out, "a=group:BUNDLE");

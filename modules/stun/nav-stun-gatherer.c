@@ -68,6 +68,7 @@ typedef struct
   gboolean done;
   gboolean answered;            /* a success response came */
   GError *error;                /* why a probe failed, for ::server-failed */
+  GSource *idle;                /* the call's own step: gone with the gathering */
 } Gathering;
 
 /* One Binding request from one base to one server */
@@ -96,6 +97,13 @@ probe_free (Probe *p)
 static void
 gathering_free (Gathering *g)
 {
+  /* A gatherer dropped before its context ran the idle (a busy loop runs
+   * default-priority sources first). */
+  if (g->idle != NULL)
+    {
+      g_source_destroy (g->idle);
+      g_source_unref (g->idle);
+    }
   g_cancellable_cancel (g->cancellable);
   g_object_unref (g->cancellable);
   g_ptr_array_unref (g->probes);
@@ -334,13 +342,9 @@ nav_stun_gatherer_gather (NavGatherer *gatherer,
                              G_SOCKET_FAMILY_INVALID, FALSE, g->cancellable,
                              server_resolved, g);
     }
-  {
-    GSource *idle = g_idle_source_new ();
-
-    g_source_set_callback (idle, gathering_idle, g, NULL);
-    g_source_attach (idle, self->context);
-    g_source_unref (idle);
-  }
+  g->idle = g_idle_source_new ();
+  g_source_set_callback (g->idle, gathering_idle, g, NULL);
+  g_source_attach (g->idle, self->context);
 }
 
 static void

@@ -31,6 +31,7 @@ def peer_dict(peer):
         'id': peer.get_device_id(),
         'caps': peer.get_capabilities(),
         'reach': peer.get_reach(),
+        'nat': peer.get_nat_type(),
         'version': peer.get_protocol_version(),
     }
 
@@ -43,6 +44,7 @@ def main():
     ap.add_argument('--caps', default='ice,dtls')
     ap.add_argument('--caps-later', default='ice,dtls,datachannel')
     ap.add_argument('--reach')
+    ap.add_argument('--nat', help='the NAT type published as nat=')
     ap.add_argument('--host-ttl', type=int, default=120)
     ap.add_argument('--no-publish', action='store_true')
     ap.add_argument('--no-browse', action='store_true')
@@ -63,6 +65,8 @@ def main():
     disc.props.capabilities = args.caps
     if args.reach:
         disc.props.reach = args.reach
+    if args.nat:
+        disc.props.nat_type = args.nat
 
     loop = GLib.MainLoop()
     found = set()

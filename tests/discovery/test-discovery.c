@@ -29,6 +29,18 @@ test_discovery_life_cycle (void)
   g_assert_cmpstr (txt[2], ==, "caps=ice");
   g_assert_cmpstr (txt[3], ==, "reach=room=r");
   g_assert_null (txt[4]);
+  g_clear_pointer (&txt, g_strfreev);
+  /* The NAT type as nat=, only when it is one. */
+  nav_discovery_set_nat_type (discovery, "endpoint-independent address-and-port-dependent");
+  g_assert_cmpstr (nav_discovery_get_nat_type (discovery), ==, "endpoint-independent address-and-port-dependent");
+  txt = nav_discovery_build_txt (discovery);
+  g_assert_cmpstr (txt[4], ==, "nat=endpoint-independent address-and-port-dependent");
+  g_assert_null (txt[5]);
+  g_clear_pointer (&txt, g_strfreev);
+  nav_discovery_set_nat_type (discovery, "Full Cone; rm -rf");
+  txt = nav_discovery_build_txt (discovery);
+  g_assert_null (txt[4]);
+  nav_discovery_set_nat_type (discovery, NULL);
 
   g_assert_true (nav_discovery_start (discovery, &error));
   g_assert_no_error (error);
@@ -83,6 +95,31 @@ test_discovered_peer (void)
   nav_discovered_peer_add_address (other, a);
   nav_discovered_peer_set_txt (other, txt);
   g_assert_true (nav_discovered_peer_equal (peer, other));
+  g_assert_null (nav_discovered_peer_get_nat_type (peer));
+}
+
+/* nat= as a peer wrote it: a NAT type, or nothing. */
+static void
+test_discovered_peer_nat (void)
+{
+  static const gchar *good[] = { "v=1", "id=abc", "NAT=symmetric", NULL };
+  static const gchar *bad[][3] = {
+    { "id=abc", "nat=", NULL },
+    { "id=abc", "nat", NULL },
+    { "id=abc", "nat=Symmetric", NULL },
+    { "id=abc", "nat=full-cone\n", NULL },
+    { "id=abc", "nat=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", NULL },
+  };
+  g_autoptr (NavDiscoveredPeer) peer = nav_discovered_peer_new ("Alice", "_netavanue._udp");
+
+  nav_discovered_peer_set_txt (peer, good);
+  g_assert_cmpstr (nav_discovered_peer_get_nat_type (peer), ==, "symmetric");
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      nav_discovered_peer_set_txt (peer, bad[i]);
+      g_assert_null (nav_discovered_peer_get_nat_type (peer));
+      g_assert_cmpstr (nav_discovered_peer_get_device_id (peer), ==, "abc");
+    }
 }
 
 static void
@@ -164,6 +201,7 @@ main (int argc, char **argv)
   g_test_add_func ("/discovery/life-cycle", test_discovery_life_cycle);
   g_test_add_func ("/discovery/invalid-name", test_discovery_invalid_name);
   g_test_add_func ("/discovery/discovered-peer", test_discovered_peer);
+  g_test_add_func ("/discovery/discovered-peer-nat", test_discovered_peer_nat);
   if (g_getenv ("NAV_TEST_DHT") != NULL)
     {
       g_test_add_func ("/discovery/dht-client", test_dht_client);

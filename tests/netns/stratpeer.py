@@ -10,6 +10,11 @@ DIR/OTHER.sdp, and runs the checks; role "a" controls.  Once READY, each
 side sends a known payload until it has the other's and the other said it
 has its own.
 
+With --agent-discovery the agent finds its NAT type itself
+(`nat-discovery`, RFC 5780 against the same server, beside gathering):
+the peer then reports when the first candidate and the type came, and
+writes its description once both gathering and discovery are over.
+
 Prints one JSON line: ok, the NAT types, the connect plan, the selected
 pair's candidate types, the candidate lines it offered, and the time from
 having both descriptions to READY ("connect_ms").
@@ -47,10 +52,13 @@ def main():
     ap.add_argument('--role', default=os.environ.get('NATLAB_ROLE'))
     ap.add_argument('--dir', default=os.environ.get('NATLAB_DIR'))
     ap.add_argument('--stun', default=os.environ.get('NATLAB_STUN'), help='IP:PORT')
-    ap.add_argument('--turn', required=True, help='IP of the TURN server (UDP 3478)')
+    ap.add_argument('--turn', help='IP of the TURN server (UDP 3478); none without it')
     ap.add_argument('--user', default='natlab')
     ap.add_argument('--password', default='natlab-secret')
     ap.add_argument('--discover', metavar='NAV_STUN', help='find the NAT type with this nav-stun')
+    ap.add_argument('--nat-type', help='the NAT type the application knows (no discovery)')
+    ap.add_argument('--agent-discovery', action='store_true',
+                    help='the agent finds its NAT type itself (nat-discovery)')
     ap.add_argument('--privacy', action='store_true', help='force-relay: the privacy mode')
     ap.add_argument('--timeout', type=float, default=40.0, help='failure guard, seconds')
     args = ap.parse_args()
@@ -66,23 +74,57 @@ def main():
     agent = Nav.Agent.new_full(None, Nav.Compatibility.RFC8445,
                                Nav.AgentOption.ICE_TRICKLE | Nav.AgentOption.REGULAR_NOMINATION)
     agent.props.controlling_mode = role == 'a'
+    if args.nat_type:
+        out['nat_type'] = args.nat_type
     if out.get('nat_type'):
         agent.props.nat_type = out['nat_type']
     if args.privacy:
         agent.props.force_relay = True
+    if args.agent_discovery:
+        agent.props.nat_discovery = True
     host, _, port = args.stun.rpartition(':')
     agent.props.stun_server = host
     agent.props.stun_server_port = int(port)
     stream = agent.add_stream(1)
-    agent.set_relay_info(stream, 1, args.turn, 3478, args.user, args.password, Nav.RelayType.UDP)
+    if args.turn:
+        agent.set_relay_info(stream, 1, args.turn, 3478, args.user, args.password, Nav.RelayType.UDP)
     mine = ('STRATPEER %s ' % role).encode() + bytes(range(200))
-    st = {'got': False, 'acked': False, 'start': None, 'done': None}
+    st = {'got': False, 'acked': False, 'start': None, 'done': None, 'gathered': False,
+          'written': False}
 
     def finish():
         loop.quit()
         return False
 
+    def since_start():
+        return round((time.monotonic() - st['gather']) * 1000, 1)
+
+    def on_candidate(agent, candidate):
+        out.setdefault('first_candidate_ms', since_start())
+        out.setdefault('first_candidate_type', candidate.type.value_nick)
+        if 'nat_type_ms' not in out:
+            out['candidates_before_type'] = out.get('candidates_before_type', 0) + 1
+
+    def on_nat_type(agent, pspec):
+        if 'nat_type_ms' not in out:
+            out['nat_type_ms'] = since_start()
+        out['nat_type'] = agent.props.nat_type
+        if st['gathered']:
+            write_description()
+
     def on_gathered(agent, stream_id):
+        out['gathered_ms'] = since_start()
+        st['gathered'] = True
+        if args.agent_discovery and agent.props.nat_type is None:
+            # The type comes later (on_nat_type writes then); a guard.
+            GLib.timeout_add(10000, lambda: write_description() and False)
+            return
+        write_description()
+
+    def write_description():
+        if st['written']:
+            return False
+        st['written'] = True
         sdp = agent.generate_local_sdp()
         out['offered'] = [line for line in sdp.splitlines() if line.startswith('a=candidate:')]
         path = os.path.join(args.dir, role + '.sdp')
@@ -130,17 +172,23 @@ def main():
             if ok:
                 out['local_type'] = local.type.value_nick
                 out['remote_type'] = remote.type.value_nick
+                out['transport'] = local.transport.value_nick
             GLib.timeout_add(20, send)
         elif state == Nav.ComponentState.FAILED:
             out['error'] = 'ICE failed'
             finish()
 
     agent.connect('candidate-gathering-done', on_gathered)
+    agent.connect('new-candidate-full', on_candidate)
+    agent.connect('notify::nat-type', on_nat_type)
     agent.connect('component-state-changed', on_state)
     agent.connect('new-data', on_data)
     GLib.timeout_add(int(args.timeout * 1000), lambda: out.setdefault('error', 'timed out') and finish())
+    st['gather'] = time.monotonic()
     agent.gather_candidates(stream)
     loop.run()
+    if args.agent_discovery:
+        out['nat_type'] = agent.props.nat_type
     print(json.dumps(out), flush=True)
     return 0 if out['ok'] else 1
 

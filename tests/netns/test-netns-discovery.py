@@ -7,7 +7,7 @@ lan1b, lan1c, lan1d on one, lan2 on the other.  Each peer is
 tests/discovery/mdnspeer.py, a NavDiscovery in a process of its own.
 
     lan        Alice (lan1) and Bob (lan1b) find each other with their
-               TXT (v, id, caps, reach), port, IPv4 and IPv6 addresses;
+               TXT (v, id, caps, reach, nat), port, IPv4 and IPv6 addresses;
                Carol on the other segment finds neither (mDNS stays on
                its link) and they do not find her.
     lifecycle  peer-changed when Bob's capabilities change; peer-lost
@@ -114,15 +114,18 @@ class Peer:
 def lan():
     with natlab.Lab(ROUTERS, stun=False, probe_server=False) as lab:
         alice = Peer(lab, 'lan1', '--name', 'Alice', '--id', 'a11ce', '--caps', 'ice,dtls',
-                     '--reach', 'room=red-lion-star', '--port', '4001')
+                     '--reach', 'room=red-lion-star', '--port', '4001',
+                     '--nat', 'endpoint-independent address-dependent')
         bob = Peer(lab, 'lan1b', '--name', 'Bob', '--id', 'b0b', '--port', '4002')
         carol = Peer(lab, 'lan2', '--name', 'Carol', '--id', 'ca401')
         seen = bob.found('Alice')
         a = alice.found('Bob')
         p = seen['peer']
-        if p['txt'][:4] != ['v=1', 'id=a11ce', 'caps=ice,dtls', 'reach=room=red-lion-star']:
+        if p['txt'][:5] != ['v=1', 'id=a11ce', 'caps=ice,dtls', 'reach=room=red-lion-star',
+                            'nat=endpoint-independent address-dependent']:
             fail('Alice\'s TXT as Bob sees it: %s' % p['txt'])
-        if p['port'] != 4001 or p['version'] != 1 or p['reach'] != 'room=red-lion-star':
+        if p['port'] != 4001 or p['version'] != 1 or p['reach'] != 'room=red-lion-star' or \
+                p['nat'] != 'endpoint-independent address-dependent':
             fail('Alice as Bob sees her: %s' % p)
         if lab.addresses['lan1'] not in p['addresses']:
             fail('Alice\'s IPv4 address %s missing: %s' % (lab.addresses['lan1'], p['addresses']))

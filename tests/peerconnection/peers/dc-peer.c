@@ -552,6 +552,9 @@ cmd_init (JsonObject *o)
 
       nav_agent_add_local_address (nav_peer_connection_get_agent (pc), lo);
     }
+  /* The NAT-aware strategy's a=x-nav-nat (tests/discovery). */
+  if (get_string (o, "natType") != NULL)
+    g_object_set (nav_peer_connection_get_agent (pc), "nat-type", get_string (o, "natType"), NULL);
   g_signal_connect (pc, "ice-candidate", G_CALLBACK (on_candidate), NULL);
   g_signal_connect (pc, "data-channel", G_CALLBACK (on_data_channel), NULL);
   g_signal_connect (pc, "notify::ice-connection-state", G_CALLBACK (on_pc_state), NULL);
