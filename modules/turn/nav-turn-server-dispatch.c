@@ -262,6 +262,7 @@ nav_turn_handle_channel_data (Worker       *w,
   guint16 number = nav_turn_rd16 (data), plen = nav_turn_rd16 (data + 2);
   gint64 now;
   Channel *ch;
+  Permission *perm;
 
   if (alloc == NULL)
     {
@@ -274,13 +275,33 @@ nav_turn_handle_channel_data (Worker       *w,
       return;
     }
   now = nav_turn_now ();
-  ch = g_hash_table_lookup (alloc->channels, GUINT_TO_POINTER (number));
-  if (ch == NULL || ch->expires <= now)
+  ch = alloc->hot_channel;
+  perm = alloc->hot_channel_perm;
+  if (ch == NULL || ch->number != number)
+    {
+      /* another channel than the last one: looked up, and kept if
+       * usable */
+      ch = g_hash_table_lookup (alloc->channels, GUINT_TO_POINTER (number));
+      if (ch == NULL || ch->expires <= now)
+        {
+          COUNT (w, dropped_no_channel);
+          return;
+        }
+      perm = nav_turn_permission_lookup (alloc, &ch->peer, now);
+      if (perm == NULL)
+        {
+          COUNT (w, dropped_no_permission);
+          return;
+        }
+      alloc->hot_channel = ch;
+      alloc->hot_channel_perm = perm;
+    }
+  if (ch->expires <= now)
     {
       COUNT (w, dropped_no_channel);
       return;
     }
-  if (nav_turn_permission_lookup (alloc, &ch->peer, now) == NULL)
+  if (perm->expires <= now)
     {
       COUNT (w, dropped_no_permission);
       return;
