@@ -252,15 +252,15 @@ nav_turn_request_clear (Request *r)
   g_clear_pointer (&r->username, g_free);
 }
 
-/* ChannelData from a client (RFC 8656 §12.4) */
+/* ChannelData from a client (RFC 8656 §12.4), at @now (nav_turn_now()) */
 void
 nav_turn_handle_channel_data (Worker       *w,
+                              gint64        now,
                               Allocation   *alloc,
                               const guint8 *data,
                               gsize         len)
 {
   guint16 number = nav_turn_rd16 (data), plen = nav_turn_rd16 (data + 2);
-  gint64 now;
   Channel *ch;
   Permission *perm;
 
@@ -274,7 +274,6 @@ nav_turn_handle_channel_data (Worker       *w,
       COUNT (w, dropped_malformed);
       return;
     }
-  now = nav_turn_now ();
   ch = alloc->hot_channel;
   perm = alloc->hot_channel_perm;
   if (ch == NULL || ch->number != number)

@@ -312,8 +312,9 @@ typedef struct
   NavNetSendBatch pq;
   RelaySocket *pq_rs;
   gboolean pq_df;
-  /* the clock, read once per dispatch of the relay sockets (permissions
-   * last minutes: one reading serves every datagram of the dispatch) */
+  /* the clock, read once per drain of a listener or relay socket
+   * (permissions and channels last minutes: one reading serves every
+   * datagram of the drain) */
   gint64 relay_now;
 } Batch;
 
@@ -501,6 +502,7 @@ void     nav_turn_count_error         (Worker         *w,
 gsize    nav_turn_handle_stun         (Request        *r);
 void     nav_turn_request_clear       (Request        *r);
 void     nav_turn_handle_channel_data (Worker         *w,
+                                       gint64          now,
                                        Allocation     *alloc,
                                        const guint8   *data,
                                        gsize           len);

@@ -421,7 +421,8 @@ listener_datagram_full (Listener             *listener,
   if ((data[0] & 0xC0) == 0x40)
     {
       /* the fast path: ChannelData */
-      nav_turn_handle_channel_data (w, alloc, data, len);
+      nav_turn_handle_channel_data (w, handed_over ? nav_turn_now () : batch->relay_now,
+                                    alloc, data, len);
     }
   else if ((data[0] & 0xC0) == 0)
     {
@@ -526,6 +527,7 @@ nav_turn_worker_ready (gpointer tag,
     {
       Listener *listener = tag;
 
+      w->batch->relay_now = nav_turn_now ();
       nav_net_udp_reader_drain (w->reader, listener->fd, &listener_funcs, listener);
     }
   else
@@ -536,7 +538,7 @@ nav_turn_worker_ready (gpointer tag,
        * allocated (dead) until its end, so @rs is valid here */
       if (relay_stopped (rs))
         return;
-      /* the clock, once per drain: permissions last minutes */
+      /* the clock, once per drain (see Batch) */
       w->batch->relay_now = nav_turn_now ();
       nav_net_udp_reader_drain (w->reader, rs->fd, &relay_funcs, rs);
     }
