@@ -421,6 +421,20 @@ def generator_main(args, tmp):
                        n_rt / b_rt if b_rt else 0, n_cpu / b_cpu if b_cpu else 0))
     print('(round trips ratio: nav-server / coturn, higher is better; CPU ratio: nav-server / coturn, '
           'lower is better)')
+    # The generator's own CPU per round trip, paid whichever server runs:
+    # on a machine the two share to the full, the rate ratio tends to
+    # (g + coturn's CPU) / (g + nav-server's), whatever the servers do.
+    for t in threads:
+        for w in windows:
+            g = [mean(k, t, w, 'generator_cpu_pct') * 10 / mean(k, t, w, 'round_trips_per_s') * 1000
+                 for k in ('coturn', 'nav-server') if mean(k, t, w, 'round_trips_per_s') > 0]
+            if not g:
+                continue
+            g = sum(g) / len(g)
+            c_cpu, n_cpu = mean('coturn', t, w, 'server_cpu_ms_per_1k'), mean('nav-server', t, w, 'server_cpu_ms_per_1k')
+            print('T=%d W=%-3d generator CPU %.3f ms/1000 RT: where the CPUs, not the servers, bound the '
+                  'rate, its ratio tends to (g + coturn) / (g + nav) = %.2fx' %
+                  (t, w, g, (g + c_cpu) / (g + n_cpu) if g + n_cpu > 0 else 0))
     if len(threads) > 1:
         t0, t1 = threads[0], threads[-1]
         for w in windows:
