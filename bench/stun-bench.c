@@ -6,13 +6,15 @@
  * number in flight per socket, answers counted with recvmmsg(2).  With
  * one thread, nav-server gets --stun-threads=1 and turnserver `-m 0` (its
  * single-threaded mode); with T > 1, --stun-threads=T and `-m T`.  The
- * two servers alternate over --rounds rounds; printed: requests answered
- * a second, the server's CPU time per 1000 answers (/proc/PID/stat, every
- * thread), the server's and this generator's CPU use, and the ratios.
+ * two servers alternate over --rounds rounds; printed, the median of the
+ * rounds: requests answered a second, the server's CPU time per 1000
+ * answers (/proc/PID/stat, every thread), the server's and this
+ * generator's CPU use, and the ratios; and the load average before and
+ * after (the machine may be shared).
  *
  *   meson setup build -Dbenchmarks=true && meson compile -C build stun-bench
  *   build/bench/stun-bench [--seconds=5] [--sockets=8] [--window=64]
- *                          [--threads=1,2] [--rounds=2]
+ *                          [--threads=1,2] [--rounds=3]
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -38,7 +40,7 @@ static gint opt_window = 64;
 static gchar *opt_nav_server;
 static gchar *opt_turnserver = (gchar *) "/usr/bin/turnserver";
 static gchar *opt_threads;
-static gint opt_rounds = 2;
+static gint opt_rounds = 3;
 
 static const GOptionEntry entries[] = {
   { "seconds", 0, 0, G_OPTION_ARG_INT, &opt_seconds, "Seconds of load per server", "N" },
@@ -296,6 +298,58 @@ run_coturn (guint threads)
   return bench ("turnserver", argv, port);
 }
 
+/* The first three fields of /proc/loadavg: how busy the shared machine
+ * was. */
+static gchar *
+load_average (void)
+{
+  g_autofree gchar *text = NULL;
+  g_auto (GStrv) fields = NULL;
+
+  if (!g_file_get_contents ("/proc/loadavg", &text, NULL, NULL))
+    return g_strdup ("unknown");
+  fields = g_strsplit (g_strstrip (text), " ", 4);
+  return g_strjoin (" ", fields[0], fields[1] != NULL ? fields[1] : "",
+                    fields[1] != NULL && fields[2] != NULL ? fields[2] : "", NULL);
+}
+
+static int
+compare_double (gconstpointer a,
+                gconstpointer b)
+{
+  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* The median of one field over the rounds: a round slowed by a
+ * neighbour on the shared machine does not move it. */
+static gdouble
+median_of (const Result *runs,
+           gint          n,
+           gsize         offset)
+{
+  g_autofree gdouble *v = g_new (gdouble, n);
+
+  for (gint i = 0; i < n; i++)
+    v[i] = G_STRUCT_MEMBER (gdouble, &runs[i], offset);
+  qsort (v, n, sizeof *v, compare_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static Result
+median (const Result *runs,
+        gint          n)
+{
+  Result m;
+
+  m.rate = median_of (runs, n, G_STRUCT_OFFSET (Result, rate));
+  m.cpu_ms_per_1k = median_of (runs, n, G_STRUCT_OFFSET (Result, cpu_ms_per_1k));
+  m.server_pct = median_of (runs, n, G_STRUCT_OFFSET (Result, server_pct));
+  m.generator_pct = median_of (runs, n, G_STRUCT_OFFSET (Result, generator_pct));
+  return m;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -350,10 +404,14 @@ main (int    argc,
         if (n > 1)
           g_array_append_val (threads, n);
       }
+    g_autofree gchar *load_start = load_average ();
+    g_autofree gchar *load_end = NULL;
+
     g_print ("STUN Binding over UDP, loopback, %d s each, %d sockets x %d in flight, %d rounds "
-             "alternating; %u CPUs\n", opt_seconds, opt_sockets, opt_window, opt_rounds,
-             g_get_num_processors ());
-    g_print ("compared: nav-server --stun --stun-threads=T  vs  turnserver -S -m T (-m 0 for one)\n\n");
+             "alternating, median of the rounds; %u CPUs\n", opt_seconds, opt_sockets, opt_window,
+             opt_rounds, g_get_num_processors ());
+    g_print ("compared: nav-server --stun --stun-threads=T  vs  turnserver -S -m T (-m 0 for one)\n");
+    g_print ("load average at start: %s\n\n", load_start);
     g_print ("%-3s | %10s %10s %6s | %8s %8s %6s | %5s %5s | %5s %5s\n", "T",
              "coturn", "nav", "ratio", "coturn", "nav", "ratio", "c-cpu", "n-cpu", "c-gen", "n-gen");
     g_print ("%-3s | %-29s | %-24s | %-11s | %-11s\n", "", "  requests answered/s",
@@ -361,7 +419,9 @@ main (int    argc,
     for (guint k = 0; k < threads->len; k++)
       {
         guint t = g_array_index (threads, guint, k);
-        Result nav = { 0 }, coturn = { 0 };
+        g_autofree Result *navs = g_new0 (Result, MAX (opt_rounds, 1));
+        g_autofree Result *coturns = g_new0 (Result, MAX (opt_rounds, 1));
+        Result nav, coturn;
 
         for (gint r = 0; r < opt_rounds; r++)
           {
@@ -373,15 +433,11 @@ main (int    argc,
               b = run_nav (t), a = run_coturn (t);
             if (a.rate <= 0 || b.rate <= 0)
               ok = FALSE;
-            coturn.rate += a.rate / opt_rounds;
-            coturn.cpu_ms_per_1k += a.cpu_ms_per_1k / opt_rounds;
-            coturn.server_pct += a.server_pct / opt_rounds;
-            coturn.generator_pct += a.generator_pct / opt_rounds;
-            nav.rate += b.rate / opt_rounds;
-            nav.cpu_ms_per_1k += b.cpu_ms_per_1k / opt_rounds;
-            nav.server_pct += b.server_pct / opt_rounds;
-            nav.generator_pct += b.generator_pct / opt_rounds;
+            coturns[r] = a;
+            navs[r] = b;
           }
+        coturn = median (coturns, MAX (opt_rounds, 1));
+        nav = median (navs, MAX (opt_rounds, 1));
         g_print ("%-3u | %10.0f %10.0f %5.2fx | %8.3f %8.3f %5.2fx | %5.0f %5.0f | %5.0f %5.0f\n", t,
                  coturn.rate, nav.rate, coturn.rate > 0 ? nav.rate / coturn.rate : 0,
                  coturn.cpu_ms_per_1k, nav.cpu_ms_per_1k,
@@ -390,6 +446,11 @@ main (int    argc,
       }
     g_print ("(answered ratio: nav-server / coturn, higher is better; CPU ratio: nav-server / coturn, "
              "lower is better)\n");
+    load_end = load_average ();
+    g_print ("load average at end: %s.  The generator (this program) and the server share the "
+             "machine's CPUs: where server + generator CPU nears 100%% per CPU, or the load average "
+             "exceeds the CPU count, the machine bounds the rate and the CPU per 1000 answers is the "
+             "comparison of the servers.\n", load_end);
     g_array_unref (threads);
     return ok ? 0 : 1;
   }

@@ -21,8 +21,10 @@ sockets and the RFCs by hand, none of the project's code), the issue 22
 shape: a closed loop of CLIENTS clients x WINDOW ChannelData round trips
 in flight to an echo peer, for 1 and N relay threads (--threads, default
 1 and the CPU count) and 1 and 32 in flight (--windows), coturn and
-nav-server with the same thread count, alternated over --rounds rounds;
-printed per case: round trips/s, server CPU per 1000 round trips (from
+nav-server with the same thread count, alternated over --rounds rounds
+(and --before, a nav-server built from an earlier commit, in the same
+rotation); printed per case, the median of the rounds: round trips/s,
+server CPU per 1000 round trips (from
 /proc/PID/stat, every thread), server and generator CPU use, and the
 ratios; then the scaling from 1 to N threads of each server.
 
@@ -49,7 +51,8 @@ Usage:
       [--tcp] [--clients 16] [--window 32] [--length 500] [--seconds 5] [--allocs 400]
   meson compile -C build nav-server turn-gen
   bench/turn-bench.py --nav-server build/tools/nav-server --generator build/bench/turn-gen
-      [--clients 16] [--windows 32,1] [--threads 1,2] [--rounds 2] [--seconds 4]
+      [--clients 16] [--windows 32,1] [--threads 1,2] [--rounds 3] [--seconds 4]
+      [--before /work/wt/base/build/tools/nav-server]
 
 SPDX-License-Identifier: LGPL-2.1-or-later
 """
@@ -136,13 +139,19 @@ def start_server(kind, args, port, tmp, threads=1):
                 '--min-port=%d' % lo, '--max-port=%d' % hi,
                 '--log-file=stdout', '--simple-log', '--no-stdout-log', '--pidfile=' + os.path.join(tmp, 'pid')]
     else:
-        argv = [args.nav_server, '--turn', '--no-tls',
+        binary = args.before if kind == 'before' else args.nav_server
+        argv = [binary, '--turn', '--no-tls',
                 '--listening-ip=' + IP, '--relay-ip=' + IP, '--listening-port=%d' % port,
                 '--lt-cred-mech', '--user=%s:%s' % (USER, PASSWORD), '--realm=' + REALM,
                 '--allow-loopback-peers', '--min-port=%d' % lo, '--max-port=%d' % hi,
                 '--relay-threads=%d' % threads]
     log = open(os.path.join(tmp, kind + '.log'), 'w')
-    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    env = None
+    if kind == 'before':
+        # the modules of its own build, not those of --nav-server's
+        env = dict(os.environ)
+        env.update(build_modules_env(args.before))
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
     wait_ready(port, proc)
     time.sleep(0.3)
     return proc
@@ -356,25 +365,39 @@ def generator_run(kind, args, tmp, threads, window):
     return {k: float(v) for k, v in out.items()}
 
 
+def load_average():
+    with open('/proc/loadavg') as f:
+        return ' '.join(f.read().split()[:3])
+
+
 def generator_main(args, tmp):
     threads = [int(t) for t in args.threads.split(',')] if args.threads else \
         sorted({1, os.cpu_count() or 1})
     windows = [int(w) for w in args.windows.split(',')]
+    kinds = ['coturn', 'nav-server'] + (['before'] if args.before else [])
     print('turn-bench: turn-gen (independent), %d UDP clients x WINDOW ChannelData round trips of '
-          '%d bytes in flight to an echo peer, %.0f s each, %d rounds alternating coturn and nav-server; '
-          '%d CPUs' % (args.clients, args.length, args.seconds, args.rounds, os.cpu_count() or 1))
-    print('compared: coturn turnserver --relay-threads=T  vs  nav-server --turn --relay-threads=T')
+          '%d bytes in flight to an echo peer, %.0f s each, %d rounds alternating %s; median of the '
+          'rounds; %d CPUs' % (args.clients, args.length, args.seconds, args.rounds, ', '.join(kinds),
+                               os.cpu_count() or 1))
+    print('compared: coturn turnserver --relay-threads=T  vs  nav-server --turn --relay-threads=T'
+          + ('  (and before: %s)' % args.before if args.before else ''))
+    print('load average at start: %s' % load_average())
     results = {}
     for t in threads:
         for w in windows:
             for r in range(args.rounds):
-                order = ('coturn', 'nav-server') if r % 2 == 0 else ('nav-server', 'coturn')
+                # each kind first in turn, so that none always follows the same one
+                order = kinds[r % len(kinds):] + kinds[:r % len(kinds)]
                 for kind in order:
                     results.setdefault((kind, t, w), []).append(generator_run(kind, args, tmp, t, w))
+    print('load average at end: %s' % load_average())
 
     def mean(kind, t, w, key):
-        runs = results[(kind, t, w)]
-        return sum(run[key] for run in runs) / len(runs)
+        """The median of the rounds (the machine is shared: one round
+        slowed by a neighbour's build does not move it)."""
+        values = sorted(run[key] for run in results[(kind, t, w)])
+        n = len(values)
+        return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
 
     print()
     print('%-3s %-3s | %9s %9s %6s | %9s %9s %6s | %5s %5s | %5s %5s' %
@@ -389,27 +412,64 @@ def generator_main(args, tmp):
                   (t, w, c_rt, n_rt, n_rt / c_rt if c_rt else 0, c_cpu, n_cpu, n_cpu / c_cpu if c_cpu else 0,
                    mean('coturn', t, w, 'server_cpu_pct'), mean('nav-server', t, w, 'server_cpu_pct'),
                    mean('coturn', t, w, 'generator_cpu_pct'), mean('nav-server', t, w, 'generator_cpu_pct')))
+            if args.before:
+                b_rt, b_cpu = mean('before', t, w, 'round_trips_per_s'), mean('before', t, w, 'server_cpu_ms_per_1k')
+                print('%-7s | %9s %9.0f %5.2fx | %9s %9.3f %5.2fx | %5s %5.0f | %5s %5.0f   before; '
+                      'after/before: %.2fx RT/s, %.2fx CPU' %
+                      ('', '', b_rt, b_rt / c_rt if c_rt else 0, '', b_cpu, b_cpu / c_cpu if c_cpu else 0,
+                       '', mean('before', t, w, 'server_cpu_pct'), '', mean('before', t, w, 'generator_cpu_pct'),
+                       n_rt / b_rt if b_rt else 0, n_cpu / b_cpu if b_cpu else 0))
     print('(round trips ratio: nav-server / coturn, higher is better; CPU ratio: nav-server / coturn, '
           'lower is better)')
+    # The generator's own CPU per round trip, paid whichever server runs:
+    # on a machine the two share to the full, the rate ratio tends to
+    # (g + coturn's CPU) / (g + nav-server's), whatever the servers do.
+    for t in threads:
+        for w in windows:
+            g = [mean(k, t, w, 'generator_cpu_pct') * 10 / mean(k, t, w, 'round_trips_per_s') * 1000
+                 for k in ('coturn', 'nav-server') if mean(k, t, w, 'round_trips_per_s') > 0]
+            if not g:
+                continue
+            g = sum(g) / len(g)
+            c_cpu, n_cpu = mean('coturn', t, w, 'server_cpu_ms_per_1k'), mean('nav-server', t, w, 'server_cpu_ms_per_1k')
+            print('T=%d W=%-3d generator CPU %.3f ms/1000 RT: where the CPUs, not the servers, bound the '
+                  'rate, its ratio tends to (g + coturn) / (g + nav) = %.2fx' %
+                  (t, w, g, (g + c_cpu) / (g + n_cpu) if g + n_cpu > 0 else 0))
     if len(threads) > 1:
         t0, t1 = threads[0], threads[-1]
         for w in windows:
-            for kind in ('coturn', 'nav-server'):
+            for kind in kinds:
                 a, b = mean(kind, t0, w, 'round_trips_per_s'), mean(kind, t1, w, 'round_trips_per_s')
-                print('scaling %-10s W=%-3d %d -> %d threads: %.2fx (generator CPU %.0f%% -> %.0f%%)' %
+                print('scaling %-10s W=%-3d %d -> %d threads: %.2fx (generator CPU %.0f%% -> %.0f%%, '
+                      'server %.0f%% -> %.0f%%)' %
                       (kind, w, t0, t1, b / a if a else 0, mean(kind, t0, w, 'generator_cpu_pct'),
-                       mean(kind, t1, w, 'generator_cpu_pct')))
+                       mean(kind, t1, w, 'generator_cpu_pct'), mean(kind, t0, w, 'server_cpu_pct'),
+                       mean(kind, t1, w, 'server_cpu_pct')))
+    ncpu = os.cpu_count() or 1
+    busiest = max(mean(k, t, w, 'server_cpu_pct') + mean(k, t, w, 'generator_cpu_pct')
+                  for k in kinds for t in threads for w in windows)
+    print('note: the generator and the server share these %d CPUs (busiest case: server + generator '
+          '%.0f%% of %d%%).  Where that sum nears %d%%, or the load average above exceeds %d, the '
+          'machine and not the server bounds the rate: round trips/s then compares how fast each '
+          'server lets the generator go on a shared machine, and the CPU per round trip, which does '
+          'not depend on who else runs, is the comparison of the servers.' %
+          (ncpu, busiest, ncpu * 100, ncpu * 100, ncpu))
 
 
-def use_build_modules(binary):
+def build_modules_env(binary):
     """The tools reach the STUN and TURN code through the registry: run
     from a build tree (outside `meson devenv`), point it at the modules
     beside the binary's tools/."""
     modules = os.path.join(os.path.dirname(os.path.abspath(binary)), '..', 'modules')
-    if 'NAV_MODULE_DIR' not in os.environ and os.path.isdir(os.path.join(modules, 'turn')):
-        os.environ['NAV_MODULE_DIR'] = modules
-        os.environ['NAV_MODULE_PATH'] = ':'.join(
-            os.path.join(modules, tier) for tier in ('turn', 'stun'))
+    if not os.path.isdir(os.path.join(modules, 'turn')):
+        return {}
+    return {'NAV_MODULE_DIR': modules,
+            'NAV_MODULE_PATH': ':'.join(os.path.join(modules, tier) for tier in ('turn', 'stun'))}
+
+
+def use_build_modules(binary):
+    if 'NAV_MODULE_DIR' not in os.environ:
+        os.environ.update(build_modules_env(binary))
 
 
 def main():
@@ -428,7 +488,9 @@ def main():
     ap.add_argument('--generator', help='bench/turn-gen: the independent generator (issue 22 shape)')
     ap.add_argument('--threads', help='with --generator: relay thread counts, e.g. 1,2 (default 1 and the CPUs)')
     ap.add_argument('--windows', default='32,1', help='with --generator: round trips in flight per client')
-    ap.add_argument('--rounds', type=int, default=2, help='with --generator: alternated runs per case')
+    ap.add_argument('--rounds', type=int, default=3, help='with --generator: alternated runs per case (median)')
+    ap.add_argument('--before', help='with --generator: a nav-server built from an earlier commit, run '
+                    'alternately with the two others (before/after in the same run)')
     args = ap.parse_args()
     use_build_modules(args.nav_server)
 

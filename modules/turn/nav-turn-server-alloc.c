@@ -126,6 +126,7 @@ nav_turn_permission_install (Allocation       *alloc,
       p = g_new0 (Permission, 1);
       p->ip = ip;
       g_hash_table_insert (alloc->permissions, &p->ip, p);
+      nav_turn_flow_cache_clear (alloc);
     }
   /* RFC 8656 §9: permissions last 300 s, refreshed by CreatePermission
    * and ChannelBind */
@@ -606,6 +607,7 @@ allocation_drop_family (Allocation    *alloc,
   gpointer value;
 
   nav_turn_relay_socket_close (alloc->worker, alloc, &alloc->relays[family_index (family)]);
+  nav_turn_flow_cache_clear (alloc);
   g_hash_table_foreach_remove (alloc->permissions, same_family, GINT_TO_POINTER (family));
   g_hash_table_iter_init (&iter, alloc->channels);
   while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -762,6 +764,7 @@ nav_turn_handle_channel_bind (Request *r)
       ch->peer = peer;
       g_hash_table_insert (r->alloc->channels, GUINT_TO_POINTER (number), ch);
       g_hash_table_insert (r->alloc->channels_by_peer, &ch->peer, ch);
+      nav_turn_flow_cache_clear (r->alloc);
     }
   ch->expires = now + (gint64) r->self->channel_lifetime * G_USEC_PER_SEC;
   nav_turn_permission_install (r->alloc, &peer, now);
@@ -820,7 +823,8 @@ nav_turn_sweep_allocation (Allocation *alloc,
   GHashTableIter ci;
   gpointer cv;
 
-  g_hash_table_foreach_remove (alloc->permissions, expired_permission, &now);
+  if (g_hash_table_foreach_remove (alloc->permissions, expired_permission, &now) > 0)
+    nav_turn_flow_cache_clear (alloc);
   g_hash_table_iter_init (&ci, alloc->channels);
   while (g_hash_table_iter_next (&ci, NULL, &cv))
     {
@@ -830,6 +834,7 @@ nav_turn_sweep_allocation (Allocation *alloc,
        * before its number and peer may be rebound */
       if (ch->expires + 300 * G_USEC_PER_SEC <= now)
         {
+          nav_turn_flow_cache_clear (alloc);
           g_hash_table_remove (alloc->channels_by_peer, &ch->peer);
           g_hash_table_iter_remove (&ci);
         }

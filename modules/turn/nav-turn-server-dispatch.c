@@ -252,16 +252,17 @@ nav_turn_request_clear (Request *r)
   g_clear_pointer (&r->username, g_free);
 }
 
-/* ChannelData from a client (RFC 8656 §12.4) */
+/* ChannelData from a client (RFC 8656 §12.4), at @now (nav_turn_now()) */
 void
 nav_turn_handle_channel_data (Worker       *w,
+                              gint64        now,
                               Allocation   *alloc,
                               const guint8 *data,
                               gsize         len)
 {
   guint16 number = nav_turn_rd16 (data), plen = nav_turn_rd16 (data + 2);
-  gint64 now;
   Channel *ch;
+  Permission *perm;
 
   if (alloc == NULL)
     {
@@ -273,14 +274,33 @@ nav_turn_handle_channel_data (Worker       *w,
       COUNT (w, dropped_malformed);
       return;
     }
-  now = nav_turn_now ();
-  ch = g_hash_table_lookup (alloc->channels, GUINT_TO_POINTER (number));
-  if (ch == NULL || ch->expires <= now)
+  ch = alloc->hot_channel;
+  perm = alloc->hot_channel_perm;
+  if (ch == NULL || ch->number != number)
+    {
+      /* another channel than the last one: looked up, and kept if
+       * usable */
+      ch = g_hash_table_lookup (alloc->channels, GUINT_TO_POINTER (number));
+      if (ch == NULL || ch->expires <= now)
+        {
+          COUNT (w, dropped_no_channel);
+          return;
+        }
+      perm = nav_turn_permission_lookup (alloc, &ch->peer, now);
+      if (perm == NULL)
+        {
+          COUNT (w, dropped_no_permission);
+          return;
+        }
+      alloc->hot_channel = ch;
+      alloc->hot_channel_perm = perm;
+    }
+  if (ch->expires <= now)
     {
       COUNT (w, dropped_no_channel);
       return;
     }
-  if (nav_turn_permission_lookup (alloc, &ch->peer, now) == NULL)
+  if (perm->expires <= now)
     {
       COUNT (w, dropped_no_permission);
       return;

@@ -220,6 +220,19 @@ struct _Allocation
   GHashTable *channels_by_peer; /* NavAddress → Channel */
   GList *tcp_relays;            /* of TcpRelay */
 
+  /* What the last datagram of each direction looked up, so that the
+   * next of the same flow looks up nothing (its allocation was the one
+   * hash lookup): the channel a client last sent on with its peer's
+   * permission, the peer last heard from with its permission and
+   * channel (NULL: none, Data indications).  Only what exists is cached,
+   * and nav_turn_flow_cache_clear() empties it whenever a permission or
+   * channel is added or removed; expiry is checked on each datagram. */
+  Channel *hot_channel;
+  Permission *hot_channel_perm;
+  NavAddress hot_peer;
+  Permission *hot_peer_perm;    /* NULL: hot_peer unset */
+  Channel *hot_peer_channel;
+
   /* bandwidth: a token bucket of max-bps bytes a second */
   gint64 bucket_time;
   gint64 tokens;
@@ -286,7 +299,8 @@ typedef struct
  * them. */
 typedef struct
 {
-  /* to a UDP client: from one relay socket, or answers of one listener */
+  /* to UDP clients through one listener: what peers sent in one round of
+   * the worker, each frame copied in tx_buf (nav_turn_worker_flush()) */
   NavNetSendBatch tx;
   guint8 tx_buf[NAV_TURN_UDP_BATCH][NAV_TURN_OUT_SIZE];
   int tx_fd;
@@ -298,8 +312,9 @@ typedef struct
   NavNetSendBatch pq;
   RelaySocket *pq_rs;
   gboolean pq_df;
-  /* the clock, read once per dispatch of the relay sockets (permissions
-   * last minutes: one reading serves every datagram of the dispatch) */
+  /* the clock, read once per drain of a listener or relay socket
+   * (permissions and channels last minutes: one reading serves every
+   * datagram of the drain) */
   gint64 relay_now;
 } Batch;
 
@@ -487,6 +502,7 @@ void     nav_turn_count_error         (Worker         *w,
 gsize    nav_turn_handle_stun         (Request        *r);
 void     nav_turn_request_clear       (Request        *r);
 void     nav_turn_handle_channel_data (Worker         *w,
+                                       gint64          now,
                                        Allocation     *alloc,
                                        const guint8   *data,
                                        gsize           len);
@@ -524,6 +540,16 @@ guint    nav_turn_allocation_count    (NavTurnServer  *self);
 
 /* nav-turn-server-relay.c */
 void     nav_turn_peer_flush          (Worker         *w);
+void     nav_turn_worker_flush        (Worker         *w);
+
+static inline void
+nav_turn_flow_cache_clear (Allocation *alloc)
+{
+  alloc->hot_channel = NULL;
+  alloc->hot_channel_perm = NULL;
+  alloc->hot_peer_perm = NULL;
+  alloc->hot_peer_channel = NULL;
+}
 void     nav_turn_relay_to_peer       (Allocation     *alloc,
                                        const NavAddress *peer,
                                        const guint8   *data,

@@ -127,11 +127,12 @@ nav_turn_relay_to_peer (Allocation       *alloc,
 }
 
 /* Frames a datagram from @peer for the client, in place when a channel is
- * bound (the payload has NAV_TURN_HEADROOM bytes in front of it), else as
+ * bound (@ch, NULL if none) (the payload has NAV_TURN_HEADROOM bytes in front of it), else as
  * a Data indication written to @scratch.  Returns the frame and its
  * length. */
 static const guint8 *
 frame_for_client (Allocation       *alloc,
+                  Channel          *ch,
                   const NavAddress *peer,
                   guint8           *payload,
                   gsize             len,
@@ -141,7 +142,6 @@ frame_for_client (Allocation       *alloc,
                   gsize            *frame_len)
 {
   Worker *w = alloc->worker;
-  Channel *ch = g_hash_table_lookup (alloc->channels_by_peer, peer);
   gboolean padded = alloc->conn != NULL;
 
   if (ch != NULL && ch->expires > now)
@@ -191,18 +191,31 @@ frame_for_client (Allocation       *alloc,
     }
 }
 
+/* Sends what is queued for UDP clients.  The queue outlives the relay
+ * socket's drain that filled it (each frame is a copy in tx_buf): what
+ * peers sent to the allocations of one epoll round leaves in one
+ * sendmmsg(2) on the listener, instead of one per relay socket; it is
+ * flushed at the end of the round (nav_turn_worker_flush()), when full,
+ * and when the next datagram leaves from another listener. */
 static void
 tx_flush (Worker *w)
 {
   Batch *b = w->batch;
   NavNetSendResult r = { 0 };
 
-  if (b->tx.n == 0)
+  if (b == NULL || b->tx.n == 0)
     return;
-  /* what one relayed address got for one client, in runs (UDP_SEGMENT) */
+  /* runs for one client leave as one send (UDP_SEGMENT) */
   nav_net_send_batch_flush_gso (&b->tx, b->tx_fd, &r);
   if (r.failed > 0)
     COUNT_N (w, dropped_send_failed, r.failed);
+}
+
+/* The end of a worker's round: nothing stays queued while it waits. */
+void
+nav_turn_worker_flush (Worker *w)
+{
+  tx_flush (w);
 }
 
 /* ------------------------------------------------ peer → client (UDP) */
@@ -230,8 +243,22 @@ relay_datagram (const NavNetDatagram *d,
       COUNT (w, dropped_malformed);
       return;
     }
-  /* RFC 8656 §11.1: only from peers with a permission */
-  if (nav_turn_permission_lookup (alloc, &peer, now) == NULL)
+  /* RFC 8656 §11.1: only from peers with a permission; the peer's
+   * permission and channel looked up once for its run of datagrams */
+  if (alloc->hot_peer_perm == NULL || !nav_address_equal (&alloc->hot_peer, &peer))
+    {
+      Permission *perm = nav_turn_permission_lookup (alloc, &peer, now);
+
+      if (perm == NULL)
+        {
+          COUNT (w, dropped_no_permission);
+          return;
+        }
+      alloc->hot_peer = peer;
+      alloc->hot_peer_perm = perm;
+      alloc->hot_peer_channel = g_hash_table_lookup (alloc->channels_by_peer, &peer);
+    }
+  if (alloc->hot_peer_perm->expires <= now)
     {
       COUNT (w, dropped_no_permission);
       return;
@@ -241,7 +268,15 @@ relay_datagram (const NavNetDatagram *d,
       COUNT (w, dropped_bandwidth);
       return;
     }
-  frame = frame_for_client (alloc, &peer, d->data, d->len, now,
+  if (alloc->conn == NULL)
+    {
+      int fd = nav_turn_worker_listener (w, alloc->key.slot)->fd;
+
+      if (b->tx.n > 0 && b->tx_fd != fd)
+        tx_flush (w);
+      b->tx_fd = fd;
+    }
+  frame = frame_for_client (alloc, alloc->hot_peer_channel, &peer, d->data, d->len, now,
                             b->tx_buf[b->tx.n], NAV_TURN_OUT_SIZE, &frame_len);
   if (frame == NULL)
     return;
@@ -262,23 +297,24 @@ relay_datagram (const NavNetDatagram *d,
     struct sockaddr_storage ss;
     socklen_t sl = nav_address_copy_to_sockaddr (&alloc->key.client, (struct sockaddr *) &ss,
                                                  sizeof ss);
+    guint8 *slot;
 
-    b->tx_fd = nav_turn_worker_listener (w, alloc->key.slot)->fd;
-    nav_net_send_batch_add (&b->tx, frame, frame_len, (struct sockaddr *) &ss, sl);
+    /* a ChannelData frame was written in front of the payload, in the
+     * reader's buffer, which the next drain reuses */
+    slot = b->tx_buf[b->tx.n];
+    if (frame != slot)
+      memcpy (slot, frame, frame_len);
+    nav_net_send_batch_add (&b->tx, slot, frame_len, (struct sockaddr *) &ss, sl);
+    if (nav_net_send_batch_is_full (&b->tx))
+      tx_flush (w);
   }
 }
 
 static void
 relay_batch_done (gpointer user_data)
 {
-  RelaySocket *rs = user_data;
-  Allocation *alloc = rs->alloc;
-  Worker *w = alloc->worker;
+  Allocation *alloc = ((RelaySocket *) user_data)->alloc;
 
-  if (!alloc->dead)
-    tx_flush (w);
-  else
-    w->batch->tx.n = 0;
   if (alloc->conn != NULL && !alloc->dead)
     nav_turn_conn_flush (alloc->conn);
 }
@@ -385,7 +421,8 @@ listener_datagram_full (Listener             *listener,
   if ((data[0] & 0xC0) == 0x40)
     {
       /* the fast path: ChannelData */
-      nav_turn_handle_channel_data (w, alloc, data, len);
+      nav_turn_handle_channel_data (w, handed_over ? nav_turn_now () : batch->relay_now,
+                                    alloc, data, len);
     }
   else if ((data[0] & 0xC0) == 0)
     {
@@ -490,6 +527,7 @@ nav_turn_worker_ready (gpointer tag,
     {
       Listener *listener = tag;
 
+      w->batch->relay_now = nav_turn_now ();
       nav_net_udp_reader_drain (w->reader, listener->fd, &listener_funcs, listener);
     }
   else
@@ -500,7 +538,7 @@ nav_turn_worker_ready (gpointer tag,
        * allocated (dead) until its end, so @rs is valid here */
       if (relay_stopped (rs))
         return;
-      /* the clock, once per drain: permissions last minutes */
+      /* the clock, once per drain (see Batch) */
       w->batch->relay_now = nav_turn_now ();
       nav_net_udp_reader_drain (w->reader, rs->fd, &relay_funcs, rs);
     }

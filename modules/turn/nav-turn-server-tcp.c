@@ -137,7 +137,7 @@ conn_frame (NavNetStream *stream,
   COUNT (CONTROL (self), received);
   if ((data[0] & 0xC0) == 0x40)
     {
-      nav_turn_handle_channel_data (CONTROL (self), conn->alloc, data, len);
+      nav_turn_handle_channel_data (CONTROL (self), nav_turn_now (), conn->alloc, data, len);
       return;
     }
   {

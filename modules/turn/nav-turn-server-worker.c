@@ -129,14 +129,15 @@ sweep_interval (NavTurnServer *self)
   return (gint64) CLAMP (self->tcp_idle_timeout_ms / 2, 10, 1000) * 1000;
 }
 
-/* After each round of a worker: the allocations destroyed in it are
- * freed, and the sweep runs when due. */
+/* After each round of a worker: what it queued for clients leaves, the
+ * allocations destroyed in it are freed, and the sweep runs when due. */
 static gint64
 worker_tick (gint64   now,
              gpointer user_data)
 {
   Worker *w = user_data;
 
+  nav_turn_worker_flush (w);
   if (w->dead_allocations->len > 0)
     g_ptr_array_set_size (w->dead_allocations, 0);
   if (now >= w->next_sweep)

@@ -1157,6 +1157,105 @@ test_expiry (void)
   fixture_free (f);
 }
 
+/* A permission and a channel that expire while their flow is running
+ * (the server keeps what the last datagram of each direction looked up):
+ * the next datagram either way is dropped all the same.  And a client
+ * that alternates between two channels gets each to its own peer. */
+static void
+test_expiry_under_traffic (void)
+{
+  Fixture *f = fixture_new ("permission-lifetime", 1, "channel-lifetime", 1, NULL);
+  Client *c = client_new (f, FALSE, "alice", "secret");
+  NavAddress relay, peer, peer2, from;
+  int pfd = peer_new (&peer), pfd2 = peer_new (&peer2);
+  BindArgs args = { 0x4006, &peer }, args2 = { 0x4007, &peer2 };
+  guint8 buf[64];
+  gssize n;
+
+  allocate (c, &relay);
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CHANNEL_BIND, fill_bind, &args), ==, 0);
+  g_assert_cmpuint (simple_request (c, NAV_STUN_METHOD_CHANNEL_BIND, fill_bind, &args2), ==, 0);
+  for (guint i = 0; i < 3; i++)
+    {
+      send_channel_data (c, 0x4006, (const guint8 *) "one", 3);
+      send_channel_data (c, 0x4007, (const guint8 *) "two", 3);
+      n = peer_recv (pfd, buf, sizeof buf, &from, WAIT_MS);
+      g_assert_cmpmem (buf, n, "one", 3);
+      n = peer_recv (pfd2, buf, sizeof buf, &from, WAIT_MS);
+      g_assert_cmpmem (buf, n, "two", 3);
+      peer_send (pfd, &relay, (const guint8 *) "back", 4);
+      g_assert_cmpuint (client_recv (c, buf, sizeof buf, WAIT_MS), ==, 8);
+      g_assert_cmpuint (buf[0] << 8 | buf[1], ==, 0x4006);
+      g_assert_cmpmem (buf + 4, 4, "back", 4);
+    }
+  g_usleep (1300 * 1000);
+  /* both directions of a flow that was running */
+  send_channel_data (c, 0x4006, (const guint8 *) "late", 4);
+  peer_send (pfd, &relay, (const guint8 *) "late", 4);
+  sync_with_server (c);
+  g_assert_cmpint (recv (pfd, buf, sizeof buf, MSG_DONTWAIT), <, 0);
+  g_assert_cmpuint (client_recv (c, buf, sizeof buf, 100), ==, 0);
+  client_free (c);
+  close (pfd);
+  close (pfd2);
+  g_assert_cmpuint (counter (f, "dropped-no-channel"), ==, 1);
+  g_assert_cmpuint (counter (f, "dropped-no-permission"), ==, 1);
+  g_assert_cmpuint (counter (f, "packets-to-peer"), ==, 6);
+  g_assert_cmpuint (counter (f, "packets-from-peer"), ==, 3);
+  fixture_free (f);
+}
+
+/* What peers send to several allocations in one round of the worker
+ * leaves together, each frame whole and to its own client, in order. */
+static void
+test_relay_many_peers (void)
+{
+  enum { CLIENTS = 6, EACH = 40 };
+  Fixture *f = fixture_new (NULL);
+  Client *c[CLIENTS];
+  NavAddress relay[CLIENTS], peer[CLIENTS];
+  int pfd[CLIENTS];
+  guint8 buf[2048], payload[600];
+
+  for (guint i = 0; i < CLIENTS; i++)
+    {
+      BindArgs args = { 0x4010 + i, &peer[i] };
+
+      c[i] = client_new (f, FALSE, "alice", "secret");
+      pfd[i] = peer_new (&peer[i]);
+      allocate (c[i], &relay[i]);
+      g_assert_cmpuint (simple_request (c[i], NAV_STUN_METHOD_CHANNEL_BIND, fill_bind, &args), ==, 0);
+    }
+  /* interleaved, sizes varying: no two consecutive frames alike */
+  for (guint k = 0; k < EACH; k++)
+    for (guint i = 0; i < CLIENTS; i++)
+      {
+        gsize len = 100 + (k * 37 + i * 11) % 500;
+
+        memset (payload, (int) (i * EACH + k), len);
+        peer_send (pfd[i], &relay[i], payload, len);
+      }
+  for (guint i = 0; i < CLIENTS; i++)
+    for (guint k = 0; k < EACH; k++)
+      {
+        gsize len = 100 + (k * 37 + i * 11) % 500;
+        gsize got = client_recv (c[i], buf, sizeof buf, WAIT_MS);
+
+        g_assert_cmpuint (got, ==, 4 + len);
+        g_assert_cmpuint (buf[0] << 8 | buf[1], ==, 0x4010 + i);
+        g_assert_cmpuint (buf[2] << 8 | buf[3], ==, len);
+        memset (payload, (int) (i * EACH + k), len);
+        g_assert_cmpmem (buf + 4, len, payload, len);
+      }
+  for (guint i = 0; i < CLIENTS; i++)
+    {
+      client_free (c[i]);
+      close (pfd[i]);
+    }
+  g_assert_cmpuint (counter (f, "packets-from-peer"), ==, CLIENTS * EACH);
+  fixture_free (f);
+}
+
 /* Nothing is relayed for a client that has not authenticated. */
 static void
 test_unauthenticated_never_relayed (void)
@@ -2402,6 +2501,8 @@ main (int    argc,
   g_test_add_func ("/turn-server/stale-nonce", test_stale_nonce);
   g_test_add_func ("/turn-server/rest-credentials", test_rest_credentials);
   g_test_add_func ("/turn-server/expiry", test_expiry);
+  g_test_add_func ("/turn-server/expiry-under-traffic", test_expiry_under_traffic);
+  g_test_add_func ("/turn-server/relay-many-peers", test_relay_many_peers);
   g_test_add_func ("/turn-server/unauthenticated-never-relayed", test_unauthenticated_never_relayed);
   g_test_add_func ("/turn-server/ipv6-relay", test_ipv6_relay);
   g_test_add_func ("/turn-server/garbage-flood", test_garbage_flood);
