@@ -18,6 +18,15 @@ Bob (lan1b) receives, each a real nav-share process.
     udp-blocked Bob's host drops every UDP datagram but mDNS's (no TURN
                 server, no relay): the transfer goes over ICE-TCP, and the
                 path printed says so.
+    relay       Bob's host drops every UDP datagram and every TCP segment
+                but those to the signaling server (no TURN server): ICE
+                finds no path, both ends meet at the server's WebSocket
+                relay (`nav-server --signaling --relay`), the file
+                arrives whole and the path printed says so; the server's
+                /stats counts the session and its bytes.
+    relay-quota the same with --relay-quota 256 KiB and a 4 MiB file: the
+                relay cuts the session, both ends fail saying so, and no
+                file is left under its name.
     tamper      a man in the middle (tests/share/share-mitm.c) meets the
                 sender in a room of one signaling server and the receiver
                 in a room of another, with DTLS certificates of its own,
@@ -38,6 +47,7 @@ by NAV_TEST_TIME_SCALE.  Needs root and ip netns: skips (77) without.
 
 SPDX-License-Identifier: LGPL-2.1-or-later
 """
+import json
 import os
 import re
 import signal
@@ -108,7 +118,7 @@ def transfer(lab, src, dst, send_args, receive_args, code, sender=NAV_SHARE, e=N
     """Alice sends, Bob receives; both results."""
     s = start(lab, 'lan1', [sender, 'send', '--code', code, '-t', str(int(40 * SCALE))] + send_args, src, e)
     r = start(lab, 'lan1b', [NAV_SHARE, 'receive', '-t', str(int(40 * SCALE)), '-o', dst] + receive_args + [code],
-              dst)
+              dst, e)
     rr = finish(r, timeout)
     sr = finish(s, timeout)
     return sr, rr
@@ -173,10 +183,10 @@ def lan():
                  first_byte(dst_out)))
 
 
-def signaling_server(l, port):
+def signaling_server(l, port, extra=()):
     """nav-server --signaling on Alice's host; its URL."""
     address = l.addresses['lan1']
-    server = l.spawn('lan1', [NAV_SERVER, '--signaling', '-L', address, '--signaling-port', str(port)],
+    server = l.spawn('lan1', [NAV_SERVER, '--signaling', '-L', address, '--signaling-port', str(port)] + list(extra),
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10 * SCALE
     while l.run('lan1b', ['bash', '-c', 'exec 3<>/dev/tcp/%s/%d' % (address, port)]).returncode != 0:
@@ -272,6 +282,81 @@ def udp_blocked():
             if f1.read() != f2.read():
                 fail('notes.txt differs')
         print('UDP blocked: %s' % path[0])
+
+
+def block_all_but(l, node, address, port):
+    """@node's host drops UDP and TCP but TCP to address:port."""
+    l.run(node, ['nft', '-f', '-'], check=True, input=(
+        'table inet share_block {\n'
+        '  chain out { type filter hook output priority 0; oif lo accept;\n'
+        '    ip daddr %s tcp dport %d accept; meta l4proto { tcp, udp } drop; }\n'
+        '  chain in { type filter hook input priority 0; iif lo accept;\n'
+        '    ip saddr %s tcp sport %d accept; meta l4proto { tcp, udp } drop; }\n'
+        '}\n' % (address, port, address, port)))
+
+
+def server_stats(l, address, port):
+    out = l.run('lan1', ['curl', '-s', 'http://%s:%d/stats' % (address, port)]).stdout
+    return json.loads(out)
+
+
+def relay_env():
+    """ICE gets 2 s before the relay (6 s by default)."""
+    e = env()
+    e['NAV_SHARE_RELAY_AFTER_MS'] = '2000'
+    return e
+
+
+def relay():
+    with lab() as l:
+        src, dst = dirs(l)
+        port = 18000 + os.getpid() % 1000
+        url = signaling_server(l, port, ['--relay'])
+        block_all_but(l, 'lan1b', l.addresses['lan1'], port)
+        write(os.path.join(src, 'video.bin'), os.urandom(3 * 1024 * 1024))
+        t0 = time.monotonic()
+        (src_rc, src_out), (dst_rc, dst_out) = transfer(l, src, dst, ['--signal', url, 'video.bin'],
+                                                        ['--yes', '--signal', url], '31-apple-river', e=relay_env())
+        if src_rc != 0 or dst_rc != 0:
+            fail('the transfer through the relay failed:\n%s\n%s' % (src_out, dst_out))
+        for out in (src_out, dst_out):
+            if 'Connected through the WebSocket relay' not in out:
+                fail('the relay was not used:\n%s' % out)
+        with open(os.path.join(src, 'video.bin'), 'rb') as f1, open(os.path.join(dst, 'video.bin'), 'rb') as f2:
+            if f1.read() != f2.read():
+                fail('video.bin differs')
+        stats = server_stats(l, l.addresses['lan1'], port)
+        if stats.get('relay-sessions-total') != 1 or stats.get('relay-bytes', 0) < 3 * 1024 * 1024:
+            fail('the relay did not count the session: %s' % stats)
+        health = json.loads(l.run('lan1', ['curl', '-s', 'http://%s:%d/health' % (l.addresses['lan1'], port)]).stdout)
+        if health.get('relay') != 'ok':
+            fail('/health does not show the relay: %s' % health)
+        print('relay: %s in %.1f s; /stats: sessions %d, bytes %d, refused %d'
+              % ([x for x in dst_out.splitlines() if x.startswith('Connected')][0], time.monotonic() - t0,
+                 stats['relay-sessions-total'], stats['relay-bytes'], stats['relay-refused']))
+
+
+def relay_quota():
+    with lab() as l:
+        src, dst = dirs(l)
+        port = 18000 + os.getpid() % 1000
+        url = signaling_server(l, port, ['--relay', '--relay-quota', str(256 * 1024)])
+        block_all_but(l, 'lan1b', l.addresses['lan1'], port)
+        write(os.path.join(src, 'big.bin'), os.urandom(4 * 1024 * 1024))
+        (src_rc, src_out), (dst_rc, dst_out) = transfer(l, src, dst, ['--signal', url, '-t', str(int(8 * SCALE)),
+                                                                      'big.bin'],
+                                                        ['--yes', '--signal', url], '32-apple-river', e=relay_env())
+        if dst_rc == 0:
+            fail('the quota did not cut the session:\n%s\n%s' % (src_out, dst_out))
+        if '4413' not in dst_out and '4413' not in src_out:
+            fail('neither end said the quota was spent:\n%s\n%s' % (src_out, dst_out))
+        if os.path.exists(os.path.join(dst, 'big.bin')):
+            fail('big.bin is under its final name')
+        stats = server_stats(l, l.addresses['lan1'], port)
+        if stats.get('relay-quota-closed', 0) < 1:
+            fail('the relay did not count the quota: %s' % stats)
+        print('quota: %s; /stats: %s' % ([x for x in dst_out.splitlines() if 'relay' in x][-1],
+                                         {k: v for k, v in stats.items() if k.startswith('relay')}))
 
 
 def tamper():
@@ -396,5 +481,7 @@ if __name__ == '__main__':
         'tamper': tamper,
         'udp-blocked': udp_blocked,
         'resume': resume,
+        'relay': relay,
+        'relay-quota': relay_quota,
         'disk-full': disk_full,
     }))
