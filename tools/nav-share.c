@@ -46,6 +46,9 @@
  * with UDP and TCP blocked the checks may go on far longer before
  * they fail (RFC 8445 §8.1.2 leaves it to the agent). */
 #define RELAY_AFTER_MS 6000
+/* With a TURN server, whose allocations and permissions take round
+ * trips of their own, ICE gets longer. */
+#define RELAY_AFTER_TURN_MS 15000
 
 /* ------------------------------------------------------------ the end */
 
@@ -580,12 +583,18 @@ on_negotiated_relay (NavSignalingSession *session,
 {
   NavShare *share = user_data;
   const gchar *env = g_getenv ("NAV_SHARE_RELAY_AFTER_MS");
+  guint after = RELAY_AFTER_MS;
+  guint i;
 
+  for (i = 0; share->ice_servers != NULL && share->ice_servers[i] != NULL; i++)
+    if (g_str_has_prefix (share->ice_servers[i], "turn"))
+      after = RELAY_AFTER_TURN_MS;
+  if (env != NULL)
+    after = (guint) g_ascii_strtoull (env, NULL, 10);
   if (share->transport == NULL || share->connected || share->relay_timer_id != 0 ||
       nav_share_relay_channel_is_relayed (share->transport))
     return;
-  share->relay_timer_id = g_timeout_add (env != NULL ? (guint) g_ascii_strtoull (env, NULL, 10) : RELAY_AFTER_MS,
-                                         on_relay_timer, share);
+  share->relay_timer_id = g_timeout_add (after, on_relay_timer, share);
 }
 
 static void

@@ -24,6 +24,9 @@ Bob (lan1b) receives, each a real nav-share process.
                 relay (`nav-server --signaling --relay`), the file
                 arrives whole and the path printed says so; the server's
                 /stats counts the session and its bytes.
+    relay-turn  the same, but both ends have a TURN server Bob reaches
+                over TCP (turn:…?transport=tcp): the TURN path is used,
+                the WebSocket relay is not.
     relay-quota the same with --relay-quota 256 KiB and a 4 MiB file: the
                 relay cuts the session, both ends fail saying so, and no
                 file is left under its name.
@@ -284,15 +287,16 @@ def udp_blocked():
         print('UDP blocked: %s' % path[0])
 
 
-def block_all_but(l, node, address, port):
-    """@node's host drops UDP and TCP but TCP to address:port."""
+def block_all_but(l, node, address, *ports):
+    """@node's host drops UDP and TCP but TCP to address:ports."""
+    ports = ', '.join(str(p) for p in ports)
     l.run(node, ['nft', '-f', '-'], check=True, input=(
         'table inet share_block {\n'
         '  chain out { type filter hook output priority 0; oif lo accept;\n'
-        '    ip daddr %s tcp dport %d accept; meta l4proto { tcp, udp } drop; }\n'
+        '    ip daddr %s tcp dport { %s } accept; meta l4proto { tcp, udp } drop; }\n'
         '  chain in { type filter hook input priority 0; iif lo accept;\n'
-        '    ip saddr %s tcp sport %d accept; meta l4proto { tcp, udp } drop; }\n'
-        '}\n' % (address, port, address, port)))
+        '    ip saddr %s tcp sport { %s } accept; meta l4proto { tcp, udp } drop; }\n'
+        '}\n' % (address, ports, address, ports)))
 
 
 def server_stats(l, address, port):
@@ -334,6 +338,41 @@ def relay():
         print('relay: %s in %.1f s; /stats: sessions %d, bytes %d, refused %d'
               % ([x for x in dst_out.splitlines() if x.startswith('Connected')][0], time.monotonic() - t0,
                  stats['relay-sessions-total'], stats['relay-bytes'], stats['relay-refused']))
+
+
+def relay_turn():
+    """The relay is there, but so is a TURN server Bob reaches over TCP:
+    ICE's TURN path wins and the relay is not used."""
+    with lab() as l:
+        src, dst = dirs(l)
+        port = 18000 + os.getpid() % 1000
+        turn_port = port + 1000
+        address = l.addresses['lan1']
+        url = signaling_server(l, port, ['--relay'])
+        turn = l.spawn('lan1', [NAV_SERVER, '--turn', '--listening-ip=' + address, '--relay-ip=' + address,
+                                '--listening-port=%d' % turn_port, '--no-tls', '--realm=nav-share.test',
+                                '--lt-cred-mech', '--user=alice:s3cret', '--threads=0',
+                                '--allowed-peer-ip=198.18.0.0-198.19.255.255'],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        block_all_but(l, 'lan1b', address, port, turn_port)
+        write(os.path.join(src, 'turn.bin'), os.urandom(1024 * 1024))
+        ice = ['--ice-server', 'turn:%s:%d?transport=tcp' % (address, turn_port), '--turn-user', 'alice',
+               '--turn-password', 's3cret']
+        (src_rc, src_out), (dst_rc, dst_out) = transfer(l, src, dst, ['--signal', url, 'turn.bin'] + ice,
+                                                        ['--yes', '--signal', url] + ice, '33-apple-river')
+        turn.terminate()
+        if src_rc != 0 or dst_rc != 0:
+            fail('the transfer through TURN failed:\n%s\n%s' % (src_out, dst_out))
+        path = [x for x in dst_out.splitlines() if x.startswith('Connected')]
+        if not path or 'through a TURN relay' not in path[0]:
+            fail('TURN was not used: %s\n%s' % (path, dst_out))
+        with open(os.path.join(src, 'turn.bin'), 'rb') as f1, open(os.path.join(dst, 'turn.bin'), 'rb') as f2:
+            if f1.read() != f2.read():
+                fail('turn.bin differs')
+        stats = server_stats(l, address, port)
+        if stats.get('relay-sessions-total') != 0:
+            fail('the WebSocket relay was used beside TURN: %s' % stats)
+        print('with TURN: %s; the WebSocket relay unused' % path[0])
 
 
 def relay_quota():
@@ -483,5 +522,6 @@ if __name__ == '__main__':
         'resume': resume,
         'relay': relay,
         'relay-quota': relay_quota,
+        'relay-turn': relay_turn,
         'disk-full': disk_full,
     }))
