@@ -867,6 +867,49 @@ lan_browse (NavShare *share,
   return nav_discovery_start (share->discovery, error);
 }
 
+/* ------------------------------------------------------------ the config file */
+
+/* $XDG_CONFIG_HOME/netavanue/share.conf (~/.config/… by default), a
+ * GKeyFile whose [share] group gives what the command line did not:
+ *
+ *   [share]
+ *   signal=wss://signal.example.org/
+ *   ice-servers=stun:stun.example.org:3478;turn:turn.example.org:3478?transport=tcp
+ *   turn-user=alice
+ *   turn-password=…
+ *   relay=none
+ *
+ * A missing file is no error; a broken one is (what it meant is unknown). */
+static gboolean
+read_config (NavShare *share,
+             GError  **error)
+{
+  g_autoptr (GKeyFile) file = g_key_file_new ();
+  g_autofree gchar *path = g_build_filename (g_get_user_config_dir (), "netavanue", "share.conf", NULL);
+  g_autoptr (GError) local_error = NULL;
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Cannot read %s: %s"), path,
+                   local_error->message);
+      return FALSE;
+    }
+  if (share->signal_uri == NULL)
+    share->signal_uri = g_key_file_get_string (file, "share", "signal", NULL);
+  if (share->ice_servers == NULL)
+    share->ice_servers = g_key_file_get_string_list (file, "share", "ice-servers", NULL, NULL);
+  if (share->turn_user == NULL)
+    share->turn_user = g_key_file_get_string (file, "share", "turn-user", NULL);
+  if (share->turn_password == NULL)
+    share->turn_password = g_key_file_get_string (file, "share", "turn-password", NULL);
+  if (share->relay_uri == NULL)
+    share->relay_uri = g_key_file_get_string (file, "share", "relay", NULL);
+  g_debug ("nav-share: read %s", path);
+  return TRUE;
+}
+
 /* ------------------------------------------------------------ main */
 
 /* The embedded signaling server logs its events as messages: for a
@@ -994,6 +1037,8 @@ main (int    argc,
     { "relay", 0, 0, G_OPTION_ARG_STRING, &share.relay_uri,
       N_("when ICE finds no path, relay through this WebSocket relay (default: the --signal server's /relay; "
          "“none”: never)"), N_("URL") },
+    { "no-config", 0, 0, G_OPTION_ARG_NONE, &share.no_config,
+      N_("ignore $XDG_CONFIG_HOME/netavanue/share.conf (default --signal, --ice-server, TURN, --relay)"), NULL },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &share.output, N_("receive: into this directory"), N_("DIR") },
     { "yes", 'y', 0, G_OPTION_ARG_NONE, &share.yes, N_("receive: accept without asking"), NULL },
     { "overwrite", 0, 0, G_OPTION_ARG_NONE, &share.overwrite, N_("receive: replace existing files"), NULL },
@@ -1086,6 +1131,12 @@ main (int    argc,
           cleanup (&share);
           return 1;
         }
+    }
+  if (!share.no_config && !read_config (&share, &error))
+    {
+      g_printerr (_("nav-share: %s\n"), error->message);
+      cleanup (&share);
+      return 1;
     }
   /* The relay of the signaling server, when it is one (not the LAN's). */
   if (g_strcmp0 (share.relay_uri, "none") == 0)

@@ -55,6 +55,7 @@ struct _NavShare
   gchar *turn_user;
   gchar *turn_password;
   gchar *relay_uri;             /* the WebSocket relay when ICE fails; NULL: none */
+  gboolean no_config;           /* share.conf not read */
   gchar *text;
   gchar *output;
   gboolean yes;

@@ -30,6 +30,10 @@ Bob (lan1b) receives, each a real nav-share process.
     relay-quota the same with --relay-quota 256 KiB and a 4 MiB file: the
                 relay cuts the session, both ends fail saying so, and no
                 file is left under its name.
+    config      no --signal on either command line: both read it from
+                $XDG_CONFIG_HOME/netavanue/share.conf and meet through
+                that server; a broken file is a clear error, --no-config
+                ignores it.
     tamper      a man in the middle (tests/share/share-mitm.c) meets the
                 sender in a room of one signaling server and the receiver
                 in a room of another, with DTLS certificates of its own,
@@ -340,6 +344,42 @@ def relay():
                  stats['relay-sessions-total'], stats['relay-bytes'], stats['relay-refused']))
 
 
+def config():
+    with lab() as l:
+        src, dst = dirs(l)
+        url = signaling_server(l, 18000 + os.getpid() % 1000)
+        home = tempfile.mkdtemp(prefix='config-', dir=l.workdir)
+        os.makedirs(os.path.join(home, 'netavanue'))
+        conf = os.path.join(home, 'netavanue', 'share.conf')
+        with open(conf, 'w') as f:
+            f.write('# nav-share defaults\n[share]\nsignal=%s\nice-servers=stun:%s:3478\n'
+                    % (url, l.addresses['lan1']))
+        e = env()
+        e['XDG_CONFIG_HOME'] = home
+        # mDNS is off: only the configured server can bring them together.
+        e['NAV_MDNS_INTERFACES'] = 'none'
+        write(os.path.join(src, 'conf.txt'), os.urandom(64 * 1024))
+        (src_rc, src_out), (dst_rc, dst_out) = transfer(l, src, dst, ['conf.txt'], ['--yes'], '34-apple-river', e=e)
+        if src_rc != 0 or dst_rc != 0:
+            fail('the transfer with share.conf failed:\n%s\n%s' % (src_out, dst_out))
+        if '--signal ' + url not in src_out:
+            fail('the sender did not use the configured server:\n%s' % src_out)
+        with open(os.path.join(src, 'conf.txt'), 'rb') as f1, open(os.path.join(dst, 'conf.txt'), 'rb') as f2:
+            if f1.read() != f2.read():
+                fail('conf.txt differs')
+        print('share.conf: %s' % [x for x in src_out.splitlines() if x.startswith('On the other')][0])
+        with open(conf, 'w') as f:
+            f.write('[share\nsignal=\n')
+        r = l.run('lan1b', [NAV_SHARE, 'receive', '-t', '2', '35-apple-river'], env=e)
+        if r.returncode != 1 or 'share.conf' not in r.stderr:
+            fail('a broken share.conf was not a clear error (%d): %s' % (r.returncode, r.stderr))
+        print('broken share.conf: %s' % r.stderr.strip())
+        r = l.run('lan1b', [NAV_SHARE, 'receive', '--no-config', '-t', '1', '35-apple-river'], env=e)
+        if 'share.conf' in r.stderr or 'no sender' not in r.stderr:
+            fail('--no-config read the file: %s' % r.stderr)
+        print('--no-config: %s' % r.stderr.strip())
+
+
 def relay_turn():
     """The relay is there, but so is a TURN server Bob reaches over TCP:
     ICE's TURN path wins and the relay is not used."""
@@ -523,5 +563,6 @@ if __name__ == '__main__':
         'relay': relay,
         'relay-quota': relay_quota,
         'relay-turn': relay_turn,
+        'config': config,
         'disk-full': disk_full,
     }))
