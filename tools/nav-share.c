@@ -723,6 +723,15 @@ setup_connection (NavShare *share)
   share->pc = g_object_new (NAV_TYPE_PEER_CONNECTION, "data-channels", TRUE, NULL);
   if (share->loopback)
     add_local_addresses (nav_peer_connection_get_agent (share->pc));
+  /* Consent (RFC 7675 §5.1): 30 s without it fails the path and calls
+   * for an ICE restart; tests of a network change shorten it. */
+  if (g_getenv ("NAV_SHARE_CONSENT_TIMEOUT_MS") != NULL)
+    {
+      guint timeout = (guint) g_ascii_strtoull (g_getenv ("NAV_SHARE_CONSENT_TIMEOUT_MS"), NULL, 10);
+
+      g_object_set (nav_peer_connection_get_agent (share->pc), "consent-timeout", MAX (timeout, 100u),
+                    "consent-interval", MAX (timeout / 4, 25u), NULL);
+    }
   for (i = 0; share->ice_servers != NULL && share->ice_servers[i] != NULL; i++)
     if (!nav_peer_connection_add_ice_server (share->pc, share->ice_servers[i], share->turn_user,
                                              share->turn_password, &error))
@@ -732,9 +741,7 @@ setup_connection (NavShare *share)
       }
   if (share->relay_uri != NULL)
     {
-      g_autoptr (NavChannel) ice = nav_agent_get_channel (nav_peer_connection_get_agent (share->pc), 1, 1);
-
-      share->transport = nav_share_relay_channel_new (ice);
+      share->transport = nav_share_relay_channel_new (nav_peer_connection_get_agent (share->pc), 1, 1);
       g_signal_connect (share->transport, "state-changed", G_CALLBACK (on_transport_state), share);
       if (!nav_peer_connection_set_transport_channel (share->pc, NAV_CHANNEL (share->transport), &error))
         {

@@ -40,6 +40,11 @@ struct _NavShareRelayChannel
   GObject parent_instance;
 
   NavChannel *ice;
+  NavAgent *agent;
+  guint stream_id;
+  guint component_id;
+  gulong component_state_id;
+  gboolean ice_usable;          /* the component is connected or ready */
   gulong ice_state_id;
   gulong ice_writable_id;
   NavChannelState state;
@@ -96,18 +101,42 @@ on_ice_receive (NavChannel   *ice,
     self->recv_func (NAV_CHANNEL (self), data, len, self->recv_data);
 }
 
-/* ICE's states pass through, but for its failure: the DTLS channel
- * above would close with it, and the relay may still come. */
+/* ICE's channel is open when it is and the component is connected: the
+ * peer connection counts ICE connected while this channel is open, so a
+ * component that failed (consent lost, RFC 7675 §5.1) must not look
+ * open.  ICE's failure is not passed on as a close: the DTLS channel
+ * above would close with it, and an ICE restart or the relay may still
+ * come. */
+static void
+update_ice_state (NavShareRelayChannel *self)
+{
+  if (self->relayed)
+    return;
+  set_state (self, self->ice_usable && nav_channel_get_state (self->ice) == NAV_CHANNEL_STATE_OPEN
+                     ? NAV_CHANNEL_STATE_OPEN : NAV_CHANNEL_STATE_CONNECTING);
+}
+
 static void
 on_ice_state (NavChannel      *ice,
               NavChannelState  state,
               gpointer         user_data)
 {
+  update_ice_state (user_data);
+}
+
+static void
+on_component_state (NavAgent *agent,
+                    guint     stream_id,
+                    guint     component_id,
+                    guint     state,
+                    gpointer  user_data)
+{
   NavShareRelayChannel *self = user_data;
 
-  if (self->relayed || state >= NAV_CHANNEL_STATE_CLOSING)
+  if (stream_id != self->stream_id || component_id != self->component_id)
     return;
-  set_state (self, state);
+  self->ice_usable = state == NAV_COMPONENT_STATE_CONNECTED || state == NAV_COMPONENT_STATE_READY;
+  update_ice_state (self);
 }
 
 static void
@@ -410,14 +439,23 @@ nav_share_relay_channel_iface_init (NavChannelInterface *iface)
 /* ------------------------------------------------------------ life */
 
 NavShareRelayChannel *
-nav_share_relay_channel_new (NavChannel *ice)
+nav_share_relay_channel_new (NavAgent *agent,
+                             guint     stream_id,
+                             guint     component_id)
 {
   NavShareRelayChannel *self = g_object_new (NAV_SHARE_TYPE_RELAY_CHANNEL, NULL);
+  NavChannel *ice = nav_agent_get_channel (agent, stream_id, component_id);
+  guint state = nav_agent_get_component_state (agent, stream_id, component_id);
 
-  self->ice = g_object_ref (ice);
-  self->state = nav_channel_get_state (ice);
-  if (self->state >= NAV_CHANNEL_STATE_CLOSING)
-    self->state = NAV_CHANNEL_STATE_CONNECTING;
+  self->ice = ice;
+  self->agent = g_object_ref (agent);
+  self->stream_id = stream_id;
+  self->component_id = component_id;
+  self->ice_usable = state == NAV_COMPONENT_STATE_CONNECTED || state == NAV_COMPONENT_STATE_READY;
+  self->state = self->ice_usable && nav_channel_get_state (ice) == NAV_CHANNEL_STATE_OPEN
+                  ? NAV_CHANNEL_STATE_OPEN : NAV_CHANNEL_STATE_CONNECTING;
+  self->component_state_id = g_signal_connect (agent, "component-state-changed",
+                                               G_CALLBACK (on_component_state), self);
   nav_channel_set_receive_func (ice, on_ice_receive, self, NULL);
   self->ice_state_id = g_signal_connect (ice, "state-changed", G_CALLBACK (on_ice_state), self);
   self->ice_writable_id = g_signal_connect (ice, "writable", G_CALLBACK (on_ice_writable), self);
@@ -435,6 +473,11 @@ nav_share_relay_channel_dispose (GObject *object)
       g_clear_signal_handler (&self->ice_writable_id, self->ice);
       nav_channel_set_receive_func (self->ice, NULL, NULL, NULL);
       g_clear_object (&self->ice);
+    }
+  if (self->agent != NULL)
+    {
+      g_clear_signal_handler (&self->component_state_id, self->agent);
+      g_clear_object (&self->agent);
     }
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);

@@ -13,7 +13,9 @@ G_BEGIN_DECLS
 #define NAV_SHARE_TYPE_RELAY_CHANNEL (nav_share_relay_channel_get_type ())
 G_DECLARE_FINAL_TYPE (NavShareRelayChannel, nav_share_relay_channel, NAV_SHARE, RELAY_CHANNEL, GObject)
 
-NavShareRelayChannel *nav_share_relay_channel_new          (NavChannel           *ice);
+NavShareRelayChannel *nav_share_relay_channel_new          (NavAgent             *agent,
+                                                            guint                 stream_id,
+                                                            guint                 component_id);
 gboolean              nav_share_relay_channel_start_relay  (NavShareRelayChannel *self,
                                                             const gchar          *url,
                                                             const gchar          *session,
