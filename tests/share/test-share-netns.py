@@ -47,7 +47,12 @@ Bob (lan1b) receives, each a real nav-share process.
                 $XDG_CONFIG_HOME/netavanue/share.conf and meet through
                 that server; a broken file is a clear error, --no-config
                 ignores it.
-    tamper      a man in the middle (tests/share/share-mitm.c) meets the
+    nat-matrix  Alice and Bob behind each pair of NATs of the lab's
+                matrix (full-cone, port-restricted-cone, symmetric and a
+                second symmetric, one peer behind each), the signaling,
+                STUN and TURN servers on the public side: every transfer
+                arrives whole, over the path each pair allows; two
+                symmetric NATs go through TURN. (tests/share/share-mitm.c) meets the
                 sender in a room of one signaling server and the receiver
                 in a room of another, with DTLS certificates of its own,
                 and relays the control messages unchanged: the right code
@@ -408,6 +413,52 @@ def network_change():
               % (old, new, at, size, path[0], time.monotonic() - t0, carried[0]))
 
 
+def nat_matrix():
+    kinds = ['full-cone', 'port-restricted-cone', 'symmetric', 'symmetric']
+    with natlab.Lab(kinds, stun=True, probe_server=False) as l:
+        port = 18000 + os.getpid() % 1000
+        turn_port = port + 1000
+        srv = natlab.SERVER_IP
+        l.spawn('srv', [NAV_SERVER, '--signaling', '-L', srv, '--signaling-port', str(port)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        l.spawn('srv', [NAV_SERVER, '--turn', '--listening-ip=' + srv, '--relay-ip=' + srv,
+                        '--listening-port=%d' % turn_port, '--no-tls', '--realm=nav-share.test',
+                        '--lt-cred-mech', '--user=alice:s3cret', '--threads=0',
+                        '--allowed-peer-ip=100.64.0.0-100.127.255.255'],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10 * SCALE
+        while l.run('lan1', ['bash', '-c', 'exec 3<>/dev/tcp/%s/%d' % (srv, port)]).returncode != 0:
+            if time.monotonic() > deadline:
+                fail('nav-server --signaling did not start on the public side')
+            time.sleep(0.1)
+        url = 'ws://%s:%d/' % (srv, port)
+        ice = ['--signal', url, '--relay', 'none', '--ice-server', 'stun:%s:3478' % srv,
+               '--ice-server', 'turn:%s:%d' % (srv, turn_port), '--turn-user', 'alice', '--turn-password', 's3cret']
+        results = []
+        for i in range(len(kinds)):
+            for j in range(i + 1, len(kinds)):
+                a, b = 'lan%d' % (i + 1), 'lan%d' % (j + 1)
+                src = tempfile.mkdtemp(prefix='src-', dir=l.workdir)
+                dst = tempfile.mkdtemp(prefix='dst-', dir=l.workdir)
+                write(os.path.join(src, 'm.bin'), os.urandom(512 * 1024))
+                code = '%d-apple-river' % (40 + 10 * i + j)
+                s = start(l, a, [NAV_SHARE, 'send', '--code', code, '-t', str(int(40 * SCALE)), 'm.bin'] + ice, src)
+                r = start(l, b, [NAV_SHARE, 'receive', '--yes', '-t', str(int(40 * SCALE)), '-o', dst] + ice + [code],
+                          dst)
+                dst_rc, dst_out = finish(r)
+                src_rc, src_out = finish(s)
+                if src_rc != 0 or dst_rc != 0:
+                    fail('%s ↔ %s failed:\n%s\n%s' % (kinds[i], kinds[j], src_out, dst_out))
+                with open(os.path.join(src, 'm.bin'), 'rb') as f1, open(os.path.join(dst, 'm.bin'), 'rb') as f2:
+                    if f1.read() != f2.read():
+                        fail('%s ↔ %s: m.bin differs' % (kinds[i], kinds[j]))
+                path = [x for x in dst_out.splitlines() if x.startswith('Connected')][0]
+                if kinds[i] == kinds[j] == 'symmetric' and 'TURN' not in path:
+                    fail('two symmetric NATs did not go through TURN: %s' % path)
+                results.append('%s ↔ %s: %s' % (kinds[i], kinds[j], path))
+        print('\n'.join(results))
+
+
 def config():
     with lab() as l:
         src, dst = dirs(l)
@@ -628,6 +679,7 @@ if __name__ == '__main__':
         'relay-quota': relay_quota,
         'relay-turn': relay_turn,
         'config': config,
+        'nat-matrix': nat_matrix,
         'network-change': network_change,
         'disk-full': disk_full,
     }))

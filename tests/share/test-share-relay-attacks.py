@@ -136,18 +136,24 @@ def hexid():
     return os.urandom(32).hex()
 
 
+def pair(port, session=None, token=None):
+    """Two ends joined in one session: (first, second, session, token)."""
+    session, token = session or hexid(), token or hexid()
+    a, b = Ws(port), Ws(port)
+    a.hello(session, token)
+    a.expect_text('wait')
+    b.hello(session, token)
+    a.expect_text('go')
+    b.expect_text('go')
+    return a, b, session, token
+
+
 def main():
     port = 21000 + os.getpid() % 2000
     p = server(port)
     try:
         # pair
-        session, token = hexid(), hexid()
-        a, b = Ws(port), Ws(port)
-        a.hello(session, token)
-        a.expect_text('wait')
-        b.hello(session, token)
-        a.expect_text('go')
-        b.expect_text('go')
+        a, b, session, token = pair(port)
         for src, dst, data in ((a, b, os.urandom(1200)), (b, a, os.urandom(60000)), (a, b, b'')):
             src.send(2, data)
             opcode, got = dst.recv()
@@ -195,13 +201,7 @@ def main():
         d.send(1, b'text in a session')
         d.expect_close(1002)
         f.expect_close(4410)     # its other end went
-        s3, t3 = hexid(), hexid()
-        m, n = Ws(port), Ws(port)
-        m.hello(s3, t3)
-        m.expect_text('wait')
-        n.hello(s3, t3)
-        m.expect_text('go')
-        n.expect_text('go')
+        m, n, _, _ = pair(port)
         m.send(2, os.urandom(70000))
         m.expect_close(1009)
         after = stats(port)
@@ -212,13 +212,7 @@ def main():
         print('garbage refused and counted: relay-garbage +%d, relay-refused +%d' % (garbage, refused))
 
         # pressure
-        s4, t4 = hexid(), hexid()
-        w, r = Ws(port), Ws(port)
-        w.hello(s4, t4)
-        w.expect_text('wait')
-        r.hello(s4, t4)
-        w.expect_text('go')
-        r.expect_text('go')
+        w, r, _, _ = pair(port)
         w.s.setblocking(False)
         frame = bytes([0x82, 0x80 | 126]) + struct.pack('!H', 60000) + b'\0\0\0\0' + bytes(60000)
         sent, stalled_since = 0, None
@@ -242,13 +236,7 @@ def main():
         # idle: a server whose sessions idle out after 1 s
         q = server(port + 1, '--relay-idle-timeout', '1')
         try:
-            s5, t5 = hexid(), hexid()
-            x, y = Ws(port + 1), Ws(port + 1)
-            x.hello(s5, t5)
-            x.expect_text('wait')
-            y.hello(s5, t5)
-            x.expect_text('go')
-            y.expect_text('go')
+            x, y, _, _ = pair(port + 1)
             t0 = time.monotonic()
             codes = set()
             for end in (x, y):
