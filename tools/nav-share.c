@@ -544,8 +544,8 @@ on_restart_timeout (gpointer user_data)
 static gboolean
 start_relay (NavShare *share)
 {
-  NavSessionDescription *local = nav_peer_connection_get_local_description (share->pc);
-  NavSessionDescription *remote = nav_peer_connection_get_remote_description (share->pc);
+  g_autoptr (NavSessionDescription) local = nav_peer_connection_get_local_description (share->pc);
+  g_autoptr (NavSessionDescription) remote = nav_peer_connection_get_remote_description (share->pc);
   g_autofree gchar *session = NULL, *token = NULL;
   g_autoptr (GError) error = NULL;
 

@@ -115,7 +115,7 @@ class Ws:
 
 def server(port, *extra):
     p = subprocess.Popen([NAV_SERVER, '--signaling', '-L', '127.0.0.1', '--signaling-port', str(port), '--relay']
-                         + list(extra), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                         + list(extra), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 10 * SCALE
     while True:
         try:
@@ -125,6 +125,14 @@ def server(port, *extra):
             if time.monotonic() > deadline or p.poll() is not None:
                 fail('nav-server --relay did not start')
             time.sleep(0.05)
+
+
+def stop(p):
+    """SIGTERM: the server ends cleanly (under ASan: without a leak)."""
+    p.terminate()
+    _, err = p.communicate(timeout=30 * SCALE)
+    if p.returncode != 0:
+        fail('nav-server ended with status %d:\n%s' % (p.returncode, err[-4000:]))
 
 
 def stats(port):
@@ -246,14 +254,12 @@ def main():
             if 4408 not in codes:
                 fail('the idle session was not closed for idleness: %s' % codes)
         finally:
-            q.terminate()
-            q.wait()
+            stop(q)
         print('idle session closed after %.1f s' % (time.monotonic() - t0))
         final = stats(port)
         print('/stats: %s' % {k: v for k, v in final.items() if k.startswith('relay')})
     finally:
-        p.terminate()
-        p.wait()
+        stop(p)
     return 0
 
 
