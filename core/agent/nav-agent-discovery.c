@@ -406,6 +406,21 @@ has_host_on (AgentComponent   *component,
   return FALSE;
 }
 
+/* The highest numeric foundation of the component's candidates. */
+static guint64
+highest_foundation (AgentComponent *component)
+{
+  GPtrArray *arrays[] = { component->local, component->discovery };
+  guint64 highest = 0;
+  guint a, i;
+
+  for (a = 0; a < G_N_ELEMENTS (arrays); a++)
+    for (i = 0; i < arrays[a]->len; i++)
+      highest = MAX (highest, g_ascii_strtoull (((NavCandidate *) g_ptr_array_index (arrays[a], i))->foundation,
+                                                NULL, 10));
+  return highest;
+}
+
 /* An ICE restart after a network change (RFC 8445 §9: "a change in the
  * addresses"): the interfaces' addresses that have no host candidate
  * yet (a new address, a second interface) get theirs, announced as
@@ -445,6 +460,19 @@ nav_agent_gather_new_addresses (NavAgent    *agent,
       candidates = nav_host_gatherer_gather_sync (host, stream->id, component->id);
       /* The gatherer owns the new sockets: it lives with the component. */
       g_ptr_array_add (component->gatherers, host);
+      /* Its foundations count from 1 as the first gatherer's did: after
+       * the highest in use, so that a new base never shares the
+       * foundation of an old one (RFC 8445 §5.1.1.3), which would make
+       * the checks take their pairs for the old ones. */
+      for (j = 0; j < candidates->len; j++)
+        {
+          NavCandidate *c = g_ptr_array_index (candidates, j);
+          gchar foundation[NAV_CANDIDATE_MAX_FOUNDATION];
+
+          g_snprintf (foundation, sizeof foundation, "%" G_GUINT64_FORMAT,
+                      highest_foundation (component) + g_ascii_strtoull (c->foundation, NULL, 10));
+          nav_candidate_set_foundation (c, foundation);
+        }
       for (j = 0; j < candidates->len; j++)
         on_candidate_gathered (NAV_GATHERER (host), g_ptr_array_index (candidates, j), agent);
     }

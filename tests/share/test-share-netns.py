@@ -39,10 +39,6 @@ Bob (lan1b) receives, each a real nav-share process.
                 ICE through the signaling session, the new address
                 carries the rest, and the file is whole with nothing sent
                 twice (the sender carried exactly its size, in one run).
-                Not in the meson suite yet: the new path found is ICE-TCP
-                (the new address's UDP pair is not checked), about 10 s
-                late, and on a loaded machine the SCTP association gives
-                up first about one run in three.
     config      no --signal on either command line: both read it from
                 $XDG_CONFIG_HOME/netavanue/share.conf and meet through
                 that server; a broken file is a clear error, --no-config
