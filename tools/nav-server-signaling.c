@@ -34,6 +34,9 @@ static gchar *opt_secret;
 static gchar *opt_redis;
 static gchar *opt_make_token;
 static gint opt_token_ttl = 3600;
+static gboolean opt_relay;
+static gint64 opt_relay_quota = G_GINT64_CONSTANT (4) << 30;
+static gint opt_relay_idle_timeout = 60;
 
 const GOptionEntry nav_server_signaling_entries[] = {
   { "signaling-port", 0, 0, G_OPTION_ARG_INT, &opt_port,
@@ -70,6 +73,12 @@ const GOptionEntry nav_server_signaling_entries[] = {
     N_("Print a join token for ROOM signed with --signaling-secret, and exit"), N_("ROOM") },
   { "signaling-token-ttl", 0, 0, G_OPTION_ARG_INT, &opt_token_ttl,
     N_("Lifetime of tokens made by --signaling-make-token (default: 3600)"), N_("SECONDS") },
+  { "relay", 0, 0, G_OPTION_ARG_NONE, &opt_relay,
+    N_("Signaling: relay nav-share's encrypted datagrams over WebSocket (GET /relay) for peers ICE cannot connect"), NULL },
+  { "relay-quota", 0, 0, G_OPTION_ARG_INT64, &opt_relay_quota,
+    N_("Relay: the most bytes one session carries (default: 4 GiB; 0: no limit)"), N_("BYTES") },
+  { "relay-idle-timeout", 0, 0, G_OPTION_ARG_INT, &opt_relay_idle_timeout,
+    N_("Relay: close a session after this long without a byte (default: 60)"), N_("SECONDS") },
   { "redis", 0, 0, G_OPTION_ARG_STRING, &opt_redis,
     N_("Signaling: share rooms with other servers through Redis"), N_("redis://HOST:PORT") },
   G_OPTION_ENTRY_NULL
@@ -117,7 +126,7 @@ nav_server_signaling_check (void)
   if (opt_max_room_size < 0 || opt_max_message_size < 256 || opt_idle_timeout <= 0 ||
       opt_rate < 0 || opt_burst <= 0 || opt_max_connections < 0 || opt_threads < 0 || opt_threads > 256 ||
       opt_handshake_timeout <= 0 || opt_ip_rate < 0 || opt_ip_burst <= 0 || opt_max_connections_per_ip < 0 ||
-      opt_max_pending < 0 || opt_max_pending_per_ip < 0)
+      opt_max_pending < 0 || opt_max_pending_per_ip < 0 || opt_relay_quota < 0 || opt_relay_idle_timeout <= 0)
     {
       g_printerr (_("nav-server: a --signaling-… limit is out of range\n"));
       return 2;
@@ -176,6 +185,9 @@ nav_server_signaling_start (const gchar  *listening_ip,
                                 "cert-file", cert_file,
                                 "pkey-file", pkey_file,
                                 "redis", opt_redis,
+                                "relay", opt_relay,
+                                "relay-quota", (guint64) opt_relay_quota,
+                                "relay-idle-timeout", (guint) opt_relay_idle_timeout,
                                 NULL);
   if (server == NULL)
     return NULL;

@@ -41,6 +41,14 @@
 #define SERVICE_TYPE "_nav-share._tcp"
 /* How long a connection that lost its path may look for another. */
 #define RESTART_GRACE_S 20
+/* How long ICE may look for a first path, once the offer and answer
+ * are set, before the WebSocket relay is tried (when there is one):
+ * with UDP and TCP blocked the checks may go on far longer before
+ * they fail (RFC 8445 §8.1.2 leaves it to the agent). */
+#define RELAY_AFTER_MS 6000
+/* With a TURN server, whose allocations and permissions take round
+ * trips of their own, ICE gets longer. */
+#define RELAY_AFTER_TURN_MS 15000
 
 /* ------------------------------------------------------------ the end */
 
@@ -88,6 +96,7 @@ static void
 drop_connection (NavShare *share)
 {
   g_clear_handle_id (&share->restart_id, g_source_remove);
+  g_clear_handle_id (&share->relay_timer_id, g_source_remove);
   if (share->control != NULL)
     g_signal_handlers_disconnect_by_data (share->control, share);
   g_clear_object (&share->control);
@@ -100,6 +109,11 @@ drop_connection (NavShare *share)
       nav_peer_connection_close (share->pc);
     }
   g_clear_object (&share->pc);
+  if (share->transport != NULL)
+    {
+      nav_channel_close (NAV_CHANNEL (share->transport));
+      g_clear_object (&share->transport);
+    }
 }
 static gboolean nav_share_on_timeout (gpointer user_data);
 
@@ -494,6 +508,11 @@ print_path (NavShare *share)
   gchar a[NAV_ADDRESS_STRING_LEN], b[NAV_ADDRESS_STRING_LEN];
   const gchar *kind;
 
+  if (share->transport != NULL && nav_share_relay_channel_is_relayed (share->transport))
+    {
+      g_print (_("Connected through the WebSocket relay %s\n"), share->relay_uri);
+      return;
+    }
   if (!nav_agent_get_selected_pair (agent, 1, 1, &local, &remote))
     return;
   /* The candidate types say the rest: host, srflx (through a NAT),
@@ -520,6 +539,77 @@ on_restart_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* ICE found no path (UDP blocked, no TURN server): the DTLS datagrams go
+ * through the signaling server's WebSocket relay (nav-share-relay.c). */
+static gboolean
+start_relay (NavShare *share)
+{
+  g_autoptr (NavSessionDescription) local = nav_peer_connection_get_local_description (share->pc);
+  g_autoptr (NavSessionDescription) remote = nav_peer_connection_get_remote_description (share->pc);
+  g_autofree gchar *session = NULL, *token = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (share->transport == NULL || nav_share_relay_channel_is_relayed (share->transport) || local == NULL ||
+      remote == NULL ||
+      !nav_share_relay_credentials (nav_session_description_get_sdp (local),
+                                    nav_session_description_get_sdp (remote), &session, &token))
+    return FALSE;
+  g_printerr (_("nav-share: ICE found no path to the peer; trying the WebSocket relay %s\n"), share->relay_uri);
+  if (!nav_share_relay_channel_start_relay (share->transport, share->relay_uri, session, token, &error))
+    {
+      g_printerr (_("nav-share: %s\n"), error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+on_relay_timer (gpointer user_data)
+{
+  NavShare *share = user_data;
+
+  share->relay_timer_id = 0;
+  if (!share->connected &&
+      nav_peer_connection_get_ice_connection_state (share->pc) != NAV_ICE_CONNECTION_STATE_CONNECTED)
+    start_relay (share);
+  return G_SOURCE_REMOVE;
+}
+
+/* Both descriptions are set: ICE has RELAY_AFTER_MS to find a path. */
+static void
+on_negotiated_relay (NavSignalingSession *session,
+                     const gchar         *peer,
+                     gpointer             user_data)
+{
+  NavShare *share = user_data;
+  const gchar *env = g_getenv ("NAV_SHARE_RELAY_AFTER_MS");
+  guint after = RELAY_AFTER_MS;
+  guint i;
+
+  for (i = 0; share->ice_servers != NULL && share->ice_servers[i] != NULL; i++)
+    if (g_str_has_prefix (share->ice_servers[i], "turn"))
+      after = RELAY_AFTER_TURN_MS;
+  if (env != NULL)
+    after = (guint) g_ascii_strtoull (env, NULL, 10);
+  if (share->transport == NULL || share->connected || share->relay_timer_id != 0 ||
+      nav_share_relay_channel_is_relayed (share->transport))
+    return;
+  share->relay_timer_id = g_timeout_add (after, on_relay_timer, share);
+}
+
+static void
+on_transport_state (NavChannel      *channel,
+                    NavChannelState  state,
+                    gpointer         user_data)
+{
+  NavShare *share = user_data;
+
+  if (state == NAV_CHANNEL_STATE_CLOSED && nav_share_relay_channel_is_relayed (share->transport) &&
+      !share->finished && !share->completed)
+    nav_share_lost (share, _("The WebSocket relay closed the connection (%s)"),
+                    nav_share_relay_channel_get_close_reason (share->transport));
+}
+
 static void
 on_connection_state (GObject    *object,
                      GParamSpec *pspec,
@@ -527,7 +617,17 @@ on_connection_state (GObject    *object,
 {
   NavShare *share = user_data;
   NavPeerConnectionState state = nav_peer_connection_get_connection_state (share->pc);
+  gboolean relayed = share->transport != NULL && nav_share_relay_channel_is_relayed (share->transport);
 
+  if (state == NAV_PEER_CONNECTION_STATE_FAILED && !share->connected && !relayed && start_relay (share))
+    return;
+  if (state >= NAV_PEER_CONNECTION_STATE_FAILED && relayed && !share->connected)
+    {
+      nav_share_lost (share, _("The connection through the WebSocket relay failed (%s)"),
+                      nav_share_relay_channel_get_close_reason (share->transport) != NULL
+                        ? nav_share_relay_channel_get_close_reason (share->transport) : "DTLS");
+      return;
+    }
   if (state == NAV_PEER_CONNECTION_STATE_CONNECTED && share->restart_id != 0)
     {
       g_clear_handle_id (&share->restart_id, g_source_remove);
@@ -623,6 +723,15 @@ setup_connection (NavShare *share)
   share->pc = g_object_new (NAV_TYPE_PEER_CONNECTION, "data-channels", TRUE, NULL);
   if (share->loopback)
     add_local_addresses (nav_peer_connection_get_agent (share->pc));
+  /* Consent (RFC 7675 §5.1): 30 s without it fails the path and calls
+   * for an ICE restart; tests of a network change shorten it. */
+  if (g_getenv ("NAV_SHARE_CONSENT_TIMEOUT_MS") != NULL)
+    {
+      guint timeout = (guint) g_ascii_strtoull (g_getenv ("NAV_SHARE_CONSENT_TIMEOUT_MS"), NULL, 10);
+
+      g_object_set (nav_peer_connection_get_agent (share->pc), "consent-timeout", MAX (timeout, 100u),
+                    "consent-interval", MAX (timeout / 4, 25u), NULL);
+    }
   for (i = 0; share->ice_servers != NULL && share->ice_servers[i] != NULL; i++)
     if (!nav_peer_connection_add_ice_server (share->pc, share->ice_servers[i], share->turn_user,
                                              share->turn_password, &error))
@@ -630,12 +739,23 @@ setup_connection (NavShare *share)
         nav_share_fail (share, _("Bad --ice-server %s: %s"), share->ice_servers[i], error->message);
         return;
       }
+  if (share->relay_uri != NULL)
+    {
+      share->transport = nav_share_relay_channel_new (nav_peer_connection_get_agent (share->pc), 1, 1);
+      g_signal_connect (share->transport, "state-changed", G_CALLBACK (on_transport_state), share);
+      if (!nav_peer_connection_set_transport_channel (share->pc, NAV_CHANNEL (share->transport), &error))
+        {
+          nav_share_fail (share, "%s", error->message);
+          return;
+        }
+    }
   g_signal_connect (share->pc, "notify::connection-state", G_CALLBACK (on_connection_state), share);
   g_signal_connect (share->pc, "data-channel", G_CALLBACK (on_data_channel), share);
   share->session = nav_signaling_session_new_for_peer_connection (share->client, share->pc, share->room);
   g_signal_connect (share->session, "remote-bye", G_CALLBACK (on_remote_bye), share);
   if (share->sending)
     g_signal_connect (share->session, "negotiated", G_CALLBACK (on_negotiated), share);
+  g_signal_connect (share->session, "negotiated", G_CALLBACK (on_negotiated_relay), share);
   if (!nav_signaling_session_start (share->session, NULL, &error))
     nav_share_fail (share, "%s", error->message);
 }
@@ -754,6 +874,49 @@ lan_browse (NavShare *share,
   return nav_discovery_start (share->discovery, error);
 }
 
+/* ------------------------------------------------------------ the config file */
+
+/* $XDG_CONFIG_HOME/netavanue/share.conf (~/.config/… by default), a
+ * GKeyFile whose [share] group gives what the command line did not:
+ *
+ *   [share]
+ *   signal=wss://signal.example.org/
+ *   ice-servers=stun:stun.example.org:3478;turn:turn.example.org:3478?transport=tcp
+ *   turn-user=alice
+ *   turn-password=…
+ *   relay=none
+ *
+ * A missing file is no error; a broken one is (what it meant is unknown). */
+static gboolean
+read_config (NavShare *share,
+             GError  **error)
+{
+  g_autoptr (GKeyFile) file = g_key_file_new ();
+  g_autofree gchar *path = g_build_filename (g_get_user_config_dir (), "netavanue", "share.conf", NULL);
+  g_autoptr (GError) local_error = NULL;
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Cannot read %s: %s"), path,
+                   local_error->message);
+      return FALSE;
+    }
+  if (share->signal_uri == NULL)
+    share->signal_uri = g_key_file_get_string (file, "share", "signal", NULL);
+  if (share->ice_servers == NULL)
+    share->ice_servers = g_key_file_get_string_list (file, "share", "ice-servers", NULL, NULL);
+  if (share->turn_user == NULL)
+    share->turn_user = g_key_file_get_string (file, "share", "turn-user", NULL);
+  if (share->turn_password == NULL)
+    share->turn_password = g_key_file_get_string (file, "share", "turn-password", NULL);
+  if (share->relay_uri == NULL)
+    share->relay_uri = g_key_file_get_string (file, "share", "relay", NULL);
+  g_debug ("nav-share: read %s", path);
+  return TRUE;
+}
+
 /* ------------------------------------------------------------ main */
 
 /* The embedded signaling server logs its events as messages: for a
@@ -822,6 +985,7 @@ cleanup (NavShare *share)
   g_clear_handle_id (&share->linger_id, g_source_remove);
   g_clear_handle_id (&share->reset_id, g_source_remove);
   g_clear_handle_id (&share->restart_id, g_source_remove);
+  g_clear_handle_id (&share->relay_timer_id, g_source_remove);
   g_clear_handle_id (&share->stdin_id, g_source_remove);
   for (i = 0; share->files != NULL && share->entries != NULL && i < share->entries->len; i++)
     nav_share_file_free (&share->files[i]);
@@ -851,6 +1015,7 @@ cleanup (NavShare *share)
   g_strfreev (share->ice_servers);
   g_free (share->turn_user);
   g_free (share->turn_password);
+  g_free (share->relay_uri);
   g_free (share->text);
   g_free (share->output);
   g_strfreev (share->paths);
@@ -876,6 +1041,11 @@ main (int    argc,
     { "turn-user", 0, 0, G_OPTION_ARG_STRING, &share.turn_user, N_("the TURN servers' user name"), N_("USER") },
     { "turn-password", 0, 0, G_OPTION_ARG_STRING, &share.turn_password, N_("the TURN servers' password"),
       N_("PASSWORD") },
+    { "relay", 0, 0, G_OPTION_ARG_STRING, &share.relay_uri,
+      N_("when ICE finds no path, relay through this WebSocket relay (default: the --signal server's /relay; "
+         "“none”: never)"), N_("URL") },
+    { "no-config", 0, 0, G_OPTION_ARG_NONE, &share.no_config,
+      N_("ignore $XDG_CONFIG_HOME/netavanue/share.conf (default --signal, --ice-server, TURN, --relay)"), NULL },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &share.output, N_("receive: into this directory"), N_("DIR") },
     { "yes", 'y', 0, G_OPTION_ARG_NONE, &share.yes, N_("receive: accept without asking"), NULL },
     { "overwrite", 0, 0, G_OPTION_ARG_NONE, &share.overwrite, N_("receive: replace existing files"), NULL },
@@ -969,6 +1139,17 @@ main (int    argc,
           return 1;
         }
     }
+  if (!share.no_config && !read_config (&share, &error))
+    {
+      g_printerr (_("nav-share: %s\n"), error->message);
+      cleanup (&share);
+      return 1;
+    }
+  /* The relay of the signaling server, when it is one (not the LAN's). */
+  if (g_strcmp0 (share.relay_uri, "none") == 0)
+    g_clear_pointer (&share.relay_uri, g_free);
+  else if (share.relay_uri == NULL)
+    share.relay_uri = nav_share_relay_url_for_signal (share.signal_uri);
   if (!rendezvous (&share, &error))
     {
       g_printerr (_("nav-share: %s\n"), error->message);

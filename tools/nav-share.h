@@ -13,6 +13,7 @@
 #include "share/nav-share-files.h"
 #include "share/nav-share-hash.h"
 #include "share/nav-share-pake.h"
+#include "share/nav-share-relay.h"
 
 G_BEGIN_DECLS
 
@@ -53,6 +54,8 @@ struct _NavShare
   gchar **ice_servers;
   gchar *turn_user;
   gchar *turn_password;
+  gchar *relay_uri;             /* the WebSocket relay when ICE fails; NULL: none */
+  gboolean no_config;           /* share.conf not read */
   gchar *text;
   gchar *output;
   gboolean yes;
@@ -76,6 +79,7 @@ struct _NavShare
   NavSignalingClient *client;
   NavSignalingSession *session;
   NavPeerConnection *pc;
+  NavShareRelayChannel *transport; /* under DTLS: ICE's channel, or the relay */
   NavDataChannel *control;
   NavSharePake *pake;
   gboolean authenticated;
@@ -84,6 +88,7 @@ struct _NavShare
   guint linger_id;
   guint reset_id;
   guint restart_id;             /* an ICE restart under way */
+  guint relay_timer_id;         /* ICE given this long before the relay */
   gboolean guessed;             /* sender: a receiver answered the PAKE */
   guint tries;                  /* sender: receivers met with this code */
   guint stdin_id;

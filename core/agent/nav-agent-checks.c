@@ -239,6 +239,7 @@ restart_stream (NavAgent    *agent,
       if (component->selected_local == NULL)
         nav_agent_set_component_state (agent, component, NAV_COMPONENT_STATE_GATHERING);
     }
+  nav_agent_gather_new_addresses (agent, stream);
 }
 
 /**

@@ -387,6 +387,98 @@ new_host_gatherer (NavAgent       *agent,
   return host;
 }
 
+/* Whether @component has a host candidate on @address's IP. */
+static gboolean
+has_host_on (AgentComponent   *component,
+             const NavAddress *address)
+{
+  GPtrArray *arrays[] = { component->local, component->discovery };
+  guint a, i;
+
+  for (a = 0; a < G_N_ELEMENTS (arrays); a++)
+    for (i = 0; i < arrays[a]->len; i++)
+      {
+        const NavCandidate *c = g_ptr_array_index (arrays[a], i);
+
+        if (c->type == NAV_CANDIDATE_TYPE_HOST && nav_address_equal_no_port (&c->addr, address))
+          return TRUE;
+      }
+  return FALSE;
+}
+
+/* The highest numeric foundation of the component's candidates. */
+static guint64
+highest_foundation (AgentComponent *component)
+{
+  GPtrArray *arrays[] = { component->local, component->discovery };
+  guint64 highest = 0;
+  guint a, i;
+
+  for (a = 0; a < G_N_ELEMENTS (arrays); a++)
+    for (i = 0; i < arrays[a]->len; i++)
+      highest = MAX (highest, g_ascii_strtoull (((NavCandidate *) g_ptr_array_index (arrays[a], i))->foundation,
+                                                NULL, 10));
+  return highest;
+}
+
+/* An ICE restart after a network change (RFC 8445 §9: "a change in the
+ * addresses"): the interfaces' addresses that have no host candidate
+ * yet (a new address, a second interface) get theirs, announced as
+ * gathered ones and paired by the checks that follow.  The old
+ * candidates stay, as a restart keeps them.  Only when the agent
+ * enumerates the interfaces itself (no nav_agent_add_local_address())
+ * and the stream gathered once.  Called with the lock held. */
+void
+nav_agent_gather_new_addresses (NavAgent    *agent,
+                                AgentStream *stream)
+{
+  GList *addresses, *l;
+  guint i;
+
+  if (!stream->gathering || agent->local_addresses->len > 0)
+    return;
+  addresses = nav_host_gatherer_list_local_addresses (FALSE, TRUE, TRUE);
+  for (i = 0; i < stream->n_components; i++)
+    {
+      AgentComponent *component = &stream->components[i];
+      NavHostGatherer *host = NULL;
+      g_autoptr (GPtrArray) candidates = NULL;
+      gchar text[NAV_ADDRESS_STRING_LEN];
+      guint j;
+
+      for (l = addresses; l != NULL; l = l->next)
+        if (!has_host_on (component, l->data))
+          {
+            if (host == NULL)
+              host = new_host_gatherer (agent, component);
+            g_debug ("Stream %u component %u: a new local address since gathering: %s", stream->id,
+                     component->id, nav_address_to_string_buf (l->data, text));
+            nav_host_gatherer_add_local_address (host, l->data);
+          }
+      if (host == NULL)
+        continue;
+      candidates = nav_host_gatherer_gather_sync (host, stream->id, component->id);
+      /* The gatherer owns the new sockets: it lives with the component. */
+      g_ptr_array_add (component->gatherers, host);
+      /* Its foundations count from 1 as the first gatherer's did: after
+       * the highest in use, so that a new base never shares the
+       * foundation of an old one (RFC 8445 §5.1.1.3), which would make
+       * the checks take their pairs for the old ones. */
+      for (j = 0; j < candidates->len; j++)
+        {
+          NavCandidate *c = g_ptr_array_index (candidates, j);
+          gchar foundation[NAV_CANDIDATE_MAX_FOUNDATION];
+
+          g_snprintf (foundation, sizeof foundation, "%" G_GUINT64_FORMAT,
+                      highest_foundation (component) + g_ascii_strtoull (c->foundation, NULL, 10));
+          nav_candidate_set_foundation (c, foundation);
+        }
+      for (j = 0; j < candidates->len; j++)
+        on_candidate_gathered (NAV_GATHERER (host), g_ptr_array_index (candidates, j), agent);
+    }
+  g_list_free_full (addresses, (GDestroyNotify) nav_address_free);
+}
+
 /**
  * nav_agent_gather_candidates:
  * @agent: an agent

@@ -284,4 +284,8 @@ gboolean        nav_agent_add_remote_candidate (NavAgent           *agent,
                                                 AgentComponent     *component,
                                                 const NavCandidate *candidate);
 
+/* nav-agent-discovery.c, with the lock held */
+void            nav_agent_gather_new_addresses (NavAgent           *agent,
+                                                AgentStream        *stream);
+
 G_END_DECLS

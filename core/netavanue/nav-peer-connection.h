@@ -310,6 +310,10 @@ NavCertificate        *nav_peer_connection_get_certificate          (NavPeerConn
 NAV_AVAILABLE_IN_ALL
 NavDtlsChannel        *nav_peer_connection_get_dtls_channel         (NavPeerConnection *self);
 NAV_AVAILABLE_IN_ALL
+gboolean               nav_peer_connection_set_transport_channel    (NavPeerConnection  *self,
+                                                                     NavChannel         *channel,
+                                                                     GError            **error);
+NAV_AVAILABLE_IN_ALL
 NavAgent              *nav_peer_connection_get_agent                (NavPeerConnection *self);
 NAV_AVAILABLE_IN_ALL
 NavSctpTransport      *nav_peer_connection_get_sctp_transport       (NavPeerConnection *self);

@@ -812,6 +812,17 @@ nav_peer_connection_ice_init (NavPeerConnection *self)
 }
 
 void
+nav_peer_connection_ice_set_transport (NavPeerConnection *self,
+                                       NavChannel        *channel)
+{
+  g_clear_signal_handler (&self->ice_channel_state_id, self->ice_channel);
+  g_set_object (&self->ice_channel, channel);
+  self->own_transport = TRUE;
+  self->ice_channel_state_id = g_signal_connect (self->ice_channel, "state-changed",
+                                                 G_CALLBACK (on_ice_channel_state), self);
+}
+
+void
 nav_peer_connection_ice_dispose (NavPeerConnection *self)
 {
   if (self->announce_source != 0)

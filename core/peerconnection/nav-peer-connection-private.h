@@ -40,7 +40,9 @@ struct _NavPeerConnection
   GCancellable *cancellable;    /* of certificate generation and resolving */
   NavAgent *agent;
   guint stream_id;
-  NavChannel *ice_channel;      /* the agent's channel of component 1 */
+  NavChannel *ice_channel;      /* the agent's channel of component 1, or the
+                                 * application's (set_transport_channel) */
+  gboolean own_transport;       /* ice_channel is the application's */
   gulong ice_channel_state_id;
   NavChecker *checker;          /* the agent's, for the checks' round-trip times */
   GHashTable *check_started;    /* pair key → start µs (gint64 *) */
@@ -139,6 +141,8 @@ void     nav_peer_connection_complete_create    (NavPeerConnection *self,
 /* nav-peer-connection-ice.c: the agent, its servers, the DTLS channel */
 void     nav_peer_connection_ice_init           (NavPeerConnection *self);
 void     nav_peer_connection_ice_dispose        (NavPeerConnection *self);
+void     nav_peer_connection_ice_set_transport  (NavPeerConnection *self,
+                                                 NavChannel        *channel);
 void     ice_server_free                        (gpointer           data);
 IceServer *nav_peer_connection_parse_ice_server (const gchar       *uri,
                                                  const gchar       *username,

@@ -116,6 +116,10 @@ nav_peer_connection_update_states (NavPeerConnection *self)
     ice = NAV_ICE_CONNECTION_STATE_CLOSED;
   else if (self->remote_ufrag == NULL)
     ice = NAV_ICE_CONNECTION_STATE_NEW;
+  /* The application's transport (a relay when ICE found no path) is
+   * connected when it is open, whatever the agent says. */
+  else if (self->own_transport && nav_channel_get_state (self->ice_channel) == NAV_CHANNEL_STATE_OPEN)
+    ice = NAV_ICE_CONNECTION_STATE_CONNECTED;
   else if (self->component_state == NAV_COMPONENT_STATE_FAILED)
     ice = NAV_ICE_CONNECTION_STATE_FAILED;
   /* Connected when data can flow: the agent's channel is bound to a
@@ -441,6 +445,44 @@ nav_peer_connection_get_dtls_channel (NavPeerConnection *self)
   g_return_val_if_fail (NAV_IS_PEER_CONNECTION (self), NULL);
 
   return self->dtls;
+}
+
+/**
+ * nav_peer_connection_set_transport_channel:
+ * @self: a peer connection
+ * @channel: the datagram channel DTLS is to run over
+ *
+ * Makes DTLS (and so the SCTP association and the data channels) run
+ * over @channel instead of the agent's channel of component 1.  ICE
+ * still runs, and the application decides where @channel's datagrams
+ * go: typically the agent's channel (nav_agent_get_channel()) until ICE
+ * fails, then a relay of its own (nav-share's WebSocket relay).  While
+ * @channel is open, [property@Nav.PeerConnection:ice-connection-state]
+ * is %NAV_ICE_CONNECTION_STATE_CONNECTED even when the agent failed,
+ * and the DTLS handshake starts when it opens.
+ *
+ * Call it before the first description is set or created.
+ *
+ * Returns: %TRUE, or %FALSE with @error set when DTLS already exists
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_peer_connection_set_transport_channel (NavPeerConnection  *self,
+                                           NavChannel         *channel,
+                                           GError            **error)
+{
+  g_return_val_if_fail (NAV_IS_PEER_CONNECTION (self), FALSE);
+  g_return_val_if_fail (NAV_IS_CHANNEL (channel), FALSE);
+
+  if (self->dtls != NULL || self->closed)
+    {
+      g_set_error (error, NAV_PEER_CONNECTION_ERROR, NAV_PEER_CONNECTION_ERROR_INVALID_STATE,
+                   _("The transport can only be set before the first description"));
+      return FALSE;
+    }
+  nav_peer_connection_ice_set_transport (self, channel);
+  return TRUE;
 }
 
 /**

@@ -501,6 +501,31 @@ conn_upgrade (Conn                 *c,
   nav_signaling_conn_queue_frame (c, NAV_WS_TEXT, (const guint8 *) welcome, strlen (welcome));
 }
 
+/* GET /relay with `--relay`: the socket goes to the relay's thread
+ * (nav-signaling-relay.c) with what followed the request's head, and
+ * this connection ends here without a word. */
+static void
+conn_hand_to_relay (Conn                 *c,
+                    const NavHttpRequest *request,
+                    const guint8         *rest,
+                    gsize                 rest_len)
+{
+  NavSignalingIo *io = c->worker->io;
+  gint fd;
+
+  epoll_ctl (c->worker->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+  c->events = 0;
+  fd = dup (c->fd);
+  if (fd < 0)
+    {
+      STAT_INC (refused);
+      conn_http_answer (c, 503, NULL, NULL, FALSE);
+      return;
+    }
+  nav_signaling_relay_adopt (io->relay, fd, request->accept, rest, rest_len);
+  nav_signaling_conn_kill (c);
+}
+
 /* The head of a request: an upgrade, a GET of /health or /stats, or a
  * refusal.  Returns the bytes used. */
 static gsize
@@ -518,6 +543,11 @@ conn_handle_http (Conn   *c,
       c->need = 0;
       return 0;
     case NAV_HTTP_UPGRADE:
+      if (io->relay != NULL && c->tls == NULL && g_str_equal (request.path, NAV_SIGNALING_RELAY_PATH))
+        {
+          conn_hand_to_relay (c, &request, buf + request.head_len, len - request.head_len);
+          return len;
+        }
       conn_upgrade (c, &request);
       return request.head_len;
     case NAV_HTTP_GET:

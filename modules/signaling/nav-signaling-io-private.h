@@ -12,6 +12,7 @@
 #include <gnutls/gnutls.h>
 
 #include "nav-signaling-io.h"
+#include "nav-signaling-relay.h"
 
 G_BEGIN_DECLS
 
@@ -214,6 +215,8 @@ struct _NavSignalingIo
 
   gnutls_certificate_credentials_t credentials;
   gnutls_priority_t priority;
+
+  NavSignalingRelay *relay;             /* GET /relay goes there; NULL: refused */
 };
 
 

@@ -1101,3 +1101,10 @@ nav_signaling_io_free (NavSignalingIo *io)
   g_free (io);
 }
 
+
+void
+nav_signaling_io_set_relay (NavSignalingIo    *io,
+                            NavSignalingRelay *relay)
+{
+  io->relay = relay;
+}

@@ -131,5 +131,9 @@ void            nav_signaling_io_shutdown (NavSignalingIo  *io,
                                            const gchar     *bye);
 void            nav_signaling_io_dispatch (NavSignalingIo  *io);
 void            nav_signaling_io_free     (NavSignalingIo  *io);
+/* Before nav_signaling_io_start(): GET /relay upgrades go to @relay. */
+struct _NavSignalingRelay;
+void            nav_signaling_io_set_relay (NavSignalingIo            *io,
+                                            struct _NavSignalingRelay *relay);
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 
 #include "nav-signaling-io.h"
 #include "nav-signaling-redis.h"
+#include "nav-signaling-relay.h"
 #include "nav-signaling-server.h"
 
 G_BEGIN_DECLS
@@ -62,6 +63,10 @@ struct _NavSignalingServer
   guint max_connections_per_ip;
   guint max_pending;
   guint max_pending_per_ip;
+  gboolean relay_enabled;               /* GET /relay: the WebSocket relay */
+  guint64 relay_quota;                  /* bytes per relay session; 0: none */
+  guint relay_idle_timeout;             /* s */
+  NavSignalingRelay *relay;
   guint max_rooms_per_peer;
   guint threads;
   gchar *secret;

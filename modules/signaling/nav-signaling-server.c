@@ -61,6 +61,8 @@
 #define DEFAULT_MAX_CONNECTIONS_PER_IP 1024
 #define DEFAULT_MAX_PENDING 1024
 #define DEFAULT_MAX_PENDING_PER_IP 64
+#define DEFAULT_RELAY_QUOTA (G_GUINT64_CONSTANT (4) << 30)   /* 4 GiB a session */
+#define DEFAULT_RELAY_IDLE_TIMEOUT 60
 #define DEFAULT_MAX_ROOMS_PER_PEER 8
 #define MAX_THREADS 256
 #define SHUTDOWN_GRACE_MS 1000
@@ -94,6 +96,9 @@ enum {
   PROP_MAX_CONNECTIONS_PER_IP,
   PROP_MAX_PENDING,
   PROP_MAX_PENDING_PER_IP,
+  PROP_RELAY,
+  PROP_RELAY_QUOTA,
+  PROP_RELAY_IDLE_TIMEOUT,
   N_PROPS
 };
 
@@ -130,11 +135,17 @@ on_http (gpointer     user_data,
 
   if (g_str_equal (path, "/health"))
     {
-      g_string_append_printf (body, "{\"status\":\"%s\",\"redis\":\"%s\",\"threads\":%u}\n",
+      g_string_append_printf (body, "{\"status\":\"%s\",\"redis\":\"%s\",\"threads\":%u",
                               g_atomic_int_get (&self->running) ? "ok" : "stopping",
                               self->redis_url == NULL ? "off" :
                               g_atomic_int_get (&self->redis_up) ? "ok" : "down",
                               g_atomic_int_get (&self->n_threads));
+      /* The relay lives from start to stop; so do the workers that
+       * answer this. */
+      if (self->relay != NULL)
+        g_string_append_printf (body, ",\"relay\":\"ok\",\"relay-sessions\":%u",
+                                nav_signaling_relay_get_sessions (self->relay));
+      g_string_append (body, "}\n");
     }
   else if (g_str_equal (path, "/demo"))
     {
@@ -246,11 +257,22 @@ nav_signaling_server_start (NavServer  *server,
                                    on_http, self, error);
   if (self->io == NULL)
     return FALSE;
+  if (self->relay_enabled)
+    {
+      self->relay = nav_signaling_relay_new (self->relay_quota, self->relay_idle_timeout, error);
+      if (self->relay == NULL)
+        {
+          g_clear_pointer (&self->io, nav_signaling_io_free);
+          return FALSE;
+        }
+      nav_signaling_io_set_relay (self->io, self->relay);
+    }
   if (!nav_signaling_io_listen (self->io, inet, self->listening_port, &port, &local_error))
     {
       g_set_error (error, NAV_ERROR, NAV_ERROR_FAILED, _("Cannot listen on %s port %u: %s"),
                    self->listening_ip, self->listening_port, local_error->message);
       g_clear_pointer (&self->io, nav_signaling_io_free);
+      g_clear_pointer (&self->relay, nav_signaling_relay_free);
       return FALSE;
     }
   self->bound_port = port;
@@ -262,6 +284,7 @@ nav_signaling_server_start (NavServer  *server,
       if (self->redis == NULL)
         {
           g_clear_pointer (&self->io, nav_signaling_io_free);
+          g_clear_pointer (&self->relay, nav_signaling_relay_free);
           return FALSE;
         }
     }
@@ -320,6 +343,8 @@ nav_signaling_server_stop (NavServer *server)
    * not answer the close in time is dropped. */
   nav_signaling_io_dispatch (self->io);
   g_clear_pointer (&self->io, nav_signaling_io_free);
+  /* After the workers: none hands it a socket any more. */
+  g_clear_pointer (&self->relay, nav_signaling_relay_free);
   g_atomic_int_set (&self->n_threads, 0);
   g_hash_table_iter_init (&iter, self->peers);
   while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -359,6 +384,8 @@ nav_signaling_server_get_stats (NavServer *server)
   g_variant_builder_add (&builder, "{st}", "accept-errors", STAT_GET (accept_errors));
   g_variant_builder_add (&builder, "{st}", "open", (guint64) MAX (STAT_GET (open), 0));
   g_variant_builder_add (&builder, "{st}", "pending", (guint64) MAX (STAT_GET (pending), 0));
+  if (self->relay != NULL)
+    nav_signaling_relay_add_stats (self->relay, &builder);
   return g_variant_builder_end (&builder);
 }
 
@@ -486,6 +513,15 @@ nav_signaling_server_get_property (GObject    *object,
     case PROP_MAX_PENDING_PER_IP:
       g_value_set_uint (value, self->max_pending_per_ip);
       break;
+    case PROP_RELAY:
+      g_value_set_boolean (value, self->relay_enabled);
+      break;
+    case PROP_RELAY_QUOTA:
+      g_value_set_uint64 (value, self->relay_quota);
+      break;
+    case PROP_RELAY_IDLE_TIMEOUT:
+      g_value_set_uint (value, self->relay_idle_timeout);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -576,6 +612,15 @@ nav_signaling_server_set_property (GObject      *object,
       break;
     case PROP_MAX_PENDING_PER_IP:
       self->max_pending_per_ip = g_value_get_uint (value);
+      break;
+    case PROP_RELAY:
+      self->relay_enabled = g_value_get_boolean (value);
+      break;
+    case PROP_RELAY_QUOTA:
+      self->relay_quota = g_value_get_uint64 (value);
+      break;
+    case PROP_RELAY_IDLE_TIMEOUT:
+      self->relay_idle_timeout = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -862,6 +907,41 @@ nav_signaling_server_class_init (NavSignalingServerClass *klass)
     g_param_spec_uint ("max-pending-per-ip", "Maximum pending handshakes per address",
                        "The most connections in their handshake from one address; 0 for no limit",
                        0, G_MAXUINT, DEFAULT_MAX_PENDING_PER_IP, rw);
+
+  /**
+   * NavSignalingServer:relay:
+   *
+   * Whether `GET /relay` upgrades to the WebSocket relay: binary
+   * messages between the two ends of one session, for peers whose UDP
+   * is blocked and who have no TURN server (nav-share).  Plain `ws://`
+   * only.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_RELAY] =
+    g_param_spec_boolean ("relay", "Relay", "Whether GET /relay is the WebSocket relay", FALSE, rw);
+  /**
+   * NavSignalingServer:relay-quota:
+   *
+   * The most bytes one relay session carries (both ways); 0 for no
+   * limit.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_RELAY_QUOTA] =
+    g_param_spec_uint64 ("relay-quota", "Relay quota", "The most bytes one relay session carries; 0 for no limit",
+                         0, G_MAXUINT64, DEFAULT_RELAY_QUOTA, rw);
+  /**
+   * NavSignalingServer:relay-idle-timeout:
+   *
+   * Seconds without a byte relayed after which a relay session is closed.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_RELAY_IDLE_TIMEOUT] =
+    g_param_spec_uint ("relay-idle-timeout", "Relay idle timeout",
+                       "Seconds without a byte relayed after which a relay session is closed",
+                       1, G_MAXUINT, DEFAULT_RELAY_IDLE_TIMEOUT, rw);
 
   for (guint i = PROP_LISTENING_IP; i < N_PROPS; i++)
     g_object_class_install_property (object_class, i, properties[i]);

@@ -18,7 +18,37 @@ Bob (lan1b) receives, each a real nav-share process.
     udp-blocked Bob's host drops every UDP datagram but mDNS's (no TURN
                 server, no relay): the transfer goes over ICE-TCP, and the
                 path printed says so.
-    tamper      a man in the middle (tests/share/share-mitm.c) meets the
+    relay       Bob's host drops every UDP datagram and every TCP segment
+                but those to the signaling server (no TURN server): ICE
+                finds no path, both ends meet at the server's WebSocket
+                relay (`nav-server --signaling --relay`), the file
+                arrives whole and the path printed says so; the server's
+                /stats counts the session and its bytes.
+    relay-turn  the same, but both ends have a TURN server Bob reaches
+                over TCP (turn:…?transport=tcp): the TURN path is used,
+                the WebSocket relay is not.
+    relay-quota the same with --relay-quota 256 KiB and a 4 MiB file: the
+                relay cuts the session, both ends fail saying so, and no
+                file is left under its name.
+    network-change
+                a quarter into a 64 MiB transfer through nav-server
+                --signaling, Bob's host gets a new address and its old one
+                stops carrying anything but the signaling connection
+                (kept, as a second interface's would be): consent fails
+                (RFC 7675, shortened to 1 s), the peer connection restarts
+                ICE through the signaling session, the new address
+                carries the rest, and the file is whole with nothing sent
+                twice (the sender carried exactly its size, in one run).
+    config      no --signal on either command line: both read it from
+                $XDG_CONFIG_HOME/netavanue/share.conf and meet through
+                that server; a broken file is a clear error, --no-config
+                ignores it.
+    nat-matrix  Alice and Bob behind each pair of NATs of the lab's
+                matrix (full-cone, port-restricted-cone, symmetric and a
+                second symmetric, one peer behind each), the signaling,
+                STUN and TURN servers on the public side: every transfer
+                arrives whole, over the path each pair allows; two
+                symmetric NATs go through TURN. (tests/share/share-mitm.c) meets the
                 sender in a room of one signaling server and the receiver
                 in a room of another, with DTLS certificates of its own,
                 and relays the control messages unchanged: the right code
@@ -38,6 +68,7 @@ by NAV_TEST_TIME_SCALE.  Needs root and ip netns: skips (77) without.
 
 SPDX-License-Identifier: LGPL-2.1-or-later
 """
+import json
 import os
 import re
 import signal
@@ -108,7 +139,7 @@ def transfer(lab, src, dst, send_args, receive_args, code, sender=NAV_SHARE, e=N
     """Alice sends, Bob receives; both results."""
     s = start(lab, 'lan1', [sender, 'send', '--code', code, '-t', str(int(40 * SCALE))] + send_args, src, e)
     r = start(lab, 'lan1b', [NAV_SHARE, 'receive', '-t', str(int(40 * SCALE)), '-o', dst] + receive_args + [code],
-              dst)
+              dst, e)
     rr = finish(r, timeout)
     sr = finish(s, timeout)
     return sr, rr
@@ -173,10 +204,10 @@ def lan():
                  first_byte(dst_out)))
 
 
-def signaling_server(l, port):
+def signaling_server(l, port, extra=()):
     """nav-server --signaling on Alice's host; its URL."""
     address = l.addresses['lan1']
-    server = l.spawn('lan1', [NAV_SERVER, '--signaling', '-L', address, '--signaling-port', str(port)],
+    server = l.spawn('lan1', [NAV_SERVER, '--signaling', '-L', address, '--signaling-port', str(port)] + list(extra),
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10 * SCALE
     while l.run('lan1b', ['bash', '-c', 'exec 3<>/dev/tcp/%s/%d' % (address, port)]).returncode != 0:
@@ -272,6 +303,250 @@ def udp_blocked():
             if f1.read() != f2.read():
                 fail('notes.txt differs')
         print('UDP blocked: %s' % path[0])
+
+
+def block_all_but(l, node, address, *ports):
+    """@node's host drops UDP and TCP but TCP to address:ports."""
+    ports = ', '.join(str(p) for p in ports)
+    l.run(node, ['nft', '-f', '-'], check=True, input=(
+        'table inet share_block {\n'
+        '  chain out { type filter hook output priority 0; oif lo accept;\n'
+        '    ip daddr %s tcp dport { %s } accept; meta l4proto { tcp, udp } drop; }\n'
+        '  chain in { type filter hook input priority 0; iif lo accept;\n'
+        '    ip saddr %s tcp sport { %s } accept; meta l4proto { tcp, udp } drop; }\n'
+        '}\n' % (address, ports, address, ports)))
+
+
+def server_stats(l, address, port):
+    out = l.run('lan1', ['curl', '-s', 'http://%s:%d/stats' % (address, port)]).stdout
+    return json.loads(out)
+
+
+def relay_env():
+    """ICE gets 2 s before the relay (6 s by default)."""
+    e = env()
+    e['NAV_SHARE_RELAY_AFTER_MS'] = '2000'
+    return e
+
+
+def relay():
+    with lab() as l:
+        src, dst = dirs(l)
+        port = 18000 + os.getpid() % 1000
+        url = signaling_server(l, port, ['--relay'])
+        block_all_but(l, 'lan1b', l.addresses['lan1'], port)
+        write(os.path.join(src, 'video.bin'), os.urandom(3 * 1024 * 1024))
+        t0 = time.monotonic()
+        (src_rc, src_out), (dst_rc, dst_out) = transfer(l, src, dst, ['--signal', url, 'video.bin'],
+                                                        ['--yes', '--signal', url], '31-apple-river', e=relay_env())
+        if src_rc != 0 or dst_rc != 0:
+            fail('the transfer through the relay failed:\n%s\n%s' % (src_out, dst_out))
+        for out in (src_out, dst_out):
+            if 'Connected through the WebSocket relay' not in out:
+                fail('the relay was not used:\n%s' % out)
+        with open(os.path.join(src, 'video.bin'), 'rb') as f1, open(os.path.join(dst, 'video.bin'), 'rb') as f2:
+            if f1.read() != f2.read():
+                fail('video.bin differs')
+        stats = server_stats(l, l.addresses['lan1'], port)
+        if stats.get('relay-sessions-total') != 1 or stats.get('relay-bytes', 0) < 3 * 1024 * 1024:
+            fail('the relay did not count the session: %s' % stats)
+        health = json.loads(l.run('lan1', ['curl', '-s', 'http://%s:%d/health' % (l.addresses['lan1'], port)]).stdout)
+        if health.get('relay') != 'ok':
+            fail('/health does not show the relay: %s' % health)
+        print('relay: %s in %.1f s; /stats: sessions %d, bytes %d, refused %d'
+              % ([x for x in dst_out.splitlines() if x.startswith('Connected')][0], time.monotonic() - t0,
+                 stats['relay-sessions-total'], stats['relay-bytes'], stats['relay-refused']))
+
+
+def network_change():
+    with lab() as l:
+        src, dst = dirs(l)
+        port = 18000 + os.getpid() % 1000
+        url = signaling_server(l, port)
+        size = 64 * 1024 * 1024
+        write(os.path.join(src, 'movie.mkv'), os.urandom(size))
+        # Bob, whose address changes, notices first (his consent is
+        # shortened; Alice keeps RFC 7675's 30 s) and restarts ICE alone.
+        e = env()
+        e['NAV_SHARE_CONSENT_TIMEOUT_MS'] = str(int(1000 * SCALE))
+        code = '36-apple-river'
+        s = start(l, 'lan1', [NAV_SHARE, 'send', '--code', code, '-t', str(int(60 * SCALE)), '--signal', url,
+                              'movie.mkv'], src)
+        r = start(l, 'lan1b', [NAV_SHARE, 'receive', '--yes', '-t', str(int(60 * SCALE)), '-o', dst,
+                               '--signal', url, code], dst, e)
+        part = os.path.join(dst, 'movie.mkv.part')
+        deadline = time.monotonic() + 40 * SCALE
+        while not (os.path.exists(part) and os.path.getsize(part) >= size // 4):
+            if time.monotonic() > deadline or r.poll() is not None:
+                fail('the receiver never got a quarter of the file:\n%s' % finish(r)[1])
+            time.sleep(0.005)
+        old = l.addresses['lan1b']
+        new = old.rsplit('.', 1)[0] + '.%d' % (int(old.rsplit('.', 1)[1]) + 100)
+        l.run('lan1b', ['ip', 'addr', 'add', new + '/24', 'dev', 'eth0'], check=True)
+        l.run('lan1b', ['nft', '-f', '-'], check=True, input=(
+            'table inet share_move {\n'
+            '  chain out { type filter hook output priority 0;\n'
+            '    ip saddr %s tcp dport %d accept; ip saddr %s drop; }\n'
+            '  chain in { type filter hook input priority 0;\n'
+            '    ip daddr %s tcp sport %d accept; ip daddr %s drop; }\n'
+            '}\n' % (old, port, old, old, port, old)))
+        at = os.path.getsize(part)
+        t0 = time.monotonic()
+        dst_rc, dst_out = finish(r)
+        src_rc, src_out = finish(s)
+        if dst_rc != 0 or src_rc != 0:
+            fail('the transfer did not survive the network change:\n%s\n%s' % (src_out, dst_out))
+        if 'Reconnected after an ICE restart' not in dst_out + src_out:
+            fail('no ICE restart reported:\n%s\n%s' % (src_out, dst_out))
+        with open(os.path.join(src, 'movie.mkv'), 'rb') as f1, open(os.path.join(dst, 'movie.mkv'), 'rb') as f2:
+            if f1.read() != f2.read():
+                fail('movie.mkv differs after the network change')
+        carried = [int(x) for x in re.findall(r'(\d+) bytes carried in this run', src_out)]
+        if carried != [size] or 'Waiting for the receiver to come back' in src_out:
+            fail('the transfer started over (%s):\n%s' % (carried, src_out))
+        path = [x for x in (dst_out + src_out).splitlines() if x.startswith('Reconnected')]
+        print('moved from %s to %s at %d of %d bytes; %s; done %.1f s later, %d bytes carried in one run'
+              % (old, new, at, size, path[0], time.monotonic() - t0, carried[0]))
+
+
+def nat_matrix():
+    kinds = ['full-cone', 'port-restricted-cone', 'symmetric', 'symmetric']
+    with natlab.Lab(kinds, stun=True, probe_server=False) as l:
+        port = 18000 + os.getpid() % 1000
+        turn_port = port + 1000
+        srv = natlab.SERVER_IP
+        l.spawn('srv', [NAV_SERVER, '--signaling', '-L', srv, '--signaling-port', str(port)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        l.spawn('srv', [NAV_SERVER, '--turn', '--listening-ip=' + srv, '--relay-ip=' + srv,
+                        '--listening-port=%d' % turn_port, '--no-tls', '--realm=nav-share.test',
+                        '--lt-cred-mech', '--user=alice:s3cret', '--threads=0',
+                        '--allowed-peer-ip=100.64.0.0-100.127.255.255'],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10 * SCALE
+        while l.run('lan1', ['bash', '-c', 'exec 3<>/dev/tcp/%s/%d' % (srv, port)]).returncode != 0:
+            if time.monotonic() > deadline:
+                fail('nav-server --signaling did not start on the public side')
+            time.sleep(0.1)
+        url = 'ws://%s:%d/' % (srv, port)
+        ice = ['--signal', url, '--relay', 'none', '--ice-server', 'stun:%s:3478' % srv,
+               '--ice-server', 'turn:%s:%d' % (srv, turn_port), '--turn-user', 'alice', '--turn-password', 's3cret']
+        results = []
+        for i in range(len(kinds)):
+            for j in range(i + 1, len(kinds)):
+                a, b = 'lan%d' % (i + 1), 'lan%d' % (j + 1)
+                src = tempfile.mkdtemp(prefix='src-', dir=l.workdir)
+                dst = tempfile.mkdtemp(prefix='dst-', dir=l.workdir)
+                write(os.path.join(src, 'm.bin'), os.urandom(512 * 1024))
+                code = '%d-apple-river' % (40 + 10 * i + j)
+                s = start(l, a, [NAV_SHARE, 'send', '--code', code, '-t', str(int(40 * SCALE)), 'm.bin'] + ice, src)
+                r = start(l, b, [NAV_SHARE, 'receive', '--yes', '-t', str(int(40 * SCALE)), '-o', dst] + ice + [code],
+                          dst)
+                dst_rc, dst_out = finish(r)
+                src_rc, src_out = finish(s)
+                if src_rc != 0 or dst_rc != 0:
+                    fail('%s ↔ %s failed:\n%s\n%s' % (kinds[i], kinds[j], src_out, dst_out))
+                with open(os.path.join(src, 'm.bin'), 'rb') as f1, open(os.path.join(dst, 'm.bin'), 'rb') as f2:
+                    if f1.read() != f2.read():
+                        fail('%s ↔ %s: m.bin differs' % (kinds[i], kinds[j]))
+                path = [x for x in dst_out.splitlines() if x.startswith('Connected')][0]
+                if kinds[i] == kinds[j] == 'symmetric' and 'TURN' not in path:
+                    fail('two symmetric NATs did not go through TURN: %s' % path)
+                results.append('%s ↔ %s: %s' % (kinds[i], kinds[j], path))
+        print('\n'.join(results))
+
+
+def config():
+    with lab() as l:
+        src, dst = dirs(l)
+        url = signaling_server(l, 18000 + os.getpid() % 1000)
+        home = tempfile.mkdtemp(prefix='config-', dir=l.workdir)
+        os.makedirs(os.path.join(home, 'netavanue'))
+        conf = os.path.join(home, 'netavanue', 'share.conf')
+        with open(conf, 'w') as f:
+            f.write('# nav-share defaults\n[share]\nsignal=%s\nice-servers=stun:%s:3478\n'
+                    % (url, l.addresses['lan1']))
+        e = env()
+        e['XDG_CONFIG_HOME'] = home
+        # mDNS is off: only the configured server can bring them together.
+        e['NAV_MDNS_INTERFACES'] = 'none'
+        write(os.path.join(src, 'conf.txt'), os.urandom(64 * 1024))
+        (src_rc, src_out), (dst_rc, dst_out) = transfer(l, src, dst, ['conf.txt'], ['--yes'], '34-apple-river', e=e)
+        if src_rc != 0 or dst_rc != 0:
+            fail('the transfer with share.conf failed:\n%s\n%s' % (src_out, dst_out))
+        if '--signal ' + url not in src_out:
+            fail('the sender did not use the configured server:\n%s' % src_out)
+        with open(os.path.join(src, 'conf.txt'), 'rb') as f1, open(os.path.join(dst, 'conf.txt'), 'rb') as f2:
+            if f1.read() != f2.read():
+                fail('conf.txt differs')
+        print('share.conf: %s' % [x for x in src_out.splitlines() if x.startswith('On the other')][0])
+        with open(conf, 'w') as f:
+            f.write('[share\nsignal=\n')
+        r = l.run('lan1b', [NAV_SHARE, 'receive', '-t', '2', '35-apple-river'], env=e)
+        if r.returncode != 1 or 'share.conf' not in r.stderr:
+            fail('a broken share.conf was not a clear error (%d): %s' % (r.returncode, r.stderr))
+        print('broken share.conf: %s' % r.stderr.strip())
+        r = l.run('lan1b', [NAV_SHARE, 'receive', '--no-config', '-t', '1', '35-apple-river'], env=e)
+        if 'share.conf' in r.stderr or 'no sender' not in r.stderr:
+            fail('--no-config read the file: %s' % r.stderr)
+        print('--no-config: %s' % r.stderr.strip())
+
+
+def relay_turn():
+    """The relay is there, but so is a TURN server Bob reaches over TCP:
+    ICE's TURN path wins and the relay is not used."""
+    with lab() as l:
+        src, dst = dirs(l)
+        port = 18000 + os.getpid() % 1000
+        turn_port = port + 1000
+        address = l.addresses['lan1']
+        url = signaling_server(l, port, ['--relay'])
+        turn = l.spawn('lan1', [NAV_SERVER, '--turn', '--listening-ip=' + address, '--relay-ip=' + address,
+                                '--listening-port=%d' % turn_port, '--no-tls', '--realm=nav-share.test',
+                                '--lt-cred-mech', '--user=alice:s3cret', '--threads=0',
+                                '--allowed-peer-ip=198.18.0.0-198.19.255.255'],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        block_all_but(l, 'lan1b', address, port, turn_port)
+        write(os.path.join(src, 'turn.bin'), os.urandom(1024 * 1024))
+        ice = ['--ice-server', 'turn:%s:%d?transport=tcp' % (address, turn_port), '--turn-user', 'alice',
+               '--turn-password', 's3cret']
+        (src_rc, src_out), (dst_rc, dst_out) = transfer(l, src, dst, ['--signal', url, 'turn.bin'] + ice,
+                                                        ['--yes', '--signal', url] + ice, '33-apple-river')
+        turn.terminate()
+        if src_rc != 0 or dst_rc != 0:
+            fail('the transfer through TURN failed:\n%s\n%s' % (src_out, dst_out))
+        path = [x for x in dst_out.splitlines() if x.startswith('Connected')]
+        if not path or 'through a TURN relay' not in path[0]:
+            fail('TURN was not used: %s\n%s' % (path, dst_out))
+        with open(os.path.join(src, 'turn.bin'), 'rb') as f1, open(os.path.join(dst, 'turn.bin'), 'rb') as f2:
+            if f1.read() != f2.read():
+                fail('turn.bin differs')
+        stats = server_stats(l, address, port)
+        if stats.get('relay-sessions-total') != 0:
+            fail('the WebSocket relay was used beside TURN: %s' % stats)
+        print('with TURN: %s; the WebSocket relay unused' % path[0])
+
+
+def relay_quota():
+    with lab() as l:
+        src, dst = dirs(l)
+        port = 18000 + os.getpid() % 1000
+        url = signaling_server(l, port, ['--relay', '--relay-quota', str(256 * 1024)])
+        block_all_but(l, 'lan1b', l.addresses['lan1'], port)
+        write(os.path.join(src, 'big.bin'), os.urandom(4 * 1024 * 1024))
+        (src_rc, src_out), (dst_rc, dst_out) = transfer(l, src, dst, ['--signal', url, '-t', str(int(8 * SCALE)),
+                                                                      'big.bin'],
+                                                        ['--yes', '--signal', url], '32-apple-river', e=relay_env())
+        if dst_rc == 0:
+            fail('the quota did not cut the session:\n%s\n%s' % (src_out, dst_out))
+        if '4413' not in dst_out and '4413' not in src_out:
+            fail('neither end said the quota was spent:\n%s\n%s' % (src_out, dst_out))
+        if os.path.exists(os.path.join(dst, 'big.bin')):
+            fail('big.bin is under its final name')
+        stats = server_stats(l, l.addresses['lan1'], port)
+        if stats.get('relay-quota-closed', 0) < 1:
+            fail('the relay did not count the quota: %s' % stats)
+        print('quota: %s; /stats: %s' % ([x for x in dst_out.splitlines() if 'relay' in x][-1],
+                                         {k: v for k, v in stats.items() if k.startswith('relay')}))
 
 
 def tamper():
@@ -396,5 +671,11 @@ if __name__ == '__main__':
         'tamper': tamper,
         'udp-blocked': udp_blocked,
         'resume': resume,
+        'relay': relay,
+        'relay-quota': relay_quota,
+        'relay-turn': relay_turn,
+        'config': config,
+        'nat-matrix': nat_matrix,
+        'network-change': network_change,
         'disk-full': disk_full,
     }))

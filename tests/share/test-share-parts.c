@@ -18,6 +18,7 @@
 #include "nav-share-files.h"
 #include "nav-share-hash.h"
 #include "nav-share-pake.h"
+#include "nav-share-relay.h"
 
 #define CI_SENDER "nav-share v1 AA:BB sender-fp CC:DD receiver-fp"
 
@@ -465,12 +466,57 @@ test_walk (void)
   rmdir (root);
 }
 
+/* Both ends derive the same relay session and token from the offer and
+ * the answer, whichever is theirs; other credentials give others. */
+static void
+test_relay_credentials (void)
+{
+  const gchar *offer = "v=0\r\na=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdef01234567\r\n";
+  const gchar *answer = "v=0\r\na=ice-ufrag:wxyz\r\na=ice-pwd:zyxwvutsrqponmlkjihgfedc\r\n";
+  const gchar *other = "v=0\r\na=ice-ufrag:wxyz\r\na=ice-pwd:ZYXWVUTSRQPONMLKJIHGFEDC\r\n";
+  g_autofree gchar *s1 = NULL, *t1 = NULL, *s2 = NULL, *t2 = NULL, *s3 = NULL, *t3 = NULL;
+  gchar *s4 = NULL, *t4 = NULL;
+
+  g_assert_true (nav_share_relay_credentials (offer, answer, &s1, &t1));
+  g_assert_true (nav_share_relay_credentials (answer, offer, &s2, &t2));
+  g_assert_cmpstr (s1, ==, s2);
+  g_assert_cmpstr (t1, ==, t2);
+  g_assert_cmpuint (strlen (s1), ==, 64);
+  g_assert_cmpuint (strlen (t1), ==, 64);
+  g_assert_cmpstr (s1, !=, t1);
+  /* Same ufrags, another password: the same session, another token. */
+  g_assert_true (nav_share_relay_credentials (offer, other, &s3, &t3));
+  g_assert_cmpstr (s3, ==, s1);
+  g_assert_cmpstr (t3, !=, t1);
+  /* No credentials, no relay. */
+  g_assert_false (nav_share_relay_credentials ("v=0\r\n", answer, &s4, &t4));
+  g_assert_null (s4);
+}
+
+static void
+test_relay_url (void)
+{
+  g_autofree gchar *a = nav_share_relay_url_for_signal ("ws://198.18.1.2:8080/");
+  g_autofree gchar *b = nav_share_relay_url_for_signal ("ws://example.org/rooms");
+  g_autofree gchar *c = nav_share_relay_url_for_signal ("wss://example.org/");
+  g_autofree gchar *d = nav_share_relay_url_for_signal ("dht:///");
+  g_autofree gchar *e = nav_share_relay_url_for_signal (NULL);
+
+  g_assert_cmpstr (a, ==, "ws://198.18.1.2:8080/relay");
+  g_assert_cmpstr (b, ==, "ws://example.org/relay");
+  g_assert_null (c);
+  g_assert_null (d);
+  g_assert_null (e);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_assert_true (nav_share_pake_init ());
+  g_test_add_func ("/share/relay/credentials", test_relay_credentials);
+  g_test_add_func ("/share/relay/url", test_relay_url);
   g_test_add_func ("/share/words", test_words);
   g_test_add_func ("/share/code", test_code);
   g_test_add_func ("/share/code-parse", test_code_parse);
