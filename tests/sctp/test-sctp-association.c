@@ -526,8 +526,10 @@ run_partial_reliability (gboolean interleaving,
 /* A burst of losses across three streams sent at once, one reliable
  * and unordered, one abandoned at its first retransmission, one with a
  * lifetime: the abandoned chunks sit between chunks the peer
- * acknowledged in gap blocks.  Each FORWARD TSN skips all it can (the
- * abandoned and the acknowledged), the peer's answers count as answers:
+ * acknowledged in gap blocks.  Each FORWARD TSN skips the abandoned
+ * chunks up to the next acknowledged one (RFC 3758 §3.5 C2), the peer's
+ * cumulative ack passes those, and the next FORWARD TSN goes at once;
+ * the peer's answers count as answers:
  * the association stays up, every reliable message arrives, every
  * other one arrives or is reported abandoned.  (It used to advance one
  * gap-acknowledged run per T3 timeout, counting each as an error, and

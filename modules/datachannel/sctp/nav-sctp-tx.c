@@ -502,28 +502,35 @@ static void
 advance_ack_point (NavSctpAssociation *a,
                    gboolean            now)
 {
-  guint32 walk;
+  guint32 walk, before;
 
   if (!a->peer_prsctp)
     return;
   if (TSN_LT (a->adv_ack_point, a->cum_ack))
     a->adv_ack_point = a->cum_ack;
+  before = a->adv_ack_point;
   for (walk = a->adv_ack_point; walk + 1 != a->next_tsn; walk++)
     {
-      guint8 state = ring_at (a, walk + 1)->state;
-
-      if (state == TX_ABANDONED)
-        a->adv_ack_point = walk + 1;
-      else if (state != TX_ACKED)
+      /* RFC 3758 §3.5 C2: over abandoned chunks only.  Passing a chunk
+       * the peer acknowledged in a gap block would tell it to drop the
+       * fragments it holds of a message whose rest is still coming
+       * (usrsctp purges them), and that message would be lost without
+       * being reported abandoned; the peer's cumulative ack passes such
+       * chunks itself once the FORWARD TSN filled the hole below them. */
+      if (ring_at (a, walk + 1)->state != TX_ABANDONED)
         break;
+      a->adv_ack_point = walk + 1;
     }
   if (TSN_GT (a->adv_ack_point, a->cum_ack))
     {
       gint64 gap = a->have_rtt ? a->srtt : a->opt.rto_min_us;
 
-      /* At once for a new abandonment; again at most once a round trip
-       * while the peer has not caught up. */
-      if (now || a->fwd_tsn_sent_at == 0 || a->now - a->fwd_tsn_sent_at >= gap)
+      /* At once when it skips more than before (a new abandonment, or
+       * abandoned chunks beyond those the peer's cumulative ack just
+       * passed); again at most once a round trip while the peer has not
+       * caught up. */
+      if (now || TSN_GT (a->adv_ack_point, before) || a->fwd_tsn_sent_at == 0
+          || a->now - a->fwd_tsn_sent_at >= gap)
         a->fwd_tsn_pending = TRUE;
     }
 }
