@@ -1162,6 +1162,8 @@ test_rto (void)
   NavSctpStats s;
   gint64 rto_before;
 
+  /* RFC 9260's window, not the default model's. */
+  o.congestion_control = NAV_SCTP_CC_RFC9260;
   o.rto_min_us = 10 * MS;
   w = sctp_world_new (71, &o, &o);
   w->a.link.delay_us = w->b.link.delay_us = 100 * MS;
@@ -1236,6 +1238,7 @@ test_fast_retransmit (void)
   FastRtxWatch f = { 0 };
   GBytes *m;
 
+  o.congestion_control = NAV_SCTP_CC_RFC9260;
   o.max_burst = 0;
   w = connected_world (81, &o, &o);
   w->a.link.delay_us = w->b.link.delay_us = 10 * MS;
