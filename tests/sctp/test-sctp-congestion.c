@@ -292,7 +292,7 @@ test_share_two_model (void)
   gdouble used;
   guint64 drops;
   gdouble ratio = share_run (NAV_SCTP_CC_MODEL, NAV_SCTP_CC_MODEL, 40 * MS, 60 * MS,
-                             10 * 1000 * 1000, 60 * SEC, 20 * SEC, &used, &drops);
+                             10 * 1000 * 1000, 40 * SEC, 20 * SEC, &used, &drops);
 
   g_assert_cmpfloat (ratio, <=, 2.0);
   g_assert_cmpfloat (used, >=, 0.8);
@@ -307,7 +307,7 @@ test_share_beside_reno (void)
   gdouble used;
   guint64 drops;
   gdouble ratio = share_run (NAV_SCTP_CC_MODEL, NAV_SCTP_CC_RFC9260, 50 * MS, 50 * MS,
-                             10 * 1000 * 1000, 60 * SEC, 20 * SEC, &used, &drops);
+                             10 * 1000 * 1000, 40 * SEC, 20 * SEC, &used, &drops);
 
   g_assert_cmpfloat (ratio, <=, 4.0);
   g_assert_cmpfloat (used, >=, 0.8);
