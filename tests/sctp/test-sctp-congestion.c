@@ -199,6 +199,44 @@ test_lossy_path (gconstpointer data)
   g_assert_cmpfloat (r, <, 2);
 }
 
+/* Behind a queue of a quarter of the bandwidth-delay product (10 MB/s,
+ * 50 ms), where a window blind to loss keeps overflowing it: the rounds
+ * that lose more than 2 % cap the window, so that less than 2 % of what
+ * is sent is lost, and the bottleneck stays 80 % used or more. */
+static void
+test_shallow_queue (void)
+{
+  NavSctpOptions o = transport_options ();
+  Bulk b = { 0, 65536, 0, 0, 0, TRUE, 0, 0, 0, FALSE };
+  SctpWorld *w = sctp_world_new (21, &o, &o);
+  guint64 rate = 10 * 1000 * 1000;
+  NavSctpStats st;
+  gdouble mbps, lost;
+
+  g_assert_true (sctp_world_connect (w, FALSE));
+  w->a.link.delay_us = w->b.link.delay_us = 25 * MS;
+  w->a.link.rate = rate;
+  w->a.link.queue_limit = rate / 20 / 4;
+  w->b.on_message = bulk_message;
+  w->b.on_message_data = &b;
+  w->pump = bulk_pump;
+  w->pump_data = &b;
+  bulk_pump (w, &b);
+  sctp_world_run_for (w, 10 * SEC);
+  b.received_at_mark = b.received;
+  sctp_world_run_for (w, 20 * SEC);
+  g_assert_true (b.in_order);
+  sctp_end_stats (&w->a, &st);
+  mbps = (b.received - b.received_at_mark) / 20.0 / 1e6;
+  lost = (gdouble) w->a.queue_drops / w->a.data_packets;
+  log_end ("shallow queue", &w->a);
+  g_test_message ("10 MB/s, queue of a quarter BDP: %.2f MB/s, %.2f%% of the data packets dropped",
+                  mbps, lost * 100);
+  g_assert_cmpfloat (lost, <, 0.02);
+  g_assert_cmpfloat (mbps, >=, 8);
+  sctp_world_free (w);
+}
+
 /* ---- sharing a bottleneck ---- */
 
 typedef struct {
@@ -320,6 +358,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_data_func ("/sctp/congestion/lossy-path/64k", GSIZE_TO_POINTER (65536), test_lossy_path);
   g_test_add_data_func ("/sctp/congestion/lossy-path/16k", GSIZE_TO_POINTER (16384), test_lossy_path);
+  g_test_add_func ("/sctp/congestion/shallow-queue", test_shallow_queue);
   g_test_add_func ("/sctp/congestion/share/two-model", test_share_two_model);
   g_test_add_func ("/sctp/congestion/share/beside-rfc9260", test_share_beside_reno);
   return g_test_run ();

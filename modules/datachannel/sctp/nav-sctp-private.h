@@ -296,7 +296,6 @@ struct _NavSctpAssociation {
   gsize model_cwnd_before_t3;
   gint64 probe_rtt_until;
   gint64 probe_rtt_min;
-  guint64 stats_congested_rounds;
   guint64 full_bw;
   guint full_bw_rounds;
   /* the newest chunk acked by the SACK being handled, sent once */

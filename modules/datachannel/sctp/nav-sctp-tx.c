@@ -369,7 +369,6 @@ model_round_end (NavSctpAssociation *a)
       a->inflight_hi = MAX (MIN (cap, a->inflight_hi), 4 * mtu);
       a->probe_step = 0;
       a->cruise_rounds = 0;
-      a->stats_congested_rounds++;
       if (a->model_state == MODEL_STARTUP)
         a->model_state = MODEL_DRAIN;
     }
