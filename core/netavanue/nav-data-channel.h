@@ -117,16 +117,17 @@ typedef enum {
 /**
  * NavCongestionControl:
  * @NAV_CONGESTION_CONTROL_RFC9260: RFC 9260 §7.2's slow start and
- *   congestion avoidance, the window halved at each loss: what every
- *   WebRTC stack runs, the default.  At 1 % loss on a 50 ms path it
+ *   congestion avoidance, the window halved at each loss (Reno): what
+ *   libwebrtc's dcSCTP and usrsctp run.  At 1 % loss on a 50 ms path it
  *   carries about 0.3 MB/s, whatever the link's speed.
- * @NAV_CONGESTION_CONTROL_MODEL: the window follows a model of the path
- *   (its delivery rate and round trip, as BBR's), and a loss is
- *   retransmitted without shrinking it: for links that lose packets at
- *   random (radio), where the default crawls.  It takes more than its
- *   share of a bottleneck shared with loss-based flows, and keeps losing
- *   behind a queue shorter than the path's bandwidth-delay product: opt
- *   in where the path is known.
+ * @NAV_CONGESTION_CONTROL_MODEL: the default: the window follows a
+ *   model of the path (its delivery rate and round trip), as BBRv2's
+ *   does: a round trip that loses more than 2 % of what it carried caps
+ *   it, random loss below that is retransmitted without shrinking it, so
+ *   a path that drops packets at random (radio, 1 % on 50 ms) keeps its
+ *   speed; it drains the queue its startup built, measures the round
+ *   trip again every 10 s, and shares a bottleneck with other flows
+ *   (docs/datachannel.md).
  *
  * How an [iface@Nav.SctpTransport] sizes its congestion window.
  *

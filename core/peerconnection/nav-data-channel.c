@@ -668,7 +668,7 @@ nav_sctp_transport_default_init (NavSctpTransportInterface *iface)
    */
   g_object_interface_install_property (iface,
       g_param_spec_enum ("congestion-control", NULL, NULL, NAV_TYPE_CONGESTION_CONTROL,
-                         NAV_CONGESTION_CONTROL_RFC9260,
+                         NAV_CONGESTION_CONTROL_MODEL,
                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   /**

@@ -1533,6 +1533,7 @@ static void
 nav_sctp_data_transport_init (NavSctpDataTransport *self)
 {
   g_mutex_init (&self->lock);
+  self->congestion_control = NAV_CONGESTION_CONTROL_MODEL;
   self->channels = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->waiting = g_ptr_array_new_with_free_func (g_object_unref);
   self->batch = g_malloc (BATCH_MAX * PACKET_MAX);

@@ -93,7 +93,25 @@ end_send_packet (NavSctpAssociation *assoc,
       g_bytes_unref (bytes);
       return;
     }
-  if (l->rate > 0)
+  if (l->shared != NULL)
+    {
+      SctpBottleneck *q = l->shared;
+      gint64 start = MAX (e->world->now, q->free_at);
+      gint64 wait = start - e->world->now;
+
+      if (q->queue_limit > 0 && (guint64) wait * q->rate / G_USEC_PER_SEC > q->queue_limit)
+        {
+          q->drops++;
+          e->queue_drops++;
+          e->packets_lost++;
+          g_bytes_unref (bytes);
+          return;
+        }
+      q->max_queue_us = MAX (q->max_queue_us, wait);
+      q->free_at = start + (gint64) (len * G_USEC_PER_SEC / q->rate);
+      delay += q->free_at - e->world->now;
+    }
+  else if (l->rate > 0)
     {
       /* The bottleneck: its queue drains at the rate; a full queue drops
        * (tail drop). */
@@ -423,6 +441,41 @@ sctp_world_run_until (SctpWorld   *w,
       if (t > w->now)
         w->now = t;
       step (w);
+    }
+  return TRUE;
+}
+
+gboolean
+sctp_worlds_run_until (SctpWorld  **worlds,
+                       guint        n,
+                       SctpDoneFunc done,
+                       gpointer     data,
+                       gint64       max_us)
+{
+  gint64 deadline = worlds[0]->now + max_us;
+
+  while (done == NULL || !done (worlds[0], data))
+    {
+      gint64 t = G_MAXINT64;
+      guint first = 0;
+
+      for (guint i = 0; i < n; i++)
+        {
+          gint64 ti = next_event (worlds[i]);
+
+          if (ti < t)
+            {
+              t = ti;
+              first = i;
+            }
+        }
+      if (t == G_MAXINT64 || t > deadline)
+        t = deadline;
+      for (guint i = 0; i < n; i++)
+        worlds[i]->now = MAX (worlds[i]->now, t);
+      if (t == deadline)
+        return done != NULL && done (worlds[0], data);
+      step (worlds[first]);
     }
   return TRUE;
 }

@@ -16,6 +16,17 @@
 typedef struct _SctpWorld SctpWorld;
 typedef struct _SctpEnd SctpEnd;
 
+/* A bottleneck several links share (several worlds, run together by
+ * sctp_worlds_run_until): one queue, drained at @rate, tail drop beyond
+ * @queue_limit bytes. */
+typedef struct {
+  guint64 rate;
+  gsize queue_limit;
+  gint64 free_at;
+  gint64 max_queue_us;
+  guint64 drops;
+} SctpBottleneck;
+
 typedef struct {
   gdouble loss;
   gdouble duplicate;
@@ -32,6 +43,8 @@ typedef struct {
    * holds before it drops what comes (0: no limit). */
   guint64 rate;
   gsize queue_limit;
+  /* Or a bottleneck shared with other links (rate, queue_limit unused). */
+  SctpBottleneck *shared;
 } SctpLinkConfig;
 
 typedef struct {
@@ -101,6 +114,14 @@ gboolean sctp_world_run_until (SctpWorld   *w,
                                gint64       max_us);
 void sctp_world_run_for (SctpWorld *w,
                          gint64     us);
+/* Runs @n worlds on one clock (the first's), event by event, until @done
+ * says so or @max_us passed: associations whose links share an
+ * SctpBottleneck. */
+gboolean sctp_worlds_run_until (SctpWorld  **worlds,
+                                guint        n,
+                                SctpDoneFunc done,
+                                gpointer     data,
+                                gint64       max_us);
 gboolean sctp_world_connect (SctpWorld *w,
                              gboolean   both);
 

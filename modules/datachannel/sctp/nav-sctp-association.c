@@ -45,6 +45,7 @@ nav_sctp_options_init (NavSctpOptions *options)
   options->path_max_retransmissions = 5;
   options->max_init_retransmissions = 8;
   options->max_burst = 4;
+  options->congestion_control = NAV_SCTP_CC_MODEL;
   options->heartbeat_interval_us = 30 * G_USEC_PER_SEC;
   options->delayed_ack_us = 200 * 1000;
   options->cookie_lifetime_us = 60 * G_USEC_PER_SEC;

@@ -121,20 +121,19 @@ GQuark nav_sctp_error_quark (void);
 /**
  * NavSctpCongestionControl:
  * @NAV_SCTP_CC_RFC9260: RFC 9260 §7.2: slow start and congestion
- *   avoidance, the window halved on each loss (Reno); what every WebRTC
- *   stack runs, the default
- * @NAV_SCTP_CC_MODEL: the window follows a model of the path, as BBR's
- *   does: the bottleneck's delivery rate (the largest measured over the
- *   last ten round trips) times the smallest round trip (over 10 s), and
- *   a quarter, probed higher every eighth round trip; it grows as slow
- *   start does until the delivery rate stops growing or the round trip
- *   grows (a queue).  A loss is
- *   retransmitted without shrinking the window, so a path that drops
- *   packets at random (radio) keeps its speed; a timeout still falls back
- *   to four packets until the next acknowledgement.  Opt in: on a
- *   bottleneck shared with loss-based flows it takes more than its share,
- *   and with a queue shorter than the path's bandwidth-delay product it
- *   keeps losing what overflows.
+ *   avoidance, the window halved on each loss (Reno), as libwebrtc's
+ *   dcSCTP and usrsctp
+ * @NAV_SCTP_CC_MODEL: the default: the window follows a model of the
+ *   path, as BBRv2's does (nav-sctp-tx.c): the bottleneck's delivery
+ *   rate (the largest measured over the last ten round trips) times the
+ *   smallest round trip (over 10 s), an eighth more and some packets;
+ *   startup doubles it until the rate stops growing or the round trip
+ *   grows, then drains the queue it built.  A round trip that lost more
+ *   than 2 % caps the window at 0.7 of what was in flight (a cap probed
+ *   up again); random loss below that is retransmitted without shrinking
+ *   it, so a path that drops packets at random keeps its speed.  A
+ *   retransmission lost again is retransmitted again once later data is
+ *   acknowledged, not left to T3.
  *
  * How the sender sizes its congestion window.
  *

@@ -106,6 +106,7 @@ typedef struct {
   gint64 sent_at;
   guint64 delivered_at_send;    /* NAV_SCTP_CC_MODEL: a->delivered when sent */
   gint64 delivered_time_at_send;
+  gint64 first_sent_at_send;    /* a->first_sent_time when sent */
   guint32 offset;
   guint32 fsn;
   guint16 len;
@@ -190,6 +191,13 @@ typedef struct {
 } NavSctpEvent;
 
 #define STREAM_PAGES 256
+
+enum {
+  MODEL_STARTUP,
+  MODEL_DRAIN,
+  MODEL_PROBE_BW,
+  MODEL_PROBE_RTT,
+};
 
 struct _NavSctpAssociation {
   NavSctpOptions opt;
@@ -277,7 +285,17 @@ struct _NavSctpAssociation {
   guint64 bw;                   /* their maximum, bytes/s */
   gint64 min_rtt;
   gint64 min_rtt_at;
-  gboolean model_startup;
+  guint model_state;            /* MODEL_STARTUP... */
+  gsize inflight_hi;            /* the cap losses set; G_MAXSIZE: none */
+  gsize probe_step;             /* what it grows by in the next round */
+  guint cruise_rounds;          /* rounds since it was set or grew */
+  guint64 round_start_delivered;
+  guint64 round_lost;           /* bytes taken for lost this round */
+  guint round_lost_chunks;
+  gsize round_max_flight;
+  gsize model_cwnd_before_t3;
+  gint64 probe_rtt_until;
+  gint64 probe_rtt_min;
   guint64 full_bw;
   guint full_bw_rounds;
   /* the newest chunk acked by the SACK being handled, sent once */
@@ -285,8 +303,11 @@ struct _NavSctpAssociation {
   gint64 rs_sent_at;
   guint64 rs_delivered_at_send;
   gint64 rs_delivered_time_at_send;
+  gint64 rs_first_sent_at_send;
+  gint64 first_sent_time;       /* when the newest chunk acknowledged was sent */
   gboolean sack_since_t3;
   gint64 idle_since;
+  gint64 sack_newest_sent;      /* the latest send time among the chunks this SACK acked */
 
   /* rx */
   guint32 rx_cum;

@@ -275,15 +275,49 @@ nav_sctp_tx_start (NavSctpAssociation *a,
   a->pba = 0;
   a->last_data_sent = a->now;
   a->delivered_time = a->now;
-  a->model_startup = TRUE;
+  a->first_sent_time = a->now;
+  a->model_state = MODEL_STARTUP;
+  a->inflight_hi = G_MAXSIZE;
   a->min_rtt = -1;
 }
 
-/* ---- the model-based congestion window (NAV_SCTP_CC_MODEL) ---- */
+/* ---- the model-based congestion window (NAV_SCTP_CC_MODEL) ----
+ *
+ * In the manner of BBRv2 (draft-cardwell-iccrg-bbr-congestion-control),
+ * without pacing (the association is sans-I/O: what the window allows
+ * leaves at once, ack-clocked):
+ *
+ * - the model: the bottleneck's delivery rate (the largest sample of the
+ *   last ten round trips) and the path's round trip (the smallest over
+ *   10 s); the window is their product (the BDP) times a gain;
+ * - STARTUP doubles the window each round trip until the rate stops
+ *   growing, the round trip grows by a quarter (a queue) or a round loses
+ *   too much; DRAIN then holds it to one BDP until what is in flight
+ *   fits (the queue startup built drains);
+ * - PROBE_BW keeps a quarter of BDP more (gain 5/4), half more one round
+ *   in eight, to find bandwidth that appeared;
+ * - a round trip that lost more than 2 % of what it carried (and at
+ *   least MODEL_LOSS_MIN packets) is congestion: the window is capped at
+ *   0.7 of what was in flight (inflight_hi), a cap that grows again, 1,
+ *   2, 4... packets a round, once MODEL_CRUISE_ROUNDS rounds passed
+ *   without such loss.  Random loss below the threshold is retransmitted
+ *   without shrinking anything: 1 % loss on a 50 ms path keeps its speed,
+ *   where RFC 9260's window carries about 0.3 MB/s;
+ * - PROBE_RTT: a round trip not seen for 10 s is measured again with four
+ *   packets in flight for 200 ms, so that flows sharing a queue see it
+ *   empty and none mistakes the queue for the path.
+ */
 
 #define MODEL_BW_ROUNDS G_N_ELEMENTS (((NavSctpAssociation *) 0)->bw_rounds)
 #define MODEL_MIN_RTT_WINDOW_US (10 * G_USEC_PER_SEC)
+#define MODEL_PROBE_RTT_US (200 * 1000)
 #define MODEL_PROBE_EVERY 8
+#define MODEL_PROBE_PACKETS 32
+#define MODEL_GAIN_EIGHTHS 9
+#define MODEL_HEADROOM_PACKETS 32
+#define MODEL_LOSS_THRESHOLD_PERMILLE 20
+#define MODEL_LOSS_MIN 4
+#define MODEL_CRUISE_ROUNDS 4
 
 static gboolean
 model_cc (NavSctpAssociation *a)
@@ -306,7 +340,92 @@ model_note_acked (NavSctpAssociation *a,
       a->rs_sent_at = c->sent_at;
       a->rs_delivered_at_send = c->delivered_at_send;
       a->rs_delivered_time_at_send = c->delivered_time_at_send;
+      a->rs_first_sent_at_send = c->first_sent_at_send;
     }
+}
+
+/* A chunk taken for lost (fast retransmit, T3). */
+static void
+model_note_lost (NavSctpAssociation *a,
+                 NavSctpTxChunk     *c)
+{
+  a->round_lost += c->len;
+  a->round_lost_chunks++;
+}
+
+/* The end of a round trip: was it congested? */
+static void
+model_round_end (NavSctpAssociation *a)
+{
+  gsize mtu = a->opt.mtu;
+  guint64 delivered = a->delivered - a->round_start_delivered;
+  guint64 lost = a->round_lost;
+
+  if (a->round_lost_chunks >= MODEL_LOSS_MIN
+      && lost * 1000 > (delivered + lost) * MODEL_LOSS_THRESHOLD_PERMILLE)
+    {
+      gsize cap = MAX (a->round_max_flight, a->cwnd / 2) * 7 / 10;
+
+      a->inflight_hi = MAX (MIN (cap, a->inflight_hi), 4 * mtu);
+      a->probe_step = 0;
+      a->cruise_rounds = 0;
+      if (a->model_state == MODEL_STARTUP)
+        a->model_state = MODEL_DRAIN;
+    }
+  else if (a->inflight_hi != G_MAXSIZE && a->model_state == MODEL_PROBE_BW
+           && ++a->cruise_rounds > MODEL_CRUISE_ROUNDS)
+    {
+      /* Probing up: the cap grows 1, 2, 4... packets a round. */
+      a->probe_step = a->probe_step == 0 ? mtu : MIN (a->probe_step * 2, G_MAXSIZE / 4);
+      if (a->inflight_hi > G_MAXSIZE / 2 - a->probe_step)
+        a->inflight_hi = G_MAXSIZE;
+      else
+        a->inflight_hi += a->probe_step;
+    }
+  a->round_start_delivered = a->delivered;
+  a->round_lost = 0;
+  a->round_lost_chunks = 0;
+  a->round_max_flight = a->flight;
+}
+
+/* The window the model gives, outside STARTUP. */
+static void
+model_set_cwnd (NavSctpAssociation *a)
+{
+  gsize mtu = a->opt.mtu;
+  guint64 bdp;
+
+  if (a->min_rtt <= 0)
+    return;
+  bdp = a->bw * (guint64) a->min_rtt / G_USEC_PER_SEC;
+  if (a->model_state == MODEL_DRAIN)
+    {
+      /* One BDP until the queue startup built drained. */
+      if (a->flight <= bdp)
+        a->model_state = MODEL_PROBE_BW;
+      else
+        {
+          a->cwnd = MAX ((gsize) bdp, 4 * mtu);
+          return;
+        }
+    }
+  if (a->model_state == MODEL_PROBE_RTT)
+    {
+      a->cwnd = 4 * mtu;
+      return;
+    }
+  {
+    /* The bandwidth-delay product, an eighth more and some packets (the
+     * queue the window keeps at the bottleneck, ack-clocked: a constant
+     * part makes flows sharing it converge, as additive increase does),
+     * some packets more one round in eight, so that more bandwidth is
+     * found when the path has it; never above the cap losses set. */
+    gsize target = (gsize) (bdp * MODEL_GAIN_EIGHTHS / 8) + MODEL_HEADROOM_PACKETS * mtu;
+
+    if (a->rounds % MODEL_PROBE_EVERY == 0)
+      target += MODEL_PROBE_PACKETS * mtu;
+    a->cwnd = MAX (MIN (target, a->inflight_hi), 4 * mtu);
+  }
 }
 
 static void
@@ -316,6 +435,7 @@ model_update (NavSctpAssociation *a,
   gsize mtu = a->opt.mtu;
   gint64 interval, rtt;
   guint64 rate, bw = 0;
+  gboolean round_ended = FALSE;
   guint i;
 
   if (bytes_acked == 0)
@@ -323,15 +443,34 @@ model_update (NavSctpAssociation *a,
   a->delivered += bytes_acked;
   a->delivered_time = a->now;
   if (!a->rs_valid)
-    return;
+    {
+      /* Only retransmissions acknowledged (after a T3): no sample, but
+       * the window the model gives comes back at once. */
+      if (a->model_state == MODEL_STARTUP)
+        a->cwnd = MAX (a->cwnd, a->model_cwnd_before_t3);
+      else
+        model_set_cwnd (a);
+      return;
+    }
   a->rs_valid = FALSE;
   rtt = a->now - a->rs_sent_at;
-  if (rtt > 0 && (a->min_rtt < 0 || rtt <= a->min_rtt || a->now - a->min_rtt_at > MODEL_MIN_RTT_WINDOW_US))
+  if (rtt > 0)
     {
-      a->min_rtt = rtt;
-      a->min_rtt_at = a->now;
+      if (a->min_rtt < 0 || rtt <= a->min_rtt)
+        {
+          a->min_rtt = rtt;
+          a->min_rtt_at = a->now;
+        }
+      if (a->model_state == MODEL_PROBE_RTT)
+        a->probe_rtt_min = MIN (a->probe_rtt_min, rtt);
     }
-  interval = MAX (a->now - a->rs_delivered_time_at_send, 1);
+  /* The longer of the acknowledgements' and the sends' spans (as BBR's
+   * delivery rate estimation): acknowledgements bunched by the path or
+   * by a receiver that reads in batches would otherwise show a rate the
+   * sender never had. */
+  interval = MAX (a->now - a->rs_delivered_time_at_send, a->rs_sent_at - a->rs_first_sent_at_send);
+  interval = MAX (interval, 1);
+  a->first_sent_time = a->rs_sent_at;
   rate = (a->delivered - a->rs_delivered_at_send) * G_USEC_PER_SEC / interval;
   /* A round trip ends when a chunk sent after it began is acknowledged. */
   if (a->rs_delivered_at_send >= a->round_mark)
@@ -339,7 +478,8 @@ model_update (NavSctpAssociation *a,
       a->round_mark = a->delivered;
       a->rounds++;
       a->bw_rounds[a->rounds % MODEL_BW_ROUNDS] = 0;
-      if (a->model_startup)
+      round_ended = TRUE;
+      if (a->model_state == MODEL_STARTUP)
         {
           /* Startup ends once three rounds brought less than a quarter
            * more. */
@@ -349,8 +489,9 @@ model_update (NavSctpAssociation *a,
               a->full_bw_rounds = 0;
             }
           else if (++a->full_bw_rounds >= 3)
-            a->model_startup = FALSE;
+            a->model_state = MODEL_DRAIN;
         }
+      model_round_end (a);
     }
   a->bw_rounds[a->rounds % MODEL_BW_ROUNDS] = MAX (a->bw_rounds[a->rounds % MODEL_BW_ROUNDS], rate);
   for (i = 0; i < MODEL_BW_ROUNDS; i++)
@@ -360,20 +501,32 @@ model_update (NavSctpAssociation *a,
   /* Startup ends too when a queue builds up (the round trip grew by a
    * quarter, as HyStart sees it): without pacing, doubling until the
    * rate stops growing overfills the bottleneck's queue. */
-  if (a->model_startup && a->min_rtt > 0 && rtt > a->min_rtt + a->min_rtt / 4 + 1000)
-    a->model_startup = FALSE;
-  if (a->model_startup)
-    a->cwnd += bytes_acked;
-  else if (a->min_rtt > 0)
-    {
-      /* The bandwidth-delay product and a quarter (the queue the window
-       * keeps at the bottleneck, ack-clocked), half more one round in
-       * eight, so that more bandwidth is found when the path has it. */
-      guint64 bdp = a->bw * (guint64) a->min_rtt / G_USEC_PER_SEC;
-      guint64 gain = a->rounds % MODEL_PROBE_EVERY == 0 ? 6 : 5;
+  if (a->model_state == MODEL_STARTUP && a->min_rtt > 0 && rtt > a->min_rtt + a->min_rtt / 4 + 1000)
+    a->model_state = MODEL_DRAIN;
 
-      a->cwnd = MAX ((gsize) (bdp * gain / 4), 4 * mtu);
+  /* PROBE_RTT: the smallest round trip is 10 s old. */
+  if (a->model_state == MODEL_PROBE_BW && a->now - a->min_rtt_at > MODEL_MIN_RTT_WINDOW_US)
+    {
+      a->model_state = MODEL_PROBE_RTT;
+      a->probe_rtt_until = a->now + MAX (MODEL_PROBE_RTT_US, a->min_rtt);
+      a->probe_rtt_min = G_MAXINT64;
     }
+  if (a->model_state == MODEL_PROBE_RTT && a->now >= a->probe_rtt_until)
+    {
+      if (a->probe_rtt_min != G_MAXINT64)
+        a->min_rtt = a->probe_rtt_min;
+      a->min_rtt_at = a->now;
+      a->model_state = MODEL_PROBE_BW;
+    }
+
+  if (a->model_state == MODEL_STARTUP)
+    {
+      a->cwnd += bytes_acked;
+      a->cwnd = MIN (a->cwnd, MAX (a->inflight_hi, 4 * mtu));
+      return;
+    }
+  model_set_cwnd (a);
+  (void) round_ended;
 }
 
 gboolean
@@ -502,28 +655,35 @@ static void
 advance_ack_point (NavSctpAssociation *a,
                    gboolean            now)
 {
-  guint32 walk;
+  guint32 walk, before;
 
   if (!a->peer_prsctp)
     return;
   if (TSN_LT (a->adv_ack_point, a->cum_ack))
     a->adv_ack_point = a->cum_ack;
+  before = a->adv_ack_point;
   for (walk = a->adv_ack_point; walk + 1 != a->next_tsn; walk++)
     {
-      guint8 state = ring_at (a, walk + 1)->state;
-
-      if (state == TX_ABANDONED)
-        a->adv_ack_point = walk + 1;
-      else if (state != TX_ACKED)
+      /* RFC 3758 §3.5 C2: over abandoned chunks only.  Passing a chunk
+       * the peer acknowledged in a gap block would tell it to drop the
+       * fragments it holds of a message whose rest is still coming
+       * (usrsctp purges them), and that message would be lost without
+       * being reported abandoned; the peer's cumulative ack passes such
+       * chunks itself once the FORWARD TSN filled the hole below them. */
+      if (ring_at (a, walk + 1)->state != TX_ABANDONED)
         break;
+      a->adv_ack_point = walk + 1;
     }
   if (TSN_GT (a->adv_ack_point, a->cum_ack))
     {
       gint64 gap = a->have_rtt ? a->srtt : a->opt.rto_min_us;
 
-      /* At once for a new abandonment; again at most once a round trip
-       * while the peer has not caught up. */
-      if (now || a->fwd_tsn_sent_at == 0 || a->now - a->fwd_tsn_sent_at >= gap)
+      /* At once when it skips more than before (a new abandonment, or
+       * abandoned chunks beyond those the peer's cumulative ack just
+       * passed); again at most once a round trip while the peer has not
+       * caught up. */
+      if (now || TSN_GT (a->adv_ack_point, before) || a->fwd_tsn_sent_at == 0
+          || a->now - a->fwd_tsn_sent_at >= gap)
         a->fwd_tsn_pending = TRUE;
     }
 }
@@ -629,7 +789,12 @@ ack_chunk (NavSctpAssociation *a,
            gsize              *bytes_acked)
 {
   if (c->state == TX_OUTSTANDING || c->state == TX_RTX)
-    model_note_acked (a, c);
+    {
+      model_note_acked (a, c);
+      /* Sent once: the ack is for that transmission (Karn). */
+      if (c->nsent == 1)
+        a->sack_newest_sent = MAX (a->sack_newest_sent, c->sent_at);
+    }
   if (c->state == TX_OUTSTANDING)
     {
       a->flight -= c->len;
@@ -740,6 +905,7 @@ nav_sctp_tx_handle_sack (NavSctpAssociation *a,
   gboolean was_in_recovery = a->fast_recovery;
 
   a->stats.sacks_received++;
+  a->sack_newest_sent = G_MININT64;
   /* §6.1: the peer answers; zero window probes it leaves unacknowledged
    * do not count as errors. */
   a->sack_since_t3 = TRUE;
@@ -863,13 +1029,24 @@ nav_sctp_tx_handle_sack (NavSctpAssociation *a,
             {
               NavSctpTxChunk *c = ring_at (a, tsn);
 
-              if (c->state != TX_OUTSTANDING || c->fast_rtx_done)
+              if (c->state != TX_OUTSTANDING)
+                continue;
+              /* A retransmission lost again: §7.2.4 fast-retransmits a
+               * chunk once and leaves the rest to T3, whose timeout
+               * (RTO.Min at least) stalls an ordered stream and, for
+               * RFC 9260's window, collapses it.  The model's sender
+               * counts a miss for it only when a chunk sent after its
+               * retransmission was acknowledged (as RACK, RFC 8985,
+               * reasons with send times). */
+              if (c->fast_rtx_done
+                  && !(model_cc (a) && a->sack_newest_sent > c->sent_at))
                 continue;
               if (++c->nacks >= 3)
                 {
                   c->fast_rtx_done = TRUE;
                   if (tsn == a->cum_ack + 1)
                     rtx_first = TRUE;
+                  model_note_lost (a, c);
                   mark_rtx (a, c);
                   marked = TRUE;
                 }
@@ -952,6 +1129,7 @@ nav_sctp_tx_t3_expired (NavSctpAssociation *a)
   a->ssthresh = MAX (a->cwnd / 2, 4 * (gsize) a->opt.mtu);
   /* The model's window comes back with the next acknowledgement; until
    * then, four packets. */
+  a->model_cwnd_before_t3 = a->cwnd;
   a->cwnd = model_cc (a) ? 4 * (gsize) a->opt.mtu : a->opt.mtu;
   a->pba = 0;
   a->fast_recovery = FALSE;
@@ -960,6 +1138,12 @@ nav_sctp_tx_t3_expired (NavSctpAssociation *a)
     {
       NavSctpTxChunk *c = ring_at (a, tsn);
 
+      /* §6.3.3 E3 marks every outstanding chunk; the model's window is
+       * large, and what left less than a round trip ago cannot have been
+       * acknowledged yet: it stays in flight rather than go twice. */
+      if (model_cc (a) && c->state == TX_OUTSTANDING && a->have_rtt
+          && a->now - c->sent_at < a->srtt && tsn != a->cum_ack + 1)
+        continue;
       if (c->state == TX_OUTSTANDING || (c->state == TX_RTX && should_abandon (a, c)))
         {
           if (c->state == TX_RTX)
@@ -968,12 +1152,17 @@ nav_sctp_tx_t3_expired (NavSctpAssociation *a)
               c->state = TX_OUTSTANDING;
               a->flight += c->len;
             }
+          else
+            model_note_lost (a, c);
           mark_rtx (a, c);
         }
     }
   advance_ack_point (a, FALSE);
   if (TSN_GT (a->adv_ack_point, a->cum_ack))
     a->fwd_tsn_pending = TRUE;
+  /* §6.3.3 E3: restarted (what stayed in flight is covered too). */
+  if (ring_count (a) > 0)
+    nav_sctp_timer_start (a, TIMER_T3_RTX, a->rto);
 }
 
 /* ---- packet assembly ---- */
@@ -1020,8 +1209,10 @@ chunk_sent (NavSctpAssociation *a,
   c->sent_at = a->now;
   c->delivered_at_send = a->delivered;
   c->delivered_time_at_send = a->delivered_time;
+  c->first_sent_at_send = a->first_sent_time;
   c->nsent++;
   a->flight += c->len;
+  a->round_max_flight = MAX (a->round_max_flight, a->flight);
   a->peer_rwnd = a->peer_rwnd > c->len ? a->peer_rwnd - c->len : 0;
   if (c->nsent == 1 && !a->rtt_pending)
     {

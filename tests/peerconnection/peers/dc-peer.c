@@ -48,7 +48,7 @@ static NavPeerConnection *pc;
 static GHashTable *channels;    /* label → Chan */
 static GPtrArray *early_candidates;
 static gboolean loopback;
-static gboolean model_cc;
+static const gchar *cc;         /* NULL: the default */
 
 /* The transport exists from the first channel or description on. */
 static void
@@ -56,8 +56,9 @@ apply_congestion_control (void)
 {
   NavSctpTransport *sctp = pc != NULL ? nav_peer_connection_get_sctp_transport (pc) : NULL;
 
-  if (model_cc && sctp != NULL)
-    g_object_set (sctp, "congestion-control", NAV_CONGESTION_CONTROL_MODEL, NULL);
+  if (cc != NULL && sctp != NULL)
+    g_object_set (sctp, "congestion-control", g_strcmp0 (cc, "rfc9260") == 0
+                  ? NAV_CONGESTION_CONTROL_RFC9260 : NAV_CONGESTION_CONTROL_MODEL, NULL);
 }
 
 static gint64
@@ -544,7 +545,7 @@ static void
 cmd_init (JsonObject *o)
 {
   loopback = get_bool (o, "loopback", TRUE);
-  model_cc = g_strcmp0 (get_string (o, "cc"), "model") == 0;
+  cc = g_intern_string (get_string (o, "cc"));
   pc = nav_peer_connection_new (NULL);
   if (loopback)
     {
