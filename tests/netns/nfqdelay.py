@@ -26,7 +26,7 @@ import time
 
 NETLINK_NETFILTER = 12
 NFNL_SUBSYS_QUEUE = 3
-NFQNL_MSG_PACKET, NFQNL_MSG_VERDICT, NFQNL_MSG_CONFIG = 0, 1, 2
+NFQNL_MSG_PACKET, NFQNL_MSG_VERDICT, NFQNL_MSG_CONFIG, NFQNL_MSG_VERDICT_BATCH = 0, 1, 2, 3
 NFQA_PACKET_HDR, NFQA_VERDICT_HDR = 1, 2
 NFQA_CFG_CMD, NFQA_CFG_PARAMS, NFQA_CFG_QUEUE_MAXLEN, NFQA_CFG_MASK, NFQA_CFG_FLAGS = 1, 2, 3, 4, 5
 NFQNL_CFG_CMD_BIND = 1
@@ -75,17 +75,30 @@ class Queue:
         self._send(NFQNL_MSG_VERDICT, NLM_F_REQUEST,
                    _attr(NFQA_VERDICT_HDR, struct.pack('!II', NF_ACCEPT, packet_id)))
 
+    def verdict_upto(self, packet_id):
+        """Accept every packet of the queue up to packet_id (ids grow in
+        the order the kernel queued them): one message for a whole run of
+        packets that are due, instead of one each."""
+        self._send(NFQNL_MSG_VERDICT_BATCH, NLM_F_REQUEST,
+                   _attr(NFQA_VERDICT_HDR, struct.pack('!II', NF_ACCEPT, packet_id)))
+
     def packets(self):
-        """The ids of the packets waiting in the socket now."""
-        try:
-            data = self.sock.recv(1 << 20, socket.MSG_DONTWAIT)
-        except BlockingIOError:
-            return []
-        except OSError as e:
-            if e.errno == errno.ENOBUFS:      # we fell behind; the kernel dropped some
-                return []
-            raise
+        """The ids of the packets waiting in the socket now (every
+        netlink message read until the socket is empty)."""
         ids = []
+        while True:
+            try:
+                data = self.sock.recv(1 << 20, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return ids
+            except OSError as e:
+                if e.errno == errno.ENOBUFS:  # we fell behind; the kernel dropped some
+                    return ids
+                raise
+            self._parse(data, ids)
+
+    @staticmethod
+    def _parse(data, ids):
         off = 0
         while off + 16 <= len(data):
             length, kind = struct.unpack_from('=IH', data, off)
@@ -101,7 +114,6 @@ class Queue:
                         ids.append(struct.unpack_from('!I', data, a + 4)[0])
                     a += (alen + 3) & ~3
             off += (length + 3) & ~3
-        return ids
 
 
 def run(num, delay_ms, jitter_ms):
@@ -111,8 +123,11 @@ def run(num, delay_ms, jitter_ms):
     last = 0.0
     while True:
         now = time.monotonic()
+        due = None
         while held and held[0][0] <= now:
-            q.verdict(held.popleft()[1])
+            due = held.popleft()[1]
+        if due is not None:
+            q.verdict_upto(due)           # the queue is released in order
         wait = (held[0][0] - now) if held else None
         ready, _, _ = select.select([q.sock], [], [], wait)
         if ready:
