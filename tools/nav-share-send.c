@@ -1,7 +1,8 @@
 /* nav-share-send.c: nav-share's sending side
  *
  * Up to NAV_SHARE_PARALLEL files at once, each on a data channel of its
- * own ("f:INDEX:OFFSET"), read in NAV_SHARE_CHUNK pieces while the
+ * own ("f:INDEX:OFFSET"), read in messages of up to 256 KiB (the peer's
+ * max-message-size, message_size()) while the
  * channel's buffered amount is below NAV_SHARE_HIGH_MARK and refilled at
  * buffered-amount-low: the memory held is bounded whatever the size.
  * When the receiver keeps a part from an earlier try it sends the
@@ -181,21 +182,38 @@ send_end (NavShareFile *file)
   file->fd = -1;
 }
 
+/* The messages of a file: as large as the peer takes (its
+ * a=max-message-size, 256 KiB between two of us), at most MESSAGE_MAX,
+ * at least NAV_SHARE_CHUNK (64 KiB, what any peer takes, RFC 8841
+ * §6.1).  Fewer, larger messages: fewer reads, sends and hash calls
+ * here, fewer deliveries and writes on the other side. */
+#define MESSAGE_MAX (256 * 1024)
+
+static gsize
+message_size (NavShareFile *file)
+{
+  guint64 max = nav_data_channel_get_max_message_size (file->channel);
+
+  return max == 0 ? MESSAGE_MAX : (gsize) CLAMP (max, NAV_SHARE_CHUNK, MESSAGE_MAX);
+}
+
 static void
 pump (NavShareFile *file)
 {
   NavShare *share = file->share;
   NavChannel *channel = NAV_CHANNEL (file->channel);
   g_autoptr (GError) error = NULL;
+  gsize size;
 
   if (share->finished || file->ended || nav_channel_get_state (channel) != NAV_CHANNEL_STATE_OPEN)
     return;
+  size = message_size (file);
   if (file->buffer == NULL)
-    file->buffer = g_malloc (NAV_SHARE_CHUNK);
+    file->buffer = g_malloc (MESSAGE_MAX);
   while (nav_channel_get_buffered_amount (channel) < NAV_SHARE_HIGH_MARK)
     {
       gssize n = file->position < file->entry->size
-                   ? read (file->fd, file->buffer, MIN (NAV_SHARE_CHUNK, file->entry->size - file->position))
+                   ? read (file->fd, file->buffer, MIN (size, file->entry->size - file->position))
                    : 0;
 
       if (n < 0)
@@ -270,6 +288,8 @@ start_file (NavShareFile *file)
       nav_share_fail (share, _("“%s” changed since it was listed"), file->entry->source);
       return;
     }
+  /* Read from start to end once: a larger readahead. */
+  (void) posix_fadvise (file->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   nav_share_hash_init (&file->sum);
   if (file->offset > 0)
     {
