@@ -26,6 +26,7 @@
 #include <gnutls/x509.h>
 
 #include "nav-gnutls-dtls.h"
+#include "nav-dtls-hello.h"
 #include "nav-dtls-records.h"
 
 /* RFC 7983 §7: a datagram whose first byte is 20 to 63 is DTLS. */
@@ -369,56 +370,10 @@ credentials_for (NavCertificate  *certificate,
   return c->credentials;
 }
 
-/* RFC 8449: the record_size_limit extension (28) of the peer's hello,
- * the largest plaintext it takes in a record.  GnuTLS sends it; a peer
- * that does not (libwebrtc, OpenSSL) is assumed to take what libwebrtc
- * reads, 2 KiB (nav_gnutls_dtls_channel_get_peer_record_limit()). */
-#define EXTENSION_RECORD_SIZE_LIMIT 28
-
-static guint
-hello_record_limit (const guint8 *p,
-                    gsize         len,
-                    gboolean      client_hello)
-{
-  gsize at = 2 + 32, n;
-
-  /* version, random, session id, (DTLS ClientHello) cookie, (ClientHello)
-   * suites and compression methods, or (ServerHello) suite and method */
-  if (at + 1 > len || (at += 1 + p[at]) > len)
-    return 0;
-  if (client_hello)
-    {
-      if (at + 1 > len || (at += 1 + p[at]) > len)
-        return 0;
-      if (at + 2 > len || (at += 2 + ((p[at] << 8) | p[at + 1])) > len)
-        return 0;
-      if (at + 1 > len || (at += 1 + p[at]) > len)
-        return 0;
-    }
-  else if ((at += 3) > len)
-    return 0;
-  if (at + 2 > len)
-    return 0;
-  n = (p[at] << 8) | p[at + 1];
-  at += 2;
-  if (at + n > len)
-    return 0;
-  for (gsize end = at + n; at + 4 <= end;)
-    {
-      guint type = (p[at] << 8) | p[at + 1];
-      gsize size = (p[at + 2] << 8) | p[at + 3];
-
-      at += 4;
-      if (at + size > end)
-        return 0;
-      if (type == EXTENSION_RECORD_SIZE_LIMIT && size == 2)
-        return (p[at] << 8) | p[at + 1];
-      at += size;
-    }
-  return 0;
-}
-
-/* Called by GnuTLS during the handshake, with the lock held. */
+/* Called by GnuTLS during the handshake, with the lock held: the
+ * peer's record_size_limit (RFC 8449).  GnuTLS sends one; a peer that
+ * does not (libwebrtc, OpenSSL) is held to a small packet size above
+ * (nav-sctp-data-transport.c). */
 static int
 hello_hook (gnutls_session_t      session,
             unsigned int          htype,
@@ -430,8 +385,8 @@ hello_hook (gnutls_session_t      session,
 
   if (incoming && msg != NULL
       && (htype == GNUTLS_HANDSHAKE_CLIENT_HELLO || htype == GNUTLS_HANDSHAKE_SERVER_HELLO))
-    self->peer_record_limit = hello_record_limit (msg->data, msg->size,
-                                                  htype == GNUTLS_HANDSHAKE_CLIENT_HELLO);
+    self->peer_record_limit = nav_dtls_hello_record_size_limit (msg->data, msg->size,
+                                                                htype == GNUTLS_HANDSHAKE_CLIENT_HELLO);
   return 0;
 }
 
