@@ -208,12 +208,14 @@ pump (NavShareFile *file)
   if (share->finished || file->ended || nav_channel_get_state (channel) != NAV_CHANNEL_STATE_OPEN)
     return;
   size = message_size (file);
-  if (file->buffer == NULL)
-    file->buffer = g_malloc (MESSAGE_MAX);
   while (nav_channel_get_buffered_amount (channel) < NAV_SHARE_HIGH_MARK)
     {
+      /* Read into a buffer of its own that the association keeps (as a
+       * GBytes) until the peer acknowledged it: no copy on the way. */
+      g_autofree guint8 *buffer = g_malloc (size);
+      g_autoptr (GBytes) message = NULL;
       gssize n = file->position < file->entry->size
-                   ? read (file->fd, file->buffer, MIN (size, file->entry->size - file->position))
+                   ? read (file->fd, buffer, MIN (size, file->entry->size - file->position))
                    : 0;
 
       if (n < 0)
@@ -233,14 +235,15 @@ pump (NavShareFile *file)
           send_end (file);
           return;
         }
-      if (!nav_channel_send_data (channel, file->buffer, n, &error))
+      message = g_bytes_new_take (g_steal_pointer (&buffer), n);
+      if (!nav_channel_send (channel, message, &error))
         {
           nav_share_lost (share, _("Cannot send “%s”: %s"), file->entry->path, error->message);
           return;
         }
       if (share->first_byte_us == 0)
         share->first_byte_us = g_get_monotonic_time ();
-      nav_share_hash_update (&file->sum, file->buffer, n);
+      nav_share_hash_update (&file->sum, g_bytes_get_data (message, NULL), n);
       file->position += n;
       share->moved_bytes += n;
     }
