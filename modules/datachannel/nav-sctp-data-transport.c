@@ -419,8 +419,9 @@ timer_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* After each call of the association: its packets go, its deadline is
- * the timer's. */
+/* The path MTU search between calls of the association: a size a probe
+ * confirmed during the last call is applied (never inside a callback),
+ * and the probes that are due go. */
 static void
 plpmtud_locked (NavSctpDataTransport *self)
 {
@@ -441,6 +442,8 @@ plpmtud_locked (NavSctpDataTransport *self)
     nav_sctp_association_send_probe (self->assoc, sizes[i]);
 }
 
+/* After each call of the association: its packets go, its deadline
+ * (or the search's, if sooner) is the timer's. */
 static void
 after_call_locked (NavSctpDataTransport *self)
 {
