@@ -357,6 +357,31 @@ transport_sent (NavPeerConnection *pc,
     }
 }
 
+/* A fixture with one channel of @label made by a and open on both
+ * sides: returns b's. */
+static NavDataChannel *
+open_one (Fixture         *f,
+          const gchar     *label,
+          NavDataChannel **a)
+{
+  fixture_init (f);
+  *a = create (f, f->pair.a.pc, label, NULL);
+  pc_negotiate (&f->pair, &f->pair.a, NULL, NULL, NULL);
+  test_wait (f->pair.context, channel_open, *a);
+  wait_list (f, f->remote_b, 1);
+  return g_ptr_array_index (f->remote_b, 0);
+}
+
+/* Message @i of the bulk transfer. */
+static void
+fill_pattern (guint8 *payload,
+              gsize   len,
+              guint   i)
+{
+  for (gsize j = 0; j < len; j++)
+    payload[j] = (guint8) (i * 31 + j);
+}
+
 /* Path MTU discovery (RFC 8899, docs/datachannel.md): between two of
  * ours on loopback the probes confirm whole DTLS records, and a bulk
  * transfer goes in datagrams of about 16 KiB; with NAV_SCTP_PLPMTUD=0,
@@ -375,12 +400,7 @@ test_path_mtu (gconstpointer data)
 
   if (!on)
     g_setenv ("NAV_SCTP_PLPMTUD", "0", TRUE);
-  fixture_init (&f);
-  a = create (&f, f.pair.a.pc, "bulk", NULL);
-  pc_negotiate (&f.pair, &f.pair.a, NULL, NULL, NULL);
-  test_wait (f.pair.context, channel_open, a);
-  wait_list (&f, f.remote_b, 1);
-  b = g_ptr_array_index (f.remote_b, 0);
+  b = open_one (&f, "bulk", &a);
   /* The probes' answers come within a round trip of the association. */
   test_run_for (f.pair.context, 100);
   transport_sent (f.pair.a.pc, &packets0, &bytes0);
@@ -388,8 +408,7 @@ test_path_mtu (gconstpointer data)
     {
       g_autoptr (GBytes) m = NULL;
 
-      for (guint j = 0; j < 65536; j++)
-        payload[j] = (guint8) (i * 31 + j);
+      fill_pattern (payload, 65536, i);
       m = g_bytes_new (payload, 65536);
       send_bytes (a, m);
     }
@@ -398,8 +417,7 @@ test_path_mtu (gconstpointer data)
     {
       GBytes *got = ((Msg *) g_ptr_array_index (watch_of (b)->messages, i))->data;
 
-      for (guint j = 0; j < 65536; j++)
-        payload[j] = (guint8) (i * 31 + j);
+      fill_pattern (payload, 65536, i);
       g_assert_cmpmem (g_bytes_get_data (got, NULL), g_bytes_get_size (got), payload, 65536);
     }
   transport_sent (f.pair.a.pc, &packets1, &bytes1);
