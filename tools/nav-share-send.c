@@ -166,6 +166,12 @@ send_end (NavShareFile *file)
 
   json_object_set_string_member (end, "t", "end");
   nav_share_hash_hex (&file->sum, hex);
+#ifdef NAV_SHARE_TEST_HOOKS
+  /* tests/share's nav-share-evil: the file "arrives damaged" (a hash
+   * that is not the data's), which the receiver must notice. */
+  if (g_getenv ("NAV_SHARE_EVIL_HASH") != NULL)
+    hex[0] = hex[0] == '0' ? '1' : '0';
+#endif
   json_object_set_string_member (end, "h", hex);
   json_object_ref (end);
   text = nav_share_message_build (end);
