@@ -26,6 +26,7 @@
 #include <gnutls/x509.h>
 
 #include "nav-gnutls-dtls.h"
+#include "nav-dtls-hello.h"
 #include "nav-dtls-records.h"
 
 /* RFC 7983 §7: a datagram whose first byte is 20 to 63 is DTLS. */
@@ -40,6 +41,12 @@
  * header (13 bytes), AES-GCM's explicit nonce (8) and tag (16).  What
  * get_mtu() subtracts before the suite is known. */
 #define MAX_RECORD_OVERHEAD 37
+
+/* The largest record we seal: 2^14 bytes of plaintext (RFC 6347
+ * §4.1.1) and the overhead.  get_mtu() says what every path carries;
+ * larger records are for the layer above to try (RFC 8261 §5: SCTP's
+ * path MTU probes, RFC 8899) and to use once one went through. */
+#define MAX_RECORD_SIZE (NAV_DTLS_RECORD_MAX_PLAINTEXT + MAX_RECORD_OVERHEAD)
 
 /* Records that came before start(): a ClientHello (perhaps in fragments)
  * and the retransmissions of it, no more. */
@@ -104,6 +111,7 @@ struct _NavGnutlsDtlsChannel
   gchar **fingerprints;
   guint initial_timeout;
   guint lower_mtu;
+  guint peer_record_limit;      /* RFC 8449, from the peer's hello; 0: none */
   gnutls_session_t session;
   gnutls_certificate_credentials_t credentials;    /* borrowed from the certificate */
   NavDtlsRecords records;       /* application data once open (nav-dtls-records.c) */
@@ -362,6 +370,37 @@ credentials_for (NavCertificate  *certificate,
   return c->credentials;
 }
 
+/* Called by GnuTLS during the handshake, with the lock held: the
+ * peer's record_size_limit (RFC 8449).  GnuTLS sends one; a peer that
+ * does not (libwebrtc, OpenSSL) is held to a small packet size above
+ * (nav-sctp-data-transport.c). */
+static int
+hello_hook (gnutls_session_t      session,
+            unsigned int          htype,
+            unsigned int          when,
+            unsigned int          incoming,
+            const gnutls_datum_t *msg)
+{
+  NavGnutlsDtlsChannel *self = gnutls_session_get_ptr (session);
+
+  if (incoming && msg != NULL
+      && (htype == GNUTLS_HANDSHAKE_CLIENT_HELLO || htype == GNUTLS_HANDSHAKE_SERVER_HELLO))
+    self->peer_record_limit = nav_dtls_hello_record_size_limit (msg->data, msg->size,
+                                                                htype == GNUTLS_HANDSHAKE_CLIENT_HELLO);
+  return 0;
+}
+
+guint
+nav_gnutls_dtls_channel_get_peer_record_limit (NavGnutlsDtlsChannel *self)
+{
+  guint limit;
+
+  LOCK (self);
+  limit = self->peer_record_limit;
+  UNLOCK (self);
+  return limit;
+}
+
 /* Called by GnuTLS during the handshake, with the lock held, once the
  * peer's Certificate arrived: RFC 8122 §5, RFC 8842 §5.1. */
 static int
@@ -586,6 +625,10 @@ start (NavDtlsChannel       *channel,
     gnutls_certificate_server_set_request (self->session, GNUTLS_CERT_REQUIRE);
   gnutls_session_set_ptr (self->session, self);
   gnutls_session_set_verify_function (self->session, verify_peer);
+  gnutls_handshake_set_hook_function (self->session,
+                                      role == NAV_DTLS_ROLE_SERVER ? GNUTLS_HANDSHAKE_CLIENT_HELLO
+                                                                   : GNUTLS_HANDSHAKE_SERVER_HELLO,
+                                      GNUTLS_HOOK_POST, hello_hook);
   gnutls_transport_set_ptr (self->session, self);
   gnutls_transport_set_push_function (self->session, push);
   gnutls_transport_set_pull_function (self->session, pull);
@@ -595,9 +638,9 @@ start (NavDtlsChannel       *channel,
   if (self->lower_mtu == 0)
     self->lower_mtu = DEFAULT_LOWER_MTU;
   gnutls_dtls_set_mtu (self->session, self->lower_mtu);
-  self->batch_slot = self->lower_mtu;
+  self->batch_slot = MAX (self->lower_mtu, MAX_RECORD_SIZE);
   self->batch_buffer = g_malloc (BATCH_MAX * self->batch_slot);
-  self->seal_buffer = g_malloc (self->lower_mtu);
+  self->seal_buffer = g_malloc (self->batch_slot);
   gnutls_dtls_set_timeouts (self->session, self->initial_timeout, HANDSHAKE_TIMEOUT_MS);
   self->phase = PHASE_WAITING;
   maybe_begin_locked (self);
@@ -837,6 +880,17 @@ data_mtu_locked (NavGnutlsDtlsChannel *self)
   return gnutls_dtls_get_data_mtu (self->session);
 }
 
+/* What one record may carry: a whole record's plaintext once our own
+ * record layer seals them (whether the path carries it is for the layer
+ * above to find out, RFC 8899), GnuTLS's data MTU before. */
+static gsize
+send_limit_locked (NavGnutlsDtlsChannel *self)
+{
+  if (self->records.enabled)
+    return MIN (self->batch_slot - self->records.overhead, NAV_DTLS_RECORD_MAX_PLAINTEXT);
+  return gnutls_dtls_get_data_mtu (self->session);
+}
+
 static gboolean
 record_send_locked (NavGnutlsDtlsChannel  *self,
                     const guint8          *data,
@@ -845,12 +899,12 @@ record_send_locked (NavGnutlsDtlsChannel  *self,
 {
   gssize ret;
 
-  if (len > data_mtu_locked (self))
+  if (len > send_limit_locked (self))
     {
       g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_MESSAGE_TOO_LARGE,
                    /* %lu, not G_GSIZE_FORMAT: xgettext cuts a message there */
                    _("A message of %lu bytes does not fit a DTLS record here (at most %lu)"),
-                   (unsigned long) len, (unsigned long) data_mtu_locked (self));
+                   (unsigned long) len, (unsigned long) send_limit_locked (self));
       return FALSE;
     }
   if (self->records.enabled)
@@ -858,7 +912,7 @@ record_send_locked (NavGnutlsDtlsChannel  *self,
       gboolean in_batch = self->batching && self->batch_len < BATCH_MAX;
       guint8 *out = in_batch ? self->batch_buffer + self->batch_len * self->batch_slot
                              : self->seal_buffer;
-      gsize n = nav_dtls_records_seal (&self->records, data, len, out, self->lower_mtu);
+      gsize n = nav_dtls_records_seal (&self->records, data, len, out, self->batch_slot);
 
       if (n == 0)
         {

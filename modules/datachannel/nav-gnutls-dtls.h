@@ -22,5 +22,7 @@ void nav_gnutls_dtls_channel_register (GTypeModule *module);
 
 NavDtlsChannel *nav_gnutls_dtls_channel_new (NavChannel   *lower,
                                              GMainContext *context);
+/* The peer's record_size_limit (RFC 8449), 0 when it sent none. */
+guint nav_gnutls_dtls_channel_get_peer_record_limit (NavGnutlsDtlsChannel *self);
 
 G_END_DECLS

@@ -22,12 +22,26 @@
 #include <glib/gi18n-lib.h>
 
 #include "nav-dcep.h"
+#include "nav-gnutls-dtls.h"
+#include "nav-sctp-plpmtud.h"
 #include "nav-sctp-data-private.h"
 
 /* Packets collected during one call of the association, handed to the
  * DTLS channel at once (one sendmmsg() below it). */
 #define BATCH_MAX 64
-#define PACKET_MAX 1500
+/* The largest SCTP packet: a whole DTLS record's plaintext (RFC 8261 §5,
+ * RFC 6347 §4.1.1: 2^14 bytes).  We start at the DTLS channel's MTU
+ * (1200 bytes less the record's overhead) and send more only once a
+ * probe of that size went through (RFC 8899, nav-sctp-plpmtud.c). */
+#define PACKET_MAX 16384
+
+/* What we probe up to when the peer's DTLS hello announced no record
+ * size limit (RFC 8449): some stacks read a record's plaintext into a
+ * small buffer and lose their place on a larger one (aiortc reads 1500
+ * bytes, libwebrtc 2 KiB and fails the connection), so such a peer gets
+ * no packet above an Ethernet frame's, probes included.  GnuTLS (ours,
+ * libdatachannel's) announces 2^14. */
+#define PACKET_MAX_UNANNOUNCED 1408
 
 /* RFC 9260 §16 says 1 s for RTO.Min; WebRTC stacks use less (200 ms for
  * libdatachannel): a data channel on a 50 ms path does not wait a second
@@ -70,6 +84,11 @@ struct _NavSctpDataTransport
   GHashTable *channels;         /* stream id → NavSctpDataChannel (a reference) */
   GPtrArray *waiting;           /* NavSctpDataChannel without an id yet */
   GSource *timer;
+  /* RFC 8899: the path MTU search (NAV_SCTP_PLPMTUD=0 turns it off). */
+  NavSctpPlpmtud plpmtud;
+  gboolean plpmtud_enabled;
+  gboolean plpmtud_running;
+  guint pending_mtu;            /* confirmed during a call, applied after it */
   guint64 dcep_errors;
   guint64 dropped_messages;
 
@@ -388,25 +407,56 @@ timer_cb (gpointer user_data)
   nav_sctp_data_transport_lock (self);
   if (self->assoc != NULL)
     {
+      gint64 due = nav_sctp_association_get_timeout (self->assoc);
+
       g_source_set_ready_time (self->timer, -1);
-      nav_sctp_association_handle_timeout (self->assoc);
+      /* The timer also serves the path MTU search's deadline. */
+      if (due >= 0 && due <= g_get_monotonic_time ())
+        nav_sctp_association_handle_timeout (self->assoc);
       after_call_locked (self);
     }
   unlock_and_dispatch (self);
   return G_SOURCE_CONTINUE;
 }
 
-/* After each call of the association: its packets go, its deadline is
- * the timer's. */
+/* The path MTU search between calls of the association: a size a probe
+ * confirmed during the last call is applied (never inside a callback),
+ * and the probes that are due go. */
+static void
+plpmtud_locked (NavSctpDataTransport *self)
+{
+  guint sizes[NAV_SCTP_PLPMTUD_MAX_CANDIDATES];
+  guint n;
+
+  if (self->pending_mtu != 0)
+    {
+      g_debug ("SCTP transport %p: packets of %u bytes go through (RFC 8899 probe), were %u",
+               self, self->pending_mtu, nav_sctp_association_get_mtu (self->assoc));
+      nav_sctp_association_set_mtu (self->assoc, self->pending_mtu);
+      self->pending_mtu = 0;
+    }
+  if (!self->plpmtud_running)
+    return;
+  n = nav_sctp_plpmtud_due (&self->plpmtud, g_get_monotonic_time (), sizes);
+  for (guint i = 0; i < n; i++)
+    nav_sctp_association_send_probe (self->assoc, sizes[i]);
+}
+
+/* After each call of the association: its packets go, its deadline
+ * (or the search's, if sooner) is the timer's. */
 static void
 after_call_locked (NavSctpDataTransport *self)
 {
   gint64 deadline;
 
+  if (self->assoc != NULL)
+    plpmtud_locked (self);
   flush_locked (self);
   if (self->assoc == NULL || self->timer == NULL)
     return;
   deadline = nav_sctp_association_get_timeout (self->assoc);
+  if (self->plpmtud_running && self->plpmtud.deadline >= 0)
+    deadline = deadline < 0 ? self->plpmtud.deadline : MIN (deadline, self->plpmtud.deadline);
   if (g_source_get_ready_time (self->timer) != deadline)
     g_source_set_ready_time (self->timer, deadline);
 }
@@ -845,6 +895,31 @@ connected_cb (NavSctpAssociation *assoc,
            self->congestion_control == NAV_CONGESTION_CONTROL_MODEL ? "model" : "RFC 9260");
   set_state_locked (self, NAV_SCTP_TRANSPORT_STATE_CONNECTED);
   progress_all_locked (self);
+  /* RFC 8899 §6.2.1: the search starts once the association is up; its
+   * probes go after this call (after_call_locked()). */
+  if (self->plpmtud_enabled && !self->plpmtud_running)
+    {
+      guint limit = NAV_IS_GNUTLS_DTLS_CHANNEL (self->dtls)
+                      ? nav_gnutls_dtls_channel_get_peer_record_limit (NAV_GNUTLS_DTLS_CHANNEL (self->dtls))
+                      : 0;
+      guint max = limit > 0 ? MIN (limit, PACKET_MAX) : PACKET_MAX_UNANNOUNCED;
+
+      g_debug ("SCTP transport %p: path MTU search up to %u bytes (the peer's record size "
+               "limit: %u)", self, max, limit);
+      nav_sctp_plpmtud_init (&self->plpmtud, nav_sctp_association_get_mtu (assoc), max);
+      self->plpmtud_running = TRUE;
+    }
+}
+
+static void
+probe_acked_cb (NavSctpAssociation *assoc,
+                gsize               size,
+                gpointer            user_data)
+{
+  NavSctpDataTransport *self = user_data;
+
+  if (self->plpmtud_running && nav_sctp_plpmtud_acked (&self->plpmtud, size))
+    self->pending_mtu = self->plpmtud.current;
 }
 
 static void
@@ -1200,6 +1275,7 @@ static const NavSctpCallbacks callbacks = {
   .closed = closed_cb,
   .restarted = restarted_cb,
   .error = error_cb,
+  .probe_acked = probe_acked_cb,
 };
 
 /* ------------------------------------------------------------ the DTLS channel */
@@ -1301,6 +1377,7 @@ start (NavSctpTransport  *transport,
   g_source_attach (self->timer, self->context);
 
   self->pcap = nav_debug_pcap_is_active ();
+  self->plpmtud_enabled = g_strcmp0 (g_getenv ("NAV_SCTP_PLPMTUD"), "0") != 0;
   nav_channel_set_receive_func (NAV_CHANNEL (dtls), on_dtls_receive, self, NULL);
   self->dtls_state_id = g_signal_connect (dtls, "state-changed", G_CALLBACK (on_dtls_state), self);
   self->dtls_writable_id = g_signal_connect (dtls, "writable", G_CALLBACK (on_dtls_writable), self);

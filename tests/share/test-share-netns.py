@@ -282,6 +282,16 @@ def evil():
                     os.path.exists('/tmp/absolute-%d.txt' % os.getpid()):
                 fail('%s: something was written: %s' % (extra, listing(dst)))
             print('%s refused: %s' % (extra, dst_out.strip().splitlines()[-1]))
+        # A file whose SHA-256 differs from the sender's (hashed on the
+        # receiver's own thread): refused, nothing kept under its name.
+        e = env()
+        e['NAV_SHARE_EVIL_HASH'] = '1'
+        (src_rc, src_out), (dst_rc, dst_out) = transfer(l, src, dst, ['tree'], ['--yes'],
+                                                        '%d-apple-river' % (20 + len(cases)), sender=EVIL, e=e)
+        kept = [x for x in listing(dst) if x.endswith('a.txt') or x.endswith('a.txt.part')]
+        if dst_rc == 0 or 'arrived damaged' not in dst_out or kept:
+            fail('a damaged file was not refused (receiver %s, kept %s):\n%s\n%s' % (dst_rc, kept, dst_out, src_out))
+        print('damaged file refused: %s' % [x for x in dst_out.splitlines() if 'damaged' in x][0])
 
 
 def udp_blocked():

@@ -283,6 +283,8 @@ typedef struct _NavSctpAssociation NavSctpAssociation;
  *   queued data and stream state were dropped
  * @error: something worth telling the owner that does not close the
  *   association (an ERROR chunk from the peer)
+ * @probe_acked: the peer answered a path MTU probe of @size bytes
+ *   (nav_sctp_association_send_probe())
  *
  * Every callback but @send_packet and @now may be %NULL.
  *
@@ -332,6 +334,9 @@ typedef struct {
   void (*error) (NavSctpAssociation *assoc,
                  const GError       *error,
                  gpointer            user_data);
+  void (*probe_acked) (NavSctpAssociation *assoc,
+                       gsize               size,
+                       gpointer            user_data);
 } NavSctpCallbacks;
 
 /**

@@ -245,6 +245,8 @@ nav_sctp_handle_heartbeat_ack (NavSctpAssociation *a,
 {
   gint64 sent_at;
 
+  if (nav_sctp_probe_handle_ack (a, chunk))
+    return;
   if (chunk->value_len != 16 || nav_sctp_get16 (chunk->value) != NAV_SCTP_PARAM_HEARTBEAT_INFO
       || !a->hb_outstanding || nav_sctp_get32 (chunk->value + 4) != a->hb_nonce)
     {

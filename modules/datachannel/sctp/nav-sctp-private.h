@@ -246,6 +246,9 @@ struct _NavSctpAssociation {
   gboolean hb_outstanding;
   gint64 last_data_sent;
 
+  /* path MTU probes (nav-sctp-plpmtud.c) */
+  guint32 probe_nonce;
+
   /* tx */
   guint8 *packet;               /* MTU bytes, reused for every packet */
   NavSctpOutStream **out_pages[STREAM_PAGES];
@@ -388,6 +391,9 @@ void nav_sctp_fail (NavSctpAssociation *a,
 void nav_sctp_update_rto (NavSctpAssociation *a,
                           gint64              rtt);
 guint32 nav_sctp_random32 (NavSctpAssociation *a);
+/* nav-sctp-plpmtud.c: TRUE when @chunk answered one of our probes. */
+gboolean nav_sctp_probe_handle_ack (NavSctpAssociation *a,
+                                    const NavSctpTlv   *chunk);
 void nav_sctp_fill_random (NavSctpAssociation *a,
                            guint8             *buf,
                            gsize               len);
