@@ -390,6 +390,14 @@ hello_hook (gnutls_session_t      session,
   return 0;
 }
 
+/* The channel the records travel on (the ICE component's, or the
+ * application's); owned by @self. */
+NavChannel *
+nav_gnutls_dtls_channel_get_lower (NavGnutlsDtlsChannel *self)
+{
+  return self->lower;
+}
+
 guint
 nav_gnutls_dtls_channel_get_peer_record_limit (NavGnutlsDtlsChannel *self)
 {

@@ -24,5 +24,6 @@ NavDtlsChannel *nav_gnutls_dtls_channel_new (NavChannel   *lower,
                                              GMainContext *context);
 /* The peer's record_size_limit (RFC 8449), 0 when it sent none. */
 guint nav_gnutls_dtls_channel_get_peer_record_limit (NavGnutlsDtlsChannel *self);
+NavChannel *nav_gnutls_dtls_channel_get_lower (NavGnutlsDtlsChannel *self);
 
 G_END_DECLS

@@ -18,6 +18,9 @@
 #define G_LOG_DOMAIN "nav-sctp"
 
 #include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <glib/gi18n-lib.h>
 
@@ -881,6 +884,68 @@ now_cb (gpointer user_data)
   return g_get_monotonic_time ();
 }
 
+/* The largest SCTP packet the path below may carry without IP
+ * fragmentation, as far as this host knows: the route's MTU towards the
+ * peer from the address our datagrams leave from (a throwaway UDP socket
+ * bound there and connected to the peer: getsockopt IP_MTU / IPV6_MTU),
+ * less the IP and UDP headers and a DTLS record's overhead.  Our UDP
+ * sockets do not set DF, so a probe larger than the first hop's MTU would
+ * go through as IP fragments and "succeed" (RFC 8899 §3 asks for probes
+ * that are not fragmented): never probe beyond this.  0 when it cannot be
+ * known — a relayed path (the local address is the TURN server's, not
+ * ours), a channel that is not a datagram channel of a path — and then
+ * the search stays within an Ethernet frame.  A path over ICE-TCP is
+ * framed (RFC 4571) and fragments nothing. */
+#define IP_UDP_DTLS_OVERHEAD(v6) ((v6) ? 40 + 8 + 64 : 20 + 8 + 64)
+
+static guint
+lower_path_limit (NavSctpDataTransport *self)
+{
+  NavChannel *lower;
+  NavTransport *transport;
+  const NavAddress *local, *peer;
+  struct sockaddr_storage ss;
+  socklen_t len;
+  gboolean v6;
+  int fd, mtu = 0;
+  socklen_t mtu_len = sizeof mtu;
+
+  if (!NAV_IS_GNUTLS_DTLS_CHANNEL (self->dtls))
+    return 0;
+  lower = nav_gnutls_dtls_channel_get_lower (NAV_GNUTLS_DTLS_CHANNEL (self->dtls));
+  if (!NAV_IS_DATAGRAM_CHANNEL (lower))
+    return 0;
+  transport = nav_datagram_channel_get_transport (NAV_DATAGRAM_CHANNEL (lower));
+  peer = nav_datagram_channel_get_peer (NAV_DATAGRAM_CHANNEL (lower));
+  if (transport == NULL || peer == NULL || !nav_address_is_valid (peer))
+    return 0;
+  local = nav_transport_get_local_address (transport);
+  if (local == NULL || !nav_address_is_valid (local))
+    return 0;
+  v6 = nav_address_get_family (local) == G_SOCKET_FAMILY_IPV6;
+  fd = socket (v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return 0;
+  len = nav_address_copy_to_sockaddr (local, (struct sockaddr *) &ss, sizeof ss);
+  if (v6)
+    ((struct sockaddr_in6 *) &ss)->sin6_port = 0;
+  else
+    ((struct sockaddr_in *) &ss)->sin_port = 0;
+  /* A relayed address is not ours: bind() fails, the limit is unknown. */
+  if (len == 0 || bind (fd, (struct sockaddr *) &ss, len) != 0)
+    goto out;
+  len = nav_address_copy_to_sockaddr (peer, (struct sockaddr *) &ss, sizeof ss);
+  if (len == 0 || connect (fd, (struct sockaddr *) &ss, len) != 0)
+    goto out;
+  if (getsockopt (fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_MTU : IP_MTU, &mtu, &mtu_len) != 0)
+    mtu = 0;
+out:
+  close (fd);
+  if (nav_transport_is_reliable (transport) && mtu > 0)
+    return G_MAXUINT16;
+  return mtu > IP_UDP_DTLS_OVERHEAD (v6) ? (guint) (mtu - IP_UDP_DTLS_OVERHEAD (v6)) : 0;
+}
+
 static void
 connected_cb (NavSctpAssociation *assoc,
               gpointer            user_data)
@@ -903,9 +968,13 @@ connected_cb (NavSctpAssociation *assoc,
                       ? nav_gnutls_dtls_channel_get_peer_record_limit (NAV_GNUTLS_DTLS_CHANNEL (self->dtls))
                       : 0;
       guint max = limit > 0 ? MIN (limit, PACKET_MAX) : PACKET_MAX_UNANNOUNCED;
+      guint path = lower_path_limit (self);
+
+      /* Unknown (relayed or not a path of ours): an Ethernet frame's. */
+      max = MIN (max, path > 0 ? path : PACKET_MAX_UNANNOUNCED);
 
       g_debug ("SCTP transport %p: path MTU search up to %u bytes (the peer's record size "
-               "limit: %u)", self, max, limit);
+               "limit: %u, the route's: %u)", self, max, limit, path);
       nav_sctp_plpmtud_init (&self->plpmtud, nav_sctp_association_get_mtu (assoc), max);
       self->plpmtud_running = TRUE;
     }
