@@ -7,6 +7,10 @@
  */
 #include "config.h"
 
+#include <sched.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "pc-test-util.h"
 
 typedef struct {
@@ -387,10 +391,12 @@ fill_pattern (guint8 *payload,
  * transfer goes in datagrams of about 16 KiB; with NAV_SCTP_PLPMTUD=0,
  * in the 1,200-byte ones every path carries.  The data arrives intact
  * either way. */
+enum { PATH_MTU_OFF, PATH_MTU_ON, PATH_MTU_ROUTE_1500 };
+
 static void
-test_path_mtu (gconstpointer data)
+path_mtu_run (gint mode)
 {
-  gboolean on = GPOINTER_TO_INT (data);
+  gboolean on = mode != PATH_MTU_OFF;
   Fixture f;
   g_autoptr (NavDataChannel) a = NULL;
   NavDataChannel *b;
@@ -425,12 +431,49 @@ test_path_mtu (gconstpointer data)
   per_packet = (gdouble) (bytes1 - bytes0) / (packets1 - packets0);
   g_test_message ("2.5 MiB in %" G_GUINT64_FORMAT " datagrams, %.0f bytes each (search %s)",
                   packets1 - packets0, per_packet, on ? "on" : "off");
-  if (on)
+  if (mode == PATH_MTU_ON)
     g_assert_cmpfloat (per_packet, >, 8192);
+  else if (mode == PATH_MTU_ROUTE_1500)
+    {
+      /* The search found an Ethernet frame's size and went no further:
+       * no datagram the route would have to fragment. */
+      g_assert_cmpfloat (per_packet, >, 1300);
+      g_assert_cmpfloat (per_packet, <=, 1500 - 20 - 8);
+    }
   else
     g_assert_cmpfloat (per_packet, <=, 1200);
   fixture_clear (&f);
   g_unsetenv ("NAV_SCTP_PLPMTUD");
+}
+
+static void
+test_path_mtu (gconstpointer data)
+{
+  path_mtu_run (GPOINTER_TO_INT (data));
+}
+
+/* Our sockets do not set DF: a probe above the first hop's MTU would go
+ * as IP fragments and look confirmed.  In a network namespace of its
+ * own whose loopback has a 1,500-byte MTU, the search stops at an
+ * Ethernet frame's size (the route's MTU caps it). */
+static void
+test_path_mtu_route (void)
+{
+  if (!g_test_subprocess ())
+    {
+      if (geteuid () != 0)
+        {
+          g_test_skip ("needs root: a network namespace whose loopback has a 1,500-byte MTU");
+          return;
+        }
+      g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC,
+                              G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  g_assert_cmpint (unshare (CLONE_NEWNET), ==, 0);
+  g_assert_cmpint (system ("ip link set lo mtu 1500 up"), ==, 0);
+  path_mtu_run (PATH_MTU_ROUTE_1500);
 }
 
 /* Sizes from 1 byte to max-message-size arrive whole and intact; one
@@ -1018,8 +1061,9 @@ main (int    argc,
   watch_quark = g_quark_from_static_string ("test-watch");
 
   g_test_add_func ("/data-channel/open-and-exchange", test_open_and_exchange);
-  g_test_add_data_func ("/data-channel/path-mtu/on", GINT_TO_POINTER (TRUE), test_path_mtu);
-  g_test_add_data_func ("/data-channel/path-mtu/off", GINT_TO_POINTER (FALSE), test_path_mtu);
+  g_test_add_data_func ("/data-channel/path-mtu/on", GINT_TO_POINTER (PATH_MTU_ON), test_path_mtu);
+  g_test_add_data_func ("/data-channel/path-mtu/off", GINT_TO_POINTER (PATH_MTU_OFF), test_path_mtu);
+  g_test_add_func ("/data-channel/path-mtu/route-1500", test_path_mtu_route);
   g_test_add_func ("/data-channel/message-sizes", test_message_sizes);
   g_test_add_data_func ("/data-channel/peer-max-message-size/1000", "a=max-message-size:1000",
                         test_peer_max_message_size);
