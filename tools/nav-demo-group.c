@@ -18,7 +18,7 @@
 
 static gint opt_group = 0;
 static gboolean opt_room_only = FALSE;
-static gboolean opt_standby = FALSE;
+static gboolean opt_no_standby = FALSE;
 static gint opt_core = 0;
 static gint opt_member = -1;
 static gint opt_kills = -1;
@@ -57,8 +57,8 @@ static const GOptionEntry group_entries[] = {
     N_("With --group-member: star (default), mesh or hybrid"), N_("TOPOLOGY") },
   { "group-room-only", 0, 0, G_OPTION_ARG_NONE, &opt_room_only,
     N_("With --group-member: no data channels, everything through the signaling room"), NULL },
-  { "group-standby", 0, 0, G_OPTION_ARG_NONE, &opt_standby,
-    N_("With --group-member: spokes keep a warm link to the runner-up"), NULL },
+  { "group-no-standby", 0, 0, G_OPTION_ARG_NONE, &opt_no_standby,
+    N_("With --group-member: spokes keep no warm link to the runner-up"), NULL },
   { "group-core", 0, 0, G_OPTION_ARG_INT, &opt_core,
     N_("With --group-member and the hybrid topology: members in the mesh (default 3)"), N_("K") },
   { NULL }
@@ -301,7 +301,7 @@ run_member (const gchar *signal_uri,
   m.loop = g_main_loop_new (NULL, FALSE);
   m.capability = g_object_new (type, "poll-interval", 1, NULL);
   m.group = g_object_new (NAV_TYPE_GROUP, "identity", identity, "topology", topology,
-                          "use-channels", !opt_room_only, "warm-standby", opt_standby,
+                          "use-channels", !opt_room_only, "warm-standby", !opt_no_standby,
                           "core-size", (guint) (opt_core >= 2 ? opt_core : 3), NULL);
   if (opt_hysteresis >= 0)
     g_object_set (nav_group_get_election (m.group), "hysteresis", (guint) opt_hysteresis, NULL);

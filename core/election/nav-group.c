@@ -1607,7 +1607,7 @@ nav_group_class_init (NavGroupClass *klass)
    * Since: 1.0
    */
   properties[PROP_WARM_STANDBY] =
-    g_param_spec_boolean ("warm-standby", NULL, NULL, FALSE, co);
+    g_param_spec_boolean ("warm-standby", NULL, NULL, TRUE, co);
 
   /**
    * NavGroup:core-size:
@@ -1698,6 +1698,7 @@ nav_group_init (NavGroup *self)
   self->session_id = g_strdup_printf ("%08x%08x%08x%08x", g_random_int (), g_random_int (),
                                       g_random_int (), g_random_int ());
   self->use_channels = TRUE;
+  self->warm_standby = TRUE;
   self->core_size = 3;
   g_queue_init (&self->pending);
 }

@@ -19,9 +19,14 @@ Cases (argv[1]):
            survivor delivers each message exactly once (over the links'
            data channels once open; through the room to the next hub
            until its links open).
-  channels once the star's links are open (spokes ↔ hub), records and
-           messages travel over the data channels only: nothing more
-           through the room, every message delivered once.
+  channels once the star's links are open (spokes ↔ hub, spokes ↔
+           runner-up), records and messages travel over the data
+           channels only: nothing more through the room, every message
+           delivered once.
+  standby  warm standby: the spokes' links to the runner-up are up before
+           the hub is killed; after the kill the new hub uses them (no
+           new peer connection between a spoke and the new hub), and
+           the messages sent across the kill are delivered once.
   python   the API through GI: a Nav.Group of this process joins, is
            elected, exchanges messages with the members and leaves.
   demo     `nav-demo --group 4`: agreement, then two hub kills survived.
@@ -311,11 +316,13 @@ def wait_links(g, links, limit=WAIT_LIMIT_S):
 
 
 def case_messages():
-    g = Group(4)
+    g = Group(4, extra=("--group-no-standby",))
     try:
         g.wait_agreement(0)
-        # The star's links (hub ↔ each spoke) first: the messages before
-        # the kill go over data channels.
+        # The star's links (hub ↔ each spoke) first, without the warm
+        # standby: the messages before the kill go over data channels,
+        # those during the change through the room to the new hub until
+        # its links open.
         wait_links(g, {0: 3, 1: 1, 2: 1, 3: 1})
         for k in range(5):
             g.members[3].write("send before-%d" % k)
@@ -346,7 +353,7 @@ def case_channels():
     g = Group(4)
     try:
         g.wait_agreement(0)
-        wait_links(g, {0: 3, 1: 1, 2: 1, 3: 1})
+        wait_links(g, {0: 3, 1: 3, 2: 2, 3: 2})
         time.sleep(0.3)
         before = [stats(m) for m in g.members]
         for k in range(5):
@@ -369,8 +376,9 @@ def case_channels():
             assert d["channel"] >= 5, (i, d)
         # The spokes hear each other's records through the hub's relay.
         assert all(after[i]["relay"] > before[i]["relay"] for i in (1, 2, 3)), after
-        # One peer connection at each end of each hub-spoke pair.
-        assert [a["created"] for a in after] == [3, 1, 1, 1], after
+        # One peer connection at each end of each link: hub and runner-up
+        # with everyone, not spoke with spoke.
+        assert [a["created"] for a in after] == [3, 3, 2, 2], after
         time.sleep(0.2)
         for i in range(4):
             for origin in (0, 3):
@@ -379,6 +387,50 @@ def case_channels():
                 texts = [m.group(1) for m in g.members[i].all(r"event=message origin=%s text=(\S+)" % g.ids[origin])]
                 assert len(texts) == len(set(texts)) == 5, (i, texts)
         print("star over data channels: no room traffic once linked, each message once")
+    finally:
+        g.close()
+
+
+def case_standby():
+    g = Group(4)
+    try:
+        g.wait_agreement(0)
+        wait_links(g, {0: 3, 1: 3, 2: 2, 3: 2})
+        for k in range(5):
+            g.members[3].write("send before-%d" % k)
+        for k in range(5):
+            g.members[2].wait_line(r"event=message origin=%s text=before-%d " % (g.ids[3], k))
+        before = [stats(g.members[i]) for i in range(4)]
+        opened = {i: len(g.members[i].all(r"event=link peer=%s state=open" % g.ids[1])) for i in (2, 3)}
+        assert opened == {2: 1, 3: 1}, opened
+        g.kill(0)
+        for k in range(5):
+            g.members[3].write("send during-%d" % k)
+        g.wait_agreement(1)
+        for k in range(5):
+            g.members[3].write("send after-%d" % k)
+        for k in range(5):
+            for phase in ("before", "during", "after"):
+                for i in (1, 2):
+                    g.members[i].wait_line(r"event=message origin=%s text=%s-%d " % (g.ids[3], phase, k))
+        time.sleep(0.3)
+        after = [stats(g.members[i]) for i in (1, 2, 3)]
+        for i in (2, 3):
+            # The link to the new hub is the one made before the kill.
+            again = len(g.members[i].all(r"event=link peer=%s state=open" % g.ids[1]))
+            assert again == 1, (i, again)
+            closed = g.members[i].all(r"event=link peer=%s state=closed" % g.ids[1])
+            assert not closed, (i, closed)
+        # New peer connections after the kill: only the new runner-up's
+        # (member 2) with spoke 3, one at each end; none to the new hub.
+        created = {i: after[i - 1]["created"] - before[i]["created"] for i in (1, 2, 3)}
+        print("peer connections made across the hub kill: %r" % created)
+        assert created[1] == 0, created
+        assert created[2] + created[3] <= 2, created
+        for i in (1, 2):
+            texts = [m.group(1) for m in g.members[i].all(r"event=message origin=%s text=(\S+)" % g.ids[3])]
+            assert len(texts) == len(set(texts)) == 15, texts
+        print("hub killed: the new hub's links were warm, 15 messages each delivered once")
     finally:
         g.close()
 
@@ -461,6 +513,6 @@ def case_demo():
 
 if __name__ == "__main__":
     {"agree": case_agree, "battery": case_battery, "attacks": case_attacks,
-     "attacks-room": lambda: case_attacks(("--group-room-only",)), "channels": case_channels,
+     "attacks-room": lambda: case_attacks(("--group-room-only",)), "channels": case_channels, "standby": case_standby,
      "messages": case_messages, "python": case_python, "demo": case_demo}[sys.argv[1]]()
     print("ok")
