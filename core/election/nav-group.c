@@ -59,6 +59,9 @@
 #define SEEN_MAX 1024
 /* How long a gap in an origin's sequence holds later messages back. */
 #define GAP_HOLD_US (1000 * 1000)
+/* How long a link the topology no longer wants is kept (views differ
+ * for a moment while members come and go). */
+#define UNWANTED_LINGER_US (1000 * 1000)
 
 typedef enum
 {
@@ -82,6 +85,7 @@ struct _Link
   gboolean offerer;
   gboolean open;
   gboolean restarting;       /* an ICE restart of ours is under way */
+  gint64 unwanted_since_us;  /* 0 while the topology wants it */
   GPtrArray *remote_candidates; /* before the remote description */
 };
 
@@ -155,7 +159,7 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (NavGroup, nav_group, G_TYPE_OBJECT)
 
-static void reconcile_links (NavGroup *self);
+static void reconcile_links (NavGroup *self, gboolean prune);
 
 static void
 pending_free (gpointer data)
@@ -359,7 +363,7 @@ on_hub_changed (NavElection *election,
 {
   if (hub_id != NULL && self->topology != NAV_GROUP_TOPOLOGY_MESH)
     flush_pending (self);
-  reconcile_links (self);
+  reconcile_links (self, FALSE);
 }
 
 static void schedule_tick (NavGroup *self, gint64 due);
@@ -371,7 +375,7 @@ tick_cb (gpointer data)
 
   self->tick_id = 0;
   schedule_tick (self, nav_election_tick (self->election, g_get_monotonic_time ()));
-  reconcile_links (self);
+  reconcile_links (self, TRUE);
   return G_SOURCE_REMOVE;
 }
 
@@ -1155,7 +1159,8 @@ link_wanted (NavGroup           *self,
  * would too if its view differs: the offers' glare is resolved the same
  * way in handle_link). */
 static void
-reconcile_links (NavGroup *self)
+reconcile_links (NavGroup *self,
+                 gboolean  prune)
 {
   g_autofree gchar *hub = NULL;
   g_autofree gchar *runner_up = NULL;
@@ -1170,6 +1175,10 @@ reconcile_links (NavGroup *self)
   hub = nav_election_dup_hub_id (self->election);
   runner_up = nav_election_dup_runner_up_id (self->election);
   members = nav_election_dup_members (self->election);
+  GHashTableIter iter;
+  gpointer value;
+  gint64 now = g_get_monotonic_time ();
+
   for (i = 0; members[i] != NULL; i++)
     {
       const gchar *peer = g_hash_table_lookup (self->peer_ids, members[i]);
@@ -1180,6 +1189,31 @@ reconcile_links (NavGroup *self)
         continue;
       if (g_strcmp0 (my_peer, peer) < 0)
         link_create (self, peer, members[i]);
+    }
+
+  /* Links the topology no longer wants (or to members gone from the
+   * view) are closed after a linger; only from the clock, never inside
+   * a link's own callbacks. */
+  if (!prune)
+    return;
+  g_hash_table_iter_init (&iter, self->links);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Link *link = value;
+      gboolean wanted = g_strv_contains ((const gchar * const *) members, link->device_id) &&
+                        link_wanted (self, link->device_id, hub, runner_up,
+                                     (const gchar * const *) members);
+
+      if (wanted)
+        link->unwanted_since_us = 0;
+      else if (link->unwanted_since_us == 0)
+        link->unwanted_since_us = now;
+      else if (now - link->unwanted_since_us >= UNWANTED_LINGER_US)
+        {
+          g_debug ("group: link to %s no longer wanted: closed", link->device_id);
+          link_set_open (link, FALSE);
+          g_hash_table_iter_remove (&iter);
+        }
     }
 }
 

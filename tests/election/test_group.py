@@ -23,6 +23,9 @@ Cases (argv[1]):
            runner-up), records and messages travel over the data
            channels only: nothing more through the room, every message
            delivered once.
+  hybrid   the hybrid topology, 5 members, core of 4: the links formed are
+           exactly the rule's (a mesh among the 4 best, the fifth linked
+           to the hub and the runner-up only), and stay so.
   standby  warm standby: the spokes' links to the runner-up are up before
            the hub is killed; after the kill the new hub uses them (no
            new peer connection between a spoke and the new hub), and
@@ -435,6 +438,51 @@ def case_standby():
         g.close()
 
 
+def open_links(g, i):
+    """The members member i has an open link to, from its link events."""
+    state = {}
+    for m in g.members[i].all(r"event=link peer=(\S+) state=(\S+)"):
+        state[m.group(1)] = m.group(2) == "open"
+    return {g.ids.index(peer) for peer, up in state.items() if up and peer in g.ids}
+
+
+def case_hybrid():
+    n, core = 5, 4
+    g = Group(n, extra=("--group-topology=hybrid", "--group-core=%d" % core))
+    try:
+        g.wait_agreement(0)
+        # The rule (docs/election.md): the election's order is 0, 1, 2, 3,
+        # 4 (scores by battery); a mesh among the first `core`, and the
+        # others linked to the hub (0) and the runner-up (1).
+        expected = {}
+        for i in range(n):
+            if i < core:
+                expected[i] = {j for j in range(core) if j != i}
+            else:
+                expected[i] = {0, 1}
+            for j in range(core, n):
+                if i in (0, 1):
+                    expected[i].add(j)
+        deadline = time.monotonic() + WAIT_LIMIT_S
+        while any(open_links(g, i) != expected[i] for i in range(n)):
+            assert time.monotonic() < deadline, {i: open_links(g, i) for i in range(n)}
+            time.sleep(0.05)
+        # Stable: nothing more made or closed over a second.
+        time.sleep(1.2)
+        got = {i: open_links(g, i) for i in range(n)}
+        assert got == expected, (got, expected)
+        print("hybrid, core %d of %d: links %r" % (core, n, got))
+        g.members[4].write("send outer")
+        g.members[2].write("send core")
+        for i in range(n):
+            if i != 4:
+                g.members[i].wait_line(r"event=message origin=%s text=outer " % g.ids[4])
+            if i != 2:
+                g.members[i].wait_line(r"event=message origin=%s text=core " % g.ids[2])
+    finally:
+        g.close()
+
+
 def case_python():
     """The API through GI: a Nav.Group of this process, a big desktop,
     joins three nav-demo members, becomes their hub, exchanges messages
@@ -513,6 +561,6 @@ def case_demo():
 
 if __name__ == "__main__":
     {"agree": case_agree, "battery": case_battery, "attacks": case_attacks,
-     "attacks-room": lambda: case_attacks(("--group-room-only",)), "channels": case_channels, "standby": case_standby,
+     "attacks-room": lambda: case_attacks(("--group-room-only",)), "channels": case_channels, "standby": case_standby, "hybrid": case_hybrid,
      "messages": case_messages, "python": case_python, "demo": case_demo}[sys.argv[1]]()
     print("ok")
