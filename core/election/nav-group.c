@@ -62,6 +62,13 @@
 /* How long a link the topology no longer wants is kept (views differ
  * for a moment while members come and go). */
 #define UNWANTED_LINGER_US (1000 * 1000)
+/* How long a link whose path was lost may take to come back through ICE
+ * restarts before it is dropped (and made anew if still wanted). */
+#define STALLED_GIVE_UP_US (20 * 1000 * 1000)
+/* Consent freshness on the links (RFC 7675 §5.1 says 30 s; a group
+ * wants to notice a moved member sooner). */
+#define LINK_CONSENT_INTERVAL_MS 500
+#define LINK_CONSENT_TIMEOUT_MS 2500
 
 typedef enum
 {
@@ -85,7 +92,10 @@ struct _Link
   gboolean offerer;
   gboolean open;
   gboolean restarting;       /* an ICE restart of ours is under way */
+  gboolean making_offer;
   gint64 unwanted_since_us;  /* 0 while the topology wants it */
+  gboolean was_open;         /* negotiated and opened once */
+  gint64 stalled_since_us;   /* ICE lost (or our network changed): 0 when fine */
   GPtrArray *remote_candidates; /* before the remote description */
 };
 
@@ -124,11 +134,13 @@ struct _NavGroup
   gboolean warm_standby;
   guint core_size;
   gchar *session_id;
-  GHashTable *links;         /* signaling peer id → Link */
+  GHashTable *links;         /* device id → Link */
   GHashTable *seen;          /* record signature (GBytes) → Path */
   GQueue seen_order;         /* GBytes, oldest first */
   guint gap_id;
   guint links_created;
+  guint ice_restarts;
+  gboolean ever_connected;
   guint64 received[4];       /* by Path */
   guint64 duplicates;
 };
@@ -145,6 +157,7 @@ enum {
   PROP_SESSION_ID,
   PROP_LINKS_OPEN,
   PROP_LINKS_CREATED,
+  PROP_ICE_RESTARTS,
   N_PROPS
 };
 
@@ -188,18 +201,35 @@ static Link *
 link_for_device (NavGroup    *self,
                  const gchar *device_id)
 {
-  const gchar *peer = device_id != NULL ? g_hash_table_lookup (self->peer_ids, device_id) : NULL;
-
-  return peer != NULL ? g_hash_table_lookup (self->links, peer) : NULL;
+  return device_id != NULL ? g_hash_table_lookup (self->links, device_id) : NULL;
 }
 
+static Link *
+link_for_peer (NavGroup    *self,
+               const gchar *peer)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->links);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (g_strcmp0 (((Link *) value)->peer, peer) == 0)
+      return value;
+  return NULL;
+}
+
+/* Records skip a stalled link (the room carries them meanwhile: they
+ * are repeated anyway); messages take it (@reliable): its SCTP
+ * association keeps and retransmits them until the ICE restart brings
+ * the path back, so that they arrive once, in order. */
 static gboolean
-link_send (Link        *link,
-           const gchar *text)
+link_send_full (Link        *link,
+                const gchar *text,
+                gboolean     reliable)
 {
   g_autoptr (GError) error = NULL;
 
-  if (link == NULL || !link->open)
+  if (link == NULL || !link->open || (link->stalled_since_us != 0 && !reliable))
     return FALSE;
   if (!nav_data_channel_send_text (link->channel, text, &error))
     {
@@ -209,21 +239,30 @@ link_send (Link        *link,
   return TRUE;
 }
 
+static gboolean
+link_send (Link        *link,
+           const gchar *text)
+{
+  return link_send_full (link, text, FALSE);
+}
+
 /* To one member: over its link when open, else through the room. */
 static void
 send_text (NavGroup    *self,
            const gchar *to,
-           const gchar *text)
+           const gchar *text,
+           gboolean     reliable)
 {
-  Link *link = to != NULL ? g_hash_table_lookup (self->links, to) : NULL;
+  Link *link = to != NULL ? link_for_peer (self, to) : NULL;
 
-  if (to == NULL || !link_send (link, text))
+  if (to == NULL || !link_send_full (link, text, reliable))
     send_room (self, to, text);
 }
 
 /* Every member of the view but this one has an open link. */
 static gboolean
-all_linked (NavGroup *self)
+all_linked (NavGroup *self,
+            gboolean  reliable)
 {
   g_auto (GStrv) members = nav_election_dup_members (self->election);
   const gchar *me = nav_device_identity_get_device_id (self->identity);
@@ -239,7 +278,7 @@ all_linked (NavGroup *self)
       if (strcmp (members[i], me) == 0)
         continue;
       link = link_for_device (self, members[i]);
-      if (link == NULL || !link->open)
+      if (link == NULL || !link->open || (link->stalled_since_us != 0 && !reliable))
         return FALSE;
     }
   return TRUE;
@@ -251,7 +290,8 @@ all_linked (NavGroup *self)
 static void
 broadcast_direct (NavGroup    *self,
                   const gchar *text,
-                  const gchar *except_peer)
+                  const gchar *except_peer,
+                  gboolean     reliable)
 {
   GHashTableIter iter;
   gpointer value;
@@ -262,9 +302,9 @@ broadcast_direct (NavGroup    *self,
       Link *link = value;
 
       if (g_strcmp0 (link->peer, except_peer) != 0)
-        link_send (link, text);
+        link_send_full (link, text, reliable);
     }
-  if (!all_linked (self))
+  if (!all_linked (self, reliable))
     send_room (self, NULL, text);
 }
 
@@ -294,7 +334,7 @@ on_election_send (NavElection *election,
     }
   hub_link = link_for_device (self, hub);
   if (relays_through_hub (self) && hub != NULL && strcmp (hub, me) != 0 &&
-      hub_link != NULL && hub_link->open)
+      hub_link != NULL && hub_link->open && hub_link->stalled_since_us == 0)
     {
       /* A spoke: its links, the hub relays to the rest. */
       GHashTableIter iter;
@@ -305,7 +345,7 @@ on_election_send (NavElection *election,
         link_send (value, text);
       return;
     }
-  broadcast_direct (self, text, NULL);
+  broadcast_direct (self, text, NULL, FALSE);
 }
 
 static gchar *
@@ -338,7 +378,7 @@ flush_pending (NavGroup *self)
           Pending *p = g_queue_pop_head (&self->pending);
           g_autofree gchar *text = message_text (me, p->sequence, p->data);
 
-          broadcast_direct (self, text, NULL);
+          broadcast_direct (self, text, NULL, TRUE);
           pending_free (p);
         }
       return;
@@ -351,7 +391,7 @@ flush_pending (NavGroup *self)
       Pending *p = l->data;
       g_autofree gchar *text = message_text (me, p->sequence, p->data);
 
-      send_text (self, hub_peer, text);
+      send_text (self, hub_peer, text, TRUE);
     }
 }
 
@@ -558,8 +598,8 @@ handle_message (NavGroup    *self,
           g_autofree gchar *text = message_text (parts[0], sequence, data);
           g_autofree gchar *ack = g_strdup_printf (ACK_PREFIX "%" G_GUINT64_FORMAT, sequence);
 
-          broadcast_direct (self, text, from);
-          send_text (self, from, ack);
+          broadcast_direct (self, text, from, TRUE);
+          send_text (self, from, ack, TRUE);
         }
     }
   deliver (self, parts[0], sequence, data);
@@ -656,7 +696,16 @@ handle_record (NavGroup    *self,
       gchar *id = nav_device_id_from_public_key (key);
 
       if (path < PATH_RELAY)
-        g_hash_table_insert (self->peer_ids, id, g_strdup (from));
+        {
+          Link *link = g_hash_table_lookup (self->links, id);
+
+          if (link != NULL && path == PATH_ROOM && g_strcmp0 (link->peer, from) != 0)
+            {
+              g_free (link->peer);
+              link->peer = g_strdup (from);
+            }
+          g_hash_table_insert (self->peer_ids, id, g_strdup (from));
+        }
       else
         g_free (id);
       remember_seen (self, signature, path);
@@ -665,7 +714,7 @@ handle_record (NavGroup    *self,
         {
           g_autofree gchar *text = g_strconcat (RELAY_PREFIX, b64, NULL);
 
-          broadcast_direct (self, text, from);
+          broadcast_direct (self, text, from, FALSE);
         }
     }
   /* An election may have happened: run the clock now. */
@@ -773,6 +822,7 @@ link_set_open (Link     *link,
   if (link->open == open)
     return;
   link->open = open;
+  link->was_open |= open;
   g_debug ("group: link to %s %s", link->device_id, open ? "open" : "closed");
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LINKS_OPEN]);
   g_signal_emit (self, signals[SIGNAL_LINK_CHANGED], 0, link->device_id, open);
@@ -790,8 +840,10 @@ remove_link_idle (gpointer data)
     {
       Link *link = value;
 
-      if (link->pc == NULL ||
-          nav_peer_connection_get_connection_state (link->pc) >= NAV_PEER_CONNECTION_STATE_FAILED ||
+      NavPeerConnectionState state = nav_peer_connection_get_connection_state (link->pc);
+
+      if (state == NAV_PEER_CONNECTION_STATE_CLOSED ||
+          (state == NAV_PEER_CONNECTION_STATE_FAILED && !link->was_open) ||
           (link->channel != NULL &&
            nav_channel_get_state (NAV_CHANNEL (link->channel)) >= NAV_CHANNEL_STATE_CLOSING))
         g_hash_table_iter_remove (&iter);
@@ -870,8 +922,70 @@ on_link_state (NavPeerConnection *pc,
 {
   NavPeerConnectionState state = nav_peer_connection_get_connection_state (pc);
 
-  if (state >= NAV_PEER_CONNECTION_STATE_FAILED)
+  /* A link that worked and fails (its path lost: a member moved) is
+   * kept: the peer connection asks for an ICE restart, which keeps the
+   * DTLS association and the channel (persistent sessions). */
+  if (state == NAV_PEER_CONNECTION_STATE_CLOSED ||
+      (state == NAV_PEER_CONNECTION_STATE_FAILED && !link->was_open))
     link_lost (link);
+}
+
+static void
+link_stall (Link *link)
+{
+  if (link->stalled_since_us == 0)
+    {
+      g_debug ("group: link to %s stalled", link->device_id);
+      link->stalled_since_us = g_get_monotonic_time ();
+    }
+}
+
+/* After a renegotiation, or when ICE says so: a link whose ICE is
+ * connected again (the restart's new pair, or the old one still
+ * carrying data) takes the group's traffic again. */
+static void
+link_check_unstall (Link *link)
+{
+  NavIceConnectionState state = nav_peer_connection_get_ice_connection_state (link->pc);
+
+  if (link->stalled_since_us == 0 ||
+      nav_peer_connection_get_signaling_state (link->pc) != NAV_SIGNALING_STATE_STABLE ||
+      (state != NAV_ICE_CONNECTION_STATE_CONNECTED && state != NAV_ICE_CONNECTION_STATE_COMPLETED))
+    return;
+  g_debug ("group: link to %s back after %" G_GINT64_FORMAT " ms", link->device_id,
+           (g_get_monotonic_time () - link->stalled_since_us) / 1000);
+  link->stalled_since_us = 0;
+}
+
+static void
+on_link_ice_state (NavPeerConnection *pc,
+                   GParamSpec        *pspec,
+                   Link              *link)
+{
+  NavIceConnectionState state = nav_peer_connection_get_ice_connection_state (pc);
+
+  if (state == NAV_ICE_CONNECTION_STATE_DISCONNECTED || state == NAV_ICE_CONNECTION_STATE_FAILED)
+    {
+      if (link->was_open)
+        link_stall (link);
+    }
+  else
+    link_check_unstall (link);
+}
+
+static void link_make_offer (Link *link);
+
+/* The peer connection wants an ICE restart (its path failed, or we
+ * asked): renegotiated through the room with the link's nonce. */
+static void
+on_link_negotiation_needed (NavPeerConnection *pc,
+                            Link              *link)
+{
+  if (!link->was_open)
+    return;     /* the first offer is link_create()'s */
+  link->group->ice_restarts++;
+  link_stall (link);
+  link_make_offer (link);
 }
 
 static Link *
@@ -894,7 +1008,12 @@ link_new (NavGroup    *self,
   g_signal_connect (link->pc, "ice-candidate", G_CALLBACK (on_link_ice_candidate), link);
   g_signal_connect (link->pc, "data-channel", G_CALLBACK (on_link_data_channel), link);
   g_signal_connect (link->pc, "notify::connection-state", G_CALLBACK (on_link_state), link);
-  g_hash_table_replace (self->links, link->peer, link);
+  g_signal_connect (link->pc, "notify::ice-connection-state", G_CALLBACK (on_link_ice_state), link);
+  g_signal_connect (link->pc, "negotiation-needed", G_CALLBACK (on_link_negotiation_needed), link);
+  g_object_set (nav_peer_connection_get_agent (link->pc),
+                "consent-interval", (guint) LINK_CONSENT_INTERVAL_MS,
+                "consent-timeout", (guint) LINK_CONSENT_TIMEOUT_MS, NULL);
+  g_hash_table_replace (self->links, link->device_id, link);
   self->links_created++;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LINKS_CREATED]);
   return link;
@@ -922,7 +1041,7 @@ link_send_signal (Link        *link,
 typedef struct
 {
   NavGroup *group;
-  gchar *peer;
+  gchar *peer;               /* the device id */
   gchar *nonce;
 } LinkRef;
 
@@ -932,7 +1051,7 @@ link_ref_new (Link *link)
   LinkRef *ref = g_new0 (LinkRef, 1);
 
   ref->group = g_object_ref (link->group);
-  ref->peer = g_strdup (link->peer);
+  ref->peer = g_strdup (link->device_id);
   ref->nonce = g_strdup (link->nonce);
   return ref;
 }
@@ -981,6 +1100,8 @@ link_described (GObject      *source,
   description = offer ? nav_peer_connection_create_offer_finish (pc, result, &error)
                       : nav_peer_connection_create_answer_finish (pc, result, &error);
   link = link_ref_resolve (ref);
+  if (link != NULL && offer)
+    link->making_offer = FALSE;
   if (description == NULL || link == NULL || link->pc != pc)
     {
       if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -993,6 +1114,8 @@ link_described (GObject      *source,
       return;
     }
   link_send_signal (link, offer ? "offer" : "answer", nav_session_description_get_sdp (description));
+  if (!offer)
+    link_check_unstall (link);
 }
 
 static void
@@ -1018,6 +1141,9 @@ on_link_answer (GObject      *source,
 static void
 link_make_offer (Link *link)
 {
+  if (link->making_offer)
+    return;
+  link->making_offer = TRUE;
   nav_peer_connection_create_offer_async (link->pc, link->cancellable, on_link_offer,
                                           link_ref_new (link));
 }
@@ -1036,7 +1162,7 @@ link_create (NavGroup    *self,
   if (channel == NULL)
     {
       g_debug ("group: no channel to %s: %s", device_id, error->message);
-      g_hash_table_remove (self->links, peer);
+      g_hash_table_remove (self->links, device_id);
       return;
     }
   link_take_channel (link, channel);
@@ -1064,7 +1190,16 @@ handle_link (NavGroup    *self,
   decoded = g_base64_decode (parts[3], &length);
   payload = g_strndup ((const gchar *) decoded, length);
   g_free (decoded);
-  link = g_hash_table_lookup (self->links, from);
+  if (strcmp (parts[1], nav_device_identity_get_device_id (self->identity)) == 0)
+    return;
+  link = g_hash_table_lookup (self->links, parts[1]);
+  if (link != NULL && strcmp (link->nonce, parts[2]) == 0 && g_strcmp0 (link->peer, from) != 0)
+    {
+      /* The member reconnected to the signaling server (a network
+       * change): the link's messages go to its new peer id. */
+      g_free (link->peer);
+      link->peer = g_strdup (from);
+    }
 
   if (strcmp (parts[0], "offer") == 0)
     {
@@ -1077,11 +1212,26 @@ handle_link (NavGroup    *self,
           /* Both offered at once: the lower peer id's offer wins. */
           if (link != NULL && link->offerer && !link->open && g_strcmp0 (me, from) < 0)
             return;
+          /* A working link is not replaced by another's word. */
+          if (link != NULL && link->open && link->stalled_since_us == 0)
+            return;
           if (link != NULL)
-            g_hash_table_remove (self->links, from);
+            g_hash_table_remove (self->links, parts[1]);
           link = link_new (self, from, parts[1], parts[2], FALSE);
         }
-      /* Else a renegotiation of our link (an ICE restart, RFC 8445 §9). */
+      else if (nav_peer_connection_get_signaling_state (link->pc) == NAV_SIGNALING_STATE_HAVE_LOCAL_OFFER)
+        {
+          /* Both restart at once: the lower device id's offer wins
+           * (W3C webrtc-pc §10.7's perfect negotiation, by device id). */
+          g_autoptr (NavSessionDescription) rollback = NULL;
+
+          if (strcmp (nav_device_identity_get_device_id (self->identity), parts[1]) < 0)
+            return;
+          rollback = nav_session_description_new (NAV_SDP_TYPE_ROLLBACK, "");
+          nav_peer_connection_set_local_description (link->pc, rollback, NULL);
+        }
+      /* Else a renegotiation of our link (an ICE restart, RFC 8445 §9:
+       * the same DTLS association and channel go on). */
       if (!nav_peer_connection_set_remote_description (link->pc, offer, &error))
         {
           g_debug ("group: unusable link offer from %s: %s", from, error->message);
@@ -1104,6 +1254,7 @@ handle_link (NavGroup    *self,
         }
       link->restarting = FALSE;
       link_flush_remote (link);
+      link_check_unstall (link);
     }
   else if (strcmp (parts[0], "cand") == 0)
     {
@@ -1184,7 +1335,7 @@ reconcile_links (NavGroup *self,
       const gchar *peer = g_hash_table_lookup (self->peer_ids, members[i]);
 
       if (strcmp (members[i], me) == 0 || peer == NULL ||
-          g_hash_table_contains (self->links, peer) ||
+          g_hash_table_contains (self->links, members[i]) ||
           !link_wanted (self, members[i], hub, runner_up, (const gchar * const *) members))
         continue;
       if (g_strcmp0 (my_peer, peer) < 0)
@@ -1204,6 +1355,13 @@ reconcile_links (NavGroup *self,
                         link_wanted (self, link->device_id, hub, runner_up,
                                      (const gchar * const *) members);
 
+      if (link->stalled_since_us != 0 && now - link->stalled_since_us >= STALLED_GIVE_UP_US)
+        {
+          g_debug ("group: link to %s did not come back: dropped", link->device_id);
+          link_set_open (link, FALSE);
+          g_hash_table_iter_remove (&iter);
+          continue;
+        }
       if (wanted)
         link->unwanted_since_us = 0;
       else if (link->unwanted_since_us == 0)
@@ -1214,6 +1372,58 @@ reconcile_links (NavGroup *self,
           link_set_open (link, FALSE);
           g_hash_table_iter_remove (&iter);
         }
+    }
+}
+
+/* Connected to the signaling server again after losing it: this
+ * member's network most likely changed.  Its links restart ICE (the
+ * peer connections, their DTLS associations and channels stay: a
+ * persistent session), negotiated through the room from the new peer
+ * id; until they are back, the room carries the traffic. */
+static void
+on_client_connected (NavSignalingClient *client,
+                     const gchar        *peer_id,
+                     NavGroup           *self)
+{
+  if (!self->ever_connected)
+    {
+      self->ever_connected = TRUE;
+      return;
+    }
+  g_debug ("group: signaling connected again as %s", peer_id);
+  nav_group_network_changed (self);
+}
+
+/**
+ * nav_group_network_changed:
+ * @self: a group
+ *
+ * Tells the group that this device's network changed (an application
+ * that watches `GNetworkMonitor` calls it; the group calls it itself
+ * when its signaling connection comes back after a loss): every link
+ * restarts ICE (RFC 8445 §9) on its peer connection, keeping the DTLS
+ * association and the data channel, so that the session goes on and
+ * what was sent on the reliable channels arrives once.
+ *
+ * Since: 1.0
+ */
+void
+nav_group_network_changed (NavGroup *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_if_fail (NAV_IS_GROUP (self));
+  g_debug ("group: network changed: ICE restarts on %u links", g_hash_table_size (self->links));
+  g_hash_table_iter_init (&iter, self->links);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Link *link = value;
+
+      if (!link->was_open)
+        continue;
+      link_stall (link);
+      nav_peer_connection_restart_ice (link->pc);
     }
 }
 
@@ -1255,7 +1465,7 @@ nav_group_send (NavGroup  *self,
     {
       g_autofree gchar *text = message_text (me, self->sequence, data);
 
-      broadcast_direct (self, text, NULL);
+      broadcast_direct (self, text, NULL, TRUE);
       return TRUE;
     }
   p = g_new0 (Pending, 1);
@@ -1270,7 +1480,7 @@ nav_group_send (NavGroup  *self,
         {
           g_autofree gchar *text = message_text (me, p->sequence, data);
 
-          send_text (self, hub_peer, text);
+          send_text (self, hub_peer, text, TRUE);
         }
     }
   return TRUE;
@@ -1342,6 +1552,7 @@ nav_group_join_async (NavGroup            *self,
   g_free (self->room);
   self->room = g_strdup (room);
   g_signal_connect (self->client, "candidate", G_CALLBACK (on_candidate), self);
+  g_signal_connect (self->client, "connected", G_CALLBACK (on_client_connected), self);
   nav_signaling_client_connect_async (self->client, cancellable, on_connected,
                                       g_steal_pointer (&task));
 }
@@ -1542,6 +1753,7 @@ nav_group_get_property (GObject    *object,
     case PROP_SESSION_ID: g_value_set_string (value, self->session_id); break;
     case PROP_LINKS_OPEN: g_value_set_uint (value, count_open_links (self)); break;
     case PROP_LINKS_CREATED: g_value_set_uint (value, self->links_created); break;
+    case PROP_ICE_RESTARTS: g_value_set_uint (value, self->ice_restarts); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -1689,6 +1901,19 @@ nav_group_class_init (NavGroupClass *klass)
   properties[PROP_LINKS_CREATED] =
     g_param_spec_uint ("links-created", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NavGroup:ice-restarts:
+   *
+   * How many ICE restarts this member's links have offered (a path
+   * lost, or this member's network changed): each keeps its peer
+   * connection, DTLS association and channel.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_ICE_RESTARTS] =
+    g_param_spec_uint ("ice-restarts", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
