@@ -103,7 +103,9 @@ typedef struct
 {
   guint64 last;              /* 0: nothing delivered yet */
   GTree *held;               /* sequence → GBytes, after a gap */
+  GHashTable *done;          /* sequences above last delivered out of order */
   gint64 gap_since_us;
+  gboolean gap_given_up;     /* deliver at once, out of order, until it fills */
 } Origin;
 
 typedef struct
@@ -296,6 +298,29 @@ broadcast_direct (NavGroup    *self,
   GHashTableIter iter;
   gpointer value;
 
+  if (reliable)
+    {
+      /* Messages: one path per member, so that they arrive in order —
+       * its link (even stalled: SCTP keeps them), else the room,
+       * addressed to it. */
+      /* Every member heard from, not only the view: one that lapsed
+       * for a moment (a busy machine, a network change) gets it too. */
+      const gchar *me = nav_device_identity_get_device_id (self->identity);
+      GHashTableIter members;
+      gpointer device, peer;
+
+      g_hash_table_iter_init (&members, self->peer_ids);
+      while (g_hash_table_iter_next (&members, &device, &peer))
+        {
+          Link *link = link_for_device (self, device);
+
+          if (strcmp (device, me) == 0 || g_strcmp0 (peer, except_peer) == 0)
+            continue;
+          if (!link_send_full (link, text, TRUE))
+            send_room (self, peer, text);
+        }
+      return;
+    }
   g_hash_table_iter_init (&iter, self->links);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
@@ -437,6 +462,7 @@ origin_free (gpointer data)
   Origin *o = data;
 
   g_tree_unref (o->held);
+  g_hash_table_unref (o->done);
   g_free (o);
 }
 
@@ -464,7 +490,33 @@ first_held (GTree   *held,
 
 static void schedule_gap_check (NavGroup *self);
 
-/* Delivers what follows @o->last without a gap. */
+/* Moves @o->last over what was delivered out of order. */
+static void
+advance (Origin *o)
+{
+  while (g_hash_table_remove (o->done, &(guint64) { o->last + 1 }))
+    o->last++;
+  if (g_hash_table_size (o->done) == 0)
+    o->gap_given_up = FALSE;
+}
+
+static void
+emit_message (NavGroup    *self,
+              const gchar *origin,
+              Origin      *o,
+              guint64      sequence,
+              GBytes      *data)
+{
+  if (sequence == o->last + 1)
+    o->last = sequence;
+  else
+    g_hash_table_add (o->done, g_memdup2 (&sequence, sizeof sequence));
+  advance (o);
+  g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, origin, data);
+}
+
+/* Delivers the held messages: those that follow without a gap, or all
+ * of them once the gap was given up. */
 static void
 drain (NavGroup    *self,
        const gchar *origin,
@@ -472,7 +524,7 @@ drain (NavGroup    *self,
 {
   guint64 next;
 
-  while (first_held (o->held, &next) && next <= o->last + 1)
+  while (first_held (o->held, &next) && (next <= o->last + 1 || o->gap_given_up))
     {
       g_autoptr (GBytes) data = NULL;
       gpointer key;
@@ -481,20 +533,19 @@ drain (NavGroup    *self,
         break;
       g_bytes_ref (data);
       g_tree_remove (o->held, &next);
-      if (next == o->last + 1)
-        {
-          o->last = next;
-          g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, origin, data);
-        }
+      if (next > o->last && !g_hash_table_contains (o->done, &next))
+        emit_message (self, origin, o, next, data);
     }
   o->gap_since_us = g_tree_nnodes (o->held) > 0 ? g_get_monotonic_time () : 0;
 }
 
 /* Delivers an application message once per (origin, sequence), in the
- * origin's order: a message may arrive over a link before an earlier one
- * through the room while the link opens, so a later one waits for the
- * gap to fill (at most GAP_HOLD_US, then the gap is given up: that
- * message went down with a hub). */
+ * origin's order: a message may arrive by one path (a link, the new
+ * hub's relay) before an earlier one by another (the room, the old
+ * hub), so a later one waits for the gap to fill.  After GAP_HOLD_US the
+ * gap is given up for ordering, not for delivery: what waited is
+ * delivered, and a message of the gap that comes later still is
+ * delivered then (late, but once). */
 static void
 deliver (NavGroup    *self,
          const gchar *origin,
@@ -507,14 +558,15 @@ deliver (NavGroup    *self,
     {
       o = g_new0 (Origin, 1);
       o->held = g_tree_new_full (sequence_compare, NULL, g_free, (GDestroyNotify) g_bytes_unref);
+      o->done = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+      o->last = sequence - 1;   /* the first one heard starts the order */
       g_hash_table_insert (self->delivered, g_strdup (origin), o);
     }
-  if (o->last != 0 && sequence <= o->last)
+  if (sequence <= o->last || g_hash_table_contains (o->done, &sequence))
     return;
-  if (o->last == 0 || sequence == o->last + 1)
+  if (sequence == o->last + 1 || o->gap_given_up)
     {
-      o->last = sequence;
-      g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, origin, data);
+      emit_message (self, origin, o, sequence, data);
       drain (self, origin, o);
       return;
     }
@@ -544,9 +596,10 @@ gap_check_cb (gpointer data)
         continue;
       if (now - o->gap_since_us >= GAP_HOLD_US)
         {
-          g_debug ("group: messages %" G_GUINT64_FORMAT "–%" G_GUINT64_FORMAT " of %s never came",
-                   o->last + 1, next - 1, (const gchar *) l->data);
-          o->last = next - 1;
+          g_debug ("group: messages %" G_GUINT64_FORMAT "–%" G_GUINT64_FORMAT " of %s late: "
+                   "the ones after them delivered first", o->last + 1, next - 1,
+                   (const gchar *) l->data);
+          o->gap_given_up = TRUE;
           drain (self, l->data, o);
         }
       waiting |= g_tree_nnodes (o->held) > 0;
@@ -1351,7 +1404,11 @@ reconcile_links (NavGroup *self,
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
       Link *link = value;
-      gboolean wanted = g_strv_contains ((const gchar * const *) members, link->device_id) &&
+      /* A member gone from the view may be moving (its records come
+       * back when its ICE restart does): its link goes only when its
+       * path does not come back.  While electing, nothing is pruned. */
+      gboolean wanted = hub == NULL ||
+                        !g_strv_contains ((const gchar * const *) members, link->device_id) ||
                         link_wanted (self, link->device_id, hub, runner_up,
                                      (const gchar * const *) members);
 

@@ -299,6 +299,12 @@ def case_attacks(extra=()):
         g.close()
 
 
+def delivered(g, i, origin, pattern=r"\S+"):
+    """The texts member i delivered from member origin, in order."""
+    return [m.group(1) for m in
+            g.members[i].all(r"event=message origin=%s text=(%s)" % (g.ids[origin], pattern))]
+
+
 def stats(member):
     """The member's counters (nav-demo's `stats` command)."""
     before = len(member.all(r"event=stats "))
@@ -352,7 +358,7 @@ def case_messages():
                     g.members[i].wait_line(r"event=message origin=%s text=%s-%d " % (g.ids[3], phase, k))
         time.sleep(0.3)
         for i in (1, 2):
-            texts = [m.group(1) for m in g.members[i].all(r"event=message origin=%s text=(\S+)" % g.ids[3])]
+            texts = delivered(g, i, 3)
             assert len(texts) == len(set(texts)) == 15, texts
         print("15 messages across a hub kill: each delivered once at every survivor")
     finally:
@@ -386,15 +392,17 @@ def case_channels():
             assert d["channel"] >= 5, (i, d)
         # The spokes hear each other's records through the hub's relay.
         assert all(after[i]["relay"] > before[i]["relay"] for i in (1, 2, 3)), after
-        # One peer connection at each end of each link: hub and runner-up
-        # with everyone, not spoke with spoke.
-        assert [a["created"] for a in after] == [3, 3, 2, 2], after
+        # One peer connection at each end of each link (hub and runner-up
+        # with everyone, not spoke with spoke), none made during the
+        # window.
+        assert [a["created"] for a in after] == [b["created"] for b in before], (before, after)
+        assert [a["links"] for a in after] == [3, 3, 2, 2], after
         time.sleep(0.2)
         for i in range(4):
             for origin in (0, 3):
                 if origin == i:
                     continue
-                texts = [m.group(1) for m in g.members[i].all(r"event=message origin=%s text=(\S+)" % g.ids[origin])]
+                texts = delivered(g, i, origin)
                 assert len(texts) == len(set(texts)) == 5, (i, texts)
         print("star over data channels: no room traffic once linked, each message once")
     finally:
@@ -438,7 +446,7 @@ def case_standby():
         assert created[1] == 0, created
         assert created[2] + created[3] <= 2, created
         for i in (1, 2):
-            texts = [m.group(1) for m in g.members[i].all(r"event=message origin=%s text=(\S+)" % g.ids[3])]
+            texts = delivered(g, i, 3)
             assert len(texts) == len(set(texts)) == 15, texts
         print("hub killed: the new hub's links were warm, 15 messages each delivered once")
     finally:
@@ -474,10 +482,17 @@ def case_hybrid():
         while any(open_links(g, i) != expected[i] for i in range(n)):
             assert time.monotonic() < deadline, {i: open_links(g, i) for i in range(n)}
             time.sleep(0.05)
-        # Stable: nothing more made or closed over a second.
+        # Stable: a link the rule does not want (made while views were
+        # incomplete) would be closed within a second; the set is the
+        # rule's again after that (a loaded machine may churn).
         time.sleep(1.2)
-        got = {i: open_links(g, i) for i in range(n)}
-        assert got == expected, (got, expected)
+        deadline = time.monotonic() + WAIT_LIMIT_S
+        while True:
+            got = {i: open_links(g, i) for i in range(n)}
+            if got == expected:
+                break
+            assert time.monotonic() < deadline, (got, expected)
+            time.sleep(0.05)
         print("hybrid, core %d of %d: links %r" % (core, n, got))
         g.members[4].write("send outer")
         g.members[2].write("send core")
@@ -510,7 +525,7 @@ def case_restart():
                 g.members[i].wait_line(r"event=message origin=%s text=s-%d " % (g.ids[2], k))
         time.sleep(0.5)
         for i in (0, 1):
-            texts = [m.group(1) for m in g.members[i].all(r"event=message origin=%s text=(s-\d+)" % g.ids[2])]
+            texts = delivered(g, i, 2, r"s-\d+")
             assert texts == ["s-%d" % k for k in range(count)], (i, texts)
         mid = [stats(m) for m in g.members]
         time.sleep(1.0)
