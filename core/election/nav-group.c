@@ -693,7 +693,8 @@ static void
 handle_record (NavGroup    *self,
                const gchar *from,
                const gchar *b64,
-               Path         path)
+               Path         path,
+               const gchar *signer_peer)
 {
   gsize length = 0;
   guchar *decoded = g_base64_decode (b64, &length);
@@ -759,13 +760,20 @@ handle_record (NavGroup    *self,
             }
           g_hash_table_insert (self->peer_ids, id, g_strdup (from));
         }
+      else if (signer_peer != NULL && !g_hash_table_contains (self->peer_ids, id))
+        {
+          /* The hub says where the signer is in the room: how two
+           * spokes that only hear each other through it find each
+           * other to link (the warm standby's runner-up). */
+          g_hash_table_insert (self->peer_ids, id, g_strdup (signer_peer));
+        }
       else
         g_free (id);
       remember_seen (self, signature, path);
       if (path == PATH_CHANNEL && relays_through_hub (self) &&
           nav_election_get_role (self->election) == NAV_ELECTION_ROLE_HUB)
         {
-          g_autofree gchar *text = g_strconcat (RELAY_PREFIX, b64, NULL);
+          g_autofree gchar *text = g_strconcat (RELAY_PREFIX, from, " ", b64, NULL);
 
           broadcast_direct (self, text, from, FALSE);
         }
@@ -786,19 +794,22 @@ handle_text (NavGroup    *self,
   if (g_str_has_prefix (text, RECORD_PREFIX))
     {
       self->received[path]++;
-      handle_record (self, from, text + strlen (RECORD_PREFIX), path);
+      handle_record (self, from, text + strlen (RECORD_PREFIX), path, NULL);
     }
   else if (g_str_has_prefix (text, RELAY_PREFIX))
     {
       g_autofree gchar *hub = nav_election_dup_hub_id (self->election);
       const gchar *hub_peer = hub != NULL ? g_hash_table_lookup (self->peer_ids, hub) : NULL;
+      /* `nav-election-relay/1 SIGNER-PEER-ID BASE64` */
+      g_auto (GStrv) parts = g_strsplit (text + strlen (RELAY_PREFIX), " ", 2);
 
       /* Only the hub relays (a newcomer knows no hub yet). */
-      if (hub != NULL && g_strcmp0 (hub_peer, from) != 0)
+      if ((hub != NULL && g_strcmp0 (hub_peer, from) != 0) || g_strv_length (parts) != 2 ||
+          strlen (parts[0]) == 0 || strlen (parts[0]) > 64)
         return;
       self->received[PATH_RELAY]++;
-      handle_record (self, from, text + strlen (RELAY_PREFIX),
-                     path == PATH_ROOM ? PATH_ROOM_RELAY : PATH_RELAY);
+      handle_record (self, from, parts[1], path == PATH_ROOM ? PATH_ROOM_RELAY : PATH_RELAY,
+                     parts[0]);
     }
   else if (g_str_has_prefix (text, MESSAGE_PREFIX))
     {
