@@ -17,6 +17,9 @@
 #include "nav-demo-group.h"
 
 static gint opt_group = 0;
+static gboolean opt_room_only = FALSE;
+static gboolean opt_no_standby = FALSE;
+static gint opt_core = 0;
 static gint opt_member = -1;
 static gint opt_kills = -1;
 static gchar *opt_identity = NULL;
@@ -51,7 +54,13 @@ static const GOptionEntry group_entries[] = {
     N_("With --group-member: read the command lines from this file (a FIFO) instead of "
        "standard input"), N_("PATH") },
   { "group-topology", 0, 0, G_OPTION_ARG_STRING, &opt_topology,
-    N_("With --group-member: star (default) or mesh"), N_("TOPOLOGY") },
+    N_("With --group-member: star (default), mesh or hybrid"), N_("TOPOLOGY") },
+  { "group-room-only", 0, 0, G_OPTION_ARG_NONE, &opt_room_only,
+    N_("With --group-member: no data channels, everything through the signaling room"), NULL },
+  { "group-no-standby", 0, 0, G_OPTION_ARG_NONE, &opt_no_standby,
+    N_("With --group-member: spokes keep no warm link to the runner-up"), NULL },
+  { "group-core", 0, 0, G_OPTION_ARG_INT, &opt_core,
+    N_("With --group-member and the hybrid topology: members in the mesh (default 3)"), N_("K") },
   { NULL }
 };
 
@@ -132,6 +141,35 @@ on_message (NavGroup    *group,
 }
 
 static void
+on_link_changed (NavGroup    *group,
+                 const gchar *device_id,
+                 gboolean     open,
+                 Member      *m)
+{
+  guint links = 0, created = 0;
+
+  g_object_get (group, "links-open", &links, "links-created", &created, NULL);
+  g_print ("member=%d event=link peer=%s state=%s links=%u created=%u t_us=%" G_GINT64_FORMAT "\n",
+           m->index, device_id, open ? "open" : "closed", links, created, g_get_monotonic_time ());
+}
+
+static void
+print_stats (Member *m)
+{
+  guint links = 0, created = 0, restarts = 0;
+  guint64 room = 0, channel = 0, relay = 0, duplicates = 0;
+  g_autofree gchar *session = NULL;
+
+  g_object_get (m->group, "links-open", &links, "links-created", &created,
+                "session-id", &session, "ice-restarts", &restarts, NULL);
+  nav_group_get_path_counts (m->group, &room, &channel, &relay, &duplicates);
+  g_print ("member=%d event=stats links=%u created=%u session=%s room=%llu channel=%llu "
+           "relay=%llu duplicates=%llu restarts=%u\n", m->index, links, created, session,
+           (unsigned long long) room, (unsigned long long) channel, (unsigned long long) relay,
+           (unsigned long long) duplicates, restarts);
+}
+
+static void
 update_claims (Member *m)
 {
   g_autoptr (NavCapabilityClaims) claims = NULL;
@@ -194,6 +232,10 @@ on_stdin (GIOChannel   *channel,
       if (!nav_group_send (m->group, bytes, &error))
         g_printerr ("member %d: %s\n", m->index, error->message);
     }
+  else if (g_str_has_prefix (line, "stats"))
+    print_stats (m);
+  else if (g_str_has_prefix (line, "network-changed"))
+    nav_group_network_changed (m->group);
   else if (g_str_has_prefix (line, "refresh"))
     {
       gboolean changed = FALSE;
@@ -229,6 +271,8 @@ run_member (const gchar *signal_uri,
     }
   if (g_strcmp0 (opt_topology, "mesh") == 0)
     topology = NAV_GROUP_TOPOLOGY_MESH;
+  else if (g_strcmp0 (opt_topology, "hybrid") == 0)
+    topology = NAV_GROUP_TOPOLOGY_HYBRID;
   identity = opt_identity != NULL ? nav_device_identity_load (opt_identity, &error) :
              nav_device_identity_new_ephemeral ();
   if (identity == NULL)
@@ -258,7 +302,9 @@ run_member (const gchar *signal_uri,
 
   m.loop = g_main_loop_new (NULL, FALSE);
   m.capability = g_object_new (type, "poll-interval", 1, NULL);
-  m.group = g_object_new (NAV_TYPE_GROUP, "identity", identity, "topology", topology, NULL);
+  m.group = g_object_new (NAV_TYPE_GROUP, "identity", identity, "topology", topology,
+                          "use-channels", !opt_room_only, "warm-standby", !opt_no_standby,
+                          "core-size", (guint) (opt_core >= 2 ? opt_core : 3), NULL);
   if (opt_hysteresis >= 0)
     g_object_set (nav_group_get_election (m.group), "hysteresis", (guint) opt_hysteresis, NULL);
   if (opt_heartbeat > 0)
@@ -271,6 +317,7 @@ run_member (const gchar *signal_uri,
   g_signal_connect (nav_group_get_election (m.group), "hub-changed", G_CALLBACK (on_hub_changed), &m);
   g_signal_connect (nav_group_get_election (m.group), "refused", G_CALLBACK (on_refused), &m);
   g_signal_connect (m.group, "message", G_CALLBACK (on_message), &m);
+  g_signal_connect (m.group, "link-changed", G_CALLBACK (on_link_changed), &m);
   g_signal_connect (m.capability, "changed", G_CALLBACK (on_capability_changed), &m);
   /* Claims before the first record goes out. */
   update_claims (&m);

@@ -700,6 +700,55 @@ nav_election_dup_runner_up_id (NavElection *self)
   return m != NULL ? g_strdup (m->device_id) : NULL;
 }
 
+static gint
+rank_compare_desc (gconstpointer a,
+                   gconstpointer b)
+{
+  return rank_compare (*(Member * const *) b, *(Member * const *) a);
+}
+
+/**
+ * nav_election_dup_members:
+ * @self: an election
+ *
+ * The members in this device's view, itself included, best first (the
+ * order of the election: score, then public key; degraded members
+ * after the others).  [class@Nav.Group] picks the links of its hybrid
+ * topology from the head of this list.
+ *
+ * Returns: (transfer full) (array zero-terminated=1): their device ids
+ *
+ * Since: 1.0
+ */
+gchar **
+nav_election_dup_members (NavElection *self)
+{
+  NavElectionPrivate *priv;
+  g_autoptr (GPtrArray) eligible = g_ptr_array_new ();
+  g_autoptr (GPtrArray) degraded = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+  GStrvBuilder *builder;
+  gchar **out;
+  guint i;
+
+  g_return_val_if_fail (NAV_IS_ELECTION (self), NULL);
+  priv = PRIV (self);
+  g_hash_table_iter_init (&iter, priv->members);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (member_eligible (priv, value) ? eligible : degraded, value);
+  g_ptr_array_sort (eligible, rank_compare_desc);
+  g_ptr_array_sort (degraded, rank_compare_desc);
+  builder = g_strv_builder_new ();
+  for (i = 0; i < eligible->len; i++)
+    g_strv_builder_add (builder, ((Member *) g_ptr_array_index (eligible, i))->device_id);
+  for (i = 0; i < degraded->len; i++)
+    g_strv_builder_add (builder, ((Member *) g_ptr_array_index (degraded, i))->device_id);
+  out = g_strv_builder_end (builder);
+  g_strv_builder_unref (builder);
+  return out;
+}
+
 /**
  * nav_election_get_member_count:
  * @self: an election

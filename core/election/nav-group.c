@@ -28,9 +28,21 @@
  * duplicated when the hub changes.  In a mesh, members send to each
  * other directly.
  *
- * Records and messages travel as `candidate` messages of the room (the
+ * Once two members are linked — a [class@Nav.PeerConnection] between
+ * them, negotiated through addressed messages of the room, with a
+ * reliable ordered data channel `nav-group` — records and messages
+ * between them travel over that channel; the room carries them only to
+ * members not linked yet (and is the fallback when a link fails).  Which
+ * links a member keeps follows the topology: in a star, spokes ↔ hub
+ * (the hub relays the spokes' records to the others); in a mesh, every
+ * pair.  The refusals of [class@Nav.Election] apply whatever the path;
+ * a record that arrives over both paths while a link opens is one
+ * record, not a replay.
+ *
+ * Records and messages travel in the room as `candidate` messages (the
  * signaling protocol's only free-text payload), prefixed `nav-election/1`
- * and `nav-group/1`; docs/election.md has the format.
+ * and `nav-group/1`, and the same text over the data channels;
+ * docs/election.md has the format.
  *
  * Since: 1.0
  */
@@ -38,6 +50,63 @@
 #define RECORD_PREFIX "nav-election/1 "
 #define MESSAGE_PREFIX "nav-group/1 "
 #define ACK_PREFIX "nav-group-ack/1 "
+#define RELAY_PREFIX "nav-election-relay/1 "
+#define LINK_PREFIX "nav-link/1 "
+#define LINK_LABEL "nav-group"
+
+/* Records seen, by signature, to tell a copy on another path (one
+ * record) from a replay on the same one. */
+#define SEEN_MAX 1024
+/* How long a gap in an origin's sequence holds later messages back. */
+#define GAP_HOLD_US (1000 * 1000)
+/* How long a link the topology no longer wants is kept (views differ
+ * for a moment while members come and go). */
+#define UNWANTED_LINGER_US (1000 * 1000)
+/* How long a link whose path was lost may take to come back through ICE
+ * restarts before it is dropped (and made anew if still wanted). */
+#define STALLED_GIVE_UP_US (20 * 1000 * 1000)
+/* Consent freshness on the links (RFC 7675 §5.1 says 30 s; a group
+ * wants to notice a moved member sooner). */
+#define LINK_CONSENT_INTERVAL_MS 500
+#define LINK_CONSENT_TIMEOUT_MS 2500
+
+typedef enum
+{
+  PATH_ROOM,
+  PATH_CHANNEL,
+  PATH_RELAY,                /* relayed by the hub over its link */
+  PATH_ROOM_RELAY,           /* relayed by the hub through the room */
+} Path;
+
+typedef struct _Link Link;
+
+struct _Link
+{
+  NavGroup *group;           /* not owned */
+  gchar *peer;               /* signaling peer id */
+  gchar *device_id;          /* the remote member */
+  gchar *nonce;              /* chosen by the offerer, in every message */
+  NavPeerConnection *pc;
+  NavDataChannel *channel;
+  GCancellable *cancellable;
+  gboolean offerer;
+  gboolean open;
+  gboolean restarting;       /* an ICE restart of ours is under way */
+  gboolean making_offer;
+  gint64 unwanted_since_us;  /* 0 while the topology wants it */
+  gboolean was_open;         /* negotiated and opened once */
+  gint64 stalled_since_us;   /* ICE lost (or our network changed): 0 when fine */
+  GPtrArray *remote_candidates; /* before the remote description */
+};
+
+typedef struct
+{
+  guint64 last;              /* 0: nothing delivered yet */
+  GTree *held;               /* sequence → GBytes, after a gap */
+  GHashTable *done;          /* sequences above last delivered out of order */
+  gint64 gap_since_us;
+  gboolean gap_given_up;     /* deliver at once, out of order, until it fills */
+} Origin;
 
 typedef struct
 {
@@ -58,10 +127,24 @@ struct _NavGroup
   guint tick_id;
 
   GHashTable *peer_ids;      /* device id → signaling peer id */
-  GHashTable *delivered;     /* origin device id → guint64* last sequence */
+  GHashTable *delivered;     /* origin device id → Origin */
   GQueue pending;            /* Pending: sent through a hub, not acknowledged */
   guint64 sequence;
   gulong hub_changed_id, send_id;
+
+  gboolean use_channels;
+  gboolean warm_standby;
+  guint core_size;
+  gchar *session_id;
+  GHashTable *links;         /* device id → Link */
+  GHashTable *seen;          /* record signature (GBytes) → Path */
+  GQueue seen_order;         /* GBytes, oldest first */
+  guint gap_id;
+  guint links_created;
+  guint ice_restarts;
+  gboolean ever_connected;
+  guint64 received[4];       /* by Path */
+  guint64 duplicates;
 };
 
 enum {
@@ -70,11 +153,19 @@ enum {
   PROP_ELECTION,
   PROP_TOPOLOGY,
   PROP_ROOM,
+  PROP_USE_CHANNELS,
+  PROP_WARM_STANDBY,
+  PROP_CORE_SIZE,
+  PROP_SESSION_ID,
+  PROP_LINKS_OPEN,
+  PROP_LINKS_CREATED,
+  PROP_ICE_RESTARTS,
   N_PROPS
 };
 
 enum {
   SIGNAL_MESSAGE,
+  SIGNAL_LINK_CHANGED,
   N_SIGNALS
 };
 
@@ -82,6 +173,8 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (NavGroup, nav_group, G_TYPE_OBJECT)
+
+static void reconcile_links (NavGroup *self, gboolean prune);
 
 static void
 pending_free (gpointer data)
@@ -92,8 +185,9 @@ pending_free (gpointer data)
   g_free (p);
 }
 
+/* Through the room: to one peer, or to everyone (@to NULL). */
 static void
-send_text (NavGroup    *self,
+send_room (NavGroup    *self,
            const gchar *to,
            const gchar *text)
 {
@@ -105,6 +199,147 @@ send_text (NavGroup    *self,
     g_debug ("group: send failed: %s", error->message);
 }
 
+static Link *
+link_for_device (NavGroup    *self,
+                 const gchar *device_id)
+{
+  return device_id != NULL ? g_hash_table_lookup (self->links, device_id) : NULL;
+}
+
+static Link *
+link_for_peer (NavGroup    *self,
+               const gchar *peer)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->links);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (g_strcmp0 (((Link *) value)->peer, peer) == 0)
+      return value;
+  return NULL;
+}
+
+/* Records skip a stalled link (the room carries them meanwhile: they
+ * are repeated anyway); messages take it (@reliable): its SCTP
+ * association keeps and retransmits them until the ICE restart brings
+ * the path back, so that they arrive once, in order. */
+static gboolean
+link_send_full (Link        *link,
+                const gchar *text,
+                gboolean     reliable)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (link == NULL || !link->open || (link->stalled_since_us != 0 && !reliable))
+    return FALSE;
+  if (!nav_data_channel_send_text (link->channel, text, &error))
+    {
+      g_debug ("group: send to %s over its channel failed: %s", link->device_id, error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+link_send (Link        *link,
+           const gchar *text)
+{
+  return link_send_full (link, text, FALSE);
+}
+
+/* To one member: over its link when open, else through the room. */
+static void
+send_text (NavGroup    *self,
+           const gchar *to,
+           const gchar *text,
+           gboolean     reliable)
+{
+  Link *link = to != NULL ? link_for_peer (self, to) : NULL;
+
+  if (to == NULL || !link_send_full (link, text, reliable))
+    send_room (self, to, text);
+}
+
+/* Every member of the view but this one has an open link. */
+static gboolean
+all_linked (NavGroup *self,
+            gboolean  reliable)
+{
+  g_auto (GStrv) members = nav_election_dup_members (self->election);
+  const gchar *me = nav_device_identity_get_device_id (self->identity);
+  guint i;
+
+  /* Alone in its view: a newcomer, heard only through the room. */
+  if (g_strv_length (members) < 2)
+    return FALSE;
+  for (i = 0; members[i] != NULL; i++)
+    {
+      Link *link;
+
+      if (strcmp (members[i], me) == 0)
+        continue;
+      link = link_for_device (self, members[i]);
+      if (link == NULL || !link->open || (link->stalled_since_us != 0 && !reliable))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* To every member directly: over the open links, and through the room
+ * too while some member of the view has none (receivers drop the
+ * second copy). */
+static void
+broadcast_direct (NavGroup    *self,
+                  const gchar *text,
+                  const gchar *except_peer,
+                  gboolean     reliable)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  if (reliable)
+    {
+      /* Messages: one path per member, so that they arrive in order —
+       * its link (even stalled: SCTP keeps them), else the room,
+       * addressed to it. */
+      /* Every member heard from, not only the view: one that lapsed
+       * for a moment (a busy machine, a network change) gets it too. */
+      const gchar *me = nav_device_identity_get_device_id (self->identity);
+      GHashTableIter members;
+      gpointer device, peer;
+
+      g_hash_table_iter_init (&members, self->peer_ids);
+      while (g_hash_table_iter_next (&members, &device, &peer))
+        {
+          Link *link = link_for_device (self, device);
+
+          if (strcmp (device, me) == 0 || g_strcmp0 (peer, except_peer) == 0)
+            continue;
+          if (!link_send_full (link, text, TRUE))
+            send_room (self, peer, text);
+        }
+      return;
+    }
+  g_hash_table_iter_init (&iter, self->links);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Link *link = value;
+
+      if (g_strcmp0 (link->peer, except_peer) != 0)
+        link_send_full (link, text, reliable);
+    }
+  if (!all_linked (self, reliable))
+    send_room (self, NULL, text);
+}
+
+/* The hub relays the spokes' records between them (star, hybrid). */
+static gboolean
+relays_through_hub (NavGroup *self)
+{
+  return self->topology != NAV_GROUP_TOPOLOGY_MESH;
+}
+
 static void
 on_election_send (NavElection *election,
                   GBytes      *record,
@@ -113,8 +348,29 @@ on_election_send (NavElection *election,
   g_autofree gchar *b64 = g_base64_encode (g_bytes_get_data (record, NULL),
                                            g_bytes_get_size (record));
   g_autofree gchar *text = g_strconcat (RECORD_PREFIX, b64, NULL);
+  g_autofree gchar *hub = nav_election_dup_hub_id (self->election);
+  const gchar *me = nav_device_identity_get_device_id (self->identity);
+  Link *hub_link;
 
-  send_text (self, NULL, text);
+  if (!self->use_channels)
+    {
+      send_room (self, NULL, text);
+      return;
+    }
+  hub_link = link_for_device (self, hub);
+  if (relays_through_hub (self) && hub != NULL && strcmp (hub, me) != 0 &&
+      hub_link != NULL && hub_link->open && hub_link->stalled_since_us == 0)
+    {
+      /* A spoke: its links, the hub relays to the rest. */
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, self->links);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        link_send (value, text);
+      return;
+    }
+  broadcast_direct (self, text, NULL, FALSE);
 }
 
 static gchar *
@@ -147,7 +403,7 @@ flush_pending (NavGroup *self)
           Pending *p = g_queue_pop_head (&self->pending);
           g_autofree gchar *text = message_text (me, p->sequence, p->data);
 
-          send_text (self, NULL, text);
+          broadcast_direct (self, text, NULL, TRUE);
           pending_free (p);
         }
       return;
@@ -160,7 +416,7 @@ flush_pending (NavGroup *self)
       Pending *p = l->data;
       g_autofree gchar *text = message_text (me, p->sequence, p->data);
 
-      send_text (self, hub_peer, text);
+      send_text (self, hub_peer, text, TRUE);
     }
 }
 
@@ -170,8 +426,9 @@ on_hub_changed (NavElection *election,
                 guint64      epoch,
                 NavGroup    *self)
 {
-  if (hub_id != NULL && self->topology == NAV_GROUP_TOPOLOGY_STAR)
+  if (hub_id != NULL && self->topology != NAV_GROUP_TOPOLOGY_MESH)
     flush_pending (self);
+  reconcile_links (self, FALSE);
 }
 
 static void schedule_tick (NavGroup *self, gint64 due);
@@ -183,6 +440,7 @@ tick_cb (gpointer data)
 
   self->tick_id = 0;
   schedule_tick (self, nav_election_tick (self->election, g_get_monotonic_time ()));
+  reconcile_links (self, TRUE);
   return G_SOURCE_REMOVE;
 }
 
@@ -198,24 +456,164 @@ schedule_tick (NavGroup *self,
   self->tick_id = g_timeout_add (CLAMP (delay_ms, 1, 60000), tick_cb, self);
 }
 
-/* Delivers an application message once per (origin, sequence). */
+static void
+origin_free (gpointer data)
+{
+  Origin *o = data;
+
+  g_tree_unref (o->held);
+  g_hash_table_unref (o->done);
+  g_free (o);
+}
+
+static gint
+sequence_compare (gconstpointer a,
+                  gconstpointer b,
+                  gpointer      user_data)
+{
+  guint64 x = *(const guint64 *) a, y = *(const guint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static gboolean
+first_held (GTree   *held,
+            guint64 *sequence)
+{
+  GTreeNode *node = g_tree_node_first (held);
+
+  if (node == NULL)
+    return FALSE;
+  *sequence = *(const guint64 *) g_tree_node_key (node);
+  return TRUE;
+}
+
+static void schedule_gap_check (NavGroup *self);
+
+/* Moves @o->last over what was delivered out of order. */
+static void
+advance (Origin *o)
+{
+  while (g_hash_table_remove (o->done, &(guint64) { o->last + 1 }))
+    o->last++;
+  if (g_hash_table_size (o->done) == 0)
+    o->gap_given_up = FALSE;
+}
+
+static void
+emit_message (NavGroup    *self,
+              const gchar *origin,
+              Origin      *o,
+              guint64      sequence,
+              GBytes      *data)
+{
+  if (sequence == o->last + 1)
+    o->last = sequence;
+  else
+    g_hash_table_add (o->done, g_memdup2 (&sequence, sizeof sequence));
+  advance (o);
+  g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, origin, data);
+}
+
+/* Delivers the held messages: those that follow without a gap, or all
+ * of them once the gap was given up. */
+static void
+drain (NavGroup    *self,
+       const gchar *origin,
+       Origin      *o)
+{
+  guint64 next;
+
+  while (first_held (o->held, &next) && (next <= o->last + 1 || o->gap_given_up))
+    {
+      g_autoptr (GBytes) data = NULL;
+      gpointer key;
+
+      if (!g_tree_lookup_extended (o->held, &next, &key, (gpointer *) &data))
+        break;
+      g_bytes_ref (data);
+      g_tree_remove (o->held, &next);
+      if (next > o->last && !g_hash_table_contains (o->done, &next))
+        emit_message (self, origin, o, next, data);
+    }
+  o->gap_since_us = g_tree_nnodes (o->held) > 0 ? g_get_monotonic_time () : 0;
+}
+
+/* Delivers an application message once per (origin, sequence), in the
+ * origin's order: a message may arrive by one path (a link, the new
+ * hub's relay) before an earlier one by another (the room, the old
+ * hub), so a later one waits for the gap to fill.  After GAP_HOLD_US the
+ * gap is given up for ordering, not for delivery: what waited is
+ * delivered, and a message of the gap that comes later still is
+ * delivered then (late, but once). */
 static void
 deliver (NavGroup    *self,
          const gchar *origin,
          guint64      sequence,
          GBytes      *data)
 {
-  guint64 *last = g_hash_table_lookup (self->delivered, origin);
+  Origin *o = g_hash_table_lookup (self->delivered, origin);
 
-  if (last != NULL && sequence <= *last)
-    return;
-  if (last == NULL)
+  if (o == NULL)
     {
-      last = g_new (guint64, 1);
-      g_hash_table_insert (self->delivered, g_strdup (origin), last);
+      o = g_new0 (Origin, 1);
+      o->held = g_tree_new_full (sequence_compare, NULL, g_free, (GDestroyNotify) g_bytes_unref);
+      o->done = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+      o->last = sequence - 1;   /* the first one heard starts the order */
+      g_hash_table_insert (self->delivered, g_strdup (origin), o);
     }
-  *last = sequence;
-  g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, origin, data);
+  if (sequence <= o->last || g_hash_table_contains (o->done, &sequence))
+    return;
+  if (sequence == o->last + 1 || o->gap_given_up)
+    {
+      emit_message (self, origin, o, sequence, data);
+      drain (self, origin, o);
+      return;
+    }
+  if (!g_tree_lookup_extended (o->held, &sequence, NULL, NULL))
+    g_tree_insert (o->held, g_memdup2 (&sequence, sizeof sequence), g_bytes_ref (data));
+  if (o->gap_since_us == 0)
+    o->gap_since_us = g_get_monotonic_time ();
+  schedule_gap_check (self);
+}
+
+static gboolean
+gap_check_cb (gpointer data)
+{
+  NavGroup *self = data;
+  gint64 now = g_get_monotonic_time ();
+  g_autoptr (GList) origins = g_hash_table_get_keys (self->delivered);
+  gboolean waiting = FALSE;
+  GList *l;
+
+  self->gap_id = 0;
+  for (l = origins; l != NULL; l = l->next)
+    {
+      Origin *o = g_hash_table_lookup (self->delivered, l->data);
+      guint64 next;
+
+      if (o == NULL || !first_held (o->held, &next))
+        continue;
+      if (now - o->gap_since_us >= GAP_HOLD_US)
+        {
+          g_debug ("group: messages %" G_GUINT64_FORMAT "–%" G_GUINT64_FORMAT " of %s late: "
+                   "the ones after them delivered first", o->last + 1, next - 1,
+                   (const gchar *) l->data);
+          o->gap_given_up = TRUE;
+          drain (self, l->data, o);
+        }
+      waiting |= g_tree_nnodes (o->held) > 0;
+    }
+  if (waiting)
+    schedule_gap_check (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_gap_check (NavGroup *self)
+{
+  if (self->gap_id == 0)
+    self->gap_id = g_timeout_add (100, gap_check_cb, self);
 }
 
 static void
@@ -241,11 +639,11 @@ handle_message (NavGroup    *self,
   if (strcmp (parts[0], me) == 0)
     return;   /* our own, relayed back */
 
-  if (self->topology == NAV_GROUP_TOPOLOGY_STAR &&
+  if (self->topology != NAV_GROUP_TOPOLOGY_MESH &&
       nav_election_get_role (self->election) == NAV_ELECTION_ROLE_HUB)
     {
-      /* Sent to us as hub: relay to the room, then acknowledge.  A relay
-       * of another hub's is only delivered. */
+      /* Sent to us as hub: relay to every member, then acknowledge.  A
+       * relay of another hub's is only delivered. */
       const gchar *origin_peer = g_hash_table_lookup (self->peer_ids, parts[0]);
 
       if (origin_peer != NULL && strcmp (origin_peer, from) == 0)
@@ -253,8 +651,8 @@ handle_message (NavGroup    *self,
           g_autofree gchar *text = message_text (parts[0], sequence, data);
           g_autofree gchar *ack = g_strdup_printf (ACK_PREFIX "%" G_GUINT64_FORMAT, sequence);
 
-          send_text (self, NULL, text);
-          send_text (self, from, ack);
+          broadcast_direct (self, text, from, TRUE);
+          send_text (self, from, ack, TRUE);
         }
     }
   deliver (self, parts[0], sequence, data);
@@ -274,6 +672,157 @@ handle_ack (NavGroup    *self,
 }
 
 static void
+remember_seen (NavGroup *self,
+               GBytes   *signature,
+               Path      path)
+{
+  if (g_hash_table_contains (self->seen, signature))
+    return;
+  g_hash_table_insert (self->seen, g_bytes_ref (signature), GINT_TO_POINTER (path));
+  g_queue_push_tail (&self->seen_order, g_bytes_ref (signature));
+  while (g_queue_get_length (&self->seen_order) > SEEN_MAX)
+    {
+      GBytes *old = g_queue_pop_head (&self->seen_order);
+
+      g_hash_table_remove (self->seen, old);
+      g_bytes_unref (old);
+    }
+}
+
+static void
+handle_record (NavGroup    *self,
+               const gchar *from,
+               const gchar *b64,
+               Path         path,
+               const gchar *signer_peer)
+{
+  gsize length = 0;
+  guchar *decoded = g_base64_decode (b64, &length);
+  g_autoptr (GBytes) bytes = g_bytes_new_take (decoded, length);
+  g_autoptr (GBytes) signature = NULL;
+  NavRecordRefusal refusal = NAV_RECORD_REFUSAL_MALFORMED;
+  gboolean accepted;
+  gpointer seen_path;
+
+  if (length == NAV_CAPABILITY_RECORD_SIZE && path >= PATH_RELAY)
+    {
+      g_autoptr (GBytes) mine = nav_device_identity_get_public_key (self->identity);
+
+      /* The hub's relay through the room reaches the signer too. */
+      if (memcmp (decoded + 8, g_bytes_get_data (mine, NULL), NAV_DEVICE_PUBLIC_KEY_SIZE) == 0)
+        return;
+    }
+  if (length == NAV_CAPABILITY_RECORD_SIZE)
+    {
+      signature = g_bytes_new (decoded + NAV_CAPABILITY_RECORD_SIZE - NAV_DEVICE_SIGNATURE_SIZE,
+                               NAV_DEVICE_SIGNATURE_SIZE);
+      /* The same record over another path while a link opens (or a
+       * relay of one heard directly): one record, not a replay.  The
+       * same bytes again on the same path are a replay, refused below. */
+      if (g_hash_table_lookup_extended (self->seen, signature, NULL, &seen_path) &&
+          GPOINTER_TO_INT (seen_path) != (gint) path)
+        {
+          g_autoptr (GBytes) key = g_bytes_new (decoded + 8, NAV_DEVICE_PUBLIC_KEY_SIZE);
+          g_autofree gchar *signer = nav_device_id_from_public_key (key);
+
+          /* Only from its signer or a relay: another sender's copy is
+           * the election's to refuse (wrong key, replay). */
+          if (path >= PATH_RELAY ||
+              g_strcmp0 (g_hash_table_lookup (self->peer_ids, signer), from) == 0)
+            {
+              self->duplicates++;
+              return;
+            }
+        }
+    }
+  /* A relayed record's transport sender is the hub, not its signer: it
+   * is checked on its own signature only. */
+  accepted = nav_election_receive (self->election, path >= PATH_RELAY ? NULL : from, bytes,
+                                   g_get_monotonic_time (), &refusal);
+  if (!accepted)
+    g_debug ("group: record from %s (path %d, seq %" G_GUINT64_FORMAT ", seen %d) refused: %s", from, path,
+             length >= 48 ? GUINT64_FROM_BE (*(guint64 *) (decoded + 40)) : 0,
+             signature != NULL && g_hash_table_contains (self->seen, signature),
+             nav_record_refusal_to_string (refusal));
+  if (accepted && signature != NULL)
+    {
+      g_autoptr (GBytes) key = g_bytes_new (decoded + 8, NAV_DEVICE_PUBLIC_KEY_SIZE);
+      gchar *id = nav_device_id_from_public_key (key);
+
+      if (path < PATH_RELAY)
+        {
+          Link *link = g_hash_table_lookup (self->links, id);
+
+          if (link != NULL && path == PATH_ROOM && g_strcmp0 (link->peer, from) != 0)
+            {
+              g_free (link->peer);
+              link->peer = g_strdup (from);
+            }
+          g_hash_table_insert (self->peer_ids, id, g_strdup (from));
+        }
+      else if (signer_peer != NULL && !g_hash_table_contains (self->peer_ids, id))
+        {
+          /* The hub says where the signer is in the room: how two
+           * spokes that only hear each other through it find each
+           * other to link (the warm standby's runner-up). */
+          g_hash_table_insert (self->peer_ids, id, g_strdup (signer_peer));
+        }
+      else
+        g_free (id);
+      remember_seen (self, signature, path);
+      if (path == PATH_CHANNEL && relays_through_hub (self) &&
+          nav_election_get_role (self->election) == NAV_ELECTION_ROLE_HUB)
+        {
+          g_autofree gchar *text = g_strconcat (RELAY_PREFIX, from, " ", b64, NULL);
+
+          broadcast_direct (self, text, from, FALSE);
+        }
+    }
+  /* An election may have happened: run the clock now. */
+  schedule_tick (self, g_get_monotonic_time ());
+}
+
+static void handle_link (NavGroup *self, const gchar *from, const gchar *body);
+
+/* A text of the group, from the room or from a link's channel. */
+static void
+handle_text (NavGroup    *self,
+             const gchar *from,
+             const gchar *text,
+             Path         path)
+{
+  if (g_str_has_prefix (text, RECORD_PREFIX))
+    {
+      self->received[path]++;
+      handle_record (self, from, text + strlen (RECORD_PREFIX), path, NULL);
+    }
+  else if (g_str_has_prefix (text, RELAY_PREFIX))
+    {
+      g_autofree gchar *hub = nav_election_dup_hub_id (self->election);
+      const gchar *hub_peer = hub != NULL ? g_hash_table_lookup (self->peer_ids, hub) : NULL;
+      /* `nav-election-relay/1 SIGNER-PEER-ID BASE64` */
+      g_auto (GStrv) parts = g_strsplit (text + strlen (RELAY_PREFIX), " ", 2);
+
+      /* Only the hub relays (a newcomer knows no hub yet). */
+      if ((hub != NULL && g_strcmp0 (hub_peer, from) != 0) || g_strv_length (parts) != 2 ||
+          strlen (parts[0]) == 0 || strlen (parts[0]) > 64)
+        return;
+      self->received[PATH_RELAY]++;
+      handle_record (self, from, parts[1], path == PATH_ROOM ? PATH_ROOM_RELAY : PATH_RELAY,
+                     parts[0]);
+    }
+  else if (g_str_has_prefix (text, MESSAGE_PREFIX))
+    {
+      self->received[path]++;
+      handle_message (self, from, text + strlen (MESSAGE_PREFIX));
+    }
+  else if (g_str_has_prefix (text, ACK_PREFIX))
+    handle_ack (self, text + strlen (ACK_PREFIX));
+  else if (g_str_has_prefix (text, LINK_PREFIX) && path == PATH_ROOM)
+    handle_link (self, from, text + strlen (LINK_PREFIX));
+}
+
+static void
 on_candidate (NavSignalingClient *client,
               const gchar        *room,
               const gchar        *from,
@@ -282,28 +831,668 @@ on_candidate (NavSignalingClient *client,
 {
   if (g_strcmp0 (room, self->room) != 0 || from == NULL || candidate == NULL)
     return;
+  handle_text (self, from, candidate, PATH_ROOM);
+}
 
-  if (g_str_has_prefix (candidate, RECORD_PREFIX))
+/* ------------------------------------------------------------ links */
+
+static void link_send_signal (Link *link, const gchar *kind, const gchar *payload);
+
+static guint
+count_open_links (NavGroup *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, self->links);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    n += ((Link *) value)->open;
+  return n;
+}
+
+static void
+link_free (gpointer data)
+{
+  Link *link = data;
+
+  g_cancellable_cancel (link->cancellable);
+  g_clear_object (&link->cancellable);
+  if (link->channel != NULL)
     {
-      gsize length = 0;
-      guchar *decoded = g_base64_decode (candidate + strlen (RECORD_PREFIX), &length);
-      g_autoptr (GBytes) bytes = g_bytes_new_take (decoded, length);
-
-      if (nav_election_receive (self->election, from, bytes, g_get_monotonic_time (), NULL) &&
-          length == NAV_CAPABILITY_RECORD_SIZE)
-        {
-          g_autoptr (GBytes) key = g_bytes_new (decoded + 8, NAV_DEVICE_PUBLIC_KEY_SIZE);
-          gchar *id = nav_device_id_from_public_key (key);
-
-          g_hash_table_insert (self->peer_ids, id, g_strdup (from));
-        }
-      /* An election may have happened: run the clock now. */
-      schedule_tick (self, g_get_monotonic_time ());
+      g_signal_handlers_disconnect_by_data (link->channel, link);
+      nav_channel_close (NAV_CHANNEL (link->channel));
+      g_clear_object (&link->channel);
     }
-  else if (g_str_has_prefix (candidate, MESSAGE_PREFIX))
-    handle_message (self, from, candidate + strlen (MESSAGE_PREFIX));
-  else if (g_str_has_prefix (candidate, ACK_PREFIX))
-    handle_ack (self, candidate + strlen (ACK_PREFIX));
+  if (link->pc != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (link->pc, link);
+      nav_peer_connection_close (link->pc);
+      g_clear_object (&link->pc);
+    }
+  g_ptr_array_unref (link->remote_candidates);
+  g_free (link->peer);
+  g_free (link->device_id);
+  g_free (link->nonce);
+  g_free (link);
+}
+
+static void
+link_set_open (Link     *link,
+               gboolean  open)
+{
+  NavGroup *self = link->group;
+
+  if (link->open == open)
+    return;
+  link->open = open;
+  link->was_open |= open;
+  g_debug ("group: link to %s %s", link->device_id, open ? "open" : "closed");
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LINKS_OPEN]);
+  g_signal_emit (self, signals[SIGNAL_LINK_CHANGED], 0, link->device_id, open);
+}
+
+static gboolean
+remove_link_idle (gpointer data)
+{
+  NavGroup *self = data;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->links);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Link *link = value;
+
+      NavPeerConnectionState state = nav_peer_connection_get_connection_state (link->pc);
+
+      if (state == NAV_PEER_CONNECTION_STATE_CLOSED ||
+          (state == NAV_PEER_CONNECTION_STATE_FAILED && !link->was_open) ||
+          (link->channel != NULL &&
+           nav_channel_get_state (NAV_CHANNEL (link->channel)) >= NAV_CHANNEL_STATE_CLOSING))
+        g_hash_table_iter_remove (&iter);
+    }
+  g_object_unref (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Failed or closed: dropped (from an idle: we are in its callbacks);
+ * the room carries its traffic again, and the link is made anew if
+ * still wanted. */
+static void
+link_lost (Link *link)
+{
+  link_set_open (link, FALSE);
+  g_idle_add (remove_link_idle, g_object_ref (link->group));
+}
+
+static void
+on_link_text (NavDataChannel *channel,
+              const gchar    *text,
+              Link           *link)
+{
+  handle_text (link->group, link->peer, text, PATH_CHANNEL);
+}
+
+static void
+on_link_channel_state (NavChannel      *channel,
+                       NavChannelState  state,
+                       Link            *link)
+{
+  if (state == NAV_CHANNEL_STATE_OPEN)
+    link_set_open (link, TRUE);
+  else if (state >= NAV_CHANNEL_STATE_CLOSING)
+    link_lost (link);
+}
+
+static void
+link_take_channel (Link           *link,
+                   NavDataChannel *channel)
+{
+  link->channel = channel;
+  g_signal_connect (channel, "text-message", G_CALLBACK (on_link_text), link);
+  g_signal_connect (channel, "state-changed", G_CALLBACK (on_link_channel_state), link);
+  if (nav_channel_get_state (NAV_CHANNEL (channel)) == NAV_CHANNEL_STATE_OPEN)
+    link_set_open (link, TRUE);
+}
+
+static void
+on_link_data_channel (NavPeerConnection *pc,
+                      NavDataChannel    *channel,
+                      Link              *link)
+{
+  g_autofree gchar *label = nav_data_channel_dup_label (channel);
+
+  if (link->channel != NULL || g_strcmp0 (label, LINK_LABEL) != 0)
+    return;
+  link_take_channel (link, g_object_ref (channel));
+}
+
+static void
+on_link_ice_candidate (NavPeerConnection *pc,
+                       const gchar       *candidate,
+                       const gchar       *mid,
+                       guint              index,
+                       Link              *link)
+{
+  if (candidate != NULL)
+    link_send_signal (link, "cand", candidate);
+}
+
+static void
+on_link_state (NavPeerConnection *pc,
+               GParamSpec        *pspec,
+               Link              *link)
+{
+  NavPeerConnectionState state = nav_peer_connection_get_connection_state (pc);
+
+  /* A link that worked and fails (its path lost: a member moved) is
+   * kept: the peer connection asks for an ICE restart, which keeps the
+   * DTLS association and the channel (persistent sessions). */
+  if (state == NAV_PEER_CONNECTION_STATE_CLOSED ||
+      (state == NAV_PEER_CONNECTION_STATE_FAILED && !link->was_open))
+    link_lost (link);
+}
+
+static void
+link_stall (Link *link)
+{
+  if (link->stalled_since_us == 0)
+    {
+      g_debug ("group: link to %s stalled", link->device_id);
+      link->stalled_since_us = g_get_monotonic_time ();
+    }
+}
+
+/* After a renegotiation, or when ICE says so: a link whose ICE is
+ * connected again (the restart's new pair, or the old one still
+ * carrying data) takes the group's traffic again. */
+static void
+link_check_unstall (Link *link)
+{
+  NavIceConnectionState state = nav_peer_connection_get_ice_connection_state (link->pc);
+
+  if (link->stalled_since_us == 0 ||
+      nav_peer_connection_get_signaling_state (link->pc) != NAV_SIGNALING_STATE_STABLE ||
+      (state != NAV_ICE_CONNECTION_STATE_CONNECTED && state != NAV_ICE_CONNECTION_STATE_COMPLETED))
+    return;
+  g_debug ("group: link to %s back after %" G_GINT64_FORMAT " ms", link->device_id,
+           (g_get_monotonic_time () - link->stalled_since_us) / 1000);
+  link->stalled_since_us = 0;
+}
+
+static void
+on_link_ice_state (NavPeerConnection *pc,
+                   GParamSpec        *pspec,
+                   Link              *link)
+{
+  NavIceConnectionState state = nav_peer_connection_get_ice_connection_state (pc);
+
+  if (state == NAV_ICE_CONNECTION_STATE_DISCONNECTED || state == NAV_ICE_CONNECTION_STATE_FAILED)
+    {
+      if (link->was_open)
+        link_stall (link);
+    }
+  else
+    link_check_unstall (link);
+}
+
+static void link_make_offer (Link *link);
+
+/* The peer connection wants an ICE restart (its path failed, or we
+ * asked): renegotiated through the room with the link's nonce. */
+static void
+on_link_negotiation_needed (NavPeerConnection *pc,
+                            Link              *link)
+{
+  if (!link->was_open)
+    return;     /* the first offer is link_create()'s */
+  link->group->ice_restarts++;
+  link_stall (link);
+  link_make_offer (link);
+}
+
+static Link *
+link_new (NavGroup    *self,
+          const gchar *peer,
+          const gchar *device_id,
+          const gchar *nonce,
+          gboolean     offerer)
+{
+  Link *link = g_new0 (Link, 1);
+
+  link->group = self;
+  link->peer = g_strdup (peer);
+  link->device_id = g_strdup (device_id);
+  link->nonce = g_strdup (nonce);
+  link->offerer = offerer;
+  link->cancellable = g_cancellable_new ();
+  link->remote_candidates = g_ptr_array_new_with_free_func (g_free);
+  link->pc = nav_peer_connection_new (NULL);
+  g_signal_connect (link->pc, "ice-candidate", G_CALLBACK (on_link_ice_candidate), link);
+  g_signal_connect (link->pc, "data-channel", G_CALLBACK (on_link_data_channel), link);
+  g_signal_connect (link->pc, "notify::connection-state", G_CALLBACK (on_link_state), link);
+  g_signal_connect (link->pc, "notify::ice-connection-state", G_CALLBACK (on_link_ice_state), link);
+  g_signal_connect (link->pc, "negotiation-needed", G_CALLBACK (on_link_negotiation_needed), link);
+  g_object_set (nav_peer_connection_get_agent (link->pc),
+                "consent-interval", (guint) LINK_CONSENT_INTERVAL_MS,
+                "consent-timeout", (guint) LINK_CONSENT_TIMEOUT_MS, NULL);
+  g_hash_table_replace (self->links, link->device_id, link);
+  self->links_created++;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LINKS_CREATED]);
+  return link;
+}
+
+/* Negotiation through addressed messages of the room:
+ * `nav-link/1 KIND DEVICE-ID NONCE PAYLOAD`, KIND offer, answer or cand,
+ * PAYLOAD base64 (SDP, or a candidate line). */
+static void
+link_send_signal (Link        *link,
+                  const gchar *kind,
+                  const gchar *payload)
+{
+  NavGroup *self = link->group;
+  g_autofree gchar *b64 = g_base64_encode ((const guchar *) payload, strlen (payload));
+  g_autofree gchar *text = g_strdup_printf (LINK_PREFIX "%s %s %s %s", kind,
+                                            nav_device_identity_get_device_id (self->identity),
+                                            link->nonce, b64);
+
+  send_room (self, link->peer, text);
+}
+
+/* Callbacks of async calls get the peer id, not the link: the link may
+ * be gone (replaced, failed) when they run. */
+typedef struct
+{
+  NavGroup *group;
+  gchar *peer;               /* the device id */
+  gchar *nonce;
+} LinkRef;
+
+static LinkRef *
+link_ref_new (Link *link)
+{
+  LinkRef *ref = g_new0 (LinkRef, 1);
+
+  ref->group = g_object_ref (link->group);
+  ref->peer = g_strdup (link->device_id);
+  ref->nonce = g_strdup (link->nonce);
+  return ref;
+}
+
+static Link *
+link_ref_resolve (LinkRef *ref)
+{
+  Link *link = g_hash_table_lookup (ref->group->links, ref->peer);
+
+  return link != NULL && strcmp (link->nonce, ref->nonce) == 0 ? link : NULL;
+}
+
+static void
+link_ref_free (LinkRef *ref)
+{
+  g_object_unref (ref->group);
+  g_free (ref->peer);
+  g_free (ref->nonce);
+  g_free (ref);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LinkRef, link_ref_free)
+
+static void
+link_flush_remote (Link *link)
+{
+  guint i;
+
+  for (i = 0; i < link->remote_candidates->len; i++)
+    nav_peer_connection_add_ice_candidate (link->pc, g_ptr_array_index (link->remote_candidates, i),
+                                           NULL, -1, NULL);
+  g_ptr_array_set_size (link->remote_candidates, 0);
+}
+
+static void
+link_described (GObject      *source,
+                GAsyncResult *result,
+                LinkRef      *ref,
+                gboolean      offer)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NavSessionDescription) description = NULL;
+  NavPeerConnection *pc = NAV_PEER_CONNECTION (source);
+  Link *link;
+
+  description = offer ? nav_peer_connection_create_offer_finish (pc, result, &error)
+                      : nav_peer_connection_create_answer_finish (pc, result, &error);
+  link = link_ref_resolve (ref);
+  if (link != NULL && offer)
+    link->making_offer = FALSE;
+  if (description == NULL || link == NULL || link->pc != pc)
+    {
+      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("group: link negotiation failed: %s", error->message);
+      return;
+    }
+  if (!nav_peer_connection_set_local_description (link->pc, description, &error))
+    {
+      g_debug ("group: link description not set: %s", error->message);
+      return;
+    }
+  link_send_signal (link, offer ? "offer" : "answer", nav_session_description_get_sdp (description));
+  if (!offer)
+    link_check_unstall (link);
+}
+
+static void
+on_link_offer (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr (LinkRef) ref = user_data;
+
+  link_described (source, result, ref, TRUE);
+}
+
+static void
+on_link_answer (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr (LinkRef) ref = user_data;
+
+  link_described (source, result, ref, FALSE);
+}
+
+static void
+link_make_offer (Link *link)
+{
+  if (link->making_offer)
+    return;
+  link->making_offer = TRUE;
+  nav_peer_connection_create_offer_async (link->pc, link->cancellable, on_link_offer,
+                                          link_ref_new (link));
+}
+
+static void
+link_create (NavGroup    *self,
+             const gchar *peer,
+             const gchar *device_id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *nonce = g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
+  Link *link = link_new (self, peer, device_id, nonce, TRUE);
+  NavDataChannel *channel = nav_peer_connection_create_data_channel (link->pc, LINK_LABEL, NULL,
+                                                                      &error);
+
+  if (channel == NULL)
+    {
+      g_debug ("group: no channel to %s: %s", device_id, error->message);
+      g_hash_table_remove (self->links, device_id);
+      return;
+    }
+  link_take_channel (link, channel);
+  link_make_offer (link);
+}
+
+static void
+handle_link (NavGroup    *self,
+             const gchar *from,
+             const gchar *body)
+{
+  g_auto (GStrv) parts = g_strsplit (body, " ", 4);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *payload = NULL;
+  Link *link;
+  gsize length;
+  guchar *decoded;
+
+  if (!self->use_channels || g_strv_length (parts) != 4 || strlen (parts[1]) != 32 ||
+      strlen (parts[2]) == 0 || strlen (parts[2]) > 64)
+    {
+      g_debug ("group: malformed link message from %s dropped", from);
+      return;
+    }
+  decoded = g_base64_decode (parts[3], &length);
+  payload = g_strndup ((const gchar *) decoded, length);
+  g_free (decoded);
+  if (strcmp (parts[1], nav_device_identity_get_device_id (self->identity)) == 0)
+    return;
+  link = g_hash_table_lookup (self->links, parts[1]);
+  if (link != NULL && strcmp (link->nonce, parts[2]) == 0 && g_strcmp0 (link->peer, from) != 0)
+    {
+      /* The member reconnected to the signaling server (a network
+       * change): the link's messages go to its new peer id. */
+      g_free (link->peer);
+      link->peer = g_strdup (from);
+    }
+
+  if (strcmp (parts[0], "offer") == 0)
+    {
+      g_autoptr (NavSessionDescription) offer = nav_session_description_new (NAV_SDP_TYPE_OFFER, payload);
+
+      if (link == NULL || strcmp (link->nonce, parts[2]) != 0)
+        {
+          const gchar *me = nav_signaling_client_get_peer_id (self->client);
+
+          /* Both offered at once: the lower peer id's offer wins. */
+          if (link != NULL && link->offerer && !link->open && g_strcmp0 (me, from) < 0)
+            return;
+          /* A working link is not replaced by another's word. */
+          if (link != NULL && link->open && link->stalled_since_us == 0)
+            return;
+          if (link != NULL)
+            g_hash_table_remove (self->links, parts[1]);
+          link = link_new (self, from, parts[1], parts[2], FALSE);
+        }
+      else if (nav_peer_connection_get_signaling_state (link->pc) == NAV_SIGNALING_STATE_HAVE_LOCAL_OFFER)
+        {
+          /* Both restart at once: the lower device id's offer wins
+           * (W3C webrtc-pc §10.7's perfect negotiation, by device id). */
+          g_autoptr (NavSessionDescription) rollback = NULL;
+
+          if (strcmp (nav_device_identity_get_device_id (self->identity), parts[1]) < 0)
+            return;
+          rollback = nav_session_description_new (NAV_SDP_TYPE_ROLLBACK, "");
+          nav_peer_connection_set_local_description (link->pc, rollback, NULL);
+        }
+      /* Else a renegotiation of our link (an ICE restart, RFC 8445 §9:
+       * the same DTLS association and channel go on). */
+      if (!nav_peer_connection_set_remote_description (link->pc, offer, &error))
+        {
+          g_debug ("group: unusable link offer from %s: %s", from, error->message);
+          return;
+        }
+      link_flush_remote (link);
+      nav_peer_connection_create_answer_async (link->pc, link->cancellable, on_link_answer,
+                                               link_ref_new (link));
+    }
+  else if (link == NULL || strcmp (link->nonce, parts[2]) != 0)
+    return;
+  else if (strcmp (parts[0], "answer") == 0)
+    {
+      g_autoptr (NavSessionDescription) answer = nav_session_description_new (NAV_SDP_TYPE_ANSWER, payload);
+
+      if (!nav_peer_connection_set_remote_description (link->pc, answer, &error))
+        {
+          g_debug ("group: unusable link answer from %s: %s", from, error->message);
+          return;
+        }
+      link->restarting = FALSE;
+      link_flush_remote (link);
+      link_check_unstall (link);
+    }
+  else if (strcmp (parts[0], "cand") == 0)
+    {
+      g_autoptr (NavSessionDescription) remote = nav_peer_connection_get_remote_description (link->pc);
+
+      if (remote == NULL || link->restarting)
+        g_ptr_array_add (link->remote_candidates, g_steal_pointer (&payload));
+      else if (!nav_peer_connection_add_ice_candidate (link->pc, payload, NULL, -1, &error))
+        g_debug ("group: link candidate from %s not used: %s", from, error->message);
+    }
+}
+
+/* Whether this member keeps a link to @device_id (docs/election.md):
+ * mesh, every pair; star, the hub with every spoke (and, with
+ * warm-standby, the runner-up with every spoke too); hybrid, a mesh
+ * among the first core-size members of the election's order, a star
+ * for the others. */
+static gboolean
+link_wanted (NavGroup           *self,
+             const gchar        *device_id,
+             const gchar        *hub,
+             const gchar        *runner_up,
+             const gchar * const *members)
+{
+  const gchar *me = nav_device_identity_get_device_id (self->identity);
+
+  if (self->topology == NAV_GROUP_TOPOLOGY_MESH)
+    return TRUE;
+  if (hub == NULL)
+    return FALSE;
+  if (strcmp (me, hub) == 0 || strcmp (device_id, hub) == 0)
+    return TRUE;
+  if (self->warm_standby && runner_up != NULL &&
+      (strcmp (me, runner_up) == 0 || strcmp (device_id, runner_up) == 0))
+    return TRUE;
+  if (self->topology == NAV_GROUP_TOPOLOGY_HYBRID)
+    {
+      gboolean me_core = FALSE, them_core = FALSE;
+      guint i;
+
+      for (i = 0; members[i] != NULL && i < self->core_size; i++)
+        {
+          me_core |= strcmp (members[i], me) == 0;
+          them_core |= strcmp (members[i], device_id) == 0;
+        }
+      return me_core && them_core;
+    }
+  return FALSE;
+}
+
+/* Makes the links the topology wants to the members of the view.  Of a
+ * pair, the member whose signaling peer id sorts first offers (the other
+ * would too if its view differs: the offers' glare is resolved the same
+ * way in handle_link). */
+static void
+reconcile_links (NavGroup *self,
+                 gboolean  prune)
+{
+  g_autofree gchar *hub = NULL;
+  g_autofree gchar *runner_up = NULL;
+  g_auto (GStrv) members = NULL;
+  const gchar *me = nav_device_identity_get_device_id (self->identity);
+  const gchar *my_peer;
+  guint i;
+
+  if (!self->use_channels || !self->joined)
+    return;
+  my_peer = nav_signaling_client_get_peer_id (self->client);
+  hub = nav_election_dup_hub_id (self->election);
+  runner_up = nav_election_dup_runner_up_id (self->election);
+  members = nav_election_dup_members (self->election);
+  GHashTableIter iter;
+  gpointer value;
+  gint64 now = g_get_monotonic_time ();
+
+  for (i = 0; members[i] != NULL; i++)
+    {
+      const gchar *peer = g_hash_table_lookup (self->peer_ids, members[i]);
+
+      if (strcmp (members[i], me) == 0 || peer == NULL ||
+          g_hash_table_contains (self->links, members[i]) ||
+          !link_wanted (self, members[i], hub, runner_up, (const gchar * const *) members))
+        continue;
+      if (g_strcmp0 (my_peer, peer) < 0)
+        link_create (self, peer, members[i]);
+    }
+
+  /* Links the topology no longer wants (or to members gone from the
+   * view) are closed after a linger; only from the clock, never inside
+   * a link's own callbacks. */
+  if (!prune)
+    return;
+  g_hash_table_iter_init (&iter, self->links);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Link *link = value;
+      /* A member gone from the view may be moving (its records come
+       * back when its ICE restart does): its link goes only when its
+       * path does not come back.  While electing, nothing is pruned. */
+      gboolean wanted = hub == NULL ||
+                        !g_strv_contains ((const gchar * const *) members, link->device_id) ||
+                        link_wanted (self, link->device_id, hub, runner_up,
+                                     (const gchar * const *) members);
+
+      if (link->stalled_since_us != 0 && now - link->stalled_since_us >= STALLED_GIVE_UP_US)
+        {
+          g_debug ("group: link to %s did not come back: dropped", link->device_id);
+          link_set_open (link, FALSE);
+          g_hash_table_iter_remove (&iter);
+          continue;
+        }
+      if (wanted)
+        link->unwanted_since_us = 0;
+      else if (link->unwanted_since_us == 0)
+        link->unwanted_since_us = now;
+      else if (now - link->unwanted_since_us >= UNWANTED_LINGER_US)
+        {
+          g_debug ("group: link to %s no longer wanted: closed", link->device_id);
+          link_set_open (link, FALSE);
+          g_hash_table_iter_remove (&iter);
+        }
+    }
+}
+
+/* Connected to the signaling server again after losing it: this
+ * member's network most likely changed.  Its links restart ICE (the
+ * peer connections, their DTLS associations and channels stay: a
+ * persistent session), negotiated through the room from the new peer
+ * id; until they are back, the room carries the traffic. */
+static void
+on_client_connected (NavSignalingClient *client,
+                     const gchar        *peer_id,
+                     NavGroup           *self)
+{
+  if (!self->ever_connected)
+    {
+      self->ever_connected = TRUE;
+      return;
+    }
+  g_debug ("group: signaling connected again as %s", peer_id);
+  nav_group_network_changed (self);
+}
+
+/**
+ * nav_group_network_changed:
+ * @self: a group
+ *
+ * Tells the group that this device's network changed (an application
+ * that watches `GNetworkMonitor` calls it; the group calls it itself
+ * when its signaling connection comes back after a loss): every link
+ * restarts ICE (RFC 8445 §9) on its peer connection, keeping the DTLS
+ * association and the data channel, so that the session goes on and
+ * what was sent on the reliable channels arrives once.
+ *
+ * Since: 1.0
+ */
+void
+nav_group_network_changed (NavGroup *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_if_fail (NAV_IS_GROUP (self));
+  g_debug ("group: network changed: ICE restarts on %u links", g_hash_table_size (self->links));
+  g_hash_table_iter_init (&iter, self->links);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Link *link = value;
+
+      if (!link->was_open)
+        continue;
+      link_stall (link);
+      nav_peer_connection_restart_ice (link->pc);
+    }
 }
 
 /**
@@ -344,7 +1533,7 @@ nav_group_send (NavGroup  *self,
     {
       g_autofree gchar *text = message_text (me, self->sequence, data);
 
-      send_text (self, NULL, text);
+      broadcast_direct (self, text, NULL, TRUE);
       return TRUE;
     }
   p = g_new0 (Pending, 1);
@@ -359,7 +1548,7 @@ nav_group_send (NavGroup  *self,
         {
           g_autofree gchar *text = message_text (me, p->sequence, data);
 
-          send_text (self, hub_peer, text);
+          send_text (self, hub_peer, text, TRUE);
         }
     }
   return TRUE;
@@ -431,6 +1620,7 @@ nav_group_join_async (NavGroup            *self,
   g_free (self->room);
   self->room = g_strdup (room);
   g_signal_connect (self->client, "candidate", G_CALLBACK (on_candidate), self);
+  g_signal_connect (self->client, "connected", G_CALLBACK (on_client_connected), self);
   nav_signaling_client_connect_async (self->client, cancellable, on_connected,
                                       g_steal_pointer (&task));
 }
@@ -475,6 +1665,8 @@ nav_group_leave (NavGroup *self)
       self->joined = FALSE;
     }
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->gap_id, g_source_remove);
+  g_hash_table_remove_all (self->links);
   if (self->client != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->client, self);
@@ -498,6 +1690,36 @@ nav_group_set_claims (NavGroup                  *self,
 {
   g_return_if_fail (NAV_IS_GROUP (self));
   nav_election_set_claims (self->election, claims);
+}
+
+/**
+ * nav_group_get_path_counts:
+ * @self: a group
+ * @room: (out) (optional): records and messages received through the room
+ * @channel: (out) (optional): received over a link's data channel
+ * @relay: (out) (optional): records relayed by the hub
+ * @duplicates: (out) (optional): records dropped as copies over another path
+ *
+ * What came which way, for tests and statistics.
+ *
+ * Since: 1.0
+ */
+void
+nav_group_get_path_counts (NavGroup *self,
+                           guint64  *room,
+                           guint64  *channel,
+                           guint64  *relay,
+                           guint64  *duplicates)
+{
+  g_return_if_fail (NAV_IS_GROUP (self));
+  if (room != NULL)
+    *room = self->received[PATH_ROOM];
+  if (channel != NULL)
+    *channel = self->received[PATH_CHANNEL];
+  if (relay != NULL)
+    *relay = self->received[PATH_RELAY];
+  if (duplicates != NULL)
+    *duplicates = self->duplicates;
 }
 
 /**
@@ -571,6 +1793,10 @@ nav_group_finalize (GObject *object)
 
   g_hash_table_unref (self->peer_ids);
   g_hash_table_unref (self->delivered);
+  g_hash_table_unref (self->links);
+  g_hash_table_unref (self->seen);
+  g_queue_clear_full (&self->seen_order, (GDestroyNotify) g_bytes_unref);
+  g_free (self->session_id);
   g_free (self->room);
   G_OBJECT_CLASS (nav_group_parent_class)->finalize (object);
 }
@@ -589,6 +1815,13 @@ nav_group_get_property (GObject    *object,
     case PROP_ELECTION: g_value_set_object (value, self->election); break;
     case PROP_TOPOLOGY: g_value_set_enum (value, self->topology); break;
     case PROP_ROOM: g_value_set_string (value, self->room); break;
+    case PROP_USE_CHANNELS: g_value_set_boolean (value, self->use_channels); break;
+    case PROP_WARM_STANDBY: g_value_set_boolean (value, self->warm_standby); break;
+    case PROP_CORE_SIZE: g_value_set_uint (value, self->core_size); break;
+    case PROP_SESSION_ID: g_value_set_string (value, self->session_id); break;
+    case PROP_LINKS_OPEN: g_value_set_uint (value, count_open_links (self)); break;
+    case PROP_LINKS_CREATED: g_value_set_uint (value, self->links_created); break;
+    case PROP_ICE_RESTARTS: g_value_set_uint (value, self->ice_restarts); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -606,6 +1839,9 @@ nav_group_set_property (GObject      *object,
     case PROP_IDENTITY: self->identity = g_value_dup_object (value); break;
     case PROP_ELECTION: self->election = g_value_dup_object (value); break;
     case PROP_TOPOLOGY: self->topology = g_value_get_enum (value); break;
+    case PROP_USE_CHANNELS: self->use_channels = g_value_get_boolean (value); break;
+    case PROP_WARM_STANDBY: self->warm_standby = g_value_get_boolean (value); break;
+    case PROP_CORE_SIZE: self->core_size = g_value_get_uint (value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -664,7 +1900,104 @@ nav_group_class_init (NavGroupClass *klass)
   properties[PROP_ROOM] =
     g_param_spec_string ("room", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * NavGroup:use-channels:
+   *
+   * Whether members link over data channels once they know each other
+   * (else everything goes through the room).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_USE_CHANNELS] =
+    g_param_spec_boolean ("use-channels", NULL, NULL, TRUE, co);
+
+  /**
+   * NavGroup:warm-standby:
+   *
+   * In a star (and for the outer members of a hybrid), whether spokes
+   * keep a link to the runner-up too, so that when the hub goes the new
+   * hub's links are up already.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_WARM_STANDBY] =
+    g_param_spec_boolean ("warm-standby", NULL, NULL, TRUE, co);
+
+  /**
+   * NavGroup:core-size:
+   *
+   * With [enum@Nav.GroupTopology.HYBRID]: how many members, from the
+   * head of the election's order (the hub, then its standbys), form the
+   * mesh.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_CORE_SIZE] =
+    g_param_spec_uint ("core-size", NULL, NULL, 2, 64, 3, co);
+
+  /**
+   * NavGroup:session-id:
+   *
+   * This member's session in the group: random, made with the group,
+   * kept across network changes (its links are restarted, not made
+   * anew).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_SESSION_ID] =
+    g_param_spec_string ("session-id", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NavGroup:links-open:
+   *
+   * How many links to other members have their data channel open.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_LINKS_OPEN] =
+    g_param_spec_uint ("links-open", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NavGroup:links-created:
+   *
+   * How many peer connections this member has made to others (each an
+   * ICE setup and a DTLS handshake) since it was made.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_LINKS_CREATED] =
+    g_param_spec_uint ("links-created", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NavGroup:ice-restarts:
+   *
+   * How many ICE restarts this member's links have offered (a path
+   * lost, or this member's network changed): each keeps its peer
+   * connection, DTLS association and channel.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_ICE_RESTARTS] =
+    g_param_spec_uint ("ice-restarts", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * NavGroup::link-changed:
+   * @self: the group
+   * @device_id: the other member
+   * @open: whether the link's channel is open now
+   *
+   * A link to another member opened or closed.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_LINK_CHANGED] =
+    g_signal_new ("link-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
 
   /**
    * NavGroup::message:
@@ -685,6 +2018,14 @@ static void
 nav_group_init (NavGroup *self)
 {
   self->peer_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->delivered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->delivered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, origin_free);
+  self->links = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, link_free);
+  self->seen = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                      (GDestroyNotify) g_bytes_unref, NULL);
+  self->session_id = g_strdup_printf ("%08x%08x%08x%08x", g_random_int (), g_random_int (),
+                                      g_random_int (), g_random_int ());
+  self->use_channels = TRUE;
+  self->warm_standby = TRUE;
+  self->core_size = 3;
   g_queue_init (&self->pending);
 }

@@ -350,6 +350,8 @@ gchar           *nav_election_dup_hub_id       (NavElection               *self)
 NAV_AVAILABLE_IN_ALL
 gchar           *nav_election_dup_runner_up_id (NavElection               *self);
 NAV_AVAILABLE_IN_ALL
+gchar          **nav_election_dup_members      (NavElection               *self);
+NAV_AVAILABLE_IN_ALL
 guint            nav_election_get_member_count (NavElection               *self);
 NAV_AVAILABLE_IN_ALL
 guint            nav_election_get_member_score (NavElection               *self,
@@ -367,6 +369,10 @@ const gchar     *nav_record_refusal_to_string  (NavRecordRefusal           reaso
  * @NAV_GROUP_TOPOLOGY_STAR: every message goes through the hub (spokes
  *   send to the hub, the hub relays to everyone).
  * @NAV_GROUP_TOPOLOGY_MESH: every member sends to every other directly.
+ * @NAV_GROUP_TOPOLOGY_HYBRID: a mesh among the first
+ *   [property@Nav.Group:core-size] members of the election's order (the
+ *   hub and its standbys), a star for the others: they send through the
+ *   hub, and keep links to the hub and the runner-up only.
  *
  * How a [class@Nav.Group] carries the application's messages.
  *
@@ -375,6 +381,7 @@ const gchar     *nav_record_refusal_to_string  (NavRecordRefusal           reaso
 typedef enum {
   NAV_GROUP_TOPOLOGY_STAR,
   NAV_GROUP_TOPOLOGY_MESH,
+  NAV_GROUP_TOPOLOGY_HYBRID,
 } NavGroupTopology;
 
 #define NAV_TYPE_GROUP (nav_group_get_type ())
@@ -401,6 +408,14 @@ gboolean     nav_group_join_finish  (NavGroup            *self,
                                      GError             **error);
 NAV_AVAILABLE_IN_ALL
 void         nav_group_leave        (NavGroup            *self);
+NAV_AVAILABLE_IN_ALL
+void         nav_group_get_path_counts (NavGroup      *self,
+                                        guint64       *room,
+                                        guint64       *channel,
+                                        guint64       *relay,
+                                        guint64       *duplicates);
+NAV_AVAILABLE_IN_ALL
+void         nav_group_network_changed (NavGroup      *self);
 NAV_AVAILABLE_IN_ALL
 gboolean     nav_group_send         (NavGroup            *self,
                                      GBytes              *data,

@@ -781,6 +781,9 @@ nav_peer_connection_set_remote_description (NavPeerConnection      *self,
         {
           g_autoptr (GPtrArray) fps = g_ptr_array_copy (m->fingerprints, NULL, NULL);
 
+          /* The copy keeps the array's free function: the strings are
+           * the SDP's, freed with it. */
+          g_ptr_array_set_free_func (fps, NULL);
           g_ptr_array_add (fps, NULL);
           if (peer == NULL ||
               !nav_certificate_check_fingerprints (peer, (const gchar * const *) fps->pdata, NULL))

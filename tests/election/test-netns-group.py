@@ -25,14 +25,14 @@ ROUTERS = ["open:delay=50:loss=25"] * 5
 WAN = ["--group-heartbeat=100", "--group-lease=1000"]
 
 
-def lab_group(lab, n):
+def lab_group(lab, n, extra=()):
     server = Process(["ip", "netns", "exec", lab.ns("srv"), "nav-server", "--signaling",
                       "-L", natlab.SERVER_IP, "--signaling-port=0", "-v",
                       "--signaling-rate=0", "--signaling-ip-rate=0"], env=server_env())
     port = server.wait_line(r"event=listening server=signaling url=ws://[0-9.]+:(\d+)/").group(1)
     uri = "ws://%s:%s/" % (natlab.SERVER_IP, port)
     prefixes = [["ip", "netns", "exec", lab.ns(p)] for p in lab.peers()[:n]]
-    return Group(n, server=(server, uri), prefixes=prefixes, extra=WAN)
+    return Group(n, server=(server, uri), prefixes=prefixes, extra=list(WAN) + list(extra))
 
 
 def main():
