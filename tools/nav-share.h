@@ -143,6 +143,7 @@ void     nav_share_receive_control_message (NavShare    *share,
 void     nav_share_receive_file_channel (NavShare       *share,
                                          NavDataChannel *channel,
                                          const gchar    *label);
+void     nav_share_receive_stop     (NavShare    *share);
 
 /* nav-share-progress.c */
 void     nav_share_progress_start   (NavShare    *share);
