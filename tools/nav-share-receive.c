@@ -441,106 +441,6 @@ file_error (NavShareFile *file,
     nav_share_fail (file->share, _("Cannot write “%s”: %s"), file->part_path, g_strerror (saved));
 }
 
-/* SHA-256 on a thread of its own: the receiving end is the one that
- * limits a transfer (decrypting, writing), and hashing was a third of
- * its CPU.  Each file's hash goes on in a state of the hasher's while
- * bytes are queued for it; hasher_sync() waits until they are hashed and
- * hands the hash back to the file (before the file's hash is read or
- * reset).  What is queued is bounded: a writer waits past HASH_QUEUE_MAX. */
-#define HASH_QUEUE_MAX (8 * 1024 * 1024)
-
-typedef struct {
-  NavShareHash sum;
-} HashState;
-
-typedef struct {
-  HashState *state;
-  GBytes *bytes;
-} HashJob;
-
-static struct {
-  GMutex lock;
-  GCond cond;
-  GQueue jobs;                  /* HashJob, in order */
-  gsize queued;                 /* their bytes */
-  gboolean busy;                /* the thread is hashing one */
-  GHashTable *states;           /* NavShareFile → HashState */
-  GThread *thread;
-} hasher;
-
-static gpointer
-hasher_thread (gpointer data)
-{
-  g_mutex_lock (&hasher.lock);
-  for (;;)
-    {
-      HashJob *job;
-      gsize len;
-      const guint8 *bytes;
-
-      while (hasher.jobs.length == 0)
-        g_cond_wait (&hasher.cond, &hasher.lock);
-      job = g_queue_pop_head (&hasher.jobs);
-      hasher.busy = TRUE;
-      g_mutex_unlock (&hasher.lock);
-      bytes = g_bytes_get_data (job->bytes, &len);
-      nav_share_hash_update (&job->state->sum, bytes, len);
-      g_bytes_unref (job->bytes);
-      g_free (job);
-      g_mutex_lock (&hasher.lock);
-      hasher.queued -= len;
-      hasher.busy = FALSE;
-      g_cond_broadcast (&hasher.cond);
-    }
-  return NULL;
-}
-
-static void
-hasher_push (NavShareFile *file,
-             GBytes       *bytes)
-{
-  HashJob *job = g_new (HashJob, 1);
-
-  g_mutex_lock (&hasher.lock);
-  if (hasher.thread == NULL)
-    {
-      hasher.states = g_hash_table_new_full (NULL, NULL, NULL, g_free);
-      hasher.thread = g_thread_new ("nav-share-hash", hasher_thread, NULL);
-    }
-  job->state = g_hash_table_lookup (hasher.states, file);
-  if (job->state == NULL)
-    {
-      /* Nothing queued for this file: its own hash is the current one. */
-      job->state = g_new (HashState, 1);
-      job->state->sum = file->sum;
-      g_hash_table_insert (hasher.states, file, job->state);
-    }
-  job->bytes = g_bytes_ref (bytes);
-  hasher.queued += g_bytes_get_size (bytes);
-  g_queue_push_tail (&hasher.jobs, job);
-  g_cond_broadcast (&hasher.cond);
-  while (hasher.queued > HASH_QUEUE_MAX)
-    g_cond_wait (&hasher.cond, &hasher.lock);
-  g_mutex_unlock (&hasher.lock);
-}
-
-static void
-hasher_sync (NavShareFile *file)
-{
-  HashState *state;
-
-  g_mutex_lock (&hasher.lock);
-  while (hasher.jobs.length > 0 || hasher.busy)
-    g_cond_wait (&hasher.cond, &hasher.lock);
-  state = hasher.states != NULL ? g_hash_table_lookup (hasher.states, file) : NULL;
-  if (state != NULL)
-    {
-      file->sum = state->sum;
-      g_hash_table_remove (hasher.states, file);
-    }
-  g_mutex_unlock (&hasher.lock);
-}
-
 /* Writes on a thread of their own: the main context decrypts and
  * reassembles, and the copy into the page cache was the largest cost
  * left on it.  Each message is queued with its offset (pwrite(), so the
@@ -819,7 +719,7 @@ on_file_data (NavChannel *channel,
       file_error (file, errno);
       return;
     }
-  hasher_push (file, bytes);
+  nav_share_hasher_push (file, bytes);
   file->position += len;
   share->moved_bytes += len;
 }
@@ -852,7 +752,7 @@ on_file_end (NavDataChannel *channel,
   /* The end message's bytes too, in manual consume mode. */
   nav_data_channel_consume (channel, strlen (text));
   write_error = writer_sync (file);
-  hasher_sync (file);
+  nav_share_hasher_sync (file);
   nav_share_hash_hex (&file->sum, hex);
   if (file->position != file->entry->size ||
       g_strcmp0 (json_node_get_string (hash), hex) != 0)
@@ -943,7 +843,7 @@ nav_share_receive_file_channel (NavShare       *share,
     }
   file = &share->files[index];
   file->started = TRUE;
-  hasher_sync (file);
+  nav_share_hasher_sync (file);
   file->channel = g_object_ref (channel);
   /* The window is given back as the writer writes (back-pressure). */
   nav_data_channel_set_manual_consume (channel, TRUE);

@@ -144,6 +144,9 @@ void     nav_share_receive_file_channel (NavShare       *share,
                                          NavDataChannel *channel,
                                          const gchar    *label);
 void     nav_share_receive_stop     (NavShare    *share);
+void     nav_share_hasher_push      (NavShareFile *file,
+                                     GBytes       *bytes);
+void     nav_share_hasher_sync      (NavShareFile *file);
 
 /* nav-share-progress.c */
 void     nav_share_progress_start   (NavShare    *share);
