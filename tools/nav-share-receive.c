@@ -472,6 +472,10 @@ typedef struct {
  * before the rename, and the receiver does not push the machine's other
  * caches out for a file it only stores. */
 #define WRITE_BEHIND (8 * 1024 * 1024)
+/* How many of those ranges are being written back before the oldest is
+ * waited for: the disk's slack (a file system mounted with "discard" is
+ * busy for a while after a large file is deleted). */
+#define WRITE_BEHIND_RANGES 4
 
 static void
 write_behind (WriteTarget *t,
@@ -488,7 +492,7 @@ write_behind (WriteTarget *t,
       if (sync_file_range (t->fd, t->flushing, WRITE_BEHIND, SYNC_FILE_RANGE_WRITE) != 0)
         return;                 /* not on this file system: the page cache as usual */
       t->flushing += WRITE_BEHIND;
-      if (t->flushing - t->dropped >= 2 * WRITE_BEHIND)
+      if (t->flushing - t->dropped > WRITE_BEHIND_RANGES * WRITE_BEHIND)
         {
           if (sync_file_range (t->fd, t->dropped, WRITE_BEHIND,
                                SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
