@@ -1,5 +1,6 @@
 /* nav-share-hasher.c: SHA-256 of the files sent or received, on a
- * thread of its own
+ * thread of its own; the queue of a thread of nav-share's (NavShareWork:
+ * the hasher's, the receiver's writer's)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -20,72 +21,125 @@ typedef struct {
   NavShareHash sum;
 } HashState;
 
-typedef struct {
-  HashState *state;
-  GBytes *bytes;
-} HashJob;
+static NavShareWork hasher;    /* targets: HashState */
 
-static struct {
-  GMutex lock;
-  GCond cond;
-  GQueue jobs;                  /* HashJob, in order */
-  gsize queued;                 /* their bytes */
-  gboolean busy;                /* the thread is hashing one */
-  GHashTable *states;           /* NavShareFile → HashState */
-  GThread *thread;
-} hasher;
+/* Locks @work, starting its thread (@name, @func) the first time: the
+ * target of @file, or NULL. */
+gpointer
+nav_share_work_lock (NavShareWork   *work,
+                     NavShareFile   *file,
+                     const gchar    *name,
+                     GThreadFunc     func,
+                     GDestroyNotify  free_target)
+{
+  g_mutex_lock (&work->lock);
+  if (work->thread == NULL)
+    {
+      work->targets = g_hash_table_new_full (NULL, NULL, NULL, free_target);
+      work->thread = g_thread_new (name, func, NULL);
+    }
+  return g_hash_table_lookup (work->targets, file);
+}
+
+/* Queues a job of @bytes for @target, and wakes the thread. */
+void
+nav_share_work_push_locked (NavShareWork *work,
+                            gpointer      target,
+                            GBytes       *bytes,
+                            guint64       offset)
+{
+  NavShareJob *job = g_new (NavShareJob, 1);
+
+  *job = (NavShareJob) { .target = target, .bytes = g_bytes_ref (bytes), .offset = offset };
+  work->queued += g_bytes_get_size (bytes);
+  work->queued_max = MAX (work->queued_max, work->queued);
+  g_queue_push_tail (&work->jobs, job);
+  g_cond_broadcast (&work->cond);
+}
+
+static void
+job_free (NavShareJob *job)
+{
+  g_bytes_unref (job->bytes);
+  g_free (job);
+}
+
+/* The thread's loop: @done (or NULL) is finished, the next job is
+ * returned once there is one. */
+NavShareJob *
+nav_share_work_next (NavShareWork *work,
+                     NavShareJob  *done)
+{
+  NavShareJob *job;
+  gsize len = done != NULL ? g_bytes_get_size (done->bytes) : 0;
+
+  if (done != NULL)
+    job_free (done);
+  g_mutex_lock (&work->lock);
+  work->queued -= len;
+  work->busy = FALSE;
+  g_cond_broadcast (&work->cond);
+  while (work->jobs.length == 0)
+    g_cond_wait (&work->cond, &work->lock);
+  job = g_queue_pop_head (&work->jobs);
+  work->busy = TRUE;
+  g_mutex_unlock (&work->lock);
+  return job;
+}
+
+/* Until every queued job is done. */
+void
+nav_share_work_wait_locked (NavShareWork *work)
+{
+  while (work->jobs.length > 0 || work->busy)
+    g_cond_wait (&work->cond, &work->lock);
+}
+
+/* The jobs not started are dropped; until the one under way is done. */
+void
+nav_share_work_drop_locked (NavShareWork *work)
+{
+  NavShareJob *job;
+
+  while ((job = g_queue_pop_head (&work->jobs)) != NULL)
+    {
+      work->queued -= g_bytes_get_size (job->bytes);
+      job_free (job);
+    }
+  nav_share_work_wait_locked (work);
+}
 
 static gpointer
 hasher_thread (gpointer data)
 {
-  g_mutex_lock (&hasher.lock);
+  NavShareJob *job = NULL;
+
   for (;;)
     {
-      HashJob *job;
       gsize len;
       const guint8 *bytes;
 
-      while (hasher.jobs.length == 0)
-        g_cond_wait (&hasher.cond, &hasher.lock);
-      job = g_queue_pop_head (&hasher.jobs);
-      hasher.busy = TRUE;
-      g_mutex_unlock (&hasher.lock);
+      job = nav_share_work_next (&hasher, job);
       bytes = g_bytes_get_data (job->bytes, &len);
-      nav_share_hash_update (&job->state->sum, bytes, len);
-      g_bytes_unref (job->bytes);
-      g_free (job);
-      g_mutex_lock (&hasher.lock);
-      hasher.queued -= len;
-      hasher.busy = FALSE;
-      g_cond_broadcast (&hasher.cond);
+      nav_share_hash_update (&((HashState *) job->target)->sum, bytes, len);
     }
   return NULL;
 }
 
 void
 nav_share_hasher_push (NavShareFile *file,
-             GBytes       *bytes)
+                       GBytes       *bytes)
 {
-  HashJob *job = g_new (HashJob, 1);
+  HashState *state = nav_share_work_lock (&hasher, file, "nav-share-hash", hasher_thread, g_free);
 
-  g_mutex_lock (&hasher.lock);
-  if (hasher.thread == NULL)
-    {
-      hasher.states = g_hash_table_new_full (NULL, NULL, NULL, g_free);
-      hasher.thread = g_thread_new ("nav-share-hash", hasher_thread, NULL);
-    }
-  job->state = g_hash_table_lookup (hasher.states, file);
-  if (job->state == NULL)
+  if (state == NULL)
     {
       /* Nothing queued for this file: its own hash is the current one. */
-      job->state = g_new (HashState, 1);
-      job->state->sum = file->sum;
-      g_hash_table_insert (hasher.states, file, job->state);
+      state = g_new (HashState, 1);
+      state->sum = file->sum;
+      g_hash_table_insert (hasher.targets, file, state);
     }
-  job->bytes = g_bytes_ref (bytes);
-  hasher.queued += g_bytes_get_size (bytes);
-  g_queue_push_tail (&hasher.jobs, job);
-  g_cond_broadcast (&hasher.cond);
+  nav_share_work_push_locked (&hasher, state, bytes, 0);
   while (hasher.queued > HASH_QUEUE_MAX)
     g_cond_wait (&hasher.cond, &hasher.lock);
   g_mutex_unlock (&hasher.lock);
@@ -97,13 +151,12 @@ nav_share_hasher_sync (NavShareFile *file)
   HashState *state;
 
   g_mutex_lock (&hasher.lock);
-  while (hasher.jobs.length > 0 || hasher.busy)
-    g_cond_wait (&hasher.cond, &hasher.lock);
-  state = hasher.states != NULL ? g_hash_table_lookup (hasher.states, file) : NULL;
+  nav_share_work_wait_locked (&hasher);
+  state = hasher.targets != NULL ? g_hash_table_lookup (hasher.targets, file) : NULL;
   if (state != NULL)
     {
       file->sum = state->sum;
-      g_hash_table_remove (hasher.states, file);
+      g_hash_table_remove (hasher.targets, file);
     }
   g_mutex_unlock (&hasher.lock);
 }

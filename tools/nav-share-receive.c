@@ -451,7 +451,7 @@ file_error (NavShareFile *file,
  * receive window once written, so what is queued is bounded by that
  * window and a slow disk stops the sender (back-pressure end to end).
  * A write error is kept on the target and reported by the main context
- * (writer_sync()). */
+ * (writer_check()). */
 typedef struct {
   gint fd;                      /* the writer's own descriptor */
   NavDataChannel *channel;      /* released by the main context only */
@@ -504,20 +504,7 @@ write_behind (WriteTarget *t,
     }
 }
 
-typedef struct {
-  WriteTarget *target;
-  GBytes *bytes;
-  guint64 offset;
-} WriteJob;
-
-static struct {
-  GMutex lock;
-  GCond cond;
-  GQueue jobs;                  /* WriteJob, in order */
-  gboolean busy;                /* the thread is writing one */
-  GHashTable *targets;          /* NavShareFile → WriteTarget */
-  GThread *thread;
-} writer;
+static NavShareWork writer;    /* targets: WriteTarget */
 
 static gint
 write_all (gint          fd,
@@ -543,22 +530,24 @@ write_all (gint          fd,
 static gpointer
 writer_thread (gpointer data)
 {
-  g_mutex_lock (&writer.lock);
+  NavShareJob *job = NULL;
+
   for (;;)
     {
-      WriteJob *job;
       WriteTarget *t;
       gsize len;
       const guint8 *bytes;
       gint error = 0;
 
-      while (writer.jobs.length == 0)
-        g_cond_wait (&writer.cond, &writer.lock);
-      job = g_queue_pop_head (&writer.jobs);
+      job = nav_share_work_next (&writer, job);
       t = job->target;
-      writer.busy = TRUE;
-      g_mutex_unlock (&writer.lock);
       bytes = g_bytes_get_data (job->bytes, &len);
+#ifdef NAV_SHARE_TEST_HOOKS
+      /* tests/share's nav-share-evil: a disk slower than the network,
+       * which must stop the sender rather than fill the receiver. */
+      if (g_getenv ("NAV_SHARE_EVIL_SLOW_WRITE_MS") != NULL)
+        g_usleep (1000 * g_ascii_strtoull (g_getenv ("NAV_SHARE_EVIL_SLOW_WRITE_MS"), NULL, 10));
+#endif
       if (g_atomic_int_get (&t->error) == 0)
         error = write_all (t->fd, bytes, len, job->offset);
       if (error == 0)
@@ -568,11 +557,6 @@ writer_thread (gpointer data)
       /* Written (or failed: the transfer ends anyway): the window
        * reopens. */
       nav_data_channel_consume (t->channel, len);
-      g_bytes_unref (job->bytes);
-      g_free (job);
-      g_mutex_lock (&writer.lock);
-      writer.busy = FALSE;
-      g_cond_broadcast (&writer.cond);
     }
   return NULL;
 }
@@ -595,16 +579,8 @@ writer_push (NavShareFile *file,
              GBytes       *bytes,
              guint64       offset)
 {
-  WriteJob *job;
-  WriteTarget *t;
+  WriteTarget *t = nav_share_work_lock (&writer, file, "nav-share-write", writer_thread, target_free);
 
-  g_mutex_lock (&writer.lock);
-  if (writer.thread == NULL)
-    {
-      writer.targets = g_hash_table_new_full (NULL, NULL, NULL, target_free);
-      writer.thread = g_thread_new ("nav-share-write", writer_thread, NULL);
-    }
-  t = g_hash_table_lookup (writer.targets, file);
   if (t == NULL)
     {
       gint fd = fcntl (file->fd, F_DUPFD_CLOEXEC, 0);
@@ -622,74 +598,42 @@ writer_push (NavShareFile *file,
       t->channel = g_object_ref (file->channel);
       g_hash_table_insert (writer.targets, file, t);
     }
-  job = g_new (WriteJob, 1);
-  job->target = t;
-  job->bytes = g_bytes_ref (bytes);
-  job->offset = offset;
-  g_queue_push_tail (&writer.jobs, job);
-  g_cond_broadcast (&writer.cond);
+  nav_share_work_push_locked (&writer, t, bytes, offset);
   g_mutex_unlock (&writer.lock);
   return TRUE;
 }
 
-/* Waits until what is queued is written, and forgets @file's target:
- * the errno of its first failed write, or 0. */
+/* The errno of @file's first failed write, or 0; with @finish, once what
+ * is queued is written, and @file's target is forgotten. */
 static gint
-writer_sync (NavShareFile *file)
+writer_check (NavShareFile *file,
+              gboolean      finish)
 {
   WriteTarget *t;
   gint error = 0;
 
   g_mutex_lock (&writer.lock);
-  while (writer.jobs.length > 0 || writer.busy)
-    g_cond_wait (&writer.cond, &writer.lock);
-  t = writer.targets != NULL ? g_hash_table_lookup (writer.targets, file) : NULL;
-  if (t != NULL)
-    {
-      error = t->error;
-      g_hash_table_remove (writer.targets, file);
-    }
-  g_mutex_unlock (&writer.lock);
-  return error;
-}
-
-/* A write failed: the errno, or 0.  Not waiting. */
-static gint
-writer_error (NavShareFile *file)
-{
-  WriteTarget *t;
-  gint error = 0;
-
-  g_mutex_lock (&writer.lock);
+  if (finish)
+    nav_share_work_wait_locked (&writer);
   t = writer.targets != NULL ? g_hash_table_lookup (writer.targets, file) : NULL;
   if (t != NULL)
     error = g_atomic_int_get (&t->error);
+  if (t != NULL && finish)
+    g_hash_table_remove (writer.targets, file);
   g_mutex_unlock (&writer.lock);
   return error;
 }
 
-/**
- * nav_share_receive_stop:
- * @share: a receiving share, ending
- *
- * Drops what the writer has not written yet, waits for the write under
- * way and releases every target, before the files and channels go.
- */
+/* The end of a receiving @share: what the writer has not written yet is
+ * dropped, the write under way waited for and every target released,
+ * before the files and channels go. */
 void
 nav_share_receive_stop (NavShare *share)
 {
-  WriteJob *job;
-
   if (writer.thread == NULL)
     return;
   g_mutex_lock (&writer.lock);
-  while ((job = g_queue_pop_head (&writer.jobs)) != NULL)
-    {
-      g_bytes_unref (job->bytes);
-      g_free (job);
-    }
-  while (writer.busy)
-    g_cond_wait (&writer.cond, &writer.lock);
+  nav_share_work_drop_locked (&writer);
   g_hash_table_remove_all (writer.targets);
   g_mutex_unlock (&writer.lock);
 }
@@ -713,7 +657,7 @@ on_file_data (NavChannel *channel,
     }
   if (share->first_byte_us == 0)
     share->first_byte_us = g_get_monotonic_time ();
-  if ((error = writer_error (file)) != 0)
+  if ((error = writer_check (file, FALSE)) != 0)
     {
       file_error (file, error);
       return;
@@ -755,7 +699,10 @@ on_file_end (NavDataChannel *channel,
   file->ended = TRUE;
   /* The end message's bytes too, in manual consume mode. */
   nav_data_channel_consume (channel, strlen (text));
-  write_error = writer_sync (file);
+  write_error = writer_check (file, TRUE);
+#ifdef NAV_SHARE_TEST_HOOKS
+  g_print ("writer queue high-water mark: %lu bytes\n", (gulong) writer.queued_max);
+#endif
   nav_share_hasher_sync (file);
   nav_share_hash_hex (&file->sum, hex);
   if (file->position != file->entry->size ||
