@@ -165,6 +165,7 @@ send_end (NavShareFile *file)
   gchar hex[NAV_SHARE_HASH_HEX_LEN];
 
   json_object_set_string_member (end, "t", "end");
+  nav_share_hasher_sync (file);
   nav_share_hash_hex (&file->sum, hex);
 #ifdef NAV_SHARE_TEST_HOOKS
   /* tests/share's nav-share-evil: the file "arrives damaged" (a hash
@@ -249,7 +250,7 @@ pump (NavShareFile *file)
         }
       if (share->first_byte_us == 0)
         share->first_byte_us = g_get_monotonic_time ();
-      nav_share_hash_update (&file->sum, g_bytes_get_data (message, NULL), n);
+      nav_share_hasher_push (file, message);
       file->position += n;
       share->moved_bytes += n;
     }
@@ -299,6 +300,7 @@ start_file (NavShareFile *file)
     }
   /* Read from start to end once: a larger readahead. */
   (void) posix_fadvise (file->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  nav_share_hasher_sync (file);
   nav_share_hash_init (&file->sum);
   if (file->offset > 0)
     {
@@ -463,6 +465,7 @@ nav_share_send_reset (NavShare *share)
     {
       NavShareFile *file = &share->files[i];
 
+      nav_share_hasher_sync (file);
       nav_share_file_free (file);
       memset (file, 0, sizeof *file);
       file->share = share;

@@ -987,6 +987,8 @@ cleanup (NavShare *share)
   g_clear_handle_id (&share->restart_id, g_source_remove);
   g_clear_handle_id (&share->relay_timer_id, g_source_remove);
   g_clear_handle_id (&share->stdin_id, g_source_remove);
+  if (!share->sending)
+    nav_share_receive_stop (share);
   for (i = 0; share->files != NULL && share->entries != NULL && i < share->entries->len; i++)
     nav_share_file_free (&share->files[i]);
   g_clear_pointer (&share->files, g_free);

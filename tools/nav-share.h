@@ -143,6 +143,42 @@ void     nav_share_receive_control_message (NavShare    *share,
 void     nav_share_receive_file_channel (NavShare       *share,
                                          NavDataChannel *channel,
                                          const gchar    *label);
+void     nav_share_receive_stop     (NavShare    *share);
+/* A queue of messages for a thread of its own (nav-share-hasher.c):
+ * the hasher at both ends, the receiver's writer. */
+typedef struct {
+  GMutex lock;
+  GCond cond;
+  GQueue jobs;                  /* NavShareJob, in order */
+  gsize queued;                 /* their bytes */
+  gsize queued_max;             /* its high-water mark */
+  gboolean busy;                /* the thread is on one */
+  GThread *thread;
+  GHashTable *targets;          /* NavShareFile → the user's target */
+} NavShareWork;
+
+typedef struct {
+  gpointer target;              /* the user's: a file's hash, a file's descriptor */
+  GBytes *bytes;
+  guint64 offset;
+} NavShareJob;
+
+gpointer nav_share_work_lock        (NavShareWork   *work,
+                                     NavShareFile   *file,
+                                     const gchar    *name,
+                                     GThreadFunc     func,
+                                     GDestroyNotify  free_target);
+void     nav_share_work_push_locked (NavShareWork *work,
+                                     gpointer      target,
+                                     GBytes       *bytes,
+                                     guint64       offset);
+NavShareJob *nav_share_work_next    (NavShareWork *work,
+                                     NavShareJob  *done);
+void     nav_share_work_wait_locked (NavShareWork *work);
+void     nav_share_work_drop_locked (NavShareWork *work);
+void     nav_share_hasher_push      (NavShareFile *file,
+                                     GBytes       *bytes);
+void     nav_share_hasher_sync      (NavShareFile *file);
 
 /* nav-share-progress.c */
 void     nav_share_progress_start   (NavShare    *share);

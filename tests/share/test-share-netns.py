@@ -68,6 +68,7 @@ by NAV_TEST_TIME_SCALE.  Needs root and ip netns: skips (77) without.
 
 SPDX-License-Identifier: LGPL-2.1-or-later
 """
+import filecmp
 import json
 import os
 import re
@@ -657,6 +658,43 @@ def disk_full():
                                       ' '.join(x for x in dst_out.splitlines() if x.startswith('prefix-ok'))))
 
 
+def slow_disk():
+    """A receiver whose disk is slower than the network (each message's
+    write delayed by nav-share-evil's NAV_SHARE_EVIL_SLOW_WRITE_MS): the
+    writer gives the SCTP window back only once it wrote, so the sender
+    is stopped and what waits for the disk stays within the window
+    (fails if the window went back on delivery: most of the file would
+    queue for the writer)."""
+    with lab() as l:
+        src, dst = dirs(l)
+        size = 96 * 1024 * 1024
+        write(os.path.join(src, 'slow.bin'), os.urandom(1 << 20) * (size >> 20))
+        code = '17-apple-river'
+        e = env()
+        e['NAV_SHARE_EVIL_SLOW_WRITE_MS'] = '8'
+        s = start(l, 'lan1', [NAV_SHARE, 'send', '--code', code, '-t', str(int(60 * SCALE)), 'slow.bin'], src)
+        r = start(l, 'lan1b', ['/usr/bin/time', '-f', 'maxrss=%M KiB', EVIL, 'receive', '--yes',
+                               '-t', str(int(60 * SCALE)), '-o', dst, code], dst, e)
+        dst_rc, dst_out = finish(r, 90)
+        src_rc, src_out = finish(s, 90)
+        if dst_rc != 0 or src_rc != 0 or not filecmp.cmp(os.path.join(src, 'slow.bin'),
+                                                         os.path.join(dst, 'slow.bin'), shallow=False):
+            fail('the transfer to a slow disk failed (or its copy differs):\n%s\n%s' % (src_out, dst_out))
+        m = re.search(r'writer queue high-water mark: (\d+) bytes', dst_out)
+        if m is None:
+            fail('no high-water mark of the writer:\n%s' % dst_out)
+        queued = int(m.group(1))
+        # The SCTP receive window (4 MiB) bounds it; without back-pressure
+        # most of the file queues.
+        if queued > 16 * 1024 * 1024:
+            fail('%d bytes waited for the slow disk at once, for a %d MiB file (back-pressure lost)'
+                 % (queued, size >> 20))
+        rss = re.search(r'maxrss=(\d+) KiB', dst_out)
+        rate = re.search(r'Received 1 file, .*', dst_out)
+        print('slow disk: %s; at most %.1f MiB waited for the writer; receiver max RSS %s KiB'
+              % (rate.group(0) if rate else '?', queued / 1048576, rss.group(1) if rss else '?'))
+
+
 def main(tests):
     """netns_peers.main without its GObject Introspection check: the
     peers here are nav-share processes."""
@@ -688,4 +726,5 @@ if __name__ == '__main__':
         'nat-matrix': nat_matrix,
         'network-change': network_change,
         'disk-full': disk_full,
+        'slow-disk': slow_disk,
     }))
