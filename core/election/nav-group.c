@@ -143,6 +143,9 @@ struct _NavGroup
   guint links_created;
   guint ice_restarts;
   gboolean ever_connected;
+  GHashTable *addresses;     /* this device's interface addresses (text) */
+  gint64 next_address_check_us;
+  gboolean reconnect_pending; /* a new signaling connection to make */
   guint64 received[4];       /* by Path */
   guint64 duplicates;
 };
@@ -432,15 +435,18 @@ on_hub_changed (NavElection *election,
 }
 
 static void schedule_tick (NavGroup *self, gint64 due);
+static void check_own_addresses (NavGroup *self, gint64 now_us);
 
 static gboolean
 tick_cb (gpointer data)
 {
   NavGroup *self = data;
+  gint64 now = g_get_monotonic_time ();
 
   self->tick_id = 0;
-  schedule_tick (self, nav_election_tick (self->election, g_get_monotonic_time ()));
+  schedule_tick (self, nav_election_tick (self->election, now));
   reconcile_links (self, TRUE);
+  check_own_addresses (self, now);
   return G_SOURCE_REMOVE;
 }
 
@@ -1462,6 +1468,106 @@ on_client_connected (NavSignalingClient *client,
   nav_group_network_changed (self);
 }
 
+/* How often the group looks at this device's interface addresses. */
+#define ADDRESS_CHECK_US (G_USEC_PER_SEC)
+
+/* The addresses of this device's interfaces that are up, loopback and
+ * IPv6 link-local left out, as text. */
+static GHashTable *
+list_own_addresses (void)
+{
+  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GList *list = nav_host_gatherer_list_local_addresses (FALSE, TRUE, TRUE);
+  GList *l;
+
+  for (l = list; l != NULL; l = l->next)
+    g_hash_table_add (set, nav_address_to_string (l->data));
+  g_list_free_full (list, (GDestroyNotify) nav_address_free);
+  return set;
+}
+
+static void
+on_reconnected (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr (NavGroup) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (NAV_SIGNALING_CLIENT (source) != self->client)
+    return;   /* left, or replaced again meanwhile */
+  if (!nav_signaling_client_connect_finish (self->client, result, &error) ||
+      !nav_signaling_client_join (self->client, self->room, NULL, &error))
+    {
+      /* Tried again at the next address check. */
+      g_debug ("group: signaling connection from the new address failed: %s", error->message);
+      self->reconnect_pending = TRUE;
+      return;
+    }
+  g_debug ("group: signaling connected again from the new address as %s",
+           nav_signaling_client_get_peer_id (self->client));
+  g_signal_connect (self->client, "connected", G_CALLBACK (on_client_connected), self);
+  nav_group_network_changed (self);
+}
+
+/* A new signaling connection, from the addresses this device has now. */
+static void
+reconnect_signaling (NavGroup *self)
+{
+  g_autofree gchar *uri = g_strdup (nav_signaling_client_get_uri (self->client));
+  NavSignalingClient *client = nav_signaling_client_new (uri);
+
+  self->reconnect_pending = FALSE;
+  if (client == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->client, self);
+  nav_signaling_client_disconnect (self->client);
+  g_object_unref (self->client);
+  self->client = client;
+  g_signal_connect (self->client, "candidate", G_CALLBACK (on_candidate), self);
+  nav_signaling_client_connect_async (self->client, NULL, on_reconnected, g_object_ref (self));
+}
+
+/* This device's own interface address changed (ip addr del/add, a new
+ * DHCP lease; not its NAT's public address, which the signaling
+ * connection's loss tells).  The signaling connection's socket is bound
+ * to the address that went away: what it sends leaves with a source
+ * address nobody answers, and the server's side is not told: it would
+ * take the keepalive's timeout to notice.  So the group opens a new
+ * connection at once and, joined again, restarts ICE on its links
+ * through it (nav_group_network_changed()); the restarts gather host
+ * candidates on the new address (the agent does at an ICE restart). */
+static void
+check_own_addresses (NavGroup *self,
+                     gint64    now_us)
+{
+  g_autoptr (GHashTable) now = NULL;
+  GHashTableIter iter;
+  gpointer key;
+  const gchar *gone = NULL;
+
+  if (!self->joined || self->client == NULL || now_us < self->next_address_check_us)
+    return;
+  self->next_address_check_us = now_us + ADDRESS_CHECK_US;
+  now = list_own_addresses ();
+  if (self->addresses != NULL)
+    {
+      g_hash_table_iter_init (&iter, self->addresses);
+      while (gone == NULL && g_hash_table_iter_next (&iter, &key, NULL))
+        if (!g_hash_table_contains (now, key))
+          gone = key;
+    }
+  if (gone != NULL)
+    {
+      g_debug ("group: the address %s of this device is gone: a new signaling connection", gone);
+      self->reconnect_pending = TRUE;
+    }
+  g_clear_pointer (&self->addresses, g_hash_table_unref);
+  self->addresses = g_steal_pointer (&now);
+  if (self->reconnect_pending)
+    reconnect_signaling (self);
+}
+
 /**
  * nav_group_network_changed:
  * @self: a group
@@ -1796,6 +1902,7 @@ nav_group_finalize (GObject *object)
   g_hash_table_unref (self->links);
   g_hash_table_unref (self->seen);
   g_queue_clear_full (&self->seen_order, (GDestroyNotify) g_bytes_unref);
+  g_clear_pointer (&self->addresses, g_hash_table_unref);
   g_free (self->session_id);
   g_free (self->room);
   G_OBJECT_CLASS (nav_group_parent_class)->finalize (object);
