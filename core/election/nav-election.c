@@ -847,6 +847,21 @@ nav_election_get_member_score (NavElection *self,
   return m != NULL ? m->score : 0;
 }
 
+/* The public key of a member of this view (verified by its records),
+ * into @key (NAV_DEVICE_PUBLIC_KEY_SIZE bytes); FALSE if unknown. */
+gboolean
+nav_election_lookup_member_key (NavElection *self,
+                                const gchar *device_id,
+                                guint8      *key)
+{
+  Member *m = g_hash_table_lookup (PRIV (self)->members, device_id);
+
+  if (m == NULL)
+    return FALSE;
+  memcpy (key, m->key, NAV_DEVICE_PUBLIC_KEY_SIZE);
+  return TRUE;
+}
+
 /**
  * nav_election_get_refusals:
  * @self: an election
