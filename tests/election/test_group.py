@@ -41,7 +41,7 @@ Cases (argv[1]):
            elected, exchanges messages with the members and leaves.
   demo     `nav-demo --group 4`: agreement, then two hub kills survived.
   link-forgery  a client of the room offers links in members' names
-           (unsigned, and signed with its own key): refused and counted
+           (unsigned, signed with its own key, garbage): refused and counted
            (links-refused), no peer connection made.
 """
 import os
@@ -305,9 +305,10 @@ def case_attacks(extra=()):
 def case_link_forgery():
     """A room member offers links in another member's name: members 2
     and 3 (spokes, not linked to each other in a star with the standby
-    on member 1) get offers naming member 3 and member 2, one unsigned,
-    one signed with the attacker's own key: both refused and counted, no
-    peer connection made; the group's own links unaffected."""
+    on member 1) get offers naming member 3 and member 2: unsigned,
+    signed with the attacker's own key, with a garbage signature, and an
+    answer so signed: all refused and counted, no peer connection made;
+    the group's own links unaffected."""
     g = Group(4)
     try:
         g.wait_agreement(0)
@@ -327,14 +328,17 @@ def case_link_forgery():
                       % (g.ids[victim], g.ids[target], nonce, sdp)).encode()
             sig = GLib.base64_encode(bytes(mine.sign(GLib.Bytes.new(signed)).get_data()))
             for text in ("nav-link/1 offer %s %s %s" % (g.ids[victim], nonce, b64),
-                         "nav-link/1 offer %s %s %s %s" % (g.ids[victim], nonce + "s", b64, sig)):
+                         "nav-link/1 offer %s %s %s %s" % (g.ids[victim], nonce + "s", b64, sig),
+                         "nav-link/1 offer %s %s %s %s" % (g.ids[victim], nonce + "g", b64,
+                                                          "%%%garbage=="),
+                         "nav-link/1 answer %s %s %s %s" % (g.ids[victim], nonce + "a", b64, sig)):
                 att.client.send_candidate(ROOM, None, text)
                 att.pump(0.05)
         att.pump(1.0)
         after = {i: stats(g.members[i]) for i in range(4)}
         print("before: %r\nafter: %r" % (before, after))
         for i in (2, 3):
-            assert after[i]["links-refused"] - before[i]["links-refused"] == 2, (i, after[i])
+            assert after[i]["links-refused"] - before[i]["links-refused"] == 4, (i, after[i])
             assert after[i]["created"] == before[i]["created"], (i, before[i], after[i])
         for i in (0, 1):
             # Offers naming another member than themselves and a link
