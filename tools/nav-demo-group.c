@@ -156,17 +156,17 @@ on_link_changed (NavGroup    *group,
 static void
 print_stats (Member *m)
 {
-  guint links = 0, created = 0, restarts = 0;
+  guint links = 0, created = 0, restarts = 0, refused = 0;
   guint64 room = 0, channel = 0, relay = 0, duplicates = 0;
   g_autofree gchar *session = NULL;
 
   g_object_get (m->group, "links-open", &links, "links-created", &created,
-                "session-id", &session, "ice-restarts", &restarts, NULL);
+                "session-id", &session, "ice-restarts", &restarts, "links-refused", &refused, NULL);
   nav_group_get_path_counts (m->group, &room, &channel, &relay, &duplicates);
   g_print ("member=%d event=stats links=%u created=%u session=%s room=%llu channel=%llu "
-           "relay=%llu duplicates=%llu restarts=%u\n", m->index, links, created, session,
-           (unsigned long long) room, (unsigned long long) channel, (unsigned long long) relay,
-           (unsigned long long) duplicates, restarts);
+           "relay=%llu duplicates=%llu restarts=%u links-refused=%u\n", m->index, links, created,
+           session, (unsigned long long) room, (unsigned long long) channel,
+           (unsigned long long) relay, (unsigned long long) duplicates, restarts, refused);
 }
 
 static void

@@ -20,4 +20,9 @@ void nav_device_identity_sign_raw (NavDeviceIdentity *self,
                                    gsize              length,
                                    guint8            *signature);
 
+NAV_AVAILABLE_IN_ALL
+gboolean nav_election_lookup_member_key (NavElection *self,
+                                         const gchar *device_id,
+                                         guint8      *key);
+
 G_END_DECLS

@@ -49,6 +49,9 @@
  * heartbeat intervals. */
 #define MEMBER_RECORD_INTERVALS 4
 
+/* At most this many removed members' last sequence numbers are kept. */
+#define GONE_MAX 4096
+
 typedef struct
 {
   guint8 key[NAV_DEVICE_PUBLIC_KEY_SIZE];
@@ -69,9 +72,15 @@ typedef struct
 
   GHashTable *members;       /* device id → Member */
   GHashTable *senders;       /* transport sender → device id (bound) */
+  GHashTable *gone;          /* device id → last sequence (guint64 *) of
+                              * a member removed by timeout or leave */
   Member *me;
   Member *hub;               /* NULL when electing */
   guint64 epoch;
+  /* The hub this device followed in @epoch, kept when its lease runs
+   * out: the same member may take that epoch back, no other. */
+  guint8 epoch_hub_key[NAV_DEVICE_PUBLIC_KEY_SIZE];
+  gboolean epoch_hub_known;
   guint64 max_epoch;
   gint64 hub_renewed_us;
   gint64 started_us;
@@ -202,6 +211,13 @@ set_hub (NavElection *self,
   gboolean changed = hub != priv->hub || epoch != priv->epoch;
   NavElectionRole role;
 
+  if (hub != NULL)
+    {
+      memcpy (priv->epoch_hub_key, hub->key, NAV_DEVICE_PUBLIC_KEY_SIZE);
+      priv->epoch_hub_known = TRUE;
+    }
+  else if (epoch != priv->epoch)
+    priv->epoch_hub_known = FALSE;
   priv->hub = hub;
   priv->epoch = epoch;
   priv->max_epoch = MAX (priv->max_epoch, epoch);
@@ -279,6 +295,24 @@ refuse (NavElection      *self,
   g_signal_emit (self, signals[SIGNAL_REFUSED], 0, (gint) reason);
 }
 
+/* The last sequence number of a member that is removed is kept, so
+ * that a copy of one of its old records arriving late (another path, a
+ * slow relay) is refused as a replay instead of bringing the member
+ * back: a dead hub brought back would be the best candidate again, and
+ * the group would wait for the member timeout to elect. */
+static void
+bury_member (NavElectionPrivate *priv,
+             const Member       *m)
+{
+  guint64 *sequence;
+
+  if (g_hash_table_size (priv->gone) >= GONE_MAX)
+    g_hash_table_remove_all (priv->gone);
+  sequence = g_new (guint64, 1);
+  *sequence = m->last_sequence;
+  g_hash_table_insert (priv->gone, g_strdup (m->device_id), sequence);
+}
+
 static void
 remove_member (NavElection *self,
                Member      *m,
@@ -286,6 +320,8 @@ remove_member (NavElection *self,
 {
   NavElectionPrivate *priv = PRIV (self);
 
+  g_debug ("election: member %s removed", m->device_id);
+  bury_member (priv, m);
   if (priv->hub == m)
     set_hub (self, NULL, priv->epoch, now_us);
   g_hash_table_remove (priv->members, m->device_id);
@@ -321,6 +357,7 @@ nav_election_receive (NavElection      *self,
   g_autofree gchar *device_id = NULL;
   NavRecordRefusal reason = NAV_RECORD_REFUSAL_MALFORMED;
   const gchar *bound;
+  const guint64 *gone;
   Member *m, *top;
   gboolean new_member = FALSE;
   gint64 now_ms;
@@ -356,11 +393,15 @@ nav_election_receive (NavElection      *self,
     }
 
   m = g_hash_table_lookup (priv->members, device_id);
-  if (m != NULL && (m->self || record->sequence <= m->last_sequence))
+  gone = m == NULL ? g_hash_table_lookup (priv->gone, device_id) : NULL;
+  if ((m != NULL && (m->self || record->sequence <= m->last_sequence)) ||
+      (gone != NULL && record->sequence <= *gone))
     {
       refuse (self, NAV_RECORD_REFUSAL_REPLAY, refusal);
       return FALSE;
     }
+  if (gone != NULL)
+    g_hash_table_remove (priv->gone, device_id);
 
   if (sender != NULL && bound == NULL)
     g_hash_table_insert (priv->senders, g_strdup (sender), g_strdup (device_id));
@@ -388,6 +429,8 @@ nav_election_receive (NavElection      *self,
       m->device_id = g_strdup (device_id);
       g_hash_table_insert (priv->members, m->device_id, m);
       new_member = TRUE;
+      g_debug ("election: member %s added (kind %d, seq %" G_GUINT64_FORMAT ", epoch %" G_GUINT64_FORMAT ", from %s)",
+               device_id, record->kind, record->sequence, record->epoch, sender != NULL ? sender : "-");
     }
   m->claims = record->claims;
   m->score = NAV_ELECTION_GET_CLASS (self)->score (self, &m->claims);
@@ -423,6 +466,23 @@ nav_election_receive (NavElection      *self,
     {
       priv->hub_renewed_us = now_us;
       decide (self, now_us);
+      return TRUE;
+    }
+
+  /* The hub of our epoch, whose lease ran out here (its heartbeats late,
+   * not lost: a loaded machine, a slow path) but which is still hub: it
+   * takes its epoch back if it would win an election, as a claim of a
+   * new epoch would.  Refusing it would leave this member electing for
+   * as long as that hub lives, since a hub renews its epoch and does not
+   * claim a new one while no one competes.  One epoch still has one
+   * hub: no other member is accepted for this epoch. */
+  if (record->epoch == priv->epoch && priv->hub == NULL && priv->epoch_hub_known &&
+      memcmp (priv->epoch_hub_key, m->key, NAV_DEVICE_PUBLIC_KEY_SIZE) == 0 &&
+      (m == top || top == NULL ||
+       (guint64) top->score * 100 <= (guint64) m->score * (100 + priv->hysteresis)))
+    {
+      g_debug ("election: hub %s of epoch %" G_GUINT64_FORMAT " back", m->device_id, priv->epoch);
+      set_hub (self, m, record->epoch, now_us);
       return TRUE;
     }
 
@@ -498,6 +558,8 @@ nav_election_tick (NavElection *self,
 
       if (m->self || now_us - m->last_seen_us <= (gint64) priv->member_timeout_ms * 1000)
         continue;
+      g_debug ("election: member %s timed out", m->device_id);
+      bury_member (priv, m);
       if (priv->hub == m)
         set_hub (self, NULL, priv->epoch, now_us);
       g_hash_table_iter_remove (&iter);
@@ -785,6 +847,21 @@ nav_election_get_member_score (NavElection *self,
   return m != NULL ? m->score : 0;
 }
 
+/* The public key of a member of this view (verified by its records),
+ * into @key (NAV_DEVICE_PUBLIC_KEY_SIZE bytes); FALSE if unknown. */
+gboolean
+nav_election_lookup_member_key (NavElection *self,
+                                const gchar *device_id,
+                                guint8      *key)
+{
+  Member *m = g_hash_table_lookup (PRIV (self)->members, device_id);
+
+  if (m == NULL)
+    return FALSE;
+  memcpy (key, m->key, NAV_DEVICE_PUBLIC_KEY_SIZE);
+  return TRUE;
+}
+
 /**
  * nav_election_get_refusals:
  * @self: an election
@@ -901,6 +978,7 @@ nav_election_finalize (GObject *object)
 
   g_hash_table_unref (priv->members);
   g_hash_table_unref (priv->senders);
+  g_hash_table_unref (priv->gone);
   g_clear_object (&priv->identity);
   G_OBJECT_CLASS (nav_election_parent_class)->finalize (object);
 }
@@ -1064,6 +1142,7 @@ nav_election_init (NavElection *self)
 
   priv->members = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, member_free);
   priv->senders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  priv->gone = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   /* Sequence numbers survive restarts: they start from the wall clock. */
   priv->sequence = (guint64) g_get_real_time ();
 }

@@ -10,6 +10,7 @@
 
 #include "netavanue/netavanue.h"
 #include "inspect/nav-inspect-private.h"
+#include "nav-election-private.h"
 
 /**
  * NavGroup:
@@ -52,6 +53,9 @@
 #define ACK_PREFIX "nav-group-ack/1 "
 #define RELAY_PREFIX "nav-election-relay/1 "
 #define LINK_PREFIX "nav-link/1 "
+
+/* At most this many members' keys are kept for their links. */
+#define LINK_KEYS_MAX 4096
 #define LINK_LABEL "nav-group"
 
 /* Records seen, by signature, to tell a copy on another path (one
@@ -142,7 +146,15 @@ struct _NavGroup
   guint gap_id;
   guint links_created;
   guint ice_restarts;
+  guint links_refused;
+  GHashTable *link_keys;     /* device id → its public key (GBytes), as
+                              * verified for a link: a member moving may
+                              * drop out of the view while its link's
+                              * restarts go on */
   gboolean ever_connected;
+  GHashTable *addresses;     /* this device's interface addresses (text) */
+  gint64 next_address_check_us;
+  gboolean reconnect_pending; /* a new signaling connection to make */
   guint64 received[4];       /* by Path */
   guint64 duplicates;
 };
@@ -160,6 +172,7 @@ enum {
   PROP_LINKS_OPEN,
   PROP_LINKS_CREATED,
   PROP_ICE_RESTARTS,
+  PROP_LINKS_REFUSED,
   N_PROPS
 };
 
@@ -432,15 +445,18 @@ on_hub_changed (NavElection *election,
 }
 
 static void schedule_tick (NavGroup *self, gint64 due);
+static void check_own_addresses (NavGroup *self, gint64 now_us);
 
 static gboolean
 tick_cb (gpointer data)
 {
   NavGroup *self = data;
+  gint64 now = g_get_monotonic_time ();
 
   self->tick_id = 0;
-  schedule_tick (self, nav_election_tick (self->election, g_get_monotonic_time ()));
+  schedule_tick (self, nav_election_tick (self->election, now));
   reconcile_links (self, TRUE);
+  check_own_addresses (self, now);
   return G_SOURCE_REMOVE;
 }
 
@@ -1086,18 +1102,84 @@ link_new (NavGroup    *self,
 /* Negotiation through addressed messages of the room:
  * `nav-link/1 KIND DEVICE-ID NONCE PAYLOAD`, KIND offer, answer or cand,
  * PAYLOAD base64 (SDP, or a candidate line). */
+/* What a link's offer or answer signs: the kind, the sender's and the
+ * receiver's device ids, the link's nonce and the session description
+ * (hence its a=fingerprint, RFC 8122 §5: the DTLS certificate the peer
+ * connection then insists on).  A description signed by the device key
+ * of the member it names binds that member's key to the link's DTLS
+ * certificate: another room member cannot offer a link in its name. */
+static GBytes *
+link_signed_bytes (const gchar *kind,
+                   const gchar *from_id,
+                   const gchar *to_id,
+                   const gchar *nonce,
+                   const gchar *payload)
+{
+  gchar *text = g_strdup_printf ("nav-link-signature/1 %s %s %s %s %s", kind, from_id, to_id,
+                                 nonce, payload);
+
+  return g_bytes_new_take (text, strlen (text));
+}
+
 static void
 link_send_signal (Link        *link,
                   const gchar *kind,
                   const gchar *payload)
 {
   NavGroup *self = link->group;
+  const gchar *me = nav_device_identity_get_device_id (self->identity);
   g_autofree gchar *b64 = g_base64_encode ((const guchar *) payload, strlen (payload));
-  g_autofree gchar *text = g_strdup_printf (LINK_PREFIX "%s %s %s %s", kind,
-                                            nav_device_identity_get_device_id (self->identity),
-                                            link->nonce, b64);
+  g_autofree gchar *text = NULL;
 
+  if (strcmp (kind, "cand") != 0)
+    {
+      g_autoptr (GBytes) data = link_signed_bytes (kind, me, link->device_id, link->nonce, payload);
+      g_autoptr (GBytes) signature = nav_device_identity_sign (self->identity, data);
+      g_autofree gchar *sig64 = g_base64_encode (g_bytes_get_data (signature, NULL),
+                                                 g_bytes_get_size (signature));
+
+      text = g_strdup_printf (LINK_PREFIX "%s %s %s %s %s", kind, me, link->nonce, b64, sig64);
+    }
+  else
+    text = g_strdup_printf (LINK_PREFIX "%s %s %s %s", kind, me, link->nonce, b64);
   send_room (self, link->peer, text);
+}
+
+/* Whether an offer or answer is signed by the device key of the member
+ * it names (known from that member's verified records). */
+static gboolean
+link_signature_valid (NavGroup    *self,
+                      const gchar *kind,
+                      const gchar *from_id,
+                      const gchar *nonce,
+                      const gchar *payload,
+                      const gchar *sig64)
+{
+  guint8 key[NAV_DEVICE_PUBLIC_KEY_SIZE];
+  g_autoptr (GBytes) key_bytes = NULL;
+  g_autoptr (GBytes) data = NULL;
+  g_autoptr (GBytes) signature = NULL;
+  guchar *decoded;
+  gsize length = 0;
+
+  if (sig64 == NULL)
+    return FALSE;
+  if (nav_election_lookup_member_key (self->election, from_id, key))
+    key_bytes = g_bytes_new (key, sizeof key);
+  else if (g_hash_table_contains (self->link_keys, from_id))
+    key_bytes = g_bytes_ref (g_hash_table_lookup (self->link_keys, from_id));
+  else
+    return FALSE;
+  decoded = g_base64_decode (sig64, &length);
+  signature = g_bytes_new_take (decoded, length);
+  data = link_signed_bytes (kind, from_id, nav_device_identity_get_device_id (self->identity),
+                            nonce, payload);
+  if (!nav_device_identity_verify (key_bytes, data, signature))
+    return FALSE;
+  if (g_hash_table_size (self->link_keys) >= LINK_KEYS_MAX)
+    g_hash_table_remove_all (self->link_keys);
+  g_hash_table_replace (self->link_keys, g_strdup (from_id), g_bytes_ref (key_bytes));
+  return TRUE;
 }
 
 /* Callbacks of async calls get the peer id, not the link: the link may
@@ -1238,14 +1320,15 @@ handle_link (NavGroup    *self,
              const gchar *from,
              const gchar *body)
 {
-  g_auto (GStrv) parts = g_strsplit (body, " ", 4);
+  g_auto (GStrv) parts = g_strsplit (body, " ", 5);
   g_autoptr (GError) error = NULL;
   g_autofree gchar *payload = NULL;
   Link *link;
   gsize length;
   guchar *decoded;
+  guint n = g_strv_length (parts);
 
-  if (!self->use_channels || g_strv_length (parts) != 4 || strlen (parts[1]) != 32 ||
+  if (!self->use_channels || n < 4 || strlen (parts[1]) != 32 ||
       strlen (parts[2]) == 0 || strlen (parts[2]) > 64)
     {
       g_debug ("group: malformed link message from %s dropped", from);
@@ -1256,6 +1339,14 @@ handle_link (NavGroup    *self,
   g_free (decoded);
   if (strcmp (parts[1], nav_device_identity_get_device_id (self->identity)) == 0)
     return;
+  if ((strcmp (parts[0], "offer") == 0 || strcmp (parts[0], "answer") == 0) &&
+      !link_signature_valid (self, parts[0], parts[1], parts[2], payload, n == 5 ? parts[4] : NULL))
+    {
+      self->links_refused++;
+      g_debug ("group: link %s from %s in the name of %s not signed by its device key: refused",
+               parts[0], from, parts[1]);
+      return;
+    }
   link = g_hash_table_lookup (self->links, parts[1]);
   if (link != NULL && strcmp (link->nonce, parts[2]) == 0 && g_strcmp0 (link->peer, from) != 0)
     {
@@ -1460,6 +1551,106 @@ on_client_connected (NavSignalingClient *client,
     }
   g_debug ("group: signaling connected again as %s", peer_id);
   nav_group_network_changed (self);
+}
+
+/* How often the group looks at this device's interface addresses. */
+#define ADDRESS_CHECK_US (G_USEC_PER_SEC)
+
+/* The addresses of this device's interfaces that are up, loopback and
+ * IPv6 link-local left out, as text. */
+static GHashTable *
+list_own_addresses (void)
+{
+  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GList *list = nav_host_gatherer_list_local_addresses (FALSE, TRUE, TRUE);
+  GList *l;
+
+  for (l = list; l != NULL; l = l->next)
+    g_hash_table_add (set, nav_address_to_string (l->data));
+  g_list_free_full (list, (GDestroyNotify) nav_address_free);
+  return set;
+}
+
+static void
+on_reconnected (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr (NavGroup) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (NAV_SIGNALING_CLIENT (source) != self->client)
+    return;   /* left, or replaced again meanwhile */
+  if (!nav_signaling_client_connect_finish (self->client, result, &error) ||
+      !nav_signaling_client_join (self->client, self->room, NULL, &error))
+    {
+      /* Tried again at the next address check. */
+      g_debug ("group: signaling connection from the new address failed: %s", error->message);
+      self->reconnect_pending = TRUE;
+      return;
+    }
+  g_debug ("group: signaling connected again from the new address as %s",
+           nav_signaling_client_get_peer_id (self->client));
+  g_signal_connect (self->client, "connected", G_CALLBACK (on_client_connected), self);
+  nav_group_network_changed (self);
+}
+
+/* A new signaling connection, from the addresses this device has now. */
+static void
+reconnect_signaling (NavGroup *self)
+{
+  g_autofree gchar *uri = g_strdup (nav_signaling_client_get_uri (self->client));
+  NavSignalingClient *client = nav_signaling_client_new (uri);
+
+  self->reconnect_pending = FALSE;
+  if (client == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->client, self);
+  nav_signaling_client_disconnect (self->client);
+  g_object_unref (self->client);
+  self->client = client;
+  g_signal_connect (self->client, "candidate", G_CALLBACK (on_candidate), self);
+  nav_signaling_client_connect_async (self->client, NULL, on_reconnected, g_object_ref (self));
+}
+
+/* This device's own interface address changed (ip addr del/add, a new
+ * DHCP lease; not its NAT's public address, which the signaling
+ * connection's loss tells).  The signaling connection's socket is bound
+ * to the address that went away: what it sends leaves with a source
+ * address nobody answers, and the server's side is not told: it would
+ * take the keepalive's timeout to notice.  So the group opens a new
+ * connection at once and, joined again, restarts ICE on its links
+ * through it (nav_group_network_changed()); the restarts gather host
+ * candidates on the new address (the agent does at an ICE restart). */
+static void
+check_own_addresses (NavGroup *self,
+                     gint64    now_us)
+{
+  g_autoptr (GHashTable) now = NULL;
+  GHashTableIter iter;
+  gpointer key;
+  const gchar *gone = NULL;
+
+  if (!self->joined || self->client == NULL || now_us < self->next_address_check_us)
+    return;
+  self->next_address_check_us = now_us + ADDRESS_CHECK_US;
+  now = list_own_addresses ();
+  if (self->addresses != NULL)
+    {
+      g_hash_table_iter_init (&iter, self->addresses);
+      while (gone == NULL && g_hash_table_iter_next (&iter, &key, NULL))
+        if (!g_hash_table_contains (now, key))
+          gone = key;
+    }
+  if (gone != NULL)
+    {
+      g_debug ("group: the address %s of this device is gone: a new signaling connection", gone);
+      self->reconnect_pending = TRUE;
+    }
+  g_clear_pointer (&self->addresses, g_hash_table_unref);
+  self->addresses = g_steal_pointer (&now);
+  if (self->reconnect_pending)
+    reconnect_signaling (self);
 }
 
 /**
@@ -1796,6 +1987,8 @@ nav_group_finalize (GObject *object)
   g_hash_table_unref (self->links);
   g_hash_table_unref (self->seen);
   g_queue_clear_full (&self->seen_order, (GDestroyNotify) g_bytes_unref);
+  g_clear_pointer (&self->addresses, g_hash_table_unref);
+  g_hash_table_unref (self->link_keys);
   g_free (self->session_id);
   g_free (self->room);
   G_OBJECT_CLASS (nav_group_parent_class)->finalize (object);
@@ -1822,6 +2015,7 @@ nav_group_get_property (GObject    *object,
     case PROP_LINKS_OPEN: g_value_set_uint (value, count_open_links (self)); break;
     case PROP_LINKS_CREATED: g_value_set_uint (value, self->links_created); break;
     case PROP_ICE_RESTARTS: g_value_set_uint (value, self->ice_restarts); break;
+    case PROP_LINKS_REFUSED: g_value_set_uint (value, self->links_refused); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -1983,6 +2177,20 @@ nav_group_class_init (NavGroupClass *klass)
     g_param_spec_uint ("ice-restarts", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * NavGroup:links-refused:
+   *
+   * How many link offers and answers this member refused because they
+   * were not signed by the device key of the member they name (their
+   * DTLS fingerprint is then not that member's): a room member posing
+   * as another.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_LINKS_REFUSED] =
+    g_param_spec_uint ("links-refused", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -2020,6 +2228,8 @@ nav_group_init (NavGroup *self)
   self->peer_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->delivered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, origin_free);
   self->links = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, link_free);
+  self->link_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) g_bytes_unref);
   self->seen = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
                                       (GDestroyNotify) g_bytes_unref, NULL);
   self->session_id = g_strdup_printf ("%08x%08x%08x%08x", g_random_int (), g_random_int (),

@@ -24,6 +24,8 @@ typedef struct
   gint64 due;
   gboolean dead;
   guint side;        /* partition side */
+  guint32 deaf;      /* nodes whose packets this node does not hear */
+  GBytes *last_sent; /* this node's last record */
 } Node;
 
 typedef struct
@@ -62,6 +64,8 @@ on_send (NavElection *election,
   Sim *sim = node->sim;
   guint i;
 
+  g_clear_pointer (&node->last_sent, g_bytes_unref);
+  node->last_sent = g_bytes_ref (bytes);
   for (i = 0; i < sim->n; i++)
     {
       Packet *p;
@@ -154,6 +158,7 @@ sim_free (Sim *sim)
       g_signal_handlers_disconnect_by_data (sim->nodes[i].election, &sim->nodes[i]);
       g_object_unref (sim->nodes[i].election);
       g_object_unref (sim->nodes[i].identity);
+      g_clear_pointer (&sim->nodes[i].last_sent, g_bytes_unref);
     }
   g_queue_clear_full (&sim->packets, packet_free);
   g_hash_table_unref (sim->epoch_hubs);
@@ -179,7 +184,7 @@ sim_run (Sim  *sim,
           Node *to = &sim->nodes[p->to];
 
           if (!to->dead && !sim->nodes[p->from].dead &&
-              to->side == sim->nodes[p->from].side)
+              to->side == sim->nodes[p->from].side && !(to->deaf & (1u << p->from)))
             nav_election_receive (to->election, NULL, p->bytes, sim->now, NULL);
           packet_free (p);
         }
@@ -344,6 +349,86 @@ test_hub_crash (void)
   sim_run_until_agreed (sim, G_MAXUINT, 2000, &hub2, &epoch);
   g_assert_cmpstr (hub2, ==, id_of (sim, 0));
   g_assert_cmpuint (epoch, >, epoch2);
+  sim_free (sim);
+}
+
+/* A member misses the hub's heartbeats for longer than the lease (a
+ * loaded machine, a slow path), while the others do not: once it hears
+ * the hub again, it follows it again in the same epoch (it used to
+ * refuse the hub's records of its own epoch as forged and stay electing
+ * for as long as that hub lived: a 20-member group on a loaded machine
+ * never formed).  And when that hub dies, the member agrees on the
+ * runner-up within the lease, not after the member timeout. */
+static void
+test_lease_lapse (void)
+{
+  NavCapabilityClaims c[5];
+  g_autofree gchar *hub = NULL;
+  g_autofree gchar *hub2 = NULL;
+  g_autofree gchar *hub3 = NULL;
+  guint64 epoch, epoch2, epoch3;
+  Sim *sim;
+  guint ms;
+
+  five_claims (c);
+  sim = sim_new (5, c, NAV_TYPE_ELECTION);
+  sim_run_until_agreed (sim, G_MAXUINT, 2000, &hub, &epoch);
+  g_assert_cmpstr (hub, ==, id_of (sim, 3));
+
+  sim->nodes[0].deaf = 1u << 3;
+  sim_run (sim, 400);
+  g_assert_cmpint (nav_election_get_role (sim->nodes[0].election), ==,
+                   NAV_ELECTION_ROLE_ELECTING);
+  g_assert_cmpint (nav_election_get_role (sim->nodes[1].election), ==,
+                   NAV_ELECTION_ROLE_SPOKE);
+  sim->nodes[0].deaf = 0;
+  ms = sim_run_until_agreed (sim, G_MAXUINT, 500, &hub2, &epoch2);
+  g_test_message ("lease lapse: member 0 follows the hub again after %u virtual ms", ms);
+  g_assert_cmpstr (hub2, ==, id_of (sim, 3));
+  g_assert_cmpuint (epoch2, ==, epoch);
+
+  sim->nodes[3].dead = TRUE;
+  ms = sim_run_until_agreed (sim, G_MAXUINT, 500, &hub3, &epoch3);
+  g_test_message ("lease lapse: then the hub crashes, agreed after %u virtual ms", ms);
+  g_assert_cmpstr (hub3, ==, id_of (sim, 1));
+  g_assert_cmpuint (epoch3, >, epoch);
+  sim_free (sim);
+}
+
+/* After the hub crashed and its lease ran out, a copy of its last record
+ * arrives late (it came over two paths, one slow): refused as a replay,
+ * not taken as the dead hub alive again (which made the group wait for
+ * the member timeout, 1 s, before electing). */
+static void
+test_late_copy (void)
+{
+  NavCapabilityClaims c[5];
+  g_autofree gchar *hub = NULL;
+  g_autofree gchar *hub2 = NULL;
+  g_autoptr (GBytes) last = NULL;
+  guint64 epoch, epoch2;
+  NavRecordRefusal refusal = NAV_RECORD_REFUSAL_MALFORMED;
+  Sim *sim;
+  guint i, ms;
+
+  five_claims (c);
+  sim = sim_new (5, c, NAV_TYPE_ELECTION);
+  sim_run_until_agreed (sim, G_MAXUINT, 2000, &hub, &epoch);
+  g_assert_cmpstr (hub, ==, id_of (sim, 3));
+  last = g_bytes_ref (sim->nodes[3].last_sent);
+  sim->nodes[3].dead = TRUE;
+  sim_run (sim, 260);     /* past the lease (200 ms): the runner-up claims */
+  for (i = 0; i < 5; i++)
+    if (i != 3)
+      {
+        g_assert_false (nav_election_receive (sim->nodes[i].election, NULL, last, sim->now,
+                                              &refusal));
+        g_assert_cmpint (refusal, ==, NAV_RECORD_REFUSAL_REPLAY);
+      }
+  ms = sim_run_until_agreed (sim, G_MAXUINT, 500, &hub2, &epoch2);
+  g_test_message ("late copy: agreed %u virtual ms after the copy", ms);
+  g_assert_cmpstr (hub2, ==, id_of (sim, 1));
+  g_assert_cmpuint (epoch2, >, epoch);
   sim_free (sim);
 }
 
@@ -648,6 +733,8 @@ main (int argc, char **argv)
   g_test_add_func ("/election/battery-yield", test_battery_yield);
   g_test_add_func ("/election/hysteresis", test_hysteresis);
   g_test_add_func ("/election/partition-heal", test_partition_heal);
+  g_test_add_func ("/election/lease-lapse", test_lease_lapse);
+  g_test_add_func ("/election/late-copy", test_late_copy);
   g_test_add_func ("/election/forged-hub", test_forged_hub);
   g_test_add_func ("/election/tie", test_tie);
   g_test_add_func ("/election/pluggable-scorer", test_pluggable_scorer);

@@ -16,6 +16,12 @@ ICE through the room.  Checked:
     before: links-created unchanged), and ICE restarts negotiated;
   - every message of the stream delivered exactly once at members 0
     and 1, in order.
+
+With the argument `own`, member 2 is an "open" host too and the address
+that changes is its own: ip addr del/add on its eth0 (100.64.3.2 →
+100.64.3.78), nothing else touched.  Its sockets bound to the old
+address are dead ends; an ICE restart gathers host candidates on the new
+address (nav_agent_gather_new_addresses), and the same checks hold.
 Root only (suite netns).
 """
 import os
@@ -29,12 +35,13 @@ sys.path.insert(0, HERE)
 import natlab  # noqa: E402
 from test_group import Group, Process, WAIT_LIMIT_S, server_env, stats  # noqa: E402
 
-ROUTERS = ["open", "open", "port-restricted-cone"]
 COUNT = 60
 
 
 def main():
-    with natlab.Lab(ROUTERS, stun=False, probe_server=False) as lab:
+    own = sys.argv[1:] == ["own"]
+    routers = ["open", "open", "open" if own else "port-restricted-cone"]
+    with natlab.Lab(routers, stun=False, probe_server=False) as lab:
         server = Process(["ip", "netns", "exec", lab.ns("srv"), "nav-server", "--signaling",
                           "-L", natlab.SERVER_IP, "--signaling-port=0", "-v",
                           "--signaling-rate=0", "--signaling-ip-rate=0"], env=server_env())
@@ -61,7 +68,13 @@ def main():
             before = {i: stats(g.members[i]) for i in range(3)}
             start = time.monotonic()
             for k in range(COUNT):
-                if k == COUNT // 3:
+                if k == COUNT // 3 and own:
+                    lab.run(lab.peers()[2], ["sh", "-c",
+                                             "ip addr del 100.64.3.2/%d dev eth0 && "
+                                             "ip addr add 100.64.3.78/%d dev eth0"
+                                             % (natlab.WAN_PREFIX, natlab.WAN_PREFIX)], check=True)
+                    print("member 2's own address changed after %d messages" % k, flush=True)
+                elif k == COUNT // 3:
                     lab.run("r3", ["sh", "-c", "ip addr del 100.64.3.1/%d dev wan0 && "
                                    "ip addr add 100.64.3.77/%d dev wan0 && conntrack -F"
                                    % (natlab.WAN_PREFIX, natlab.WAN_PREFIX)], check=True)

@@ -40,6 +40,9 @@ Cases (argv[1]):
   python   the API through GI: a Nav.Group of this process joins, is
            elected, exchanges messages with the members and leaves.
   demo     `nav-demo --group 4`: agreement, then two hub kills survived.
+  link-forgery  a client of the room offers links in members' names
+           (unsigned, signed with its own key, garbage): refused and counted
+           (links-refused), no peer connection made.
 """
 import os
 import re
@@ -299,6 +302,54 @@ def case_attacks(extra=()):
         g.close()
 
 
+def case_link_forgery():
+    """A room member offers links in another member's name: members 2
+    and 3 (spokes, not linked to each other in a star with the standby
+    on member 1) get offers naming member 3 and member 2: unsigned,
+    signed with the attacker's own key, with a garbage signature, and an
+    answer so signed: all refused and counted, no peer connection made;
+    the group's own links unaffected."""
+    g = Group(4)
+    try:
+        g.wait_agreement(0)
+        wait_links(g, {0: 3, 1: 3, 2: 2, 3: 2})
+        before = {i: stats(g.members[i]) for i in range(4)}
+        att = Attacker(g.uri)
+        mine = Nav.DeviceIdentity.new_ephemeral()
+        sdp = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+               "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n"
+               "a=ice-ufrag:evil\r\na=ice-pwd:evilevilevilevilevilevil\r\n"
+               "a=fingerprint:sha-256 " + ":".join(["AB"] * 32) + "\r\n"
+               "a=setup:actpass\r\na=mid:0\r\na=sctp-port:5000\r\n")
+        b64 = GLib.base64_encode(sdp.encode())
+        for victim, target in ((3, 2), (2, 3)):
+            nonce = "forged%d" % victim
+            signed = ("nav-link-signature/1 offer %s %s %s %s"
+                      % (g.ids[victim], g.ids[target], nonce, sdp)).encode()
+            sig = GLib.base64_encode(bytes(mine.sign(GLib.Bytes.new(signed)).get_data()))
+            for text in ("nav-link/1 offer %s %s %s" % (g.ids[victim], nonce, b64),
+                         "nav-link/1 offer %s %s %s %s" % (g.ids[victim], nonce + "s", b64, sig),
+                         "nav-link/1 offer %s %s %s %s" % (g.ids[victim], nonce + "g", b64,
+                                                          "%%%garbage=="),
+                         "nav-link/1 answer %s %s %s %s" % (g.ids[victim], nonce + "a", b64, sig)):
+                att.client.send_candidate(ROOM, None, text)
+                att.pump(0.05)
+        att.pump(1.0)
+        after = {i: stats(g.members[i]) for i in range(4)}
+        print("before: %r\nafter: %r" % (before, after))
+        for i in (2, 3):
+            assert after[i]["links-refused"] - before[i]["links-refused"] == 4, (i, after[i])
+            assert after[i]["created"] == before[i]["created"], (i, before[i], after[i])
+        for i in (0, 1):
+            # Offers naming another member than themselves and a link
+            # they do not keep: refused too (signed by no member's key).
+            assert after[i]["created"] == before[i]["created"], (i, before[i], after[i])
+        wait_links(g, {0: 3, 1: 3, 2: 2, 3: 2})
+        g.wait_agreement(0)
+    finally:
+        g.close()
+
+
 def delivered(g, i, origin, pattern=r"\S+"):
     """The texts member i delivered from member origin, in order."""
     return [m.group(1) for m in
@@ -314,10 +365,12 @@ def stats(member):
         assert time.monotonic() < deadline
         time.sleep(0.01)
     m = member.last(r"event=stats links=(\d+) created=(\d+) session=(\S+) room=(\d+) "
-                    r"channel=(\d+) relay=(\d+) duplicates=(\d+) restarts=(\d+)")
+                    r"channel=(\d+) relay=(\d+) duplicates=(\d+) restarts=(\d+) "
+                    r"links-refused=(\d+)")
     return {"links": int(m.group(1)), "created": int(m.group(2)), "session": m.group(3),
             "room": int(m.group(4)), "channel": int(m.group(5)), "relay": int(m.group(6)),
-            "duplicates": int(m.group(7)), "restarts": int(m.group(8))}
+            "duplicates": int(m.group(7)), "restarts": int(m.group(8)),
+            "links-refused": int(m.group(9))}
 
 
 def wait_links(g, links, limit=WAIT_LIMIT_S):
@@ -624,5 +677,6 @@ def case_demo():
 if __name__ == "__main__":
     {"agree": case_agree, "battery": case_battery, "attacks": case_attacks,
      "attacks-room": lambda: case_attacks(("--group-room-only",)), "channels": case_channels, "standby": case_standby, "hybrid": case_hybrid, "restart": case_restart,
-     "messages": case_messages, "python": case_python, "demo": case_demo}[sys.argv[1]]()
+     "messages": case_messages, "python": case_python, "demo": case_demo,
+     "link-forgery": case_link_forgery}[sys.argv[1]]()
     print("ok")
