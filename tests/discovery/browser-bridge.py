@@ -28,14 +28,23 @@ const log = (what) => fetch('/log', {method: 'POST', body: what});
     pc.onconnectionstatechange = async () => {
       log('connection ' + pc.connectionState);
       if (pc.connectionState !== 'connected') return;
-      // The remote candidate of the pair in use, as the browser sees it.
-      const stats = await pc.getStats();
-      stats.forEach((r) => {
-        if (r.type === 'candidate-pair' && r.nominated && r.state === 'succeeded') {
-          const remote = stats.get(r.remoteCandidateId);
-          if (remote) log('remote ' + remote.candidateType + ' ' + remote.address + ' ' + remote.port);
-        }
-      });
+      // The remote candidate of the pair in use, as the browser sees it
+      // (asked again for up to 5 s: the pair's stats may lag the state).
+      for (let i = 0; i < 50; i++) {
+        const stats = await pc.getStats();
+        let found = false;
+        stats.forEach((r) => {
+          if (r.type === 'candidate-pair' && r.nominated && r.state === 'succeeded') {
+            const remote = stats.get(r.remoteCandidateId);
+            if (remote) {
+              log('remote ' + remote.candidateType + ' ' + remote.address + ' ' + remote.port);
+              found = true;
+            }
+          }
+        });
+        if (found) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     };
     pc.oniceconnectionstatechange = () => log('ice ' + pc.iceConnectionState);
     await pc.setLocalDescription(await pc.createOffer());

@@ -99,7 +99,10 @@ def run(hide_names, conceal=False):
                     browser = f.read()
             except FileNotFoundError:
                 pass
-            if 'connection connected' in browser or 'failed' in browser:
+            # With conceal, the selected pair's line (getStats, written
+            # after "connection connected") is what is checked: wait for it.
+            selected = any(line.startswith('remote ') for line in browser.splitlines())
+            if ('connection connected' in browser and (selected or not conceal)) or 'failed' in browser:
                 break
             time.sleep(0.1)
         offer = ''
