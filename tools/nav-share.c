@@ -742,6 +742,7 @@ setup_connection (NavShare *share)
   if (share->relay_uri != NULL)
     {
       share->transport = nav_share_relay_channel_new (nav_peer_connection_get_agent (share->pc), 1, 1);
+      nav_share_relay_channel_set_tls_database (share->transport, share->tls_database);
       g_signal_connect (share->transport, "state-changed", G_CALLBACK (on_transport_state), share);
       if (!nav_peer_connection_set_transport_channel (share->pc, NAV_CHANNEL (share->transport), &error))
         {
@@ -781,7 +782,25 @@ on_signaling_connected (GObject      *source,
 static void
 connect_signaling (NavShare *share)
 {
-  share->client = nav_signaling_client_new (share->signal_uri);
+  /* --ca-file: the WebSocket client takes it as a construct property. */
+  if (share->ca_file != NULL && (g_str_has_prefix (share->signal_uri, "wss://") ||
+                                 g_str_has_prefix (share->signal_uri, "ws://")))
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_type_ensure (NAV_TYPE_SIGNALING_CLIENT);
+      share->client = NAV_SIGNALING_CLIENT (nav_registry_create (nav_registry_get_default (),
+                                                                 NAV_SIGNALING_CLIENT_EXTENSION_POINT_NAME, "websocket",
+                                                                 &error, "uri", share->signal_uri, "ca-file",
+                                                                 share->ca_file, NULL));
+      if (share->client == NULL)
+        {
+          nav_share_fail (share, _("No signaling client for %s: %s"), share->signal_uri, error->message);
+          return;
+        }
+    }
+  else
+    share->client = nav_signaling_client_new (share->signal_uri);
   if (share->client == NULL)
     {
       nav_share_fail (share, _("No signaling client for %s"), share->signal_uri);
@@ -1018,6 +1037,8 @@ cleanup (NavShare *share)
   g_free (share->turn_user);
   g_free (share->turn_password);
   g_free (share->relay_uri);
+  g_free (share->ca_file);
+  g_clear_object (&share->tls_database);
   g_free (share->text);
   g_free (share->output);
   g_strfreev (share->paths);
@@ -1046,6 +1067,8 @@ main (int    argc,
     { "relay", 0, 0, G_OPTION_ARG_STRING, &share.relay_uri,
       N_("when ICE finds no path, relay through this WebSocket relay (default: the --signal server's /relay; "
          "“none”: never)"), N_("URL") },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &share.ca_file,
+      N_("wss://: trust the certificate authorities of this PEM file instead of the system's"), N_("FILE") },
     { "no-config", 0, 0, G_OPTION_ARG_NONE, &share.no_config,
       N_("ignore $XDG_CONFIG_HOME/netavanue/share.conf (default --signal, --ice-server, TURN, --relay)"), NULL },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &share.output, N_("receive: into this directory"), N_("DIR") },
@@ -1146,6 +1169,17 @@ main (int    argc,
       g_printerr (_("nav-share: %s\n"), error->message);
       cleanup (&share);
       return 1;
+    }
+  if (share.ca_file != NULL)
+    {
+      share.tls_database = g_tls_file_database_new (share.ca_file, &error);
+      if (share.tls_database == NULL)
+        {
+          g_printerr (_("nav-share: cannot read the certificate authorities of %s: %s\n"), share.ca_file,
+                      error->message);
+          cleanup (&share);
+          return 1;
+        }
     }
   /* The relay of the signaling server, when it is one (not the LAN's). */
   if (g_strcmp0 (share.relay_uri, "none") == 0)

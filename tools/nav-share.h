@@ -55,6 +55,8 @@ struct _NavShare
   gchar *turn_user;
   gchar *turn_password;
   gchar *relay_uri;             /* the WebSocket relay when ICE fails; NULL: none */
+  gchar *ca_file;               /* wss://: trust these authorities, not the system's */
+  GTlsDatabase *tls_database;   /* read from ca_file */
   gboolean no_config;           /* share.conf not read */
   gchar *text;
   gchar *output;

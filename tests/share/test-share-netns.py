@@ -24,6 +24,11 @@ Bob (lan1b) receives, each a real nav-share process.
                 relay (`nav-server --signaling --relay`), the file
                 arrives whole and the path printed says so; the server's
                 /stats counts the session and its bytes.
+    relay-wss   the same over wss://: nav-server --signaling --relay with a
+                certificate of a CA made for the test (openssl), both
+                ends with --ca-file: signaling and relay over TLS, the
+                file arrives whole; with another CA's file the receiver
+                fails at once saying the certificate is not trusted.
     relay-turn  the same, but both ends have a TURN server Bob reaches
                 over TCP (turn:…?transport=tcp): the TURN path is used,
                 the WebSocket relay is not.
@@ -72,6 +77,7 @@ import filecmp
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -206,7 +212,7 @@ def lan():
 
 
 def signaling_server(l, port, extra=()):
-    """nav-server --signaling on Alice's host; its URL."""
+    """nav-server --signaling on Alice's host; its URL (wss:// with --cert)."""
     address = l.addresses['lan1']
     server = l.spawn('lan1', [NAV_SERVER, '--signaling', '-L', address, '--signaling-port', str(port)] + list(extra),
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -215,7 +221,28 @@ def signaling_server(l, port, extra=()):
         if time.monotonic() > deadline or server.poll() is not None:
             fail('nav-server --signaling did not start')
         time.sleep(0.1)
-    return 'ws://%s:%d/' % (address, port)
+    return '%s://%s:%d/' % ('wss' if '--cert' in extra else 'ws', address, port)
+
+
+def make_ca(directory, name, address):
+    """A CA of the test's own and, when @address, a server certificate
+    it signed for that IP address; the paths (ca, cert, key)."""
+    ca, ca_key = os.path.join(directory, name + '-ca.pem'), os.path.join(directory, name + '-ca.key')
+    ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes']
+    subprocess.run(['openssl', 'req', '-x509'] + ec + ['-keyout', ca_key, '-out', ca, '-days', '2',
+                    '-subj', '/CN=nav-share test CA ' + name,
+                    '-addext', 'basicConstraints=critical,CA:TRUE',
+                    '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
+                   check=True, capture_output=True)
+    cert, key = os.path.join(directory, name + '.pem'), os.path.join(directory, name + '.key')
+    csr, ext = os.path.join(directory, name + '.csr'), os.path.join(directory, name + '.ext')
+    with open(ext, 'w') as f:
+        f.write('subjectAltName=IP:%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' % address)
+    subprocess.run(['openssl', 'req'] + ec + ['-keyout', key, '-out', csr, '-subj', '/CN=' + address],
+                   check=True, capture_output=True)
+    subprocess.run(['openssl', 'x509', '-req', '-in', csr, '-CA', ca, '-CAkey', ca_key, '-CAcreateserial',
+                    '-out', cert, '-days', '2', '-extfile', ext], check=True, capture_output=True)
+    return ca, cert, key
 
 
 def signaling():
@@ -328,8 +355,9 @@ def block_all_but(l, node, address, *ports):
         '}\n' % (address, ports, address, ports)))
 
 
-def server_stats(l, address, port):
-    out = l.run('lan1', ['curl', '-s', 'http://%s:%d/stats' % (address, port)]).stdout
+def server_stats(l, address, port, ca=None):
+    url = '%s://%s:%d/stats' % ('https' if ca else 'http', address, port)
+    out = l.run('lan1', ['curl', '-s'] + (['--cacert', ca] if ca else []) + [url]).stdout
     return json.loads(out)
 
 
@@ -367,6 +395,50 @@ def relay():
         print('relay: %s in %.1f s; /stats: sessions %d, bytes %d, refused %d'
               % ([x for x in dst_out.splitlines() if x.startswith('Connected')][0], time.monotonic() - t0,
                  stats['relay-sessions-total'], stats['relay-bytes'], stats['relay-refused']))
+
+
+def relay_wss():
+    with lab() as l:
+        src, dst = dirs(l)
+        port = 18000 + os.getpid() % 1000
+        address = l.addresses['lan1']
+        ca, cert, key = make_ca(l.workdir, 'good', address)
+        wrong_ca, _, _ = make_ca(l.workdir, 'other', address)
+        url = signaling_server(l, port, ['--relay', '--cert', cert, '--pkey', key])
+        if not url.startswith('wss://'):
+            fail('not a wss:// URL: %s' % url)
+        block_all_but(l, 'lan1b', address, port)
+        write(os.path.join(src, 'video.bin'), os.urandom(3 * 1024 * 1024 + 5))
+        t0 = time.monotonic()
+        (src_rc, src_out), (dst_rc, dst_out) = transfer(
+            l, src, dst, ['--signal', url, '--ca-file', ca, 'video.bin'],
+            ['--yes', '--signal', url, '--ca-file', ca], '33-apple-river', e=relay_env())
+        if src_rc != 0 or dst_rc != 0:
+            fail('the transfer through the relay over wss:// failed:\n%s\n%s' % (src_out, dst_out))
+        for out in (src_out, dst_out):
+            if 'Connected through the WebSocket relay wss://%s:%d/relay' % (address, port) not in out:
+                fail('the relay over wss:// was not used:\n%s' % out)
+        with open(os.path.join(src, 'video.bin'), 'rb') as f1, open(os.path.join(dst, 'video.bin'), 'rb') as f2:
+            if f1.read() != f2.read():
+                fail('video.bin differs')
+        stats = server_stats(l, address, port, ca)
+        if stats.get('relay-sessions-total') != 1 or stats.get('relay-bytes', 0) < 3 * 1024 * 1024:
+            fail('the relay did not count the session: %s' % stats)
+        print('relay over wss://: %s in %.1f s; /stats: sessions %d, bytes %d'
+              % ([x for x in dst_out.splitlines() if x.startswith('Connected')][0], time.monotonic() - t0,
+                 stats['relay-sessions-total'], stats['relay-bytes']))
+        # Another CA: the receiver does not trust the server, says so, and
+        # stops (no sender: it never gets as far as a room).
+        shutil.rmtree(dst)
+        os.mkdir(dst)
+        r = start(l, 'lan1b', [NAV_SHARE, 'receive', '--yes', '-t', str(int(20 * SCALE)), '-o', dst,
+                               '--signal', url, '--ca-file', wrong_ca, '34-apple-river'], dst)
+        rc, out = finish(r)
+        if rc == 0 or 'Cannot reach the signaling server' not in out or 'certificate' not in out.lower():
+            fail('a server the CA file does not vouch for was not refused clearly (status %s):\n%s' % (rc, out))
+        if listing(dst):
+            fail('something was written: %s' % listing(dst))
+        print('wrong CA: status %d: %s' % (rc, [x for x in out.splitlines() if 'Cannot reach' in x][0]))
 
 
 def network_change():
@@ -722,6 +794,7 @@ if __name__ == '__main__':
         'relay': relay,
         'relay-quota': relay_quota,
         'relay-turn': relay_turn,
+        'relay-wss': relay_wss,
         'config': config,
         'nat-matrix': nat_matrix,
         'network-change': network_change,
