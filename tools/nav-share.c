@@ -141,6 +141,23 @@ on_reset (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The receiver meets the sender again (before the PAKE ended: nothing
+ * of the transfer has begun). */
+static gboolean
+restart_rendezvous (gpointer user_data)
+{
+  NavShare *share = user_data;
+
+  share->reset_id = 0;
+  if (share->finished || share->authenticated)
+    return G_SOURCE_REMOVE;
+  drop_connection (share);
+  g_clear_pointer (&share->pake, nav_share_pake_free);
+  share->connected = FALSE;
+  setup_connection (share);
+  return G_SOURCE_REMOVE;
+}
+
 /* The connection went away.  The receiver gives up (receiving again
  * resumes); the sender keeps its code for the next try, unless a wrong
  * guess spent it or everything arrived. */
@@ -388,6 +405,36 @@ on_pake (NavShare    *share,
 
 /* ------------------------------------------------------------ the control channel */
 
+/* The peer's signaling connection came back under a new id (the server
+ * restarted, or its connection broke): it says so over the control
+ * channel, which the PAKE authenticated, so that nobody else in the
+ * room can take its place in the session. */
+static void
+on_peer_id (NavShare   *share,
+            JsonObject *message)
+{
+  JsonNode *node = json_object_get_member (message, "id");
+  const gchar *id = node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+                      ? json_node_get_string (node) : NULL;
+  const gchar *p;
+
+  if (id == NULL || *id == '\0' || strlen (id) > 128)
+    {
+      nav_share_fail (share, _("A malformed “peer-id” message from the peer"));
+      return;
+    }
+  for (p = id; *p != '\0'; p++)
+    if (!g_ascii_isgraph (*p))
+      {
+        nav_share_fail (share, _("A malformed “peer-id” message from the peer"));
+        return;
+      }
+  if (share->session == NULL || g_strcmp0 (nav_signaling_session_get_remote_peer (share->session), id) == 0)
+    return;
+  g_printerr (_("nav-share: the peer is back at the signaling server\n"));
+  nav_signaling_session_set_remote_peer (share->session, id);
+}
+
 static void
 on_control_text (NavDataChannel *channel,
                  const gchar    *text,
@@ -415,6 +462,11 @@ on_control_text (NavDataChannel *channel,
   if (!share->authenticated)
     {
       nav_share_fail (share, _("The peer sent “%s” before authenticating: refused"), type);
+      return;
+    }
+  if (strcmp (type, "peer-id") == 0)
+    {
+      on_peer_id (share, message);
       return;
     }
   if (strcmp (type, "error") == 0)
@@ -761,6 +813,59 @@ setup_connection (NavShare *share)
     nav_share_fail (share, "%s", error->message);
 }
 
+/* The signaling connection broke: the client reconnects by itself (0.5 s,
+ * 1 s, 2 s … 30 s) and joins the room again.  The transfer goes on
+ * meanwhile over its own path. */
+static void
+on_client_disconnected (NavSignalingClient *client,
+                        guint               code,
+                        const gchar        *reason,
+                        gpointer            user_data)
+{
+  NavShare *share = user_data;
+
+  if (share->finished || share->completed)
+    return;
+  g_printerr (_("nav-share: lost the signaling server %s (%u %s); reconnecting\n"), share->signal_uri, code,
+              reason != NULL ? reason : "");
+}
+
+static gboolean restart_rendezvous (gpointer user_data);
+
+/* Back under a new peer id, in the room again.  Once authenticated the
+ * peer is told the new id over the control channel (on_peer_id() at its
+ * end).  Before, the offer and answer under way went to ids that are
+ * gone: the rendezvous starts over, the sender keeping its code. */
+static void
+on_client_reconnected (NavSignalingClient *client,
+                       const gchar        *peer_id,
+                       gpointer            user_data)
+{
+  NavShare *share = user_data;
+
+  if (share->finished || share->completed || g_strcmp0 (peer_id, share->signal_peer_id) == 0)
+    return;
+  g_free (share->signal_peer_id);
+  share->signal_peer_id = g_strdup (peer_id);
+  g_printerr (_("nav-share: back at the signaling server as %s\n"), peer_id);
+  if (share->authenticated && share->control != NULL)
+    {
+      g_autoptr (JsonObject) message = json_object_new ();
+
+      json_object_set_string_member (message, "t", "peer-id");
+      json_object_set_string_member (message, "id", peer_id);
+      nav_share_send_control (share, message);
+    }
+  else if (share->session != NULL && nav_signaling_session_get_remote_peer (share->session) != NULL &&
+           !share->authenticated)
+    {
+      if (share->sending)
+        nav_share_lost (share, _("The rendezvous was cut by the signaling server's restart"));
+      else if (share->reset_id == 0)
+        share->reset_id = g_idle_add (restart_rendezvous, share);
+    }
+}
+
 static void
 on_signaling_connected (GObject      *source,
                         GAsyncResult *result,
@@ -776,6 +881,9 @@ on_signaling_connected (GObject      *source,
     }
   g_debug ("nav-share: in room %s as %s", share->room, nav_signaling_client_get_peer_id (share->client));
   g_signal_connect (share->client, "peer-left", G_CALLBACK (on_peer_left), share);
+  share->signal_peer_id = g_strdup (nav_signaling_client_get_peer_id (share->client));
+  g_signal_connect (share->client, "disconnected", G_CALLBACK (on_client_disconnected), share);
+  g_signal_connect (share->client, "connected", G_CALLBACK (on_client_reconnected), share);
   setup_connection (share);
 }
 
@@ -1038,6 +1146,7 @@ cleanup (NavShare *share)
   g_free (share->turn_password);
   g_free (share->relay_uri);
   g_free (share->ca_file);
+  g_free (share->signal_peer_id);
   g_clear_object (&share->tls_database);
   g_free (share->text);
   g_free (share->output);

@@ -79,6 +79,7 @@ struct _NavShare
   GObject *lan_server;
   NavDiscovery *discovery;
   NavSignalingClient *client;
+  gchar *signal_peer_id;        /* ours at the signaling server, now */
   NavSignalingSession *session;
   NavPeerConnection *pc;
   NavShareRelayChannel *transport; /* under DTLS: ICE's channel, or the relay */

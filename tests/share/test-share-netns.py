@@ -44,6 +44,16 @@ Bob (lan1b) receives, each a real nav-share process.
                 ICE through the signaling session, the new address
                 carries the rest, and the file is whole with nothing sent
                 twice (the sender carried exactly its size, in one run).
+    signaling-restart
+                nav-server --signaling is restarted (SIGTERM, then started
+                again on its port) a quarter into 32 MiB sent through it
+                (the sender's link shaped to 64 Mbit/s so that there is a
+                quarter): both ends reconnect by themselves, rejoin the
+                room, each tells the other its new peer id over the
+                control channel, and the transfer completes in one run
+                (the data path never used the server); then the server
+                is restarted while a sender waits alone in its room, and
+                a receiver that comes after still meets it.
     config      no --signal on either command line: both read it from
                 $XDG_CONFIG_HOME/netavanue/share.conf and meet through
                 that server; a broken file is a clear error, --no-config
@@ -216,6 +226,7 @@ def signaling_server(l, port, extra=()):
     address = l.addresses['lan1']
     server = l.spawn('lan1', [NAV_SERVER, '--signaling', '-L', address, '--signaling-port', str(port)] + list(extra),
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    l.signaling_process = server
     deadline = time.monotonic() + 10 * SCALE
     while l.run('lan1b', ['bash', '-c', 'exec 3<>/dev/tcp/%s/%d' % (address, port)]).returncode != 0:
         if time.monotonic() > deadline or server.poll() is not None:
@@ -490,6 +501,88 @@ def network_change():
         path = [x for x in (dst_out + src_out).splitlines() if x.startswith('Reconnected')]
         print('moved from %s to %s at %d of %d bytes; %s; done %.1f s later, %d bytes carried in one run'
               % (old, new, at, size, path[0], time.monotonic() - t0, carried[0]))
+
+
+def restart_signaling(l, port):
+    """SIGTERM to nav-server --signaling (a bye and a 1001 close to each
+    client), then a new one on the same port."""
+    old = l.signaling_process
+    old.terminate()
+    try:
+        old.wait(timeout=20 * SCALE)
+    except subprocess.TimeoutExpired:
+        fail('nav-server --signaling did not stop on SIGTERM')
+    signaling_server(l, port)
+
+
+def signaling_restart():
+    with lab() as l:
+        src, dst = dirs(l)
+        port = 18000 + os.getpid() % 1000
+        url = signaling_server(l, port)
+        size = 32 * 1024 * 1024
+        write(os.path.join(src, 'movie.mkv'), os.urandom(size))
+        l.run('lan1', ['tc', 'qdisc', 'add', 'dev', 'eth0', 'root', 'tbf', 'rate', '64mbit', 'burst', '64kb',
+                       'latency', '200ms'], check=True)
+        code = '37-apple-river'
+        s = start(l, 'lan1', [NAV_SHARE, 'send', '--code', code, '-t', str(int(60 * SCALE)), '--signal', url,
+                              'movie.mkv'], src)
+        r = start(l, 'lan1b', [NAV_SHARE, 'receive', '--yes', '-t', str(int(60 * SCALE)), '-o', dst,
+                               '--signal', url, code], dst)
+        part = os.path.join(dst, 'movie.mkv.part')
+        deadline = time.monotonic() + 40 * SCALE
+        while not (os.path.exists(part) and os.path.getsize(part) >= size // 4):
+            if time.monotonic() > deadline or r.poll() is not None:
+                fail('the receiver never got a quarter of the file:\n%s' % finish(r)[1])
+            time.sleep(0.005)
+        t0 = time.monotonic()
+        restart_signaling(l, port)
+        at = os.path.getsize(part)
+        restarted = time.monotonic() - t0
+        dst_rc, dst_out = finish(r)
+        src_rc, src_out = finish(s)
+        if dst_rc != 0 or src_rc != 0:
+            fail('the transfer did not survive the restart of the signaling server:\n%s\n%s' % (src_out, dst_out))
+        if at >= size:
+            fail('the file was whole before the server came back (the test proves nothing): %d' % at)
+        with open(os.path.join(src, 'movie.mkv'), 'rb') as f1, open(os.path.join(dst, 'movie.mkv'), 'rb') as f2:
+            if f1.read() != f2.read():
+                fail('movie.mkv differs after the restart')
+        for who, out in (('sender', src_out), ('receiver', dst_out)):
+            if 'lost the signaling server' not in out or 'back at the signaling server as' not in out:
+                fail('the %s did not reconnect:\n%s' % (who, out))
+        if 'the peer is back at the signaling server' not in src_out + dst_out:
+            fail('neither end followed the other to its new peer id:\n%s\n%s' % (src_out, dst_out))
+        carried = [int(x) for x in re.findall(r'(\d+) bytes carried in this run', src_out)]
+        if carried != [size] or 'Waiting for the receiver to come back' in src_out:
+            fail('the transfer started over (%s):\n%s' % (carried, src_out))
+        print('restarted at %d of %d bytes (the new server up %.1f s later); %s | %s'
+              % (at, size, restarted, [x for x in src_out.splitlines() if 'back at the signaling' in x][0],
+                 [x for x in dst_out.splitlines() if x.startswith('Received')][0]))
+
+        # The rendezvous: the sender waits alone when the server restarts.
+        shutil.rmtree(dst)
+        os.mkdir(dst)
+        write(os.path.join(src, 'note.txt'), b'after the restart\n')
+        code = '38-apple-river'
+        s = start(l, 'lan1', [NAV_SHARE, 'send', '--code', code, '-t', str(int(60 * SCALE)), '--signal', url,
+                              'note.txt'], src)
+        deadline = time.monotonic() + 20 * SCALE
+        while server_stats(l, l.addresses['lan1'], port).get('rooms', 0) < 1:
+            if time.monotonic() > deadline or s.poll() is not None:
+                fail('the sender never joined its room:\n%s' % finish(s)[1])
+            time.sleep(0.05)
+        restart_signaling(l, port)
+        r = start(l, 'lan1b', [NAV_SHARE, 'receive', '--yes', '-t', str(int(40 * SCALE)), '-o', dst,
+                               '--signal', url, code], dst)
+        dst_rc, dst_out = finish(r)
+        src_rc, src_out = finish(s)
+        if dst_rc != 0 or src_rc != 0 or 'back at the signaling server as' not in src_out:
+            fail('the rendezvous did not survive the restart:\n%s\n%s' % (src_out, dst_out))
+        with open(os.path.join(dst, 'note.txt'), 'rb') as f:
+            if f.read() != b'after the restart\n':
+                fail('note.txt differs')
+        print('rendezvous across a restart: %s' % [x for x in src_out.splitlines() if 'back at' in x][0])
 
 
 def nat_matrix():
@@ -795,6 +888,7 @@ if __name__ == '__main__':
         'relay-quota': relay_quota,
         'relay-turn': relay_turn,
         'relay-wss': relay_wss,
+        'signaling-restart': signaling_restart,
         'config': config,
         'nat-matrix': nat_matrix,
         'network-change': network_change,
