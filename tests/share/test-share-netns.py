@@ -50,8 +50,10 @@ Bob (lan1b) receives, each a real nav-share process.
                 (the sender's link shaped to 64 Mbit/s so that there is a
                 quarter): both ends reconnect by themselves, rejoin the
                 room, each tells the other its new peer id over the
-                control channel, and the transfer completes in one run
-                (the data path never used the server); then the server
+                control channel; then Bob's address changes (as in
+                network-change), and the ICE restart that follows goes
+                through the new server between the new ids: the
+                transfer completes in one run; then the server
                 is restarted while a sender waits alone in its room, and
                 a receiver that comes after still meets it.
     config      no --signal on either command line: both read it from
@@ -520,15 +522,17 @@ def signaling_restart():
         src, dst = dirs(l)
         port = 18000 + os.getpid() % 1000
         url = signaling_server(l, port)
-        size = 32 * 1024 * 1024
+        size = 48 * 1024 * 1024
         write(os.path.join(src, 'movie.mkv'), os.urandom(size))
         l.run('lan1', ['tc', 'qdisc', 'add', 'dev', 'eth0', 'root', 'tbf', 'rate', '64mbit', 'burst', '64kb',
                        'latency', '200ms'], check=True)
         code = '37-apple-river'
+        e = env()
+        e['NAV_SHARE_CONSENT_TIMEOUT_MS'] = str(int(1000 * SCALE))
         s = start(l, 'lan1', [NAV_SHARE, 'send', '--code', code, '-t', str(int(60 * SCALE)), '--signal', url,
                               'movie.mkv'], src)
         r = start(l, 'lan1b', [NAV_SHARE, 'receive', '--yes', '-t', str(int(60 * SCALE)), '-o', dst,
-                               '--signal', url, code], dst)
+                               '--signal', url, code], dst, e)
         part = os.path.join(dst, 'movie.mkv.part')
         deadline = time.monotonic() + 40 * SCALE
         while not (os.path.exists(part) and os.path.getsize(part) >= size // 4):
@@ -539,12 +543,33 @@ def signaling_restart():
         restart_signaling(l, port)
         at = os.path.getsize(part)
         restarted = time.monotonic() - t0
+        # Both ends back, each told the other: then Bob moves.
+        while True:
+            with open(s.log) as f1, open(r.log) as f2:
+                if f1.read().count('the peer is back') + f2.read().count('the peer is back') >= 2:
+                    break
+            if time.monotonic() > deadline or r.poll() is not None or s.poll() is not None:
+                fail('the ends did not tell each other their new ids:\n%s\n%s' % (finish(s)[1], finish(r)[1]))
+            time.sleep(0.02)
+        old = l.addresses['lan1b']
+        new = old.rsplit('.', 1)[0] + '.%d' % (int(old.rsplit('.', 1)[1]) + 100)
+        l.run('lan1b', ['ip', 'addr', 'add', new + '/24', 'dev', 'eth0'], check=True)
+        l.run('lan1b', ['nft', '-f', '-'], check=True, input=(
+            'table inet share_move {\n'
+            '  chain out { type filter hook output priority 0;\n'
+            '    ip saddr %s tcp dport %d accept; ip saddr %s drop; }\n'
+            '  chain in { type filter hook input priority 0;\n'
+            '    ip daddr %s tcp sport %d accept; ip daddr %s drop; }\n'
+            '}\n' % (old, port, old, old, port, old)))
+        moved_at = os.path.getsize(part)
         dst_rc, dst_out = finish(r)
         src_rc, src_out = finish(s)
         if dst_rc != 0 or src_rc != 0:
             fail('the transfer did not survive the restart of the signaling server:\n%s\n%s' % (src_out, dst_out))
-        if at >= size:
-            fail('the file was whole before the server came back (the test proves nothing): %d' % at)
+        if moved_at >= size:
+            fail('the file was whole before the move (the test proves nothing): %d' % moved_at)
+        if 'Reconnected after an ICE restart' not in dst_out + src_out:
+            fail('no ICE restart through the new server:\n%s\n%s' % (src_out, dst_out))
         with open(os.path.join(src, 'movie.mkv'), 'rb') as f1, open(os.path.join(dst, 'movie.mkv'), 'rb') as f2:
             if f1.read() != f2.read():
                 fail('movie.mkv differs after the restart')
@@ -556,8 +581,9 @@ def signaling_restart():
         carried = [int(x) for x in re.findall(r'(\d+) bytes carried in this run', src_out)]
         if carried != [size] or 'Waiting for the receiver to come back' in src_out:
             fail('the transfer started over (%s):\n%s' % (carried, src_out))
-        print('restarted at %d of %d bytes (the new server up %.1f s later); %s | %s'
+        print('restarted at %d of %d bytes (the new server up %.1f s later); %s; moved at %d: %s | %s'
               % (at, size, restarted, [x for x in src_out.splitlines() if 'back at the signaling' in x][0],
+                 moved_at, [x for x in (dst_out + src_out).splitlines() if x.startswith('Reconnected')][0],
                  [x for x in dst_out.splitlines() if x.startswith('Received')][0]))
 
         # The rendezvous: the sender waits alone when the server restarts.
