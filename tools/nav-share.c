@@ -141,23 +141,6 @@ on_reset (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* The receiver meets the sender again (before the PAKE ended: nothing
- * of the transfer has begun). */
-static gboolean
-restart_rendezvous (gpointer user_data)
-{
-  NavShare *share = user_data;
-
-  share->reset_id = 0;
-  if (share->finished || share->authenticated)
-    return G_SOURCE_REMOVE;
-  drop_connection (share);
-  g_clear_pointer (&share->pake, nav_share_pake_free);
-  share->connected = FALSE;
-  setup_connection (share);
-  return G_SOURCE_REMOVE;
-}
-
 /* The connection went away.  The receiver gives up (receiving again
  * resumes); the sender keeps its code for the next try, unless a wrong
  * guess spent it or everything arrived. */
@@ -830,12 +813,12 @@ on_client_disconnected (NavSignalingClient *client,
               reason != NULL ? reason : "");
 }
 
-static gboolean restart_rendezvous (gpointer user_data);
-
 /* Back under a new peer id, in the room again.  Once authenticated the
  * peer is told the new id over the control channel (on_peer_id() at its
- * end).  Before, the offer and answer under way went to ids that are
- * gone: the rendezvous starts over, the sender keeping its code. */
+ * end).  Before, when the offer and answer were cut (sent to ids that
+ * are gone), the rendezvous is lost: the sender keeps its code and
+ * waits, the receiver says to run it again.  When they were through,
+ * ICE, DTLS and the PAKE go on without the server. */
 static void
 on_client_reconnected (NavSignalingClient *client,
                        const gchar        *peer_id,
@@ -856,14 +839,13 @@ on_client_reconnected (NavSignalingClient *client,
       json_object_set_string_member (message, "id", peer_id);
       nav_share_send_control (share, message);
     }
-  else if (share->session != NULL && nav_signaling_session_get_remote_peer (share->session) != NULL &&
-           !share->authenticated)
-    {
-      if (share->sending)
-        nav_share_lost (share, _("The rendezvous was cut by the signaling server's restart"));
-      else if (share->reset_id == 0)
-        share->reset_id = g_idle_add (restart_rendezvous, share);
-    }
+  else if (!share->authenticated && share->session != NULL && share->pc != NULL &&
+           nav_signaling_session_get_remote_peer (share->session) != NULL &&
+           (nav_peer_connection_get_signaling_state (share->pc) != NAV_SIGNALING_STATE_STABLE ||
+            nav_peer_connection_get_remote_description (share->pc) == NULL))
+    nav_share_lost (share, _("The signaling server went away during the rendezvous; %s"),
+                    share->sending ? _("waiting for the receiver to try again")
+                                   : _("run nav-share receive again with the same code"));
 }
 
 static void
