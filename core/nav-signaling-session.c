@@ -760,6 +760,38 @@ nav_signaling_session_get_remote_peer (NavSignalingSession *self)
   return self->remote_peer;
 }
 
+/**
+ * nav_signaling_session_set_remote_peer:
+ * @self: a session
+ * @peer: the new signaling id of the remote peer
+ *
+ * Follows the remote peer to a new signaling id.  A client that lost
+ * its connection to the server and reconnected (the server restarted,
+ * say) comes back under an id the server gives it anew; the session
+ * goes on negotiating with the old id until told.  The session cannot
+ * tell by itself that a new peer in the room is the same one: the
+ * application learns the new id from the peer over a channel it trusts
+ * (nav-share: its control channel, authenticated by the PAKE) and calls
+ * this.  What is under way (the association, the data channels) is not
+ * touched; the next offer, answer or candidate goes to @peer, and only
+ * @peer's are taken.
+ *
+ * Since: 1.0
+ */
+void
+nav_signaling_session_set_remote_peer (NavSignalingSession *self,
+                                       const gchar         *peer)
+{
+  g_return_if_fail (NAV_IS_SIGNALING_SESSION (self));
+  g_return_if_fail (peer != NULL && *peer != '\0');
+
+  if (g_strcmp0 (self->remote_peer, peer) == 0)
+    return;
+  g_debug ("signaling session: the remote peer %s is now %s", self->remote_peer, peer);
+  g_free (self->remote_peer);
+  self->remote_peer = g_strdup (peer);
+}
+
 static void
 nav_signaling_session_dispose (GObject *object)
 {

@@ -388,6 +388,36 @@ on_pake (NavShare    *share,
 
 /* ------------------------------------------------------------ the control channel */
 
+/* The peer's signaling connection came back under a new id (the server
+ * restarted, or its connection broke): it says so over the control
+ * channel, which the PAKE authenticated, so that nobody else in the
+ * room can take its place in the session. */
+static void
+on_peer_id (NavShare   *share,
+            JsonObject *message)
+{
+  JsonNode *node = json_object_get_member (message, "id");
+  const gchar *id = node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+                      ? json_node_get_string (node) : NULL;
+  const gchar *p;
+
+  if (id == NULL || *id == '\0' || strlen (id) > 128)
+    {
+      nav_share_fail (share, _("A malformed “peer-id” message from the peer"));
+      return;
+    }
+  for (p = id; *p != '\0'; p++)
+    if (!g_ascii_isgraph (*p))
+      {
+        nav_share_fail (share, _("A malformed “peer-id” message from the peer"));
+        return;
+      }
+  if (share->session == NULL || g_strcmp0 (nav_signaling_session_get_remote_peer (share->session), id) == 0)
+    return;
+  g_printerr (_("nav-share: the peer is back at the signaling server\n"));
+  nav_signaling_session_set_remote_peer (share->session, id);
+}
+
 static void
 on_control_text (NavDataChannel *channel,
                  const gchar    *text,
@@ -415,6 +445,11 @@ on_control_text (NavDataChannel *channel,
   if (!share->authenticated)
     {
       nav_share_fail (share, _("The peer sent “%s” before authenticating: refused"), type);
+      return;
+    }
+  if (strcmp (type, "peer-id") == 0)
+    {
+      on_peer_id (share, message);
       return;
     }
   if (strcmp (type, "error") == 0)
@@ -742,6 +777,7 @@ setup_connection (NavShare *share)
   if (share->relay_uri != NULL)
     {
       share->transport = nav_share_relay_channel_new (nav_peer_connection_get_agent (share->pc), 1, 1);
+      nav_share_relay_channel_set_tls_database (share->transport, share->tls_database);
       g_signal_connect (share->transport, "state-changed", G_CALLBACK (on_transport_state), share);
       if (!nav_peer_connection_set_transport_channel (share->pc, NAV_CHANNEL (share->transport), &error))
         {
@@ -760,6 +796,58 @@ setup_connection (NavShare *share)
     nav_share_fail (share, "%s", error->message);
 }
 
+/* The signaling connection broke: the client reconnects by itself (0.5 s,
+ * 1 s, 2 s … 30 s) and joins the room again.  The transfer goes on
+ * meanwhile over its own path. */
+static void
+on_client_disconnected (NavSignalingClient *client,
+                        guint               code,
+                        const gchar        *reason,
+                        gpointer            user_data)
+{
+  NavShare *share = user_data;
+
+  if (share->finished || share->completed)
+    return;
+  g_printerr (_("nav-share: lost the signaling server %s (%u %s); reconnecting\n"), share->signal_uri, code,
+              reason != NULL ? reason : "");
+}
+
+/* Back under a new peer id, in the room again.  Once authenticated the
+ * peer is told the new id over the control channel (on_peer_id() at its
+ * end).  Before, when the offer and answer were cut (sent to ids that
+ * are gone), the rendezvous is lost: the sender keeps its code and
+ * waits, the receiver says to run it again.  When they were through,
+ * ICE, DTLS and the PAKE go on without the server. */
+static void
+on_client_reconnected (NavSignalingClient *client,
+                       const gchar        *peer_id,
+                       gpointer            user_data)
+{
+  NavShare *share = user_data;
+
+  if (share->finished || share->completed || g_strcmp0 (peer_id, share->signal_peer_id) == 0)
+    return;
+  g_free (share->signal_peer_id);
+  share->signal_peer_id = g_strdup (peer_id);
+  g_printerr (_("nav-share: back at the signaling server as %s\n"), peer_id);
+  if (share->authenticated && share->control != NULL)
+    {
+      g_autoptr (JsonObject) message = json_object_new ();
+
+      json_object_set_string_member (message, "t", "peer-id");
+      json_object_set_string_member (message, "id", peer_id);
+      nav_share_send_control (share, message);
+    }
+  else if (!share->authenticated && share->session != NULL && share->pc != NULL &&
+           nav_signaling_session_get_remote_peer (share->session) != NULL &&
+           (nav_peer_connection_get_signaling_state (share->pc) != NAV_SIGNALING_STATE_STABLE ||
+            nav_peer_connection_get_remote_description (share->pc) == NULL))
+    nav_share_lost (share, _("The signaling server went away during the rendezvous; %s"),
+                    share->sending ? _("waiting for the receiver to try again")
+                                   : _("run nav-share receive again with the same code"));
+}
+
 static void
 on_signaling_connected (GObject      *source,
                         GAsyncResult *result,
@@ -775,13 +863,34 @@ on_signaling_connected (GObject      *source,
     }
   g_debug ("nav-share: in room %s as %s", share->room, nav_signaling_client_get_peer_id (share->client));
   g_signal_connect (share->client, "peer-left", G_CALLBACK (on_peer_left), share);
+  share->signal_peer_id = g_strdup (nav_signaling_client_get_peer_id (share->client));
+  g_signal_connect (share->client, "disconnected", G_CALLBACK (on_client_disconnected), share);
+  g_signal_connect (share->client, "connected", G_CALLBACK (on_client_reconnected), share);
   setup_connection (share);
 }
 
 static void
 connect_signaling (NavShare *share)
 {
-  share->client = nav_signaling_client_new (share->signal_uri);
+  /* --ca-file: the WebSocket client takes it as a construct property. */
+  if (share->ca_file != NULL && (g_str_has_prefix (share->signal_uri, "wss://") ||
+                                 g_str_has_prefix (share->signal_uri, "ws://")))
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_type_ensure (NAV_TYPE_SIGNALING_CLIENT);
+      share->client = NAV_SIGNALING_CLIENT (nav_registry_create (nav_registry_get_default (),
+                                                                 NAV_SIGNALING_CLIENT_EXTENSION_POINT_NAME, "websocket",
+                                                                 &error, "uri", share->signal_uri, "ca-file",
+                                                                 share->ca_file, NULL));
+      if (share->client == NULL)
+        {
+          nav_share_fail (share, _("No signaling client for %s: %s"), share->signal_uri, error->message);
+          return;
+        }
+    }
+  else
+    share->client = nav_signaling_client_new (share->signal_uri);
   if (share->client == NULL)
     {
       nav_share_fail (share, _("No signaling client for %s"), share->signal_uri);
@@ -1018,6 +1127,9 @@ cleanup (NavShare *share)
   g_free (share->turn_user);
   g_free (share->turn_password);
   g_free (share->relay_uri);
+  g_free (share->ca_file);
+  g_free (share->signal_peer_id);
+  g_clear_object (&share->tls_database);
   g_free (share->text);
   g_free (share->output);
   g_strfreev (share->paths);
@@ -1046,6 +1158,8 @@ main (int    argc,
     { "relay", 0, 0, G_OPTION_ARG_STRING, &share.relay_uri,
       N_("when ICE finds no path, relay through this WebSocket relay (default: the --signal server's /relay; "
          "“none”: never)"), N_("URL") },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &share.ca_file,
+      N_("wss://: trust the certificate authorities of this PEM file instead of the system's"), N_("FILE") },
     { "no-config", 0, 0, G_OPTION_ARG_NONE, &share.no_config,
       N_("ignore $XDG_CONFIG_HOME/netavanue/share.conf (default --signal, --ice-server, TURN, --relay)"), NULL },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &share.output, N_("receive: into this directory"), N_("DIR") },
@@ -1146,6 +1260,17 @@ main (int    argc,
       g_printerr (_("nav-share: %s\n"), error->message);
       cleanup (&share);
       return 1;
+    }
+  if (share.ca_file != NULL)
+    {
+      share.tls_database = g_tls_file_database_new (share.ca_file, &error);
+      if (share.tls_database == NULL)
+        {
+          g_printerr (_("nav-share: cannot read the certificate authorities of %s: %s\n"), share.ca_file,
+                      error->message);
+          cleanup (&share);
+          return 1;
+        }
     }
   /* The relay of the signaling server, when it is one (not the LAN's). */
   if (g_strcmp0 (share.relay_uri, "none") == 0)

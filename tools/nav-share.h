@@ -55,6 +55,8 @@ struct _NavShare
   gchar *turn_user;
   gchar *turn_password;
   gchar *relay_uri;             /* the WebSocket relay when ICE fails; NULL: none */
+  gchar *ca_file;               /* wss://: trust these authorities, not the system's */
+  GTlsDatabase *tls_database;   /* read from ca_file */
   gboolean no_config;           /* share.conf not read */
   gchar *text;
   gchar *output;
@@ -77,6 +79,7 @@ struct _NavShare
   GObject *lan_server;
   NavDiscovery *discovery;
   NavSignalingClient *client;
+  gchar *signal_peer_id;        /* ours at the signaling server, now */
   NavSignalingSession *session;
   NavPeerConnection *pc;
   NavShareRelayChannel *transport; /* under DTLS: ICE's channel, or the relay */

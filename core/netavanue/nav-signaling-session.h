@@ -37,6 +37,9 @@ gboolean             nav_signaling_session_start (NavSignalingSession *self,
 NAV_AVAILABLE_IN_ALL
 const gchar         *nav_signaling_session_get_remote_peer (NavSignalingSession *self);
 NAV_AVAILABLE_IN_ALL
+void                 nav_signaling_session_set_remote_peer (NavSignalingSession *self,
+                                                            const gchar         *peer);
+NAV_AVAILABLE_IN_ALL
 NavPeerConnection   *nav_signaling_session_get_peer_connection (NavSignalingSession *self);
 
 G_END_DECLS

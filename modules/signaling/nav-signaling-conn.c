@@ -502,8 +502,10 @@ conn_upgrade (Conn                 *c,
 }
 
 /* GET /relay with `--relay`: the socket goes to the relay's thread
- * (nav-signaling-relay.c) with what followed the request's head, and
- * this connection ends here without a word. */
+ * (nav-signaling-relay.c) with what followed the request's head (read
+ * and, over wss://, decrypted already) and the TLS session, which
+ * holds any record read but not yet asked for; this connection ends
+ * here without a word. */
 static void
 conn_hand_to_relay (Conn                 *c,
                     const NavHttpRequest *request,
@@ -522,7 +524,7 @@ conn_hand_to_relay (Conn                 *c,
       conn_http_answer (c, 503, NULL, NULL, FALSE);
       return;
     }
-  nav_signaling_relay_adopt (io->relay, fd, request->accept, rest, rest_len);
+  nav_signaling_relay_adopt (io->relay, fd, g_steal_pointer (&c->tls), request->accept, rest, rest_len);
   nav_signaling_conn_kill (c);
 }
 
@@ -543,7 +545,7 @@ conn_handle_http (Conn   *c,
       c->need = 0;
       return 0;
     case NAV_HTTP_UPGRADE:
-      if (io->relay != NULL && c->tls == NULL && g_str_equal (request.path, NAV_SIGNALING_RELAY_PATH))
+      if (io->relay != NULL && g_str_equal (request.path, NAV_SIGNALING_RELAY_PATH))
         {
           conn_hand_to_relay (c, &request, buf + request.head_len, len - request.head_len);
           return len;

@@ -1089,6 +1089,9 @@ nav_signaling_io_free (NavSignalingIo *io)
     }
   g_ptr_array_unref (io->workers);
   mailbox_clear (&io->hub_mailbox, hub_op_free);
+  /* The relay's TLS sessions use the credentials: they go first. */
+  if (io->relay != NULL)
+    nav_signaling_relay_stop (io->relay);
   if (io->priority != NULL)
     gnutls_priority_deinit (io->priority);
   if (io->credentials != NULL)

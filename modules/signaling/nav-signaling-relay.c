@@ -7,8 +7,10 @@
  * ciphertext only.
  *
  * An upgrade of GET /relay on the signaling port is handed here by the
- * worker that accepted it (plain TCP only), socket and all.  The relay
- * runs in a thread of its own with its own main context:
+ * worker that accepted it, socket and all; over wss:// its GnuTLS
+ * session comes too (the handshake done, what GnuTLS buffered inside
+ * it), and the bytes the worker had read past the request's head.  The
+ * relay runs in a thread of its own with its own main context:
  *
  *   hello   "nav-relay1 SESSION TOKEN" (text, 64 hex digits each): the
  *           first end of a session waits ("wait"); the second must bring
@@ -36,6 +38,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
 #include <netavanue/netavanue.h>
 
 #include "nav-signaling-protocol.h"
@@ -51,6 +54,10 @@
 #define LINGER_US (2 * G_USEC_PER_SEC)
 #define CLOSING_US (10 * G_USEC_PER_SEC)
 #define HEX_LEN 64
+/* A TLS end reads at most this much before the relay looks at it (then
+ * on, once GnuTLS holds no record of it). */
+#define TLS_READ_MAX (256 * 1024)
+#define TLS_CHUNK 16384
 
 typedef struct _Session Session;
 typedef struct _End End;
@@ -59,6 +66,8 @@ struct _End
 {
   NavSignalingRelay *relay;
   GSocket *socket;
+  gnutls_session_t tls;          /* over wss://, else NULL */
+  gsize tls_retry;               /* a record GnuTLS must send again */
   GSource *in_source;
   GSource *out_source;
   GByteArray *in;
@@ -119,6 +128,71 @@ end_pending (End *end)
   return end->out->len - end->out_off;
 }
 
+/* As g_socket_send(), through the TLS session when there is one. */
+static gssize
+end_send (End           *end,
+          const guint8  *data,
+          gsize          len,
+          GError       **error)
+{
+  if (end->tls == NULL)
+    return g_socket_send (end->socket, (const gchar *) data, len, NULL, error);
+  for (;;)
+    {
+      /* After GNUTLS_E_AGAIN the same record goes again: called with no
+       * data, GnuTLS sends what it kept. */
+      gsize chunk = end->tls_retry > 0 ? end->tls_retry : MIN (len, TLS_CHUNK);
+      gssize n = end->tls_retry > 0 ? gnutls_record_send (end->tls, NULL, 0)
+                                    : gnutls_record_send (end->tls, data, chunk);
+
+      if (n >= 0)
+        {
+          end->tls_retry = 0;
+          return n;
+        }
+      if (n == GNUTLS_E_INTERRUPTED)
+        continue;
+      if (n == GNUTLS_E_AGAIN)
+        {
+          end->tls_retry = chunk;
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "again");
+          return -1;
+        }
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "TLS: %s", gnutls_strerror (n));
+      return -1;
+    }
+}
+
+/* As g_socket_receive(), through the TLS session when there is one; 0
+ * at the end of the stream. */
+static gssize
+end_recv (End     *end,
+          guint8  *buf,
+          gsize    len,
+          GError **error)
+{
+  if (end->tls == NULL)
+    return g_socket_receive (end->socket, (gchar *) buf, len, NULL, error);
+  for (;;)
+    {
+      gssize n = gnutls_record_recv (end->tls, buf, len);
+
+      if (n >= 0)
+        return n;
+      if (n == GNUTLS_E_INTERRUPTED)
+        continue;
+      if (n == GNUTLS_E_AGAIN)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "again");
+          return -1;
+        }
+      if (n == GNUTLS_E_PREMATURE_TERMINATION)
+        return 0;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "TLS: %s", gnutls_strerror (n));
+      return -1;
+    }
+}
+
 static void
 end_flush (End *end)
 {
@@ -126,8 +200,7 @@ end_flush (End *end)
 
   while (end_pending (end) > 0)
     {
-      gssize n = g_socket_send (end->socket, (const gchar *) end->out->data + end->out_off,
-                                end_pending (end), NULL, &error);
+      gssize n = end_send (end, end->out->data + end->out_off, end_pending (end), &error);
 
       if (n < 0)
         {
@@ -163,6 +236,10 @@ end_flush (End *end)
   if (end->closing && end->linger_since == 0)
     {
       end->linger_since = g_get_monotonic_time ();
+      /* RFC 8446 §6.1: our close_notify before the TCP shutdown (sent
+       * whole or not at all: the socket drained a moment ago). */
+      if (end->tls != NULL)
+        gnutls_bye (end->tls, GNUTLS_SHUT_WR);
       g_socket_shutdown (end->socket, FALSE, TRUE, NULL);
       end_watch_in (end, TRUE);
     }
@@ -450,32 +527,44 @@ static void
 end_read (End *end)
 {
   guint8 buf[65536];
-  GError *error = NULL;
-  gssize n;
+  gsize got = 0;
 
-  n = g_socket_receive (end->socket, (gchar *) buf, sizeof buf, NULL, &error);
-  if (n < 0)
+  for (;;)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+      GError *error = NULL;
+      gssize n = end_recv (end, buf, sizeof buf, &error);
+
+      if (n < 0)
         {
-          g_debug ("relay: receive: %s", error->message);
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            {
+              g_debug ("relay: receive: %s", error->message);
+              end->closing = TRUE;
+              session_detach (end);
+              end->dead = TRUE;
+            }
+          g_clear_error (&error);
+          break;
+        }
+      if (n == 0)
+        {
           end->closing = TRUE;
           session_detach (end);
           end->dead = TRUE;
+          return;
         }
-      g_clear_error (&error);
-      return;
+      if (!end->closing)
+        g_byte_array_append (end->in, buf, n);
+      got += n;
+      /* A plain socket says again when it has more.  GnuTLS may hold
+       * records it read already, which no readiness of the socket
+       * announces: those are taken now, so that none waits in there. */
+      if (end->tls == NULL ||
+          (got >= TLS_READ_MAX && gnutls_record_check_pending (end->tls) == 0))
+        break;
     }
-  if (n == 0)
-    {
-      end->closing = TRUE;
-      session_detach (end);
-      end->dead = TRUE;
-      return;
-    }
-  if (end->closing)
+  if (end->closing || end->dead || end->in->len == 0)
     return;                     /* lingering: dropped */
-  g_byte_array_append (end->in, buf, n);
   end_process (end);
 }
 
@@ -492,6 +581,8 @@ end_free (End *end)
       g_source_destroy (end->out_source);
       g_source_unref (end->out_source);
     }
+  if (end->tls != NULL)
+    gnutls_deinit (end->tls);
   g_socket_close (end->socket, NULL);
   g_object_unref (end->socket);
   g_byte_array_unref (end->in);
@@ -633,6 +724,7 @@ typedef struct
 {
   NavSignalingRelay *relay;
   gint fd;
+  gnutls_session_t tls;
   gchar accept[32];
   GBytes *rest;
 } Adoption;
@@ -642,6 +734,8 @@ adoption_free (gpointer data)
 {
   Adoption *a = data;
 
+  if (a->tls != NULL)
+    gnutls_deinit (a->tls);
   if (a->fd >= 0)
     close (a->fd);
   g_bytes_unref (a->rest);
@@ -665,11 +759,16 @@ adopt_in_thread (gpointer user_data)
       g_debug ("relay: %s", error->message);
       return G_SOURCE_REMOVE;
     }
-  a->fd = -1;
   g_socket_set_blocking (socket, FALSE);
   end = g_new0 (End, 1);
   end->relay = relay;
   end->socket = socket;
+  /* The session goes on over the same connection, on its new
+   * descriptor (the worker closes the one it had). */
+  end->tls = g_steal_pointer (&a->tls);
+  if (end->tls != NULL)
+    gnutls_transport_set_int (end->tls, a->fd);
+  a->fd = -1;
   end->in = g_byte_array_new ();
   end->out = g_byte_array_new ();
   end->since = g_get_monotonic_time ();
@@ -685,14 +784,19 @@ adopt_in_thread (gpointer user_data)
       g_byte_array_append (end->in, rest, rest_len);
       end_process (end);
     }
+  /* Records GnuTLS read before the hand-over, if any. */
+  if (end->tls != NULL && !end->closing && !end->dead && gnutls_record_check_pending (end->tls) > 0)
+    end_read (end);
   reap (relay);
   return G_SOURCE_REMOVE;
 }
 
-/* Called by a worker of the signaling server: @fd is ours from now. */
+/* Called by a worker of the signaling server: @fd, and @tls when the
+ * connection is wss://, are ours from now. */
 void
 nav_signaling_relay_adopt (NavSignalingRelay *relay,
                            gint               fd,
+                           gnutls_session_t   tls,
                            const gchar       *accept,
                            const guint8      *rest,
                            gsize              rest_len)
@@ -701,6 +805,7 @@ nav_signaling_relay_adopt (NavSignalingRelay *relay,
 
   a->relay = relay;
   a->fd = fd;
+  a->tls = tls;
   g_strlcpy (a->accept, accept, sizeof a->accept);
   a->rest = g_bytes_new (rest, rest_len);
   g_main_context_invoke_full (relay->context, G_PRIORITY_DEFAULT, adopt_in_thread, a, adoption_free);
@@ -763,14 +868,22 @@ quit_in_thread (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Ends the thread and every connection: their TLS sessions use the
+ * signaling server's credentials, so this comes before those go. */
 void
-nav_signaling_relay_free (NavSignalingRelay *relay)
+nav_signaling_relay_stop (NavSignalingRelay *relay)
 {
   if (relay->thread != NULL)
     {
       g_main_context_invoke (relay->context, quit_in_thread, relay->loop);
-      g_thread_join (relay->thread);
+      g_thread_join (g_steal_pointer (&relay->thread));
     }
+}
+
+void
+nav_signaling_relay_free (NavSignalingRelay *relay)
+{
+  nav_signaling_relay_stop (relay);
   g_hash_table_unref (relay->sessions);
   g_main_loop_unref (relay->loop);
   g_main_context_unref (relay->context);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <gnutls/gnutls.h>
 
 G_BEGIN_DECLS
 
@@ -34,12 +35,14 @@ NavSignalingRelay *nav_signaling_relay_new     (guint64             quota,
                                                 GError            **error);
 void               nav_signaling_relay_adopt   (NavSignalingRelay  *relay,
                                                 gint                fd,
+                                                gnutls_session_t    tls,
                                                 const gchar        *accept,
                                                 const guint8       *rest,
                                                 gsize               rest_len);
 void               nav_signaling_relay_add_stats (NavSignalingRelay *relay,
                                                   GVariantBuilder   *builder);
 guint              nav_signaling_relay_get_sessions (NavSignalingRelay *relay);
+void               nav_signaling_relay_stop    (NavSignalingRelay  *relay);
 void               nav_signaling_relay_free    (NavSignalingRelay  *relay);
 
 G_END_DECLS

@@ -24,6 +24,11 @@ Bob (lan1b) receives, each a real nav-share process.
                 relay (`nav-server --signaling --relay`), the file
                 arrives whole and the path printed says so; the server's
                 /stats counts the session and its bytes.
+    relay-wss   the same over wss://: nav-server --signaling --relay with a
+                certificate of a CA made for the test (openssl), both
+                ends with --ca-file: signaling and relay over TLS, the
+                file arrives whole; with another CA's file the receiver
+                fails at once saying the certificate is not trusted.
     relay-turn  the same, but both ends have a TURN server Bob reaches
                 over TCP (turn:…?transport=tcp): the TURN path is used,
                 the WebSocket relay is not.
@@ -39,6 +44,18 @@ Bob (lan1b) receives, each a real nav-share process.
                 ICE through the signaling session, the new address
                 carries the rest, and the file is whole with nothing sent
                 twice (the sender carried exactly its size, in one run).
+    signaling-restart
+                nav-server --signaling is restarted (SIGTERM, then started
+                again on its port) a quarter into 32 MiB sent through it
+                (the sender's link shaped to 64 Mbit/s so that there is a
+                quarter): both ends reconnect by themselves, rejoin the
+                room, each tells the other its new peer id over the
+                control channel; then Bob's address changes (as in
+                network-change), and the ICE restart that follows goes
+                through the new server between the new ids: the
+                transfer completes in one run; then the server
+                is restarted while a sender waits alone in its room, and
+                a receiver that comes after still meets it.
     config      no --signal on either command line: both read it from
                 $XDG_CONFIG_HOME/netavanue/share.conf and meet through
                 that server; a broken file is a clear error, --no-config
@@ -72,6 +89,7 @@ import filecmp
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -206,16 +224,38 @@ def lan():
 
 
 def signaling_server(l, port, extra=()):
-    """nav-server --signaling on Alice's host; its URL."""
+    """nav-server --signaling on Alice's host; its URL (wss:// with --cert)."""
     address = l.addresses['lan1']
     server = l.spawn('lan1', [NAV_SERVER, '--signaling', '-L', address, '--signaling-port', str(port)] + list(extra),
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    l.signaling_process = server
     deadline = time.monotonic() + 10 * SCALE
     while l.run('lan1b', ['bash', '-c', 'exec 3<>/dev/tcp/%s/%d' % (address, port)]).returncode != 0:
         if time.monotonic() > deadline or server.poll() is not None:
             fail('nav-server --signaling did not start')
         time.sleep(0.1)
-    return 'ws://%s:%d/' % (address, port)
+    return '%s://%s:%d/' % ('wss' if '--cert' in extra else 'ws', address, port)
+
+
+def make_ca(directory, name, address):
+    """A CA of the test's own and, when @address, a server certificate
+    it signed for that IP address; the paths (ca, cert, key)."""
+    ca, ca_key = os.path.join(directory, name + '-ca.pem'), os.path.join(directory, name + '-ca.key')
+    ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes']
+    subprocess.run(['openssl', 'req', '-x509'] + ec + ['-keyout', ca_key, '-out', ca, '-days', '2',
+                    '-subj', '/CN=nav-share test CA ' + name,
+                    '-addext', 'basicConstraints=critical,CA:TRUE',
+                    '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
+                   check=True, capture_output=True)
+    cert, key = os.path.join(directory, name + '.pem'), os.path.join(directory, name + '.key')
+    csr, ext = os.path.join(directory, name + '.csr'), os.path.join(directory, name + '.ext')
+    with open(ext, 'w') as f:
+        f.write('subjectAltName=IP:%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' % address)
+    subprocess.run(['openssl', 'req'] + ec + ['-keyout', key, '-out', csr, '-subj', '/CN=' + address],
+                   check=True, capture_output=True)
+    subprocess.run(['openssl', 'x509', '-req', '-in', csr, '-CA', ca, '-CAkey', ca_key, '-CAcreateserial',
+                    '-out', cert, '-days', '2', '-extfile', ext], check=True, capture_output=True)
+    return ca, cert, key
 
 
 def signaling():
@@ -328,8 +368,9 @@ def block_all_but(l, node, address, *ports):
         '}\n' % (address, ports, address, ports)))
 
 
-def server_stats(l, address, port):
-    out = l.run('lan1', ['curl', '-s', 'http://%s:%d/stats' % (address, port)]).stdout
+def server_stats(l, address, port, ca=None):
+    url = '%s://%s:%d/stats' % ('https' if ca else 'http', address, port)
+    out = l.run('lan1', ['curl', '-s'] + (['--cacert', ca] if ca else []) + [url]).stdout
     return json.loads(out)
 
 
@@ -367,6 +408,50 @@ def relay():
         print('relay: %s in %.1f s; /stats: sessions %d, bytes %d, refused %d'
               % ([x for x in dst_out.splitlines() if x.startswith('Connected')][0], time.monotonic() - t0,
                  stats['relay-sessions-total'], stats['relay-bytes'], stats['relay-refused']))
+
+
+def relay_wss():
+    with lab() as l:
+        src, dst = dirs(l)
+        port = 18000 + os.getpid() % 1000
+        address = l.addresses['lan1']
+        ca, cert, key = make_ca(l.workdir, 'good', address)
+        wrong_ca, _, _ = make_ca(l.workdir, 'other', address)
+        url = signaling_server(l, port, ['--relay', '--cert', cert, '--pkey', key])
+        if not url.startswith('wss://'):
+            fail('not a wss:// URL: %s' % url)
+        block_all_but(l, 'lan1b', address, port)
+        write(os.path.join(src, 'video.bin'), os.urandom(3 * 1024 * 1024 + 5))
+        t0 = time.monotonic()
+        (src_rc, src_out), (dst_rc, dst_out) = transfer(
+            l, src, dst, ['--signal', url, '--ca-file', ca, 'video.bin'],
+            ['--yes', '--signal', url, '--ca-file', ca], '33-apple-river', e=relay_env())
+        if src_rc != 0 or dst_rc != 0:
+            fail('the transfer through the relay over wss:// failed:\n%s\n%s' % (src_out, dst_out))
+        for out in (src_out, dst_out):
+            if 'Connected through the WebSocket relay wss://%s:%d/relay' % (address, port) not in out:
+                fail('the relay over wss:// was not used:\n%s' % out)
+        with open(os.path.join(src, 'video.bin'), 'rb') as f1, open(os.path.join(dst, 'video.bin'), 'rb') as f2:
+            if f1.read() != f2.read():
+                fail('video.bin differs')
+        stats = server_stats(l, address, port, ca)
+        if stats.get('relay-sessions-total') != 1 or stats.get('relay-bytes', 0) < 3 * 1024 * 1024:
+            fail('the relay did not count the session: %s' % stats)
+        print('relay over wss://: %s in %.1f s; /stats: sessions %d, bytes %d'
+              % ([x for x in dst_out.splitlines() if x.startswith('Connected')][0], time.monotonic() - t0,
+                 stats['relay-sessions-total'], stats['relay-bytes']))
+        # Another CA: the receiver does not trust the server, says so, and
+        # stops (no sender: it never gets as far as a room).
+        shutil.rmtree(dst)
+        os.mkdir(dst)
+        r = start(l, 'lan1b', [NAV_SHARE, 'receive', '--yes', '-t', str(int(20 * SCALE)), '-o', dst,
+                               '--signal', url, '--ca-file', wrong_ca, '34-apple-river'], dst)
+        rc, out = finish(r)
+        if rc == 0 or 'Cannot reach the signaling server' not in out or 'certificate' not in out.lower():
+            fail('a server the CA file does not vouch for was not refused clearly (status %s):\n%s' % (rc, out))
+        if listing(dst):
+            fail('something was written: %s' % listing(dst))
+        print('wrong CA: status %d: %s' % (rc, [x for x in out.splitlines() if 'Cannot reach' in x][0]))
 
 
 def network_change():
@@ -418,6 +503,112 @@ def network_change():
         path = [x for x in (dst_out + src_out).splitlines() if x.startswith('Reconnected')]
         print('moved from %s to %s at %d of %d bytes; %s; done %.1f s later, %d bytes carried in one run'
               % (old, new, at, size, path[0], time.monotonic() - t0, carried[0]))
+
+
+def restart_signaling(l, port):
+    """SIGTERM to nav-server --signaling (a bye and a 1001 close to each
+    client), then a new one on the same port."""
+    old = l.signaling_process
+    old.terminate()
+    try:
+        old.wait(timeout=20 * SCALE)
+    except subprocess.TimeoutExpired:
+        fail('nav-server --signaling did not stop on SIGTERM')
+    signaling_server(l, port)
+
+
+def signaling_restart():
+    with lab() as l:
+        src, dst = dirs(l)
+        port = 18000 + os.getpid() % 1000
+        url = signaling_server(l, port)
+        size = 48 * 1024 * 1024
+        write(os.path.join(src, 'movie.mkv'), os.urandom(size))
+        l.run('lan1', ['tc', 'qdisc', 'add', 'dev', 'eth0', 'root', 'tbf', 'rate', '64mbit', 'burst', '64kb',
+                       'latency', '200ms'], check=True)
+        code = '37-apple-river'
+        e = env()
+        e['NAV_SHARE_CONSENT_TIMEOUT_MS'] = str(int(1000 * SCALE))
+        s = start(l, 'lan1', [NAV_SHARE, 'send', '--code', code, '-t', str(int(60 * SCALE)), '--signal', url,
+                              'movie.mkv'], src)
+        r = start(l, 'lan1b', [NAV_SHARE, 'receive', '--yes', '-t', str(int(60 * SCALE)), '-o', dst,
+                               '--signal', url, code], dst, e)
+        part = os.path.join(dst, 'movie.mkv.part')
+        deadline = time.monotonic() + 40 * SCALE
+        while not (os.path.exists(part) and os.path.getsize(part) >= size // 4):
+            if time.monotonic() > deadline or r.poll() is not None:
+                fail('the receiver never got a quarter of the file:\n%s' % finish(r)[1])
+            time.sleep(0.005)
+        t0 = time.monotonic()
+        restart_signaling(l, port)
+        at = os.path.getsize(part)
+        restarted = time.monotonic() - t0
+        # Both ends back, each told the other: then Bob moves.
+        while True:
+            with open(s.log) as f1, open(r.log) as f2:
+                if f1.read().count('the peer is back') + f2.read().count('the peer is back') >= 2:
+                    break
+            if time.monotonic() > deadline or r.poll() is not None or s.poll() is not None:
+                fail('the ends did not tell each other their new ids:\n%s\n%s' % (finish(s)[1], finish(r)[1]))
+            time.sleep(0.02)
+        old = l.addresses['lan1b']
+        new = old.rsplit('.', 1)[0] + '.%d' % (int(old.rsplit('.', 1)[1]) + 100)
+        l.run('lan1b', ['ip', 'addr', 'add', new + '/24', 'dev', 'eth0'], check=True)
+        l.run('lan1b', ['nft', '-f', '-'], check=True, input=(
+            'table inet share_move {\n'
+            '  chain out { type filter hook output priority 0;\n'
+            '    ip saddr %s tcp dport %d accept; ip saddr %s drop; }\n'
+            '  chain in { type filter hook input priority 0;\n'
+            '    ip daddr %s tcp sport %d accept; ip daddr %s drop; }\n'
+            '}\n' % (old, port, old, old, port, old)))
+        moved_at = os.path.getsize(part)
+        dst_rc, dst_out = finish(r)
+        src_rc, src_out = finish(s)
+        if dst_rc != 0 or src_rc != 0:
+            fail('the transfer did not survive the restart of the signaling server:\n%s\n%s' % (src_out, dst_out))
+        if moved_at >= size:
+            fail('the file was whole before the move (the test proves nothing): %d' % moved_at)
+        if 'Reconnected after an ICE restart' not in dst_out + src_out:
+            fail('no ICE restart through the new server:\n%s\n%s' % (src_out, dst_out))
+        with open(os.path.join(src, 'movie.mkv'), 'rb') as f1, open(os.path.join(dst, 'movie.mkv'), 'rb') as f2:
+            if f1.read() != f2.read():
+                fail('movie.mkv differs after the restart')
+        for who, out in (('sender', src_out), ('receiver', dst_out)):
+            if 'lost the signaling server' not in out or 'back at the signaling server as' not in out:
+                fail('the %s did not reconnect:\n%s' % (who, out))
+        if 'the peer is back at the signaling server' not in src_out + dst_out:
+            fail('neither end followed the other to its new peer id:\n%s\n%s' % (src_out, dst_out))
+        carried = [int(x) for x in re.findall(r'(\d+) bytes carried in this run', src_out)]
+        if carried != [size] or 'Waiting for the receiver to come back' in src_out:
+            fail('the transfer started over (%s):\n%s' % (carried, src_out))
+        print('restarted at %d of %d bytes (the new server up %.1f s later); %s; moved at %d: %s | %s'
+              % (at, size, restarted, [x for x in src_out.splitlines() if 'back at the signaling' in x][0],
+                 moved_at, [x for x in (dst_out + src_out).splitlines() if x.startswith('Reconnected')][0],
+                 [x for x in dst_out.splitlines() if x.startswith('Received')][0]))
+
+        # The rendezvous: the sender waits alone when the server restarts.
+        shutil.rmtree(dst)
+        os.mkdir(dst)
+        write(os.path.join(src, 'note.txt'), b'after the restart\n')
+        code = '38-apple-river'
+        s = start(l, 'lan1', [NAV_SHARE, 'send', '--code', code, '-t', str(int(60 * SCALE)), '--signal', url,
+                              'note.txt'], src)
+        deadline = time.monotonic() + 20 * SCALE
+        while server_stats(l, l.addresses['lan1'], port).get('rooms', 0) < 1:
+            if time.monotonic() > deadline or s.poll() is not None:
+                fail('the sender never joined its room:\n%s' % finish(s)[1])
+            time.sleep(0.05)
+        restart_signaling(l, port)
+        r = start(l, 'lan1b', [NAV_SHARE, 'receive', '--yes', '-t', str(int(40 * SCALE)), '-o', dst,
+                               '--signal', url, code], dst)
+        dst_rc, dst_out = finish(r)
+        src_rc, src_out = finish(s)
+        if dst_rc != 0 or src_rc != 0 or 'back at the signaling server as' not in src_out:
+            fail('the rendezvous did not survive the restart:\n%s\n%s' % (src_out, dst_out))
+        with open(os.path.join(dst, 'note.txt'), 'rb') as f:
+            if f.read() != b'after the restart\n':
+                fail('note.txt differs')
+        print('rendezvous across a restart: %s' % [x for x in src_out.splitlines() if 'back at' in x][0])
 
 
 def nat_matrix():
@@ -722,6 +913,8 @@ if __name__ == '__main__':
         'relay': relay,
         'relay-quota': relay_quota,
         'relay-turn': relay_turn,
+        'relay-wss': relay_wss,
+        'signaling-restart': signaling_restart,
         'config': config,
         'nat-matrix': nat_matrix,
         'network-change': network_change,

@@ -499,12 +499,14 @@ test_relay_url (void)
   g_autofree gchar *a = nav_share_relay_url_for_signal ("ws://198.18.1.2:8080/");
   g_autofree gchar *b = nav_share_relay_url_for_signal ("ws://example.org/rooms");
   g_autofree gchar *c = nav_share_relay_url_for_signal ("wss://example.org/");
+  g_autofree gchar *f = nav_share_relay_url_for_signal ("wss://198.18.1.2:8443/x");
   g_autofree gchar *d = nav_share_relay_url_for_signal ("dht:///");
   g_autofree gchar *e = nav_share_relay_url_for_signal (NULL);
 
   g_assert_cmpstr (a, ==, "ws://198.18.1.2:8080/relay");
   g_assert_cmpstr (b, ==, "ws://example.org/relay");
-  g_assert_null (c);
+  g_assert_cmpstr (c, ==, "wss://example.org/relay");
+  g_assert_cmpstr (f, ==, "wss://198.18.1.2:8443/relay");
   g_assert_null (d);
   g_assert_null (e);
 }

@@ -16,6 +16,14 @@
                 relay stops reading it (its writes stall well before
                 that), so nothing is stored beyond bounded buffers.
     idle        a silent session is closed (4408) after the idle timeout.
+    tls         a server with --cert (a certificate made for the test by
+                openssl): the relay over wss://, its TLS session handed
+                to the relay's thread; a hello sent in the same write as
+                the upgrade request, and one in a record right after it
+                (read by the worker or still inside GnuTLS at the
+                hand-over), both arrive; messages of several records
+                cross both ways; a writer to a reader that never reads
+                stalls as over ws://.
 
 SPDX-License-Identifier: LGPL-2.1-or-later
 """
@@ -23,9 +31,11 @@ import base64
 import json
 import os
 import socket
+import ssl
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -39,12 +49,42 @@ def fail(message):
     sys.exit(1)
 
 
+def frame(opcode, payload, mask=True):
+    header = bytes([0x80 | opcode])
+    n = len(payload)
+    bit = 0x80 if mask else 0
+    if n < 126:
+        header += bytes([bit | n])
+    elif n < 65536:
+        header += bytes([bit | 126]) + struct.pack('!H', n)
+    else:
+        header += bytes([bit | 127]) + struct.pack('!Q', n)
+    if mask:
+        m = os.urandom(4)
+        header += m
+        payload = bytes(b ^ m[i % 4] for i, b in enumerate(payload)) if n < 65536 else \
+            (int.from_bytes(payload, 'big') ^ int.from_bytes((m * (n // 4 + 1))[:n], 'big')).to_bytes(n, 'big')
+    return header + payload
+
+
+def hello_frame(session, token):
+    return frame(1, ('nav-relay1 %s %s' % (session, token)).encode())
+
+
 class Ws:
-    def __init__(self, port, path='/relay'):
+    def __init__(self, port, path='/relay', tls=None, with_request=b'', after_request=b''):
+        """@tls: an ssl.SSLContext for wss://; @with_request: bytes sent
+        in the same write as the request; @after_request: in a write of
+        their own right after it, before the answer."""
         self.s = socket.create_connection(('127.0.0.1', port), timeout=10 * SCALE)
+        if tls is not None:
+            self.s = tls.wrap_socket(self.s, server_hostname='127.0.0.1')
         key = base64.b64encode(os.urandom(16)).decode()
         self.s.sendall(('GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
-                        'Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n' % (path, key)).encode())
+                        'Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n' % (path, key)).encode()
+                       + with_request)
+        if after_request:
+            self.s.sendall(after_request)
         head = b''
         while b'\r\n\r\n' not in head:
             chunk = self.s.recv(1)
@@ -56,21 +96,7 @@ class Ws:
         self.buf = b''
 
     def send(self, opcode, payload, mask=True):
-        header = bytes([0x80 | opcode])
-        n = len(payload)
-        bit = 0x80 if mask else 0
-        if n < 126:
-            header += bytes([bit | n])
-        elif n < 65536:
-            header += bytes([bit | 126]) + struct.pack('!H', n)
-        else:
-            header += bytes([bit | 127]) + struct.pack('!Q', n)
-        if mask:
-            m = os.urandom(4)
-            header += m
-            payload = bytes(b ^ m[i % 4] for i, b in enumerate(payload)) if n < 65536 else \
-                (int.from_bytes(payload, 'big') ^ int.from_bytes((m * (n // 4 + 1))[:n], 'big')).to_bytes(n, 'big')
-        self.s.sendall(header + payload)
+        self.s.sendall(frame(opcode, payload, mask))
 
     def hello(self, session, token):
         self.send(1, ('nav-relay1 %s %s' % (session, token)).encode())
@@ -135,8 +161,9 @@ def stop(p):
         fail('nav-server ended with status %d:\n%s' % (p.returncode, err[-4000:]))
 
 
-def stats(port):
-    with urllib.request.urlopen('http://127.0.0.1:%d/stats' % port, timeout=10) as f:
+def stats(port, tls=None):
+    with urllib.request.urlopen('%s://127.0.0.1:%d/stats' % ('https' if tls else 'http', port), timeout=10,
+                                context=tls) as f:
         return json.load(f)
 
 
@@ -144,16 +171,75 @@ def hexid():
     return os.urandom(32).hex()
 
 
-def pair(port, session=None, token=None):
+def pair(port, session=None, token=None, tls=None):
     """Two ends joined in one session: (first, second, session, token)."""
     session, token = session or hexid(), token or hexid()
-    a, b = Ws(port), Ws(port)
+    a, b = Ws(port, tls=tls), Ws(port, tls=tls)
     a.hello(session, token)
     a.expect_text('wait')
     b.hello(session, token)
     a.expect_text('go')
     b.expect_text('go')
     return a, b, session, token
+
+
+def stall(w, what):
+    """@w writes to a reader that never reads: it must stall."""
+    w.s.setblocking(False)
+    one = bytes([0x82, 0x80 | 126]) + struct.pack('!H', 60000) + b'\0\0\0\0' + bytes(60000)
+    sent, stalled_since = 0, None
+    limit = 96 * 1024 * 1024
+    while sent < limit:
+        try:
+            sent += w.s.send(one[sent % len(one):] if sent % len(one) else one)
+            stalled_since = None
+        except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
+            if stalled_since is None:
+                stalled_since = time.monotonic()
+            elif time.monotonic() - stalled_since > 1.0 * SCALE:
+                break
+            time.sleep(0.01)
+    if sent >= limit:
+        fail('the relay over %s took 96 MiB for a reader that never reads' % what)
+    print('pressure over %s: the writer stalled after %.1f MiB (kernel buffers of both sockets and the relay\'s '
+          'bounded one)' % (what, sent / 1048576))
+
+
+def tls_case(port):
+    """The relay over wss://."""
+    with tempfile.TemporaryDirectory() as d:
+        cert, key = os.path.join(d, 'cert.pem'), os.path.join(d, 'key.pem')
+        subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
+                        '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1',
+                        '-addext', 'subjectAltName=IP:127.0.0.1'], check=True, capture_output=True)
+        tls = ssl.create_default_context(cafile=cert)
+        q = server(port, '--cert', cert, '--pkey', key)
+        try:
+            a, b, _, _ = pair(port, tls=tls)
+            for src, dst, data in ((a, b, os.urandom(1200)), (b, a, os.urandom(65536)), (a, b, os.urandom(40000))):
+                src.send(2, data)
+                opcode, got = dst.recv()
+                if opcode != 2 or got != data:
+                    fail('a message did not cross wss:// unchanged (%r, %d bytes)' % (opcode, len(got or b'')))
+            print('tls: messages of several records cross both ways')
+            # Hellos that were on their way at the hand-over.
+            session, token = hexid(), hexid()
+            c = Ws(port, tls=tls, with_request=hello_frame(session, token))
+            c.expect_text('wait')
+            e = Ws(port, tls=tls, after_request=hello_frame(session, token) + frame(2, b'early data'))
+            c.expect_text('go')
+            e.expect_text('go')
+            if c.recv() != (2, b'early data'):
+                fail('the message sent with the hello over wss:// did not arrive')
+            print('tls: a hello in the request\'s write and one in the record after it both arrived, '
+                  'and the message behind it')
+            w, r, _, _ = pair(port, tls=tls)
+            stall(w, 'wss://')
+            got = stats(port, tls)
+            if got.get('relay-sessions-total') != 3:
+                fail('the relay over wss:// did not count its sessions: %s' % got)
+        finally:
+            stop(q)
 
 
 def main():
@@ -221,25 +307,10 @@ def main():
 
         # pressure
         w, r, _, _ = pair(port)
-        w.s.setblocking(False)
-        frame = bytes([0x82, 0x80 | 126]) + struct.pack('!H', 60000) + b'\0\0\0\0' + bytes(60000)
-        sent, stalled_since = 0, None
-        limit = 96 * 1024 * 1024
-        while sent < limit:
-            try:
-                sent += w.s.send(frame[sent % len(frame):] if sent % len(frame) else frame)
-                stalled_since = None
-            except BlockingIOError:
-                if stalled_since is None:
-                    stalled_since = time.monotonic()
-                elif time.monotonic() - stalled_since > 1.0 * SCALE:
-                    break
-                time.sleep(0.01)
-        if sent >= limit:
-            fail('the relay took 96 MiB for a reader that never reads')
-        print('pressure: the writer stalled after %.1f MiB (kernel buffers of both sockets and the relay\'s '
-              'bounded one)' % (sent / 1048576))
-        w.s.setblocking(True)
+
+        stall(w, 'ws://')
+
+        tls_case(port + 2)
 
         # idle: a server whose sessions idle out after 1 s
         q = server(port + 1, '--relay-idle-timeout', '1')

@@ -59,6 +59,7 @@ struct _NavShareRelayChannel
   SoupSession *session;
   SoupWebsocketConnection *ws;
   GCancellable *cancellable;
+  GTlsDatabase *tls_database;   /* wss:// with --ca-file */
   gchar *hello;
   gchar *close_reason;
 };
@@ -249,10 +250,21 @@ nav_share_relay_channel_start_relay (NavShareRelayChannel *self,
   self->hello = g_strdup_printf ("nav-relay1 %s %s", session, token);
   set_state (self, NAV_CHANNEL_STATE_CONNECTING);
   self->session = soup_session_new ();
+  if (self->tls_database != NULL)
+    soup_session_set_tls_database (self->session, self->tls_database);
   self->cancellable = g_cancellable_new ();
   soup_session_websocket_connect_async (self->session, msg, NULL, NULL, G_PRIORITY_DEFAULT, self->cancellable,
                                         on_ws_connected, g_object_ref (self));
   return TRUE;
+}
+
+/* The authorities a wss:// relay's certificate must chain to, instead of
+ * the system's (a test's, or a private deployment's). */
+void
+nav_share_relay_channel_set_tls_database (NavShareRelayChannel *self,
+                                          GTlsDatabase         *database)
+{
+  g_set_object (&self->tls_database, database);
 }
 
 gboolean
@@ -267,20 +279,21 @@ nav_share_relay_channel_get_close_reason (NavShareRelayChannel *self)
   return self->close_reason;
 }
 
-/* ws://HOST:PORT/… → ws://HOST:PORT/relay; NULL for anything else (the
- * relay takes plain WebSockets only). */
+/* ws://HOST:PORT/… → ws://HOST:PORT/relay, wss://… → wss://…/relay (the
+ * relay is on the signaling port, under the same TLS); NULL for
+ * anything else. */
 gchar *
 nav_share_relay_url_for_signal (const gchar *signal_uri)
 {
   g_autoptr (GUri) uri = NULL;
 
-  if (signal_uri == NULL || !g_str_has_prefix (signal_uri, "ws://"))
+  if (signal_uri == NULL || (!g_str_has_prefix (signal_uri, "ws://") && !g_str_has_prefix (signal_uri, "wss://")))
     return NULL;
   uri = g_uri_parse (signal_uri, G_URI_FLAGS_NONE, NULL);
   if (uri == NULL || g_uri_get_host (uri) == NULL)
     return NULL;
-  return g_uri_join (G_URI_FLAGS_NONE, "ws", NULL, g_uri_get_host (uri), g_uri_get_port (uri), "/relay",
-                     NULL, NULL);
+  return g_uri_join (G_URI_FLAGS_NONE, g_uri_get_scheme (uri), NULL, g_uri_get_host (uri), g_uri_get_port (uri),
+                     "/relay", NULL, NULL);
 }
 
 static gchar *
@@ -490,6 +503,7 @@ nav_share_relay_channel_dispose (GObject *object)
     }
   g_clear_object (&self->session);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->tls_database);
   if (self->recv_destroy != NULL)
     self->recv_destroy (self->recv_data);
   self->recv_func = NULL;

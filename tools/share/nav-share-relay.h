@@ -21,6 +21,8 @@ gboolean              nav_share_relay_channel_start_relay  (NavShareRelayChannel
                                                             const gchar          *session,
                                                             const gchar          *token,
                                                             GError              **error);
+void                  nav_share_relay_channel_set_tls_database (NavShareRelayChannel *self,
+                                                                GTlsDatabase         *database);
 gboolean              nav_share_relay_channel_is_relayed   (NavShareRelayChannel *self);
 const gchar          *nav_share_relay_channel_get_close_reason (NavShareRelayChannel *self);
 
