@@ -156,17 +156,32 @@ on_link_changed (NavGroup    *group,
 static void
 print_stats (Member *m)
 {
-  guint links = 0, created = 0, restarts = 0, refused = 0;
+  guint links = 0, created = 0, restarts = 0, refused = 0, msg_refused = 0, msg_replayed = 0;
   guint64 room = 0, channel = 0, relay = 0, duplicates = 0;
   g_autofree gchar *session = NULL;
 
   g_object_get (m->group, "links-open", &links, "links-created", &created,
-                "session-id", &session, "ice-restarts", &restarts, "links-refused", &refused, NULL);
+                "session-id", &session, "ice-restarts", &restarts, "links-refused", &refused,
+                "messages-refused", &msg_refused, "messages-replayed", &msg_replayed, NULL);
   nav_group_get_path_counts (m->group, &room, &channel, &relay, &duplicates);
   g_print ("member=%d event=stats links=%u created=%u session=%s room=%llu channel=%llu "
-           "relay=%llu duplicates=%llu restarts=%u links-refused=%u\n", m->index, links, created,
+           "relay=%llu duplicates=%llu restarts=%u links-refused=%u messages-refused=%u "
+           "messages-replayed=%u\n", m->index, links, created,
            session, (unsigned long long) room, (unsigned long long) channel,
-           (unsigned long long) relay, (unsigned long long) duplicates, restarts, refused);
+           (unsigned long long) relay, (unsigned long long) duplicates, restarts, refused,
+           msg_refused, msg_replayed);
+}
+
+/* NavGroup:messages-refused and :messages-replayed. */
+static void
+on_message_counter (NavGroup   *group,
+                    GParamSpec *pspec,
+                    Member     *m)
+{
+  guint count = 0;
+
+  g_object_get (group, pspec->name, &count, NULL);
+  g_print ("member=%d event=%s count=%u\n", m->index, pspec->name, count);
 }
 
 static void
@@ -317,6 +332,8 @@ run_member (const gchar *signal_uri,
   g_signal_connect (nav_group_get_election (m.group), "hub-changed", G_CALLBACK (on_hub_changed), &m);
   g_signal_connect (nav_group_get_election (m.group), "refused", G_CALLBACK (on_refused), &m);
   g_signal_connect (m.group, "message", G_CALLBACK (on_message), &m);
+  g_signal_connect (m.group, "notify::messages-refused", G_CALLBACK (on_message_counter), &m);
+  g_signal_connect (m.group, "notify::messages-replayed", G_CALLBACK (on_message_counter), &m);
   g_signal_connect (m.group, "link-changed", G_CALLBACK (on_link_changed), &m);
   g_signal_connect (m.capability, "changed", G_CALLBACK (on_capability_changed), &m);
   /* Claims before the first record goes out. */
