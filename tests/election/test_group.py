@@ -43,6 +43,13 @@ Cases (argv[1]):
   link-forgery  a client of the room offers links in members' names
            (unsigned, signed with its own key, garbage): refused and counted
            (links-refused), no peer connection made.
+  message-forgery  a malicious hub (this process: a Nav.Election over the
+           room with a big claim, elected by the members) alters a
+           spoke's message as it relays it, forges messages in the
+           spoke's name and replays the genuine one: every other member
+           refuses the altered and forged ones (messages-refused), counts
+           the replay (messages-replayed) and delivers the genuine message
+           exactly once.
 """
 import os
 import re
@@ -350,6 +357,109 @@ def case_link_forgery():
         g.close()
 
 
+class MaliciousHub(Attacker):
+    """A member of the group through the room only, with a claim that
+    wins the election: the members make it their hub and send it their
+    messages to relay.  It runs a real Nav.Election (its records are
+    valid); what it does with the messages is the test's."""
+
+    def __init__(self, uri):
+        self.messages = []
+        super().__init__(uri)
+        self.identity = Nav.DeviceIdentity.new_ephemeral()
+        claims = Nav.CapabilityClaims()
+        claims.cpu_count = 64
+        claims.memory_mb = 262144
+        claims.battery_percent = Nav.BATTERY_NONE
+        claims.charging = True
+        claims.desktop = True
+        claims.network_type = Nav.NetworkType.ETHERNET
+        self.election = Nav.Election.new(self.identity)
+        self.election.set_claims(claims)
+        self.election.connect("send", lambda e, rec: self.client.send_candidate(
+            ROOM, None, "nav-election/1 " + GLib.base64_encode(bytes(rec.get_data()))))
+        self.election.start(GLib.get_monotonic_time())
+
+    def _on_candidate(self, client, room, sender, text):
+        if text.startswith("nav-election/1 ") and hasattr(self, "election"):
+            raw = GLib.base64_decode(text.split(" ", 1)[1])
+            self.election.receive(sender, GLib.Bytes.new(raw), GLib.get_monotonic_time())
+        elif text.startswith("nav-group/1 "):
+            self.messages.append((sender, text))
+
+    def _iterate_until(self, cond, limit=WAIT_LIMIT_S):
+        ctx = GLib.MainContext.default()
+        deadline = time.monotonic() + limit
+        while not cond():
+            assert time.monotonic() < deadline
+            ctx.iteration(False)
+            if hasattr(self, "election"):
+                self.election.tick(GLib.get_monotonic_time())
+            time.sleep(0.002)
+
+    def relay(self, text):
+        self.client.send_candidate(ROOM, None, text)
+        self.pump(0.05)
+
+
+def case_message_forgery():
+    g = Group(3)
+    try:
+        g.wait_agreement(0)
+        hub = MaliciousHub(g.uri)
+        me = hub.identity.props.device_id
+        hub._iterate_until(lambda: all((g.view(i) or ("",))[0] == me for i in range(3)))
+        # A spoke's message, sent to its hub (us) to relay.
+        g.members[2].write("send genuine-0")
+        hub._iterate_until(lambda: hub.messages)
+        sender, text = hub.messages[0]
+        prefix, origin, session, seq, payload, key, sig = text.split(" ")
+        assert origin == g.ids[2] and GLib.base64_decode(payload) == b"genuine-0", text
+        other = Nav.DeviceIdentity.new_ephemeral()
+        other_key = GLib.base64_encode(bytes(other.get_public_key().get_data()))
+
+        def signed(ident, data, seq=seq):
+            head = "nav-group-message/1 %s %s %s %s " % (ROOM, session, origin, seq)
+            return GLib.base64_encode(bytes(ident.sign(GLib.Bytes.new(head.encode() + data)).get_data()))
+
+        def b64(data):
+            return GLib.base64_encode(data)
+
+        before = {i: stats(g.members[i]) for i in (0, 1)}
+        # Altered as relayed: another payload under the spoke's signature.
+        hub.relay(" ".join((prefix, origin, session, seq, b64(b"altered-0"), key, sig)))
+        # Forged in the spoke's name: signed by another key, given as the
+        # spoke's; given as its own (not the key the spoke's id is of);
+        # unsigned (the format before signatures); the spoke's signature
+        # moved to another sequence number.
+        forged_seq = str(int(seq) + 1)
+        hub.relay(" ".join((prefix, origin, session, forged_seq, b64(b"forged-0"), key,
+                            signed(other, b"forged-0", forged_seq))))
+        hub.relay(" ".join((prefix, origin, session, forged_seq, b64(b"forged-1"), other_key,
+                            signed(other, b"forged-1", forged_seq))))
+        hub.relay("nav-group/1 %s %s %s" % (origin, forged_seq, b64(b"forged-2")))
+        hub.relay(" ".join((prefix, origin, session, forged_seq, payload, key, sig)))
+        # The genuine message, relayed as it came: delivered; then again: a replay.
+        hub.relay(text)
+        for i in (0, 1):
+            g.members[i].wait_line(r"event=message origin=%s text=genuine-0 " % g.ids[2])
+        hub.relay(text)
+        for i in (0, 1):
+            g.members[i].wait_line(r"event=messages-replayed count=1")
+        hub.pump(0.3)
+        after = {i: stats(g.members[i]) for i in (0, 1)}
+        print("before: %r\nafter: %r" % (before, after))
+        for i in (0, 1):
+            assert after[i]["messages-refused"] - before[i]["messages-refused"] == 5, (i, after[i])
+            assert after[i]["messages-replayed"] - before[i]["messages-replayed"] == 1, (i, after[i])
+            texts = delivered(g, i, 2)
+            assert texts == ["genuine-0"], (i, texts)
+        print("altered, forged (4 ways) and replayed messages refused and counted; "
+              "the genuine one delivered once")
+    finally:
+        g.close()
+
+
 def delivered(g, i, origin, pattern=r"\S+"):
     """The texts member i delivered from member origin, in order."""
     return [m.group(1) for m in
@@ -366,11 +476,12 @@ def stats(member):
         time.sleep(0.01)
     m = member.last(r"event=stats links=(\d+) created=(\d+) session=(\S+) room=(\d+) "
                     r"channel=(\d+) relay=(\d+) duplicates=(\d+) restarts=(\d+) "
-                    r"links-refused=(\d+)")
+                    r"links-refused=(\d+) messages-refused=(\d+) messages-replayed=(\d+)")
     return {"links": int(m.group(1)), "created": int(m.group(2)), "session": m.group(3),
             "room": int(m.group(4)), "channel": int(m.group(5)), "relay": int(m.group(6)),
             "duplicates": int(m.group(7)), "restarts": int(m.group(8)),
-            "links-refused": int(m.group(9))}
+            "links-refused": int(m.group(9)), "messages-refused": int(m.group(10)),
+            "messages-replayed": int(m.group(11))}
 
 
 def wait_links(g, links, limit=WAIT_LIMIT_S):
@@ -678,5 +789,5 @@ if __name__ == "__main__":
     {"agree": case_agree, "battery": case_battery, "attacks": case_attacks,
      "attacks-room": lambda: case_attacks(("--group-room-only",)), "channels": case_channels, "standby": case_standby, "hybrid": case_hybrid, "restart": case_restart,
      "messages": case_messages, "python": case_python, "demo": case_demo,
-     "link-forgery": case_link_forgery}[sys.argv[1]]()
+     "link-forgery": case_link_forgery, "message-forgery": case_message_forgery}[sys.argv[1]]()
     print("ok")
