@@ -61,6 +61,8 @@
 /* Records seen, by signature, to tell a copy on another path (one
  * record) from a replay on the same one. */
 #define SEEN_MAX 1024
+/* The window over which a link's rate is measured. */
+#define MEASURE_WINDOW_US (1000 * 1000)
 /* How long a gap in an origin's sequence holds later messages back. */
 #define GAP_HOLD_US (1000 * 1000)
 /* How long a link the topology no longer wants is kept (views differ
@@ -101,6 +103,8 @@ struct _Link
   gboolean was_open;         /* negotiated and opened once */
   gint64 stalled_since_us;   /* ICE lost (or our network changed): 0 when fine */
   GPtrArray *remote_candidates; /* before the remote description */
+  guint64 window_rx, window_tx; /* bytes of the group's texts, this window */
+  guint32 peak_kbps;         /* the highest rate of a window, either way */
 };
 
 typedef struct
@@ -162,6 +166,7 @@ struct _NavGroup
   GQueue messages_seen_order; /* GBytes, oldest first */
   guint messages_refused;
   guint messages_replayed;
+  gint64 measure_since_us;   /* the current measurement window's start */
 };
 
 enum {
@@ -258,6 +263,7 @@ link_send_full (Link        *link,
       g_debug ("group: send to %s over its channel failed: %s", link->device_id, error->message);
       return FALSE;
     }
+  link->window_tx += strlen (text);
   return TRUE;
 }
 
@@ -484,6 +490,50 @@ on_hub_changed (NavElection *election,
 static void schedule_tick (NavGroup *self, gint64 due);
 static void check_own_addresses (NavGroup *self, gint64 now_us);
 
+/* The bandwidth of each link, as the election checks claims against
+ * it: the highest rate (kbit/s) the group's own traffic reached over
+ * it in a one-second window, either way — what the link demonstrably
+ * carried, measured the same at both ends.  This device's own figure is
+ * the highest of its links'.  No probe traffic is sent: a group that
+ * only exchanges records measures a few tens of kbit/s, and bandwidth
+ * claims count for that much until the application's traffic shows
+ * more. */
+static void
+measure_links (NavGroup *self,
+               gint64    now_us)
+{
+  gint64 elapsed = now_us - self->measure_since_us;
+  GHashTableIter iter;
+  gpointer value;
+  guint32 own = 0;
+
+  if (self->measure_since_us == 0)
+    {
+      self->measure_since_us = now_us;
+      return;
+    }
+  if (elapsed < MEASURE_WINDOW_US)
+    return;
+  g_hash_table_iter_init (&iter, self->links);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Link *link = value;
+      guint64 kbps = MAX (link->window_rx, link->window_tx) * 8 * 1000 / (guint64) elapsed;
+
+      link->window_rx = link->window_tx = 0;
+      if (kbps > link->peak_kbps)
+        {
+          link->peak_kbps = (guint32) MIN (kbps, G_MAXUINT32);
+          nav_election_set_measured_bandwidth (self->election, link->device_id, link->peak_kbps);
+        }
+      own = MAX (own, link->peak_kbps);
+    }
+  self->measure_since_us = now_us;
+  if (own > 0)
+    nav_election_set_measured_bandwidth (self->election,
+                                         nav_device_identity_get_device_id (self->identity), own);
+}
+
 static gboolean
 tick_cb (gpointer data)
 {
@@ -491,6 +541,7 @@ tick_cb (gpointer data)
   gint64 now = g_get_monotonic_time ();
 
   self->tick_id = 0;
+  measure_links (self, now);
   schedule_tick (self, nav_election_tick (self->election, now));
   reconcile_links (self, TRUE);
   check_own_addresses (self, now);
@@ -1115,6 +1166,7 @@ on_link_text (NavDataChannel *channel,
               const gchar    *text,
               Link           *link)
 {
+  link->window_rx += strlen (text);
   handle_text (link->group, link->peer, text, PATH_CHANNEL);
 }
 
@@ -2119,6 +2171,8 @@ nav_group_constructed (GObject *object)
     self->identity = nav_device_identity_new_ephemeral ();
   if (self->election == NULL)
     self->election = nav_election_new (self->identity);
+  /* Bandwidth claims count up to what the links measure. */
+  g_object_set (self->election, "check-bandwidth", TRUE, NULL);
   self->send_id = g_signal_connect (self->election, "send", G_CALLBACK (on_election_send), self);
   self->hub_changed_id = g_signal_connect (self->election, "hub-changed",
                                            G_CALLBACK (on_hub_changed), self);

@@ -50,6 +50,11 @@ Cases (argv[1]):
            refuses the altered and forged ones (messages-refused), counts
            the replay (messages-replayed) and delivers the genuine message
            exactly once.
+  capped-claim  a fourth member, weaker but claiming 10 Gbit/s (and not
+           checking claims itself), would win on its claim: it takes
+           itself for the hub, but every other member counts its claim
+           only up to what it measured on its loopback link to it (plus
+           claim-margin), refuses its hub claims, and keeps member 0.
 """
 import os
 import re
@@ -460,6 +465,52 @@ def case_message_forgery():
         g.close()
 
 
+def case_capped_claim():
+    g = Group(3)
+    try:
+        epoch, _ = g.wait_agreement(0)
+        wait_links(g, {0: 2, 1: 2, 2: 2})
+        best = int(g.members[0].last(r"event=claims score=(\d+)").group(1))
+        root = os.path.join(g.tmp, "power-3")
+        os.makedirs(os.path.join(root, "BAT0"))
+        g.set_battery(3, 60, "Discharging")
+        liar = Member(3, g.uri, root, os.path.join(g.tmp, "control-3"),
+                      extra=("--group-claim-bandwidth=10000000",))
+        g.members.append(liar)
+        g.ids.append(liar.wait_line(r"event=start id=([0-9a-f]{32})").group(1))
+        claimed = int(liar.wait_line(r"event=claims score=(\d+)").group(1))
+        print("member 0 scores %d; the liar, on its claim of 10 Gbit/s, %d" % (best, claimed))
+        assert claimed > best * 10, (claimed, best)
+        # In its own view (claims unchecked) it is the best: it claims the hub.
+        liar.wait_line(r"event=hub hub=%s epoch=\d+ role=hub" % g.ids[3])
+        # The others count its claim up to what they measured: member 0,
+        # the hub, is linked to it and measures the link's traffic.
+        counted = {}
+        for i in range(3):
+            g.members[i].wait_line(r"event=capped-claim member-id=%s claimed=10000000 " % g.ids[3])
+        g.members[0].wait_line(r"event=capped-claim member-id=%s claimed=10000000 counted=[1-9]"
+                               % g.ids[3])
+        time.sleep(1.5)
+        for i in range(3):
+            found = g.members[i].all(r"event=capped-claim member-id=%s claimed=10000000 counted=(\d+)"
+                                     % g.ids[3])
+            counted[i] = int(found[-1].group(1))
+            assert counted[i] < 10000000 // 100, counted
+            # Never followed the liar; member 0 still the hub.
+            assert not g.members[i].all(r"event=hub hub=%s " % g.ids[3]), i
+            assert g.view(i)[0] == g.ids[0], (i, g.view(i))
+            refused = g.members[i].last(r"event=refused reason=(forged-hub|stale-epoch) count=")
+            assert refused, "member %d refused no hub claim of the liar" % i
+        links = stats(liar)["links"]
+        print("views of members 0-2 (hub, epoch, role): %r (epoch %d before the liar)"
+              % ([g.view(i) for i in range(3)], epoch))
+        print("the liar's claim counted as %r kbit/s (measured + 50 %%) by members 0-2; "
+              "the liar has %d links; member 0 stays the hub" % (counted, links))
+        assert links >= 1
+    finally:
+        g.close()
+
+
 def delivered(g, i, origin, pattern=r"\S+"):
     """The texts member i delivered from member origin, in order."""
     return [m.group(1) for m in
@@ -789,5 +840,6 @@ if __name__ == "__main__":
     {"agree": case_agree, "battery": case_battery, "attacks": case_attacks,
      "attacks-room": lambda: case_attacks(("--group-room-only",)), "channels": case_channels, "standby": case_standby, "hybrid": case_hybrid, "restart": case_restart,
      "messages": case_messages, "python": case_python, "demo": case_demo,
-     "link-forgery": case_link_forgery, "message-forgery": case_message_forgery}[sys.argv[1]]()
+     "link-forgery": case_link_forgery, "message-forgery": case_message_forgery,
+     "capped-claim": case_capped_claim}[sys.argv[1]]()
     print("ok")
