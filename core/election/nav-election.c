@@ -1025,6 +1025,17 @@ uint_field (NavElectionPrivate *priv,
 }
 
 static void
+rescore_all (NavElection *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, PRIV (self)->members);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    ((Member *) value)->score = member_score (self, value);
+}
+
+static void
 nav_election_set_property (GObject      *object,
                            guint         prop_id,
                            const GValue *value,
@@ -1036,6 +1047,8 @@ nav_election_set_property (GObject      *object,
   if (field != NULL)
     {
       *field = g_value_get_uint (value);
+      if (prop_id == PROP_CLAIM_MARGIN)
+        rescore_all (NAV_ELECTION (object));
       return;
     }
   switch (prop_id)
@@ -1051,6 +1064,7 @@ nav_election_set_property (GObject      *object,
       break;
     case PROP_CHECK_BANDWIDTH:
       priv->check_bandwidth = g_value_get_boolean (value);
+      rescore_all (NAV_ELECTION (object));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
