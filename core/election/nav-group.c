@@ -27,7 +27,15 @@
  * to the next hub, and receivers drop what they already delivered
  * (per-origin sequence numbers), so that a message is neither lost nor
  * duplicated when the hub changes.  In a mesh, members send to each
- * other directly.
+ * other directly.  Each message is signed once by its sender's device
+ * key (over the room, the sender's session id, its device id, its
+ * sequence number and the payload) and verified by every receiver, so a
+ * hub relays messages but cannot forge or alter them: refusals are
+ * counted in [property@Nav.Group:messages-refused], replays in
+ * [property@Nav.Group:messages-replayed].
+ *
+ * The group measures what its links carry and checks the members'
+ * bandwidth claims against it ([property@Nav.Election:check-bandwidth]).
  *
  * Once two members are linked — a [class@Nav.PeerConnection] between
  * them, negotiated through addressed messages of the room, with a
