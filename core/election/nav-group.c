@@ -987,6 +987,20 @@ handle_record (NavGroup    *self,
              length >= 48 ? GUINT64_FROM_BE (*(guint64 *) (decoded + 40)) : 0,
              signature != NULL && g_hash_table_contains (self->seen, signature),
              nav_record_refusal_to_string (refusal));
+  if (!accepted && signature != NULL && path < PATH_RELAY &&
+      (refusal == NAV_RECORD_REFUSAL_FORGED_HUB || refusal == NAV_RECORD_REFUSAL_STALE_EPOCH))
+    {
+      /* A hub claim the election refuses is still its signer's (the
+       * signature, the sender's binding, the sequence and the claims
+       * were checked first), and the signer a member of the view: where
+       * it is in the room is how to link to it, and to measure what it
+       * claims (a member that claims the hub on a bandwidth no one else
+       * believes sends nothing else). */
+      g_autoptr (GBytes) key = g_bytes_new (decoded + 8, NAV_DEVICE_PUBLIC_KEY_SIZE);
+      gchar *id = nav_device_id_from_public_key (key);
+
+      g_hash_table_insert (self->peer_ids, id, g_strdup (from));
+    }
   if (accepted && signature != NULL)
     {
       g_autoptr (GBytes) key = g_bytes_new (decoded + 8, NAV_DEVICE_PUBLIC_KEY_SIZE);

@@ -483,8 +483,9 @@ def case_capped_claim():
         assert claimed > best * 10, (claimed, best)
         # In its own view (claims unchecked) it is the best: it claims the hub.
         liar.wait_line(r"event=hub hub=%s epoch=\d+ role=hub" % g.ids[3])
-        # The others count its claim up to what they measured: member 0,
-        # the hub, is linked to it and measures the link's traffic.
+        # The others count its claim up to what they measured (0 before
+        # a link to it opens); member 0, the hub, links to every member
+        # and measures the traffic of its link to the liar.
         counted = {}
         for i in range(3):
             g.members[i].wait_line(r"event=capped-claim member-id=%s claimed=10000000 " % g.ids[3])
