@@ -813,6 +813,24 @@ def case_python():
         print("GI member was hub; it left, member 0 agreed on within %.0f ms"
               % ((time.monotonic() - start) * 1000))
         assert after > epoch
+
+        # The same device again, in a new group (a new session): its
+        # message sequence starts above the old session's, so the members
+        # deliver its messages (they remember the old session's).
+        group2 = Nav.Group(identity=identity, topology=Nav.GroupTopology.STAR)
+        group2.set_claims(claims)
+        election2 = group2.get_election()
+        group2.connect("message", lambda grp, origin, data: got.append((origin, bytes(data.get_data()))))
+        joined2 = []
+        group2.join_async(g.uri, ROOM, None, lambda grp, r: joined2.append(grp.join_finish(r)))
+        spin(lambda: joined2 and election2.get_member_count() == 4 and
+             election2.get_role() == Nav.ElectionRole.HUB)
+        spin(lambda: all((g.view(i) or ("",))[0] == me for i in range(3)))
+        assert group2.props.session_id != group.props.session_id
+        assert group2.send(GLib.Bytes.new(b"new-session"))
+        for i in range(3):
+            g.members[i].wait_line(r"event=message origin=%s text=new-session " % me)
+        group2.leave()
     finally:
         g.close()
 
