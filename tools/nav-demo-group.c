@@ -28,6 +28,7 @@ static gint opt_hysteresis = -1;
 static gint opt_heartbeat = -1;
 static gint opt_lease = -1;
 static gchar *opt_control = NULL;
+static gint64 opt_claim_bandwidth = -1;
 
 static const GOptionEntry group_entries[] = {
   { "group", 0, 0, G_OPTION_ARG_INT, &opt_group,
@@ -59,6 +60,9 @@ static const GOptionEntry group_entries[] = {
     N_("With --group-member: no data channels, everything through the signaling room"), NULL },
   { "group-no-standby", 0, 0, G_OPTION_ARG_NONE, &opt_no_standby,
     N_("With --group-member: spokes keep no warm link to the runner-up"), NULL },
+  { "group-claim-bandwidth", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &opt_claim_bandwidth,
+    N_("With --group-member: claim this bandwidth whatever was measured, and count claims "
+       "unchecked (a lying member, for tests)"), N_("KBPS") },
   { "group-core", 0, 0, G_OPTION_ARG_INT, &opt_core,
     N_("With --group-member and the hybrid topology: members in the mesh (default 3)"), N_("K") },
   { NULL }
@@ -156,17 +160,44 @@ on_link_changed (NavGroup    *group,
 static void
 print_stats (Member *m)
 {
-  guint links = 0, created = 0, restarts = 0, refused = 0;
+  guint links = 0, created = 0, restarts = 0, refused = 0, msg_refused = 0, msg_replayed = 0;
   guint64 room = 0, channel = 0, relay = 0, duplicates = 0;
   g_autofree gchar *session = NULL;
 
   g_object_get (m->group, "links-open", &links, "links-created", &created,
-                "session-id", &session, "ice-restarts", &restarts, "links-refused", &refused, NULL);
+                "session-id", &session, "ice-restarts", &restarts, "links-refused", &refused,
+                "messages-refused", &msg_refused, "messages-replayed", &msg_replayed, NULL);
   nav_group_get_path_counts (m->group, &room, &channel, &relay, &duplicates);
   g_print ("member=%d event=stats links=%u created=%u session=%s room=%llu channel=%llu "
-           "relay=%llu duplicates=%llu restarts=%u links-refused=%u\n", m->index, links, created,
+           "relay=%llu duplicates=%llu restarts=%u links-refused=%u messages-refused=%u "
+           "messages-replayed=%u\n", m->index, links, created,
            session, (unsigned long long) room, (unsigned long long) channel,
-           (unsigned long long) relay, (unsigned long long) duplicates, restarts, refused);
+           (unsigned long long) relay, (unsigned long long) duplicates, restarts, refused,
+           msg_refused, msg_replayed);
+}
+
+/* NavGroup:messages-refused and :messages-replayed. */
+static void
+on_message_counter (NavGroup   *group,
+                    GParamSpec *pspec,
+                    Member     *m)
+{
+  guint count = 0;
+
+  g_object_get (group, pspec->name, &count, NULL);
+  g_print ("member=%d event=%s count=%u\n", m->index, pspec->name, count);
+}
+
+static void
+on_claim_capped (NavElection *election,
+                 const gchar *device_id,
+                 guint        claimed_kbps,
+                 guint        counted_kbps,
+                 Member      *m)
+{
+  g_print ("member=%d event=capped-claim member-id=%s claimed=%u counted=%u count=%"
+           G_GUINT64_FORMAT "\n", m->index, device_id, claimed_kbps, counted_kbps,
+           nav_election_get_capped_claims (election));
 }
 
 static void
@@ -175,6 +206,8 @@ update_claims (Member *m)
   g_autoptr (NavCapabilityClaims) claims = NULL;
 
   g_object_get (m->capability, "claims", &claims, NULL);
+  if (opt_claim_bandwidth >= 0)
+    claims->bandwidth_kbps = (guint32) MIN (opt_claim_bandwidth, G_MAXUINT32);
   nav_group_set_claims (m->group, claims);
   g_print ("member=%d event=claims score=%u cpus=%u battery=%u charging=%d\n", m->index,
            nav_capability_claims_default_score (claims),
@@ -307,6 +340,8 @@ run_member (const gchar *signal_uri,
                           "core-size", (guint) (opt_core >= 2 ? opt_core : 3), NULL);
   if (opt_hysteresis >= 0)
     g_object_set (nav_group_get_election (m.group), "hysteresis", (guint) opt_hysteresis, NULL);
+  if (opt_claim_bandwidth >= 0)
+    g_object_set (nav_group_get_election (m.group), "check-bandwidth", FALSE, NULL);
   if (opt_heartbeat > 0)
     g_object_set (nav_group_get_election (m.group), "heartbeat-interval", (guint) opt_heartbeat, NULL);
   if (opt_lease > 0)
@@ -316,7 +351,10 @@ run_member (const gchar *signal_uri,
            nav_device_identity_get_device_id (identity), (int) getpid ());
   g_signal_connect (nav_group_get_election (m.group), "hub-changed", G_CALLBACK (on_hub_changed), &m);
   g_signal_connect (nav_group_get_election (m.group), "refused", G_CALLBACK (on_refused), &m);
+  g_signal_connect (nav_group_get_election (m.group), "claim-capped", G_CALLBACK (on_claim_capped), &m);
   g_signal_connect (m.group, "message", G_CALLBACK (on_message), &m);
+  g_signal_connect (m.group, "notify::messages-refused", G_CALLBACK (on_message_counter), &m);
+  g_signal_connect (m.group, "notify::messages-replayed", G_CALLBACK (on_message_counter), &m);
   g_signal_connect (m.group, "link-changed", G_CALLBACK (on_link_changed), &m);
   g_signal_connect (m.capability, "changed", G_CALLBACK (on_capability_changed), &m);
   /* Claims before the first record goes out. */

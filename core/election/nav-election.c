@@ -61,6 +61,8 @@ typedef struct
   guint64 last_sequence;
   gint64 last_seen_us;
   gboolean self;
+  gboolean capped;           /* its bandwidth claim counts less than claimed */
+  guint32 counted_kbps;      /* then: how much it counts */
 } Member;
 
 typedef struct
@@ -83,6 +85,7 @@ typedef struct
   gboolean epoch_hub_known;
   guint64 max_epoch;
   gint64 hub_renewed_us;
+  gint64 counter_claim_us;   /* the last claim against a competing hub */
   gint64 started_us;
   gint64 next_send_us;
   gint64 last_now_us;
@@ -95,6 +98,10 @@ typedef struct
   guint battery_threshold;
   guint hysteresis;
   guint freshness_window_ms;
+  guint claim_margin;
+  gboolean check_bandwidth;
+  GHashTable *measured;      /* device id → kbit/s measured (GUINT_TO_POINTER) */
+  guint64 capped_claims;
 
   guint64 refusals[NAV_RECORD_REFUSAL_LAST];
 } NavElectionPrivate;
@@ -108,6 +115,8 @@ enum {
   PROP_BATTERY_THRESHOLD,
   PROP_HYSTERESIS,
   PROP_FRESHNESS_WINDOW,
+  PROP_CLAIM_MARGIN,
+  PROP_CHECK_BANDWIDTH,
   PROP_ROLE,
   PROP_EPOCH,
   N_PROPS
@@ -117,6 +126,7 @@ enum {
   SIGNAL_SEND,
   SIGNAL_HUB_CHANGED,
   SIGNAL_REFUSED,
+  SIGNAL_CLAIM_CAPPED,
   N_SIGNALS
 };
 
@@ -141,6 +151,44 @@ default_score (NavElection               *self,
                const NavCapabilityClaims *claims)
 {
   return nav_capability_claims_default_score (claims);
+}
+
+/* The member's score from its claims, its bandwidth claim counted only
+ * up to what this device measured on its link to it plus claim-margin
+ * (with check-bandwidth; unmeasured counts as 0): a claim nobody here
+ * can check does not buy the hub.  This device's own claim goes through
+ * the same rule, with what it measured on its own links, so that its
+ * view of itself stays close to the others' view of it. */
+static guint
+member_score (NavElection *self,
+              Member      *m)
+{
+  NavElectionPrivate *priv = PRIV (self);
+  NavCapabilityClaims claims = m->claims;
+  guint64 measured, cap;
+
+  if (!priv->check_bandwidth)
+    return NAV_ELECTION_GET_CLASS (self)->score (self, &claims);
+  measured = GPOINTER_TO_UINT (g_hash_table_lookup (priv->measured, m->device_id));
+  cap = measured * (100 + priv->claim_margin) / 100;
+  if (claims.bandwidth_kbps > cap)
+    {
+      if (!m->capped || m->counted_kbps != cap)
+        {
+          priv->capped_claims++;
+          g_debug ("election: member %s claims %u kbit/s, measured %" G_GUINT64_FORMAT
+                   ": counted as %" G_GUINT64_FORMAT, m->device_id, claims.bandwidth_kbps,
+                   measured, cap);
+          g_signal_emit (self, signals[SIGNAL_CLAIM_CAPPED], 0, m->device_id,
+                         claims.bandwidth_kbps, (guint) cap);
+        }
+      m->capped = TRUE;
+      m->counted_kbps = (guint32) cap;
+      claims.bandwidth_kbps = (guint32) cap;
+    }
+  else
+    m->capped = FALSE;
+  return NAV_ELECTION_GET_CLASS (self)->score (self, &claims);
 }
 
 /* > 0 when a ranks above b: higher score, then lower public key. */
@@ -433,7 +481,7 @@ nav_election_receive (NavElection      *self,
                device_id, record->kind, record->sequence, record->epoch, sender != NULL ? sender : "-");
     }
   m->claims = record->claims;
-  m->score = NAV_ELECTION_GET_CLASS (self)->score (self, &m->claims);
+  m->score = member_score (self, m);
   m->last_sequence = record->sequence;
   m->last_seen_us = now_us;
 
@@ -504,11 +552,20 @@ nav_election_receive (NavElection      *self,
   /* A competing hub this one outranks (a healed partition, or a claim
    * made before our records arrived): claim a higher epoch, so that the
    * group converges on the better of the two. */
+  /* At most once a heartbeat interval: a member that never yields (one
+   * whose claims only it believes, such as a bandwidth no one here
+   * measured) would otherwise raise the epoch as fast as records
+   * travel; a competing honest hub yields to the first one. */
   if (priv->hub == priv->me && priv->me != NULL && record->epoch >= priv->epoch &&
       record->epoch - priv->epoch < 1024 && rank_compare (priv->me, m) > 0)
     {
-      set_hub (self, priv->me, MAX (record->epoch, priv->max_epoch) + 1, now_us);
-      emit_record (self, NAV_RECORD_KIND_HUB);
+      if (priv->counter_claim_us == 0 ||
+          now_us - priv->counter_claim_us >= (gint64) priv->heartbeat_interval_ms * 1000)
+        {
+          priv->counter_claim_us = now_us;
+          set_hub (self, priv->me, MAX (record->epoch, priv->max_epoch) + 1, now_us);
+          emit_record (self, NAV_RECORD_KIND_HUB);
+        }
     }
   else if (priv->hub == priv->me && priv->me != NULL && record->epoch == priv->epoch &&
            m == top)
@@ -619,7 +676,7 @@ nav_election_set_claims (NavElection               *self,
   if (priv->me != NULL)
     {
       priv->me->claims = *claims;
-      priv->me->score = NAV_ELECTION_GET_CLASS (self)->score (self, claims);
+      priv->me->score = member_score (self, priv->me);
       /* The caller's clock, as last seen (tests run on a virtual one). */
       decide (self, priv->last_now_us);
     }
@@ -652,8 +709,8 @@ nav_election_start (NavElection *self,
   memcpy (m->key, priv->key, NAV_DEVICE_PUBLIC_KEY_SIZE);
   m->device_id = g_strdup (nav_device_identity_get_device_id (priv->identity));
   m->claims = priv->claims;
-  m->score = NAV_ELECTION_GET_CLASS (self)->score (self, &m->claims);
   m->self = TRUE;
+  m->score = member_score (self, m);
   g_hash_table_insert (priv->members, m->device_id, m);
   priv->me = m;
   priv->started = TRUE;
@@ -863,6 +920,61 @@ nav_election_lookup_member_key (NavElection *self,
 }
 
 /**
+ * nav_election_set_measured_bandwidth:
+ * @self: an election
+ * @device_id: a member's device id (this device's own for its own claim)
+ * @kbps: the bandwidth this device measured on its link to that member,
+ *   kbit/s
+ *
+ * With [property@Nav.Election:check-bandwidth], that member's bandwidth
+ * claim counts in its score up to @kbps plus
+ * [property@Nav.Election:claim-margin].  The measurement is kept while
+ * the member comes and goes.
+ *
+ * Since: 1.0
+ */
+void
+nav_election_set_measured_bandwidth (NavElection *self,
+                                     const gchar *device_id,
+                                     guint32      kbps)
+{
+  NavElectionPrivate *priv;
+  Member *m;
+
+  g_return_if_fail (NAV_IS_ELECTION (self));
+  g_return_if_fail (device_id != NULL);
+  priv = PRIV (self);
+
+  if (GPOINTER_TO_UINT (g_hash_table_lookup (priv->measured, device_id)) == kbps &&
+      g_hash_table_contains (priv->measured, device_id))
+    return;
+  if (g_hash_table_size (priv->measured) >= GONE_MAX &&
+      !g_hash_table_contains (priv->measured, device_id))
+    g_hash_table_remove_all (priv->measured);
+  g_hash_table_replace (priv->measured, g_strdup (device_id), GUINT_TO_POINTER (kbps));
+  m = g_hash_table_lookup (priv->members, device_id);
+  if (m != NULL)
+    m->score = member_score (self, m);
+}
+
+/**
+ * nav_election_get_capped_claims:
+ * @self: an election
+ *
+ * Returns: how many times a member's bandwidth claim was capped: started
+ *   counting for less than claimed, or its cap moved with a new
+ *   measurement ([signal@Nav.Election::claim-capped])
+ *
+ * Since: 1.0
+ */
+guint64
+nav_election_get_capped_claims (NavElection *self)
+{
+  g_return_val_if_fail (NAV_IS_ELECTION (self), 0);
+  return PRIV (self)->capped_claims;
+}
+
+/**
  * nav_election_get_refusals:
  * @self: an election
  * @reason: a refusal reason
@@ -907,8 +1019,20 @@ uint_field (NavElectionPrivate *priv,
     case PROP_BATTERY_THRESHOLD: return &priv->battery_threshold;
     case PROP_HYSTERESIS: return &priv->hysteresis;
     case PROP_FRESHNESS_WINDOW: return &priv->freshness_window_ms;
+    case PROP_CLAIM_MARGIN: return &priv->claim_margin;
     default: return NULL;
     }
+}
+
+static void
+rescore_all (NavElection *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, PRIV (self)->members);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    ((Member *) value)->score = member_score (self, value);
 }
 
 static void
@@ -923,6 +1047,8 @@ nav_election_set_property (GObject      *object,
   if (field != NULL)
     {
       *field = g_value_get_uint (value);
+      if (prop_id == PROP_CLAIM_MARGIN)
+        rescore_all (NAV_ELECTION (object));
       return;
     }
   switch (prop_id)
@@ -935,6 +1061,10 @@ nav_election_set_property (GObject      *object,
         key = nav_device_identity_get_public_key (priv->identity);
         memcpy (priv->key, g_bytes_get_data (key, NULL), NAV_DEVICE_PUBLIC_KEY_SIZE);
       }
+      break;
+    case PROP_CHECK_BANDWIDTH:
+      priv->check_bandwidth = g_value_get_boolean (value);
+      rescore_all (NAV_ELECTION (object));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -966,6 +1096,9 @@ nav_election_get_property (GObject    *object,
     case PROP_EPOCH:
       g_value_set_uint64 (value, priv->epoch);
       break;
+    case PROP_CHECK_BANDWIDTH:
+      g_value_set_boolean (value, priv->check_bandwidth);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -979,6 +1112,7 @@ nav_election_finalize (GObject *object)
   g_hash_table_unref (priv->members);
   g_hash_table_unref (priv->senders);
   g_hash_table_unref (priv->gone);
+  g_hash_table_unref (priv->measured);
   g_clear_object (&priv->identity);
   G_OBJECT_CLASS (nav_election_parent_class)->finalize (object);
 }
@@ -1072,6 +1206,34 @@ nav_election_class_init (NavElectionClass *klass)
     g_param_spec_uint ("freshness-window", NULL, NULL, 1, G_MAXUINT, 30000, rw);
 
   /**
+   * NavElection:claim-margin:
+   *
+   * With [property@Nav.Election:check-bandwidth], how much more than
+   * this device measured on its link to a member that member's
+   * bandwidth claim may count for, in percent of the measurement
+   * (default 50: up to 1.5 times the measurement).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_CLAIM_MARGIN] =
+    g_param_spec_uint ("claim-margin", NULL, NULL, 0, 100000, 50, rw);
+
+  /**
+   * NavElection:check-bandwidth:
+   *
+   * Whether a member's claimed bandwidth counts in its score only up to
+   * what this device measured on its link to it
+   * ([method@Nav.Election.set_measured_bandwidth]) plus
+   * [property@Nav.Election:claim-margin]; a member not measured counts
+   * for no bandwidth.  [class@Nav.Group] turns it on and measures its
+   * links; a bare election counts claims as they are.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_CHECK_BANDWIDTH] =
+    g_param_spec_boolean ("check-bandwidth", NULL, NULL, FALSE, rw);
+
+  /**
    * NavElection:role:
    *
    * This device's role.
@@ -1133,6 +1295,24 @@ nav_election_class_init (NavElectionClass *klass)
   signals[SIGNAL_REFUSED] =
     g_signal_new ("refused", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, NAV_TYPE_RECORD_REFUSAL);
+
+  /**
+   * NavElection::claim-capped:
+   * @self: the election
+   * @device_id: the member
+   * @claimed_kbps: the bandwidth it claims, kbit/s
+   * @counted_kbps: what its score counts: the measurement plus the margin
+   *
+   * Emitted (after it is counted, [method@Nav.Election.get_capped_claims])
+   * when a member's bandwidth claim starts counting for less than
+   * claimed (with [property@Nav.Election:check-bandwidth]), and when
+   * what it counts for changes (a new measurement).
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_CLAIM_CAPPED] =
+    g_signal_new ("claim-capped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_UINT, G_TYPE_UINT);
 }
 
 static void
@@ -1143,6 +1323,7 @@ nav_election_init (NavElection *self)
   priv->members = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, member_free);
   priv->senders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   priv->gone = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  priv->measured = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   /* Sequence numbers survive restarts: they start from the wall clock. */
   priv->sequence = (guint64) g_get_real_time ();
 }

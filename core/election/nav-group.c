@@ -27,7 +27,15 @@
  * to the next hub, and receivers drop what they already delivered
  * (per-origin sequence numbers), so that a message is neither lost nor
  * duplicated when the hub changes.  In a mesh, members send to each
- * other directly.
+ * other directly.  Each message is signed once by its sender's device
+ * key (over the room, the sender's session id, its device id, its
+ * sequence number and the payload) and verified by every receiver, so a
+ * hub relays messages but cannot forge or alter them: refusals are
+ * counted in [property@Nav.Group:messages-refused], replays in
+ * [property@Nav.Group:messages-replayed].
+ *
+ * The group measures what its links carry and checks the members'
+ * bandwidth claims against it ([property@Nav.Election:check-bandwidth]).
  *
  * Once two members are linked — a [class@Nav.PeerConnection] between
  * them, negotiated through addressed messages of the room, with a
@@ -61,6 +69,8 @@
 /* Records seen, by signature, to tell a copy on another path (one
  * record) from a replay on the same one. */
 #define SEEN_MAX 1024
+/* The window over which a link's rate is measured. */
+#define MEASURE_WINDOW_US (1000 * 1000)
 /* How long a gap in an origin's sequence holds later messages back. */
 #define GAP_HOLD_US (1000 * 1000)
 /* How long a link the topology no longer wants is kept (views differ
@@ -101,10 +111,13 @@ struct _Link
   gboolean was_open;         /* negotiated and opened once */
   gint64 stalled_since_us;   /* ICE lost (or our network changed): 0 when fine */
   GPtrArray *remote_candidates; /* before the remote description */
+  guint64 window_rx, window_tx; /* bytes of the group's texts, this window */
+  guint32 peak_kbps;         /* the highest rate of a window, either way */
 };
 
 typedef struct
 {
+  gchar *session;            /* the origin's session id the order is of */
   guint64 last;              /* 0: nothing delivered yet */
   GTree *held;               /* sequence → GBytes, after a gap */
   GHashTable *done;          /* sequences above last delivered out of order */
@@ -115,7 +128,7 @@ typedef struct
 typedef struct
 {
   guint64 sequence;
-  GBytes *data;
+  gchar *text;               /* the signed message, as sent (and sent again) */
 } Pending;
 
 struct _NavGroup
@@ -157,6 +170,11 @@ struct _NavGroup
   gboolean reconnect_pending; /* a new signaling connection to make */
   guint64 received[4];       /* by Path */
   guint64 duplicates;
+  GHashTable *messages_seen; /* message signature (GBytes) → first sender's peer id */
+  GQueue messages_seen_order; /* GBytes, oldest first */
+  guint messages_refused;
+  guint messages_replayed;
+  gint64 measure_since_us;   /* the current measurement window's start */
 };
 
 enum {
@@ -173,6 +191,8 @@ enum {
   PROP_LINKS_CREATED,
   PROP_ICE_RESTARTS,
   PROP_LINKS_REFUSED,
+  PROP_MESSAGES_REFUSED,
+  PROP_MESSAGES_REPLAYED,
   N_PROPS
 };
 
@@ -194,7 +214,7 @@ pending_free (gpointer data)
 {
   Pending *p = data;
 
-  g_bytes_unref (p->data);
+  g_free (p->text);
   g_free (p);
 }
 
@@ -251,6 +271,7 @@ link_send_full (Link        *link,
       g_debug ("group: send to %s over its channel failed: %s", link->device_id, error->message);
       return FALSE;
     }
+  link->window_tx += strlen (text);
   return TRUE;
 }
 
@@ -386,15 +407,47 @@ on_election_send (NavElection *election,
   broadcast_direct (self, text, NULL, FALSE);
 }
 
-static gchar *
-message_text (const gchar *origin,
-              guint64      sequence,
-              GBytes      *data)
+/* What an application message's signature covers: the room (the
+ * group), the sender's session id, its device id, its sequence number
+ * and the payload.  A hub (or anyone on the way) can relay it, not alter
+ * it, nor move it to another group or session. */
+static GBytes *
+message_signed_bytes (const gchar *room,
+                      const gchar *session,
+                      const gchar *origin,
+                      guint64      sequence,
+                      GBytes      *data)
 {
+  GByteArray *bytes = g_byte_array_new ();
+  g_autofree gchar *head = g_strdup_printf ("nav-group-message/1 %s %s %s %" G_GUINT64_FORMAT " ",
+                                            room != NULL ? room : "", session, origin, sequence);
+
+  g_byte_array_append (bytes, (const guint8 *) head, strlen (head));
+  g_byte_array_append (bytes, g_bytes_get_data (data, NULL), g_bytes_get_size (data));
+  return g_byte_array_free_to_bytes (bytes);
+}
+
+/* `nav-group/1 ORIGIN SESSION SEQUENCE PAYLOAD KEY SIGNATURE` (the last
+ * three base64): signed once, here, by this device's key; relays send
+ * the same text. */
+static gchar *
+message_text (NavGroup *self,
+              guint64   sequence,
+              GBytes   *data)
+{
+  const gchar *me = nav_device_identity_get_device_id (self->identity);
+  g_autoptr (GBytes) signed_bytes = message_signed_bytes (self->room, self->session_id, me,
+                                                          sequence, data);
+  g_autoptr (GBytes) signature = nav_device_identity_sign (self->identity, signed_bytes);
+  g_autoptr (GBytes) key = nav_device_identity_get_public_key (self->identity);
   g_autofree gchar *b64 = g_base64_encode (g_bytes_get_data (data, NULL),
                                            g_bytes_get_size (data));
+  g_autofree gchar *key64 = g_base64_encode (g_bytes_get_data (key, NULL), g_bytes_get_size (key));
+  g_autofree gchar *sig64 = g_base64_encode (g_bytes_get_data (signature, NULL),
+                                             g_bytes_get_size (signature));
 
-  return g_strdup_printf (MESSAGE_PREFIX "%s %" G_GUINT64_FORMAT " %s", origin, sequence, b64);
+  return g_strdup_printf (MESSAGE_PREFIX "%s %s %" G_GUINT64_FORMAT " %s %s %s", me,
+                          self->session_id, sequence, b64, key64, sig64);
 }
 
 /* Sends what the hub has not acknowledged to the (new) hub. */
@@ -414,9 +467,8 @@ flush_pending (NavGroup *self)
       while (!g_queue_is_empty (&self->pending))
         {
           Pending *p = g_queue_pop_head (&self->pending);
-          g_autofree gchar *text = message_text (me, p->sequence, p->data);
 
-          broadcast_direct (self, text, NULL, TRUE);
+          broadcast_direct (self, p->text, NULL, TRUE);
           pending_free (p);
         }
       return;
@@ -427,9 +479,8 @@ flush_pending (NavGroup *self)
   for (l = self->pending.head; l != NULL; l = l->next)
     {
       Pending *p = l->data;
-      g_autofree gchar *text = message_text (me, p->sequence, p->data);
 
-      send_text (self, hub_peer, text, TRUE);
+      send_text (self, hub_peer, p->text, TRUE);
     }
 }
 
@@ -447,6 +498,50 @@ on_hub_changed (NavElection *election,
 static void schedule_tick (NavGroup *self, gint64 due);
 static void check_own_addresses (NavGroup *self, gint64 now_us);
 
+/* The bandwidth of each link, as the election checks claims against
+ * it: the highest rate (kbit/s) the group's own traffic reached over
+ * it in a one-second window, either way — what the link demonstrably
+ * carried, measured the same at both ends.  This device's own figure is
+ * the highest of its links'.  No probe traffic is sent: a group that
+ * only exchanges records measures a few tens of kbit/s, and bandwidth
+ * claims count for that much until the application's traffic shows
+ * more. */
+static void
+measure_links (NavGroup *self,
+               gint64    now_us)
+{
+  gint64 elapsed = now_us - self->measure_since_us;
+  GHashTableIter iter;
+  gpointer value;
+  guint32 own = 0;
+
+  if (self->measure_since_us == 0)
+    {
+      self->measure_since_us = now_us;
+      return;
+    }
+  if (elapsed < MEASURE_WINDOW_US)
+    return;
+  g_hash_table_iter_init (&iter, self->links);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Link *link = value;
+      guint64 kbps = MAX (link->window_rx, link->window_tx) * 8 * 1000 / (guint64) elapsed;
+
+      link->window_rx = link->window_tx = 0;
+      if (kbps > link->peak_kbps)
+        {
+          link->peak_kbps = (guint32) MIN (kbps, G_MAXUINT32);
+          nav_election_set_measured_bandwidth (self->election, link->device_id, link->peak_kbps);
+        }
+      own = MAX (own, link->peak_kbps);
+    }
+  self->measure_since_us = now_us;
+  if (own > 0)
+    nav_election_set_measured_bandwidth (self->election,
+                                         nav_device_identity_get_device_id (self->identity), own);
+}
+
 static gboolean
 tick_cb (gpointer data)
 {
@@ -454,6 +549,7 @@ tick_cb (gpointer data)
   gint64 now = g_get_monotonic_time ();
 
   self->tick_id = 0;
+  measure_links (self, now);
   schedule_tick (self, nav_election_tick (self->election, now));
   reconcile_links (self, TRUE);
   check_own_addresses (self, now);
@@ -477,6 +573,7 @@ origin_free (gpointer data)
 {
   Origin *o = data;
 
+  g_free (o->session);
   g_tree_unref (o->held);
   g_hash_table_unref (o->done);
   g_free (o);
@@ -561,10 +658,12 @@ drain (NavGroup    *self,
  * hub), so a later one waits for the gap to fill.  After GAP_HOLD_US the
  * gap is given up for ordering, not for delivery: what waited is
  * delivered, and a message of the gap that comes later still is
- * delivered then (late, but once). */
-static void
+ * delivered then (late, but once).  Returns FALSE for a message already
+ * delivered or held (or of an origin's earlier session). */
+static gboolean
 deliver (NavGroup    *self,
          const gchar *origin,
+         const gchar *session,
          guint64      sequence,
          GBytes      *data)
 {
@@ -573,24 +672,42 @@ deliver (NavGroup    *self,
   if (o == NULL)
     {
       o = g_new0 (Origin, 1);
+      o->session = g_strdup (session);
       o->held = g_tree_new_full (sequence_compare, NULL, g_free, (GDestroyNotify) g_bytes_unref);
       o->done = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
       o->last = sequence - 1;   /* the first one heard starts the order */
       g_hash_table_insert (self->delivered, g_strdup (origin), o);
     }
-  if (sequence <= o->last || g_hash_table_contains (o->done, &sequence))
-    return;
+  if (strcmp (o->session, session) != 0)
+    {
+      /* Sequences start at the wall clock: a session of that device
+       * older than the one we follow is below it (a replay). */
+      if (sequence <= o->last)
+        return FALSE;
+      /* A new session (the device's group was made again): what the old
+       * one left held goes out, then the new order starts here. */
+      o->gap_given_up = TRUE;
+      drain (self, origin, o);
+      g_hash_table_remove_all (o->done);
+      o->gap_given_up = FALSE;
+      g_free (o->session);
+      o->session = g_strdup (session);
+      o->last = sequence - 1;
+    }
+  if (sequence <= o->last || g_hash_table_contains (o->done, &sequence) ||
+      g_tree_lookup_extended (o->held, &sequence, NULL, NULL))
+    return FALSE;
   if (sequence == o->last + 1 || o->gap_given_up)
     {
       emit_message (self, origin, o, sequence, data);
       drain (self, origin, o);
-      return;
+      return TRUE;
     }
-  if (!g_tree_lookup_extended (o->held, &sequence, NULL, NULL))
-    g_tree_insert (o->held, g_memdup2 (&sequence, sizeof sequence), g_bytes_ref (data));
+  g_tree_insert (o->held, g_memdup2 (&sequence, sizeof sequence), g_bytes_ref (data));
   if (o->gap_since_us == 0)
     o->gap_since_us = g_get_monotonic_time ();
   schedule_gap_check (self);
+  return TRUE;
 }
 
 static gboolean
@@ -633,45 +750,155 @@ schedule_gap_check (NavGroup *self)
 }
 
 static void
+refuse_message (NavGroup    *self,
+                const gchar *from,
+                const gchar *why)
+{
+  self->messages_refused++;
+  g_debug ("group: message from %s refused: %s", from, why);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGES_REFUSED]);
+}
+
+static GBytes *
+decode_field (const gchar *b64,
+              gsize        expected)
+{
+  gsize length = 0;
+  guchar *decoded = g_base64_decode (b64, &length);
+
+  if (expected != 0 && length != expected)
+    {
+      g_free (decoded);
+      return NULL;
+    }
+  return g_bytes_new_take (decoded, length);
+}
+
+/* Remembers who first gave us a message (by its signature): the same
+ * message again from another sender is a copy on another path (the old
+ * hub's relay, then the new hub's), from the same sender a replay. */
+static gboolean
+message_is_copy (NavGroup    *self,
+                 GBytes      *signature,
+                 const gchar *from)
+{
+  const gchar *first = g_hash_table_lookup (self->messages_seen, signature);
+
+  return first != NULL && strcmp (first, from) != 0;
+}
+
+static void
+remember_message (NavGroup    *self,
+                  GBytes      *signature,
+                  const gchar *from)
+{
+  if (g_hash_table_contains (self->messages_seen, signature))
+    return;
+  g_hash_table_insert (self->messages_seen, g_bytes_ref (signature), g_strdup (from));
+  g_queue_push_tail (&self->messages_seen_order, g_bytes_ref (signature));
+  while (g_queue_get_length (&self->messages_seen_order) > SEEN_MAX)
+    {
+      GBytes *old = g_queue_pop_head (&self->messages_seen_order);
+
+      g_hash_table_remove (self->messages_seen, old);
+      g_bytes_unref (old);
+    }
+}
+
+/* `nav-group/1 ORIGIN SESSION SEQUENCE PAYLOAD KEY SIGNATURE`: the key
+ * must be the one ORIGIN is derived from (device ids are the hash of
+ * the public key) and the signature must verify with it, whoever passed
+ * the message on; only a message over the origin's own link is taken
+ * without (that link's DTLS certificate is bound to the same key by
+ * the signed offer and answer).  A forged or altered message is refused
+ * and counted (messages-refused); a sequence not above what the origin's
+ * session already gave us is a replay (messages-replayed) unless it is
+ * a copy of the same message from another sender (a resend to the next
+ * hub): dropped either way, never fatal. */
+static void
 handle_message (NavGroup    *self,
                 const gchar *from,
-                const gchar *body)
+                const gchar *body,
+                Path         path)
 {
-  g_auto (GStrv) parts = g_strsplit (body, " ", 3);
+  g_auto (GStrv) parts = g_strsplit (body, " ", 7);
   g_autoptr (GBytes) data = NULL;
+  g_autoptr (GBytes) key = NULL;
+  g_autoptr (GBytes) signature = NULL;
   const gchar *me = nav_device_identity_get_device_id (self->identity);
+  const gchar *origin_peer;
+  Link *link;
   guint64 sequence;
-  guchar *decoded;
-  gsize length;
+  gboolean fresh;
 
-  if (g_strv_length (parts) != 3 || strlen (parts[0]) != 32 ||
-      !g_ascii_string_to_unsigned (parts[1], 10, 1, G_MAXUINT64, &sequence, NULL))
+  if (g_strv_length (parts) != 6 || strlen (parts[0]) != 32 || strlen (parts[1]) == 0 ||
+      strlen (parts[1]) > 64 ||
+      !g_ascii_string_to_unsigned (parts[2], 10, 1, G_MAXUINT64, &sequence, NULL))
     {
-      g_debug ("group: malformed message from %s dropped", from);
+      refuse_message (self, from, "malformed");
       return;
     }
-  decoded = g_base64_decode (parts[2], &length);
-  data = g_bytes_new_take (decoded, length);
   if (strcmp (parts[0], me) == 0)
     return;   /* our own, relayed back */
-
-  if (self->topology != NAV_GROUP_TOPOLOGY_MESH &&
-      nav_election_get_role (self->election) == NAV_ELECTION_ROLE_HUB)
+  data = decode_field (parts[3], 0);
+  key = decode_field (parts[4], NAV_DEVICE_PUBLIC_KEY_SIZE);
+  signature = decode_field (parts[5], NAV_DEVICE_SIGNATURE_SIZE);
+  if (key == NULL || signature == NULL)
     {
-      /* Sent to us as hub: relay to every member, then acknowledge.  A
-       * relay of another hub's is only delivered. */
-      const gchar *origin_peer = g_hash_table_lookup (self->peer_ids, parts[0]);
+      refuse_message (self, from, "malformed");
+      return;
+    }
+  link = link_for_peer (self, from);
+  if (path != PATH_CHANNEL || link == NULL || !link->open ||
+      g_strcmp0 (link->device_id, parts[0]) != 0)
+    {
+      g_autofree gchar *key_id = nav_device_id_from_public_key (key);
+      g_autoptr (GBytes) signed_bytes = NULL;
 
-      if (origin_peer != NULL && strcmp (origin_peer, from) == 0)
+      if (strcmp (key_id, parts[0]) != 0)
         {
-          g_autofree gchar *text = message_text (parts[0], sequence, data);
-          g_autofree gchar *ack = g_strdup_printf (ACK_PREFIX "%" G_GUINT64_FORMAT, sequence);
-
-          broadcast_direct (self, text, from, TRUE);
-          send_text (self, from, ack, TRUE);
+          refuse_message (self, from, "not the origin's key");
+          return;
+        }
+      signed_bytes = message_signed_bytes (self->room, parts[1], parts[0], sequence, data);
+      if (!nav_device_identity_verify (key, signed_bytes, signature))
+        {
+          refuse_message (self, from, "bad signature");
+          return;
         }
     }
-  deliver (self, parts[0], sequence, data);
+
+  fresh = deliver (self, parts[0], parts[1], sequence, data);
+  if (fresh)
+    remember_message (self, signature, from);
+  else if (message_is_copy (self, signature, from))
+    self->duplicates++;
+  else
+    {
+      self->messages_replayed++;
+      g_debug ("group: message %" G_GUINT64_FORMAT " of %s from %s replayed", sequence, parts[0], from);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGES_REPLAYED]);
+    }
+
+  origin_peer = g_hash_table_lookup (self->peer_ids, parts[0]);
+  if (self->topology != NAV_GROUP_TOPOLOGY_MESH &&
+      nav_election_get_role (self->election) == NAV_ELECTION_ROLE_HUB &&
+      origin_peer != NULL && strcmp (origin_peer, from) == 0)
+    {
+      /* Sent to us as hub by its origin: relay to every member (the
+       * same signed text; not a replay: a copy, the origin sending it
+       * again to a new hub), then acknowledge.  A relay of another
+       * hub's is only delivered. */
+      g_autofree gchar *ack = g_strdup_printf (ACK_PREFIX "%" G_GUINT64_FORMAT, sequence);
+
+      if (fresh || message_is_copy (self, signature, from))
+        {
+          g_autofree gchar *text = g_strconcat (MESSAGE_PREFIX, body, NULL);
+
+          broadcast_direct (self, text, from, TRUE);
+        }
+      send_text (self, from, ack, TRUE);
+    }
 }
 
 static void
@@ -760,6 +987,20 @@ handle_record (NavGroup    *self,
              length >= 48 ? GUINT64_FROM_BE (*(guint64 *) (decoded + 40)) : 0,
              signature != NULL && g_hash_table_contains (self->seen, signature),
              nav_record_refusal_to_string (refusal));
+  if (!accepted && signature != NULL && path < PATH_RELAY &&
+      (refusal == NAV_RECORD_REFUSAL_FORGED_HUB || refusal == NAV_RECORD_REFUSAL_STALE_EPOCH))
+    {
+      /* A hub claim the election refuses is still its signer's (the
+       * signature, the sender's binding, the sequence and the claims
+       * were checked first), and the signer a member of the view: where
+       * it is in the room is how to link to it, and to measure what it
+       * claims (a member that claims the hub on a bandwidth no one else
+       * believes sends nothing else). */
+      g_autoptr (GBytes) key = g_bytes_new (decoded + 8, NAV_DEVICE_PUBLIC_KEY_SIZE);
+      gchar *id = nav_device_id_from_public_key (key);
+
+      g_hash_table_insert (self->peer_ids, id, g_strdup (from));
+    }
   if (accepted && signature != NULL)
     {
       g_autoptr (GBytes) key = g_bytes_new (decoded + 8, NAV_DEVICE_PUBLIC_KEY_SIZE);
@@ -830,7 +1071,7 @@ handle_text (NavGroup    *self,
   else if (g_str_has_prefix (text, MESSAGE_PREFIX))
     {
       self->received[path]++;
-      handle_message (self, from, text + strlen (MESSAGE_PREFIX));
+      handle_message (self, from, text + strlen (MESSAGE_PREFIX), path);
     }
   else if (g_str_has_prefix (text, ACK_PREFIX))
     handle_ack (self, text + strlen (ACK_PREFIX));
@@ -947,6 +1188,7 @@ on_link_text (NavDataChannel *channel,
               const gchar    *text,
               Link           *link)
 {
+  link->window_rx += strlen (text);
   handle_text (link->group, link->peer, text, PATH_CHANNEL);
 }
 
@@ -1722,25 +1964,23 @@ nav_group_send (NavGroup  *self,
   hub = nav_election_dup_hub_id (self->election);
   if (self->topology == NAV_GROUP_TOPOLOGY_MESH || g_strcmp0 (hub, me) == 0)
     {
-      g_autofree gchar *text = message_text (me, self->sequence, data);
+      g_autofree gchar *text = message_text (self, self->sequence, data);
 
       broadcast_direct (self, text, NULL, TRUE);
       return TRUE;
     }
+  /* Signed once: the hub relays these bytes, and the next hub gets
+   * them again if this one does not acknowledge. */
   p = g_new0 (Pending, 1);
   p->sequence = self->sequence;
-  p->data = g_bytes_ref (data);
+  p->text = message_text (self, p->sequence, data);
   g_queue_push_tail (&self->pending, p);
   if (hub != NULL)
     {
       const gchar *hub_peer = g_hash_table_lookup (self->peer_ids, hub);
 
       if (hub_peer != NULL)
-        {
-          g_autofree gchar *text = message_text (me, p->sequence, data);
-
-          send_text (self, hub_peer, text, TRUE);
-        }
+        send_text (self, hub_peer, p->text, TRUE);
     }
   return TRUE;
 }
@@ -1953,6 +2193,8 @@ nav_group_constructed (GObject *object)
     self->identity = nav_device_identity_new_ephemeral ();
   if (self->election == NULL)
     self->election = nav_election_new (self->identity);
+  /* Bandwidth claims count up to what the links measure. */
+  g_object_set (self->election, "check-bandwidth", TRUE, NULL);
   self->send_id = g_signal_connect (self->election, "send", G_CALLBACK (on_election_send), self);
   self->hub_changed_id = g_signal_connect (self->election, "hub-changed",
                                            G_CALLBACK (on_hub_changed), self);
@@ -1987,6 +2229,8 @@ nav_group_finalize (GObject *object)
   g_hash_table_unref (self->links);
   g_hash_table_unref (self->seen);
   g_queue_clear_full (&self->seen_order, (GDestroyNotify) g_bytes_unref);
+  g_hash_table_unref (self->messages_seen);
+  g_queue_clear_full (&self->messages_seen_order, (GDestroyNotify) g_bytes_unref);
   g_clear_pointer (&self->addresses, g_hash_table_unref);
   g_hash_table_unref (self->link_keys);
   g_free (self->session_id);
@@ -2016,6 +2260,8 @@ nav_group_get_property (GObject    *object,
     case PROP_LINKS_CREATED: g_value_set_uint (value, self->links_created); break;
     case PROP_ICE_RESTARTS: g_value_set_uint (value, self->ice_restarts); break;
     case PROP_LINKS_REFUSED: g_value_set_uint (value, self->links_refused); break;
+    case PROP_MESSAGES_REFUSED: g_value_set_uint (value, self->messages_refused); break;
+    case PROP_MESSAGES_REPLAYED: g_value_set_uint (value, self->messages_replayed); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -2191,6 +2437,35 @@ nav_group_class_init (NavGroupClass *klass)
     g_param_spec_uint ("links-refused", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * NavGroup:messages-refused:
+   *
+   * How many application messages this member refused: malformed, or
+   * whose signature does not verify with the key of the member they
+   * name as origin (forged, or altered on the way, e.g. by a hub that
+   * relays them).  Each is dropped; none is fatal.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MESSAGES_REFUSED] =
+    g_param_spec_uint ("messages-refused", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * NavGroup:messages-replayed:
+   *
+   * How many validly signed application messages this member dropped as
+   * replays: a sequence number not above what it already had of that
+   * origin's session, from a sender that had already given it that
+   * message (a copy of it from another sender, as when a member sends
+   * again to the next hub, is dropped without being counted).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_MESSAGES_REPLAYED] =
+    g_param_spec_uint ("messages-replayed", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -2232,8 +2507,15 @@ nav_group_init (NavGroup *self)
                                            (GDestroyNotify) g_bytes_unref);
   self->seen = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
                                       (GDestroyNotify) g_bytes_unref, NULL);
+  self->messages_seen = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                               (GDestroyNotify) g_bytes_unref, g_free);
   self->session_id = g_strdup_printf ("%08x%08x%08x%08x", g_random_int (), g_random_int (),
                                       g_random_int (), g_random_int ());
+  /* Message sequences start at the wall clock (µs), as the records' do:
+   * a later session of this device numbers above an earlier one, so a
+   * receiver tells an old session's message (a replay) from a new
+   * session's. */
+  self->sequence = (guint64) MAX (g_get_real_time (), 1);
   self->use_channels = TRUE;
   self->warm_standby = TRUE;
   self->core_size = 3;

@@ -360,6 +360,12 @@ NAV_AVAILABLE_IN_ALL
 guint64          nav_election_get_refusals     (NavElection               *self,
                                                 NavRecordRefusal           reason);
 NAV_AVAILABLE_IN_ALL
+void             nav_election_set_measured_bandwidth (NavElection         *self,
+                                                      const gchar         *device_id,
+                                                      guint32              kbps);
+NAV_AVAILABLE_IN_ALL
+guint64          nav_election_get_capped_claims (NavElection              *self);
+NAV_AVAILABLE_IN_ALL
 const gchar     *nav_record_refusal_to_string  (NavRecordRefusal           reason);
 
 /* ---- NavGroup ------------------------------------------------------- */

@@ -1,7 +1,7 @@
 /* test-election.c: NavElection among several members on a simulated
  * network (a virtual clock, a bus with partitions and crashes): agreement,
  * hub loss, a degraded battery, hysteresis, a healed partition, forged
- * hub claims, a pluggable scorer; and throughout, never two hubs in one
+ * hub claims, a capped bandwidth claim, a pluggable scorer; and throughout, never two hubs in one
  * epoch.  The multi-process tests through nav-server are in
  * tests/election/test-group.py.
  *
@@ -636,6 +636,70 @@ test_forged_hub (void)
 }
 
 /* Equal scores: the lower public key wins, the same on every member. */
+/* A weak member claiming 10 Gbit/s wins on its claim alone; with
+ * check-bandwidth, every member (itself included) counts the claim only
+ * up to what it measured on its link to it (1 Mbit/s here) plus
+ * claim-margin, and the best member by its other capabilities wins. */
+static guint capped_signals;
+
+static void
+on_claim_capped (NavElection *election,
+                 const gchar *device_id,
+                 guint        claimed,
+                 guint        counted)
+{
+  g_assert_cmpuint (claimed, ==, 10000000);
+  g_assert_cmpuint (counted, ==, 1500);
+  capped_signals++;
+}
+
+static void
+test_capped_claim (void)
+{
+  NavCapabilityClaims c[5], capped;
+  g_autofree gchar *hub = NULL;
+  Sim *sim;
+  guint i, j;
+
+  five_claims (c);
+  c[4].bandwidth_kbps = 10000000;
+  g_assert_cmpuint (nav_capability_claims_default_score (&c[4]), >,
+                    nav_capability_claims_default_score (&c[3]));
+
+  /* Unchecked, the claim wins. */
+  sim = sim_new (5, c, NAV_TYPE_ELECTION);
+  sim_run_until_agreed (sim, G_MAXUINT, 2000, &hub, NULL);
+  g_assert_cmpstr (hub, ==, id_of (sim, 4));
+  g_clear_pointer (&hub, g_free);
+  sim_free (sim);
+
+  /* Checked against a measurement of 1 Mbit/s to it: it loses. */
+  capped_signals = 0;
+  sim = sim_new (5, c, NAV_TYPE_ELECTION);
+  for (i = 0; i < 5; i++)
+    {
+      g_signal_connect (sim->nodes[i].election, "claim-capped", G_CALLBACK (on_claim_capped), NULL);
+      for (j = 0; j < 5; j++)
+        nav_election_set_measured_bandwidth (sim->nodes[i].election, id_of (sim, j), 1000);
+      g_object_set (sim->nodes[i].election, "check-bandwidth", TRUE, NULL);
+    }
+  sim_run_until_agreed (sim, G_MAXUINT, 2000, &hub, NULL);
+  g_assert_cmpstr (hub, ==, id_of (sim, 3));
+  capped = c[4];
+  capped.bandwidth_kbps = 1500;   /* 1000 measured + 50 % */
+  for (i = 0; i < 5; i++)
+    {
+      g_assert_cmpuint (nav_election_get_member_score (sim->nodes[i].election, id_of (sim, 4)), ==,
+                        nav_capability_claims_default_score (&capped));
+      g_assert_cmpuint (nav_election_get_capped_claims (sim->nodes[i].election), >=, 1);
+      /* The honest claims (no bandwidth) count as they are. */
+      g_assert_cmpuint (nav_election_get_member_score (sim->nodes[i].election, id_of (sim, 3)), ==,
+                        nav_capability_claims_default_score (&c[3]));
+    }
+  g_assert_cmpuint (capped_signals, >=, 5);
+  sim_free (sim);
+}
+
 static void
 test_tie (void)
 {
@@ -737,6 +801,7 @@ main (int argc, char **argv)
   g_test_add_func ("/election/late-copy", test_late_copy);
   g_test_add_func ("/election/forged-hub", test_forged_hub);
   g_test_add_func ("/election/tie", test_tie);
+  g_test_add_func ("/election/capped-claim", test_capped_claim);
   g_test_add_func ("/election/pluggable-scorer", test_pluggable_scorer);
   g_test_add_func ("/election/twenty", test_twenty);
   return g_test_run ();

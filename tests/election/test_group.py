@@ -43,6 +43,18 @@ Cases (argv[1]):
   link-forgery  a client of the room offers links in members' names
            (unsigned, signed with its own key, garbage): refused and counted
            (links-refused), no peer connection made.
+  message-forgery  a malicious hub (this process: a Nav.Election over the
+           room with a big claim, elected by the members) alters a
+           spoke's message as it relays it, forges messages in the
+           spoke's name and replays the genuine one: every other member
+           refuses the altered and forged ones (messages-refused), counts
+           the replay (messages-replayed) and delivers the genuine message
+           exactly once.
+  capped-claim  a fourth member, weaker but claiming 10 Gbit/s (and not
+           checking claims itself), would win on its claim: it takes
+           itself for the hub, but every other member counts its claim
+           only up to what it measured on its loopback link to it (plus
+           claim-margin), refuses its hub claims, and keeps member 0.
 """
 import os
 import re
@@ -350,6 +362,156 @@ def case_link_forgery():
         g.close()
 
 
+class MaliciousHub(Attacker):
+    """A member of the group through the room only, with a claim that
+    wins the election: the members make it their hub and send it their
+    messages to relay.  It runs a real Nav.Election (its records are
+    valid); what it does with the messages is the test's."""
+
+    def __init__(self, uri):
+        self.messages = []
+        super().__init__(uri)
+        self.identity = Nav.DeviceIdentity.new_ephemeral()
+        claims = Nav.CapabilityClaims()
+        claims.cpu_count = 64
+        claims.memory_mb = 262144
+        claims.battery_percent = Nav.BATTERY_NONE
+        claims.charging = True
+        claims.desktop = True
+        claims.network_type = Nav.NetworkType.ETHERNET
+        self.election = Nav.Election.new(self.identity)
+        self.election.set_claims(claims)
+        self.election.connect("send", lambda e, rec: self.client.send_candidate(
+            ROOM, None, "nav-election/1 " + GLib.base64_encode(bytes(rec.get_data()))))
+        self.election.start(GLib.get_monotonic_time())
+
+    def _on_candidate(self, client, room, sender, text):
+        if text.startswith("nav-election/1 ") and hasattr(self, "election"):
+            raw = GLib.base64_decode(text.split(" ", 1)[1])
+            self.election.receive(sender, GLib.Bytes.new(raw), GLib.get_monotonic_time())
+        elif text.startswith("nav-group/1 "):
+            self.messages.append((sender, text))
+
+    def _iterate_until(self, cond, limit=WAIT_LIMIT_S):
+        ctx = GLib.MainContext.default()
+        deadline = time.monotonic() + limit
+        while not cond():
+            assert time.monotonic() < deadline
+            ctx.iteration(False)
+            if hasattr(self, "election"):
+                self.election.tick(GLib.get_monotonic_time())
+            time.sleep(0.002)
+
+    def relay(self, text):
+        self.client.send_candidate(ROOM, None, text)
+        self.pump(0.05)
+
+
+def case_message_forgery():
+    g = Group(3)
+    try:
+        g.wait_agreement(0)
+        hub = MaliciousHub(g.uri)
+        me = hub.identity.props.device_id
+        hub._iterate_until(lambda: all((g.view(i) or ("",))[0] == me for i in range(3)))
+        # A spoke's message, sent to its hub (us) to relay.
+        g.members[2].write("send genuine-0")
+        hub._iterate_until(lambda: hub.messages)
+        sender, text = hub.messages[0]
+        prefix, origin, session, seq, payload, key, sig = text.split(" ")
+        assert origin == g.ids[2] and GLib.base64_decode(payload) == b"genuine-0", text
+        other = Nav.DeviceIdentity.new_ephemeral()
+        other_key = GLib.base64_encode(bytes(other.get_public_key().get_data()))
+
+        def signed(ident, data, seq=seq):
+            head = "nav-group-message/1 %s %s %s %s " % (ROOM, session, origin, seq)
+            return GLib.base64_encode(bytes(ident.sign(GLib.Bytes.new(head.encode() + data)).get_data()))
+
+        def b64(data):
+            return GLib.base64_encode(data)
+
+        before = {i: stats(g.members[i]) for i in (0, 1)}
+        # Altered as relayed: another payload under the spoke's signature.
+        hub.relay(" ".join((prefix, origin, session, seq, b64(b"altered-0"), key, sig)))
+        # Forged in the spoke's name: signed by another key, given as the
+        # spoke's; given as its own (not the key the spoke's id is of);
+        # unsigned (the format before signatures); the spoke's signature
+        # moved to another sequence number.
+        forged_seq = str(int(seq) + 1)
+        hub.relay(" ".join((prefix, origin, session, forged_seq, b64(b"forged-0"), key,
+                            signed(other, b"forged-0", forged_seq))))
+        hub.relay(" ".join((prefix, origin, session, forged_seq, b64(b"forged-1"), other_key,
+                            signed(other, b"forged-1", forged_seq))))
+        hub.relay("nav-group/1 %s %s %s" % (origin, forged_seq, b64(b"forged-2")))
+        hub.relay(" ".join((prefix, origin, session, forged_seq, payload, key, sig)))
+        # The genuine message, relayed as it came: delivered; then again: a replay.
+        hub.relay(text)
+        for i in (0, 1):
+            g.members[i].wait_line(r"event=message origin=%s text=genuine-0 " % g.ids[2])
+        hub.relay(text)
+        for i in (0, 1):
+            g.members[i].wait_line(r"event=messages-replayed count=1")
+        hub.pump(0.3)
+        after = {i: stats(g.members[i]) for i in (0, 1)}
+        print("before: %r\nafter: %r" % (before, after))
+        for i in (0, 1):
+            assert after[i]["messages-refused"] - before[i]["messages-refused"] == 5, (i, after[i])
+            assert after[i]["messages-replayed"] - before[i]["messages-replayed"] == 1, (i, after[i])
+            texts = delivered(g, i, 2)
+            assert texts == ["genuine-0"], (i, texts)
+        print("altered, forged (4 ways) and replayed messages refused and counted; "
+              "the genuine one delivered once")
+    finally:
+        g.close()
+
+
+def case_capped_claim():
+    g = Group(3)
+    try:
+        epoch, _ = g.wait_agreement(0)
+        wait_links(g, {0: 2, 1: 2, 2: 2})
+        best = int(g.members[0].last(r"event=claims score=(\d+)").group(1))
+        root = os.path.join(g.tmp, "power-3")
+        os.makedirs(os.path.join(root, "BAT0"))
+        g.set_battery(3, 60, "Discharging")
+        liar = Member(3, g.uri, root, os.path.join(g.tmp, "control-3"),
+                      extra=("--group-claim-bandwidth=10000000",))
+        g.members.append(liar)
+        g.ids.append(liar.wait_line(r"event=start id=([0-9a-f]{32})").group(1))
+        claimed = int(liar.wait_line(r"event=claims score=(\d+)").group(1))
+        print("member 0 scores %d; the liar, on its claim of 10 Gbit/s, %d" % (best, claimed))
+        assert claimed > best * 10, (claimed, best)
+        # In its own view (claims unchecked) it is the best: it claims the hub.
+        liar.wait_line(r"event=hub hub=%s epoch=\d+ role=hub" % g.ids[3])
+        # The others count its claim up to what they measured (0 before
+        # a link to it opens); member 0, the hub, links to every member
+        # and measures the traffic of its link to the liar.
+        counted = {}
+        for i in range(3):
+            g.members[i].wait_line(r"event=capped-claim member-id=%s claimed=10000000 " % g.ids[3])
+        g.members[0].wait_line(r"event=capped-claim member-id=%s claimed=10000000 counted=[1-9]"
+                               % g.ids[3])
+        time.sleep(1.5)
+        for i in range(3):
+            found = g.members[i].all(r"event=capped-claim member-id=%s claimed=10000000 counted=(\d+)"
+                                     % g.ids[3])
+            counted[i] = int(found[-1].group(1))
+            assert counted[i] < 10000000 // 100, counted
+            # Never followed the liar; member 0 still the hub.
+            assert not g.members[i].all(r"event=hub hub=%s " % g.ids[3]), i
+            assert g.view(i)[0] == g.ids[0], (i, g.view(i))
+            refused = g.members[i].last(r"event=refused reason=(forged-hub|stale-epoch) count=")
+            assert refused, "member %d refused no hub claim of the liar" % i
+        links = stats(liar)["links"]
+        print("views of members 0-2 (hub, epoch, role): %r (epoch %d before the liar)"
+              % ([g.view(i) for i in range(3)], epoch))
+        print("the liar's claim counted as %r kbit/s (measured + 50 %%) by members 0-2; "
+              "the liar has %d links; member 0 stays the hub" % (counted, links))
+        assert links >= 1
+    finally:
+        g.close()
+
+
 def delivered(g, i, origin, pattern=r"\S+"):
     """The texts member i delivered from member origin, in order."""
     return [m.group(1) for m in
@@ -366,11 +528,12 @@ def stats(member):
         time.sleep(0.01)
     m = member.last(r"event=stats links=(\d+) created=(\d+) session=(\S+) room=(\d+) "
                     r"channel=(\d+) relay=(\d+) duplicates=(\d+) restarts=(\d+) "
-                    r"links-refused=(\d+)")
+                    r"links-refused=(\d+) messages-refused=(\d+) messages-replayed=(\d+)")
     return {"links": int(m.group(1)), "created": int(m.group(2)), "session": m.group(3),
             "room": int(m.group(4)), "channel": int(m.group(5)), "relay": int(m.group(6)),
             "duplicates": int(m.group(7)), "restarts": int(m.group(8)),
-            "links-refused": int(m.group(9))}
+            "links-refused": int(m.group(9)), "messages-refused": int(m.group(10)),
+            "messages-replayed": int(m.group(11))}
 
 
 def wait_links(g, links, limit=WAIT_LIMIT_S):
@@ -650,6 +813,24 @@ def case_python():
         print("GI member was hub; it left, member 0 agreed on within %.0f ms"
               % ((time.monotonic() - start) * 1000))
         assert after > epoch
+
+        # The same device again, in a new group (a new session): its
+        # message sequence starts above the old session's, so the members
+        # deliver its messages (they remember the old session's).
+        group2 = Nav.Group(identity=identity, topology=Nav.GroupTopology.STAR)
+        group2.set_claims(claims)
+        election2 = group2.get_election()
+        group2.connect("message", lambda grp, origin, data: got.append((origin, bytes(data.get_data()))))
+        joined2 = []
+        group2.join_async(g.uri, ROOM, None, lambda grp, r: joined2.append(grp.join_finish(r)))
+        spin(lambda: joined2 and election2.get_member_count() == 4 and
+             election2.get_role() == Nav.ElectionRole.HUB)
+        spin(lambda: all((g.view(i) or ("",))[0] == me for i in range(3)))
+        assert group2.props.session_id != group.props.session_id
+        assert group2.send(GLib.Bytes.new(b"new-session"))
+        for i in range(3):
+            g.members[i].wait_line(r"event=message origin=%s text=new-session " % me)
+        group2.leave()
     finally:
         g.close()
 
@@ -678,5 +859,6 @@ if __name__ == "__main__":
     {"agree": case_agree, "battery": case_battery, "attacks": case_attacks,
      "attacks-room": lambda: case_attacks(("--group-room-only",)), "channels": case_channels, "standby": case_standby, "hybrid": case_hybrid, "restart": case_restart,
      "messages": case_messages, "python": case_python, "demo": case_demo,
-     "link-forgery": case_link_forgery}[sys.argv[1]]()
+     "link-forgery": case_link_forgery, "message-forgery": case_message_forgery,
+     "capped-claim": case_capped_claim}[sys.argv[1]]()
     print("ok")
