@@ -2,8 +2,11 @@
  *
  * Starts nav-server and coturn's turnserver on loopback with the same
  * number of threads, and drives each in turn with the same load: UDP
- * sockets sending header-only Binding requests with sendmmsg(2), a fixed
- * number in flight per socket, answers counted with recvmmsg(2).  With
+ * sockets sending header-only Binding requests, a fixed number in flight
+ * per socket, answers counted with recvmmsg(2).  The requests one socket
+ * sends at once leave as one UDP_SEGMENT (GSO) send of 20-byte segments,
+ * the kernel cutting it into datagrams (udp(7)), so that the generator
+ * leaves more of the shared CPUs to the server (--no-gso: sendmmsg).  With
  * one thread, nav-server gets --stun-threads=1 and turnserver `-m 0` (its
  * single-threaded mode); with T > 1, --stun-threads=T and `-m T`.  The
  * two servers alternate over --rounds rounds; printed, the median of the
@@ -14,7 +17,7 @@
  *
  *   meson setup build -Dbenchmarks=true && meson compile -C build stun-bench
  *   build/bench/stun-bench [--seconds=5] [--sockets=8] [--window=64]
- *                          [--threads=1,2] [--rounds=3]
+ *                          [--threads=1,2] [--rounds=3] [--no-gso]
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -29,6 +32,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <netinet/udp.h>
 
 #include <gio/gio.h>
 
@@ -41,6 +45,8 @@ static gchar *opt_nav_server;
 static gchar *opt_turnserver = (gchar *) "/usr/bin/turnserver";
 static gchar *opt_threads;
 static gint opt_rounds = 3;
+static gboolean opt_no_gso;
+static gboolean use_gso = TRUE;
 
 static const GOptionEntry entries[] = {
   { "seconds", 0, 0, G_OPTION_ARG_INT, &opt_seconds, "Seconds of load per server", "N" },
@@ -50,6 +56,7 @@ static const GOptionEntry entries[] = {
   { "turnserver", 0, 0, G_OPTION_ARG_FILENAME, &opt_turnserver, "turnserver binary", "PATH" },
   { "threads", 0, 0, G_OPTION_ARG_STRING, &opt_threads, "Thread counts (default: 1 and the CPUs)", "1,2" },
   { "rounds", 0, 0, G_OPTION_ARG_INT, &opt_rounds, "Alternated runs per server and count", "N" },
+  { "no-gso", 0, 0, G_OPTION_ARG_NONE, &opt_no_gso, "Send with sendmmsg, not UDP_SEGMENT", NULL },
   G_OPTION_ENTRY_NULL
 };
 
@@ -100,6 +107,36 @@ wait_ready (guint16 port)
     }
   close (fd);
   return FALSE;
+}
+
+/* Sends @want requests on @fd as one UDP_SEGMENT send: the number sent,
+ * or -1 (errno set). */
+static gint
+send_gso (int      fd,
+          gint     want,
+          guint32 *seq)
+{
+  static guint8 flat[BATCH * 20];
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (guint16))];
+    struct cmsghdr align;
+  } control;
+  struct iovec v = { flat, (gsize) want * 20 };
+  struct msghdr h = { .msg_iov = &v, .msg_iovlen = 1 };
+  struct cmsghdr *cm;
+
+  for (gint j = 0; j < want; j++)
+    fill_request (flat + j * 20, (*seq)++);
+  memset (&control, 0, sizeof control);
+  h.msg_control = control.buf;
+  h.msg_controllen = sizeof control.buf;
+  cm = CMSG_FIRSTHDR (&h);
+  cm->cmsg_level = SOL_UDP;
+  cm->cmsg_type = UDP_SEGMENT;
+  cm->cmsg_len = CMSG_LEN (sizeof (guint16));
+  *(guint16 *) (void *) CMSG_DATA (cm) = 20;
+  return sendmsg (fd, &h, 0) < 0 ? -1 : want;
 }
 
 /* Answered requests per second. */
@@ -155,6 +192,20 @@ load (guint16 port)
           if (want <= 0)
             continue;
           want = MIN (want, BATCH);
+          if (use_gso && want > 1)
+            {
+              sent = send_gso (fds[i], want, &seq);
+              if (sent < 0 && (errno == EIO || errno == EINVAL))
+                {
+                  g_printerr ("stun-bench: UDP_SEGMENT refused (%s), sending with sendmmsg\n",
+                              g_strerror (errno));
+                  use_gso = FALSE;
+                }
+              if (sent > 0)
+                in_flight[i] += sent;
+              if (use_gso)
+                continue;
+            }
           for (j = 0; j < want; j++)
             fill_request (req[j], seq++);
           sent = sendmmsg (fds[i], tx, want, 0);
@@ -205,6 +256,7 @@ typedef struct
   gdouble cpu_ms_per_1k;
   gdouble server_pct;
   gdouble generator_pct;
+  gdouble generator_ms_per_1k;
 } Result;
 
 static gdouble
@@ -237,7 +289,7 @@ bench (const gchar *name,
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GSubprocess) proc = NULL;
-  Result res = { -1, 0, 0, 0 };
+  Result res = { -1, 0, 0, 0, 0 };
   gdouble server0, self0, wall0;
 
   proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
@@ -264,6 +316,7 @@ bench (const gchar *name,
     res.cpu_ms_per_1k = res.rate > 0 ? server * 1e6 / (res.rate * wall) : 0;
     res.server_pct = server / wall * 100;
     res.generator_pct = (self_cpu () - self0) / wall * 100;
+    res.generator_ms_per_1k = res.rate > 0 ? res.generator_pct * 10 / res.rate * 1000 : 0;
   }
   g_subprocess_send_signal (proc, SIGTERM);
   g_subprocess_wait (proc, NULL, NULL);
@@ -347,6 +400,7 @@ median (const Result *runs,
   m.cpu_ms_per_1k = median_of (runs, n, G_STRUCT_OFFSET (Result, cpu_ms_per_1k));
   m.server_pct = median_of (runs, n, G_STRUCT_OFFSET (Result, server_pct));
   m.generator_pct = median_of (runs, n, G_STRUCT_OFFSET (Result, generator_pct));
+  m.generator_ms_per_1k = median_of (runs, n, G_STRUCT_OFFSET (Result, generator_ms_per_1k));
   return m;
 }
 
@@ -363,6 +417,7 @@ main (int    argc,
       g_printerr ("stun-bench: %s\n", error->message);
       return 2;
     }
+  use_gso = !opt_no_gso;
   if (opt_nav_server == NULL)
     {
       g_autofree gchar *dir = g_path_get_dirname (argv[0]);
@@ -410,12 +465,14 @@ main (int    argc,
     g_print ("STUN Binding over UDP, loopback, %d s each, %d sockets x %d in flight, %d rounds "
              "alternating, median of the rounds; %u CPUs\n", opt_seconds, opt_sockets, opt_window,
              opt_rounds, g_get_num_processors ());
-    g_print ("compared: nav-server --stun --stun-threads=T  vs  turnserver -S -m T (-m 0 for one)\n");
+    g_print ("compared: nav-server --stun --stun-threads=T  vs  turnserver -S -m T (-m 0 for one); "
+             "requests sent %s\n", use_gso ? "with GSO" : "with sendmmsg");
     g_print ("load average at start: %s\n\n", load_start);
-    g_print ("%-3s | %10s %10s %6s | %8s %8s %6s | %5s %5s | %5s %5s\n", "T",
-             "coturn", "nav", "ratio", "coturn", "nav", "ratio", "c-cpu", "n-cpu", "c-gen", "n-gen");
-    g_print ("%-3s | %-29s | %-24s | %-11s | %-11s\n", "", "  requests answered/s",
-             " server CPU ms/1000", " server %", " generator %");
+    g_print ("%-3s | %10s %10s %6s | %8s %8s %6s | %6s %6s | %5s %5s | %5s %5s\n", "T",
+             "coturn", "nav", "ratio", "coturn", "nav", "ratio", "c-gen", "n-gen", "c-cpu", "n-cpu",
+             "c-gen", "n-gen");
+    g_print ("%-3s | %-29s | %-24s | %-13s | %-11s | %-11s\n", "", "  requests answered/s",
+             " server CPU ms/1000", "gen ms/1000", " server %", " generator %");
     for (guint k = 0; k < threads->len; k++)
       {
         guint t = g_array_index (threads, guint, k);
@@ -438,10 +495,12 @@ main (int    argc,
           }
         coturn = median (coturns, MAX (opt_rounds, 1));
         nav = median (navs, MAX (opt_rounds, 1));
-        g_print ("%-3u | %10.0f %10.0f %5.2fx | %8.3f %8.3f %5.2fx | %5.0f %5.0f | %5.0f %5.0f\n", t,
+        g_print ("%-3u | %10.0f %10.0f %5.2fx | %8.3f %8.3f %5.2fx | %6.3f %6.3f | %5.0f %5.0f | "
+                 "%5.0f %5.0f\n", t,
                  coturn.rate, nav.rate, coturn.rate > 0 ? nav.rate / coturn.rate : 0,
                  coturn.cpu_ms_per_1k, nav.cpu_ms_per_1k,
                  coturn.cpu_ms_per_1k > 0 ? nav.cpu_ms_per_1k / coturn.cpu_ms_per_1k : 0,
+                 coturn.generator_ms_per_1k, nav.generator_ms_per_1k,
                  coturn.server_pct, nav.server_pct, coturn.generator_pct, nav.generator_pct);
       }
     g_print ("(answered ratio: nav-server / coturn, higher is better; CPU ratio: nav-server / coturn, "

@@ -151,7 +151,8 @@ def start_server(kind, args, port, tmp, threads=1):
         # the modules of its own build, not those of --nav-server's
         env = dict(os.environ)
         env.update(build_modules_env(args.before))
-    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                            preexec_fn=pinned(server_cpus(args)))
     wait_ready(port, proc)
     time.sleep(0.3)
     return proc
@@ -348,21 +349,55 @@ def relay_run(kind, args, tmp):
     return result
 
 
-def generator_run(kind, args, tmp, threads, window):
-    """One run of bench/turn-gen against one server."""
+def server_cpus(args):
+    """With --pin, the server's CPUs: all but the last (the generator's);
+    None (no pinning) otherwise."""
+    n = os.cpu_count() or 1
+    if not getattr(args, 'pin', False) or n < 2:
+        return None
+    return set(range(n - 1))
+
+
+def generator_cpu(args):
+    n = os.cpu_count() or 1
+    return n - 1 if getattr(args, 'pin', False) and n >= 2 else None
+
+
+def pinned(cpus):
+    """A preexec_fn running the child on @cpus (threads it starts inherit
+    the mask), or None."""
+    if cpus is None:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
+def generator_run(kind, args, tmp, threads, window, gen='new'):
+    """One run of bench/turn-gen (gen 'new') or of --generator-before
+    (gen 'before') against one server."""
     port = free_port()
     server = start_server(kind, args, port, tmp, threads)
     try:
-        cmd = [args.generator, '--server', '%s:%d' % (IP, port), '--user', USER, '--password', PASSWORD,
+        binary = args.generator if gen == 'new' else args.generator_before
+        cmd = [binary, '--server', '%s:%d' % (IP, port), '--user', USER, '--password', PASSWORD,
                '--clients', str(args.clients), '--window', str(window), '--size', str(args.length),
                '--seconds', str(args.seconds), '--server-pid', str(server.pid)]
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+        if gen == 'new':
+            # the older generator knows none of these: it runs as it always did
+            cmd += (['--busy'] if args.busy else []) + (['--no-gso'] if args.no_gso else [])
+        cpu = generator_cpu(args)
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600,
+                           preexec_fn=pinned(None if cpu is None else {cpu}))
         if p.returncode != 0:
-            sys.exit('turn-bench: turn-gen against %s failed:\n%s' % (kind, p.stdout))
+            sys.exit('turn-bench: turn-gen (%s) against %s failed:\n%s' % (gen, kind, p.stdout))
         out = dict(line.split('=', 1) for line in p.stdout.splitlines() if '=' in line)
     finally:
         stop(server)
-    return {k: float(v) for k, v in out.items()}
+    res = {k: float(v) for k, v in out.items()}
+    if 'generator_cpu_ms_per_1k' not in res:
+        # an older turn-gen prints only its CPU use
+        rt = res.get('round_trips_per_s', 0)
+        res['generator_cpu_ms_per_1k'] = res.get('generator_cpu_pct', 0) * 10 / rt * 1000 if rt else 0
+    return res
 
 
 def load_average():
@@ -375,66 +410,95 @@ def generator_main(args, tmp):
         sorted({1, os.cpu_count() or 1})
     windows = [int(w) for w in args.windows.split(',')]
     kinds = ['coturn', 'nav-server'] + (['before'] if args.before else [])
+    gens = ['new'] + (['before'] if args.generator_before else [])
     print('turn-bench: turn-gen (independent), %d UDP clients x WINDOW ChannelData round trips of '
           '%d bytes in flight to an echo peer, %.0f s each, %d rounds alternating %s; median of the '
           'rounds; %d CPUs' % (args.clients, args.length, args.seconds, args.rounds, ', '.join(kinds),
                                os.cpu_count() or 1))
     print('compared: coturn turnserver --relay-threads=T  vs  nav-server --turn --relay-threads=T'
           + ('  (and before: %s)' % args.before if args.before else ''))
+    cpus, gcpu = server_cpus(args), generator_cpu(args)
+    print('generator: %s, %s, %s; %s' % (
+        args.generator, 'busy polling' if args.busy else 'epoll_wait',
+        'no GSO' if args.no_gso else 'GSO sends',
+        'servers on CPU %s, generator on CPU %d' % (','.join(map(str, sorted(cpus))), gcpu)
+        if cpus is not None else 'not pinned'))
+    if args.generator_before:
+        print('and the generator before: %s (its own defaults), in the same rotation' % args.generator_before)
     print('load average at start: %s' % load_average())
     results = {}
+    combos = [(k, g) for g in gens for k in kinds]
     for t in threads:
         for w in windows:
             for r in range(args.rounds):
-                # each kind first in turn, so that none always follows the same one
-                order = kinds[r % len(kinds):] + kinds[:r % len(kinds)]
-                for kind in order:
-                    results.setdefault((kind, t, w), []).append(generator_run(kind, args, tmp, t, w))
+                # each (server, generator) first in turn, so that none always follows the same one
+                order = combos[r % len(combos):] + combos[:r % len(combos)]
+                for kind, gen in order:
+                    results.setdefault((kind, gen, t, w), []).append(
+                        generator_run(kind, args, tmp, t, w, gen))
     print('load average at end: %s' % load_average())
 
-    def mean(kind, t, w, key):
+    def mean(kind, t, w, key, gen='new'):
         """The median of the rounds (the machine is shared: one round
         slowed by a neighbour's build does not move it)."""
-        values = sorted(run[key] for run in results[(kind, t, w)])
+        values = sorted(run[key] for run in results[(kind, gen, t, w)])
         n = len(values)
         return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
 
-    print()
-    print('%-3s %-3s | %9s %9s %6s | %9s %9s %6s | %5s %5s | %5s %5s' %
-          ('T', 'W', 'coturn', 'nav', 'ratio', 'coturn', 'nav', 'ratio', 'c-cpu', 'n-cpu', 'c-gen', 'n-gen'))
-    print('%-3s %-3s | %-26s | %-26s | %-11s | %-11s' %
-          ('', '', '  round trips/s', ' server CPU ms/1000 RT', ' server %', ' generator %'))
-    for t in threads:
-        for w in windows:
-            c_rt, n_rt = mean('coturn', t, w, 'round_trips_per_s'), mean('nav-server', t, w, 'round_trips_per_s')
-            c_cpu, n_cpu = mean('coturn', t, w, 'server_cpu_ms_per_1k'), mean('nav-server', t, w, 'server_cpu_ms_per_1k')
-            print('%-3d %-3d | %9.0f %9.0f %5.2fx | %9.3f %9.3f %5.2fx | %5.0f %5.0f | %5.0f %5.0f' %
-                  (t, w, c_rt, n_rt, n_rt / c_rt if c_rt else 0, c_cpu, n_cpu, n_cpu / c_cpu if c_cpu else 0,
-                   mean('coturn', t, w, 'server_cpu_pct'), mean('nav-server', t, w, 'server_cpu_pct'),
-                   mean('coturn', t, w, 'generator_cpu_pct'), mean('nav-server', t, w, 'generator_cpu_pct')))
-            if args.before:
-                b_rt, b_cpu = mean('before', t, w, 'round_trips_per_s'), mean('before', t, w, 'server_cpu_ms_per_1k')
-                print('%-7s | %9s %9.0f %5.2fx | %9s %9.3f %5.2fx | %5s %5.0f | %5s %5.0f   before; '
-                      'after/before: %.2fx RT/s, %.2fx CPU' %
-                      ('', '', b_rt, b_rt / c_rt if c_rt else 0, '', b_cpu, b_cpu / c_cpu if c_cpu else 0,
-                       '', mean('before', t, w, 'server_cpu_pct'), '', mean('before', t, w, 'generator_cpu_pct'),
-                       n_rt / b_rt if b_rt else 0, n_cpu / b_cpu if b_cpu else 0))
+    def table(gen):
+        print()
+        if gen != 'new':
+            print('with the generator before (%s):' % args.generator_before)
+        print('%-3s %-3s | %8s %8s %6s | %7s %7s %6s | %6s %6s | %5s %5s | %5s %5s' %
+              ('T', 'W', 'coturn', 'nav', 'ratio', 'coturn', 'nav', 'ratio', 'c-gen', 'n-gen',
+               'c-cpu', 'n-cpu', 'c-gen', 'n-gen'))
+        print('%-3s %-3s | %-24s | %-22s | %-13s | %-11s | %-11s' %
+              ('', '', '  round trips/s', 'server CPU ms/1000 RT', 'gen ms/1000 RT', ' server %',
+               ' generator %'))
+        for t in threads:
+            for w in windows:
+                m = lambda kind, key: mean(kind, t, w, key, gen)
+                c_rt, n_rt = m('coturn', 'round_trips_per_s'), m('nav-server', 'round_trips_per_s')
+                c_cpu, n_cpu = m('coturn', 'server_cpu_ms_per_1k'), m('nav-server', 'server_cpu_ms_per_1k')
+                print('%-3d %-3d | %8.0f %8.0f %5.2fx | %7.3f %7.3f %5.2fx | %6.3f %6.3f | %5.0f %5.0f | '
+                      '%5.0f %5.0f' %
+                      (t, w, c_rt, n_rt, n_rt / c_rt if c_rt else 0, c_cpu, n_cpu,
+                       n_cpu / c_cpu if c_cpu else 0,
+                       m('coturn', 'generator_cpu_ms_per_1k'), m('nav-server', 'generator_cpu_ms_per_1k'),
+                       m('coturn', 'server_cpu_pct'), m('nav-server', 'server_cpu_pct'),
+                       m('coturn', 'generator_cpu_pct'), m('nav-server', 'generator_cpu_pct')))
+                if args.before:
+                    b_rt, b_cpu = m('before', 'round_trips_per_s'), m('before', 'server_cpu_ms_per_1k')
+                    print('%-7s | %8s %8.0f %5.2fx | %7s %7.3f %5.2fx | %6s %6.3f | %5s %5.0f | %5s %5.0f   '
+                          'before; after/before: %.2fx RT/s, %.2fx CPU' %
+                          ('', '', b_rt, b_rt / c_rt if c_rt else 0, '', b_cpu, b_cpu / c_cpu if c_cpu else 0,
+                           '', m('before', 'generator_cpu_ms_per_1k'), '', m('before', 'server_cpu_pct'),
+                           '', m('before', 'generator_cpu_pct'),
+                           n_rt / b_rt if b_rt else 0, n_cpu / b_cpu if b_cpu else 0))
+
+    for gen in gens:
+        table(gen)
     print('(round trips ratio: nav-server / coturn, higher is better; CPU ratio: nav-server / coturn, '
-          'lower is better)')
+          'lower is better; gen ms/1000 RT: the generator\'s own CPU per 1000 round trips)')
     # The generator's own CPU per round trip, paid whichever server runs:
     # on a machine the two share to the full, the rate ratio tends to
     # (g + coturn's CPU) / (g + nav-server's), whatever the servers do.
     for t in threads:
         for w in windows:
-            g = [mean(k, t, w, 'generator_cpu_pct') * 10 / mean(k, t, w, 'round_trips_per_s') * 1000
-                 for k in ('coturn', 'nav-server') if mean(k, t, w, 'round_trips_per_s') > 0]
+            g = [mean(k, t, w, 'generator_cpu_ms_per_1k') for k in ('coturn', 'nav-server')
+                 if mean(k, t, w, 'round_trips_per_s') > 0]
             if not g:
                 continue
             g = sum(g) / len(g)
             c_cpu, n_cpu = mean('coturn', t, w, 'server_cpu_ms_per_1k'), mean('nav-server', t, w, 'server_cpu_ms_per_1k')
-            print('T=%d W=%-3d generator CPU %.3f ms/1000 RT: where the CPUs, not the servers, bound the '
-                  'rate, its ratio tends to (g + coturn) / (g + nav) = %.2fx' %
-                  (t, w, g, (g + c_cpu) / (g + n_cpu) if g + n_cpu > 0 else 0))
+            line = ('T=%d W=%-3d generator CPU %.3f ms/1000 RT: where the CPUs, not the servers, bound the '
+                    'rate, its ratio tends to (g + coturn) / (g + nav) = %.2fx' %
+                    (t, w, g, (g + c_cpu) / (g + n_cpu) if g + n_cpu > 0 else 0))
+            if args.generator_before:
+                gb = [mean(k, t, w, 'generator_cpu_ms_per_1k', 'before') for k in ('coturn', 'nav-server')]
+                line += '; generator before %.3f ms/1000 RT (after/before %.2fx)' % (
+                    sum(gb) / len(gb), g / (sum(gb) / len(gb)) if sum(gb) else 0)
+            print(line)
     if len(threads) > 1:
         t0, t1 = threads[0], threads[-1]
         for w in windows:
@@ -445,6 +509,9 @@ def generator_main(args, tmp):
                       (kind, w, t0, t1, b / a if a else 0, mean(kind, t0, w, 'generator_cpu_pct'),
                        mean(kind, t1, w, 'generator_cpu_pct'), mean(kind, t0, w, 'server_cpu_pct'),
                        mean(kind, t1, w, 'server_cpu_pct')))
+        if cpus is not None and len(cpus) < t1:
+            print('note: --pin gives the servers %d CPU(s) for %d threads: the scaling then measures '
+                  'threads sharing a core, not a second core' % (len(cpus), t1))
     ncpu = os.cpu_count() or 1
     busiest = max(mean(k, t, w, 'server_cpu_pct') + mean(k, t, w, 'generator_cpu_pct')
                   for k in kinds for t in threads for w in windows)
@@ -491,6 +558,12 @@ def main():
     ap.add_argument('--rounds', type=int, default=3, help='with --generator: alternated runs per case (median)')
     ap.add_argument('--before', help='with --generator: a nav-server built from an earlier commit, run '
                     'alternately with the two others (before/after in the same run)')
+    ap.add_argument('--pin', action='store_true', help='with --generator: the servers on every CPU but '
+                    'the last, the generator on the last (on 2 CPUs: one each)')
+    ap.add_argument('--busy', action='store_true', help='with --generator: turn-gen --busy (busy polling)')
+    ap.add_argument('--no-gso', action='store_true', help='with --generator: turn-gen --no-gso')
+    ap.add_argument('--generator-before', help='with --generator: an earlier turn-gen, run in the same '
+                    'rotation (its own defaults), to compare the generators\' CPU per round trip')
     args = ap.parse_args()
     use_build_modules(args.nav_server)
 

@@ -4,8 +4,8 @@
  * code (no STUN codec, no socket layer, no GLib main loop of ours), so
  * that it measures a TURN server without sharing its process design:
  *
- * - an echo peer (a thread): every datagram that reaches it goes back to
- *   where it came from (the relayed address);
+ * - an echo peer: every datagram that reaches it goes back to where it
+ *   came from (the relayed address);
  * - CLIENTS UDP clients, each allocating with long-term credentials
  *   (RFC 8489 §9.2, MD5 key), binding a channel to the echo peer
  *   (RFC 8656 §12), then keeping WINDOW ChannelData round trips in
@@ -13,21 +13,31 @@
  * - after a warm-up, SECONDS of measurement: round trips per second, the
  *   mean round trip time, the server's CPU time from /proc/PID/stat (every
  *   thread of it) per 1000 round trips, and this generator's own CPU use
- *   (clients and echo peer), so that a saturated machine shows.
+ *   and CPU per 1000 round trips beside it, so that a saturated machine
+ *   shows.
+ *
+ * Cheap, so that on a small machine it leaves the cores to the server:
+ * one thread, the clients and the echo peer in one epoll loop
+ * (--busy: epoll_wait never sleeps); batches in with recvmmsg; out, the
+ * datagrams of one client's window, and those the echo peer sends back
+ * to one relayed address, leave as one UDP_SEGMENT (GSO) send, the
+ * kernel cutting the buffer into datagrams (udp(7); --no-gso: sendmmsg
+ * of single datagrams instead).  --cpu N pins it to one CPU.
  *
  * Lost messages (full socket buffers) are resent after 200 ms of
  * silence, and counted.
  *
  *   turn-gen --server=127.0.0.1:3478 --user=U --password=P --clients=16
  *            --window=32 --size=500 --seconds=5 --server-pid=PID
+ *            [--cpu=1] [--busy] [--no-gso]
  *
  * Output: key=value lines.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <sched.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +48,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <netinet/udp.h>
 
 #include <glib.h>
 
@@ -53,6 +64,8 @@ static gint opt_size = 500;
 static gdouble opt_seconds = 5;
 static gdouble opt_warmup = 1;
 static gint opt_server_pid;
+static gint opt_cpu = -1;
+static gboolean opt_busy, opt_no_gso;
 
 static const GOptionEntry entries[] = {
   { "server", 0, 0, G_OPTION_ARG_STRING, &opt_server, "TURN server, IPv4:PORT", "ADDR" },
@@ -64,6 +77,9 @@ static const GOptionEntry entries[] = {
   { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &opt_seconds, "Seconds measured", "S" },
   { "warmup", 0, 0, G_OPTION_ARG_DOUBLE, &opt_warmup, "Seconds of load before measuring", "S" },
   { "server-pid", 0, 0, G_OPTION_ARG_INT, &opt_server_pid, "The server's process, for its CPU time", "PID" },
+  { "cpu", 0, 0, G_OPTION_ARG_INT, &opt_cpu, "Run on this CPU only (sched_setaffinity)", "N" },
+  { "busy", 0, 0, G_OPTION_ARG_NONE, &opt_busy, "Busy-poll (epoll_wait never sleeps) instead of waiting", NULL },
+  { "no-gso", 0, 0, G_OPTION_ARG_NONE, &opt_no_gso, "No UDP_SEGMENT sends: one datagram per sendmmsg entry", NULL },
   G_OPTION_ENTRY_NULL
 };
 
@@ -181,7 +197,15 @@ transact (int fd, Msg *m, guint8 *rsp, gsize size)
   return -1;
 }
 
-/* ------------------------------------------------ the echo peer */
+/* ------------------------------------------------ batches and GSO */
+
+/* Largest GSO send: the kernel takes at most 64 segments (UDP_MAX_SEGMENTS
+ * was 64 before Linux 6.x raised it) and one IP datagram's worth of bytes. */
+#define GSO_MAX_SEGS 64
+#define GSO_MAX_BYTES 65000
+
+static gboolean use_gso = TRUE;
+static guint64 syscalls_send, datagrams_sent;
 
 /* recvmmsg(2) headers over @bufs, with the senders in @from (or not). */
 static void
@@ -205,33 +229,136 @@ recv_batch_init (struct mmsghdr     *msgs,
     }
 }
 
-static int peer_fd;
-static volatile gint quit;
+typedef union
+{
+  char buf[CMSG_SPACE (sizeof (guint16))];
+  struct cmsghdr align;
+} GsoCmsg;
 
-static gpointer
-echo_main (gpointer data)
+/* Makes @hdr one UDP_SEGMENT send of segments of @seg bytes (the kernel
+ * cuts the buffer into datagrams of @seg bytes, the last one possibly
+ * shorter; udp(7)). */
+static void
+set_gso (struct msghdr *hdr,
+         GsoCmsg       *control,
+         guint          seg)
+{
+  struct cmsghdr *cm;
+
+  memset (control, 0, sizeof *control);
+  hdr->msg_control = control->buf;
+  hdr->msg_controllen = sizeof control->buf;
+  cm = CMSG_FIRSTHDR (hdr);
+  cm->cmsg_level = SOL_UDP;
+  cm->cmsg_type = UDP_SEGMENT;
+  cm->cmsg_len = CMSG_LEN (sizeof (guint16));
+  *(guint16 *) (void *) CMSG_DATA (cm) = seg;
+}
+
+/* The kernel refuses UDP_SEGMENT (EIO where the device cannot checksum,
+ * EINVAL on old kernels): say so once and send datagram by datagram. */
+static void
+gso_failed (int err)
+{
+  if (use_gso)
+    g_printerr ("turn-gen: UDP_SEGMENT refused (%s), sending without GSO\n", g_strerror (err));
+  use_gso = FALSE;
+}
+
+/* ------------------------------------------------ the echo peer */
+
+/* Every datagram that reaches the echo peer goes back to where it came
+ * from, the allocation's relayed address.  What one recvmmsg returns is
+ * grouped by sender: a run of same-size datagrams to one relayed address
+ * leaves as one UDP_SEGMENT send, and the groups of the batch in one
+ * sendmmsg. */
+
+static int peer_fd;
+
+typedef struct
+{
+  struct sockaddr_in to;
+  guint seg, n;
+  gsize bytes;
+  struct iovec iov[BATCH];
+} EchoGroup;
+
+static void
+echo_readable (void)
 {
   static guint8 bufs[BATCH][2048];
-  struct mmsghdr msgs[BATCH];
+  static EchoGroup groups[BATCH];
+  static GsoCmsg controls[BATCH];
+  struct mmsghdr msgs[BATCH], out[BATCH];
   struct iovec iov[BATCH];
   struct sockaddr_in from[BATCH];
+  gint n, ngroups = 0, nout = 0, done = 0;
 
-  while (!g_atomic_int_get (&quit))
+  recv_batch_init (msgs, iov, bufs, from);
+  n = recvmmsg (peer_fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+  if (n <= 0)
+    return;
+  for (gint i = 0; i < n; i++)
     {
-      struct pollfd pfd = { peer_fd, POLLIN, 0 };
-      int n;
+      guint len = msgs[i].msg_len;
+      EchoGroup *g = NULL;
 
-      if (poll (&pfd, 1, 100) <= 0)
-        continue;
-      recv_batch_init (msgs, iov, bufs, from);
-      n = recvmmsg (peer_fd, msgs, BATCH, MSG_DONTWAIT, NULL);
-      if (n <= 0)
-        continue;
-      for (int i = 0; i < n; i++)
-        iov[i].iov_len = msgs[i].msg_len;
-      sendmmsg (peer_fd, msgs, n, 0);
+      if (use_gso)
+        for (gint k = ngroups - 1; k >= 0; k--)
+          if (groups[k].seg == len && groups[k].n < GSO_MAX_SEGS &&
+              groups[k].bytes + len <= GSO_MAX_BYTES &&
+              groups[k].to.sin_port == from[i].sin_port &&
+              groups[k].to.sin_addr.s_addr == from[i].sin_addr.s_addr)
+            {
+              g = &groups[k];
+              break;
+            }
+      if (g == NULL)
+        {
+          g = &groups[ngroups++];
+          g->to = from[i];
+          g->seg = len;
+          g->n = 0;
+          g->bytes = 0;
+        }
+      g->iov[g->n].iov_base = bufs[i];
+      g->iov[g->n].iov_len = len;
+      g->n++;
+      g->bytes += len;
     }
-  return NULL;
+  for (gint k = 0; k < ngroups; k++)
+    {
+      struct msghdr *h = &out[nout++].msg_hdr;
+
+      memset (h, 0, sizeof *h);
+      h->msg_name = &groups[k].to;
+      h->msg_namelen = sizeof groups[k].to;
+      h->msg_iov = groups[k].iov;
+      h->msg_iovlen = groups[k].n;
+      if (groups[k].n > 1)
+        set_gso (h, &controls[k], groups[k].seg);
+    }
+  while (done < nout)
+    {
+      gint sent = sendmmsg (peer_fd, out + done, nout - done, 0);
+
+      syscalls_send++;
+      if (sent < 0 && (errno == EIO || errno == EINVAL) && use_gso)
+        {
+          /* resend the rest datagram by datagram */
+          gso_failed (errno);
+          for (gint k = done; k < nout; k++)
+            for (guint j = 0; j < groups[k].n; j++)
+              sendto (peer_fd, groups[k].iov[j].iov_base, groups[k].iov[j].iov_len, 0,
+                      (struct sockaddr *) &groups[k].to, sizeof groups[k].to);
+          break;
+        }
+      if (sent <= 0)
+        break;                          /* full: the clients resend */
+      for (gint k = done; k < done + sent; k++)
+        datagrams_sent += groups[k].n;
+      done += sent;
+    }
 }
 
 /* ------------------------------------------------ the clients */
@@ -323,17 +450,53 @@ client_setup (Client *c, guint index, const struct sockaddr_in *peer)
   return signed_transaction (c->fd, &m, realm, nonce, key, 0x0109, "ChannelBind");
 }
 
-/* Sends @count ChannelData messages, each carrying its send time. */
+/* Sends @count ChannelData messages (RFC 8656 §12.4; over UDP without
+ * padding, §12.5), each carrying its send time: with GSO, all of them
+ * in one buffer, one send; without, one sendmmsg. */
 static void
 client_send (Client *c, gint count)
 {
   static guint8 frames[BATCH][2048];
-  struct mmsghdr msgs[BATCH];
-  struct iovec iov[BATCH];
+  static guint8 flat[GSO_MAX_BYTES];
   gint64 t = now_us ();
+  guint seg = 4 + opt_size;
+
+  while (count > 0 && use_gso)
+    {
+      gint n = MIN (count, MIN (GSO_MAX_SEGS, GSO_MAX_BYTES / (gint) seg));
+      struct iovec iov = { flat, (gsize) n * seg };
+      struct msghdr h = { .msg_iov = &iov, .msg_iovlen = 1 };
+      GsoCmsg control;
+      gssize sent;
+
+      for (gint i = 0; i < n; i++)
+        {
+          guint8 *f = flat + (gsize) i * seg;
+
+          put16 (f, c->channel);
+          put16 (f + 2, opt_size);
+          memcpy (f + 4, &t, sizeof t);
+        }
+      if (n > 1)
+        set_gso (&h, &control, seg);
+      sent = sendmsg (c->fd, &h, 0);
+      syscalls_send++;
+      if (sent < 0 && (errno == EIO || errno == EINVAL))
+        {
+          gso_failed (errno);
+          break;
+        }
+      if (sent < 0)
+        return;                         /* full: resent after the timeout */
+      c->in_flight += n;
+      datagrams_sent += n;
+      count -= n;
+    }
 
   while (count > 0)
     {
+      struct mmsghdr msgs[BATCH];
+      struct iovec iov[BATCH];
       gint n = MIN (count, BATCH), sent;
 
       for (gint i = 0; i < n; i++)
@@ -342,15 +505,17 @@ client_send (Client *c, gint count)
           put16 (frames[i] + 2, opt_size);
           memcpy (frames[i] + 4, &t, sizeof t);
           iov[i].iov_base = frames[i];
-          iov[i].iov_len = 4 + opt_size;
+          iov[i].iov_len = seg;
           memset (&msgs[i].msg_hdr, 0, sizeof msgs[i].msg_hdr);
           msgs[i].msg_hdr.msg_iov = &iov[i];
           msgs[i].msg_hdr.msg_iovlen = 1;
         }
-      sent = sendmmsg (c->fd, msgs, n, 0);
+      sent = n == 1 ? (send (c->fd, frames[0], seg, 0) == (gssize) seg) : sendmmsg (c->fd, msgs, n, 0);
+      syscalls_send++;
       if (sent <= 0)
         break;
       c->in_flight += sent;
+      datagrams_sent += sent;
       count -= sent;
     }
 }
@@ -413,6 +578,69 @@ self_cpu (void)
   return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
+/* The event loop: the echo peer's socket and every client's in one
+ * epoll set, level-triggered; with --busy, epoll_wait never sleeps (the
+ * generator spins on its core rather than being woken per datagram). */
+static void
+run (Client *clients, int epfd, gdouble *server0, gdouble *server1, gdouble *self0, gdouble *self1,
+     guint64 *rt0, gint64 *start, gint64 *end)
+{
+  static const int peer_tag = 0;
+  struct epoll_event ev = { .events = EPOLLIN, .data.ptr = (gpointer) &peer_tag };
+  gint64 stop, next_check = 0;
+
+  epoll_ctl (epfd, EPOLL_CTL_ADD, peer_fd, &ev);
+  *start = now_us ();
+  for (gint i = 0; i < opt_clients; i++)
+    {
+      clients[i].last_rx = *start;
+      client_send (&clients[i], opt_window);
+    }
+  stop = *start + (gint64) (opt_warmup * 1e6);
+  *end = stop + (gint64) (opt_seconds * 1e6);
+  while (TRUE)
+    {
+      struct epoll_event events[64];
+      gint n = epoll_wait (epfd, events, 64, opt_busy ? 0 : 50);
+      gint64 t;
+
+      for (gint i = 0; i < n; i++)
+        if (events[i].data.ptr == &peer_tag)
+          echo_readable ();
+        else
+          client_readable (events[i].data.ptr);
+      t = now_us ();
+      if (t < next_check)
+        continue;
+      next_check = t + 10000;
+      if (!measuring && t >= stop)
+        {
+          measuring = TRUE;
+          *server0 = opt_server_pid > 0 ? process_cpu (opt_server_pid) : 0;
+          *self0 = self_cpu ();
+          *rt0 = round_trips;
+          syscalls_send = datagrams_sent = 0;
+          *start = t;
+        }
+      if (measuring && t >= *end)
+        {
+          *server1 = opt_server_pid > 0 ? process_cpu (opt_server_pid) : 0;
+          *self1 = self_cpu ();
+          *end = t;
+          return;
+        }
+      /* lost messages: resend the window after 200 ms of silence */
+      for (gint i = 0; i < opt_clients; i++)
+        if (t - clients[i].last_rx > 200000)
+          {
+            resent += clients[i].in_flight;
+            clients[i].in_flight = 0;
+            clients[i].last_rx = t;
+            client_send (&clients[i], opt_window);
+          }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -421,11 +649,10 @@ main (int argc, char **argv)
   struct sockaddr_in peer = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
   socklen_t plen = sizeof peer;
   Client *clients;
-  GThread *echo;
   int epfd;
-  gint64 start, stop, end;
-  gdouble server0 = 0, server1 = 0, self0, self1;
-  guint64 rt0;
+  gint64 start, end;
+  gdouble server0 = 0, server1 = 0, self0 = 0, self1 = 0;
+  guint64 rt0 = 0;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -443,8 +670,22 @@ main (int argc, char **argv)
     server_addr.sin_port = htons (atoi (colon + 1));
     inet_pton (AF_INET, opt_server, &server_addr.sin_addr);
   }
+  use_gso = !opt_no_gso;
+  if (opt_cpu >= 0)
+    {
+      cpu_set_t set;
+
+      CPU_ZERO (&set);
+      CPU_SET (opt_cpu, &set);
+      if (sched_setaffinity (0, sizeof set, &set) < 0)
+        {
+          g_printerr ("turn-gen: --cpu %d: %s\n", opt_cpu, g_strerror (errno));
+          return 2;
+        }
+    }
   opt_size = CLAMP (opt_size, 8, 1400);
-  peer_fd = socket (AF_INET, SOCK_DGRAM, 0);
+  opt_window = CLAMP (opt_window, 1, 4096);
+  peer_fd = socket (AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
   {
     int size = 8 << 20;
 
@@ -453,7 +694,6 @@ main (int argc, char **argv)
   }
   bind (peer_fd, (struct sockaddr *) &peer, sizeof peer);
   getsockname (peer_fd, (struct sockaddr *) &peer, &plen);
-  echo = g_thread_new ("echo-peer", echo_main, NULL);
 
   clients = g_new0 (Client, opt_clients);
   epfd = epoll_create1 (0);
@@ -464,59 +704,11 @@ main (int argc, char **argv)
       if (!client_setup (&clients[i], i, &peer))
         {
           g_printerr ("turn-gen: client %d could not allocate and bind a channel\n", i);
-          g_atomic_int_set (&quit, 1);
-          g_thread_join (echo);
           return 1;
         }
       epoll_ctl (epfd, EPOLL_CTL_ADD, clients[i].fd, &ev);
     }
-  start = now_us ();
-  for (gint i = 0; i < opt_clients; i++)
-    {
-      clients[i].last_rx = start;
-      client_send (&clients[i], opt_window);
-    }
-
-  stop = start + (gint64) (opt_warmup * 1e6);
-  end = stop + (gint64) (opt_seconds * 1e6);
-  rt0 = 0;
-  self0 = 0;
-  while (TRUE)
-    {
-      struct epoll_event events[64];
-      gint n = epoll_wait (epfd, events, 64, 50);
-      gint64 t;
-
-      for (gint i = 0; i < n; i++)
-        client_readable (events[i].data.ptr);
-      t = now_us ();
-      if (!measuring && t >= stop)
-        {
-          measuring = TRUE;
-          server0 = opt_server_pid > 0 ? process_cpu (opt_server_pid) : 0;
-          self0 = self_cpu ();
-          rt0 = round_trips;
-          start = t;
-        }
-      if (measuring && t >= end)
-        {
-          server1 = opt_server_pid > 0 ? process_cpu (opt_server_pid) : 0;
-          self1 = self_cpu ();
-          end = t;
-          break;
-        }
-      /* lost messages: resend the window after 200 ms of silence */
-      for (gint i = 0; i < opt_clients; i++)
-        if (t - clients[i].last_rx > 200000)
-          {
-            resent += clients[i].in_flight;
-            clients[i].in_flight = 0;
-            clients[i].last_rx = t;
-            client_send (&clients[i], opt_window);
-          }
-    }
-  g_atomic_int_set (&quit, 1);
-  g_thread_join (echo);
+  run (clients, epfd, &server0, &server1, &self0, &self1, &rt0, &start, &end);
   {
     gdouble secs = (end - start) / 1e6;
     guint64 rt = round_trips - rt0;
@@ -525,7 +717,12 @@ main (int argc, char **argv)
     printf ("rtt_us=%.1f\n", rt > 0 ? (gdouble) rtt_sum / rt : 0);
     printf ("server_cpu_ms_per_1k=%.4f\n", rt > 0 ? (server1 - server0) * 1e6 / rt : 0);
     printf ("server_cpu_pct=%.1f\n", (server1 - server0) / secs * 100);
+    printf ("generator_cpu_ms_per_1k=%.4f\n", rt > 0 ? (self1 - self0) * 1e6 / rt : 0);
     printf ("generator_cpu_pct=%.1f\n", (self1 - self0) / secs * 100);
+    printf ("generator_datagrams_per_send=%.2f\n",
+            syscalls_send > 0 ? (gdouble) datagrams_sent / syscalls_send : 0);
+    printf ("gso=%d\n", use_gso);
+    printf ("busy=%d\n", opt_busy);
     printf ("resent=%" G_GUINT64_FORMAT "\n", resent);
   }
   return 0;
