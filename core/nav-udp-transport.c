@@ -190,14 +190,9 @@ connected_free (Connected *c)
 static void
 close_connected (NavUdpTransport *self)
 {
-  Connected *c;
-
   g_mutex_lock (&self->connected_lock);
-  c = self->connected;
-  self->connected = NULL;
-  g_mutex_unlock (&self->connected_lock);
-  if (c != NULL)
-    self->retired = g_slist_prepend (self->retired, c);
+  if (self->connected != NULL)
+    self->retired = g_slist_prepend (self->retired, g_steal_pointer (&self->connected));
   for (GSList *l = self->retired; l != NULL; l = l->next)
     connected_close (l->data);
   if (self->retire_idle != NULL)
@@ -205,6 +200,7 @@ close_connected (NavUdpTransport *self)
       g_source_destroy (self->retire_idle);
       g_clear_pointer (&self->retire_idle, g_source_unref);
     }
+  g_mutex_unlock (&self->connected_lock);
 }
 
 static void
@@ -316,17 +312,27 @@ has_datagram (int fd)
  * socket connected next).  A datagram that reaches a retired socket
  * between its last read and its close(2) is lost: a window of a few
  * system calls, once per selection.  Not while one of them is being read
- * (a handler running a nested main loop): then after. */
+ * (a handler running a nested main loop): then after.  In the transport's
+ * context; the list is shared with the threads that connect. */
 static void
 retire_now (NavUdpTransport *self)
 {
   GSList *keep = NULL;
 
-  while (self->retired != NULL)
+  for (;;)
     {
-      Connected *c = self->retired->data;
+      Connected *c;
 
+      g_mutex_lock (&self->connected_lock);
+      if (self->retired == NULL)
+        {
+          self->retired = g_slist_reverse (keep);
+          g_mutex_unlock (&self->connected_lock);
+          break;
+        }
+      c = self->retired->data;
       self->retired = g_slist_delete_link (self->retired, self->retired);
+      g_mutex_unlock (&self->connected_lock);
       if (c->busy > 0)
         {
           keep = g_slist_prepend (keep, c);
@@ -344,7 +350,6 @@ retire_now (NavUdpTransport *self)
       c->busy--;
       connected_free (c);
     }
-  self->retired = keep;
 }
 
 static gboolean
@@ -352,15 +357,18 @@ on_retire_idle (gpointer user_data)
 {
   NavUdpTransport *self = user_data;
 
+  g_mutex_lock (&self->connected_lock);
   g_clear_pointer (&self->retire_idle, g_source_unref);
+  g_mutex_unlock (&self->connected_lock);
   g_object_ref (self);
   retire_now (self);
   g_object_unref (self);
   return G_SOURCE_REMOVE;
 }
 
+/* With the lock held. */
 static void
-schedule_retire (NavUdpTransport *self)
+schedule_retire_locked (NavUdpTransport *self)
 {
   if (self->retired != NULL && self->retire_idle == NULL && !self->closed)
     {
@@ -372,13 +380,21 @@ schedule_retire (NavUdpTransport *self)
     }
 }
 
-/* With the lock not held. */
 static void
-retire (NavUdpTransport *self,
-        Connected       *c)
+schedule_retire (NavUdpTransport *self)
+{
+  g_mutex_lock (&self->connected_lock);
+  schedule_retire_locked (self);
+  g_mutex_unlock (&self->connected_lock);
+}
+
+/* With the lock held. */
+static void
+retire_locked (NavUdpTransport *self,
+               Connected       *c)
 {
   self->retired = g_slist_append (self->retired, c);
-  schedule_retire (self);
+  schedule_retire_locked (self);
 }
 
 /* A handler that runs a nested main loop gets the rest of the datagrams
@@ -1310,6 +1326,7 @@ nav_udp_transport_connect_peer (NavUdpTransport  *self,
   g_autoptr (GError) local_error = NULL;
   Connected *c, *old;
   GSocket *socket;
+  gboolean same;
   int fd, errsv = 0;
 
   g_return_val_if_fail (NAV_IS_UDP_TRANSPORT (self), FALSE);
@@ -1321,7 +1338,10 @@ nav_udp_transport_connect_peer (NavUdpTransport  *self,
                    _("The transport is closed"));
       return FALSE;
     }
-  if (self->connected != NULL && nav_address_equal (&self->connected->peer, peer))
+  g_mutex_lock (&self->connected_lock);
+  same = self->connected != NULL && nav_address_equal (&self->connected->peer, peer);
+  g_mutex_unlock (&self->connected_lock);
+  if (same)
     return TRUE;
 
   fd = nav_net_socket_open_connected (self->fd, &self->local, peer, &errsv);
@@ -1364,9 +1384,9 @@ nav_udp_transport_connect_peer (NavUdpTransport  *self,
   g_mutex_lock (&self->connected_lock);
   old = self->connected;
   self->connected = c;
-  g_mutex_unlock (&self->connected_lock);
   if (old != NULL)
-    retire (self, old);
+    retire_locked (self, old);
+  g_mutex_unlock (&self->connected_lock);
 
   g_debug ("UDP transport %s connected to %s",
            nav_address_to_string_buf (&self->local, local_buf),
@@ -1384,9 +1404,9 @@ nav_udp_transport_disconnect_peer (NavUdpTransport *self)
   g_mutex_lock (&self->connected_lock);
   old = self->connected;
   self->connected = NULL;
-  g_mutex_unlock (&self->connected_lock);
   if (old != NULL)
-    retire (self, old);
+    retire_locked (self, old);
+  g_mutex_unlock (&self->connected_lock);
 }
 
 gboolean
