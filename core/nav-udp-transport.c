@@ -60,6 +60,16 @@
  * cuts into the same datagrams on the wire, and datagrams the kernel
  * coalesced on receipt (UDP GRO) are delivered one by one, as sent.
  *
+ * When it carries an agent's selected pair, the transport opens a second
+ * socket on the same address and port, `connect()`ed to the pair's remote
+ * address: datagrams to that address leave on it without an address or a
+ * route lookup each, the kernel hands that peer's datagrams to it, and the
+ * transport delivers them as the first socket's (the same
+ * [signal@Nav.Transport::received], from the peer).  Everything else stays
+ * on the first socket.  [method@Nav.Transport.dup_sockets] then lists
+ * both, the first socket first.  `NAV_UDP_CONNECTED=0` in the environment
+ * turns this off.
+ *
  * Since: 1.0
  */
 
