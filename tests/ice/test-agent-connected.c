@@ -25,6 +25,7 @@ typedef struct {
   guint stream_id;
   AgentTestWatch watch;
   gboolean failed;
+  guint selected;
   GPtrArray *received;          /* GBytes */
 } Peer;
 
@@ -53,6 +54,17 @@ on_state (NavAgent *agent,
 }
 
 static void
+on_selected (NavAgent     *agent,
+             guint         stream_id,
+             guint         component_id,
+             NavCandidate *local,
+             NavCandidate *remote,
+             Peer         *p)
+{
+  p->selected++;
+}
+
+static void
 peer_init (Peer        *p,
            gboolean     controlling,
            const gchar *second_address)
@@ -69,6 +81,7 @@ peer_init (Peer        *p,
   g_signal_connect (p->agent, "component-state-changed", G_CALLBACK (agent_test_set_state),
                     &p->watch.state);
   g_signal_connect (p->agent, "component-state-changed", G_CALLBACK (on_state), p);
+  g_signal_connect (p->agent, "new-selected-pair-full", G_CALLBACK (on_selected), p);
   p->stream_id = nav_agent_add_stream (p->agent, 1);
   p->received = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   g_assert_true (nav_agent_attach_recv (p->agent, p->stream_id, 1, NULL, on_recv, p));
@@ -379,6 +392,47 @@ test_reselect (void)
   peer_clear (&p[1]);
 }
 
+static gboolean
+both_selected_again (gpointer data)
+{
+  Peer *p = data;
+
+  return p[0].selected >= 2 && p[1].selected >= 2 &&
+         p[0].watch.state == NAV_COMPONENT_STATE_READY &&
+         p[1].watch.state == NAV_COMPONENT_STATE_READY;
+}
+
+/* An ICE restart (RFC 8445 §9): data flows through it, and the pair its
+ * checks select has its connected sockets on both sides (on loopback the
+ * same candidates pair again: the same socket is kept, no window where a
+ * datagram could be lost; another pair moves it, as test_reselect()). */
+static void
+test_restart (void)
+{
+  Peer p[2];
+
+  peer_init (&p[0], TRUE, NULL);
+  peer_init (&p[1], FALSE, NULL);
+  connect_peers (p);
+  assert_connected (&p[0]);
+  assert_connected (&p[1]);
+  g_assert_cmpuint (p[0].selected, ==, 1);
+  g_assert_cmpuint (p[1].selected, ==, 1);
+
+  g_assert_true (nav_agent_restart_stream (p[0].agent, p[0].stream_id));
+  g_assert_true (nav_agent_restart_stream (p[1].agent, p[1].stream_id));
+  send_exact (&p[0], &p[1], "during", 50);
+  agent_test_signal_credentials_both (p[0].agent, p[0].stream_id, p[1].agent, p[1].stream_id);
+  agent_test_signal_candidates_both (p[0].agent, p[0].stream_id, p[1].agent, p[1].stream_id);
+  wait_for (both_selected_again, p);
+  assert_connected (&p[0]);
+  assert_connected (&p[1]);
+  send_exact (&p[0], &p[1], "a", 100);
+  send_exact (&p[1], &p[0], "b", 100);
+  peer_clear (&p[0]);
+  peer_clear (&p[1]);
+}
+
 /* NAV_UDP_CONNECTED=0: one socket per transport, data both ways. */
 static void
 test_disabled (void)
@@ -413,6 +467,7 @@ main (int    argc,
   g_test_add_func ("/ice/agent/connected/consent", test_consent);
   g_test_add_func ("/ice/agent/connected/consent-disabled", test_consent_disabled);
   g_test_add_func ("/ice/agent/connected/reselect", test_reselect);
+  g_test_add_func ("/ice/agent/connected/restart", test_restart);
   g_test_add_func ("/ice/agent/connected/disabled", test_disabled);
 
   return g_test_run ();
