@@ -28,6 +28,12 @@
  *   block; batched: g_socket_send_messages() and
  *   g_socket_receive_messages(), that is sendmmsg/recvmmsg, 64 at a time)
  *   with the default socket buffers: the ceiling for a GLib program.
+ *   "raw UDP connected" is the same with both sockets connect()ed to each
+ *   other (g_socket_send(), or send_messages without an address): what
+ *   NetAvanue does on a selected pair since issue 15.  NetAvanue is also
+ *   run with NAV_UDP_CONNECTED=0 in each round (the path before issue
+ *   15, in a process of its own as libnice's is), unless
+ *   --no-unconnected.
  *
  * - cpu: the sender's and receiver's CPU time per datagram, both agents
  *   in one thread and one context, the sender an idle source sending
@@ -83,6 +89,7 @@ static gchar *opt_peer;
 static gchar *opt_baseline;
 static gchar *opt_baseline_modules;
 static gboolean opt_no_inspect;
+static gboolean opt_no_unconnected;
 static gchar *opt_modes;
 /* The environment run_build() adds (NAME=VALUE), or NULL. */
 static const gchar *run_build_env;
@@ -104,6 +111,8 @@ static const GOptionEntry entries[] = {
     "This bench built against NetAvanue before a change (see the top of ice-bench.c)", "PATH" },
   { "no-inspect", 0, 0, G_OPTION_ARG_NONE, &opt_no_inspect,
     "Do not run the inspection mode (issue 20: NAV_DEBUG_EXPORT=1, unattended)", NULL },
+  { "no-unconnected", 0, 0, G_OPTION_ARG_NONE, &opt_no_unconnected,
+    "Do not run NetAvanue with NAV_UDP_CONNECTED=0 (issue 15) too", NULL },
   { "baseline-modules", 0, 0, G_OPTION_ARG_FILENAME, &opt_baseline_modules,
     "The module directory of that NetAvanue", "DIR" },
   { "modes", 0, 0, G_OPTION_ARG_STRING, &opt_modes,
@@ -603,6 +612,7 @@ typedef struct {
   guint64 received;
   gint64 last_receive;
   gboolean delivered;           /* count into delivered_count */
+  gboolean connected;           /* connect()ed: no address per send */
 } Raw;
 
 static void
@@ -660,6 +670,8 @@ raw_send (gpointer     user_data,
 {
   Raw *raw = user_data;
 
+  if (raw->connected)
+    return g_socket_send (raw->socket, buf, len, NULL, NULL) == (gssize) len;
   return g_socket_send_to (raw->socket, raw->to, buf, len, NULL, NULL) == (gssize) len;
 }
 
@@ -675,7 +687,8 @@ raw_send_batch (gpointer     user_data,
   gint i;
 
   for (i = 0; i < n; i++)
-    messages[i] = (GOutputMessage) { .address = raw->to, .vectors = &vector, .num_vectors = 1 };
+    messages[i] = (GOutputMessage) { .address = raw->connected ? NULL : raw->to,
+                                     .vectors = &vector, .num_vectors = 1 };
   return g_socket_send_messages (raw->socket, messages, n, 0, NULL, NULL);
 }
 
@@ -711,6 +724,13 @@ raw_open (Raw          *sender,
   for (i = 0; i < RAW_BATCH; i++)
     receiver->buffers[i] = g_malloc (65536);
   sender->to = g_socket_get_local_address (receiver->socket, NULL);
+  if (sender->connected)
+    {
+      g_autoptr (GSocketAddress) from = g_socket_get_local_address (sender->socket, NULL);
+
+      g_socket_connect (sender->socket, sender->to, NULL, NULL);
+      g_socket_connect (receiver->socket, from, NULL, NULL);
+    }
   source = g_socket_create_source (receiver->socket, G_IO_IN, NULL);
   g_source_set_callback (source, (GSourceFunc) (void (*) (void)) raw_readable, receiver, NULL);
   g_source_attach (source, context);
@@ -732,11 +752,12 @@ raw_close (Raw     *sender,
 }
 
 static void
-measure_raw_delivered (Results *results)
+measure_raw_delivered (Results  *results,
+                       gboolean  connected)
 {
   for (guint m = 0; m < G_N_ELEMENTS (delivered_modes); m++)
     {
-      Raw sender = { 0 }, receiver = { .delivered = TRUE };
+      Raw sender = { .connected = connected }, receiver = { .delivered = TRUE };
       Sender s = { NULL, NULL, &sender };
       Receiver thread;
       GSource *source;
@@ -1059,6 +1080,8 @@ static void
 print_delivered (Results *self,
                  Results *peer,
                  Results *raw,
+                 Results *raw_connected,
+                 Results *unconnected,
                  Results *before)
 {
   printf ("\nDelivered: A sends, B's attach_recv callback counts in its own thread; "
@@ -1107,6 +1130,29 @@ print_delivered (Results *self,
     }
   printf ("  targets: delivered >= 1.50 x %s in each mode, >= 0.70 x raw UDP batched, "
           "unpaced loss <= %s's\n", OTHER_NAME, OTHER_NAME);
+
+  printf ("\nConnected UDP sockets (issue 15): %s (connected on the selected pair), %s with "
+          "NAV_UDP_CONNECTED=0, raw UDP connected\n", SELF_NAME, SELF_NAME);
+  printf ("  %-16s %22s %22s %22s   %s / %s   %s / raw conn.\n", "", SELF_NAME,
+          unconnected != NULL ? "NAV_UDP_CONNECTED=0" : "(not run)", "raw UDP connected",
+          SELF_NAME, "=0", SELF_NAME);
+  for (guint m = 0; m < G_N_ELEMENTS (delivered_modes); m++)
+    {
+      gchar key[64], loss_key[64];
+      double us, off, ceiling;
+
+      if (!listed (opt_modes, delivered_modes[m].name))
+        continue;
+      g_snprintf (key, sizeof key, "delivered-%s", delivered_modes[m].name);
+      g_snprintf (loss_key, sizeof loss_key, "loss-%s", delivered_modes[m].name);
+      us = results_get (self, key);
+      off = unconnected != NULL ? results_get (unconnected, key) : 0;
+      ceiling = results_get (raw_connected, key);
+      printf ("  %-16s %9.0f/s loss %5.1f%% %9.0f/s loss %5.1f%% %9.0f/s loss %5.1f%%   %10.2f   %8.2f\n",
+              delivered_modes[m].name, us, 100 * results_get (self, loss_key), off,
+              unconnected != NULL ? 100 * results_get (unconnected, loss_key) : 0, ceiling,
+              100 * results_get (raw_connected, loss_key), ratio (us, off), ratio (us, ceiling));
+    }
 }
 
 static void
@@ -1146,6 +1192,9 @@ main (int   argc,
   gboolean have_inspect = FALSE;
   g_autoptr (GPtrArray) peer_rounds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
   g_autoptr (GPtrArray) raw_rounds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+  g_autoptr (GPtrArray) rawc_rounds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+  g_autoptr (GPtrArray) unconnected_rounds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+  gboolean have_unconnected = FALSE;
   g_autoptr (GPtrArray) before_rounds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
   Results *self_setup, *peer_setup, *before_setup = NULL;
   GMainContext *context;
@@ -1166,6 +1215,7 @@ main (int   argc,
     }
 #ifdef ICE_BENCH_NETAVANUE
   have_inspect = !opt_no_inspect && self_exe != NULL;
+  have_unconnected = !opt_no_unconnected && self_exe != NULL && part_wanted ("delivered");
 #endif
 #ifdef ICE_BENCH_PEER
   if (opt_peer == NULL)
@@ -1230,17 +1280,19 @@ main (int   argc,
         g_strjoin (",", part_wanted ("delivered") ? "delivered" : "",
                    part_wanted ("cpu") ? "cpu" : "", NULL);
       Results *self_median, *peer_median, *raw_median, *before_median;
+      Results *rawc_median, *unconnected_median;
 
       /* Interleaved, so that a busy moment of the machine hits them all. */
       for (round = 0; round < opt_rounds; round++)
         {
-          Results *us = results_new (), *raw = results_new ();
+          Results *us = results_new (), *raw = results_new (), *rawc = results_new ();
           /* Every other round the other build goes first: a trend of
            * the machine's load favours neither. */
           gboolean peer_first = round % 2 == 1;
 
           g_ptr_array_add (self_rounds, us);
           g_ptr_array_add (raw_rounds, raw);
+          g_ptr_array_add (rawc_rounds, rawc);
           if (have_peer && peer_first)
             {
               Results *them = results_new ();
@@ -1252,7 +1304,8 @@ main (int   argc,
             {
               if (!measure_agents_delivered (context, us))
                 return 1;
-              measure_raw_delivered (raw);
+              measure_raw_delivered (raw, FALSE);
+              measure_raw_delivered (rawc, TRUE);
             }
           if (part_wanted ("cpu"))
             {
@@ -1275,6 +1328,16 @@ main (int   argc,
               have_before = run_build (opt_baseline, opt_baseline_modules, parts, then);
             }
 #ifdef ICE_BENCH_NETAVANUE
+          /* Issue 15: this build without the connected socket. */
+          if (have_unconnected)
+            {
+              Results *off = results_new ();
+
+              g_ptr_array_add (unconnected_rounds, off);
+              run_build_env = "NAV_UDP_CONNECTED=0";
+              have_unconnected = run_build (self_exe, NULL, "delivered", off);
+              run_build_env = NULL;
+            }
           /* Issue 20: this build again in two processes alike, one
            * plain, one exporting its agents (NAV_DEBUG_EXPORT=1) with
            * nobody attached; the statistics' counters are always on. */
@@ -1299,9 +1362,12 @@ main (int   argc,
       self_median = median_of (self_rounds);
       peer_median = have_peer ? median_of (peer_rounds) : results_new ();
       raw_median = median_of (raw_rounds);
+      rawc_median = median_of (rawc_rounds);
+      unconnected_median = have_unconnected ? median_of (unconnected_rounds) : NULL;
       before_median = have_before ? median_of (before_rounds) : NULL;
       if (part_wanted ("delivered"))
-        print_delivered (self_median, peer_median, raw_median, before_median);
+        print_delivered (self_median, peer_median, raw_median, rawc_median, unconnected_median,
+                         before_median);
       if (part_wanted ("cpu"))
         print_cpu (self_median, peer_median, raw_median, before_median);
       if (have_inspect)
@@ -1314,6 +1380,8 @@ main (int   argc,
       g_hash_table_unref (self_median);
       g_hash_table_unref (peer_median);
       g_hash_table_unref (raw_median);
+      g_hash_table_unref (rawc_median);
+      g_clear_pointer (&unconnected_median, g_hash_table_unref);
       g_clear_pointer (&before_median, g_hash_table_unref);
     }
 

@@ -16,6 +16,7 @@
 
 #include "netavanue/netavanue.h"
 #include "nav-transport-private.h"
+#include "nav-udp-transport-private.h"
 #include "nav-net-udp.h"
 #include "nav-net-socket.h"
 
@@ -59,6 +60,16 @@
  * cuts into the same datagrams on the wire, and datagrams the kernel
  * coalesced on receipt (UDP GRO) are delivered one by one, as sent.
  *
+ * When it carries an agent's selected pair, the transport opens a second
+ * socket on the same address and port, `connect()`ed to the pair's remote
+ * address: datagrams to that address leave on it without an address or a
+ * route lookup each, the kernel hands that peer's datagrams to it, and the
+ * transport delivers them as the first socket's (the same
+ * [signal@Nav.Transport::received], from the peer).  Everything else stays
+ * on the first socket.  [method@Nav.Transport.dup_sockets] then lists
+ * both, the first socket first.  `NAV_UDP_CONNECTED=0` in the environment
+ * turns this off.
+ *
  * Since: 1.0
  */
 
@@ -81,6 +92,25 @@
 /* Batches read per dispatch before yielding to the other sources of the
  * main context; the socket stays readable so the source fires again. */
 #define MAX_BATCHES_PER_DISPATCH 64
+/* A retired connected socket is read at most this many times over
+ * before it is closed: under a flood it never empties. */
+#define MAX_RETIRE_DRAINS 8
+
+/* A socket connected to one peer (nav_udp_transport_connect_peer()). */
+typedef struct
+{
+  NavUdpTransport *self;        /* not owned */
+  GSocket *socket;
+  gint fd;
+  NavAddress peer;
+  GSource *source;
+  NavNetUdpReader *reader;
+  /* The first socket was read once since this one connected: what the
+   * peer sent before is delivered before what came here. */
+  gboolean seen;
+  /* Being read: not freed under the reader's feet. */
+  guint busy;
+} Connected;
 
 struct _NavUdpTransport
 {
@@ -103,6 +133,18 @@ struct _NavUdpTransport
   NavNetUdpReader *reader;
   /* UDP_SEGMENT works on the socket (send_segmented()). */
   gboolean gso;
+
+  /* The socket connected to the agent's selected pair (issue 15), NULL
+   * when none; guarded by connected_lock, as sends may come from any
+   * thread (the lock is held over a send on it, so that it is never
+   * closed under one).  Sockets connected before wait in @retired to be
+   * read one last time and closed (retire_now()). */
+  GMutex connected_lock;
+  Connected *connected;
+  GSList *retired;
+  GSource *retire_idle;
+  guint64 connected_sent;
+  guint64 connected_received;
 
   GError *init_error;
   gboolean initialized;
@@ -132,6 +174,46 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (NavUdpTransport, nav_udp_transport, G_TYPE_OBJECT
                                                       nav_udp_transport_initable_init))
 
 static void
+connected_close (Connected *c)
+{
+  if (c->source != NULL)
+    {
+      g_source_destroy (c->source);
+      g_clear_pointer (&c->source, g_source_unref);
+    }
+  if (c->socket != NULL)
+    g_socket_close (c->socket, NULL);
+  g_clear_object (&c->socket);
+  c->fd = -1;
+}
+
+static void
+connected_free (Connected *c)
+{
+  connected_close (c);
+  g_clear_pointer (&c->reader, nav_net_udp_reader_free);
+  g_free (c);
+}
+
+/* The transport closes: its connected sockets too, at once (nothing is
+ * delivered any more).  They are freed when not being read. */
+static void
+close_connected (NavUdpTransport *self)
+{
+  g_mutex_lock (&self->connected_lock);
+  if (self->connected != NULL)
+    self->retired = g_slist_prepend (self->retired, g_steal_pointer (&self->connected));
+  for (GSList *l = self->retired; l != NULL; l = l->next)
+    connected_close (l->data);
+  if (self->retire_idle != NULL)
+    {
+      g_source_destroy (self->retire_idle);
+      g_clear_pointer (&self->retire_idle, g_source_unref);
+    }
+  g_mutex_unlock (&self->connected_lock);
+}
+
+static void
 close_with_error (NavUdpTransport *self,
                   const GError    *error)
 {
@@ -144,6 +226,8 @@ close_with_error (NavUdpTransport *self,
       g_source_destroy (self->source);
       g_clear_pointer (&self->source, g_source_unref);
     }
+
+  close_connected (self);
 
   if (self->socket != NULL)
     {
@@ -196,6 +280,133 @@ batch_done (gpointer user_data)
 
 static const NavNetUdpFuncs receive_funcs = { deliver, batch_done, is_closed, NULL };
 
+static void
+deliver_connected (const NavNetDatagram *d,
+                   gpointer              user_data)
+{
+  Connected *c = user_data;
+
+  c->self->connected_received++;
+  deliver (d, c->self);
+}
+
+static void
+batch_done_connected (gpointer user_data)
+{
+  batch_done (((Connected *) user_data)->self);
+}
+
+static gboolean
+is_closed_connected (gpointer user_data)
+{
+  return ((Connected *) user_data)->self->closed;
+}
+
+static const NavNetUdpFuncs connected_funcs = {
+  deliver_connected, batch_done_connected, is_closed_connected, NULL
+};
+
+/* Whether a datagram waits on @fd. */
+static gboolean
+has_datagram (int fd)
+{
+  guint8 byte;
+
+  return recv (fd, &byte, sizeof byte, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC) >= 0 ||
+         (errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+/* The retired connected sockets: read until empty (what the peer sent
+ * them before the switch is delivered, not lost), then closed.  From then
+ * on the kernel hands the peer's datagrams to the first socket (or to the
+ * socket connected next).  A datagram that reaches a retired socket
+ * between its last read and its close(2) is lost: a window of a few
+ * system calls, once per selection.  Not while one of them is being read
+ * (a handler running a nested main loop): then after.  In the transport's
+ * context; the list is shared with the threads that connect. */
+static void
+retire_now (NavUdpTransport *self)
+{
+  GSList *keep = NULL;
+
+  for (;;)
+    {
+      Connected *c;
+
+      g_mutex_lock (&self->connected_lock);
+      if (self->retired == NULL)
+        {
+          self->retired = g_slist_reverse (keep);
+          g_mutex_unlock (&self->connected_lock);
+          break;
+        }
+      c = self->retired->data;
+      self->retired = g_slist_delete_link (self->retired, self->retired);
+      g_mutex_unlock (&self->connected_lock);
+      if (c->busy > 0)
+        {
+          keep = g_slist_prepend (keep, c);
+          continue;
+        }
+      if (c->source != NULL)
+        {
+          g_source_destroy (c->source);
+          g_clear_pointer (&c->source, g_source_unref);
+        }
+      c->busy++;
+      for (guint i = 0; i < MAX_RETIRE_DRAINS && c->fd >= 0 && !self->closed &&
+                        has_datagram (c->fd); i++)
+        nav_net_udp_reader_drain (c->reader, c->fd, &connected_funcs, c);
+      c->busy--;
+      connected_free (c);
+    }
+}
+
+static gboolean
+on_retire_idle (gpointer user_data)
+{
+  NavUdpTransport *self = user_data;
+
+  g_mutex_lock (&self->connected_lock);
+  g_clear_pointer (&self->retire_idle, g_source_unref);
+  g_mutex_unlock (&self->connected_lock);
+  g_object_ref (self);
+  retire_now (self);
+  g_object_unref (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* With the lock held. */
+static void
+schedule_retire_locked (NavUdpTransport *self)
+{
+  if (self->retired != NULL && self->retire_idle == NULL && !self->closed)
+    {
+      self->retire_idle = g_idle_source_new ();
+      g_source_set_priority (self->retire_idle, G_PRIORITY_DEFAULT);
+      g_source_set_callback (self->retire_idle, on_retire_idle, self, NULL);
+      g_source_set_static_name (self->retire_idle, "NavUdpTransport retire");
+      g_source_attach (self->retire_idle, self->context);
+    }
+}
+
+static void
+schedule_retire (NavUdpTransport *self)
+{
+  g_mutex_lock (&self->connected_lock);
+  schedule_retire_locked (self);
+  g_mutex_unlock (&self->connected_lock);
+}
+
+/* With the lock held. */
+static void
+retire_locked (NavUdpTransport *self,
+               Connected       *c)
+{
+  self->retired = g_slist_append (self->retired, c);
+  schedule_retire_locked (self);
+}
+
 /* A handler that runs a nested main loop gets the rest of the datagrams
  * below it first, in order (the reader is re-entrant).  ICMP errors
  * reported on the socket (port or host unreachable after an earlier send)
@@ -210,6 +421,15 @@ on_socket_readable (gint         fd,
 
   /* A handler may drop the last reference or close the transport. */
   g_object_ref (self);
+  /* What a retired connected socket holds came before what arrives
+   * here now. */
+  if (G_UNLIKELY (self->retired != NULL))
+    retire_now (self);
+  if (self->closed)
+    {
+      g_object_unref (self);
+      return G_SOURCE_CONTINUE;
+    }
   failure = nav_net_udp_reader_drain (self->reader, fd, &receive_funcs, self);
   if (failure != 0 && !self->closed)
     {
@@ -225,6 +445,46 @@ on_socket_readable (gint         fd,
    * receive loop, which reads and ignores the pending error. */
   if ((condition & G_IO_ERR) && !self->closed)
     nav_net_udp_drain_error_queue (fd);
+  g_object_unref (self);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The connected socket's datagrams, in the same batches and through the
+ * same delivery as the first socket's. */
+static gboolean
+on_connected_readable (gint         fd,
+                       GIOCondition condition,
+                       gpointer     user_data)
+{
+  Connected *c = user_data;
+  NavUdpTransport *self = c->self;
+  int failure;
+
+  g_object_ref (self);
+  c->busy++;
+  /* The peer's datagrams that reached the first socket before the
+   * connect(2) go first, once. */
+  if (G_UNLIKELY (!c->seen))
+    {
+      c->seen = TRUE;
+      if (self->retired != NULL)
+        retire_now (self);
+      if (!self->closed && self->fd >= 0)
+        nav_net_udp_reader_drain (self->reader, self->fd, &receive_funcs, self);
+    }
+  failure = 0;
+  if (!self->closed && c->fd >= 0)
+    failure = nav_net_udp_reader_drain (c->reader, c->fd, &connected_funcs, c);
+  if ((condition & G_IO_ERR) && !self->closed && c->fd >= 0)
+    nav_net_udp_drain_error_queue (c->fd);
+  c->busy--;
+  schedule_retire (self);
+  if (failure != 0 && !self->closed && c == self->connected)
+    {
+      g_debug ("Receiving on the connected UDP socket failed: %s; back to the first socket",
+               g_strerror (failure));
+      nav_udp_transport_disconnect_peer (self);
+    }
   g_object_unref (self);
   return G_SOURCE_CONTINUE;
 }
@@ -369,7 +629,7 @@ nav_udp_transport_send (NavTransport      *transport,
   gsize dest_len;
   gssize sent;
   gboolean retried = FALSE;
-  int errsv;
+  int errsv, connected_fd = -1;
 
   if (self->closed || !self->initialized)
     {
@@ -395,12 +655,23 @@ nav_udp_transport_send (NavTransport      *transport,
 
   dest_len = nav_address_copy_to_sockaddr (to, &dest.sa, sizeof (dest));
 
-  /* sendto() on the descriptor: no GSocketAddress per datagram. */
+  /* sendto() on the descriptor: no GSocketAddress per datagram; send()
+   * on the socket connected to @to: no address either, and no route
+   * lookup (the socket keeps the route). */
+  g_mutex_lock (&self->connected_lock);
+  if (self->connected != NULL && nav_address_equal (to, &self->connected->peer))
+    connected_fd = self->connected->fd;
   for (;;)
     {
-      sent = sendto (self->fd, data, len, 0, &dest.sa, dest_len);
+      if (connected_fd >= 0)
+        sent = send (connected_fd, data, len, 0);
+      else
+        sent = sendto (self->fd, data, len, 0, &dest.sa, dest_len);
       if (sent >= 0)
         {
+          if (connected_fd >= 0)
+            self->connected_sent++;
+          g_mutex_unlock (&self->connected_lock);
           if (G_UNLIKELY (nav_pcap_on))
             {
               GOutputVector v = { data, len };
@@ -422,6 +693,7 @@ nav_udp_transport_send (NavTransport      *transport,
         }
       break;
     }
+  g_mutex_unlock (&self->connected_lock);
 
   switch (errsv)
     {
@@ -490,6 +762,12 @@ nav_udp_transport_dup_sockets (NavTransport *transport)
 
   if (self->socket != NULL && !self->closed)
     g_ptr_array_add (sockets, g_object_ref (self->socket));
+  /* After the first: the socket connected to the selected pair's peer
+   * (its buffer is the one that fills when sends to the peer block). */
+  g_mutex_lock (&self->connected_lock);
+  if (self->connected != NULL && self->connected->socket != NULL && !self->closed)
+    g_ptr_array_add (sockets, g_object_ref (self->connected->socket));
+  g_mutex_unlock (&self->connected_lock);
   return sockets;
 }
 
@@ -529,6 +807,7 @@ G_STATIC_ASSERT (G_STRUCT_OFFSET (GOutputVector, size) == G_STRUCT_OFFSET (struc
  * again on this socket). */
 static guint
 send_segmented (NavUdpTransport        *self,
+                int                     fd,
                 struct sockaddr        *dest,
                 socklen_t               dest_len,
                 const NavOutputMessage *messages,
@@ -584,7 +863,7 @@ send_segmented (NavUdpTransport        *self,
   memcpy (CMSG_DATA (cmsg), &gso_size, sizeof gso_size);
   for (;;)
     {
-      if (sendmsg (self->fd, &hdr, 0) >= 0)
+      if (sendmsg (fd, &hdr, 0) >= 0)
         return count;
       if (errno == EINTR)
         continue;
@@ -617,13 +896,26 @@ nav_udp_transport_send_messages (NavTransport            *transport,
   } dest;
   struct mmsghdr batch[64];
   socklen_t dest_len;
+  struct sockaddr *name;
   guint done = 0;
   gboolean retried = FALSE;
+  int fd;
 
   if (self->closed || !self->initialized || to == NULL ||
       nav_address_get_family (to) != nav_address_get_family (&self->local))
     goto first_alone;
   dest_len = nav_address_copy_to_sockaddr (to, &dest.sa, sizeof (dest));
+  name = &dest.sa;
+  fd = self->fd;
+
+  /* To the connected socket's peer: on it, without an address. */
+  g_mutex_lock (&self->connected_lock);
+  if (self->connected != NULL && nav_address_equal (to, &self->connected->peer))
+    {
+      fd = self->connected->fd;
+      name = NULL;
+      dest_len = 0;
+    }
 
   while (done < n_messages)
     {
@@ -631,9 +923,11 @@ nav_udp_transport_send_messages (NavTransport            *transport,
       guint segmented;
       gint sent;
 
-      segmented = send_segmented (self, &dest.sa, dest_len, messages + done, n_messages - done);
+      segmented = send_segmented (self, fd, name, dest_len, messages + done, n_messages - done);
       if (segmented > 0)
         {
+          if (name == NULL)
+            self->connected_sent += segmented;
           if (G_UNLIKELY (nav_pcap_on))
             capture_sent (self, to, messages + done, segmented);
           done += segmented;
@@ -648,14 +942,14 @@ nav_udp_transport_send_messages (NavTransport            *transport,
           nav_output_message_get_size (m, &n_vectors);
           batch[i] = (struct mmsghdr) {
             .msg_hdr = {
-              .msg_name = &dest.sa,
+              .msg_name = name,
               .msg_namelen = dest_len,
               .msg_iov = (struct iovec *) m->buffers,
               .msg_iovlen = n_vectors,
             },
           };
         }
-      sent = sendmmsg (self->fd, batch, n, 0);
+      sent = sendmmsg (fd, batch, n, 0);
       if (sent < 0)
         {
           int errsv = errno;
@@ -668,16 +962,20 @@ nav_udp_transport_send_messages (NavTransport            *transport,
               retried = TRUE;
               continue;
             }
+          g_mutex_unlock (&self->connected_lock);
           if (done > 0)
             return done;
           goto first_alone;
         }
+      if (name == NULL)
+        self->connected_sent += sent;
       if (G_UNLIKELY (nav_pcap_on))
         capture_sent (self, to, messages + done, sent);
       done += sent;
       if ((guint) sent < n)
         break;
     }
+  g_mutex_unlock (&self->connected_lock);
   return done;
 
 first_alone:
@@ -731,6 +1029,8 @@ nav_udp_transport_finalize (GObject *object)
   NavUdpTransport *self = NAV_UDP_TRANSPORT (object);
 
   g_clear_pointer (&self->reader, nav_net_udp_reader_free);
+  g_slist_free_full (g_steal_pointer (&self->retired), (GDestroyNotify) connected_free);
+  g_mutex_clear (&self->connected_lock);
   g_clear_object (&self->socket);
   g_clear_error (&self->init_error);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -925,6 +1225,7 @@ nav_udp_transport_init (NavUdpTransport *self)
   nav_address_init (&self->local);
   self->receive_batch = DEFAULT_RECEIVE_BATCH;
   self->fd = -1;
+  g_mutex_init (&self->connected_lock);
 }
 
 /**
@@ -1014,4 +1315,135 @@ nav_udp_transport_get_socket (NavUdpTransport *self)
   g_return_val_if_fail (NAV_IS_UDP_TRANSPORT (self), NULL);
 
   return self->socket;
+}
+
+/* ------------------------------------------------- the connected socket */
+
+gboolean
+nav_udp_connected_enabled (void)
+{
+  return g_strcmp0 (g_getenv ("NAV_UDP_CONNECTED"), "0") != 0;
+}
+
+gboolean
+nav_udp_transport_connect_peer (NavUdpTransport  *self,
+                                const NavAddress *peer,
+                                GError          **error)
+{
+  NavNetUdpConfig config = { self->receive_batch, RECEIVE_BUFFER_SIZE, 0,
+                             MAX_BATCHES_PER_DISPATCH, FALSE };
+  gchar buf[NAV_ADDRESS_STRING_LEN], local_buf[NAV_ADDRESS_STRING_LEN];
+  g_autoptr (GError) local_error = NULL;
+  Connected *c, *old;
+  GSocket *socket;
+  gboolean same;
+  int fd, errsv = 0;
+
+  g_return_val_if_fail (NAV_IS_UDP_TRANSPORT (self), FALSE);
+  g_return_val_if_fail (peer != NULL && nav_address_is_valid (peer), FALSE);
+
+  if (self->closed || !self->initialized)
+    {
+      g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_CLOSED,
+                   _("The transport is closed"));
+      return FALSE;
+    }
+  g_mutex_lock (&self->connected_lock);
+  same = self->connected != NULL && nav_address_equal (&self->connected->peer, peer);
+  g_mutex_unlock (&self->connected_lock);
+  if (same)
+    return TRUE;
+
+  fd = nav_net_socket_open_connected (self->fd, &self->local, peer, &errsv);
+  if (fd < 0)
+    {
+      g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_FAILED,
+                   _("Could not connect a UDP socket from %s to %s: %s"),
+                   nav_address_to_string_buf (&self->local, local_buf),
+                   nav_address_to_string_buf (peer, buf), g_strerror (errsv));
+      return FALSE;
+    }
+  socket = g_socket_new_from_fd (fd, &local_error);
+  if (socket == NULL)
+    {
+      close (fd);
+      g_set_error (error, NAV_TRANSPORT_ERROR, NAV_TRANSPORT_ERROR_FAILED,
+                   _("Could not create a UDP socket: %s"), local_error->message);
+      return FALSE;
+    }
+  g_socket_set_blocking (socket, FALSE);
+
+  c = g_new0 (Connected, 1);
+  c->self = self;
+  c->socket = socket;
+  c->fd = fd;
+  c->peer = *peer;
+  config.gro = nav_net_udp_enable_gro (fd);
+  c->reader = nav_net_udp_reader_new (&config);
+#ifdef UDP_SEGMENT
+  if (self->gso)
+    {
+      int zero = 0;
+
+      setsockopt (fd, SOL_UDP, UDP_SEGMENT, &zero, sizeof zero);
+    }
+#endif
+  c->source = nav_net_udp_source_new (fd, self->context, G_SOURCE_FUNC (on_connected_readable), c,
+                                      "NavUdpTransport connected");
+
+  g_mutex_lock (&self->connected_lock);
+  old = self->connected;
+  self->connected = c;
+  if (old != NULL)
+    retire_locked (self, old);
+  g_mutex_unlock (&self->connected_lock);
+
+  g_debug ("UDP transport %s connected to %s",
+           nav_address_to_string_buf (&self->local, local_buf),
+           nav_address_to_string_buf (peer, buf));
+  return TRUE;
+}
+
+void
+nav_udp_transport_disconnect_peer (NavUdpTransport *self)
+{
+  Connected *old;
+
+  g_return_if_fail (NAV_IS_UDP_TRANSPORT (self));
+
+  g_mutex_lock (&self->connected_lock);
+  old = self->connected;
+  self->connected = NULL;
+  if (old != NULL)
+    retire_locked (self, old);
+  g_mutex_unlock (&self->connected_lock);
+}
+
+gboolean
+nav_udp_transport_get_connected_peer (NavUdpTransport *self,
+                                      NavAddress      *peer)
+{
+  gboolean connected;
+
+  g_return_val_if_fail (NAV_IS_UDP_TRANSPORT (self), FALSE);
+
+  g_mutex_lock (&self->connected_lock);
+  connected = self->connected != NULL;
+  if (connected)
+    *peer = self->connected->peer;
+  g_mutex_unlock (&self->connected_lock);
+  return connected;
+}
+
+void
+nav_udp_transport_get_connected_counts (NavUdpTransport *self,
+                                        guint64         *sent,
+                                        guint64         *received)
+{
+  g_return_if_fail (NAV_IS_UDP_TRANSPORT (self));
+
+  g_mutex_lock (&self->connected_lock);
+  *sent = self->connected_sent;
+  *received = self->connected_received;
+  g_mutex_unlock (&self->connected_lock);
 }

@@ -31,6 +31,7 @@
 #include "nav-agent-reliable-private.h"
 #include "nav-io-stream-private.h"
 #include "nav-transport-private.h"
+#include "nav-udp-transport-private.h"
 
 /* Wakes the blocking receivers: they look at their queue again. */
 void
@@ -111,11 +112,50 @@ nav_agent_component_clear_io (NavAgent       *agent,
   g_clear_pointer (&component->sources, g_array_unref);
 }
 
+/* Issue 15: the selected pair's data leaves and arrives on a UDP socket
+ * connect()ed to the pair's remote (nav_udp_transport_connect_peer()):
+ * send(2) without an address nor a route lookup per datagram, and the
+ * kernel's early demultiplexing on receipt.  The transport delivers what
+ * comes on it as from the pair's remote, STUN included, so the checker's
+ * consent checks on the selected pair (RFC 7675 §5) go over it both ways
+ * unchanged.  Reopened on a new selection (a better pair, an ICE
+ * restart's), closed when the pair goes; NAV_UDP_CONNECTED=0 in the
+ * environment turns it off.  Called with the lock held. */
+static void
+update_connected (AgentComponent   *component,
+                  NavTransport     *transport,
+                  const NavAddress *peer)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (transport != NULL && (!NAV_IS_UDP_TRANSPORT (transport) || !nav_udp_connected_enabled ()))
+    transport = NULL;
+  if (transport == component->connected &&
+      (transport == NULL || nav_address_equal (peer, &component->connected_peer)))
+    return;
+  if (component->connected != NULL)
+    {
+      nav_udp_transport_disconnect_peer (NAV_UDP_TRANSPORT (component->connected));
+      g_clear_object (&component->connected);
+    }
+  if (transport == NULL)
+    return;
+  if (!nav_udp_transport_connect_peer (NAV_UDP_TRANSPORT (transport), peer, &error))
+    {
+      g_debug ("Stream %u component %u: %s", component->stream->id, component->id,
+               error->message);
+      return;
+    }
+  component->connected = g_object_ref (transport);
+  component->connected_peer = *peer;
+}
+
 /* Called with the lock held. */
 void
 nav_agent_close_channel (NavAgent       *agent,
                          AgentComponent *component)
 {
+  update_connected (component, NULL, NULL);
   nav_datagram_channel_close_locked (component->channel);
   nav_agent_queue_channel_changes (agent, component);
 }
@@ -139,6 +179,7 @@ nav_agent_update_channel (NavAgent       *agent,
     }
   nav_datagram_channel_bind_locked (component->channel, transport, peer,
                                     component->state != NAV_COMPONENT_STATE_FAILED);
+  update_connected (component, transport, peer);
   nav_agent_queue_channel_changes (agent, component);
 }
 

@@ -70,6 +70,10 @@ struct _AgentComponent {
   /* The data path: a datagram channel bound to the selected pair
    * (nav-agent-io.c), what nav_agent_get_channel() gives. */
   NavDatagramChannel *channel;
+  /* The selected pair's UDP transport while it has a socket connected to
+   * the pair's remote (nav-agent-io.c, issue 15), and that remote. */
+  NavTransport *connected;
+  NavAddress connected_peer;
   /* RFC 8445 §11: the sources data is accepted from (AgentSource),
    * as libnice's valid candidates; any source after
    * nav_agent_set_selected_remote_candidate(), as libnice's fallback. */

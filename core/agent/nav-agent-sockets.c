@@ -159,10 +159,11 @@ nav_agent_get_selected_socket (NavAgent *agent,
       component->selected_local->transport == NAV_CANDIDATE_TRANSPORT_UDP &&
       component->selected_local->owner != NULL)
     {
-      /* A UDP transport has one socket. */
+      /* A UDP transport's first socket (then the one connected to the
+       * selected pair's remote, if any). */
       g_autoptr (GPtrArray) sockets = nav_transport_dup_sockets (component->selected_local->owner);
 
-      if (sockets->len == 1)
+      if (sockets->len >= 1)
         socket = g_object_ref (g_ptr_array_index (sockets, 0));
     }
   nav_agent_unlock_and_emit (agent);

@@ -128,6 +128,81 @@ nav_net_socket_open_in_range (const NavAddress  *address,
   return -1;
 }
 
+/* Half of what getsockopt() reports: Linux doubles what is set. */
+static void
+copy_int_option (int listener,
+                 int fd,
+                 int level,
+                 int option,
+                 int set_option,
+                 gboolean halve)
+{
+  int value;
+  socklen_t len = sizeof value;
+
+  if (getsockopt (listener, level, option, &value, &len) < 0)
+    return;
+  if (halve)
+    value /= 2;
+  if (setsockopt (fd, level, set_option, &value, sizeof value) < 0 && set_option != option)
+    setsockopt (fd, level, option, &value, sizeof value);
+}
+
+int
+nav_net_socket_open_connected (int               listener,
+                               const NavAddress *local,
+                               const NavAddress *peer,
+                               int              *errsv)
+{
+  struct sockaddr_storage ss;
+  socklen_t sl;
+  int fd, one = 1, zero = 0, family;
+
+  if (nav_address_get_family (local) != nav_address_get_family (peer))
+    {
+      *errsv = EAFNOSUPPORT;
+      return -1;
+    }
+  family = nav_address_get_family (local) == G_SOCKET_FAMILY_IPV6 ? AF_INET6 : AF_INET;
+  fd = socket (family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    {
+      *errsv = errno;
+      return -1;
+    }
+  if (family == AF_INET6)
+    setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+#if defined (SO_RCVBUFFORCE) && defined (SO_SNDBUFFORCE)
+  copy_int_option (listener, fd, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE, TRUE);
+  copy_int_option (listener, fd, SOL_SOCKET, SO_SNDBUF, SO_SNDBUFFORCE, TRUE);
+#else
+  copy_int_option (listener, fd, SOL_SOCKET, SO_RCVBUF, SO_RCVBUF, TRUE);
+  copy_int_option (listener, fd, SOL_SOCKET, SO_SNDBUF, SO_SNDBUF, TRUE);
+#endif
+  copy_int_option (listener, fd, IPPROTO_IP, IP_TOS, IP_TOS, FALSE);
+  if (family == AF_INET6)
+    copy_int_option (listener, fd, IPPROTO_IPV6, IPV6_TCLASS, IPV6_TCLASS, FALSE);
+
+  /* The kernel checks the listener's SO_REUSEADDR when the second socket
+   * binds, not later: on for the bind only. */
+  setsockopt (listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sl = nav_address_copy_to_sockaddr (local, (struct sockaddr *) &ss, sizeof ss);
+  if (bind (fd, (struct sockaddr *) &ss, sl) < 0)
+    goto fail;
+  sl = nav_address_copy_to_sockaddr (peer, (struct sockaddr *) &ss, sizeof ss);
+  if (connect (fd, (struct sockaddr *) &ss, sl) < 0)
+    goto fail;
+  setsockopt (listener, SOL_SOCKET, SO_REUSEADDR, &zero, sizeof zero);
+  return fd;
+
+fail:
+  *errsv = errno;
+  setsockopt (listener, SOL_SOCKET, SO_REUSEADDR, &zero, sizeof zero);
+  close (fd);
+  return -1;
+}
+
 void
 nav_net_set_listen_error (GError           **error,
                           const NavAddress  *address,

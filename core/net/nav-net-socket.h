@@ -48,6 +48,21 @@ int      nav_net_socket_open_in_range (const NavAddress  *address,
                                        NavAddress        *bound,
                                        int               *errsv);
 
+/* A second UDP socket on the port of @listener (bound to @local, the
+ * address @listener is bound to), connect()ed to @peer: Linux then hands
+ * @peer's datagrams to it rather than to @listener (a full 4-tuple match
+ * scores above the wildcard one, and is found by the early demultiplexer
+ * without a route lookup), and everything from anyone else still to
+ * @listener.  Sharing the port needs SO_REUSEADDR on both sockets while
+ * the second one binds: it is set on @listener for that moment only, so
+ * that no other socket can bind the port afterwards.  The buffer sizes and
+ * IP_TOS of @listener are copied.  Returns the descriptor (non-blocking,
+ * close-on-exec), or -1 with errno in *@errsv. */
+int      nav_net_socket_open_connected (int               listener,
+                                        const NavAddress *local,
+                                        const NavAddress *peer,
+                                        int              *errsv);
+
 /* The error "Cannot listen on ADDRESS (KIND): REASON" in G_IO_ERROR. */
 void     nav_net_set_listen_error     (GError           **error,
                                        const NavAddress  *address,
