@@ -14,7 +14,9 @@ the pair, so multicast (mDNS) crosses it as on a LAN segment.
     transfers) when given, else tests/netns/nfqdelay.py.  The delay is
     one-way, in each direction: the round trip grows by twice it.
   - loss: nftables drops PCT % of the packets crossing b's end, each
-    way, at random (natlab.loss_ruleset, before the queue).
+    way, at random (natlab.loss_ruleset, before the queue); with a loss
+    TCP sends one segment a packet (gso_max_segs 1), so that it loses
+    PCT % of its segments as on a wire, not of its 64 KiB GSO packets.
   - rate: a token bucket (sch_tbf, which this kernel has) on each end's
     egress.
 
@@ -97,6 +99,12 @@ class LinkLab:
             _sh(['ip', '-n', ns, 'addr', 'add', ADDR[host] + '/24', 'dev', ifname])
             _sh(['ip', '-n', ns, 'link', 'set', ifname, 'up'])
             _sh(['ip', '-n', ns, 'route', 'add', 'default', 'dev', ifname])
+            if self.loss_pct:
+                # A veth pair passes TCP's GSO packets whole (up to 64 KiB):
+                # the loss rule would drop 1 % of those, far fewer losses
+                # for TCP than 1 % of its segments.  One segment a packet,
+                # as on a wire.
+                _sh(['ip', '-n', ns, 'link', 'set', ifname, 'gso_max_segs', '1'])
             if self.rate_mbit:
                 # burst: at least a few ms of the rate (and a GSO packet)
                 burst = max(int(self.rate_mbit * 1e6 / 8 * 0.004), 128 * 1024)
