@@ -100,27 +100,30 @@ def wait_side(g, side, hub, limit):
 
 
 def check_histories(g):
-    """No two hubs for one epoch in any log (all logs together), and
-    epochs that never go down in each log."""
-    seen = {}
+    """In each process's log: never two hubs for one epoch, and epochs
+    that never go down.  (Across the cut, the two sides may each have had
+    a hub of the same epoch: each claims the highest epoch it has seen
+    plus one, and neither hears the other; see docs/election.md.)
+    Returns {epoch: {hub ids}} over all logs."""
+    every = {}
     for i, m in enumerate(g.members):
-        last = 0
+        seen, last = {}, 0
         for h in m.all(r"event=hub hub=(\S+) epoch=(\d+)"):
             epoch = int(h.group(2))
             if h.group(1) != "-":
-                owner = seen.setdefault(epoch, (h.group(1), i))
-                assert owner[0] == h.group(1), \
-                    "epoch %d: hub %s (member %d) and %s (member %d)" % (
-                        epoch, owner[0], owner[1], h.group(1), i)
+                owner = seen.setdefault(epoch, h.group(1))
+                assert owner == h.group(1), \
+                    "member %d: epoch %d had hubs %s and %s" % (i, epoch, owner, h.group(1))
+                every.setdefault(epoch, set()).add(h.group(1))
             assert epoch >= last, "member %d: epoch %d after %d" % (i, epoch, last)
             last = epoch
-    return seen
+    return every
 
 
 def dump(g):
     """The members' elections and links, on a failure."""
     for i, m in enumerate(g.members):
-        for line in m.all(r"event=(hub|link|refused|joined|left) .*"):
+        for line in m.all(r"(event=(hub|link|refused|joined|left) |group: ).*"):
             print("member %d: %s" % (i, line.group(0)), file=sys.stderr)
 
 
@@ -164,8 +167,12 @@ def main():
             # their consent checks (2.5 s) and the members across it leave
             # each side's view (member timeout); each side keeps one hub.
             time.sleep(4)
-            assert wait_side(g, MAJORITY, 2, SIDE_LIMIT_S) == eb
-            assert wait_side(g, MINORITY, 0, SIDE_LIMIT_S) == ea
+            # (The same hubs; a lease lapsed under loss may have moved an
+            # epoch on, never back.)
+            eb2 = wait_side(g, MAJORITY, 2, SIDE_LIMIT_S)
+            ea2 = wait_side(g, MINORITY, 0, SIDE_LIMIT_S)
+            assert eb2 >= eb and ea2 >= ea, (ea, eb, ea2, eb2)
+            ea, eb = ea2, eb2
             out = lab.run("wan", ["nft", "list", "table", "bridge", table], check=True).stdout
             dropped = sum(int(x) for x in re.findall(r"counter packets (\d+)", out))
             print("cut held: each side still one hub; %d packets dropped at the cut" % dropped,
@@ -182,15 +189,21 @@ def main():
                 if len(pairs) == 1:
                     hub, eh = pairs.pop()
                     roles = [i for i, v in views.items() if v[2] == "hub"]
-                    if hub == g.ids[0] and roles == [0] and eh > max(ea, eb):
+                    # Member 0 outranks member 2: the majority's epoch
+                    # is left behind; the minority's is kept, or passed
+                    # when it was not above the majority's (rule 3).
+                    if hub == g.ids[0] and roles == [0] and eh > eb and eh >= ea:
                         break
                 assert time.monotonic() < deadline, "no single hub after the heal: %r" % views
                 time.sleep(0.05)
-            print("after the heal: the 5 agree on member 0, epoch %d > %d, %d (%.1f s after the heal)"
-                  % (eh, ea, eb, time.monotonic() - heal), flush=True)
-            seen = check_histories(g)
-            print("hubs by epoch: %s" % ", ".join(
-                "%d: member %d" % (e, g.ids.index(h)) for e, (h, _) in sorted(seen.items())))
+            print("after the heal: the 5 agree on member 0, epoch %d (minority's %d, majority's %d;"
+                  " %.1f s after the heal)" % (eh, ea, eb, time.monotonic() - heal), flush=True)
+            every = check_histories(g)
+            print("hubs by epoch: %s" % "; ".join(
+                "%d: member %s" % (e, ", ".join(str(g.ids.index(h)) for h in sorted(hubs)))
+                for e, hubs in sorted(every.items())))
+            if os.environ.get("NAV_TEST_VERBOSE"):
+                dump(g)
         except BaseException:
             dump(g)
             raise
