@@ -198,6 +198,26 @@ def main():
                 time.sleep(0.05)
             print("after the heal: the 5 agree on member 0, epoch %d (minority's %d, majority's %d;"
                   " %.1f s after the heal)" % (eh, ea, eb, time.monotonic() - heal), flush=True)
+            # The group works as one again: a message from a member of
+            # each side reaches every other member, once (over links
+            # whose ICE came back, or through the room: what a link took
+            # before its association gave up is sent again).
+            for origin in (1, 4):
+                g.members[origin].write("send healed-%d" % origin)
+            deadline = time.monotonic() + HEAL_LIMIT_S
+            while not all(g.members[i].all(r"event=message origin=%s text=healed-%d "
+                                           % (g.ids[origin], origin))
+                          for origin in (1, 4) for i in range(5) if i != origin):
+                assert time.monotonic() < deadline, "messages after the heal not delivered"
+                time.sleep(0.05)
+            time.sleep(0.5)
+            for origin in (1, 4):
+                for i in range(5):
+                    if i != origin:
+                        got = g.members[i].all(r"event=message origin=%s text=healed-%d "
+                                               % (g.ids[origin], origin))
+                        assert len(got) == 1, (i, origin, len(got))
+            print("messages after the heal: each delivered once at every member", flush=True)
             every = check_histories(g)
             print("hubs by epoch: %s" % "; ".join(
                 "%d: member %s" % (e, ", ".join(str(g.ids.index(h)) for h in sorted(hubs)))
