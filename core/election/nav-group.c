@@ -90,6 +90,11 @@
  * takes to give up (its retransmissions, RTO doubling up to 10 s). */
 #define RESEND_WINDOW_US (60 * G_USEC_PER_SEC)
 #define RESEND_MAX 1024
+/* Of those, what went from a little before the stall on: the path had
+ * failed for up to the consent timeout before ICE said so; what SCTP
+ * had acknowledged before that arrived.  (The room's rate limit, 50
+ * texts a second by default, is the reason not to send more.) */
+#define RESEND_BEFORE_STALL_US (2 * LINK_CONSENT_TIMEOUT_MS * 1000)
 
 typedef enum
 {
@@ -1221,17 +1226,24 @@ link_resend (Link *link)
   gint64 now = g_get_monotonic_time ();
 
   if (link->last_stall_us != 0 && now - link->last_stall_us < RESEND_WINDOW_US &&
-      !g_queue_is_empty (&link->sent) && link->peer != NULL)
+      link->peer != NULL)
     {
-      g_debug ("group: link to %s lost after a stall: %u texts again through the room",
-               link->device_id, g_queue_get_length (&link->sent));
+      guint count = 0;
+
       while (!g_queue_is_empty (&link->sent))
         {
           SentText *t = g_queue_pop_head (&link->sent);
 
-          send_room (link->group, link->peer, t->text);
+          if (t->at_us >= link->last_stall_us - RESEND_BEFORE_STALL_US)
+            {
+              send_room (link->group, link->peer, t->text);
+              count++;
+            }
           sent_text_free (t);
         }
+      if (count > 0)
+        g_debug ("group: link to %s lost after a stall: %u texts again through the room",
+                 link->device_id, count);
     }
   g_queue_clear_full (&link->sent, sent_text_free);
 }
