@@ -35,7 +35,11 @@ Cases (argv[1]):
   lossy   every member's own link delays each packet 50 ms and drops
           2.5 % each way (member to member 100 ms, about 5 % loss; NFQUEUE,
           the kernel has no netem), with WAN settings (heartbeat 100 ms,
-          lease 1 s), as netns-election-group.
+          lease 1 s), as netns-election-group;
+  mesh-server-minority  the mesh topology, and the server on the
+          minority's side ({0, 1, server} | {2, 3, 4}): the majority keeps
+          together over its own links (in a star its spokes have none
+          between them, and each would elect itself).
 
 Root only (suite netns).  Timeouts are guards against hangs, generous
 for a loaded machine; nothing asserts a duration.
@@ -58,10 +62,15 @@ MAJORITY = (2, 3, 4)
 SIDE_LIMIT_S = 60
 HEAL_LIMIT_S = 120
 
+STAR_LINKS = {0: 4, 1: 4, 2: 2, 3: 2, 4: 2}
+MESH_LINKS = {i: 4 for i in range(5)}
+# case: (routers, nav-demo options, the side of the signaling server,
+# the links of the settled group)
 CASES = {
-    "clean": (["open"] * 5, []),
+    "clean": (["open"] * 5, [], "majority", STAR_LINKS),
     "lossy": (["open:delay=50:loss=25"] * 5,
-              ["--group-heartbeat=100", "--group-lease=1000"]),
+              ["--group-heartbeat=100", "--group-lease=1000"], "majority", STAR_LINKS),
+    "mesh-server-minority": (["open"] * 5, ["--group-topology=mesh"], "minority", MESH_LINKS),
 }
 
 
@@ -70,10 +79,12 @@ def bridge_port(i):
     return "o%d" % (i + 1)
 
 
-def cut_ruleset(table):
+def cut_ruleset(table, server_side):
     """Drop all forwarding between the two sides of the lab's bridge."""
-    a = ", ".join('"%s"' % bridge_port(i) for i in MINORITY)
-    b = ", ".join(['"%s"' % bridge_port(i) for i in MAJORITY] + ['"srv"'])
+    a = ['"%s"' % bridge_port(i) for i in MINORITY]
+    b = ['"%s"' % bridge_port(i) for i in MAJORITY]
+    (a if server_side == "minority" else b).append('"srv"')
+    a, b = ", ".join(a), ", ".join(b)
     return ("table bridge %s {\n"
             "  chain forward {\n"
             "    type filter hook forward priority 0; policy accept;\n"
@@ -129,7 +140,7 @@ def dump(g):
 
 def main():
     case = sys.argv[1] if len(sys.argv) > 1 else "clean"
-    routers, extra = CASES[case]
+    routers, extra, server_side, settled_links = CASES[case]
     with natlab.Lab(routers, stun=False, probe_server=False) as lab:
         server = Process(["ip", "netns", "exec", lab.ns("srv"), "nav-server", "--signaling",
                           "-L", natlab.SERVER_IP, "--signaling-port=0", "-v",
@@ -141,7 +152,7 @@ def main():
         table = "nav_partition"
         rules = os.path.join(lab.workdir, "partition.nft")
         with open(rules, "w") as f:
-            f.write(cut_ruleset(table))
+            f.write(cut_ruleset(table, server_side))
         try:
             epoch0, _ = g.wait_agreement(0)
             print("%s: 5 members agree on member 0, epoch %d" % (case, epoch0), flush=True)
@@ -149,13 +160,14 @@ def main():
             # runner-up with everyone).  Without them the minority would
             # have no path at all between its two members once the room
             # is out of reach.
-            wait_links(g, {0: 4, 1: 4, 2: 2, 3: 2, 4: 2}, SIDE_LIMIT_S)
+            wait_links(g, settled_links, SIDE_LIMIT_S)
             epoch0, _ = g.wait_agreement(0)
-            print("star linked, epoch %d" % epoch0, flush=True)
+            print("links open, epoch %d" % epoch0, flush=True)
 
             lab.run("wan", ["nft", "-f", rules], check=True)
             cut = time.monotonic()
-            print("cut: {0, 1} | {2, 3, 4, server}", flush=True)
+            print("cut: {0, 1%s} | {2, 3, 4%s}" % ((", server", "") if server_side == "minority"
+                                                   else ("", ", server")), flush=True)
             eb = wait_side(g, MAJORITY, 2, SIDE_LIMIT_S)
             ea = wait_side(g, MINORITY, 0, SIDE_LIMIT_S)
             print("majority {2, 3, 4}: hub member 2, epoch %d (%.1f s after the cut)"
