@@ -10,9 +10,10 @@ What a partition is here: the network itself splits in two, as when the
 link between two switches fails.  Once the five agree on member 0, the
 lab's bridge stops forwarding anything (ARP included: nftables, bridge
 family, in the bridge's namespace) between the ports of {0, 1} and those
-of {2, 3, 4} and the signaling server: the server stands on one side of
-the cut, the majority's, since a server reachable from both sides would
-carry the records across and there would be no partition at all.  No
+of {2, 3, 4}; the signaling server stands on one side of the cut (the
+majority's, but in mesh-server-minority), since a server reachable from
+both sides would carry the records across and there would be no
+partition at all.  No
 process is told; every packet across the cut is silently lost, both ways.
 
   - the minority {0, 1} (the hub and its runner-up) has no room any more:
