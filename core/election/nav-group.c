@@ -83,6 +83,18 @@
  * wants to notice a moved member sooner). */
 #define LINK_CONSENT_INTERVAL_MS 500
 #define LINK_CONSENT_TIMEOUT_MS 2500
+/* What went over a link reliably in this long is kept, at most
+ * RESENT_MAX texts, to be sent again through the room if the link's
+ * association dies after its path stalled (a partition that lasted:
+ * SCTP gives up while the data is still queued).  Above the time SCTP
+ * takes to give up (its retransmissions, RTO doubling up to 10 s). */
+#define RESEND_WINDOW_US (60 * G_USEC_PER_SEC)
+#define RESEND_MAX 1024
+/* Of those, what went from a little before the stall on: the path had
+ * failed for up to the consent timeout before ICE said so; what SCTP
+ * had acknowledged before that arrived.  (The room's rate limit, 50
+ * texts a second by default, is the reason not to send more.) */
+#define RESEND_BEFORE_STALL_US (2 * LINK_CONSENT_TIMEOUT_MS * 1000)
 
 typedef enum
 {
@@ -110,10 +122,27 @@ struct _Link
   gint64 unwanted_since_us;  /* 0 while the topology wants it */
   gboolean was_open;         /* negotiated and opened once */
   gint64 stalled_since_us;   /* ICE lost (or our network changed): 0 when fine */
+  gint64 last_stall_us;      /* when it last stalled: 0 never */
+  GQueue sent;               /* SentText: reliable texts of RESEND_WINDOW_US */
   GPtrArray *remote_candidates; /* before the remote description */
   guint64 window_rx, window_tx; /* bytes of the group's texts, this window */
   guint32 peak_kbps;         /* the highest rate of a window, either way */
 };
+
+typedef struct
+{
+  gint64 at_us;
+  gchar *text;
+} SentText;
+
+static void
+sent_text_free (gpointer data)
+{
+  SentText *t = data;
+
+  g_free (t->text);
+  g_free (t);
+}
 
 typedef struct
 {
@@ -272,6 +301,18 @@ link_send_full (Link        *link,
       return FALSE;
     }
   link->window_tx += strlen (text);
+  if (reliable)
+    {
+      SentText *t = g_new (SentText, 1);
+      gint64 now = g_get_monotonic_time ();
+
+      t->at_us = now;
+      t->text = g_strdup (text);
+      g_queue_push_tail (&link->sent, t);
+      while (g_queue_get_length (&link->sent) > RESEND_MAX ||
+             now - ((SentText *) g_queue_peek_head (&link->sent))->at_us > RESEND_WINDOW_US)
+        sent_text_free (g_queue_pop_head (&link->sent));
+    }
   return TRUE;
 }
 
@@ -1127,6 +1168,7 @@ link_free (gpointer data)
       nav_peer_connection_close (link->pc);
       g_clear_object (&link->pc);
     }
+  g_queue_clear_full (&link->sent, sent_text_free);
   g_ptr_array_unref (link->remote_candidates);
   g_free (link->peer);
   g_free (link->device_id);
@@ -1173,12 +1215,46 @@ remove_link_idle (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* A link that stalled and then died (its association gave up: a
+ * partition, a member gone for long) may have taken messages that never
+ * arrived: what it carried reliably lately goes again through the room
+ * (the receiver delivers each message once, by origin and sequence).  A
+ * link that never stalled and is closed lost nothing. */
+static void
+link_resend (Link *link)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (link->last_stall_us != 0 && now - link->last_stall_us < RESEND_WINDOW_US &&
+      link->peer != NULL)
+    {
+      guint count = 0;
+
+      while (!g_queue_is_empty (&link->sent))
+        {
+          SentText *t = g_queue_pop_head (&link->sent);
+
+          if (t->at_us >= link->last_stall_us - RESEND_BEFORE_STALL_US)
+            {
+              send_room (link->group, link->peer, t->text);
+              count++;
+            }
+          sent_text_free (t);
+        }
+      if (count > 0)
+        g_debug ("group: link to %s lost after a stall: %u texts again through the room",
+                 link->device_id, count);
+    }
+  g_queue_clear_full (&link->sent, sent_text_free);
+}
+
 /* Failed or closed: dropped (from an idle: we are in its callbacks);
  * the room carries its traffic again, and the link is made anew if
  * still wanted. */
 static void
 link_lost (Link *link)
 {
+  link_resend (link);
   link_set_open (link, FALSE);
   g_idle_add (remove_link_idle, g_object_ref (link->group));
 }
@@ -1259,6 +1335,7 @@ link_stall (Link *link)
     {
       g_debug ("group: link to %s stalled", link->device_id);
       link->stalled_since_us = g_get_monotonic_time ();
+      link->last_stall_us = link->stalled_since_us;
     }
 }
 
@@ -1759,6 +1836,7 @@ reconcile_links (NavGroup *self,
       if (link->stalled_since_us != 0 && now - link->stalled_since_us >= STALLED_GIVE_UP_US)
         {
           g_debug ("group: link to %s did not come back: dropped", link->device_id);
+          link_resend (link);
           link_set_open (link, FALSE);
           g_hash_table_iter_remove (&iter);
           continue;
