@@ -86,6 +86,7 @@ typedef struct
   guint64 max_epoch;
   gint64 hub_renewed_us;
   gint64 counter_claim_us;   /* the last claim against a competing hub */
+  gint64 stale_answer_us;    /* the last record sent to a hub of an older epoch */
   gint64 started_us;
   gint64 next_send_us;
   gint64 last_now_us;
@@ -497,6 +498,24 @@ nav_election_receive (NavElection      *self,
       /* The hub's capability record for its own epoch is its resignation. */
       if (m == priv->hub && record->epoch >= priv->epoch)
         set_hub (self, NULL, priv->epoch, now_us);
+      /* A member of a later epoch than ours, while we are its hub (a
+       * healed partition whose other side elected, then lost its hub, or
+       * is still electing): it refuses our heartbeats as stale and waits
+       * for the best member to claim an epoch above its own, so claim one
+       * (at most once a heartbeat interval, as below), or the two sides
+       * never meet again. */
+      else if (priv->hub == priv->me && priv->me != NULL && record->epoch > priv->epoch &&
+               record->epoch - priv->epoch < 1024 && rank_compare (priv->me, m) > 0 &&
+               (priv->counter_claim_us == 0 ||
+                now_us - priv->counter_claim_us >= (gint64) priv->heartbeat_interval_ms * 1000))
+        {
+          priv->counter_claim_us = now_us;
+          g_debug ("election: member %s is in epoch %" G_GUINT64_FORMAT " above ours: claiming a new one",
+                   m->device_id, record->epoch);
+          set_hub (self, priv->me, MAX (record->epoch, priv->max_epoch) + 1, now_us);
+          emit_record (self, NAV_RECORD_KIND_HUB);
+          return TRUE;
+        }
       decide (self, now_us);
       return TRUE;
     }
@@ -573,6 +592,18 @@ nav_election_receive (NavElection      *self,
       /* The same epoch, claimed by a better member: yield; it claims a
        * higher epoch when it sees our claim. */
       set_hub (self, NULL, priv->epoch, now_us);
+      emit_record (self, NAV_RECORD_KIND_CAPABILITY);
+    }
+  else if (reason == NAV_RECORD_REFUSAL_STALE_EPOCH && priv->hub == NULL && m == top &&
+           priv->me != NULL &&
+           (priv->stale_answer_us == 0 ||
+            now_us - priv->stale_answer_us >= (gint64) priv->heartbeat_interval_ms * 1000))
+    {
+      /* The best member still renews an older epoch (it did not hear that
+       * this side elected past it: a partition's heal): we wait for it to
+       * claim above our epoch, so tell it our epoch now, at most once a
+       * heartbeat interval, rather than at our next periodic record. */
+      priv->stale_answer_us = now_us;
       emit_record (self, NAV_RECORD_KIND_CAPABILITY);
     }
 

@@ -568,6 +568,39 @@ test_partition_heal (void)
   sim_free (sim);
 }
 
+/* The heal of a partition where the best member, hub of the older epoch,
+ * never hears the other side's hub (a one-way path from it): that hub
+ * yields to it at its first heartbeat and its side elects in the later
+ * epoch, refusing the best member's heartbeats as stale; the best member
+ * must learn that epoch from the members' records and claim above it, or
+ * the group never has one hub again. */
+static void
+test_partition_heal_one_way (void)
+{
+  NavCapabilityClaims c[5];
+  g_autofree gchar *healed = NULL;
+  guint64 epoch, eb, eh;
+  Sim *sim;
+
+  five_claims (c);
+  sim = sim_new (5, c, NAV_TYPE_ELECTION);
+  sim_run_until_agreed (sim, G_MAXUINT, 2000, NULL, &epoch);
+
+  sim->nodes[3].side = sim->nodes[4].side = 1;
+  sim_run (sim, 500);
+  sim_run_until_agreed (sim, 0, 2000, NULL, &eb);
+  g_assert_cmpuint (eb, >, epoch);
+
+  /* Node 3 hears everyone but node 1, the other side's hub. */
+  sim->nodes[3].deaf = 1u << 1;
+  sim->nodes[3].side = sim->nodes[4].side = 0;
+  sim_run (sim, 500);
+  sim_run_until_agreed (sim, G_MAXUINT, 3000, &healed, &eh);
+  g_assert_cmpstr (healed, ==, id_of (sim, 3));
+  g_assert_cmpuint (eh, >, eb);
+  sim_free (sim);
+}
+
 /* A member claiming the hub without being the best, a hub record naming
  * another key, a hub claim by a degraded member: refused and counted,
  * the hub unchanged. */
@@ -797,6 +830,7 @@ main (int argc, char **argv)
   g_test_add_func ("/election/battery-yield", test_battery_yield);
   g_test_add_func ("/election/hysteresis", test_hysteresis);
   g_test_add_func ("/election/partition-heal", test_partition_heal);
+  g_test_add_func ("/election/partition-heal-one-way", test_partition_heal_one_way);
   g_test_add_func ("/election/lease-lapse", test_lease_lapse);
   g_test_add_func ("/election/late-copy", test_late_copy);
   g_test_add_func ("/election/forged-hub", test_forged_hub);
