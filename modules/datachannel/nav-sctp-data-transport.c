@@ -499,14 +499,20 @@ after_input_locked (NavSctpDataTransport *self)
 static void
 set_timer_locked (NavSctpDataTransport *self)
 {
-  gint64 deadline;
+  gint64 deadline, current;
 
   if (self->assoc == NULL || self->timer == NULL)
     return;
   deadline = nav_sctp_association_get_timeout (self->assoc);
   if (self->plpmtud_running && self->plpmtud.deadline >= 0)
     deadline = deadline < 0 ? self->plpmtud.deadline : MIN (deadline, self->plpmtud.deadline);
-  if (g_source_get_ready_time (self->timer) != deadline)
+  /* Only sooner: g_source_set_ready_time() wakes the context up (a
+   * write to its eventfd, then a read) at every change, and the deadline
+   * changes at nearly every packet (the delayed SACK timer started and
+   * stopped, T3 restarted by each SACK).  A timer left earlier than the
+   * deadline fires, finds nothing due and is set again (timer_cb()). */
+  current = g_source_get_ready_time (self->timer);
+  if (deadline >= 0 && (current < 0 || deadline < current))
     g_source_set_ready_time (self->timer, deadline);
 }
 
