@@ -87,6 +87,9 @@ struct _NavSctpDataTransport
   GHashTable *channels;         /* stream id → NavSctpDataChannel (a reference) */
   GPtrArray *waiting;           /* NavSctpDataChannel without an id yet */
   GSource *timer;
+  /* Ready while the packets of a batch of received records wait to go
+   * together (after_input_locked()). */
+  GSource *flush;
   /* RFC 8899: the path MTU search (NAV_SCTP_PLPMTUD=0 turns it off). */
   NavSctpPlpmtud plpmtud;
   gboolean plpmtud_enabled;
@@ -403,6 +406,18 @@ timer_dispatch (GSource     *source,
 static GSourceFuncs timer_funcs = { NULL, NULL, timer_dispatch, NULL, NULL, NULL };
 
 static gboolean
+flush_cb (gpointer user_data)
+{
+  NavSctpDataTransport *self = user_data;
+
+  nav_sctp_data_transport_lock (self);
+  g_source_set_ready_time (self->flush, -1);
+  flush_locked (self);
+  nav_sctp_data_transport_unlock (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
 timer_cb (gpointer user_data)
 {
   NavSctpDataTransport *self = user_data;
@@ -445,22 +460,59 @@ plpmtud_locked (NavSctpDataTransport *self)
     nav_sctp_association_send_probe (self->assoc, sizes[i]);
 }
 
+static void
+set_timer_locked (NavSctpDataTransport *self);
+
 /* After each call of the association: its packets go, its deadline
  * (or the search's, if sooner) is the timer's. */
 static void
 after_call_locked (NavSctpDataTransport *self)
 {
-  gint64 deadline;
-
   if (self->assoc != NULL)
     plpmtud_locked (self);
   flush_locked (self);
+  set_timer_locked (self);
+}
+
+/* After a received record, in the dispatch of the socket's batch of
+ * datagrams: what it caused (SACKs here; on the sender, the DATA the
+ * peer's SACK let go) waits for the others of the batch, which are read
+ * and handled before the flush source runs, and all go in one
+ * nav_channel_send_messages(): one DTLS batch, one segmented send (UDP
+ * GSO) below it instead of one of one or two datagrams a SACK.  The
+ * packets, SACKs included, are those sent without the wait, in the same
+ * order; only when they leave changes, by the time the batch takes to
+ * handle.  From another thread than the context's, at once as before. */
+static void
+after_input_locked (NavSctpDataTransport *self)
+{
+  if (self->assoc != NULL)
+    plpmtud_locked (self);
+  if (self->flush != NULL && self->batch_len > 0 && self->blocked.length == 0 &&
+      g_main_context_is_owner (self->context))
+    g_source_set_ready_time (self->flush, 0);
+  else
+    flush_locked (self);
+  set_timer_locked (self);
+}
+
+static void
+set_timer_locked (NavSctpDataTransport *self)
+{
+  gint64 deadline, current;
+
   if (self->assoc == NULL || self->timer == NULL)
     return;
   deadline = nav_sctp_association_get_timeout (self->assoc);
   if (self->plpmtud_running && self->plpmtud.deadline >= 0)
     deadline = deadline < 0 ? self->plpmtud.deadline : MIN (deadline, self->plpmtud.deadline);
-  if (g_source_get_ready_time (self->timer) != deadline)
+  /* Only sooner: g_source_set_ready_time() wakes the context up (a
+   * write to its eventfd, then a read) at every change, and the deadline
+   * changes at nearly every packet (the delayed SACK timer started and
+   * stopped, T3 restarted by each SACK).  A timer left earlier than the
+   * deadline fires, finds nothing due and is set again (timer_cb()). */
+  current = g_source_get_ready_time (self->timer);
+  if (deadline >= 0 && (current < 0 || deadline < current))
     g_source_set_ready_time (self->timer, deadline);
 }
 
@@ -1366,7 +1418,7 @@ on_dtls_receive (NavChannel   *channel,
       if (self->state == NAV_SCTP_TRANSPORT_STATE_NEW &&
           nav_sctp_association_get_state (self->assoc) != NAV_SCTP_STATE_CLOSED)
         set_state_locked (self, NAV_SCTP_TRANSPORT_STATE_CONNECTING);
-      after_call_locked (self);
+      after_input_locked (self);
     }
   unlock_and_dispatch (self);
 }
@@ -1444,6 +1496,12 @@ start (NavSctpTransport  *transport,
   g_source_set_static_name (self->timer, "[nav] SCTP timer");
   g_source_set_ready_time (self->timer, -1);
   g_source_attach (self->timer, self->context);
+  self->flush = g_source_new (&timer_funcs, sizeof (GSource));
+  g_source_set_callback (self->flush, flush_cb, self, NULL);
+  g_source_set_priority (self->flush, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (self->flush, "[nav] SCTP flush");
+  g_source_set_ready_time (self->flush, -1);
+  g_source_attach (self->flush, self->context);
 
   self->pcap = nav_debug_pcap_is_active ();
   self->plpmtud_enabled = g_strcmp0 (g_getenv ("NAV_SCTP_PLPMTUD"), "0") != 0;
@@ -1470,6 +1528,11 @@ detach_locked (NavSctpDataTransport *self)
     {
       g_source_destroy (self->timer);
       g_clear_pointer (&self->timer, g_source_unref);
+    }
+  if (self->flush != NULL)
+    {
+      g_source_destroy (self->flush);
+      g_clear_pointer (&self->flush, g_source_unref);
     }
 }
 
