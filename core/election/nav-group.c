@@ -201,6 +201,7 @@ struct _NavGroup
   guint64 duplicates;
   GHashTable *messages_seen; /* message signature (GBytes) → first sender's peer id */
   GQueue messages_seen_order; /* GBytes, oldest first */
+  GHashTable *messages_relayed; /* signatures (of messages_seen) this hub relayed */
   guint messages_refused;
   guint messages_replayed;
   gint64 measure_since_us;   /* the current measurement window's start */
@@ -842,6 +843,7 @@ remember_message (NavGroup    *self,
       GBytes *old = g_queue_pop_head (&self->messages_seen_order);
 
       g_hash_table_remove (self->messages_seen, old);
+      g_hash_table_remove (self->messages_relayed, old);
       g_bytes_unref (old);
     }
 }
@@ -921,21 +923,31 @@ handle_message (NavGroup    *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGES_REPLAYED]);
     }
 
+  /* From its origin: through the room from the origin's peer id, or
+   * over the origin's own link.  Both, since a member that moved has a
+   * new peer id in the room while its link (the same peer connection,
+   * ICE restarted) still carries what it sent before: which of the two
+   * this hub knows first depends on the race between the new
+   * connection's records and the link's retransmissions. */
   origin_peer = g_hash_table_lookup (self->peer_ids, parts[0]);
   if (self->topology != NAV_GROUP_TOPOLOGY_MESH &&
       nav_election_get_role (self->election) == NAV_ELECTION_ROLE_HUB &&
-      origin_peer != NULL && strcmp (origin_peer, from) == 0)
+      ((origin_peer != NULL && strcmp (origin_peer, from) == 0) ||
+       (path == PATH_CHANNEL && link != NULL && g_strcmp0 (link->device_id, parts[0]) == 0)))
     {
       /* Sent to us as hub by its origin: relay to every member (the
-       * same signed text; not a replay: a copy, the origin sending it
-       * again to a new hub), then acknowledge.  A relay of another
-       * hub's is only delivered. */
+       * same signed text), once, then acknowledge (each copy: the
+       * origin sends it again to a new hub, or through the room after
+       * its link stalled).  A relay of another hub's is only
+       * delivered. */
       g_autofree gchar *ack = g_strdup_printf (ACK_PREFIX "%" G_GUINT64_FORMAT, sequence);
 
-      if (fresh || message_is_copy (self, signature, from))
+      if ((fresh || g_hash_table_contains (self->messages_seen, signature)) &&
+          !g_hash_table_contains (self->messages_relayed, signature))
         {
           g_autofree gchar *text = g_strconcat (MESSAGE_PREFIX, body, NULL);
 
+          g_hash_table_add (self->messages_relayed, g_bytes_ref (signature));
           broadcast_direct (self, text, from, TRUE);
         }
       send_text (self, from, ack, TRUE);
@@ -2308,6 +2320,7 @@ nav_group_finalize (GObject *object)
   g_hash_table_unref (self->seen);
   g_queue_clear_full (&self->seen_order, (GDestroyNotify) g_bytes_unref);
   g_hash_table_unref (self->messages_seen);
+  g_hash_table_unref (self->messages_relayed);
   g_queue_clear_full (&self->messages_seen_order, (GDestroyNotify) g_bytes_unref);
   g_clear_pointer (&self->addresses, g_hash_table_unref);
   g_hash_table_unref (self->link_keys);
@@ -2587,6 +2600,8 @@ nav_group_init (NavGroup *self)
                                       (GDestroyNotify) g_bytes_unref, NULL);
   self->messages_seen = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
                                                (GDestroyNotify) g_bytes_unref, g_free);
+  self->messages_relayed = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                                  (GDestroyNotify) g_bytes_unref, NULL);
   self->session_id = g_strdup_printf ("%08x%08x%08x%08x", g_random_int (), g_random_int (),
                                       g_random_int (), g_random_int ());
   /* Message sequences start at the wall clock (µs), as the records' do:
