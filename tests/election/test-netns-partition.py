@@ -65,12 +65,17 @@ HEAL_LIMIT_S = 120
 
 STAR_LINKS = {0: 4, 1: 4, 2: 2, 3: 2, 4: 2}
 MESH_LINKS = {i: 4 for i in range(5)}
+# With loss, the hub's links only: a late joiner may learn the runner-up
+# (and open its standby link to it) tens of seconds late under ASan on a
+# loaded machine, and the partition needs only the hub's links (member
+# 1, the minority's other half, is linked to the hub).
+HUB_LINKS = {0: 4, 1: 1, 2: 1, 3: 1, 4: 1}
 # case: (routers, nav-demo options, the side of the signaling server,
 # the links of the settled group)
 CASES = {
     "clean": (["open"] * 5, [], "majority", STAR_LINKS),
     "lossy": (["open:delay=50:loss=25"] * 5,
-              ["--group-heartbeat=100", "--group-lease=1000"], "majority", STAR_LINKS),
+              ["--group-heartbeat=100", "--group-lease=1000"], "majority", HUB_LINKS),
     "mesh-server-minority": (["open"] * 5, ["--group-topology=mesh"], "minority", MESH_LINKS),
 }
 
