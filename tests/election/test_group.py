@@ -50,6 +50,14 @@ Cases (argv[1]):
            refuses the altered and forged ones (messages-refused), counts
            the replay (messages-replayed) and delivers the genuine message
            exactly once.
+  reachable  reachability verified by peers: three members linked over
+           loopback (direct host pairs) each list the others in their
+           records, so every one of the three sees all three verified;
+           a fourth member without links (--group-room-only) that claims
+           to be reachable is never verified and its claim is counted
+           (unconfirmed-claim) by the three; a fifth without links that
+           claims nothing is neither verified nor counted; the default
+           scores do not move.
   capped-claim  a fourth member, weaker but claiming 10 Gbit/s (and not
            checking claims itself), would win on its claim: it takes
            itself for the hub, but every other member counts its claim
@@ -512,6 +520,58 @@ def case_capped_claim():
         g.close()
 
 
+def case_reachable():
+    g = Group(3)
+    try:
+        g.wait_agreement(0)
+        # Hub 0 links to 1 and 2; 1 (the runner-up, warm standby) to 2.
+        wait_links(g, {0: 2, 1: 2, 2: 2})
+        for i in range(3):
+            for j in range(3):
+                g.members[i].wait_line(r"event=reachable member-id=%s reachable=1" % g.ids[j])
+        scores = [int(g.members[i].last(r"event=claims score=(\d+)").group(1)) for i in range(3)]
+        # Two members with no data channels: a liar that claims to be
+        # reachable, and an honest one that claims nothing.
+        extras = {3: ("--group-room-only", "--group-claim-reachable"), 4: ("--group-room-only",)}
+        for k, extra in extras.items():
+            root = os.path.join(g.tmp, "power-%d" % k)
+            os.makedirs(os.path.join(root, "BAT0"))
+            g.set_battery(k, 99 - 4 * k, "Discharging")
+            m = Member(k, g.uri, root, os.path.join(g.tmp, "control-%d" % k), extra=extra)
+            g.members.append(m)
+            g.ids.append(m.wait_line(r"event=start id=([0-9a-f]{32})").group(1))
+        g.members[3].wait_line(r"event=claims score=\d+ .* reachable=1")
+        g.wait_agreement(0)
+        for i in range(3):
+            g.members[i].wait_line(r"event=unconfirmed-claim member-id=%s claim=reachable" % g.ids[3])
+        # Another member timeout and then some: nothing else is counted.
+        time.sleep(2.5)
+        for i in range(3):
+            m = g.members[i]
+            verified = {r.group(1) for r in m.all(r"event=reachable member-id=(\S+) reachable=1")}
+            lost = [r.group(1) for r in m.all(r"event=reachable member-id=(\S+) reachable=0")]
+            counted = [r.group(1) for r in m.all(r"event=unconfirmed-claim member-id=(\S+) ")]
+            print("member %d: verified %s, unverified again %s, unconfirmed claims of %s"
+                  % (i, sorted(g.ids.index(x) for x in verified), lost,
+                     [g.ids.index(x) for x in counted]))
+            assert verified == set(g.ids[:3]), verified
+            assert not lost, lost
+            assert counted == [g.ids[3]], counted
+            # The default score has no reachability term: hub 0 kept, and
+            # the members' own scores unchanged.
+            assert g.view(i)[0] == g.ids[0], g.view(i)
+            assert int(m.last(r"event=claims score=(\d+)").group(1)) == scores[i]
+        # The liar counts its own claim too; neither it nor the honest
+        # unlinked member is verified by anyone.
+        for k in (3, 4):
+            assert not g.members[k].all(r"event=reachable member-id=%s reachable=1" % g.ids[3])
+            assert not g.members[k].all(r"event=reachable member-id=%s reachable=1" % g.ids[4])
+        assert stats(g.members[3])["links"] == 0
+        assert stats(g.members[4])["links"] == 0
+    finally:
+        g.close()
+
+
 def delivered(g, i, origin, pattern=r"\S+"):
     """The texts member i delivered from member origin, in order."""
     return [m.group(1) for m in
@@ -860,5 +920,5 @@ if __name__ == "__main__":
      "attacks-room": lambda: case_attacks(("--group-room-only",)), "channels": case_channels, "standby": case_standby, "hybrid": case_hybrid, "restart": case_restart,
      "messages": case_messages, "python": case_python, "demo": case_demo,
      "link-forgery": case_link_forgery, "message-forgery": case_message_forgery,
-     "capped-claim": case_capped_claim}[sys.argv[1]]()
+     "capped-claim": case_capped_claim, "reachable": case_reachable}[sys.argv[1]]()
     print("ok")
