@@ -58,6 +58,12 @@ Cases (argv[1]):
            (unconfirmed-claim) by the three; a fifth without links that
            claims nothing is neither verified nor counted; the default
            scores do not move.
+  reachable-failover  a star without the warm standby, 4 members: the
+           hub is killed, and the spokes have no link (nobody lists
+           them) until the new hub's links open: they lose their
+           verification for that while, are verified again once those
+           links are up, and no claim of theirs is ever counted as
+           unconfirmed (nobody could link to them yet: no penalty).
   capped-claim  a fourth member, weaker but claiming 10 Gbit/s (and not
            checking claims itself), would win on its claim: it takes
            itself for the hub, but every other member counts its claim
@@ -529,6 +535,12 @@ def case_reachable():
         for i in range(3):
             for j in range(3):
                 g.members[i].wait_line(r"event=reachable member-id=%s reachable=1" % g.ids[j])
+            opened = max(int(r.group(1)) for r in g.members[i].all(
+                r"event=link peer=\S+ state=open .* t_us=(\d+)"))
+            verified = max(int(r.group(1)) for r in g.members[i].all(
+                r"event=reachable member-id=\S+ reachable=1 t_us=(\d+)"))
+            print("member %d: the three verified %.1f ms after its last link opened"
+                  % (i, (verified - opened) / 1000))
         scores = [int(g.members[i].last(r"event=claims score=(\d+)").group(1)) for i in range(3)]
         # Two members with no data channels: a liar that claims to be
         # reachable, and an honest one that claims nothing.
@@ -568,6 +580,45 @@ def case_reachable():
             assert not g.members[k].all(r"event=reachable member-id=%s reachable=1" % g.ids[4])
         assert stats(g.members[3])["links"] == 0
         assert stats(g.members[4])["links"] == 0
+    finally:
+        g.close()
+
+
+def case_reachable_failover():
+    g = Group(4, extra=("--group-no-standby",))
+    try:
+        g.wait_agreement(0)
+        wait_links(g, {0: 3, 1: 1, 2: 1, 3: 1})
+        for i in range(4):
+            for j in range(4):
+                g.members[i].wait_line(r"event=reachable member-id=%s reachable=1" % g.ids[j])
+        before = {i: len(g.members[i].all(r"event=reachable member-id=\S+ reachable=1"))
+                  for i in range(1, 4)}
+        g.kill(0)
+        g.wait_agreement(1)
+        wait_links(g, {1: 2, 2: 1, 3: 1})
+        # Verified again by the new hub's records (each spoke lists it
+        # and it lists each spoke), after a while unverified.
+        deadline = time.monotonic() + WAIT_LIMIT_S
+        for i in range(1, 4):
+            for j in range(1, 4):
+                pattern = r"event=reachable member-id=%s reachable=(\d)" % g.ids[j]
+                while True:
+                    last = g.members[i].last(pattern)
+                    if last and last.group(1) == "1":
+                        break
+                    assert time.monotonic() < deadline, (i, j, last and last.group(0))
+                    time.sleep(0.05)
+        time.sleep(2.5)   # past a member timeout after the links are up
+        for i in range(1, 4):
+            m = g.members[i]
+            again = m.all(r"event=reachable member-id=\S+ reachable=1")[before[i]:]
+            lost = m.all(r"event=reachable member-id=(\S+) reachable=0")
+            print("member %d: %d members verified again, %d unverified for a while; "
+                  "unconfirmed claims %r" % (i, len(again), len(lost),
+                                             [r.group(0) for r in m.all(r"event=unconfirmed-claim.*")]))
+            assert not m.all(r"event=unconfirmed-claim"), i
+            assert lost, "member %d never saw a spoke without links" % i
     finally:
         g.close()
 
@@ -920,5 +971,6 @@ if __name__ == "__main__":
      "attacks-room": lambda: case_attacks(("--group-room-only",)), "channels": case_channels, "standby": case_standby, "hybrid": case_hybrid, "restart": case_restart,
      "messages": case_messages, "python": case_python, "demo": case_demo,
      "link-forgery": case_link_forgery, "message-forgery": case_message_forgery,
-     "capped-claim": case_capped_claim, "reachable": case_reachable}[sys.argv[1]]()
+     "capped-claim": case_capped_claim, "reachable": case_reachable,
+     "reachable-failover": case_reachable_failover}[sys.argv[1]]()
     print("ok")
