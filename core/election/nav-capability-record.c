@@ -317,6 +317,9 @@ nav_capability_record_encode_unsigned (const NavCapabilityRecord *record,
  * @record: a record
  * @device_id: a device id
  *
+ * Looks @device_id up in the members @record's signer reached directly:
+ * how [class@Nav.Election] verifies that a member is reachable.
+ *
  * Returns: whether @record lists @device_id among the members its
  *   signer reached directly (by the first
  *   %NAV_CAPABILITY_RECORD_REACHED_PREFIX_SIZE bytes of the id)

@@ -1242,6 +1242,9 @@ nav_election_is_member_reachable (NavElection *self,
  * nav_election_get_unconfirmed_claims:
  * @self: an election
  *
+ * Counts the reachable claims no member confirmed: see
+ * [signal@Nav.Election::claim-unconfirmed].
+ *
  * Returns: how many times a member claimed to be reachable while no
  *   other member's record confirmed it for a whole
  *   [property@Nav.Election:member-timeout] (each such stretch once;

@@ -38,7 +38,8 @@ Cases (argv[1]):
            new peer connection between a spoke and the new hub), and
            the messages sent across the kill are delivered once.
   python   the API through GI: a Nav.Group of this process joins, is
-           elected, exchanges messages with the members and leaves.
+           elected, exchanges messages with the members, sees them (and
+           they it) reachable over its direct links, and leaves.
   demo     `nav-demo --group 4`: agreement, then two hub kills survived.
   link-forgery  a client of the room offers links in members' names
            (unsigned, signed with its own key, garbage): refused and counted
@@ -916,6 +917,12 @@ def case_python():
             g.members[i].wait_line(r"event=message origin=%s text=from-python " % me)
         g.members[2].write("send to-python")
         spin(lambda: (g.ids[2], b"to-python") in got)
+        # Reachability through GI: the hub's links to the three are direct
+        # (loopback host pairs), so it verifies them, and they it.
+        spin(lambda: all(election.is_member_reachable(x) for x in g.ids[:3] + [me]))
+        for i in range(3):
+            g.members[i].wait_line(r"event=reachable member-id=%s reachable=1" % me)
+        assert election.get_unconfirmed_claims() == 0
 
         epoch = election.get_epoch()
         group.leave()
