@@ -1202,6 +1202,8 @@ nav_election_set_direct_link (NavElection *self,
 
   if (direct == g_hash_table_contains (priv->direct, device_id))
     return;
+  if (direct && g_hash_table_size (priv->direct) >= GONE_MAX)
+    g_hash_table_remove_all (priv->direct);   /* not links: a caller's bug */
   if (direct)
     g_hash_table_add (priv->direct, g_strdup (device_id));
   else
