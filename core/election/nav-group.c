@@ -11,6 +11,7 @@
 #include "netavanue/netavanue.h"
 #include "inspect/nav-inspect-private.h"
 #include "nav-election-private.h"
+#include "nav-net-addr-monitor.h"
 
 /**
  * NavGroup:
@@ -196,6 +197,10 @@ struct _NavGroup
   gboolean ever_connected;
   GHashTable *addresses;     /* this device's interface addresses (text) */
   gint64 next_address_check_us;
+  NavNetAddrMonitor *address_monitor; /* NULL: no netlink, the group polls */
+  GMainContext *context;     /* the monitor's and the debounce's */
+  GSource *address_debounce;
+  gint64 address_event_first_us; /* the first event of the debounced run */
   gboolean reconnect_pending; /* a new signaling connection to make */
   guint64 received[4];       /* by Path */
   guint64 duplicates;
@@ -538,7 +543,7 @@ on_hub_changed (NavElection *election,
 }
 
 static void schedule_tick (NavGroup *self, gint64 due);
-static void check_own_addresses (NavGroup *self, gint64 now_us);
+static void check_own_addresses (NavGroup *self, gint64 now_us, gboolean now_anyway);
 
 /* The bandwidth of each link, as the election checks claims against
  * it: the highest rate (kbit/s) the group's own traffic reached over
@@ -594,7 +599,7 @@ tick_cb (gpointer data)
   measure_links (self, now);
   schedule_tick (self, nav_election_tick (self->election, now));
   reconcile_links (self, TRUE);
-  check_own_addresses (self, now);
+  check_own_addresses (self, now, FALSE);
   return G_SOURCE_REMOVE;
 }
 
@@ -1885,8 +1890,18 @@ on_client_connected (NavSignalingClient *client,
   nav_group_network_changed (self);
 }
 
-/* How often the group looks at this device's interface addresses. */
+/* How often the group lists this device's interface addresses: once a
+ * second when it has no netlink socket (and while a new signaling
+ * connection is to be tried again); with one, the kernel says when an
+ * address goes and the listing is only a safety net. */
 #define ADDRESS_CHECK_US (G_USEC_PER_SEC)
+#define ADDRESS_SAFETY_CHECK_US (5 * G_USEC_PER_SEC)
+/* After a notification, the group waits this long for the next one
+ * before it lists the addresses (up to ADDRESS_DEBOUNCE_MAX_US after the
+ * first): `ip addr del` then `ip addr add`, or a DHCP client replacing
+ * its lease, is one change, and one new signaling connection. */
+#define ADDRESS_DEBOUNCE_US (10 * 1000)
+#define ADDRESS_DEBOUNCE_MAX_US (50 * 1000)
 
 /* The addresses of this device's interfaces that are up, loopback and
  * IPv6 link-local left out, as text. */
@@ -1916,9 +1931,12 @@ on_reconnected (GObject      *source,
   if (!nav_signaling_client_connect_finish (self->client, result, &error) ||
       !nav_signaling_client_join (self->client, self->room, NULL, &error))
     {
-      /* Tried again at the next address check. */
+      /* Tried again at the next address notification or check, within
+       * a second (the new address may not be there yet). */
       g_debug ("group: signaling connection from the new address failed: %s", error->message);
       self->reconnect_pending = TRUE;
+      self->next_address_check_us = MIN (self->next_address_check_us,
+                                         g_get_monotonic_time () + ADDRESS_CHECK_US);
       return;
     }
   g_debug ("group: signaling connected again from the new address as %s",
@@ -1953,19 +1971,30 @@ reconnect_signaling (NavGroup *self)
  * take the keepalive's timeout to notice.  So the group opens a new
  * connection at once and, joined again, restarts ICE on its links
  * through it (nav_group_network_changed()); the restarts gather host
- * candidates on the new address (the agent does at an ICE restart). */
+ * candidates on the new address (the agent does at an ICE restart).
+ *
+ * The listing decides, whatever told the group to look (a netlink
+ * notification, debounced; the periodic check): only an address that
+ * was there and is not any more counts, so a new address alone changes
+ * nothing, and a notification about an address the listing leaves out
+ * (loopback, IPv6 link-local) or about nothing that matters costs one
+ * listing. */
 static void
 check_own_addresses (NavGroup *self,
-                     gint64    now_us)
+                     gint64    now_us,
+                     gboolean  now_anyway)
 {
   g_autoptr (GHashTable) now = NULL;
   GHashTableIter iter;
   gpointer key;
   const gchar *gone = NULL;
 
-  if (!self->joined || self->client == NULL || now_us < self->next_address_check_us)
+  if (!self->joined || self->client == NULL)
     return;
-  self->next_address_check_us = now_us + ADDRESS_CHECK_US;
+  if (!now_anyway && now_us < self->next_address_check_us)
+    return;
+  self->next_address_check_us = now_us + (self->address_monitor != NULL && !self->reconnect_pending
+                                          ? ADDRESS_SAFETY_CHECK_US : ADDRESS_CHECK_US);
   now = list_own_addresses ();
   if (self->addresses != NULL)
     {
@@ -1983,6 +2012,95 @@ check_own_addresses (NavGroup *self,
   self->addresses = g_steal_pointer (&now);
   if (self->reconnect_pending)
     reconnect_signaling (self);
+}
+
+static gboolean
+address_debounce_cb (gpointer data)
+{
+  NavGroup *self = data;
+
+  g_clear_pointer (&self->address_debounce, g_source_unref);
+  self->address_event_first_us = 0;
+  check_own_addresses (self, g_get_monotonic_time (), TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+/* The kernel announced an address or link change (or lost some
+ * announcements): the addresses are listed once the run of
+ * notifications is over (ADDRESS_DEBOUNCE_US of quiet, at most
+ * ADDRESS_DEBOUNCE_MAX_US after its first). */
+static void
+on_address_event (const NavNetAddrEvent *event,
+                  gpointer               user_data)
+{
+  NavGroup *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 due;
+
+  if ((event->kind == NAV_NET_ADDR_EVENT_ADDED || event->kind == NAV_NET_ADDR_EVENT_REMOVED) &&
+      nav_net_addr_event_is_local_only (event))
+    return;
+  if (event->kind == NAV_NET_ADDR_EVENT_REMOVED)
+    {
+      gchar text[64];
+
+      g_debug ("group: netlink: the address %s of interface %u went",
+               nav_net_addr_event_address_to_string (event, text, sizeof text), event->ifindex);
+    }
+  if (self->address_event_first_us == 0)
+    self->address_event_first_us = now;
+  due = MIN (now + ADDRESS_DEBOUNCE_US, self->address_event_first_us + ADDRESS_DEBOUNCE_MAX_US);
+  if (self->address_debounce == NULL)
+    {
+      self->address_debounce = g_timeout_source_new (0);
+      g_source_set_callback (self->address_debounce, address_debounce_cb, self, NULL);
+      g_source_set_static_name (self->address_debounce, "nav-group-address-debounce");
+      g_source_attach (self->address_debounce, self->context);
+    }
+  /* A ready time, not a timeout's interval: moved at each event. */
+  g_source_set_ready_time (self->address_debounce, due);
+}
+
+/* Joined: the addresses this device has now, and the kernel's
+ * notifications of their changes from here on (without them, the
+ * periodic check finds a change up to ADDRESS_CHECK_US late).
+ * NAV_ADDRESS_MONITOR=0 in the environment makes the group poll, as
+ * without netlink. */
+static void
+watch_own_addresses (NavGroup *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_clear_pointer (&self->addresses, g_hash_table_unref);
+  self->addresses = list_own_addresses ();
+  if (self->address_monitor != NULL)
+    return;
+  g_clear_pointer (&self->context, g_main_context_unref);
+  self->context = g_main_context_ref_thread_default ();
+  if (g_strcmp0 (g_getenv ("NAV_ADDRESS_MONITOR"), "0") == 0)
+    {
+      g_debug ("group: NAV_ADDRESS_MONITOR=0: polling the addresses");
+      return;
+    }
+  self->address_monitor = nav_net_addr_monitor_new (self->context, on_address_event, self, &error);
+  if (self->address_monitor == NULL)
+    g_debug ("group: no address notifications (%s): polling the addresses", error->message);
+  self->next_address_check_us = g_get_monotonic_time () +
+                                (self->address_monitor != NULL ? ADDRESS_SAFETY_CHECK_US
+                                                               : ADDRESS_CHECK_US);
+}
+
+static void
+unwatch_own_addresses (NavGroup *self)
+{
+  g_clear_pointer (&self->address_monitor, nav_net_addr_monitor_free);
+  if (self->address_debounce != NULL)
+    {
+      g_source_destroy (self->address_debounce);
+      g_clear_pointer (&self->address_debounce, g_source_unref);
+    }
+  self->address_event_first_us = 0;
+  g_clear_pointer (&self->context, g_main_context_unref);
 }
 
 /**
@@ -2091,6 +2209,7 @@ on_connected (GObject      *source,
       return;
     }
   self->joined = TRUE;
+  watch_own_addresses (self);
   nav_election_start (self->election, g_get_monotonic_time ());
   schedule_tick (self, g_get_monotonic_time ());
   g_task_return_boolean (task, TRUE);
@@ -2187,6 +2306,7 @@ nav_group_leave (NavGroup *self)
     }
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_handle_id (&self->gap_id, g_source_remove);
+  unwatch_own_addresses (self);
   g_hash_table_remove_all (self->links);
   if (self->client != NULL)
     {
