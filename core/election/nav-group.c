@@ -202,6 +202,8 @@ struct _NavGroup
   GSource *address_debounce;
   gint64 address_event_first_us; /* the first event of the debounced run */
   gboolean reconnect_pending; /* a new signaling connection to make */
+  gboolean reconnecting;     /* that connection is being made */
+  gboolean address_came;     /* ... and an address came meanwhile */
   guint64 received[4];       /* by Path */
   guint64 duplicates;
   GHashTable *messages_seen; /* message signature (GBytes) → first sender's peer id */
@@ -1918,6 +1920,8 @@ list_own_addresses (void)
   return set;
 }
 
+static void reconnect_signaling (NavGroup *self);
+
 static void
 on_reconnected (GObject      *source,
                 GAsyncResult *result,
@@ -1928,12 +1932,21 @@ on_reconnected (GObject      *source,
 
   if (NAV_SIGNALING_CLIENT (source) != self->client)
     return;   /* left, or replaced again meanwhile */
+  self->reconnecting = FALSE;
   if (!nav_signaling_client_connect_finish (self->client, result, &error) ||
       !nav_signaling_client_join (self->client, self->room, NULL, &error))
     {
+      g_debug ("group: signaling connection from the new address failed: %s", error->message);
+      if (self->address_came)
+        {
+          /* It started between an address's removal and its
+           * replacement's arrival (an IPv6-only host has no address at
+           * all in between): the new one is there now. */
+          reconnect_signaling (self);
+          return;
+        }
       /* Tried again at the next address notification or check, within
        * a second (the new address may not be there yet). */
-      g_debug ("group: signaling connection from the new address failed: %s", error->message);
       self->reconnect_pending = TRUE;
       self->next_address_check_us = MIN (self->next_address_check_us,
                                          g_get_monotonic_time () + ADDRESS_CHECK_US);
@@ -1960,6 +1973,8 @@ reconnect_signaling (NavGroup *self)
   g_object_unref (self->client);
   self->client = client;
   g_signal_connect (self->client, "candidate", G_CALLBACK (on_candidate), self);
+  self->reconnecting = TRUE;
+  self->address_came = FALSE;
   nav_signaling_client_connect_async (self->client, NULL, on_reconnected, g_object_ref (self));
 }
 
@@ -2002,6 +2017,14 @@ check_own_addresses (NavGroup *self,
       while (gone == NULL && g_hash_table_iter_next (&iter, &key, NULL))
         if (!g_hash_table_contains (now, key))
           gone = key;
+      /* A new address while a new connection is being made: if that
+       * attempt fails (it may have had no address to leave from), the
+       * next goes at once instead of at the next check. */
+      g_hash_table_iter_init (&iter, now);
+      while (self->reconnecting && !self->address_came &&
+             g_hash_table_iter_next (&iter, &key, NULL))
+        if (!g_hash_table_contains (self->addresses, key))
+          self->address_came = TRUE;
     }
   if (gone != NULL)
     {
@@ -2100,6 +2123,7 @@ unwatch_own_addresses (NavGroup *self)
       g_clear_pointer (&self->address_debounce, g_source_unref);
     }
   self->address_event_first_us = 0;
+  self->reconnecting = self->address_came = FALSE;
   g_clear_pointer (&self->context, g_main_context_unref);
 }
 

@@ -217,7 +217,8 @@ parse_exact (const guint8 *data,
   guint8 *copy = g_malloc (size + offset);
   guint count;
 
-  memcpy (copy + offset, data, size);
+  if (size > 0)
+    memcpy (copy + offset, data, size);
   count = nav_net_addr_parse (copy + offset, size, collect, events);
   g_assert_cmpuint (count, ==, events->len);
   g_free (copy);
