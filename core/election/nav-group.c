@@ -2075,7 +2075,7 @@ on_address_event (const NavNetAddrEvent *event,
   due = MIN (now + ADDRESS_DEBOUNCE_US, self->address_event_first_us + ADDRESS_DEBOUNCE_MAX_US);
   if (self->address_debounce == NULL)
     {
-      self->address_debounce = g_timeout_source_new (0);
+      self->address_debounce = g_timeout_source_new (ADDRESS_DEBOUNCE_US / 1000);
       g_source_set_callback (self->address_debounce, address_debounce_cb, self, NULL);
       g_source_set_static_name (self->address_debounce, "nav-group-address-debounce");
       g_source_attach (self->address_debounce, self->context);
