@@ -37,6 +37,11 @@ connection and every ICE path are IPv6), the signaling server listens
 on IPv6, and the address that moves is member 2's IPv6 one
 (2001:db8:64::3:2 → 2001:db8:64::3:78).
 
+With `own6-gap`, the same as `own6` with half a second between the
+removal and the new address: member 2 has no global address meanwhile,
+so its first new signaling connection fails and the group tries again
+when the new address comes.
+
 For the `own` cases the test prints (never asserts) the time from the
 address removal (a timestamp taken in member 2's namespace just before
 `ip addr del`) to the signaling server's log line of the new connection
@@ -87,12 +92,12 @@ def log_time(line):
 
 def main():
     case = sys.argv[1] if len(sys.argv) > 1 else "nat"
-    assert case in ("nat", "own", "own-poll", "own6"), case
+    assert case in ("nat", "own", "own-poll", "own6", "own6-gap"), case
     own = case != "nat"
     routers = ["open", "open", "open" if own else "port-restricted-cone"]
     with natlab.Lab(routers, stun=False, probe_server=False) as lab:
         listen = natlab.SERVER_IP
-        if case == "own6":
+        if case.startswith("own6"):
             add_ipv6(lab)
             listen = V6_SERVER
         server = Process(["ip", "netns", "exec", lab.ns("srv"), "nav-server", "--signaling",
@@ -123,10 +128,11 @@ def main():
             before = {i: stats(g.members[i]) for i in range(3)}
             start = time.monotonic()
             removed_at = None
-            if case == "own6":
+            if case.startswith("own6"):
                 old, new = v6_of(3), V6_PREFIX + "3:78"
-                move = ("date +%%s.%%N && ip -6 addr del %s/64 dev eth0 && "
-                        "ip -6 addr add %s/64 dev eth0 nodad" % (old, new))
+                move = ("date +%%s.%%N && ip -6 addr del %s/64 dev eth0 && %s"
+                        "ip -6 addr add %s/64 dev eth0 nodad"
+                        % (old, "sleep 0.5 && date +%s.%N && " if case == "own6-gap" else "", new))
             else:
                 old, new = "100.64.3.2", "100.64.3.78"
                 move = ("date +%%s.%%N && ip addr del %s/%d dev eth0 && ip addr add %s/%d dev eth0"
@@ -135,6 +141,7 @@ def main():
                 if k == COUNT // 3 and own:
                     out = lab.run(lab.peers()[2], ["sh", "-c", move], check=True).stdout
                     removed_at = float(out.split()[0])
+                    added_at = float(out.split()[-1])
                     print("member 2's own address changed after %d messages (%s -> %s)"
                           % (k, old, new), flush=True)
                 elif k == COUNT // 3:
@@ -177,6 +184,9 @@ def main():
                 print("address removal -> new signaling connection: %.0f ms (%s)"
                       % ((log_time(line.string) - removed_at) * 1000,
                          "polling, NAV_ADDRESS_MONITOR=0" if case == "own-poll" else "netlink"))
+                if case == "own6-gap":
+                    print("new address -> new signaling connection: %.0f ms"
+                          % ((log_time(line.string) - added_at) * 1000))
         finally:
             g.close()
     print("ok")
