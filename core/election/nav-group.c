@@ -2077,7 +2077,7 @@ on_address_event (const NavNetAddrEvent *event,
     {
       self->address_debounce = g_timeout_source_new (ADDRESS_DEBOUNCE_US / 1000);
       g_source_set_callback (self->address_debounce, address_debounce_cb, self, NULL);
-      g_source_set_static_name (self->address_debounce, "nav-group-address-debounce");
+      g_source_set_static_name (self->address_debounce, "[nav] group address debounce");
       g_source_attach (self->address_debounce, self->context);
     }
   /* A ready time, not a timeout's interval: moved at each event. */

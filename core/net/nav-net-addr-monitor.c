@@ -350,7 +350,7 @@ nav_net_addr_monitor_new (GMainContext         *context,
   self->link_flags = g_hash_table_new (NULL, NULL);
   self->source = g_unix_fd_source_new (fd, G_IO_IN);
   g_source_set_callback (self->source, G_SOURCE_FUNC (monitor_readable), self, NULL);
-  g_source_set_static_name (self->source, "nav-net-addr-monitor");
+  g_source_set_static_name (self->source, "[nav] address notifications");
   g_source_attach (self->source, context);
   return self;
 #else
