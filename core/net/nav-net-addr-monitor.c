@@ -11,7 +11,7 @@
  *
  * The messages come from the kernel, but they are still bytes from
  * outside this process: the parser walks them as netlink(7) and
- * rtnetlink(3) say (NLMSG_OK, RTA_OK), checks every length before it
+ * rtnetlink(3) say (NLMSG_OK's checks, RTA_OK), checks every length before it
  * reads, and skips what it does not understand.  A socket whose receive
  * buffer overflows loses notifications and says so once (ENOBUFS): the
  * owner is told to list the addresses again.
@@ -97,6 +97,17 @@ parse_address (const struct nlmsghdr *nh,
     event->family = AF_UNSPEC;   /* no usable address: dropped */
 }
 
+/* NLMSG_OK, with the comparison's types spelt out (the macro compares
+ * the unsigned nlmsg_len with an int). */
+static inline gboolean
+message_ok (const struct nlmsghdr *nh,
+            int                    len)
+{
+  return len >= (int) sizeof (struct nlmsghdr) &&
+         nh->nlmsg_len >= sizeof (struct nlmsghdr) &&
+         nh->nlmsg_len <= (guint32) len;
+}
+
 static guint
 parse_aligned (const guint8        *buffer,
                int                  len,
@@ -106,7 +117,7 @@ parse_aligned (const guint8        *buffer,
   const struct nlmsghdr *nh;
   guint count = 0;
 
-  for (nh = (const struct nlmsghdr *) buffer; NLMSG_OK (nh, len); nh = NLMSG_NEXT (nh, len))
+  for (nh = (const struct nlmsghdr *) buffer; message_ok (nh, len); nh = NLMSG_NEXT (nh, len))
     {
       NavNetAddrEvent event = { 0 };
 
