@@ -421,6 +421,11 @@ void         nav_group_get_path_counts (NavGroup      *self,
                                         guint64       *relay,
                                         guint64       *duplicates);
 NAV_AVAILABLE_IN_ALL
+void         nav_group_get_message_counts (NavGroup   *self,
+                                           guint64    *from_origin,
+                                           guint64    *relayed,
+                                           guint64    *copies);
+NAV_AVAILABLE_IN_ALL
 void         nav_group_network_changed (NavGroup      *self);
 NAV_AVAILABLE_IN_ALL
 gboolean     nav_group_send         (NavGroup            *self,
