@@ -27,7 +27,10 @@
  * to the next hub, and receivers drop what they already delivered
  * (per-origin sequence numbers), so that a message is neither lost nor
  * duplicated when the hub changes.  In a mesh, members send to each
- * other directly.  Each message is signed once by its sender's device
+ * other directly.  In a hybrid, a member of the core (the mesh) sends
+ * to the other core members directly over its open links and to the
+ * hub as a spoke does; the hub relays it to the others only, and the
+ * message is done when the hub acknowledges it.  Each message is signed once by its sender's device
  * key (over the room, the sender's session id, its device id, its
  * sequence number and the payload) and verified by every receiver, so a
  * hub relays messages but cannot forge or alter them: refusals are
@@ -517,9 +520,12 @@ in_core (const gchar * const *members,
 
 /* Hybrid: when this device is in the core (the first core-size members
  * of its view), the other core members but @hub whose links from this
- * device are open and not stalled — those its messages go to directly,
- * over the core's mesh.  NULL when none (an outer member, another
- * topology, no open link). */
+ * device are open, not stalled and still wanted — those its messages go
+ * to directly, over the core's mesh.  The hub relays to everyone else
+ * (it learns whom to skip from `direct=`, this device's word: views of
+ * the core and of the links differ for a moment while members come and
+ * go, and only the sender knows which of its links took the message).
+ * NULL when none (an outer member, another topology, no open link). */
 static gchar **
 direct_targets (NavGroup    *self,
                 const gchar *hub)
@@ -540,8 +546,12 @@ direct_targets (NavGroup    *self,
     {
       Link *link = link_for_device (self, members[i]);
 
+      /* Not a link on its way out (the topology no longer wants it:
+       * closed within a second, whatever its association still holds)
+       * nor a stalled one: the hub relays to those. */
       if (strcmp (members[i], me) == 0 || g_strcmp0 (members[i], hub) == 0 ||
-          link == NULL || !link->open || link->stalled_since_us != 0)
+          link == NULL || !link->open || link->stalled_since_us != 0 ||
+          link->unwanted_since_us != 0)
         continue;
       g_strv_builder_add (builder, members[i]);
     }
@@ -2139,7 +2149,10 @@ nav_group_network_changed (NavGroup *self)
  * @error: return location for a #GError
  *
  * Sends @data to every other member, through the hub in a star (kept
- * until the hub acknowledges it, and sent again to the next hub).
+ * until the hub acknowledges it, and sent again to the next hub).  In a
+ * hybrid, a member of the core sends it to the other core members
+ * directly over its open links too, and the hub relays it to the
+ * others only.
  *
  * Returns: %TRUE if sent or queued
  *
@@ -2152,7 +2165,6 @@ nav_group_send (NavGroup  *self,
 {
   const gchar *me;
   g_autofree gchar *hub = NULL;
-  g_auto (GStrv) targets = NULL;
   Pending *p;
 
   g_return_val_if_fail (NAV_IS_GROUP (self), FALSE);
@@ -2179,24 +2191,13 @@ nav_group_send (NavGroup  *self,
   p = g_new0 (Pending, 1);
   p->sequence = self->sequence;
   p->text = message_text (self, p->sequence, data);
-  /* Hybrid, from a core member: straight to the other core members
-   * over the core's open links (their SCTP associations keep the copy
-   * until delivered, and a link lost after a stall sends it again
-   * through the room), and to the hub, which relays it to the others
-   * only.  The message is still done when the hub acknowledges it. */
-  targets = direct_targets (self, hub);
-  if (targets != NULL)
-    {
-      GStrvBuilder *builder = g_strv_builder_new ();
-
-      for (guint i = 0; targets[i] != NULL; i++)
-        if (link_send_full (link_for_device (self, targets[i]), p->text, TRUE))
-          g_strv_builder_add (builder, targets[i]);
-      p->direct = g_strv_builder_end (builder);
-      g_strv_builder_unref (builder);
-      if (p->direct[0] == NULL)
-        g_clear_pointer (&p->direct, g_strfreev);
-    }
+  /* Hybrid, from a core member: to the hub, which relays it to the
+   * others only, and straight to the other core members over the core's
+   * open links (their SCTP associations keep the copy until delivered,
+   * and a link lost after a stall sends it again through the room).
+   * The hub's first: the outer ring's path is the longer one.  The
+   * message is still done when the hub acknowledges it. */
+  p->direct = direct_targets (self, hub);
   g_queue_push_tail (&self->pending, p);
   if (hub != NULL)
     {
@@ -2209,6 +2210,15 @@ nav_group_send (NavGroup  *self,
           send_text (self, hub_peer, text, TRUE);
         }
     }
+  for (guint i = 0; p->direct != NULL && p->direct[i] != NULL; i++)
+    if (!link_send_full (link_for_device (self, p->direct[i]), p->text, TRUE))
+      {
+        /* Named to the hub as had directly: through the room, then. */
+        const gchar *peer = g_hash_table_lookup (self->peer_ids, p->direct[i]);
+
+        if (peer != NULL)
+          send_room (self, peer, p->text);
+      }
   return TRUE;
 }
 
