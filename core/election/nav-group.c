@@ -2728,7 +2728,9 @@ nav_group_class_init (NavGroupClass *klass)
    * replays: a sequence number not above what it already had of that
    * origin's session, from a sender that had already given it that
    * message (a copy of it from another sender, as when a member sends
-   * again to the next hub, is dropped without being counted).
+   * again to the next hub, is dropped without being counted; so is, in
+   * a hybrid, the origin's own copy sent to this member as the next hub
+   * after it had the message directly).
    *
    * Since: 1.0
    */
