@@ -831,6 +831,8 @@ deliver (NavGroup    *self,
       drain (self, origin, o);
       return TRUE;
     }
+  g_debug ("group: message %" G_GUINT64_FORMAT " of %s held: %" G_GUINT64_FORMAT
+           " not delivered yet", sequence, origin, o->last + 1);
   g_tree_insert (o->held, g_memdup2 (&sequence, sizeof sequence), g_bytes_ref (data));
   if (o->gap_since_us == 0)
     o->gap_since_us = g_get_monotonic_time ();

@@ -58,6 +58,10 @@ Cases (argv[1]):
            refuses the altered and forged ones (messages-refused), counts
            the replay (messages-replayed) and delivers the genuine message
            exactly once.
+  message-order  the same malicious hub relays a spoke's first message, then
+           the next three last first (as a direct copy can overtake an earlier relayed
+           one in a hybrid): every other member delivers them once, in
+           the origin's order.
   capped-claim  a fourth member, weaker but claiming 10 Gbit/s (and not
            checking claims itself), would win on its claim: it takes
            itself for the hub, but every other member counts its claim
@@ -473,6 +477,44 @@ def case_message_forgery():
         g.close()
 
 
+def case_message_order():
+    """A later message of an origin before an earlier one (as a core
+    member's direct copy can overtake a hub-relayed earlier message in a
+    hybrid): held until the gap fills, then both delivered in order."""
+    g = Group(3)
+    try:
+        g.wait_agreement(0)
+        hub = MaliciousHub(g.uri)
+        me = hub.identity.props.device_id
+        hub._iterate_until(lambda: all((g.view(i) or ("",))[0] == me for i in range(3)))
+        for k in range(4):
+            g.members[2].write("send order-%d" % k)
+        hub._iterate_until(lambda: len(hub.messages) >= 4)
+        texts = [text for sender, text in hub.messages[:4]]
+        assert [GLib.base64_decode(t.split(" ")[4]) for t in texts] == \
+            [b"order-%d" % k for k in range(4)], texts
+        # The first in place (the first message heard of an origin starts
+        # its order at a receiver: sequences start at the sender's clock,
+        # so there is no earlier one to wait for), then the fourth, the
+        # third, the second.
+        hub.relay(texts[0])
+        for i in (0, 1):
+            g.members[i].wait_line(r"event=message origin=%s text=order-0 " % g.ids[2])
+        for text in reversed(texts[1:]):
+            hub.relay(text)
+        for i in (0, 1):
+            g.members[i].wait_line(r"event=message origin=%s text=order-3 " % g.ids[2])
+        hub.pump(0.3)
+        for i in (0, 1):
+            got = delivered(g, i, 2)
+            assert got == ["order-%d" % k for k in range(4)], (i, got)
+            st = stats(g.members[i])
+            assert st["messages-refused"] == 0 and st["messages-replayed"] == 0, (i, st)
+        print("messages relayed last first: delivered once each, in the origin's order")
+    finally:
+        g.close()
+
+
 def case_capped_claim():
     g = Group(3)
     try:
@@ -835,7 +877,14 @@ def case_hybrid_messages():
         g.kill(0)
         note(send_all(g, (1, 2, 3), "during", 5))
         g.wait_agreement(1)
-        note(send_all(g, (1, 2, 3, 4), "after", 5))
+        note(send_all(g, (1, 3, 4), "after", 5))
+        # Member 2 streams while its link to 3 (core now) opens: 3 gets
+        # the first through the hub, the later ones from 2 directly, and
+        # a direct one may overtake an earlier relayed one (held until
+        # the gap fills: the order is checked at the end).
+        for k in range(40):
+            note(send_all(g, (2,), "stream-%d" % k, 1))
+            time.sleep(0.025)
         got = wait_open_links(g, hybrid_links(n, core, 1, 2))
         print("after the kill: links %r" % got)
 
@@ -1011,5 +1060,6 @@ if __name__ == "__main__":
      "hybrid-messages": case_hybrid_messages, "restart": case_restart,
      "messages": case_messages, "python": case_python, "demo": case_demo,
      "link-forgery": case_link_forgery, "message-forgery": case_message_forgery,
+     "message-order": case_message_order,
      "capped-claim": case_capped_claim}[sys.argv[1]]()
     print("ok")
