@@ -18,6 +18,11 @@
  *   meson setup build -Dbenchmarks=true && meson compile -C build stun-bench
  *   build/bench/stun-bench [--seconds=5] [--sockets=8] [--window=64]
  *                          [--threads=1,2] [--rounds=3] [--no-gso]
+ *                          [--before=OTHER-BUILD/tools/nav-server]
+ *
+ * --before runs an earlier nav-server in the same rotation (each of the
+ * three servers first in one round out of three), printed as row "b"
+ * above the current one, with the ratios between the two.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -42,6 +47,7 @@ static gint opt_seconds = 5;
 static gint opt_sockets = 8;
 static gint opt_window = 64;
 static gchar *opt_nav_server;
+static gchar *opt_before;
 static gchar *opt_turnserver = (gchar *) "/usr/bin/turnserver";
 static gchar *opt_threads;
 static gint opt_rounds = 3;
@@ -53,6 +59,8 @@ static const GOptionEntry entries[] = {
   { "sockets", 0, 0, G_OPTION_ARG_INT, &opt_sockets, "Client sockets", "N" },
   { "window", 0, 0, G_OPTION_ARG_INT, &opt_window, "Requests in flight per socket", "N" },
   { "nav-server", 0, 0, G_OPTION_ARG_FILENAME, &opt_nav_server, "nav-server binary", "PATH" },
+  { "before", 0, 0, G_OPTION_ARG_FILENAME, &opt_before,
+    "An earlier nav-server, run in the same rotation (its modules beside it, as a build tree has them)", "PATH" },
   { "turnserver", 0, 0, G_OPTION_ARG_FILENAME, &opt_turnserver, "turnserver binary", "PATH" },
   { "threads", 0, 0, G_OPTION_ARG_STRING, &opt_threads, "Thread counts (default: 1 and the CPUs)", "1,2" },
   { "rounds", 0, 0, G_OPTION_ARG_INT, &opt_rounds, "Alternated runs per server and count", "N" },
@@ -323,15 +331,34 @@ bench (const gchar *name,
   return res;
 }
 
+/* nav-server reaches its STUN server through the registry: from a build
+ * tree, the modules are beside its tools/ (as `meson devenv` says). */
+static void
+set_module_dir (const gchar *nav_server)
+{
+  g_autofree gchar *tools = g_path_get_dirname (nav_server);
+  g_autofree gchar *modules = g_build_filename (tools, "..", "modules", NULL);
+  g_autofree gchar *stun = g_build_filename (modules, "stun", NULL);
+
+  if (g_file_test (stun, G_FILE_TEST_IS_DIR))
+    {
+      g_setenv ("NAV_MODULE_DIR", modules, TRUE);
+      g_setenv ("NAV_MODULE_PATH", stun, TRUE);
+    }
+}
+
 static Result
-run_nav (guint threads)
+run_nav (const gchar *nav_server,
+         guint        threads)
 {
   guint16 port = free_port ();
   g_autofree gchar *port_arg = g_strdup_printf ("--listening-port=%u", port);
   g_autofree gchar *threads_arg = g_strdup_printf ("--stun-threads=%u", threads);
-  const gchar *argv[] = { opt_nav_server, "--stun", "--listening-ip=127.0.0.1",
+  const gchar *argv[] = { nav_server, "--stun", "--listening-ip=127.0.0.1",
                           port_arg, threads_arg, "--no-tcp", "--no-tls", NULL };
 
+  if (opt_before != NULL)
+    set_module_dir (nav_server);
   return bench ("nav-server", argv, port);
 }
 
@@ -424,20 +451,8 @@ main (int    argc,
 
       opt_nav_server = g_build_filename (dir, "..", "tools", "nav-server", NULL);
     }
-  /* nav-server reaches its STUN server through the registry: from a build
-   * tree, the modules are beside its tools/ (as `meson devenv` says). */
-  if (g_getenv ("NAV_MODULE_DIR") == NULL)
-    {
-      g_autofree gchar *tools = g_path_get_dirname (opt_nav_server);
-      g_autofree gchar *modules = g_build_filename (tools, "..", "modules", NULL);
-      g_autofree gchar *stun = g_build_filename (modules, "stun", NULL);
-
-      if (g_file_test (stun, G_FILE_TEST_IS_DIR))
-        {
-          g_setenv ("NAV_MODULE_DIR", modules, TRUE);
-          g_setenv ("NAV_MODULE_PATH", stun, TRUE);
-        }
-    }
+  if (g_getenv ("NAV_MODULE_DIR") == NULL || opt_before != NULL)
+    set_module_dir (opt_nav_server);
 
   {
     g_auto (GStrv) counts = g_strsplit (opt_threads != NULL ? opt_threads : "", ",", -1);
@@ -478,23 +493,44 @@ main (int    argc,
         guint t = g_array_index (threads, guint, k);
         g_autofree Result *navs = g_new0 (Result, MAX (opt_rounds, 1));
         g_autofree Result *coturns = g_new0 (Result, MAX (opt_rounds, 1));
-        Result nav, coturn;
+        g_autofree Result *befores = g_new0 (Result, MAX (opt_rounds, 1));
+        Result nav, coturn, before;
 
         for (gint r = 0; r < opt_rounds; r++)
           {
-            Result a, b;
+            Result a, b, c = { 0 };
 
-            if (r % 2 == 0)
-              a = run_coturn (t), b = run_nav (t);
+            /* Each server first in one round of the rotation. */
+            if (opt_before == NULL)
+              {
+                if (r % 2 == 0)
+                  a = run_coturn (t), b = run_nav (opt_nav_server, t);
+                else
+                  b = run_nav (opt_nav_server, t), a = run_coturn (t);
+              }
+            else if (r % 3 == 0)
+              a = run_coturn (t), c = run_nav (opt_before, t), b = run_nav (opt_nav_server, t);
+            else if (r % 3 == 1)
+              c = run_nav (opt_before, t), b = run_nav (opt_nav_server, t), a = run_coturn (t);
             else
-              b = run_nav (t), a = run_coturn (t);
-            if (a.rate <= 0 || b.rate <= 0)
+              b = run_nav (opt_nav_server, t), a = run_coturn (t), c = run_nav (opt_before, t);
+            if (a.rate <= 0 || b.rate <= 0 || (opt_before != NULL && c.rate <= 0))
               ok = FALSE;
             coturns[r] = a;
             navs[r] = b;
+            befores[r] = c;
           }
         coturn = median (coturns, MAX (opt_rounds, 1));
         nav = median (navs, MAX (opt_rounds, 1));
+        before = median (befores, MAX (opt_rounds, 1));
+        if (opt_before != NULL)
+          g_print ("%-3s | %10.0f %10.0f %5.2fx | %8.3f %8.3f %5.2fx | %6.3f %6.3f | %5.0f %5.0f | "
+                   "%5.0f %5.0f   (--before)\n", "b",
+                   coturn.rate, before.rate, coturn.rate > 0 ? before.rate / coturn.rate : 0,
+                   coturn.cpu_ms_per_1k, before.cpu_ms_per_1k,
+                   coturn.cpu_ms_per_1k > 0 ? before.cpu_ms_per_1k / coturn.cpu_ms_per_1k : 0,
+                   coturn.generator_ms_per_1k, before.generator_ms_per_1k,
+                   coturn.server_pct, before.server_pct, coturn.generator_pct, before.generator_pct);
         g_print ("%-3u | %10.0f %10.0f %5.2fx | %8.3f %8.3f %5.2fx | %6.3f %6.3f | %5.0f %5.0f | "
                  "%5.0f %5.0f\n", t,
                  coturn.rate, nav.rate, coturn.rate > 0 ? nav.rate / coturn.rate : 0,
@@ -502,6 +538,9 @@ main (int    argc,
                  coturn.cpu_ms_per_1k > 0 ? nav.cpu_ms_per_1k / coturn.cpu_ms_per_1k : 0,
                  coturn.generator_ms_per_1k, nav.generator_ms_per_1k,
                  coturn.server_pct, nav.server_pct, coturn.generator_pct, nav.generator_pct);
+        if (opt_before != NULL && before.cpu_ms_per_1k > 0 && before.rate > 0)
+          g_print ("    nav-server / --before: answered %.2fx, CPU per answer %.2fx\n",
+                   nav.rate / before.rate, nav.cpu_ms_per_1k / before.cpu_ms_per_1k);
       }
     g_print ("(answered ratio: nav-server / coturn, higher is better; CPU ratio: nav-server / coturn, "
              "lower is better)\n");

@@ -166,18 +166,22 @@ print_stats (Member *m)
 {
   guint links = 0, created = 0, restarts = 0, refused = 0, msg_refused = 0, msg_replayed = 0;
   guint64 room = 0, channel = 0, relay = 0, duplicates = 0;
+  guint64 msg_origin = 0, msg_relayed = 0, msg_copies = 0;
   g_autofree gchar *session = NULL;
 
   g_object_get (m->group, "links-open", &links, "links-created", &created,
                 "session-id", &session, "ice-restarts", &restarts, "links-refused", &refused,
                 "messages-refused", &msg_refused, "messages-replayed", &msg_replayed, NULL);
   nav_group_get_path_counts (m->group, &room, &channel, &relay, &duplicates);
+  nav_group_get_message_counts (m->group, &msg_origin, &msg_relayed, &msg_copies);
   g_print ("member=%d event=stats links=%u created=%u session=%s room=%llu channel=%llu "
            "relay=%llu duplicates=%llu restarts=%u links-refused=%u messages-refused=%u "
-           "messages-replayed=%u\n", m->index, links, created,
+           "messages-replayed=%u messages-from-origin=%llu messages-relayed=%llu "
+           "message-copies=%llu\n", m->index, links, created,
            session, (unsigned long long) room, (unsigned long long) channel,
            (unsigned long long) relay, (unsigned long long) duplicates, restarts, refused,
-           msg_refused, msg_replayed);
+           msg_refused, msg_replayed, (unsigned long long) msg_origin,
+           (unsigned long long) msg_relayed, (unsigned long long) msg_copies);
 }
 
 /* NavGroup:messages-refused and :messages-replayed. */

@@ -755,7 +755,8 @@ setup_connection (NavShare *share)
   guint i;
 
   share->tries++;
-  share->pc = g_object_new (NAV_TYPE_PEER_CONNECTION, "data-channels", TRUE, NULL);
+  share->pc = g_object_new (NAV_TYPE_PEER_CONNECTION, "data-channels", TRUE,
+                            "sctp-receive-window", (guint64) NAV_SHARE_RECEIVE_WINDOW, NULL);
   if (share->loopback)
     add_local_addresses (nav_peer_connection_get_agent (share->pc));
   /* Consent (RFC 7675 §5.1): 30 s without it fails the path and calls

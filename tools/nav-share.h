@@ -23,6 +23,12 @@ G_BEGIN_DECLS
 #define NAV_SHARE_LOW_MARK (1024 * 1024)
 #define NAV_SHARE_HIGH_MARK (4 * 1024 * 1024)
 #define NAV_SHARE_CHUNK (64 * 1024)
+/* The association's receive window: a transfer cannot exceed it per
+ * round trip (the 4 MiB default is 40 MB/s over 100 ms; 16 MiB is
+ * 160 MB/s).  The receiver writes on a thread of its own and gives the
+ * window back as it writes, so the memory is used only while the disk
+ * is slower than the path: at most this much, whatever the size. */
+#define NAV_SHARE_RECEIVE_WINDOW (16 * 1024 * 1024)
 
 typedef struct _NavShare NavShare;
 

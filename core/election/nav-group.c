@@ -11,6 +11,7 @@
 #include "netavanue/netavanue.h"
 #include "inspect/nav-inspect-private.h"
 #include "nav-election-private.h"
+#include "nav-net-addr-monitor.h"
 
 /**
  * NavGroup:
@@ -27,7 +28,10 @@
  * to the next hub, and receivers drop what they already delivered
  * (per-origin sequence numbers), so that a message is neither lost nor
  * duplicated when the hub changes.  In a mesh, members send to each
- * other directly.  Each message is signed once by its sender's device
+ * other directly.  In a hybrid, a member of the core (the mesh) sends
+ * to the other core members directly over its open links and to the
+ * hub as a spoke does; the hub relays it to the others only, and the
+ * message is done when the hub acknowledges it.  Each message is signed once by its sender's device
  * key (over the room, the sender's session id, its device id, its
  * sequence number and the payload) and verified by every receiver, so a
  * hub relays messages but cannot forge or alter them: refusals are
@@ -164,6 +168,8 @@ typedef struct
 {
   guint64 sequence;
   gchar *text;               /* the signed message, as sent (and sent again) */
+  gchar **direct;            /* hybrid: the core members that had it from
+                              * this device over their links (NULL: none) */
 } Pending;
 
 struct _NavGroup
@@ -202,12 +208,21 @@ struct _NavGroup
   gboolean ever_connected;
   GHashTable *addresses;     /* this device's interface addresses (text) */
   gint64 next_address_check_us;
+  NavNetAddrMonitor *address_monitor; /* NULL: no netlink, the group polls */
+  GMainContext *context;     /* the monitor's and the debounce's */
+  GSource *address_debounce;
+  gint64 address_event_first_us; /* the first event of the debounced run */
   gboolean reconnect_pending; /* a new signaling connection to make */
+  gboolean reconnecting;     /* that connection is being made */
+  gboolean address_came;     /* ... and an address came meanwhile */
   guint64 received[4];       /* by Path */
   guint64 duplicates;
   GHashTable *messages_seen; /* message signature (GBytes) → first sender's peer id */
   GQueue messages_seen_order; /* GBytes, oldest first */
   GHashTable *messages_relayed; /* signatures (of messages_seen) this hub relayed */
+  guint64 messages_from_origin; /* delivered as their origin sent them to us */
+  guint64 messages_via_relay;  /* delivered as a hub relayed them */
+  guint64 message_copies;      /* dropped: delivered already, another copy */
   guint messages_refused;
   guint messages_replayed;
   gint64 measure_since_us;   /* the current measurement window's start */
@@ -251,6 +266,7 @@ pending_free (gpointer data)
   Pending *p = data;
 
   g_free (p->text);
+  g_strfreev (p->direct);
   g_free (p);
 }
 
@@ -370,12 +386,14 @@ all_linked (NavGroup *self,
 
 /* To every member directly: over the open links, and through the room
  * too while some member of the view has none (receivers drop the
- * second copy). */
+ * second copy).  Messages (@reliable) skip the members of @skip too:
+ * they had the message from its origin directly (hybrid). */
 static void
-broadcast_direct (NavGroup    *self,
-                  const gchar *text,
-                  const gchar *except_peer,
-                  gboolean     reliable)
+broadcast_direct (NavGroup            *self,
+                  const gchar         *text,
+                  const gchar         *except_peer,
+                  gboolean             reliable,
+                  const gchar * const *skip)
 {
   GHashTableIter iter;
   gpointer value;
@@ -396,7 +414,8 @@ broadcast_direct (NavGroup    *self,
         {
           Link *link = link_for_device (self, device);
 
-          if (strcmp (device, me) == 0 || g_strcmp0 (peer, except_peer) == 0)
+          if (strcmp (device, me) == 0 || g_strcmp0 (peer, except_peer) == 0 ||
+              (skip != NULL && g_strv_contains (skip, device)))
             continue;
           if (!link_send_full (link, text, TRUE))
             send_room (self, peer, text);
@@ -452,7 +471,7 @@ on_election_send (NavElection *election,
         link_send (value, text);
       return;
     }
-  broadcast_direct (self, text, NULL, FALSE);
+  broadcast_direct (self, text, NULL, FALSE, NULL);
 }
 
 /* What an application message's signature covers: the room (the
@@ -498,6 +517,79 @@ message_text (NavGroup *self,
                           self->session_id, sequence, b64, key64, sig64);
 }
 
+/* The first @n members of the election's order hold @device_id. */
+static gboolean
+in_core (const gchar * const *members,
+         guint                n,
+         const gchar         *device_id)
+{
+  guint i;
+
+  for (i = 0; members[i] != NULL && i < n; i++)
+    if (strcmp (members[i], device_id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Hybrid: when this device is in the core (the first core-size members
+ * of its view), the other core members but @hub whose links from this
+ * device are open, not stalled and still wanted — those its messages go
+ * to directly, over the core's mesh.  The hub relays to everyone else
+ * (it learns whom to skip from `direct=`, this device's word: views of
+ * the core and of the links differ for a moment while members come and
+ * go, and only the sender knows which of its links took the message).
+ * NULL when none (an outer member, another topology, no open link). */
+static gchar **
+direct_targets (NavGroup    *self,
+                const gchar *hub)
+{
+  g_auto (GStrv) members = NULL;
+  const gchar *me = nav_device_identity_get_device_id (self->identity);
+  GStrvBuilder *builder;
+  gchar **out;
+  guint i;
+
+  if (self->topology != NAV_GROUP_TOPOLOGY_HYBRID || !self->use_channels)
+    return NULL;
+  members = nav_election_dup_members (self->election);
+  if (!in_core ((const gchar * const *) members, self->core_size, me))
+    return NULL;
+  builder = g_strv_builder_new ();
+  for (i = 0; members[i] != NULL && i < self->core_size; i++)
+    {
+      Link *link = link_for_device (self, members[i]);
+
+      /* Not a link on its way out (the topology no longer wants it:
+       * closed within a second, whatever its association still holds)
+       * nor a stalled one: the hub relays to those. */
+      if (strcmp (members[i], me) == 0 || g_strcmp0 (members[i], hub) == 0 ||
+          link == NULL || !link->open || link->stalled_since_us != 0 ||
+          link->unwanted_since_us != 0)
+        continue;
+      g_strv_builder_add (builder, members[i]);
+    }
+  out = g_strv_builder_end (builder);
+  g_strv_builder_unref (builder);
+  if (out[0] == NULL)
+    g_clear_pointer (&out, g_strfreev);
+  return out;
+}
+
+/* What goes to the hub: the signed message, and after it (outside the
+ * signature: it is this device's word to its hub, not part of the
+ * message) ` direct=ID,ID` naming the members that had it directly,
+ * whom the hub's relay skips. */
+static gchar *
+pending_hub_text (Pending *p)
+{
+  g_autofree gchar *list = NULL;
+
+  if (p->direct == NULL)
+    return g_strdup (p->text);
+  list = g_strjoinv (",", p->direct);
+  return g_strconcat (p->text, " direct=", list, NULL);
+}
+
 /* Sends what the hub has not acknowledged to the (new) hub. */
 static void
 flush_pending (NavGroup *self)
@@ -516,7 +608,7 @@ flush_pending (NavGroup *self)
         {
           Pending *p = g_queue_pop_head (&self->pending);
 
-          broadcast_direct (self, p->text, NULL, TRUE);
+          broadcast_direct (self, p->text, NULL, TRUE, (const gchar * const *) p->direct);
           pending_free (p);
         }
       return;
@@ -527,8 +619,9 @@ flush_pending (NavGroup *self)
   for (l = self->pending.head; l != NULL; l = l->next)
     {
       Pending *p = l->data;
+      g_autofree gchar *text = pending_hub_text (p);
 
-      send_text (self, hub_peer, p->text, TRUE);
+      send_text (self, hub_peer, text, TRUE);
     }
 }
 
@@ -545,7 +638,7 @@ on_hub_changed (NavElection *election,
 
 static void schedule_tick (NavGroup *self, gint64 due);
 static void link_update_direct (Link *link);
-static void check_own_addresses (NavGroup *self, gint64 now_us);
+static void check_own_addresses (NavGroup *self, gint64 now_us, gboolean now_anyway);
 
 /* The bandwidth of each link, as the election checks claims against
  * it: the highest rate (kbit/s) the group's own traffic reached over
@@ -604,7 +697,7 @@ tick_cb (gpointer data)
   measure_links (self, now);
   schedule_tick (self, nav_election_tick (self->election, now));
   reconcile_links (self, TRUE);
-  check_own_addresses (self, now);
+  check_own_addresses (self, now, FALSE);
   return G_SOURCE_REMOVE;
 }
 
@@ -755,6 +848,8 @@ deliver (NavGroup    *self,
       drain (self, origin, o);
       return TRUE;
     }
+  g_debug ("group: message %" G_GUINT64_FORMAT " of %s held: %" G_GUINT64_FORMAT
+           " not delivered yet", sequence, origin, o->last + 1);
   g_tree_insert (o->held, g_memdup2 (&sequence, sizeof sequence), g_bytes_ref (data));
   if (o->gap_since_us == 0)
     o->gap_since_us = g_get_monotonic_time ();
@@ -874,7 +969,8 @@ handle_message (NavGroup    *self,
                 const gchar *body,
                 Path         path)
 {
-  g_auto (GStrv) parts = g_strsplit (body, " ", 7);
+  g_auto (GStrv) parts = g_strsplit (body, " ", 8);
+  g_auto (GStrv) direct = NULL;
   g_autoptr (GBytes) data = NULL;
   g_autoptr (GBytes) key = NULL;
   g_autoptr (GBytes) signature = NULL;
@@ -882,14 +978,35 @@ handle_message (NavGroup    *self,
   const gchar *origin_peer;
   Link *link;
   guint64 sequence;
-  gboolean fresh;
+  guint n_parts = g_strv_length (parts);
+  gboolean fresh, from_origin;
 
-  if (g_strv_length (parts) != 6 || strlen (parts[0]) != 32 || strlen (parts[1]) == 0 ||
+  if ((n_parts != 6 && n_parts != 7) || strlen (parts[0]) != 32 || strlen (parts[1]) == 0 ||
       strlen (parts[1]) > 64 ||
       !g_ascii_string_to_unsigned (parts[2], 10, 1, G_MAXUINT64, &sequence, NULL))
     {
       refuse_message (self, from, "malformed");
       return;
+    }
+  if (n_parts == 7)
+    {
+      /* ` direct=ID,ID`: the members the origin sent it to directly
+       * (hybrid), for its hub; not signed, and not relayed. */
+      guint i;
+
+      if (!g_str_has_prefix (parts[6], "direct="))
+        {
+          refuse_message (self, from, "malformed");
+          return;
+        }
+      direct = g_strsplit (parts[6] + strlen ("direct="), ",", 65);
+      for (i = 0; direct[i] != NULL; i++)
+        if (i >= 64 || strlen (direct[i]) != 32)
+          {
+            refuse_message (self, from, "malformed");
+            return;
+          }
+      g_clear_pointer (&parts[6], g_free);
     }
   if (strcmp (parts[0], me) == 0)
     return;   /* our own, relayed back */
@@ -921,11 +1038,34 @@ handle_message (NavGroup    *self,
         }
     }
 
+  /* From its origin: through the room from the origin's peer id, or
+   * over the origin's own link.  Both, since a member that moved has a
+   * new peer id in the room while its link (the same peer connection,
+   * ICE restarted) still carries what it sent before: which of the two
+   * this member knows first depends on the race between the new
+   * connection's records and the link's retransmissions. */
+  origin_peer = g_hash_table_lookup (self->peer_ids, parts[0]);
+  from_origin = (origin_peer != NULL && strcmp (origin_peer, from) == 0) ||
+                (path == PATH_CHANNEL && link != NULL && g_strcmp0 (link->device_id, parts[0]) == 0);
+
   fresh = deliver (self, parts[0], parts[1], sequence, data);
   if (fresh)
-    remember_message (self, signature, from);
-  else if (message_is_copy (self, signature, from))
-    self->duplicates++;
+    {
+      remember_message (self, signature, from);
+      if (from_origin)
+        self->messages_from_origin++;
+      else
+        self->messages_via_relay++;
+    }
+  else if (message_is_copy (self, signature, from) || (from_origin && direct != NULL))
+    {
+      /* Another sender's copy; or the origin's own again, addressed to
+       * a hub (`direct=`) after it sent it here over the core's mesh:
+       * it sends what its hub did not acknowledge to the next hub, this
+       * member. */
+      self->duplicates++;
+      self->message_copies++;
+    }
   else
     {
       self->messages_replayed++;
@@ -933,32 +1073,25 @@ handle_message (NavGroup    *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGES_REPLAYED]);
     }
 
-  /* From its origin: through the room from the origin's peer id, or
-   * over the origin's own link.  Both, since a member that moved has a
-   * new peer id in the room while its link (the same peer connection,
-   * ICE restarted) still carries what it sent before: which of the two
-   * this hub knows first depends on the race between the new
-   * connection's records and the link's retransmissions. */
-  origin_peer = g_hash_table_lookup (self->peer_ids, parts[0]);
   if (self->topology != NAV_GROUP_TOPOLOGY_MESH &&
-      nav_election_get_role (self->election) == NAV_ELECTION_ROLE_HUB &&
-      ((origin_peer != NULL && strcmp (origin_peer, from) == 0) ||
-       (path == PATH_CHANNEL && link != NULL && g_strcmp0 (link->device_id, parts[0]) == 0)))
+      nav_election_get_role (self->election) == NAV_ELECTION_ROLE_HUB && from_origin)
     {
       /* Sent to us as hub by its origin: relay to every member (the
-       * same signed text), once, then acknowledge (each copy: the
-       * origin sends it again to a new hub, or through the room after
-       * its link stalled).  A relay of another hub's is only
-       * delivered. */
+       * same signed text, without `direct=`) but those that had it from
+       * the origin directly (a core member's message, hybrid), once,
+       * then acknowledge (each copy: the origin sends it again to a new
+       * hub, or through the room after its link stalled).  A relay of
+       * another hub's is only delivered. */
       g_autofree gchar *ack = g_strdup_printf (ACK_PREFIX "%" G_GUINT64_FORMAT, sequence);
 
       if ((fresh || g_hash_table_contains (self->messages_seen, signature)) &&
           !g_hash_table_contains (self->messages_relayed, signature))
         {
-          g_autofree gchar *text = g_strconcat (MESSAGE_PREFIX, body, NULL);
+          g_autofree gchar *signed_part = g_strjoinv (" ", parts);
+          g_autofree gchar *text = g_strconcat (MESSAGE_PREFIX, signed_part, NULL);
 
           g_hash_table_add (self->messages_relayed, g_bytes_ref (signature));
-          broadcast_direct (self, text, from, TRUE);
+          broadcast_direct (self, text, from, TRUE, (const gchar * const *) direct);
         }
       send_text (self, from, ack, TRUE);
     }
@@ -1097,7 +1230,7 @@ handle_record (NavGroup    *self,
         {
           g_autofree gchar *text = g_strconcat (RELAY_PREFIX, from, " ", b64, NULL);
 
-          broadcast_direct (self, text, from, FALSE);
+          broadcast_direct (self, text, from, FALSE, NULL);
         }
     }
   /* An election may have happened: run the clock now. */
@@ -1931,8 +2064,18 @@ on_client_connected (NavSignalingClient *client,
   nav_group_network_changed (self);
 }
 
-/* How often the group looks at this device's interface addresses. */
+/* How often the group lists this device's interface addresses: once a
+ * second when it has no netlink socket (and while a new signaling
+ * connection is to be tried again); with one, the kernel says when an
+ * address goes and the listing is only a safety net. */
 #define ADDRESS_CHECK_US (G_USEC_PER_SEC)
+#define ADDRESS_SAFETY_CHECK_US (5 * G_USEC_PER_SEC)
+/* After a notification, the group waits this long for the next one
+ * before it lists the addresses (up to ADDRESS_DEBOUNCE_MAX_US after the
+ * first): `ip addr del` then `ip addr add`, or a DHCP client replacing
+ * its lease, is one change, and one new signaling connection. */
+#define ADDRESS_DEBOUNCE_US (10 * 1000)
+#define ADDRESS_DEBOUNCE_MAX_US (50 * 1000)
 
 /* The addresses of this device's interfaces that are up, loopback and
  * IPv6 link-local left out, as text. */
@@ -1949,6 +2092,8 @@ list_own_addresses (void)
   return set;
 }
 
+static void reconnect_signaling (NavGroup *self);
+
 static void
 on_reconnected (GObject      *source,
                 GAsyncResult *result,
@@ -1959,12 +2104,24 @@ on_reconnected (GObject      *source,
 
   if (NAV_SIGNALING_CLIENT (source) != self->client)
     return;   /* left, or replaced again meanwhile */
+  self->reconnecting = FALSE;
   if (!nav_signaling_client_connect_finish (self->client, result, &error) ||
       !nav_signaling_client_join (self->client, self->room, NULL, &error))
     {
-      /* Tried again at the next address check. */
       g_debug ("group: signaling connection from the new address failed: %s", error->message);
+      if (self->address_came)
+        {
+          /* It started between an address's removal and its
+           * replacement's arrival (an IPv6-only host has no address at
+           * all in between): the new one is there now. */
+          reconnect_signaling (self);
+          return;
+        }
+      /* Tried again at the next address notification or check, within
+       * a second (the new address may not be there yet). */
       self->reconnect_pending = TRUE;
+      self->next_address_check_us = MIN (self->next_address_check_us,
+                                         g_get_monotonic_time () + ADDRESS_CHECK_US);
       return;
     }
   g_debug ("group: signaling connected again from the new address as %s",
@@ -1988,6 +2145,8 @@ reconnect_signaling (NavGroup *self)
   g_object_unref (self->client);
   self->client = client;
   g_signal_connect (self->client, "candidate", G_CALLBACK (on_candidate), self);
+  self->reconnecting = TRUE;
+  self->address_came = FALSE;
   nav_signaling_client_connect_async (self->client, NULL, on_reconnected, g_object_ref (self));
 }
 
@@ -1999,19 +2158,30 @@ reconnect_signaling (NavGroup *self)
  * take the keepalive's timeout to notice.  So the group opens a new
  * connection at once and, joined again, restarts ICE on its links
  * through it (nav_group_network_changed()); the restarts gather host
- * candidates on the new address (the agent does at an ICE restart). */
+ * candidates on the new address (the agent does at an ICE restart).
+ *
+ * The listing decides, whatever told the group to look (a netlink
+ * notification, debounced; the periodic check): only an address that
+ * was there and is not any more counts, so a new address alone changes
+ * nothing, and a notification about an address the listing leaves out
+ * (loopback, IPv6 link-local) or about nothing that matters costs one
+ * listing. */
 static void
 check_own_addresses (NavGroup *self,
-                     gint64    now_us)
+                     gint64    now_us,
+                     gboolean  now_anyway)
 {
   g_autoptr (GHashTable) now = NULL;
   GHashTableIter iter;
   gpointer key;
   const gchar *gone = NULL;
 
-  if (!self->joined || self->client == NULL || now_us < self->next_address_check_us)
+  if (!self->joined || self->client == NULL)
     return;
-  self->next_address_check_us = now_us + ADDRESS_CHECK_US;
+  if (!now_anyway && now_us < self->next_address_check_us)
+    return;
+  self->next_address_check_us = now_us + (self->address_monitor != NULL && !self->reconnect_pending
+                                          ? ADDRESS_SAFETY_CHECK_US : ADDRESS_CHECK_US);
   now = list_own_addresses ();
   if (self->addresses != NULL)
     {
@@ -2019,6 +2189,14 @@ check_own_addresses (NavGroup *self,
       while (gone == NULL && g_hash_table_iter_next (&iter, &key, NULL))
         if (!g_hash_table_contains (now, key))
           gone = key;
+      /* A new address while a new connection is being made: if that
+       * attempt fails (it may have had no address to leave from), the
+       * next goes at once instead of at the next check. */
+      g_hash_table_iter_init (&iter, now);
+      while (self->reconnecting && !self->address_came &&
+             g_hash_table_iter_next (&iter, &key, NULL))
+        if (!g_hash_table_contains (self->addresses, key))
+          self->address_came = TRUE;
     }
   if (gone != NULL)
     {
@@ -2029,6 +2207,96 @@ check_own_addresses (NavGroup *self,
   self->addresses = g_steal_pointer (&now);
   if (self->reconnect_pending)
     reconnect_signaling (self);
+}
+
+static gboolean
+address_debounce_cb (gpointer data)
+{
+  NavGroup *self = data;
+
+  g_clear_pointer (&self->address_debounce, g_source_unref);
+  self->address_event_first_us = 0;
+  check_own_addresses (self, g_get_monotonic_time (), TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+/* The kernel announced an address or link change (or lost some
+ * announcements): the addresses are listed once the run of
+ * notifications is over (ADDRESS_DEBOUNCE_US of quiet, at most
+ * ADDRESS_DEBOUNCE_MAX_US after its first). */
+static void
+on_address_event (const NavNetAddrEvent *event,
+                  gpointer               user_data)
+{
+  NavGroup *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 due;
+
+  if ((event->kind == NAV_NET_ADDR_EVENT_ADDED || event->kind == NAV_NET_ADDR_EVENT_REMOVED) &&
+      nav_net_addr_event_is_local_only (event))
+    return;
+  if (event->kind == NAV_NET_ADDR_EVENT_REMOVED)
+    {
+      gchar text[64];
+
+      g_debug ("group: netlink: the address %s of interface %u went",
+               nav_net_addr_event_address_to_string (event, text, sizeof text), event->ifindex);
+    }
+  if (self->address_event_first_us == 0)
+    self->address_event_first_us = now;
+  due = MIN (now + ADDRESS_DEBOUNCE_US, self->address_event_first_us + ADDRESS_DEBOUNCE_MAX_US);
+  if (self->address_debounce == NULL)
+    {
+      self->address_debounce = g_timeout_source_new (ADDRESS_DEBOUNCE_US / 1000);
+      g_source_set_callback (self->address_debounce, address_debounce_cb, self, NULL);
+      g_source_set_static_name (self->address_debounce, "[nav] group address debounce");
+      g_source_attach (self->address_debounce, self->context);
+    }
+  /* A ready time, not a timeout's interval: moved at each event. */
+  g_source_set_ready_time (self->address_debounce, due);
+}
+
+/* Joined: the addresses this device has now, and the kernel's
+ * notifications of their changes from here on (without them, the
+ * periodic check finds a change up to ADDRESS_CHECK_US late).
+ * NAV_ADDRESS_MONITOR=0 in the environment makes the group poll, as
+ * without netlink. */
+static void
+watch_own_addresses (NavGroup *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_clear_pointer (&self->addresses, g_hash_table_unref);
+  self->addresses = list_own_addresses ();
+  if (self->address_monitor != NULL)
+    return;
+  g_clear_pointer (&self->context, g_main_context_unref);
+  self->context = g_main_context_ref_thread_default ();
+  if (g_strcmp0 (g_getenv ("NAV_ADDRESS_MONITOR"), "0") == 0)
+    {
+      g_debug ("group: NAV_ADDRESS_MONITOR=0: polling the addresses");
+      return;
+    }
+  self->address_monitor = nav_net_addr_monitor_new (self->context, on_address_event, self, &error);
+  if (self->address_monitor == NULL)
+    g_debug ("group: no address notifications (%s): polling the addresses", error->message);
+  self->next_address_check_us = g_get_monotonic_time () +
+                                (self->address_monitor != NULL ? ADDRESS_SAFETY_CHECK_US
+                                                               : ADDRESS_CHECK_US);
+}
+
+static void
+unwatch_own_addresses (NavGroup *self)
+{
+  g_clear_pointer (&self->address_monitor, nav_net_addr_monitor_free);
+  if (self->address_debounce != NULL)
+    {
+      g_source_destroy (self->address_debounce);
+      g_clear_pointer (&self->address_debounce, g_source_unref);
+    }
+  self->address_event_first_us = 0;
+  self->reconnecting = self->address_came = FALSE;
+  g_clear_pointer (&self->context, g_main_context_unref);
 }
 
 /**
@@ -2071,7 +2339,10 @@ nav_group_network_changed (NavGroup *self)
  * @error: return location for a #GError
  *
  * Sends @data to every other member, through the hub in a star (kept
- * until the hub acknowledges it, and sent again to the next hub).
+ * until the hub acknowledges it, and sent again to the next hub).  In a
+ * hybrid, a member of the core sends it to the other core members
+ * directly over its open links too, and the hub relays it to the
+ * others only.
  *
  * Returns: %TRUE if sent or queued
  *
@@ -2102,7 +2373,7 @@ nav_group_send (NavGroup  *self,
     {
       g_autofree gchar *text = message_text (self, self->sequence, data);
 
-      broadcast_direct (self, text, NULL, TRUE);
+      broadcast_direct (self, text, NULL, TRUE, NULL);
       return TRUE;
     }
   /* Signed once: the hub relays these bytes, and the next hub gets
@@ -2110,14 +2381,34 @@ nav_group_send (NavGroup  *self,
   p = g_new0 (Pending, 1);
   p->sequence = self->sequence;
   p->text = message_text (self, p->sequence, data);
+  /* Hybrid, from a core member: to the hub, which relays it to the
+   * others only, and straight to the other core members over the core's
+   * open links (their SCTP associations keep the copy until delivered,
+   * and a link lost after a stall sends it again through the room).
+   * The hub's first: the outer ring's path is the longer one.  The
+   * message is still done when the hub acknowledges it. */
+  p->direct = direct_targets (self, hub);
   g_queue_push_tail (&self->pending, p);
   if (hub != NULL)
     {
       const gchar *hub_peer = g_hash_table_lookup (self->peer_ids, hub);
 
       if (hub_peer != NULL)
-        send_text (self, hub_peer, p->text, TRUE);
+        {
+          g_autofree gchar *text = pending_hub_text (p);
+
+          send_text (self, hub_peer, text, TRUE);
+        }
     }
+  for (guint i = 0; p->direct != NULL && p->direct[i] != NULL; i++)
+    if (!link_send_full (link_for_device (self, p->direct[i]), p->text, TRUE))
+      {
+        /* Named to the hub as had directly: through the room, then. */
+        const gchar *peer = g_hash_table_lookup (self->peer_ids, p->direct[i]);
+
+        if (peer != NULL)
+          send_room (self, peer, p->text);
+      }
   return TRUE;
 }
 
@@ -2137,6 +2428,7 @@ on_connected (GObject      *source,
       return;
     }
   self->joined = TRUE;
+  watch_own_addresses (self);
   nav_election_start (self->election, g_get_monotonic_time ());
   schedule_tick (self, g_get_monotonic_time ());
   g_task_return_boolean (task, TRUE);
@@ -2233,6 +2525,7 @@ nav_group_leave (NavGroup *self)
     }
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_handle_id (&self->gap_id, g_source_remove);
+  unwatch_own_addresses (self);
   g_hash_table_remove_all (self->links);
   if (self->client != NULL)
     {
@@ -2287,6 +2580,38 @@ nav_group_get_path_counts (NavGroup *self,
     *relay = self->received[PATH_RELAY];
   if (duplicates != NULL)
     *duplicates = self->duplicates;
+}
+
+/**
+ * nav_group_get_message_counts:
+ * @self: a group
+ * @from_origin: (out) (optional): application messages delivered as
+ *   their origin sent them to this member (over its link, or through the
+ *   room from it): a hub's own, or, in a hybrid, a core member's to the
+ *   other core members
+ * @relayed: (out) (optional): delivered as a hub relayed them
+ * @copies: (out) (optional): dropped as copies of what was delivered
+ *   already (another path, a resend to the next hub)
+ *
+ * Which way the application's messages came, for tests and statistics
+ * (replays and refusals are [property@Nav.Group:messages-replayed] and
+ * [property@Nav.Group:messages-refused]).
+ *
+ * Since: 1.0
+ */
+void
+nav_group_get_message_counts (NavGroup *self,
+                              guint64  *from_origin,
+                              guint64  *relayed,
+                              guint64  *copies)
+{
+  g_return_if_fail (NAV_IS_GROUP (self));
+  if (from_origin != NULL)
+    *from_origin = self->messages_from_origin;
+  if (relayed != NULL)
+    *relayed = self->messages_via_relay;
+  if (copies != NULL)
+    *copies = self->message_copies;
 }
 
 /**
@@ -2595,7 +2920,9 @@ nav_group_class_init (NavGroupClass *klass)
    * replays: a sequence number not above what it already had of that
    * origin's session, from a sender that had already given it that
    * message (a copy of it from another sender, as when a member sends
-   * again to the next hub, is dropped without being counted).
+   * again to the next hub, is dropped without being counted; so is, in
+   * a hybrid, the origin's own copy sent to this member as the next hub
+   * after it had the message directly).
    *
    * Since: 1.0
    */

@@ -52,7 +52,10 @@
  *                     main context, with a mailbox: the servers' worker
  *                     threads;
  * - nav-net-gso:      batched UDP send in runs of one size to one
- *                     address, with segmentation offload (UDP_SEGMENT).
+ *                     address, with segmentation offload (UDP_SEGMENT);
+ * - nav-net-addr-monitor: this device's interface addresses coming and
+ *                     going, as rtnetlink announces them (Linux), with
+ *                     its parser usable sans-I/O.
  *
  * Every object belongs to the GMainContext it is given, and every
  * callback runs there; a NavNetWorker's callbacks run on its thread.
@@ -68,6 +71,7 @@
 #include "nav-stun-transaction.h"
 #include "nav-net-worker.h"
 #include "nav-net-gso.h"
+#include "nav-net-addr-monitor.h"
 
 G_BEGIN_DECLS
 

@@ -274,6 +274,34 @@ NAV_AVAILABLE_IN_ALL
 G_DECLARE_INTERFACE (NavSctpTransport, nav_sctp_transport, NAV, SCTP_TRANSPORT, GObject)
 
 /**
+ * NAV_SCTP_TRANSPORT_DEFAULT_RECEIVE_WINDOW:
+ *
+ * The default of [property@Nav.SctpTransport:receive-window]: 4 MiB.
+ *
+ * Since: 1.0
+ */
+#define NAV_SCTP_TRANSPORT_DEFAULT_RECEIVE_WINDOW (G_GUINT64_CONSTANT (4) * 1024 * 1024)
+
+/**
+ * NAV_SCTP_TRANSPORT_MIN_RECEIVE_WINDOW:
+ *
+ * The smallest [property@Nav.SctpTransport:receive-window]: 64 KiB.
+ *
+ * Since: 1.0
+ */
+#define NAV_SCTP_TRANSPORT_MIN_RECEIVE_WINDOW (G_GUINT64_CONSTANT (64) * 1024)
+
+/**
+ * NAV_SCTP_TRANSPORT_MAX_RECEIVE_WINDOW:
+ *
+ * The largest [property@Nav.SctpTransport:receive-window]: 1 GiB (the
+ * a_rwnd field has 32 bits).
+ *
+ * Since: 1.0
+ */
+#define NAV_SCTP_TRANSPORT_MAX_RECEIVE_WINDOW (G_GUINT64_CONSTANT (1024) * 1024 * 1024)
+
+/**
  * NavSctpTransportInterface:
  * @g_iface: the parent interface.
  * @create_data_channel: makes a channel (see

@@ -451,8 +451,10 @@ const gchar     *nav_record_refusal_to_string  (NavRecordRefusal           reaso
  * @NAV_GROUP_TOPOLOGY_MESH: every member sends to every other directly.
  * @NAV_GROUP_TOPOLOGY_HYBRID: a mesh among the first
  *   [property@Nav.Group:core-size] members of the election's order (the
- *   hub and its standbys), a star for the others: they send through the
- *   hub, and keep links to the hub and the runner-up only.
+ *   hub and its standbys), a star for the others: a core member sends to
+ *   the other core members directly over the mesh and to the hub, which
+ *   relays to the rest; the others send through the hub, and keep links
+ *   to the hub and the runner-up only.
  *
  * How a [class@Nav.Group] carries the application's messages.
  *
@@ -494,6 +496,11 @@ void         nav_group_get_path_counts (NavGroup      *self,
                                         guint64       *channel,
                                         guint64       *relay,
                                         guint64       *duplicates);
+NAV_AVAILABLE_IN_ALL
+void         nav_group_get_message_counts (NavGroup   *self,
+                                           guint64    *from_origin,
+                                           guint64    *relayed,
+                                           guint64    *copies);
 NAV_AVAILABLE_IN_ALL
 void         nav_group_network_changed (NavGroup      *self);
 NAV_AVAILABLE_IN_ALL

@@ -672,6 +672,28 @@ nav_sctp_transport_default_init (NavSctpTransportInterface *iface)
                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   /**
+   * NavSctpTransport:receive-window:
+   *
+   * The receive window the association advertises (a_rwnd, RFC 9260
+   * §6.2), in bytes: what this end holds of the peer's data that the
+   * application has not taken yet.  A transfer over a path cannot go
+   * faster than this window per round trip (4 MiB, the default, is
+   * 40 MB/s over 100 ms); what it costs is memory, only when the
+   * application reads slower than the peer sends.  Set it before the
+   * association starts (or through
+   * [property@Nav.PeerConnection:sctp-receive-window]); once it runs, it
+   * only grows.
+   *
+   * Since: 1.0
+   */
+  g_object_interface_install_property (iface,
+      g_param_spec_uint64 ("receive-window", NULL, NULL,
+                           NAV_SCTP_TRANSPORT_MIN_RECEIVE_WINDOW,
+                           NAV_SCTP_TRANSPORT_MAX_RECEIVE_WINDOW,
+                           NAV_SCTP_TRANSPORT_DEFAULT_RECEIVE_WINDOW,
+                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  /**
    * NavSctpTransport::data-channel:
    * @self: the transport
    * @channel: the channel the peer opened

@@ -55,6 +55,7 @@ nav_peer_connection_ensure_sctp (NavPeerConnection  *self,
   self->sctp = nav_sctp_transport_new (self->context, error);
   if (self->sctp == NULL)
     return FALSE;
+  g_object_set (self->sctp, "receive-window", self->sctp_receive_window, NULL);
   g_signal_connect (self->sctp, "data-channel", G_CALLBACK (on_data_channel), self);
   g_signal_connect (self->sctp, "notify::state", G_CALLBACK (on_sctp_state), self);
   return TRUE;

@@ -69,6 +69,7 @@ struct _NavPeerConnection
   gboolean was_connected;       /* ICE worked once: failure calls for a restart */
   gboolean closed;
   gboolean mdns_host_candidates; /* host addresses behind UUID.local names (issue 19) */
+  guint64 sctp_receive_window;  /* NavPeerConnection:sctp-receive-window */
 
   /* descriptions */
   NavSessionDescription *current_local;

@@ -59,6 +59,7 @@ enum {
   PROP_MAX_MESSAGE_SIZE,
   PROP_MAX_CHANNELS,
   PROP_CONGESTION_CONTROL,
+  PROP_RECEIVE_WINDOW,
   N_PROPS
 };
 
@@ -81,6 +82,7 @@ struct _NavSctpDataTransport
   gboolean closed;
   NavSctpTransportState state;
   NavCongestionControl congestion_control;
+  guint64 receive_window;       /* NavSctpTransport:receive-window */
   guint remote_port;
   guint64 remote_max_message_size;  /* 0: no limit */
   guint max_channels;
@@ -1486,6 +1488,7 @@ start (NavSctpTransport  *transport,
   /* Delivered messages hold the window until the application took them
    * (at once, or as a stream reader reads). */
   options.manual_receive_window = TRUE;
+  options.receive_buffer = self->receive_window;
   options.congestion_control = self->congestion_control == NAV_CONGESTION_CONTROL_MODEL
                                ? NAV_SCTP_CC_MODEL : NAV_SCTP_CC_RFC9260;
   self->assoc = nav_sctp_association_new (&options, &callbacks, self);
@@ -1679,6 +1682,15 @@ nav_sctp_data_transport_get_property (GObject    *object,
     case PROP_CONGESTION_CONTROL:
       g_value_set_enum (value, NAV_SCTP_DATA_TRANSPORT (object)->congestion_control);
       break;
+    case PROP_RECEIVE_WINDOW:
+      {
+        NavSctpDataTransport *t = NAV_SCTP_DATA_TRANSPORT (object);
+
+        g_mutex_lock (&t->lock);
+        g_value_set_uint64 (value, t->receive_window);
+        g_mutex_unlock (&t->lock);
+      }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1706,6 +1718,19 @@ nav_sctp_data_transport_set_property (GObject      *object,
                                                      ? NAV_SCTP_CC_MODEL : NAV_SCTP_CC_RFC9260);
       g_mutex_unlock (&self->lock);
       break;
+    case PROP_RECEIVE_WINDOW:
+      g_mutex_lock (&self->lock);
+      if (self->assoc == NULL)
+        self->receive_window = g_value_get_uint64 (value);
+      else if (g_value_get_uint64 (value) > self->receive_window)
+        {
+          /* Running: it only grows (the peer may be sending into the
+           * window it has). */
+          self->receive_window = g_value_get_uint64 (value);
+          nav_sctp_association_set_receive_buffer (self->assoc, self->receive_window);
+        }
+      g_mutex_unlock (&self->lock);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1727,6 +1752,7 @@ nav_sctp_data_transport_class_init (NavSctpDataTransportClass *klass)
   g_object_class_override_property (object_class, PROP_MAX_MESSAGE_SIZE, "max-message-size");
   g_object_class_override_property (object_class, PROP_MAX_CHANNELS, "max-channels");
   g_object_class_override_property (object_class, PROP_CONGESTION_CONTROL, "congestion-control");
+  g_object_class_override_property (object_class, PROP_RECEIVE_WINDOW, "receive-window");
   properties[PROP_STATE] = g_object_class_find_property (object_class, "state");
   properties[PROP_MAX_MESSAGE_SIZE] = g_object_class_find_property (object_class, "max-message-size");
   properties[PROP_MAX_CHANNELS] = g_object_class_find_property (object_class, "max-channels");
@@ -1743,6 +1769,7 @@ nav_sctp_data_transport_init (NavSctpDataTransport *self)
 {
   g_mutex_init (&self->lock);
   self->congestion_control = NAV_CONGESTION_CONTROL_MODEL;
+  self->receive_window = NAV_SCTP_TRANSPORT_DEFAULT_RECEIVE_WINDOW;
   self->channels = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->waiting = g_ptr_array_new_with_free_func (g_object_unref);
   self->batch = g_malloc (BATCH_MAX * PACKET_MAX);

@@ -13,6 +13,8 @@
  * and the alternate one, for RFC 3489 clients. */
 #define STUN_ATTRIBUTE_SOURCE_ADDRESS 0x0004
 #define STUN_ATTRIBUTE_CHANGED_ADDRESS 0x0005
+/* RFC 8489 §14: type and length */
+#define ATTRIBUTE_HEADER_LENGTH 4
 
 static gboolean
 in_grid (const NavStunAnswerer *self,
@@ -61,6 +63,111 @@ build_error (const NavStunAnswerer *self,
   return n;
 }
 
+void
+nav_stun_answerer_init (NavStunAnswerer       *self,
+                        const gchar           *software,
+                        NavStunServerCounters *counters)
+{
+  memset (self, 0, sizeof *self);
+  self->software = software;
+  self->counters = counters;
+  if (software != NULL)
+    {
+      guint8 buf[NAV_STUN_SERVER_RESPONSE_SIZE];
+      static const guint8 id[NAV_STUN_TRANSACTION_ID_LENGTH] = { 0 };
+      g_autoptr (NavStunMessageBuilder) b = NULL;
+      gsize n;
+
+      /* Written once by the codec, copied into each answer: the same
+       * bytes, checked the same way (RFC 8489 §14.14). */
+      b = nav_stun_message_builder_new_with_buffer (NAV_STUN_CLASS_SUCCESS_RESPONSE,
+                                                    NAV_STUN_METHOD_BINDING, id,
+                                                    buf, sizeof buf);
+      nav_stun_message_builder_add_software (b, software, NULL);
+      n = nav_stun_message_builder_finish_to_buffer (b, NULL);
+      if (n > NAV_STUN_HEADER_LENGTH)
+        {
+          self->software_attribute_len = n - NAV_STUN_HEADER_LENGTH;
+          self->software_attribute = g_memdup2 (buf + NAV_STUN_HEADER_LENGTH,
+                                                self->software_attribute_len);
+        }
+    }
+}
+
+void
+nav_stun_answerer_clear (NavStunAnswerer *self)
+{
+  g_clear_pointer (&self->software_attribute, g_free);
+  self->software_attribute_len = 0;
+}
+
+/* The Binding success response of RFC 8489 §6.3.1.1 with nothing but
+ * XOR-MAPPED-ADDRESS (§14.2) and SOFTWARE, written without a builder: the
+ * answer to nearly every request a public STUN server gets, once per
+ * datagram, so no allocation.  The bytes are those the codec writes (the
+ * tests compare them).  Returns 0 where it does not apply (another address
+ * family, too small a buffer): the builder's path then answers or fails
+ * as before. */
+static gsize
+write_binding_success (const NavStunAnswerer *self,
+                       const guint8          *request,
+                       const NavAddress      *from,
+                       guint8                *out,
+                       gsize                  out_size)
+{
+  GSocketFamily family = nav_address_get_family (from);
+  gsize value_len = family == G_SOCKET_FAMILY_IPV4 ? 8 : 20;
+  gsize n = NAV_STUN_HEADER_LENGTH + ATTRIBUTE_HEADER_LENGTH + value_len +
+            self->software_attribute_len;
+  guint16 port;
+  guint8 *p;
+
+  if ((family != G_SOCKET_FAMILY_IPV4 && family != G_SOCKET_FAMILY_IPV6) || n > out_size)
+    return 0;
+  /* Header: Binding success response, the request's magic cookie and
+   * transaction ID (bytes 4 to 19). */
+  out[0] = 0x01;
+  out[1] = 0x01;
+  out[2] = (guint8) ((n - NAV_STUN_HEADER_LENGTH) >> 8);
+  out[3] = (guint8) (n - NAV_STUN_HEADER_LENGTH);
+  memcpy (out + 4, request + 4, NAV_STUN_HEADER_LENGTH - 4);
+  p = out + NAV_STUN_HEADER_LENGTH;
+  p[0] = (guint8) (NAV_STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS >> 8);
+  p[1] = (guint8) NAV_STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS;
+  p[2] = 0;
+  p[3] = (guint8) value_len;
+  p += ATTRIBUTE_HEADER_LENGTH;
+  /* X-Port: the port XOR the cookie's 16 most significant bits;
+   * X-Address: the address XOR the cookie (IPv4), XOR the cookie and the
+   * transaction ID (IPv6), all in network order. */
+  port = (guint16) nav_address_get_port (from) ^ (guint16) (NAV_STUN_MAGIC_COOKIE >> 16);
+  p[0] = 0;
+  p[2] = (guint8) (port >> 8);
+  p[3] = (guint8) port;
+  if (family == G_SOCKET_FAMILY_IPV4)
+    {
+      guint32 ip = nav_address_get_ipv4 (from) ^ NAV_STUN_MAGIC_COOKIE;
+
+      p[1] = 0x01;
+      p[4] = (guint8) (ip >> 24);
+      p[5] = (guint8) (ip >> 16);
+      p[6] = (guint8) (ip >> 8);
+      p[7] = (guint8) ip;
+    }
+  else
+    {
+      const guint8 *ip = nav_address_get_ipv6 (from);
+
+      p[1] = 0x02;
+      for (guint i = 0; i < 16; i++)
+        p[4 + i] = ip[i] ^ out[4 + i];
+    }
+  p += value_len;
+  if (self->software_attribute_len > 0)
+    memcpy (p, self->software_attribute, self->software_attribute_len);
+  return n;
+}
+
 static gsize
 build_success (const NavStunAnswerer *self,
                const guint8         *request,
@@ -72,6 +179,19 @@ build_success (const NavStunAnswerer *self,
   g_autoptr (NavStunMessageBuilder) b = NULL;
   gboolean ok;
   gsize n;
+
+  /* The common answer (no RFC 3489 client, no RFC 5780 grid, no
+   * FINGERPRINT asked for, a SOFTWARE the codec accepted if any). */
+  if (!info->classic && !fingerprint && !in_grid (self, info->via) &&
+      (self->software == NULL || self->software_attribute != NULL))
+    {
+      n = write_binding_success (self, request, info->from, out, out_size);
+      if (n > 0)
+        {
+          NAV_STUN_COUNT (self->counters, binding_success);
+          return n;
+        }
+    }
 
   b = nav_stun_message_builder_new_with_buffer (NAV_STUN_CLASS_SUCCESS_RESPONSE,
                                                 NAV_STUN_METHOD_BINDING,

@@ -85,7 +85,19 @@ typedef struct
   const gchar *software;
   NavStunUdpSocket *grid[2][2]; /* RFC 5780: [ip][port]; NULL outside that mode */
   NavStunServerCounters *counters;
+  /* SOFTWARE as the codec writes it (header, value, padding), for the
+   * answers written without a builder; NULL when there is no SOFTWARE or
+   * the codec refuses it (those answers then take the builder's path). */
+  guint8 *software_attribute;
+  gsize software_attribute_len;
 } NavStunAnswerer;
+
+/* Sets up @answerer to answer with @software (nullable) and count into
+ * @counters; nav_stun_answerer_clear() frees what it holds. */
+void  nav_stun_answerer_init  (NavStunAnswerer       *answerer,
+                               const gchar           *software,
+                               NavStunServerCounters *counters);
+void  nav_stun_answerer_clear (NavStunAnswerer       *answerer);
 
 /* Answers one message.  Returns the size of the response written to
  * @out, or 0 when the message is dropped (and counted). */

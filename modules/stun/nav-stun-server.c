@@ -249,8 +249,7 @@ worker_new (NavStunServer  *self,
     }
   w->udp = g_ptr_array_new ();
   w->reader = nav_net_udp_reader_new (&config);
-  w->answerer.software = self->software;
-  w->answerer.counters = &w->counters;
+  nav_stun_answerer_init (&w->answerer, self->software, &w->counters);
   return w;
 }
 
@@ -263,6 +262,7 @@ worker_free (NavStunWorker *w)
   g_ptr_array_set_free_func (w->udp, udp_socket_free);
   g_ptr_array_unref (w->udp);
   nav_net_udp_reader_free (w->reader);
+  nav_stun_answerer_clear (&w->answerer);
   g_free (w);
 }
 

@@ -334,6 +334,44 @@ test_open_and_exchange (void)
   fixture_clear (&f);
 }
 
+/* NavPeerConnection:sctp-receive-window reaches the transport it makes,
+ * before the association starts and after (where it only grows); the
+ * behaviour of the window itself is /sctp/association/grow-receive-window's. */
+static void
+test_receive_window (void)
+{
+  Fixture f;
+  g_autoptr (NavDataChannel) a = NULL;
+  NavSctpTransport *sctp;
+  guint64 window = 0;
+
+  fixture_init (&f);
+  g_object_get (f.pair.a.pc, "sctp-receive-window", &window, NULL);
+  g_assert_cmpuint (window, ==, NAV_SCTP_TRANSPORT_DEFAULT_RECEIVE_WINDOW);
+  g_object_set (f.pair.a.pc, "sctp-receive-window", (guint64) 8 * 1024 * 1024, NULL);
+  a = create (&f, f.pair.a.pc, "bulk", NULL);
+  sctp = nav_peer_connection_get_sctp_transport (f.pair.a.pc);
+  g_object_get (sctp, "receive-window", &window, NULL);
+  g_assert_cmpuint (window, ==, 8 * 1024 * 1024);
+  /* Before it starts, any value. */
+  g_object_set (f.pair.a.pc, "sctp-receive-window", (guint64) 6 * 1024 * 1024, NULL);
+  g_object_get (sctp, "receive-window", &window, NULL);
+  g_assert_cmpuint (window, ==, 6 * 1024 * 1024);
+
+  pc_negotiate (&f.pair, &f.pair.a, NULL, NULL, NULL);
+  test_wait (f.pair.context, channel_open, a);
+  g_object_get (nav_peer_connection_get_sctp_transport (f.pair.b.pc), "receive-window", &window, NULL);
+  g_assert_cmpuint (window, ==, NAV_SCTP_TRANSPORT_DEFAULT_RECEIVE_WINDOW);
+  /* Running: it grows, never shrinks. */
+  g_object_set (f.pair.a.pc, "sctp-receive-window", (guint64) 2 * 1024 * 1024, NULL);
+  g_object_get (sctp, "receive-window", &window, NULL);
+  g_assert_cmpuint (window, ==, 6 * 1024 * 1024);
+  g_object_set (f.pair.a.pc, "sctp-receive-window", (guint64) 32 * 1024 * 1024, NULL);
+  g_object_get (sctp, "receive-window", &window, NULL);
+  g_assert_cmpuint (window, ==, 32 * 1024 * 1024);
+  fixture_clear (&f);
+}
+
 /* The bytes per datagram the connection's ICE transport sent so far
  * (its webrtc-stats transport report). */
 static void
@@ -1061,6 +1099,7 @@ main (int    argc,
   watch_quark = g_quark_from_static_string ("test-watch");
 
   g_test_add_func ("/data-channel/open-and-exchange", test_open_and_exchange);
+  g_test_add_func ("/data-channel/receive-window", test_receive_window);
   g_test_add_data_func ("/data-channel/path-mtu/on", GINT_TO_POINTER (PATH_MTU_ON), test_path_mtu);
   g_test_add_data_func ("/data-channel/path-mtu/off", GINT_TO_POINTER (PATH_MTU_OFF), test_path_mtu);
   g_test_add_func ("/data-channel/path-mtu/route-1500", test_path_mtu_route);

@@ -950,6 +950,60 @@ test_zero_window (void)
   sctp_world_free (w);
 }
 
+/* A receive window grown while the association runs: the peer is told
+ * at once (a window update), so a sender stalled on a closed window goes
+ * on without B reading anything, up to the new window; a smaller value
+ * later changes nothing. */
+static void
+test_grow_receive_window (void)
+{
+  NavSctpOptions oa = default_options (), ob = default_options ();
+  SctpWorld *w;
+  BulkSender b = { .n = 64 };
+  NavSctpStats sa, sb;
+  guint stalled;
+
+  oa.send_buffer = 2 * 1024 * 1024;
+  ob.receive_buffer = 64 * 1024;
+  ob.max_message_size = 32 * 1024;
+  ob.manual_receive_window = TRUE;
+  w = connected_world (43, &oa, &ob);
+  w->a.link.delay_us = w->b.link.delay_us = 5 * MS;
+  w->pump = bulk_pump;
+  w->pump_data = &b;
+  bulk_pump (w, &b);
+  sctp_world_run_for (w, 30 * SEC);
+  sctp_end_stats (&w->b, &sb);
+  g_assert_cmpuint (sb.receive_window, ==, 0);
+  stalled = w->b.received->len;
+  g_assert_cmpuint (stalled * 16 * 1024, <=, 64 * 1024 + 16 * 1024);
+
+  /* Four times the window, read nothing: A sends about 192 KiB more. */
+  nav_sctp_association_set_receive_buffer (w->b.assoc, 256 * 1024);
+  sctp_world_run_for (w, 5 * SEC);
+  sctp_end_stats (&w->a, &sa);
+  sctp_end_stats (&w->b, &sb);
+  g_assert_cmpuint (w->b.received->len, >=, stalled + 10);
+  g_assert_cmpuint (w->b.received->len * 16 * 1024, <=, 256 * 1024 + 16 * 1024);
+  g_assert_cmpuint (sb.receive_window, <, 32 * 1024);
+  g_assert_cmpuint (sa.peer_rwnd, <, 32 * 1024);
+
+  /* Smaller: ignored (the window B gave stays B's). */
+  nav_sctp_association_set_receive_buffer (w->b.assoc, 64 * 1024);
+  stalled = w->b.received->len;
+  {
+    gsize held = 0;
+
+    for (guint i = 0; i < w->b.received->len; i++)
+      held += g_bytes_get_size (((SctpReceived *) w->b.received->pdata[i])->data);
+    nav_sctp_association_consume (w->b.assoc, held);
+  }
+  sctp_world_run_for (w, 5 * SEC);
+  g_assert_cmpuint (w->b.received->len, >=, stalled + 10);
+  g_assert_cmpint (sctp_end_state (&w->a), ==, NAV_SCTP_STATE_ESTABLISHED);
+  sctp_world_free (w);
+}
+
 /* ---- I-DATA interleaving (RFC 8260) ---- */
 
 static void
@@ -1462,6 +1516,7 @@ main (int    argc,
   g_test_add_func ("/sctp/association/abort-received", test_abort_received);
   g_test_add_func ("/sctp/association/stream-reset-while-flowing", test_stream_reset_while_flowing);
   g_test_add_func ("/sctp/association/zero-window", test_zero_window);
+  g_test_add_func ("/sctp/association/grow-receive-window", test_grow_receive_window);
   g_test_add_func ("/sctp/association/interleaving", test_interleaving);
   g_test_add_func ("/sctp/association/delayed-ack", test_delayed_ack);
   g_test_add_func ("/sctp/association/rto", test_rto);

@@ -17,6 +17,7 @@
 #include <netavanue/netavanue.h>
 
 #include "nav-stun-server.h"
+#include "nav-stun-server-private.h"
 #include "nav-stun-client.h"
 #include "nav-nat-discovery.h"
 
@@ -119,6 +120,97 @@ test_binding_success (void)
   g_assert_true (nav_stun_message_get_xor_mapped_address (msg, &mapped, NULL));
   g_assert_true (nav_address_is_loopback (&mapped));
   close (fd);
+}
+
+/* The answer to a header-only Binding request is written without the
+ * codec's builder (nav-stun-server-answer.c): byte for byte what the
+ * builder writes (XOR-MAPPED-ADDRESS, RFC 8489 §14.2; SOFTWARE, §14.14),
+ * for IPv4 and IPv6 clients, random transaction IDs and several SOFTWARE
+ * values; a SOFTWARE the codec refuses is still refused (the answer
+ * dropped and counted), as before. */
+static void
+test_answer_matches_codec (void)
+{
+  g_autofree gchar *longest = g_strnfill (127, 'y');   /* RFC 8489 §14.14: < 128 characters */
+  const gchar *softwares[] = {
+    NULL, "", "a", "nav", "netavanue 1.0", "Ünïcödé — ソフト", longest,
+  };
+  const gchar *froms[] = { "198.51.100.7", "127.0.0.1", "2001:db8::1", "::1",
+                           "fe80::1234:5678:9abc:def0", "255.255.255.255" };
+  const guint ports[] = { 1, 3478, 40000, 65535 };
+
+  for (guint s = 0; s < G_N_ELEMENTS (softwares); s++)
+    for (guint f = 0; f < G_N_ELEMENTS (froms); f++)
+      for (guint k = 0; k < G_N_ELEMENTS (ports); k++)
+        {
+          NavStunServerCounters counters = { 0 };
+          NavStunAnswerer answerer;
+          NavStunRequestInfo info = { 0 };
+          NavAddress from, mapped;
+          guint8 req[NAV_STUN_HEADER_LENGTH] = { 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xA4, 0x42 };
+          guint8 out[NAV_STUN_SERVER_RESPONSE_SIZE], expected[NAV_STUN_SERVER_RESPONSE_SIZE];
+          g_autoptr (NavStunMessageBuilder) b = NULL;
+          g_autoptr (NavStunMessage) msg = NULL;
+          gsize n, want;
+
+          for (guint i = 8; i < NAV_STUN_HEADER_LENGTH; i++)
+            req[i] = (guint8) g_test_rand_int_range (0, 256);
+          nav_address_init (&from);
+          g_assert_true (nav_address_set_ip_from_string (&from, froms[f], NULL));
+          nav_address_set_port (&from, ports[k]);
+
+          b = nav_stun_message_builder_new_with_buffer (NAV_STUN_CLASS_SUCCESS_RESPONSE,
+                                                        NAV_STUN_METHOD_BINDING, req + 8,
+                                                        expected, sizeof expected);
+          g_assert_true (nav_stun_message_builder_add_xor_mapped_address (b, &from, NULL));
+          if (softwares[s] != NULL)
+            g_assert_true (nav_stun_message_builder_add_software (b, softwares[s], NULL));
+          want = nav_stun_message_builder_finish_to_buffer (b, NULL);
+          g_assert_cmpuint (want, >, NAV_STUN_HEADER_LENGTH);
+
+          nav_stun_answerer_init (&answerer, softwares[s], &counters);
+          info.from = &from;
+          memset (out, 0xA5, sizeof out);
+          n = nav_stun_server_answer (&answerer, req, sizeof req, &info, out, sizeof out);
+          g_assert_cmpmem (out, n, expected, want);
+          g_assert_cmpuint (counters.binding_success, ==, 1);
+          g_assert_cmpuint (counters.dropped_build_failed, ==, 0);
+
+          msg = nav_stun_message_parse (out, n, NULL);
+          g_assert_nonnull (msg);
+          g_assert_true (nav_stun_message_get_xor_mapped_address (msg, &mapped, NULL));
+          g_assert_true (nav_address_equal (&mapped, &from));
+
+          /* Too small a buffer: no answer, counted, nothing written past it. */
+          memset (out, 0xA5, sizeof out);
+          g_assert_cmpuint (nav_stun_server_answer (&answerer, req, sizeof req, &info, out, want - 1),
+                            ==, 0);
+          g_assert_cmpuint (counters.dropped_build_failed, ==, 1);
+          g_assert_cmpuint (out[want - 1], ==, 0xA5);
+          nav_stun_answerer_clear (&answerer);
+        }
+
+  {
+    /* 128 characters: over RFC 8489's limit, refused by the codec. */
+    g_autofree gchar *too_long = g_strnfill (128, 'x');
+    NavStunServerCounters counters = { 0 };
+    NavStunAnswerer answerer;
+    NavStunRequestInfo info = { 0 };
+    NavAddress from;
+    guint8 req[NAV_STUN_HEADER_LENGTH] = { 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xA4, 0x42, 1 };
+    guint8 out[NAV_STUN_SERVER_RESPONSE_SIZE];
+
+    nav_address_init (&from);
+    g_assert_true (nav_address_set_ip_from_string (&from, "192.0.2.1", NULL));
+    nav_address_set_port (&from, 1234);
+    nav_stun_answerer_init (&answerer, too_long, &counters);
+    g_assert_null (answerer.software_attribute);
+    info.from = &from;
+    g_assert_cmpuint (nav_stun_server_answer (&answerer, req, sizeof req, &info, out, sizeof out), ==, 0);
+    g_assert_cmpuint (counters.dropped_build_failed, ==, 1);
+    g_assert_cmpuint (counters.binding_success, ==, 0);
+    nav_stun_answerer_clear (&answerer);
+  }
 }
 
 static void
@@ -664,6 +756,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/stun-server/binding-success", test_binding_success);
+  g_test_add_func ("/stun-server/answer-matches-codec", test_answer_matches_codec);
   g_test_add_func ("/stun-server/unknown-attribute-420", test_unknown_attribute_420);
   g_test_add_func ("/stun-server/bad-request-400", test_bad_request_400);
   g_test_add_func ("/stun-server/garbage-survived-and-counted", test_garbage_survived);

@@ -1175,6 +1175,41 @@ nav_sctp_association_consume (NavSctpAssociation *assoc,
 }
 
 /**
+ * nav_sctp_association_set_receive_buffer:
+ * @assoc: an association
+ * @bytes: the receive buffer wanted, in bytes
+ *
+ * Grows #NavSctpOptions.receive_buffer, the window the association
+ * advertises (a_rwnd), at any time.  A smaller value than the current
+ * one is ignored: the peer may have sent into the window it was given
+ * already (RFC 9260 §6.2 lets a receiver drop what exceeds its window,
+ * but shrinking it on purpose only costs retransmissions).  When the
+ * window opens by enough, a window update (a SACK) goes at once.
+ *
+ * A long path needs a window of its bandwidth-delay product: with
+ * 4 MiB, a transfer cannot exceed 40 MB/s over a 100 ms round trip,
+ * whatever the link.
+ *
+ * Since: 1.0
+ */
+void
+nav_sctp_association_set_receive_buffer (NavSctpAssociation *assoc,
+                                         gsize               bytes)
+{
+  enter (assoc);
+  if (bytes > assoc->opt.receive_buffer)
+    {
+      assoc->opt.receive_buffer = bytes;
+      /* The same rule as when the application consumes: an update when
+       * the window reopens from nearly closed, or by a quarter. */
+      nav_sctp_rx_consume (assoc, 0);
+      if (assoc->sack_pending && assoc->state >= NAV_SCTP_STATE_ESTABLISHED)
+        nav_sctp_tx_flush (assoc);
+    }
+  leave (assoc);
+}
+
+/**
  * nav_sctp_association_set_congestion_control:
  * @assoc: an association
  * @cc: how the congestion window is sized from now on

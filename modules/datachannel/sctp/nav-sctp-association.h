@@ -435,6 +435,8 @@ void nav_sctp_association_consume (NavSctpAssociation *assoc,
                                    gsize               bytes);
 void nav_sctp_association_set_congestion_control (NavSctpAssociation       *assoc,
                                                   NavSctpCongestionControl  cc);
+void nav_sctp_association_set_receive_buffer (NavSctpAssociation *assoc,
+                                              gsize               bytes);
 
 NavSctpState nav_sctp_association_get_state (NavSctpAssociation *assoc);
 void nav_sctp_association_get_stats (NavSctpAssociation *assoc,
