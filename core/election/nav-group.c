@@ -1186,7 +1186,7 @@ handle_record (NavGroup    *self,
       guint64 sequence = 0;
       g_autofree gchar *signer = NULL;
 
-      if (length == NAV_CAPABILITY_RECORD_SIZE)
+      if (sized)
         {
           g_autoptr (GBytes) key = g_bytes_new (decoded + 8, NAV_DEVICE_PUBLIC_KEY_SIZE);
 
