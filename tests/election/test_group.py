@@ -54,7 +54,8 @@ Cases (argv[1]):
   message-forgery  a malicious hub (this process: a Nav.Election over the
            room with a big claim, elected by the members) alters a
            spoke's message as it relays it, forges messages in the
-           spoke's name and replays the genuine one: every other member
+           spoke's name (its PREV changed or dropped too) and replays the
+           genuine one: every other member
            refuses the altered and forged ones (messages-refused), counts
            the replay (messages-replayed) and delivers the genuine message
            exactly once.
@@ -62,6 +63,12 @@ Cases (argv[1]):
            the next three last first (as a direct copy can overtake an earlier relayed
            one in a hybrid): every other member delivers them once, in
            the origin's order.
+  message-first-order  the same malicious hub relays a spoke's very first
+           messages out of order (the second first, then the fourth before
+           the third): every other member delivers all four once, in the
+           origin's order (before the sequence of the sender's previous
+           message was in each message, the first one heard started the
+           order and the earlier one was dropped as below it).
   capped-claim  a fourth member, weaker but claiming 10 Gbit/s (and not
            checking claims itself), would win on its claim: it takes
            itself for the hub, but every other member counts its claim
@@ -401,7 +408,7 @@ class MaliciousHub(Attacker):
         if text.startswith("nav-election/1 ") and hasattr(self, "election"):
             raw = GLib.base64_decode(text.split(" ", 1)[1])
             self.election.receive(sender, GLib.Bytes.new(raw), GLib.get_monotonic_time())
-        elif text.startswith("nav-group/1 "):
+        elif text.startswith(("nav-group/1 ", "nav-group/2 ")):
             self.messages.append((sender, text))
 
     def _iterate_until(self, cond, limit=WAIT_LIMIT_S):
@@ -430,13 +437,14 @@ def case_message_forgery():
         g.members[2].write("send genuine-0")
         hub._iterate_until(lambda: hub.messages)
         sender, text = hub.messages[0]
-        prefix, origin, session, seq, payload, key, sig = text.split(" ")
+        prefix, origin, session, seq, prev, payload, key, sig = text.split(" ")
+        assert prefix == "nav-group/2" and prev == "0", text
         assert origin == g.ids[2] and GLib.base64_decode(payload) == b"genuine-0", text
         other = Nav.DeviceIdentity.new_ephemeral()
         other_key = GLib.base64_encode(bytes(other.get_public_key().get_data()))
 
-        def signed(ident, data, seq=seq):
-            head = "nav-group-message/1 %s %s %s %s " % (ROOM, session, origin, seq)
+        def signed(ident, data, seq=seq, prev=prev):
+            head = "nav-group-message/2 %s %s %s %s %s " % (ROOM, session, origin, seq, prev)
             return GLib.base64_encode(bytes(ident.sign(GLib.Bytes.new(head.encode() + data)).get_data()))
 
         def b64(data):
@@ -444,18 +452,22 @@ def case_message_forgery():
 
         before = {i: stats(g.members[i]) for i in (0, 1)}
         # Altered as relayed: another payload under the spoke's signature.
-        hub.relay(" ".join((prefix, origin, session, seq, b64(b"altered-0"), key, sig)))
+        hub.relay(" ".join((prefix, origin, session, seq, prev, b64(b"altered-0"), key, sig)))
         # Forged in the spoke's name: signed by another key, given as the
         # spoke's; given as its own (not the key the spoke's id is of);
         # unsigned (the format before signatures); the spoke's signature
-        # moved to another sequence number.
+        # moved to another sequence number; its PREV changed (which would
+        # make receivers wait for a message never sent, or skip one); the
+        # PREV dropped (version 1's text: the signature covers none).
         forged_seq = str(int(seq) + 1)
-        hub.relay(" ".join((prefix, origin, session, forged_seq, b64(b"forged-0"), key,
+        hub.relay(" ".join((prefix, origin, session, forged_seq, prev, b64(b"forged-0"), key,
                             signed(other, b"forged-0", forged_seq))))
-        hub.relay(" ".join((prefix, origin, session, forged_seq, b64(b"forged-1"), other_key,
+        hub.relay(" ".join((prefix, origin, session, forged_seq, prev, b64(b"forged-1"), other_key,
                             signed(other, b"forged-1", forged_seq))))
-        hub.relay("nav-group/1 %s %s %s" % (origin, forged_seq, b64(b"forged-2")))
-        hub.relay(" ".join((prefix, origin, session, forged_seq, payload, key, sig)))
+        hub.relay("nav-group/2 %s %s %s" % (origin, forged_seq, b64(b"forged-2")))
+        hub.relay(" ".join((prefix, origin, session, forged_seq, prev, payload, key, sig)))
+        hub.relay(" ".join((prefix, origin, session, seq, str(int(seq) - 1), payload, key, sig)))
+        hub.relay(" ".join(("nav-group/1", origin, session, seq, payload, key, sig)))
         # The genuine message, relayed as it came: delivered; then again: a replay.
         hub.relay(text)
         for i in (0, 1):
@@ -467,7 +479,7 @@ def case_message_forgery():
         after = {i: stats(g.members[i]) for i in (0, 1)}
         print("before: %r\nafter: %r" % (before, after))
         for i in (0, 1):
-            assert after[i]["messages-refused"] - before[i]["messages-refused"] == 5, (i, after[i])
+            assert after[i]["messages-refused"] - before[i]["messages-refused"] == 7, (i, after[i])
             assert after[i]["messages-replayed"] - before[i]["messages-replayed"] == 1, (i, after[i])
             texts = delivered(g, i, 2)
             assert texts == ["genuine-0"], (i, texts)
@@ -491,7 +503,7 @@ def case_message_order():
             g.members[2].write("send order-%d" % k)
         hub._iterate_until(lambda: len(hub.messages) >= 4)
         texts = [text for sender, text in hub.messages[:4]]
-        assert [GLib.base64_decode(t.split(" ")[4]) for t in texts] == \
+        assert [payload_of(t) for t in texts] == \
             [b"order-%d" % k for k in range(4)], texts
         # The first in place (the first message heard of an origin starts
         # its order at a receiver: sequences start at the sender's clock,
@@ -511,6 +523,47 @@ def case_message_order():
             st = stats(g.members[i])
             assert st["messages-refused"] == 0 and st["messages-replayed"] == 0, (i, st)
         print("messages relayed last first: delivered once each, in the origin's order")
+    finally:
+        g.close()
+
+
+def payload_of(text):
+    """The payload of a relayed `nav-group/N` message (its field after
+    ORIGIN SESSION SEQUENCE, and PREV from version 2 on)."""
+    parts = text.split(" ")
+    return GLib.base64_decode(parts[5] if parts[0] == "nav-group/2" else parts[4])
+
+
+def case_message_first_order():
+    """A receiver's FIRST messages of an origin arrive out of order: the
+    second before the first, then the fourth before the third (a direct
+    copy as the link opens before the hub's relay of an earlier one, or
+    a new hub's relay before an old hub's).  Every other member delivers
+    the four once, in the origin's order: the first message heard of an
+    origin no longer starts its order there when the origin says it has
+    an earlier one (sent while the receiver was in the group)."""
+    g = Group(3)
+    try:
+        g.wait_agreement(0)
+        hub = MaliciousHub(g.uri)
+        me = hub.identity.props.device_id
+        hub._iterate_until(lambda: all((g.view(i) or ("",))[0] == me for i in range(3)))
+        for k in range(4):
+            g.members[2].write("send first-%d" % k)
+        hub._iterate_until(lambda: len(hub.messages) >= 4)
+        texts = [text for sender, text in hub.messages[:4]]
+        assert [payload_of(t) for t in texts] == [b"first-%d" % k for k in range(4)], texts
+        for k in (1, 0, 3, 2):
+            hub.relay(texts[k])
+        for i in (0, 1):
+            g.members[i].wait_line(r"event=message origin=%s text=first-3 " % g.ids[2])
+        hub.pump(0.3)
+        for i in (0, 1):
+            got = delivered(g, i, 2)
+            assert got == ["first-%d" % k for k in range(4)], (i, got)
+            st = stats(g.members[i])
+            assert st["messages-refused"] == 0 and st["messages-replayed"] == 0, (i, st)
+        print("an origin's first messages relayed out of order: delivered once each, in order")
     finally:
         g.close()
 
@@ -1060,6 +1113,6 @@ if __name__ == "__main__":
      "hybrid-messages": case_hybrid_messages, "restart": case_restart,
      "messages": case_messages, "python": case_python, "demo": case_demo,
      "link-forgery": case_link_forgery, "message-forgery": case_message_forgery,
-     "message-order": case_message_order,
+     "message-order": case_message_order, "message-first-order": case_message_first_order,
      "capped-claim": case_capped_claim}[sys.argv[1]]()
     print("ok")
