@@ -69,6 +69,11 @@ Cases (argv[1]):
            origin's order (before the sequence of the sender's previous
            message was in each message, the first one heard started the
            order and the earlier one was dropped as below it).
+  message-late-joiner  the same malicious hub keeps a spoke's message sent
+           before a fourth member joins, and relays it after the spoke's
+           next one: the members present then wait for it and deliver
+           both in order; the fourth does not wait for a message sent
+           before it joined (it delivers the second alone).
   capped-claim  a fourth member, weaker but claiming 10 Gbit/s (and not
            checking claims itself), would win on its claim: it takes
            itself for the hub, but every other member counts its claim
@@ -564,6 +569,50 @@ def case_message_first_order():
             st = stats(g.members[i])
             assert st["messages-refused"] == 0 and st["messages-replayed"] == 0, (i, st)
         print("an origin's first messages relayed out of order: delivered once each, in order")
+    finally:
+        g.close()
+
+
+def case_message_late_joiner():
+    """A spoke's message is sent (and kept by the test's hub, not relayed)
+    before a fourth member joins; its next one after.  The hub relays the
+    second, then the first, back to back.  The members present when the
+    first was sent wait for it (its PREV was sent after they joined) and
+    deliver both in order; the late member does not wait for a message
+    sent before it joined: it delivers the second at once, and the first
+    (which nobody would have sent it) is below its order."""
+    g = Group(3)
+    try:
+        g.wait_agreement(0)
+        hub = MaliciousHub(g.uri)
+        me = hub.identity.props.device_id
+        hub._iterate_until(lambda: all((g.view(i) or ("",))[0] == me for i in range(3)))
+        g.members[2].write("send late-0")
+        hub._iterate_until(lambda: len(hub.messages) >= 1)
+        # The fourth member, after that message was sent.
+        root = os.path.join(g.tmp, "power-3")
+        os.makedirs(os.path.join(root, "BAT0"))
+        g.set_battery(3, 99 - 4 * 3, "Discharging")
+        g.members.append(Member(3, g.uri, root, os.path.join(g.tmp, "control-3")))
+        g.ids.append(g.members[3].wait_line(r"event=start id=([0-9a-f]{32})").group(1))
+        hub._iterate_until(lambda: all((g.view(i) or ("",))[0] == me for i in range(4)))
+        g.members[2].write("send late-1")
+        hub._iterate_until(lambda: len(hub.messages) >= 2)
+        texts = [text for sender, text in hub.messages[:2]]
+        assert [payload_of(t) for t in texts] == [b"late-0", b"late-1"], texts
+        hub.relay(texts[1])
+        hub.relay(texts[0])
+        for i in (0, 1, 3):
+            g.members[i].wait_line(r"event=message origin=%s text=late-1 " % g.ids[2])
+        hub.pump(0.3)
+        for i in (0, 1):
+            got = delivered(g, i, 2)
+            assert got == ["late-0", "late-1"], (i, got)
+            st = stats(g.members[i])
+            assert st["messages-refused"] == 0 and st["messages-replayed"] == 0, (i, st)
+        got = delivered(g, 3, 2)
+        assert got == ["late-1"], (3, got)
+        print("present members waited for the earlier message; the late one did not")
     finally:
         g.close()
 
@@ -1114,5 +1163,6 @@ if __name__ == "__main__":
      "messages": case_messages, "python": case_python, "demo": case_demo,
      "link-forgery": case_link_forgery, "message-forgery": case_message_forgery,
      "message-order": case_message_order, "message-first-order": case_message_first_order,
+     "message-late-joiner": case_message_late_joiner,
      "capped-claim": case_capped_claim}[sys.argv[1]]()
     print("ok")
