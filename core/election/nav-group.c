@@ -26,14 +26,17 @@
  * a star, a spoke sends to the hub, which relays to every member and
  * acknowledges; a spoke keeps what is not acknowledged and sends it again
  * to the next hub, and receivers drop what they already delivered
- * (per-origin sequence numbers), so that a message is neither lost nor
+ * (per-origin sequence numbers; each message names its predecessor, so
+ * that a receiver also waits, briefly, for an origin's earlier messages
+ * overtaken by a later one), so that a message is neither lost nor
  * duplicated when the hub changes.  In a mesh, members send to each
  * other directly.  In a hybrid, a member of the core (the mesh) sends
  * to the other core members directly over its open links and to the
  * hub as a spoke does; the hub relays it to the others only, and the
  * message is done when the hub acknowledges it.  Each message is signed once by its sender's device
  * key (over the room, the sender's session id, its device id, its
- * sequence number and the payload) and verified by every receiver, so a
+ * sequence number, the sequence number of its previous message and the
+ * payload) and verified by every receiver, so a
  * hub relays messages but cannot forge or alter them: refusals are
  * counted in [property@Nav.Group:messages-refused], replays in
  * [property@Nav.Group:messages-replayed].
