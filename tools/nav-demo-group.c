@@ -29,6 +29,7 @@ static gint opt_heartbeat = -1;
 static gint opt_lease = -1;
 static gchar *opt_control = NULL;
 static gint64 opt_claim_bandwidth = -1;
+static gboolean opt_claim_reachable = FALSE;
 
 static const GOptionEntry group_entries[] = {
   { "group", 0, 0, G_OPTION_ARG_INT, &opt_group,
@@ -63,6 +64,9 @@ static const GOptionEntry group_entries[] = {
   { "group-claim-bandwidth", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &opt_claim_bandwidth,
     N_("With --group-member: claim this bandwidth whatever was measured, and count claims "
        "unchecked (a lying member, for tests)"), N_("KBPS") },
+  { "group-claim-reachable", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &opt_claim_reachable,
+    N_("With --group-member: claim that a peer reached this device directly, whatever the "
+       "links (a lying member, for tests)"), NULL },
   { "group-core", 0, 0, G_OPTION_ARG_INT, &opt_core,
     N_("With --group-member and the hybrid topology: members in the mesh (default 3)"), N_("K") },
   { NULL }
@@ -205,6 +209,26 @@ on_claim_capped (NavElection *election,
 }
 
 static void
+on_reachability_changed (NavElection *election,
+                         const gchar *device_id,
+                         gboolean     reachable,
+                         Member      *m)
+{
+  g_print ("member=%d event=reachable member-id=%s reachable=%d t_us=%" G_GINT64_FORMAT "\n",
+           m->index, device_id, reachable, g_get_monotonic_time ());
+}
+
+static void
+on_claim_unconfirmed (NavElection *election,
+                      const gchar *device_id,
+                      const gchar *claim,
+                      Member      *m)
+{
+  g_print ("member=%d event=unconfirmed-claim member-id=%s claim=%s count=%" G_GUINT64_FORMAT
+           "\n", m->index, device_id, claim, nav_election_get_unconfirmed_claims (election));
+}
+
+static void
 update_claims (Member *m)
 {
   g_autoptr (NavCapabilityClaims) claims = NULL;
@@ -212,10 +236,12 @@ update_claims (Member *m)
   g_object_get (m->capability, "claims", &claims, NULL);
   if (opt_claim_bandwidth >= 0)
     claims->bandwidth_kbps = (guint32) MIN (opt_claim_bandwidth, G_MAXUINT32);
+  if (opt_claim_reachable)
+    claims->reachable = TRUE;
   nav_group_set_claims (m->group, claims);
-  g_print ("member=%d event=claims score=%u cpus=%u battery=%u charging=%d\n", m->index,
-           nav_capability_claims_default_score (claims),
-           claims->cpu_count, claims->battery_percent, claims->charging);
+  g_print ("member=%d event=claims score=%u cpus=%u battery=%u charging=%d reachable=%d\n",
+           m->index, nav_capability_claims_default_score (claims),
+           claims->cpu_count, claims->battery_percent, claims->charging, claims->reachable);
 }
 
 static void
@@ -356,6 +382,10 @@ run_member (const gchar *signal_uri,
   g_signal_connect (nav_group_get_election (m.group), "hub-changed", G_CALLBACK (on_hub_changed), &m);
   g_signal_connect (nav_group_get_election (m.group), "refused", G_CALLBACK (on_refused), &m);
   g_signal_connect (nav_group_get_election (m.group), "claim-capped", G_CALLBACK (on_claim_capped), &m);
+  g_signal_connect (nav_group_get_election (m.group), "reachability-changed",
+                    G_CALLBACK (on_reachability_changed), &m);
+  g_signal_connect (nav_group_get_election (m.group), "claim-unconfirmed",
+                    G_CALLBACK (on_claim_unconfirmed), &m);
   g_signal_connect (m.group, "message", G_CALLBACK (on_message), &m);
   g_signal_connect (m.group, "notify::messages-refused", G_CALLBACK (on_message_counter), &m);
   g_signal_connect (m.group, "notify::messages-replayed", G_CALLBACK (on_message_counter), &m);

@@ -177,24 +177,41 @@ nav_capability_record_free (NavCapabilityRecord *record)
 
 /* The wire format, big-endian (docs/election.md):
  *
- *   0  "NVCR"   4  version (1)   5  kind   6  reserved (0, 2 bytes)
+ *   0  "NVCR"   4  version (2; 1 is still read)   5  kind
+ *   6  reserved (0, 2 bytes)
  *   8  public key (32)
  *  40  sequence (8)  48  epoch (8)  56  timestamp ms (8)
  *  64  cpu count (2)  66  memory MiB (4)  70  battery % (1)
- *  71  flags (1: bit 0 charging, bit 1 desktop; others 0)
+ *  71  flags (1: bit 0 charging, bit 1 desktop, bit 2 reachable
+ *      (version 2); others 0)
  *  72  network type (1)  73  NAT type (1)  74  bandwidth kbit/s (4)
  *  78  screen width (2)  80  codec count (2)
  *  82  hub key (32)
+ * version 1:
  * 114  Ed25519 signature of bytes 0..113 (64)
  * 178
+ * version 2:
+ * 114  N, members reached directly (1, at most 64)
+ * 115  N device id prefixes (8 each)
+ *      extensions: bytes a later version appends, signed and skipped
+ *  -64 Ed25519 signature of every byte before it (64)
  */
 #define RECORD_MAGIC "NVCR"
-#define RECORD_VERSION 1
-#define SIGNED_SIZE 114
+#define RECORD_VERSION 2
+#define RECORD_VERSION_1 1
+#define FIXED_SIZE 114            /* what both versions share */
+#define V1_SIGNED_SIZE FIXED_SIZE
+#define PREFIX_SIZE NAV_CAPABILITY_RECORD_REACHED_PREFIX_SIZE
 #define FLAG_CHARGING 0x01
 #define FLAG_DESKTOP 0x02
+#define FLAG_REACHABLE 0x04
 
-G_STATIC_ASSERT (SIGNED_SIZE + NAV_DEVICE_SIGNATURE_SIZE == NAV_CAPABILITY_RECORD_SIZE);
+G_STATIC_ASSERT (V1_SIGNED_SIZE + NAV_DEVICE_SIGNATURE_SIZE == NAV_CAPABILITY_RECORD_SIZE);
+G_STATIC_ASSERT (NAV_CAPABILITY_RECORD_MIN_SIZE == NAV_CAPABILITY_RECORD_SIZE);
+G_STATIC_ASSERT (sizeof (((NavCapabilityRecord *) NULL)->reached) ==
+                 NAV_CAPABILITY_RECORD_MAX_REACHED * PREFIX_SIZE);
+G_STATIC_ASSERT (FIXED_SIZE + 1 + NAV_CAPABILITY_RECORD_MAX_REACHED * PREFIX_SIZE +
+                 NAV_DEVICE_SIGNATURE_SIZE <= NAV_CAPABILITY_RECORD_MAX_SIZE);
 
 static void
 put16 (guint8 *p, guint16 v)
@@ -237,14 +254,41 @@ get64 (const guint8 *p)
   return (guint64) get32 (p) << 32 | get32 (p + 4);
 }
 
-/* Encodes without signing (the fuzz target and the tests forge with it). */
-void
+/* The first PREFIX_SIZE bytes of a device id (32 hexadecimal digits);
+ * FALSE if @device_id is not one. */
+gboolean
+nav_device_id_prefix (const gchar *device_id,
+                      guint8      *prefix)
+{
+  guint i;
+
+  if (device_id == NULL || strlen (device_id) != 32)
+    return FALSE;
+  for (i = 0; i < PREFIX_SIZE; i++)
+    {
+      gint hi = g_ascii_xdigit_value (device_id[2 * i]);
+      gint lo = g_ascii_xdigit_value (device_id[2 * i + 1]);
+
+      if (hi < 0 || lo < 0)
+        return FALSE;
+      prefix[i] = (guint8) (hi << 4 | lo);
+    }
+  return TRUE;
+}
+
+/* Encodes without signing (the fuzz target and the tests forge with it):
+ * at most NAV_CAPABILITY_RECORD_MAX_SIZE bytes into @out, the
+ * signature's place zeroes; returns the record's size, signature
+ * included. */
+gsize
 nav_capability_record_encode_unsigned (const NavCapabilityRecord *record,
                                        guint8                    *out)
 {
   const NavCapabilityClaims *c = &record->claims;
+  guint n = MIN (record->reached_count, NAV_CAPABILITY_RECORD_MAX_REACHED);
+  gsize size = FIXED_SIZE + 1 + (gsize) n * PREFIX_SIZE + NAV_DEVICE_SIGNATURE_SIZE;
 
-  memset (out, 0, NAV_CAPABILITY_RECORD_SIZE);
+  memset (out, 0, size);
   memcpy (out, RECORD_MAGIC, 4);
   out[4] = RECORD_VERSION;
   out[5] = record->kind;
@@ -255,13 +299,76 @@ nav_capability_record_encode_unsigned (const NavCapabilityRecord *record,
   put16 (out + 64, c->cpu_count);
   put32 (out + 66, c->memory_mb);
   out[70] = c->battery_percent;
-  out[71] = (c->charging ? FLAG_CHARGING : 0) | (c->desktop ? FLAG_DESKTOP : 0);
+  out[71] = (c->charging ? FLAG_CHARGING : 0) | (c->desktop ? FLAG_DESKTOP : 0) |
+            (c->reachable ? FLAG_REACHABLE : 0);
   out[72] = c->network_type;
   out[73] = c->nat_type;
   put32 (out + 74, c->bandwidth_kbps);
   put16 (out + 78, c->screen_width);
   put16 (out + 80, c->codec_count);
   memcpy (out + 82, record->hub_key, NAV_DEVICE_PUBLIC_KEY_SIZE);
+  out[FIXED_SIZE] = (guint8) n;
+  memcpy (out + FIXED_SIZE + 1, record->reached, (gsize) n * PREFIX_SIZE);
+  return size;
+}
+
+/**
+ * nav_capability_record_lists_reached:
+ * @record: a record
+ * @device_id: a device id
+ *
+ * Looks @device_id up in the members @record's signer reached directly:
+ * how [class@Nav.Election] verifies that a member is reachable.
+ *
+ * Returns: whether @record lists @device_id among the members its
+ *   signer reached directly (by the first
+ *   %NAV_CAPABILITY_RECORD_REACHED_PREFIX_SIZE bytes of the id)
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_capability_record_lists_reached (const NavCapabilityRecord *record,
+                                     const gchar               *device_id)
+{
+  guint8 prefix[PREFIX_SIZE];
+  guint i;
+
+  g_return_val_if_fail (record != NULL, FALSE);
+  g_return_val_if_fail (device_id != NULL, FALSE);
+
+  if (!nav_device_id_prefix (device_id, prefix))
+    return FALSE;
+  for (i = 0; i < MIN (record->reached_count, NAV_CAPABILITY_RECORD_MAX_REACHED); i++)
+    if (memcmp (record->reached + i * PREFIX_SIZE, prefix, PREFIX_SIZE) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/**
+ * nav_capability_record_add_reached:
+ * @record: a record to fill in
+ * @device_id: the device id of a member the signer reached directly
+ *
+ * Adds @device_id to the members @record lists as reached directly.
+ *
+ * Returns: %FALSE if @device_id is not a device id, or the list is full
+ *   (%NAV_CAPABILITY_RECORD_MAX_REACHED)
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_capability_record_add_reached (NavCapabilityRecord *record,
+                                   const gchar         *device_id)
+{
+  g_return_val_if_fail (record != NULL, FALSE);
+  g_return_val_if_fail (device_id != NULL, FALSE);
+
+  if (record->reached_count >= NAV_CAPABILITY_RECORD_MAX_REACHED)
+    return FALSE;
+  if (!nav_device_id_prefix (device_id, record->reached + record->reached_count * PREFIX_SIZE))
+    return FALSE;
+  record->reached_count++;
+  return TRUE;
 }
 
 /**
@@ -271,7 +378,8 @@ nav_capability_record_encode_unsigned (const NavCapabilityRecord *record,
  *
  * Encodes @record and signs it with @identity's key.
  *
- * Returns: (transfer full): the %NAV_CAPABILITY_RECORD_SIZE bytes to send
+ * Returns: (transfer full): the bytes to send (version 2: from
+ *   %NAV_CAPABILITY_RECORD_MIN_SIZE to %NAV_CAPABILITY_RECORD_MAX_SIZE)
  *
  * Since: 1.0
  */
@@ -280,17 +388,19 @@ nav_capability_record_sign (const NavCapabilityRecord *record,
                             NavDeviceIdentity         *identity)
 {
   guint8 *out;
+  gsize size;
   g_autoptr (GBytes) key = NULL;
 
   g_return_val_if_fail (record != NULL, NULL);
   g_return_val_if_fail (NAV_IS_DEVICE_IDENTITY (identity), NULL);
 
-  out = g_malloc (NAV_CAPABILITY_RECORD_SIZE);
-  nav_capability_record_encode_unsigned (record, out);
+  out = g_malloc (NAV_CAPABILITY_RECORD_MAX_SIZE);
+  size = nav_capability_record_encode_unsigned (record, out);
   key = nav_device_identity_get_public_key (identity);
   memcpy (out + 8, g_bytes_get_data (key, NULL), NAV_DEVICE_PUBLIC_KEY_SIZE);
-  nav_device_identity_sign_raw (identity, out, SIGNED_SIZE, out + SIGNED_SIZE);
-  return g_bytes_new_take (out, NAV_CAPABILITY_RECORD_SIZE);
+  nav_device_identity_sign_raw (identity, out, size - NAV_DEVICE_SIGNATURE_SIZE,
+                                out + size - NAV_DEVICE_SIGNATURE_SIZE);
+  return g_bytes_new_take (g_realloc (out, size), size);
 }
 
 static NavCapabilityRecord *
@@ -313,6 +423,9 @@ refuse (NavRecordRefusal   reason,
  *
  * Decodes a record and checks what needs no context: its format, its
  * signature by its own public key, and that its claims are possible.
+ * Records of version 2 and of version 1 (no list of members reached, no
+ * reachable flag) are read; bytes a later version appends after the
+ * list are covered by the signature and skipped.
  * Sequence, freshness and the election rules are checked by
  * [class@Nav.Election].
  *
@@ -329,19 +442,39 @@ nav_capability_record_parse (GBytes            *bytes,
   NavCapabilityRecord *record;
   NavCapabilityClaims *c;
   const guint8 *p;
-  gsize length;
+  gsize length, signed_size;
+  guint reached;
 
   g_return_val_if_fail (bytes != NULL, NULL);
 
   p = g_bytes_get_data (bytes, &length);
-  if (length != NAV_CAPABILITY_RECORD_SIZE || memcmp (p, RECORD_MAGIC, 4) != 0 ||
-      p[4] != RECORD_VERSION || p[5] < NAV_RECORD_KIND_CAPABILITY ||
-      p[5] > NAV_RECORD_KIND_LEAVE || p[6] != 0 || p[7] != 0 ||
-      (p[71] & ~(FLAG_CHARGING | FLAG_DESKTOP)) != 0 ||
+  if (length < NAV_CAPABILITY_RECORD_MIN_SIZE || length > NAV_CAPABILITY_RECORD_MAX_SIZE ||
+      memcmp (p, RECORD_MAGIC, 4) != 0)
+    return refuse (NAV_RECORD_REFUSAL_MALFORMED, refusal, error);
+  if (p[4] == RECORD_VERSION_1)
+    {
+      /* Fixed size, no list, no reachable flag: what members of an
+       * older version send. */
+      if (length != NAV_CAPABILITY_RECORD_SIZE || (p[71] & FLAG_REACHABLE) != 0)
+        return refuse (NAV_RECORD_REFUSAL_MALFORMED, refusal, error);
+      reached = 0;
+    }
+  else if (p[4] == RECORD_VERSION)
+    {
+      reached = p[FIXED_SIZE];
+      if (reached > NAV_CAPABILITY_RECORD_MAX_REACHED ||
+          length < FIXED_SIZE + 1 + reached * PREFIX_SIZE + NAV_DEVICE_SIGNATURE_SIZE)
+        return refuse (NAV_RECORD_REFUSAL_MALFORMED, refusal, error);
+    }
+  else
+    return refuse (NAV_RECORD_REFUSAL_MALFORMED, refusal, error);
+  if (p[5] < NAV_RECORD_KIND_CAPABILITY || p[5] > NAV_RECORD_KIND_LEAVE || p[6] != 0 ||
+      p[7] != 0 || (p[71] & ~(FLAG_CHARGING | FLAG_DESKTOP | FLAG_REACHABLE)) != 0 ||
       get64 (p + 56) > G_MAXINT64)
     return refuse (NAV_RECORD_REFUSAL_MALFORMED, refusal, error);
 
-  if (ed25519_sha512_verify (p + 8, SIGNED_SIZE, p, p + SIGNED_SIZE) != 1)
+  signed_size = length - NAV_DEVICE_SIGNATURE_SIZE;
+  if (ed25519_sha512_verify (p + 8, signed_size, p, p + signed_size) != 1)
     return refuse (NAV_RECORD_REFUSAL_BAD_SIGNATURE, refusal, error);
 
   record = g_new0 (NavCapabilityRecord, 1);
@@ -356,12 +489,18 @@ nav_capability_record_parse (GBytes            *bytes,
   c->battery_percent = p[70];
   c->charging = (p[71] & FLAG_CHARGING) != 0;
   c->desktop = (p[71] & FLAG_DESKTOP) != 0;
+  c->reachable = (p[71] & FLAG_REACHABLE) != 0;
   c->network_type = p[72];
   c->nat_type = p[73];
   c->bandwidth_kbps = get32 (p + 74);
   c->screen_width = get16 (p + 78);
   c->codec_count = get16 (p + 80);
   memcpy (record->hub_key, p + 82, NAV_DEVICE_PUBLIC_KEY_SIZE);
+  /* Version 2's extensions (between the list and the signature) are
+   * signed and skipped: a later version may append fields. */
+  record->reached_count = reached;
+  if (reached > 0)
+    memcpy (record->reached, p + FIXED_SIZE + 1, reached * PREFIX_SIZE);
 
   if (!nav_capability_claims_is_possible (c))
     {

@@ -41,6 +41,11 @@
  * - A hub that sees another claim for its own or a higher epoch from a
  *   member it outranks claims a higher epoch again: after a partition
  *   heals, the two hubs converge on the better one.
+ * - Each record lists the members its signer reached directly
+ *   ([method@Nav.Election.set_direct_link]); a member listed by another
+ *   member's valid record is reachable, verified
+ *   ([method@Nav.Election.is_member_reachable]): the @score vfunc sees
+ *   that, not the member's own word.
  *
  * Since: 1.0
  */
@@ -63,6 +68,12 @@ typedef struct
   gboolean self;
   gboolean capped;           /* its bandwidth claim counts less than claimed */
   guint32 counted_kbps;      /* then: how much it counts */
+  guint8 prefix[NAV_CAPABILITY_RECORD_REACHED_PREFIX_SIZE]; /* of its device id */
+  guint reached_count;       /* the members its last record lists as reached */
+  guint8 reached[NAV_CAPABILITY_RECORD_MAX_REACHED * NAV_CAPABILITY_RECORD_REACHED_PREFIX_SIZE];
+  gboolean verified;         /* another member's record lists it */
+  gint64 unconfirmed_since_us; /* it claims reachable, no one confirms: since */
+  gboolean unconfirmed_counted;
 } Member;
 
 typedef struct
@@ -103,6 +114,8 @@ typedef struct
   gboolean check_bandwidth;
   GHashTable *measured;      /* device id → kbit/s measured (GUINT_TO_POINTER) */
   guint64 capped_claims;
+  GHashTable *direct;        /* device ids this device has a direct link to */
+  guint64 unconfirmed_claims;
 
   guint64 refusals[NAV_RECORD_REFUSAL_LAST];
 } NavElectionPrivate;
@@ -128,6 +141,8 @@ enum {
   SIGNAL_HUB_CHANGED,
   SIGNAL_REFUSED,
   SIGNAL_CLAIM_CAPPED,
+  SIGNAL_REACHABILITY_CHANGED,
+  SIGNAL_CLAIM_UNCONFIRMED,
   N_SIGNALS
 };
 
@@ -168,6 +183,9 @@ member_score (NavElection *self,
   NavCapabilityClaims claims = m->claims;
   guint64 measured, cap;
 
+  /* Reachability counts only as others verified it, never on the
+   * member's word (there is nothing to cap: it is verified or not). */
+  claims.reachable = m->verified;
   if (!priv->check_bandwidth)
     return NAV_ELECTION_GET_CLASS (self)->score (self, &claims);
   measured = GPOINTER_TO_UINT (g_hash_table_lookup (priv->measured, m->device_id));
@@ -231,6 +249,128 @@ best_member (NavElectionPrivate *priv,
   return best;
 }
 
+/* This device's own list of members reached directly: those of its
+ * direct links (set_direct_link()) that are members of its view, and
+ * its own reachable claim: the application's, or any such link (a peer
+ * reached it).  TRUE if either changed. */
+static gboolean
+refresh_own (NavElection *self)
+{
+  NavElectionPrivate *priv = PRIV (self);
+  Member *me = priv->me;
+  guint8 reached[sizeof me->reached];
+  guint count = 0;
+  gboolean reachable, changed;
+  GHashTableIter iter;
+  gpointer key;
+
+  if (me == NULL)
+    return FALSE;
+  g_hash_table_iter_init (&iter, priv->direct);
+  while (g_hash_table_iter_next (&iter, &key, NULL) && count < NAV_CAPABILITY_RECORD_MAX_REACHED)
+    {
+      Member *m = g_hash_table_lookup (priv->members, key);
+
+      if (m == NULL || m == me)
+        continue;
+      memcpy (reached + count * NAV_CAPABILITY_RECORD_REACHED_PREFIX_SIZE, m->prefix,
+              NAV_CAPABILITY_RECORD_REACHED_PREFIX_SIZE);
+      count++;
+    }
+  reachable = priv->claims.reachable || count > 0;
+  changed = count != me->reached_count || reachable != me->claims.reachable ||
+            memcmp (reached, me->reached, count * NAV_CAPABILITY_RECORD_REACHED_PREFIX_SIZE) != 0;
+  me->claims = priv->claims;
+  me->claims.reachable = reachable;
+  me->reached_count = count;
+  memcpy (me->reached, reached, count * NAV_CAPABILITY_RECORD_REACHED_PREFIX_SIZE);
+  return changed;
+}
+
+static gboolean
+member_lists (const Member *lister,
+              const Member *m)
+{
+  guint i;
+
+  for (i = 0; i < lister->reached_count; i++)
+    if (memcmp (lister->reached + i * NAV_CAPABILITY_RECORD_REACHED_PREFIX_SIZE, m->prefix,
+                NAV_CAPABILITY_RECORD_REACHED_PREFIX_SIZE) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Whose reachability is verified: a member is when another member's
+ * last valid record (this device's own list included) lists it; its own
+ * list verifies nothing about itself.  Called when a list or the view
+ * changes; a member whose verification changes is scored again. */
+static void
+update_reachability (NavElection *self)
+{
+  NavElectionPrivate *priv = PRIV (self);
+  GHashTableIter iter, other;
+  gpointer value, value2;
+
+  if (refresh_own (self) && priv->started)
+    priv->next_send_us = MIN (priv->next_send_us, priv->last_now_us);   /* tell at once */
+
+  g_hash_table_iter_init (&iter, priv->members);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Member *m = value;
+      gboolean verified = FALSE;
+
+      g_hash_table_iter_init (&other, priv->members);
+      while (!verified && g_hash_table_iter_next (&other, NULL, &value2))
+        verified = value2 != m && member_lists (value2, m);
+      if (verified == m->verified)
+        continue;
+      m->verified = verified;
+      m->score = member_score (self, m);
+      g_debug ("election: member %s %s reachable", m->device_id, verified ? "verified" : "no longer verified");
+      g_signal_emit (self, signals[SIGNAL_REACHABILITY_CHANGED], 0, m->device_id, verified);
+    }
+}
+
+/* A member that claims to be reachable but that no other member lists
+ * for a member timeout (every member's record comes at least that
+ * often, and a lister that goes is dropped from lists as fast) is
+ * counted once per such stretch.  Not a penalty: the claim counted
+ * for nothing anyway; and a member that claims nothing is never
+ * counted, whether or not anyone could link to it. */
+static void
+check_unconfirmed (NavElection *self,
+                   gint64       now_us)
+{
+  NavElectionPrivate *priv = PRIV (self);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, priv->members);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Member *m = value;
+
+      if (!m->claims.reachable || m->verified)
+        {
+          m->unconfirmed_since_us = 0;
+          m->unconfirmed_counted = FALSE;
+          continue;
+        }
+      if (m->unconfirmed_since_us == 0)
+        m->unconfirmed_since_us = now_us;
+      else if (!m->unconfirmed_counted &&
+               now_us - m->unconfirmed_since_us > (gint64) priv->member_timeout_ms * 1000)
+        {
+          m->unconfirmed_counted = TRUE;
+          priv->unconfirmed_claims++;
+          g_debug ("election: member %s claims to be reachable; no member confirms it",
+                   m->device_id);
+          g_signal_emit (self, signals[SIGNAL_CLAIM_UNCONFIRMED], 0, m->device_id, "reachable");
+        }
+    }
+}
+
 static void
 emit_record (NavElection   *self,
              NavRecordKind  kind)
@@ -243,7 +383,15 @@ emit_record (NavElection   *self,
   record.sequence = ++priv->sequence;
   record.epoch = priv->epoch;
   record.timestamp_ms = g_get_real_time () / 1000;
-  record.claims = priv->claims;
+  if (priv->me != NULL)
+    {
+      record.claims = priv->me->claims;
+      record.reached_count = priv->me->reached_count;
+      memcpy (record.reached, priv->me->reached,
+              priv->me->reached_count * NAV_CAPABILITY_RECORD_REACHED_PREFIX_SIZE);
+    }
+  else
+    record.claims = priv->claims;
   if (priv->hub != NULL)
     memcpy (record.hub_key, priv->hub->key, NAV_DEVICE_PUBLIC_KEY_SIZE);
   bytes = nav_capability_record_sign (&record, priv->identity);
@@ -374,6 +522,7 @@ remove_member (NavElection *self,
   if (priv->hub == m)
     set_hub (self, NULL, priv->epoch, now_us);
   g_hash_table_remove (priv->members, m->device_id);
+  update_reachability (self);
 }
 
 /**
@@ -476,12 +625,22 @@ nav_election_receive (NavElection      *self,
       m = g_new0 (Member, 1);
       memcpy (m->key, record->public_key, NAV_DEVICE_PUBLIC_KEY_SIZE);
       m->device_id = g_strdup (device_id);
+      nav_device_id_prefix (m->device_id, m->prefix);
       g_hash_table_insert (priv->members, m->device_id, m);
       new_member = TRUE;
       g_debug ("election: member %s added (kind %d, seq %" G_GUINT64_FORMAT ", epoch %" G_GUINT64_FORMAT ", from %s)",
                device_id, record->kind, record->sequence, record->epoch, sender != NULL ? sender : "-");
     }
   m->claims = record->claims;
+  if (new_member || record->reached_count != m->reached_count ||
+      memcmp (record->reached, m->reached,
+              record->reached_count * NAV_CAPABILITY_RECORD_REACHED_PREFIX_SIZE) != 0)
+    {
+      m->reached_count = record->reached_count;
+      memcpy (m->reached, record->reached,
+              record->reached_count * NAV_CAPABILITY_RECORD_REACHED_PREFIX_SIZE);
+      update_reachability (self);
+    }
   m->score = member_score (self, m);
   m->last_sequence = record->sequence;
   m->last_seen_us = now_us;
@@ -631,6 +790,7 @@ nav_election_tick (NavElection *self,
   GHashTableIter iter;
   gpointer value;
   gint64 interval;
+  gboolean expired = FALSE;
 
   g_return_val_if_fail (NAV_IS_ELECTION (self), now_us);
   priv = PRIV (self);
@@ -651,7 +811,10 @@ nav_election_tick (NavElection *self,
       if (priv->hub == m)
         set_hub (self, NULL, priv->epoch, now_us);
       g_hash_table_iter_remove (&iter);
+      expired = TRUE;
     }
+  if (expired)
+    update_reachability (self);
 
   /* A hub whose lease ran out is forgotten as a member too (its next
    * record, if it is alive, brings it back), so that it is not the best
@@ -660,6 +823,7 @@ nav_election_tick (NavElection *self,
       now_us - priv->hub_renewed_us > (gint64) priv->lease_timeout_ms * 1000)
     remove_member (self, priv->hub, now_us);
 
+  check_unconfirmed (self, now_us);
   decide (self, now_us);
 
   if (now_us >= priv->next_send_us)
@@ -706,7 +870,7 @@ nav_election_set_claims (NavElection               *self,
   priv->claims = *claims;
   if (priv->me != NULL)
     {
-      priv->me->claims = *claims;
+      refresh_own (self);
       priv->me->score = member_score (self, priv->me);
       /* The caller's clock, as last seen (tests run on a virtual one). */
       decide (self, priv->last_now_us);
@@ -739,11 +903,13 @@ nav_election_start (NavElection *self,
   m = g_new0 (Member, 1);
   memcpy (m->key, priv->key, NAV_DEVICE_PUBLIC_KEY_SIZE);
   m->device_id = g_strdup (nav_device_identity_get_device_id (priv->identity));
+  nav_device_id_prefix (m->device_id, m->prefix);
   m->claims = priv->claims;
   m->self = TRUE;
   m->score = member_score (self, m);
   g_hash_table_insert (priv->members, m->device_id, m);
   priv->me = m;
+  refresh_own (self);
   priv->started = TRUE;
   priv->started_us = now_us;
   priv->last_now_us = now_us;
@@ -1006,6 +1172,96 @@ nav_election_get_capped_claims (NavElection *self)
 }
 
 /**
+ * nav_election_set_direct_link:
+ * @self: an election
+ * @device_id: a member's device id
+ * @direct: whether this device has a working direct link to that member:
+ *   one whose ICE selected pair has no relayed end (host, server- or
+ *   peer-reflexive at both ends: the two reached each other without a
+ *   TURN server)
+ *
+ * This device's records list the members it has a direct link to (those
+ * of its view, at most %NAV_CAPABILITY_RECORD_MAX_REACHED), which is how
+ * the others verify that those members are reachable, and claim that
+ * this device is reachable while it has one.  [class@Nav.Group] calls it
+ * for its links; an application with links of its own can too.  A change
+ * goes out with the next tick's record.
+ *
+ * Since: 1.0
+ */
+void
+nav_election_set_direct_link (NavElection *self,
+                              const gchar *device_id,
+                              gboolean     direct)
+{
+  NavElectionPrivate *priv;
+
+  g_return_if_fail (NAV_IS_ELECTION (self));
+  g_return_if_fail (device_id != NULL);
+  priv = PRIV (self);
+
+  if (direct == g_hash_table_contains (priv->direct, device_id))
+    return;
+  if (direct && g_hash_table_size (priv->direct) >= GONE_MAX)
+    g_hash_table_remove_all (priv->direct);   /* not links: a caller's bug */
+  if (direct)
+    g_hash_table_add (priv->direct, g_strdup (device_id));
+  else
+    g_hash_table_remove (priv->direct, device_id);
+  update_reachability (self);
+}
+
+/**
+ * nav_election_is_member_reachable:
+ * @self: an election
+ * @device_id: a member's device id (this device's own included)
+ *
+ * Whether the member is reachable, verified by a peer: another member's
+ * valid record (signed by that member's key, or this device's own list
+ * of direct links) lists it as reached over a direct link.  The
+ * member's own claim counts for nothing here.  This is what the @score
+ * vfunc of [class@Nav.Election] sees as the claims' `reachable`; the
+ * default score does not use it.  A change is signalled by
+ * [signal@Nav.Election::reachability-changed].
+ *
+ * Returns: %TRUE if verified reachable; %FALSE if not, or not a member
+ *
+ * Since: 1.0
+ */
+gboolean
+nav_election_is_member_reachable (NavElection *self,
+                                  const gchar *device_id)
+{
+  Member *m;
+
+  g_return_val_if_fail (NAV_IS_ELECTION (self), FALSE);
+  g_return_val_if_fail (device_id != NULL, FALSE);
+  m = g_hash_table_lookup (PRIV (self)->members, device_id);
+  return m != NULL && m->verified;
+}
+
+/**
+ * nav_election_get_unconfirmed_claims:
+ * @self: an election
+ *
+ * Counts the reachable claims no member confirmed: see
+ * [signal@Nav.Election::claim-unconfirmed].
+ *
+ * Returns: how many times a member claimed to be reachable while no
+ *   other member's record confirmed it for a whole
+ *   [property@Nav.Election:member-timeout] (each such stretch once;
+ *   [signal@Nav.Election::claim-unconfirmed])
+ *
+ * Since: 1.0
+ */
+guint64
+nav_election_get_unconfirmed_claims (NavElection *self)
+{
+  g_return_val_if_fail (NAV_IS_ELECTION (self), 0);
+  return PRIV (self)->unconfirmed_claims;
+}
+
+/**
  * nav_election_get_refusals:
  * @self: an election
  * @reason: a refusal reason
@@ -1144,6 +1400,7 @@ nav_election_finalize (GObject *object)
   g_hash_table_unref (priv->senders);
   g_hash_table_unref (priv->gone);
   g_hash_table_unref (priv->measured);
+  g_hash_table_unref (priv->direct);
   g_clear_object (&priv->identity);
   G_OBJECT_CLASS (nav_election_parent_class)->finalize (object);
 }
@@ -1344,6 +1601,42 @@ nav_election_class_init (NavElectionClass *klass)
   signals[SIGNAL_CLAIM_CAPPED] =
     g_signal_new ("claim-capped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_UINT, G_TYPE_UINT);
+
+  /**
+   * NavElection::reachability-changed:
+   * @self: the election
+   * @device_id: the member
+   * @reachable: whether it is now reachable, verified by a peer
+   *
+   * Emitted when another member's record starts (or stops) listing a
+   * member as reached directly: see
+   * [method@Nav.Election.is_member_reachable].
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_REACHABILITY_CHANGED] =
+    g_signal_new ("reachability-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
+
+  /**
+   * NavElection::claim-unconfirmed:
+   * @self: the election
+   * @device_id: the member
+   * @claim: the claim no one confirms: `reachable`
+   *
+   * Emitted (after it is counted,
+   * [method@Nav.Election.get_unconfirmed_claims]) when a member has
+   * claimed to be reachable for a whole
+   * [property@Nav.Election:member-timeout] while no other member's
+   * record listed it as reached directly.  The claim counts for nothing
+   * in the score either way; a member that claims nothing is never
+   * counted, whether or not anyone could link to it.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_CLAIM_UNCONFIRMED] =
+    g_signal_new ("claim-unconfirmed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -1355,6 +1648,7 @@ nav_election_init (NavElection *self)
   priv->senders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   priv->gone = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   priv->measured = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  priv->direct = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   /* Sequence numbers survive restarts: they start from the wall clock. */
   priv->sequence = (guint64) g_get_real_time ();
 }

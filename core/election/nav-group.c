@@ -43,6 +43,10 @@
  *
  * The group measures what its links carry and checks the members'
  * bandwidth claims against it ([property@Nav.Election:check-bandwidth]).
+ * It tells its election which links are direct (their ICE selected pair
+ * has no relayed end: [method@Nav.Election.set_direct_link]), so that
+ * the members verify each other's reachability
+ * ([method@Nav.Election.is_member_reachable]).
  *
  * Once two members are linked — a [class@Nav.PeerConnection] between
  * them, negotiated through addressed messages of the room, with a
@@ -136,6 +140,8 @@ struct _Link
   GPtrArray *remote_candidates; /* before the remote description */
   guint64 window_rx, window_tx; /* bytes of the group's texts, this window */
   guint32 peak_kbps;         /* the highest rate of a window, either way */
+  gboolean direct;           /* open over a pair with no relayed end, as
+                              * told to the election */
 };
 
 typedef struct
@@ -667,6 +673,7 @@ on_hub_changed (NavElection *election,
 }
 
 static void schedule_tick (NavGroup *self, gint64 due);
+static void link_update_direct (Link *link);
 static void check_own_addresses (NavGroup *self, gint64 now_us, gboolean now_anyway);
 
 /* The bandwidth of each link, as the election checks claims against
@@ -699,6 +706,9 @@ measure_links (NavGroup *self,
       Link *link = value;
       guint64 kbps = MAX (link->window_rx, link->window_tx) * 8 * 1000 / (guint64) elapsed;
 
+      /* The selected pair may change (an ICE restart, a better pair
+       * nominated): looked at again once a window. */
+      link_update_direct (link);
       link->window_rx = link->window_tx = 0;
       if (kbps > link->peak_kbps)
         {
@@ -1265,8 +1275,10 @@ handle_record (NavGroup    *self,
   NavRecordRefusal refusal = NAV_RECORD_REFUSAL_MALFORMED;
   gboolean accepted;
   gpointer seen_path;
+  gboolean sized = length >= NAV_CAPABILITY_RECORD_MIN_SIZE &&
+                   length <= NAV_CAPABILITY_RECORD_MAX_SIZE;
 
-  if (length == NAV_CAPABILITY_RECORD_SIZE && path >= PATH_RELAY)
+  if (sized && path >= PATH_RELAY)
     {
       g_autoptr (GBytes) mine = nav_device_identity_get_public_key (self->identity);
 
@@ -1274,9 +1286,9 @@ handle_record (NavGroup    *self,
       if (memcmp (decoded + 8, g_bytes_get_data (mine, NULL), NAV_DEVICE_PUBLIC_KEY_SIZE) == 0)
         return;
     }
-  if (length == NAV_CAPABILITY_RECORD_SIZE)
+  if (sized)
     {
-      signature = g_bytes_new (decoded + NAV_CAPABILITY_RECORD_SIZE - NAV_DEVICE_SIGNATURE_SIZE,
+      signature = g_bytes_new (decoded + length - NAV_DEVICE_SIGNATURE_SIZE,
                                NAV_DEVICE_SIGNATURE_SIZE);
       /* The same record over another path while a link opens (or a
        * relay of one heard directly): one record, not a replay.  The
@@ -1439,6 +1451,8 @@ link_free (gpointer data)
 {
   Link *link = data;
 
+  if (link->direct && link->group->election != NULL)
+    nav_election_set_direct_link (link->group->election, link->device_id, FALSE);
   g_cancellable_cancel (link->cancellable);
   g_clear_object (&link->cancellable);
   if (link->channel != NULL)
@@ -1461,6 +1475,35 @@ link_free (gpointer data)
   g_free (link);
 }
 
+/* Whether the link reached its member directly: open, not stalled,
+ * and its ICE selected pair has neither end relayed (host, srflx or
+ * prflx at both ends, RFC 8445 §5.1.1.1: the two reached each other
+ * without a TURN server).  The election lists such members in this
+ * device's records: how the others verify their reachability. */
+static void
+link_update_direct (Link *link)
+{
+  NavCandidate *local = NULL, *remote = NULL;
+  gboolean direct = FALSE;
+
+  if (link->open && link->stalled_since_us == 0 && link->pc != NULL &&
+      nav_agent_get_selected_pair (nav_peer_connection_get_agent (link->pc), 1, 1,
+                                   &local, &remote))
+    {
+      direct = local->type != NAV_CANDIDATE_TYPE_RELAYED &&
+               remote->type != NAV_CANDIDATE_TYPE_RELAYED;
+      nav_candidate_free (local);
+      nav_candidate_free (remote);
+    }
+  if (direct == link->direct)
+    return;
+  link->direct = direct;
+  g_debug ("group: link to %s %s", link->device_id, direct ? "direct" : "not direct");
+  nav_election_set_direct_link (link->group->election, link->device_id, direct);
+  /* The change goes out with the next record: now. */
+  schedule_tick (link->group, g_get_monotonic_time ());
+}
+
 static void
 link_set_open (Link     *link,
                gboolean  open)
@@ -1472,6 +1515,7 @@ link_set_open (Link     *link,
   link->open = open;
   link->was_open |= open;
   g_debug ("group: link to %s %s", link->device_id, open ? "open" : "closed");
+  link_update_direct (link);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LINKS_OPEN]);
   g_signal_emit (self, signals[SIGNAL_LINK_CHANGED], 0, link->device_id, open);
 }
@@ -1621,6 +1665,7 @@ link_stall (Link *link)
       g_debug ("group: link to %s stalled", link->device_id);
       link->stalled_since_us = g_get_monotonic_time ();
       link->last_stall_us = link->stalled_since_us;
+      link_update_direct (link);
     }
 }
 
@@ -1639,6 +1684,7 @@ link_check_unstall (Link *link)
   g_debug ("group: link to %s back after %" G_GINT64_FORMAT " ms", link->device_id,
            (g_get_monotonic_time () - link->stalled_since_us) / 1000);
   link->stalled_since_us = 0;
+  link_update_direct (link);
 }
 
 static void

@@ -138,6 +138,12 @@ typedef enum {
  * @nat_type: the NAT type found by the STUN tier's RFC 5780 discovery
  *   (0 unknown, 1 open, 2 endpoint-independent, 3 address-dependent,
  *   4 address-and-port-dependent)
+ * @reachable: in a record, the signer's own word that a peer reached it
+ *   directly (a link whose ICE selected pair has no relayed end); as
+ *   handed to the @score vfunc of [class@Nav.Election], whether another
+ *   member verified it ([method@Nav.Election.is_member_reachable]): a
+ *   claim alone counts for nothing there.  The default score has no
+ *   reachability term.
  *
  * What a device claims it can do, as signed into its capability record.
  *
@@ -154,6 +160,7 @@ typedef struct {
   guint16 screen_width;
   guint16 codec_count;
   guint8 nat_type;
+  gboolean reachable;
 } NavCapabilityClaims;
 
 #define NAV_TYPE_CAPABILITY_CLAIMS (nav_capability_claims_get_type ())
@@ -229,11 +236,52 @@ typedef enum {
 /**
  * NAV_CAPABILITY_RECORD_SIZE:
  *
- * The size of an encoded capability record, signature included.
+ * The size of a version 1 capability record, signature included, and
+ * the smallest a record can be.  Records of version 2 (what this
+ * library sends) are of variable size, from
+ * %NAV_CAPABILITY_RECORD_MIN_SIZE to %NAV_CAPABILITY_RECORD_MAX_SIZE.
  *
  * Since: 1.0
  */
 #define NAV_CAPABILITY_RECORD_SIZE 178
+
+/**
+ * NAV_CAPABILITY_RECORD_MIN_SIZE:
+ *
+ * The smallest valid record (a version 1 record), signature included.
+ *
+ * Since: 1.0
+ */
+#define NAV_CAPABILITY_RECORD_MIN_SIZE 178
+
+/**
+ * NAV_CAPABILITY_RECORD_MAX_SIZE:
+ *
+ * The largest record accepted, signature included.
+ *
+ * Since: 1.0
+ */
+#define NAV_CAPABILITY_RECORD_MAX_SIZE 1024
+
+/**
+ * NAV_CAPABILITY_RECORD_MAX_REACHED:
+ *
+ * How many members a record lists at most as reached directly.
+ *
+ * Since: 1.0
+ */
+#define NAV_CAPABILITY_RECORD_MAX_REACHED 64
+
+/**
+ * NAV_CAPABILITY_RECORD_REACHED_PREFIX_SIZE:
+ *
+ * The size of one entry of a record's list of members reached directly:
+ * the first bytes of the member's device id (the first 16 of its 32
+ * hexadecimal digits).
+ *
+ * Since: 1.0
+ */
+#define NAV_CAPABILITY_RECORD_REACHED_PREFIX_SIZE 8
 
 /**
  * NavCapabilityRecord:
@@ -244,6 +292,12 @@ typedef enum {
  * @timestamp_ms: the signer's wall clock, milliseconds since the Unix epoch
  * @claims: the signer's capabilities
  * @hub_key: the hub the signer follows (all zeroes when none)
+ * @reached_count: how many members the signer reached directly (over a
+ *   link whose ICE selected pair has no relayed end), at most
+ *   %NAV_CAPABILITY_RECORD_MAX_REACHED
+ * @reached: those members, %NAV_CAPABILITY_RECORD_REACHED_PREFIX_SIZE
+ *   bytes each: the first bytes of their device ids (see
+ *   nav_capability_record_lists_reached())
  *
  * A signed record, decoded.  The wire format is in docs/election.md.
  *
@@ -257,6 +311,8 @@ typedef struct {
   gint64 timestamp_ms;
   NavCapabilityClaims claims;
   guint8 hub_key[NAV_DEVICE_PUBLIC_KEY_SIZE];
+  guint reached_count;
+  guint8 reached[512];
 } NavCapabilityRecord;
 
 #define NAV_TYPE_CAPABILITY_RECORD (nav_capability_record_get_type ())
@@ -273,6 +329,12 @@ NAV_AVAILABLE_IN_ALL
 NavCapabilityRecord *nav_capability_record_parse    (GBytes            *bytes,
                                                      NavRecordRefusal  *refusal,
                                                      GError           **error);
+NAV_AVAILABLE_IN_ALL
+gboolean             nav_capability_record_lists_reached (const NavCapabilityRecord *record,
+                                                          const gchar               *device_id);
+NAV_AVAILABLE_IN_ALL
+gboolean             nav_capability_record_add_reached   (NavCapabilityRecord *record,
+                                                          const gchar         *device_id);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavCapabilityClaims, nav_capability_claims_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NavCapabilityRecord, nav_capability_record_free)
@@ -303,7 +365,10 @@ G_DECLARE_DERIVABLE_TYPE (NavElection, nav_election, NAV, ELECTION, GObject)
  * NavElectionClass:
  * @parent_class: the parent class
  * @score: computes the score of a member from its claims; the default is
- *   nav_capability_claims_default_score()
+ *   nav_capability_claims_default_score().  The claims it gets are the
+ *   ones this device counts: a bandwidth capped by measurement (with
+ *   [property@Nav.Election:check-bandwidth]) and `reachable` set only
+ *   when another member verified it, never on the member's word alone
  *
  * The class of [class@Nav.Election]; a subclass overrides @score (in
  * Python, `do_score`) to plug another scorer in.
@@ -365,6 +430,15 @@ void             nav_election_set_measured_bandwidth (NavElection         *self,
                                                       guint32              kbps);
 NAV_AVAILABLE_IN_ALL
 guint64          nav_election_get_capped_claims (NavElection              *self);
+NAV_AVAILABLE_IN_ALL
+void             nav_election_set_direct_link  (NavElection               *self,
+                                                const gchar               *device_id,
+                                                gboolean                   direct);
+NAV_AVAILABLE_IN_ALL
+gboolean         nav_election_is_member_reachable (NavElection            *self,
+                                                   const gchar            *device_id);
+NAV_AVAILABLE_IN_ALL
+guint64          nav_election_get_unconfirmed_claims (NavElection         *self);
 NAV_AVAILABLE_IN_ALL
 const gchar     *nav_record_refusal_to_string  (NavRecordRefusal           reason);
 

@@ -29,7 +29,12 @@
  * - the NAT type, from the STUN tier's RFC 5780 discovery when
  *   [property@Nav.DeviceCapability:stun-server] is set;
  * - the bandwidth, which is not guessed: the application sets it from
- *   the connections' own statistics.
+ *   the connections' own statistics;
+ * - whether a peer reached this device directly (a link whose ICE
+ *   selected pair has no relayed end), set by the application
+ *   ([property@Nav.DeviceCapability:reachable]; a `NavGroup`'s election
+ *   claims it by itself for its direct links).  Peers verify it: see
+ *   `nav_election_is_member_reachable()`.
  *
  * [method@Nav.DeviceCapability.refresh] measures again and emits
  * [signal@Nav.DeviceCapability::changed] if anything differs; it runs
@@ -62,6 +67,7 @@ struct _NavDeviceCapability
   guint codec_count;
   guint nat_type;
   guint bandwidth_kbps;
+  guint reachable;
   guint score;
 
   gchar *power_supply_root;
@@ -87,6 +93,7 @@ enum {
   PROP_CODEC_COUNT,
   PROP_NAT_TYPE,
   PROP_BANDWIDTH_KBPS,
+  PROP_REACHABLE,
   PROP_SCORE,
   PROP_CLAIMS,
   PROP_POWER_SUPPLY_ROOT,
@@ -462,6 +469,7 @@ fill_claims (NavDeviceCapability *self,
   c->screen_width = MIN (self->screen_width, 16384);
   c->codec_count = MIN (self->codec_count, 1024);
   c->nat_type = MIN (self->nat_type, 4);
+  c->reachable = self->reachable != 0;
 }
 
 static void
@@ -623,6 +631,7 @@ nav_device_capability_get_property (GObject    *object,
     case PROP_CODEC_COUNT: g_value_set_uint (value, self->codec_count); break;
     case PROP_NAT_TYPE: g_value_set_uint (value, self->nat_type); break;
     case PROP_BANDWIDTH_KBPS: g_value_set_uint (value, self->bandwidth_kbps); break;
+    case PROP_REACHABLE: g_value_set_boolean (value, self->reachable != 0); break;
     case PROP_SCORE: g_value_set_uint (value, self->score); break;
     case PROP_CLAIMS:
       {
@@ -669,6 +678,9 @@ nav_device_capability_set_property (GObject      *object,
       break;
     case PROP_BANDWIDTH_KBPS:
       set_measured (self, &self->bandwidth_kbps, g_value_get_uint (value));
+      break;
+    case PROP_REACHABLE:
+      set_measured (self, &self->reachable, g_value_get_boolean (value) ? 1 : 0);
       break;
     case PROP_POWER_SUPPLY_ROOT:
       g_free (self->power_supply_root);
@@ -836,6 +848,22 @@ nav_device_capability_class_init (NavDeviceCapabilityClass *klass)
     g_param_spec_uint ("bandwidth-kbps", NULL, NULL, 0, 400000000, 0, rw);
 
   /**
+   * NavDeviceCapability:reachable:
+   *
+   * Whether some peer's direct link to this device succeeded (its ICE
+   * selected pair had no relayed end: the peer reached this device
+   * without a TURN server); set by whoever made the link, %FALSE until
+   * then.  It is a claim: the other members count it only when a peer
+   * that has such a link lists this device in its own signed record
+   * (`nav_election_is_member_reachable()`); the default score has no
+   * term for it.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_REACHABLE] =
+    g_param_spec_boolean ("reachable", NULL, NULL, FALSE, rw);
+
+  /**
    * NavDeviceCapability:score:
    *
    * The hub election score: nav_capability_claims_default_score() of
@@ -905,7 +933,7 @@ nav_device_capability_class_init (NavDeviceCapabilityClass *klass)
    * @self: the capability
    *
    * Emitted when a measurement changes (plugged in, network switched,
-   * module loaded, NAT type or bandwidth set).
+   * module loaded, NAT type, bandwidth or reachability set).
    *
    * Since: 1.0
    */

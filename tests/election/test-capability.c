@@ -157,6 +157,22 @@ test_fake_battery (void)
   g_object_get (cap, "claims", &claims, NULL);
   g_assert_cmpuint (claims->nat_type, ==, 2);
   g_assert_cmpuint (claims->bandwidth_kbps, ==, 50000);
+  g_assert_false (claims->reachable);
+
+  /* A peer's direct link to it succeeded: a claim, which leaves the
+   * default score as it was. */
+  {
+    guint before = nav_capability_claims_default_score (claims);
+
+    g_object_set (cap, "reachable", TRUE, NULL);
+    g_assert_cmpuint (changed, ==, 5);
+    g_object_set (cap, "reachable", TRUE, NULL);
+    g_assert_cmpuint (changed, ==, 5);
+    g_clear_pointer (&claims, nav_capability_claims_free);
+    g_object_get (cap, "claims", &claims, NULL);
+    g_assert_true (claims->reachable);
+    g_assert_cmpuint (nav_capability_claims_default_score (claims), ==, before);
+  }
 
   remove_tree (root);
 }

@@ -1,7 +1,8 @@
 /* test-election.c: NavElection among several members on a simulated
  * network (a virtual clock, a bus with partitions and crashes): agreement,
  * hub loss, a degraded battery, hysteresis, a healed partition, forged
- * hub claims, a capped bandwidth claim, a pluggable scorer; and throughout, never two hubs in one
+ * hub claims, a capped bandwidth claim, a pluggable scorer, reachability
+ * verified by peers; and throughout, never two hubs in one
  * epoch.  The multi-process tests through nav-server are in
  * tests/election/test-group.py.
  *
@@ -795,6 +796,93 @@ test_pluggable_scorer (void)
   sim_free (sim);
 }
 
+/* A scorer of the application's that wants a reachable hub: reachable
+ * (verified by a peer) first, then the default score. */
+typedef NavElection ReachElection;
+typedef NavElectionClass ReachElectionClass;
+static GType reach_election_get_type (void);
+G_DEFINE_TYPE (ReachElection, reach_election, NAV_TYPE_ELECTION)
+
+static guint
+reach_score (NavElection               *self,
+             const NavCapabilityClaims *claims)
+{
+  return (claims->reachable ? 100000 : 0) + nav_capability_claims_default_score (claims);
+}
+
+static void
+reach_election_class_init (ReachElectionClass *klass)
+{
+  klass->score = reach_score;
+}
+
+static void
+reach_election_init (ReachElection *self)
+{
+}
+
+/* Node 3 is the best by the default score and reached by no one; node 0
+ * claims to be reachable, on its word only; nodes 1 and 2 have a direct
+ * link to each other.  With the default scorer node 3 wins (and no score
+ * moves); with a scorer that wants reachability, node 2, the better of
+ * the two verified, and not node 0.  Every member counts node 0's claim
+ * once, and no other. */
+static void
+test_reachable (void)
+{
+  NavCapabilityClaims c[4];
+  GType types[2] = { NAV_TYPE_ELECTION, 0 };
+  guint t, i, j;
+
+  types[1] = reach_election_get_type ();
+  c[0] = claims_for (2, 90, FALSE);
+  c[0].reachable = TRUE;
+  c[1] = claims_for (4, 50, FALSE);
+  c[2] = claims_for (8, NAV_BATTERY_NONE, TRUE);
+  c[3] = claims_for (32, NAV_BATTERY_NONE, TRUE);
+  for (t = 0; t < 2; t++)
+    {
+      g_autofree gchar *hub = NULL;
+      Sim *sim = sim_new (4, c, types[t]);
+
+      nav_election_set_direct_link (sim->nodes[1].election, id_of (sim, 2), TRUE);
+      nav_election_set_direct_link (sim->nodes[2].election, id_of (sim, 1), TRUE);
+      sim_run_until_agreed (sim, G_MAXUINT, 2000, &hub, NULL);
+      g_assert_cmpstr (hub, ==, id_of (sim, t == 0 ? 3 : 2));
+      sim_run (sim, 1500);   /* past a member timeout */
+      for (i = 0; i < 4; i++)
+        {
+          NavElection *e = sim->nodes[i].election;
+
+          g_assert_false (nav_election_is_member_reachable (e, id_of (sim, 0)));
+          g_assert_true (nav_election_is_member_reachable (e, id_of (sim, 1)));
+          g_assert_true (nav_election_is_member_reachable (e, id_of (sim, 2)));
+          g_assert_false (nav_election_is_member_reachable (e, id_of (sim, 3)));
+          g_assert_cmpuint (nav_election_get_unconfirmed_claims (e), ==, 1);
+          if (t == 0)
+            for (j = 0; j < 4; j++)
+              g_assert_cmpuint (nav_election_get_member_score (e, id_of (sim, j)), ==,
+                                nav_capability_claims_default_score (&c[j]));
+          else
+            g_assert_cmpuint (nav_election_get_member_score (e, id_of (sim, 2)), ==,
+                              100000 + nav_capability_claims_default_score (&c[2]));
+        }
+
+      /* The link goes: node 2 no longer verified anywhere, and with the
+       * reachability scorer, the hub is node 3 again (it beats node 2's
+       * default score by far more than the hysteresis). */
+      nav_election_set_direct_link (sim->nodes[1].election, id_of (sim, 2), FALSE);
+      nav_election_set_direct_link (sim->nodes[2].election, id_of (sim, 1), FALSE);
+      g_clear_pointer (&hub, g_free);
+      sim_run (sim, 500);
+      sim_run_until_agreed (sim, G_MAXUINT, 2000, &hub, NULL);
+      g_assert_cmpstr (hub, ==, id_of (sim, 3));
+      for (i = 0; i < 4; i++)
+        g_assert_false (nav_election_is_member_reachable (sim->nodes[i].election, id_of (sim, 2)));
+      sim_free (sim);
+    }
+}
+
 /* 20 members, the hub crashes twice. */
 static void
 test_twenty (void)
@@ -838,5 +926,6 @@ main (int argc, char **argv)
   g_test_add_func ("/election/capped-claim", test_capped_claim);
   g_test_add_func ("/election/pluggable-scorer", test_pluggable_scorer);
   g_test_add_func ("/election/twenty", test_twenty);
+  g_test_add_func ("/election/reachable", test_reachable);
   return g_test_run ();
 }

@@ -46,7 +46,8 @@ Cases (argv[1]):
            new peer connection between a spoke and the new hub), and
            the messages sent across the kill are delivered once.
   python   the API through GI: a Nav.Group of this process joins, is
-           elected, exchanges messages with the members and leaves.
+           elected, exchanges messages with the members, sees them (and
+           they it) reachable over its direct links, and leaves.
   demo     `nav-demo --group 4`: agreement, then two hub kills survived.
   link-forgery  a client of the room offers links in members' names
            (unsigned, signed with its own key, garbage): refused and counted
@@ -74,6 +75,20 @@ Cases (argv[1]):
            next one: the members present then wait for it and deliver
            both in order; the fourth does not wait for a message sent
            before it joined (it delivers the second alone).
+  reachable  reachability verified by peers: three members linked over
+           loopback (direct host pairs) each list the others in their
+           records, so every one of the three sees all three verified;
+           a fourth member without links (--group-room-only) that claims
+           to be reachable is never verified and its claim is counted
+           (unconfirmed-claim) by the three; a fifth without links that
+           claims nothing is neither verified nor counted; the default
+           scores do not move.
+  reachable-failover  a star without the warm standby, 4 members: the
+           hub is killed, and the spokes have no link (nobody lists
+           them) until the new hub's links open: they lose their
+           verification for that while, are verified again once those
+           links are up, and no claim of theirs is ever counted as
+           unconfirmed (nobody could link to them yet: no penalty).
   capped-claim  a fourth member, weaker but claiming 10 Gbit/s (and not
            checking claims itself), would win on its claim: it takes
            itself for the hub, but every other member counts its claim
@@ -664,6 +679,103 @@ def case_capped_claim():
         g.close()
 
 
+def case_reachable():
+    g = Group(3)
+    try:
+        g.wait_agreement(0)
+        # Hub 0 links to 1 and 2; 1 (the runner-up, warm standby) to 2.
+        wait_links(g, {0: 2, 1: 2, 2: 2})
+        for i in range(3):
+            for j in range(3):
+                g.members[i].wait_line(r"event=reachable member-id=%s reachable=1" % g.ids[j])
+            opened = max(int(r.group(1)) for r in g.members[i].all(
+                r"event=link peer=\S+ state=open .* t_us=(\d+)"))
+            verified = max(int(r.group(1)) for r in g.members[i].all(
+                r"event=reachable member-id=\S+ reachable=1 t_us=(\d+)"))
+            print("member %d: the three verified %.1f ms after its last link opened"
+                  % (i, (verified - opened) / 1000))
+        scores = [int(g.members[i].last(r"event=claims score=(\d+)").group(1)) for i in range(3)]
+        # Two members with no data channels: a liar that claims to be
+        # reachable, and an honest one that claims nothing.
+        extras = {3: ("--group-room-only", "--group-claim-reachable"), 4: ("--group-room-only",)}
+        for k, extra in extras.items():
+            root = os.path.join(g.tmp, "power-%d" % k)
+            os.makedirs(os.path.join(root, "BAT0"))
+            g.set_battery(k, 99 - 4 * k, "Discharging")
+            m = Member(k, g.uri, root, os.path.join(g.tmp, "control-%d" % k), extra=extra)
+            g.members.append(m)
+            g.ids.append(m.wait_line(r"event=start id=([0-9a-f]{32})").group(1))
+        g.members[3].wait_line(r"event=claims score=\d+ .* reachable=1")
+        g.wait_agreement(0)
+        for i in range(3):
+            g.members[i].wait_line(r"event=unconfirmed-claim member-id=%s claim=reachable" % g.ids[3])
+        # Another member timeout and then some: nothing else is counted.
+        time.sleep(2.5)
+        for i in range(3):
+            m = g.members[i]
+            verified = {r.group(1) for r in m.all(r"event=reachable member-id=(\S+) reachable=1")}
+            lost = [r.group(1) for r in m.all(r"event=reachable member-id=(\S+) reachable=0")]
+            counted = [r.group(1) for r in m.all(r"event=unconfirmed-claim member-id=(\S+) ")]
+            print("member %d: verified %s, unverified again %s, unconfirmed claims of %s"
+                  % (i, sorted(g.ids.index(x) for x in verified), lost,
+                     [g.ids.index(x) for x in counted]))
+            assert verified == set(g.ids[:3]), verified
+            assert not lost, lost
+            assert counted == [g.ids[3]], counted
+            # The default score has no reachability term: hub 0 kept, and
+            # the members' own scores unchanged.
+            assert g.view(i)[0] == g.ids[0], g.view(i)
+            assert int(m.last(r"event=claims score=(\d+)").group(1)) == scores[i]
+        # The liar counts its own claim too; neither it nor the honest
+        # unlinked member is verified by anyone.
+        for k in (3, 4):
+            assert not g.members[k].all(r"event=reachable member-id=%s reachable=1" % g.ids[3])
+            assert not g.members[k].all(r"event=reachable member-id=%s reachable=1" % g.ids[4])
+        assert stats(g.members[3])["links"] == 0
+        assert stats(g.members[4])["links"] == 0
+    finally:
+        g.close()
+
+
+def case_reachable_failover():
+    g = Group(4, extra=("--group-no-standby",))
+    try:
+        g.wait_agreement(0)
+        wait_links(g, {0: 3, 1: 1, 2: 1, 3: 1})
+        for i in range(4):
+            for j in range(4):
+                g.members[i].wait_line(r"event=reachable member-id=%s reachable=1" % g.ids[j])
+        before = {i: len(g.members[i].all(r"event=reachable member-id=\S+ reachable=1"))
+                  for i in range(1, 4)}
+        g.kill(0)
+        g.wait_agreement(1)
+        wait_links(g, {1: 2, 2: 1, 3: 1})
+        # Verified again by the new hub's records (each spoke lists it
+        # and it lists each spoke), after a while unverified.
+        deadline = time.monotonic() + WAIT_LIMIT_S
+        for i in range(1, 4):
+            for j in range(1, 4):
+                pattern = r"event=reachable member-id=%s reachable=(\d)" % g.ids[j]
+                while True:
+                    last = g.members[i].last(pattern)
+                    if last and last.group(1) == "1":
+                        break
+                    assert time.monotonic() < deadline, (i, j, last and last.group(0))
+                    time.sleep(0.05)
+        time.sleep(2.5)   # past a member timeout after the links are up
+        for i in range(1, 4):
+            m = g.members[i]
+            again = m.all(r"event=reachable member-id=\S+ reachable=1")[before[i]:]
+            lost = m.all(r"event=reachable member-id=(\S+) reachable=0")
+            print("member %d: %d members verified again, %d unverified for a while; "
+                  "unconfirmed claims %r" % (i, len(again), len(lost),
+                                             [r.group(0) for r in m.all(r"event=unconfirmed-claim.*")]))
+            assert not m.all(r"event=unconfirmed-claim"), i
+            assert lost, "member %d never saw a spoke without links" % i
+    finally:
+        g.close()
+
+
 def delivered(g, i, origin, pattern=r"\S+"):
     """The texts member i delivered from member origin, in order."""
     return [m.group(1) for m in
@@ -1106,6 +1218,12 @@ def case_python():
             g.members[i].wait_line(r"event=message origin=%s text=from-python " % me)
         g.members[2].write("send to-python")
         spin(lambda: (g.ids[2], b"to-python") in got)
+        # Reachability through GI: the hub's links to the three are direct
+        # (loopback host pairs), so it verifies them, and they it.
+        spin(lambda: all(election.is_member_reachable(x) for x in g.ids[:3] + [me]))
+        for i in range(3):
+            g.members[i].wait_line(r"event=reachable member-id=%s reachable=1" % me)
+        assert election.get_unconfirmed_claims() == 0
 
         epoch = election.get_epoch()
         group.leave()
@@ -1164,5 +1282,6 @@ if __name__ == "__main__":
      "link-forgery": case_link_forgery, "message-forgery": case_message_forgery,
      "message-order": case_message_order, "message-first-order": case_message_first_order,
      "message-late-joiner": case_message_late_joiner,
-     "capped-claim": case_capped_claim}[sys.argv[1]]()
+     "capped-claim": case_capped_claim, "reachable": case_reachable,
+     "reachable-failover": case_reachable_failover}[sys.argv[1]]()
     print("ok")
