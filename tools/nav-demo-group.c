@@ -135,6 +135,21 @@ on_refused (NavElection      *election,
            nav_record_refusal_to_string (reason), nav_election_get_refusals (election, reason));
 }
 
+/* Which record was refused, from which sender: the test tells the
+ * attacker's records from an honest member's refused hub claims. */
+static void
+on_record_refused (NavGroup         *group,
+                   const gchar      *sender,
+                   const gchar      *signer,
+                   guint64           sequence,
+                   NavRecordRefusal  reason,
+                   Member           *m)
+{
+  g_print ("member=%d event=record-refused from=%s signer=%s sequence=%" G_GUINT64_FORMAT
+           " reason=%s\n", m->index, sender != NULL ? sender : "-", signer != NULL ? signer : "-",
+           sequence, nav_record_refusal_to_string (reason));
+}
+
 static void
 on_message (NavGroup    *group,
             const gchar *origin,
@@ -381,6 +396,7 @@ run_member (const gchar *signal_uri,
            nav_device_identity_get_device_id (identity), (int) getpid ());
   g_signal_connect (nav_group_get_election (m.group), "hub-changed", G_CALLBACK (on_hub_changed), &m);
   g_signal_connect (nav_group_get_election (m.group), "refused", G_CALLBACK (on_refused), &m);
+  g_signal_connect (m.group, "record-refused", G_CALLBACK (on_record_refused), &m);
   g_signal_connect (nav_group_get_election (m.group), "claim-capped", G_CALLBACK (on_claim_capped), &m);
   g_signal_connect (nav_group_get_election (m.group), "reachability-changed",
                     G_CALLBACK (on_reachability_changed), &m);

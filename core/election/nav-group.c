@@ -279,6 +279,7 @@ enum {
 enum {
   SIGNAL_MESSAGE,
   SIGNAL_LINK_CHANGED,
+  SIGNAL_RECORD_REFUSED,
   N_SIGNALS
 };
 
@@ -1314,10 +1315,24 @@ handle_record (NavGroup    *self,
   accepted = nav_election_receive (self->election, path >= PATH_RELAY ? NULL : from, bytes,
                                    g_get_monotonic_time (), &refusal);
   if (!accepted)
-    g_debug ("group: record from %s (path %d, seq %" G_GUINT64_FORMAT ", seen %d) refused: %s", from, path,
-             length >= 48 ? GUINT64_FROM_BE (*(guint64 *) (decoded + 40)) : 0,
-             signature != NULL && g_hash_table_contains (self->seen, signature),
-             nav_record_refusal_to_string (refusal));
+    {
+      guint64 sequence = 0;
+      g_autofree gchar *signer = NULL;
+
+      if (sized)
+        {
+          g_autoptr (GBytes) key = g_bytes_new (decoded + 8, NAV_DEVICE_PUBLIC_KEY_SIZE);
+
+          memcpy (&sequence, decoded + 40, sizeof sequence);
+          sequence = GUINT64_FROM_BE (sequence);
+          signer = nav_device_id_from_public_key (key);
+        }
+      g_debug ("group: record from %s (path %d, seq %" G_GUINT64_FORMAT ", seen %d) refused: %s", from, path,
+               sequence, signature != NULL && g_hash_table_contains (self->seen, signature),
+               nav_record_refusal_to_string (refusal));
+      g_signal_emit (self, signals[SIGNAL_RECORD_REFUSED], 0, from, signer, sequence,
+                     (gint) refusal);
+    }
   if (!accepted && signature != NULL && path < PATH_RELAY &&
       (refusal == NAV_RECORD_REFUSAL_FORGED_HUB || refusal == NAV_RECORD_REFUSAL_STALE_EPOCH))
     {
@@ -3094,6 +3109,33 @@ nav_group_class_init (NavGroupClass *klass)
   signals[SIGNAL_LINK_CHANGED] =
     g_signal_new ("link-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
+
+  /**
+   * NavGroup::record-refused:
+   * @self: the group
+   * @sender: the transport sender: the signaling peer id it came from
+   *   (over the room or that peer's link), or the hub's for a relay
+   * @signer: (nullable): the device id of the key the record names
+   *   (not verified: the signature may be what was refused), or %NULL
+   *   for a record of the wrong size
+   * @sequence: the record's sequence number (0 for a record of the
+   *   wrong size)
+   * @reason: a #NavRecordRefusal
+   *
+   * A record this group's election refused (after
+   * [signal@Nav.Election::refused], which counts it), with where it
+   * came from: which sender's records were refused, and why.  A
+   * record is refused once per path it arrives on (docs/election.md);
+   * an honest member's hub claim is refused too while another member
+   * outranks it (forged-hub, or stale-epoch), as after a lease that
+   * ran out under load.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_RECORD_REFUSED] =
+    g_signal_new ("record-refused", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_STRING,
+                  G_TYPE_UINT64, NAV_TYPE_RECORD_REFUSAL);
 
   /**
    * NavGroup::message:
