@@ -990,8 +990,8 @@ gap_check_cb (gpointer data)
         {
           if (!o->started)
             {
-              g_debug ("group: message %" G_GUINT64_FORMAT " of %s not come: its order "
-                       "starts after it", h->prev, (const gchar *) l->data);
+              g_debug ("group: message %" G_GUINT64_FORMAT " of %s late: the order starts "
+                       "after it, at %" G_GUINT64_FORMAT, h->prev, (const gchar *) l->data, next);
               start_order (o, h, next);
             }
           else
