@@ -69,7 +69,9 @@ Cases (argv[1]):
            the third): every other member delivers all four once, in the
            origin's order (before the sequence of the sender's previous
            message was in each message, the first one heard started the
-           order and the earlier one was dropped as below it).
+           order and the earlier one was dropped as below it); another
+           origin's second message relayed without its first is still
+           delivered once the hold is over.
   message-late-joiner  the same malicious hub keeps a spoke's message sent
            before a fourth member joins, and relays it after the spoke's
            next one: the members present then wait for it and deliver
@@ -666,7 +668,25 @@ def case_message_first_order():
             assert got == ["first-%d" % k for k in range(4)], (i, got)
             st = stats(g.members[i])
             assert st["messages-refused"] == 0 and st["messages-replayed"] == 0, (i, st)
-        print("an origin's first messages relayed out of order: delivered once each, in order")
+        # Another origin (member 1), whose first message the hub never
+        # relays: its second waits for it at the others, then, the hold
+        # over, is delivered all the same (its order starts there).
+        for k in range(2):
+            g.members[1].write("send lost-%d" % k)
+        hub._iterate_until(lambda: len(hub.messages) >= 6)
+        texts = [text for sender, text in hub.messages[4:6]]
+        assert [payload_of(t) for t in texts] == [b"lost-0", b"lost-1"], texts
+        hub.relay(texts[1])
+        # Pumping (the hub's heartbeats go on: were its lease to run out,
+        # the next hub would get member 1's unacknowledged first message).
+        hub._iterate_until(lambda: all(delivered(g, i, 1) for i in (0, 2)))
+        hub.pump(0.3)
+        for i in (0, 2):
+            got = delivered(g, i, 1)
+            assert got == ["lost-1"], (i, got)
+            assert (g.view(i) or ("",))[0] == me, (i, g.view(i))
+        print("an origin's first messages relayed out of order: delivered once each, in order; "
+              "one whose predecessor never comes delivered after the hold")
     finally:
         g.close()
 
