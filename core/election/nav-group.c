@@ -26,14 +26,17 @@
  * a star, a spoke sends to the hub, which relays to every member and
  * acknowledges; a spoke keeps what is not acknowledged and sends it again
  * to the next hub, and receivers drop what they already delivered
- * (per-origin sequence numbers), so that a message is neither lost nor
+ * (per-origin sequence numbers; each message names its predecessor, so
+ * that a receiver also waits, briefly, for an origin's earlier messages
+ * overtaken by a later one), so that a message is neither lost nor
  * duplicated when the hub changes.  In a mesh, members send to each
  * other directly.  In a hybrid, a member of the core (the mesh) sends
  * to the other core members directly over its open links and to the
  * hub as a spoke does; the hub relays it to the others only, and the
  * message is done when the hub acknowledges it.  Each message is signed once by its sender's device
  * key (over the room, the sender's session id, its device id, its
- * sequence number and the payload) and verified by every receiver, so a
+ * sequence number, the sequence number of its previous message and the
+ * payload) and verified by every receiver, so a
  * hub relays messages but cannot forge or alter them: refusals are
  * counted in [property@Nav.Group:messages-refused], replays in
  * [property@Nav.Group:messages-replayed].
@@ -58,14 +61,16 @@
  *
  * Records and messages travel in the room as `candidate` messages (the
  * signaling protocol's only free-text payload), prefixed `nav-election/1`
- * and `nav-group/1`, and the same text over the data channels;
+ * and `nav-group/2`, and the same text over the data channels;
  * docs/election.md has the format.
  *
  * Since: 1.0
  */
 
 #define RECORD_PREFIX "nav-election/1 "
-#define MESSAGE_PREFIX "nav-group/1 "
+#define MESSAGE_PREFIX "nav-group/2 "
+/* Messages before PREV was in them (refused: see handle_message()). */
+#define MESSAGE_PREFIX_1 "nav-group/1 "
 #define ACK_PREFIX "nav-group-ack/1 "
 #define RELAY_PREFIX "nav-election-relay/1 "
 #define LINK_PREFIX "nav-link/1 "
@@ -157,12 +162,34 @@ sent_text_free (gpointer data)
 typedef struct
 {
   gchar *session;            /* the origin's session id the order is of */
-  guint64 last;              /* 0: nothing delivered yet */
-  GTree *held;               /* sequence → GBytes, after a gap */
-  GHashTable *done;          /* sequences above last delivered out of order */
+  guint64 last;              /* the last delivered in order (or where the
+                              * order starts); below it: replays */
+  gboolean started;          /* FALSE: where this session's order starts
+                              * here is not known yet (see deliver()) */
+  guint64 high;              /* the highest sequence taken (delivered or held) */
+  GTree *held;               /* sequence → Held, after a gap */
+  GTree *done;               /* sequence → its PREV (guint64 *): delivered
+                              * out of order, above last */
   gint64 gap_since_us;
   gboolean gap_given_up;     /* deliver at once, out of order, until it fills */
 } Origin;
+
+typedef struct
+{
+  guint64 prev;              /* the origin's previous message (0: none) */
+  gboolean start;            /* may start the order: nothing before it to
+                              * wait for (see deliver()) */
+  GBytes *data;
+} Held;
+
+static void
+held_free (gpointer data)
+{
+  Held *h = data;
+
+  g_bytes_unref (h->data);
+  g_free (h);
+}
 
 typedef struct
 {
@@ -187,7 +214,9 @@ struct _NavGroup
   GHashTable *peer_ids;      /* device id → signaling peer id */
   GHashTable *delivered;     /* origin device id → Origin */
   GQueue pending;            /* Pending: sent through a hub, not acknowledged */
-  guint64 sequence;
+  guint64 sequence;           /* the last sent (or the session's start) */
+  gboolean sent_any;         /* a message sent in this session */
+  gint64 joined_us;          /* monotonic: when the room was first joined */
   gulong hub_changed_id, send_id;
 
   gboolean use_channels;
@@ -476,36 +505,43 @@ on_election_send (NavElection *election,
 }
 
 /* What an application message's signature covers: the room (the
- * group), the sender's session id, its device id, its sequence number
- * and the payload.  A hub (or anyone on the way) can relay it, not alter
- * it, nor move it to another group or session. */
+ * group), the sender's session id, its device id, its sequence number,
+ * the sequence number of its previous message in this session (0 for
+ * the session's first) and the payload.  A hub (or anyone on the way)
+ * can relay it, not alter it, nor move it to another group or session,
+ * nor make a receiver wait for, or skip, a message that was not sent.
+ * (Version 2: version 1 had no PREV.) */
 static GBytes *
 message_signed_bytes (const gchar *room,
                       const gchar *session,
                       const gchar *origin,
                       guint64      sequence,
+                      guint64      prev,
                       GBytes      *data)
 {
   GByteArray *bytes = g_byte_array_new ();
-  g_autofree gchar *head = g_strdup_printf ("nav-group-message/1 %s %s %s %" G_GUINT64_FORMAT " ",
-                                            room != NULL ? room : "", session, origin, sequence);
+  g_autofree gchar *head = g_strdup_printf ("nav-group-message/2 %s %s %s %" G_GUINT64_FORMAT
+                                            " %" G_GUINT64_FORMAT " ",
+                                            room != NULL ? room : "", session, origin, sequence,
+                                            prev);
 
   g_byte_array_append (bytes, (const guint8 *) head, strlen (head));
   g_byte_array_append (bytes, g_bytes_get_data (data, NULL), g_bytes_get_size (data));
   return g_byte_array_free_to_bytes (bytes);
 }
 
-/* `nav-group/1 ORIGIN SESSION SEQUENCE PAYLOAD KEY SIGNATURE` (the last
- * three base64): signed once, here, by this device's key; relays send
- * the same text. */
+/* `nav-group/2 ORIGIN SESSION SEQUENCE PREV PAYLOAD KEY SIGNATURE` (the
+ * last three base64): signed once, here, by this device's key; relays
+ * send the same text. */
 static gchar *
 message_text (NavGroup *self,
               guint64   sequence,
+              guint64   prev,
               GBytes   *data)
 {
   const gchar *me = nav_device_identity_get_device_id (self->identity);
   g_autoptr (GBytes) signed_bytes = message_signed_bytes (self->room, self->session_id, me,
-                                                          sequence, data);
+                                                          sequence, prev, data);
   g_autoptr (GBytes) signature = nav_device_identity_sign (self->identity, signed_bytes);
   g_autoptr (GBytes) key = nav_device_identity_get_public_key (self->identity);
   g_autofree gchar *b64 = g_base64_encode (g_bytes_get_data (data, NULL),
@@ -514,8 +550,8 @@ message_text (NavGroup *self,
   g_autofree gchar *sig64 = g_base64_encode (g_bytes_get_data (signature, NULL),
                                              g_bytes_get_size (signature));
 
-  return g_strdup_printf (MESSAGE_PREFIX "%s %s %" G_GUINT64_FORMAT " %s %s %s", me,
-                          self->session_id, sequence, b64, key64, sig64);
+  return g_strdup_printf (MESSAGE_PREFIX "%s %s %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                          " %s %s %s", me, self->session_id, sequence, prev, b64, key64, sig64);
 }
 
 /* The first @n members of the election's order hold @device_id. */
@@ -721,7 +757,7 @@ origin_free (gpointer data)
 
   g_free (o->session);
   g_tree_unref (o->held);
-  g_hash_table_unref (o->done);
+  g_tree_unref (o->done);
   g_free (o);
 }
 
@@ -735,27 +771,37 @@ sequence_compare (gconstpointer a,
   return x < y ? -1 : x > y;
 }
 
-static gboolean
+static Held *
 first_held (GTree   *held,
             guint64 *sequence)
 {
   GTreeNode *node = g_tree_node_first (held);
 
   if (node == NULL)
-    return FALSE;
+    return NULL;
   *sequence = *(const guint64 *) g_tree_node_key (node);
-  return TRUE;
+  return g_tree_node_value (node);
 }
 
 static void schedule_gap_check (NavGroup *self);
 
-/* Moves @o->last over what was delivered out of order. */
+/* Moves @o->last over what was delivered out of order: the next of the
+ * origin's messages is the one whose PREV is at or below last (each
+ * message names its predecessor, so nothing lies between the two). */
 static void
 advance (Origin *o)
 {
-  while (g_hash_table_remove (o->done, &(guint64) { o->last + 1 }))
-    o->last++;
-  if (g_hash_table_size (o->done) == 0)
+  GTreeNode *node;
+
+  while ((node = g_tree_node_first (o->done)) != NULL &&
+         *(const guint64 *) g_tree_node_value (node) <= o->last)
+    {
+      guint64 sequence = *(const guint64 *) g_tree_node_key (node);
+
+      o->last = MAX (o->last, sequence);
+      g_tree_remove (o->done, &sequence);
+    }
+  if (g_tree_nnodes (o->done) == 0)
     o->gap_given_up = FALSE;
 }
 
@@ -764,14 +810,27 @@ emit_message (NavGroup    *self,
               const gchar *origin,
               Origin      *o,
               guint64      sequence,
+              guint64      prev,
               GBytes      *data)
 {
-  if (sequence == o->last + 1)
+  if (prev <= o->last)
     o->last = sequence;
   else
-    g_hash_table_add (o->done, g_memdup2 (&sequence, sizeof sequence));
+    g_tree_insert (o->done, g_memdup2 (&sequence, sizeof sequence), g_memdup2 (&prev, sizeof prev));
   advance (o);
   g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, origin, data);
+}
+
+/* The order of the origin's session starts here: at @h (the earliest
+ * held), whose PREV is 0 (the session's first message) or one this
+ * device could not have been sent, or one it waited for long enough. */
+static void
+start_order (Origin  *o,
+             Held    *h,
+             guint64  sequence)
+{
+  o->last = MAX (o->last, h->prev != 0 ? h->prev : sequence - 1);
+  o->started = TRUE;
 }
 
 /* Delivers the held messages: those that follow without a gap, or all
@@ -782,79 +841,130 @@ drain (NavGroup    *self,
        Origin      *o)
 {
   guint64 next;
+  Held *h;
 
-  while (first_held (o->held, &next) && (next <= o->last + 1 || o->gap_given_up))
+  while ((h = first_held (o->held, &next)) != NULL && (h->prev <= o->last || o->gap_given_up))
     {
-      g_autoptr (GBytes) data = NULL;
-      gpointer key;
+      g_autoptr (GBytes) data = g_bytes_ref (h->data);
+      guint64 prev = h->prev;
 
-      if (!g_tree_lookup_extended (o->held, &next, &key, (gpointer *) &data))
-        break;
-      g_bytes_ref (data);
       g_tree_remove (o->held, &next);
-      if (next > o->last && !g_hash_table_contains (o->done, &next))
-        emit_message (self, origin, o, next, data);
+      if (next > o->last && !g_tree_lookup_extended (o->done, &next, NULL, NULL))
+        emit_message (self, origin, o, next, prev, data);
     }
   o->gap_since_us = g_tree_nnodes (o->held) > 0 ? g_get_monotonic_time () : 0;
 }
 
+static void
+hold (NavGroup    *self,
+      const gchar *origin,
+      Origin      *o,
+      guint64      sequence,
+      Held        *h)
+{
+  g_debug ("group: message %" G_GUINT64_FORMAT " of %s held: %" G_GUINT64_FORMAT
+           " not delivered yet", sequence, origin, h->prev);
+  g_tree_insert (o->held, g_memdup2 (&sequence, sizeof sequence), h);
+  if (o->gap_since_us == 0)
+    o->gap_since_us = g_get_monotonic_time ();
+  schedule_gap_check (self);
+}
+
 /* Delivers an application message once per (origin, sequence), in the
- * origin's order: a message may arrive by one path (a link, the new
- * hub's relay) before an earlier one by another (the room, the old
- * hub), so a later one waits for the gap to fill.  After GAP_HOLD_US the
- * gap is given up for ordering, not for delivery: what waited is
- * delivered, and a message of the gap that comes later still is
- * delivered then (late, but once).  Returns FALSE for a message already
- * delivered or held (or of an origin's earlier session). */
+ * origin's order: each message names its predecessor (@prev, 0 for the
+ * first of the origin's session), and one whose predecessor was not
+ * delivered yet waits for it — a message may arrive by one path (a
+ * link, the new hub's relay) before an earlier one by another (the
+ * room, the old hub).  After GAP_HOLD_US the gap is given up for
+ * ordering, not for delivery: what waited is delivered, and a message
+ * of the gap that comes later still is delivered then (late, but once).
+ *
+ * The first messages heard of an origin's session too: with
+ * @may_wait (the predecessor was sent after this device joined, see
+ * handle_message()) a message waits for its predecessor, then that one
+ * for its own, until one that starts the order (the session's first, or
+ * one whose predecessor this device could not get) or the hold runs out
+ * (the order then starts at the earliest held).  Returns FALSE for a
+ * message already delivered or held (or of an origin's earlier
+ * session). */
 static gboolean
 deliver (NavGroup    *self,
          const gchar *origin,
          const gchar *session,
          guint64      sequence,
+         guint64      prev,
+         gboolean     may_wait,
          GBytes      *data)
 {
   Origin *o = g_hash_table_lookup (self->delivered, origin);
+  Held *h;
+  guint64 first;
 
   if (o == NULL)
     {
       o = g_new0 (Origin, 1);
       o->session = g_strdup (session);
-      o->held = g_tree_new_full (sequence_compare, NULL, g_free, (GDestroyNotify) g_bytes_unref);
-      o->done = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-      o->last = sequence - 1;   /* the first one heard starts the order */
+      o->held = g_tree_new_full (sequence_compare, NULL, g_free, held_free);
+      o->done = g_tree_new_full (sequence_compare, NULL, g_free, g_free);
       g_hash_table_insert (self->delivered, g_strdup (origin), o);
     }
   if (strcmp (o->session, session) != 0)
     {
       /* Sequences start at the wall clock: a session of that device
        * older than the one we follow is below it (a replay). */
-      if (sequence <= o->last)
+      if (sequence <= MAX (o->last, o->high))
         return FALSE;
       /* A new session (the device's group was made again): what the old
-       * one left held goes out, then the new order starts here. */
+       * one left held goes out, then the new order starts afresh. */
+      if (!o->started && (h = first_held (o->held, &first)) != NULL)
+        start_order (o, h, first);
       o->gap_given_up = TRUE;
       drain (self, origin, o);
-      g_hash_table_remove_all (o->done);
+      g_tree_remove_all (o->done);
       o->gap_given_up = FALSE;
+      o->started = FALSE;
       g_free (o->session);
       o->session = g_strdup (session);
-      o->last = sequence - 1;
     }
-  if (sequence <= o->last || g_hash_table_contains (o->done, &sequence) ||
+  if (sequence <= o->last || g_tree_lookup_extended (o->done, &sequence, NULL, NULL) ||
       g_tree_lookup_extended (o->held, &sequence, NULL, NULL))
     return FALSE;
-  if (sequence == o->last + 1 || o->gap_given_up)
+  o->high = MAX (o->high, sequence);
+  if (!o->started)
     {
-      emit_message (self, origin, o, sequence, data);
+      h = g_new0 (Held, 1);
+      h->prev = prev;
+      h->start = prev == 0 || !may_wait;
+      h->data = g_bytes_ref (data);
+      g_tree_insert (o->held, g_memdup2 (&sequence, sizeof sequence), h);
+      h = first_held (o->held, &first);
+      if (h->start)
+        {
+          start_order (o, h, first);
+          drain (self, origin, o);
+          if (g_tree_nnodes (o->held) > 0)
+            schedule_gap_check (self);
+        }
+      else
+        {
+          g_debug ("group: message %" G_GUINT64_FORMAT " of %s held: %" G_GUINT64_FORMAT
+                   " (sent after this device joined) not delivered yet", first, origin, h->prev);
+          if (o->gap_since_us == 0)
+            o->gap_since_us = g_get_monotonic_time ();
+          schedule_gap_check (self);
+        }
+      return TRUE;
+    }
+  if (prev <= o->last || o->gap_given_up)
+    {
+      emit_message (self, origin, o, sequence, prev, data);
       drain (self, origin, o);
       return TRUE;
     }
-  g_debug ("group: message %" G_GUINT64_FORMAT " of %s held: %" G_GUINT64_FORMAT
-           " not delivered yet", sequence, origin, o->last + 1);
-  g_tree_insert (o->held, g_memdup2 (&sequence, sizeof sequence), g_bytes_ref (data));
-  if (o->gap_since_us == 0)
-    o->gap_since_us = g_get_monotonic_time ();
-  schedule_gap_check (self);
+  h = g_new0 (Held, 1);
+  h->prev = prev;
+  h->data = g_bytes_ref (data);
+  hold (self, origin, o, sequence, h);
   return TRUE;
 }
 
@@ -872,14 +982,22 @@ gap_check_cb (gpointer data)
     {
       Origin *o = g_hash_table_lookup (self->delivered, l->data);
       guint64 next;
+      Held *h;
 
-      if (o == NULL || !first_held (o->held, &next))
+      if (o == NULL || (h = first_held (o->held, &next)) == NULL)
         continue;
       if (now - o->gap_since_us >= GAP_HOLD_US)
         {
-          g_debug ("group: messages %" G_GUINT64_FORMAT "–%" G_GUINT64_FORMAT " of %s late: "
-                   "the ones after them delivered first", o->last + 1, next - 1,
-                   (const gchar *) l->data);
+          if (!o->started)
+            {
+              g_debug ("group: message %" G_GUINT64_FORMAT " of %s late: the order starts "
+                       "after it, at %" G_GUINT64_FORMAT, h->prev, (const gchar *) l->data, next);
+              start_order (o, h, next);
+            }
+          else
+            g_debug ("group: messages after %" G_GUINT64_FORMAT " before %" G_GUINT64_FORMAT
+                     " of %s late: the ones after them delivered first", o->last, next,
+                     (const gchar *) l->data);
           o->gap_given_up = TRUE;
           drain (self, l->data, o);
         }
@@ -954,7 +1072,7 @@ remember_message (NavGroup    *self,
     }
 }
 
-/* `nav-group/1 ORIGIN SESSION SEQUENCE PAYLOAD KEY SIGNATURE`: the key
+/* `nav-group/2 ORIGIN SESSION SEQUENCE PREV PAYLOAD KEY SIGNATURE`: the key
  * must be the one ORIGIN is derived from (device ids are the hash of
  * the public key) and the signature must verify with it, whoever passed
  * the message on; only a message over the origin's own link is taken
@@ -970,7 +1088,7 @@ handle_message (NavGroup    *self,
                 const gchar *body,
                 Path         path)
 {
-  g_auto (GStrv) parts = g_strsplit (body, " ", 8);
+  g_auto (GStrv) parts = g_strsplit (body, " ", 9);
   g_auto (GStrv) direct = NULL;
   g_autoptr (GBytes) data = NULL;
   g_autoptr (GBytes) key = NULL;
@@ -978,42 +1096,44 @@ handle_message (NavGroup    *self,
   const gchar *me = nav_device_identity_get_device_id (self->identity);
   const gchar *origin_peer;
   Link *link;
-  guint64 sequence;
+  guint64 sequence, prev;
   guint n_parts = g_strv_length (parts);
-  gboolean fresh, from_origin;
+  gboolean fresh, from_origin, may_wait;
 
-  if ((n_parts != 6 && n_parts != 7) || strlen (parts[0]) != 32 || strlen (parts[1]) == 0 ||
+  /* PREV is below SEQUENCE, or 0 (the session's first message). */
+  if ((n_parts != 7 && n_parts != 8) || strlen (parts[0]) != 32 || strlen (parts[1]) == 0 ||
       strlen (parts[1]) > 64 ||
-      !g_ascii_string_to_unsigned (parts[2], 10, 1, G_MAXUINT64, &sequence, NULL))
+      !g_ascii_string_to_unsigned (parts[2], 10, 1, G_MAXUINT64, &sequence, NULL) ||
+      !g_ascii_string_to_unsigned (parts[3], 10, 0, sequence - 1, &prev, NULL))
     {
       refuse_message (self, from, "malformed");
       return;
     }
-  if (n_parts == 7)
+  if (n_parts == 8)
     {
       /* ` direct=ID,ID`: the members the origin sent it to directly
        * (hybrid), for its hub; not signed, and not relayed. */
       guint i;
 
-      if (!g_str_has_prefix (parts[6], "direct="))
+      if (!g_str_has_prefix (parts[7], "direct="))
         {
           refuse_message (self, from, "malformed");
           return;
         }
-      direct = g_strsplit (parts[6] + strlen ("direct="), ",", 65);
+      direct = g_strsplit (parts[7] + strlen ("direct="), ",", 65);
       for (i = 0; direct[i] != NULL; i++)
         if (i >= 64 || strlen (direct[i]) != 32)
           {
             refuse_message (self, from, "malformed");
             return;
           }
-      g_clear_pointer (&parts[6], g_free);
+      g_clear_pointer (&parts[7], g_free);
     }
   if (strcmp (parts[0], me) == 0)
     return;   /* our own, relayed back */
-  data = decode_field (parts[3], 0);
-  key = decode_field (parts[4], NAV_DEVICE_PUBLIC_KEY_SIZE);
-  signature = decode_field (parts[5], NAV_DEVICE_SIGNATURE_SIZE);
+  data = decode_field (parts[4], 0);
+  key = decode_field (parts[5], NAV_DEVICE_PUBLIC_KEY_SIZE);
+  signature = decode_field (parts[6], NAV_DEVICE_SIGNATURE_SIZE);
   if (key == NULL || signature == NULL)
     {
       refuse_message (self, from, "malformed");
@@ -1031,7 +1151,7 @@ handle_message (NavGroup    *self,
           refuse_message (self, from, "not the origin's key");
           return;
         }
-      signed_bytes = message_signed_bytes (self->room, parts[1], parts[0], sequence, data);
+      signed_bytes = message_signed_bytes (self->room, parts[1], parts[0], sequence, prev, data);
       if (!nav_device_identity_verify (key, signed_bytes, signature))
         {
           refuse_message (self, from, "bad signature");
@@ -1049,7 +1169,20 @@ handle_message (NavGroup    *self,
   from_origin = (origin_peer != NULL && strcmp (origin_peer, from) == 0) ||
                 (path == PATH_CHANNEL && link != NULL && g_strcmp0 (link->device_id, parts[0]) == 0);
 
-  fresh = deliver (self, parts[0], parts[1], sequence, data);
+  /* Whether a first message of the origin's session waits for its
+   * predecessor: only if that one was sent after this device joined the
+   * room — before, nobody sent it here.  The two sequences are the
+   * sender's clock (µs), so SEQUENCE − PREV is how long before this
+   * message the previous one was sent, and "now − joined" is an upper
+   * bound on how long after this device joined this one was: if the
+   * first is shorter than the second, the predecessor may have been sent
+   * after the join (or up to this message's time on the way before it),
+   * and this one waits for it, at most GAP_HOLD_US; if not, it was sent
+   * before the join, and the order starts here at once.  No clock is
+   * compared with another's. */
+  may_wait = prev != 0 && self->joined_us != 0 &&
+             sequence - prev < (guint64) MAX (g_get_monotonic_time () - self->joined_us, 0);
+  fresh = deliver (self, parts[0], parts[1], sequence, prev, may_wait, data);
   if (fresh)
     {
       remember_message (self, signature, from);
@@ -1285,6 +1418,13 @@ handle_text (NavGroup    *self,
     {
       self->received[path]++;
       handle_message (self, from, text + strlen (MESSAGE_PREFIX), path);
+    }
+  else if (g_str_has_prefix (text, MESSAGE_PREFIX_1))
+    {
+      /* Version 1 had no PREV: its signature covers none, so nothing
+       * tells where the sender's order starts. */
+      self->received[path]++;
+      refuse_message (self, from, "version 1 (no PREV)");
     }
   else if (g_str_has_prefix (text, ACK_PREFIX))
     handle_ack (self, text + strlen (ACK_PREFIX));
@@ -2370,6 +2510,7 @@ nav_group_send (NavGroup  *self,
 {
   const gchar *me;
   g_autofree gchar *hub = NULL;
+  guint64 prev;
   Pending *p;
 
   g_return_val_if_fail (NAV_IS_GROUP (self), FALSE);
@@ -2382,11 +2523,17 @@ nav_group_send (NavGroup  *self,
       return FALSE;
     }
   me = nav_device_identity_get_device_id (self->identity);
-  self->sequence++;
+  /* The sequence is this device's wall clock in µs (strictly increasing
+   * whatever the clock does), PREV the previous message's: a receiver
+   * tells from their difference how long before this message the
+   * previous one was sent (deliver()), on the sender's clock alone. */
+  prev = self->sent_any ? self->sequence : 0;
+  self->sequence = MAX (self->sequence + 1, (guint64) MAX (g_get_real_time (), 1));
+  self->sent_any = TRUE;
   hub = nav_election_dup_hub_id (self->election);
   if (self->topology == NAV_GROUP_TOPOLOGY_MESH || g_strcmp0 (hub, me) == 0)
     {
-      g_autofree gchar *text = message_text (self, self->sequence, data);
+      g_autofree gchar *text = message_text (self, self->sequence, prev, data);
 
       broadcast_direct (self, text, NULL, TRUE, NULL);
       return TRUE;
@@ -2395,7 +2542,7 @@ nav_group_send (NavGroup  *self,
    * them again if this one does not acknowledge. */
   p = g_new0 (Pending, 1);
   p->sequence = self->sequence;
-  p->text = message_text (self, p->sequence, data);
+  p->text = message_text (self, p->sequence, prev, data);
   /* Hybrid, from a core member: to the hub, which relays it to the
    * others only, and straight to the other core members over the core's
    * open links (their SCTP associations keep the copy until delivered,
@@ -2443,6 +2590,8 @@ on_connected (GObject      *source,
       return;
     }
   self->joined = TRUE;
+  if (self->joined_us == 0)
+    self->joined_us = g_get_monotonic_time ();
   watch_own_addresses (self);
   nav_election_start (self->election, g_get_monotonic_time ());
   schedule_tick (self, g_get_monotonic_time ());

@@ -55,7 +55,8 @@ Cases (argv[1]):
   message-forgery  a malicious hub (this process: a Nav.Election over the
            room with a big claim, elected by the members) alters a
            spoke's message as it relays it, forges messages in the
-           spoke's name and replays the genuine one: every other member
+           spoke's name (its PREV changed or dropped too) and replays the
+           genuine one: every other member
            refuses the altered and forged ones (messages-refused), counts
            the replay (messages-replayed) and delivers the genuine message
            exactly once.
@@ -63,6 +64,19 @@ Cases (argv[1]):
            the next three last first (as a direct copy can overtake an earlier relayed
            one in a hybrid): every other member delivers them once, in
            the origin's order.
+  message-first-order  the same malicious hub relays a spoke's very first
+           messages out of order (the second first, then the fourth before
+           the third): every other member delivers all four once, in the
+           origin's order (before the sequence of the sender's previous
+           message was in each message, the first one heard started the
+           order and the earlier one was dropped as below it); another
+           origin's second message relayed without its first is still
+           delivered once the hold is over.
+  message-late-joiner  the same malicious hub keeps a spoke's message sent
+           before a fourth member joins, and relays it after the spoke's
+           next one: the members present then wait for it and deliver
+           both in order; the fourth does not wait for a message sent
+           before it joined (it delivers the second alone).
   reachable  reachability verified by peers: three members linked over
            loopback (direct host pairs) each list the others in their
            records, so every one of the three sees all three verified;
@@ -499,7 +513,7 @@ class MaliciousHub(Attacker):
         if text.startswith("nav-election/1 ") and hasattr(self, "election"):
             raw = GLib.base64_decode(text.split(" ", 1)[1])
             self.election.receive(sender, GLib.Bytes.new(raw), GLib.get_monotonic_time())
-        elif text.startswith("nav-group/1 "):
+        elif text.startswith(("nav-group/1 ", "nav-group/2 ")):
             self.messages.append((sender, text))
 
     def _iterate_until(self, cond, limit=WAIT_LIMIT_S):
@@ -528,13 +542,14 @@ def case_message_forgery():
         g.members[2].write("send genuine-0")
         hub._iterate_until(lambda: hub.messages)
         sender, text = hub.messages[0]
-        prefix, origin, session, seq, payload, key, sig = text.split(" ")
+        prefix, origin, session, seq, prev, payload, key, sig = text.split(" ")
+        assert prefix == "nav-group/2" and prev == "0", text
         assert origin == g.ids[2] and GLib.base64_decode(payload) == b"genuine-0", text
         other = Nav.DeviceIdentity.new_ephemeral()
         other_key = GLib.base64_encode(bytes(other.get_public_key().get_data()))
 
-        def signed(ident, data, seq=seq):
-            head = "nav-group-message/1 %s %s %s %s " % (ROOM, session, origin, seq)
+        def signed(ident, data, seq=seq, prev=prev):
+            head = "nav-group-message/2 %s %s %s %s %s " % (ROOM, session, origin, seq, prev)
             return GLib.base64_encode(bytes(ident.sign(GLib.Bytes.new(head.encode() + data)).get_data()))
 
         def b64(data):
@@ -542,18 +557,22 @@ def case_message_forgery():
 
         before = {i: stats(g.members[i]) for i in (0, 1)}
         # Altered as relayed: another payload under the spoke's signature.
-        hub.relay(" ".join((prefix, origin, session, seq, b64(b"altered-0"), key, sig)))
+        hub.relay(" ".join((prefix, origin, session, seq, prev, b64(b"altered-0"), key, sig)))
         # Forged in the spoke's name: signed by another key, given as the
         # spoke's; given as its own (not the key the spoke's id is of);
         # unsigned (the format before signatures); the spoke's signature
-        # moved to another sequence number.
+        # moved to another sequence number; its PREV changed (which would
+        # make receivers wait for a message never sent, or skip one); the
+        # PREV dropped (version 1's text: the signature covers none).
         forged_seq = str(int(seq) + 1)
-        hub.relay(" ".join((prefix, origin, session, forged_seq, b64(b"forged-0"), key,
+        hub.relay(" ".join((prefix, origin, session, forged_seq, prev, b64(b"forged-0"), key,
                             signed(other, b"forged-0", forged_seq))))
-        hub.relay(" ".join((prefix, origin, session, forged_seq, b64(b"forged-1"), other_key,
+        hub.relay(" ".join((prefix, origin, session, forged_seq, prev, b64(b"forged-1"), other_key,
                             signed(other, b"forged-1", forged_seq))))
-        hub.relay("nav-group/1 %s %s %s" % (origin, forged_seq, b64(b"forged-2")))
-        hub.relay(" ".join((prefix, origin, session, forged_seq, payload, key, sig)))
+        hub.relay("nav-group/2 %s %s %s" % (origin, forged_seq, b64(b"forged-2")))
+        hub.relay(" ".join((prefix, origin, session, forged_seq, prev, payload, key, sig)))
+        hub.relay(" ".join((prefix, origin, session, seq, str(int(seq) - 1), payload, key, sig)))
+        hub.relay(" ".join(("nav-group/1", origin, session, seq, payload, key, sig)))
         # The genuine message, relayed as it came: delivered; then again: a replay.
         hub.relay(text)
         for i in (0, 1):
@@ -565,7 +584,7 @@ def case_message_forgery():
         after = {i: stats(g.members[i]) for i in (0, 1)}
         print("before: %r\nafter: %r" % (before, after))
         for i in (0, 1):
-            assert after[i]["messages-refused"] - before[i]["messages-refused"] == 5, (i, after[i])
+            assert after[i]["messages-refused"] - before[i]["messages-refused"] == 7, (i, after[i])
             assert after[i]["messages-replayed"] - before[i]["messages-replayed"] == 1, (i, after[i])
             texts = delivered(g, i, 2)
             assert texts == ["genuine-0"], (i, texts)
@@ -589,7 +608,7 @@ def case_message_order():
             g.members[2].write("send order-%d" % k)
         hub._iterate_until(lambda: len(hub.messages) >= 4)
         texts = [text for sender, text in hub.messages[:4]]
-        assert [GLib.base64_decode(t.split(" ")[4]) for t in texts] == \
+        assert [payload_of(t) for t in texts] == \
             [b"order-%d" % k for k in range(4)], texts
         # The first in place (the first message heard of an origin starts
         # its order at a receiver: sequences start at the sender's clock,
@@ -609,6 +628,109 @@ def case_message_order():
             st = stats(g.members[i])
             assert st["messages-refused"] == 0 and st["messages-replayed"] == 0, (i, st)
         print("messages relayed last first: delivered once each, in the origin's order")
+    finally:
+        g.close()
+
+
+def payload_of(text):
+    """The payload of a relayed `nav-group/N` message (its field after
+    ORIGIN SESSION SEQUENCE, and PREV from version 2 on)."""
+    parts = text.split(" ")
+    return GLib.base64_decode(parts[5] if parts[0] == "nav-group/2" else parts[4])
+
+
+def case_message_first_order():
+    """A receiver's FIRST messages of an origin arrive out of order: the
+    second before the first, then the fourth before the third (a direct
+    copy as the link opens before the hub's relay of an earlier one, or
+    a new hub's relay before an old hub's).  Every other member delivers
+    the four once, in the origin's order: the first message heard of an
+    origin no longer starts its order there when the origin says it has
+    an earlier one (sent while the receiver was in the group)."""
+    g = Group(3)
+    try:
+        g.wait_agreement(0)
+        hub = MaliciousHub(g.uri)
+        me = hub.identity.props.device_id
+        hub._iterate_until(lambda: all((g.view(i) or ("",))[0] == me for i in range(3)))
+        for k in range(4):
+            g.members[2].write("send first-%d" % k)
+        hub._iterate_until(lambda: len(hub.messages) >= 4)
+        texts = [text for sender, text in hub.messages[:4]]
+        assert [payload_of(t) for t in texts] == [b"first-%d" % k for k in range(4)], texts
+        for k in (1, 0, 3, 2):
+            hub.relay(texts[k])
+        for i in (0, 1):
+            g.members[i].wait_line(r"event=message origin=%s text=first-3 " % g.ids[2])
+        hub.pump(0.3)
+        for i in (0, 1):
+            got = delivered(g, i, 2)
+            assert got == ["first-%d" % k for k in range(4)], (i, got)
+            st = stats(g.members[i])
+            assert st["messages-refused"] == 0 and st["messages-replayed"] == 0, (i, st)
+        # Another origin (member 1), whose first message the hub never
+        # relays: its second waits for it at the others, then, the hold
+        # over, is delivered all the same (its order starts there).
+        for k in range(2):
+            g.members[1].write("send lost-%d" % k)
+        hub._iterate_until(lambda: len(hub.messages) >= 6)
+        texts = [text for sender, text in hub.messages[4:6]]
+        assert [payload_of(t) for t in texts] == [b"lost-0", b"lost-1"], texts
+        hub.relay(texts[1])
+        # Pumping (the hub's heartbeats go on: were its lease to run out,
+        # the next hub would get member 1's unacknowledged first message).
+        hub._iterate_until(lambda: all(delivered(g, i, 1) for i in (0, 2)))
+        hub.pump(0.3)
+        for i in (0, 2):
+            got = delivered(g, i, 1)
+            assert got == ["lost-1"], (i, got)
+            assert (g.view(i) or ("",))[0] == me, (i, g.view(i))
+        print("an origin's first messages relayed out of order: delivered once each, in order; "
+              "one whose predecessor never comes delivered after the hold")
+    finally:
+        g.close()
+
+
+def case_message_late_joiner():
+    """A spoke's message is sent (and kept by the test's hub, not relayed)
+    before a fourth member joins; its next one after.  The hub relays the
+    second, then the first, back to back.  The members present when the
+    first was sent wait for it (its PREV was sent after they joined) and
+    deliver both in order; the late member does not wait for a message
+    sent before it joined: it delivers the second at once, and the first
+    (which nobody would have sent it) is below its order."""
+    g = Group(3)
+    try:
+        g.wait_agreement(0)
+        hub = MaliciousHub(g.uri)
+        me = hub.identity.props.device_id
+        hub._iterate_until(lambda: all((g.view(i) or ("",))[0] == me for i in range(3)))
+        g.members[2].write("send late-0")
+        hub._iterate_until(lambda: len(hub.messages) >= 1)
+        # The fourth member, after that message was sent.
+        root = os.path.join(g.tmp, "power-3")
+        os.makedirs(os.path.join(root, "BAT0"))
+        g.set_battery(3, 99 - 4 * 3, "Discharging")
+        g.members.append(Member(3, g.uri, root, os.path.join(g.tmp, "control-3")))
+        g.ids.append(g.members[3].wait_line(r"event=start id=([0-9a-f]{32})").group(1))
+        hub._iterate_until(lambda: all((g.view(i) or ("",))[0] == me for i in range(4)))
+        g.members[2].write("send late-1")
+        hub._iterate_until(lambda: len(hub.messages) >= 2)
+        texts = [text for sender, text in hub.messages[:2]]
+        assert [payload_of(t) for t in texts] == [b"late-0", b"late-1"], texts
+        hub.relay(texts[1])
+        hub.relay(texts[0])
+        for i in (0, 1, 3):
+            g.members[i].wait_line(r"event=message origin=%s text=late-1 " % g.ids[2])
+        hub.pump(0.3)
+        for i in (0, 1):
+            got = delivered(g, i, 2)
+            assert got == ["late-0", "late-1"], (i, got)
+            st = stats(g.members[i])
+            assert st["messages-refused"] == 0 and st["messages-replayed"] == 0, (i, st)
+        got = delivered(g, 3, 2)
+        assert got == ["late-1"], (3, got)
+        print("present members waited for the earlier message; the late one did not")
     finally:
         g.close()
 
@@ -1261,7 +1383,8 @@ if __name__ == "__main__":
      "hybrid-messages": case_hybrid_messages, "restart": case_restart,
      "messages": case_messages, "python": case_python, "demo": case_demo,
      "link-forgery": case_link_forgery, "message-forgery": case_message_forgery,
-     "message-order": case_message_order,
+     "message-order": case_message_order, "message-first-order": case_message_first_order,
+     "message-late-joiner": case_message_late_joiner,
      "capped-claim": case_capped_claim, "reachable": case_reachable,
      "reachable-failover": case_reachable_failover}[sys.argv[1]]()
     print("ok")
