@@ -57,8 +57,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   for (offset = 0; offset < 4; offset++)
     {
       /* Exactly the input's size, so that a sanitizer sees any read
-       * past it; at each misalignment. */
-      guint8 *copy = g_malloc (size + offset);
+       * past it; at each misalignment.  (At least a byte: g_malloc (0)
+       * is NULL, and NULL + 0 is undefined.) */
+      guint8 *copy = g_malloc (MAX (size + offset, 1));
       guint count = 0, returned;
 
       if (size > 0)
