@@ -362,15 +362,33 @@ retire_now (NavUdpTransport *self)
     }
 }
 
+/* The idle holds the transport weakly: a transport closed and dropped by
+ * another thread while the idle is already being dispatched (destroying
+ * the source then does not stop the callback) is not touched. */
+typedef struct {
+  GWeakRef transport;
+} RetireIdle;
+
+static void
+retire_idle_free (gpointer data)
+{
+  RetireIdle *idle = data;
+
+  g_weak_ref_clear (&idle->transport);
+  g_free (idle);
+}
+
 static gboolean
 on_retire_idle (gpointer user_data)
 {
-  NavUdpTransport *self = user_data;
+  RetireIdle *idle = user_data;
+  NavUdpTransport *self = g_weak_ref_get (&idle->transport);
 
+  if (self == NULL)
+    return G_SOURCE_REMOVE;
   g_mutex_lock (&self->connected_lock);
   g_clear_pointer (&self->retire_idle, g_source_unref);
   g_mutex_unlock (&self->connected_lock);
-  g_object_ref (self);
   retire_now (self);
   g_object_unref (self);
   return G_SOURCE_REMOVE;
@@ -382,9 +400,12 @@ schedule_retire_locked (NavUdpTransport *self)
 {
   if (self->retired != NULL && self->retire_idle == NULL && !self->closed)
     {
+      RetireIdle *idle = g_new0 (RetireIdle, 1);
+
+      g_weak_ref_init (&idle->transport, self);
       self->retire_idle = g_idle_source_new ();
       g_source_set_priority (self->retire_idle, G_PRIORITY_DEFAULT);
-      g_source_set_callback (self->retire_idle, on_retire_idle, self, NULL);
+      g_source_set_callback (self->retire_idle, on_retire_idle, idle, retire_idle_free);
       g_source_set_static_name (self->retire_idle, "NavUdpTransport retire");
       g_source_attach (self->retire_idle, self->context);
     }
