@@ -347,7 +347,13 @@ on_notify (GObject    *object,
         }
       return;
     }
+  /* property_value() gives a floating reference: the builder would take
+   * it over, and the g_autoptr above unref it once more (a notification
+   * of a number, while a client was attached, freed the value under the
+   * emission still queued for the export's thread). */
   value = property_value (object, pspec);
+  if (value != NULL)
+    g_variant_ref_sink (value);
   g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add (&b, "{sv}", "property", g_variant_new_string (pspec->name));
   if (value != NULL)
