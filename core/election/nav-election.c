@@ -392,8 +392,13 @@ emit_record (NavElection   *self,
     }
   else
     record.claims = priv->claims;
+  /* The hub of our epoch as we know it, even with its lease lapsed
+   * here: a hub tells by it whether we would follow it again (see
+   * nav_election_receive()). */
   if (priv->hub != NULL)
     memcpy (record.hub_key, priv->hub->key, NAV_DEVICE_PUBLIC_KEY_SIZE);
+  else if (priv->epoch_hub_known)
+    memcpy (record.hub_key, priv->epoch_hub_key, NAV_DEVICE_PUBLIC_KEY_SIZE);
   bytes = nav_capability_record_sign (&record, priv->identity);
   g_signal_emit (self, signals[SIGNAL_SEND], 0, bytes);
 }
@@ -672,6 +677,27 @@ nav_election_receive (NavElection      *self,
           g_debug ("election: member %s is in epoch %" G_GUINT64_FORMAT " above ours: claiming a new one",
                    m->device_id, record->epoch);
           set_hub (self, priv->me, MAX (record->epoch, priv->max_epoch) + 1, now_us);
+          emit_record (self, NAV_RECORD_KIND_HUB);
+          return TRUE;
+        }
+      /* A member of our own epoch whose hub of that epoch is not us
+       * (its record names another, or none): two members claimed this
+       * epoch at once across a healing partition and it took the other's
+       * claim first, so it refuses ours as a second hub of its epoch, for
+       * good, while we see nothing above our epoch to answer.  Claim the
+       * next one (once a heartbeat interval at most), which it can take.
+       * A member whose lease of us lapsed names us: it takes us back in
+       * this epoch by itself. */
+      else if (priv->hub == priv->me && priv->me != NULL && record->epoch == priv->epoch &&
+               memcmp (record->hub_key, priv->me->key, NAV_DEVICE_PUBLIC_KEY_SIZE) != 0 &&
+               rank_compare (priv->me, m) > 0 &&
+               (priv->counter_claim_us == 0 ||
+                now_us - priv->counter_claim_us >= (gint64) priv->heartbeat_interval_ms * 1000))
+        {
+          priv->counter_claim_us = now_us;
+          g_debug ("election: member %s is in our epoch %" G_GUINT64_FORMAT " without following us: "
+                   "claiming a new one", m->device_id, record->epoch);
+          set_hub (self, priv->me, priv->max_epoch + 1, now_us);
           emit_record (self, NAV_RECORD_KIND_HUB);
           return TRUE;
         }
